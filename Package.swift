@@ -1,0 +1,118 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "cctv-out",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cctv-out", targets: ["CCTVOutCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.23.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // libmosquitto (Debian: libmosquitto-dev). Only MQTTBus imports it.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // Async Swift MQTT client over libmosquitto.
+        .target(
+            name: "MQTTBus",
+            dependencies: [
+                "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Topics, the versioned envelope and every payload: the contract between services.
+        .target(name: "CCTVContract", swiftSettings: swiftSettings),
+        // What every service shares: configuration, logging/metrics bootstrap, SQLite, bus wiring.
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "MQTTBus", "CCTVContract",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Registry", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
+        .target(
+            name: "Prober",
+            dependencies: [
+                "ServiceRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Issues", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
+        .target(
+            name: "Notifier",
+            dependencies: [
+                "ServiceRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "ServiceRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Dashboard")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CCTVOutCLI",
+            dependencies: [
+                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/cctv-out",
+            swiftSettings: swiftSettings
+        ),
+        // Test fixtures shared by the test targets: a real mosquitto on a free port, temp dirs, HTTP sinks.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "MQTTBus", "ServiceRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["CCTVOutCLI", "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,94 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process started with `posix_spawn`, with an empty signal mask and default signal
+/// handlers. Foundation's `Process` spawns from a dispatch thread whose blocked signals the
+/// child inherits, so a broker started that way ignores SIGTERM and cannot be stopped cleanly.
+public final class ChildProcess: @unchecked Sendable {
+    /// The child's process id.
+    public let pid: pid_t
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    /// Starts `executable` with `arguments`; stdout/stderr go to `logFile` when given, else /dev/null.
+    public init(executable: String, arguments: [String], logFile: String? = nil) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let output = logFile ?? "/dev/null"
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        guard rc == 0 else {
+            throw ChildProcessError.spawnFailed(executable: executable, errno: rc)
+        }
+        pid = child
+    }
+
+    /// Whether the child is still running (reaps it when it has exited).
+    public var isRunning: Bool {
+        lock.withLock {
+            if exitStatus != nil { return false }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { exitStatus = status; return false }
+            return result == 0
+        }
+    }
+
+    /// Sends `signal` to the child.
+    public func send(_ signal: Int32) {
+        if isRunning { kill(pid, signal) }
+    }
+
+    /// Sends SIGTERM, waits up to `timeout` seconds, then SIGKILL. Returns once the child is reaped.
+    public func stop(timeout: Double = 5) {
+        send(SIGTERM)
+        if !waitForExit(timeout: timeout) {
+            send(SIGKILL)
+            _ = waitForExit(timeout: 5)
+        }
+    }
+
+    /// Waits up to `timeout` seconds for the child to exit; returns whether it did.
+    @discardableResult
+    public func waitForExit(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !isRunning { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return !isRunning
+    }
+}
+
+/// Starting a child process failed.
+public enum ChildProcessError: Error, CustomStringConvertible {
+    case spawnFailed(executable: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case let .spawnFailed(executable, code):
+            return "could not start \(executable): \(String(cString: strerror(code)))"
+        }
+    }
+}

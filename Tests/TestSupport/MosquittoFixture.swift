@@ -1,0 +1,147 @@
+import Foundation
+import ServiceRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real mosquitto broker for tests: its own temp folder, a free loopback port, persistence on.
+/// Start, kill (SIGKILL, as a crash), restart on the same port and data, stop. Always stopped by
+/// `stop()`; tests call it in `defer`.
+public final class MosquittoFixture: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
+    private var process: ChildProcess?
+    private let lock = NSLock()
+
+    /// Starts a broker. Throws when `mosquitto` is not installed (apt package `mosquitto`).
+    public init(extraConfig: String = "") throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        port = try FreePort.find()
+        let config = """
+            user root
+            listener \(port) 127.0.0.1
+            allow_anonymous true
+            persistence true
+            persistence_location \(directory.path)/
+            autosave_interval 1
+            autosave_on_changes false
+            max_queued_messages 100000
+            log_dest file \(directory.path)/mosquitto.log
+            log_type error
+            log_type warning
+            log_type notice
+            log_type information
+            \(extraConfig)
+
+            """
+        try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+        try launch()
+    }
+
+    deinit { stop() }
+
+    public static var executable: String? {
+        for candidate in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]
+        where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        return nil
+    }
+
+    private func launch() throws {
+        guard let executable = Self.executable else {
+            throw FixtureError("mosquitto is not installed: apt-get install mosquitto")
+        }
+        let process = try ChildProcess(
+            executable: executable, arguments: ["-c", directory.appendingPathComponent("mosquitto.conf").path],
+            logFile: directory.appendingPathComponent("stdout.log").path)
+        lock.withLock { self.process = process }
+        try waitForPort(open: true, timeout: 10)
+    }
+
+    /// Kills the broker with SIGKILL (no clean shutdown: only what was autosaved survives).
+    public func kill() {
+        let running = lock.withLock { () -> ChildProcess? in defer { process = nil }; return process }
+        guard let running else { return }
+        running.send(SIGKILL)
+        running.waitForExit(timeout: 10)
+    }
+
+    /// Stops the broker with SIGTERM, which saves its persistence file.
+    public func terminate() {
+        let running = lock.withLock { () -> ChildProcess? in defer { process = nil }; return process }
+        guard let running else { return }
+        running.stop(timeout: 10)
+    }
+
+    /// Starts the broker again on the same port and persistence folder.
+    public func restart() throws {
+        terminate()
+        try launch()
+    }
+
+    /// Starts a stopped broker again (after `kill()` / `terminate()`).
+    public func startAgain() throws { try launch() }
+
+    /// Stops the broker and removes its folder.
+    public func stop() {
+        terminate()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The broker's log, for failure messages.
+    public var log: String {
+        (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
+    }
+
+    private func waitForPort(open: Bool, timeout: Double) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FreePort.isListening(port) == open { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw FixtureError("mosquitto did not \(open ? "open" : "close") port \(port) within \(timeout) s; log:\n\(log)")
+    }
+}
+
+/// A fixture failed to set up; the message says why.
+public struct FixtureError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Free TCP ports on loopback.
+public enum FreePort {
+    /// A port the kernel says is free right now (bind to 0, read it back, close).
+    public static func find() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw FixtureError("socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw FixtureError("bind() failed: errno \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    public static func isListening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
