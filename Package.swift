@@ -55,10 +55,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Registry", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
+        // Fleet-scale ICMP echo engine: one socket per address family, raw or datagram.
+        .target(name: "ICMPEngine", swiftSettings: swiftSettings),
         .target(
             name: "Prober",
             dependencies: [
-                "ServiceRuntime",
+                "ServiceRuntime", "ICMPEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -95,13 +97,13 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "MQTTBus", "ServiceRuntime",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ICMPEngineTests", dependencies: ["ICMPEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: swiftSettings),
@@ -111,7 +113,10 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CCTVOutCLI", "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway"],
+            dependencies: [
+                "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,35 @@
+import Foundation
+
+/// A camera's derived state, as the issues service judges it.
+public enum CameraState: String, Codable, Sendable, CaseIterable {
+    /// Both checks fine.
+    case ok = "OK"
+    /// The line loses packets (ICMP LOSS).
+    case degraded = "DEGRADED"
+    /// The network line is down (ICMP TIMEOUT/FAIL).
+    case lineDown = "LINE_DOWN"
+    /// The line is fine but the camera's stream is broken.
+    case cameraDown = "CAMERA_DOWN"
+    /// Not judged yet.
+    case unknown = "UNKNOWN"
+}
+
+/// `camera.status`, retained on `cctv/{id}/status`: what a dashboard or another tool shows.
+public struct CameraHealth: Codable, Sendable, Equatable {
+    public var cameraID: String
+    public var state: CameraState
+    public var icmp: ICMPStatus?
+    public var hls: HLSStatus?
+    public var reason: String?
+    /// The open issue for this camera, if any.
+    public var issueID: String?
+    /// Since when the camera is in `state`.
+    public var since: Date
+    public var updatedAt: Date
+
+    public init(cameraID: String, state: CameraState, icmp: ICMPStatus? = nil, hls: HLSStatus? = nil, reason: String? = nil,
+                issueID: String? = nil, since: Date, updatedAt: Date) {
+        self.cameraID = cameraID; self.state = state; self.icmp = icmp; self.hls = hls; self.reason = reason
+        self.issueID = issueID; self.since = since; self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// JSON encoding and bounded, validated decoding of envelopes: every MQTT payload is untrusted.
+public enum ContractCodec {
+    /// Largest payload any service accepts (larger ones are refused before parsing).
+    public static let defaultMaxBytes = 256 * 1024
+
+    /// Encodes an envelope as compact JSON with ISO 8601 (fractional seconds) dates.
+    public static func encode<P>(_ envelope: Envelope<P>) -> [UInt8] {
+        // Encoding our own Codable values cannot fail short of a programming error.
+        do { return Array(try encoder.encode(envelope)) } catch { preconditionFailure("encoding \(P.self): \(error)") }
+    }
+
+    /// Encodes any Codable value with the contract's conventions (used by REST too).
+    public static func encodeValue<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+
+    /// Decodes any Codable value with the contract's conventions.
+    public static func decodeValue<T: Decodable>(_ type: T.Type, from data: Data) throws -> T { try decoder.decode(type, from: data) }
+
+    /// Decodes an envelope, checking size, JSON, version and type.
+    /// - Throws: ``PayloadError`` saying what is wrong.
+    public static func decode<P>(_ bytes: [UInt8], as payload: P.Type, expecting types: Set<EventType>, maxBytes: Int = defaultMaxBytes) throws(PayloadError) -> Envelope<P> {
+        guard !bytes.isEmpty else { throw .empty }
+        guard bytes.count <= maxBytes else { throw .tooLarge(bytes: bytes.count, limit: maxBytes) }
+        let data = Data(bytes)
+        let header: EnvelopeHeader
+        do { header = try decoder.decode(EnvelopeHeader.self, from: data) } catch { throw .notAnEnvelope(Self.describe(error)) }
+        guard header.v == Envelope<P>.currentVersion else { throw .unsupportedVersion(header.v) }
+        guard let type = EventType(rawValue: header.type), types.contains(type) else {
+            throw .unexpectedType(header.type, expected: types.map(\.rawValue).sorted())
+        }
+        do { return try decoder.decode(Envelope<P>.self, from: data) } catch { throw .invalidData(Self.describe(error)) }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) { return date }
+            if let date = try? Date(text, strategy: .iso8601) { return date }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 date: \(text.prefix(40))")
+        }
+        return decoder
+    }()
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let DecodingError.keyNotFound(key, context):
+            return "missing field \((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
+        case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
+            return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        case let DecodingError.dataCorrupted(context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "not valid JSON" : "invalid value at \(path): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// Why an incoming payload was refused.
+public enum PayloadError: Error, Sendable, Equatable, CustomStringConvertible {
+    case empty
+    case tooLarge(bytes: Int, limit: Int)
+    case notAnEnvelope(String)
+    case unsupportedVersion(Int)
+    case unexpectedType(String, expected: [String])
+    case invalidData(String)
+
+    /// Stable code for metrics and error replies.
+    public var code: String {
+        switch self {
+        case .empty: "empty_payload"
+        case .tooLarge: "payload_too_large"
+        case .notAnEnvelope: "not_an_envelope"
+        case .unsupportedVersion: "unsupported_version"
+        case .unexpectedType: "unexpected_type"
+        case .invalidData: "invalid_data"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .empty: "empty payload"
+        case let .tooLarge(bytes, limit): "payload of \(bytes) bytes exceeds the \(limit)-byte limit"
+        case let .notAnEnvelope(why): "not a contract envelope (v, type, id, at, source, data): \(why)"
+        case let .unsupportedVersion(v): "envelope version \(v) is not supported (this build speaks 1)"
+        case let .unexpectedType(type, expected): "type \(type.debugDescription) not accepted here (expected \(expected.joined(separator: ", ")))"
+        case let .invalidData(why): "invalid data: \(why)"
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// A command to the registry (`registry.command` on `registry/commands`), from the gateway or any MQTT tool.
+public struct RegistryCommand: Codable, Sendable, Equatable {
+    public enum Action: String, Codable, Sendable, CaseIterable {
+        case create, update, delete, get, list, enable, disable
+    }
+    public var action: Action
+    /// Target camera for update / delete / get / enable / disable.
+    public var id: String?
+    /// The camera for create / update.
+    public var camera: CameraInput?
+    /// For update/delete/enable/disable: refuse with `version_conflict` when the stored version differs.
+    public var expectedVersion: Int?
+    /// For list: free-text filter over id, name, address, site.
+    public var query: String?
+    public var site: String?
+    public var offset: Int?
+    public var limit: Int?
+
+    public init(action: Action, id: String? = nil, camera: CameraInput? = nil, expectedVersion: Int? = nil,
+                query: String? = nil, site: String? = nil, offset: Int? = nil, limit: Int? = nil) {
+        self.action = action; self.id = id; self.camera = camera; self.expectedVersion = expectedVersion
+        self.query = query; self.site = site; self.offset = offset; self.limit = limit
+    }
+}
+
+/// The registry's answer (`registry.reply`), on the response topic or on `registry/results`.
+public struct RegistryReply: Codable, Sendable, Equatable {
+    public var ok: Bool
+    /// The `id` of the command envelope this answers.
+    public var commandID: String?
+    public var camera: CameraDefinition?
+    public var cameras: [CameraDefinition]?
+    public var total: Int?
+    public var error: ContractError?
+
+    public init(ok: Bool, commandID: String? = nil, camera: CameraDefinition? = nil, cameras: [CameraDefinition]? = nil,
+                total: Int? = nil, error: ContractError? = nil) {
+        self.ok = ok; self.commandID = commandID; self.camera = camera; self.cameras = cameras; self.total = total
+        self.error = error
+    }
+}
+
+/// A refusal a user can act on: a stable code, the field at fault, a sentence, and related ids.
+public struct ContractError: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+    /// Stable machine code: `invalid_field`, `duplicate_address`, `duplicate_id`, `not_found`,
+    /// `version_conflict`, `bad_request`, `payload_too_large`, `internal`.
+    public var code: String
+    public var field: String?
+    public var message: String
+    /// For duplicates: the camera that already has this address or id.
+    public var existingID: String?
+
+    public init(code: String, field: String? = nil, message: String, existingID: String? = nil) {
+        self.code = code; self.field = field; self.message = message; self.existingID = existingID
+    }
+
+    public var description: String { field.map { "\(code) (\($0)): \(message)" } ?? "\(code): \(message)" }
+}

@@ -1,0 +1,145 @@
+import CCTVContract
+import Foundation
+import Hummingbird
+import MQTTBus
+import NIOCore
+import ServiceRuntime
+
+/// The REST API, the live event stream, /metrics and the dashboard. Queries read the gateway's
+/// own store; commands go to the registry over MQTT v5 request/response.
+public struct GatewayAPI: Sendable {
+    let store: ReadStore
+    let hub: LiveHub
+    let registry: @Sendable (RegistryCommand) async throws -> RegistryReply
+    let dashboard: ByteBuffer
+
+    /// Largest request body accepted.
+    static let maxBody = 1 << 20
+
+    public init(store: ReadStore, hub: LiveHub, registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply) {
+        self.store = store
+        self.hub = hub
+        self.registry = registry
+        let html = Bundle.module.url(forResource: "Dashboard/index", withExtension: "html").flatMap { try? Data(contentsOf: $0) } ?? Data("<h1>CCTV Out</h1>".utf8)
+        self.dashboard = ByteBuffer(bytes: html)
+    }
+
+    /// Builds the router.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"], body: .init(byteBuffer: dashboard))
+        }
+        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: Observability.prometheusText())))
+        }
+        router.get("/api/summary") { _, _ in try json(store.summary()) }
+        router.get("/api/sites") { _, _ in try json(["items": store.sites()]) }
+        router.get("/api/cameras") { request, _ in
+            let q = request.uri.queryParameters
+            let offset = max(0, Int(q.get("offset") ?? "") ?? 0)
+            let limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))
+            return try json(store.cameras(query: q.get("q"), site: q.get("site"), state: q.get("state"), offset: offset, limit: limit))
+        }
+        router.get("/api/cameras/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let row = try store.camera(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")) }
+            struct Detail: Encodable { var camera: CameraDefinition; var status: CameraHealth?; var issues: [IssueRecord]; var notifications: [NotificationRecord] }
+            return try json(Detail(camera: row.camera, status: row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
+                                   notifications: store.notifications(cameraID: id, limit: 100)))
+        }
+        router.get("/api/cameras/:id/status") { _, context in
+            let id = try context.parameters.require("id")
+            guard let status = try store.status(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no status for camera \(id) yet")) }
+            return try json(status)
+        }
+        router.post("/api/cameras") { request, _ in
+            guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
+            return try await command(RegistryCommand(action: .create, camera: input), success: .created)
+        }
+        router.put("/api/cameras/:id") { request, context in
+            let id = try context.parameters.require("id")
+            guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
+            let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
+            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), success: .ok)
+        }
+        router.post("/api/cameras/:id/enable") { _, context in
+            try await command(RegistryCommand(action: .enable, id: context.parameters.require("id")), success: .ok)
+        }
+        router.post("/api/cameras/:id/disable") { _, context in
+            try await command(RegistryCommand(action: .disable, id: context.parameters.require("id")), success: .ok)
+        }
+        router.delete("/api/cameras/:id") { request, context in
+            let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
+            return try await command(RegistryCommand(action: .delete, id: context.parameters.require("id"), expectedVersion: expected), success: .noContent)
+        }
+        router.get("/api/issues") { request, _ in
+            let q = request.uri.queryParameters
+            let limit = min(2000, max(1, Int(q.get("limit") ?? "") ?? 200))
+            return try json(["items": store.issues(openOnly: (q.get("state") ?? "open") == "open", cameraID: q.get("camera"), limit: limit)])
+        }
+        router.get("/api/notifications") { request, _ in
+            let q = request.uri.queryParameters
+            let limit = min(2000, max(1, Int(q.get("limit") ?? "") ?? 100))
+            return try json(["items": store.notifications(cameraID: q.get("camera"), limit: limit)])
+        }
+        router.get("/api/events") { _, _ in
+            let stream = hub.listen()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                body: .init { writer in
+                    try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
+                    for await event in stream {
+                        try await writer.write(ByteBuffer(string: "event: \(event.name)\ndata: \(event.json)\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+        return router
+    }
+
+    func command(_ command: RegistryCommand, success: HTTPResponse.Status) async throws -> Response {
+        let reply: RegistryReply
+        do {
+            reply = try await registry(command)
+        } catch {
+            return self.error(.serviceUnavailable, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error)"))
+        }
+        guard reply.ok else {
+            let failure = reply.error ?? ContractError(code: "internal", message: "registry refused without a reason")
+            let status: HTTPResponse.Status = switch failure.code {
+            case "not_found": .notFound
+            case "duplicate_address", "duplicate_id", "version_conflict": .conflict
+            case "internal": .internalServerError
+            default: .badRequest
+            }
+            return self.error(status, failure)
+        }
+        if success == .noContent { return Response(status: .noContent) }
+        var response = try json(reply.camera ?? reply.cameras.map { _ in nil } ?? nil)
+        response.status = success
+        if let version = reply.camera?.version { response.headers[.eTag] = "\"\(version)\"" }
+        return response
+    }
+
+    func decodeBody<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T? {
+        guard let buffer = try? await request.body.collect(upTo: Self.maxBody) else { return nil }
+        return try? ContractCodec.decodeValue(type, from: Data(buffer.readableBytesView))
+    }
+
+    func badBody() -> Response {
+        error(.badRequest, ContractError(code: "bad_request", message: "the body must be a JSON camera of at most 1 MiB with at least \"address\""))
+    }
+
+    func json(_ value: some Encodable) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: try ContractCodec.encodeValue(value))))
+    }
+
+    func error(_ status: HTTPResponse.Status, _ failure: ContractError) -> Response {
+        struct Body: Encodable { var error: ContractError }
+        let data = (try? ContractCodec.encodeValue(Body(error: failure))) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,197 @@
+import CCTVContract
+import Foundation
+import GRDB
+import ServiceRuntime
+
+/// The gateway's query side (CQRS): its own SQLite store, written only from events on the broker,
+/// read by every REST query and the dashboard. Queries never touch the command services.
+public final class ReadStore: Sendable {
+    let database: DatabasePool
+
+    public init(dataDir: String) throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("read v1") { db in
+            try db.create(table: "camera") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("address", .text).notNull()
+                t.column("site", .text).indexed()
+                t.column("json", .blob).notNull()
+            }
+            try db.create(table: "status") { t in
+                t.primaryKey("cameraID", .text)
+                t.column("state", .text).notNull().indexed()
+                t.column("json", .blob).notNull()
+            }
+            try db.create(table: "issue") { t in
+                t.primaryKey("id", .text)
+                t.column("cameraID", .text).notNull().indexed()
+                t.column("state", .text).notNull().indexed()
+                t.column("version", .integer).notNull()
+                t.column("openedAt", .datetime).notNull().indexed()
+                t.column("json", .blob).notNull()
+            }
+            try db.create(table: "notification") { t in
+                t.primaryKey("id", .text)
+                t.column("cameraID", .text).notNull().indexed()
+                t.column("at", .datetime).notNull().indexed()
+                t.column("json", .blob).notNull()
+            }
+            try db.create(table: "service") { t in
+                t.primaryKey("name", .text)
+                t.column("state", .text).notNull()
+            }
+        }
+        database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway", migrator: migrator)
+    }
+
+    // MARK: - Projections (event → row)
+
+    public func apply(camera: CameraDefinition) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO camera (id, name, address, site, json) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [camera.id, camera.name, camera.address, camera.site, try ContractCodec.encodeValue(camera)])
+        }
+    }
+
+    public func removeCamera(_ id: String) throws {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM camera WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id])
+        }
+    }
+
+    public func apply(status: CameraHealth) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO status (cameraID, state, json) VALUES (?, ?, ?)",
+                           arguments: [status.cameraID, status.state.rawValue, try ContractCodec.encodeValue(status)])
+        }
+    }
+
+    public func removeStatus(_ id: String) throws {
+        try database.write { db in try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id]) }
+    }
+
+    /// Keeps the newest version of an incident (events may arrive twice or out of order).
+    @discardableResult
+    public func apply(issue: IssueRecord) throws -> Bool {
+        try database.write { db in
+            if let stored = try Int.fetchOne(db, sql: "SELECT version FROM issue WHERE id = ?", arguments: [issue.id]), stored >= issue.version { return false }
+            try db.execute(sql: "INSERT OR REPLACE INTO issue (id, cameraID, state, version, openedAt, json) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.version, issue.openedAt, try ContractCodec.encodeValue(issue)])
+            return true
+        }
+    }
+
+    public func apply(notification: NotificationRecord) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO notification (id, cameraID, at, json) VALUES (?, ?, ?, ?)",
+                           arguments: [notification.id, notification.cameraID, notification.at, try ContractCodec.encodeValue(notification)])
+        }
+    }
+
+    public func apply(service: String, state: String) throws {
+        try database.write { db in try db.execute(sql: "INSERT OR REPLACE INTO service (name, state) VALUES (?, ?)", arguments: [service, state]) }
+    }
+
+    // MARK: - Queries
+
+    /// A camera with its status.
+    public struct CameraRow: Codable, Sendable {
+        public var camera: CameraDefinition
+        public var status: CameraHealth?
+    }
+
+    public struct Page<T: Codable & Sendable>: Codable, Sendable {
+        public var total: Int
+        public var items: [T]
+    }
+
+    public struct Summary: Codable, Sendable {
+        public var cameras: Int
+        public var byState: [String: Int]
+        public var openIssues: Int
+        public var services: [String: String]
+    }
+
+    public func cameras(query: String?, site: String?, state: String?, offset: Int, limit: Int) throws -> Page<CameraRow> {
+        try database.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let query, !query.isEmpty {
+                let pattern = "%" + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                conditions.append("(c.id LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.address LIKE ? ESCAPE '\\' OR c.site LIKE ? ESCAPE '\\')")
+                arguments += [pattern, pattern, pattern, pattern]
+            }
+            if let site, !site.isEmpty { conditions.append("c.site = ?"); arguments += [site] }
+            if let state, !state.isEmpty {
+                if state == CameraState.unknown.rawValue { conditions.append("(s.state IS NULL OR s.state = ?)") } else { conditions.append("s.state = ?") }
+                arguments += [state]
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let from = "FROM camera c LEFT JOIN status s ON s.cameraID = c.id \(whereClause)"
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT c.json AS camera, s.json AS status \(from) ORDER BY c.id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
+            let items = try rows.map { row -> CameraRow in
+                let statusData: Data? = row["status"]
+                return CameraRow(camera: try ContractCodec.decodeValue(CameraDefinition.self, from: row["camera"]),
+                                 status: try statusData.map { try ContractCodec.decodeValue(CameraHealth.self, from: $0) })
+            }
+            return Page(total: total, items: items)
+        }
+    }
+
+    public func camera(_ id: String) throws -> CameraRow? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT c.json AS camera, s.json AS status FROM camera c LEFT JOIN status s ON s.cameraID = c.id WHERE c.id = ?", arguments: [id]) else { return nil }
+            let statusData: Data? = row["status"]
+            return CameraRow(camera: try ContractCodec.decodeValue(CameraDefinition.self, from: row["camera"]),
+                             status: try statusData.map { try ContractCodec.decodeValue(CameraHealth.self, from: $0) })
+        }
+    }
+
+    public func status(_ id: String) throws -> CameraHealth? {
+        try database.read { db in
+            try Data.fetchOne(db, sql: "SELECT json FROM status WHERE cameraID = ?", arguments: [id]).map { try ContractCodec.decodeValue(CameraHealth.self, from: $0) }
+        }
+    }
+
+    public func issues(openOnly: Bool, cameraID: String? = nil, limit: Int) throws -> [IssueRecord] {
+        try database.read { db in
+            var sql = "SELECT json FROM issue WHERE 1=1"
+            var arguments: StatementArguments = []
+            if openOnly { sql += " AND state NOT IN ('RESOLVED','CLOSED')" }
+            if let cameraID { sql += " AND cameraID = ?"; arguments += [cameraID] }
+            sql += " ORDER BY openedAt DESC LIMIT ?"
+            arguments += [limit]
+            return try Data.fetchAll(db, sql: sql, arguments: arguments).map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+        }
+    }
+
+    public func notifications(cameraID: String?, limit: Int) throws -> [NotificationRecord] {
+        try database.read { db in
+            let rows = cameraID == nil
+                ? try Data.fetchAll(db, sql: "SELECT json FROM notification ORDER BY at DESC LIMIT ?", arguments: [limit])
+                : try Data.fetchAll(db, sql: "SELECT json FROM notification WHERE cameraID = ? ORDER BY at DESC LIMIT ?", arguments: [cameraID, limit])
+            return try rows.map { try ContractCodec.decodeValue(NotificationRecord.self, from: $0) }
+        }
+    }
+
+    public func sites() throws -> [String] {
+        try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT site FROM camera WHERE site IS NOT NULL ORDER BY site LIMIT 5000") }
+    }
+
+    public func summary() throws -> Summary {
+        try database.read { db in
+            let cameras = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM camera") ?? 0
+            var byState: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT COALESCE(s.state, 'UNKNOWN') AS state, COUNT(*) AS n FROM camera c LEFT JOIN status s ON s.cameraID = c.id GROUP BY 1") {
+                byState[row["state"]] = row["n"]
+            }
+            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED')") ?? 0
+            var services: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, state FROM service") { services[row["name"]] = row["state"] }
+            return Summary(cameras: cameras, byState: byState, openIssues: open, services: services)
+        }
+    }
+}

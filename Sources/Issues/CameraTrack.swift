@@ -1,0 +1,51 @@
+import CCTVContract
+import Foundation
+
+/// Everything the issues service remembers about one camera between results.
+public struct CameraTrack: Codable, Sendable, Equatable {
+    public var cameraID: String
+    public var lastICMP: ICMPStatus?
+    public var lastICMPLoss: Double?
+    public var lastICMPReason: String?
+    public var lastICMPAt: Date?
+    public var lastHLS: HLSStatus?
+    public var lastHLSReason: String?
+    public var lastHLSAt: Date?
+    /// Consecutive ICMP results that were TIMEOUT or FAIL.
+    public var icmpDownStreak = 0
+    /// Consecutive ICMP results with loss at or above the threshold.
+    public var icmpLossStreak = 0
+    /// Consecutive ICMP results that were not down (SUCCESS or LOSS).
+    public var icmpUpStreak = 0
+    /// Consecutive ICMP results that were fine (SUCCESS, or LOSS below the threshold).
+    public var icmpGoodStreak = 0
+    /// Consecutive HLS results that were FAIL or ERROR.
+    public var hlsFailStreak = 0
+    /// Consecutive HLS SUCCESS results.
+    public var hlsOkStreak = 0
+    /// The incident open for this camera, if any.
+    public var openIssue: IssueRecord?
+    /// The last published status, to publish only changes.
+    public var published: CameraHealth?
+    /// Recent event ids, to drop redelivered results.
+    public var recentEventIDs: [String] = []
+
+    public init(cameraID: String) { self.cameraID = cameraID }
+}
+
+/// Descriptive data about a camera from its retained definition, copied into incidents.
+public struct CameraInfo: Codable, Sendable, Equatable {
+    public var name: String?
+    public var address: String?
+    public var site: String?
+    public var lineTeam: String?
+    public var vendor: String?
+
+    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil) {
+        self.name = name; self.address = address; self.site = site; self.lineTeam = lineTeam; self.vendor = vendor
+    }
+
+    public init(_ camera: CameraDefinition) {
+        self.init(name: camera.name, address: camera.address, site: camera.site, lineTeam: camera.lineTeam, vendor: camera.vendor)
+    }
+}

@@ -1,0 +1,42 @@
+import CCTVContract
+
+/// The diagnosis table: which party a camera's current results point at.
+///
+/// | checks see                         | kind            |
+/// |------------------------------------|-----------------|
+/// | ICMP TIMEOUT / FAIL                | LINE            |
+/// | ICMP LOSS ≥ threshold              | LINE_DEGRADED   |
+/// | ICMP fine, HLS FAIL / ERROR        | CAMERA          |
+/// | both failing                       | LINE only       |
+public enum Diagnosis {
+    /// The kind the streaks justify opening (or switching to), or `nil` when none reaches `openAfter`.
+    public static func kind(for track: CameraTrack, policy: IssuePolicy) -> IssueKind? {
+        if track.icmpDownStreak >= policy.openAfter { return .line }
+        if track.icmpLossStreak >= policy.openAfter { return .lineDegraded }
+        // A camera cannot be judged while its line is down: CAMERA needs the line up.
+        let lineDown = track.lastICMP == .timeout || track.lastICMP == .fail
+        if track.hlsFailStreak >= policy.openAfter && !lineDown { return .camera }
+        return nil
+    }
+
+    /// Whether an open incident of `kind` has seen enough good checks to resolve.
+    public static func hasRecovered(_ kind: IssueKind, track: CameraTrack, policy: IssuePolicy) -> Bool {
+        switch kind {
+        case .line: track.icmpUpStreak >= policy.recoverAfter
+        case .lineDegraded: track.icmpGoodStreak >= policy.recoverAfter
+        case .camera: track.hlsOkStreak >= policy.recoverAfter
+        }
+    }
+
+    /// The camera's state from its latest results (not from streaks: the dashboard shows now).
+    public static func state(of track: CameraTrack, policy: IssuePolicy) -> CameraState {
+        switch track.lastICMP {
+        case .timeout?, .fail?: return .lineDown
+        case .loss? where (track.lastICMPLoss ?? 0) >= policy.lossThreshold: return .degraded
+        default: break
+        }
+        if track.lastHLS == .fail || track.lastHLS == .error { return .cameraDown }
+        if track.lastICMP == nil && track.lastHLS == nil { return .unknown }
+        return .ok
+    }
+}

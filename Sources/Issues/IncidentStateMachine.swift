@@ -1,0 +1,124 @@
+import CCTVContract
+import Foundation
+
+/// The incident logic as a pure function: `(track, observation) -> (track, effects)`.
+/// No I/O, no clock of its own: everything it needs comes in, everything it decides goes out.
+public enum IncidentStateMachine {
+    /// One check result arriving.
+    public enum Observation: Sendable {
+        case icmp(ICMPResult, eventID: String)
+        case hls(HLSResult, eventID: String)
+
+        var eventID: String {
+            switch self { case let .icmp(_, id), let .hls(_, id): id }
+        }
+    }
+
+    /// What the service must publish (through its outbox) after applying an observation.
+    public enum Effect: Sendable, Equatable {
+        case opened(IssueRecord)
+        case updated(IssueRecord)
+        case resolved(IssueRecord)
+        case status(CameraHealth)
+    }
+
+    /// Applies one result. Duplicates (same event id) and results older than the last one of the
+    /// same check are ignored: delivery is at-least-once and may reorder.
+    public static func apply(
+        _ observation: Observation, to track: CameraTrack, camera: CameraInfo?, policy: IssuePolicy,
+        now: Date, newIssueID: () -> String
+    ) -> (CameraTrack, [Effect]) {
+        var track = track
+        if track.recentEventIDs.contains(observation.eventID) { return (track, []) }
+        switch observation {
+        case let .icmp(result, _):
+            if let last = track.lastICMPAt, result.startedAt <= last { return (track, []) }
+            track.lastICMP = result.status
+            track.lastICMPLoss = result.lossPercent
+            track.lastICMPReason = result.reason
+            track.lastICMPAt = result.startedAt
+            let down = result.status == .timeout || result.status == .fail
+            let lossy = result.status == .loss && result.lossPercent >= policy.lossThreshold
+            track.icmpDownStreak = down ? track.icmpDownStreak + 1 : 0
+            track.icmpLossStreak = lossy ? track.icmpLossStreak + 1 : 0
+            track.icmpUpStreak = down ? 0 : track.icmpUpStreak + 1
+            track.icmpGoodStreak = (down || lossy) ? 0 : track.icmpGoodStreak + 1
+        case let .hls(result, _):
+            if let last = track.lastHLSAt, result.startedAt <= last { return (track, []) }
+            track.lastHLS = result.status
+            track.lastHLSReason = result.reason
+            track.lastHLSAt = result.startedAt
+            let failed = result.status != .success
+            track.hlsFailStreak = failed ? track.hlsFailStreak + 1 : 0
+            track.hlsOkStreak = failed ? 0 : track.hlsOkStreak + 1
+        }
+        track.recentEventIDs.append(observation.eventID)
+        if track.recentEventIDs.count > 32 { track.recentEventIDs.removeFirst(track.recentEventIDs.count - 32) }
+
+        var effects: [Effect] = []
+        let desired = Diagnosis.kind(for: track, policy: policy)
+        if var issue = track.openIssue {
+            if let desired, desired != issue.kind {
+                // Same incident, new diagnosis: the newly responsible party is told.
+                issue.kind = desired
+                issue.responsible = desired.responsible
+                issue.responsibleTeam = team(for: desired, camera: camera)
+                issue.reason = reason(for: desired, track: track)
+                issue.updatedAt = now
+                issue.version += 1
+                track.openIssue = issue
+                effects.append(.updated(issue))
+            } else if desired == nil && Diagnosis.hasRecovered(issue.kind, track: track, policy: policy) {
+                issue.state = .resolved
+                issue.resolvedAt = now
+                issue.updatedAt = now
+                issue.version += 1
+                track.openIssue = nil
+                effects.append(.resolved(issue))
+            }
+        } else if let desired {
+            let issue = IssueRecord(
+                id: newIssueID(), cameraID: track.cameraID, cameraName: camera?.name, address: camera?.address, site: camera?.site,
+                kind: desired, state: .open, responsible: desired.responsible, responsibleTeam: team(for: desired, camera: camera),
+                reason: reason(for: desired, track: track), openedAt: now, updatedAt: now, version: 1)
+            track.openIssue = issue
+            effects.append(.opened(issue))
+        }
+
+        let state = Diagnosis.state(of: track, policy: policy)
+        let reasonText = state == .cameraDown ? track.lastHLSReason : track.lastICMPReason
+        let previous = track.published
+        if previous?.state != state || previous?.icmp != track.lastICMP || previous?.hls != track.lastHLS
+            || previous?.issueID != track.openIssue?.id || previous?.reason != reasonText {
+            let since = previous?.state == state ? previous?.since ?? now : now
+            let health = CameraHealth(cameraID: track.cameraID, state: state, icmp: track.lastICMP, hls: track.lastHLS,
+                                      reason: reasonText, issueID: track.openIssue?.id, since: since, updatedAt: now)
+            track.published = health
+            effects.append(.status(health))
+        }
+        return (track, effects)
+    }
+
+    /// Closes the open incident of a camera that was deleted from the registry: whoever was told
+    /// "down" is told it is over, never left with an orphaned alert.
+    public static func cameraRemoved(_ track: CameraTrack, now: Date) -> [Effect] {
+        guard var issue = track.openIssue else { return [] }
+        issue.state = .resolved
+        issue.reason = "camera_removed"
+        issue.resolvedAt = now
+        issue.updatedAt = now
+        issue.version += 1
+        return [.resolved(issue)]
+    }
+
+    static func team(for kind: IssueKind, camera: CameraInfo?) -> String? {
+        kind.responsible == .cameraVendor ? camera?.vendor : camera?.lineTeam
+    }
+
+    static func reason(for kind: IssueKind, track: CameraTrack) -> String {
+        switch kind {
+        case .line, .lineDegraded: track.lastICMPReason ?? kind.rawValue.lowercased()
+        case .camera: track.lastHLSReason ?? "hls_failed"
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import CCTVContract
+import Foundation
+import GRDB
+import ServiceRuntime
+
+/// The registry's own SQLite store: the fleet's source of truth. Every change is one short
+/// write transaction; uniqueness of id and address is enforced by the database itself.
+public final class CameraStore: Sendable {
+    let database: DatabasePool
+
+    /// Opens `{dataDir}/registry.sqlite`.
+    public init(dataDir: String) throws {
+        database = try ServiceDatabase.open(dataDir: dataDir, service: "registry", migrator: Self.migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 cameras") { db in
+            try db.create(table: "camera") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("id", .text).notNull().unique()
+                t.column("address", .text).notNull().unique()
+                t.column("name", .text).notNull()
+                t.column("hlsURL", .text)
+                t.column("username", .text)
+                t.column("password", .text)
+                t.column("site", .text)
+                t.column("location", .text)
+                t.column("latitude", .double)
+                t.column("longitude", .double)
+                t.column("grp", .text)
+                t.column("tags", .text).notNull().defaults(to: "[]")
+                t.column("lineTeam", .text)
+                t.column("vendor", .text)
+                t.column("enabled", .boolean).notNull().defaults(to: true)
+                t.column("intervalSeconds", .integer)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("version", .integer).notNull()
+            }
+            try db.create(index: "camera_site", on: "camera", columns: ["site"])
+            // Deleted ids are kept so the retained tombstones can be re-published on start.
+            try db.create(table: "tombstone") { t in
+                t.primaryKey("id", .text)
+                t.column("deletedAt", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// Creates a camera. - Throws: `duplicate_id`, `duplicate_address`.
+    public func create(_ input: CameraInput, now: Date = Date()) throws(ContractError) -> CameraDefinition {
+        try write { db in
+            if let id = input.id, let existing = try Row.fetchOne(db, sql: "SELECT id FROM camera WHERE id = ?", arguments: [id]) {
+                throw ContractError(code: "duplicate_id", field: "id", message: "a camera with id \(id) already exists", existingID: existing["id"])
+            }
+            try Self.checkAddressFree(db, input.address, except: nil)
+            let id = try input.id ?? Self.nextID(db)
+            try db.execute(sql: """
+                INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
+                                    lineTeam, vendor, enabled, intervalSeconds, createdAt, updatedAt, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                """, arguments: Self.arguments(input, id: id) + [now, now])
+            try db.execute(sql: "DELETE FROM tombstone WHERE id = ?", arguments: [id])
+            return try Self.fetch(db, id: id)!
+        }
+    }
+
+    /// Replaces a camera's fields (credentials kept when the input leaves them out).
+    /// - Throws: `not_found`, `version_conflict`, `duplicate_address`.
+    public func update(id: String, _ input: CameraInput, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDefinition {
+        try write { db in
+            let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
+            try Self.checkAddressFree(db, input.address, except: id)
+            let args = StatementArguments(Self.fieldValues(input))
+            try db.execute(sql: """
+                UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = COALESCE(?, username), password = COALESCE(?, password),
+                  site = ?, location = ?, latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?,
+                  intervalSeconds = ?, updatedAt = ?, version = ? WHERE id = ?
+                """, arguments: args + [now, current + 1, id])
+            return try Self.fetch(db, id: id)!
+        }
+    }
+
+    /// Enables or disables a camera.
+    public func setEnabled(id: String, _ enabled: Bool, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDefinition {
+        try write { db in
+            let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
+            try db.execute(sql: "UPDATE camera SET enabled = ?, updatedAt = ?, version = ? WHERE id = ?", arguments: [enabled, now, current + 1, id])
+            return try Self.fetch(db, id: id)!
+        }
+    }
+
+    /// Deletes a camera and records its tombstone. - Throws: `not_found`, `version_conflict`.
+    public func delete(id: String, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDeleted {
+        try write { db in
+            let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
+            let address = try String.fetchOne(db, sql: "SELECT address FROM camera WHERE id = ?", arguments: [id]) ?? ""
+            try db.execute(sql: "DELETE FROM camera WHERE id = ?", arguments: [id])
+            try db.execute(sql: "INSERT OR REPLACE INTO tombstone (id, deletedAt) VALUES (?, ?)", arguments: [id, now])
+            return CameraDeleted(id: id, address: address, version: current + 1)
+        }
+    }
+
+    /// One camera, or `nil`.
+    public func get(id: String) throws(ContractError) -> CameraDefinition? {
+        try read { db in try Self.fetch(db, id: id) }
+    }
+
+    /// A page of cameras, ordered by id, filtered by text and site.
+    public func list(query: String? = nil, site: String? = nil, offset: Int = 0, limit: Int = 100) throws(ContractError) -> (cameras: [CameraDefinition], total: Int) {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let query, !query.isEmpty {
+                conditions.append("(id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR address LIKE ? ESCAPE '\\' OR site LIKE ? ESCAPE '\\')")
+                let pattern = "%" + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                arguments += [pattern, pattern, pattern, pattern]
+            }
+            if let site, !site.isEmpty { conditions.append("site = ?"); arguments += [site] }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM camera \(whereClause)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM camera \(whereClause) ORDER BY id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
+            return (rows.map(Self.definition), total)
+        }
+    }
+
+    /// Every camera and every tombstone, for re-publishing the retained state on start.
+    public func snapshot() throws(ContractError) -> (cameras: [CameraDefinition], tombstones: [String]) {
+        try read { db in
+            (try Row.fetchAll(db, sql: "SELECT * FROM camera ORDER BY id").map(Self.definition),
+             try String.fetchAll(db, sql: "SELECT id FROM tombstone"))
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func write<T>(_ body: (Database) throws -> T) throws(ContractError) -> T {
+        do { return try database.write(body) } catch let error as ContractError { throw error } catch {
+            throw ContractError(code: "internal", message: "storage error: \(error)")
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(ContractError) -> T {
+        do { return try database.read(body) } catch let error as ContractError { throw error } catch {
+            throw ContractError(code: "internal", message: "storage error: \(error)")
+        }
+    }
+
+    static func requireVersion(_ db: Database, id: String, expected: Int?) throws -> Int {
+        guard let current = try Int.fetchOne(db, sql: "SELECT version FROM camera WHERE id = ?", arguments: [id]) else {
+            throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
+        }
+        if let expected, expected != current {
+            throw ContractError(code: "version_conflict", field: "expectedVersion",
+                                message: "camera \(id) is at version \(current), not \(expected): reload it and apply your change again")
+        }
+        return current
+    }
+
+    static func checkAddressFree(_ db: Database, _ address: String, except id: String?) throws {
+        if let existing = try String.fetchOne(db, sql: "SELECT id FROM camera WHERE address = ? AND id IS NOT ?", arguments: [address, id]) {
+            throw ContractError(code: "duplicate_address", field: "address", message: "address \(address) is already registered as camera \(existing)", existingID: existing)
+        }
+    }
+
+    static func nextID(_ db: Database) throws -> String {
+        var next = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM camera") ?? 0) + 1
+        while true {
+            let candidate = String(format: "CAM-%05d", next)
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM camera WHERE id = ?", arguments: [candidate]) == nil { return candidate }
+            next += 1
+        }
+    }
+
+    static func arguments(_ input: CameraInput, id: String) -> StatementArguments {
+        StatementArguments([id] + fieldValues(input))
+    }
+
+    /// The stored columns of `input`, in the order of the INSERT/UPDATE statements (after id).
+    static func fieldValues(_ input: CameraInput) -> [(any DatabaseValueConvertible)?] {
+        let tags = String(decoding: (try? JSONEncoder().encode(input.tags ?? [])) ?? Data("[]".utf8), as: UTF8.self)
+        return [input.address, input.name ?? input.address, input.hlsURL, input.username, input.password, input.site,
+                input.location, input.latitude, input.longitude, input.group, tags, input.lineTeam, input.vendor,
+                input.enabled ?? true, input.intervalSeconds]
+    }
+
+    static func fetch(_ db: Database, id: String) throws -> CameraDefinition? {
+        try Row.fetchOne(db, sql: "SELECT * FROM camera WHERE id = ?", arguments: [id]).map(definition)
+    }
+
+    static func definition(_ row: Row) -> CameraDefinition {
+        let tagsText: String = row["tags"]
+        let tags = (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? []
+        let username: String? = row["username"]
+        let password: String? = row["password"]
+        return CameraDefinition(
+            id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], site: row["site"],
+            location: row["location"], latitude: row["latitude"], longitude: row["longitude"], group: row["grp"], tags: tags,
+            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"],
+            hasCredentials: username != nil || password != nil, createdAt: row["createdAt"], updatedAt: row["updatedAt"],
+            version: row["version"])
+    }
+}

@@ -1,0 +1,61 @@
+import CCTVContract
+import Foundation
+
+/// Executes registry commands against the store. Pure of any broker: the service publishes what
+/// it returns, so both doors (REST via the gateway, MQTT from any tool) behave the same.
+public struct RegistryCommandHandler: Sendable {
+    /// A change the service must publish after the command committed.
+    public enum Change: Sendable, Equatable {
+        case upserted(CameraDefinition, created: Bool)
+        case deleted(CameraDeleted)
+    }
+
+    let store: CameraStore
+
+    public init(store: CameraStore) { self.store = store }
+
+    /// Runs one command; never throws: a refusal is a reply with `ok == false`.
+    public func handle(_ command: RegistryCommand, commandID: String? = nil) -> (reply: RegistryReply, change: Change?) {
+        do throws(ContractError) {
+            switch command.action {
+            case .create:
+                guard let input = command.camera else { throw Self.missing("camera") }
+                let camera = try store.create(CameraValidation.validate(input))
+                return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: true))
+            case .update:
+                guard let id = command.id ?? command.camera?.id else { throw Self.missing("id") }
+                guard var input = command.camera else { throw Self.missing("camera") }
+                if let bodyID = input.id, bodyID != id {
+                    throw ContractError(code: "invalid_field", field: "id", message: "id in the body (\(bodyID)) differs from the camera being updated (\(id)); ids cannot be changed")
+                }
+                input.id = id
+                let camera = try store.update(id: id, CameraValidation.validate(input), expectedVersion: command.expectedVersion)
+                return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
+            case .enable, .disable:
+                guard let id = command.id else { throw Self.missing("id") }
+                let camera = try store.setEnabled(id: id, command.action == .enable, expectedVersion: command.expectedVersion)
+                return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
+            case .delete:
+                guard let id = command.id else { throw Self.missing("id") }
+                let deleted = try store.delete(id: id, expectedVersion: command.expectedVersion)
+                return (RegistryReply(ok: true, commandID: commandID), .deleted(deleted))
+            case .get:
+                guard let id = command.id else { throw Self.missing("id") }
+                guard let camera = try store.get(id: id) else {
+                    throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
+                }
+                return (RegistryReply(ok: true, commandID: commandID, camera: camera), nil)
+            case .list:
+                let limit = min(max(command.limit ?? 100, 1), 1000)
+                let page = try store.list(query: command.query, site: command.site, offset: max(command.offset ?? 0, 0), limit: limit)
+                return (RegistryReply(ok: true, commandID: commandID, cameras: page.cameras, total: page.total), nil)
+            }
+        } catch {
+            return (RegistryReply(ok: false, commandID: commandID, error: error), nil)
+        }
+    }
+
+    static func missing(_ field: String) -> ContractError {
+        ContractError(code: "bad_request", field: field, message: "\(field) is required for this action")
+    }
+}

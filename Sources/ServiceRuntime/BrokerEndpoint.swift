@@ -1,0 +1,36 @@
+import Foundation
+import MQTTBus
+
+/// Where the broker is and how to log in, parsed from `mqtt://host:port` / `mqtts://host:port`.
+public struct BrokerEndpoint: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var useTLS: Bool
+    public var username: String?
+    public var password: String?
+    public var caFile: String?
+    public var insecure: Bool
+
+    public init(host: String, port: Int, useTLS: Bool = false, username: String? = nil, password: String? = nil, caFile: String? = nil, insecure: Bool = false) {
+        self.host = host; self.port = port; self.useTLS = useTLS; self.username = username; self.password = password
+        self.caFile = caFile; self.insecure = insecure
+    }
+
+    /// Parses `mqtt://host[:port]` or `mqtts://host[:port]`.
+    public static func parse(_ url: String) throws(SettingsError) -> BrokerEndpoint {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              scheme == "mqtt" || scheme == "mqtts", let host = components.host, !host.isEmpty else {
+            throw .invalid(key: "broker.url", value: url, expected: "mqtt://host:port or mqtts://host:port")
+        }
+        let tls = scheme == "mqtts"
+        return BrokerEndpoint(host: host, port: components.port ?? (tls ? 8883 : 1883), useTLS: tls,
+                              username: components.user, password: components.password)
+    }
+
+    /// An MQTT client configuration for one service of one instance.
+    public func clientConfiguration(clientID: String, will: MQTTConfiguration.Will?) -> MQTTConfiguration {
+        MQTTConfiguration(
+            host: host, port: port, clientID: clientID, username: username, password: password,
+            tls: useTLS ? .init(caFile: caFile, insecure: insecure) : nil, will: will)
+    }
+}

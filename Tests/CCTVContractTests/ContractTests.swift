@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import CCTVContract
+
+@Suite("event contract")
+struct ContractTests {
+    static let document: String = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/CONTRACT.md")
+        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }()
+
+    @Test("every event type is documented in docs/CONTRACT.md")
+    func everyTypeDocumented() {
+        #expect(!Self.document.isEmpty, "docs/CONTRACT.md is missing")
+        for type in EventType.allCases {
+            #expect(Self.document.contains("`\(type.rawValue)`"), "\(type.rawValue) is not in the contract document")
+        }
+    }
+
+    @Test("every topic is documented")
+    func everyTopicDocumented() {
+        let topics = Topics()
+        for topic in [topics.config("{id}"), topics.icmp("{id}"), topics.hls("{id}"), topics.status("{id}"), topics.registryCommands,
+                      topics.registryResults, topics.registryEvents, topics.issueOpened, topics.issueUpdated, topics.issueResolved,
+                      topics.notificationSent, topics.notificationFailed, topics.availability("{service}"), topics.replies + "/{clientId}"] {
+            #expect(Self.document.contains("`\(topic)`"), "\(topic) is not in the contract document")
+        }
+    }
+
+    @Test("an envelope round-trips with fractional-second dates")
+    func roundTrip() throws {
+        let result = ICMPResult(cameraID: "CAM-1", address: "127.0.0.1", status: .loss, reason: "partial_loss", sent: 3, received: 2,
+                                lossPercent: 33.3, startedAt: Date(timeIntervalSince1970: 1_800_000_000.123), durationMs: 5, prober: "p")
+        let bytes = ContractCodec.encode(Envelope(type: .probeICMP, source: "prober", data: result))
+        let decoded = try ContractCodec.decode(bytes, as: ICMPResult.self, expecting: [.probeICMP])
+        #expect(decoded.data == result)
+        #expect(String(decoding: bytes, as: UTF8.self).contains("\"status\":\"LOSS\""))
+    }
+
+    @Test("bad payloads are refused with a precise reason", arguments: [
+        ("", "empty_payload"), ("not json", "not_an_envelope"), (#"{"v":2,"type":"probe.icmp","id":"x","at":"2026-01-01T00:00:00Z","source":"s","data":{}}"#, "unsupported_version"),
+        (#"{"v":1,"type":"camera.config","id":"x","at":"2026-01-01T00:00:00Z","source":"s","data":{}}"#, "unexpected_type"),
+        (#"{"v":1,"type":"probe.icmp","id":"x","at":"2026-01-01T00:00:00Z","source":"s","data":{"cameraID":1}}"#, "invalid_data"),
+    ])
+    func refusals(payload: String, code: String) {
+        do {
+            _ = try ContractCodec.decode(Array(payload.utf8), as: ICMPResult.self, expecting: [.probeICMP])
+            Issue.record("accepted \(payload)")
+        } catch {
+            #expect(error.code == code)
+        }
+    }
+
+    @Test("an oversize payload is refused before parsing")
+    func oversize() {
+        #expect(throws: PayloadError.tooLarge(bytes: 300_000, limit: ContractCodec.defaultMaxBytes)) {
+            _ = try ContractCodec.decode([UInt8](repeating: 0x20, count: 300_000), as: ICMPResult.self, expecting: [.probeICMP])
+        }
+    }
+
+    @Test("topic root prefixes every topic and camera ids are read back")
+    func root() {
+        let topics = Topics(root: "campus-a/")
+        #expect(topics.icmp("CAM-1") == "campus-a/cctv/CAM-1/icmp")
+        #expect(topics.cameraID(in: "campus-a/cctv/CAM-1/icmp") == "CAM-1")
+        #expect(topics.cameraID(in: "cctv/CAM-1/icmp") == nil)
+        #expect(Topics().cameraID(in: "cctv/CAM-1/config") == "CAM-1")
+    }
+}

@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import CCTVContract
+import Foundation
+import Gateway
+import Issues
+import Logging
+import MQTTBus
+import NIOCore
+import Notifier
+import Prober
+import Registry
+import ServiceLifecycle
+import ServiceRuntime
+import Testing
+import TestSupport
+
+/// The whole product through a real broker: REST → registry → retained config → prober (real
+/// ICMP) → issues → notifier → webhook, with a line cut made by an iptables DROP rule.
+@Suite("end to end through a real mosquitto", .serialized)
+struct LineCutEndToEndTests {
+    @Test("a cut line opens a LINE incident, the line team's webhook fires, and recovery is announced")
+    func lineCutAndRecovery() async throws {
+        IptablesChain.cleanStale()
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let sink = try await HTTPSink()
+        defer { sink.stop() }
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let httpPort = try FreePort.find()
+        let cutAddress = "127.66.\(Int.random(in: 1...250)).\(Int.random(in: 1...250))"
+
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("data-dir", dataDir)
+        settings.set("http.host", "127.0.0.1")
+        settings.set("http.port", "\(httpPort)")
+        settings.set("prober.interval", "1")
+        settings.set("prober.icmp-count", "2")
+        settings.set("prober.icmp-timeout", "0.5")
+        settings.set("prober.icmp-spacing", "0.05")
+        settings.set("issues.open-after", "2")
+        settings.set("issues.recover-after", "2")
+        settings.set("notifier.webhook.line-team", sink.url("/line-team"))
+        settings.set("notifier.webhook.vendor", sink.url("/vendor"))
+        settings.set("instance", "e2e-\(UUID().uuidString.prefix(6))")
+        var logger = Logger(label: "e2e")
+        logger.logLevel = .warning
+        Observability.bootstrapMetrics()
+        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let services: [any Service] = [
+            try RegistryService(context: context),
+            try ProberService(context: context, icmp: try EngineICMPProbe(settings: settings, logger: logger)),
+            try IssuesService(context: context),
+            try NotifierService(context: context),
+            try GatewayService(context: context),
+        ]
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+
+        // An observer like any other tool on the broker.
+        let observer = MQTTClient(configuration: .init(port: broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let statuses = Collector(try await observer.subscribe("cctv/+/status"))
+        observer.start()
+        try await observer.waitUntilConnected()
+
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let api = "http://127.0.0.1:\(httpPort)/api"
+        #expect(await eventually(timeout: .seconds(20)) { (try? await get(http, "\(api)/summary").status) == 200 }, "gateway did not come up")
+
+        // Bad input is refused with the field named.
+        let bad = try await post(http, "\(api)/cameras", #"{"id":"CAM-BAD","address":"300.1.2.3"}"#)
+        #expect(bad.status == 400)
+        #expect(bad.body.contains("\"field\":\"address\""), "\(bad.body)")
+
+        let ok = try await post(http, "\(api)/cameras", #"{"id":"CAM-OK","name":"정문 1","address":"127.0.0.1","site":"본관","lineTeam":"KT-1"}"#)
+        #expect(ok.status == 201, "\(ok.body)")
+        let cut = try await post(http, "\(api)/cameras", #"{"id":"CAM-CUT","name":"후문 2","address":"\#(cutAddress)","site":"본관","lineTeam":"KT-1"}"#)
+        #expect(cut.status == 201, "\(cut.body)")
+        let duplicate = try await post(http, "\(api)/cameras", #"{"address":"127.0.0.1"}"#)
+        #expect(duplicate.status == 409)
+        #expect(duplicate.body.contains("CAM-OK"), "the refusal names the existing camera: \(duplicate.body)")
+
+        // A healthy camera reaches SUCCESS, seen on its retained status.
+        let healthy = await statuses.first(timeout: .seconds(30)) { message in
+            guard message.topic == "cctv/CAM-OK/status",
+                  let envelope = try? ContractCodec.decode(message.payload, as: CameraHealth.self, expecting: [.cameraStatus]) else { return false }
+            return envelope.data.state == .ok && envelope.data.icmp == .success
+        }
+        #expect(healthy != nil, "CAM-OK never reported SUCCESS")
+        #expect(await statuses.first(timeout: .seconds(30)) { $0.topic == "cctv/CAM-CUT/status" } != nil)
+
+        // Cut the line.
+        let chain = try IptablesChain()
+        defer { chain.removeAll() }
+        try chain.captureEchoRequests(to: cutAddress)
+        try chain.append(["-j", "DROP"])
+        let cutAt = ContinuousClock.now
+        let opened = await sink.first(timeout: .seconds(60)) { $0.json?["event"] as? String == "opened" }
+        let openedAt = ContinuousClock.now
+        #expect(opened != nil, "no 'opened' webhook after the line cut")
+        let issue = opened?.json?["issue"] as? [String: Any]
+        #expect(issue?["cameraID"] as? String == "CAM-CUT")
+        #expect(issue?["kind"] as? String == "LINE")
+        #expect(issue?["responsible"] as? String == "LINE_TEAM")
+        #expect(issue?["responsibleTeam"] as? String == "KT-1")
+        #expect(opened?.path == "/line-team", "a line problem goes to the line team")
+        #expect((opened?.json?["messageKo"] as? String)?.contains("회선 장애") == true)
+
+        // Restore it.
+        try chain.flush()
+        let restoredAt = ContinuousClock.now
+        let resolved = await sink.first(timeout: .seconds(60)) { $0.json?["event"] as? String == "resolved" }
+        let resolvedAt = ContinuousClock.now
+        #expect(resolved != nil, "no recovery webhook after the line came back")
+        #expect(resolved?.path == "/line-team", "the party told 'down' is told 'up'")
+        #expect(sink.all.allSatisfy { $0.path != "/vendor" }, "the vendor is not bothered with a line problem")
+        #expect(sink.all.filter { $0.json?["event"] as? String == "opened" }.count == 1, "one incident, one opening notice")
+
+        // The query side saw it all.
+        #expect(await eventually(timeout: .seconds(10)) {
+            let body = (try? await get(http, "\(api)/notifications?camera=CAM-CUT").body) ?? ""
+            return body.contains("\"event\":\"opened\"") && body.contains("\"event\":\"resolved\"")
+        })
+        let issues = try await get(http, "\(api)/issues?state=all")
+        #expect(issues.body.contains("\"state\":\"RESOLVED\""))
+
+        print("E2E timeline: cut → opened webhook \(format(openedAt - cutAt)); restore → recovery webhook \(format(resolvedAt - restoredAt))")
+
+        await observer.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+        try? await http.shutdown()
+    }
+}
+
+private func format(_ duration: Duration) -> String {
+    String(format: "%.2f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+}
+
+private func get(_ http: HTTPClient, _ url: String) async throws -> (status: Int, body: String) {
+    let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+    let body = try await response.body.collect(upTo: 1 << 22)
+    return (Int(response.status.code), String(buffer: body))
+}
+
+private func post(_ http: HTTPClient, _ url: String, _ json: String) async throws -> (status: Int, body: String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.body = .bytes(ByteBuffer(string: json))
+    let response = try await http.execute(request, timeout: .seconds(20))
+    let body = try await response.body.collect(upTo: 1 << 22)
+    return (Int(response.status.code), String(buffer: body))
+}

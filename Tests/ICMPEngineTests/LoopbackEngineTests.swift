@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import ICMPEngine
+
+@Suite("Engine against loopback")
+struct LoopbackEngineTests {
+    @Test("127.0.0.1 answers all 3 echoes with RTTs", arguments: ["127.0.0.1", "::1"])
+    func loopbackSucceeds(address: String) async throws {
+        let result = try await TestSupport.withEngine(TestSupport.configuration()) { engine in
+            await engine.check(address: address, count: 3)
+        }
+        #expect(result.status == .success, "\(result)")
+        #expect(result.reason == "ok")
+        #expect(result.sent == 3 && result.received == 3)
+        #expect(result.lossPercent == 0)
+        #expect(result.rttMinMs != nil && result.rttAvgMs != nil && result.rttMaxMs != nil)
+        #expect(result.replyFrom == address)
+    }
+
+    @Test("Sweep of 1,000 distinct 127.1.x.y addresses succeeds for every one (no false loss)")
+    func thousandTargetSweep() async throws {
+        var addresses: [String] = []
+        for x in 1...4 { for y in 1...250 { addresses.append("127.1.\(x).\(y)") } }
+        let results = try await TestSupport.withEngine(TestSupport.configuration(pps: 20_000)) { engine in
+            await engine.sweep(addresses, echoesPerTarget: 1)
+        }
+        #expect(results.count == 1_000)
+        #expect(results.map(\.address) == addresses, "results come back in input order")
+        let failures = results.filter { $0.status != .success }
+        #expect(failures.isEmpty, "non-success: \(failures.prefix(5))")
+        #expect(results.allSatisfy { $0.replyFrom == $0.address })
+    }
+
+    @Test("sweepStream yields one result per address and then finishes")
+    func sweepStream() async throws {
+        let addresses = (1...50).map { "127.2.0.\($0)" }
+        let seen = try await TestSupport.withEngine(TestSupport.configuration()) { engine in
+            var collected: [ICMPCheckResult] = []
+            for await result in engine.sweepStream(addresses, echoesPerTarget: 2) { collected.append(result) }
+            return collected
+        }
+        #expect(Set(seen.map(\.address)) == Set(addresses))
+        #expect(seen.allSatisfy { $0.status == .success })
+    }
+
+    @Test("Host names resolve through getaddrinfo; unknown names fail with resolve_failed")
+    func names() async throws {
+        let (good, bad) = try await TestSupport.withEngine(TestSupport.configuration()) { engine in
+            (await engine.check(address: "localhost", count: 1), await engine.check(address: "no-such-camera.invalid", count: 1))
+        }
+        #expect(good.status == .success)
+        #expect(bad.status == .fail && bad.reason == "resolve_failed")
+    }
+
+    @Test("Bad input and lifecycle misuse fail instead of hanging")
+    func misuse() async throws {
+        let engine = try ICMPEngine(configuration: TestSupport.configuration())
+        let early = await engine.check(address: "127.0.0.1", count: 1)
+        #expect(early.status == .fail && early.reason == "engine_not_running")
+        try engine.start()
+        #expect(throws: ICMPEngineError.self) { try engine.start() }
+        let zero = await engine.check(address: "127.0.0.1", count: 0)
+        #expect(zero.reason == "invalid_count")
+        engine.shutdown()
+        let late = await engine.check(address: "127.0.0.1", count: 1)
+        #expect(late.status == .fail && late.reason == "engine_shutdown")
+        engine.shutdown() // idempotent
+    }
+
+    @Test("Shutdown completes in-flight checks with engine_shutdown")
+    func shutdownCompletesPending() async throws {
+        var configuration = TestSupport.configuration()
+        configuration.interval = .seconds(30)
+        let engine = try ICMPEngine(configuration: configuration)
+        try engine.start()
+        async let result = engine.check(address: "127.0.0.1", count: 3)
+        // Bounded wait until the first echo has been answered and the check is parked on its 30 s interval.
+        for _ in 0..<200 where engine.pendingCheckCount == 0 || engine.outstandingProbeCount > 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        engine.shutdown()
+        let r = await result
+        #expect(r.status == .fail && r.reason == "engine_shutdown")
+    }
+
+    @Test("Two engines in one process ignore each other's replies on shared raw sockets")
+    func twoEngines() async throws {
+        let a = try ICMPEngine(configuration: TestSupport.configuration())
+        let b = try ICMPEngine(configuration: TestSupport.configuration())
+        try a.start()
+        try b.start()
+        defer { a.shutdown(); b.shutdown() }
+        let addresses = (1...200).map { "127.3.0.\($0)" }
+        async let ra = a.sweep(addresses, echoesPerTarget: 2)
+        async let rb = b.sweep(addresses, echoesPerTarget: 2)
+        let (x, y) = await (ra, rb)
+        #expect(x.allSatisfy { $0.status == .success && $0.received == 2 })
+        #expect(y.allSatisfy { $0.status == .success && $0.received == 2 })
+    }
+}

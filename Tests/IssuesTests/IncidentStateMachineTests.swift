@@ -1,0 +1,147 @@
+import CCTVContract
+import Foundation
+import Testing
+@testable import Issues
+
+private let policy = IssuePolicy(openAfter: 3, recoverAfter: 2, lossThreshold: 20)
+private let info = CameraInfo(name: "정문", address: "10.0.0.1", site: "본관", lineTeam: "KT-1", vendor: "Hanwha")
+
+/// Feeds results one by one, one second apart, and collects every effect.
+private struct Feeder {
+    var track = CameraTrack(cameraID: "CAM-1")
+    var clock = Date(timeIntervalSince1970: 1_800_000_000)
+    var effects: [IncidentStateMachine.Effect] = []
+    var ids = 0
+
+    mutating func icmp(_ status: ICMPStatus, loss: Double? = nil, eventID: String? = nil, at: Date? = nil) {
+        clock.addTimeInterval(1)
+        let sent = 3
+        let lossPercent = loss ?? (status == .success ? 0 : status == .loss ? 33.3 : 100)
+        let result = ICMPResult(cameraID: "CAM-1", address: "10.0.0.1", status: status, reason: status == .success ? "ok" : "no_reply",
+                                sent: sent, received: 0, lossPercent: lossPercent, startedAt: at ?? clock, durationMs: 1, prober: "t")
+        apply(.icmp(result, eventID: eventID ?? UUID().uuidString))
+    }
+
+    mutating func hls(_ status: HLSStatus, reason: String = "playlist_stale") {
+        clock.addTimeInterval(1)
+        let result = HLSResult(cameraID: "CAM-1", url: "http://c/x.m3u8", status: status, reason: status == .success ? "ok" : reason, startedAt: clock, durationMs: 1, prober: "t")
+        apply(.hls(result, eventID: UUID().uuidString))
+    }
+
+    mutating func apply(_ observation: IncidentStateMachine.Observation) {
+        var counter = ids
+        let (next, new) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: clock, newIssueID: { counter += 1; return "I-\(counter)" })
+        ids = counter
+        track = next
+        effects += new
+    }
+
+    var incidents: [IncidentStateMachine.Effect] { effects.filter { if case .status = $0 { false } else { true } } }
+}
+
+@Suite("incident state machine")
+struct IncidentStateMachineTests {
+    @Test("a LINE incident opens only after N consecutive ICMP failures")
+    func opensAfterN() {
+        var feeder = Feeder()
+        feeder.icmp(.timeout); feeder.icmp(.timeout)
+        #expect(feeder.incidents.isEmpty)
+        feeder.icmp(.fail)
+        guard case let .opened(issue)? = feeder.incidents.first else { Issue.record("no incident"); return }
+        #expect(issue.kind == .line)
+        #expect(issue.responsible == .lineTeam)
+        #expect(issue.responsibleTeam == "KT-1")
+        #expect(issue.site == "본관")
+    }
+
+    @Test("a success in between resets the count (hysteresis)")
+    func successResets() {
+        var feeder = Feeder()
+        feeder.icmp(.timeout); feeder.icmp(.timeout); feeder.icmp(.success); feeder.icmp(.timeout); feeder.icmp(.timeout)
+        #expect(feeder.incidents.isEmpty)
+    }
+
+    @Test("recovery needs M consecutive successes and resolves the same incident")
+    func recovery() {
+        var feeder = Feeder()
+        for _ in 0..<3 { feeder.icmp(.timeout) }
+        feeder.icmp(.success)
+        #expect(feeder.incidents.count == 1)
+        feeder.icmp(.success)
+        guard case let .resolved(issue)? = feeder.incidents.last else { Issue.record("not resolved"); return }
+        #expect(issue.state == .resolved)
+        #expect(issue.id == "I-1")
+        #expect(feeder.track.openIssue == nil)
+    }
+
+    @Test("ICMP fine and HLS failing opens a CAMERA incident for the vendor")
+    func cameraProblem() {
+        var feeder = Feeder()
+        feeder.icmp(.success)
+        for _ in 0..<3 { feeder.hls(.fail) }
+        guard case let .opened(issue)? = feeder.incidents.first else { Issue.record("no incident"); return }
+        #expect(issue.kind == .camera)
+        #expect(issue.responsible == .cameraVendor)
+        #expect(issue.responsibleTeam == "Hanwha")
+        #expect(issue.reason == "playlist_stale")
+    }
+
+    @Test("both failing is a line problem only")
+    func bothFailing() {
+        var feeder = Feeder()
+        for _ in 0..<3 { feeder.icmp(.timeout); feeder.hls(.error, reason: "connect_timeout") }
+        let kinds = feeder.incidents.compactMap { effect -> IssueKind? in if case let .opened(i) = effect { i.kind } else { nil } }
+        #expect(kinds == [.line])
+    }
+
+    @Test("a camera problem that becomes a line problem updates the same incident and re-routes it")
+    func reDiagnosis() {
+        var feeder = Feeder()
+        feeder.icmp(.success)
+        for _ in 0..<3 { feeder.hls(.fail) }
+        for _ in 0..<3 { feeder.icmp(.timeout) }
+        guard case let .updated(issue)? = feeder.incidents.last else { Issue.record("not updated: \(feeder.incidents)"); return }
+        #expect(issue.id == "I-1")
+        #expect(issue.kind == .line)
+        #expect(issue.responsible == .lineTeam)
+        #expect(issue.version == 2)
+    }
+
+    @Test("LOSS above the threshold is a degraded line; below it is fine")
+    func degraded() {
+        var feeder = Feeder()
+        for _ in 0..<3 { feeder.icmp(.loss, loss: 10) }
+        #expect(feeder.incidents.isEmpty)
+        for _ in 0..<3 { feeder.icmp(.loss, loss: 66.7) }
+        guard case let .opened(issue)? = feeder.incidents.first else { Issue.record("no incident"); return }
+        #expect(issue.kind == .lineDegraded)
+    }
+
+    @Test("a redelivered or older result changes nothing")
+    func idempotent() {
+        var feeder = Feeder()
+        feeder.icmp(.timeout, eventID: "E1")
+        let before = feeder.track
+        feeder.icmp(.timeout, eventID: "E1")
+        #expect(feeder.track == before)
+        feeder.icmp(.timeout, at: Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(feeder.track == before, "a result older than the last one is ignored")
+    }
+
+    @Test("status is published only when it changes")
+    func statusOnChange() {
+        var feeder = Feeder()
+        feeder.icmp(.success); feeder.icmp(.success); feeder.icmp(.success)
+        let statuses = feeder.effects.filter { if case .status = $0 { true } else { false } }
+        #expect(statuses.count == 1)
+    }
+
+    @Test("deleting a camera with an open incident resolves it")
+    func removal() {
+        var feeder = Feeder()
+        for _ in 0..<3 { feeder.icmp(.timeout) }
+        let effects = IncidentStateMachine.cameraRemoved(feeder.track, now: Date())
+        guard case let .resolved(issue)? = effects.first else { Issue.record("not resolved"); return }
+        #expect(issue.reason == "camera_removed")
+    }
+}

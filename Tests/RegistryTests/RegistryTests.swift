@@ -1,0 +1,94 @@
+import CCTVContract
+import Foundation
+import Testing
+@testable import Registry
+
+private func tempDir() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("reg-\(UUID().uuidString)").path }
+
+@Suite("camera validation")
+struct CameraValidationTests {
+    @Test("malformed addresses are refused naming the field", arguments: ["300.1.1.1", "1.2.3", "10.0.0.1 ", "a b", "", "::g", "-bad.example", "10.0.0.999"])
+    func badAddress(address: String) {
+        #expect(throws: ContractError.self) { _ = try CameraValidation.validate(CameraInput(address: address)) }
+        do { _ = try CameraValidation.validate(CameraInput(address: address)) } catch { #expect(error.field == "address") }
+    }
+
+    @Test("IPv4, IPv6 (canonicalised) and host names are accepted")
+    func goodAddress() throws {
+        #expect(try CameraValidation.validate(CameraInput(address: "192.168.0.10")).address == "192.168.0.10")
+        #expect(try CameraValidation.validate(CameraInput(address: "2001:DB8:0:0::1")).address == "2001:db8::1")
+        #expect(try CameraValidation.validate(CameraInput(address: "Cam-01.Campus.local")).address == "cam-01.campus.local")
+    }
+
+    @Test("HLS URL must be http(s) without embedded credentials")
+    func hlsURL() {
+        #expect(throws: ContractError.self) { _ = try CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "rtsp://10.0.0.1/live")) }
+        #expect(throws: ContractError.self) { _ = try CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "http://admin:pw@10.0.0.1/live.m3u8")) }
+        #expect((try? CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "http://10.0.0.1/live.m3u8"))) != nil)
+    }
+
+    @Test("ids are topic-safe")
+    func ids() {
+        #expect(CameraValidation.isValidID("CAM-00017"))
+        #expect(!CameraValidation.isValidID("CAM/1"))
+        #expect(!CameraValidation.isValidID("CAM+1"))
+        #expect(!CameraValidation.isValidID(String(repeating: "a", count: 65)))
+    }
+}
+
+@Suite("camera store and commands")
+struct CameraStoreTests {
+    @Test("create, get, update with version check, delete with tombstone")
+    func lifecycle() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+        let created = handler.handle(RegistryCommand(action: .create, camera: CameraInput(name: "정문", address: "10.1.1.1", password: "secret")))
+        #expect(created.reply.ok)
+        let camera = try #require(created.reply.camera)
+        #expect(camera.id == "CAM-00001")
+        #expect(camera.hasCredentials)
+        let encoded = String(decoding: try ContractCodec.encodeValue(camera), as: UTF8.self)
+        #expect(!encoded.contains("secret"), "credentials are never part of the definition")
+
+        let stale = handler.handle(RegistryCommand(action: .update, id: camera.id, camera: CameraInput(address: "10.1.1.2"), expectedVersion: 7))
+        #expect(stale.reply.error?.code == "version_conflict")
+        let updated = handler.handle(RegistryCommand(action: .update, id: camera.id, camera: CameraInput(name: "정문", address: "10.1.1.2"), expectedVersion: 1))
+        #expect(updated.reply.camera?.version == 2)
+        #expect(updated.reply.camera?.hasCredentials == true, "credentials kept when an update leaves them out")
+
+        let deleted = handler.handle(RegistryCommand(action: .delete, id: camera.id))
+        #expect(deleted.reply.ok)
+        #expect(deleted.change == .deleted(CameraDeleted(id: camera.id, address: "10.1.1.2", version: 3)))
+        let snapshot = try handler.store.snapshot()
+        #expect(snapshot.cameras.isEmpty)
+        #expect(snapshot.tombstones == [camera.id])
+    }
+
+    @Test("a duplicate address is refused naming the existing camera")
+    func duplicate() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+        _ = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "A", address: "10.0.0.5")))
+        let again = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "B", address: "10.0.0.5")))
+        #expect(again.reply.error?.code == "duplicate_address")
+        #expect(again.reply.error?.existingID == "A")
+        let sameID = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "A", address: "10.0.0.6")))
+        #expect(sameID.reply.error?.code == "duplicate_id")
+        #expect(try handler.store.list().total == 1, "nothing half-written")
+    }
+
+    @Test("list filters by text and site, paged")
+    func listing() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try CameraStore(dataDir: dir)
+        for i in 0..<30 { _ = try store.create(CameraInput(id: String(format: "C-%02d", i), name: "cam \(i)", address: "10.9.0.\(i + 1)", site: i % 2 == 0 ? "본관" : "별관")) }
+        #expect(try store.list(site: "본관").total == 15)
+        #expect(try store.list(query: "10.9.0.2").total == 11)
+        let page = try store.list(offset: 10, limit: 5)
+        #expect(page.cameras.map(\.id) == ["C-10", "C-11", "C-12", "C-13", "C-14"])
+        #expect(try store.list(query: "100%_").total == 0, "LIKE wildcards in a query are literal")
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A real HTTP server on loopback standing in for a webhook endpoint: records every request
+/// body and answers with a status the test can change (e.g. 500 for a while).
+public final class HTTPSink: Sendable {
+    /// One received request.
+    public struct Received: Sendable {
+        public var path: String
+        public var headers: [String: String]
+        public var body: Data
+        public var at: ContinuousClock.Instant
+        /// The body as a JSON object.
+        public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+    }
+
+    private final class Storage: Sendable {
+        let received = Mutex<[Received]>([])
+        let status = Mutex<Int>(200)
+    }
+
+    public let port: Int
+    private let storage = Storage()
+    private let task: Task<Void, any Error>
+
+    public init() async throws {
+        let port = try FreePort.find()
+        self.port = port
+        let storage = storage
+        let router = Router()
+        router.post("/**") { request, _ -> Response in
+            let buffer = try await request.body.collect(upTo: 1 << 20)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            storage.received.withLock { $0.append(Received(path: request.uri.path, headers: headers, body: Data(buffer.readableBytesView), at: .now)) }
+            return Response(status: .init(code: storage.status.withLock { $0 }))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        task = Task { try await app.runService() }
+        for _ in 0..<200 where !FreePort.isListening(port) { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    deinit { task.cancel() }
+
+    /// The URL of `path` on this sink.
+    public func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// Every request so far.
+    public var all: [Received] { storage.received.withLock { $0 } }
+
+    /// Sets the status code answered from now on.
+    public func respond(with code: Int) { storage.status.withLock { $0 = code } }
+
+    /// Waits for a request matching `predicate`.
+    public func first(timeout: Duration = .seconds(30), where predicate: (Received) -> Bool) async -> Received? {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if let found = all.first(where: predicate) { return found }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return all.first(where: predicate)
+    }
+
+    public func stop() { task.cancel() }
+}
