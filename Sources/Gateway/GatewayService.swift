@@ -44,15 +44,19 @@ public final class GatewayService: Service {
             router: api.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
             logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for subscription in subscriptions {
-                group.addTask {
-                    for await message in subscription.cancelOnGracefulShutdown() { self.project(message, decoder: decoder) }
+        // Every task ends by itself on graceful shutdown: the projections stop reading, the live
+        // streams are finished so open browser connections close, and the server drains.
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                for subscription in subscriptions {
+                    group.addTask {
+                        for await message in subscription.cancelOnGracefulShutdown() { self.project(message, decoder: decoder) }
+                    }
                 }
+                group.addTask { try await app.runService() }
             }
-            group.addTask { try await app.runService() }
-            try await group.next()
-            group.cancelAll()
+        } onGracefulShutdown: {
+            self.hub.finishAll()
         }
         hub.finishAll()
         await bus.shutdown()

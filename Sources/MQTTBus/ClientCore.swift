@@ -277,7 +277,8 @@ final class ClientCore: @unchecked Sendable {
         subWaiters.forEach { $0.resume() }
         if wasConnected {
             connectedGauge.record(0)
-            logger.warning("disconnected from broker", metadata: ["reason": "\(reason)"])
+            let asked = reason == "requested" || reason == "stopped"
+            logger.log(level: asked ? .info : .warning, "disconnected from broker", metadata: ["reason": "\(reason)"])
             emit(.disconnected(reason: reason))
         }
     }

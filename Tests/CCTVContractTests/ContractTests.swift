@@ -31,7 +31,7 @@ struct ContractTests {
     @Test("an envelope round-trips with fractional-second dates")
     func roundTrip() throws {
         let result = ICMPResult(cameraID: "CAM-1", address: "127.0.0.1", status: .loss, reason: "partial_loss", sent: 3, received: 2,
-                                lossPercent: 33.3, startedAt: Date(timeIntervalSince1970: 1_800_000_000.123), durationMs: 5, prober: "p")
+                                lossPercent: 33.3, startedAt: Date(timeIntervalSince1970: 1_800_000_000.125), durationMs: 5, prober: "p")
         let bytes = ContractCodec.encode(Envelope(type: .probeICMP, source: "prober", data: result))
         let decoded = try ContractCodec.decode(bytes, as: ICMPResult.self, expecting: [.probeICMP])
         #expect(decoded.data == result)

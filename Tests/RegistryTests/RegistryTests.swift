@@ -7,7 +7,7 @@ private func tempDir() -> String { FileManager.default.temporaryDirectory.append
 
 @Suite("camera validation")
 struct CameraValidationTests {
-    @Test("malformed addresses are refused naming the field", arguments: ["300.1.1.1", "1.2.3", "10.0.0.1 ", "a b", "", "::g", "-bad.example", "10.0.0.999"])
+    @Test("malformed addresses are refused naming the field", arguments: ["300.1.1.1", "1.2.3", "10.0.0.1 x", "a b", "", "::g", "-bad.example", "10.0.0.999"])
     func badAddress(address: String) {
         #expect(throws: ContractError.self) { _ = try CameraValidation.validate(CameraInput(address: address)) }
         do { _ = try CameraValidation.validate(CameraInput(address: address)) } catch { #expect(error.field == "address") }
@@ -15,7 +15,7 @@ struct CameraValidationTests {
 
     @Test("IPv4, IPv6 (canonicalised) and host names are accepted")
     func goodAddress() throws {
-        #expect(try CameraValidation.validate(CameraInput(address: "192.168.0.10")).address == "192.168.0.10")
+        #expect(try CameraValidation.validate(CameraInput(address: " 192.168.0.10 ")).address == "192.168.0.10", "surrounding spaces from a paste are trimmed")
         #expect(try CameraValidation.validate(CameraInput(address: "2001:DB8:0:0::1")).address == "2001:db8::1")
         #expect(try CameraValidation.validate(CameraInput(address: "Cam-01.Campus.local")).address == "cam-01.campus.local")
     }

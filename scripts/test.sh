@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests, adapters against a real mosquitto, SQLite and HTTP on
+# loopback, ICMP with raw sockets and iptables rules, and the end-to-end line-cut test.
+# Tests that need root (raw ICMP, iptables) fail loudly when not root; CI runs as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+if [ "$(id -u)" -ne 0 ]; then
+  echo "WARNING: not root — the ICMP/iptables and end-to-end tests will FAIL (they never pass silently). Run as root, as CI does." >&2
+fi
+swift build --build-tests
+swift test --skip-build "$@"
