@@ -54,6 +54,12 @@ public final class GatewayService: Service {
                     }
                 }
                 group.addTask { try await app.runService() }
+                group.addTask {
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(20))
+                        self.hub.keepAlive()
+                    }
+                }
             }
         } onGracefulShutdown: {
             self.hub.finishAll()

@@ -92,7 +92,9 @@ public struct GatewayAPI: Sendable {
                 body: .init { writer in
                     try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
                     for await event in stream {
-                        try await writer.write(ByteBuffer(string: "event: \(event.name)\ndata: \(event.json)\n\n"))
+                        // An empty name is the hub's keep-alive: a comment line proxies will not time out.
+                        let text = event.name.isEmpty ? ": keep-alive\n\n" : "event: \(event.name)\ndata: \(event.json)\n\n"
+                        try await writer.write(ByteBuffer(string: text))
                     }
                     try await writer.finish(nil)
                 })

@@ -31,6 +31,12 @@ public final class LiveHub: Sendable {
         for target in targets { target.yield(Event(name: name, json: json)) }
     }
 
+    /// Sends a keep-alive (empty event name) so idle connections survive proxies.
+    public func keepAlive() {
+        let targets = listeners.withLock { Array($0.values) }
+        for target in targets { target.yield(Event(name: "", json: "")) }
+    }
+
     /// Number of connected listeners.
     public var count: Int { listeners.withLock { $0.count } }
 
