@@ -47,15 +47,51 @@ public struct IssueRecord: Codable, Sendable, Equatable {
     public var resolvedAt: Date?
     /// +1 on every change; consumers ignore older versions.
     public var version: Int
+    /// Notifications are held (maintenance window); a recovery still reaches whoever was told.
+    public var silenced: Bool
+    /// The camera keeps failing and recovering: held open until it has been stable for longer.
+    public var flapping: Bool
+    /// Someone reported it fixed; it resolves when the checks confirm.
+    public var fixReportedBy: String?
+    /// Every state change with actor, time and note (most recent 50).
+    public var history: [IssueTransition]
 
     public init(id: String, cameraID: String, cameraName: String? = nil, address: String? = nil, site: String? = nil,
                 kind: IssueKind, state: IssueState, responsible: ResponsibleParty, responsibleTeam: String? = nil,
-                reason: String, openedAt: Date, updatedAt: Date, resolvedAt: Date? = nil, version: Int) {
+                reason: String, openedAt: Date, updatedAt: Date, resolvedAt: Date? = nil, version: Int,
+                silenced: Bool = false, flapping: Bool = false, fixReportedBy: String? = nil, history: [IssueTransition] = []) {
         self.id = id; self.cameraID = cameraID; self.cameraName = cameraName; self.address = address; self.site = site
         self.kind = kind; self.state = state; self.responsible = responsible; self.responsibleTeam = responsibleTeam
         self.reason = reason; self.openedAt = openedAt; self.updatedAt = updatedAt; self.resolvedAt = resolvedAt
-        self.version = version
+        self.version = version; self.silenced = silenced; self.flapping = flapping; self.fixReportedBy = fixReportedBy
+        self.history = history
     }
+
+    /// Decodes older events without the lifecycle fields.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        cameraID = try c.decode(String.self, forKey: .cameraID)
+        cameraName = try c.decodeIfPresent(String.self, forKey: .cameraName)
+        address = try c.decodeIfPresent(String.self, forKey: .address)
+        site = try c.decodeIfPresent(String.self, forKey: .site)
+        kind = try c.decode(IssueKind.self, forKey: .kind)
+        state = try c.decode(IssueState.self, forKey: .state)
+        responsible = try c.decode(ResponsibleParty.self, forKey: .responsible)
+        responsibleTeam = try c.decodeIfPresent(String.self, forKey: .responsibleTeam)
+        reason = try c.decode(String.self, forKey: .reason)
+        openedAt = try c.decode(Date.self, forKey: .openedAt)
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+        resolvedAt = try c.decodeIfPresent(Date.self, forKey: .resolvedAt)
+        version = try c.decode(Int.self, forKey: .version)
+        silenced = try c.decodeIfPresent(Bool.self, forKey: .silenced) ?? false
+        flapping = try c.decodeIfPresent(Bool.self, forKey: .flapping) ?? false
+        fixReportedBy = try c.decodeIfPresent(String.self, forKey: .fixReportedBy)
+        history = try c.decodeIfPresent([IssueTransition].self, forKey: .history) ?? []
+    }
+
+    /// Whether the incident still needs someone (not resolved or closed).
+    public var isActive: Bool { state != .resolved && state != .closed }
 }
 
 /// One delivery attempt's outcome (`notification.sent` / `notification.failed`).

@@ -43,6 +43,11 @@ public struct Topics: Sendable, Equatable {
     public var notificationSent: String { t("notifications/sent") }
     public var notificationFailed: String { t("notifications/failed") }
     public var allNotifications: String { t("notifications/+") }
+    /// The notifier's application-level acknowledgement of an issue event (after its outbox commit).
+    public var notificationAcks: String { t("notifications/acks") }
+
+    /// Incident lifecycle commands (acknowledge, dispatch, mark fixed, close, note, silence).
+    public var issueCommands: String { t("issues/commands") }
 
     /// Retained `online` / `offline` of one service (also its last will).
     public func availability(_ service: String) -> String { t("services/\(service)/availability") }

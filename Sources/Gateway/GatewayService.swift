@@ -33,11 +33,16 @@ public final class GatewayService: Service {
         let client = bus.client
         let commandTopic = topics.registryCommands
         let replyPrefix = topics.replies
-        let api = GatewayAPI(store: store, hub: hub) { command in
+        let issueTopic = topics.issueCommands
+        let api = GatewayAPI(store: store, hub: hub, registry: { command in
             let envelope = Envelope(type: .registryCommand, source: "gateway", data: command)
             let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
-        }
+        }, issueCommands: { command in
+            let envelope = Envelope(type: .issueCommand, source: "gateway", data: command)
+            let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
+            return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
+        })
         let host = context.settings["http.host"]
         let port = try context.settings.int("http.port", in: 0...65_535)
         let app = Application(

@@ -29,6 +29,8 @@ public struct CameraTrack: Codable, Sendable, Equatable {
     public var published: CameraHealth?
     /// Recent event ids, to drop redelivered results.
     public var recentEventIDs: [String] = []
+    /// When incidents were opened recently, to detect flapping.
+    public var recentOpenings: [Date] = []
 
     public init(cameraID: String) { self.cameraID = cameraID }
 }
@@ -40,12 +42,13 @@ public struct CameraInfo: Codable, Sendable, Equatable {
     public var site: String?
     public var lineTeam: String?
     public var vendor: String?
+    public var tags: [String]?
 
-    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil) {
-        self.name = name; self.address = address; self.site = site; self.lineTeam = lineTeam; self.vendor = vendor
+    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil, tags: [String]? = nil) {
+        self.name = name; self.address = address; self.site = site; self.lineTeam = lineTeam; self.vendor = vendor; self.tags = tags
     }
 
     public init(_ camera: CameraDefinition) {
-        self.init(name: camera.name, address: camera.address, site: camera.site, lineTeam: camera.lineTeam, vendor: camera.vendor)
+        self.init(name: camera.name, address: camera.address, site: camera.site, lineTeam: camera.lineTeam, vendor: camera.vendor, tags: camera.tags)
     }
 }

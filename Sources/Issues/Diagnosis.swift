@@ -20,11 +20,13 @@ public enum Diagnosis {
     }
 
     /// Whether an open incident of `kind` has seen enough good checks to resolve.
-    public static func hasRecovered(_ kind: IssueKind, track: CameraTrack, policy: IssuePolicy) -> Bool {
-        switch kind {
-        case .line: track.icmpUpStreak >= policy.recoverAfter
-        case .lineDegraded: track.icmpGoodStreak >= policy.recoverAfter
-        case .camera: track.hlsOkStreak >= policy.recoverAfter
+    /// A flapping camera (`holding`) needs `flapHoldFactor` times as many good checks.
+    public static func hasRecovered(_ kind: IssueKind, track: CameraTrack, policy: IssuePolicy, holding: Bool = false) -> Bool {
+        let needed = policy.recoverAfter * (holding ? policy.flapHoldFactor : 1)
+        return switch kind {
+        case .line: track.icmpUpStreak >= needed
+        case .lineDegraded: track.icmpGoodStreak >= needed
+        case .camera: track.hlsOkStreak >= needed
         }
     }
 

@@ -26,7 +26,7 @@ public enum IncidentStateMachine {
     /// same check are ignored: delivery is at-least-once and may reorder.
     public static func apply(
         _ observation: Observation, to track: CameraTrack, camera: CameraInfo?, policy: IssuePolicy,
-        now: Date, newIssueID: () -> String
+        now: Date, silenced: Bool = false, newIssueID: () -> String
     ) -> (CameraTrack, [Effect]) {
         var track = track
         if track.recentEventIDs.contains(observation.eventID) { return (track, []) }
@@ -60,27 +60,32 @@ public enum IncidentStateMachine {
         if var issue = track.openIssue {
             if let desired, desired != issue.kind {
                 // Same incident, new diagnosis: the newly responsible party is told.
+                let note = "re-diagnosed \(issue.kind.rawValue) → \(desired.rawValue)"
                 issue.kind = desired
                 issue.responsible = desired.responsible
                 issue.responsibleTeam = team(for: desired, camera: camera)
                 issue.reason = reason(for: desired, track: track)
-                issue.updatedAt = now
-                issue.version += 1
+                issue.record(IssueTransition(from: issue.state, to: issue.state, actor: "system", at: now, note: note))
                 track.openIssue = issue
                 effects.append(.updated(issue))
-            } else if desired == nil && Diagnosis.hasRecovered(issue.kind, track: track, policy: policy) {
+            } else if desired == nil && Diagnosis.hasRecovered(issue.kind, track: track, policy: policy, holding: issue.flapping) {
+                let note = issue.fixReportedBy.map { "fix reported by \($0), confirmed by the checks" } ?? "checks recovered"
+                issue.record(IssueTransition(from: issue.state, to: .resolved, actor: "system", at: now, note: note))
                 issue.state = .resolved
                 issue.resolvedAt = now
-                issue.updatedAt = now
-                issue.version += 1
                 track.openIssue = nil
                 effects.append(.resolved(issue))
             }
         } else if let desired {
-            let issue = IssueRecord(
+            track.recentOpenings = (track.recentOpenings + [now]).filter { now.timeIntervalSince($0) <= policy.flapWindow }
+            let flapping = track.recentOpenings.count >= policy.flapCount
+            var issue = IssueRecord(
                 id: newIssueID(), cameraID: track.cameraID, cameraName: camera?.name, address: camera?.address, site: camera?.site,
                 kind: desired, state: .open, responsible: desired.responsible, responsibleTeam: team(for: desired, camera: camera),
-                reason: reason(for: desired, track: track), openedAt: now, updatedAt: now, version: 1)
+                reason: reason(for: desired, track: track), openedAt: now, updatedAt: now, version: 0,
+                silenced: silenced, flapping: flapping)
+            issue.record(IssueTransition(from: nil, to: .open, actor: "system", at: now,
+                                         note: flapping ? "flapping: \(track.recentOpenings.count) openings in \(Int(policy.flapWindow / 60)) min, held open until stable" : issue.reason))
             track.openIssue = issue
             effects.append(.opened(issue))
         }
@@ -103,11 +108,10 @@ public enum IncidentStateMachine {
     /// "down" is told it is over, never left with an orphaned alert.
     public static func cameraRemoved(_ track: CameraTrack, now: Date) -> [Effect] {
         guard var issue = track.openIssue else { return [] }
+        issue.record(IssueTransition(from: issue.state, to: .resolved, actor: "system", at: now, note: "camera removed from monitoring"))
         issue.state = .resolved
         issue.reason = "camera_removed"
         issue.resolvedAt = now
-        issue.updatedAt = now
-        issue.version += 1
         return [.resolved(issue)]
     }
 

@@ -7,9 +7,19 @@ public struct IssuePolicy: Sendable, Equatable {
     /// ICMP loss (percent) at or above which LOSS counts as a degraded line.
     public var lossThreshold: Double
 
-    public init(openAfter: Int = 3, recoverAfter: Int = 2, lossThreshold: Double = 20) {
+    /// Openings within `flapWindow` seconds that mark a camera as flapping.
+    public var flapCount: Int
+    public var flapWindow: Double
+    /// A flapping camera needs `recoverAfter × flapHoldFactor` good checks to resolve.
+    public var flapHoldFactor: Int
+
+    public init(openAfter: Int = 3, recoverAfter: Int = 2, lossThreshold: Double = 20,
+                flapCount: Int = 3, flapWindow: Double = 1800, flapHoldFactor: Int = 5) {
         self.openAfter = max(1, openAfter)
         self.recoverAfter = max(1, recoverAfter)
         self.lossThreshold = lossThreshold
+        self.flapCount = max(2, flapCount)
+        self.flapWindow = flapWindow
+        self.flapHoldFactor = max(1, flapHoldFactor)
     }
 }

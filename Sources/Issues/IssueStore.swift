@@ -26,6 +26,22 @@ public final class IssueStore: Sendable {
                 t.column("json", .blob).notNull()
             }
         }
+        migrator.registerMigration("issues v2 silences and acks") { db in
+            try db.create(table: "silence") { t in
+                t.primaryKey("id", .text)
+                t.column("until", .datetime).notNull()
+                t.column("json", .blob).notNull()
+            }
+            // Issue events the notifier has not yet confirmed it stored; re-published until it does.
+            try db.create(table: "pendingAck") { t in
+                t.primaryKey("eventID", .text)
+                t.column("issueID", .text).notNull()
+                t.column("topic", .text).notNull()
+                t.column("payload", .blob).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("nextAt", .datetime).notNull().indexed()
+            }
+        }
         EventOutbox.register(in: &migrator)
         database = try ServiceDatabase.open(dataDir: dataDir, service: "issues", migrator: migrator)
     }
@@ -49,6 +65,23 @@ public final class IssueStore: Sendable {
     static func saveIssue(_ db: Database, _ issue: IssueRecord) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO issue (id, cameraID, state, openedAt, json) VALUES (?, ?, ?, ?, ?)",
                        arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.openedAt, try ContractCodec.encodeValue(issue)])
+    }
+
+    static func issue(_ db: Database, _ id: String) throws -> IssueRecord? {
+        try Data.fetchOne(db, sql: "SELECT json FROM issue WHERE id = ?", arguments: [id]).map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+    }
+
+    static func activeIssues(_ db: Database) throws -> [IssueRecord] {
+        try Data.fetchAll(db, sql: "SELECT json FROM issue WHERE state NOT IN ('RESOLVED','CLOSED')").map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+    }
+
+    static func silences(_ db: Database) throws -> [Silence] {
+        try Data.fetchAll(db, sql: "SELECT json FROM silence ORDER BY until").map { try ContractCodec.decodeValue(Silence.self, from: $0) }
+    }
+
+    /// Number of issue events still waiting for the notifier's acknowledgement.
+    public func unacknowledged() throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pendingAck") ?? 0 }
     }
 
     /// Incidents, newest first.

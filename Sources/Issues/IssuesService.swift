@@ -12,6 +12,8 @@ import ServiceRuntime
 public final class IssuesService: Service {
     let context: RuntimeContext
     let policy: IssuePolicy
+    /// Seconds to wait for the notifier's acknowledgement before publishing an issue event again.
+    let ackTimeout: Double
     public let store: IssueStore
     let logger: Logger
 
@@ -21,7 +23,10 @@ public final class IssuesService: Service {
         self.policy = IssuePolicy(
             openAfter: try context.settings.int("issues.open-after", in: 1...1000),
             recoverAfter: try context.settings.int("issues.recover-after", in: 1...1000),
-            lossThreshold: try context.settings.double("issues.loss-threshold", in: 0...100))
+            lossThreshold: try context.settings.double("issues.loss-threshold", in: 0...100),
+            flapCount: try context.settings.int("issues.flap-count", in: 2...1000),
+            flapWindow: try context.settings.double("issues.flap-window", in: 60...604_800))
+        self.ackTimeout = try context.settings.double("issues.ack-timeout", in: 0.5...3600)
         self.store = try IssueStore(dataDir: context.dataDir)
     }
 
@@ -31,6 +36,8 @@ public final class IssuesService: Service {
         let icmp = try await bus.subscribe(topics.allICMP)
         let hls = try await bus.subscribe(topics.allHLS)
         let configs = try await bus.subscribe(topics.allConfigs)
+        let commands = try await bus.subscribe(topics.issueCommands)
+        let acks = try await bus.subscribe(topics.notificationAcks)
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "issues", logger: logger)
@@ -51,6 +58,20 @@ public final class IssuesService: Service {
                 group.addTask {
                     for await message in configs.cancelOnGracefulShutdown() {
                         self.handleConfig(message, decoder: decoder, outbox: outbox)
+                    }
+                }
+                group.addTask {
+                    for await message in commands.cancelOnGracefulShutdown() {
+                        await self.handleCommand(message, bus: bus, decoder: decoder, outbox: outbox)
+                    }
+                }
+                group.addTask {
+                    for await message in acks.cancelOnGracefulShutdown() { self.handleAck(message, decoder: decoder) }
+                }
+                group.addTask {
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                        self.sweep(outbox: outbox)
+                        try? await Task.sleep(for: .seconds(2))
                     }
                 }
                 await group.next()
@@ -78,7 +99,9 @@ public final class IssuesService: Service {
             let effects = try store.database.write { db -> [IncidentStateMachine.Effect] in
                 let track = try IssueStore.track(db, topicCamera)
                 let info = try IssueStore.info(db, topicCamera)
-                let (next, effects) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: Date(), newIssueID: { UUID().uuidString })
+                let now = Date()
+                let silenced = SilenceMatcher.isSilenced(cameraID: topicCamera, info: info, silences: try IssueStore.silences(db), now: now)
+                let (next, effects) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: now, silenced: silenced, newIssueID: { UUID().uuidString })
                 if next != track { try IssueStore.save(db, next) }
                 try record(effects, db: db)
                 return effects
@@ -124,18 +147,144 @@ public final class IssuesService: Service {
         let topics = context.topics
         for effect in effects {
             switch effect {
-            case let .opened(issue):
-                try IssueStore.saveIssue(db, issue)
-                try EventOutbox.enqueue(db, topic: topics.issueOpened, payload: ContractCodec.encode(Envelope(type: .issueOpened, source: "issues", data: issue)), retain: false)
-            case let .updated(issue):
-                try IssueStore.saveIssue(db, issue)
-                try EventOutbox.enqueue(db, topic: topics.issueUpdated, payload: ContractCodec.encode(Envelope(type: .issueUpdated, source: "issues", data: issue)), retain: false)
-            case let .resolved(issue):
-                try IssueStore.saveIssue(db, issue)
-                try EventOutbox.enqueue(db, topic: topics.issueResolved, payload: ContractCodec.encode(Envelope(type: .issueResolved, source: "issues", data: issue)), retain: false)
+            case let .opened(issue): try recordIssueEvent(issue, type: .issueOpened, topic: topics.issueOpened, db: db)
+            case let .updated(issue): try recordIssueEvent(issue, type: .issueUpdated, topic: topics.issueUpdated, db: db)
+            case let .resolved(issue): try recordIssueEvent(issue, type: .issueResolved, topic: topics.issueResolved, db: db)
             case let .status(health):
                 try EventOutbox.enqueue(db, topic: topics.status(health.cameraID), payload: ContractCodec.encode(Envelope(type: .cameraStatus, source: "issues", data: health)), retain: true)
             }
+        }
+    }
+
+    /// Saves an incident and queues its event, remembering it until the notifier acknowledges it.
+    func recordIssueEvent(_ issue: IssueRecord, type: EventType, topic: String, db: Database) throws {
+        try IssueStore.saveIssue(db, issue)
+        let envelope = Envelope(type: type, source: "issues", data: issue)
+        let payload = ContractCodec.encode(envelope)
+        try EventOutbox.enqueue(db, topic: topic, payload: payload, retain: false)
+        try db.execute(sql: "INSERT OR REPLACE INTO pendingAck (eventID, issueID, topic, payload, attempts, nextAt) VALUES (?, ?, ?, ?, 0, ?)",
+                       arguments: [envelope.id, issue.id, topic, Data(payload), Date().addingTimeInterval(ackTimeout)])
+    }
+
+    func handleAck(_ message: MQTTMessage, decoder: MessageDecoder) {
+        guard let envelope = decoder.decode(message, as: NotificationAck.self, expecting: [.notificationAck]) else { return }
+        _ = try? store.database.write { db in
+            try db.execute(sql: "DELETE FROM pendingAck WHERE eventID = ?", arguments: [envelope.data.eventID])
+        }
+    }
+
+    /// Periodic work: re-publish unacknowledged issue events (back-off 30 s doubling to 10 min,
+    /// same envelope id so the notifier deduplicates), and lift expired silences.
+    func sweep(outbox: EventOutbox) {
+        let now = Date()
+        do {
+            let republished = try store.database.write { db -> Int in
+                let due = try Row.fetchAll(db, sql: "SELECT eventID, topic, payload, attempts FROM pendingAck WHERE nextAt <= ? LIMIT 500", arguments: [now])
+                for row in due {
+                    let attempts: Int = row["attempts"]
+                    let payload: Data = row["payload"]
+                    try EventOutbox.enqueue(db, topic: row["topic"], payload: Array(payload), retain: false)
+                    let delay = min(600, ackTimeout * pow(2, Double(attempts + 1)))
+                    try db.execute(sql: "UPDATE pendingAck SET attempts = ?, nextAt = ? WHERE eventID = ?",
+                                   arguments: [attempts + 1, now.addingTimeInterval(delay), row["eventID"] as String])
+                }
+                return due.count
+            }
+            if republished > 0 {
+                outbox.signal()
+                logger.warning("re-published issue events the notifier has not acknowledged", metadata: ["count": "\(republished)"])
+            }
+            let lifted = try store.database.write { db -> [IncidentStateMachine.Effect] in
+                let expired = try IssueStore.silences(db).filter { $0.until <= now }
+                guard !expired.isEmpty else { return [] }
+                for silence in expired { try db.execute(sql: "DELETE FROM silence WHERE id = ?", arguments: [silence.id]) }
+                return try resilence(db: db, now: now)
+            }
+            if !lifted.isEmpty { outbox.signal() }
+        } catch {
+            logger.error("sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Re-evaluates `silenced` on every active incident after the silences changed; returns the updates.
+    func resilence(db: Database, now: Date) throws -> [IncidentStateMachine.Effect] {
+        let silences = try IssueStore.silences(db)
+        var effects: [IncidentStateMachine.Effect] = []
+        for var issue in try IssueStore.activeIssues(db) {
+            let info = try IssueStore.info(db, issue.cameraID)
+            let silenced = SilenceMatcher.isSilenced(cameraID: issue.cameraID, info: info, silences: silences, now: now)
+            guard silenced != issue.silenced else { continue }
+            issue.silenced = silenced
+            issue.record(IssueTransition(from: issue.state, to: issue.state, actor: "system", at: now,
+                                         note: silenced ? "notifications held (maintenance)" : "maintenance over: notifications resume"))
+            try updateActive(issue, db: db)
+            effects.append(.updated(issue))
+        }
+        try record(effects, db: db)
+        return effects
+    }
+
+    /// Stores a changed active incident in both places it lives (history and the camera's track).
+    func updateActive(_ issue: IssueRecord, db: Database) throws {
+        var track = try IssueStore.track(db, issue.cameraID)
+        if track.openIssue?.id == issue.id {
+            track.openIssue = issue.isActive ? issue : nil
+            try IssueStore.save(db, track)
+        }
+    }
+
+    /// Lifecycle commands and silences; answered on the response topic when there is one.
+    func handleCommand(_ message: MQTTMessage, bus: ServiceBus, decoder: MessageDecoder, outbox: EventOutbox) async {
+        let reply: IssueReply
+        if let envelope = decoder.decode(message, as: IssueCommand.self, expecting: [.issueCommand]) {
+            reply = execute(envelope.data)
+            if reply.ok { outbox.signal() }
+            logger.info("issue command", metadata: ["action": "\(envelope.data.action.rawValue)", "issue": "\(envelope.data.issueID ?? "-")",
+                                                    "actor": "\(envelope.data.actor ?? "-")", "ok": "\(reply.ok)"])
+        } else {
+            reply = IssueReply(ok: false, error: ContractError(code: "bad_request", message: "not a valid issue.command envelope"))
+        }
+        try? await bus.client.reply(to: message, payload: ContractCodec.encode(Envelope(type: .issueReply, source: "issues", data: reply)))
+    }
+
+    func execute(_ command: IssueCommand) -> IssueReply {
+        let now = Date()
+        do {
+            return try store.database.write { db -> IssueReply in
+                switch command.action {
+                case .silence:
+                    guard var silence = command.silence else { throw ContractError(code: "bad_request", field: "silence", message: "silence {scope, value, until} is required") }
+                    guard !silence.value.isEmpty, silence.value.count <= 200 else { throw ContractError(code: "invalid_field", field: "silence.value", message: "value must be 1–200 characters") }
+                    guard silence.until > now, silence.until < now.addingTimeInterval(90 * 86_400) else {
+                        throw ContractError(code: "invalid_field", field: "silence.until", message: "until must be in the future and within 90 days")
+                    }
+                    silence.createdBy = command.actor ?? silence.createdBy
+                    try db.execute(sql: "INSERT OR REPLACE INTO silence (id, until, json) VALUES (?, ?, ?)", arguments: [silence.id, silence.until, try ContractCodec.encodeValue(silence)])
+                    _ = try resilence(db: db, now: now)
+                    return IssueReply(ok: true, silences: try IssueStore.silences(db))
+                case .unsilence:
+                    if let id = command.silence?.id ?? command.issueID {
+                        try db.execute(sql: "DELETE FROM silence WHERE id = ?", arguments: [id])
+                        _ = try resilence(db: db, now: now)
+                    }
+                    return IssueReply(ok: true, silences: try IssueStore.silences(db))
+                default:
+                    guard let id = command.issueID, let issue = try IssueStore.issue(db, id) else {
+                        throw ContractError(code: "not_found", field: "issueID", message: "no incident with id \(command.issueID ?? "")")
+                    }
+                    let track = try IssueStore.track(db, issue.cameraID)
+                    let canonical = track.openIssue?.id == issue.id ? track.openIssue! : issue
+                    let changed = try IssueLifecycle.apply(command, to: canonical, track: track.openIssue?.id == issue.id ? track : nil, policy: policy, now: now)
+                    try updateActive(changed, db: db)
+                    let effect: IncidentStateMachine.Effect = changed.state == .resolved && canonical.state != .resolved ? .resolved(changed) : .updated(changed)
+                    try record([effect], db: db)
+                    return IssueReply(ok: true, issue: changed)
+                }
+            }
+        } catch let error as ContractError {
+            return IssueReply(ok: false, error: error)
+        } catch {
+            return IssueReply(ok: false, error: ContractError(code: "internal", message: "storage error: \(error)"))
         }
     }
 

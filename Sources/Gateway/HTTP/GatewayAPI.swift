@@ -11,15 +11,19 @@ public struct GatewayAPI: Sendable {
     let store: ReadStore
     let hub: LiveHub
     let registry: @Sendable (RegistryCommand) async throws -> RegistryReply
+    let issueCommands: @Sendable (IssueCommand) async throws -> IssueReply
     let dashboard: ByteBuffer
 
     /// Largest request body accepted.
     static let maxBody = 1 << 20
 
-    public init(store: ReadStore, hub: LiveHub, registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply) {
+    public init(store: ReadStore, hub: LiveHub,
+                registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply,
+                issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
         self.store = store
         self.hub = hub
         self.registry = registry
+        self.issueCommands = issueCommands
         let html = Bundle.module.url(forResource: "Dashboard/index", withExtension: "html").flatMap { try? Data(contentsOf: $0) } ?? Data("<h1>CCTV Out</h1>".utf8)
         self.dashboard = ByteBuffer(bytes: html)
     }
@@ -84,6 +88,7 @@ public struct GatewayAPI: Sendable {
             let limit = min(2000, max(1, Int(q.get("limit") ?? "") ?? 100))
             return try json(["items": store.notifications(cameraID: q.get("camera"), limit: limit)])
         }
+        addIssueRoutes(to: router)
         router.get("/api/events") { _, _ in
             let stream = hub.listen()
             return Response(

@@ -168,6 +168,12 @@ public final class ReadStore: Sendable {
         }
     }
 
+    public func issue(_ id: String) throws -> IssueRecord? {
+        try database.read { db in
+            try Data.fetchOne(db, sql: "SELECT json FROM issue WHERE id = ?", arguments: [id]).map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+        }
+    }
+
     public func notifications(cameraID: String?, limit: Int) throws -> [NotificationRecord] {
         try database.read { db in
             let rows = cameraID == nil

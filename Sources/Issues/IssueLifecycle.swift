@@ -1,0 +1,74 @@
+import CCTVContract
+import Foundation
+
+/// The people's side of an incident: acknowledge, dispatch (site visit), mark fixed, close, note.
+/// Pure: `(issue, track, command) -> issue` or a refusal naming the illegal transition.
+public enum IssueLifecycle {
+    /// Applies `command` to `issue`. `track` is the camera's current state (to confirm a fix);
+    /// `nil` when the incident is no longer the camera's open one.
+    public static func apply(
+        _ command: IssueCommand, to issue: IssueRecord, track: CameraTrack?, policy: IssuePolicy, now: Date
+    ) throws(ContractError) -> IssueRecord {
+        var issue = issue
+        let actor = command.actor?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if command.action != .note && actor.isEmpty {
+            throw ContractError(code: "bad_request", field: "actor", message: "actor (who does this) is required for \(command.action.rawValue)")
+        }
+        if actor.count > 200 { throw ContractError(code: "invalid_field", field: "actor", message: "actor is longer than 200 characters") }
+        let note = command.note.map { String($0.prefix(2000)) }
+        switch command.action {
+        case .acknowledge:
+            try require(issue, in: [.open], for: .acknowledged)
+            issue.record(IssueTransition(from: issue.state, to: .acknowledged, actor: actor, at: now, note: note))
+            issue.state = .acknowledged
+        case .dispatch:
+            try require(issue, in: [.open, .acknowledged], for: .dispatched)
+            issue.record(IssueTransition(from: issue.state, to: .dispatched, actor: actor, at: now, note: note))
+            issue.state = .dispatched
+        case .markFixed:
+            guard issue.isActive else { throw illegal(issue.state, "mark fixed") }
+            issue.fixReportedBy = actor
+            if let track, Diagnosis.kind(for: track, policy: policy) == nil, Diagnosis.hasRecovered(issue.kind, track: track, policy: policy) {
+                issue.record(IssueTransition(from: issue.state, to: .resolved, actor: actor, at: now, note: note ?? "fixed; checks already confirm"))
+                issue.state = .resolved
+                issue.resolvedAt = now
+            } else {
+                issue.record(IssueTransition(from: issue.state, to: issue.state, actor: actor, at: now,
+                                             note: (note.map { $0 + " — " } ?? "") + "fix reported; resolves when the checks confirm"))
+            }
+        case .close:
+            try require(issue, in: [.resolved], for: .closed)
+            issue.record(IssueTransition(from: issue.state, to: .closed, actor: actor, at: now, note: note))
+            issue.state = .closed
+        case .note:
+            guard let note, !note.isEmpty else { throw ContractError(code: "bad_request", field: "note", message: "note is empty") }
+            issue.record(IssueTransition(from: issue.state, to: issue.state, actor: actor.isEmpty ? "unknown" : actor, at: now, note: note))
+        case .silence, .unsilence:
+            throw ContractError(code: "bad_request", field: "action", message: "\(command.action.rawValue) applies to cameras, sites or tags, not to one incident")
+        }
+        return issue
+    }
+
+    static func require(_ issue: IssueRecord, in states: Set<IssueState>, for target: IssueState) throws(ContractError) {
+        guard states.contains(issue.state) else { throw illegal(issue.state, target.rawValue) }
+    }
+
+    static func illegal(_ from: IssueState, _ to: String) -> ContractError {
+        ContractError(code: "illegal_transition", field: "action", message: "an incident in state \(from.rawValue) cannot go to \(to)")
+    }
+}
+
+/// Which active silences (maintenance windows) cover a camera.
+public enum SilenceMatcher {
+    /// Whether any silence in `silences` covers the camera at `now`.
+    public static func isSilenced(cameraID: String, info: CameraInfo?, silences: [Silence], now: Date) -> Bool {
+        silences.contains { silence in
+            guard silence.until > now else { return false }
+            switch silence.scope {
+            case .camera: return silence.value == cameraID
+            case .site: return info?.site == silence.value
+            case .tag: return info?.tags?.contains(silence.value) == true
+            }
+        }
+    }
+}

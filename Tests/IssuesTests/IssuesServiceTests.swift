@@ -1,0 +1,85 @@
+import CCTVContract
+import Foundation
+import Logging
+import MQTTBus
+import ServiceLifecycle
+import ServiceRuntime
+import Testing
+import TestSupport
+@testable import Issues
+
+/// The issues service against a real mosquitto: results in, incidents out, commands answered,
+/// and issue events re-published until the notifier acknowledges them.
+@Suite("issues service through a real broker", .serialized)
+struct IssuesServiceTests {
+    @Test("an issue event is re-published with the same id until acknowledged, then never again")
+    func republishUntilAcknowledged() async throws {
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("data-dir", dataDir)
+        settings.set("issues.open-after", "1")
+        settings.set("issues.ack-timeout", "1")
+        settings.set("instance", "it-\(UUID().uuidString.prefix(6))")
+        var logger = Logger(label: "issues-test")
+        logger.logLevel = .critical
+        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let service = try IssuesService(context: context)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        let running = Task { try await group.run() }
+
+        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let opened = Collector(try await tool.subscribe("issues/opened"))
+        let updated = Collector(try await tool.subscribe("issues/updated"))
+        tool.start()
+        try await tool.waitUntilConnected()
+        try await Task.sleep(for: .milliseconds(300))
+
+        let result = ICMPResult(cameraID: "CAM-1", address: "127.0.0.9", status: .timeout, reason: "no_reply", sent: 3, received: 0,
+                                lossPercent: 100, startedAt: Date(), durationMs: 3000, prober: "test")
+        try await tool.publish("cctv/CAM-1/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "test", data: result)))
+
+        let copies = await opened.wait(forCount: 2, timeout: .seconds(20))
+        let ids = Set(copies.compactMap { try? ContractCodec.decode($0.payload, as: IssueRecord.self, expecting: [.issueOpened]).id })
+        #expect(copies.count >= 2, "not re-published without an acknowledgement")
+        #expect(ids.count == 1, "a re-publication carries the same event id, so consumers deduplicate")
+        let envelope = try ContractCodec.decode(copies[0].payload, as: IssueRecord.self, expecting: [.issueOpened])
+
+        try await tool.publish("notifications/acks", payload: ContractCodec.encode(Envelope(type: .notificationAck, source: "test",
+                                                                                             data: NotificationAck(eventID: envelope.id, issueID: envelope.data.id))))
+        #expect(await eventually(timeout: .seconds(10)) { (try? service.store.unacknowledged()) == 0 })
+        let settled = opened.all.count
+        try await Task.sleep(for: .seconds(3))
+        #expect(opened.all.count == settled, "acknowledged events are not sent again")
+
+        // Lifecycle over MQTT v5 request/response, as any tool would do it.
+        func command(_ command: IssueCommand) async throws -> IssueReply {
+            let answer = try await tool.request("issues/commands", payload: ContractCodec.encode(Envelope(type: .issueCommand, source: "test", data: command)))
+            return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
+        }
+        let acked = try await command(IssueCommand(action: .acknowledge, issueID: envelope.data.id, actor: "operator-1"))
+        #expect(acked.ok)
+        #expect(acked.issue?.state == .acknowledged)
+        let refused = try await command(IssueCommand(action: .close, issueID: envelope.data.id, actor: "operator-1"))
+        #expect(refused.error?.code == "illegal_transition")
+        let unknown = try await command(IssueCommand(action: .acknowledge, issueID: "nope", actor: "x"))
+        #expect(unknown.error?.code == "not_found")
+        #expect(await updated.first { message in
+            (try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data.state) == .acknowledged
+        } != nil)
+
+        // Maintenance: silencing the camera marks its active incident silenced.
+        let silenced = try await command(IssueCommand(action: .silence, actor: "operator-1",
+                                                      silence: Silence(scope: .camera, value: "CAM-1", until: Date().addingTimeInterval(600))))
+        #expect(silenced.silences?.count == 1)
+        #expect(await updated.first { message in
+            (try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data.silenced) == true
+        } != nil)
+
+        await tool.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+    }
+}
