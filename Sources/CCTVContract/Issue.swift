@@ -55,17 +55,31 @@ public struct IssueRecord: Codable, Sendable, Equatable {
     public var fixReportedBy: String?
     /// Every state change with actor, time and note (most recent 50).
     public var history: [IssueTransition]
+    /// For a camera incident grouped under a site-wide line incident (storm): that incident's id.
+    /// Grouped incidents are not notified on their own; the site incident is.
+    public var parentID: String?
+    /// For a site-wide incident: how many camera incidents it groups.
+    public var groupedCount: Int?
 
     public init(id: String, cameraID: String, cameraName: String? = nil, address: String? = nil, site: String? = nil,
                 kind: IssueKind, state: IssueState, responsible: ResponsibleParty, responsibleTeam: String? = nil,
                 reason: String, openedAt: Date, updatedAt: Date, resolvedAt: Date? = nil, version: Int,
-                silenced: Bool = false, flapping: Bool = false, fixReportedBy: String? = nil, history: [IssueTransition] = []) {
+                silenced: Bool = false, flapping: Bool = false, fixReportedBy: String? = nil, history: [IssueTransition] = [],
+                parentID: String? = nil, groupedCount: Int? = nil) {
         self.id = id; self.cameraID = cameraID; self.cameraName = cameraName; self.address = address; self.site = site
         self.kind = kind; self.state = state; self.responsible = responsible; self.responsibleTeam = responsibleTeam
         self.reason = reason; self.openedAt = openedAt; self.updatedAt = updatedAt; self.resolvedAt = resolvedAt
         self.version = version; self.silenced = silenced; self.flapping = flapping; self.fixReportedBy = fixReportedBy
         self.history = history
+        self.parentID = parentID
+        self.groupedCount = groupedCount
     }
+
+    /// Whether this is a site-wide incident grouping several cameras.
+    public var isSiteIncident: Bool { cameraID.hasPrefix(IssueRecord.sitePrefix) }
+
+    /// Camera ids of site incidents start with this (camera ids cannot contain ':').
+    public static let sitePrefix = "SITE:"
 
     /// Decodes older events without the lifecycle fields.
     public init(from decoder: any Decoder) throws {
@@ -88,6 +102,8 @@ public struct IssueRecord: Codable, Sendable, Equatable {
         flapping = try c.decodeIfPresent(Bool.self, forKey: .flapping) ?? false
         fixReportedBy = try c.decodeIfPresent(String.self, forKey: .fixReportedBy)
         history = try c.decodeIfPresent([IssueTransition].self, forKey: .history) ?? []
+        parentID = try c.decodeIfPresent(String.self, forKey: .parentID)
+        groupedCount = try c.decodeIfPresent(Int.self, forKey: .groupedCount)
     }
 
     /// Whether the incident still needs someone (not resolved or closed).

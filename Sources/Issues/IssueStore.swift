@@ -42,6 +42,15 @@ public final class IssueStore: Sendable {
                 t.column("nextAt", .datetime).notNull().indexed()
             }
         }
+        migrator.registerMigration("issues v3 grouping columns") { db in
+            try db.alter(table: "issue") { t in
+                t.add(column: "site", .text)
+                t.add(column: "kind", .text)
+                t.add(column: "parentID", .text)
+            }
+            try db.create(index: "issue_site_state", on: "issue", columns: ["site", "state"])
+            try db.create(index: "issue_parent", on: "issue", columns: ["parentID"])
+        }
         EventOutbox.register(in: &migrator)
         database = try ServiceDatabase.open(dataDir: dataDir, service: "issues", migrator: migrator)
     }
@@ -63,8 +72,9 @@ public final class IssueStore: Sendable {
     }
 
     static func saveIssue(_ db: Database, _ issue: IssueRecord) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO issue (id, cameraID, state, openedAt, json) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.openedAt, try ContractCodec.encodeValue(issue)])
+        try db.execute(sql: "INSERT OR REPLACE INTO issue (id, cameraID, state, openedAt, json, site, kind, parentID) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.openedAt, try ContractCodec.encodeValue(issue),
+                                   issue.site, issue.kind.rawValue, issue.parentID])
     }
 
     static func issue(_ db: Database, _ id: String) throws -> IssueRecord? {
@@ -73,6 +83,30 @@ public final class IssueStore: Sendable {
 
     static func activeIssues(_ db: Database) throws -> [IssueRecord] {
         try Data.fetchAll(db, sql: "SELECT json FROM issue WHERE state NOT IN ('RESOLVED','CLOSED')").map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+    }
+
+    static let activeClause = "state NOT IN ('RESOLVED','CLOSED')"
+
+    /// The active site-wide incident of `site`, if any.
+    static func activeSiteIncident(_ db: Database, site: String) throws -> IssueRecord? {
+        try Data.fetchOne(db, sql: "SELECT json FROM issue WHERE cameraID = ? AND \(activeClause)", arguments: [IssueRecord.sitePrefix + site])
+            .map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+    }
+
+    /// Number of active camera LINE incidents at `site`.
+    static func activeLineCount(_ db: Database, site: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE site = ? AND kind = 'LINE' AND cameraID NOT LIKE 'SITE:%' AND \(activeClause)", arguments: [site]) ?? 0
+    }
+
+    /// The active camera LINE incidents at `site`.
+    static func activeLineIncidents(_ db: Database, site: String) throws -> [IssueRecord] {
+        try Data.fetchAll(db, sql: "SELECT json FROM issue WHERE site = ? AND kind = 'LINE' AND cameraID NOT LIKE 'SITE:%' AND \(activeClause)", arguments: [site])
+            .map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+    }
+
+    /// Number of active incidents grouped under `parentID`.
+    static func activeChildren(_ db: Database, parentID: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE parentID = ? AND \(activeClause)", arguments: [parentID]) ?? 0
     }
 
     static func silences(_ db: Database) throws -> [Silence] {

@@ -12,6 +12,7 @@ import ServiceRuntime
 public final class IssuesService: Service {
     let context: RuntimeContext
     let policy: IssuePolicy
+    let stormPolicy: StormGrouping.Policy
     /// Seconds to wait for the notifier's acknowledgement before publishing an issue event again.
     let ackTimeout: Double
     public let store: IssueStore
@@ -27,6 +28,7 @@ public final class IssuesService: Service {
             flapCount: try context.settings.int("issues.flap-count", in: 2...1000),
             flapWindow: try context.settings.double("issues.flap-window", in: 60...604_800))
         self.ackTimeout = try context.settings.double("issues.ack-timeout", in: 0.5...3600)
+        self.stormPolicy = StormGrouping.Policy(minimumCameras: try context.settings.int("issues.storm-min", in: 0...1_000_000))
         self.store = try IssueStore(dataDir: context.dataDir)
     }
 
@@ -104,7 +106,7 @@ public final class IssuesService: Service {
                 let (next, effects) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: now, silenced: silenced, newIssueID: { UUID().uuidString })
                 if next != track { try IssueStore.save(db, next) }
                 try record(effects, db: db)
-                return effects
+                return effects + (try groupStorms(after: effects, db: db, now: now))
             }
             if !effects.isEmpty { outbox.signal() }
             for effect in effects { log(effect) }
@@ -154,6 +156,46 @@ public final class IssuesService: Service {
                 try EventOutbox.enqueue(db, topic: topics.status(health.cameraID), payload: ContractCodec.encode(Envelope(type: .cameraStatus, source: "issues", data: health)), retain: true)
             }
         }
+    }
+
+    /// Storm grouping after a result's effects were recorded: attaches camera LINE incidents to a
+    /// site-wide incident once enough cameras of one site are down, resolves it with its last child.
+    func groupStorms(after effects: [IncidentStateMachine.Effect], db: Database, now: Date) throws -> [IncidentStateMachine.Effect] {
+        guard stormPolicy.minimumCameras > 0 else { return [] }
+        var extra: [IncidentStateMachine.Effect] = []
+        for effect in effects {
+            switch effect {
+            case let .opened(issue) where issue.kind == .line && !issue.isSiteIncident && issue.parentID == nil:
+                guard let site = issue.site else { continue }
+                let parent = try IssueStore.activeSiteIncident(db, site: site)
+                let candidates: [IssueRecord]
+                if parent != nil {
+                    candidates = [issue]
+                } else if try IssueStore.activeLineCount(db, site: site) >= stormPolicy.minimumCameras {
+                    candidates = try IssueStore.activeLineIncidents(db, site: site)
+                } else {
+                    continue
+                }
+                let (siteEffect, attached) = StormGrouping.onLineOpened(site: site, siteIncidents: candidates, siteIncident: parent,
+                                                                        policy: stormPolicy, now: now, newID: { UUID().uuidString })
+                if let siteEffect { extra.append(siteEffect) }
+                for child in attached {
+                    try updateActive(child, db: db)
+                    extra.append(.updated(child))
+                }
+            case let .resolved(issue):
+                guard let parentID = issue.parentID, let parent = try IssueStore.issue(db, parentID) else { continue }
+                if let done = StormGrouping.onChildResolved(parent: parent, remainingChildren: try IssueStore.activeChildren(db, parentID: parentID), now: now) {
+                    extra.append(done)
+                }
+            default:
+                continue
+            }
+        }
+        // Record the site incident first so children reference a stored parent.
+        let opened = extra.filter { if case .opened = $0 { true } else { false } }
+        try record(opened + extra.filter { if case .opened = $0 { false } else { true } }, db: db)
+        return extra
     }
 
     /// Saves an incident and queues its event, remembering it until the notifier acknowledges it.

@@ -53,6 +53,7 @@ public struct Settings: Sendable {
         .init(name: "issues.loss-threshold", defaultValue: "20", help: "ICMP loss % at or above which LOSS counts as a degraded line"),
         .init(name: "issues.flap-count", defaultValue: "3", help: "incidents opened within issues.flap-window that mark a camera as flapping (held open until stable)"),
         .init(name: "issues.flap-window", defaultValue: "1800", help: "seconds over which openings are counted for flapping"),
+        .init(name: "issues.storm-min", defaultValue: "5", help: "cameras of one site with a line incident at once that become one site-wide incident (0 = no grouping)"),
         .init(name: "issues.ack-timeout", defaultValue: "30", help: "seconds to wait for the notifier's acknowledgement before re-publishing an issue event"),
         .init(name: "notifier.webhook.line-team", defaultValue: "", help: "webhook URL for the network line team"),
         .init(name: "notifier.webhook.vendor", defaultValue: "", help: "webhook URL for the camera vendor"),

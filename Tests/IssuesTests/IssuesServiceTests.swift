@@ -82,4 +82,59 @@ struct IssuesServiceTests {
         await group.triggerGracefulShutdown()
         _ = try? await running.value
     }
+
+    @Test("many cameras of one site losing their line become one site incident")
+    func stormBecomesOneSiteIncident() async throws {
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("data-dir", dataDir)
+        settings.set("issues.open-after", "1")
+        settings.set("issues.recover-after", "1")
+        settings.set("issues.storm-min", "3")
+        settings.set("instance", "storm-\(UUID().uuidString.prefix(6))")
+        var logger = Logger(label: "storm-test")
+        logger.logLevel = .critical
+        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let service = try IssuesService(context: context)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        let running = Task { try await group.run() }
+        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let issues = Collector(try await tool.subscribe("issues/+"))
+        tool.start()
+        try await tool.waitUntilConnected()
+        try await Task.sleep(for: .milliseconds(300))
+
+        for n in 1...4 {
+            let camera = CameraDefinition(id: "CAM-\(n)", name: "cam \(n)", address: "127.0.3.\(n)", site: "정문", lineTeam: "KT-1", createdAt: Date(), updatedAt: Date(), version: 1)
+            try await tool.publish("cctv/CAM-\(n)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)), retain: true)
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        func send(_ n: Int, _ status: ICMPStatus) async throws {
+            let result = ICMPResult(cameraID: "CAM-\(n)", address: "127.0.3.\(n)", status: status, reason: status == .success ? "ok" : "no_reply",
+                                    sent: 1, received: status == .success ? 1 : 0, lossPercent: status == .success ? 0 : 100, startedAt: Date(), durationMs: 1, prober: "t")
+            try await tool.publish("cctv/CAM-\(n)/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "t", data: result)))
+        }
+        for n in 1...4 { try await send(n, .timeout) }
+        @Sendable func records(_ type: EventType) -> [IssueRecord] {
+            issues.all.compactMap { try? ContractCodec.decode($0.payload, as: IssueRecord.self, expecting: [type]).data }
+        }
+        #expect(await eventually(timeout: .seconds(10)) { records(.issueOpened).contains { $0.isSiteIncident } })
+        let site = try #require(records(.issueOpened).first { $0.isSiteIncident })
+        #expect(site.site == "정문")
+        #expect(records(.issueOpened).filter(\.isSiteIncident).count == 1, "one site incident, not one per camera")
+        #expect(await eventually(timeout: .seconds(10)) {
+            Set(records(.issueUpdated).filter { $0.parentID == site.id }.map(\.cameraID)).isSuperset(of: ["CAM-1", "CAM-2", "CAM-3"])
+        }, "the cameras already down are attached when the storm is recognised")
+        #expect(await eventually(timeout: .seconds(10)) { records(.issueUpdated).contains { $0.cameraID == "CAM-4" && $0.parentID == site.id } })
+
+        for n in 1...4 { try await send(n, .success) }
+        #expect(await eventually(timeout: .seconds(10)) { records(.issueResolved).contains { $0.id == site.id } }, "the site incident resolves with its last camera")
+
+        await tool.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+    }
 }
