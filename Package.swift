@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/cctv-out",
             swiftSettings: swiftSettings

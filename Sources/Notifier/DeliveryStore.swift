@@ -58,8 +58,11 @@ public final class DeliveryStore: Sendable {
     public func enqueue(eventID: String, event: String, issue: IssueRecord, routing: NotificationRouting, dashboard: String, now: Date = Date()) throws -> Int {
         try database.write { db in
             let told = Set(try String.fetchAll(db, sql: "SELECT target FROM told WHERE issueID = ?", arguments: [issue.id]))
+            guard NotificationPolicy.shouldNotify(event: event, issue: issue, alreadyTold: !told.isEmpty) else { return 0 }
+            var targets = routing.targets(for: event, issue: issue, alreadyTold: told)
+            if event == "resolved" && !NotificationPolicy.recoveryIncludesOperators(issue) { targets = targets.filter(told.contains) }
             var added = 0
-            for target in routing.targets(for: event, issue: issue, alreadyTold: told) {
+            for target in targets {
                 let id = UUID().uuidString
                 let body = WebhookBody(event: event, issue: issue, messageKo: NotificationMessage.korean(event, issue),
                                        messageEn: NotificationMessage.english(event, issue), dashboard: dashboard, deliveryID: id)

@@ -57,3 +57,38 @@ struct NotifierTests {
         #expect(NotificationMessage.english("opened", issue(kind: .camera)).contains("camera vendor"))
     }
 }
+
+@Suite("notification policy")
+struct NotificationPolicyTests {
+    @Test("a grouped camera incident is not announced on its own, but its recovery reaches whoever was told")
+    func grouped() {
+        var child = issue(kind: .line)
+        child.parentID = "SITE-1"
+        #expect(!NotificationPolicy.shouldNotify(event: "opened", issue: child, alreadyTold: false))
+        #expect(!NotificationPolicy.shouldNotify(event: "resolved", issue: child, alreadyTold: false))
+        #expect(NotificationPolicy.shouldNotify(event: "resolved", issue: child, alreadyTold: true))
+    }
+
+    @Test("a silenced incident is held, a recovery never is for those told")
+    func silenced() {
+        var held = issue(kind: .camera)
+        held.silenced = true
+        #expect(!NotificationPolicy.shouldNotify(event: "opened", issue: held, alreadyTold: false))
+        #expect(NotificationPolicy.shouldNotify(event: "resolved", issue: held, alreadyTold: true))
+        held.silenced = false
+        #expect(NotificationPolicy.shouldNotify(event: "updated", issue: held, alreadyTold: false), "maintenance over: announced then")
+    }
+
+    @Test("a grouped child's recovery goes only to those told, not to operators")
+    func groupedRecoveryTargets() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ntf-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try DeliveryStore(dataDir: dir)
+        let routing = NotificationRouting(lineTeam: "http://line", operators: "http://ops")
+        var child = issue(kind: .line)
+        #expect(try store.enqueue(eventID: "E1", event: "opened", issue: child, routing: routing, dashboard: "") == 2)
+        child.parentID = "SITE-1"
+        #expect(try store.enqueue(eventID: "E2", event: "updated", issue: child, routing: routing, dashboard: "") == 0)
+        #expect(try store.enqueue(eventID: "E3", event: "resolved", issue: child, routing: routing, dashboard: "") == 2, "both were told")
+    }
+}
