@@ -47,11 +47,13 @@ struct LineCutEndToEndTests {
         logger.logLevel = .warning
         Observability.bootstrapMetrics()
         let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let issuesService = try IssuesService(context: context)
+        let notifierService = try NotifierService(context: context)
         let services: [any Service] = [
             try RegistryService(context: context),
             try ProberService(context: context, icmp: try EngineICMPProbe(settings: settings, logger: logger)),
-            try IssuesService(context: context),
-            try NotifierService(context: context),
+            issuesService,
+            notifierService,
             try GatewayService(context: context),
         ]
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
@@ -64,10 +66,13 @@ struct LineCutEndToEndTests {
         observer.start()
         try await observer.waitUntilConnected()
 
+        let testStart = ContinuousClock.now
+        func phase(_ name: String) { print("E2E phase \(name) at \(format(ContinuousClock.now - testStart))") }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let api = "http://127.0.0.1:\(httpPort)/api"
         #expect(await eventually(timeout: .seconds(20)) { (try? await get(http, "\(api)/summary").status) == 200 }, "gateway did not come up")
 
+        phase("gateway up")
         // Bad input is refused with the field named.
         let bad = try await post(http, "\(api)/cameras", #"{"id":"CAM-BAD","address":"300.1.2.3"}"#)
         #expect(bad.status == 400)
@@ -81,6 +86,7 @@ struct LineCutEndToEndTests {
         #expect(duplicate.status == 409)
         #expect(duplicate.body.contains("CAM-OK"), "the refusal names the existing camera: \(duplicate.body)")
 
+        phase("registered")
         // A healthy camera reaches SUCCESS, seen on its retained status.
         let healthy = await statuses.first(timeout: .seconds(30)) { message in
             guard message.topic == "cctv/CAM-OK/status",
@@ -90,6 +96,7 @@ struct LineCutEndToEndTests {
         #expect(healthy != nil, "CAM-OK never reported SUCCESS")
         #expect(await statuses.first(timeout: .seconds(30)) { $0.topic == "cctv/CAM-CUT/status" } != nil)
 
+        phase("statuses seen")
         // Cut the line.
         let chain = try IptablesChain()
         defer { chain.removeAll() }
@@ -98,7 +105,12 @@ struct LineCutEndToEndTests {
         let cutAt = ContinuousClock.now
         let opened = await sink.first(timeout: .seconds(60)) { $0.json?["event"] as? String == "opened" }
         let openedAt = ContinuousClock.now
-        #expect(opened != nil, "no 'opened' webhook after the line cut")
+        #expect(opened != nil, """
+            no 'opened' webhook after the line cut.
+            incidents: \((try? issuesService.store.issues(openOnly: false).map { "\($0.cameraID) \($0.kind.rawValue) \($0.state.rawValue)" }) ?? [])
+            deliveries: \((try? notifierService.store.history().map { "\($0.event) \($0.target) \($0.state) attempts=\($0.attempts)" }) ?? [])
+            sink received: \(sink.all.map { "\($0.path) \(String(decoding: $0.body.prefix(120), as: UTF8.self))" })
+            """)
         let issue = opened?.json?["issue"] as? [String: Any]
         #expect(issue?["cameraID"] as? String == "CAM-CUT")
         #expect(issue?["kind"] as? String == "LINE")
@@ -117,20 +129,23 @@ struct LineCutEndToEndTests {
         #expect(sink.all.allSatisfy { $0.path != "/vendor" }, "the vendor is not bothered with a line problem")
         #expect(sink.all.filter { $0.json?["event"] as? String == "opened" }.count == 1, "one incident, one opening notice")
 
+        phase("recovered")
         // The query side saw it all.
         #expect(await eventually(timeout: .seconds(10)) {
             let body = (try? await get(http, "\(api)/notifications?camera=CAM-CUT").body) ?? ""
             return body.contains("\"event\":\"opened\"") && body.contains("\"event\":\"resolved\"")
         })
-        let issues = try await get(http, "\(api)/issues?state=all")
-        #expect(issues.body.contains("\"state\":\"RESOLVED\""))
+        let issues = try? await get(http, "\(api)/issues?state=all")
+        #expect(issues?.body.contains("\"state\":\"RESOLVED\"") == true)
 
+        phase("query side checked")
         print("E2E timeline: cut → opened webhook \(format(openedAt - cutAt)); restore → recovery webhook \(format(resolvedAt - restoredAt))")
 
+        // Close the test's keep-alive connections first: the gateway drains open connections on shutdown.
+        try? await http.shutdown()
         await observer.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await running.value
-        try? await http.shutdown()
     }
 }
 
