@@ -57,10 +57,12 @@ let package = Package(
         .target(name: "Registry", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
         // Fleet-scale ICMP echo engine: one socket per address family, raw or datagram.
         .target(name: "ICMPEngine", swiftSettings: swiftSettings),
+        // Pure HLS analysis (RFC 8216 playlists, live-stream tracking, segment inspection); Foundation only.
+        .target(name: "HLSCore", swiftSettings: swiftSettings),
         .target(
             name: "Prober",
             dependencies: [
-                "ServiceRuntime", "ICMPEngine",
+                "ServiceRuntime", "ICMPEngine", "HLSCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -86,8 +88,9 @@ let package = Package(
         .executableTarget(
             name: "CCTVOutCLI",
             dependencies: [
-                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/cctv-out",
             swiftSettings: swiftSettings
@@ -103,11 +106,12 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "HLSCoreTests", dependencies: ["HLSCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ICMPEngineTests", dependencies: ["ICMPEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swiftSettings),
         .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: swiftSettings),
