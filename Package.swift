@@ -64,7 +64,17 @@ let package = Package(
             dependencies: [
                 "ServiceRuntime", "ICMPEngine", "HLSCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Simulated HLS cameras on loopback (healthy and faulty) for the HLS benchmark and the prober's tests.
+        .target(
+            name: "HLSSimulator",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Resources/segment.ts")],
             swiftSettings: swiftSettings
         ),
         .target(name: "Issues", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
@@ -88,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "CCTVOutCLI",
             dependencies: [
-                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore",
+                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -111,7 +121,7 @@ let package = Package(
         .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swiftSettings),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "HLSSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swiftSettings),
         .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: swiftSettings),
