@@ -57,12 +57,24 @@ let package = Package(
         .target(name: "Registry", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
         // Fleet-scale ICMP echo engine: one socket per address family, raw or datagram.
         .target(name: "ICMPEngine", swiftSettings: swiftSettings),
+        // Pure HLS analysis (RFC 8216 playlists, live-stream tracking, segment inspection); Foundation only.
+        .target(name: "HLSCore", swiftSettings: swiftSettings),
         .target(
             name: "Prober",
             dependencies: [
-                "ServiceRuntime", "ICMPEngine",
+                "ServiceRuntime", "ICMPEngine", "HLSCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Simulated HLS cameras on loopback (healthy and faulty) for the HLS benchmark and the prober's tests.
+        .target(
+            name: "HLSSimulator",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Resources/segment.ts")],
             swiftSettings: swiftSettings
         ),
         .target(name: "Issues", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
@@ -86,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "CCTVOutCLI",
             dependencies: [
-                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -104,11 +116,12 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "HLSCoreTests", dependencies: ["HLSCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ICMPEngineTests", dependencies: ["ICMPEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "HLSSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import HLSCore
 import Logging
 import Metrics
 import MQTTBus
@@ -8,24 +9,44 @@ import ServiceRuntime
 import Synchronization
 
 /// The prober: builds its schedule from the retained `cctv/+/config` definitions (a restart
-/// rebuilds it; no state of its own), runs each camera's checks with bounded concurrency and
-/// publishes every result on `cctv/{id}/icmp`.
+/// rebuilds it; no state of its own beyond each stream's last playlist load), runs each
+/// camera's ICMP and HLS checks and publishes every result on `cctv/{id}/icmp` and
+/// `cctv/{id}/hls`.
+///
+/// ICMP and HLS have separate schedules and separate concurrency limits, so slow HLS servers
+/// can never delay a ping, and every check runs in its own task with its own time budget, so
+/// one hung camera holds up nothing but its own next check.
 public final class ProberService: Service {
     let context: RuntimeContext
     let icmp: any ICMPProbing
+    let hls: HLSChecker
     let selection: FleetSelection
     let defaultInterval: Double
     let concurrency: Int
+    let hlsConcurrency: Int
+    let backoff: BackoffPolicy
     let proberID: String
     let logger: Logger
 
-    public init(context: RuntimeContext, icmp: any ICMPProbing) throws {
+    /// - Parameter hls: the HLS checker; by default one over AsyncHTTPClient with the
+    ///   configured time budget and segment byte cap.
+    public init(context: RuntimeContext, icmp: any ICMPProbing, hls: HLSChecker? = nil) throws {
         self.context = context
         self.icmp = icmp
         self.logger = context.logger(for: "prober")
         let settings = context.settings
         self.defaultInterval = try settings.double("prober.interval", in: 1...86_400)
         self.concurrency = try settings.int("prober.concurrency", in: 1...100_000)
+        self.hlsConcurrency = try settings.int("prober.hls-concurrency", in: 1...10_000)
+        self.backoff = BackoffPolicy(failuresBeforeBackoff: try settings.int("prober.backoff-after", in: 1...1_000))
+        if let hls {
+            self.hls = hls
+        } else {
+            let limits = HLSCheckLimits(
+                timeBudget: .milliseconds(Int(try settings.double("prober.hls-timeout", in: 0.5...120) * 1000)),
+                segmentMaxBytes: try settings.int("prober.hls-segment-bytes", in: 4_096...(64 << 20)))
+            self.hls = HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: hlsConcurrency), limits: limits)
+        }
         var shard: (Int, Int)?
         if let text = settings.string("prober.shard") {
             guard let parsed = FleetSelection.parseShard(text) else {
@@ -42,64 +63,116 @@ public final class ProberService: Service {
         let bus = context.makeBus(service: busName)
         let configs = try await bus.subscribe(context.topics.allConfigs)
         bus.start()
-        let schedule = ScheduleBox(defaultInterval: defaultInterval)
+        let icmpSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
+        let hlsSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
         let decoder = MessageDecoder(service: "prober", logger: logger)
-        let checksCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
+        let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
+        let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in configs.cancelOnGracefulShutdown() {
                     guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
-                    if message.payload.isEmpty { schedule.remove(id); continue }
+                    if message.payload.isEmpty { self.unschedule(id, icmpSchedule, hlsSchedule); continue }
                     guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
-                    if self.selection.includes(envelope.data) { schedule.upsert(envelope.data) } else { schedule.remove(id) }
+                    guard self.selection.includes(envelope.data) else { self.unschedule(id, icmpSchedule, hlsSchedule); continue }
+                    let camera = envelope.data
+                    icmpSchedule.upsert(camera)
+                    if camera.hlsURL.flatMap(URL.init(string:)) != nil {
+                        hlsSchedule.upsert(camera)
+                    } else {
+                        hlsSchedule.remove(id); self.hls.forget(id)
+                    }
                 }
             }
             group.addTask {
-                await withDiscardingTaskGroup { checks in
-                    var running = 0
-                    let finishedSignal = WakeSignal()
-                    let runningCount = RunningCount()
-                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                        running = runningCount.value
-                        let room = self.concurrency - running
-                        let due = room > 0 ? schedule.takeDue(limit: room) : []
-                        for camera in due {
-                            runningCount.add(1)
-                            checks.addTask {
-                                let result = await self.checkICMP(camera)
-                                checksCounter.increment()
-                                do {
-                                    try await bus.publish(self.context.topics.icmp(camera.id), type: .probeICMP, data: result, timeout: .seconds(30))
-                                } catch {
-                                    self.logger.warning("could not publish a result", metadata: ["camera": "\(camera.id)", "error": "\(error)"])
-                                }
-                                schedule.finished(camera.id)
-                                runningCount.add(-1)
-                                finishedSignal.signal()
-                            }
-                        }
-                        let wait = min(schedule.nextDue() ?? 1, 1)
-                        if due.isEmpty { await finishedSignal.wait(upTo: .milliseconds(max(10, Int(wait * 1000)))) }
-                    }
+                await self.runChecks(schedule: icmpSchedule, concurrency: self.concurrency) { camera in
+                    let result = await self.checkICMP(camera)
+                    icmpCounter.increment()
+                    await self.publish(result, on: bus, topic: self.context.topics.icmp(camera.id), type: .probeICMP, camera: camera.id)
+                    return result.status == .timeout || result.status == .fail
+                }
+            }
+            group.addTask {
+                await self.runChecks(schedule: hlsSchedule, concurrency: self.hlsConcurrency) { camera in
+                    guard let result = await self.checkHLS(camera) else { return false }
+                    hlsCounter.increment()
+                    await self.publish(result, on: bus, topic: self.context.topics.hls(camera.id), type: .probeHLS, camera: camera.id)
+                    return result.status != .success
                 }
             }
             await group.next()
             group.cancelAll()
         }
         await bus.shutdown()
+        if let fetcher = hls.fetcher as? HTTPClientHLSFetcher { await fetcher.shutdown() }
+    }
+
+    /// Starts every due check as its own task while fewer than `concurrency` run; `check`
+    /// returns whether the check failed (for back-off).
+    func runChecks(schedule: ScheduleBox, concurrency: Int, check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
+        await withDiscardingTaskGroup { checks in
+            let finishedSignal = WakeSignal()
+            let runningCount = RunningCount()
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let room = concurrency - runningCount.value
+                let due = room > 0 ? schedule.takeDue(limit: room) : []
+                for camera in due {
+                    runningCount.add(1)
+                    checks.addTask {
+                        let failed = await check(camera)
+                        schedule.finished(camera.id, failed: failed)
+                        runningCount.add(-1)
+                        finishedSignal.signal()
+                    }
+                }
+                let wait = min(schedule.nextDue() ?? 1, 1)
+                if due.isEmpty { await finishedSignal.wait(upTo: .milliseconds(max(10, Int(wait * 1000)))) }
+            }
+        }
+    }
+
+    func unschedule(_ id: String, _ icmpSchedule: ScheduleBox, _ hlsSchedule: ScheduleBox) {
+        icmpSchedule.remove(id)
+        hlsSchedule.remove(id)
+        hls.forget(id)
+    }
+
+    func publish<Payload: Codable & Sendable>(_ result: Payload, on bus: ServiceBus, topic: String, type: EventType, camera: String) async {
+        do {
+            try await bus.publish(topic, type: type, data: result, timeout: .seconds(30))
+        } catch {
+            logger.warning("could not publish a result", metadata: ["camera": "\(camera)", "error": "\(error)"])
+        }
     }
 
     func checkICMP(_ camera: CameraDefinition) async -> ICMPResult {
         let started = Date()
         let clock = ContinuousClock.now
         let verdict = await icmp.check(address: camera.address)
-        let elapsed = ContinuousClock.now - clock
         return ICMPResult(
             cameraID: camera.id, address: camera.address, status: verdict.status, reason: verdict.reason,
             sent: verdict.sent, received: verdict.received, lossPercent: verdict.lossPercent,
             rttMinMs: verdict.rttMinMs, rttAvgMs: verdict.rttAvgMs, rttMaxMs: verdict.rttMaxMs, replyFrom: verdict.replyFrom,
-            startedAt: started, durationMs: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000,
-            prober: proberID)
+            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+    }
+
+    /// `nil` when the camera has no usable stream URL (it is then not on the HLS schedule).
+    func checkHLS(_ camera: CameraDefinition) async -> HLSResult? {
+        guard let text = camera.hlsURL, let url = URL(string: text) else { return nil }
+        let started = Date()
+        let clock = ContinuousClock.now
+        // Stream credentials stay in the registry (write-only, never published), so the prober
+        // checks without them; a camera that demands them answers 401 → FAIL http_401.
+        let verdict = await hls.check(key: camera.id, url: url)
+        return HLSResult(
+            cameraID: camera.id, url: text, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
+            httpStatus: verdict.httpStatus, playlistLatencyMs: verdict.playlistLatencyMs, segmentAgeSeconds: verdict.segmentAgeSeconds,
+            bitrateKbps: verdict.bitrateKbps, codec: verdict.codec, width: verdict.width, height: verdict.height,
+            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
     }
 }
 
@@ -108,7 +181,9 @@ final class ScheduleBox: Sendable {
     private let state: Mutex<CheckSchedule>
     private let start = ContinuousClock.now
 
-    init(defaultInterval: Double) { state = Mutex(CheckSchedule(defaultInterval: defaultInterval)) }
+    init(defaultInterval: Double, backoff: BackoffPolicy) {
+        state = Mutex(CheckSchedule(defaultInterval: defaultInterval, backoff: backoff))
+    }
 
     private var now: Double {
         let elapsed = ContinuousClock.now - start
@@ -118,7 +193,7 @@ final class ScheduleBox: Sendable {
     func upsert(_ camera: CameraDefinition) { let now = now; state.withLock { $0.upsert(camera, now: now) } }
     func remove(_ id: String) { state.withLock { $0.remove(id) } }
     func takeDue(limit: Int) -> [CameraDefinition] { let now = now; return state.withLock { $0.takeDue(now: now, limit: limit) } }
-    func finished(_ id: String) { let now = now; state.withLock { $0.finished(id, now: now) } }
+    func finished(_ id: String, failed: Bool) { let now = now; state.withLock { $0.finished(id, now: now, failed: failed) } }
     func nextDue() -> Double? { let now = now; return state.withLock { $0.nextDue(now: now) } }
 }
 

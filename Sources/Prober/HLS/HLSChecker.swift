@@ -1,0 +1,265 @@
+import CCTVContract
+import Foundation
+import HLSCore
+import Synchronization
+
+/// What an HLS check found, before it is stamped with the camera and prober ids.
+public struct HLSVerdict: Sendable, Equatable {
+    public var status: HLSStatus
+    /// The contract's reason code (`ok`, `http_404`, `playlist_stale`, `timeout`, …).
+    public var reason: String
+    public var detail: String?
+    public var httpStatus: Int?
+    public var playlistLatencyMs: Double?
+    public var segmentAgeSeconds: Double?
+    public var bitrateKbps: Double?
+    public var codec: String?
+    public var width: Int?
+    public var height: Int?
+
+    public init(status: HLSStatus, reason: String, detail: String? = nil, httpStatus: Int? = nil) {
+        self.status = status; self.reason = reason; self.detail = detail; self.httpStatus = httpStatus
+    }
+}
+
+/// Budgets and policy of one HLS check.
+public struct HLSCheckLimits: Sendable {
+    /// Wall time for the whole check: every playlist, the init section and the segment.
+    public var timeBudget: Duration
+    /// Largest playlist accepted; live camera playlists are a few hundred bytes.
+    public var playlistMaxBytes: Int
+    /// Prefix of the newest segment downloaded; enough for a key frame, never the whole file.
+    public var segmentMaxBytes: Int
+    /// Largest `EXT-X-MAP` initialization section fetched.
+    public var initMaxBytes: Int
+    public var maxRedirects: Int
+    /// Which variant of a master playlist to follow.
+    public var variantPolicy: VariantSelectionPolicy
+    /// When there is no earlier observation (one-shot CLI check), keep reloading the media
+    /// playlist every reload delay until it moves or the stale threshold passes, so a stall
+    /// is proven within the one check. The prober leaves this off: it keeps each camera's
+    /// tracker across checks instead, so the next check sees the stall at no extra cost.
+    public var proveLivenessOnFirstCheck: Bool
+    /// Passed to every camera's tracker.
+    public var tracker: LiveStreamTracker.Configuration
+
+    public init(timeBudget: Duration = .seconds(10), playlistMaxBytes: Int = 1 << 20, segmentMaxBytes: Int = 2 << 20,
+                initMaxBytes: Int = 256 << 10, maxRedirects: Int = 5, variantPolicy: VariantSelectionPolicy = .lowestBandwidth,
+                proveLivenessOnFirstCheck: Bool = false, tracker: LiveStreamTracker.Configuration = .init()) {
+        self.timeBudget = timeBudget; self.playlistMaxBytes = playlistMaxBytes; self.segmentMaxBytes = segmentMaxBytes
+        self.initMaxBytes = initMaxBytes; self.maxRedirects = maxRedirects; self.variantPolicy = variantPolicy
+        self.proveLivenessOnFirstCheck = proveLivenessOnFirstCheck; self.tracker = tracker
+    }
+}
+
+/// Checks a camera's HLS live stream: master → variant → media playlist → live-ness against
+/// the camera's previous load → newest segment (bounded prefix) → is it real video.
+///
+/// FAIL means the server answered but the stream is broken; ERROR means it could not be
+/// reached. The per-camera ``LiveStreamTracker`` lives here, in memory, across checks: a
+/// prober restart forgets it and needs one more check to see a stall, which keeps the
+/// prober stateless as the architecture asks.
+public final class HLSChecker: Sendable {
+    let fetcher: any HLSFetching
+    let limits: HLSCheckLimits
+    let parser: PlaylistParser
+    let inspector: SegmentInspector
+    private let trackers = Mutex<[String: TrackedStream]>([:])
+    private let epoch = ContinuousClock.now
+
+    struct TrackedStream {
+        var url: URL
+        var tracker: LiveStreamTracker
+    }
+
+    public init(fetcher: any HLSFetching, limits: HLSCheckLimits = .init()) {
+        self.fetcher = fetcher
+        self.limits = limits
+        self.parser = PlaylistParser(limits: .init(maxBytes: limits.playlistMaxBytes))
+        self.inspector = SegmentInspector(maxBytes: limits.segmentMaxBytes)
+    }
+
+    /// Forgets a camera's live-stream memory (deleted, or no longer ours).
+    public func forget(_ key: String) { _ = trackers.withLock { $0.removeValue(forKey: key) } }
+
+    /// Cameras whose live-stream memory is kept.
+    public var trackedCount: Int { trackers.withLock { $0.count } }
+
+    /// Runs one check of `url` for camera `key` within the time and byte budgets.
+    public func check(key: String, url: URL, credentials: StreamCredentials? = nil) async -> HLSVerdict {
+        let deadline = ContinuousClock.now + limits.timeBudget
+        var run = CheckRun(checker: self, deadline: deadline, credentials: credentials)
+        return await run.check(key: key, url: url)
+    }
+
+    fileprivate var now: Double {
+        let elapsed = ContinuousClock.now - epoch
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    fileprivate func tracker(for key: String, url: URL) -> LiveStreamTracker {
+        trackers.withLock { streams in
+            if let stream = streams[key], stream.url == url { return stream.tracker }
+            return LiveStreamTracker(configuration: limits.tracker)
+        }
+    }
+
+    fileprivate func remember(_ tracker: LiveStreamTracker, for key: String, url: URL) {
+        trackers.withLock { $0[key] = TrackedStream(url: url, tracker: tracker) }
+    }
+}
+
+/// One check's steps; each returns early with the verdict that ends the check.
+private struct CheckRun {
+    let checker: HLSChecker
+    let deadline: ContinuousClock.Instant
+    let credentials: StreamCredentials?
+    var limits: HLSCheckLimits { checker.limits }
+
+    /// A step that ended the check.
+    struct Stop: Error { var verdict: HLSVerdict }
+
+    mutating func check(key: String, url: URL) async -> HLSVerdict {
+        do {
+            return try await steps(key: key, url: url)
+        } catch let stop as Stop {
+            return stop.verdict
+        } catch {
+            return HLSVerdict(status: .error, reason: "internal", detail: "\(error)")
+        }
+    }
+
+    private func steps(key: String, url: URL) async throws -> HLSVerdict {
+        var (playlist, response) = try await loadPlaylist(url, what: "playlist")
+        var mediaURL = response.finalURL
+        if case let .master(master) = playlist {
+            guard let variant = master.selectVariant(limits.variantPolicy) else {
+                throw Stop(verdict: fail("playlist_malformed", "master playlist lists no variant", response.status))
+            }
+            (playlist, response) = try await loadPlaylist(variant.uri, what: "variant playlist")
+            mediaURL = response.finalURL
+            if case .master = playlist {
+                throw Stop(verdict: fail("playlist_malformed", "variant URI points to another master playlist", response.status))
+            }
+        }
+        guard case var .media(media) = playlist else { throw Stop(verdict: fail("playlist_malformed", "not a media playlist", response.status)) }
+
+        var tracker = checker.tracker(for: key, url: url)
+        let firstObservation = tracker.previous == nil
+        var live = tracker.observe(media, at: checker.now)
+        if firstObservation, limits.proveLivenessOnFirstCheck, live.isHealthy {
+            // Reload at the RFC's pace until the playlist moves or has been unchanged past the
+            // stale threshold; the deadline still bounds it.
+            while !live.advanced, live.isHealthy {
+                let delay = Duration.milliseconds(Int(tracker.reloadDelay(for: media) * 1000))
+                guard ContinuousClock.now + delay < deadline else { break }
+                try await Task.sleep(for: delay)
+                let reloaded = try await loadPlaylist(mediaURL, what: "media playlist reload")
+                guard case let .media(next) = reloaded.0 else {
+                    throw Stop(verdict: fail("playlist_malformed", "reloaded media playlist became a master playlist", reloaded.1.status))
+                }
+                media = next
+                response = reloaded.1
+                live = tracker.observe(media, at: checker.now)
+            }
+        }
+        checker.remember(tracker, for: key, url: url)
+
+        var verdict = HLSVerdict(status: .success, reason: "ok", httpStatus: response.status)
+        verdict.playlistLatencyMs = Self.milliseconds(response.latency)
+        if let newest = media.newestSegment {
+            if let date = newest.programDateTime {
+                verdict.segmentAgeSeconds = max(0, Date().timeIntervalSince(date) - newest.duration)
+            } else if !live.isFirstObservation {
+                verdict.segmentAgeSeconds = live.secondsUnchanged
+            }
+        }
+        if let finding = live.findings.first(where: { $0.severity == .failure }) {
+            var failed = fail(finding.reason.rawValue, finding.message, response.status)
+            failed.playlistLatencyMs = verdict.playlistLatencyMs
+            failed.segmentAgeSeconds = verdict.segmentAgeSeconds
+            return failed
+        }
+        guard let newest = media.newestSegment else {
+            return fail("no_segments", "media playlist lists no segments", response.status)
+        }
+
+        var initialization: Data?
+        if let map = newest.map {
+            let initResponse = try await fetchSegmentBytes(map.uri, byteRange: map.byteRange, maxBytes: limits.initMaxBytes, what: "initialization section")
+            initialization = initResponse.body
+        }
+        let segment = try await fetchSegmentBytes(newest.uri, byteRange: newest.byteRange, maxBytes: limits.segmentMaxBytes, what: "newest segment")
+        let report = checker.inspector.inspect(segment.body, initialization: initialization)
+        verdict.codec = report.videoCodec?.rawValue
+        verdict.width = report.width
+        verdict.height = report.height
+        let totalBytes = segment.truncated ? segment.contentLength : segment.body.count
+        if let totalBytes, newest.duration > 0 {
+            verdict.bitrateKbps = (Double(totalBytes) * 8 / newest.duration / 1000 * 10).rounded() / 10
+        }
+        if let failure = report.failure {
+            var failed = verdict
+            failed.status = .fail; failed.reason = failure.reason == .segmentEmpty ? "segment_corrupt" : failure.reason.rawValue
+            failed.detail = "newest segment: " + failure.message
+            return failed
+        }
+        // A transport stream is whole 188-byte packets; a short body we did not cut ourselves
+        // is a truncated file (an encoder that died mid-write, or a proxy that cut it).
+        if report.container == .mpegTS, !segment.truncated, segment.body.count % 188 != 0 {
+            var failed = verdict
+            failed.status = .fail; failed.reason = "segment_corrupt"
+            failed.detail = "newest segment ends mid-packet after \(segment.body.count) bytes (truncated)"
+            return failed
+        }
+        if !report.warnings.isEmpty { verdict.detail = report.warnings.map(\.description).joined(separator: "; ") }
+        return verdict
+    }
+
+    /// Fetches and parses a playlist; HTTP errors, transport errors and parse errors end the check.
+    private func loadPlaylist(_ url: URL, what: String) async throws -> (Playlist, HLSFetchResponse) {
+        let request = HLSFetchRequest(url: url, maxBytes: limits.playlistMaxBytes, overflow: .fail, deadline: deadline,
+                                      maxRedirects: limits.maxRedirects, credentials: credentials)
+        let response = try await fetched(request, what: what, missingReason: nil)
+        do {
+            return (try checker.parser.parse(response.body, url: response.finalURL), response)
+        } catch {
+            let reason = switch error.reason {
+            case .playlistTooLarge, .playlistTooManySegments: "playlist_too_large"
+            default: "playlist_malformed"
+            }
+            throw Stop(verdict: fail(reason, "\(what): \(error.message)", response.status))
+        }
+    }
+
+    private func fetchSegmentBytes(_ url: URL, byteRange: ByteRange?, maxBytes: Int, what: String) async throws -> HLSFetchResponse {
+        let range = byteRange.flatMap { range in range.offset.map { $0...($0 + max(0, range.length - 1)) } }
+        let request = HLSFetchRequest(url: url, maxBytes: maxBytes, overflow: .truncate, deadline: deadline,
+                                      maxRedirects: limits.maxRedirects, credentials: credentials, byteRange: range)
+        return try await fetched(request, what: what, missingReason: "segment_missing")
+    }
+
+    /// Turns a fetch outcome into a 2xx response or a stopping verdict. For segments a 4xx/5xx is
+    /// `segment_missing` (the playlist lists what the server cannot deliver).
+    private func fetched(_ request: HLSFetchRequest, what: String, missingReason: String?) async throws -> HLSFetchResponse {
+        switch await checker.fetcher.fetch(request) {
+        case let .failure(failure):
+            throw Stop(verdict: HLSVerdict(status: failure.serverAnswered ? .fail : .error, reason: failure.reason, detail: "\(what): \(failure.message)"))
+        case let .response(response):
+            guard (200..<300).contains(response.status) else {
+                let reason = missingReason ?? "http_\(response.status)"
+                throw Stop(verdict: fail(reason, "\(what) answered HTTP \(response.status)", response.status))
+            }
+            return response
+        }
+    }
+
+    private func fail(_ reason: String, _ detail: String, _ httpStatus: Int?) -> HLSVerdict {
+        HLSVerdict(status: .fail, reason: reason, detail: detail, httpStatus: httpStatus)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 10).rounded() / 10
+    }
+}

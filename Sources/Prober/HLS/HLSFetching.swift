@@ -1,0 +1,140 @@
+import Foundation
+
+/// The prober's HTTP port for HLS: one bounded GET. The adapter is ``HTTPClientHLSFetcher``
+/// (the only code in the prober that touches AsyncHTTPClient); tests can pass their own.
+///
+/// Every fetch is bounded three ways so a hostile or broken camera costs only its own budget:
+/// a deadline for the whole exchange (connect, head and body — a server dripping one byte a
+/// second is cut off), a byte cap on the body, and a redirect limit with loop detection.
+public protocol HLSFetching: Sendable {
+    /// Fetches `request.url`; never throws, every way of failing is an ``HLSFetchOutcome``.
+    func fetch(_ request: HLSFetchRequest) async -> HLSFetchOutcome
+}
+
+/// User name and password for a camera's stream. Deliberately not `CustomStringConvertible`
+/// with its contents: the description is redacted so it cannot end up in a log line.
+public struct StreamCredentials: Sendable, Equatable, CustomStringConvertible {
+    public var username: String
+    public var password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+
+    public var description: String { "StreamCredentials(username: <redacted>, password: <redacted>)" }
+}
+
+/// One bounded GET.
+public struct HLSFetchRequest: Sendable {
+    /// What to do when the body is longer than ``maxBytes``.
+    public enum Overflow: Sendable, Equatable {
+        /// Stop reading and fail with ``HLSFetchFailure/tooLarge`` (playlists: a partial
+        /// playlist cannot be judged).
+        case fail
+        /// Stop reading and keep the prefix (segments: the first bytes prove there is video).
+        case truncate
+    }
+
+    public var url: URL
+    /// Upper bound on body bytes kept in memory.
+    public var maxBytes: Int
+    public var overflow: Overflow
+    /// The whole exchange, including following redirects, must end by then.
+    public var deadline: ContinuousClock.Instant
+    /// Redirects followed before giving up with ``HLSFetchFailure/tooManyRedirects``.
+    public var maxRedirects: Int
+    /// Basic or digest credentials, answered only when the server asks (401).
+    public var credentials: StreamCredentials?
+    /// Optional `Range` for byte-range segments (RFC 8216 `EXT-X-BYTERANGE`).
+    public var byteRange: ClosedRange<Int>?
+
+    public init(url: URL, maxBytes: Int, overflow: Overflow, deadline: ContinuousClock.Instant, maxRedirects: Int = 5,
+                credentials: StreamCredentials? = nil, byteRange: ClosedRange<Int>? = nil) {
+        self.url = url; self.maxBytes = maxBytes; self.overflow = overflow; self.deadline = deadline
+        self.maxRedirects = maxRedirects; self.credentials = credentials; self.byteRange = byteRange
+    }
+}
+
+/// A response that arrived (any status code).
+public struct HLSFetchResponse: Sendable {
+    public var status: Int
+    public var body: Data
+    /// True when the body was cut at the byte cap (only with ``HLSFetchRequest/Overflow/truncate``).
+    public var truncated: Bool
+    /// `Content-Length` as announced, used for bitrate when the body was truncated.
+    public var contentLength: Int?
+    /// The URL that answered after redirects; relative playlist URIs resolve against it.
+    public var finalURL: URL
+    /// From sending the first request to the last body byte.
+    public var latency: Duration
+
+    public init(status: Int, body: Data, truncated: Bool = false, contentLength: Int? = nil, finalURL: URL, latency: Duration) {
+        self.status = status; self.body = body; self.truncated = truncated; self.contentLength = contentLength
+        self.finalURL = finalURL; self.latency = latency
+    }
+}
+
+/// Why no usable response arrived. Each case has the contract's reason code.
+public enum HLSFetchFailure: Error, Sendable, Equatable {
+    case connectRefused
+    case timeout
+    case dns
+    case tls
+    case redirectLoop
+    case tooManyRedirects(Int)
+    /// The body exceeded the byte cap (with ``HLSFetchRequest/Overflow/fail``).
+    case tooLarge(limit: Int)
+    /// The server closed the connection before the response was complete.
+    case connectionClosed
+    /// A redirect to something that is not http(s), or a URL that cannot be requested.
+    case badURL(String)
+    case other(String)
+
+    /// The contract's `reason` code.
+    public var reason: String {
+        switch self {
+        case .connectRefused: "connect_refused"
+        case .timeout: "timeout"
+        case .dns: "dns"
+        case .tls: "tls"
+        case .redirectLoop: "redirect_loop"
+        case .tooManyRedirects: "too_many_redirects"
+        case .tooLarge: "playlist_too_large"
+        case .connectionClosed: "connection_closed"
+        case .badURL: "bad_url"
+        case .other: "http_error"
+        }
+    }
+
+    /// Whether the server answered at all: a loop, an oversize body or a bad redirect are a
+    /// broken stream (FAIL), the rest mean it could not be reached (ERROR).
+    public var serverAnswered: Bool {
+        switch self {
+        case .redirectLoop, .tooManyRedirects, .tooLarge, .badURL: true
+        case .connectRefused, .timeout, .dns, .tls, .connectionClosed, .other: false
+        }
+    }
+
+    /// One line for people.
+    public var message: String {
+        switch self {
+        case .connectRefused: "connection refused"
+        case .timeout: "no complete answer within the check's time budget"
+        case .dns: "host name could not be resolved"
+        case .tls: "TLS handshake failed"
+        case .redirectLoop: "redirects lead back to a URL already visited"
+        case let .tooManyRedirects(limit): "more than \(limit) redirects"
+        case let .tooLarge(limit): "body larger than the \(limit)-byte limit"
+        case .connectionClosed: "server closed the connection before the response was complete"
+        case let .badURL(detail): detail
+        case let .other(detail): detail
+        }
+    }
+}
+
+/// The result of one fetch.
+public enum HLSFetchOutcome: Sendable {
+    case response(HLSFetchResponse)
+    case failure(HLSFetchFailure)
+}

@@ -1,0 +1,172 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The HLS fetch adapter over AsyncHTTPClient — the only prober code that touches it.
+///
+/// Redirects and authentication are handled here rather than by the client so the limit, loop
+/// detection and the single credentials retry stay under the check's deadline, and so
+/// credentials are never sent to a host the camera redirected to without asking.
+public final class HTTPClientHLSFetcher: HLSFetching {
+    let client: HTTPClient
+    let userAgent = "cctv-out-prober/1"
+
+    /// - Parameter connectionsPerHost: HTTP/1.1 connections kept per host. Cameras behind one
+    ///   NVR share a host, so this bounds how many of their checks run at once; set it to the
+    ///   HLS concurrency so the pool never queues a check behind another.
+    public init(connectionsPerHost: Int = 64) {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connectionsPerHost))
+        // A refused connection must fail at once, not be retried until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    deinit { try? client.syncShutdown() }
+
+    /// Closes pooled connections; call before dropping the last reference in async code.
+    public func shutdown() async { try? await client.shutdown() }
+
+    public func fetch(_ request: HLSFetchRequest) async -> HLSFetchOutcome {
+        let started = ContinuousClock.now
+        guard request.deadline > started else { return .failure(.timeout) }
+        do {
+            let response = try await withThrowingTaskGroup(of: HLSFetchResponse?.self) { group in
+                group.addTask { try await self.exchange(request, started: started) }
+                group.addTask {
+                    // The client's own deadline covers the head; this also covers a dripping body.
+                    try await Task.sleep(until: request.deadline, clock: .continuous)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let response else { return .failure(.timeout) }
+            return .response(response)
+        } catch let failure as HLSFetchFailure {
+            return .failure(failure)
+        } catch {
+            return .failure(Self.classify(error))
+        }
+    }
+
+    private func exchange(_ request: HLSFetchRequest, started: ContinuousClock.Instant) async throws -> HLSFetchResponse {
+        var url = request.url
+        var visited: Set<String> = [url.absoluteString]
+        var redirects = 0
+        var authorization: String?
+        var answeredChallenge = false
+        while true {
+            guard url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw HLSFetchFailure.badURL("not an http(s) URL: \(Self.redacted(url))")
+            }
+            var outgoing = HTTPClientRequest(url: url.absoluteString)
+            outgoing.method = .GET
+            outgoing.headers.add(name: "User-Agent", value: userAgent)
+            if let range = request.byteRange { outgoing.headers.add(name: "Range", value: "bytes=\(range.lowerBound)-\(range.upperBound)") }
+            if let authorization { outgoing.headers.add(name: "Authorization", value: authorization) }
+            let remaining = request.deadline - ContinuousClock.now
+            guard remaining > .zero else { throw HLSFetchFailure.timeout }
+            let response = try await client.execute(outgoing, deadline: .now() + .nanoseconds(Self.nanoseconds(remaining)))
+            let status = Int(response.status.code)
+
+            if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location") {
+                _ = try await Self.read(response.body, maxBytes: 16 << 10, overflow: .truncate)
+                guard let next = URL(string: location, relativeTo: url)?.absoluteURL else {
+                    throw HLSFetchFailure.badURL("redirect to an invalid location")
+                }
+                guard !visited.contains(next.absoluteString) else { throw HLSFetchFailure.redirectLoop }
+                guard redirects < request.maxRedirects else { throw HLSFetchFailure.tooManyRedirects(request.maxRedirects) }
+                redirects += 1
+                visited.insert(next.absoluteString)
+                // Credentials belong to the camera's own host; a redirect elsewhere goes without.
+                if next.host != url.host || next.port != url.port { authorization = nil }
+                url = next
+                continue
+            }
+            if status == 401, !answeredChallenge, let credentials = request.credentials,
+               let answer = Self.answer(response.headers[canonicalForm: "WWW-Authenticate"].map(String.init), credentials: credentials, url: url) {
+                _ = try await Self.read(response.body, maxBytes: 16 << 10, overflow: .truncate)
+                answeredChallenge = true
+                authorization = answer
+                continue
+            }
+            let contentLength = response.headers.first(name: "Content-Length").flatMap(Int.init)
+            if request.overflow == .fail, let contentLength, contentLength > request.maxBytes {
+                throw HLSFetchFailure.tooLarge(limit: request.maxBytes)
+            }
+            let (body, truncated) = try await Self.read(response.body, maxBytes: request.maxBytes, overflow: request.overflow)
+            return HLSFetchResponse(status: status, body: body, truncated: truncated, contentLength: contentLength,
+                                    finalURL: url, latency: ContinuousClock.now - started)
+        }
+    }
+
+    /// Prefers Digest over Basic when the server offers both.
+    static func answer(_ challenges: [String], credentials: StreamCredentials, url: URL) -> String? {
+        let ordered = challenges.sorted { lhs, _ in lhs.lowercased().hasPrefix("digest") }
+        for challenge in ordered {
+            if let answer = HTTPAuthentication.authorization(for: challenge, credentials: credentials, method: "GET", url: url) { return answer }
+        }
+        return nil
+    }
+
+    /// Reads at most `maxBytes`; stopping early drops the rest of the body (the client closes
+    /// the connection), which is what makes a 1 GB playlist cost only `maxBytes`.
+    static func read(_ body: HTTPClientResponse.Body, maxBytes: Int, overflow: HLSFetchRequest.Overflow) async throws -> (Data, Bool) {
+        var data = Data()
+        for try await buffer in body {
+            let room = maxBytes - data.count
+            if buffer.readableBytes > room {
+                if overflow == .fail { throw HLSFetchFailure.tooLarge(limit: maxBytes) }
+                data.append(contentsOf: buffer.readableBytesView.prefix(room))
+                return (data, true)
+            }
+            data.append(contentsOf: buffer.readableBytesView)
+        }
+        return (data, false)
+    }
+
+    static func classify(_ error: any Error) -> HLSFetchFailure {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout, .readTimeout, .writeTimeout, .deadlineExceeded, .getConnectionFromPoolTimeout, .cancelled:
+                return .timeout
+            case .tlsHandshakeTimeout: return .tls
+            case .remoteConnectionClosed, .bodyLengthMismatch, .uncleanShutdown: return .connectionClosed
+            case .redirectCycleDetected: return .redirectLoop
+            case .invalidURL, .emptyHost, .emptyScheme: return .badURL("\(error)")
+            default: return .other("\(error)")
+            }
+        }
+        if error is CancellationError { return .timeout }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty { return .dns }
+            if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) { return .connectRefused }
+            return .other("could not connect")
+        }
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return .connectRefused }
+        if error is ChannelError { return .connectionClosed }
+        let typeName = String(reflecting: type(of: error))
+        if typeName.contains("NIOSSL") || typeName.contains("TLS") { return .tls }
+        if typeName.contains("Resolution") || typeName.contains("DNS") || typeName.contains("SocketAddressError") { return .dns }
+        let text = "\(error)".lowercased()
+        if text.contains("refused") { return .connectRefused }
+        return .other(String("\(error)".prefix(200)))
+    }
+
+    /// The URL without user info, for messages.
+    static func redacted(_ url: URL) -> String {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return "<url>" }
+        components.user = nil; components.password = nil
+        return components.string ?? "<url>"
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+@testable import Prober
+import TestSupport
+import Testing
+
+/// The HLS checker against a real live stream made by ffmpeg, served from a temp folder.
+@Suite("HLS checker against a real ffmpeg live stream")
+struct FFmpegLiveStreamTests {
+    @Test("a live ffmpeg stream is SUCCESS h264 320x240; once ffmpeg dies it becomes FAIL playlist_stale")
+    func liveThenStalled() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cctv-hls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        ffmpeg.arguments = ["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+                            "-t", "120", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p",
+                            "-f", "hls", "-hls_time", "1", "-hls_list_size", "5", "-hls_flags", "delete_segments+temp_file",
+                            folder.appendingPathComponent("index.m3u8").path]
+        ffmpeg.standardOutput = FileHandle.nullDevice
+        try ffmpeg.run()
+        // SIGKILL, like a camera whose encoder hangs: ffmpeg gets no chance to write ENDLIST.
+        defer { if ffmpeg.isRunning { kill(ffmpeg.processIdentifier, SIGKILL); ffmpeg.waitUntilExit() } }
+
+        let server = try await FolderServer(folder: folder)
+        let url = URL(string: "http://127.0.0.1:\(server.port)/live/index.m3u8")!
+        let playlist = folder.appendingPathComponent("index.m3u8")
+        let ready = await eventually(timeout: .seconds(30)) {
+            ((try? String(contentsOf: playlist, encoding: .utf8))?.components(separatedBy: "#EXTINF").count ?? 0) >= 3
+        }
+        #expect(ready, "ffmpeg wrote no playlist with two segments")
+
+        let checker = HLSChecker(fetcher: HTTPClientHLSFetcher(), limits: HLSCheckLimits(timeBudget: .seconds(5)))
+        let live = await checker.check(key: "ffmpeg", url: url)
+        #expect(live.status == .success, "\(live)")
+        #expect(live.codec == "h264")
+        #expect(live.width == 320 && live.height == 240)
+        #expect((live.bitrateKbps ?? 0) > 0)
+
+        kill(ffmpeg.processIdentifier, SIGKILL)
+        ffmpeg.waitUntilExit()
+        // Stale threshold: 3 × target duration (1 s). Wait past it, then check again.
+        try await Task.sleep(for: .milliseconds(3_500))
+        let stalled = await checker.check(key: "ffmpeg", url: url)
+        #expect(stalled.status == .fail, "\(stalled)")
+        #expect(stalled.reason == "playlist_stale")
+    }
+}
+
+/// Serves the files of one folder at `/live/{name}` on loopback.
+final class FolderServer: Sendable {
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    init(folder: URL) async throws {
+        let port = try FreePort.find()
+        self.port = port
+        let router = Router()
+        router.get("/live/:file") { _, context -> Response in
+            guard let name = context.parameters.get("file"), !name.contains("/"), !name.hasPrefix("."),
+                  let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else {
+                return Response(status: .notFound)
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        var logger = Logger(label: "folder-server")
+        logger.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        task = Task { try await app.runService() }
+        for _ in 0..<200 where !FreePort.isListening(port) { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    deinit { task.cancel() }
+}

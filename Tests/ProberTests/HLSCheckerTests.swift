@@ -1,0 +1,154 @@
+import CCTVContract
+import Foundation
+import HLSCore
+import HLSSimulator
+@testable import Prober
+import TestSupport
+import Testing
+
+/// The HLS checker against simulated cameras on loopback, one fault each.
+@Suite("HLS checker against a fault-injecting server")
+struct HLSCheckerTests {
+    /// A checker with a short stale window so stall tests wait about two seconds, not six.
+    static func checker(budget: Duration = .seconds(5)) -> HLSChecker {
+        HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: 64),
+                   limits: HLSCheckLimits(timeBudget: budget, playlistMaxBytes: 64 << 10,
+                                          tracker: .init(staleMultiplier: 1.5)))
+    }
+
+    @Test("a healthy live stream is SUCCESS with codec, resolution, bitrate and latency")
+    func healthy() async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        let verdict = await Self.checker().check(key: "cam", url: server.mediaURL(1))
+        #expect(verdict.status == .success)
+        #expect(verdict.reason == "ok")
+        #expect(verdict.codec == "h264")
+        #expect(verdict.width == 320 && verdict.height == 240)
+        #expect((verdict.bitrateKbps ?? 0) > 0)
+        #expect(verdict.playlistLatencyMs != nil)
+    }
+
+    @Test("a master playlist is followed to its variant")
+    func master() async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        let verdict = await Self.checker().check(key: "cam", url: server.masterURL(1))
+        #expect(verdict.status == .success)
+        #expect(verdict.codec == "h264")
+    }
+
+    @Test("a stalled playlist is FAIL playlist_stale on the next check once the threshold has passed")
+    func stalled() async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        server.set(.stall, stream: 1)
+        let checker = Self.checker()
+        let first = await checker.check(key: "cam", url: server.mediaURL(1))
+        #expect(first.status == .success)
+        try await Task.sleep(for: .milliseconds(2_000))
+        let second = await checker.check(key: "cam", url: server.mediaURL(1))
+        #expect(second.status == .fail)
+        #expect(second.reason == "playlist_stale")
+        #expect((second.segmentAgeSeconds ?? 0) > 1.5)
+    }
+
+    @Test("a one-shot check proves a stall by reloading until the stale threshold")
+    func stalledOneShot() async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        server.set(.stall, stream: 1)
+        let checker = HLSChecker(fetcher: HTTPClientHLSFetcher(), limits: HLSCheckLimits(
+            timeBudget: .seconds(8), proveLivenessOnFirstCheck: true, tracker: .init(staleMultiplier: 1.5)))
+        let verdict = await checker.check(key: "cam", url: server.mediaURL(1))
+        #expect(verdict.status == .fail)
+        #expect(verdict.reason == "playlist_stale")
+        // Healthy streams move within the reloads, so the same one-shot check passes them.
+        let healthy = await checker.check(key: "other", url: server.mediaURL(2))
+        #expect(healthy.status == .success)
+    }
+
+    @Test("a stream whose URL changed starts a fresh live-stream memory")
+    func urlChange() async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        server.set(.stall, stream: 1)
+        let checker = Self.checker()
+        _ = await checker.check(key: "cam", url: server.mediaURL(1))
+        try await Task.sleep(for: .milliseconds(2_000))
+        let verdict = await checker.check(key: "cam", url: server.masterURL(1))
+        #expect(verdict.status == .success)
+        checker.forget("cam")
+        #expect(checker.trackedCount == 0)
+    }
+
+    @Test("HTTP errors are FAIL with the status in the reason", arguments: [404, 500, 403])
+    func httpErrors(code: Int) async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        server.set(.httpStatus(code), stream: 1)
+        let verdict = await Self.checker().check(key: "cam", url: server.mediaURL(1))
+        #expect(verdict.status == .fail)
+        #expect(verdict.reason == "http_\(code)")
+        #expect(verdict.httpStatus == code)
+    }
+
+    @Test("stream faults map to FAIL with their reason", arguments: [
+        (SimulatedCameraServer.Fault.garbageSegment, "segment_corrupt"),
+        (.truncatedSegment, "segment_corrupt"),
+        (.missingSegment, "segment_missing"),
+        (.endlist, "endlist_on_live"),
+        (.hugePlaylist, "playlist_too_large"),
+        (.redirectLoop, "redirect_loop"),
+        (.htmlPage, "playlist_malformed"),
+    ])
+    func streamFaults(fault: SimulatedCameraServer.Fault, reason: String) async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        server.set(fault, stream: 1)
+        let verdict = await Self.checker().check(key: "cam", url: server.mediaURL(1))
+        #expect(verdict.status == .fail, "\(fault): \(verdict)")
+        #expect(verdict.reason == reason, "\(fault): \(verdict)")
+    }
+
+    @Test("a media sequence going backwards is FAIL media_sequence_backwards")
+    func sequenceBackwards() async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        server.set(.sequenceBackwards, stream: 1)
+        let checker = Self.checker()
+        let first = await checker.check(key: "cam", url: server.mediaURL(1))
+        #expect(first.status == .success)
+        let second = await checker.check(key: "cam", url: server.mediaURL(1))
+        #expect(second.status == .fail)
+        #expect(second.reason == "media_sequence_backwards")
+    }
+
+    @Test("a server that never answers or drips bytes is ERROR timeout within the budget", arguments: [
+        SimulatedCameraServer.Fault.hang, .drip,
+    ])
+    func slowServers(fault: SimulatedCameraServer.Fault) async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        server.set(fault, stream: 1)
+        let verdict = await Self.checker(budget: .seconds(1)).check(key: "cam", url: server.mediaURL(1))
+        #expect(verdict.status == .error)
+        #expect(verdict.reason == "timeout")
+    }
+
+    @Test("a refused connection is ERROR connect_refused")
+    func refused() async throws {
+        let port = try FreePort.find()
+        let verdict = await Self.checker().check(key: "cam", url: URL(string: "http://127.0.0.1:\(port)/live.m3u8")!)
+        #expect(verdict.status == .error)
+        #expect(verdict.reason == "connect_refused")
+    }
+
+    @Test("hostile streams cost only their own budget: healthy cameras checked alongside still pass")
+    func noHeadOfLineBlocking() async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        let hostile: [SimulatedCameraServer.Fault] = [.hang, .drip, .hugePlaylist, .redirectLoop, .hang, .drip]
+        for (index, fault) in hostile.enumerated() { server.set(fault, stream: 1000 + index) }
+        let checker = Self.checker(budget: .seconds(2))
+        let verdicts = await withTaskGroup(of: (Int, HLSVerdict).self) { group in
+            for index in hostile.indices { group.addTask { (1000 + index, await checker.check(key: "h\(index)", url: server.mediaURL(1000 + index))) } }
+            for stream in 0..<40 { group.addTask { (stream, await checker.check(key: "c\(stream)", url: server.mediaURL(stream))) } }
+            var all: [Int: HLSVerdict] = [:]
+            for await (stream, verdict) in group { all[stream] = verdict }
+            return all
+        }
+        for stream in 0..<40 { #expect(verdicts[stream]?.status == .success, "stream \(stream): \(String(describing: verdicts[stream]))") }
+        for index in hostile.indices { #expect(verdicts[1000 + index]?.status != .success) }
+    }
+}

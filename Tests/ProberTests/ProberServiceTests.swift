@@ -1,0 +1,90 @@
+import CCTVContract
+import Foundation
+import HLSSimulator
+import Logging
+import MQTTBus
+@testable import Prober
+import ServiceLifecycle
+import ServiceRuntime
+import Testing
+import TestSupport
+
+/// A fake ICMP port: every camera answers.
+struct AlwaysAnswering: ICMPProbing {
+    func check(address: String) async -> ICMPVerdict {
+        ICMPVerdict(status: .success, reason: "ok", sent: 1, received: 1, rttMinMs: 0.1, rttAvgMs: 0.1, rttMaxMs: 0.1, replyFrom: address)
+    }
+}
+
+@Suite("prober service through a real mosquitto", .serialized)
+struct ProberServiceTests {
+    @Test("cameras with a stream get probe.hls results on cctv/{id}/hls; a hung stream holds up neither pings nor other streams; a new URL applies without restart")
+    func hlsResults() async throws {
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let cameras = try await SimulatedCameraServer(port: 0)
+        cameras.set(.httpStatus(404), stream: 2)
+        cameras.set(.hang, stream: 3)
+
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("prober.interval", "1")
+        settings.set("prober.hls-timeout", "2")
+        settings.set("instance", "pt-\(UUID().uuidString.prefix(6))")
+        var logger = Logger(label: "prober-test")
+        logger.logLevel = .warning
+        Observability.bootstrapMetrics()
+        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let prober = try ProberService(context: context, icmp: AlwaysAnswering())
+        let group = ServiceGroup(configuration: .init(services: [.init(service: prober)], logger: logger))
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+
+        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let hlsResults = Collector(try await tool.subscribe("cctv/+/hls"))
+        let icmpResults = Collector(try await tool.subscribe("cctv/+/icmp"))
+        tool.start()
+        try await tool.waitUntilConnected()
+
+        func define(_ id: String, stream: Int?) async throws {
+            let camera = CameraDefinition(id: id, name: id, address: "127.0.0.1", hlsURL: stream.map { cameras.mediaURL($0).absoluteString },
+                                          intervalSeconds: 1, createdAt: Date(), updatedAt: Date(), version: 1)
+            try await tool.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)),
+                                   retain: true, timeout: .seconds(5))
+        }
+        try await define("CAM-OK", stream: 1)
+        try await define("CAM-404", stream: 2)
+        try await define("CAM-HUNG", stream: 3)
+        try await define("CAM-PING-ONLY", stream: nil)
+
+        func result(_ id: String, where predicate: @escaping @Sendable (HLSResult) -> Bool = { _ in true }) async -> HLSResult? {
+            let message = await hlsResults.first(timeout: .seconds(20)) { message in
+                guard message.topic == "cctv/\(id)/hls",
+                      let envelope = try? ContractCodec.decode(message.payload, as: HLSResult.self, expecting: [.probeHLS]) else { return false }
+                return predicate(envelope.data)
+            }
+            return message.flatMap { try? ContractCodec.decode($0.payload, as: HLSResult.self, expecting: [.probeHLS]).data }
+        }
+
+        let ok = await result("CAM-OK")
+        #expect(ok?.status == .success)
+        #expect(ok?.codec == "h264")
+        let notFound = await result("CAM-404")
+        #expect(notFound?.status == .fail)
+        #expect(notFound?.reason == "http_404")
+        let hung = await result("CAM-HUNG")
+        #expect(hung?.status == .error)
+        #expect(hung?.reason == "timeout")
+        // While the hung stream spends its budget, the others keep their pace.
+        #expect(await eventually(timeout: .seconds(20)) {
+            icmpResults.all.filter { $0.topic == "cctv/CAM-HUNG/icmp" }.count >= 3
+                && hlsResults.all.filter { $0.topic == "cctv/CAM-OK/hls" }.count >= 3
+        })
+        #expect(icmpResults.all.contains { $0.topic == "cctv/CAM-PING-ONLY/icmp" })
+        #expect(!hlsResults.all.contains { $0.topic == "cctv/CAM-PING-ONLY/hls" })
+
+        // The hung camera gets a working stream: the next results use it, no restart.
+        try await define("CAM-HUNG", stream: 4)
+        let fixed = await result("CAM-HUNG") { $0.url.contains("/s/4/") && $0.status == .success }
+        #expect(fixed != nil)
+    }
+}
