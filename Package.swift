@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.23.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // libmosquitto (Debian: libmosquitto-dev). Only MQTTBus imports it.
@@ -55,6 +56,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Registry", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
+        // CSV / XLSX fleet files: reading (CP949/UTF-8/UTF-16, RFC 4180, guarded XLSX), writing, row validation.
+        .target(
+            name: "FleetFile",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         // Fleet-scale ICMP echo engine: one socket per address family, raw or datagram.
         .target(name: "ICMPEngine", swiftSettings: swiftSettings),
         .target(
@@ -101,6 +108,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FleetFileTests",
+            dependencies: ["FleetFile", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ICMPEngineTests", dependencies: ["ICMPEngine"], swiftSettings: swiftSettings),
