@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "ServiceRuntime",
+                "ServiceRuntime", "FleetFile",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("Dashboard")],
@@ -93,8 +93,10 @@ let package = Package(
         .executableTarget(
             name: "CCTVOutCLI",
             dependencies: [
-                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "CCTVContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/cctv-out",
             swiftSettings: swiftSettings
@@ -123,11 +125,15 @@ let package = Package(
         .testTarget(name: "ProberTests", dependencies: ["Prober", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "Registry", "FleetFile", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway", "FleetFile",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

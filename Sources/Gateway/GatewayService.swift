@@ -33,11 +33,13 @@ public final class GatewayService: Service {
         let client = bus.client
         let commandTopic = topics.registryCommands
         let replyPrefix = topics.replies
-        let api = GatewayAPI(store: store, hub: hub) { command in
+        let send: ImportJobs.Send = { command, timeout in
             let envelope = Envelope(type: .registryCommand, source: "gateway", data: command)
-            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
+            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
+        let imports = ImportJobs(logger: logger, send: send)
+        let api = GatewayAPI(store: store, hub: hub, imports: imports) { command in try await send(command, .seconds(15)) }
         let host = context.settings["http.host"]
         let port = try context.settings.int("http.port", in: 0...65_535)
         let app = Application(
