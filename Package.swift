@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.23.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // libmosquitto (Debian: libmosquitto-dev). Only MQTTBus imports it.
@@ -55,6 +56,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Registry", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
+        // CSV / XLSX fleet files: reading (CP949/UTF-8/UTF-16, RFC 4180, guarded XLSX), writing, row validation.
+        .target(
+            name: "FleetFile",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         // Fleet-scale ICMP echo engine: one socket per address family, raw or datagram.
         .target(name: "ICMPEngine", swiftSettings: swiftSettings),
         // Pure HLS analysis (RFC 8216 playlists, live-stream tracking, segment inspection); Foundation only.
@@ -89,7 +96,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "ServiceRuntime",
+                "ServiceRuntime", "FleetFile",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("Dashboard")],
@@ -98,9 +105,11 @@ let package = Package(
         .executableTarget(
             name: "CCTVOutCLI",
             dependencies: [
-                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator",
+                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator", "CCTVContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/cctv-out",
             swiftSettings: swiftSettings
@@ -117,6 +126,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HLSCoreTests", dependencies: ["HLSCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FleetFileTests",
+            dependencies: ["FleetFile", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            exclude: ["Scripts"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ICMPEngineTests", dependencies: ["ICMPEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
@@ -124,11 +139,15 @@ let package = Package(
         .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "HLSSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "Registry", "FleetFile", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway", "FleetFile",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

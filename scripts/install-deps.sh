@@ -8,7 +8,12 @@ missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# openpyxl (PyPI) checks in the tests that exported .xlsx files open in a third-party reader.
+if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
+  if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
+fi
 if [ ${#missing[@]} -eq 0 ]; then
+  python3 -c 'import openpyxl' >/dev/null 2>&1 || python3 -m pip install --quiet openpyxl || python3 -m pip install --quiet --break-system-packages openpyxl
   exit 0
 fi
 sudo_cmd=""
@@ -24,3 +29,4 @@ if command -v systemctl >/dev/null && systemctl is-enabled mosquitto >/dev/null 
   echo "note: the system mosquitto service is enabled on port 1883; cctv-out serve uses --broker-port (default 1883)."
   echo "      stop it (systemctl disable --now mosquitto) or run serve with --broker-port 1884."
 fi
+python3 -c 'import openpyxl' >/dev/null 2>&1 || python3 -m pip install --quiet openpyxl || python3 -m pip install --quiet --break-system-packages openpyxl

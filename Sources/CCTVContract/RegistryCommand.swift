@@ -4,6 +4,14 @@ import Foundation
 public struct RegistryCommand: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable, CaseIterable {
         case create, update, delete, get, list, enable, disable
+        /// Opens a bulk import (`importID`, `columns`); rows follow in `importRows` batches.
+        case importBegin
+        /// Stages a batch of at most 1,000 `rows`; the reply lists this batch's refused rows.
+        case importRows
+        /// Applies every staged row in one transaction (all or nothing unless `skipInvalid`).
+        case importCommit
+        /// Discards a staged import (also what a dry run ends with).
+        case importAbort
     }
     public var action: Action
     /// Target camera for update / delete / get / enable / disable.
@@ -17,11 +25,21 @@ public struct RegistryCommand: Codable, Sendable, Equatable {
     public var site: String?
     public var offset: Int?
     public var limit: Int?
+    /// For the import actions: the import this step belongs to (1–64 of `A-Z a-z 0-9 . _ -`).
+    public var importID: String?
+    /// For `importBegin`: the fields the file carries; the others keep their stored value on update.
+    public var columns: [ImportField]?
+    /// For `importRows`: the batch (at most 1,000).
+    public var rows: [ImportRow]?
+    /// For `importCommit`: apply the valid rows even though some were refused.
+    public var skipInvalid: Bool?
 
     public init(action: Action, id: String? = nil, camera: CameraInput? = nil, expectedVersion: Int? = nil,
-                query: String? = nil, site: String? = nil, offset: Int? = nil, limit: Int? = nil) {
+                query: String? = nil, site: String? = nil, offset: Int? = nil, limit: Int? = nil,
+                importID: String? = nil, columns: [ImportField]? = nil, rows: [ImportRow]? = nil, skipInvalid: Bool? = nil) {
         self.action = action; self.id = id; self.camera = camera; self.expectedVersion = expectedVersion
         self.query = query; self.site = site; self.offset = offset; self.limit = limit
+        self.importID = importID; self.columns = columns; self.rows = rows; self.skipInvalid = skipInvalid
     }
 }
 
@@ -34,11 +52,13 @@ public struct RegistryReply: Codable, Sendable, Equatable {
     public var cameras: [CameraDefinition]?
     public var total: Int?
     public var error: ContractError?
+    /// For the import actions.
+    public var importResult: ImportResult?
 
     public init(ok: Bool, commandID: String? = nil, camera: CameraDefinition? = nil, cameras: [CameraDefinition]? = nil,
-                total: Int? = nil, error: ContractError? = nil) {
+                total: Int? = nil, error: ContractError? = nil, importResult: ImportResult? = nil) {
         self.ok = ok; self.commandID = commandID; self.camera = camera; self.cameras = cameras; self.total = total
-        self.error = error
+        self.error = error; self.importResult = importResult
     }
 }
 

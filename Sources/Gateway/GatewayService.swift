@@ -34,11 +34,13 @@ public final class GatewayService: Service {
         let commandTopic = topics.registryCommands
         let replyPrefix = topics.replies
         let issueTopic = topics.issueCommands
-        let api = GatewayAPI(store: store, hub: hub, registry: { command in
+        let send: ImportJobs.Send = { command, timeout in
             let envelope = Envelope(type: .registryCommand, source: "gateway", data: command)
-            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
+            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
-        }, issueCommands: { command in
+        }
+        let imports = ImportJobs(logger: logger, send: send)
+        let api = GatewayAPI(store: store, hub: hub, imports: imports, registry: { command in try await send(command, .seconds(15)) }, issueCommands: { command in
             let envelope = Envelope(type: .issueCommand, source: "gateway", data: command)
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data

@@ -8,11 +8,24 @@ public struct RegistryCommandHandler: Sendable {
     public enum Change: Sendable, Equatable {
         case upserted(CameraDefinition, created: Bool)
         case deleted(CameraDeleted)
+        /// Many changes from one command (an import); published with bounded concurrency.
+        case batch([Change])
+
+        var isBatch: Bool { if case .batch = self { true } else { false } }
     }
 
     let store: CameraStore
+    let imports: ImportStaging
 
-    public init(store: CameraStore) { self.store = store }
+    public init(store: CameraStore) {
+        self.store = store
+        self.imports = ImportStaging()
+    }
+
+    init(store: CameraStore, importLimits: ImportStaging.Limits) {
+        self.store = store
+        self.imports = ImportStaging(limits: importLimits)
+    }
 
     /// Runs one command; never throws: a refusal is a reply with `ok == false`.
     public func handle(_ command: RegistryCommand, commandID: String? = nil) -> (reply: RegistryReply, change: Change?) {
@@ -49,6 +62,8 @@ public struct RegistryCommandHandler: Sendable {
                 let limit = min(max(command.limit ?? 100, 1), 1000)
                 let page = try store.list(query: command.query, site: command.site, offset: max(command.offset ?? 0, 0), limit: limit)
                 return (RegistryReply(ok: true, commandID: commandID, cameras: page.cameras, total: page.total), nil)
+            case .importBegin, .importRows, .importCommit, .importAbort:
+                return try handleImport(command, commandID: commandID)
             }
         } catch {
             return (RegistryReply(ok: false, commandID: commandID, error: error), nil)

@@ -13,17 +13,21 @@ public struct GatewayAPI: Sendable {
     let registry: @Sendable (RegistryCommand) async throws -> RegistryReply
     let issueCommands: @Sendable (IssueCommand) async throws -> IssueReply
     let dashboard: ByteBuffer
+    /// Bulk imports in progress and recently finished.
+    let imports: ImportJobs
 
     /// Largest request body accepted.
     static let maxBody = 1 << 20
 
-    public init(store: ReadStore, hub: LiveHub,
+    /// - Parameter imports: runs bulk imports; by default one that sends through `registry`.
+    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil,
                 registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply,
                 issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
         self.store = store
         self.hub = hub
         self.registry = registry
         self.issueCommands = issueCommands
+        self.imports = imports ?? ImportJobs { command, _ in try await registry(command) }
         let html = Bundle.module.url(forResource: "Dashboard/index", withExtension: "html").flatMap { try? Data(contentsOf: $0) } ?? Data("<h1>CCTV Out</h1>".utf8)
         self.dashboard = ByteBuffer(bytes: html)
     }
@@ -104,6 +108,7 @@ public struct GatewayAPI: Sendable {
                     try await writer.finish(nil)
                 })
         }
+        addFleetFileRoutes(to: router)
         return router
     }
 

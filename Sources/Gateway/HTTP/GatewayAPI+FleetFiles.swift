@@ -1,0 +1,130 @@
+import CCTVContract
+import FleetFile
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// REST routes for fleet files: bulk import jobs, export and the import template.
+extension GatewayAPI {
+    func addFleetFileRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/api/imports") { request, _ in
+            let q = request.uri.queryParameters
+            guard let mode = ImportJob.Mode(rawValue: q.get("mode") ?? "validate") else {
+                return error(.badRequest, ContractError(code: "bad_request", field: "mode", message: "mode must be validate (dry run) or apply"))
+            }
+            let skipText = (q.get("skipInvalid") ?? "false").lowercased()
+            guard ["true", "false", "1", "0"].contains(skipText) else {
+                return error(.badRequest, ContractError(code: "bad_request", field: "skipInvalid", message: "skipInvalid must be true or false"))
+            }
+            let format: FleetFileFormat?
+            switch Self.uploadFormat(query: q.get("format"), contentType: request.headers[.contentType]) {
+            case let .success(found): format = found
+            case let .failure(refusal): return error(.badRequest, refusal)
+            }
+            let maxBytes = imports.limits.maxBytes
+            let tooLarge = ContractError(code: "payload_too_large", message: "the file is larger than \(maxBytes >> 20) MiB; split it into several imports")
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
+                return error(.contentTooLarge, tooLarge)
+            }
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: maxBytes) } catch { return self.error(.contentTooLarge, tooLarge) }
+            guard body.readableBytes > 0 else {
+                return error(.badRequest, ContractError(code: "empty_file", message: "the request body is empty: send the CSV or .xlsx file as the body"))
+            }
+            let job: ImportJob
+            do {
+                job = try await imports.start(data: Data(body.readableBytesView), format: format, mode: mode, skipInvalid: skipText == "true" || skipText == "1")
+            } catch {
+                return self.error(.tooManyRequests, (error as? ContractError) ?? ContractError(code: "internal", message: "\(error)"))
+            }
+            var response = try json(job)
+            response.status = .accepted
+            response.headers[.location] = "/api/imports/\(job.id)"
+            return response
+        }
+        router.get("/api/imports/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let job = await imports.job(id) else {
+                return error(.notFound, ContractError(code: "not_found", field: "id", message: "no import \(id) (finished imports are kept for a while, then forgotten)"))
+            }
+            return try json(job)
+        }
+        router.get("/api/cameras/export") { request, _ in
+            let q = request.uri.queryParameters
+            let (format, language): (FleetFileFormat, HeaderLanguage)
+            switch Self.fileOptions(format: q.get("format"), lang: q.get("lang")) {
+            case let .success(options): (format, language) = options
+            case let .failure(refusal): return error(.badRequest, refusal)
+            }
+            let rows = try store.allCameras().map(Self.fleetRow)
+            let data = try FleetFileExporter.export(rows, format: format, language: language, includePasswords: false)
+            return Self.download(data, format: format, name: "cameras-\(Self.day())")
+        }
+        router.get("/api/cameras/template") { request, _ in
+            let (format, language): (FleetFileFormat, HeaderLanguage)
+            switch Self.fileOptions(format: request.uri.queryParameters.get("format"), lang: request.uri.queryParameters.get("lang")) {
+            case let .success(options): (format, language) = options
+            case let .failure(refusal): return error(.badRequest, refusal)
+            }
+            return Self.download(try FleetFileExporter.template(format: format, language: language), format: format, name: "cameras-template")
+        }
+    }
+
+    static let xlsxMediaType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    /// The upload's format from `?format=` or else `Content-Type`; nil lets the parser recognise it
+    /// (a zip is read as .xlsx, anything else as CSV).
+    static func uploadFormat(query: String?, contentType: String?) -> Result<FleetFileFormat?, ContractError> {
+        if let query {
+            guard let format = FleetFileFormat(rawValue: query.lowercased()) else {
+                return .failure(ContractError(code: "bad_request", field: "format", message: "format must be csv or xlsx"))
+            }
+            return .success(format)
+        }
+        let type = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        switch type {
+        case "text/csv", "application/csv", "text/plain": return .success(.csv)
+        case xlsxMediaType: return .success(.xlsx)
+        default: return .success(nil)
+        }
+    }
+
+    /// `format` (csv, the default, or xlsx) and header `lang` (en, the default, or ko) of a download.
+    static func fileOptions(format: String?, lang: String?) -> Result<(FleetFileFormat, HeaderLanguage), ContractError> {
+        guard let format = FleetFileFormat(rawValue: (format ?? "csv").lowercased()) else {
+            return .failure(ContractError(code: "bad_request", field: "format", message: "format must be csv or xlsx"))
+        }
+        let language: HeaderLanguage
+        switch (lang ?? "en").lowercased() {
+        case "en": language = .english
+        case "ko": language = .korean
+        default: return .failure(ContractError(code: "bad_request", field: "lang", message: "lang must be ko or en"))
+        }
+        return .success((format, language))
+    }
+
+    /// A camera as an export row. Credentials are write-only and never leave the registry, so the
+    /// username and password columns are empty; importing the file back keeps the stored ones.
+    static func fleetRow(_ camera: CameraDefinition) -> FleetRow {
+        FleetRow(id: camera.id, name: camera.name, address: camera.address,
+                 addressKind: FleetValidation.address(camera.address)?.kind ?? .hostname,
+                 hlsURL: camera.hlsURL.flatMap(URL.init(string:)), site: camera.site, location: camera.location,
+                 latitude: camera.latitude, longitude: camera.longitude, group: camera.group, tags: camera.tags,
+                 lineTeam: camera.lineTeam, vendor: camera.vendor, enabled: camera.enabled, intervalSeconds: camera.intervalSeconds)
+    }
+
+    static func download(_ data: Data, format: FleetFileFormat, name: String) -> Response {
+        let type = format == .xlsx ? xlsxMediaType : "text/csv; charset=utf-8"
+        return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name).\(format.fileExtension)\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func day() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd"
+        return formatter.string(from: Date())
+    }
+}

@@ -1,0 +1,165 @@
+import CCTVContract
+import Foundation
+import GRDB
+
+/// What one import row does to the fleet: upsert by id when the row has one, else by address.
+enum ImportOutcome: Equatable {
+    case create
+    case update(existingID: String)
+    case unchanged(existingID: String)
+}
+
+extension CameraStore {
+    /// Every field of a stored camera, credentials included: the base an import row is merged onto.
+    static func storedInput(_ row: Row) -> CameraInput {
+        let tagsText: String = row["tags"]
+        return CameraInput(
+            id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], username: row["username"],
+            password: row["password"], site: row["site"], location: row["location"], latitude: row["latitude"],
+            longitude: row["longitude"], group: row["grp"], tags: (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? [],
+            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"])
+    }
+
+    /// Overlays the fields an import file carries onto the stored camera. Credentials an import leaves
+    /// empty are kept: exports never contain them, so a round trip must not erase them.
+    static func merge(_ input: CameraInput, onto stored: CameraInput, columns: Set<ImportField>) -> CameraInput {
+        var merged = stored
+        for field in columns {
+            switch field {
+            case .id, .address: break
+            case .name: merged.name = input.name ?? input.address
+            case .hlsURL: merged.hlsURL = input.hlsURL
+            case .username: if let username = input.username { merged.username = username }
+            case .password: if let password = input.password { merged.password = password }
+            case .site: merged.site = input.site
+            case .location: merged.location = input.location
+            case .latitude: merged.latitude = input.latitude
+            case .longitude: merged.longitude = input.longitude
+            case .group: merged.group = input.group
+            case .tags: merged.tags = input.tags ?? []
+            case .lineTeam: merged.lineTeam = input.lineTeam
+            case .vendor: merged.vendor = input.vendor
+            case .enabled: merged.enabled = input.enabled ?? true
+            case .intervalSeconds: merged.intervalSeconds = input.intervalSeconds
+            }
+        }
+        merged.address = input.address
+        return merged
+    }
+
+    /// A new camera from an import row: fields the file lacks take their defaults.
+    static func fresh(_ input: CameraInput) -> CameraInput {
+        var camera = input
+        camera.name = input.name ?? input.address
+        camera.tags = input.tags ?? []
+        camera.enabled = input.enabled ?? true
+        return camera
+    }
+
+    /// Decides what a validated row does, reading the database as it stands (inside the caller's
+    /// transaction, so rows applied earlier in the same import are seen).
+    /// - Throws: ``ContractError`` `duplicate_address` naming the camera that holds the address.
+    static func classify(_ db: Database, _ input: CameraInput, columns: Set<ImportField>) throws -> (ImportOutcome, CameraInput) {
+        let byID = try db.cachedStatement(sql: "SELECT * FROM camera WHERE id = ?")
+        let byAddress = try db.cachedStatement(sql: "SELECT * FROM camera WHERE address = ?")
+        var existing: Row?
+        if let id = input.id {
+            existing = try Row.fetchOne(byID, arguments: [id])
+        }
+        let holder = try Row.fetchOne(byAddress, arguments: [input.address])
+        if let holder {
+            let holderID: String = holder["id"]
+            if let id = input.id, holderID != id {
+                throw ContractError(code: "duplicate_address", field: "address",
+                                    message: "address \(input.address) is already registered as camera \(holderID), not \(id)", existingID: holderID)
+            }
+            existing = existing ?? holder
+        }
+        guard let existing else { return (.create, fresh(input)) }
+        let stored = storedInput(existing)
+        var merged = merge(input, onto: stored, columns: columns)
+        merged.id = stored.id
+        let existingID = stored.id ?? ""
+        return (merged == stored ? .unchanged(existingID: existingID) : .update(existingID: existingID), merged)
+    }
+
+    /// Applies staged import rows in ONE write transaction. With `skipInvalid == false` a single row
+    /// that no longer fits (the fleet changed after staging) rolls everything back.
+    /// - Returns: the result (counts, rows refused now, `applied == false` when rolled back) and the
+    ///   cameras to publish.
+    func applyImport(_ rows: [ImportRow], columns: Set<ImportField>, importID: String, skipInvalid: Bool,
+                     now: Date = Date()) throws(ContractError) -> (ImportResult, [RegistryCommandHandler.Change]) {
+        struct RolledBack: Error { var result: ImportResult }
+        do {
+            return try database.write { db in
+                var result = ImportResult(importID: importID)
+                var changes: [RegistryCommandHandler.Change] = []
+                changes.reserveCapacity(rows.count)
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
+                                        lineTeam, vendor, enabled, intervalSeconds, createdAt, updatedAt, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                    """)
+                let update = try db.cachedStatement(sql: """
+                    UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = ?, password = ?, site = ?, location = ?,
+                      latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?, intervalSeconds = ?,
+                      updatedAt = ?, version = version + 1 WHERE id = ?
+                    """)
+                let untomb = try db.cachedStatement(sql: "DELETE FROM tombstone WHERE id = ?")
+                for row in rows {
+                    let outcome: ImportOutcome, camera: CameraInput
+                    do {
+                        (outcome, camera) = try Self.classify(db, row.camera, columns: columns)
+                    } catch let refusal as ContractError {
+                        result.rejected.append(ImportProblem(row: row.row, field: refusal.field, reason: refusal.code,
+                                                             message: "Row \(row.row): \(refusal.message)", existingID: refusal.existingID))
+                        continue
+                    }
+                    switch outcome {
+                    case .unchanged:
+                        result.unchanged += 1
+                    case .create:
+                        let id = try camera.id ?? Self.nextID(db)
+                        try insert.execute(arguments: Self.arguments(camera, id: id) + [now, now])
+                        try untomb.execute(arguments: [id])
+                        result.created += 1
+                        if let definition = try Self.fetch(db, id: id) { changes.append(.upserted(definition, created: true)) }
+                    case let .update(existingID):
+                        try update.execute(arguments: StatementArguments(Self.fieldValues(camera)) + [now, existingID])
+                        result.updated += 1
+                        if let definition = try Self.fetch(db, id: existingID) { changes.append(.upserted(definition, created: false)) }
+                    }
+                }
+                if !result.rejected.isEmpty && !skipInvalid {
+                    throw RolledBack(result: result)
+                }
+                result.applied = true
+                return (result, changes)
+            }
+        } catch let rolledBack as RolledBack {
+            // The transaction was rolled back: nothing was created or updated.
+            var result = rolledBack.result
+            result.created = 0; result.updated = 0; result.unchanged = 0
+            return (result, [])
+        } catch let error as ContractError {
+            throw error
+        } catch {
+            throw ContractError(code: "internal", message: "storage error: \(error)")
+        }
+    }
+
+    /// Classifies rows without writing: the dry run and the staging check.
+    func classifyImport(_ rows: [CameraInput], columns: Set<ImportField>) throws(ContractError) -> [Result<ImportOutcome, ContractError>] {
+        do {
+            return try database.read { db in
+                try rows.map { input in
+                    do { return .success(try Self.classify(db, input, columns: columns).0) } catch let refusal as ContractError { return .failure(refusal) }
+                }
+            }
+        } catch let error as ContractError {
+            throw error
+        } catch {
+            throw ContractError(code: "internal", message: "storage error: \(error)")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import CCTVContract
+import Foundation
+import Synchronization
+
+/// Bulk imports in progress: rows arrive in batches (`importRows`) and wait here, already checked,
+/// until `importCommit` applies them in one transaction. Kept in memory on purpose: an import is a
+/// short-lived conversation; if the registry restarts mid-import the next step answers `not_found`
+/// and the sender starts over, and nothing was written.
+final class ImportStaging: Sendable {
+    /// Bounds that keep a forgotten or hostile import from exhausting the registry.
+    struct Limits: Sendable {
+        var maxOpenImports = 4
+        var maxRowsPerImport = 100_000
+        var maxRowsPerBatch = 1_000
+        var idleExpiry: Duration = .seconds(900)
+    }
+
+    struct Job {
+        var columns: Set<ImportField>
+        var rows: [ImportRow] = []
+        var refused = 0
+        var created = 0, updated = 0, unchanged = 0
+        /// Address / id → the file row that first used it, to refuse the same camera twice in one file.
+        var seenAddress: [String: Int] = [:]
+        var seenID: [String: Int] = [:]
+        var touched: ContinuousClock.Instant
+    }
+
+    let limits: Limits
+    private let jobs = Mutex<[String: Job]>([:])
+
+    init(limits: Limits = Limits()) { self.limits = limits }
+
+    func begin(_ importID: String, columns: Set<ImportField>) throws(ContractError) {
+        let now = ContinuousClock.now
+        let refusal: ContractError? = jobs.withLock { jobs in
+            jobs = jobs.filter { now - $0.value.touched < limits.idleExpiry }
+            if jobs[importID] != nil { return ContractError(code: "bad_request", field: "importID", message: "import \(importID) is already open") }
+            if jobs.count >= limits.maxOpenImports {
+                return ContractError(code: "busy", message: "\(jobs.count) imports are already in progress; wait for one to finish (the limit is \(limits.maxOpenImports))")
+            }
+            jobs[importID] = Job(columns: columns, touched: now)
+            return nil
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// Runs `body` on the open job, refreshing its idle timer.
+    func withJob<T>(_ importID: String, _ body: (inout Job) throws(ContractError) -> T) throws(ContractError) -> T {
+        let outcome: Result<T, ContractError> = jobs.withLock { jobs in
+            guard var job = jobs[importID] else {
+                return .failure(ContractError(code: "not_found", field: "importID",
+                                              message: "no open import \(importID): it was committed or aborted, idle for more than 15 minutes, or the registry restarted; start it again"))
+            }
+            job.touched = .now
+            do throws(ContractError) {
+                let value = try body(&job)
+                jobs[importID] = job
+                return .success(value)
+            } catch {
+                jobs[importID] = job
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// Removes and returns the job.
+    func finish(_ importID: String) -> Job? {
+        jobs.withLock { $0.removeValue(forKey: importID) }
+    }
+}

@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import CCTVContract
+import Foundation
+import Gateway
+import Logging
+import MQTTBus
+import NIOCore
+import Registry
+import ServiceLifecycle
+import ServiceRuntime
+import Testing
+import TestSupport
+
+/// A bulk import the way an operator does it: upload over REST, the gateway checks the file and hands
+/// the rows to the registry over the broker, the registry applies them at once and publishes every
+/// camera's retained config; then export → import changes nothing.
+@Suite("bulk import end to end through a real mosquitto", .serialized)
+struct ImportEndToEndTests {
+    @Test("an uploaded CSV becomes retained configs; a bad file changes nothing; export → import is a no-op")
+    func importThroughTheBroker() async throws {
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-import-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let httpPort = try FreePort.find()
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("data-dir", dataDir)
+        settings.set("http.host", "127.0.0.1")
+        settings.set("http.port", "\(httpPort)")
+        settings.set("instance", "e2e-import-\(UUID().uuidString.prefix(6))")
+        var logger = Logger(label: "e2e-import")
+        logger.logLevel = .warning
+        Observability.bootstrapMetrics()
+        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let services: [any Service] = [try RegistryService(context: context), try GatewayService(context: context)]
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+
+        let observer = MQTTClient(configuration: .init(port: broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let configs = Collector(try await observer.subscribe("cctv/+/config"))
+        observer.start()
+        try await observer.waitUntilConnected()
+
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let api = "http://127.0.0.1:\(httpPort)/api"
+        #expect(await eventually(timeout: .seconds(20)) { (try? await call(http, "\(api)/summary").status) == 200 }, "gateway did not come up")
+
+        let count = 1_200 // more than one batch
+        var csv = "자산번호,카메라명,IP주소,설치장소,계정,비밀번호\r\n"
+        for i in 0..<count { csv += "CAM-\(i),카메라 \(i),127.10.\(i / 250).\(i % 250 + 1),본관,viewer,pw-\(i)\r\n" }
+
+        // A file with one bad row is refused as a whole: nothing reaches the broker.
+        let bad = csv + "CAM-X,bad,127.10.0.1,,,\r\n"
+        let refused = try await runImport(http, api, Data(bad.utf8), query: "mode=apply&format=csv")
+        #expect(refused.state == .done && !refused.report.applied)
+        #expect(refused.problems?.map(\.row) == [count + 2])
+        #expect(refused.problems?.first?.reason == "duplicate_address")
+        #expect(try await call(http, "\(api)/cameras?limit=1").body.contains("\"total\":0"))
+
+        let job = try await runImport(http, api, Data(csv.utf8), query: "mode=apply&format=csv")
+        #expect(job.state == .done, "\(String(describing: job.error))")
+        #expect(job.report.applied && job.report.created == count)
+        let ids = Set((0..<count).map { "cctv/CAM-\($0)/config" })
+        #expect(await eventually(timeout: .seconds(60)) { Set(configs.all.map(\.topic)).isSuperset(of: ids) }, "every camera's retained config is published")
+        #expect(!configs.all.contains { String(decoding: $0.payload, as: UTF8.self).contains("pw-") }, "credentials never reach the broker")
+        #expect(await eventually(timeout: .seconds(30)) { (try? await call(http, "\(api)/cameras?limit=1").body.contains("\"total\":\(count)")) ?? false })
+
+        // Export is the same columns without credentials; importing it back changes nothing.
+        for format in ["csv", "xlsx"] {
+            let exported = try await call(http, "\(api)/cameras/export?format=\(format)&lang=ko")
+            #expect(exported.status == 200)
+            #expect(!exported.data.isEmpty)
+            if format == "csv" { #expect(!String(decoding: exported.data, as: UTF8.self).contains("pw-")) }
+            let again = try await runImport(http, api, exported.data, query: "mode=apply")
+            #expect(again.report.unchanged == count && again.report.created + again.report.updated == 0, "\(format): \(again.report)")
+        }
+        let template = try await call(http, "\(api)/cameras/template?format=xlsx&lang=en")
+        #expect(template.status == 200 && template.data.starts(with: [0x50, 0x4B]))
+        #expect(try await call(http, "\(api)/cameras/export?format=pdf").status == 400)
+        #expect(try await call(http, "\(api)/imports/imp-unknown").status == 404)
+
+        await observer.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+        try? await http.shutdown()
+    }
+}
+
+private func runImport(_ http: HTTPClient, _ api: String, _ file: Data, query: String) async throws -> ImportJob {
+    let started = try await call(http, post: true, "\(api)/imports?\(query)", body: file)
+    #expect(started.status == 202, "\(String(decoding: started.data, as: UTF8.self))")
+    let job = try ContractCodec.decodeValue(ImportJob.self, from: started.data)
+    var latest = job
+    _ = await eventually(timeout: .seconds(120)) {
+        guard let answer = try? await call(http, "\(api)/imports/\(job.id)"),
+              let current = try? ContractCodec.decodeValue(ImportJob.self, from: answer.data) else { return false }
+        return current.isFinished
+    }
+    latest = try ContractCodec.decodeValue(ImportJob.self, from: try await call(http, "\(api)/imports/\(job.id)").data)
+    return latest
+}
+
+private func call(_ http: HTTPClient, post: Bool = false, _ url: String, body: Data? = nil) async throws -> (status: Int, data: Data, body: String) {
+    var request = HTTPClientRequest(url: url)
+    if post { request.method = .POST }
+    if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+    let response = try await http.execute(request, timeout: .seconds(60))
+    let bytes = try await response.body.collect(upTo: 64 << 20)
+    let data = Data(bytes.readableBytesView)
+    return (Int(response.status.code), data, String(decoding: data, as: UTF8.self))
+}
