@@ -55,6 +55,7 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case issueResolved = "issue.resolved"
     case notificationSent = "notification.sent"
     case notificationFailed = "notification.failed"
+    case notificationAck = "notification.ack"
     case registryCommand = "registry.command"
     case registryReply = "registry.reply"
 }

@@ -42,6 +42,7 @@ public struct Topics: Sendable, Equatable {
 
     public var notificationSent: String { t("notifications/sent") }
     public var notificationFailed: String { t("notifications/failed") }
+    public var notificationAcks: String { t("notifications/acks") }
     public var allNotifications: String { t("notifications/+") }
 
     /// Retained `online` / `offline` of one service (also its last will).
