@@ -3,12 +3,20 @@
 # packages already present are skipped, and apt-get update runs only when something is missing.
 set -euo pipefail
 
-need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev iptables iproute2 fping)
+need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# The notifier's tests receive mail with a real SMTP server on loopback: aiosmtpd from PyPI.
+ensure_aiosmtpd() {
+  python3 -c 'import aiosmtpd' 2>/dev/null && return 0
+  echo "installing: aiosmtpd (PyPI)"
+  python3 -m pip install --quiet aiosmtpd 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages aiosmtpd
+}
 if [ ${#missing[@]} -eq 0 ]; then
+  ensure_aiosmtpd
   exit 0
 fi
 sudo_cmd=""
@@ -24,3 +32,4 @@ if command -v systemctl >/dev/null && systemctl is-enabled mosquitto >/dev/null 
   echo "note: the system mosquitto service is enabled on port 1883; cctv-out serve uses --broker-port (default 1883)."
   echo "      stop it (systemctl disable --now mosquitto) or run serve with --broker-port 1884."
 fi
+ensure_aiosmtpd
