@@ -1,0 +1,58 @@
+import CCTVContract
+import Foundation
+
+/// The generic webhook: the full incident as JSON, signed when the channel has a secret.
+///
+/// Signature: `X-CCTVOut-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with
+/// `X-CCTVOut-Timestamp: <unix seconds>`. The timestamp is inside the signed bytes, so a receiver
+/// that refuses timestamps older than a few minutes cannot be fed a captured request again
+/// (the scheme Stripe and Slack use). `X-CCTVOut-Delivery` is unique per delivery for dedup.
+public struct WebhookChannel: DeliveryChannel {
+    let poster: HTTPPoster
+    let clock: @Sendable () -> Date
+
+    public init(poster: HTTPPoster, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.poster = poster
+        self.clock = clock
+    }
+
+    /// The JSON body of the generic webhook.
+    public struct Body: Codable, Sendable, Equatable {
+        /// `opened`, `updated`, `resolved`, `escalated` or `reminder`.
+        public var event: String
+        public var issue: IssueRecord
+        public var team: String
+        public var channel: String
+        /// Title and text in the team's language.
+        public var title: String
+        public var message: String
+        public var messageKo: String
+        public var messageEn: String
+        public var link: String
+        public var dashboard: String
+        /// Unique per delivery: receivers can drop duplicates by it.
+        public var deliveryID: String
+    }
+
+    static func payload(event: NotificationEvent, issue: IssueRecord, message: RenderedMessage, recipient: Recipient, dashboard: String, deliveryID: String) -> Data {
+        let body = Body(event: event.rawValue, issue: issue, team: recipient.team.id, channel: recipient.channel.id, title: message.title,
+                        message: message.plainText, messageKo: NotificationMessage.korean(event, issue), messageEn: NotificationMessage.english(event, issue),
+                        link: message.link, dashboard: dashboard, deliveryID: deliveryID)
+        return (try? ContractCodec.encodeValue(body)) ?? Data("{}".utf8)
+    }
+
+    /// The signature header value for `body` sent at `timestamp`.
+    public static func signature(secret: String, timestamp: String, body: Data) -> String {
+        "sha256=" + hexString(hmacSHA256(key: Array(secret.utf8), message: Array("\(timestamp).".utf8) + Array(body)))
+    }
+
+    public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
+        guard let url = channel.url else { return .failed(status: nil, error: "channel \(channel.id) has no url", permanent: true) }
+        let timestamp = String(Int(clock().timeIntervalSince1970))
+        var headers = [("X-CCTVOut-Delivery", deliveryID), ("X-CCTVOut-Timestamp", timestamp)]
+        if let secret = channel.secret {
+            headers.append(("X-CCTVOut-Signature", Self.signature(secret: secret, timestamp: timestamp, body: payload)))
+        }
+        return await poster.deliver(payload, to: url, headers: headers)
+    }
+}
