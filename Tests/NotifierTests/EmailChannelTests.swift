@@ -4,11 +4,6 @@ import Testing
 import TestSupport
 @testable import Notifier
 
-struct FixtureError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
 /// A real SMTP server (aiosmtpd, started by the test on a free loopback port) receiving the mail.
 final class SMTPSink: @unchecked Sendable {
     let port: Int
@@ -27,7 +22,7 @@ final class SMTPSink: @unchecked Sendable {
         for _ in 0..<250 where !FreePort.isListening(port) { try await Task.sleep(for: .milliseconds(20)) }
         guard FreePort.isListening(port) else {
             let log = (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""
-            throw FixtureError(message: "aiosmtpd did not start (scripts/install-deps.sh installs it): \(log.suffix(500))")
+            throw FixtureError("aiosmtpd did not start (scripts/install-deps.sh installs it): \(log.suffix(500))")
         }
     }
 
