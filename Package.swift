@@ -30,6 +30,12 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // libcurl (Debian: libcurl4-openssl-dev) for email over SMTP. Only the notifier's EmailChannel imports it.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         // Async Swift MQTT client over libmosquitto.
         .target(
             name: "MQTTBus",
@@ -88,7 +94,7 @@ let package = Package(
         .target(
             name: "Notifier",
             dependencies: [
-                "ServiceRuntime",
+                "ServiceRuntime", "CCurl",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

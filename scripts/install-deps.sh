@@ -3,17 +3,22 @@
 # packages already present are skipped, and apt-get update runs only when something is missing.
 set -euo pipefail
 
-need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev iptables iproute2 fping)
+need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-# openpyxl (PyPI) checks in the tests that exported .xlsx files open in a third-party reader.
-if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
-  if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
-fi
+# PyPI test helpers: openpyxl checks exported .xlsx files open in a third-party reader;
+# aiosmtpd is the real SMTP server the notifier's mail tests deliver to.
+ensure_python_packages() {
+  for module in openpyxl aiosmtpd; do
+    python3 -c "import $module" >/dev/null 2>&1 && continue
+    echo "installing: $module (PyPI)"
+    python3 -m pip install --quiet "$module" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$module"
+  done
+}
 if [ ${#missing[@]} -eq 0 ]; then
-  python3 -c 'import openpyxl' >/dev/null 2>&1 || python3 -m pip install --quiet openpyxl || python3 -m pip install --quiet --break-system-packages openpyxl
+  ensure_python_packages
   exit 0
 fi
 sudo_cmd=""
@@ -29,4 +34,4 @@ if command -v systemctl >/dev/null && systemctl is-enabled mosquitto >/dev/null 
   echo "note: the system mosquitto service is enabled on port 1883; cctv-out serve uses --broker-port (default 1883)."
   echo "      stop it (systemctl disable --now mosquitto) or run serve with --broker-port 1884."
 fi
-python3 -c 'import openpyxl' >/dev/null 2>&1 || python3 -m pip install --quiet openpyxl || python3 -m pip install --quiet --break-system-packages openpyxl
+ensure_python_packages

@@ -47,7 +47,7 @@ public struct Topics: Sendable, Equatable {
     public var notificationAcks: String { t("notifications/acks") }
 
     /// Incident lifecycle commands (acknowledge, dispatch, mark fixed, close, note, silence).
-    public var issueCommands: String { t("issues/commands") }
+    public var issueCommands: String { t("commands/issues") }
 
     /// Retained `online` / `offline` of one service (also its last will).
     public func availability(_ service: String) -> String { t("services/\(service)/availability") }

@@ -25,7 +25,7 @@ public final class GatewayService: Service {
         let bus = context.makeBus(service: "gateway")
         let subscriptions = [
             try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
-            try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.allNotifications),
+            try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
             try await bus.subscribe(topics.allAvailability),
         ]
         bus.start()
@@ -95,14 +95,14 @@ public final class GatewayService: Service {
                         hub.broadcast("status", envelope.data)
                     }
                 }
-            } else if message.topic.hasPrefix(topics.allIssues.replacingOccurrences(of: "+", with: "")) {
+            } else if [topics.issueOpened, topics.issueUpdated, topics.issueResolved].contains(message.topic) {
                 guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return }
                 if try store.apply(issue: envelope.data) {
                     let event = envelope.type == .issueOpened ? "opened" : envelope.type == .issueResolved ? "resolved" : "updated"
                     struct Pushed: Encodable { var event: String; var issue: IssueRecord }
                     hub.broadcast("issue", Pushed(event: event, issue: envelope.data))
                 }
-            } else if message.topic.hasPrefix(topics.allNotifications.replacingOccurrences(of: "+", with: "")) {
+            } else if message.topic == topics.notificationSent || message.topic == topics.notificationFailed {
                 guard let envelope = decoder.decode(message, as: NotificationRecord.self, expecting: [.notificationSent, .notificationFailed]) else { return }
                 try store.apply(notification: envelope.data)
                 hub.broadcast("notification", envelope.data)

@@ -6,33 +6,78 @@ import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
 
-/// The notifier: turns `issues/opened|updated|resolved` into deliveries to the responsible party
-/// (and operators), kept in a durable SQLite outbox, retried with back-off until delivered or
-/// given up, and reported on `notifications/sent|failed`.
+/// The notifier: turns `issues/opened|updated|resolved` into deliveries to the responsible team's
+/// channels (and operators), kept in a durable SQLite outbox, acknowledged to the issues service
+/// once committed (`notifications/acks`), sent with retries, back-off and per-channel circuit
+/// breakers, escalated and repeated while unacknowledged, and reported on `notifications/sent|failed`.
 public final class NotifierService: Service {
     let context: RuntimeContext
     public let store: DeliveryStore
-    let routing: NotificationRouting
+    public let routing: NotificationRouting
+    public let policy: NotificationPolicy
     let maxAttempts: Int
     let timeoutSeconds: Int
+    let breakers: EndpointBreakers
     let logger: Logger
 
     public init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "notifier")
-        self.store = try DeliveryStore(dataDir: context.dataDir)
         let settings = context.settings
+        self.routing = NotificationRouting(book: try Self.contactBook(settings))
+        self.policy = try Self.policy(settings)
+        self.maxAttempts = try settings.int("notifier.max-attempts", in: 1...1000)
+        self.timeoutSeconds = try settings.int("notifier.timeout", in: 1...300)
+        self.breakers = EndpointBreakers(threshold: try settings.int("notifier.breaker-failures", in: 1...1000),
+                                         coolDown: TimeInterval(try settings.int("notifier.breaker-cooldown", in: 1...86_400)))
+        self.store = try DeliveryStore(dataDir: context.dataDir)
+    }
+
+    /// The contacts: the file named by `notifier.contacts`, plus the `notifier.webhook.*` shorthand
+    /// (one team per party with one webhook each), validated together.
+    /// - Throws: ``ContactsError`` or ``SettingsError`` naming the entry at fault.
+    public static func contactBook(_ settings: Settings) throws -> ContactBook {
         for key in ["notifier.webhook.line-team", "notifier.webhook.vendor", "notifier.webhook.operators"] {
-            if let url = settings.string(key), URL(string: url)?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true {
+            if let url = settings.string(key), !ContactBook.isHTTPURL(url) {
                 throw SettingsError.invalid(key: key, value: url, expected: "an http:// or https:// URL")
             }
         }
-        self.routing = NotificationRouting(
-            lineTeam: settings.string("notifier.webhook.line-team"),
-            vendor: settings.string("notifier.webhook.vendor"),
-            operators: settings.string("notifier.webhook.operators"))
-        self.maxAttempts = try settings.int("notifier.max-attempts", in: 1...1000)
-        self.timeoutSeconds = try settings.int("notifier.timeout", in: 1...300)
+        var book = try settings.string("notifier.contacts").map { try ContactBook.load(path: $0) } ?? ContactBook(teams: [])
+        let shorthand = ContactBook.fromWebhookSettings(lineTeam: settings.string("notifier.webhook.line-team"),
+                                                        vendor: settings.string("notifier.webhook.vendor"),
+                                                        operators: settings.string("notifier.webhook.operators"))
+        for team in shorthand.teams {
+            // The file's own team stays its role's default; the shorthand only fills a role the file lacks.
+            if book.defaults?[team.role.rawValue] == nil, let fileTeam = book.teams.first(where: { $0.role == team.role }) {
+                book.defaults = (book.defaults ?? [:]).merging([team.role.rawValue: fileTeam.id]) { old, _ in old }
+            }
+            book.teams.append(team)
+        }
+        do {
+            try book.validate()
+        } catch {
+            guard case let .invalid(_, entry, problem) = error else { throw error }
+            throw ContactsError.invalid(path: settings["notifier.contacts"], entry: entry, problem: problem + " (with the notifier.webhook.* settings)")
+        }
+        return book
+    }
+
+    static func policy(_ settings: Settings) throws -> NotificationPolicy {
+        guard let zone = TimeZone(identifier: settings["notifier.time-zone"]) else {
+            throw SettingsError.invalid(key: "notifier.time-zone", value: settings["notifier.time-zone"], expected: "a time zone name such as Asia/Seoul or UTC")
+        }
+        return NotificationPolicy(dashboard: settings["http.public-url"], timeZone: zone,
+                                  escalateAfter: TimeInterval(try settings.int("notifier.escalate-after", in: 0...31_536_000)),
+                                  remindEvery: TimeInterval(try settings.int("notifier.remind-every", in: 0...31_536_000)))
+    }
+
+    /// One sender per channel kind, sharing one HTTP client.
+    public static func channels(http: HTTPClient, timeoutSeconds: Int) -> [ChannelKind: any DeliveryChannel] {
+        let poster = HTTPPoster(client: http, timeoutSeconds: timeoutSeconds)
+        return [
+            .webhook: WebhookChannel(poster: poster), .slack: SlackChannel(poster: poster), .teams: TeamsChannel(poster: poster),
+            .telegram: TelegramChannel(poster: poster), .discord: DiscordChannel(poster: poster), .email: EmailChannel(timeoutSeconds: timeoutSeconds),
+        ]
     }
 
     public func run() async throws {
@@ -42,18 +87,24 @@ public final class NotifierService: Service {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let channel = WebhookChannel(client: http, timeoutSeconds: timeoutSeconds)
-        let kick = WakeSignal()
-        if routing == NotificationRouting() {
-            logger.warning("no webhook configured: deliveries are not queued (set notifier.webhook.line-team / vendor / operators)")
+        let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: timeoutSeconds),
+                                            breakers: breakers, maxAttempts: maxAttempts, topics: context.topics, logger: logger,
+                                            onRecorded: { _ in outbox.signal() })
+        if routing.book.teams.isEmpty {
+            logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*)")
         }
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
-                group.addTask { await self.deliveryLoop(channel: channel, outbox: outbox, kick: kick) }
+                group.addTask { await dispatcher.run() }
+                // Only when on: the first child to end ends the service.
+                if self.policy.escalateAfter > 0 || self.policy.remindEvery > 0 {
+                    group.addTask { await self.timerLoop(dispatcher: dispatcher) }
+                }
                 group.addTask {
                     for await message in events.cancelOnGracefulShutdown() {
-                        if self.accept(message, decoder: decoder) { kick.signal() }
+                        if self.accept(message, decoder: decoder) { dispatcher.kick() }
+                        outbox.signal()
                     }
                 }
                 await group.next()
@@ -66,53 +117,33 @@ public final class NotifierService: Service {
         await bus.shutdown()
     }
 
-    /// Stores the deliveries for one issue event; returns whether anything new was queued.
+    /// Stores the deliveries for one issue event and its acknowledgement; returns whether anything new was queued.
     func accept(_ message: MQTTMessage, decoder: MessageDecoder) -> Bool {
         guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return false }
-        let event: String = switch envelope.type {
-        case .issueOpened: "opened"
-        case .issueResolved: "resolved"
-        default: "updated"
-        }
         do {
-            let added = try store.enqueue(eventID: envelope.id, event: event, issue: envelope.data, routing: routing, dashboard: context.settings["http.public-url"])
-            if added > 0 { logger.info("notifications queued", metadata: ["issue": "\(envelope.data.id)", "event": "\(event)", "count": "\(added)"]) }
+            let added = try store.accept(eventID: envelope.id, type: envelope.type, issue: envelope.data, routing: routing, policy: policy, topics: context.topics)
+            if added > 0 { logger.info("notifications queued", metadata: ["issue": "\(envelope.data.id)", "type": "\(envelope.type.rawValue)", "count": "\(added)"]) }
             return added > 0
         } catch {
+            // Not acknowledged: the issues service sends the event again.
             logger.error("could not queue notifications", metadata: ["error": "\(error)"])
             return false
         }
     }
 
-    /// Delivers due rows, up to 16 at once; sleeps until the next due time or a kick.
-    func deliveryLoop(channel: WebhookChannel, outbox: EventOutbox, kick: WakeSignal) async {
+    /// Fires escalations and reminders when due (at least once a second, so a timer is at most ~1 s late).
+    func timerLoop(dispatcher: DeliveryDispatcher) async {
         while !Task.isCancelled {
-            let due = (try? store.due()) ?? []
-            if !due.isEmpty {
-                await withTaskGroup(of: Void.self) { group in
-                    var inFlight = 0
-                    for pending in due {
-                        if inFlight >= 16 { await group.next(); inFlight -= 1 }
-                        group.addTask {
-                            let outcome = await channel.deliver(pending.body, to: pending.target, deliveryID: pending.id)
-                            do {
-                                if let record = try self.store.record(pending, outcome: outcome, maxAttempts: self.maxAttempts, topics: self.context.topics) {
-                                    outbox.signal()
-                                    self.logger.log(level: record.delivered ? .info : .error, record.delivered ? "notification delivered" : "notification failed for good",
-                                                    metadata: ["issue": "\(record.issueID)", "event": "\(record.event)", "target": "\(record.target)", "attempts": "\(record.attempts)"])
-                                }
-                            } catch {
-                                self.logger.error("could not record a delivery", metadata: ["error": "\(error)"])
-                            }
-                        }
-                        inFlight += 1
-                    }
+            do {
+                let added = try store.fireTimers(routing: routing, policy: policy, topics: context.topics)
+                if added > 0 {
+                    logger.info("escalations or reminders queued", metadata: ["count": "\(added)"])
+                    dispatcher.kick()
                 }
-                continue
+            } catch {
+                logger.error("could not fire timers", metadata: ["error": "\(error)"])
             }
-            // Nothing due: wait for a kick or the next retry time (at most 5 s, to stay responsive).
-            let wait = min(5, max(0.05, ((try? store.nextDue()) ?? nil)?.timeIntervalSinceNow ?? 5))
-            await kick.wait(upTo: .milliseconds(Int(wait * 1000)))
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

@@ -64,6 +64,12 @@ public struct Settings: Sendable {
         .init(name: "notifier.webhook.operators", defaultValue: "", help: "webhook URL for control-room operators (told of every opening and recovery)"),
         .init(name: "notifier.max-attempts", defaultValue: "12", help: "delivery attempts before a notification is marked failed"),
         .init(name: "notifier.timeout", defaultValue: "10", help: "seconds per delivery attempt"),
+        .init(name: "notifier.contacts", defaultValue: "", help: "contacts file (JSON): teams with role, language and channels (webhook, slack, teams, telegram, discord, email); see README"),
+        .init(name: "notifier.escalate-after", defaultValue: "0", help: "seconds an incident may stay unacknowledged before the team's escalation contact is told; 0 = off"),
+        .init(name: "notifier.remind-every", defaultValue: "0", help: "seconds between reminders while an incident stays open and unacknowledged; 0 = off"),
+        .init(name: "notifier.breaker-failures", defaultValue: "5", help: "consecutive failures that open a channel's circuit breaker"),
+        .init(name: "notifier.breaker-cooldown", defaultValue: "30", help: "seconds an open breaker waits before one probe delivery"),
+        .init(name: "notifier.time-zone", defaultValue: "Asia/Seoul", help: "time zone of the times shown in notifications"),
     ]
 
     /// Resolves settings from `arguments` (flags), `environment` and the config file they name.

@@ -56,7 +56,7 @@ struct IssuesServiceTests {
 
         // Lifecycle over MQTT v5 request/response, as any tool would do it.
         func command(_ command: IssueCommand) async throws -> IssueReply {
-            let answer = try await tool.request("issues/commands", payload: ContractCodec.encode(Envelope(type: .issueCommand, source: "test", data: command)))
+            let answer = try await tool.request("commands/issues", payload: ContractCodec.encode(Envelope(type: .issueCommand, source: "test", data: command)))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         }
         let acked = try await command(IssueCommand(action: .acknowledge, issueID: envelope.data.id, actor: "operator-1"))

@@ -19,6 +19,8 @@ public final class HTTPSink: Sendable {
     private final class Storage: Sendable {
         let received = Mutex<[Received]>([])
         let status = Mutex<Int>(200)
+        let responseBody = Mutex<String>("")
+        let delay = Mutex<Duration>(.zero)
     }
 
     public let port: Int
@@ -34,8 +36,11 @@ public final class HTTPSink: Sendable {
             let buffer = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let delay = storage.delay.withLock { $0 }
+            if delay > .zero { try await Task.sleep(for: delay) }
             storage.received.withLock { $0.append(Received(path: request.uri.path, headers: headers, body: Data(buffer.readableBytesView), at: .now)) }
-            return Response(status: .init(code: storage.status.withLock { $0 }))
+            let body = storage.responseBody.withLock { $0 }
+            return Response(status: .init(code: storage.status.withLock { $0 }), body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
         task = Task { try await app.runService() }
@@ -52,6 +57,15 @@ public final class HTTPSink: Sendable {
 
     /// Sets the status code answered from now on.
     public func respond(with code: Int) { storage.status.withLock { $0 = code } }
+
+    /// Sets the status code and body answered from now on (e.g. Telegram's `{"ok":true}`).
+    public func respond(with code: Int, body: String) {
+        storage.status.withLock { $0 = code }
+        storage.responseBody.withLock { $0 = body }
+    }
+
+    /// Makes every answer wait `delay` first (a slow endpoint); the request is recorded after the wait.
+    public func answer(after delay: Duration) { storage.delay.withLock { $0 = delay } }
 
     /// Waits for a request matching `predicate`.
     public func first(timeout: Duration = .seconds(30), where predicate: (Received) -> Bool) async -> Received? {

@@ -1,42 +1,58 @@
-import AsyncHTTPClient
+import CCTVContract
 import Foundation
-import NIOCore
-import NIOHTTP1
 
-/// Delivers a JSON body by HTTP POST. The only code in the notifier that touches AsyncHTTPClient.
-public struct WebhookChannel: Sendable {
-    /// The outcome of one attempt.
-    public enum Outcome: Sendable, Equatable {
-        case delivered(status: Int)
-        case failed(status: Int?, error: String, permanent: Bool)
+/// The generic webhook: the full incident as JSON, signed when the channel has a secret.
+///
+/// Signature: `X-CCTVOut-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with
+/// `X-CCTVOut-Timestamp: <unix seconds>`. The timestamp is inside the signed bytes, so a receiver
+/// that refuses timestamps older than a few minutes cannot be fed a captured request again
+/// (the scheme Stripe and Slack use). `X-CCTVOut-Delivery` is unique per delivery for dedup.
+public struct WebhookChannel: DeliveryChannel {
+    let poster: HTTPPoster
+    let clock: @Sendable () -> Date
+
+    public init(poster: HTTPPoster, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.poster = poster
+        self.clock = clock
     }
 
-    let client: HTTPClient
-    let timeout: TimeAmount
-
-    public init(client: HTTPClient, timeoutSeconds: Int) {
-        self.client = client
-        self.timeout = .seconds(Int64(timeoutSeconds))
+    /// The JSON body of the generic webhook.
+    public struct Body: Codable, Sendable, Equatable {
+        /// `opened`, `updated`, `resolved`, `escalated` or `reminder`.
+        public var event: String
+        public var issue: IssueRecord
+        public var team: String
+        public var channel: String
+        /// Title and text in the team's language.
+        public var title: String
+        public var message: String
+        public var messageKo: String
+        public var messageEn: String
+        public var link: String
+        public var dashboard: String
+        /// Unique per delivery: receivers can drop duplicates by it.
+        public var deliveryID: String
     }
 
-    /// POSTs `body` to `url`. 2xx = delivered; 4xx other than 408/429 = permanent failure.
-    public func deliver(_ body: Data, to url: String, deliveryID: String) async -> Outcome {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.headers.add(name: "User-Agent", value: "cctv-out-notifier")
-        request.headers.add(name: "X-CCTVOut-Delivery", value: deliveryID)
-        request.body = .bytes(ByteBuffer(bytes: body))
-        do {
-            let response = try await client.execute(request, timeout: timeout)
-            // Read a bounded amount so a misbehaving endpoint cannot hold memory.
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            let status = Int(response.status.code)
-            if (200..<300).contains(status) { return .delivered(status: status) }
-            let permanent = (400..<500).contains(status) && status != 408 && status != 429
-            return .failed(status: status, error: "HTTP \(status)", permanent: permanent)
-        } catch {
-            return .failed(status: nil, error: "\(error)", permanent: false)
+    static func payload(event: NotificationEvent, issue: IssueRecord, message: RenderedMessage, recipient: Recipient, dashboard: String, deliveryID: String) -> Data {
+        let body = Body(event: event.rawValue, issue: issue, team: recipient.team.id, channel: recipient.channel.id, title: message.title,
+                        message: message.plainText, messageKo: NotificationMessage.korean(event, issue), messageEn: NotificationMessage.english(event, issue),
+                        link: message.link, dashboard: dashboard, deliveryID: deliveryID)
+        return (try? ContractCodec.encodeValue(body)) ?? Data("{}".utf8)
+    }
+
+    /// The signature header value for `body` sent at `timestamp`.
+    public static func signature(secret: String, timestamp: String, body: Data) -> String {
+        "sha256=" + hexString(hmacSHA256(key: Array(secret.utf8), message: Array("\(timestamp).".utf8) + Array(body)))
+    }
+
+    public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
+        guard let url = channel.url else { return .failed(status: nil, error: "channel \(channel.id) has no url", permanent: true) }
+        let timestamp = String(Int(clock().timeIntervalSince1970))
+        var headers = [("X-CCTVOut-Delivery", deliveryID), ("X-CCTVOut-Timestamp", timestamp)]
+        if let secret = channel.secret {
+            headers.append(("X-CCTVOut-Signature", Self.signature(secret: secret, timestamp: timestamp, body: payload)))
         }
+        return await poster.deliver(payload, to: url, headers: headers)
     }
 }

@@ -7,7 +7,7 @@ import CCTVContract
 /// * A silenced incident (maintenance window) is not announced; when the window ends, the
 ///   `updated` event with `silenced == false` announces it. A recovery is never held: a party
 ///   that was told "down" is always told "up".
-public enum NotificationPolicy {
+public enum AnnouncementRule {
     /// Whether `event` about `issue` should be routed; `alreadyTold` says whether anyone was told.
     public static func shouldNotify(event: String, issue: IssueRecord, alreadyTold: Bool) -> Bool {
         if event == "resolved" { return alreadyTold || (issue.parentID == nil && !issue.silenced) }

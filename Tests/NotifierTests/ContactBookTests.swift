@@ -1,0 +1,72 @@
+import Foundation
+import ServiceRuntime
+import Testing
+@testable import Notifier
+
+@Suite("contacts file")
+struct ContactBookTests {
+    func load(_ json: String) throws -> ContactBook {
+        let path = temporaryDirectory() + ".json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try ContactBook.load(path: path)
+    }
+
+    func problem(_ json: String) -> String {
+        do { _ = try load(json); return "" } catch { return "\(error)" }
+    }
+
+    @Test("a full file loads: every channel kind, defaults, escalation")
+    func loads() throws {
+        let book = try load("""
+            {"defaults": {"line-team": "KT-1"},
+             "teams": [
+              {"id": "KT-1", "name": "KT 회선팀", "role": "line-team", "language": "ko", "escalateTo": "LEAD",
+               "channels": [{"id": "kt-hook", "type": "webhook", "url": "https://hooks.example/kt", "secret": "s"},
+                            {"id": "kt-slack", "type": "slack", "url": "https://hooks.slack.com/services/T/B/X"},
+                            {"id": "kt-mail", "type": "email", "url": "smtp://mail.example:587", "from": "cctv@example.kr", "to": ["noc@example.kr"],
+                             "username": "u", "password": "p", "requireTLS": true}]},
+              {"id": "LEAD", "name": "팀장", "role": "operators", "language": "en",
+               "channels": [{"id": "lead-tg", "type": "telegram", "token": "123:ABC-def", "chatID": "-100123"},
+                            {"id": "lead-teams", "type": "teams", "url": "https://example.webhook.office.com/x", "format": "messagecard"},
+                            {"id": "lead-discord", "type": "discord", "url": "https://discord.com/api/webhooks/1/abc", "kinds": ["LINE"]}]}]}
+            """)
+        #expect(book.teams.count == 2)
+        #expect(book.defaultTeam(.lineTeam)?.id == "KT-1")
+        #expect(book.defaultTeam(.operators)?.id == "LEAD", "first team of the role when no default is named")
+        #expect(book.channel("kt-mail")?.channel.displayTarget == "kt-mail (mail example.kr)")
+        #expect(book.channel("lead-tg")?.channel.displayTarget == "lead-tg (telegram chat)", "the bot token is never shown")
+    }
+
+    @Test("errors name the entry and the problem")
+    func errors() {
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "boss", "language": "ko", "channels": []}]}"#).contains("teams[0].role"))
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": [{"id": "c", "type": "slack"}]}]}"#)
+                .contains(#"teams[0] (id "A").channels[0] (id "c"): url must be"#))
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": [{"id": "c", "type": "email", "url": "smtp://h", "from": "x@y", "to": ["bad address"]}]}]}"#)
+                .contains("is not a mail address"))
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": []}, {"id": "A", "name": "b", "role": "vendor", "language": "ko", "channels": []}]}"#)
+                .contains(#"teams[1] (id "A"): duplicate team id"#))
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": [], "escalateTo": "B"}]}"#)
+                .contains(#"escalateTo: no team with id "B""#))
+        #expect(problem(#"{"defaults": {"vendor": "A"}, "teams": [{"id": "A", "name": "a", "role": "line-team", "language": "ko", "channels": []}]}"#)
+                .contains("defaults.vendor"))
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "jp", "channels": []}]}"#).contains("teams[0].language"))
+        #expect(problem("not json").contains("contacts file"))
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": [{"id": "t", "type": "telegram", "token": "a b", "chatID": "1"}]}]}"#)
+                .contains("token"))
+    }
+
+    @Test("the webhook settings are a shorthand that still works, alone or beside a file")
+    func shorthand() throws {
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("notifier.webhook.line-team", "http://127.0.0.1:1/line")
+        settings.set("notifier.webhook.operators", "http://127.0.0.1:1/ops")
+        let book = try NotifierService.contactBook(settings)
+        let routing = NotificationRouting(book: book)
+        let targets = routing.recipients(for: .opened, issue: sampleIssue(kind: .line, team: "KT-9"), alreadyTold: []).recipients.map(\.channel.url)
+        #expect(targets == ["http://127.0.0.1:1/line", "http://127.0.0.1:1/ops"])
+        settings.set("notifier.webhook.vendor", "ftp://nope")
+        #expect(throws: SettingsError.self) { try NotifierService.contactBook(settings) }
+    }
+}
