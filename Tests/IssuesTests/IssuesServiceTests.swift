@@ -137,4 +137,59 @@ struct IssuesServiceTests {
         await group.triggerGracefulShutdown()
         _ = try? await running.value
     }
+
+    @Test("a broker restart in the middle of a storm loses no incident transition")
+    func brokerRestartMidStorm() async throws {
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("data-dir", dataDir)
+        settings.set("issues.open-after", "1")
+        settings.set("issues.storm-min", "0")
+        settings.set("instance", "restart-\(UUID().uuidString.prefix(6))")
+        var logger = Logger(label: "restart-test")
+        logger.logLevel = .critical
+        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let service = try IssuesService(context: context)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        let running = Task { try await group.run() }
+
+        // Another tool with a persistent session, as a control room's alert consumer would have.
+        let alerts = MQTTClient(configuration: .init(port: broker.port, clientID: "alerts-\(UUID().uuidString.prefix(6))", reconnectDelay: (0.1, 0.5)), logger: logger)
+        let opened = Collector(try await alerts.subscribe("issues/opened"))
+        alerts.start()
+        try await alerts.waitUntilConnected()
+        let prober = MQTTClient(configuration: .init(port: broker.port, clientID: "prober-\(UUID().uuidString.prefix(6))", reconnectDelay: (0.1, 0.5)), logger: logger)
+        prober.start()
+        try await prober.waitUntilConnected()
+        try await Task.sleep(for: .milliseconds(500))
+
+        let cameras = 300
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<cameras {
+                if n == cameras / 3 {
+                    // Mid-storm: the broker goes away and comes back (it saves its store on the way).
+                    group.addTask { try broker.restart() }
+                }
+                let result = ICMPResult(cameraID: "R-\(n)", address: "127.0.4.\(n % 250 + 1)", status: .timeout, reason: "no_reply", sent: 1, received: 0,
+                                        lossPercent: 100, startedAt: Date(), durationMs: 1, prober: "t")
+                group.addTask {
+                    try await prober.publish("cctv/R-\(n)/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "t", data: result)), timeout: .seconds(60))
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await eventually(timeout: .seconds(60)) { ((try? service.store.issues(openOnly: true, limit: 1000).count) ?? 0) == cameras },
+                "incidents stored: \((try? service.store.issues(openOnly: true, limit: 1000).count) ?? -1) of \(cameras)")
+        #expect(await eventually(timeout: .seconds(90)) {
+            Set(opened.all.compactMap { try? ContractCodec.decode($0.payload, as: IssueRecord.self, expecting: [.issueOpened]).data.cameraID }).count == cameras
+        }, "opened events seen by the alert consumer: \(Set(opened.all.compactMap { try? ContractCodec.decode($0.payload, as: IssueRecord.self, expecting: [.issueOpened]).data.cameraID }).count) of \(cameras)")
+
+        await prober.shutdown()
+        await alerts.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+    }
 }
