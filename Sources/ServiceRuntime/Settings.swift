@@ -133,8 +133,11 @@ public struct Settings: Sendable {
         }
     }
 
+    /// Short spellings accepted besides each key's own flag.
+    static let aliases = ["--broker": "broker.url"]
+
     static func parseFlags(_ arguments: [String]) throws(SettingsError) -> [String: String] {
-        let byFlag = Dictionary(uniqueKeysWithValues: keys.map { ($0.flag, $0.name) })
+        let byFlag = Dictionary(uniqueKeysWithValues: keys.map { ($0.flag, $0.name) }).merging(aliases) { own, _ in own }
         var result: [String: String] = [:]
         var index = 0
         while index < arguments.count {
