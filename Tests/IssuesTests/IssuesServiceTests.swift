@@ -8,29 +8,54 @@ import Testing
 import TestSupport
 @testable import Issues
 
+/// One issues service on a real mosquitto with its own data folder, stopped and removed by `stop()`.
+final class IssuesHarness: @unchecked Sendable {
+    let broker: MosquittoFixture
+    let service: IssuesService
+    let logger: Logger
+    private let dataDir: String
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    init(_ overrides: [String: String]) throws {
+        broker = try MosquittoFixture()
+        dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-\(UUID().uuidString)").path
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("data-dir", dataDir)
+        settings.set("instance", "it-\(UUID().uuidString.prefix(6))")
+        for (key, value) in overrides { settings.set(key, value) }
+        var logger = Logger(label: "issues-test")
+        logger.logLevel = .critical
+        self.logger = logger
+        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        service = try IssuesService(context: context)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        self.group = group
+        running = Task { try await group.run() }
+    }
+
+    /// A client on the same broker, as any other tool would connect.
+    func client(_ name: String, persistent: Bool = false) -> MQTTClient {
+        MQTTClient(configuration: .init(port: broker.port, clientID: "\(name)-\(UUID().uuidString.prefix(6))", cleanStart: !persistent, reconnectDelay: (0.1, 0.5)), logger: logger)
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+        broker.stop()
+        try? FileManager.default.removeItem(atPath: dataDir)
+    }
+}
+
 /// The issues service against a real mosquitto: results in, incidents out, commands answered,
 /// and issue events re-published until the notifier acknowledges them.
 @Suite("issues service through a real broker", .serialized)
 struct IssuesServiceTests {
     @Test("an issue event is re-published with the same id until acknowledged, then never again")
     func republishUntilAcknowledged() async throws {
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("issues.open-after", "1")
-        settings.set("issues.ack-timeout", "1")
-        settings.set("instance", "it-\(UUID().uuidString.prefix(6))")
-        var logger = Logger(label: "issues-test")
-        logger.logLevel = .critical
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let service = try IssuesService(context: context)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
-        let running = Task { try await group.run() }
-
-        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let harness = try IssuesHarness(["issues.open-after": "1", "issues.ack-timeout": "1"])
+        let service = harness.service
+        let tool = harness.client("tool")
         let opened = Collector(try await tool.subscribe("issues/opened"))
         let updated = Collector(try await tool.subscribe("issues/updated"))
         tool.start()
@@ -79,29 +104,13 @@ struct IssuesServiceTests {
         } != nil)
 
         await tool.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await harness.stop()
     }
 
     @Test("many cameras of one site losing their line become one site incident")
     func stormBecomesOneSiteIncident() async throws {
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("issues.open-after", "1")
-        settings.set("issues.recover-after", "1")
-        settings.set("issues.storm-min", "3")
-        settings.set("instance", "storm-\(UUID().uuidString.prefix(6))")
-        var logger = Logger(label: "storm-test")
-        logger.logLevel = .critical
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let service = try IssuesService(context: context)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
-        let running = Task { try await group.run() }
-        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let harness = try IssuesHarness(["issues.open-after": "1", "issues.recover-after": "1", "issues.storm-min": "3"])
+        let tool = harness.client("tool")
         let issues = Collector(try await tool.subscribe("issues/+"))
         tool.start()
         try await tool.waitUntilConnected()
@@ -134,34 +143,21 @@ struct IssuesServiceTests {
         #expect(await eventually(timeout: .seconds(10)) { records(.issueResolved).contains { $0.id == site.id } }, "the site incident resolves with its last camera")
 
         await tool.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await harness.stop()
     }
 
     @Test("a broker restart in the middle of a storm loses no incident transition")
     func brokerRestartMidStorm() async throws {
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("issues.open-after", "1")
-        settings.set("issues.storm-min", "0")
-        settings.set("instance", "restart-\(UUID().uuidString.prefix(6))")
-        var logger = Logger(label: "restart-test")
-        logger.logLevel = .critical
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let service = try IssuesService(context: context)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
-        let running = Task { try await group.run() }
+        let harness = try IssuesHarness(["issues.open-after": "1", "issues.storm-min": "0"])
+        let service = harness.service
+        let broker = harness.broker
 
         // Another tool with a persistent session, as a control room's alert consumer would have.
-        let alerts = MQTTClient(configuration: .init(port: broker.port, clientID: "alerts-\(UUID().uuidString.prefix(6))", reconnectDelay: (0.1, 0.5)), logger: logger)
+        let alerts = harness.client("alerts", persistent: true)
         let opened = Collector(try await alerts.subscribe("issues/opened"))
         alerts.start()
         try await alerts.waitUntilConnected()
-        let prober = MQTTClient(configuration: .init(port: broker.port, clientID: "prober-\(UUID().uuidString.prefix(6))", reconnectDelay: (0.1, 0.5)), logger: logger)
+        let prober = harness.client("prober", persistent: true)
         prober.start()
         try await prober.waitUntilConnected()
         try await Task.sleep(for: .milliseconds(500))
@@ -189,7 +185,6 @@ struct IssuesServiceTests {
 
         await prober.shutdown()
         await alerts.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await harness.stop()
     }
 }
