@@ -95,6 +95,8 @@ public final class GatewayService: Service {
                     struct Pushed: Encodable { var event: String; var issue: IssueRecord }
                     hub.broadcast("issue", Pushed(event: event, issue: envelope.data))
                 }
+            } else if message.topic == topics.notificationAcks {
+                return // the notifier's hand-off acknowledgements are for the issues service
             } else if message.topic.hasPrefix(topics.allNotifications.replacingOccurrences(of: "+", with: "")) {
                 guard let envelope = decoder.decode(message, as: NotificationRecord.self, expecting: [.notificationSent, .notificationFailed]) else { return }
                 try store.apply(notification: envelope.data)
