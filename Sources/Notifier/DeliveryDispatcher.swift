@@ -34,6 +34,7 @@ public final class DeliveryDispatcher: Sendable {
     /// Number of deliveries being sent right now.
     public var sending: Int { inFlight.withLock { $0.count } }
 
+    /// Delivers until the task is cancelled; deliveries in flight then stay pending and go again on the next start.
     public func run() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
