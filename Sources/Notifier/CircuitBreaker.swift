@@ -5,6 +5,7 @@ import Synchronization
 /// endpoint's deliveries wait (without using up attempts) until `coolDown` has passed; then one
 /// probe is let through (half-open): success closes it, failure opens it again.
 public struct CircuitBreaker: Sendable, Equatable {
+    /// Closed (counting consecutive failures), open until a time, or half-open with one probe out.
     public enum State: Sendable, Equatable {
         case closed(failures: Int)
         case open(until: Date)
@@ -21,7 +22,9 @@ public struct CircuitBreaker: Sendable, Equatable {
         case wait(until: Date)
     }
 
+    /// Consecutive failures that open the breaker.
     public let threshold: Int
+    /// Seconds the breaker stays open before the probe.
     public let coolDown: TimeInterval
     public private(set) var state: State = .closed(failures: 0)
 

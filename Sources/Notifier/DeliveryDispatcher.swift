@@ -34,6 +34,7 @@ public final class DeliveryDispatcher: Sendable {
     /// Number of deliveries being sent right now.
     public var sending: Int { inFlight.withLock { $0.count } }
 
+    /// Delivers until the task is cancelled; deliveries in flight then stay pending and go again on the next start.
     public func run() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
@@ -56,7 +57,7 @@ public final class DeliveryDispatcher: Sendable {
         let now = Date()
         let due: [DeliveryStore.Pending]
         do {
-            due = try store.due(now: now, excludingTargets: saturated, excludingIDs: Set(busy.keys), limit: free * 4)
+            due = try store.due(now: now, excludingTargets: saturated, excludingIDs: Set(busy.keys), limit: free + 16)
         } catch {
             logger.error("could not read the outbox", metadata: ["error": "\(error)"])
             return 0
@@ -78,7 +79,12 @@ public final class DeliveryDispatcher: Sendable {
             inFlight.withLock { $0[pending.id] = pending.target }
             let channel = found.channel
             group.addTask {
-                let outcome = await sender.send(pending.body, via: channel, deliveryID: pending.id)
+                let outcome: DeliveryOutcome
+                if let body = try? self.store.body(of: pending.id) {
+                    outcome = await sender.send(body, via: channel, deliveryID: pending.id)
+                } else {
+                    outcome = .failed(status: nil, error: "could not read the stored payload", permanent: false)
+                }
                 if Task.isCancelled { return } // shutting down: the row stays pending and is sent again on start
                 if self.breakers.record(pending.target, outcome) {
                     let until = Date().addingTimeInterval(self.breakers.coolDown)

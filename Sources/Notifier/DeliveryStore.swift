@@ -56,7 +56,6 @@ public final class DeliveryStore: Sendable {
         public var channel: String
         public var team: String
         public var display: String
-        public var body: Data
         public var attempts: Int
         public var issueID: String
         public var cameraID: String
@@ -271,7 +270,9 @@ public final class DeliveryStore: Sendable {
     /// saturated) and deliveries already in flight.
     public func due(now: Date = Date(), excludingTargets: Set<String> = [], excludingIDs: Set<String> = [], limit: Int = 64) throws -> [Pending] {
         try database.read { db in
-            var sql = "SELECT * FROM delivery WHERE state = 'pending' AND nextAttemptAt <= ?"
+            // Without the body: most rows read here are skipped (endpoint busy), so the payload is
+            // loaded only for the deliveries that start (``body(of:)``).
+            var sql = "SELECT id, target, channel, team, display, attempts, issueID, cameraID, event FROM delivery WHERE state = 'pending' AND nextAttemptAt <= ?"
             var arguments: StatementArguments = [now]
             if !excludingTargets.isEmpty {
                 sql += " AND target NOT IN (\(databaseQuestionMarks(count: excludingTargets.count)))"
@@ -284,10 +285,15 @@ public final class DeliveryStore: Sendable {
             sql += " ORDER BY nextAttemptAt LIMIT ?"
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
-                Pending(id: $0["id"], target: $0["target"], channel: $0["channel"], team: $0["team"], display: $0["display"], body: $0["body"],
+                Pending(id: $0["id"], target: $0["target"], channel: $0["channel"], team: $0["team"], display: $0["display"],
                         attempts: $0["attempts"], issueID: $0["issueID"], cameraID: $0["cameraID"], event: $0["event"])
             }
         }
+    }
+
+    /// The stored payload of one delivery.
+    public func body(of id: String) throws -> Data? {
+        try database.read { db in try Data.fetchOne(db, sql: "SELECT body FROM delivery WHERE id = ?", arguments: [id]) }
     }
 
     /// When the next pending delivery is due, if any.

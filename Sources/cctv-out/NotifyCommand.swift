@@ -26,7 +26,9 @@ struct NotifyTestCommand: AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            throw ValidationError("\(error)")
+            // Not a usage mistake: say what the endpoint or the contacts said, without the usage text.
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }

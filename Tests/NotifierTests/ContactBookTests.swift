@@ -38,6 +38,16 @@ struct ContactBookTests {
         #expect(book.channel("lead-tg")?.channel.displayTarget == "lead-tg (telegram chat)", "the bot token is never shown")
     }
 
+    @Test("the example in docs/contacts.example.json is valid")
+    func example() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/contacts.example.json").path
+        let book = try ContactBook.load(path: path)
+        #expect(book.teams.count == 5)
+        #expect(NotificationRouting(book: book).responsibleTeam(for: sampleIssue(kind: .line, team: "LGU-BUSAN"))?.id == "LGU-BUSAN")
+        #expect(NotificationRouting(book: book).responsibleTeam(for: sampleIssue(kind: .camera))?.id == "HANWHA")
+    }
+
     @Test("errors name the entry and the problem")
     func errors() {
         #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "boss", "language": "ko", "channels": []}]}"#).contains("teams[0].role"))

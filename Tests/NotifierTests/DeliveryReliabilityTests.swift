@@ -41,7 +41,8 @@ struct DeliveryReliabilityTests {
         let badHistory = try store.history(limit: 1000).filter { $0.target == "bad" }
         #expect(badHistory.allSatisfy { $0.state == "pending" })
         #expect(badHistory.contains { $0.attempts == 0 }, "an open breaker holds deliveries back without using their attempts")
-        #expect(bad.all.count == badHistory.map(\.attempts).reduce(0, +), "every request sent is counted as an attempt")
+        // Read after the history: a request the sink has answered may not be recorded yet, never the reverse.
+        #expect(bad.all.count >= badHistory.map(\.attempts).reduce(0, +), "every attempt counted was a real request")
         #expect(await eventually(timeout: .seconds(10)) { if case .closed = breakers.state("bad") { false } else { true } }, "the breaker opened")
 
         // It recovers: everything arrives, once each.

@@ -97,6 +97,15 @@ struct EmailChannelTests {
         #expect(smtp.mails.count == 1)
     }
 
+    @Test("credentials are never sent to a server that does not offer STARTTLS")
+    func noCleartextAuth() async throws {
+        let smtp = try await SMTPSink(auth: ("cctv", "secret"))
+        let outcome = await deliver(.init(id: "mail", type: .email, url: "smtp://127.0.0.1:\(smtp.port)", from: "cctv@example.kr", to: ["noc@example.kr"],
+                                          username: "cctv", password: "secret"))
+        if case .delivered = outcome { Issue.record("sent AUTH in clear") }
+        #expect(smtp.mails.isEmpty)
+    }
+
     @Test("a dead SMTP server is a transient failure, bounded in time")
     func refused() async throws {
         let port = try FreePort.find()

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CCTVContract
 import Foundation
+import ServiceRuntime
 import Testing
 import TestSupport
 @testable import Notifier
@@ -109,5 +110,26 @@ struct HTTPChannelTests {
         if case let .failed(_, _, permanent) = try await send(.init(id: "d", type: .discord, url: sink.url())) { #expect(permanent) } else { Issue.record("404 delivered") }
         let closed = try FreePort.find()
         if case let .failed(status, _, permanent) = try await send(.init(id: "d", type: .discord, url: "http://127.0.0.1:\(closed)/x")) { #expect(status == nil && !permanent) } else { Issue.record("refused delivered") }
+    }
+}
+
+@Suite("test send")
+struct TestSendTests {
+    @Test("notify test sends a sample notice through the named channel and reports the answer")
+    func testSend() async throws {
+        let sink = try await HTTPSink()
+        let contacts = temporaryDirectory() + ".json"
+        try """
+            {"teams": [{"id": "KT-1", "name": "KT", "role": "line-team", "language": "ko",
+                        "channels": [{"id": "kt-slack", "type": "slack", "url": "\(sink.url("/slack"))"}]}]}
+            """.write(toFile: contacts, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: contacts) }
+        let settings = try Settings(arguments: ["--notifier-contacts", contacts], environment: [:])
+        let answer = try await TestSend.send(settings: settings, channelID: "kt-slack", event: .opened)
+        #expect(answer == "delivered through kt-slack (127.0.0.1) [slack], answer 200")
+        #expect((sink.all.first?.json?["text"] as? String)?.contains("테스트 카메라") == true)
+        sink.respond(with: 404)
+        await #expect(throws: TestSend.Failure.self) { try await TestSend.send(settings: settings, channelID: "kt-slack", event: .resolved) }
+        await #expect(throws: TestSend.Failure.self) { try await TestSend.send(settings: settings, channelID: "nope", event: .opened) }
     }
 }

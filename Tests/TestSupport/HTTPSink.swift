@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A real HTTP server on loopback standing in for a webhook endpoint: records every request
@@ -26,6 +28,7 @@ public final class HTTPSink: Sendable {
     public let port: Int
     private let storage = Storage()
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
     public init() async throws {
         let port = try FreePort.find()
@@ -42,12 +45,19 @@ public final class HTTPSink: Sendable {
             let body = storage.responseBody.withLock { $0 }
             return Response(status: .init(code: storage.status.withLock { $0 }), body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        task = Task { try await app.runService() }
+        var logger = Logger(label: "http-sink")
+        logger.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        // Stopped by graceful shutdown, not by cancelling the serving task: cancelling can trap in
+        // NIO ("Deinited NIOAsyncWriter without calling finish()") when an accepted connection is
+        // still buffered (apple/swift-nio#3481).
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        self.group = group
+        task = Task { try await group.run() }
         for _ in 0..<200 where !FreePort.isListening(port) { try await Task.sleep(for: .milliseconds(20)) }
     }
 
-    deinit { task.cancel() }
+    deinit { stop() }
 
     /// The URL of `path` on this sink.
     public func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
@@ -77,5 +87,9 @@ public final class HTTPSink: Sendable {
         return all.first(where: predicate)
     }
 
-    public func stop() { task.cancel() }
+    /// Shuts the server down gracefully (in the background).
+    public func stop() {
+        let group = group
+        Task { await group.triggerGracefulShutdown() }
+    }
 }

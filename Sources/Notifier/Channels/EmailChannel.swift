@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 
 /// Email over SMTP through libcurl: `smtp://` with STARTTLS (tried when offered, required with
-/// `requireTLS`), `smtps://` for implicit TLS, AUTH when the channel has credentials, an optional
+/// `requireTLS` or credentials), `smtps://` for implicit TLS, AUTH when the channel has credentials, an optional
 /// CA file. The message is plain UTF-8 text, base64-encoded, the subject RFC 2047-encoded, so
 /// Korean survives every relay.
 ///
@@ -113,7 +113,9 @@ public struct EmailChannel: DeliveryChannel {
             return length
         }
         _ = cctv_curl_set_pointer(handle, CURLOPT_READDATA, uploadPointer.toOpaque())
-        _ = cctv_curl_set_long(handle, CURLOPT_USE_SSL, Int(channel.requireTLS == true ? CURLUSESSL_ALL.rawValue : CURLUSESSL_TRY.rawValue))
+        // Credentials never cross the wire in clear: with AUTH, STARTTLS is required as if `requireTLS` were set.
+        let requireTLS = channel.requireTLS == true || channel.username != nil
+        _ = cctv_curl_set_long(handle, CURLOPT_USE_SSL, Int(requireTLS ? CURLUSESSL_ALL.rawValue : CURLUSESSL_TRY.rawValue))
         if let caFile = channel.caFile { _ = cctv_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
         if let username = channel.username, let password = channel.password {
             _ = cctv_curl_set_string(handle, CURLOPT_USERNAME, username)

@@ -99,6 +99,7 @@ public struct ContactBook: Codable, Sendable, Equatable {
     /// Default team id per role (key: `line-team`, `vendor`, `operators`). A role without an entry
     /// defaults to its first team in the file.
     public var defaults: [String: String]?
+    /// Every team, in file order (which decides the default team of a role without `defaults`).
     public var teams: [Team]
 
     public init(teams: [Team], defaults: [String: String]? = nil) {
