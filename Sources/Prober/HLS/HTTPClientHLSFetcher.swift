@@ -28,7 +28,8 @@ public final class HTTPClientHLSFetcher: HLSFetching {
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    deinit { try? client.syncShutdown() }
+    // Not `syncShutdown`: it blocks, and traps when the last reference drops on an event loop.
+    deinit { client.shutdown(queue: .global()) { _ in } }
 
     /// Closes pooled connections; call before dropping the last reference in async code.
     public func shutdown() async { try? await client.shutdown() }
