@@ -16,6 +16,11 @@ import Synchronization
 /// ICMP and HLS have separate schedules and separate concurrency limits, so slow HLS servers
 /// can never delay a ping, and every check runs in its own task with its own time budget, so
 /// one hung camera holds up nothing but its own next check.
+///
+/// While a camera's line is down (its latest ICMP check was TIMEOUT or FAIL) its HLS check is
+/// skipped: the diagnosis is LINE whatever the stream does, and a site whose line is cut would
+/// otherwise make hundreds of HLS checks each wait out a full time budget, starving the HLS
+/// pool for every healthy camera. The first answered ping lets the HLS checks resume.
 public final class ProberService: Service {
     let context: RuntimeContext
     let icmp: any ICMPProbing
@@ -27,6 +32,7 @@ public final class ProberService: Service {
     let backoff: BackoffPolicy
     let proberID: String
     let logger: Logger
+    let linesDown = LinesDown()
 
     /// - Parameter hls: the HLS checker; by default one over AsyncHTTPClient with the
     ///   configured time budget and segment byte cap.
@@ -88,12 +94,14 @@ public final class ProberService: Service {
                 await self.runChecks(schedule: icmpSchedule, concurrency: self.concurrency) { camera in
                     let result = await self.checkICMP(camera)
                     icmpCounter.increment()
+                    self.linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
                     await self.publish(result, on: bus, topic: self.context.topics.icmp(camera.id), type: .probeICMP, camera: camera.id)
                     return result.status == .timeout || result.status == .fail
                 }
             }
             group.addTask {
                 await self.runChecks(schedule: hlsSchedule, concurrency: self.hlsConcurrency) { camera in
+                    guard !self.linesDown.contains(camera.id) else { return false }
                     guard let result = await self.checkHLS(camera) else { return false }
                     hlsCounter.increment()
                     await self.publish(result, on: bus, topic: self.context.topics.hls(camera.id), type: .probeHLS, camera: camera.id)
@@ -132,6 +140,7 @@ public final class ProberService: Service {
     }
 
     func unschedule(_ id: String, _ icmpSchedule: ScheduleBox, _ hlsSchedule: ScheduleBox) {
+        linesDown.record(id, down: false)
         icmpSchedule.remove(id)
         hlsSchedule.remove(id)
         hls.forget(id)
@@ -195,6 +204,13 @@ final class ScheduleBox: Sendable {
     func takeDue(limit: Int) -> [CameraDefinition] { let now = now; return state.withLock { $0.takeDue(now: now, limit: limit) } }
     func finished(_ id: String, failed: Bool) { let now = now; state.withLock { $0.finished(id, now: now, failed: failed) } }
     func nextDue() -> Double? { let now = now; return state.withLock { $0.nextDue(now: now) } }
+}
+
+/// Cameras whose latest ICMP check did not get through.
+final class LinesDown: Sendable {
+    private let ids = Mutex<Set<String>>([])
+    func record(_ id: String, down: Bool) { _ = ids.withLock { down ? $0.insert(id).inserted : $0.remove(id) != nil } }
+    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
 }
 
 /// Checks in flight.

@@ -173,8 +173,3 @@ extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     var milliseconds: Double { seconds * 1000 }
 }
-
-/// `cctv-out bench …`: rerunnable performance measurements.
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Rerunnable benchmarks.", subcommands: [PipelineBenchmark.self])
-}

@@ -114,3 +114,33 @@ struct CheckScheduleTests {
         #expect(seen.count == 100_000)
     }
 }
+
+@Suite("field verdict of cctv-out check")
+struct FieldVerdictTests {
+    static let answering = ICMPVerdict(status: .success, reason: "ok", sent: 3, received: 3, rttMinMs: 0.1, rttAvgMs: 0.2, rttMaxMs: 0.3)
+    static let silent = ICMPVerdict(status: .timeout, reason: "no_reply", sent: 3, received: 0)
+
+    @Test("ping fails: 회선 문제, whatever the stream does")
+    func line() {
+        #expect(FieldVerdict(icmp: Self.silent, hls: HLSVerdict(status: .error, reason: "timeout")) == .line)
+        #expect(FieldVerdict(icmp: Self.silent, hls: nil).headline.hasPrefix("회선 문제 (network line problem)"))
+    }
+
+    @Test("ping fine, stream broken: 카메라 문제; both fine: 정상")
+    func camera() {
+        #expect(FieldVerdict(icmp: Self.answering, hls: HLSVerdict(status: .fail, reason: "playlist_stale")) == .camera)
+        #expect(FieldVerdict(icmp: Self.answering, hls: HLSVerdict(status: .success, reason: "ok")) == .ok)
+        #expect(FieldVerdict(icmp: Self.answering, hls: nil).exitCode == 0)
+        let report = FieldVerdict.report(address: "10.0.0.1", hlsURL: "http://10.0.0.1/a.m3u8", icmp: Self.answering,
+                                         hls: HLSVerdict(status: .fail, reason: "playlist_stale"), verdict: .camera)
+        #expect(report.contains("카메라 문제 (camera problem)"))
+        #expect(report.contains("playlist_stale"))
+    }
+
+    @Test("partial loss is a degraded line for the line team")
+    func degraded() {
+        let lossy = ICMPVerdict(status: .loss, reason: "partial_loss", sent: 5, received: 3)
+        #expect(FieldVerdict(icmp: lossy, hls: nil) == .degradedLine)
+        #expect(FieldVerdict(icmp: lossy, hls: nil).exitCode == 2)
+    }
+}

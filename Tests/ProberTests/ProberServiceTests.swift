@@ -9,16 +9,17 @@ import ServiceRuntime
 import Testing
 import TestSupport
 
-/// A fake ICMP port: every camera answers.
+/// A fake ICMP port: every camera answers except those at 127.0.0.99 (a cut line).
 struct AlwaysAnswering: ICMPProbing {
     func check(address: String) async -> ICMPVerdict {
-        ICMPVerdict(status: .success, reason: "ok", sent: 1, received: 1, rttMinMs: 0.1, rttAvgMs: 0.1, rttMaxMs: 0.1, replyFrom: address)
+        if address == "127.0.0.99" { return ICMPVerdict(status: .timeout, reason: "no_reply", sent: 1, received: 0) }
+        return ICMPVerdict(status: .success, reason: "ok", sent: 1, received: 1, rttMinMs: 0.1, rttAvgMs: 0.1, rttMaxMs: 0.1, replyFrom: address)
     }
 }
 
 @Suite("prober service through a real mosquitto", .serialized)
 struct ProberServiceTests {
-    @Test("cameras with a stream get probe.hls results on cctv/{id}/hls; a hung stream holds up neither pings nor other streams; a new URL applies without restart")
+    @Test("cameras with a stream get probe.hls results on cctv/{id}/hls; a hung stream holds up neither pings nor other streams; a cut line skips its stream check; a new URL applies without restart")
     func hlsResults() async throws {
         let broker = try MosquittoFixture()
         defer { broker.stop() }
@@ -45,8 +46,8 @@ struct ProberServiceTests {
         tool.start()
         try await tool.waitUntilConnected()
 
-        func define(_ id: String, stream: Int?) async throws {
-            let camera = CameraDefinition(id: id, name: id, address: "127.0.0.1", hlsURL: stream.map { cameras.mediaURL($0).absoluteString },
+        func define(_ id: String, stream: Int?, address: String = "127.0.0.1") async throws {
+            let camera = CameraDefinition(id: id, name: id, address: address, hlsURL: stream.map { cameras.mediaURL($0).absoluteString },
                                           intervalSeconds: 1, createdAt: Date(), updatedAt: Date(), version: 1)
             try await tool.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)),
                                    retain: true, timeout: .seconds(5))
@@ -55,6 +56,7 @@ struct ProberServiceTests {
         try await define("CAM-404", stream: 2)
         try await define("CAM-HUNG", stream: 3)
         try await define("CAM-PING-ONLY", stream: nil)
+        try await define("CAM-LINE-CUT", stream: 5, address: "127.0.0.99")
 
         func result(_ id: String, where predicate: @escaping @Sendable (HLSResult) -> Bool = { _ in true }) async -> HLSResult? {
             let message = await hlsResults.first(timeout: .seconds(20)) { message in
@@ -81,6 +83,10 @@ struct ProberServiceTests {
         })
         #expect(icmpResults.all.contains { $0.topic == "cctv/CAM-PING-ONLY/icmp" })
         #expect(!hlsResults.all.contains { $0.topic == "cctv/CAM-PING-ONLY/hls" })
+        // A camera whose line is down gets ICMP results only: its stream check would say nothing
+        // the diagnosis uses and would hold an HLS slot.
+        #expect(await eventually(timeout: .seconds(20)) { icmpResults.all.filter { $0.topic == "cctv/CAM-LINE-CUT/icmp" }.count >= 3 })
+        #expect(hlsResults.all.filter { $0.topic == "cctv/CAM-LINE-CUT/hls" }.count <= 1)
 
         // The hung camera gets a working stream: the next results use it, no restart.
         try await define("CAM-HUNG", stream: 4)

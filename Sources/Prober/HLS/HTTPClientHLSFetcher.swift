@@ -18,6 +18,9 @@ public final class HTTPClientHLSFetcher: HLSFetching {
     ///   HLS concurrency so the pool never queues a check behind another.
     public init(connectionsPerHost: Int = 64) {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        // A camera that cannot complete a TCP handshake in 3 s is unreachable; waiting out the
+        // whole check budget for it would only hold a check slot longer.
+        configuration.timeout = .init(connect: .seconds(3))
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connectionsPerHost))
         // A refused connection must fail at once, not be retried until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -25,7 +28,8 @@ public final class HTTPClientHLSFetcher: HLSFetching {
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    deinit { try? client.syncShutdown() }
+    // Not `syncShutdown`: it blocks, and traps when the last reference drops on an event loop.
+    deinit { client.shutdown(queue: .global()) { _ in } }
 
     /// Closes pooled connections; call before dropping the last reference in async code.
     public func shutdown() async { try? await client.shutdown() }
@@ -89,7 +93,8 @@ public final class HTTPClientHLSFetcher: HLSFetching {
                 continue
             }
             if status == 401, !answeredChallenge, let credentials = request.credentials,
-               let answer = Self.answer(response.headers[canonicalForm: "WWW-Authenticate"].map(String.init), credentials: credentials, url: url) {
+                              // Not `canonicalForm`: that splits at commas, and a Digest challenge is full of them.
+               let answer = Self.answer(response.headers["WWW-Authenticate"], credentials: credentials, url: url) {
                 _ = try await Self.read(response.body, maxBytes: 16 << 10, overflow: .truncate)
                 answeredChallenge = true
                 authorization = answer

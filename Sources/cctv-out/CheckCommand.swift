@@ -1,0 +1,64 @@
+import ArgumentParser
+import CCTVContract
+import Foundation
+import Logging
+import Prober
+import ServiceRuntime
+
+/// `cctv-out check <address> [--hls URL]`: one ICMP and one HLS check, then a verdict a field
+/// technician can act on — line, camera, or fine — in Korean and English.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check one camera now (ping + optional HLS stream) and say whether it is a line or a camera problem.",
+        discussion: """
+            Exit status: 0 정상 (OK), 2 회선 문제 (network line problem), 3 카메라 문제 (camera problem).
+            The HLS check keeps reloading the playlist until it moves or has been unchanged for 3× the \
+            target duration, so a frozen stream is caught in this one run.
+            """)
+
+    @Argument(help: "The camera's IP address or host name.") var address: String
+    @Option(help: "The camera's HLS playlist URL (master or media).") var hls: String?
+    @Option(help: "ICMP echoes to send.") var count: Int = 5
+    @Option(help: "Seconds to wait for each echo reply.") var icmpTimeout: Double = 1
+    @Option(help: "Time budget of the HLS check, seconds.") var hlsTimeout: Double = 20
+    @Option(help: "Stream user name (basic or digest). The password comes from CCTVOUT_CHECK_PASSWORD so it stays out of the shell history and ps.")
+    var user: String?
+
+    func validate() throws {
+        guard (1...100).contains(count) else { throw ValidationError("--count must be 1…100") }
+        guard (0.05...60).contains(icmpTimeout) else { throw ValidationError("--icmp-timeout must be 0.05…60 seconds") }
+        guard (1...300).contains(hlsTimeout) else { throw ValidationError("--hls-timeout must be 1…300 seconds") }
+        if let hls {
+            guard let url = URL(string: hls), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ValidationError("--hls must be an http:// or https:// URL with a host")
+            }
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "cctv-out-check")
+        logger.logLevel = .error
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("prober.icmp-count", "\(count)")
+        settings.set("prober.icmp-timeout", "\(icmpTimeout)")
+        settings.set("prober.icmp-spacing", "0.2")
+        let probe = try EngineICMPProbe(settings: settings, logger: logger)
+
+        async let pinged = probe.check(address: address)
+        var streamed: HLSVerdict?
+        if let hls, let url = URL(string: hls) {
+            let credentials = user.map { StreamCredentials(username: $0, password: ProcessInfo.processInfo.environment["CCTVOUT_CHECK_PASSWORD"] ?? "") }
+            let fetcher = HTTPClientHLSFetcher(connectionsPerHost: 4)
+            let checker = HLSChecker(fetcher: fetcher, limits: HLSCheckLimits(
+                timeBudget: .milliseconds(Int(hlsTimeout * 1000)), proveLivenessOnFirstCheck: true,
+                tracker: .init(maxReloadDelay: 5)))
+            streamed = await checker.check(key: "cli", url: url, credentials: credentials)
+            await fetcher.shutdown()
+        }
+        let icmp = await pinged
+        let verdict = FieldVerdict(icmp: icmp, hls: streamed)
+        print(FieldVerdict.report(address: address, hlsURL: hls, icmp: icmp, hls: streamed, verdict: verdict))
+        if verdict != .ok { throw ExitCode(verdict.exitCode) }
+    }
+}
