@@ -12,6 +12,12 @@ public struct RegistryCommand: Codable, Sendable, Equatable {
         case importCommit
         /// Discards a staged import (also what a dry run ends with).
         case importAbort
+        /// Partial update of camera `id` with `patch`.
+        case patch
+        /// Deletes every camera in `ids` (at most 1,000) in one transaction.
+        case bulkDelete
+        /// Stream credentials of camera `id`, for probers; answered only on a response topic.
+        case credentials
     }
     public var action: Action
     /// Target camera for update / delete / get / enable / disable.
@@ -33,13 +39,25 @@ public struct RegistryCommand: Codable, Sendable, Equatable {
     public var rows: [ImportRow]?
     /// For `importCommit`: apply the valid rows even though some were refused.
     public var skipInvalid: Bool?
+    /// For `patch`: the fields to change.
+    public var patch: CameraPatch?
+    /// For `bulkDelete`: the cameras to delete.
+    public var ids: [String]?
+    /// For list: only this group.
+    public var group: String?
+    /// For list: only enabled (true) or disabled (false) cameras.
+    public var enabled: Bool?
+    /// For list: `id` (default), `name`, `address`, `site`, `updatedAt`; a leading `-` sorts descending.
+    public var sort: String?
 
     public init(action: Action, id: String? = nil, camera: CameraInput? = nil, expectedVersion: Int? = nil,
                 query: String? = nil, site: String? = nil, offset: Int? = nil, limit: Int? = nil,
-                importID: String? = nil, columns: [ImportField]? = nil, rows: [ImportRow]? = nil, skipInvalid: Bool? = nil) {
+                importID: String? = nil, columns: [ImportField]? = nil, rows: [ImportRow]? = nil, skipInvalid: Bool? = nil,
+                patch: CameraPatch? = nil, ids: [String]? = nil, group: String? = nil, enabled: Bool? = nil, sort: String? = nil) {
         self.action = action; self.id = id; self.camera = camera; self.expectedVersion = expectedVersion
         self.query = query; self.site = site; self.offset = offset; self.limit = limit
         self.importID = importID; self.columns = columns; self.rows = rows; self.skipInvalid = skipInvalid
+        self.patch = patch; self.ids = ids; self.group = group; self.enabled = enabled; self.sort = sort
     }
 }
 
@@ -54,11 +72,18 @@ public struct RegistryReply: Codable, Sendable, Equatable {
     public var error: ContractError?
     /// For the import actions.
     public var importResult: ImportResult?
+    /// For `bulkDelete`: the ids deleted, and the ids that did not exist.
+    public var deletedIDs: [String]?
+    public var missingIDs: [String]?
+    /// For `credentials` (response topic only).
+    public var credentials: CameraCredentials?
 
     public init(ok: Bool, commandID: String? = nil, camera: CameraDefinition? = nil, cameras: [CameraDefinition]? = nil,
-                total: Int? = nil, error: ContractError? = nil, importResult: ImportResult? = nil) {
+                total: Int? = nil, error: ContractError? = nil, importResult: ImportResult? = nil,
+                deletedIDs: [String]? = nil, missingIDs: [String]? = nil, credentials: CameraCredentials? = nil) {
         self.ok = ok; self.commandID = commandID; self.camera = camera; self.cameras = cameras; self.total = total
         self.error = error; self.importResult = importResult
+        self.deletedIDs = deletedIDs; self.missingIDs = missingIDs; self.credentials = credentials
     }
 }
 

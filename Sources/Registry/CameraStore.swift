@@ -107,9 +107,19 @@ public final class CameraStore: Sendable {
         try read { db in try Self.fetch(db, id: id) }
     }
 
-    /// A page of cameras, ordered by id, filtered by text and site.
-    public func list(query: String? = nil, site: String? = nil, offset: Int = 0, limit: Int = 100) throws(ContractError) -> (cameras: [CameraDefinition], total: Int) {
-        try read { db in
+    /// Columns a list can be sorted by (API name → column).
+    static let sortColumns = ["id": "id", "name": "name", "address": "address", "site": "site", "group": "grp", "updatedAt": "updatedAt", "createdAt": "createdAt"]
+
+    /// A page of cameras filtered by text, site, group and enablement, sorted by `sort`
+    /// (`id` by default; `-name` descending). - Throws: `invalid_field` for an unknown sort key.
+    public func list(query: String? = nil, site: String? = nil, group: String? = nil, enabled: Bool? = nil, sort: String? = nil,
+                     offset: Int = 0, limit: Int = 100) throws(ContractError) -> (cameras: [CameraDefinition], total: Int) {
+        let sortKey = sort.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 } ?? "id"
+        guard let sortColumn = Self.sortColumns[sortKey] else {
+            throw ContractError(code: "invalid_field", field: "sort", message: "sort must be one of \(Self.sortColumns.keys.sorted().joined(separator: ", ")), optionally with a leading '-'")
+        }
+        let direction = sort?.hasPrefix("-") == true ? "DESC" : "ASC"
+        return try read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let query, !query.isEmpty {
@@ -118,9 +128,12 @@ public final class CameraStore: Sendable {
                 arguments += [pattern, pattern, pattern, pattern]
             }
             if let site, !site.isEmpty { conditions.append("site = ?"); arguments += [site] }
+            if let group, !group.isEmpty { conditions.append("grp = ?"); arguments += [group] }
+            if let enabled { conditions.append("enabled = ?"); arguments += [enabled] }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM camera \(whereClause)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM camera \(whereClause) ORDER BY id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
+            // sortColumn comes from a fixed table, never from the request text.
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM camera \(whereClause) ORDER BY \(sortColumn) \(direction), id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
             return (rows.map(Self.definition), total)
         }
     }

@@ -28,7 +28,9 @@ public struct RegistryCommandHandler: Sendable {
     }
 
     /// Runs one command; never throws: a refusal is a reply with `ok == false`.
-    public func handle(_ command: RegistryCommand, commandID: String? = nil) -> (reply: RegistryReply, change: Change?) {
+    /// - Parameter privateReply: whether the reply goes only to the requester (an MQTT v5 response
+    ///   topic); the `credentials` action is refused otherwise, so secrets never reach a shared topic.
+    public func handle(_ command: RegistryCommand, commandID: String? = nil, privateReply: Bool = false) -> (reply: RegistryReply, change: Change?) {
         do throws(ContractError) {
             switch command.action {
             case .create:
@@ -60,10 +62,40 @@ public struct RegistryCommandHandler: Sendable {
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), nil)
             case .list:
                 let limit = min(max(command.limit ?? 100, 1), 1000)
-                let page = try store.list(query: command.query, site: command.site, offset: max(command.offset ?? 0, 0), limit: limit)
+                let page = try store.list(query: command.query, site: command.site, group: command.group, enabled: command.enabled,
+                                          sort: command.sort, offset: max(command.offset ?? 0, 0), limit: limit)
                 return (RegistryReply(ok: true, commandID: commandID, cameras: page.cameras, total: page.total), nil)
             case .importBegin, .importRows, .importCommit, .importAbort:
                 return try handleImport(command, commandID: commandID)
+            case .patch:
+                guard let id = command.id else { throw Self.missing("id") }
+                guard let patch = command.patch else { throw Self.missing("patch") }
+                guard let current = try store.storedInput(id: id) else {
+                    throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
+                }
+                // Commands run one at a time, so nothing changes between this read and the update;
+                // expectedVersion still guards against a client patching a camera it has not seen.
+                let camera = try store.update(id: id, CameraValidation.validate(patch.applied(to: current)), expectedVersion: command.expectedVersion)
+                return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
+            case .bulkDelete:
+                guard let ids = command.ids, !ids.isEmpty else { throw Self.missing("ids") }
+                guard ids.count <= 1000 else {
+                    throw ContractError(code: "payload_too_large", field: "ids", message: "at most 1000 ids per bulk delete; got \(ids.count)")
+                }
+                var seen = Set<String>()
+                let (deleted, missing) = try store.bulkDelete(ids: ids.filter { seen.insert($0).inserted })
+                return (RegistryReply(ok: true, commandID: commandID, deletedIDs: deleted.map(\.id), missingIDs: missing),
+                        deleted.isEmpty ? nil : .batch(deleted.map(Change.deleted)))
+            case .credentials:
+                guard privateReply else {
+                    throw ContractError(code: "bad_request", field: "responseTopic",
+                                        message: "credentials are only answered to a request with an MQTT v5 response topic, never on a shared topic")
+                }
+                guard let id = command.id else { throw Self.missing("id") }
+                guard let stored = try store.storedInput(id: id) else {
+                    throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
+                }
+                return (RegistryReply(ok: true, commandID: commandID, credentials: CameraCredentials(id: id, username: stored.username, password: stored.password)), nil)
             }
         } catch {
             return (RegistryReply(ok: false, commandID: commandID, error: error), nil)

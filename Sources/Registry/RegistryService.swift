@@ -39,7 +39,7 @@ public final class RegistryService: Service {
         var change: RegistryCommandHandler.Change?
         do {
             let envelope = try ContractCodec.decode(message.payload, as: RegistryCommand.self, expecting: [.registryCommand])
-            (reply, change) = handler.handle(envelope.data, commandID: envelope.id)
+            (reply, change) = handler.handle(envelope.data, commandID: envelope.id, privateReply: message.properties.responseTopic != nil)
             logger.info("command", metadata: ["action": "\(envelope.data.action.rawValue)", "ok": "\(reply.ok)",
                                               "camera": "\(reply.camera?.id ?? envelope.data.id ?? "-")", "from": "\(envelope.source)"])
         } catch {

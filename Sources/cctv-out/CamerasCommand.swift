@@ -150,7 +150,7 @@ final class ProgressBar {
 
     func draw(_ job: ImportJob) {
         let p = job.progress
-        let done = job.state == .applying || job.isFinished ? p.validated : p.validated
+        let done = p.validated
         let fraction = p.rows == 0 ? 0 : Double(done) / Double(p.rows)
         let width = 30
         let filled = Int(fraction * Double(width))

@@ -80,6 +80,21 @@ struct ImportEndToEndTests {
         #expect(try await call(http, "\(api)/cameras/export?format=pdf").status == 400)
         #expect(try await call(http, "\(api)/imports/imp-unknown").status == 404)
 
+        // Partial update and bulk delete through REST; the tombstones reach the broker.
+        let patched = try await call(http, patch: true, "\(api)/cameras/CAM-0", body: Data(#"{"name":"새 이름","site":null}"#.utf8))
+        #expect(patched.status == 200 && patched.body.contains("\"name\":\"새 이름\"") && !patched.body.contains("\"site\""), "\(patched.body)")
+        let typo = try await call(http, patch: true, "\(api)/cameras/CAM-0", body: Data(#"{"nmae":"x"}"#.utf8))
+        #expect(typo.status == 400 && typo.body.contains("nmae"))
+        let removed = try await call(http, post: true, "\(api)/cameras/bulk-delete", body: Data(#"{"ids":["CAM-1","CAM-2","NOPE"]}"#.utf8))
+        #expect(removed.body.contains(#""deleted":["CAM-1","CAM-2"]"#) && removed.body.contains(#""missing":["NOPE"]"#), "\(removed.body)")
+        #expect(await eventually(timeout: .seconds(10)) { configs.all.contains { $0.topic == "cctv/CAM-2/config" && $0.payload.isEmpty } })
+
+        // A prober asks for credentials over request/response; they come back only to it.
+        let ask = Envelope(type: .registryCommand, source: "prober", data: CCTVContract.RegistryCommand(action: .credentials, id: "CAM-3"))
+        let answer = try await observer.request("registry/commands", payload: ContractCodec.encode(ask), replyPrefix: "replies", timeout: .seconds(10))
+        let credentials = try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data.credentials
+        #expect(credentials == CameraCredentials(id: "CAM-3", username: "viewer", password: "pw-3"))
+
         await observer.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await running.value
@@ -101,9 +116,10 @@ private func runImport(_ http: HTTPClient, _ api: String, _ file: Data, query: S
     return latest
 }
 
-private func call(_ http: HTTPClient, post: Bool = false, _ url: String, body: Data? = nil) async throws -> (status: Int, data: Data, body: String) {
+private func call(_ http: HTTPClient, post: Bool = false, patch: Bool = false, _ url: String, body: Data? = nil) async throws -> (status: Int, data: Data, body: String) {
     var request = HTTPClientRequest(url: url)
     if post { request.method = .POST }
+    if patch { request.method = .PATCH }
     if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
     let response = try await http.execute(request, timeout: .seconds(60))
     let bytes = try await response.body.collect(upTo: 64 << 20)

@@ -128,3 +128,40 @@ extension GatewayAPI {
         return formatter.string(from: Date())
     }
 }
+
+/// REST routes for partial updates and bulk deletion (forwarded to the registry).
+extension GatewayAPI {
+    func addBulkEditRoutes(to router: Router<BasicRequestContext>) {
+        router.patch("/api/cameras/:id") { request, context in
+            let id = try context.parameters.require("id")
+            guard let buffer = try? await request.body.collect(upTo: Self.maxBody),
+                  let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+                return error(.badRequest, ContractError(code: "bad_request", message: "the body must be a JSON object of at most 1 MiB with the fields to change"))
+            }
+            let unknown = Set(object.keys).subtracting(CameraPatch.keys)
+            guard unknown.isEmpty else {
+                return error(.badRequest, ContractError(code: "invalid_field", field: unknown.sorted().first,
+                                                        message: "unknown field(s) \(unknown.sorted().joined(separator: ", ")); a patch may change \(CameraPatch.keys.sorted().joined(separator: ", "))"))
+            }
+            let patch: CameraPatch
+            do { patch = try ContractCodec.decodeValue(CameraPatch.self, from: Data(buffer.readableBytesView)) } catch {
+                return self.error(.badRequest, ContractError(code: "bad_request", message: "a field has the wrong type: \(error)"))
+            }
+            let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
+            return try await command(RegistryCommand(action: .patch, id: id, expectedVersion: expected, patch: patch), success: .ok)
+        }
+        router.post("/api/cameras/bulk-delete") { request, _ in
+            struct Body: Decodable { var ids: [String] }
+            guard let body = try await decodeBody(request, as: Body.self), !body.ids.isEmpty, body.ids.count <= 1000 else {
+                return error(.badRequest, ContractError(code: "bad_request", field: "ids", message: "the body must be {\"ids\": [...]} with 1 to 1000 camera ids"))
+            }
+            let reply: RegistryReply
+            do { reply = try await registry(RegistryCommand(action: .bulkDelete, ids: body.ids)) } catch {
+                return self.error(.serviceUnavailable, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error)"))
+            }
+            guard reply.ok else { return self.error(.badRequest, reply.error ?? ContractError(code: "internal", message: "refused without a reason")) }
+            struct Outcome: Encodable { var deleted: [String]; var missing: [String] }
+            return try json(Outcome(deleted: reply.deletedIDs ?? [], missing: reply.missingIDs ?? []))
+        }
+    }
+}

@@ -46,9 +46,17 @@ public struct GatewayAPI: Sendable {
         router.get("/api/sites") { _, _ in try json(["items": store.sites()]) }
         router.get("/api/cameras") { request, _ in
             let q = request.uri.queryParameters
-            let offset = max(0, Int(q.get("offset") ?? "") ?? 0)
-            let limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))
-            return try json(store.cameras(query: q.get("q"), site: q.get("site"), state: q.get("state"), offset: offset, limit: limit))
+            var query = ReadStore.CameraQuery()
+            query.offset = max(0, Int(q.get("offset") ?? "") ?? 0)
+            query.limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))
+            query.text = q.get("q"); query.site = q.get("site"); query.state = q.get("state"); query.group = q.get("group"); query.sort = q.get("sort")
+            if let enabled = q.get("enabled") {
+                guard let value = Bool(enabled.lowercased()) else {
+                    return error(.badRequest, ContractError(code: "invalid_field", field: "enabled", message: "enabled must be true or false"))
+                }
+                query.enabled = value
+            }
+            do { return try json(store.cameras(query)) } catch let refusal as ContractError { return error(.badRequest, refusal) }
         }
         router.get("/api/cameras/:id") { _, context in
             let id = try context.parameters.require("id")
@@ -109,6 +117,7 @@ public struct GatewayAPI: Sendable {
                 })
         }
         addFleetFileRoutes(to: router)
+        addBulkEditRoutes(to: router)
         return router
     }
 
