@@ -105,8 +105,9 @@ public final class IssuesService: Service {
                 let silenced = SilenceMatcher.isSilenced(cameraID: topicCamera, info: info, silences: try IssueStore.silences(db), now: now)
                 let (next, effects) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: now, silenced: silenced, newIssueID: { UUID().uuidString })
                 if next != track { try IssueStore.save(db, next) }
-                try record(effects, db: db)
-                return effects + (try groupStorms(after: effects, db: db, now: now))
+                let grouped = try groupStorms(effects, db: db, now: now)
+                try record(grouped, db: db)
+                return grouped
             }
             if !effects.isEmpty { outbox.signal() }
             for effect in effects { log(effect) }
@@ -158,44 +159,47 @@ public final class IssuesService: Service {
         }
     }
 
-    /// Storm grouping after a result's effects were recorded: attaches camera LINE incidents to a
-    /// site-wide incident once enough cameras of one site are down, resolves it with its last child.
-    func groupStorms(after effects: [IncidentStateMachine.Effect], db: Database, now: Date) throws -> [IncidentStateMachine.Effect] {
-        guard stormPolicy.minimumCameras > 0 else { return [] }
-        var extra: [IncidentStateMachine.Effect] = []
+    /// Storm grouping, applied to a result's effects before they are recorded: a camera LINE
+    /// incident that opens while its site is in a storm is opened already attached (its `opened`
+    /// event carries `parentID`, so it is never announced alone); the incident that makes the
+    /// storm opens the site incident and attaches the site's open camera incidents; a site
+    /// incident resolves with its last camera.
+    func groupStorms(_ effects: [IncidentStateMachine.Effect], db: Database, now: Date) throws -> [IncidentStateMachine.Effect] {
+        guard stormPolicy.minimumCameras > 0 else { return effects }
+        var out: [IncidentStateMachine.Effect] = []
         for effect in effects {
             switch effect {
-            case let .opened(issue) where issue.kind == .line && !issue.isSiteIncident && issue.parentID == nil:
-                guard let site = issue.site else { continue }
-                let parent = try IssueStore.activeSiteIncident(db, site: site)
-                let candidates: [IssueRecord]
-                if parent != nil {
-                    candidates = [issue]
-                } else if try IssueStore.activeLineCount(db, site: site) >= stormPolicy.minimumCameras {
-                    candidates = try IssueStore.activeLineIncidents(db, site: site)
+            case let .opened(issue) where issue.kind == .line && !issue.isSiteIncident && issue.parentID == nil && issue.site != nil:
+                let site = issue.site!
+                if let parent = try IssueStore.activeSiteIncident(db, site: site) {
+                    let (siteEffect, attached) = StormGrouping.onLineOpened(site: site, siteIncidents: [issue], siteIncident: parent,
+                                                                            policy: stormPolicy, now: now, newID: { UUID().uuidString })
+                    for child in attached { try updateActive(child, db: db); out.append(.opened(child)) }
+                    if let siteEffect { out.append(siteEffect) }
+                } else if try IssueStore.activeLineCount(db, site: site) + 1 >= stormPolicy.minimumCameras {
+                    let candidates = try IssueStore.activeLineIncidents(db, site: site) + [issue]
+                    let (siteEffect, attached) = StormGrouping.onLineOpened(site: site, siteIncidents: candidates, siteIncident: nil,
+                                                                            policy: stormPolicy, now: now, newID: { UUID().uuidString })
+                    // The site incident first, so every child refers to a stored parent.
+                    if let siteEffect { out.insert(siteEffect, at: 0) }
+                    for child in attached {
+                        try updateActive(child, db: db)
+                        out.append(child.id == issue.id ? .opened(child) : .updated(child))
+                    }
                 } else {
-                    continue
-                }
-                let (siteEffect, attached) = StormGrouping.onLineOpened(site: site, siteIncidents: candidates, siteIncident: parent,
-                                                                        policy: stormPolicy, now: now, newID: { UUID().uuidString })
-                if let siteEffect { extra.append(siteEffect) }
-                for child in attached {
-                    try updateActive(child, db: db)
-                    extra.append(.updated(child))
+                    out.append(effect)
                 }
             case let .resolved(issue):
+                out.append(effect)
                 guard let parentID = issue.parentID, let parent = try IssueStore.issue(db, parentID) else { continue }
-                if let done = StormGrouping.onChildResolved(parent: parent, remainingChildren: try IssueStore.activeChildren(db, parentID: parentID), now: now) {
-                    extra.append(done)
-                }
+                // This child is still stored as active until its effect is recorded: not counted.
+                let remaining = max(0, try IssueStore.activeChildren(db, parentID: parentID) - 1)
+                if let done = StormGrouping.onChildResolved(parent: parent, remainingChildren: remaining, now: now) { out.append(done) }
             default:
-                continue
+                out.append(effect)
             }
         }
-        // Record the site incident first so children reference a stored parent.
-        let opened = extra.filter { if case .opened = $0 { true } else { false } }
-        try record(opened + extra.filter { if case .opened = $0 { false } else { true } }, db: db)
-        return extra
+        return out
     }
 
     /// Saves an incident and queues its event, remembering it until the notifier acknowledges it.

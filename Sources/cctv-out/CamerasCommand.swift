@@ -137,8 +137,12 @@ struct CamerasImport: AsyncParsableCommand {
             throw CLIError("import \(job.id) failed: \(error.description)")
         }
         let r = job.report
-        let verb = r.applied ? "applied" : (apply ? "NOT applied (nothing was written)" : "checked (dry run, nothing written)")
-        print("\(verb): \(r.created) created, \(r.updated) updated, \(r.unchanged) unchanged, \(r.rejectedRows) rows refused")
+        if r.applied {
+            print("applied: \(r.created) created, \(r.updated) updated, \(r.unchanged) unchanged, \(r.rejectedRows) rows refused")
+        } else {
+            let verb = apply ? "NOT applied, nothing was written (all or nothing; --skip-invalid applies the valid rows)" : "checked (dry run, nothing written)"
+            print("\(verb): the valid rows would create \(r.created), update \(r.updated), leave \(r.unchanged) unchanged; \(r.rejectedRows) rows refused")
+        }
         if r.rejectedRows > 0 && !(r.applied && skipInvalid) { throw ExitCode(2) }
     }
 }

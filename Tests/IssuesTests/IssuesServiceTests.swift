@@ -135,9 +135,11 @@ struct IssuesServiceTests {
         #expect(site.site == "정문")
         #expect(records(.issueOpened).filter(\.isSiteIncident).count == 1, "one site incident, not one per camera")
         #expect(await eventually(timeout: .seconds(10)) {
-            Set(records(.issueUpdated).filter { $0.parentID == site.id }.map(\.cameraID)).isSuperset(of: ["CAM-1", "CAM-2", "CAM-3"])
-        }, "the cameras already down are attached when the storm is recognised")
-        #expect(await eventually(timeout: .seconds(10)) { records(.issueUpdated).contains { $0.cameraID == "CAM-4" && $0.parentID == site.id } })
+            Set(records(.issueUpdated).filter { $0.parentID == site.id }.map(\.cameraID)) == ["CAM-1", "CAM-2"]
+                && records(.issueOpened).contains { $0.cameraID == "CAM-3" && $0.parentID == site.id }
+        }, "the cameras already down are attached when the storm is recognised; the one that makes the storm opens attached")
+        #expect(await eventually(timeout: .seconds(10)) { records(.issueOpened).contains { $0.cameraID == "CAM-4" && $0.parentID == site.id } },
+                "a camera joining a running storm is opened already attached, so it is never announced alone")
 
         for n in 1...4 { try await send(n, .success) }
         #expect(await eventually(timeout: .seconds(10)) { records(.issueResolved).contains { $0.id == site.id } }, "the site incident resolves with its last camera")
