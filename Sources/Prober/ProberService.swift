@@ -69,6 +69,8 @@ public final class ProberService: Service {
         let bus = context.makeBus(service: busName)
         let configs = try await bus.subscribe(context.topics.allConfigs)
         bus.start()
+        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.registryCommands,
+                                                  replyPrefix: context.topics.replies, logger: logger)
         let icmpSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
         let hlsSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
         let decoder = MessageDecoder(service: "prober", logger: logger)
@@ -78,7 +80,7 @@ public final class ProberService: Service {
             group.addTask {
                 for await message in configs.cancelOnGracefulShutdown() {
                     guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
-                    if message.payload.isEmpty { self.unschedule(id, icmpSchedule, hlsSchedule); continue }
+                    if message.payload.isEmpty { self.unschedule(id, icmpSchedule, hlsSchedule); credentials.forget(id); continue }
                     guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
                     guard self.selection.includes(envelope.data) else { self.unschedule(id, icmpSchedule, hlsSchedule); continue }
                     let camera = envelope.data
@@ -102,7 +104,7 @@ public final class ProberService: Service {
             group.addTask {
                 await self.runChecks(schedule: hlsSchedule, concurrency: self.hlsConcurrency) { camera in
                     guard !self.linesDown.contains(camera.id) else { return false }
-                    guard let result = await self.checkHLS(camera) else { return false }
+                    guard let result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     hlsCounter.increment()
                     await self.publish(result, on: bus, topic: self.context.topics.hls(camera.id), type: .probeHLS, camera: camera.id)
                     return result.status != .success
@@ -166,13 +168,12 @@ public final class ProberService: Service {
     }
 
     /// `nil` when the camera has no usable stream URL (it is then not on the HLS schedule).
-    func checkHLS(_ camera: CameraDefinition) async -> HLSResult? {
+    /// `credentials` come from the registry on request (see ``StreamCredentialsSource``).
+    func checkHLS(_ camera: CameraDefinition, credentials: StreamCredentials? = nil) async -> HLSResult? {
         guard let text = camera.hlsURL, let url = URL(string: text) else { return nil }
         let started = Date()
         let clock = ContinuousClock.now
-        // Stream credentials stay in the registry (write-only, never published), so the prober
-        // checks without them; a camera that demands them answers 401 → FAIL http_401.
-        let verdict = await hls.check(key: camera.id, url: url)
+        let verdict = await hls.check(key: camera.id, url: url, credentials: credentials)
         return HLSResult(
             cameraID: camera.id, url: text, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
             httpStatus: verdict.httpStatus, playlistLatencyMs: verdict.playlistLatencyMs, segmentAgeSeconds: verdict.segmentAgeSeconds,

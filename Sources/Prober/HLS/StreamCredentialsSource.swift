@@ -1,0 +1,57 @@
+import CCTVContract
+import Foundation
+import Logging
+import MQTTBus
+import Synchronization
+
+/// Gets a camera's stream credentials from the registry when its definition says it has some.
+///
+/// Credentials are write-only: never in the retained definition, never on a shared topic. The
+/// prober asks with the registry's `credentials` action over MQTT v5 request/response (answered
+/// only on this client's own reply topic, which the broker ACL restricts to it) and keeps the
+/// answer in memory, keyed by the definition's version so an edit is picked up at once.
+public final class StreamCredentialsSource: Sendable {
+    public typealias Ask = @Sendable (_ cameraID: String) async throws -> CameraCredentials?
+
+    private let ask: Ask
+    private let logger: Logger
+    private let cache = Mutex<[String: (version: Int, credentials: StreamCredentials?)]>([:])
+
+    public init(logger: Logger, ask: @escaping Ask) {
+        self.logger = logger
+        self.ask = ask
+    }
+
+    /// Asks the registry through `client` on `commandTopic`.
+    public convenience init(client: MQTTClient, commandTopic: String, replyPrefix: String, logger: Logger) {
+        self.init(logger: logger) { cameraID in
+            let command = Envelope(type: .registryCommand, source: "prober", data: RegistryCommand(action: .credentials, id: cameraID))
+            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(command), replyPrefix: replyPrefix, timeout: .seconds(10))
+            let reply = try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
+            guard reply.ok else { throw reply.error ?? ContractError(code: "internal", message: "registry refused without a reason") }
+            return reply.credentials
+        }
+    }
+
+    /// The credentials for `camera`, or `nil` when it has none or the registry cannot say
+    /// (the check then runs without them and a camera that insists answers 401).
+    public func credentials(for camera: CameraDefinition) async -> StreamCredentials? {
+        guard camera.hasCredentials else { return nil }
+        if let cached = cache.withLock({ $0[camera.id] }), cached.version == camera.version { return cached.credentials }
+        do {
+            let answer = try await ask(camera.id)
+            let credentials = answer.flatMap { answer -> StreamCredentials? in
+                guard let username = answer.username, !username.isEmpty else { return nil }
+                return StreamCredentials(username: username, password: answer.password ?? "")
+            }
+            cache.withLock { $0[camera.id] = (camera.version, credentials) }
+            return credentials
+        } catch {
+            logger.warning("stream credentials not available; checking without them", metadata: ["camera": "\(camera.id)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Drops what is known about a camera (deleted or no longer ours).
+    public func forget(_ cameraID: String) { _ = cache.withLock { $0.removeValue(forKey: cameraID) } }
+}
