@@ -27,7 +27,7 @@ public struct NotificationRouting: Sendable, Equatable {
     /// contacts file knows it, otherwise the default team of the role the incident kind calls for.
     public func responsibleTeam(for issue: IssueRecord) -> Team? {
         if let team = book.team(issue.responsibleTeam) { return team }
-        return book.defaultTeam(issue.responsible == .cameraVendor ? .vendor : .lineTeam)
+        return book.defaultTeam(issue.responsible == .cameraVendor ? .vendor : .lineTeam, site: issue.site)
     }
 
     /// Channels for `event` about `issue`. A recovery goes to every channel that was told about

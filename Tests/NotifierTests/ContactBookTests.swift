@@ -80,3 +80,35 @@ struct ContactBookTests {
         #expect(throws: SettingsError.self) { try NotifierService.contactBook(settings) }
     }
 }
+
+@Suite("site default teams")
+struct SiteDefaultTests {
+    @Test("a camera without its own team goes to its site's default team, then to the role's default")
+    func siteDefault() throws {
+        var book = sampleBook
+        book.siteDefaults = ["별관": ["line-team": "KT-2"]]
+        try book.validate()
+        let routing = NotificationRouting(book: book)
+        var annex = sampleIssue(kind: .line)
+        annex.site = "별관"
+        #expect(routing.responsibleTeam(for: annex)?.id == "KT-2")
+        var main = sampleIssue(kind: .line)
+        main.site = "본관"
+        #expect(routing.responsibleTeam(for: main)?.id == "KT-1")
+        var named = sampleIssue(kind: .line, team: "KT-1")
+        named.site = "별관"
+        #expect(routing.responsibleTeam(for: named)?.id == "KT-1", "a team named on the camera wins over the site's default")
+    }
+
+    @Test("a site default naming a team of another role is refused with its entry")
+    func wrongRole() {
+        var book = sampleBook
+        book.siteDefaults = ["별관": ["line-team": "HANWHA"]]
+        do {
+            try book.validate()
+            Issue.record("accepted a vendor as a line team")
+        } catch {
+            #expect("\(error)".contains("siteDefaults.별관.line-team"))
+        }
+    }
+}

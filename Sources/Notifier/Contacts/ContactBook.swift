@@ -92,6 +92,7 @@ public struct Team: Codable, Sendable, Equatable {
 ///
 /// ```json
 /// {"defaults": {"line-team": "KT-1", "vendor": "HANWHA"},
+///  "siteDefaults": {"별관": {"line-team": "KT-2"}},
 ///  "teams": [{"id": "KT-1", "name": "KT 회선팀", "role": "line-team", "language": "ko", "escalateTo": "NOC-LEAD",
 ///             "channels": [{"id": "kt-slack", "type": "slack", "url": "https://hooks.slack.com/services/…"}]}]}
 /// ```
@@ -99,12 +100,16 @@ public struct ContactBook: Codable, Sendable, Equatable {
     /// Default team id per role (key: `line-team`, `vendor`, `operators`). A role without an entry
     /// defaults to its first team in the file.
     public var defaults: [String: String]?
+    /// Default team id per role for the cameras of one site (key: the camera's `site`), used
+    /// before `defaults` when a camera names no team of its own.
+    public var siteDefaults: [String: [String: String]]?
     /// Every team, in file order (which decides the default team of a role without `defaults`).
     public var teams: [Team]
 
-    public init(teams: [Team], defaults: [String: String]? = nil) {
+    public init(teams: [Team], defaults: [String: String]? = nil, siteDefaults: [String: [String: String]]? = nil) {
         self.teams = teams
         self.defaults = defaults
+        self.siteDefaults = siteDefaults
     }
 
     /// Upper bounds that keep a mistaken or hostile file from exhausting memory or sending storms.
@@ -119,8 +124,10 @@ public struct ContactBook: Codable, Sendable, Equatable {
         return teams.first { $0.id == id }
     }
 
-    /// The team that takes incidents of `role` when the camera names none.
-    public func defaultTeam(_ role: TeamRole) -> Team? {
+    /// The team that takes incidents of `role` when the camera names none: its site's default
+    /// for the role, else the role's default, else the role's first team.
+    public func defaultTeam(_ role: TeamRole, site: String? = nil) -> Team? {
+        if let site, let id = siteDefaults?[site]?[role.rawValue], let team = team(id) { return team }
         if let id = defaults?[role.rawValue], let team = team(id) { return team }
         return teams.first { $0.role == role }
     }
@@ -200,10 +207,14 @@ public struct ContactBook: Codable, Sendable, Equatable {
                 throw fail("teams[\(index)] (id \(team.id.debugDescription)).escalateTo", "no team with id \(target.debugDescription)")
             }
         }
-        for (role, id) in defaults ?? [:] {
-            guard let teamRole = TeamRole(rawValue: role) else { throw fail("defaults.\(role)", "unknown role (line-team, vendor, operators)") }
-            guard let team = team(id) else { throw fail("defaults.\(role)", "no team with id \(id.debugDescription)") }
-            guard team.role == teamRole else { throw fail("defaults.\(role)", "team \(id.debugDescription) has role \(team.role.rawValue)") }
+        var roleDefaults: [(entry: String, role: String, id: String)] = (defaults ?? [:]).map { ("defaults.\($0.key)", $0.key, $0.value) }
+        for (site, entries) in siteDefaults ?? [:] {
+            roleDefaults += entries.map { ("siteDefaults.\(site).\($0.key)", $0.key, $0.value) }
+        }
+        for (entry, role, id) in roleDefaults {
+            guard let teamRole = TeamRole(rawValue: role) else { throw fail(entry, "unknown role (line-team, vendor, operators)") }
+            guard let team = team(id) else { throw fail(entry, "no team with id \(id.debugDescription)") }
+            guard team.role == teamRole else { throw fail(entry, "team \(id.debugDescription) has role \(team.role.rawValue)") }
         }
     }
 
