@@ -25,6 +25,10 @@ public final class ProberService: Service {
     let context: RuntimeContext
     let icmp: any ICMPProbing
     let hls: HLSChecker
+    /// The optional ffprobe deep check and its cadence (every Nth good HLS check; 0 = off).
+    let deepCheck: FFprobeDeepCheck
+    let deepCheckEvery: Int
+    private let deepCheckCounts = Mutex<[String: Int]>([:])
     let selection: FleetSelection
     let defaultInterval: Double
     let concurrency: Int
@@ -44,6 +48,9 @@ public final class ProberService: Service {
         self.defaultInterval = try settings.double("prober.interval", in: 1...86_400)
         self.concurrency = try settings.int("prober.concurrency", in: 1...100_000)
         self.hlsConcurrency = try settings.int("prober.hls-concurrency", in: 1...10_000)
+        self.deepCheckEvery = try context.settings.int("prober.deep-check-every", in: 0...1_000_000)
+        self.deepCheck = FFprobeDeepCheck(timeout: .milliseconds(Int(try context.settings.double("prober.deep-check-timeout", in: 1...600) * 1000)),
+                                          concurrency: try context.settings.int("prober.deep-check-concurrency", in: 1...64))
         self.backoff = BackoffPolicy(failuresBeforeBackoff: try settings.int("prober.backoff-after", in: 1...1_000))
         if let hls {
             self.hls = hls
@@ -104,7 +111,8 @@ public final class ProberService: Service {
             group.addTask {
                 await self.runChecks(schedule: hlsSchedule, concurrency: self.hlsConcurrency) { camera in
                     guard !self.linesDown.contains(camera.id) else { return false }
-                    guard let result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
+                    guard var result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
+                    if result.status == .success { result = await self.deepen(result, camera: camera) }
                     hlsCounter.increment()
                     await self.publish(result, on: bus, topic: self.context.topics.hls(camera.id), type: .probeHLS, camera: camera.id)
                     return result.status != .success
@@ -179,6 +187,30 @@ public final class ProberService: Service {
             httpStatus: verdict.httpStatus, playlistLatencyMs: verdict.playlistLatencyMs, segmentAgeSeconds: verdict.segmentAgeSeconds,
             bitrateKbps: verdict.bitrateKbps, codec: verdict.codec, width: verdict.width, height: verdict.height,
             startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+    }
+
+    /// Runs the deep check when this camera's turn has come; a stream ffprobe cannot open (or
+    /// that has no video) becomes FAIL with the deep check's reason. A missing ffprobe or a full
+    /// deep-check pool leaves the result as it is.
+    func deepen(_ result: HLSResult, camera: CameraDefinition) async -> HLSResult {
+        guard deepCheckEvery > 0, let url = camera.hlsURL.flatMap(URL.init(string:)), !camera.hasCredentials else { return result }
+        let turn = deepCheckCounts.withLock { counts -> Bool in
+            let next = (counts[camera.id] ?? 0) + 1
+            counts[camera.id] = next % deepCheckEvery
+            return next % deepCheckEvery == 0
+        }
+        guard turn, let deep = await deepCheck.probe(url), deep.reason != "ffprobe_missing" else { return result }
+        var result = result
+        if deep.isHealthy {
+            result.codec = result.codec ?? deep.codec
+            result.width = result.width ?? deep.width
+            result.height = result.height ?? deep.height
+        } else {
+            result.status = .fail
+            result.reason = deep.reason
+            result.detail = deep.detail
+        }
+        return result
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

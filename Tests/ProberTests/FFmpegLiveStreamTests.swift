@@ -41,6 +41,14 @@ struct FFmpegLiveStreamTests {
         #expect(live.width == 320 && live.height == 240)
         #expect((live.bitrateKbps ?? 0) > 0)
 
+        // The optional deep check opens the same stream with ffprobe, the way a player would.
+        let deep = await FFprobeDeepCheck(timeout: .seconds(20)).probe(url)
+        #expect(deep?.isHealthy == true, "\(String(describing: deep))")
+        #expect(deep?.codec == "h264")
+        #expect(deep?.width == 320 && deep?.height == 240)
+        let missing = await FFprobeDeepCheck(timeout: .seconds(20)).probe(URL(string: "http://127.0.0.1:\(server.port)/live/nope.m3u8")!)
+        #expect(missing?.reason == "deep_check_failed", "\(String(describing: missing))")
+
         kill(ffmpeg.processIdentifier, SIGKILL)
         ffmpeg.waitUntilExit()
         // Stale threshold: 3 × target duration (1 s). Wait past it, then check again.

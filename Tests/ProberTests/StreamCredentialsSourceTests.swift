@@ -33,3 +33,20 @@ struct StreamCredentialsSourceTests {
         #expect(await source.credentials(for: camera(version: 1)) == nil)
     }
 }
+
+@Suite("ffprobe deep check output")
+struct FFprobeOutputTests {
+    @Test("ffprobe's JSON with a video stream is ok with codec and size; audio only is deep_no_video; garbage fails")
+    func parsing() {
+        let video = FFprobeDeepCheck.parse(Data(#"{"streams":[{"codec_type":"audio","codec_name":"aac"},{"codec_type":"video","codec_name":"hevc","width":1920,"height":1080}]}"#.utf8))
+        #expect(video == .init(reason: "ok", codec: "hevc", width: 1920, height: 1080))
+        #expect(FFprobeDeepCheck.parse(Data(#"{"streams":[{"codec_type":"audio","codec_name":"aac"}]}"#.utf8)).reason == "deep_no_video")
+        #expect(FFprobeDeepCheck.parse(Data("not json".utf8)).reason == "deep_check_failed")
+    }
+
+    @Test("a missing ffprobe says how to install it instead of failing the camera")
+    func missingBinary() async {
+        let result = await FFprobeDeepCheck(binary: "/nonexistent/ffprobe").probe(URL(string: "http://127.0.0.1:1/x.m3u8")!)
+        #expect(result?.reason == "deep_check_failed" || result?.reason == "ffprobe_missing")
+    }
+}

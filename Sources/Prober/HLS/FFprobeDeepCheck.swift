@@ -1,0 +1,98 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The optional deep check: `ffprobe` (Debian's ffmpeg) opens the stream the way a player
+/// would and reports its video stream. Off by default (`prober.deep-check-every 0`); when on, it
+/// runs after every Nth successful HLS check of a camera, at most `concurrency` at once and
+/// each killed after `timeout`, so it can never crowd out the regular checks.
+public final class FFprobeDeepCheck: Sendable {
+    /// What ffprobe found.
+    public struct Result: Sendable, Equatable {
+        /// `ok`, `deep_no_video`, `deep_check_failed`, `deep_check_timeout`, `ffprobe_missing`.
+        public var reason: String
+        public var codec: String?
+        public var width: Int?
+        public var height: Int?
+        /// First line of ffprobe's complaint, when it failed.
+        public var detail: String?
+        public var isHealthy: Bool { reason == "ok" }
+    }
+
+    let binary: String?
+    let timeout: Duration
+    let concurrency: Int
+    private let running = Mutex(0)
+
+    /// - Parameters:
+    ///   - binary: ffprobe's path; `nil` searches `/usr/bin` and `/usr/local/bin`.
+    public init(binary: String? = nil, timeout: Duration = .seconds(15), concurrency: Int = 2) {
+        self.binary = binary ?? ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        self.timeout = timeout
+        self.concurrency = max(1, concurrency)
+    }
+
+    /// Probes `url`; returns `nil` when `concurrency` probes already run (the check is simply
+    /// skipped this time rather than queued behind them).
+    public func probe(_ url: URL) async -> Result? {
+        guard let binary else { return Result(reason: "ffprobe_missing", detail: "install Debian's ffmpeg package for the deep check") }
+        guard running.withLock({ count -> Bool in
+            guard count < concurrency else { return false }
+            count += 1
+            return true
+        }) else { return nil }
+        defer { running.withLock { $0 -= 1 } }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Self.run(binary: binary, url: url, timeout: seconds))
+            }
+        }
+    }
+
+    /// Runs ffprobe on a dispatch thread (never on the cooperative pool) and parses its JSON.
+    static func run(binary: String, url: URL, timeout: Double) -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["-v", "error", "-rw_timeout", String(Int(timeout * 1_000_000)),
+                             "-show_entries", "stream=codec_type,codec_name,width,height", "-of", "json", "-i", url.absoluteString]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return Result(reason: "deep_check_failed", detail: "could not start ffprobe: \(error)") }
+        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        // Bounded reads: ffprobe's JSON for a few streams is small; a runaway output is cut.
+        let data = output.fileHandleForReading.readData(ofLength: 256 * 1024)
+        let complaint = errors.fileHandleForReading.readData(ofLength: 16 * 1024)
+        process.waitUntilExit()
+        killer.cancel()
+        if process.terminationReason == .uncaughtSignal {
+            return Result(reason: "deep_check_timeout", detail: "ffprobe did not finish within \(Int(timeout)) s")
+        }
+        guard process.terminationStatus == 0 else {
+            let line = String(decoding: complaint, as: UTF8.self).split(separator: "\n").first.map(String.init)
+            return Result(reason: "deep_check_failed", detail: line.map { String($0.prefix(300)) })
+        }
+        return parse(data)
+    }
+
+    /// Reads `{"streams": [{"codec_type": "video", "codec_name": "h264", "width": 320, "height": 240}, …]}`.
+    static func parse(_ data: Data) -> Result {
+        struct Output: Decodable {
+            struct Stream: Decodable { var codec_type: String?; var codec_name: String?; var width: Int?; var height: Int? }
+            var streams: [Stream]?
+        }
+        guard let output = try? JSONDecoder().decode(Output.self, from: data) else {
+            return Result(reason: "deep_check_failed", detail: "ffprobe printed no readable JSON")
+        }
+        guard let video = output.streams?.first(where: { $0.codec_type == "video" }) else {
+            return Result(reason: "deep_no_video", detail: "the stream opens but carries no video")
+        }
+        return Result(reason: "ok", codec: video.codec_name, width: video.width, height: video.height)
+    }
+}
