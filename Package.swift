@@ -125,6 +125,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "MQTTBus", "ServiceRuntime",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -135,7 +136,7 @@ let package = Package(
         .testTarget(name: "HLSCoreTests", dependencies: ["HLSCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "FleetFileTests",
-            dependencies: ["FleetFile", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["FleetFile", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
