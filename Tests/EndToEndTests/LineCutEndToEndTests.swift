@@ -135,6 +135,11 @@ struct LineCutEndToEndTests {
             let body = (try? await get(http, "\(api)/notifications?camera=CAM-CUT").body) ?? ""
             return body.contains("\"event\":\"opened\"") && body.contains("\"event\":\"resolved\"")
         })
+        if let issueID = issue?["id"] as? String {
+            let perIncident = try? await get(http, "\(api)/notifications?issue=\(issueID)")
+            #expect(perIncident?.body.contains("\"event\":\"resolved\"") == true, "delivery history per incident")
+            #expect(perIncident?.body.contains(issueID) == true)
+        }
         let issues = try? await get(http, "\(api)/issues?state=all")
         #expect(issues?.body.contains("\"state\":\"RESOLVED\"") == true)
 

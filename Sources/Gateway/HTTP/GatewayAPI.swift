@@ -98,7 +98,7 @@ public struct GatewayAPI: Sendable {
         router.get("/api/notifications") { request, _ in
             let q = request.uri.queryParameters
             let limit = min(2000, max(1, Int(q.get("limit") ?? "") ?? 100))
-            return try json(["items": store.notifications(cameraID: q.get("camera"), limit: limit)])
+            return try json(["items": store.notifications(cameraID: q.get("camera"), issueID: q.get("issue"), limit: limit)])
         }
         addIssueRoutes(to: router)
         router.get("/api/events") { _, _ in

@@ -174,11 +174,16 @@ public final class ReadStore: Sendable {
         }
     }
 
-    public func notifications(cameraID: String?, limit: Int) throws -> [NotificationRecord] {
+    /// Delivery history, newest first, for one camera and/or one incident (who, channel, when, outcome).
+    public func notifications(cameraID: String?, issueID: String? = nil, limit: Int) throws -> [NotificationRecord] {
         try database.read { db in
-            let rows = cameraID == nil
-                ? try Data.fetchAll(db, sql: "SELECT json FROM notification ORDER BY at DESC LIMIT ?", arguments: [limit])
-                : try Data.fetchAll(db, sql: "SELECT json FROM notification WHERE cameraID = ? ORDER BY at DESC LIMIT ?", arguments: [cameraID, limit])
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let cameraID { conditions.append("cameraID = ?"); arguments += [cameraID] }
+            // The incident id lives in the stored JSON; the camera filter (indexed) narrows first when given.
+            if let issueID { conditions.append("json_extract(CAST(json AS TEXT), '$.issueID') = ?"); arguments += [issueID] }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Data.fetchAll(db, sql: "SELECT json FROM notification \(whereClause) ORDER BY at DESC LIMIT ?", arguments: arguments + [limit])
             return try rows.map { try ContractCodec.decodeValue(NotificationRecord.self, from: $0) }
         }
     }
