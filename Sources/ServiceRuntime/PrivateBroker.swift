@@ -20,7 +20,7 @@ public final class PrivateBroker: Sendable {
         let dataDir = URL(fileURLWithPath: settings["data-dir"]).standardizedFileURL.appendingPathComponent("mosquitto")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         let template = (try? String(contentsOfFile: settings["mosquitto.config"], encoding: .utf8)) ?? Self.defaultTemplate
-        if Self.isListening(port) { throw PrivateBrokerError.portBusy(port) }
+        if LoopbackPort.isListening(port) { throw PrivateBrokerError.portBusy(port) }
         let user = String(cString: getpwuid(geteuid())?.pointee.pw_name ?? strdup("root"))
         let config = template.replacingOccurrences(of: "{{PORT}}", with: "\(port)")
             .replacingOccurrences(of: "{{DATA}}", with: dataDir.path)
@@ -30,7 +30,7 @@ public final class PrivateBroker: Sendable {
         let logFile = dataDir.appendingPathComponent("mosquitto.log").path
         process = try ChildProcess(executable: binary, arguments: ["-c", configFile.path], logFile: logFile)
         let deadline = Date().addingTimeInterval(10)
-        while !Self.isListening(port) {
+        while !LoopbackPort.isListening(port) {
             if !process.isRunning || Date() > deadline {
                 process.stop(timeout: 1)
                 let tail = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
@@ -55,19 +55,6 @@ public final class PrivateBroker: Sendable {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-
-    static func isListening(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 
     static let defaultTemplate = """

@@ -55,7 +55,7 @@ struct Harness: Sendable {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let received = Received()
-        let hookPort = try freePort()
+        let hookPort = try LoopbackPort.free()
         let router = Router()
         router.post("/hook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -75,7 +75,7 @@ struct Harness: Sendable {
 
         var settings = try Settings(arguments: [], environment: [:])
         settings.set("data-dir", dir)
-        settings.set("broker.port", "\(try freePort())")
+        settings.set("broker.port", "\(try LoopbackPort.free())")
         settings.set("issues.open-after", "1")
         settings.set("issues.storm-min", "\(stormMin)")
         settings.set("notifier.webhook.line-team", "http://127.0.0.1:\(hookPort)/hook")
@@ -155,18 +155,6 @@ struct Harness: Sendable {
         return String(format: "storm, %d cameras in %d sites failing at once, grouping %@: results published in %.2f s; %d notifications, last delivered %.2f s after the first result",
                       cameras, (cameras + perSite - 1) / perSite, grouping ? "on" : "off", published.seconds, last, (lastArrival - start).seconds)
     }
-}
-
-private func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 extension Duration {
