@@ -3,7 +3,12 @@
 # packages already present are skipped, and apt-get update runs only when something is missing.
 set -euo pipefail
 
-need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl)
+# Build: libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev. Run: mosquitto (the private broker).
+# Every program a test runs is here too, because a fresh machine has none of them:
+#   mosquitto-clients (mosquitto_pub/_sub as a foreign tool), iptables + iproute2 (line cuts on
+#   loopback), fping (the ICMP benchmark's peer), openssl (test certificates), ffmpeg (real live
+#   HLS streams and ffprobe), python3-pip (the PyPI helpers below).
+need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

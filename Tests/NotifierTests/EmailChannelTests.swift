@@ -11,6 +11,7 @@ final class SMTPSink: @unchecked Sendable {
     let process: ChildProcess
 
     init(auth: (String, String)? = nil, starttls: (cert: String, key: String)? = nil) async throws {
+        try RequiredTool.requirePythonModule("aiosmtpd")
         port = try FreePort.find()
         directory = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -74,7 +75,7 @@ struct EmailChannelTests {
         let dir = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let openssl = try ChildProcess(executable: "/usr/bin/openssl", arguments: [
+        let openssl = try ChildProcess(executable: try RequiredTool.path("openssl", package: "openssl"), arguments: [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(dir)/key.pem", "-out", "\(dir)/cert.pem",
         ])

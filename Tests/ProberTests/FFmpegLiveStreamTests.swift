@@ -16,7 +16,7 @@ struct FFmpegLiveStreamTests {
         defer { try? FileManager.default.removeItem(at: folder) }
 
         let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        ffmpeg.executableURL = URL(fileURLWithPath: try RequiredTool.path("ffmpeg", package: "ffmpeg"))
         ffmpeg.arguments = ["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
                             "-t", "120", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p",
                             "-f", "hls", "-hls_time", "1", "-hls_list_size", "5", "-hls_flags", "delete_segments+temp_file",

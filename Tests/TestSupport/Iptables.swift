@@ -11,10 +11,7 @@ public final class IptablesChain: @unchecked Sendable {
         guard geteuid() == 0 else {
             throw FixtureError("this test needs root for iptables (CI runs as root); refusing to pass without running it")
         }
-        guard let binary = Self.binary else {
-            throw FixtureError("iptables is not installed: apt-get install iptables")
-        }
-        _ = binary
+        if Self.binary == nil { _ = try RequiredTool.path("iptables", package: "iptables") }
         name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max) % 1_000_000)"
         try Self.run(["-N", name])
     }

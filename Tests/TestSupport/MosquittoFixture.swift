@@ -48,9 +48,7 @@ public final class MosquittoFixture: @unchecked Sendable {
     }
 
     private func launch() throws {
-        guard let executable = Self.executable else {
-            throw FixtureError("mosquitto is not installed: apt-get install mosquitto")
-        }
+        let executable = try Self.executable ?? RequiredTool.path("mosquitto", package: "mosquitto")
         let process = try ChildProcess(
             executable: executable, arguments: ["-c", directory.appendingPathComponent("mosquitto.conf").path],
             logFile: directory.appendingPathComponent("stdout.log").path)
