@@ -23,12 +23,19 @@ public final class GatewayService: Service {
     public func run() async throws {
         let topics = context.topics
         let bus = context.makeBus(service: "gateway")
-        let subscriptions = [
-            try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
-            try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
-            try await bus.subscribe(topics.allAvailability),
-        ]
-        bus.start()
+        // One subscription for every projected topic: one consumer applies them in broker order.
+        try await bus.withSubscription(to: topics.allConfigs, topics.allStatuses, topics.allIssues, topics.notificationSent,
+                                       topics.notificationFailed, topics.allAvailability) { events in
+            bus.start()
+            try await serve(bus: bus, events: events)
+        }
+        hub.finishAll()
+        await bus.shutdown()
+    }
+
+    /// Projects `events` into the read store and serves HTTP until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription) async throws {
+        let topics = context.topics
         let decoder = MessageDecoder(service: "gateway", logger: logger)
         let client = bus.client
         let commandTopic = topics.registryCommands
@@ -55,10 +62,8 @@ public final class GatewayService: Service {
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                for subscription in subscriptions {
-                    group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() { self.project(message, decoder: decoder) }
-                    }
+                group.addTask {
+                    for await message in events { self.project(message, decoder: decoder) }
                 }
                 group.addTask { try await app.runService() }
                 group.addTask {
@@ -71,8 +76,6 @@ public final class GatewayService: Service {
         } onGracefulShutdown: {
             self.hub.finishAll()
         }
-        hub.finishAll()
-        await bus.shutdown()
     }
 
     /// Applies one event to the read store and pushes it live.

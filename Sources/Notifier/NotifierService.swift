@@ -82,8 +82,15 @@ public final class NotifierService: Service {
 
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
-        let events = try await bus.subscribe(context.topics.allIssues)
-        bus.start()
+        try await bus.withSubscription(to: context.topics.allIssues) { events in
+            bus.start()
+            try await serve(bus: bus, events: events)
+        }
+        await bus.shutdown()
+    }
+
+    /// Accepts issue events, delivers, and publishes outcomes and acknowledgements until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription) async throws {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -102,7 +109,7 @@ public final class NotifierService: Service {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }
                 }
                 group.addTask {
-                    for await message in events.cancelOnGracefulShutdown() {
+                    for await message in events {
                         if self.accept(message, decoder: decoder) { dispatcher.kick() }
                         outbox.signal()
                     }
@@ -114,7 +121,6 @@ public final class NotifierService: Service {
             outbox.finish()
         }
         try? await http.shutdown()
-        await bus.shutdown()
     }
 
     /// Stores the deliveries for one issue event and its acknowledgement; returns whether anything new was queued.
