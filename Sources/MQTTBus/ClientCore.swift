@@ -47,7 +47,9 @@ struct CoreState {
     var receiving = true
     var receiveStopRequested = false
     var connectionWaiters: [UUID: CheckedContinuation<Void, any Error>] = [:]
-    var publishWaiters: [Int32: CheckedContinuation<Void, any Error>] = [:]
+    /// QoS 1 publishes awaiting their PUBACK, by message id (`token` finds one to cancel).
+    var publishWaiters: [Int32: (token: UInt64, continuation: CheckedContinuation<Void, any Error>)] = [:]
+    var nextPublishToken: UInt64 = 0
     var subackWaiters: [Int32: CheckedContinuation<Void, Never>] = [:]
     /// SUBSCRIBEs that asked for the retained messages, by message id, until their SUBACK.
     var retainSubacks: [Int32: [String]] = [:]
@@ -213,7 +215,7 @@ final class ClientCore: @unchecked Sendable {
                     state.requestWaiters, state.subscriptions, state.observers)
         }
         connWaiters.forEach { $0.resume(throwing: MQTTError.shutDown) }
-        pubWaiters.values.forEach { $0.resume(throwing: MQTTError.shutDown) }
+        pubWaiters.values.forEach { $0.continuation.resume(throwing: MQTTError.shutDown) }
         subWaiters.values.forEach { $0.resume() }
         reqWaiters.values.forEach { $0.resume(throwing: MQTTError.shutDown) }
         subs.values.forEach { $0.buffer.finish() }
@@ -292,31 +294,43 @@ final class ClientCore: @unchecked Sendable {
             if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.library(operation: "publish to \(topic)", code: rc) }
             return
         }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            // The lock is held across the enqueue so that the PUBACK callback (network thread)
-            // cannot look for the waiter before it is registered. With threaded mode on,
-            // mosquitto_publish_v5 only queues and never calls back, so this cannot deadlock.
-            let failure: (any Error)? = state.withLock { state in
-                if state.stopped { return MQTTError.shutDown }
-                var mid: Int32 = 0
-                let rc = withProperties(properties) { props in
-                    payload.withUnsafeBytes { bytes in
-                        mosquitto_publish_v5(mosq, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain, props)
+        let token = state.withLock { state -> UInt64 in state.nextPublishToken += 1; return state.nextPublishToken }
+        // Cancelling (or timing out) ends the wait, not the message: once queued it is still sent.
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // The lock is held across the enqueue so that the PUBACK callback (network thread)
+                // cannot look for the waiter before it is registered. With threaded mode on,
+                // mosquitto_publish_v5 only queues and never calls back, so this cannot deadlock.
+                let failure: (any Error)? = state.withLock { state in
+                    if state.stopped { return MQTTError.shutDown }
+                    if Task.isCancelled { return CancellationError() }
+                    var mid: Int32 = 0
+                    let rc = withProperties(properties) { props in
+                        payload.withUnsafeBytes { bytes in
+                            mosquitto_publish_v5(mosq, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain, props)
+                        }
                     }
+                    // NO_CONN for QoS 1 means "queued": it is sent after the next reconnect.
+                    if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
+                        return MQTTError.library(operation: "publish to \(topic)", code: rc)
+                    }
+                    state.publishWaiters[mid] = (token, continuation)
+                    return nil
                 }
-                // NO_CONN for QoS 1 means "queued": it is sent after the next reconnect.
-                if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
-                    return MQTTError.library(operation: "publish to \(topic)", code: rc)
-                }
-                state.publishWaiters[mid] = continuation
-                return nil
+                if let failure { continuation.resume(throwing: failure) } else { wake.signal() }
             }
-            if let failure { continuation.resume(throwing: failure) } else { wake.signal() }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                guard let (mid, entry) = state.publishWaiters.first(where: { $0.value.token == token }) else { return nil }
+                state.publishWaiters[mid] = nil
+                return entry.continuation
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 
     func publishAcknowledged(mid: Int32, reasonCode: Int32) {
-        let waiter = state.withLock { $0.publishWaiters.removeValue(forKey: mid) }
+        let waiter = state.withLock { $0.publishWaiters.removeValue(forKey: mid)?.continuation }
         if reasonCode >= 0x80 {
             waiter?.resume(throwing: MQTTError.refused(operation: "publish", reasonCode: reasonCode))
         } else {
