@@ -36,7 +36,7 @@ public struct Settings: Sendable {
         .init(name: "mosquitto.config", defaultValue: "mosquitto/private.conf", help: "template for the private broker's config ({{PORT}}, {{DATA}})"),
         .init(name: "mosquitto.binary", defaultValue: "", help: "mosquitto executable; empty = search PATH and /usr/sbin"),
         .init(name: "topic-root", defaultValue: "", help: "optional prefix before every topic, so installations can share a broker"),
-        .init(name: "instance", defaultValue: "cctv-out", help: "instance name: MQTT client ids are {instance}-{service}"),
+        .init(name: "instance", defaultValue: "cctv-out", help: "instance name: MQTT client ids are {instance}-{service} (subscriptions) and {instance}-{service}-out (publishing)"),
         .init(name: "log.level", defaultValue: "info", help: "trace, debug, info, notice, warning, error, critical"),
         .init(name: "http.host", defaultValue: "0.0.0.0", help: "gateway listen address"),
         .init(name: "http.port", defaultValue: "8080", help: "gateway port (dashboard, REST, /metrics)"),
