@@ -65,7 +65,7 @@ let package = Package(
         // CSV / XLSX fleet files: reading (CP949/UTF-8/UTF-16, RFC 4180, guarded XLSX), writing, row validation.
         .target(
             name: "FleetFile",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["CCTVContract", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         // Fleet-scale ICMP echo engine: one socket per address family, raw or datagram.

@@ -27,10 +27,14 @@ public struct ICMPResult: Codable, Sendable, Equatable {
     public var cameraID: String
     public var address: String
     public var status: ICMPStatus
-    /// Machine-readable cause, e.g. `ok`, `partial_loss`, `no_reply`, `host_unreachable`.
+    /// Machine-readable cause, e.g. `ok`, `partial_loss`, `no_reply`, `host_unreachable`,
+    /// `send_refused`, `dns_unresolved`.
     public var reason: String
+    /// Echoes attempted, including those the local host refused to send.
     public var sent: Int
     public var received: Int
+    /// Echoes the local host refused to send (a local firewall); each counts as lost. Absent = 0.
+    public var refused: Int?
     public var lossPercent: Double
     public var rttMinMs: Double?
     public var rttAvgMs: Double?
@@ -42,10 +46,10 @@ public struct ICMPResult: Codable, Sendable, Equatable {
     public var prober: String
 
     public init(cameraID: String, address: String, status: ICMPStatus, reason: String, sent: Int, received: Int,
-                lossPercent: Double, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil,
+                refused: Int? = nil, lossPercent: Double, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil,
                 replyFrom: String? = nil, startedAt: Date, durationMs: Double, prober: String) {
         self.cameraID = cameraID; self.address = address; self.status = status; self.reason = reason
-        self.sent = sent; self.received = received; self.lossPercent = lossPercent
+        self.sent = sent; self.received = received; self.refused = refused; self.lossPercent = lossPercent
         self.rttMinMs = rttMinMs; self.rttAvgMs = rttAvgMs; self.rttMaxMs = rttMaxMs
         self.replyFrom = replyFrom; self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
     }

@@ -1,3 +1,4 @@
+import CCTVContract
 import Foundation
 
 /// File formats this codec reads and writes.
@@ -218,8 +219,11 @@ struct RowValidator {
         }
         var hls: URL?
         if let v = values[.hls] {
-            hls = FleetValidation.hlsURL(v)
-            if hls == nil { report(.hls, v, .invalidHLSURL, "'\(RowProblem.truncate(v, max: 60))' is not an http:// or https:// URL.") }
+            do {
+                hls = try EndpointURL(validating: v, schemes: EndpointURL.web).url
+            } catch {
+                report(.hls, v, .invalidHLSURL, "'\(RowProblem.truncate(v, max: 60))' \(error).")
+            }
         }
         var lat: Double?, lon: Double?
         if let v = values[.latitude] {

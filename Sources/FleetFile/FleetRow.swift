@@ -138,15 +138,6 @@ public enum FleetValidation {
         return s
     }
 
-    /// An absolute http(s) URL with a host and no whitespace, at most 2048 bytes.
-    public static func hlsURL(_ s: String) -> URL? {
-        guard s.utf8.count <= 2048, !s.contains(where: { $0.isWhitespace }),
-              let url = URL(string: s), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty else { return nil }
-        return url
-    }
-
     /// A decimal number in `range` (comma decimal separators are not accepted).
     public static func coordinate(_ s: String, in range: ClosedRange<Double>) -> Double? {
         guard s.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 }),

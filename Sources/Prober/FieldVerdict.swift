@@ -44,6 +44,9 @@ public enum FieldVerdict: Sendable, Equatable {
         lines.append("ICMP  \(address)")
         lines.append("  상태 (status):   \(icmp.status.rawValue)  [\(icmp.reason)]")
         lines.append("  응답 (replies):  \(icmp.received)/\(icmp.sent), 손실 (loss) \(String(format: "%.0f", icmp.lossPercent)) %")
+        if icmp.refused > 0 {
+            lines.append("  송신 거부 (refused by this host, e.g. local firewall): \(icmp.refused)/\(icmp.sent)")
+        }
         lines.append("  RTT min/avg/max: \(number(icmp.rttMinMs, "ms")) / \(number(icmp.rttAvgMs, "ms")) / \(number(icmp.rttMaxMs, "ms"))")
         if let from = icmp.replyFrom, icmp.status != .success { lines.append("  응답 주소 (reply from): \(from)") }
         if let hls, let hlsURL {

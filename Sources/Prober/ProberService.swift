@@ -33,6 +33,10 @@ public final class ProberService: Service {
     let defaultInterval: Double
     let concurrency: Int
     let hlsConcurrency: Int
+    /// Share of the HLS slots cameras known to be slow may hold, and HLS checks per host at once
+    /// (see ``CheckSlots``).
+    let hlsSlowShare: Double
+    let hlsPerHost: Int
     let backoff: BackoffPolicy
     let proberID: String
     let logger: Logger
@@ -48,6 +52,8 @@ public final class ProberService: Service {
         self.defaultInterval = try settings.double("prober.interval", in: 1...86_400)
         self.concurrency = try settings.int("prober.concurrency", in: 1...100_000)
         self.hlsConcurrency = try settings.int("prober.hls-concurrency", in: 1...10_000)
+        self.hlsSlowShare = try settings.double("prober.hls-slow-share", in: 0.01...1)
+        self.hlsPerHost = try settings.int("prober.hls-per-host", in: 1...10_000)
         self.deepCheckEvery = try context.settings.int("prober.deep-check-every", in: 0...1_000_000)
         self.deepCheck = FFprobeDeepCheck(timeout: .milliseconds(Int(try context.settings.double("prober.deep-check-timeout", in: 1...600) * 1000)),
                                           concurrency: try context.settings.int("prober.deep-check-concurrency", in: 1...64))
@@ -78,8 +84,10 @@ public final class ProberService: Service {
         bus.start()
         let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.registryCommands,
                                                   replyPrefix: context.topics.replies, logger: logger)
-        let icmpSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
-        let hlsSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
+        let icmpSchedule = CheckRunner(defaultInterval: defaultInterval, backoff: backoff, slots: CheckSlots(total: concurrency))
+        let hlsSchedule = CheckRunner(defaultInterval: defaultInterval, backoff: backoff,
+                                      slots: CheckSlots(total: hlsConcurrency, slowShare: hlsSlowShare, perHostLimit: hlsPerHost),
+                                      slowAfter: hls.limits.timeBudget / 2, host: CheckRunner.streamHost)
         let decoder = MessageDecoder(service: "prober", logger: logger)
         let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
         let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
@@ -100,7 +108,7 @@ public final class ProberService: Service {
                 }
             }
             group.addTask {
-                await self.runChecks(schedule: icmpSchedule, concurrency: self.concurrency) { camera in
+                await icmpSchedule.run { camera in
                     let result = await self.checkICMP(camera)
                     icmpCounter.increment()
                     self.linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
@@ -109,7 +117,7 @@ public final class ProberService: Service {
                 }
             }
             group.addTask {
-                await self.runChecks(schedule: hlsSchedule, concurrency: self.hlsConcurrency) { camera in
+                await hlsSchedule.run { camera in
                     guard !self.linesDown.contains(camera.id) else { return false }
                     guard var result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     if result.status == .success { result = await self.deepen(result, camera: camera) }
@@ -125,31 +133,7 @@ public final class ProberService: Service {
         if let fetcher = hls.fetcher as? HTTPClientHLSFetcher { await fetcher.shutdown() }
     }
 
-    /// Starts every due check as its own task while fewer than `concurrency` run; `check`
-    /// returns whether the check failed (for back-off).
-    func runChecks(schedule: ScheduleBox, concurrency: Int, check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
-        await withDiscardingTaskGroup { checks in
-            let finishedSignal = WakeSignal()
-            let runningCount = RunningCount()
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let room = concurrency - runningCount.value
-                let due = room > 0 ? schedule.takeDue(limit: room) : []
-                for camera in due {
-                    runningCount.add(1)
-                    checks.addTask {
-                        let failed = await check(camera)
-                        schedule.finished(camera.id, failed: failed)
-                        runningCount.add(-1)
-                        finishedSignal.signal()
-                    }
-                }
-                let wait = min(schedule.nextDue() ?? 1, 1)
-                if due.isEmpty { await finishedSignal.wait(upTo: .milliseconds(max(10, Int(wait * 1000)))) }
-            }
-        }
-    }
-
-    func unschedule(_ id: String, _ icmpSchedule: ScheduleBox, _ hlsSchedule: ScheduleBox) {
+    func unschedule(_ id: String, _ icmpSchedule: CheckRunner, _ hlsSchedule: CheckRunner) {
         linesDown.record(id, down: false)
         icmpSchedule.remove(id)
         hlsSchedule.remove(id)
@@ -170,7 +154,7 @@ public final class ProberService: Service {
         let verdict = await icmp.check(address: camera.address)
         return ICMPResult(
             cameraID: camera.id, address: camera.address, status: verdict.status, reason: verdict.reason,
-            sent: verdict.sent, received: verdict.received, lossPercent: verdict.lossPercent,
+            sent: verdict.sent, received: verdict.received, refused: verdict.refused > 0 ? verdict.refused : nil, lossPercent: verdict.lossPercent,
             rttMinMs: verdict.rttMinMs, rttAvgMs: verdict.rttAvgMs, rttMaxMs: verdict.rttMaxMs, replyFrom: verdict.replyFrom,
             startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
     }
@@ -218,37 +202,9 @@ public final class ProberService: Service {
     }
 }
 
-/// The schedule behind a lock, shared by the config reader and the check loop.
-final class ScheduleBox: Sendable {
-    private let state: Mutex<CheckSchedule>
-    private let start = ContinuousClock.now
-
-    init(defaultInterval: Double, backoff: BackoffPolicy) {
-        state = Mutex(CheckSchedule(defaultInterval: defaultInterval, backoff: backoff))
-    }
-
-    private var now: Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    func upsert(_ camera: CameraDefinition) { let now = now; state.withLock { $0.upsert(camera, now: now) } }
-    func remove(_ id: String) { state.withLock { $0.remove(id) } }
-    func takeDue(limit: Int) -> [CameraDefinition] { let now = now; return state.withLock { $0.takeDue(now: now, limit: limit) } }
-    func finished(_ id: String, failed: Bool) { let now = now; state.withLock { $0.finished(id, now: now, failed: failed) } }
-    func nextDue() -> Double? { let now = now; return state.withLock { $0.nextDue(now: now) } }
-}
-
 /// Cameras whose latest ICMP check did not get through.
 final class LinesDown: Sendable {
     private let ids = Mutex<Set<String>>([])
     func record(_ id: String, down: Bool) { _ = ids.withLock { down ? $0.insert(id).inserted : $0.remove(id) != nil } }
     func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
-}
-
-/// Checks in flight.
-final class RunningCount: Sendable {
-    private let count = Mutex(0)
-    func add(_ delta: Int) { count.withLock { $0 += delta } }
-    var value: Int { count.withLock { $0 } }
 }

@@ -28,9 +28,11 @@ public enum CameraValidation {
             camera.name = name.isEmpty ? nil : name
         }
         if let url = input.hlsURL?.trimmingCharacters(in: .whitespaces), !url.isEmpty {
-            guard url.utf8.count <= 2048, let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-                  scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty else {
-                throw invalid("hlsURL", "must be an http:// or https:// URL with a host; got \(url.prefix(80).debugDescription)")
+            let parsed: URL
+            do {
+                parsed = try EndpointURL(validating: url, schemes: EndpointURL.web).url
+            } catch {
+                throw invalid("hlsURL", "\(error); got \(url.prefix(80).debugDescription)")
             }
             guard parsed.user == nil, parsed.password == nil else {
                 throw invalid("hlsURL", "must not contain credentials; use the username and password fields (they are never shown again)")

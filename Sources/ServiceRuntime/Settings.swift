@@ -52,6 +52,8 @@ public struct Settings: Sendable {
         .init(name: "prober.shard", defaultValue: "", help: "i/n: this prober checks only cameras whose id hashes to shard i of n"),
         .init(name: "prober.site", defaultValue: "", help: "only check cameras of this site (a remote probe inside a closed network)"),
         .init(name: "prober.hls-concurrency", defaultValue: "64", help: "HLS checks running at once (separate from the ICMP checks)"),
+        .init(name: "prober.hls-slow-share", defaultValue: "0.25", help: "share of the HLS slots that cameras whose previous check took over half the time budget may hold (the rest stay free for cameras that answer)"),
+        .init(name: "prober.hls-per-host", defaultValue: "32", help: "HLS checks against one stream server (host:port) at once"),
         .init(name: "prober.hls-timeout", defaultValue: "10", help: "time budget of one HLS check (every playlist and the segment), seconds"),
         .init(name: "prober.hls-segment-bytes", defaultValue: "2097152", help: "bytes of the newest segment downloaded per HLS check"),
         .init(name: "prober.backoff-after", defaultValue: "5", help: "consecutive failed checks after which a dead camera is checked every 2x its interval (at most 5 min)"),

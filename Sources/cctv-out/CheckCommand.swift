@@ -30,9 +30,7 @@ struct CheckCommand: AsyncParsableCommand {
         guard (0.05...60).contains(icmpTimeout) else { throw ValidationError("--icmp-timeout must be 0.05…60 seconds") }
         guard (1...300).contains(hlsTimeout) else { throw ValidationError("--hls-timeout must be 1…300 seconds") }
         if let hls {
-            guard let url = URL(string: hls), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw ValidationError("--hls must be an http:// or https:// URL with a host")
-            }
+            do { _ = try EndpointURL(validating: hls, schemes: EndpointURL.web) } catch { throw ValidationError("--hls \(error)") }
         }
     }
 

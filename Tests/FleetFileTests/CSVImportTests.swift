@@ -126,6 +126,7 @@ struct CSVImportTests {
         badip,300.1.1.1,,,,
         short,1.2.3,,,,
         badurl,10.0.0.4,rtsp://10.0.0.4/live,,,
+        badport,10.0.0.7,http://10.0.0.7:70000/live.m3u8,,,
         badlat,10.0.0.5,,91,127,
         badint,10.0.0.6,,,,5
         space,cam 01,,,,
@@ -137,13 +138,15 @@ struct CSVImportTests {
             "3 B address invalid_address",
             "4 B address invalid_address",
             "5 C hls invalid_hls_url",
-            "6 D latitude invalid_latitude",
-            "7 F interval invalid_interval",
-            "8 B address invalid_address",
+            "6 C hls invalid_hls_url",
+            "7 D latitude invalid_latitude",
+            "8 F interval invalid_interval",
+            "9 B address invalid_address",
         ])
         #expect(r.rejected[0].value == "300.1.1.1")
         #expect(r.rejected[0].header == "ip")
         #expect(r.rejected[0].message.hasPrefix("Row 3, column B (ip)"))
+        #expect(r.rejected[3].message.contains("1–65535"), "the port is named: \(r.rejected[3].message)")
     }
 
     @Test("addresses: IPv4, IPv6 and host names are classified strictly")

@@ -27,6 +27,17 @@ struct CameraValidationTests {
         #expect((try? CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "http://10.0.0.1/live.m3u8"))) != nil)
     }
 
+    @Test("an HLS URL whose port is not 1–65535 is refused naming the port", arguments: ["70000", "0", "99999999999999999999"])
+    func hlsURLPort(port: String) {
+        do {
+            _ = try CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "http://10.0.0.1:\(port)/live.m3u8"))
+            Issue.record("port \(port) was accepted")
+        } catch {
+            #expect(error.field == "hlsURL" && error.message.contains("1–65535"), "\(error)")
+        }
+        #expect((try? CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "http://10.0.0.1:65535/live.m3u8"))) != nil)
+    }
+
     @Test("ids are topic-safe")
     func ids() {
         #expect(CameraValidation.isValidID("CAM-00017"))
