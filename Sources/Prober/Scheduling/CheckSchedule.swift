@@ -17,7 +17,8 @@ public struct CheckSchedule: Sendable {
         var running: Bool
         var failures: Int
         var generation: Int
-        /// Whether its previous check held a slot long (see ``CheckSlots``).
+        /// Whether its next check goes in the slow lane (see ``CheckSlots``): its previous check
+        /// held a slot long, or it has not had a quick check yet.
         var slow: Bool
     }
 
@@ -59,7 +60,7 @@ public struct CheckSchedule: Sendable {
             entry.camera = camera
             if changed {
                 entry.failures = 0
-                entry.slow = false
+                entry.slow = true
                 if entry.due > now + 1 {
                     entry.due = now + 1
                     entry.generation = push(due: entry.due, id: camera.id)
@@ -68,7 +69,9 @@ public struct CheckSchedule: Sendable {
             entries[camera.id] = entry
         } else {
             let due = now + random() * interval(of: camera)
-            entries[camera.id] = Entry(camera: camera, due: due, running: false, failures: 0, generation: push(due: due, id: camera.id), slow: false)
+            // Unproven until its first quick check: 300 hung cameras registered (or restarted) at once
+            // would otherwise each hold a regular slot for a whole budget before being known slow.
+            entries[camera.id] = Entry(camera: camera, due: due, running: false, failures: 0, generation: push(due: due, id: camera.id), slow: true)
         }
     }
 
