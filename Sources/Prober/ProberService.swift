@@ -40,7 +40,14 @@ public final class ProberService: Service {
     let backoff: BackoffPolicy
     let proberID: String
     let logger: Logger
-    let linesDown = LinesDown()
+    let linesDown = FlaggedCameras()
+    /// Cameras whose latest HLS or RTSP check failed: their picture cannot be judged.
+    let streamsDown = FlaggedCameras()
+    /// The RTSP rung (cameras with an RTSP URL) and the picture rung (cameras with picture checks on).
+    let rtsp: RTSPChecker
+    let picture: PictureCheck
+    let pictureEvery: Double
+    let pictureConcurrency: Int
 
     /// - Parameter hls: the HLS checker; by default one over AsyncHTTPClient with the
     ///   configured time budget and segment byte cap.
@@ -66,6 +73,15 @@ public final class ProberService: Service {
                 segmentMaxBytes: try settings.int("prober.hls-segment-bytes", in: 4_096...(64 << 20)))
             self.hls = HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: hlsConcurrency), limits: limits)
         }
+        let packetWindow = try settings.double("prober.rtsp-packet-window", in: 0...30)
+        self.rtsp = RTSPChecker(limits: RTSPCheckLimits(
+            timeBudget: .milliseconds(Int(try settings.double("prober.rtsp-timeout", in: 0.5...120) * 1000)),
+            packetWindow: packetWindow > 0 ? .milliseconds(Int(packetWindow * 1000)) : nil))
+        self.pictureEvery = try settings.double("prober.picture-every", in: 60...86_400)
+        self.pictureConcurrency = try settings.int("prober.picture-concurrency", in: 1...64)
+        let snapshots = SnapshotStore(folder: URL(fileURLWithPath: settings["data-dir"]).appendingPathComponent("snapshots"),
+                                      perCamera: try settings.int("prober.snapshot-keep", in: 1...100))
+        self.picture = PictureCheck(options: .init(sampleSeconds: try settings.double("prober.picture-sample", in: 2...30), snapshots: snapshots))
         var shard: (Int, Int)?
         if let text = settings.string("prober.shard") {
             guard let parsed = FleetSelection.parseShard(text) else {
@@ -88,16 +104,25 @@ public final class ProberService: Service {
         let hlsSchedule = CheckRunner(defaultInterval: defaultInterval, backoff: backoff,
                                       slots: CheckSlots(total: hlsConcurrency, slowShare: hlsSlowShare, perHostLimit: hlsPerHost),
                                       slowAfter: hls.limits.timeBudget / 2, host: CheckRunner.streamHost)
+        let rtspSchedule = CheckRunner(defaultInterval: defaultInterval, backoff: backoff,
+                                       slots: CheckSlots(total: hlsConcurrency, slowShare: hlsSlowShare, perHostLimit: hlsPerHost),
+                                       slowAfter: rtsp.limits.timeBudget / 2, host: Self.rtspHost)
+        // One picture check per camera every prober.picture-every, at most picture-concurrency at
+        // once fleet-wide (each decodes seconds of video); due checks wait for a slot.
+        let pictureSchedule = CheckRunner(defaultInterval: pictureEvery, slots: CheckSlots(total: pictureConcurrency))
+        let runners = [icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule]
         let decoder = MessageDecoder(service: "prober", logger: logger)
         let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
         let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
+        let rtspCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "rtsp")])
+        let pictureCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "picture")])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in configs.cancelOnGracefulShutdown() {
                     guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
-                    if message.payload.isEmpty { self.unschedule(id, icmpSchedule, hlsSchedule); credentials.forget(id); continue }
+                    if message.payload.isEmpty { self.unschedule(id, runners); credentials.forget(id); continue }
                     guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
-                    guard self.selection.includes(envelope.data) else { self.unschedule(id, icmpSchedule, hlsSchedule); continue }
+                    guard self.selection.includes(envelope.data) else { self.unschedule(id, runners); continue }
                     let camera = envelope.data
                     icmpSchedule.upsert(camera)
                     if camera.hlsURL.flatMap(URL.init(string:)) != nil {
@@ -105,6 +130,8 @@ public final class ProberService: Service {
                     } else {
                         hlsSchedule.remove(id); self.hls.forget(id)
                     }
+                    if camera.checks?.rtspURL != nil { rtspSchedule.upsert(camera) } else { rtspSchedule.remove(id) }
+                    if let pictured = self.pictureCamera(camera) { pictureSchedule.upsert(pictured) } else { pictureSchedule.remove(id) }
                 }
             }
             group.addTask {
@@ -122,8 +149,30 @@ public final class ProberService: Service {
                     guard var result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     if result.status == .success { result = await self.deepen(result, camera: camera) }
                     hlsCounter.increment()
+                    self.streamsDown.record(camera.id, down: result.status != .success)
                     await self.publish(result, on: bus, topic: self.context.topics.hls(camera.id), type: .probeHLS, camera: camera.id)
                     return result.status != .success
+                }
+            }
+            group.addTask {
+                await rtspSchedule.run { camera in
+                    guard !self.linesDown.contains(camera.id) else { return false }
+                    guard let result = await self.checkRTSP(camera, credentials: await credentials.credentials(for: camera)) else { return false }
+                    rtspCounter.increment()
+                    if camera.hlsURL == nil { self.streamsDown.record(camera.id, down: result.status != .success) }
+                    await self.publish(result, on: bus, topic: self.context.topics.rtsp(camera.id), type: .probeRTSP, camera: camera.id)
+                    return result.status != .success
+                }
+            }
+            group.addTask {
+                await pictureSchedule.run { camera in
+                    // A picture is judged only while the line and the stream work: otherwise the
+                    // incident is already LINE or CAMERA, and decoding would only fail.
+                    guard !self.linesDown.contains(camera.id), !self.streamsDown.contains(camera.id),
+                          let result = await self.checkPicture(camera) else { return false }
+                    pictureCounter.increment()
+                    await self.publish(result, on: bus, topic: self.context.topics.picture(camera.id), type: .probePicture, camera: camera.id)
+                    return false
                 }
             }
             await group.next()
@@ -133,10 +182,10 @@ public final class ProberService: Service {
         if let fetcher = hls.fetcher as? HTTPClientHLSFetcher { await fetcher.shutdown() }
     }
 
-    func unschedule(_ id: String, _ icmpSchedule: CheckRunner, _ hlsSchedule: CheckRunner) {
+    func unschedule(_ id: String, _ runners: [CheckRunner]) {
         linesDown.record(id, down: false)
-        icmpSchedule.remove(id)
-        hlsSchedule.remove(id)
+        streamsDown.record(id, down: false)
+        for runner in runners { runner.remove(id) }
         hls.forget(id)
     }
 
@@ -202,8 +251,8 @@ public final class ProberService: Service {
     }
 }
 
-/// Cameras whose latest ICMP check did not get through.
-final class LinesDown: Sendable {
+/// Cameras flagged by their latest check (line down, stream broken).
+final class FlaggedCameras: Sendable {
     private let ids = Mutex<Set<String>>([])
     func record(_ id: String, down: Bool) { _ = ids.withLock { down ? $0.insert(id).inserted : $0.remove(id) != nil } }
     func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }

@@ -22,6 +22,7 @@ struct BenchHLSSlots: AsyncParsableCommand {
     @Option(help: "Time budget per check, seconds (prober.hls-timeout).") var timeout: Double = 10
     @Option(help: "Seconds each policy runs.") var duration = 90
     @Option(help: "fair, plain or both.") var policy = "both"
+    @Option(help: "Seconds ignored at the start (default: 2 intervals + hung × timeout ÷ concurrency).") var warmup: Double?
 
     func validate() throws {
         guard (1...10_000).contains(healthy), (0...10_000).contains(hung), (1...1_000).contains(hungHosts) else {
@@ -73,8 +74,9 @@ struct BenchHLSSlots: AsyncParsableCommand {
             task.cancel()
             await task.value
             await fetcher.shutdown()
-            // Periods after the first two intervals (the fleet's random first slots, the first round of hung checks).
-            let warmUp = 2 * interval
+            // Periods after the warm-up: the first round of hung checks runs in the regular lane
+            // (nobody is known slow yet) and takes hung × budget ÷ slots.
+            let warmUp = warmup ?? (2 * interval + Double(hung) * timeout / Double(concurrency))
             let recorded = starts.withLock { $0 }
             func periods(_ prefix: String) -> [Double] {
                 recorded.filter { $0.key.hasPrefix(prefix) }.flatMap { _, times -> [Double] in
@@ -84,7 +86,8 @@ struct BenchHLSSlots: AsyncParsableCommand {
             }
             let goodPeriods = periods("good-"), hungPeriods = periods("hung-")
             let checked = recorded.filter { $0.key.hasPrefix("good-") }.count
-            print("hls-slots: \(name): healthy period p50 \(BenchMeasure.format(BenchMeasure.quantile(goodPeriods, 0.5))) s, "
+            let firstHealthy = recorded.filter { $0.key.hasPrefix("good-") }.compactMap { $0.value.first }.max() ?? .nan
+            print("hls-slots: \(name): every healthy camera checked once by \(BenchMeasure.format(firstHealthy)) s; after \(BenchMeasure.format(warmUp, 0)) s healthy period p50 \(BenchMeasure.format(BenchMeasure.quantile(goodPeriods, 0.5))) s, "
                   + "p99 \(BenchMeasure.format(BenchMeasure.quantile(goodPeriods, 0.99))) s, max \(BenchMeasure.format(goodPeriods.last ?? .nan)) s "
                   + "(\(goodPeriods.count) gaps, \(checked)/\(healthy) healthy checked); hung period p50 \(BenchMeasure.format(BenchMeasure.quantile(hungPeriods, 0.5))) s")
         }

@@ -4,9 +4,9 @@
 /// HLS slot for the whole 10 s budget and starved the 64 slots, so healthy cameras were checked
 /// every 40 s instead of every 10 s. Two limits keep the pool fair:
 /// - **slow lane**: a camera whose previous check held its slot long (see
-///   ``CheckRunner``'s slow threshold), or that has not had a quick check yet, may only use
-///   ``slowLimit`` slots; the rest stay free for cameras that answer, so a hung camera costs
-///   its own cadence, not everybody's;
+///   ``CheckRunner``'s slow threshold) may only use ``slowLimit`` slots; the rest stay free for
+///   cameras that answer, so a hung camera costs its own cadence, not everybody's (its first
+///   check, before it is known slow, runs in the regular lane);
 /// - **per host**: at most ``perHostLimit`` checks run against one host (host:port), so one
 ///   NVR that stops answering for all its cameras at once cannot take the whole pool even
 ///   before its cameras are known to be slow.
