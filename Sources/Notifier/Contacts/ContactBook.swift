@@ -250,7 +250,7 @@ public struct ContactBook: Codable, Sendable, Equatable {
             if let bad = to.first(where: { !isMailAddress($0) }) { return "to: \(bad.debugDescription) is not a mail address" }
             if (channel.username == nil) != (channel.password == nil) { return "username and password go together" }
         }
-        if let kinds = channel.kinds, kinds.isEmpty { return "kinds, when given, must list at least one of LINE, LINE_DEGRADED, CAMERA" }
+        if let kinds = channel.kinds, kinds.isEmpty { return "kinds, when given, must list at least one of LINE, LINE_DEGRADED, CAMERA, PICTURE" }
         return nil
     }
 
