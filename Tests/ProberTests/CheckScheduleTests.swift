@@ -205,6 +205,27 @@ struct FieldVerdictTests {
         #expect(report.contains("playlist_stale"))
     }
 
+    @Test("RTSP broken is a camera problem; a black picture behind working streams is 화면 이상 for the vendor; every rung is printed")
+    func ladder() {
+        let rtspDown = RTSPVerdict(status: .fail, reason: "rtsp_auth_rejected", detail: "DESCRIBE answered 401", rtspStatus: 401)
+        #expect(FieldVerdict(icmp: Self.answering, hls: nil, rtsp: rtspDown) == .camera)
+        let black = PictureCheck.Outcome(status: .black, reason: "picture_black", blackSeconds: 4, frozenSeconds: 4, sampledSeconds: 4)
+        let verdict = FieldVerdict(icmp: Self.answering, hls: HLSVerdict(status: .success, reason: "ok"), rtsp: nil, picture: black)
+        #expect(verdict == .picture && verdict.exitCode == 3)
+        #expect(FieldVerdict(icmp: Self.silent, hls: nil, picture: black) == .line)
+        let report = FieldVerdict.report(address: "10.0.0.1", hlsURL: nil, icmp: Self.answering, hls: nil, verdict: .camera,
+                                         rtspURL: "rtsp://10.0.0.1/live", rtsp: rtspDown, picture: black)
+        #expect(report.contains("RTSP  rtsp://10.0.0.1/live") && report.contains("rtsp_auth_rejected"))
+        #expect(report.contains("검은 화면 (black)"))
+    }
+
+    @Test("echoes refused by this host are shown as lost")
+    func refusedEchoes() {
+        let refused = ICMPVerdict(status: .loss, reason: "send_refused", sent: 10, received: 5, refused: 5)
+        let report = FieldVerdict.report(address: "127.84.0.4", hlsURL: nil, icmp: refused, hls: nil, verdict: .degradedLine)
+        #expect(report.contains("5/10, 손실 (loss) 50 %") && report.contains("refused by this host"))
+    }
+
     @Test("partial loss is a degraded line for the line team")
     func degraded() {
         let lossy = ICMPVerdict(status: .loss, reason: "partial_loss", sent: 5, received: 3)

@@ -90,6 +90,14 @@ struct PictureCheckTests {
         #expect(cropped.status == .frozen, "\(cropped)")
     }
 
+    @Test("a picture is judged over RTSP too (GStreamer's RTSP server)")
+    func overRTSP() async throws {
+        let server = try GStreamerRTSPServer(auth: "none")
+        let outcome = await PictureCheck(options: .init(sampleSeconds: 3, timeout: .seconds(30)))
+            .check(camera: "CAM-1", url: server.url("/good"), crop: nil, hasCredentials: false)
+        #expect(outcome.status == .ok, "\(outcome)")
+    }
+
     @Test("credentials are never put on ffmpeg's command line: such a camera is skipped with a reason")
     func credentials() async {
         let outcome = await PictureCheck().check(camera: "CAM-1", url: "http://127.0.0.1:1/x.m3u8", crop: nil, hasCredentials: true)

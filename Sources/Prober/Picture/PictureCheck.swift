@@ -88,8 +88,13 @@ public final class PictureCheck: Sendable {
 
     static func run(binary: String, url: String, crop: PictureCrop?, snapshot: URL?, options: Options) -> Outcome {
         let timeout = Double(options.timeout.components.seconds) + Double(options.timeout.components.attoseconds) / 1e18
-        var arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-rw_timeout", String(Int(timeout * 1_000_000))]
-        if url.lowercased().hasPrefix("rtsp://") { arguments += ["-rtsp_transport", "tcp"] }
+        var arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "info"]
+        // The RTSP demuxer has its own I/O timeout option; -rw_timeout is for http(s) only.
+        if url.lowercased().hasPrefix("rtsp://") {
+            arguments += ["-rtsp_transport", "tcp", "-timeout", String(Int(timeout * 1_000_000))]
+        } else {
+            arguments += ["-rw_timeout", String(Int(timeout * 1_000_000))]
+        }
         arguments += ["-t", String(options.sampleSeconds), "-i", url,
                       "-map", "0:v:0", "-an", "-vf", filter(crop: crop), "-f", "null", "-progress", "pipe:1", "-"]
         if let snapshot { arguments += ["-map", "0:v:0", "-frames:v", "1", "-q:v", "5", "-y", snapshot.path] }
