@@ -98,6 +98,13 @@ public struct CameraChecks: Codable, Sendable, Equatable {
 
     /// Whether nothing is set (stored and published as absent).
     public var isEmpty: Bool { rtspURL == nil && picture != true && pictureCrop == nil }
+
+    /// A copy changed by `change`.
+    public func with(_ change: (inout CameraChecks) -> Void) -> CameraChecks {
+        var copy = self
+        change(&copy)
+        return copy
+    }
 }
 
 /// A rectangle of the frame as fractions of its width and height (0…1), origin top left.
