@@ -25,7 +25,7 @@ extension ProberService {
     func pictureCamera(_ camera: CameraDefinition) -> CameraDefinition? {
         guard camera.checks?.picture == true, camera.hlsURL != nil || camera.checks?.rtspURL != nil else { return nil }
         var pictured = camera
-        pictured.intervalSeconds = Int(pictureEvery)
+        pictured.intervalSeconds = Int(configuration.pictureEvery)
         return pictured
     }
 
