@@ -34,8 +34,9 @@ struct BenchBus: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let port = try LoopbackPort.free()
-        let settings = try Settings(arguments: ["--broker-port", "\(port)", "--data-dir", work.path], environment: [:])
-        let broker = try PrivateBroker(settings: settings, logger: logger)
+        var brokerConfiguration = BrokerConfiguration()
+        brokerConfiguration.port = port
+        let broker = try PrivateBroker(configuration: brokerConfiguration, dataDir: work.path, logger: logger)
         defer { broker.stop() }
 
         let publisher = MQTTClient(configuration: BrokerEndpoint(host: "127.0.0.1", port: port).clientConfiguration(clientID: "bench-publisher", will: nil),

@@ -1,11 +1,9 @@
 import CCTVContract
 import Foundation
-import Issues
+import Installation
 import Logging
 import MQTTBus
 import Prober
-import Registry
-import ServiceLifecycle
 import ServiceRuntime
 import Testing
 import TestSupport
@@ -20,19 +18,6 @@ private struct InstantICMP: ICMPProbing {
     }
 }
 
-/// Services of one test run in this process, each group stoppable on its own (a crash of that part).
-private final class RunningServices: Sendable {
-    let task: Task<Void, any Error>
-    init(_ services: [any Service], logger: Logger) {
-        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-        task = Task { try await group.run() }
-    }
-    func stop() async {
-        task.cancel()
-        _ = try? await task.value
-    }
-}
-
 @Suite("the broker loses its recent state (SIGKILL after changes since its last autosave)", .serialized)
 struct BrokerStateLossTests {
     @Test("a camera created just before a broker crash is checked again, and the statuses the broker lost are published again")
@@ -40,22 +25,17 @@ struct BrokerStateLossTests {
         // Saved only when the test says so (clean stop): a SIGKILL returns to that save.
         let broker = try MosquittoFixture(autosaveInterval: 3_600)
         defer { broker.stop() }
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("loss-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("prober.interval", "1")
-        settings.set("issues.open-after", "2")
-        settings.set("instance", "loss-\(UUID().uuidString.prefix(6))")
-        var logger = Logger(label: "loss")
-        logger.logLevel = .warning
-        Observability.bootstrapMetrics()
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
         let icmp = InstantICMP(down: ["127.81.0.2"])
-        let steady = RunningServices([try RegistryService(context: context), try IssuesService(context: context)], logger: logger)
-        var prober = RunningServices([try ProberService(context: context, icmp: icmp)], logger: logger)
-
-        var toolLogger = logger
+        // The restarted prober keeps the instance name: same client ids, so the broker resumes its session.
+        let instance = "loss-\(UUID().uuidString.prefix(6))"
+        func configure(_ configuration: inout InstallationConfiguration) {
+            configuration.runtime.instance = instance
+            configuration.prober.interval = 1
+            configuration.issues.policy.openAfter = 2
+        }
+        let steady = try TestInstallation([.registry, .issues], broker: broker, configure: configure)
+        var prober = try TestInstallation([.prober], broker: broker, icmp: icmp, configure: configure)
+        var toolLogger = Logger(label: "loss")
         toolLogger.logLevel = .critical
         let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true,
                                                    reconnectDelay: (0.1, 0.5)), logger: toolLogger)
@@ -96,7 +76,7 @@ struct BrokerStateLossTests {
         try broker.startAgain()
         try await tool.waitUntilConnected(timeout: .seconds(15))
         let mark = results.all.count
-        prober = RunningServices([try ProberService(context: context, icmp: icmp)], logger: logger)
+        prober = try TestInstallation([.prober], broker: broker, icmp: icmp, configure: configure)
         #expect(await checked("CAM-NEW", after: mark), "the camera created before the crash is checked again")
         #expect(await checked("CAM-OLD", after: mark), "and so is the rest of the fleet")
         #expect(await eventually(timeout: .seconds(30)) { await retainedState("CAM-NEW") == .lineDown },
