@@ -87,7 +87,7 @@ extension ClientCore {
                 for filter in filters { state.filters[filter]?.retainedAsked = true }
             }
             state.resubscribing?.remove(mid)
-            return (state.subackWaiters.removeValue(forKey: mid), takeSubscribedWaiters(&state))
+            return (state.subackWaiters.removeValue(forKey: mid), state.takeReachedWaiters())
         }
         if let refused {
             logger.error("broker refused a subscription", metadata: ["reason": "\(MQTTError.refused(operation: "subscribe", reasonCode: refused))"])
@@ -96,12 +96,6 @@ extension ClientCore {
         subscribed.forEach { $0.resume() }
     }
 
-    /// The callers of ``MQTTClient/waitUntilSubscribed(timeout:)`` to wake, when the time has come.
-    func takeSubscribedWaiters(_ state: inout CoreState) -> [CheckedContinuation<Void, any Error>] {
-        guard state.subscribed else { return [] }
-        defer { state.subscribedWaiters = [:] }
-        return Array(state.subscribedWaiters.values)
-    }
 
     func ensureReplySubscription(_ topic: String) async throws {
         let isNew = state.withLock { $0.replyTopics.insert(topic).inserted }
@@ -133,7 +127,7 @@ extension ClientCore {
                 state.resubscribing?.insert(mid)
                 if !known.retainedAsked { state.retainSubacks[mid] = [filter] }
             }
-            return takeSubscribedWaiters(&state)
+            return state.takeReachedWaiters()
         }
         ready.forEach { $0.resume() }
     }

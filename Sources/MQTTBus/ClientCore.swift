@@ -32,6 +32,13 @@ struct BrokerFilter {
     var retainedAsked: Bool
 }
 
+/// What a caller of ``MQTTClient/waitUntilConnected(timeout:)`` or
+/// ``MQTTClient/waitUntilSubscribed(timeout:)`` waits for.
+enum LinkMilestone {
+    case connected
+    case subscribed
+}
+
 /// Everything the network thread and the callers share, behind one `Mutex`.
 struct CoreState {
     var connected = false
@@ -46,7 +53,8 @@ struct CoreState {
     /// `false` once ``ClientCore/stopReceiving()`` took effect: the socket is never read again.
     var receiving = true
     var receiveStopRequested = false
-    var connectionWaiters: [UUID: CheckedContinuation<Void, any Error>] = [:]
+    /// Callers waiting for the link to be connected, or connected and subscribed.
+    var linkWaiters: [UUID: (milestone: LinkMilestone, continuation: CheckedContinuation<Void, any Error>)] = [:]
     /// QoS 1 publishes awaiting their PUBACK, by message id (`token` finds one to cancel).
     var publishWaiters: [Int32: (token: UInt64, continuation: CheckedContinuation<Void, any Error>)] = [:]
     var nextPublishToken: UInt64 = 0
@@ -56,7 +64,6 @@ struct CoreState {
     /// The SUBSCRIBEs sent after the latest CONNACK whose SUBACK has not come yet; `nil` before
     /// they are sent.
     var resubscribing: Set<Int32>? = nil
-    var subscribedWaiters: [UUID: CheckedContinuation<Void, any Error>] = [:]
     var subscriptions: [UInt64: SubscriptionEntry] = [:]
     var filters: [String: BrokerFilter] = [:]
     /// Filters whose last local subscription ended while offline: unsubscribed on the next connect.
@@ -69,6 +76,19 @@ struct CoreState {
 
     /// Connected, and every subscription of this connection acknowledged by the broker.
     var subscribed: Bool { connected && resubscribing?.isEmpty == true }
+
+    func reached(_ milestone: LinkMilestone) -> Bool {
+        switch milestone {
+        case .connected: connected
+        case .subscribed: subscribed
+        }
+    }
+
+    /// Removes and returns the waiters whose milestone has been reached.
+    mutating func takeReachedWaiters() -> [CheckedContinuation<Void, any Error>] {
+        let reachedIDs = linkWaiters.filter { reached($0.value.milestone) }.map(\.key)
+        return reachedIDs.compactMap { linkWaiters.removeValue(forKey: $0)?.continuation }
+    }
 
     /// Whether something is waiting for a packet from the broker (an acknowledgement or a reply).
     var awaitsBroker: Bool {
@@ -208,10 +228,10 @@ final class ClientCore: @unchecked Sendable {
     func failEverything() {
         let (connWaiters, pubWaiters, subWaiters, reqWaiters, subs, observers) = state.withLock { state in
             defer {
-                state.connectionWaiters = [:]; state.publishWaiters = [:]; state.subackWaiters = [:]; state.subscribedWaiters = [:]
+                state.linkWaiters = [:]; state.publishWaiters = [:]; state.subackWaiters = [:]
                 state.requestWaiters = [:]; state.subscriptions = [:]; state.observers = [:]; state.retainSubacks = [:]
             }
-            return (Array(state.connectionWaiters.values) + Array(state.subscribedWaiters.values), state.publishWaiters, state.subackWaiters,
+            return (state.linkWaiters.values.map(\.continuation), state.publishWaiters, state.subackWaiters,
                     state.requestWaiters, state.subscriptions, state.observers)
         }
         connWaiters.forEach { $0.resume(throwing: MQTTError.shutDown) }
@@ -252,8 +272,7 @@ final class ClientCore: @unchecked Sendable {
             state.epoch += 1
             state.sessionPresent = sessionPresent
             state.resubscribing = nil
-            defer { state.connectionWaiters = [:] }
-            return Array(state.connectionWaiters.values)
+            return state.takeReachedWaiters()
         }
         connectedGauge.record(1)
         logger.info("connected to broker", metadata: ["broker": "\(configuration.host):\(configuration.port)", "session_present": "\(sessionPresent)"])

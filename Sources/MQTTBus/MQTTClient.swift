@@ -54,23 +54,7 @@ public final class MQTTClient: Sendable {
     /// Waits until the client is connected (returns at once when it is).
     /// - Throws: ``MQTTError/timedOut(operation:seconds:)`` or ``MQTTError/shutDown``.
     public func waitUntilConnected(timeout: Duration = .seconds(30)) async throws {
-        let id = UUID()
-        try await withTimeout(timeout, operation: "connect to \(configuration.host):\(configuration.port)") {
-            try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    let outcome: Result<Void, any Error>? = self.core.state.withLock { state in
-                        if state.stopped { return .failure(MQTTError.shutDown) }
-                        if state.connected { return .success(()) }
-                        state.connectionWaiters[id] = continuation
-                        return nil
-                    }
-                    if let outcome { continuation.resume(with: outcome) }
-                }
-            } onCancel: {
-                let waiter = self.core.state.withLock { $0.connectionWaiters.removeValue(forKey: id) }
-                waiter?.resume(throwing: CancellationError())
-            }
-        }
+        try await wait(for: .connected, timeout: timeout, operation: "connect to \(configuration.host):\(configuration.port)")
     }
 
     /// Waits until the client is connected and the broker has acknowledged every subscription
@@ -78,20 +62,24 @@ public final class MQTTClient: Sendable {
     /// published by anyone reaches them.
     /// - Throws: ``MQTTError/timedOut(operation:seconds:)`` or ``MQTTError/shutDown``.
     public func waitUntilSubscribed(timeout: Duration = .seconds(30)) async throws {
+        try await wait(for: .subscribed, timeout: timeout, operation: "subscribe at \(configuration.host):\(configuration.port)")
+    }
+
+    private func wait(for milestone: LinkMilestone, timeout: Duration, operation: String) async throws {
         let id = UUID()
-        try await withTimeout(timeout, operation: "subscribe at \(configuration.host):\(configuration.port)") {
+        try await withTimeout(timeout, operation: operation) {
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                     let outcome: Result<Void, any Error>? = self.core.state.withLock { state in
                         if state.stopped { return .failure(MQTTError.shutDown) }
-                        if state.subscribed { return .success(()) }
-                        state.subscribedWaiters[id] = continuation
+                        if state.reached(milestone) { return .success(()) }
+                        state.linkWaiters[id] = (milestone, continuation)
                         return nil
                     }
                     if let outcome { continuation.resume(with: outcome) }
                 }
             } onCancel: {
-                let waiter = self.core.state.withLock { $0.subscribedWaiters.removeValue(forKey: id) }
+                let waiter = self.core.state.withLock { $0.linkWaiters.removeValue(forKey: id)?.continuation }
                 waiter?.resume(throwing: CancellationError())
             }
         }

@@ -12,7 +12,9 @@ import Glibc
 /// `cctv-out bench bus --messages 100000 --delay-us 100`: a burst of camera definitions (retained,
 /// QoS 1, 64 in flight, as the registry publishes an import or its start-up republish) into a
 /// deliberately slow consumer process that uses the services' own MQTT configuration. Reports
-/// what the consumer lost, its peak resident memory and the throughput. The broker is the
+/// what the consumer lost, its peak resident memory and the throughput. (Order is not checked
+/// here: the 64 publishing tasks hand their messages to the client in no fixed order; the
+/// back-pressure tests check it.) The broker is the
 /// private mosquitto with `mosquitto/private.conf`, on a free loopback port.
 struct BenchBus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -86,7 +88,7 @@ struct BenchBus: AsyncParsableCommand {
         print("""
             burst of \(messages) camera definitions (QoS 1, retained, 64 in flight) into a consumer doing \(delayMicroseconds) µs per message
               published (broker acknowledged) in \(BenchMeasure.format(published)) s = \(Int(Double(messages) / published)) msg/s
-              consumer received \(result.received), distinct \(result.distinct), lost \(messages - result.distinct), in publish order: \(result.inOrder)
+              consumer received \(result.received), distinct \(result.distinct), lost \(messages - result.distinct)
               consumer throughput \(Int(Double(result.distinct) / max(result.seconds, 0.001))) msg/s (\(BenchMeasure.format(result.seconds)) s from its first message to its last); burst done in \(BenchMeasure.format(total)) s
               consumer peak RSS \(result.peakRSSkB / 1024) MiB
             """)
@@ -97,7 +99,6 @@ struct BenchBus: AsyncParsableCommand {
 struct BusConsumerResult: Codable {
     var received: Int
     var distinct: Int
-    var inOrder: Bool
     var seconds: Double
     var peakRSSkB: Int
 }
@@ -161,8 +162,7 @@ struct BenchBusConsumer: AsyncParsableCommand {
 private final class ConsumerTally: Sendable {
     private struct State {
         var seen: [Bool]
-        var received = 0, distinct = 0, next = 0
-        var inOrder = true
+        var received = 0, distinct = 0
         var first: ContinuousClock.Instant?
         var last = ContinuousClock.now
     }
@@ -185,8 +185,6 @@ private final class ConsumerTally: Sendable {
             state.last = .now
             guard let index, index >= 0, index < state.seen.count else { return false }
             if !state.seen[index] { state.seen[index] = true; state.distinct += 1 }
-            if index != state.next { state.inOrder = false }
-            state.next = index + 1
             return state.distinct == state.seen.count
         }
         if delayMicroseconds > 0 { usleep(useconds_t(delayMicroseconds)) }
@@ -197,7 +195,7 @@ private final class ConsumerTally: Sendable {
 
     func result(peakRSSkB: Int) -> BusConsumerResult {
         state.withLock { state in
-            BusConsumerResult(received: state.received, distinct: state.distinct, inOrder: state.inOrder,
+            BusConsumerResult(received: state.received, distinct: state.distinct,
                               seconds: state.first.map { BenchMeasure.seconds(state.last - $0) } ?? 0, peakRSSkB: peakRSSkB)
         }
     }

@@ -27,6 +27,17 @@ private final class Gate: Sendable {
     func wait() async { while !open.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) } }
 }
 
+/// A consumer stalled until `gate` opens, then taking `count` messages: their texts in arrival order.
+private func stalledConsumer(_ messages: MQTTSubscription, gate: Gate, count: Int) async -> [String] {
+    await gate.wait()
+    var texts: [String] = []
+    for await message in messages {
+        texts.append(message.text ?? "?")
+        if texts.count == count { break }
+    }
+    return texts
+}
+
 @Suite("back-pressure: a slow subscriber slows its own reads, nothing is dropped", .serialized)
 struct BackPressureTests {
     @Test("a stalled subscriber receives all 5,000 messages in order while holding at most twice its watermark")
@@ -41,15 +52,7 @@ struct BackPressureTests {
         let count = 5_000
         let gate = Gate()
         let received = try await subscriber.withSubscription(to: "slow/t") { messages -> [String] in
-            async let consumed: [String] = {
-                await gate.wait()
-                var texts: [String] = []
-                for await message in messages {
-                    texts.append(message.text ?? "?")
-                    if texts.count == count { break }
-                }
-                return texts
-            }()
+            async let consumed = stalledConsumer(messages, gate: gate, count: count)
             // The consumer takes nothing until every message is at the broker: the subscriber must
             // stop reading at its watermark and leave the rest in the session.
             try await publishNumbered(count, on: "slow/t", from: publisher)
@@ -76,15 +79,7 @@ struct BackPressureTests {
         let gate = Gate()
         let epochBefore = subscriber.connectionEpoch
         let received = try await subscriber.withSubscription(to: "pause/t") { messages -> [String] in
-            async let consumed: [String] = {
-                await gate.wait()
-                var texts: [String] = []
-                for await message in messages {
-                    texts.append(message.text ?? "?")
-                    if texts.count == count { break }
-                }
-                return texts
-            }()
+            async let consumed = stalledConsumer(messages, gate: gate, count: count)
             try await publishNumbered(count, on: "pause/t", from: publisher)
             // Paused with the broker holding the rest; wait for three keep-alive reads, i.e. well
             // past the 2 × 5 s after which libmosquitto would have closed an unread link.
