@@ -45,7 +45,8 @@ public final class NotifierService: Service {
         var book = try settings.string("notifier.contacts").map { try ContactBook.load(path: $0) } ?? ContactBook(teams: [])
         let shorthand = ContactBook.fromWebhookSettings(lineTeam: settings.string("notifier.webhook.line-team"),
                                                         vendor: settings.string("notifier.webhook.vendor"),
-                                                        operators: settings.string("notifier.webhook.operators"))
+                                                        operators: settings.string("notifier.webhook.operators"),
+                                                        secret: settings.string("notifier.webhook-secret"))
         for team in shorthand.teams {
             // The file's own team stays its role's default; the shorthand only fills a role the file lacks.
             if book.defaults?[team.role.rawValue] == nil, let fileTeam = book.teams.first(where: { $0.role == team.role }) {

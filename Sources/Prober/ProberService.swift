@@ -58,7 +58,8 @@ public final class ProberService: Service {
             let limits = HLSCheckLimits(
                 timeBudget: .milliseconds(Int(try settings.double("prober.hls-timeout", in: 0.5...120) * 1000)),
                 segmentMaxBytes: try settings.int("prober.hls-segment-bytes", in: 4_096...(64 << 20)))
-            self.hls = HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: hlsConcurrency), limits: limits)
+            self.hls = HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: hlsConcurrency, destinations: try DestinationPolicy(settings: settings)),
+                                  limits: limits)
         }
         var shard: (Int, Int)?
         if let text = settings.string("prober.shard") {
@@ -71,12 +72,17 @@ public final class ProberService: Service {
         self.proberID = "\(context.instance)-prober" + (settings.string("prober.shard").map { "-\($0.replacingOccurrences(of: "/", with: "of"))" } ?? "")
     }
 
+    /// The prober's service name: `prober`, or `prober-0of4` for shard 0/4 (its client id and broker
+    /// account are `{instance}-{name}`).
+    public static func busName(_ settings: Settings) -> String {
+        "prober" + (settings.string("prober.shard").map { "-" + $0.replacingOccurrences(of: "/", with: "of") } ?? "")
+    }
+
     public func run() async throws {
-        let busName = "prober" + (context.settings.string("prober.shard").map { "-" + $0.replacingOccurrences(of: "/", with: "of") } ?? "")
-        let bus = context.makeBus(service: busName)
+        let bus = context.makeBus(service: Self.busName(context.settings))
         let configs = try await bus.subscribe(context.topics.allConfigs)
         bus.start()
-        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.registryCommands,
+        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.credentialRequests(from: bus.account),
                                                   replyPrefix: context.topics.replies, logger: logger)
         let icmpSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
         let hlsSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)

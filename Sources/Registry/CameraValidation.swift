@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import ServiceRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,8 +11,9 @@ public enum CameraValidation {
     public enum AddressKind: String, Sendable { case ipv4, ipv6, hostname }
 
     /// Checks `input` and returns it normalised (trimmed strings, canonical address text).
+    /// - Parameter destinations: where a stream URL may point (link-local and metadata addresses refused by default).
     /// - Throws: ``ContractError`` with code `invalid_field` and the field name.
-    public static func validate(_ input: CameraInput) throws(ContractError) -> CameraInput {
+    public static func validate(_ input: CameraInput, destinations: DestinationPolicy = DestinationPolicy()) throws(ContractError) -> CameraInput {
         var camera = input
         if let id = input.id {
             guard isValidID(id) else {
@@ -34,6 +36,9 @@ public enum CameraValidation {
             }
             guard parsed.user == nil, parsed.password == nil else {
                 throw invalid("hlsURL", "must not contain credentials; use the username and password fields (they are never shown again)")
+            }
+            if let why = destinations.refusal(url: parsed) {
+                throw invalid("hlsURL", "is refused: \(why) (allowed only with streams.allow-link-local)")
             }
             camera.hlsURL = url
         } else {

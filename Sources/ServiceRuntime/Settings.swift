@@ -30,17 +30,29 @@ public struct Settings: Sendable {
         .init(name: "broker.url", defaultValue: "", help: "external broker mqtt://host:port (mqtts:// for TLS); empty with `serve` = start a private mosquitto"),
         .init(name: "broker.port", defaultValue: "1883", help: "port of the private mosquitto started by `serve` (loopback only)"),
         .init(name: "broker.username", defaultValue: "", help: "MQTT username"),
-        .init(name: "broker.password", defaultValue: "", help: "MQTT password"),
+        .init(name: "broker.password", defaultValue: "", help: "MQTT password (give it in the environment or config file, not as a flag: flags show in ps)"),
         .init(name: "broker.ca-file", defaultValue: "", help: "CA file for mqtts://"),
         .init(name: "broker.insecure", defaultValue: "false", help: "skip TLS host-name verification (tests only)"),
         .init(name: "mosquitto.config", defaultValue: "mosquitto/private.conf", help: "template for the private broker's config ({{PORT}}, {{DATA}})"),
         .init(name: "mosquitto.binary", defaultValue: "", help: "mosquitto executable; empty = search PATH and /usr/sbin"),
+        .init(name: "mosquitto.tls-port", defaultValue: "0", help: "port of the private broker's TLS listener for remote probers and tools (0 = none)"),
+        .init(name: "mosquitto.tls-host", defaultValue: "0.0.0.0", help: "address of the private broker's TLS listener"),
+        .init(name: "mosquitto.tls-cert", defaultValue: "", help: "PEM certificate chain of the private broker's TLS listener"),
+        .init(name: "mosquitto.tls-key", defaultValue: "", help: "PEM private key of the private broker's TLS listener"),
         .init(name: "topic-root", defaultValue: "", help: "optional prefix before every topic, so installations can share a broker"),
         .init(name: "instance", defaultValue: "cctv-out", help: "instance name: MQTT client ids are {instance}-{service}"),
         .init(name: "log.level", defaultValue: "info", help: "trace, debug, info, notice, warning, error, critical"),
-        .init(name: "http.host", defaultValue: "0.0.0.0", help: "gateway listen address"),
+        .init(name: "http.host", defaultValue: "127.0.0.1", help: "gateway listen address (0.0.0.0 for every interface: use it with http.tls-cert/key, see README production)"),
         .init(name: "http.port", defaultValue: "8080", help: "gateway port (dashboard, REST, /metrics)"),
-        .init(name: "http.public-url", defaultValue: "http://localhost:8080", help: "dashboard link put into notifications"),
+        .init(name: "http.public-url", defaultValue: "http://localhost:8080", help: "dashboard link put into notifications (also an accepted Origin behind a proxy)"),
+        .init(name: "http.tls-cert", defaultValue: "", help: "PEM certificate chain: with http.tls-key the gateway serves HTTPS"),
+        .init(name: "http.tls-key", defaultValue: "", help: "PEM private key for http.tls-cert"),
+        .init(name: "http.secure-cookies", defaultValue: "auto", help: "Secure flag on the session cookie: auto (on with HTTPS), true (behind a TLS proxy), false"),
+        .init(name: "http.session-idle", defaultValue: "480", help: "minutes a browser session may stay unused before it ends"),
+        .init(name: "http.session-max", defaultValue: "168", help: "hours after sign-in a browser session ends, used or not"),
+        .init(name: "http.open-healthz", defaultValue: "true", help: "serve /healthz without a credential (liveness probes)"),
+        .init(name: "http.open-metrics", defaultValue: "false", help: "serve /metrics without a credential (else a viewer API token)"),
+        .init(name: "streams.allow-link-local", defaultValue: "false", help: "allow stream URLs on link-local addresses (169.254.0.0/16, fe80::/10) and the cloud metadata address fd00:ec2::254"),
         .init(name: "prober.interval", defaultValue: "60", help: "default check interval per camera, seconds"),
         .init(name: "prober.icmp-count", defaultValue: "3", help: "echoes per ICMP check"),
         .init(name: "prober.icmp-timeout", defaultValue: "1", help: "seconds to wait for each echo reply"),
@@ -65,6 +77,7 @@ public struct Settings: Sendable {
         .init(name: "notifier.webhook.line-team", defaultValue: "", help: "webhook URL for the network line team"),
         .init(name: "notifier.webhook.vendor", defaultValue: "", help: "webhook URL for the camera vendor"),
         .init(name: "notifier.webhook.operators", defaultValue: "", help: "webhook URL for control-room operators (told of every opening and recovery)"),
+        .init(name: "notifier.webhook-secret", defaultValue: "", help: "HMAC-SHA256 key signing the notifier.webhook.* webhooks (X-CCTVOut-Signature); give it in the environment or config file"),
         .init(name: "notifier.max-attempts", defaultValue: "12", help: "delivery attempts before a notification is marked failed"),
         .init(name: "notifier.timeout", defaultValue: "10", help: "seconds per delivery attempt"),
         .init(name: "notifier.contacts", defaultValue: "", help: "contacts file (JSON): teams with role, language and channels (webhook, slack, teams, telegram, discord, email); see README"),
@@ -103,6 +116,27 @@ public struct Settings: Sendable {
     public mutating func set(_ name: String, _ value: String) {
         values[name] = value
         origins[name] = "code"
+    }
+
+    /// Whether a key holds a secret (never printed, logged or echoed).
+    public static func isSecret(_ name: String) -> Bool {
+        ["password", "secret", "token"].contains { name.contains($0) }
+    }
+
+    /// The value as `cctv-out config` shows it: secrets as `******`, and a password written into a
+    /// URL (`mqtt://user:pass@host`) masked too.
+    public func displayValue(_ name: String) -> String {
+        let value = self[name]
+        guard !value.isEmpty else { return value }
+        if Self.isSecret(name) { return "******" }
+        return Self.maskingURLPassword(value)
+    }
+
+    /// `scheme://user:******@host…` for a URL with a password; other text unchanged.
+    public static func maskingURLPassword(_ text: String) -> String {
+        guard text.contains("://"), text.contains("@"), var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "******"
+        return components.string ?? "******"
     }
 
     /// A string value, `nil` when empty.

@@ -27,6 +27,7 @@ enum ServiceKind: String, CaseIterable {
 /// Starts the chosen services in one process with graceful shutdown on SIGTERM/SIGINT.
 enum Launcher {
     static func run(_ kinds: [ServiceKind], settings: Settings, privateBroker: Bool) async throws {
+        DataFolder.restrictNewFiles()
         Observability.bootstrap(logLevel: settings["log.level"])
         var logger = Logger(label: "cctv-out")
         logger[metadataKey: "instance"] = .string(settings["instance"])
@@ -40,8 +41,14 @@ enum Launcher {
             parsed.insecure = try settings.bool("broker.insecure")
             endpoint = parsed
         } else if privateBroker {
-            broker = try PrivateBroker(settings: settings, logger: logger)
-            endpoint = BrokerEndpoint(host: "127.0.0.1", port: broker!.port)
+            let instance = settings["instance"]
+            let accounts = kinds.map { kind -> BrokerAccount in
+                let service = kind == .prober ? ProberService.busName(settings) : kind.rawValue
+                return BrokerAccount(name: "\(instance)-\(service)", role: BrokerRole(rawValue: kind.rawValue)!, service: service)
+            }
+            let started = try PrivateBroker(settings: settings, services: accounts, logger: logger)
+            broker = started
+            endpoint = BrokerEndpoint(host: "127.0.0.1", port: started.port, servicePasswords: started.servicePasswords)
         } else {
             endpoint = BrokerEndpoint(host: "127.0.0.1", port: try settings.int("broker.port", in: 1...65_535))
         }
@@ -59,8 +66,9 @@ enum Launcher {
         }
         logger.info("starting", metadata: ["services": "\(kinds.map(\.rawValue).joined(separator: ","))", "broker": "\(endpoint.host):\(endpoint.port)",
                                            "data": "\(settings["data-dir"])"])
+        // The broker first: a service group stops in reverse order, so it stops last.
         let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
+            services: (broker.map { [$0 as any Service] } ?? []).map { .init(service: $0) } + services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
@@ -120,7 +128,7 @@ struct ConfigCommand: AsyncParsableCommand {
             return
         }
         for key in Settings.keys {
-            let value = key.name.contains("password") && !resolved[key.name].isEmpty ? "******" : resolved[key.name]
+            let value = resolved.displayValue(key.name)
             print("\(key.flag) = \(value.debugDescription)  [\(resolved.origins[key.name] ?? "default")]  \(key.environment)")
         }
     }

@@ -17,10 +17,11 @@ struct StreamCredentialsSourceTests {
         let asked = Mutex(0)
         let source = StreamCredentialsSource(logger: Logger(label: "t")) { id in
             asked.withLock { $0 += 1 }
-            return CameraCredentials(id: id, username: "admin", password: "pw")
+            return CameraCredentials(id: id, username: "admin", password: "pw", origin: "http://127.0.0.1:80")
         }
         #expect(await source.credentials(for: camera(version: 1, hasCredentials: false)) == nil)
-        #expect(await source.credentials(for: camera(version: 1)) == StreamCredentials(username: "admin", password: "pw"))
+        #expect(await source.credentials(for: camera(version: 1)) == StreamCredentials(username: "admin", password: "pw", origin: "http://127.0.0.1:80"),
+                "bound to the origin the registry says they were entered for")
         _ = await source.credentials(for: camera(version: 1))
         #expect(asked.withLock { $0 } == 1)
         _ = await source.credentials(for: camera(version: 2))

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import CCTVContract
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceRuntime
 
 /// The HLS fetch adapter over AsyncHTTPClient — the only prober code that touches it.
 ///
@@ -12,11 +14,15 @@ import NIOPosix
 public final class HTTPClientHLSFetcher: HLSFetching {
     let client: HTTPClient
     let userAgent = "cctv-out-prober/1"
+    /// Where a request may go: checked before the first request and before following each redirect.
+    let destinations: DestinationPolicy
 
     /// - Parameter connectionsPerHost: HTTP/1.1 connections kept per host. Cameras behind one
     ///   NVR share a host, so this bounds how many of their checks run at once; set it to the
     ///   HLS concurrency so the pool never queues a check behind another.
-    public init(connectionsPerHost: Int = 64) {
+    /// - Parameter destinations: addresses refused (link-local and cloud metadata unless allowed).
+    public init(connectionsPerHost: Int = 64, destinations: DestinationPolicy = DestinationPolicy()) {
+        self.destinations = destinations
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         // A camera that cannot complete a TCP handshake in 3 s is unreachable; waiting out the
         // whole check budget for it would only hold a check slot longer.
@@ -68,6 +74,7 @@ public final class HTTPClientHLSFetcher: HLSFetching {
             guard url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw HLSFetchFailure.badURL("not an http(s) URL: \(Self.redacted(url))")
             }
+            try await checkDestination(url)
             var outgoing = HTTPClientRequest(url: url.absoluteString)
             outgoing.method = .GET
             outgoing.headers.add(name: "User-Agent", value: userAgent)
@@ -87,12 +94,13 @@ public final class HTTPClientHLSFetcher: HLSFetching {
                 guard redirects < request.maxRedirects else { throw HLSFetchFailure.tooManyRedirects(request.maxRedirects) }
                 redirects += 1
                 visited.insert(next.absoluteString)
-                // Credentials belong to the camera's own host; a redirect elsewhere goes without.
-                if next.host != url.host || next.port != url.port { authorization = nil }
+                // Credentials belong to the origin they were entered for; a redirect to another
+                // origin (scheme, host or port) goes without them, as browsers do.
+                if CameraCredentials.origin(of: next) != CameraCredentials.origin(of: url) { authorization = nil }
                 url = next
                 continue
             }
-            if status == 401, !answeredChallenge, let credentials = request.credentials,
+            if status == 401, !answeredChallenge, let credentials = request.credentials, credentials.mayBeSent(to: url),
                               // Not `canonicalForm`: that splits at commas, and a Digest challenge is full of them.
                let answer = Self.answer(response.headers["WWW-Authenticate"], credentials: credentials, url: url) {
                 _ = try await Self.read(response.body, maxBytes: 16 << 10, overflow: .truncate)
@@ -107,6 +115,20 @@ public final class HTTPClientHLSFetcher: HLSFetching {
             let (body, truncated) = try await Self.read(response.body, maxBytes: request.maxBytes, overflow: request.overflow)
             return HLSFetchResponse(status: status, body: body, truncated: truncated, contentLength: contentLength,
                                     finalURL: url, latency: ContinuousClock.now - started)
+        }
+    }
+
+    /// Refuses a URL (the first or a redirect target) whose host is, or resolves to, an address the
+    /// policy forbids. Host names are resolved on a thread of their own (getaddrinfo blocks).
+    func checkDestination(_ url: URL) async throws {
+        if let why = destinations.refusal(url: url) { throw HLSFetchFailure.blockedAddress(why) }
+        guard !destinations.allowLinkLocal, let host = url.host else { return }
+        var literal = in6_addr()
+        var literal4 = in_addr()
+        if inet_pton(AF_INET, host, &literal4) == 1 || inet_pton(AF_INET6, host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), &literal) == 1 { return }
+        let policy = destinations
+        if let why = try await NIOThreadPool.singleton.runIfActive({ policy.refusalAfterResolving(host: host) }) {
+            throw HLSFetchFailure.blockedAddress(why)
         }
     }
 

@@ -1,0 +1,113 @@
+import CCTVContract
+import Foundation
+import Gateway
+import Issues
+import Logging
+import MQTTBus
+import Prober
+import Registry
+import ServiceLifecycle
+import ServiceRuntime
+import TestSupport
+
+/// The registry, the issues service and the gateway (and optionally the prober) against a real
+/// mosquitto on a free port, with their data in a temp folder: what the REST security tests drive.
+final class GatewayHarness: @unchecked Sendable {
+    let broker: MosquittoFixture
+    let dataDir: String
+    let rest: RESTCaller
+    let tool: MQTTClient
+    let group: ServiceGroup
+    let running: Task<Void, any Error>
+    let logs: CapturedLogs
+    let issues: IssuesService
+    let gateway: GatewayService
+
+    /// - Parameters:
+    ///   - prober: also run the prober (HLS checks of the cameras' streams).
+    ///   - configure: extra settings.
+    init(prober: Bool = false, configure: (inout Settings) -> Void = { _ in }) async throws {
+        broker = try MosquittoFixture()
+        dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)").path
+        let port = try FreePort.find()
+        var settings = try Settings(arguments: [], environment: [:])
+        settings.set("data-dir", dataDir)
+        settings.set("http.host", "127.0.0.1")
+        settings.set("http.port", "\(port)")
+        settings.set("issues.open-after", "1")
+        settings.set("issues.recover-after", "1")
+        settings.set("prober.interval", "1")
+        settings.set("prober.hls-timeout", "3")
+        settings.set("instance", "sec-\(UUID().uuidString.prefix(6))")
+        configure(&settings)
+        logs = CapturedLogs()
+        let logs = self.logs
+        var logger = Logger(label: "harness") { label in logs.handler(label: label) }
+        logger.logLevel = .debug
+        Observability.bootstrapMetrics()
+        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        issues = try IssuesService(context: context)
+        gateway = try GatewayService(context: context)
+        var services: [any Service] = [try RegistryService(context: context), issues, gateway]
+        if prober { services.append(try ProberService(context: context, icmp: try EngineICMPProbe(settings: settings, logger: logger))) }
+        group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
+        let group = self.group
+        running = Task { try await group.run() }
+        rest = RESTCaller(base: "http://127.0.0.1:\(port)")
+        tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        tool.start()
+        try await tool.waitUntilConnected()
+        let rest = self.rest
+        guard await eventually(timeout: .seconds(20), { (try? await rest.call(.GET, "/healthz").status) == 200 }) else {
+            throw FixtureError("the gateway did not come up")
+        }
+    }
+
+    /// Publishes one ICMP result for `camera` as the prober would (this test broker has no ACL).
+    func publishICMP(_ camera: String, _ status: ICMPStatus) async throws {
+        let result = ICMPResult(cameraID: camera, address: "127.0.0.1", status: status, reason: status == .success ? "ok" : "no_reply",
+                                sent: 1, received: status == .success ? 1 : 0, lossPercent: status == .success ? 0 : 100,
+                                startedAt: Date(), durationMs: 1, prober: "test")
+        try await tool.publish("cctv/\(camera)/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "prober", data: result)))
+    }
+
+    /// Stops everything; the data folder is removed unless `keepData` (the caller removes it).
+    func stop(keepData: Bool = false) async {
+        await tool.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+        broker.stop()
+        if !keepData { try? FileManager.default.removeItem(atPath: dataDir) }
+    }
+}
+
+/// Every log line the services write during a test, kept in memory so a test can search them.
+final class CapturedLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    var all: [String] { lock.withLock { lines } }
+
+    func handler(label: String) -> any LogHandler {
+        CapturingHandler(label: label, sink: self)
+    }
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    struct CapturingHandler: LogHandler {
+        let label: String
+        let sink: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            sink.append("\(event.level) \(label): \(event.message) \(all.map { "\($0)=\($1)" }.sorted().joined(separator: " "))\(event.error.map { " error=\($0)" } ?? "")")
+        }
+    }
+}
