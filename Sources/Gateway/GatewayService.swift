@@ -87,7 +87,8 @@ public final class GatewayService: Service {
                 group.addTask {
                     var beats = 0
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(20))
+                        // Ends at once on graceful shutdown (a plain sleep held every stop for up to 20 s).
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(20)) }
                         self.hub.keepAlive()
                         beats += 1
                         if beats % 30 == 0 { try? self.access.sessionStore.purgeExpired() }

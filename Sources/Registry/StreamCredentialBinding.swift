@@ -22,12 +22,16 @@ enum StreamCredentialBinding {
     }
 
     /// - Credentials in `input` are (re)bound to the origin of `input.hlsURL`, which must then exist;
-    ///   moving to another origin needs the password again.
-    /// - Without credentials in `input`: the stored ones stay while the origin stays; a cleared
-    ///   `hlsURL` drops them; another origin is refused until they are entered again.
+    ///   moving to another origin needs the password again. An empty username and password remove them.
+    /// - Without credentials in `input`: the stored ones stay bound to their origin — kept while the
+    ///   stream stays there or has no URL for now, refused for a URL on another origin until they
+    ///   are entered again.
     /// - Throws: ``ContractError`` naming the field to fix.
     static func decide(storedOrigin: String?, input: CameraInput) throws(ContractError) -> Decision {
         let origin = CameraCredentials.origin(of: input.hlsURL)
+        if (input.username ?? "").isEmpty, (input.password ?? "").isEmpty, input.username != nil || input.password != nil {
+            return .none
+        }
         if input.username != nil || input.password != nil {
             guard let origin else {
                 throw ContractError(code: "invalid_field", field: "hlsURL",
@@ -39,12 +43,10 @@ enum StreamCredentialBinding {
             }
             return .bind(username: input.username, password: input.password, origin: origin)
         }
-        guard let storedOrigin, let origin else { return .none }
-        guard storedOrigin == origin else {
-            throw ContractError(code: "credentials_origin_changed", field: "hlsURL",
-                                message: "hlsURL moves the stream from \(storedOrigin) to \(origin): enter the username and password again "
-                                    + "(they are only sent to the server they were entered for), or clear hlsURL first to drop them")
-        }
-        return .keep
+        guard let storedOrigin else { return .none }
+        guard let origin, origin != storedOrigin else { return .keep }
+        throw ContractError(code: "credentials_origin_changed", field: "hlsURL",
+                            message: "hlsURL moves the stream from \(storedOrigin) to \(origin): enter the username and password again "
+                                + "(they are only sent to the server they were entered for), or send empty ones to remove them")
     }
 }

@@ -67,22 +67,14 @@ struct BrokerLockdownTests {
 
         /// Runs mosquitto_pub or mosquitto_sub as `account` (nil = anonymous). The password goes in
         /// the clients' options file, never on their command line.
-        func tool(_ name: String, account: String?, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        func tool(_ name: String, account: String?, _ arguments: [String]) async throws -> (status: Int32, output: String) {
             let executable = try RequiredTool.path(name, package: "mosquitto-clients")
             let config = "\(dataDir)/tool-config-\(UUID().uuidString.prefix(6))"
             try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
             try (account.map { "-u \($0)\n-P \(toolPassword)\n" } ?? "").write(toFile: "\(config)/\(name)", atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-V", "5"] + arguments
-            process.environment = ["XDG_CONFIG_HOME": config, "PATH": "/usr/bin:/bin"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, output)
+            let run = try await ToolProcess.run(executable, ["-h", "127.0.0.1", "-p", "\(broker.port)", "-V", "5"] + arguments,
+                                                environment: ["XDG_CONFIG_HOME": config, "PATH": "/usr/bin:/bin"])
+            return (run.status, run.output)
         }
 
         func stop() async {
@@ -102,12 +94,12 @@ struct BrokerLockdownTests {
     @Test("anonymous clients are refused; a reader cannot publish at all")
     func anonymousAndReader() async throws {
         let locked = try await Locked()
-        let anonymous = try locked.tool("mosquitto_pub", account: nil, ["-q", "1", "-t", "registry/commands/x", "-m", "{}"])
+        let anonymous = try await locked.tool("mosquitto_pub", account: nil, ["-q", "1", "-t", "registry/commands/x", "-m", "{}"])
         #expect(anonymous.status != 0 && anonymous.output.lowercased().contains("not authori"), "anonymous: \(anonymous.output)")
-        let anonymousRead = try locked.tool("mosquitto_sub", account: nil, ["-t", "#", "-W", "2"])
+        let anonymousRead = try await locked.tool("mosquitto_sub", account: nil, ["-t", "#", "-W", "2"])
         #expect(anonymousRead.status != 0 && anonymousRead.output.lowercased().contains("not authori"), "anonymous read: \(anonymousRead.output)")
         for topic in ["registry/commands/reader", "cctv/CAM-1/icmp", "issues/opened", "services/registry/availability"] {
-            let denied = try locked.tool("mosquitto_pub", account: "reader", ["-q", "1", "-t", topic, "-m", "{}"])
+            let denied = try await locked.tool("mosquitto_pub", account: "reader", ["-q", "1", "-t", topic, "-m", "{}"])
             #expect(denied.output.lowercased().contains("not authori"), "reader publishing \(topic): \(denied.output)")
         }
         await locked.stop()
@@ -116,9 +108,9 @@ struct BrokerLockdownTests {
     @Test("an integration cannot publish probe results or ask for credentials; a fake result never reaches the issues service")
     func integrationLimits() async throws {
         let locked = try await Locked()
-        let denied = try locked.tool("mosquitto_pub", account: "integ", ["-q", "1", "-t", "cctv/CAM-FAKE/icmp", "-m", "x"])
+        let denied = try await locked.tool("mosquitto_pub", account: "integ", ["-q", "1", "-t", "cctv/CAM-FAKE/icmp", "-m", "x"])
         #expect(denied.output.lowercased().contains("not authori"), "\(denied.output)")
-        let asked = try locked.tool("mosquitto_pub", account: "integ", ["-q", "1", "-t", "registry/credentials/integ", "-m", "x"])
+        let asked = try await locked.tool("mosquitto_pub", account: "integ", ["-q", "1", "-t", "registry/credentials/integ", "-m", "x"])
         #expect(asked.output.lowercased().contains("not authori"), "\(asked.output)")
 
         let integ = locked.client("integ")

@@ -22,17 +22,10 @@ struct DashboardEscapingTests {
         #expect(await eventually(timeout: .seconds(10)) { (try? await rest.call(.GET, "/api/cameras/CAM-XSS", token: admin).status) == 200 })
 
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/dashboard_escapes.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try RequiredTool.path("python3", package: "python3"))
-        process.arguments = [script, harness.rest.base, "viewer1", TestAccounts.password, hostile]
-        let pipe = Pipe(), errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "the browser script failed: \(errorText.suffix(2000))")
+        let run = try await ToolProcess.run(try RequiredTool.path("python3", package: "python3"),
+                                            [script, harness.rest.base, "viewer1", TestAccounts.password, hostile])
+        #expect(run.status == 0, "the browser script failed: \(run.output.suffix(2000))")
+        let output = Data(run.standardOutput.utf8)
         struct Result: Decodable { var dialogs: [String]; var violations: [String]; var rowText: String; var injectedImages: Int; var detailText: String; var errors: [String] }
         let result = try JSONDecoder().decode(Result.self, from: output)
         #expect(result.dialogs.isEmpty, "script ran: \(result.dialogs)")

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import CCTVContract
 import Foundation
 import Gateway
@@ -16,6 +17,7 @@ final class GatewayHarness: @unchecked Sendable {
     let broker: MosquittoFixture
     let dataDir: String
     let rest: RESTCaller
+    let http: HTTPClient
     let tool: MQTTClient
     let group: ServiceGroup
     let running: Task<Void, any Error>
@@ -53,7 +55,10 @@ final class GatewayHarness: @unchecked Sendable {
         group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
         let group = self.group
         running = Task { try await group.run() }
-        rest = RESTCaller(base: "http://127.0.0.1:\(port)")
+        // Its own client: no redirects followed (the tests look at them), and closed before the
+        // gateway stops, which otherwise waits for idle keep-alive connections to drain.
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        rest = RESTCaller(base: "http://127.0.0.1:\(port)", http: http)
         tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
         tool.start()
         try await tool.waitUntilConnected()
@@ -73,6 +78,7 @@ final class GatewayHarness: @unchecked Sendable {
 
     /// Stops everything; the data folder is removed unless `keepData` (the caller removes it).
     func stop(keepData: Bool = false) async {
+        try? await http.shutdown()
         await tool.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await running.value

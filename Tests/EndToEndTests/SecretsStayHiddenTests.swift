@@ -76,10 +76,10 @@ struct SecretsStayHiddenTests {
         let csv = texts.first { $0.0.contains("export") }?.1 ?? ""
         #expect(csv.contains("'=HYPERLINK"), "a formula in a camera name is exported as text: \(csv.prefix(300))")
         let xlsx = try await rest.call(.GET, "/api/cameras/export?format=xlsx", token: admin)
-        texts.append(("export.xlsx", try Self.unzipText(xlsx.data)))
+        texts.append(("export.xlsx", try await Self.unzipText(xlsx.data)))
 
         let sub = try RequiredTool.path("mosquitto_sub", package: "mosquitto-clients")
-        texts.append(("retained MQTT", try Self.run(sub, ["-h", "127.0.0.1", "-p", "\(harness.broker.port)", "-t", "#", "--retained-only", "-v", "-W", "3"])))
+        texts.append(("retained MQTT", try await ToolProcess.run(sub, ["-h", "127.0.0.1", "-p", "\(harness.broker.port)", "-t", "#", "--retained-only", "-v", "-W", "3"]).output))
         texts.append(("logs", harness.logs.all.joined(separator: "\n")))
         #expect(harness.logs.all.count > 20, "the services did log")
 
@@ -106,24 +106,12 @@ struct SecretsStayHiddenTests {
     }
 
     /// Every entry of a zip (an .xlsx) as text.
-    static func unzipText(_ data: Data) throws -> String {
+    static func unzipText(_ data: Data) async throws -> String {
         let python = try RequiredTool.path("python3", package: "python3")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).xlsx")
         try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        return try run(python, ["-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(''.join(z.read(n).decode('utf-8','replace') for n in z.namelist()))", file.path])
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return output
+        let script = "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(''.join(z.read(n).decode('utf-8','replace') for n in z.namelist()))"
+        return try await ToolProcess.run(python, ["-c", script, file.path]).output
     }
 }

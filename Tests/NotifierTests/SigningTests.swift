@@ -49,28 +49,19 @@ struct SigningTests {
     }
 
     @Test("the README's receiver (docs/webhook_receiver.py) accepts our signature and refuses a wrong secret or an old timestamp")
-    func receiverVerifies() throws {
+    func receiverVerifies() async throws {
         let python = try RequiredTool.path("python3", package: "python3")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("docs/webhook_receiver.py").path
         let body = Data(#"{"event":"opened","title":"회선 장애"}"#.utf8)
         let now = String(Int(Date().timeIntervalSince1970))
-        func check(_ secret: String, _ timestamp: String, _ signature: String) throws -> Int32 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, "--check", secret, timestamp, signature]
-            let input = Pipe()
-            process.standardInput = input
-            try process.run()
-            input.fileHandleForWriting.write(body)
-            try input.fileHandleForWriting.close()
-            process.waitUntilExit()
-            return process.terminationStatus
+        func check(_ secret: String, _ timestamp: String, _ signature: String) async throws -> Int32 {
+            try await ToolProcess.run(python, [script, "--check", secret, timestamp, signature], input: body).status
         }
         let signature = WebhookChannel.signature(secret: "s3cret", timestamp: now, body: body)
-        #expect(try check("s3cret", now, signature) == 0)
-        #expect(try check("wrong", now, signature) == 1)
+        #expect(try await check("s3cret", now, signature) == 0)
+        #expect(try await check("wrong", now, signature) == 1)
         let old = String(Int(Date().timeIntervalSince1970) - 3600)
-        #expect(try check("s3cret", old, WebhookChannel.signature(secret: "s3cret", timestamp: old, body: body)) == 1, "a replay an hour later is refused")
+        #expect(try await check("s3cret", old, WebhookChannel.signature(secret: "s3cret", timestamp: old, body: body)) == 1, "a replay an hour later is refused")
     }
 }
