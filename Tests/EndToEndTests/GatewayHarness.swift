@@ -5,6 +5,7 @@ import Gateway
 import Issues
 import Logging
 import MQTTBus
+import NIOSSL
 import Prober
 import Registry
 import ServiceLifecycle
@@ -57,11 +58,25 @@ final class GatewayHarness: @unchecked Sendable {
         running = Task { try await group.run() }
         // Its own client: no redirects followed (the tests look at them), and closed before the
         // gateway stops, which otherwise waits for idle keep-alive connections to drain.
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-        rest = RESTCaller(base: "http://127.0.0.1:\(port)", http: http)
+        var client = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        if let certificate = settings.string("http.tls-cert") {
+            // HTTPS: trust the test certificate (its own CA), nothing else.
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(certificate)
+            client.tlsConfiguration = tls
+        }
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: client)
+        rest = RESTCaller(base: "\(settings.string("http.tls-cert") == nil ? "http" : "https")://127.0.0.1:\(port)", http: http)
         tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        // Commands sent before a service subscribed would be lost: wait for their retained availability.
+        let availability = Collector(try await tool.subscribe("services/+/availability"))
         tool.start()
         try await tool.waitUntilConnected()
+        let expected = ["registry", "issues", "gateway"] + (prober ? ["prober"] : [])
+        guard await eventually(timeout: .seconds(20), {
+            let online = Set(availability.all.filter { $0.text == "online" }.compactMap { $0.topic.split(separator: "/").dropFirst().first.map(String.init) })
+            return online.isSuperset(of: expected)
+        }) else { throw FixtureError("the services did not come online") }
         let rest = self.rest
         guard await eventually(timeout: .seconds(20), { (try? await rest.call(.GET, "/healthz").status) == 200 }) else {
             throw FixtureError("the gateway did not come up")

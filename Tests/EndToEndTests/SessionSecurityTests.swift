@@ -172,6 +172,26 @@ struct SessionSecurityTests {
         _ = try await Self.signIn(rest, name: "dave", password: TestAccounts.password, code: next)
         await harness.stop()
     }
+
+    @Test("over HTTPS (http.tls-cert/key) the gateway serves TLS, the session cookie is Secure, and HSTS is sent")
+    func https() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("https-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let certificate = try TestCertificate(in: dir, name: "gateway")
+        let harness = try await GatewayHarness { settings in
+            settings.set("http.tls-cert", certificate.certificate)
+            settings.set("http.tls-key", certificate.key)
+        }
+        #expect(harness.rest.base.hasPrefix("https://"))
+        try TestAccounts.account(dataDir: harness.dataDir, name: "erin", role: .viewer)
+        let session = try await Self.signIn(harness.rest, name: "erin", password: TestAccounts.password)
+        #expect(session.setCookie.lowercased().contains("secure"), "\(session.setCookie)")
+        let answer = try await harness.rest.call(.GET, "/api/summary", cookie: session.cookie)
+        #expect(answer.status == 200)
+        #expect(answer.values("Strict-Transport-Security").first?.contains("max-age=") == true)
+        await harness.stop()
+    }
 }
 
 /// RFC 4648 base32 (what authenticator apps take), decoding only.
