@@ -57,12 +57,10 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingsOptions
 
         func run() async throws {
-            let store = try UsersCommand.store(settings)
-            guard try store.account(name) != nil else { throw CLIError("no account named \(name)") }
-            let password = try PasswordPrompt.read(for: name)
-            do { try store.setPassword(name: name, password: password) } catch let error as AccountError { throw CLIError(error.description) }
-            try store.record(.init(actor: "cli:\(NSUserName())", action: "user.password", target: name, outcome: 204, address: "local"))
-            print("password of \(name) changed; its sessions have ended")
+            try UsersCommand.change(name, settings, action: "user.password", done: "password of \(name) changed; its sessions have ended") { store in
+                guard try store.account(name) != nil else { throw AccountError.notFound(name) }
+                try store.setPassword(name: name, password: try PasswordPrompt.read(for: name))
+            }
         }
     }
 
@@ -72,10 +70,7 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingsOptions
 
         func run() async throws {
-            let store = try UsersCommand.store(settings)
-            do { try store.removeAccount(name: name) } catch let error as AccountError { throw CLIError(error.description) }
-            try store.record(.init(actor: "cli:\(NSUserName())", action: "user.delete", target: name, outcome: 204, address: "local"))
-            print("removed \(name)")
+            try UsersCommand.change(name, settings, action: "user.delete", done: "removed \(name)") { try $0.removeAccount(name: name) }
         }
     }
 
@@ -85,10 +80,15 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingsOptions
 
         func run() async throws {
-            let store = try UsersCommand.store(settings)
-            do { try store.removeSecondFactor(name: name) } catch let error as AccountError { throw CLIError(error.description) }
-            try store.record(.init(actor: "cli:\(NSUserName())", action: "user.totp-off", target: name, outcome: 204, address: "local"))
-            print("second factor of \(name) removed")
+            try UsersCommand.change(name, settings, action: "user.totp-off", done: "second factor of \(name) removed") { try $0.removeSecondFactor(name: name) }
         }
+    }
+
+    /// Runs one change of account `name`, writes it to the audit log as done by the local user, says `done`.
+    static func change(_ name: String, _ settings: SettingsOptions, action: String, done: String, _ body: (AccountStore) throws -> Void) throws {
+        let store = try store(settings)
+        do { try body(store) } catch let error as AccountError { throw CLIError(error.description) }
+        try store.record(.init(actor: "cli:\(NSUserName())", action: action, target: name, outcome: 204, address: "local"))
+        print(done)
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import Hummingbird
@@ -58,7 +57,5 @@ struct SessionStore: PersistDriver {
         expires.map { Date().addingTimeInterval(Double($0.components.seconds)) }
     }
 
-    static func digest(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    static func digest(_ key: String) -> String { AccountStore.digest(key) }
 }
