@@ -121,10 +121,21 @@ let package = Package(
             resources: [.copy("Dashboard")],
             swiftSettings: swiftSettings
         ),
+        // Any subset of the services wired from typed configuration: serve, tests and benchmarks.
+        .target(
+            name: "Installation",
+            dependencies: [
+                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "CCTVOutCLI",
             dependencies: [
-                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator", "CCTVContract",
+                "Installation", "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator", "CCTVContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -137,7 +148,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "MQTTBus", "ServiceRuntime", "Gateway",
+                "MQTTBus", "ServiceRuntime", "Installation", "Prober", "Gateway",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -170,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway", "FleetFile",
+                "TestSupport", "Installation", "Registry", "Prober", "Issues", "Notifier", "Gateway", "FleetFile",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

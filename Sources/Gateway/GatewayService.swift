@@ -12,19 +12,21 @@ import ServiceRuntime
 /// and serves the REST API and dashboard on `http.host:http.port`.
 public final class GatewayService: Service {
     let context: RuntimeContext
+    let configuration: GatewayConfiguration
     public let store: ReadStore
     public let hub = LiveHub()
     /// Accounts, tokens, sessions and the audit log.
     public let access: AccessControl
-    let configuration: GatewayConfiguration
     let logger: Logger
 
-    public init(context: RuntimeContext) throws {
+    /// Opens the read store and the accounts; nothing listens until ``run()``.
+    public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "gateway")
-        self.configuration = try GatewayConfiguration(settings: context.settings)
         self.store = try ReadStore(dataDir: context.dataDir)
-        self.access = AccessControl(accounts: try AccountStore(dataDir: context.dataDir), options: configuration.access, logger: logger)
+        self.access = AccessControl(accounts: try AccountStore(dataDir: context.dataDir),
+                                    options: configuration.accessOptions(publicURL: context.configuration.publicURL), logger: logger)
     }
 
     public func run() async throws {

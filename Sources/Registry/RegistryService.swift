@@ -18,7 +18,7 @@ public final class RegistryService: Service {
         self.context = context
         self.logger = context.logger(for: "registry")
         self.store = try CameraStore(dataDir: context.dataDir)
-        self.handler = RegistryCommandHandler(store: store, destinations: try DestinationPolicy(settings: context.settings))
+        self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations)
     }
 
     public func run() async throws {

@@ -14,11 +14,6 @@ public struct DestinationPolicy: Sendable, Equatable {
 
     public init(allowLinkLocal: Bool = false) { self.allowLinkLocal = allowLinkLocal }
 
-    /// Reads `streams.allow-link-local`.
-    public init(settings: Settings) throws {
-        allowLinkLocal = try settings.bool("streams.allow-link-local")
-    }
-
     /// Why `address` (an IPv4 or IPv6 literal) is refused, or nil when it may be used. Text that is
     /// not an IP address is not judged here (resolve it first).
     public func refusal(address text: String) -> String? {

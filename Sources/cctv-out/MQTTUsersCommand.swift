@@ -13,11 +13,10 @@ struct MQTTUsersCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Remove.self, ACL.self])
 
     static func store(_ settings: SettingsOptions) throws -> (MQTTUserStore, Set<String>) {
-        let resolved = try settings.resolve()
+        let runtime = try settings.resolve().runtime
         DataFolder.restrictNewFiles()
-        let instance = resolved["instance"]
-        let reserved = Set(["registry", "prober", "issues", "notifier", "gateway"].map { "\(instance)-\($0)" })
-        return (MQTTUserStore(dataDir: resolved["data-dir"]), reserved)
+        let reserved = Set(BrokerAccount.services(instance: runtime.instance).map(\.name))
+        return (MQTTUserStore(dataDir: runtime.dataDir), reserved)
     }
 
     struct Add: AsyncParsableCommand {
@@ -68,9 +67,9 @@ struct MQTTUsersCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingsOptions
 
         func run() async throws {
-            let resolved = try settings.resolve()
-            let tools = try MQTTUserStore(dataDir: resolved["data-dir"]).entries().map { BrokerAccount(name: $0.name, role: $0.role) }
-            print(BrokerACL.render(BrokerAccount.services(instance: resolved["instance"]) + tools, topics: Topics(root: resolved["topic-root"])), terminator: "")
+            let runtime = try settings.resolve().runtime
+            let tools = try MQTTUserStore(dataDir: runtime.dataDir).entries().map { BrokerAccount(name: $0.name, role: $0.role) }
+            print(BrokerACL.render(BrokerAccount.services(instance: runtime.instance) + tools, topics: Topics(root: runtime.topicRoot)), terminator: "")
         }
     }
 }

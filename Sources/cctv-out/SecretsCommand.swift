@@ -18,9 +18,8 @@ struct SecretsCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingsOptions
 
         func run() async throws {
-            let resolved = try settings.resolve()
+            let dataDir = try settings.resolve().runtime.dataDir
             DataFolder.restrictNewFiles()
-            let dataDir = resolved["data-dir"]
             let box = try SecretBox(dataDir: dataDir)
             let id = try box.beginRotation()
             var resealed = 0

@@ -12,9 +12,9 @@ struct UsersCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Passwd.self, Remove.self, SecondFactorOff.self])
 
     static func store(_ settings: SettingsOptions) throws -> AccountStore {
-        let resolved = try settings.resolve()
+        let runtime = try settings.resolve().runtime
         DataFolder.restrictNewFiles()
-        return try AccountStore(dataDir: resolved["data-dir"])
+        return try AccountStore(dataDir: runtime.dataDir)
     }
 
     struct Add: AsyncParsableCommand {

@@ -1,10 +1,9 @@
 import CCTVContract
 import Foundation
+import Installation
 import Issues
 import Logging
 import MQTTBus
-import Registry
-import ServiceLifecycle
 import ServiceRuntime
 import Testing
 import TestSupport
@@ -17,44 +16,42 @@ struct BrokerLockdownTests {
     /// accounts, and two tool accounts (`integ`: integration, `reader`: reader).
     final class Locked: @unchecked Sendable {
         let broker: PrivateBroker
-        let settings: Settings
         let dataDir: String
         let instance: String
-        let issues: IssuesService
-        let group: ServiceGroup
+        let installation: Installation
         let running: Task<Void, any Error>
         let toolPassword = "tool-password-\(UUID().uuidString.prefix(6))"
         let logger: Logger
+        var issues: IssuesService { installation.issues! }
 
         init(tls: TestCertificate? = nil, tlsPort: Int = 0) async throws {
             dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)").path
             instance = "lock-\(UUID().uuidString.prefix(6).lowercased())"
-            var settings = try Settings(arguments: [], environment: [:])
-            settings.set("data-dir", dataDir)
-            settings.set("broker.port", "\(try FreePort.find())")
-            settings.set("instance", instance)
-            settings.set("issues.open-after", "1")
+            var configuration = InstallationConfiguration()
+            configuration.runtime.dataDir = dataDir
+            configuration.runtime.instance = instance
+            configuration.runtime.broker.port = try FreePort.find()
+            configuration.issues.policy.openAfter = 1
             if let tls {
-                settings.set("mosquitto.tls-port", "\(tlsPort)")
-                settings.set("mosquitto.tls-host", "127.0.0.1")
-                settings.set("mosquitto.tls-cert", tls.certificate)
-                settings.set("mosquitto.tls-key", tls.key)
+                configuration.runtime.broker.tlsPort = tlsPort
+                configuration.runtime.broker.tlsHost = "127.0.0.1"
+                configuration.runtime.broker.tlsCertificate = tls.certificate
+                configuration.runtime.broker.tlsKey = tls.key
             }
-            self.settings = settings
             let tools = MQTTUserStore(dataDir: dataDir)
             try tools.put(name: "integ", role: .integration, password: toolPassword, reserved: [])
             try tools.put(name: "reader", role: .reader, password: toolPassword, reserved: [])
             var logger = Logger(label: "lockdown")
             logger.logLevel = .warning
             self.logger = logger
-            broker = try PrivateBroker(settings: settings, services: BrokerAccount.services(instance: instance), logger: logger)
-            let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port,
-                                                                                     servicePasswords: broker.servicePasswords), logger: logger)
-            issues = try IssuesService(context: context)
-            let services: [any Service] = [try RegistryService(context: context), issues]
-            group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-            let group = group
-            running = Task { try await group.run() }
+            broker = try PrivateBroker(configuration: configuration.runtime.broker, dataDir: dataDir, topics: Topics(),
+                                       services: BrokerAccount.services(instance: instance), logger: logger)
+            // The registry and the issues service as serve runs them: each on its own account.
+            installation = try Installation([.registry, .issues], configuration: configuration,
+                                            endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port, servicePasswords: broker.servicePasswords),
+                                            logger: logger)
+            let installation = installation
+            running = Task { try await installation.run() }
         }
 
         /// An MQTT client logged in as `account` (a service's or a tool's), connected.
@@ -78,7 +75,7 @@ struct BrokerLockdownTests {
         }
 
         func stop() async {
-            await group.triggerGracefulShutdown()
+            await installation.shutdown()
             _ = try? await running.value
             broker.stop()
             try? FileManager.default.removeItem(atPath: dataDir)

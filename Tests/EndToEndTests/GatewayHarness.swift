@@ -2,72 +2,57 @@ import AsyncHTTPClient
 import CCTVContract
 import Foundation
 import Gateway
+import Installation
 import Issues
 import Logging
 import MQTTBus
 import NIOSSL
 import Prober
-import Registry
-import ServiceLifecycle
 import ServiceRuntime
 import TestSupport
 
-/// The registry, the issues service and the gateway (and optionally the prober) against a real
-/// mosquitto on a free port, with their data in a temp folder: what the REST security tests drive.
+/// The registry, the issues service and the gateway (and optionally the prober) wired as `serve`
+/// wires them (``TestInstallation``) on a real mosquitto, with every log line captured: what the
+/// REST security tests drive.
 final class GatewayHarness: @unchecked Sendable {
-    let broker: MosquittoFixture
-    let dataDir: String
+    let running: TestInstallation
     let rest: RESTCaller
     let http: HTTPClient
     let tool: MQTTClient
-    let group: ServiceGroup
-    let running: Task<Void, any Error>
     let logs: CapturedLogs
-    let issues: IssuesService
-    let gateway: GatewayService
+
+    var broker: MosquittoFixture { running.broker }
+    var dataDir: String { running.dataDir }
+    var issues: IssuesService { running.installation.issues! }
 
     /// - Parameters:
-    ///   - prober: also run the prober (HLS checks of the cameras' streams).
-    ///   - configure: extra settings.
-    init(prober: Bool = false, configure: (inout Settings) -> Void = { _ in }) async throws {
-        broker = try MosquittoFixture()
-        dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)").path
-        let port = try FreePort.find()
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("http.host", "127.0.0.1")
-        settings.set("http.port", "\(port)")
-        settings.set("issues.open-after", "1")
-        settings.set("issues.recover-after", "1")
-        settings.set("prober.interval", "1")
-        settings.set("prober.hls-timeout", "3")
-        settings.set("instance", "sec-\(UUID().uuidString.prefix(6))")
-        configure(&settings)
-        logs = CapturedLogs()
-        let logs = self.logs
+    ///   - prober: also run the prober (HLS checks of the cameras' streams, real ICMP).
+    ///   - configure: changes to the configuration (incidents open and resolve on one result).
+    init(prober: Bool = false, configure: (inout InstallationConfiguration) -> Void = { _ in }) async throws {
+        let logs = CapturedLogs()
+        self.logs = logs
         var logger = Logger(label: "harness") { label in logs.handler(label: label) }
         logger.logLevel = .debug
-        Observability.bootstrapMetrics()
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        issues = try IssuesService(context: context)
-        gateway = try GatewayService(context: context)
-        var services: [any Service] = [try RegistryService(context: context), issues, gateway]
-        if prober { services.append(try ProberService(context: context, icmp: try EngineICMPProbe(settings: settings, logger: logger))) }
-        group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-        let group = self.group
-        running = Task { try await group.run() }
+        running = try TestInstallation([.registry, .issues, .gateway] + (prober ? [.prober] : []), logger: logger) { configuration in
+            configuration.issues.policy.openAfter = 1
+            configuration.issues.policy.recoverAfter = 1
+            configuration.prober.interval = 1
+            configuration.prober.hlsTimeout = 3
+            configure(&configuration)
+        }
+        let gateway = running.configuration.gateway
         // Its own client: no redirects followed (the tests look at them), and closed before the
         // gateway stops, which otherwise waits for idle keep-alive connections to drain.
         var client = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        if let certificate = settings.string("http.tls-cert") {
+        if let certificate = gateway.tlsCertificate {
             // HTTPS: trust the test certificate (its own CA), nothing else.
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .file(certificate)
             client.tlsConfiguration = tls
         }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: client)
-        rest = RESTCaller(base: "\(settings.string("http.tls-cert") == nil ? "http" : "https")://127.0.0.1:\(port)", http: http)
-        tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        rest = RESTCaller(base: "\(gateway.https ? "https" : "http")://127.0.0.1:\(gateway.port)", http: http)
+        tool = MQTTClient(configuration: .init(port: running.broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
         // Commands sent before a service subscribed would be lost: wait for their retained availability.
         let availability = Collector(try await tool.subscribe("services/+/availability"))
         tool.start()
@@ -95,10 +80,7 @@ final class GatewayHarness: @unchecked Sendable {
     func stop(keepData: Bool = false) async {
         try? await http.shutdown()
         await tool.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
-        broker.stop()
-        if !keepData { try? FileManager.default.removeItem(atPath: dataDir) }
+        await running.stop(keepData: keepData)
     }
 }
 

@@ -179,9 +179,9 @@ struct SessionSecurityTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let certificate = try TestCertificate(in: dir, name: "gateway")
-        let harness = try await GatewayHarness { settings in
-            settings.set("http.tls-cert", certificate.certificate)
-            settings.set("http.tls-key", certificate.key)
+        let harness = try await GatewayHarness { configuration in
+            configuration.gateway.tlsCertificate = certificate.certificate
+            configuration.gateway.tlsKey = certificate.key
         }
         #expect(harness.rest.base.hasPrefix("https://"))
         try TestAccounts.account(dataDir: harness.dataDir, name: "erin", role: .viewer)

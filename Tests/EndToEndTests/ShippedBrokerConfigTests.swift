@@ -1,12 +1,7 @@
 import CCTVContract
 import Foundation
-import Gateway
-import Issues
+import Installation
 import Logging
-import Notifier
-import Prober
-import Registry
-import ServiceLifecycle
 import ServiceRuntime
 import Testing
 import TestSupport
@@ -53,33 +48,26 @@ struct ShippedBrokerConfigTests {
         defer { sink.stop() }
         let httpPort = try FreePort.find()
         let cut = "127.85.\(Int.random(in: 1...250)).\(Int.random(in: 1...250))"
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", "\(dir)/services")
-        settings.set("instance", "cctv-out")
-        settings.set("http.host", "127.0.0.1")
-        settings.set("http.port", "\(httpPort)")
-        settings.set("prober.interval", "1")
-        settings.set("prober.icmp-count", "1")
-        settings.set("prober.icmp-timeout", "0.5")
-        settings.set("issues.open-after", "2")
-        settings.set("issues.recover-after", "2")
-        settings.set("issues.ack-timeout", "2")
-        settings.set("notifier.webhook.line-team", sink.url("/line"))
+        var configuration = InstallationConfiguration()
+        configuration.runtime.dataDir = "\(dir)/services"
+        configuration.runtime.instance = "cctv-out"
+        configuration.gateway.host = "127.0.0.1"
+        configuration.gateway.port = httpPort
+        configuration.prober.interval = 1
+        configuration.prober.icmpCount = 1
+        configuration.prober.icmpTimeout = 0.5
+        configuration.issues.policy.openAfter = 2
+        configuration.issues.policy.recoverAfter = 2
+        configuration.issues.ackTimeout = 2
+        configuration.notifier.lineTeamWebhook = sink.url("/line")
         var logger = Logger(label: "shipped")
         logger.logLevel = .warning
         Observability.bootstrapMetrics()
-        func context(_ service: String) -> RuntimeContext {
-            RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: port, username: "cctv-out-\(service)",
-                                                                        password: passwords["cctv-out-\(service)"]), logger: logger)
-        }
-        let issues = try IssuesService(context: context("issues"))
-        let services: [any Service] = [
-            try RegistryService(context: context("registry")),
-            try ProberService(context: context("prober"), icmp: try EngineICMPProbe(settings: settings, logger: logger)),
-            issues, try NotifierService(context: context("notifier")), try GatewayService(context: context("gateway")),
-        ]
-        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-        let running = Task { try await group.run() }
+        // Every service on its own account from the password file (client id = account name).
+        let installation = try Installation(ServiceKind.allCases, configuration: configuration,
+                                            endpoint: BrokerEndpoint(host: "127.0.0.1", port: port, servicePasswords: passwords), logger: logger)
+        let issues = installation.issues!
+        let running = Task { try await installation.run() }
         defer { running.cancel() }
 
         let token = try TestAccounts.adminToken(dataDir: "\(dir)/services")
@@ -113,7 +101,7 @@ struct ShippedBrokerConfigTests {
         #expect(closed.status == 200, "close through the shipped ACL: \(closed.body)")
         #expect(await eventually(timeout: .seconds(30)) { (try? issues.store.unacknowledged()) == 0 }, "every event acknowledged, none re-sent forever")
 
-        await group.triggerGracefulShutdown()
+        await installation.shutdown()
         _ = try? await running.value
     }
 }

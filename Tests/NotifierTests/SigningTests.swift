@@ -38,11 +38,11 @@ struct SigningTests {
 
     @Test("the --notifier-webhook-* shorthand webhooks are signed when notifier.webhook-secret is set")
     func shorthandSigned() throws {
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("notifier.webhook.line-team", "https://hooks.example/line")
-        settings.set("notifier.webhook.operators", "https://hooks.example/ops")
-        settings.set("notifier.webhook-secret", "shared-s3cret")
-        let book = try NotifierService.contactBook(settings)
+        let settings = try Settings(arguments: ["--notifier-webhook-line-team", "https://hooks.example/line", "--notifier-webhook-operators", "https://hooks.example/ops"],
+                                    environment: ["CCTVOUT_NOTIFIER_WEBHOOK_SECRET": "shared-s3cret"], keys: NotifierConfiguration.keys)
+        let configuration = try NotifierConfiguration(settings: settings, runtime: RuntimeConfiguration())
+        #expect(settings.keys.filter { settings.display($0) == "******" }.map(\.name) == ["notifier.webhook-secret"], "the secret is masked by cctv-out config")
+        let book = try configuration.contactBook()
         let webhooks = book.teams.flatMap(\.channels).filter { $0.type == .webhook }
         #expect(webhooks.count == 2 && webhooks.allSatisfy { $0.secret == "shared-s3cret" })
         #expect(!"\(webhooks)".contains("shared-s3cret"), "printing a channel never shows its secret")

@@ -31,21 +31,24 @@ public final class PrivateBroker: Service, Sendable {
     private let toolsModified = Mutex<Date?>(nil)
 
     /// Starts mosquitto and waits until it accepts connections.
-    /// - Parameter services: the accounts of the services this process runs.
+    /// - Parameters:
+    ///   - configuration: port, binary, config template and TLS listener of the private broker.
+    ///   - dataDir: the installation's data folder; the store, password file and ACL go in its `mosquitto/` folder.
+    ///   - topics: the installation's topics (the ACL names them, with the topic root).
+    ///   - services: the accounts of the services this process runs.
     /// - Throws: ``PrivateBrokerError`` naming the apt package when mosquitto is missing.
-    public init(settings: Settings, services: [BrokerAccount], logger: Logger) throws {
+    public init(configuration: BrokerConfiguration, dataDir installation: String, topics: Topics, services: [BrokerAccount], logger: Logger) throws {
         self.logger = logger
         self.services = services
-        port = try settings.int("broker.port", in: 1...65_535)
-        let tlsPortSetting = try settings.int("mosquitto.tls-port", in: 0...65_535)
-        tlsPort = tlsPortSetting == 0 ? nil : tlsPortSetting
-        guard let binary = Self.findBinary(settings.string("mosquitto.binary")) else { throw PrivateBrokerError.notInstalled }
-        topics = Topics(root: settings["topic-root"])
-        tools = MQTTUserStore(dataDir: settings["data-dir"])
-        let dataDir = URL(fileURLWithPath: settings["data-dir"]).standardizedFileURL.appendingPathComponent("mosquitto")
+        self.topics = topics
+        port = configuration.port
+        tlsPort = configuration.tlsPort
+        guard let binary = Self.findBinary(configuration.mosquittoBinary) else { throw PrivateBrokerError.notInstalled }
+        tools = MQTTUserStore(dataDir: installation)
+        let dataDir = URL(fileURLWithPath: installation).standardizedFileURL.appendingPathComponent("mosquitto")
         folder = dataDir
         try DataFolder.prepare(dataDir.path)
-        let template = (try? String(contentsOfFile: settings["mosquitto.config"], encoding: .utf8)) ?? Self.defaultTemplate
+        let template = (try? String(contentsOfFile: configuration.mosquittoConfig, encoding: .utf8)) ?? Self.defaultTemplate
         if LoopbackPort.isListening(port) { throw PrivateBrokerError.portBusy(port) }
 
         var passwords: [String: String] = [:]
@@ -68,10 +71,10 @@ public final class PrivateBroker: Service, Sendable {
             .replacingOccurrences(of: "{{USER}}", with: user)
         config += Self.securityBlock(folder: dataDir.path)
         if let tlsPort {
-            guard let certificate = settings.string("mosquitto.tls-cert"), let key = settings.string("mosquitto.tls-key") else {
+            guard let certificate = configuration.tlsCertificate, let key = configuration.tlsKey else {
                 throw SettingsError.invalid(key: "mosquitto.tls-cert", value: "", expected: "mosquitto.tls-cert and mosquitto.tls-key (PEM files) with mosquitto.tls-port")
             }
-            config += "\n# TLS for remote probers and tools (the same accounts and ACL).\nlistener \(tlsPort) \(settings["mosquitto.tls-host"])\n"
+            config += "\n# TLS for remote probers and tools (the same accounts and ACL).\nlistener \(tlsPort) \(configuration.tlsHost)\n"
             config += "certfile \(certificate)\nkeyfile \(key)\ntls_version tlsv1.2\n"
         }
         let configFile = dataDir.appendingPathComponent("mosquitto.conf")
