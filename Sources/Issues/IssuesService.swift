@@ -36,7 +36,7 @@ public final class IssuesService: Service {
         let rtsp = try await bus.subscribe(topics.allRTSP)
         let pictures = try await bus.subscribe(topics.allPictures)
         let configs = try await bus.subscribe(topics.allConfigs)
-        let commands = try await bus.subscribe(topics.issueCommands)
+        let commands = try await bus.subscribe(topics.allIssueCommands)
         let acks = try await bus.subscribe(topics.notificationAcks)
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
@@ -291,10 +291,14 @@ public final class IssuesService: Service {
     func handleCommand(_ message: MQTTMessage, bus: ServiceBus, decoder: MessageDecoder, outbox: EventOutbox) async {
         let reply: IssueReply
         if let envelope = decoder.decode(message, as: IssueCommand.self, expecting: [.issueCommand]) {
-            reply = execute(envelope.data)
+            var command = envelope.data
+            let account = context.topics.account(inCommandTopic: message.topic) ?? "unknown"
+            command.actor = context.commandActor(claimed: command.actor, account: account, ownAccount: bus.account)
+            if command.action == .silence { command.silence?.createdBy = command.actor }
+            reply = execute(command)
             if reply.ok { outbox.signal() }
-            logger.info("issue command", metadata: ["action": "\(envelope.data.action.rawValue)", "issue": "\(envelope.data.issueID ?? "-")",
-                                                    "actor": "\(envelope.data.actor ?? "-")", "ok": "\(reply.ok)"])
+            logger.info("issue command", metadata: ["action": "\(command.action.rawValue)", "issue": "\(command.issueID ?? "-")",
+                                                    "actor": "\(command.actor ?? "-")", "account": "\(account)", "ok": "\(reply.ok)"])
         } else {
             reply = IssueReply(ok: false, error: ContractError(code: "bad_request", message: "not a valid issue.command envelope"))
         }

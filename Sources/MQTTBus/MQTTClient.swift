@@ -121,14 +121,16 @@ public final class MQTTClient: Sendable {
     }
 
     /// Sends a request and waits for the answer (MQTT v5 response topic + correlation data).
-    /// The reply topic is `{replyPrefix}/{clientID}`; it is subscribed once, on first use.
+    /// The reply topic is `{replyPrefix}/{username}` (or `/{clientID}` without a user name: a
+    /// locked-down broker makes the user name the client id, and lets each account read only its
+    /// own reply topic); it is subscribed once, on first use.
     public func request(
         _ topic: String,
         payload: [UInt8],
         replyPrefix: String = "replies",
         timeout: Duration = .seconds(10)
     ) async throws -> MQTTMessage {
-        let replyTopic = "\(replyPrefix)/\(configuration.clientID)"
+        let replyTopic = "\(replyPrefix)/\(configuration.username ?? configuration.clientID)"
         try await core.ensureReplySubscription(replyTopic)
         let correlation = Array(UUID().uuidString.utf8)
         return try await withTimeout(timeout, operation: "request on \(topic)") {

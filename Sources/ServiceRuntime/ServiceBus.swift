@@ -34,6 +34,10 @@ public final class ServiceBus: Sendable {
         }
     }
 
+    /// The MQTT account this connection acts as: its user name, or its client id on a broker
+    /// without accounts. It is the last level of the command topics it publishes.
+    public var account: String { client.configuration.username ?? client.configuration.clientID }
+
     /// Starts connecting (and reconnecting) in the background.
     public func start() { client.start() }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCTVContract
 import Foundation
 import Installation
 import Logging
@@ -23,6 +24,7 @@ struct SettingsOptions: ParsableArguments {
 /// Starts the chosen services in one process with graceful shutdown on SIGTERM/SIGINT.
 enum Launcher {
     static func run(_ kinds: [ServiceKind], configuration: InstallationConfiguration, privateBroker: Bool) async throws {
+        DataFolder.restrictNewFiles()
         let runtime = configuration.runtime
         Observability.bootstrap(logLevel: runtime.logLevel)
         var logger = Logger(label: "cctv-out")
@@ -30,14 +32,27 @@ enum Launcher {
         var broker: PrivateBroker?
         var endpoint = try runtime.broker.endpoint()
         if runtime.broker.url == nil && privateBroker {
-            broker = try PrivateBroker(configuration: runtime.broker, dataDir: runtime.dataDir, logger: logger)
-            endpoint = BrokerEndpoint(host: "127.0.0.1", port: broker!.port)
+            // One account per service (named after its client id), each with exactly its topics.
+            let accounts = kinds.map { kind -> BrokerAccount in
+                let service = kind == .prober ? configuration.prober.busName : kind.rawValue
+                return BrokerAccount(name: "\(runtime.instance)-\(service)", role: BrokerRole(rawValue: kind.rawValue)!, service: service)
+            }
+            let started = try PrivateBroker(configuration: runtime.broker, dataDir: runtime.dataDir, topics: Topics(root: runtime.topicRoot),
+                                            services: accounts, logger: logger)
+            broker = started
+            endpoint = BrokerEndpoint(host: "127.0.0.1", port: started.port, servicePasswords: started.servicePasswords)
         }
         defer { broker?.stop() }
         let installation = try Installation(kinds, configuration: configuration, endpoint: endpoint, logger: logger, signals: [.sigterm, .sigint])
         logger.info("starting", metadata: ["services": "\(installation.kinds.map(\.rawValue).joined(separator: ","))", "broker": "\(endpoint.host):\(endpoint.port)",
                                            "data": "\(runtime.dataDir)"])
-        try await installation.run()
+        // The broker watches the tools' accounts while the services run; it stops after them (defer).
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let broker { group.addTask { try await broker.run() } }
+            group.addTask { try await installation.run() }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 }
 
