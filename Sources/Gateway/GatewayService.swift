@@ -13,11 +13,25 @@ public final class GatewayService: Service {
     public let store: ReadStore
     public let hub = LiveHub()
     let logger: Logger
+    let selfWatch: SelfWatchConfiguration
+    /// `http.idle-timeout`, `http.command-timeout`.
+    let idleTimeout: Int
+    let commandTimeout: Duration
+    let retention: [RetentionRule]
+    /// "Monitoring stalled" and "last checked".
+    public let monitoring: MonitoringWatch
 
     public init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "gateway")
         self.store = try ReadStore(dataDir: context.dataDir)
+        let settings = context.settings
+        self.selfWatch = try SelfWatchConfiguration(settings: settings)
+        self.idleTimeout = try settings.int("http.idle-timeout", in: 1...86_400)
+        self.commandTimeout = .milliseconds(Int(try settings.double("http.command-timeout", in: 0.1...300) * 1000))
+        self.retention = ReadStore.retentionRules(incidentDays: try settings.int("retention.incidents-days", in: 0...36_500),
+                                                  deliveryDays: try settings.int("retention.deliveries-days", in: 0...36_500))
+        self.monitoring = MonitoringWatch(configuration: selfWatch)
     }
 
     public func run() async throws {
@@ -27,6 +41,9 @@ public final class GatewayService: Service {
             try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
             try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
             try await bus.subscribe(topics.allAvailability),
+            try await bus.subscribe(topics.monitorPulse), try await bus.subscribe(topics.monitorChecked),
+            // Registry replies that come after the REST request gave up (202): they complete the command.
+            try await bus.subscribe(lateRepliesTopic(bus)),
         ]
         bus.start()
         let decoder = MessageDecoder(service: "gateway", logger: logger)
@@ -40,27 +57,43 @@ public final class GatewayService: Service {
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
         let imports = ImportJobs(logger: logger, send: send)
-        let api = GatewayAPI(store: store, hub: hub, imports: imports, registry: { command in try await send(command, .seconds(15)) }, issueCommands: { command in
+        let commandTimeout = commandTimeout
+        let monitoring = monitoring
+        monitoring.observeBroker { client.isConnected }
+        let api = GatewayAPI(store: store, hub: hub, imports: imports, monitoring: monitoring, registry: { command, commandID in
+            let envelope = Envelope(type: .registryCommand, id: commandID, source: "gateway", data: command)
+            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: commandTimeout)
+            return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
+        }, issueCommands: { command in
             let envelope = Envelope(type: .issueCommand, source: "gateway", data: command)
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         })
         let host = context.settings["http.host"]
         let port = try context.settings.int("http.port", in: 0...65_535)
+        let idleTimeout = idleTimeout
         let app = Application(
             router: api.router(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeouts(idleSeconds: idleTimeout)], idleTimeout: .seconds(Int64(idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
             logger: logger)
+        let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: retention)
+        let lateReplies = lateRepliesTopic(bus)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 for subscription in subscriptions {
                     group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() { self.project(message, decoder: decoder) }
+                        for await message in subscription.cancelOnGracefulShutdown() {
+                            if self.watch(message, lateReplies: lateReplies) { continue }
+                            self.project(message, decoder: decoder)
+                        }
                     }
                 }
                 group.addTask { try await app.runService() }
+                group.addTask { await sweeper.run() }
+                group.addTask { await self.announceMonitoring(monitoring) }
                 group.addTask {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(20))
@@ -83,6 +116,7 @@ public final class GatewayService: Service {
                 if message.topic.hasSuffix("/config") {
                     if message.payload.isEmpty {
                         try store.removeCamera(cameraID)
+                        monitoring.forget(cameraID)
                         hub.broadcast("deleted", ["id": cameraID])
                     } else if let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID {
                         try store.apply(camera: envelope.data)

@@ -17,6 +17,9 @@ public final class IssuesService: Service {
     let ackTimeout: Double
     public let store: IssueStore
     let logger: Logger
+    /// Results arriving, for the monitor's self-watch (`monitor/pulse`, `monitor/checked`).
+    let pulse: ResultPulse
+    let retention: RetentionSweeper
 
     public init(context: RuntimeContext) throws {
         self.context = context
@@ -30,6 +33,10 @@ public final class IssuesService: Service {
         self.ackTimeout = try context.settings.double("issues.ack-timeout", in: 0.5...3600)
         self.stormPolicy = StormGrouping.Policy(minimumCameras: try context.settings.int("issues.storm-min", in: 0...1_000_000))
         self.store = try IssueStore(dataDir: context.dataDir)
+        let selfWatch = try SelfWatchConfiguration(settings: context.settings)
+        self.pulse = ResultPulse(every: selfWatch.pulseEvery, database: store.database, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: IssueRetention.rules(incidentDays: try context.settings.int("retention.incidents-days", in: 0...36_500)))
     }
 
     public func run() async throws {
@@ -46,6 +53,8 @@ public final class IssuesService: Service {
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
+                group.addTask { await self.pulse.run(bus: bus) }
+                group.addTask { await self.retention.run() }
                 group.addTask {
                     // One consumer for both result streams keeps each camera's updates in order.
                     let merged = AsyncStream<MQTTMessage> { continuation in
@@ -97,6 +106,7 @@ public final class IssuesService: Service {
             guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
             observation = .hls(envelope.data, eventID: envelope.id)
         }
+        pulse.record(topicCamera)
         do {
             let effects = try store.database.write { db -> [IncidentStateMachine.Effect] in
                 let track = try IssueStore.track(db, topicCamera)

@@ -19,6 +19,9 @@ public final class NotifierService: Service {
     let timeoutSeconds: Int
     let breakers: EndpointBreakers
     let logger: Logger
+    /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
+    let selfWatch: SelfWatchMonitor
+    let retention: RetentionSweeper
 
     public init(context: RuntimeContext) throws {
         self.context = context
@@ -31,6 +34,11 @@ public final class NotifierService: Service {
         self.breakers = EndpointBreakers(threshold: try settings.int("notifier.breaker-failures", in: 1...1000),
                                          coolDown: TimeInterval(try settings.int("notifier.breaker-cooldown", in: 1...86_400)))
         self.store = try DeliveryStore(dataDir: context.dataDir)
+        self.selfWatch = SelfWatchMonitor(configuration: try SelfWatchConfiguration(settings: settings), store: store, routing: routing,
+                                          policy: policy, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: DeliveryRetention.rules(deliveryDays: try settings.int("retention.deliveries-days", in: 0...36_500),
+                                                                         incidentDays: try settings.int("retention.incidents-days", in: 0...36_500)))
     }
 
     /// The contacts: the file named by `notifier.contacts`, plus the `notifier.webhook.*` shorthand
@@ -83,6 +91,7 @@ public final class NotifierService: Service {
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
         let events = try await bus.subscribe(context.topics.allIssues)
+        let watched = [try await bus.subscribe(context.topics.allAvailability), try await bus.subscribe(context.topics.monitorPulse)]
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
@@ -97,6 +106,14 @@ public final class NotifierService: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
                 group.addTask { await dispatcher.run() }
+                group.addTask { await self.selfWatch.run(bus: bus, dispatcher: dispatcher) }
+                group.addTask { await self.selfWatch.heartbeat(http: http) }
+                group.addTask { await self.retention.run() }
+                for subscription in watched {
+                    group.addTask {
+                        for await message in subscription.cancelOnGracefulShutdown() { self.selfWatch.received(message, topics: self.context.topics) }
+                    }
+                }
                 // Only when on: the first child to end ends the service.
                 if self.policy.escalateAfter > 0 || self.policy.remindEvery > 0 {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }

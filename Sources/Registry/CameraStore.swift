@@ -45,6 +45,7 @@ public final class CameraStore: Sendable {
                 t.column("deletedAt", .datetime).notNull()
             }
         }
+        CommandLog.register(in: &migrator)
         return migrator
     }
 

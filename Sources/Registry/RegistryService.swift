@@ -12,6 +12,8 @@ public final class RegistryService: Service {
     let context: RuntimeContext
     let store: CameraStore
     let handler: RegistryCommandHandler
+    /// Replies to recent changes, so a repeated command is not applied twice.
+    let commandLog: CommandLog
     let logger: Logger
 
     public init(context: RuntimeContext) throws {
@@ -19,6 +21,7 @@ public final class RegistryService: Service {
         self.logger = context.logger(for: "registry")
         self.store = try CameraStore(dataDir: context.dataDir)
         self.handler = RegistryCommandHandler(store: store)
+        self.commandLog = CommandLog(database: store.database)
     }
 
     public func run() async throws {
@@ -27,10 +30,13 @@ public final class RegistryService: Service {
         bus.start()
         let decoder = MessageDecoder(service: "registry", logger: logger)
         let republish = Task { await self.republishRetainedState(bus) }
+        let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: [CommandLog.retention])
+        let retention = Task { await sweeper.run() }
         for await message in commands.cancelOnGracefulShutdown() {
             await handle(message, bus: bus, decoder: decoder)
         }
         republish.cancel()
+        retention.cancel()
         await bus.shutdown()
     }
 
@@ -39,9 +45,18 @@ public final class RegistryService: Service {
         var change: RegistryCommandHandler.Change?
         do {
             let envelope = try ContractCodec.decode(message.payload, as: RegistryCommand.self, expecting: [.registryCommand])
-            (reply, change) = handler.handle(envelope.data, commandID: envelope.id, privateReply: message.properties.responseTopic != nil)
-            logger.info("command", metadata: ["action": "\(envelope.data.action.rawValue)", "ok": "\(reply.ok)",
-                                              "camera": "\(reply.camera?.id ?? envelope.data.id ?? "-")", "from": "\(envelope.source)"])
+            if let earlier = try? commandLog.reply(to: envelope.data, id: envelope.id) {
+                reply = earlier
+                logger.info("repeated command answered with its first outcome, not applied again",
+                            metadata: ["action": "\(envelope.data.action.rawValue)", "command": "\(envelope.id)", "from": "\(envelope.source)"])
+            } else {
+                (reply, change) = handler.handle(envelope.data, commandID: envelope.id, privateReply: message.properties.responseTopic != nil)
+                do { try commandLog.record(reply, to: envelope.data, id: envelope.id) } catch {
+                    logger.error("could not remember a command's reply", metadata: ["command": "\(envelope.id)", "error": "\(error)"])
+                }
+                logger.info("command", metadata: ["action": "\(envelope.data.action.rawValue)", "ok": "\(reply.ok)",
+                                                  "camera": "\(reply.camera?.id ?? envelope.data.id ?? "-")", "from": "\(envelope.source)"])
+            }
         } catch {
             // Still answer: a requester deserves a clear error rather than a timeout.
             _ = decoder.decode(message, as: RegistryCommand.self, expecting: [.registryCommand])

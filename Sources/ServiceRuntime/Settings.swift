@@ -41,6 +41,8 @@ public struct Settings: Sendable {
         .init(name: "http.host", defaultValue: "0.0.0.0", help: "gateway listen address"),
         .init(name: "http.port", defaultValue: "8080", help: "gateway port (dashboard, REST, /metrics)"),
         .init(name: "http.public-url", defaultValue: "http://localhost:8080", help: "dashboard link put into notifications"),
+        .init(name: "http.idle-timeout", defaultValue: "60", help: "seconds before the gateway closes a connection that sends nothing (idle keep-alive, half-open, a request head that never completes)"),
+        .init(name: "http.command-timeout", defaultValue: "10", help: "seconds a REST change waits for the registry; after that it is answered 202 pending with a command id to poll (GET /api/commands/{id})"),
         .init(name: "prober.interval", defaultValue: "60", help: "default check interval per camera, seconds"),
         .init(name: "prober.icmp-count", defaultValue: "3", help: "echoes per ICMP check"),
         .init(name: "prober.icmp-timeout", defaultValue: "1", help: "seconds to wait for each echo reply"),
@@ -73,6 +75,13 @@ public struct Settings: Sendable {
         .init(name: "notifier.breaker-failures", defaultValue: "5", help: "consecutive failures that open a channel's circuit breaker"),
         .init(name: "notifier.breaker-cooldown", defaultValue: "30", help: "seconds an open breaker waits before one probe delivery"),
         .init(name: "notifier.time-zone", defaultValue: "Asia/Seoul", help: "time zone of the times shown in notifications"),
+        .init(name: "monitor.stall-after", defaultValue: "0", help: "seconds without any check result after which the dashboard says \"monitoring stalled\" and operators are told; 0 = two prober intervals plus 10 s"),
+        .init(name: "monitor.offline-after", defaultValue: "120", help: "seconds a service may be offline (or the broker unreachable) before operators are told; they are told again when it is back"),
+        .init(name: "monitor.heartbeat-url", defaultValue: "", help: "outbound heartbeat: URL called (GET) every monitor.heartbeat-every seconds while everything is healthy (Healthchecks.io / Uptime Kuma push URL); empty = off"),
+        .init(name: "monitor.heartbeat-fail-url", defaultValue: "", help: "URL called instead while something is unhealthy (e.g. https://hc-ping.com/<uuid>/fail); empty = the heartbeat just stops"),
+        .init(name: "monitor.heartbeat-every", defaultValue: "60", help: "seconds between heartbeat calls"),
+        .init(name: "retention.incidents-days", defaultValue: "400", help: "days a resolved incident stays in the history (issues service and the gateway's read store); 0 = forever"),
+        .init(name: "retention.deliveries-days", defaultValue: "90", help: "days a finished notification delivery stays in the history (notifier and the gateway's read store); 0 = forever"),
     ]
 
     /// Resolves settings from `arguments` (flags), `environment` and the config file they name.

@@ -24,12 +24,16 @@ enum ServiceKind: String, CaseIterable {
     case registry, prober, issues, notifier, gateway
 }
 
-/// Starts the chosen services in one process with graceful shutdown on SIGTERM/SIGINT.
+/// Starts the chosen services in one process with graceful shutdown on SIGTERM/SIGINT: every
+/// step logged, the private broker (with `serve`) supervised and stopped last, and the whole
+/// shutdown bounded by a ``ShutdownWatchdog``.
 enum Launcher {
     static func run(_ kinds: [ServiceKind], settings: Settings, privateBroker: Bool) async throws {
         Observability.bootstrap(logLevel: settings["log.level"])
         var logger = Logger(label: "cctv-out")
         logger[metadataKey: "instance"] = .string(settings["instance"])
+        let began = ContinuousClock.now
+        raiseOpenFileLimit(logger: logger)
         var broker: PrivateBroker?
         let endpoint: BrokerEndpoint
         if let url = settings.string("broker.url") {
@@ -40,30 +44,60 @@ enum Launcher {
             parsed.insecure = try settings.bool("broker.insecure")
             endpoint = parsed
         } else if privateBroker {
-            broker = try PrivateBroker(settings: settings, logger: logger)
-            endpoint = BrokerEndpoint(host: "127.0.0.1", port: broker!.port)
+            let started = try await PrivateBroker.start(settings: settings, logger: logger)
+            broker = started
+            endpoint = BrokerEndpoint(host: "127.0.0.1", port: started.port)
         } else {
             endpoint = BrokerEndpoint(host: "127.0.0.1", port: try settings.int("broker.port", in: 1...65_535))
         }
-        defer { broker?.stop() }
         let context = RuntimeContext(settings: settings, endpoint: endpoint, logger: logger)
+        // Started in this order and stopped in the reverse one: the broker last, so every service
+        // can still say `offline`; the watchdog first, so it hears of the shutdown at once.
         var services: [any Service] = []
-        for kind in kinds {
-            switch kind {
-            case .registry: services.append(try RegistryService(context: context))
-            case .prober: services.append(try ProberService(context: context, icmp: try EngineICMPProbe(settings: settings, logger: context.logger(for: "prober"))))
-            case .issues: services.append(try IssuesService(context: context))
-            case .notifier: services.append(try NotifierService(context: context))
-            case .gateway: services.append(try GatewayService(context: context))
+        if let broker { services.append(LoggedService("private mosquitto supervisor", broker, logger: logger)) }
+        do {
+            for kind in kinds {
+                let service: any Service = switch kind {
+                case .registry: try RegistryService(context: context)
+                case .prober: try ProberService(context: context, icmp: try EngineICMPProbe(settings: settings, logger: context.logger(for: "prober")))
+                case .issues: try IssuesService(context: context)
+                case .notifier: try NotifierService(context: context)
+                case .gateway: try GatewayService(context: context)
+                }
+                services.append(LoggedService(kind.rawValue, service, logger: logger))
             }
+        } catch {
+            broker?.stop()
+            throw error
         }
+        services.append(ShutdownWatchdog(logger: logger))
         logger.info("starting", metadata: ["services": "\(kinds.map(\.rawValue).joined(separator: ","))", "broker": "\(endpoint.host):\(endpoint.port)",
                                            "data": "\(settings["data-dir"])"])
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            broker?.stop()
+            throw error
+        }
+        broker?.stop()
+        logger.info("stopped", metadata: ["uptime_s": "\(Int((ContinuousClock.now - began).seconds))"])
+    }
+
+    /// Raises the soft open-file limit to the hard one: the gateway holds one descriptor per
+    /// browser or API connection and each service a few SQLite files (the default soft limit on
+    /// many systems is 1,024).
+    static func raiseOpenFileLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        let previous = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            logger.debug("raised the open-file limit", metadata: ["from": "\(previous)", "to": "\(limit.rlim_max)"])
+        }
     }
 }
 

@@ -148,20 +148,14 @@ extension GatewayAPI {
                 return self.error(.badRequest, ContractError(code: "bad_request", message: "a field has the wrong type: \(error)"))
             }
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .patch, id: id, expectedVersion: expected, patch: patch), success: .ok)
+            return try await command(RegistryCommand(action: .patch, id: id, expectedVersion: expected, patch: patch), success: .ok, request: request)
         }
         router.post("/api/cameras/bulk-delete") { request, _ in
             struct Body: Decodable { var ids: [String] }
             guard let body = try await decodeBody(request, as: Body.self), !body.ids.isEmpty, body.ids.count <= 1000 else {
                 return error(.badRequest, ContractError(code: "bad_request", field: "ids", message: "the body must be {\"ids\": [...]} with 1 to 1000 camera ids"))
             }
-            let reply: RegistryReply
-            do { reply = try await registry(RegistryCommand(action: .bulkDelete, ids: body.ids)) } catch {
-                return self.error(.serviceUnavailable, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error)"))
-            }
-            guard reply.ok else { return self.error(.badRequest, reply.error ?? ContractError(code: "internal", message: "refused without a reason")) }
-            struct Outcome: Encodable { var deleted: [String]; var missing: [String] }
-            return try json(Outcome(deleted: reply.deletedIDs ?? [], missing: reply.missingIDs ?? []))
+            return try await command(RegistryCommand(action: .bulkDelete, ids: body.ids), success: .ok, request: request)
         }
     }
 }

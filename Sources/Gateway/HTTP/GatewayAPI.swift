@@ -10,8 +10,13 @@ import ServiceRuntime
 public struct GatewayAPI: Sendable {
     let store: ReadStore
     let hub: LiveHub
-    let registry: @Sendable (RegistryCommand) async throws -> RegistryReply
+    /// Sends a command to the registry under the given command (envelope) id and waits for the reply.
+    let registry: @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply
     let issueCommands: @Sendable (IssueCommand) async throws -> IssueReply
+    /// REST changes by command id (202 pending, polling, retries); `nil` = not recorded.
+    let commands: CommandLedger?
+    /// "Monitoring stalled" and each camera's "last checked"; `nil` = not known.
+    let monitoring: MonitoringWatch?
     let dashboard: ByteBuffer
     /// Bulk imports in progress and recently finished.
     let imports: ImportJobs
@@ -19,15 +24,20 @@ public struct GatewayAPI: Sendable {
     /// Largest request body accepted.
     static let maxBody = 1 << 20
 
-    /// - Parameter imports: runs bulk imports; by default one that sends through `registry`.
-    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil,
-                registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply,
+    /// - Parameters:
+    ///   - imports: runs bulk imports; by default one that sends through `registry`.
+    ///   - commands: records REST changes (see ``CommandLedger``); by default the read store's.
+    ///   - monitoring: the monitor's own health and "last checked" times.
+    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, commands: CommandLedger? = nil, monitoring: MonitoringWatch? = nil,
+                registry: @escaping @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply,
                 issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
         self.store = store
         self.hub = hub
         self.registry = registry
         self.issueCommands = issueCommands
-        self.imports = imports ?? ImportJobs { command, _ in try await registry(command) }
+        self.commands = commands ?? store.commands
+        self.monitoring = monitoring
+        self.imports = imports ?? ImportJobs { command, _ in try await registry(command, UUID().uuidString) }
         let html = Bundle.module.url(forResource: "Dashboard/index", withExtension: "html").flatMap { try? Data(contentsOf: $0) } ?? Data("<h1>CCTV Out</h1>".utf8)
         self.dashboard = ByteBuffer(bytes: html)
     }
@@ -42,7 +52,11 @@ public struct GatewayAPI: Sendable {
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: Observability.prometheusText())))
         }
-        router.get("/api/summary") { _, _ in try json(store.summary()) }
+        router.get("/api/summary") { _, _ in
+            var summary = try store.summary()
+            summary.monitoring = monitoring?.health(services: summary.services)
+            return try json(summary)
+        }
         router.get("/api/sites") { _, _ in try json(["items": store.sites()]) }
         router.get("/api/cameras") { request, _ in
             let q = request.uri.queryParameters
@@ -56,39 +70,43 @@ public struct GatewayAPI: Sendable {
                 }
                 query.enabled = value
             }
-            do { return try json(store.cameras(query)) } catch let refusal as ContractError { return error(.badRequest, refusal) }
+            do {
+                var page = try store.cameras(query)
+                page.items = page.items.map { ReadStore.CameraRow(camera: $0.camera, status: monitoring?.stamped($0.status) ?? $0.status) }
+                return try json(page)
+            } catch let refusal as ContractError { return error(.badRequest, refusal) }
         }
         router.get("/api/cameras/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let row = try store.camera(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")) }
             struct Detail: Encodable { var camera: CameraDefinition; var status: CameraHealth?; var issues: [IssueRecord]; var notifications: [NotificationRecord] }
-            return try json(Detail(camera: row.camera, status: row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
+            return try json(Detail(camera: row.camera, status: monitoring?.stamped(row.status) ?? row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
                                    notifications: store.notifications(cameraID: id, limit: 100)))
         }
         router.get("/api/cameras/:id/status") { _, context in
             let id = try context.parameters.require("id")
             guard let status = try store.status(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no status for camera \(id) yet")) }
-            return try json(status)
+            return try json(monitoring?.stamped(status) ?? status)
         }
         router.post("/api/cameras") { request, _ in
             guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
-            return try await command(RegistryCommand(action: .create, camera: input), success: .created)
+            return try await command(RegistryCommand(action: .create, camera: input), success: .created, request: request)
         }
         router.put("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
             guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), success: .ok)
+            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), success: .ok, request: request)
         }
-        router.post("/api/cameras/:id/enable") { _, context in
-            try await command(RegistryCommand(action: .enable, id: context.parameters.require("id")), success: .ok)
+        router.post("/api/cameras/:id/enable") { request, context in
+            try await command(RegistryCommand(action: .enable, id: context.parameters.require("id")), success: .ok, request: request)
         }
-        router.post("/api/cameras/:id/disable") { _, context in
-            try await command(RegistryCommand(action: .disable, id: context.parameters.require("id")), success: .ok)
+        router.post("/api/cameras/:id/disable") { request, context in
+            try await command(RegistryCommand(action: .disable, id: context.parameters.require("id")), success: .ok, request: request)
         }
         router.delete("/api/cameras/:id") { request, context in
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .delete, id: context.parameters.require("id"), expectedVersion: expected), success: .noContent)
+            return try await command(RegistryCommand(action: .delete, id: context.parameters.require("id"), expectedVersion: expected), success: .noContent, request: request)
         }
         router.get("/api/issues") { request, _ in
             let q = request.uri.queryParameters
@@ -118,31 +136,8 @@ public struct GatewayAPI: Sendable {
         }
         addFleetFileRoutes(to: router)
         addBulkEditRoutes(to: router)
+        addCommandRoutes(to: router)
         return router
-    }
-
-    func command(_ command: RegistryCommand, success: HTTPResponse.Status) async throws -> Response {
-        let reply: RegistryReply
-        do {
-            reply = try await registry(command)
-        } catch {
-            return self.error(.serviceUnavailable, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error)"))
-        }
-        guard reply.ok else {
-            let failure = reply.error ?? ContractError(code: "internal", message: "registry refused without a reason")
-            let status: HTTPResponse.Status = switch failure.code {
-            case "not_found": .notFound
-            case "duplicate_address", "duplicate_id", "version_conflict": .conflict
-            case "internal": .internalServerError
-            default: .badRequest
-            }
-            return self.error(status, failure)
-        }
-        if success == .noContent { return Response(status: .noContent) }
-        var response = try json(reply.camera ?? reply.cameras.map { _ in nil } ?? nil)
-        response.status = success
-        if let version = reply.camera?.version { response.headers[.eTag] = "\"\(version)\"" }
-        return response
     }
 
     func decodeBody<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T? {

@@ -1,0 +1,91 @@
+import AsyncHTTPClient
+import CCTVContract
+import Foundation
+@testable import Gateway
+import Logging
+import MQTTBus
+@testable import Registry
+import ServiceRuntime
+import Testing
+import TestSupport
+
+/// A REST change the registry answers late is reported as pending with its id, applied once,
+/// and never answered "503" and then applied anyway.
+@Suite("gateway: REST changes with a registry that answers late", .serialized)
+struct CommandIdempotencyTests {
+    @Test("a create the registry answers late is 202 pending with its id, completes when the registry comes back, and a retry is not applied twice")
+    func lateRegistry() async throws {
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let instance = "late-\(UUID().uuidString.prefix(6))"
+        let registryHarness = try ServiceHarness(brokerPort: broker.port, instance: instance)
+        defer { registryHarness.removeData() }
+        // The registry's persistent session exists (subscribed once), then the registry is away.
+        let watcher = MQTTClient(configuration: .init(port: broker.port, clientID: "watch-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: registryHarness.logger)
+        let availability = Collector(try await watcher.subscribe("services/registry/availability"))
+        watcher.start()
+        registryHarness.start(try RegistryService(context: registryHarness.context))
+        #expect(await availability.first(timeout: .seconds(15)) { $0.text == "online" } != nil)
+        await registryHarness.stop()
+
+        let gatewayHarness = try ServiceHarness(brokerPort: broker.port, ["http.command-timeout": "1"], instance: instance)
+        defer { gatewayHarness.removeData() }
+        gatewayHarness.start(try GatewayService(context: gatewayHarness.context))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let api = gatewayHarness.api
+        #expect(await eventually(timeout: .seconds(20)) { (try? await http(client, .GET, "\(api)/summary").status) == 200 })
+
+        let key = UUID().uuidString
+        let body = #"{"id":"CAM-LATE","name":"후문","address":"127.0.6.1"}"#
+        let first = try await http(client, .POST, "\(api)/cameras", body: body, headers: ["Idempotency-Key": key])
+        #expect(first.status == 202, "\(first.status) \(first.body)")
+        #expect(first.json?["commandID"] as? String == key)
+        #expect(first.json?["state"] as? String == "pending")
+        #expect(first.headers["location"] == "/api/commands/\(key)")
+        let polled = try await http(client, .GET, "\(api)/commands/\(key)")
+        #expect(polled.json?["state"] as? String == "pending")
+
+        // The registry comes back, finds the command waiting in its session, applies it and answers late.
+        registryHarness.start(try RegistryService(context: registryHarness.context))
+        #expect(await eventually(timeout: .seconds(20)) {
+            (try? await http(client, .GET, "\(api)/commands/\(key)"))?.json?["state"] as? String == "done"
+        }, "the late reply completes the pending command")
+        let done = try await http(client, .GET, "\(api)/commands/\(key)")
+        #expect(done.json?["httpStatus"] as? Int == 201)
+        #expect(((done.json?["reply"] as? [String: Any])?["camera"] as? [String: Any])?["id"] as? String == "CAM-LATE")
+
+        // The client retries with the same key: the first outcome, not a second camera nor a 409.
+        let retry = try await http(client, .POST, "\(api)/cameras", body: body, headers: ["Idempotency-Key": key])
+        #expect(retry.status == 201, retry.body)
+        #expect(retry.json?["id"] as? String == "CAM-LATE")
+        // The same key for a different change is refused.
+        let reused = try await http(client, .POST, "\(api)/cameras", body: #"{"address":"127.0.6.2"}"#, headers: ["Idempotency-Key": key])
+        #expect(reused.status == 422)
+        #expect(reused.body.contains("idempotency_key_reused"))
+        // A tool re-sending the same command (same envelope id) straight to the registry: answered, not applied again.
+        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: registryHarness.logger)
+        tool.start()
+        try await tool.waitUntilConnected()
+        let command = RegistryCommand(action: .create, camera: CameraInput(id: "CAM-LATE", name: "후문", address: "127.0.6.1"))
+        let answer = try await tool.request("registry/commands", payload: ContractCodec.encode(Envelope(type: .registryCommand, id: key, source: "test", data: command)))
+        let reply = try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
+        #expect(reply.ok && reply.camera?.id == "CAM-LATE", "\(reply)")
+        // But an id reused for another command is applied (tools that number their commands).
+        let other = RegistryCommand(action: .create, camera: CameraInput(id: "CAM-OTHER", address: "127.0.6.3"))
+        let otherAnswer = try await tool.request("registry/commands", payload: ContractCodec.encode(Envelope(type: .registryCommand, id: key, source: "test", data: other)))
+        #expect(try ContractCodec.decode(otherAnswer.payload, as: RegistryReply.self, expecting: [.registryReply]).data.camera?.id == "CAM-OTHER")
+
+        let registry = try CameraStore(dataDir: registryHarness.dataDir)
+        #expect(try registry.snapshot().cameras.map(\.id).sorted() == ["CAM-LATE", "CAM-OTHER"], "applied exactly once")
+
+        // An invalid key is refused before anything is sent.
+        let bad = try await http(client, .POST, "\(api)/cameras", body: body, headers: ["Idempotency-Key": "spaces are not allowed"])
+        #expect(bad.status == 400)
+
+        await tool.shutdown()
+        await watcher.shutdown()
+        try? await client.shutdown()
+        await gatewayHarness.stop()
+        await registryHarness.stop()
+    }
+}
