@@ -96,7 +96,8 @@ public final class GatewayService: Service {
                 group.addTask { await self.announceMonitoring(monitoring) }
                 group.addTask {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(20))
+                        // Not a plain sleep: it held a SIGTERM up for as long as 20 s.
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(20)) }
                         self.hub.keepAlive()
                     }
                 }

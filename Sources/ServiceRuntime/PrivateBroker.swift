@@ -105,9 +105,8 @@ public final class PrivateBroker: Service, Sendable {
                     process.withLock { $0 = next }
                     startedAt = ContinuousClock.now
                     restarts.increment()
-                    logger.notice("private mosquitto restarted", metadata: [
-                        "pid": "\(next.pid)", "down_s": "\(String(format: "%.2f", (ContinuousClock.now - diedAt).seconds))",
-                    ])
+                    let down: Duration = ContinuousClock.now - diedAt
+                    logger.notice("private mosquitto restarted", metadata: ["pid": "\(next.pid)", "down_s": "\(String(format: "%.2f", down.seconds))"])
                 } catch {
                     // The next turn of the loop sees a dead process and waits longer.
                     logger.error("private mosquitto did not restart", metadata: ["error": "\(error)"])
@@ -126,7 +125,8 @@ public final class PrivateBroker: Service, Sendable {
         logger.info("stopping private mosquitto", metadata: ["pid": "\(current.pid)"])
         current.stop(timeout: 3)
         try? FileManager.default.removeItem(atPath: pidFile)
-        logger.info("private mosquitto stopped", metadata: ["after_s": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))"])
+        let took: Duration = ContinuousClock.now - started
+        logger.info("private mosquitto stopped", metadata: ["after_s": "\(String(format: "%.2f", took.seconds))"])
     }
 
     static func findBinary(_ configured: String?) -> String? {

@@ -80,7 +80,7 @@ struct Harness: Sendable {
         settings.set("issues.storm-min", "\(stormMin)")
         settings.set("notifier.webhook.line-team", "http://127.0.0.1:\(hookPort)/hook")
         settings.set("instance", "bench")
-        let broker = try PrivateBroker(settings: settings, logger: logger)
+        let broker = try await PrivateBroker.start(settings: settings, logger: logger)
         defer { broker.stop() }
         let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: try IssuesService(context: context)), .init(service: try NotifierService(context: context))], logger: logger))

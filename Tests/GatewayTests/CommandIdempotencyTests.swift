@@ -56,7 +56,7 @@ struct CommandIdempotencyTests {
 
         // The client retries with the same key: the first outcome, not a second camera nor a 409.
         let retry = try await http(client, .POST, "\(api)/cameras", body: body, headers: ["Idempotency-Key": key])
-        #expect(retry.status == 201, retry.body)
+        #expect(retry.status == 201, "\(retry.body)")
         #expect(retry.json?["id"] as? String == "CAM-LATE")
         // The same key for a different change is refused.
         let reused = try await http(client, .POST, "\(api)/cameras", body: #"{"address":"127.0.6.2"}"#, headers: ["Idempotency-Key": key])

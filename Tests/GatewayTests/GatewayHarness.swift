@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import ServiceRuntime
 import TestSupport

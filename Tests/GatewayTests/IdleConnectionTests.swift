@@ -69,8 +69,9 @@ struct IdleConnectionTests {
         #expect(served.status == 200)
         #expect(descriptors.filter(Self.closedByServer).count < 3_000, "not all closed before the timeout")
 
+        let open = descriptors
         let allClosed = await eventually(timeout: .seconds(60), every: .milliseconds(200)) {
-            descriptors.allSatisfy(Self.closedByServer)
+            open.allSatisfy(Self.closedByServer)
         }
         let closedAfter = ContinuousClock.now - opened
         #expect(allClosed, "still open: \(descriptors.filter { !Self.closedByServer($0) }.count) of 3,000")

@@ -48,7 +48,7 @@ struct ResultPulseTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try IssueStore(dataDir: dir)
         let now = Date()
-        func incident(_ id: String, state: IssueState, openedDaysAgo: Double, resolvedDaysAgo: Double?) -> IssueRecord {
+        @Sendable func incident(_ id: String, state: IssueState, openedDaysAgo: Double, resolvedDaysAgo: Double?) -> IssueRecord {
             IssueRecord(id: id, cameraID: "CAM-\(id)", kind: .line, state: state, responsible: .lineTeam, reason: "no_reply",
                         openedAt: now.addingTimeInterval(-openedDaysAgo * 86_400), updatedAt: now.addingTimeInterval(-(resolvedDaysAgo ?? 0) * 86_400),
                         resolvedAt: resolvedDaysAgo.map { now.addingTimeInterval(-$0 * 86_400) }, version: 1)

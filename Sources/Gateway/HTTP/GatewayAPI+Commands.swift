@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import HTTPTypes
 import Hummingbird
 import MQTTBus
 import NIOCore

@@ -27,7 +27,7 @@ public struct ShutdownWatchdog: Service {
         let thread = Thread {
             Thread.sleep(forTimeInterval: budget.seconds)
             logger.critical("shutdown did not finish within its budget: exiting now", metadata: ["budget_s": "\(budget.seconds)"])
-            fflush(stderr)
+            // stderr is unbuffered (and swift-log flushes it per line): the line above is out.
             _exit(1)
         }
         thread.name = "cctv-out-shutdown-watchdog"

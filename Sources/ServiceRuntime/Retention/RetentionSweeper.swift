@@ -75,7 +75,8 @@ public struct RetentionSweeper: Sendable {
         var wait = firstAfter
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Ends at once on graceful shutdown, not after the sleep.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+            let pause = wait
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
             do { try await sweep() } catch { logger.error("retention sweep failed", metadata: ["error": "\(error)"]) }
             wait = every
