@@ -371,7 +371,12 @@ final class ClientCore: @unchecked Sendable {
             let used = state.subscriptions.values.contains { $0.filter == entry.filter } || state.replyTopics.contains(entry.filter)
             return (entry.filter, used, state.connected)
         }
-        if let filter, !stillUsed, connected {
+        // A persistent session keeps its subscriptions on the broker when the local consumer ends:
+        // a service's subscriptions end on every graceful shutdown, just before it disconnects,
+        // and an UNSUBSCRIBE then made the broker drop (not queue) whatever was published while
+        // the service was away — a REST command sent to a stopped registry was lost (seen in the
+        // broker's log: "Received UNSUBSCRIBE … registry/commands", then PUBACK rc16, no subscribers).
+        if let filter, !stillUsed, connected, configuration.cleanStart {
             mosquitto_unsubscribe_v5(mosq, nil, filter, nil)
         }
     }

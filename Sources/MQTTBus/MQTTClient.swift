@@ -106,7 +106,9 @@ public final class MQTTClient: Sendable {
 
     /// Subscribes to a filter (`+`/`#` wildcards, `$share/group/…` allowed) and returns the
     /// matching messages as an async sequence. The subscription is re-sent on every reconnect
-    /// and removed when the sequence is dropped or its task cancelled.
+    /// and removed locally when the sequence is dropped or its task cancelled; the broker is told
+    /// (UNSUBSCRIBE) only with `cleanStart`: a persistent session keeps it, so messages published
+    /// while the process is stopped are queued for its next start.
     ///
     /// If the consumer falls behind by more than `configuration.subscriptionBuffer` messages,
     /// the oldest are dropped and counted in `mqtt_messages_dropped_total`: a slow consumer

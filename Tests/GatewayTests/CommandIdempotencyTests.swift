@@ -20,17 +20,20 @@ struct CommandIdempotencyTests {
         let instance = "late-\(UUID().uuidString.prefix(6))"
         let registryHarness = try ServiceHarness(brokerPort: broker.port, instance: instance)
         defer { registryHarness.removeData() }
-        // The registry's persistent session exists (subscribed once), then the registry is away.
+        // The registry's persistent session exists (it answered a command), then the registry is away.
         let watcher = MQTTClient(configuration: .init(port: broker.port, clientID: "watch-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: registryHarness.logger)
-        let availability = Collector(try await watcher.subscribe("services/registry/availability"))
         watcher.start()
+        try await watcher.waitUntilConnected()
         registryHarness.start(try RegistryService(context: registryHarness.context))
-        #expect(await availability.first(timeout: .seconds(15)) { $0.text == "online" } != nil)
+        let list = try ContractCodec.encode(Envelope(type: .registryCommand, source: "test", data: RegistryCommand(action: .list)))
+        #expect(await eventually(timeout: .seconds(20)) { (try? await watcher.request("registry/commands", payload: list, timeout: .seconds(2))) != nil })
         await registryHarness.stop()
 
         let gatewayHarness = try ServiceHarness(brokerPort: broker.port, ["http.command-timeout": "1"], instance: instance)
         defer { gatewayHarness.removeData() }
+        let gatewayOnline = Collector(try await watcher.subscribe("services/gateway/availability"))
         gatewayHarness.start(try GatewayService(context: gatewayHarness.context))
+        #expect(await gatewayOnline.first(timeout: .seconds(20)) { $0.text == "online" } != nil)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let api = gatewayHarness.api
         #expect(await eventually(timeout: .seconds(20)) { (try? await http(client, .GET, "\(api)/summary").status) == 200 })

@@ -29,7 +29,7 @@ final class ServiceHarness: @unchecked Sendable {
         for (key, value) in overrides { settings.set(key, value) }
         self.settings = settings
         var logger = Logger(label: "gateway-test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
         self.logger = logger
         self.brokerPort = brokerPort
     }
