@@ -10,28 +10,23 @@ import ServiceRuntime
 /// and serves the REST API and dashboard on `http.host:http.port`.
 public final class GatewayService: Service {
     let context: RuntimeContext
+    let configuration: GatewayConfiguration
     public let store: ReadStore
     public let hub = LiveHub()
     let logger: Logger
-    let selfWatch: SelfWatchConfiguration
-    /// `http.idle-timeout`, `http.command-timeout`.
-    let idleTimeout: Int
-    let commandTimeout: Duration
     let retention: [RetentionRule]
     /// "Monitoring stalled" and "last checked".
     public let monitoring: MonitoringWatch
 
-    public init(context: RuntimeContext) throws {
+    /// Opens the read store; nothing listens until ``run()``.
+    public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "gateway")
         self.store = try ReadStore(dataDir: context.dataDir)
-        let settings = context.settings
-        self.selfWatch = try SelfWatchConfiguration(settings: settings)
-        self.idleTimeout = try settings.int("http.idle-timeout", in: 1...86_400)
-        self.commandTimeout = .milliseconds(Int(try settings.double("http.command-timeout", in: 0.1...300) * 1000))
-        self.retention = ReadStore.retentionRules(incidentDays: try settings.int("retention.incidents-days", in: 0...36_500),
-                                                  deliveryDays: try settings.int("retention.deliveries-days", in: 0...36_500))
-        self.monitoring = MonitoringWatch(configuration: selfWatch)
+        let shared = context.configuration
+        self.retention = ReadStore.retentionRules(incidentDays: shared.retention.incidentDays, deliveryDays: shared.retention.deliveryDays)
+        self.monitoring = MonitoringWatch(configuration: shared.selfWatch)
     }
 
     public func run() async throws {
@@ -57,7 +52,7 @@ public final class GatewayService: Service {
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
         let imports = ImportJobs(logger: logger, send: send)
-        let commandTimeout = commandTimeout
+        let commandTimeout = Duration.milliseconds(Int64(configuration.commandTimeout * 1000))
         let monitoring = monitoring
         monitoring.observeBroker { client.isConnected }
         let api = GatewayAPI(store: store, hub: hub, imports: imports, monitoring: monitoring, registry: { command, commandID in
@@ -69,13 +64,11 @@ public final class GatewayService: Service {
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         })
-        let host = context.settings["http.host"]
-        let port = try context.settings.int("http.port", in: 0...65_535)
-        let idleTimeout = idleTimeout
+        let idleTimeout = configuration.idleTimeout
         let app = Application(
             router: api.router(),
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeouts(idleSeconds: idleTimeout)], idleTimeout: .seconds(Int64(idleTimeout)))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cctv-out"),
             logger: logger)
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: retention)
         let lateReplies = lateRepliesTopic(bus)

@@ -28,14 +28,17 @@ public final class PrivateBroker: Service, Sendable {
 
     /// Writes the config, stops a stray broker of this data folder, starts mosquitto and waits
     /// until it accepts connections.
+    /// - Parameters:
+    ///   - configuration: port, binary and config template of the private broker.
+    ///   - dataDir: the installation's data folder; the store goes in its `mosquitto/` folder.
     /// - Throws: ``PrivateBrokerError`` naming the apt package when mosquitto is missing, the
     ///   port when another program holds it, or the broker's own log when it does not start.
-    public static func start(settings: Settings, logger: Logger) async throws -> PrivateBroker {
-        let port = try settings.int("broker.port", in: 1...65_535)
-        guard let binary = findBinary(settings.string("mosquitto.binary")) else { throw PrivateBrokerError.notInstalled }
-        let dataDir = URL(fileURLWithPath: settings["data-dir"]).standardizedFileURL.appendingPathComponent("mosquitto")
+    public static func start(configuration: BrokerConfiguration, dataDir: String, logger: Logger) async throws -> PrivateBroker {
+        let port = configuration.port
+        guard let binary = findBinary(configuration.mosquittoBinary) else { throw PrivateBrokerError.notInstalled }
+        let dataDir = URL(fileURLWithPath: dataDir).standardizedFileURL.appendingPathComponent("mosquitto")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-        let template = (try? String(contentsOfFile: settings["mosquitto.config"], encoding: .utf8)) ?? defaultTemplate
+        let template = (try? String(contentsOfFile: configuration.mosquittoConfig, encoding: .utf8)) ?? defaultTemplate
         let user = String(cString: getpwuid(geteuid())?.pointee.pw_name ?? strdup("root"))
         let config = template.replacingOccurrences(of: "{{PORT}}", with: "\(port)")
             .replacingOccurrences(of: "{{DATA}}", with: dataDir.path)

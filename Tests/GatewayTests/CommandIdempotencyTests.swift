@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CCTVContract
 import Foundation
+import Installation
 @testable import Gateway
 import Logging
 import MQTTBus
@@ -18,24 +19,25 @@ struct CommandIdempotencyTests {
         let broker = try MosquittoFixture()
         defer { broker.stop() }
         let instance = "late-\(UUID().uuidString.prefix(6))"
-        let registryHarness = try ServiceHarness(brokerPort: broker.port, instance: instance)
-        defer { registryHarness.removeData() }
+        let registryData = FileManager.default.temporaryDirectory.appendingPathComponent("late-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: registryData) }
+        @Sendable func registry() throws -> TestInstallation {
+            try TestInstallation([.registry], broker: broker) { $0.runtime.instance = instance; $0.runtime.dataDir = registryData }
+        }
         // The registry's persistent session exists (it answered a command), then the registry is away.
-        let watcher = MQTTClient(configuration: .init(port: broker.port, clientID: "watch-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: registryHarness.logger)
+        let watcher = MQTTClient(configuration: .init(port: broker.port, clientID: "watch-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: Logger(label: "watch"))
         watcher.start()
         try await watcher.waitUntilConnected()
-        registryHarness.start(try RegistryService(context: registryHarness.context))
+        var registryRun = try registry()
         let list = try ContractCodec.encode(Envelope(type: .registryCommand, source: "test", data: RegistryCommand(action: .list)))
         #expect(await eventually(timeout: .seconds(20)) { (try? await watcher.request("registry/commands", payload: list, timeout: .seconds(2))) != nil })
-        await registryHarness.stop()
+        await registryRun.stop()
 
-        let gatewayHarness = try ServiceHarness(brokerPort: broker.port, ["http.command-timeout": "1"], instance: instance)
-        defer { gatewayHarness.removeData() }
         let gatewayOnline = Collector(try await watcher.subscribe("services/gateway/availability"))
-        gatewayHarness.start(try GatewayService(context: gatewayHarness.context))
+        let gateway = try TestInstallation([.gateway], broker: broker) { $0.runtime.instance = instance; $0.gateway.commandTimeout = 1 }
         #expect(await gatewayOnline.first(timeout: .seconds(20)) { $0.text == "online" } != nil)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let api = gatewayHarness.api
+        let api = gateway.baseURL + "/api"
         #expect(await eventually(timeout: .seconds(20)) { (try? await http(client, .GET, "\(api)/summary").status) == 200 })
 
         let key = UUID().uuidString
@@ -49,7 +51,7 @@ struct CommandIdempotencyTests {
         #expect(polled.json?["state"] as? String == "pending")
 
         // The registry comes back, finds the command waiting in its session, applies it and answers late.
-        registryHarness.start(try RegistryService(context: registryHarness.context))
+        registryRun = try registry()
         #expect(await eventually(timeout: .seconds(20)) {
             (try? await http(client, .GET, "\(api)/commands/\(key)"))?.json?["state"] as? String == "done"
         }, "the late reply completes the pending command")
@@ -66,7 +68,7 @@ struct CommandIdempotencyTests {
         #expect(reused.status == 422)
         #expect(reused.body.contains("idempotency_key_reused"))
         // A tool re-sending the same command (same envelope id) straight to the registry: answered, not applied again.
-        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: registryHarness.logger)
+        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: Logger(label: "tool"))
         tool.start()
         try await tool.waitUntilConnected()
         let command = RegistryCommand(action: .create, camera: CameraInput(id: "CAM-LATE", name: "후문", address: "127.0.6.1"))
@@ -78,8 +80,8 @@ struct CommandIdempotencyTests {
         let otherAnswer = try await tool.request("registry/commands", payload: ContractCodec.encode(Envelope(type: .registryCommand, id: key, source: "test", data: other)))
         #expect(try ContractCodec.decode(otherAnswer.payload, as: RegistryReply.self, expecting: [.registryReply]).data.camera?.id == "CAM-OTHER")
 
-        let registry = try CameraStore(dataDir: registryHarness.dataDir)
-        #expect(try registry.snapshot().cameras.map(\.id).sorted() == ["CAM-LATE", "CAM-OTHER"], "applied exactly once")
+        let store = try CameraStore(dataDir: registryData)
+        #expect(try store.snapshot().cameras.map(\.id).sorted() == ["CAM-LATE", "CAM-OTHER"], "applied exactly once")
 
         // An invalid key is refused before anything is sent.
         let bad = try await http(client, .POST, "\(api)/cameras", body: body, headers: ["Idempotency-Key": "spaces are not allowed"])
@@ -88,7 +90,7 @@ struct CommandIdempotencyTests {
         await tool.shutdown()
         await watcher.shutdown()
         try? await client.shutdown()
-        await gatewayHarness.stop()
-        await registryHarness.stop()
+        await gateway.stop()
+        await registryRun.stop()
     }
 }

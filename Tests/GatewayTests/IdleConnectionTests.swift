@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Installation
 @testable import Gateway
 import ServiceRuntime
 import Testing
@@ -43,19 +44,16 @@ struct IdleConnectionTests {
         setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         try #require(limit.rlim_cur >= 8_000, "the test needs ~7,000 descriptors (client and server side); the hard limit is \(limit.rlim_max)")
 
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
-        let harness = try ServiceHarness(brokerPort: broker.port, ["http.idle-timeout": "3"])
-        defer { harness.removeData() }
-        harness.start(try GatewayService(context: harness.context))
+        let running = try TestInstallation([.gateway]) { $0.gateway.idleTimeout = 3 }
+        let port = running.configuration.gateway.port
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        #expect(await eventually(timeout: .seconds(20)) { (try? await http(client, .GET, "http://127.0.0.1:\(harness.httpPort)/healthz").status) == 200 })
+        #expect(await eventually(timeout: .seconds(20)) { (try? await http(client, .GET, "http://127.0.0.1:\(port)/healthz").status) == 200 })
 
         var descriptors: [Int32] = []
         defer { descriptors.forEach { close($0) } }
         let opened = ContinuousClock.now
         for n in 0..<3_000 {
-            let fd = try Self.connect(harness.httpPort)
+            let fd = try Self.connect(port)
             descriptors.append(fd)
             switch n % 3 {
             case 0: break // says nothing (a client that vanished)
@@ -65,7 +63,7 @@ struct IdleConnectionTests {
         }
         let allOpen = ContinuousClock.now - opened
         // Not exhausted: a real request is served while all of them hang on.
-        let served = try await http(client, .GET, "http://127.0.0.1:\(harness.httpPort)/api/summary")
+        let served = try await http(client, .GET, "http://127.0.0.1:\(port)/api/summary")
         #expect(served.status == 200)
         #expect(descriptors.filter(Self.closedByServer).count < 3_000, "not all closed before the timeout")
 
@@ -76,10 +74,10 @@ struct IdleConnectionTests {
         let closedAfter = ContinuousClock.now - opened
         #expect(allClosed, "still open: \(descriptors.filter { !Self.closedByServer($0) }.count) of 3,000")
         print("IDLE: 3,000 connections opened in \(String(format: "%.2f", allOpen.seconds)) s; all closed by the gateway \(String(format: "%.2f", closedAfter.seconds)) s after the first (idle timeout 3 s)")
-        let after = try await http(client, .GET, "http://127.0.0.1:\(harness.httpPort)/healthz")
+        let after = try await http(client, .GET, "http://127.0.0.1:\(port)/healthz")
         #expect(after.status == 200)
 
         try? await client.shutdown()
-        await harness.stop()
+        await running.stop()
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CCTVContract
 import Foundation
+import Installation
 @testable import Gateway
 import Logging
 import MQTTBus
@@ -15,16 +16,14 @@ struct MonitoringStalledTests {
     func stalledVerdicts() async throws {
         let broker = try MosquittoFixture()
         defer { broker.stop() }
-        let harness = try ServiceHarness(brokerPort: broker.port, ["monitor.stall-after": "2"])
-        defer { harness.removeData() }
-        let gateway = try GatewayService(context: harness.context)
-        harness.start(gateway)
+        let running = try TestInstallation([.gateway], broker: broker) { $0.runtime.selfWatch.stallAfterOverride = 2 }
+        let api = running.baseURL + "/api"
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true, reconnectDelay: (0.1, 0.5)), logger: harness.logger)
+        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true, reconnectDelay: (0.1, 0.5)), logger: Logger(label: "tool"))
         tool.start()
         try await tool.waitUntilConnected()
         @Sendable func monitoring() async -> [String: Any]? {
-            (try? await http(client, .GET, "\(harness.api)/summary"))?.json?["monitoring"] as? [String: Any]
+            (try? await http(client, .GET, "\(api)/summary"))?.json?["monitoring"] as? [String: Any]
         }
         let camera = CameraDefinition(id: "CAM-1", name: "정문", address: "127.0.5.1", createdAt: Date(), updatedAt: Date(), version: 1)
         try await tool.publish("cctv/CAM-1/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)), retain: true)
@@ -48,12 +47,12 @@ struct MonitoringStalledTests {
 
         // "Last checked" is the last result, not the last change (an hour ago).
         #expect(await eventually(timeout: .seconds(10)) {
-            let detail = try? await http(client, .GET, "\(harness.api)/cameras/CAM-1")
+            let detail = try? await http(client, .GET, "\(api)/cameras/CAM-1")
             guard let text = (detail?.json?["status"] as? [String: Any])?["checkedAt"] as? String,
                   let seen = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) else { return false }
             return abs(seen.timeIntervalSince(checkedAt)) < 2
         }, "status.checkedAt comes from monitor/checked")
-        let page = try await http(client, .GET, "\(harness.api)/cameras")
+        let page = try await http(client, .GET, "\(api)/cameras")
         #expect(page.body.contains("\"checkedAt\""), "camera lists carry it too")
 
         // Results stop.
@@ -68,11 +67,11 @@ struct MonitoringStalledTests {
         #expect(await eventually(timeout: .seconds(15)) {
             (await monitoring()?["reasons"] as? [String]) == ["broker_unreachable"]
         })
-        let summary = try await http(client, .GET, "\(harness.api)/summary")
+        let summary = try await http(client, .GET, "\(api)/summary")
         #expect(summary.status == 200)
 
         await tool.shutdown(timeout: .milliseconds(200))
         try? await client.shutdown()
-        await harness.stop()
+        await running.stop()
     }
 }

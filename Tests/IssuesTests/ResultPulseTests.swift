@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import Installation
 import GRDB
 import Logging
 import MQTTBus
@@ -12,8 +13,9 @@ import TestSupport
 struct ResultPulseTests {
     @Test("the pulse says when the last result arrived and how many cameras are enabled; monitor/checked names each camera")
     func pulseAndChecked() async throws {
-        let harness = try IssuesHarness(["monitor.stall-after": "2"])
-        let tool = harness.client("tool")
+        let running = try TestInstallation([.issues]) { $0.runtime.selfWatch.stallAfterOverride = 2 }
+        let issues = try #require(running.installation.issues)
+        let tool = MQTTClient(configuration: .init(port: running.broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: Logger(label: "tool"))
         let pulses = Collector(try await tool.subscribe("monitor/pulse"))
         let checked = Collector(try await tool.subscribe("monitor/checked"))
         tool.start()
@@ -23,7 +25,7 @@ struct ResultPulseTests {
             try await tool.publish("cctv/CAM-\(n)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)), retain: true)
         }
         #expect(await eventually(timeout: .seconds(10)) {
-            (try? await harness.service.pulse.enabledCameras()) == 2
+            (try? await issues.pulse.enabledCameras()) == 2
         }, "disabled cameras are not expected to produce results")
         let before = Date()
         let result = ICMPResult(cameraID: "CAM-1", address: "127.0.4.1", status: .success, reason: "ok", sent: 1, received: 1,
@@ -39,7 +41,7 @@ struct ResultPulseTests {
         }
         #expect(times != nil, "monitor/checked carries CAM-1's result time")
         await tool.shutdown()
-        await harness.stop()
+        await running.stop()
     }
 
     @Test("resolved incidents older than the retention are deleted in batches; open and recent ones stay")

@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import Installation
 import GRDB
 import Logging
 import MQTTBus
@@ -101,26 +102,15 @@ struct SelfWatchTests {
 struct SelfWatchServiceTests {
     @Test("operators' webhook hears 'prober offline' after the configured time and 'back' when it returns; the heartbeat stops meanwhile")
     func offlineNoticeAndHeartbeat() async throws {
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
         let sink = try await HTTPSink()
         defer { sink.stop() }
-        let dataDir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("instance", "sw-\(UUID().uuidString.prefix(6))")
-        settings.set("notifier.webhook.operators", sink.url("/ops"))
-        settings.set("monitor.offline-after", "1")
-        settings.set("monitor.stall-after", "4")
-        settings.set("monitor.heartbeat-url", sink.url("/beat"))
-        settings.set("monitor.heartbeat-every", "1")
-        var logger = Logger(label: "self-watch-test")
-        logger.logLevel = .critical
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let notifier = try NotifierService(context: context)
-        let group = ServiceGroup(configuration: .init(services: [notifier], logger: logger))
-        let running = Task { try await group.run() }
+        let running = try TestInstallation([.notifier]) {
+            $0.notifier.operatorsWebhook = sink.url("/ops")
+            $0.runtime.selfWatch = SelfWatchConfiguration(stallAfter: 4, offlineAfter: 1, heartbeatURL: sink.url("/beat"), heartbeatEvery: 1)
+        }
+        let broker = running.broker
+        let notifier = try #require(running.installation.notifier)
+        let logger = Logger(label: "tool")
 
         let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
         tool.start()
@@ -157,28 +147,19 @@ struct SelfWatchServiceTests {
 
         pulses.cancel()
         await tool.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await running.stop()
     }
 
     @Test("check results that stop arriving are told as 'camera checks stalled'")
     func resultsStall() async throws {
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
         let sink = try await HTTPSink()
         defer { sink.stop() }
-        let dataDir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("instance", "sw-\(UUID().uuidString.prefix(6))")
-        settings.set("notifier.webhook.operators", sink.url("/ops"))
-        settings.set("monitor.stall-after", "2")
-        var logger = Logger(label: "self-watch-test")
-        logger.logLevel = .critical
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [try NotifierService(context: context)], logger: logger))
-        let running = Task { try await group.run() }
+        let running = try TestInstallation([.notifier]) {
+            $0.notifier.operatorsWebhook = sink.url("/ops")
+            $0.runtime.selfWatch.stallAfterOverride = 2
+        }
+        let broker = running.broker
+        let logger = Logger(label: "tool")
         let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
         tool.start()
         try await tool.waitUntilConnected()
@@ -196,7 +177,6 @@ struct SelfWatchServiceTests {
         #expect(down?.json?["title"] as? String == "[감시 시스템 경고] 카메라 점검 중단", "the operators team's language (Korean by default)")
         stale.cancel()
         await tool.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await running.stop()
     }
 }

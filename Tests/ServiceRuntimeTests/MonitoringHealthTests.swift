@@ -91,13 +91,14 @@ struct MonitoringHealthTests {
 
     @Test("the stall time defaults to two prober intervals plus 10 s")
     func defaults() throws {
-        let settings = try Settings(arguments: ["--prober-interval", "30"], environment: [:])
-        let configuration = try SelfWatchConfiguration(settings: settings)
+        var configuration = try SelfWatchConfiguration(settings: Settings(arguments: [], environment: [:], keys: SelfWatchConfiguration.keys))
+        #expect(configuration.stallAfter == 130)
+        configuration.proberInterval = 30
         #expect(configuration.stallAfter == 70)
         #expect(configuration.offlineAfter == 120)
         #expect(configuration.heartbeatURL == nil)
         #expect(configuration.pulseEvery == 5)
-        let explicit = try SelfWatchConfiguration(settings: Settings(arguments: ["--monitor-stall-after", "8"], environment: [:]))
+        let explicit = try SelfWatchConfiguration(settings: Settings(arguments: ["--monitor-stall-after", "8"], environment: [:], keys: SelfWatchConfiguration.keys))
         #expect(explicit.stallAfter == 8)
         #expect(explicit.pulseEvery == 2)
     }
@@ -106,7 +107,7 @@ struct MonitoringHealthTests {
         "ftp://hc-ping.com/x", "https://hc-ping.com:70000/x", "not a url",
     ])
     func badHeartbeatURL(url: String) throws {
-        let settings = try Settings(arguments: ["--monitor-heartbeat-url", url], environment: [:])
+        let settings = try Settings(arguments: ["--monitor-heartbeat-url", url], environment: [:], keys: SelfWatchConfiguration.keys)
         #expect(throws: SettingsError.self) { _ = try SelfWatchConfiguration(settings: settings) }
     }
 }
