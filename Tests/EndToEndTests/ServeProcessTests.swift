@@ -134,7 +134,10 @@ struct ServeProcessTests {
         defer { install.remove() }
         let first = try CCTVOutProcess(install.arguments())
         #expect(await first.waitForLog("connected to broker", count: 5), "\(first.log.suffix(3000))")
+        let orphan = try #require(pid_t((try? String(contentsOfFile: install.pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         _ = await first.stop(with: SIGKILL)
+        // The broker cannot outlive serve: its parent-death signal stops it (saving its store).
+        #expect(await eventually(timeout: .seconds(15)) { kill(orphan, 0) != 0 }, "the private broker outlived a kill -9 of serve")
         let second = try CCTVOutProcess(install.arguments())
         #expect(await second.waitForLog("connected to broker", count: 5), "the next serve did not start\n\(second.log.suffix(3000))")
         #expect(second.lines(containing: "already in use").isEmpty)

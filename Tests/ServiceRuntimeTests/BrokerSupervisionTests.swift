@@ -31,10 +31,15 @@ struct BrokerSupervisionTests {
         let child = try ChildProcess(executable: "/bin/sleep", arguments: ["30"], diesWithParent: true)
         defer { child.stop(timeout: 1) }
         #expect(child.isRunning)
-        let cmdline = try #require(FileManager.default.contents(atPath: "/proc/\(child.pid)/cmdline"))
-        let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        // setpriv has exec'd the program under the same pid.
-        #expect(arguments.first == "/bin/sleep" || arguments.contains("/bin/sleep"), "\(arguments)")
+        func arguments() -> [String] {
+            (FileManager.default.contents(atPath: "/proc/\(child.pid)/cmdline") ?? Data()).split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        }
+        // setpriv sets the parent-death signal, then execs the program under the same pid.
+        let deadline = Date().addingTimeInterval(5)
+        while arguments().first != "/bin/sleep" && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(arguments() == ["/bin/sleep", "30"])
+        let status = (try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)) ?? ""
+        #expect(status.contains("State:"), "the child is alive")
         child.stop(timeout: 1)
         #expect(child.exitDescription == "signal 15")
     }
