@@ -45,6 +45,10 @@ public final class CameraStore: Sendable {
                 t.column("deletedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2 camera checks") { db in
+            // CameraChecks as JSON (RTSP URL, picture options, crop); NULL = none.
+            try db.alter(table: "camera") { t in t.add(column: "checks", .text) }
+        }
         CommandLog.register(in: &migrator)
         return migrator
     }
@@ -59,8 +63,8 @@ public final class CameraStore: Sendable {
             let id = try input.id ?? Self.nextID(db)
             try db.execute(sql: """
                 INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
-                                    lineTeam, vendor, enabled, intervalSeconds, createdAt, updatedAt, version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                                    lineTeam, vendor, enabled, intervalSeconds, checks, createdAt, updatedAt, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                 """, arguments: Self.arguments(input, id: id) + [now, now])
             try db.execute(sql: "DELETE FROM tombstone WHERE id = ?", arguments: [id])
             return try Self.fetch(db, id: id)!
@@ -77,7 +81,7 @@ public final class CameraStore: Sendable {
             try db.execute(sql: """
                 UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = COALESCE(?, username), password = COALESCE(?, password),
                   site = ?, location = ?, latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?,
-                  intervalSeconds = ?, updatedAt = ?, version = ? WHERE id = ?
+                  intervalSeconds = ?, checks = ?, updatedAt = ?, version = ? WHERE id = ?
                 """, arguments: args + [now, current + 1, id])
             return try Self.fetch(db, id: id)!
         }
@@ -196,7 +200,18 @@ public final class CameraStore: Sendable {
         let tags = String(decoding: (try? JSONEncoder().encode(input.tags ?? [])) ?? Data("[]".utf8), as: UTF8.self)
         return [input.address, input.name ?? input.address, input.hlsURL, input.username, input.password, input.site,
                 input.location, input.latitude, input.longitude, input.group, tags, input.lineTeam, input.vendor,
-                input.enabled ?? true, input.intervalSeconds]
+                input.enabled ?? true, input.intervalSeconds, checksText(input.checks)]
+    }
+
+    /// `checks` as stored: JSON, or NULL when nothing is set.
+    static func checksText(_ checks: CameraChecks?) -> String? {
+        guard let checks, !checks.isEmpty, let data = try? JSONEncoder().encode(checks) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func checks(_ row: Row) -> CameraChecks? {
+        let text: String? = row["checks"]
+        return text.flatMap { try? JSONDecoder().decode(CameraChecks.self, from: Data($0.utf8)) }
     }
 
     static func fetch(_ db: Database, id: String) throws -> CameraDefinition? {
@@ -212,7 +227,7 @@ public final class CameraStore: Sendable {
             id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], site: row["site"],
             location: row["location"], latitude: row["latitude"], longitude: row["longitude"], group: row["grp"], tags: tags,
             lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"],
-            hasCredentials: username != nil || password != nil, createdAt: row["createdAt"], updatedAt: row["updatedAt"],
+            hasCredentials: username != nil || password != nil, checks: checks(row), createdAt: row["createdAt"], updatedAt: row["updatedAt"],
             version: row["version"])
     }
 }

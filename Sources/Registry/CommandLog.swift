@@ -12,7 +12,7 @@ public struct CommandLog: Sendable {
     let database: DatabasePool
 
     static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v2 command log") { db in
+        migrator.registerMigration("v3 command log") { db in
             try db.create(table: "commandLog") { t in
                 t.primaryKey("id", .text)
                 t.column("fingerprint", .text).notNull()

@@ -17,7 +17,8 @@ extension CameraStore {
             id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], username: row["username"],
             password: row["password"], site: row["site"], location: row["location"], latitude: row["latitude"],
             longitude: row["longitude"], group: row["grp"], tags: (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? [],
-            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"])
+            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"],
+            checks: checks(row))
     }
 
     /// Overlays the fields an import file carries onto the stored camera. Credentials an import leaves
@@ -41,9 +42,13 @@ extension CameraStore {
             case .vendor: merged.vendor = input.vendor
             case .enabled: merged.enabled = input.enabled ?? true
             case .intervalSeconds: merged.intervalSeconds = input.intervalSeconds
+            case .rtspURL: merged.checks = (merged.checks ?? CameraChecks()).with { $0.rtspURL = input.checks?.rtspURL }
+            case .picture: merged.checks = (merged.checks ?? CameraChecks()).with { $0.picture = input.checks?.picture }
+            case .pictureCrop: merged.checks = (merged.checks ?? CameraChecks()).with { $0.pictureCrop = input.checks?.pictureCrop }
             }
         }
         merged.address = input.address
+        if merged.checks?.isEmpty == true { merged.checks = nil }
         return merged
     }
 
@@ -97,13 +102,13 @@ extension CameraStore {
                 changes.reserveCapacity(rows.count)
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
-                                        lineTeam, vendor, enabled, intervalSeconds, createdAt, updatedAt, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                                        lineTeam, vendor, enabled, intervalSeconds, checks, createdAt, updatedAt, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                     """)
                 let update = try db.cachedStatement(sql: """
                     UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = ?, password = ?, site = ?, location = ?,
                       latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?, intervalSeconds = ?,
-                      updatedAt = ?, version = version + 1 WHERE id = ?
+                      checks = ?, updatedAt = ?, version = version + 1 WHERE id = ?
                     """)
                 let untomb = try db.cachedStatement(sql: "DELETE FROM tombstone WHERE id = ?")
                 for row in rows {
