@@ -71,6 +71,11 @@ public struct Topics: Sendable, Equatable {
     public func availability(_ service: String) -> String { t("services/\(service)/availability") }
     public var allAvailability: String { t("services/+/availability") }
 
+    /// Retained ``MonitorPulse``: whether check results still arrive (self-watch).
+    public var monitorPulse: String { t("monitor/pulse") }
+    /// ``MonitorChecked``: each camera's latest result time, for "last checked".
+    public var monitorChecked: String { t("monitor/checked") }
+
     /// Prefix of the per-client reply topics used by request/response.
     public var replies: String { t("replies") }
 

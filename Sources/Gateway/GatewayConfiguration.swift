@@ -1,8 +1,8 @@
 import Foundation
 import ServiceRuntime
 
-/// Everything the gateway is told: where it listens, HTTPS, browser sessions, and which monitoring
-/// routes are open.
+/// Everything the gateway is told: where it listens, HTTPS, browser sessions, which monitoring
+/// routes are open, and when it gives up on a connection or a registry answer.
 public struct GatewayConfiguration: Sendable, Equatable {
     /// Listen address. Loopback by default: with HTTPS configured, `0.0.0.0` serves the control
     /// room's network (README "Where the gateway listens").
@@ -22,6 +22,11 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var openHealth = true
     /// `/metrics` without a credential.
     public var openMetrics = false
+    /// Seconds before a connection that sends nothing (idle keep-alive, half-open, a request head
+    /// that never completes) is closed.
+    public var idleTimeout = 60
+    /// Seconds a REST change waits for the registry before it is answered 202 pending.
+    public var commandTimeout: Double = 10
 
     public init() {}
 
@@ -60,11 +65,15 @@ extension GatewayConfiguration {
         static let sessionMax = SettingKey.number("http.session-max", default: d.sessionMaxHours, in: 1...8_760, "hours after sign-in a browser session ends, used or not")
         static let openHealth = SettingKey.flag("http.open-healthz", default: d.openHealth, "serve /healthz without a credential (liveness probes)")
         static let openMetrics = SettingKey.flag("http.open-metrics", default: d.openMetrics, "serve /metrics without a credential (else a viewer API token)")
+        static let idleTimeout = SettingKey.integer("http.idle-timeout", default: d.idleTimeout, in: 1...86_400,
+                                                    "seconds before the gateway closes a connection that sends nothing (idle keep-alive, half-open, a request head that never completes)")
+        static let commandTimeout = SettingKey.number("http.command-timeout", default: d.commandTimeout, in: 0.1...300,
+                                                      "seconds a REST change waits for the registry; after that it is answered 202 pending with a command id to poll (GET /api/commands/{id})")
     }
 
     /// The `http.*` keys of the gateway (`http.public-url` is shared: ``RuntimeConfiguration``).
     public static let keys: [SettingKey] = [Key.host, Key.port, Key.tlsCertificate, Key.tlsKey, Key.secureCookies, Key.sessionIdle, Key.sessionMax,
-                                            Key.openHealth, Key.openMetrics]
+                                            Key.openHealth, Key.openMetrics, Key.idleTimeout, Key.commandTimeout]
 
     /// Reads the gateway's keys once.
     public init(settings: Settings) throws(SettingsError) {
@@ -89,5 +98,7 @@ extension GatewayConfiguration {
         sessionMaxHours = try settings.number(Key.sessionMax)
         openHealth = try settings.flag(Key.openHealth)
         openMetrics = try settings.flag(Key.openMetrics)
+        idleTimeout = try settings.integer(Key.idleTimeout)
+        commandTimeout = try settings.number(Key.commandTimeout)
     }
 }

@@ -18,6 +18,9 @@ public final class GatewayService: Service {
     /// Accounts, tokens, sessions and the audit log.
     public let access: AccessControl
     let logger: Logger
+    let retention: [RetentionRule]
+    /// "Monitoring stalled" and "last checked".
+    public let monitoring: MonitoringWatch
 
     /// Opens the read store and the accounts; nothing listens until ``run()``.
     public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
@@ -27,6 +30,9 @@ public final class GatewayService: Service {
         self.store = try ReadStore(dataDir: context.dataDir)
         self.access = AccessControl(accounts: try AccountStore(dataDir: context.dataDir),
                                     options: configuration.accessOptions(publicURL: context.configuration.publicURL), logger: logger)
+        let shared = context.configuration
+        self.retention = ReadStore.retentionRules(incidentDays: shared.retention.incidentDays, deliveryDays: shared.retention.deliveryDays)
+        self.monitoring = MonitoringWatch(configuration: shared.selfWatch)
     }
 
     public func run() async throws {
@@ -36,6 +42,9 @@ public final class GatewayService: Service {
             try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
             try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
             try await bus.subscribe(topics.allAvailability),
+            try await bus.subscribe(topics.monitorPulse), try await bus.subscribe(topics.monitorChecked),
+            // Registry replies that come after the REST request gave up (202): they complete the command.
+            try await bus.subscribe(lateRepliesTopic(bus)),
         ]
         bus.start()
         let decoder = MessageDecoder(service: "gateway", logger: logger)
@@ -49,21 +58,31 @@ public final class GatewayService: Service {
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
         let imports = ImportJobs(logger: logger, send: send)
-        let api = GatewayAPI(store: store, hub: hub, imports: imports, access: access, https: configuration.https,
-                             registry: { command in try await send(command, .seconds(15)) }, issueCommands: { command in
+        let commandTimeout = Duration.milliseconds(Int64(configuration.commandTimeout * 1000))
+        let monitoring = monitoring
+        monitoring.observeBroker { client.isConnected }
+        let api = GatewayAPI(store: store, hub: hub, imports: imports, access: access, https: configuration.https, monitoring: monitoring,
+                             registry: { command, commandID in
+            let envelope = Envelope(type: .registryCommand, id: commandID, source: "gateway", data: command)
+            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: commandTimeout)
+            return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
+        }, issueCommands: { command in
             let envelope = Envelope(type: .issueCommand, source: "gateway", data: command)
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         })
         let host = configuration.host, port = configuration.port
+        let idleTimeout = configuration.idleTimeout
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeouts(idleSeconds: idleTimeout)],
+                                                                 idleTimeout: .seconds(Int64(idleTimeout))))
         let server: HTTPServerBuilder
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(http1, tlsConfiguration: tls)
         } else {
-            server = .http1()
+            server = http1
             if configuration.listensBeyondLoopback {
                 logger.warning("the gateway listens on \(host) without HTTPS: passwords and session cookies cross the network in clear text (set http.tls-cert and http.tls-key)")
             }
@@ -76,16 +95,23 @@ public final class GatewayService: Service {
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
             logger: logger)
+        let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: retention)
+        let lateReplies = lateRepliesTopic(bus)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 for subscription in subscriptions {
                     group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() { self.project(message, decoder: decoder) }
+                        for await message in subscription.cancelOnGracefulShutdown() {
+                            if self.watch(message, lateReplies: lateReplies) { continue }
+                            self.project(message, decoder: decoder)
+                        }
                     }
                 }
                 group.addTask { try await app.runService() }
+                group.addTask { await sweeper.run() }
+                group.addTask { await self.announceMonitoring(monitoring) }
                 group.addTask {
                     var beats = 0
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -113,6 +139,7 @@ public final class GatewayService: Service {
                     if message.payload.isEmpty {
                         let site = try store.camera(cameraID)?.camera.site
                         try store.removeCamera(cameraID)
+                        monitoring.forget(cameraID)
                         hub.broadcast("deleted", ["id": cameraID], audience: .site(site))
                     } else if let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID {
                         let previous = try store.camera(cameraID)?.camera

@@ -14,6 +14,9 @@ public final class IssuesService: Service {
     let configuration: IssuesConfiguration
     public let store: IssueStore
     let logger: Logger
+    /// Results arriving, for the monitor's self-watch (`monitor/pulse`, `monitor/checked`).
+    let pulse: ResultPulse
+    let retention: RetentionSweeper
 
     var policy: IssuePolicy { configuration.policy }
     var stormPolicy: StormGrouping.Policy { configuration.storm }
@@ -26,6 +29,9 @@ public final class IssuesService: Service {
         self.configuration = configuration
         self.logger = context.logger(for: "issues")
         self.store = try IssueStore(dataDir: context.dataDir)
+        self.pulse = ResultPulse(every: context.configuration.selfWatch.pulseEvery, database: store.database, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: IssueRetention.rules(incidentDays: context.configuration.retention.incidentDays))
     }
 
     public func run() async throws {
@@ -44,6 +50,8 @@ public final class IssuesService: Service {
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
+                group.addTask { await self.pulse.run(bus: bus) }
+                group.addTask { await self.retention.run() }
                 group.addTask {
                     // One consumer for both result streams keeps each camera's updates in order.
                     let merged = AsyncStream<MQTTMessage> { continuation in
@@ -105,6 +113,7 @@ public final class IssuesService: Service {
             guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
             observation = .hls(envelope.data, eventID: envelope.id)
         }
+        pulse.record(topicCamera)
         do {
             let effects = try store.database.write { db -> [IncidentStateMachine.Effect] in
                 let track = try IssueStore.track(db, topicCamera)

@@ -62,6 +62,7 @@ public final class CameraStore: Sendable {
                 t.add(column: "credentialsOrigin", .text)
             }
         }
+        CommandLog.register(in: &migrator)
         return migrator
     }
 

@@ -12,6 +12,8 @@ public final class RegistryService: Service {
     let context: RuntimeContext
     let store: CameraStore
     let handler: RegistryCommandHandler
+    /// Replies to recent changes, so a repeated command is not applied twice.
+    let commandLog: CommandLog
     let logger: Logger
 
     public init(context: RuntimeContext) throws {
@@ -19,6 +21,7 @@ public final class RegistryService: Service {
         self.logger = context.logger(for: "registry")
         self.store = try CameraStore(dataDir: context.dataDir)
         self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations)
+        self.commandLog = CommandLog(database: store.database)
     }
 
     public func run() async throws {
@@ -28,6 +31,8 @@ public final class RegistryService: Service {
         bus.start()
         let decoder = MessageDecoder(service: "registry", logger: logger)
         let republish = Task { await self.republishRetainedState(bus) }
+        let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: [CommandLog.retention])
+        let retention = Task { await sweeper.run() }
         // One consumer for both, so commands stay strictly one at a time (see `handle`).
         let merged = AsyncStream<MQTTMessage> { continuation in
             let a = Task { for await m in commands { continuation.yield(m) }; continuation.finish() }
@@ -38,6 +43,7 @@ public final class RegistryService: Service {
             await handle(message, bus: bus, decoder: decoder)
         }
         republish.cancel()
+        retention.cancel()
         await bus.shutdown()
     }
 
@@ -64,11 +70,18 @@ public final class RegistryService: Service {
             command.actor = context.commandActor(claimed: command.actor, account: origin.account, ownAccount: bus.account)
             if let refusal = Self.refusal(command, origin: origin, responseTopic: message.properties.responseTopic, replies: context.topics.replies) {
                 reply = RegistryReply(ok: false, commandID: envelope.id, error: refusal)
+            } else if let earlier = try? commandLog.reply(to: command, id: envelope.id) {
+                reply = earlier
+                logger.info("repeated command answered with its first outcome, not applied again",
+                            metadata: ["action": "\(command.action.rawValue)", "command": "\(envelope.id)", "actor": "\(command.actor ?? "-")"])
             } else {
                 (reply, change) = handler.handle(command, commandID: envelope.id, privateReply: message.properties.responseTopic != nil)
+                do { try commandLog.record(reply, to: command, id: envelope.id) } catch {
+                    logger.error("could not remember a command's reply", metadata: ["command": "\(envelope.id)", "error": "\(error)"])
+                }
+                logger.info("command", metadata: ["action": "\(command.action.rawValue)", "ok": "\(reply.ok)",
+                                                  "camera": "\(reply.camera?.id ?? command.id ?? "-")", "actor": "\(command.actor ?? "-")"])
             }
-            logger.info("command", metadata: ["action": "\(command.action.rawValue)", "ok": "\(reply.ok)",
-                                              "camera": "\(reply.camera?.id ?? command.id ?? "-")", "actor": "\(command.actor ?? "-")"])
         } catch {
             // Still answer: a requester deserves a clear error rather than a timeout.
             _ = decoder.decode(message, as: RegistryCommand.self, expecting: [.registryCommand])

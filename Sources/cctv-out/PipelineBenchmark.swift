@@ -85,7 +85,8 @@ struct Harness: Sendable {
         issues.storm.minimumCameras = stormMin
         var notifier = NotifierConfiguration()
         notifier.lineTeamWebhook = "http://127.0.0.1:\(hookPort)/hook"
-        let broker = try PrivateBroker(configuration: runtime.broker, dataDir: dir, topics: Topics(), services: BrokerAccount.services(instance: "bench"), logger: logger)
+        let broker = try await PrivateBroker.start(configuration: runtime.broker, dataDir: dir, topics: Topics(),
+                                                   services: BrokerAccount.services(instance: "bench"), logger: logger)
         defer { broker.stop() }
         let context = RuntimeContext(configuration: runtime, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port,
                                                                                      servicePasswords: broker.servicePasswords), logger: logger)
@@ -171,6 +172,5 @@ struct Harness: Sendable {
 }
 
 extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     var milliseconds: Double { seconds * 1000 }
 }

@@ -44,8 +44,8 @@ struct BrokerLockdownTests {
             var logger = Logger(label: "lockdown")
             logger.logLevel = .warning
             self.logger = logger
-            broker = try PrivateBroker(configuration: configuration.runtime.broker, dataDir: dataDir, topics: Topics(),
-                                       services: BrokerAccount.services(instance: instance), logger: logger)
+            broker = try await PrivateBroker.start(configuration: configuration.runtime.broker, dataDir: dataDir, topics: Topics(),
+                                                   services: BrokerAccount.services(instance: instance), logger: logger)
             // The registry and the issues service as serve runs them: each on its own account.
             installation = try Installation([.registry, .issues], configuration: configuration,
                                             endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port, servicePasswords: broker.servicePasswords),

@@ -119,6 +119,8 @@ public struct RoutePermissions: Sendable {
         .init(.post, "/api/cameras/{id}/enable", .role(.admin), "camera.enable"),
         .init(.post, "/api/cameras/{id}/disable", .role(.admin), "camera.disable"),
         .init(.post, "/api/cameras/bulk-delete", .role(.admin), "camera.bulk-delete"),
+        // The outcome of a change answered 202 pending (only those who may make changes).
+        .init(.get, "/api/commands/{id}", .role(.admin), "command.show"),
         .init(.post, "/api/imports", .role(.admin), "import.start", siteLimit: .everySiteOnly),
         .init(.get, "/api/imports/{id}", .role(.admin), "import.show", siteLimit: .everySiteOnly),
         .init(.get, "/api/users", .role(.admin), "user.list", siteLimit: .everySiteOnly),

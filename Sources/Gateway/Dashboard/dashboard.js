@@ -33,6 +33,13 @@ const I18N = {
     skipToTable: '카메라 목록으로 이동',
     'conn.connecting': '연결 중…',
     'conn.connected': '실시간 연결됨',
+    'conn.stalled': '감시 중단',
+    'mon.stalled': '감시 중단: 표시된 상태는 최신이 아닐 수 있습니다',
+    'mon.broker_unreachable': '메시지 브로커에 연결할 수 없습니다',
+    'mon.no_results': '카메라 점검 결과가 들어오지 않습니다',
+    'mon.service_offline': '중단된 서비스: {names}',
+    'mon.lastResult': '마지막 점검 결과: {when}',
+    'mon.okStale': '정상 (확인 안 됨)',
     'conn.reconnecting': '재연결 중…',
     'conn.unsupported': '실시간 수신 불가 (브라우저 미지원)',
     'svc.registry': '등록 관리',
@@ -136,7 +143,7 @@ const I18N = {
     'def.intervalSeconds': '점검 주기', 'def.hasCredentials': '인증 정보', 'def.createdAt': '등록',
     'def.updatedAt': '수정', 'def.version': '버전',
     'st.state': '상태', 'st.icmp': 'ICMP', 'st.hls': 'HLS', 'st.reason': '사유', 'st.since': '상태 시작',
-    'st.updatedAt': '최근 점검', 'st.issueID': '장애 번호',
+    'st.updatedAt': '상태 변경', 'st.checkedAt': '최근 점검', 'st.issueID': '장애 번호',
     seconds: '{n}초',
     yes: '예', no: '아니오',
     noStatus: '아직 점검 결과가 없습니다.',
@@ -177,6 +184,13 @@ const I18N = {
     skipToTable: 'Skip to camera list',
     'conn.connecting': 'Connecting…',
     'conn.connected': 'Live',
+    'conn.stalled': 'Monitoring stalled',
+    'mon.stalled': 'Monitoring stalled: the states shown may be out of date',
+    'mon.broker_unreachable': 'the message broker is unreachable',
+    'mon.no_results': 'no camera check results are arriving',
+    'mon.service_offline': 'services offline: {names}',
+    'mon.lastResult': 'last check result: {when}',
+    'mon.okStale': 'OK (unconfirmed)',
     'conn.reconnecting': 'Reconnecting…',
     'conn.unsupported': 'Live updates unavailable (browser)',
     'svc.registry': 'Registry',
@@ -280,7 +294,7 @@ const I18N = {
     'def.intervalSeconds': 'Interval', 'def.hasCredentials': 'Credentials', 'def.createdAt': 'Created',
     'def.updatedAt': 'Updated', 'def.version': 'Version',
     'st.state': 'State', 'st.icmp': 'ICMP', 'st.hls': 'HLS', 'st.reason': 'Reason', 'st.since': 'Since',
-    'st.updatedAt': 'Last checked', 'st.issueID': 'Incident',
+    'st.updatedAt': 'Status changed', 'st.checkedAt': 'Last checked', 'st.issueID': 'Incident',
     seconds: '{n} s',
     yes: 'yes', no: 'no',
     noStatus: 'Not checked yet.',
@@ -514,6 +528,7 @@ let notes = [];                                      // NotificationRecord, newe
 let sites = [];
 let showResolved = false;
 let connState = 'connecting';
+let monitoring = null;                               // /api/summary .monitoring: {state, reasons, servicesOffline, lastResultAt}
 let detail = { id: null, data: null, gone: false, returnFocus: null };
 
 // ======================================================================
@@ -552,9 +567,25 @@ function setLang(l) {
 function setConn(s) { connState = s; renderConn(); }
 function renderConn() {
   const c = $('conn');
-  c.dataset.conn = connState;
-  $('connText').textContent = t('conn.' + connState);
+  // Connected to the gateway is not the same as monitoring: never say "Live" on stale data.
+  const shown = (connState === 'connected' && monitoring && monitoring.state === 'stalled') ? 'stalled' : connState;
+  c.dataset.conn = shown;
+  $('connText').textContent = t('conn.' + shown);
   renderServices();
+  renderMonitoring();
+}
+function setMonitoring(m) { monitoring = (m && typeof m === 'object') ? m : null; renderConn(); }
+function renderMonitoring() {
+  const box = $('stallBanner');
+  const stalled = !!(monitoring && monitoring.state === 'stalled');
+  $('summary').dataset.stale = stalled ? 'true' : 'false';
+  renderSummary();
+  box.hidden = !stalled;
+  if (!stalled) { box.replaceChildren(); return; }
+  const why = (monitoring.reasons || []).map((r) => r === 'service_offline'
+    ? t('mon.service_offline', { names: (monitoring.servicesOffline || []).join(', ') }) : tOr('mon.' + r, r));
+  if (monitoring.lastResultAt) why.push(t('mon.lastResult', { when: relTime(monitoring.lastResultAt) + ' (' + fmtAbs(monitoring.lastResultAt) + ')' }));
+  box.replaceChildren(el('span', { text: '⚠ ' + t('mon.stalled') }), el('span', { class: 'why', text: why.join(' · ') }));
 }
 function renderServices() {
   const ul = $('services');
@@ -617,6 +648,9 @@ function renderSummary() {
   }
   setCount('count-openIssues', summary.openIssues);
   for (const n of $('summary').querySelectorAll('[data-i18n]')) n.textContent = t(n.dataset.i18n);
+  // While monitoring is stalled nobody can vouch for "OK".
+  const okLabel = document.querySelector('[data-testid="summary-OK"] .l');
+  if (okLabel && monitoring && monitoring.state === 'stalled') okLabel.textContent = t('mon.okStale');
 }
 
 let sumTimer = null, sumLast = 0, sumSeq = 0, sumErrShown = false;
@@ -639,6 +673,7 @@ async function loadSummary() {
       services: (data && data.services) || {}
     };
     for (const k of Object.keys(summary.services)) services[k] = summary.services[k];
+    setMonitoring(data && data.monitoring);
     renderSummary();
     renderServices();
     if (sumErrShown) { sumErrShown = false; }
@@ -1509,6 +1544,7 @@ function renderDetail0() {
     kv(dl, 'st.hls', probeCell('hls', s.hls));
     kv(dl, 'st.reason', s.reason);
     if (s.since) kv(dl, 'st.since', el('span', null, relTime(s.since), ' (' + fmtAbs(s.since) + ')'));
+    if (s.checkedAt) kv(dl, 'st.checkedAt', el('span', null, relTime(s.checkedAt), ' (' + fmtAbs(s.checkedAt) + ')'));
     if (s.updatedAt) kv(dl, 'st.updatedAt', el('span', null, relTime(s.updatedAt), ' (' + fmtAbs(s.updatedAt) + ')'));
     kv(dl, 'st.issueID', s.issueID);
     body.append(dl);
@@ -1582,7 +1618,7 @@ function connectEvents() {
       setConn('reconnecting');
     }
   };
-  for (const name of ['camera', 'deleted', 'status', 'issue', 'notification', 'service']) {
+  for (const name of ['camera', 'deleted', 'status', 'issue', 'notification', 'service', 'monitoring']) {
     es.addEventListener(name, (ev) => onEvent(name, ev));
   }
 }
@@ -1610,6 +1646,7 @@ function onEvent(name, ev) {
   }
 }
 const handlers = {
+  monitoring(m) { setMonitoring(m); },
   camera(d) {
     const cam = d.camera;
     if (!cam || cam.id == null) return;
@@ -1642,6 +1679,8 @@ const handlers = {
   status(s) {
     if (s.cameraID == null) return;
     const id = String(s.cameraID);
+    // A status changes only on a check result: that result is the latest check.
+    if (!s.checkedAt) s.checkedAt = s.updatedAt;
     const entry = rowIndex.get(id);
     if (entry) {
       const prev = entry.item.status;
@@ -1729,6 +1768,8 @@ async function init() {
   document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape' && !$('drawer').hidden) closeDetail(); });
 
   setInterval(tickTimes, 10000);
+  // A stall produces no events: look at the summary (with its monitoring verdict) regularly too.
+  setInterval(scheduleSummary, 15000);
 
   connectEvents();
   loadSummary();

@@ -153,7 +153,7 @@ extension GatewayAPI {
             try requireSite(ofCamera: id, context: context)
             if let site = patch.site { try context.requireSite(site) }
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .patch, id: id, expectedVersion: expected, patch: patch), context: context, success: .ok)
+            return try await command(RegistryCommand(action: .patch, id: id, expectedVersion: expected, patch: patch), success: .ok, request: request, context: context)
         }
         router.post("/api/cameras/bulk-delete") { request, context in
             struct Body: Decodable { var ids: [String] }
@@ -161,13 +161,7 @@ extension GatewayAPI {
                 return error(.badRequest, ContractError(code: "bad_request", field: "ids", message: "the body must be {\"ids\": [...]} with 1 to 1000 camera ids"))
             }
             for id in body.ids { try requireSite(ofCamera: id, context: context) }
-            let reply: RegistryReply
-            do { reply = try await registry(RegistryCommand(action: .bulkDelete, ids: body.ids, actor: context.principal().actor)) } catch {
-                return self.error(.serviceUnavailable, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error)"))
-            }
-            guard reply.ok else { return self.error(.badRequest, reply.error ?? ContractError(code: "internal", message: "refused without a reason")) }
-            struct Outcome: Encodable { var deleted: [String]; var missing: [String] }
-            return try json(Outcome(deleted: reply.deletedIDs ?? [], missing: reply.missingIDs ?? []))
+            return try await command(RegistryCommand(action: .bulkDelete, ids: body.ids), success: .ok, request: request, context: context)
         }
     }
 }

@@ -11,10 +11,15 @@ import ServiceRuntime
 public struct GatewayAPI: Sendable {
     let store: ReadStore
     let hub: LiveHub
-    let registry: @Sendable (RegistryCommand) async throws -> RegistryReply
+    /// Sends a command to the registry under the given command (envelope) id and waits for the reply.
+    let registry: @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply
     let issueCommands: @Sendable (IssueCommand) async throws -> IssueReply
     /// The dashboard's pages and files (`Dashboard/` in the bundle).
     let files: DashboardFiles
+    /// REST changes by command id (202 pending, polling, retries); `nil` = not recorded.
+    let commands: CommandLedger?
+    /// "Monitoring stalled" and each camera's "last checked"; `nil` = not known.
+    let monitoring: MonitoringWatch?
     /// Bulk imports in progress and recently finished.
     let imports: ImportJobs
     /// Accounts, tokens, sessions, the audit log.
@@ -29,17 +34,22 @@ public struct GatewayAPI: Sendable {
     ///   - imports: runs bulk imports; by default one that sends through `registry`.
     ///   - access: authentication and authorization (the gateway's accounts).
     ///   - https: whether the server runs TLS.
+    ///   - commands: records REST changes (see ``CommandLedger``); by default the read store's.
+    ///   - monitoring: the monitor's own health and "last checked" times.
     public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, access: AccessControl, https: Bool = false,
-                registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply,
+                commands: CommandLedger? = nil, monitoring: MonitoringWatch? = nil,
+                registry: @escaping @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply,
                 issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
         self.store = store
         self.hub = hub
         self.registry = registry
         self.issueCommands = issueCommands
-        self.imports = imports ?? ImportJobs { command, _ in try await registry(command) }
+        self.imports = imports ?? ImportJobs { command, _ in try await registry(command, UUID().uuidString) }
         self.access = access
         self.https = https
         self.files = DashboardFiles.load()
+        self.commands = commands ?? store.commands
+        self.monitoring = monitoring
     }
 
     /// Builds the router. The middlewares come first: they wrap only routes added after them.
@@ -54,7 +64,11 @@ public struct GatewayAPI: Sendable {
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: Observability.prometheusText())))
         }
-        router.get("/api/summary") { _, context in try json(store.summary(sites: context.principal().sites)) }
+        router.get("/api/summary") { _, context in
+            var summary = try store.summary(sites: context.principal().sites)
+            summary.monitoring = monitoring?.health(services: summary.services)
+            return try json(summary)
+        }
         router.get("/api/sites") { _, context in try json(["items": store.sites(limitedTo: context.principal().sites)]) }
         router.get("/api/cameras") { request, context in
             let q = request.uri.queryParameters
@@ -69,26 +83,30 @@ public struct GatewayAPI: Sendable {
                 }
                 query.enabled = value
             }
-            do { return try json(store.cameras(query)) } catch let refusal as ContractError { return error(.badRequest, refusal) }
+            do {
+                var page = try store.cameras(query)
+                page.items = page.items.map { ReadStore.CameraRow(camera: $0.camera, status: monitoring?.stamped($0.status) ?? $0.status) }
+                return try json(page)
+            } catch let refusal as ContractError { return error(.badRequest, refusal) }
         }
         router.get("/api/cameras/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let row = try store.camera(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")) }
             try context.requireSite(row.camera.site)
             struct Detail: Encodable { var camera: CameraDefinition; var status: CameraHealth?; var issues: [IssueRecord]; var notifications: [NotificationRecord] }
-            return try json(Detail(camera: row.camera, status: row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
+            return try json(Detail(camera: row.camera, status: monitoring?.stamped(row.status) ?? row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
                                    notifications: store.notifications(cameraID: id, limit: 100)))
         }
         router.get("/api/cameras/:id/status") { _, context in
             let id = try context.parameters.require("id")
             guard let status = try store.status(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no status for camera \(id) yet")) }
             try context.requireSite(try store.camera(id)?.camera.site)
-            return try json(status)
+            return try json(monitoring?.stamped(status) ?? status)
         }
         router.post("/api/cameras") { request, context in
             guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
             try context.requireSite(input.site)
-            return try await command(RegistryCommand(action: .create, camera: input), context: context, success: .created)
+            return try await command(RegistryCommand(action: .create, camera: input), success: .created, request: request, context: context)
         }
         router.put("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
@@ -96,23 +114,23 @@ public struct GatewayAPI: Sendable {
             try requireSite(ofCamera: id, context: context)
             try context.requireSite(input.site)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), context: context, success: .ok)
+            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), success: .ok, request: request, context: context)
         }
-        router.post("/api/cameras/:id/enable") { _, context in
+        router.post("/api/cameras/:id/enable") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
-            return try await command(RegistryCommand(action: .enable, id: id), context: context, success: .ok)
+            return try await command(RegistryCommand(action: .enable, id: id), success: .ok, request: request, context: context)
         }
-        router.post("/api/cameras/:id/disable") { _, context in
+        router.post("/api/cameras/:id/disable") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
-            return try await command(RegistryCommand(action: .disable, id: id), context: context, success: .ok)
+            return try await command(RegistryCommand(action: .disable, id: id), success: .ok, request: request, context: context)
         }
         router.delete("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .delete, id: id, expectedVersion: expected), context: context, success: .noContent)
+            return try await command(RegistryCommand(action: .delete, id: id, expectedVersion: expected), success: .noContent, request: request, context: context)
         }
         router.get("/api/issues") { request, context in
             let q = request.uri.queryParameters
@@ -144,34 +162,8 @@ public struct GatewayAPI: Sendable {
         }
         addFleetFileRoutes(to: router)
         addBulkEditRoutes(to: router)
+        addCommandRoutes(to: router)
         return router
-    }
-
-    /// Sends a registry command on behalf of the signed-in principal (its name is the command's actor).
-    func command(_ command: RegistryCommand, context: GatewayRequestContext, success: HTTPResponse.Status) async throws -> Response {
-        var command = command
-        command.actor = try context.principal().actor
-        let reply: RegistryReply
-        do {
-            reply = try await registry(command)
-        } catch {
-            return self.error(.serviceUnavailable, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error)"))
-        }
-        guard reply.ok else {
-            let failure = reply.error ?? ContractError(code: "internal", message: "registry refused without a reason")
-            let status: HTTPResponse.Status = switch failure.code {
-            case "not_found": .notFound
-            case "duplicate_address", "duplicate_id", "version_conflict": .conflict
-            case "internal": .internalServerError
-            default: .badRequest
-            }
-            return self.error(status, failure)
-        }
-        if success == .noContent { return Response(status: .noContent) }
-        var response = try json(reply.camera ?? reply.cameras.map { _ in nil } ?? nil)
-        response.status = success
-        if let version = reply.camera?.version { response.headers[.eTag] = "\"\(version)\"" }
-        return response
     }
 
     func decodeBody<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T? {

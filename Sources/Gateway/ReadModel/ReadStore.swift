@@ -7,6 +7,8 @@ import ServiceRuntime
 /// read by every REST query and the dashboard. Queries never touch the command services.
 public final class ReadStore: Sendable {
     let database: DatabasePool
+    /// REST changes sent to the registry, in this store.
+    public let commands: CommandLedger
 
     public init(dataDir: String) throws {
         var migrator = DatabaseMigrator()
@@ -42,7 +44,9 @@ public final class ReadStore: Sendable {
                 t.column("state", .text).notNull()
             }
         }
+        CommandLedger.register(in: &migrator)
         database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway", migrator: migrator)
+        commands = CommandLedger(database: database)
     }
 
     // MARK: - Projections (event → row)
@@ -112,6 +116,9 @@ public final class ReadStore: Sendable {
         public var byState: [String: Int]
         public var openIssues: Int
         public var services: [String: String]
+        /// Whether the monitor is monitoring ("stalled" when no result arrives or the broker is
+        /// away); filled by the API, not stored.
+        public var monitoring: MonitoringHealth? = nil
     }
 
     public func cameras(query: String?, site: String?, state: String?, offset: Int, limit: Int) throws -> Page<CameraRow> {

@@ -18,6 +18,10 @@ public struct RuntimeConfiguration: Sendable, Equatable {
     /// Where stream URLs may point (the registry checks them when entered, the prober before every
     /// request): link-local and cloud-metadata addresses are refused unless allowed.
     public var destinations = DestinationPolicy()
+    /// How the monitor watches itself ("monitoring stalled", operators told, heartbeat).
+    public var selfWatch = SelfWatchConfiguration()
+    /// How long history is kept, in every store that holds it.
+    public var retention = RetentionConfiguration()
 
     public init() {}
 }
@@ -38,7 +42,7 @@ extension RuntimeConfiguration {
 
     /// The shared keys, the broker's among them.
     public static let keys: [SettingKey] = [Key.dataDir] + BrokerConfiguration.keys
-        + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL, Key.allowLinkLocal]
+        + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL, Key.allowLinkLocal] + SelfWatchConfiguration.keys + RetentionConfiguration.keys
 
     /// Reads the shared keys once.
     /// - Throws: ``SettingsError`` naming the key and what it accepts.
@@ -57,5 +61,7 @@ extension RuntimeConfiguration {
         publicURL = settings.raw(Key.publicURL)
         broker = try BrokerConfiguration(settings: settings)
         destinations = DestinationPolicy(allowLinkLocal: try settings.flag(Key.allowLinkLocal))
+        selfWatch = try SelfWatchConfiguration(settings: settings)
+        retention = try RetentionConfiguration(settings: settings)
     }
 }
