@@ -30,17 +30,21 @@ extension ClientCore {
     }
 
     /// Ends a local subscription: its buffer is dropped (its scope is over) and a filter no other
-    /// local subscription uses is unsubscribed, now or on the next connect.
+    /// local subscription uses is unsubscribed, now or on the next connect. Not when the client
+    /// is stopping: a persistent session must keep its subscriptions for the next run (an
+    /// UNSUBSCRIBE on the way out made the broker drop, not queue, a REST command sent to a
+    /// stopped registry).
     func closeSubscription(id: UInt64) {
         let (entry, unsubscribeNow) = state.withLock { state -> (SubscriptionEntry?, [String]) in
             guard let entry = state.subscriptions.removeValue(forKey: id) else { return (nil, []) }
+            let stopping = state.stopped || state.receiveStopRequested
             var unused: [String] = []
             for filter in entry.filters {
                 guard var known = state.filters[filter] else { continue }
                 known.users -= 1
                 if known.users > 0 { state.filters[filter] = known; continue }
                 state.filters[filter] = nil
-                if state.replyTopics.contains(filter) { continue }
+                if state.replyTopics.contains(filter) || stopping { continue }
                 if state.connected { unused.append(filter) } else { state.unsubscribeOnConnect.insert(filter) }
             }
             return (entry, unused)

@@ -39,6 +39,18 @@ enum LinkMilestone {
     case subscribed
 }
 
+/// A caller waiting for the PUBACK of one QoS 1 message; `ticket` tells a cancellation which
+/// waiter is its own (message ids are reused once acknowledged).
+struct PublishWaiter {
+    let ticket: PublishTicket
+    let continuation: CheckedContinuation<Void, any Error>
+}
+
+/// The message id one `publish` call was given, for its cancellation handler.
+final class PublishTicket: Sendable {
+    let mid = Mutex<Int32?>(nil)
+}
+
 /// Everything the network thread and the callers share, behind one `Mutex`.
 struct CoreState {
     var connected = false
@@ -55,9 +67,7 @@ struct CoreState {
     var receiveStopRequested = false
     /// Callers waiting for the link to be connected, or connected and subscribed.
     var linkWaiters: [UUID: (milestone: LinkMilestone, continuation: CheckedContinuation<Void, any Error>)] = [:]
-    /// QoS 1 publishes awaiting their PUBACK, by message id (`token` finds one to cancel).
-    var publishWaiters: [Int32: (token: UInt64, continuation: CheckedContinuation<Void, any Error>)] = [:]
-    var nextPublishToken: UInt64 = 0
+    var publishWaiters: [Int32: PublishWaiter] = [:]
     var subackWaiters: [Int32: CheckedContinuation<Void, Never>] = [:]
     /// SUBSCRIBEs that asked for the retained messages, by message id, until their SUBACK.
     var retainSubacks: [Int32: [String]] = [:]
@@ -313,8 +323,10 @@ final class ClientCore: @unchecked Sendable {
             if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.library(operation: "publish to \(topic)", code: rc) }
             return
         }
-        let token = state.withLock { state -> UInt64 in state.nextPublishToken += 1; return state.nextPublishToken }
-        // Cancelling (or timing out) ends the wait, not the message: once queued it is still sent.
+        // Cancellable: a caller that gives up (shutdown, a timeout) is released at once instead of
+        // waiting for a PUBACK that cannot come while the broker is away. The message itself stays
+        // in the library's queue and is sent on reconnect, as with a timeout.
+        let ticket = PublishTicket()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 // The lock is held across the enqueue so that the PUBACK callback (network thread)
@@ -322,6 +334,7 @@ final class ClientCore: @unchecked Sendable {
                 // mosquitto_publish_v5 only queues and never calls back, so this cannot deadlock.
                 let failure: (any Error)? = state.withLock { state in
                     if state.stopped { return MQTTError.shutDown }
+                    // Cancelled before registering: the handler below found nothing to release.
                     if Task.isCancelled { return CancellationError() }
                     var mid: Int32 = 0
                     let rc = withProperties(properties) { props in
@@ -333,23 +346,23 @@ final class ClientCore: @unchecked Sendable {
                     if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
                         return MQTTError.library(operation: "publish to \(topic)", code: rc)
                     }
-                    state.publishWaiters[mid] = (token, continuation)
+                    state.publishWaiters[mid] = PublishWaiter(ticket: ticket, continuation: continuation)
+                    ticket.mid.withLock { $0 = mid }
                     return nil
                 }
                 if let failure { continuation.resume(throwing: failure) } else { wake.signal() }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                guard let (mid, entry) = state.publishWaiters.first(where: { $0.value.token == token }) else { return nil }
-                state.publishWaiters[mid] = nil
-                return entry.continuation
+            let waiter = state.withLock { state -> PublishWaiter? in
+                guard let mid = ticket.mid.withLock({ $0 }), state.publishWaiters[mid]?.ticket === ticket else { return nil }
+                return state.publishWaiters.removeValue(forKey: mid)
             }
-            waiter?.resume(throwing: CancellationError())
+            waiter?.continuation.resume(throwing: CancellationError())
         }
     }
 
     func publishAcknowledged(mid: Int32, reasonCode: Int32) {
-        let waiter = state.withLock { $0.publishWaiters.removeValue(forKey: mid)?.continuation }
+        let waiter = state.withLock { $0.publishWaiters.removeValue(forKey: mid) }?.continuation
         if reasonCode >= 0x80 {
             waiter?.resume(throwing: MQTTError.refused(operation: "publish", reasonCode: reasonCode))
         } else {

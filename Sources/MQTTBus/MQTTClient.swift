@@ -90,6 +90,9 @@ public final class MQTTClient: Sendable {
     /// QoS 0 returns once handed to the library. QoS 1 returns when the broker's PUBACK
     /// arrives; while disconnected the message waits in the library's queue and is sent on
     /// reconnect. A `timeout` bounds the wait only: a timed-out QoS 1 message stays queued.
+    /// Cancelling the calling task ends the wait at once (`CancellationError`), the message
+    /// likewise staying queued; so a task blocked on a publish while the broker is away can still
+    /// be shut down.
     /// - Parameters:
     ///   - topic: a topic without wildcards.
     ///   - payload: the bytes; an empty payload with `retain` deletes the retained message.
@@ -118,7 +121,10 @@ public final class MQTTClient: Sendable {
     /// Subscribes to `filters` (`+`/`#` wildcards, `$share/group/…` allowed) for the duration of
     /// `body`, which gets every matching message in the order the broker sent it. The
     /// subscription ends when `body` returns or throws: the filters are unsubscribed (now, or on
-    /// the next connect when offline), and the messages not yet taken are dropped with it.
+    /// the next connect when offline), and the messages not yet taken are dropped with it —
+    /// except once the client stops receiving (``stopReceiving()``, a shutdown): then a persistent
+    /// session keeps its subscriptions at the broker, so what is published while the process is
+    /// away is queued for its next start.
     ///
     /// Nothing is dropped while `body` runs: when the consumer falls behind by
     /// `configuration.subscriptionHighWatermark` messages the client stops reading its connection
@@ -202,14 +208,16 @@ public final class MQTTClient: Sendable {
     public var bufferedMessages: Int { core.bufferedMessages }
 
     /// Sends a request and waits for the answer (MQTT v5 response topic + correlation data).
-    /// The reply topic is `{replyPrefix}/{clientID}`; it is subscribed once, on first use.
+    /// The reply topic is `{replyPrefix}/{username}` (or `/{clientID}` without a user name: a
+    /// locked-down broker makes the user name the client id, and lets each account read only its
+    /// own reply topic); it is subscribed once, on first use.
     public func request(
         _ topic: String,
         payload: [UInt8],
         replyPrefix: String = "replies",
         timeout: Duration = .seconds(10)
     ) async throws -> MQTTMessage {
-        let replyTopic = "\(replyPrefix)/\(configuration.clientID)"
+        let replyTopic = "\(replyPrefix)/\(configuration.username ?? configuration.clientID)"
         try await core.ensureReplySubscription(replyTopic)
         let correlation = Array(UUID().uuidString.utf8)
         return try await withTimeout(timeout, operation: "request on \(topic)") {

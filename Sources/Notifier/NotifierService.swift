@@ -18,6 +18,9 @@ public final class NotifierService: Service {
     public let policy: NotificationPolicy
     let breakers: EndpointBreakers
     let logger: Logger
+    /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
+    let selfWatch: SelfWatchMonitor
+    let retention: RetentionSweeper
 
     /// Loads and checks the contacts and opens the delivery store; nothing runs until ``run()``.
     /// - Throws: ``ContactsError`` naming the entry at fault, or a storage error.
@@ -29,6 +32,10 @@ public final class NotifierService: Service {
         self.policy = configuration.policy
         self.breakers = EndpointBreakers(threshold: configuration.breakerFailures, coolDown: configuration.breakerCooldown)
         self.store = try DeliveryStore(dataDir: context.dataDir)
+        let shared = context.configuration
+        self.selfWatch = SelfWatchMonitor(configuration: shared.selfWatch, store: store, routing: routing, policy: policy, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: DeliveryRetention.rules(deliveryDays: shared.retention.deliveryDays, incidentDays: shared.retention.incidentDays))
     }
 
     /// One sender per channel kind, sharing one HTTP client.
@@ -42,15 +49,16 @@ public final class NotifierService: Service {
 
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
-        try await bus.withSubscription(to: context.topics.allIssues) { events in
+        try await bus.withSubscriptions([[context.topics.allIssues], [context.topics.allAvailability, context.topics.monitorPulse]]) { subscriptions in
             bus.start()
-            try await serve(bus: bus, events: events)
+            try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1])
         }
         await bus.shutdown()
     }
 
-    /// Accepts issue events, delivers, and publishes outcomes and acknowledgements until shutdown.
-    func serve(bus: ServiceBus, events: MQTTSubscription) async throws {
+    /// Accepts issue events, delivers, publishes outcomes and acknowledgements, and watches the
+    /// other services (`watched`: availability and the prober's pulse) until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription) async throws {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPPoster.makeClient()
@@ -64,6 +72,12 @@ public final class NotifierService: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
                 group.addTask { await dispatcher.run() }
+                group.addTask { await self.selfWatch.run(bus: bus, dispatcher: dispatcher) }
+                group.addTask { await self.selfWatch.heartbeat(http: http) }
+                group.addTask { await self.retention.run() }
+                group.addTask {
+                    for await message in watched { self.selfWatch.received(message, topics: self.context.topics) }
+                }
                 // Only when on: the first child to end ends the service.
                 if self.policy.escalateAfter > 0 || self.policy.remindEvery > 0 {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }

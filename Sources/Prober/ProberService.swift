@@ -52,7 +52,9 @@ public final class ProberService: Service {
         self.deepCheck = FFprobeDeepCheck(timeout: .milliseconds(Int64((configuration.deepCheckTimeout * 1000).rounded())),
                                           concurrency: configuration.deepCheckConcurrency)
         self.backoff = BackoffPolicy(failuresBeforeBackoff: configuration.backoffAfter)
-        self.hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency), limits: configuration.hlsLimits)
+        self.hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency,
+                                                                  destinations: context.configuration.destinations),
+                                     limits: configuration.hlsLimits)
         self.rtsp = RTSPChecker(limits: configuration.rtspLimits)
         let snapshots = SnapshotStore(folder: URL(fileURLWithPath: context.dataDir).appendingPathComponent("snapshots"),
                                       perCamera: configuration.snapshotKeep)
@@ -74,7 +76,7 @@ public final class ProberService: Service {
 
     /// Keeps the schedules in step with the definitions and runs the checks until shutdown.
     func runFleet(bus: ServiceBus, configs: MQTTSubscription) async {
-        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.registryCommands,
+        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.credentialRequests(from: bus.account),
                                                   replyPrefix: context.topics.replies, logger: logger)
         let icmpSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: CheckSlots(total: configuration.concurrency))
         let streamSlots = CheckSlots(total: configuration.hlsConcurrency, slowShare: configuration.hlsSlowShare, perHostLimit: configuration.hlsPerHost)

@@ -33,11 +33,11 @@ public final class ServiceBus: Sendable {
         let availability = topics.availability(service)
         let client = MQTTClient(
             configuration: endpoint.clientConfiguration(
-                clientID: "\(instance)-\(service)-out",
+                clientID: ServiceConnection.outbox.clientID(instance: instance, service: service),
                 will: .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
             logger: logger)
         self.client = client
-        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: "\(instance)-\(service)", will: nil), logger: logger)
+        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: service), will: nil), logger: logger)
         self.inbox = inbox
         let states = client.connectionStates()
         availabilityTask = Task {
@@ -49,6 +49,10 @@ public final class ServiceBus: Sendable {
         }
     }
 
+    /// The MQTT account this connection acts as: its user name, or its client id on a broker
+    /// without accounts. It is the last level of the command topics it publishes.
+    public var account: String { client.configuration.username ?? client.configuration.clientID }
+
     /// Starts connecting (and reconnecting) in the background.
     public func start() {
         inbox.start()
@@ -56,9 +60,9 @@ public final class ServiceBus: Sendable {
     }
 
     /// Subscribes to `filters` while `body` runs (see ``MQTTClient/withSubscription(to:qos:isolation:_:)``):
-    /// every matching message in broker order, never dropped, the filters unsubscribed when
-    /// `body` ends. On graceful shutdown the inbox stops reading and the sequence ends after the
-    /// messages already read, so a restart gets the rest from the session, unacknowledged.
+    /// every matching message in broker order, never dropped. On graceful shutdown the inbox
+    /// stops reading and the sequence ends after the messages already read; the persistent
+    /// session keeps the subscription, so a restart gets the rest, unacknowledged until then.
     public func withSubscription<Result>(
         to filters: String...,
         isolation: isolated (any Actor)? = #isolation,
@@ -74,7 +78,11 @@ public final class ServiceBus: Sendable {
     ) async throws -> Result {
         let inbox = inbox
         return try await inbox.withSubscription(to: filters, qos: .atLeastOnce) { messages in
-            try await withGracefulShutdownHandler {
+            // A service's subscriptions last as long as the service: when the body ends (shutdown,
+            // cancellation, an error) the inbox stops receiving first, so the persistent session
+            // keeps them at the broker and queues what comes meanwhile for the next run.
+            defer { inbox.stopReceiving() }
+            return try await withGracefulShutdownHandler {
                 try await body(messages)
             } onGracefulShutdown: {
                 inbox.stopReceiving()
@@ -114,13 +122,17 @@ public final class ServiceBus: Sendable {
         try await client.publish(topic, payload: [], qos: .atLeastOnce, retain: true, timeout: .seconds(30))
     }
 
-    /// Says `offline` (retained) and disconnects cleanly.
+    /// Says `offline` (retained) and disconnects cleanly. While the broker is away it only stops:
+    /// nothing could be sent, and waiting for it would hold up a SIGTERM (the broker publishes
+    /// the last will `offline` for a connection that dropped).
     public func shutdown() async {
         availabilityTask.cancel()
         inbox.stopReceiving()
-        try? await client.publish(topics.availability(service), payload: Array("offline".utf8), retain: true, timeout: .seconds(2))
-        async let inboxDone: Void = inbox.shutdown()
-        await client.shutdown()
+        if client.isConnected {
+            try? await client.publish(topics.availability(service), payload: Array("offline".utf8), retain: true, timeout: .seconds(1))
+        }
+        async let inboxDone: Void = inbox.shutdown(timeout: .seconds(1))
+        await client.shutdown(timeout: .seconds(1))
         await inboxDone
     }
 }

@@ -35,31 +35,36 @@ struct BenchBus: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("bench-bus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        let port = try LoopbackPort.free()
         var brokerConfiguration = BrokerConfiguration()
-        brokerConfiguration.port = port
-        let broker = try PrivateBroker(configuration: brokerConfiguration, dataDir: work.path, logger: logger)
+        brokerConfiguration.port = try LoopbackPort.free()
+        // The locked-down private broker with the shipped config: the publisher acts as the
+        // registry's publishing account, the consumer as the prober's subscribing account.
+        let accounts = BrokerAccount.service("registry", role: .registry, instance: "bench") + BrokerAccount.service("prober", role: .prober, instance: "bench")
+        let broker = try await PrivateBroker.start(configuration: brokerConfiguration, dataDir: work.path, topics: Topics(), services: accounts, logger: logger)
         defer { broker.stop() }
+        let endpoint = BrokerEndpoint(host: "127.0.0.1", port: broker.port, servicePasswords: broker.servicePasswords)
+        let consumerAccount = ServiceConnection.inbox.clientID(instance: "bench", service: "prober")
 
-        let publisher = MQTTClient(configuration: BrokerEndpoint(host: "127.0.0.1", port: port).clientConfiguration(clientID: "bench-publisher", will: nil),
+        let publisher = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.outbox.clientID(instance: "bench", service: "registry"), will: nil),
                                    logger: logger)
         publisher.start()
         try await publisher.waitUntilConnected()
         let resultFile = work.appendingPathComponent("result.json").path
+        let readyFile = work.appendingPathComponent("ready").path
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        // The consumer's password goes by environment, never on a command line.
+        setenv(BenchBusConsumer.passwordVariable, broker.servicePasswords[consumerAccount] ?? "", 1)
         let consumer = try ChildProcess(executable: executable, arguments: [
-            "bench", "bus-consumer", "--port", "\(port)", "--messages", "\(messages)", "--delay-us", "\(delayMicroseconds)", "--result", resultFile,
+            "bench", "bus-consumer", "--port", "\(broker.port)", "--account", consumerAccount, "--messages", "\(messages)",
+            "--delay-us", "\(delayMicroseconds)", "--result", resultFile, "--ready", readyFile,
         ], logFile: work.appendingPathComponent("consumer.log").path)
+        unsetenv(BenchBusConsumer.passwordVariable)
         defer { consumer.stop() }
-        let ready = try await publisher.withSubscription(to: "bench/ready") { ready in
-            await withTaskGroup(of: Bool.self) { group in
-                group.addTask { for await _ in ready { return true }; return false }
-                group.addTask { try? await Task.sleep(for: .seconds(60)); return false }
-                defer { group.cancelAll() }
-                return await group.next() ?? false
-            }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while !FileManager.default.fileExists(atPath: readyFile) {
+            guard consumer.isRunning, ContinuousClock.now < deadline else { throw ValidationError("the consumer did not come up; see its log") }
+            try await Task.sleep(for: .milliseconds(50))
         }
-        guard ready else { throw ValidationError("the consumer did not come up; see its log") }
 
         let now = Date()
         let started = ContinuousClock.now
@@ -72,7 +77,7 @@ struct BenchBus: AsyncParsableCommand {
                                               hlsURL: "http://127.0.0.1/live/\(id)/index.m3u8", site: "현장\(index % 50)", group: "구역\(index % 20)",
                                               tags: ["cctv"], lineTeam: "KT", vendor: "Hanwha", intervalSeconds: 60, createdAt: now, updatedAt: now, version: 1)
                 let payload = ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera))
-                group.addTask { try await publisher.publish("bench/\(index)/config", payload: payload, retain: true, timeout: .seconds(120)) }
+                group.addTask { try await publisher.publish("cctv/\(id)/config", payload: payload, retain: true, timeout: .seconds(120)) }
                 inFlight += 1
             }
             try await group.waitForAll()
@@ -108,21 +113,27 @@ struct BenchBusConsumer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bus-consumer", abstract: "The slow consumer of `bench bus` (started by it).",
                                                     shouldDisplay: false)
 
+    /// Where ``BenchBus`` puts the consumer account's password.
+    static let passwordVariable = "CCTVOUT_BENCH_BUS_PASSWORD"
+
     @Option var port: Int
+    @Option var account: String
     @Option var messages: Int
     @Option(name: .customLong("delay-us")) var delayMicroseconds: Int
     @Option var result: String
+    @Option var ready: String
 
     func run() async throws {
         var logger = Logger(label: "bench-bus-consumer")
         logger.logLevel = .warning
         // The services' own client configuration (buffers, in-flight window, session).
-        let client = MQTTClient(configuration: BrokerEndpoint(host: "127.0.0.1", port: port).clientConfiguration(clientID: "bench-consumer", will: nil),
-                                logger: logger)
+        let password = ProcessInfo.processInfo.environment[Self.passwordVariable] ?? ""
+        let endpoint = BrokerEndpoint(host: "127.0.0.1", port: port, servicePasswords: [account: password])
+        let client = MQTTClient(configuration: endpoint.clientConfiguration(clientID: account, will: nil), logger: logger)
         client.start()
         try await client.waitUntilConnected()
-        let outcome = try await client.withSubscription(to: "bench/+/config") { configs in
-            try await client.publish("bench/ready", payload: Array("ready".utf8), retain: true)
+        let outcome = try await client.withSubscription(to: "cctv/+/config") { configs in
+            FileManager.default.createFile(atPath: ready, contents: Data())
             return await consume(configs)
         }
         await client.shutdown()
@@ -178,7 +189,7 @@ private final class ConsumerTally: Sendable {
     /// Counts one message and does its work; returns whether every message has arrived.
     func take(_ message: MQTTMessage) -> Bool {
         let parts = message.topic.split(separator: "/")
-        let index = parts.count == 3 ? Int(parts[1]) : nil
+        let index = parts.count == 3 ? Int(parts[1].dropFirst("CAM-".count)) : nil
         let complete = state.withLock { state -> Bool in
             state.received += 1
             state.first = state.first ?? .now

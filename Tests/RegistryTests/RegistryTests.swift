@@ -88,7 +88,7 @@ struct CameraStoreTests {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
-        let created = handler.handle(RegistryCommand(action: .create, camera: CameraInput(name: "정문", address: "10.1.1.1", password: "secret")))
+        let created = handler.handle(RegistryCommand(action: .create, camera: CameraInput(name: "정문", address: "10.1.1.1", hlsURL: "http://10.1.1.1/live.m3u8", password: "secret")))
         #expect(created.reply.ok)
         let camera = try #require(created.reply.camera)
         #expect(camera.id == "CAM-00001")

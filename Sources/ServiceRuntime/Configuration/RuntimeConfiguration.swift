@@ -15,6 +15,13 @@ public struct RuntimeConfiguration: Sendable, Equatable {
     public var publicURL = "http://localhost:8080"
     /// The broker every service connects to (or the private one `serve` starts).
     public var broker = BrokerConfiguration()
+    /// Where stream URLs may point (the registry checks them when entered, the prober before every
+    /// request): link-local and cloud-metadata addresses are refused unless allowed.
+    public var destinations = DestinationPolicy()
+    /// How the monitor watches itself ("monitoring stalled", operators told, heartbeat).
+    public var selfWatch = SelfWatchConfiguration()
+    /// How long history is kept, in every store that holds it.
+    public var retention = RetentionConfiguration()
 
     public init() {}
 }
@@ -26,14 +33,16 @@ extension RuntimeConfiguration {
         static let topicRoot = SettingKey.text("topic-root", "optional prefix before every topic, so installations can share a broker")
         static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service} (subscriptions) and {instance}-{service}-out (publishing)")
         static let logLevel = SettingKey.text("log.level", default: defaults.logLevel, "trace, debug, info, notice, warning, error, critical")
-        static let publicURL = SettingKey.text("http.public-url", default: defaults.publicURL, "dashboard link put into notifications")
+        static let publicURL = SettingKey.text("http.public-url", default: defaults.publicURL, "dashboard link put into notifications (also an accepted Origin behind a proxy)")
+        static let allowLinkLocal = SettingKey.flag("streams.allow-link-local", default: defaults.destinations.allowLinkLocal,
+                                                    "allow stream URLs on link-local addresses (169.254.0.0/16, fe80::/10) and the cloud metadata address fd00:ec2::254")
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// The shared keys, the broker's among them.
     public static let keys: [SettingKey] = [Key.dataDir] + BrokerConfiguration.keys
-        + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL]
+        + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL, Key.allowLinkLocal] + SelfWatchConfiguration.keys + RetentionConfiguration.keys
 
     /// Reads the shared keys once.
     /// - Throws: ``SettingsError`` naming the key and what it accepts.
@@ -51,5 +60,8 @@ extension RuntimeConfiguration {
         }
         publicURL = settings.raw(Key.publicURL)
         broker = try BrokerConfiguration(settings: settings)
+        destinations = DestinationPolicy(allowLinkLocal: try settings.flag(Key.allowLinkLocal))
+        selfWatch = try SelfWatchConfiguration(settings: settings)
+        retention = try RetentionConfiguration(settings: settings)
     }
 }
