@@ -113,7 +113,7 @@ struct ChaosTests {
     /// Creates the fleet with the registry's import commands (1,000 rows per batch).
     private func importFleet(_ ids: [String], through client: MQTTClient) async throws {
         func send(_ command: RegistryCommand) async throws -> RegistryReply {
-            let answer = try await client.request("registry/commands", payload: ContractCodec.encode(Envelope(type: .registryCommand, source: "chaos", data: command)),
+            let answer = try await client.request(Topics().registryCommands(from: "chaos-test"), payload: ContractCodec.encode(Envelope(type: .registryCommand, source: "chaos", data: command)),
                                                   timeout: .seconds(60))
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
