@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CCTVContract
 import Foundation
+import Gateway
 import Logging
 import MQTTBus
 import NIOCore
@@ -63,7 +64,7 @@ struct ChaosTests {
         try await importFleet(ids, through: prober)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = http.shutdown() }
-        let api = "http://127.0.0.1:\(httpPort)/api"
+        let api = GatewayAPI(base: "http://127.0.0.1:\(httpPort)/api", token: try TestAccounts.token(dataDir: dir, role: .viewer))
         #expect(await eventually(timeout: .seconds(60)) { (try? await summary(http, api))?.cameras == Self.cameras }, "the gateway has the fleet")
 
         // The storm: wave k fails from its start on; each part is killed right after its wave's first notice.
@@ -232,8 +233,17 @@ private enum BenchClock {
 
 private struct Summary: Decodable { var cameras: Int; var byState: [String: Int]; var openIssues: Int }
 
-private func summary(_ http: HTTPClient, _ api: String) async throws -> Summary {
-    let response = try await http.execute(HTTPClientRequest(url: "\(api)/summary"), timeout: .seconds(10))
+/// Where the gateway answers and the token it is asked with.
+private struct GatewayAPI {
+    var base: String
+    var token: String
+}
+
+private func summary(_ http: HTTPClient, _ api: GatewayAPI) async throws -> Summary {
+    var request = HTTPClientRequest(url: "\(api.base)/summary")
+    request.headers.add(name: "Authorization", value: "Bearer \(api.token)")
+    let response = try await http.execute(request, timeout: .seconds(10))
+    guard response.status == .ok else { throw FixtureError("GET /api/summary answered \(response.status)") }
     let body = try await response.body.collect(upTo: 1 << 20)
     return try JSONDecoder().decode(Summary.self, from: Data(body.readableBytesView))
 }
