@@ -7,11 +7,13 @@
 #
 #   scripts/bench-serve.sh 100000 60 600      # 100k cameras, ICMP every 60 s, 10 min measured
 #   scripts/bench-serve.sh 2000 10 3600       # soak: 2,000 cameras every 10 s for an hour
+#   CCTVOUT_BIN=/path/to/cctv-out HTTP_PORT=18091 BROKER_PORT=18841 scripts/bench-serve.sh …   # another binary, beside a running one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cameras="${1:-100000}"; interval="${2:-60}"; duration="${3:-600}"; warmup="${WARMUP:-$(( interval * 3 > 120 ? interval * 3 : 120 ))}"
-swift build -c release --product cctv-out >/dev/null
-bin=.build/release/cctv-out
+# CCTVOUT_BIN=path measures that binary (e.g. a copy kept from an earlier commit) without building.
+if [ -z "${CCTVOUT_BIN:-}" ]; then swift build -c release --product cctv-out >/dev/null; fi
+bin="${CCTVOUT_BIN:-.build/release/cctv-out}"
 work="$(mktemp -d)"
 http_port="${HTTP_PORT:-18090}"; broker_port="${BROKER_PORT:-18840}"
 python3 - "$cameras" "$interval" "$work/fleet.csv" <<'PY'
