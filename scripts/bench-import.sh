@@ -10,7 +10,11 @@ rows="${1:-100000}"
 swift build -c release --product cctv-out >/dev/null
 bin=.build/release/cctv-out
 work="$(mktemp -d)"
-http_port=18080; broker_port=18830
+# Free loopback ports, so the script can run beside another installation or another run.
+read -r http_port broker_port < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1", 0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
 python3 - "$rows" "$work/fleet.csv" <<'PY'
 import sys
 n, path = int(sys.argv[1]), sys.argv[2]

@@ -26,10 +26,14 @@ public struct CameraHealth: Codable, Sendable, Equatable {
     /// Since when the camera is in `state`.
     public var since: Date
     public var updatedAt: Date
+    /// The camera keeps failing and recovering: its open incident is held open until stable.
+    public var flapping: Bool?
+    /// Consecutive good checks its open incident needs to resolve, when more than usual (flapping).
+    public var recoveryChecks: Int?
 
     public init(cameraID: String, state: CameraState, icmp: ICMPStatus? = nil, hls: HLSStatus? = nil, reason: String? = nil,
-                issueID: String? = nil, since: Date, updatedAt: Date) {
+                issueID: String? = nil, since: Date, updatedAt: Date, flapping: Bool? = nil, recoveryChecks: Int? = nil) {
         self.cameraID = cameraID; self.state = state; self.icmp = icmp; self.hls = hls; self.reason = reason
-        self.issueID = issueID; self.since = since; self.updatedAt = updatedAt
+        self.issueID = issueID; self.since = since; self.updatedAt = updatedAt; self.flapping = flapping; self.recoveryChecks = recoveryChecks
     }
 }

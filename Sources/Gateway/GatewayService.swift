@@ -51,14 +51,20 @@ public final class GatewayService: Service {
             router: api.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
             logger: logger)
+        // Every event goes through one batcher: one read-store transaction per batch, in arrival order.
+        let inbox = MessageBatches<MQTTMessage>(maxBatch: 2000)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                for subscription in subscriptions {
-                    group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() { self.project(message, decoder: decoder) }
+                group.addTask {
+                    await withDiscardingTaskGroup { pumps in
+                        for subscription in subscriptions { pumps.addTask { await inbox.pump(from: subscription.cancelOnGracefulShutdown()) } }
                     }
+                    inbox.finish()
+                }
+                group.addTask {
+                    while let batch = await inbox.next() { await self.project(batch, decoder: decoder) }
                 }
                 group.addTask { try await app.runService() }
                 group.addTask {
@@ -70,51 +76,70 @@ public final class GatewayService: Service {
             }
         } onGracefulShutdown: {
             self.hub.finishAll()
+            inbox.finish()
         }
         hub.finishAll()
         await bus.shutdown()
     }
 
-    /// Applies one event to the read store and pushes it live.
-    func project(_ message: MQTTMessage, decoder: MessageDecoder) {
-        let topics = context.topics
+    /// Applies a batch of events to the read store in one transaction, then pushes them live.
+    func project(_ messages: [MQTTMessage], decoder: MessageDecoder) async {
+        let changes = messages.compactMap { change(from: $0, decoder: decoder) }
+        guard !changes.isEmpty else { return }
         do {
-            if let cameraID = topics.cameraID(in: message.topic) {
-                if message.topic.hasSuffix("/config") {
-                    if message.payload.isEmpty {
-                        try store.removeCamera(cameraID)
-                        hub.broadcast("deleted", ["id": cameraID])
-                    } else if let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID {
-                        try store.apply(camera: envelope.data)
-                        hub.broadcast("camera", ReadStore.CameraRow(camera: envelope.data, status: try store.status(cameraID)))
-                    }
-                } else if message.topic.hasSuffix("/status") {
-                    if message.payload.isEmpty { try store.removeStatus(cameraID); return }
-                    if let envelope = decoder.decode(message, as: CameraHealth.self, expecting: [.cameraStatus]), envelope.data.cameraID == cameraID {
-                        try store.apply(status: envelope.data)
-                        hub.broadcast("status", envelope.data)
-                    }
-                }
-            } else if [topics.issueOpened, topics.issueUpdated, topics.issueResolved].contains(message.topic) {
-                guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return }
-                if try store.apply(issue: envelope.data) {
-                    let event = envelope.type == .issueOpened ? "opened" : envelope.type == .issueResolved ? "resolved" : "updated"
-                    struct Pushed: Encodable { var event: String; var issue: IssueRecord }
-                    hub.broadcast("issue", Pushed(event: event, issue: envelope.data))
-                }
-            } else if message.topic == topics.notificationSent || message.topic == topics.notificationFailed {
-                guard let envelope = decoder.decode(message, as: NotificationRecord.self, expecting: [.notificationSent, .notificationFailed]) else { return }
-                try store.apply(notification: envelope.data)
-                hub.broadcast("notification", envelope.data)
-            } else if message.topic.hasSuffix("/availability") {
-                let parts = message.topic.split(separator: "/")
-                guard parts.count >= 3, let state = message.text, state == "online" || state == "offline" else { return }
-                let name = String(parts[parts.count - 2])
-                try store.apply(service: name, state: state)
-                hub.broadcast("service", ["name": name, "state": state])
-            }
+            for pushed in try await store.apply(changes) { push(pushed) }
+        } catch where changes.count > 1 {
+            // One bad change must not cost the others: one transaction each.
+            for single in changes { _ = try? await store.apply([single]).map(push) }
+            logger.warning("a read model batch failed; applied it change by change", metadata: ["count": "\(changes.count)", "error": "\(error)"])
         } catch {
-            logger.error("read model update failed", metadata: ["topic": "\(message.topic.prefix(200))", "error": "\(error)"])
+            logger.error("read model update failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The read-model change an event calls for; `nil` for anything refused (logged by the decoder).
+    func change(from message: MQTTMessage, decoder: MessageDecoder) -> ReadStore.Change? {
+        let topics = context.topics
+        if let cameraID = topics.cameraID(in: message.topic) {
+            if message.topic.hasSuffix("/config") {
+                if message.payload.isEmpty { return .cameraRemoved(cameraID) }
+                guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID else { return nil }
+                return .camera(envelope.data)
+            }
+            if message.topic.hasSuffix("/status") {
+                if message.payload.isEmpty { return .statusRemoved(cameraID) }
+                guard let envelope = decoder.decode(message, as: CameraHealth.self, expecting: [.cameraStatus]), envelope.data.cameraID == cameraID else { return nil }
+                return .status(envelope.data)
+            }
+            return nil
+        }
+        if [topics.issueOpened, topics.issueUpdated, topics.issueResolved].contains(message.topic) {
+            guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return nil }
+            let event = envelope.type == .issueOpened ? "opened" : envelope.type == .issueResolved ? "resolved" : "updated"
+            return .issue(event: event, envelope.data)
+        }
+        if message.topic == topics.notificationSent || message.topic == topics.notificationFailed {
+            guard let envelope = decoder.decode(message, as: NotificationRecord.self, expecting: [.notificationSent, .notificationFailed]) else { return nil }
+            return .notification(envelope.data)
+        }
+        if message.topic.hasSuffix("/availability") {
+            let parts = message.topic.split(separator: "/")
+            guard parts.count >= 3, let state = message.text, state == "online" || state == "offline" else { return nil }
+            return .service(name: String(parts[parts.count - 2]), state: state)
+        }
+        return nil
+    }
+
+    /// Pushes one applied change to every browser.
+    func push(_ pushed: ReadStore.Pushed) {
+        struct Pushed: Encodable { var event: String; var issue: IssueRecord }
+        switch pushed {
+        case let .camera(row): hub.broadcast("camera", row)
+        case let .deleted(id): hub.broadcast("deleted", ["id": id])
+        case let .status(status): hub.broadcast("status", status)
+        case let .issue(event, issue): hub.broadcast("issue", Pushed(event: event, issue: issue))
+        case let .notification(record): hub.broadcast("notification", record)
+        case let .service(name, state): hub.broadcast("service", ["name": name, "state": state])
         }
     }
 }

@@ -19,7 +19,12 @@ public final class DeliveryDispatcher: Sendable {
     let logger: Logger
     let onRecorded: @Sendable (NotificationRecord) -> Void
     let doorbell = Doorbell()
-    private let inFlight = Mutex<[String: String]>([:]) // delivery id → channel id
+    /// Rung when an outcome waits to be recorded.
+    let recorderBell = Doorbell()
+    /// Deliveries being sent or waiting to be recorded: id → (channel id, still sending).
+    private let inFlight = Mutex<[String: (target: String, sending: Bool)]>([:])
+    /// Finished attempts waiting to be recorded, and channels whose breaker opened (hold until).
+    private let finished = Mutex<(outcomes: [(DeliveryStore.Pending, DeliveryOutcome)], deferrals: [String: Date])>(([], [:]))
 
     public init(store: DeliveryStore, book: ContactBook, channels: [ChannelKind: any DeliveryChannel], breakers: EndpointBreakers,
                 maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
@@ -32,27 +37,68 @@ public final class DeliveryDispatcher: Sendable {
     public func kick() { doorbell.ring() }
 
     /// Number of deliveries being sent right now.
-    public var sending: Int { inFlight.withLock { $0.count } }
+    public var sending: Int { inFlight.withLock { $0.values.count(where: \.sending) } }
 
     /// Delivers until the task is cancelled; deliveries in flight then stay pending and go again on the next start.
     public func run() async {
         await withDiscardingTaskGroup { group in
+            group.addTask { await self.recordLoop() }
             while !Task.isCancelled {
-                let started = dispatchDue(into: &group)
+                let started = await dispatchDue(into: &group)
                 if started > 0 { continue }
                 let next = ((try? store.nextDue()) ?? nil)?.timeIntervalSinceNow ?? 1
                 await doorbell.wait(upTo: .milliseconds(Int(min(1, max(0.01, next)) * 1000)))
             }
+            group.cancelAll()
         }
     }
 
+    /// Records finished attempts in batches until cancelled; a delivery leaves `inFlight` only once
+    /// its outcome is stored, so it is never picked twice.
+    private func recordLoop() async {
+        while !Task.isCancelled {
+            await recorderBell.wait(upTo: .seconds(1))
+            let (outcomes, deferrals) = finished.withLock { state in
+                defer { state = ([], [:]) }
+                return state
+            }
+            guard !outcomes.isEmpty || !deferrals.isEmpty else { continue }
+            for (target, until) in deferrals { try? await store.deferTarget(target, until: until) }
+            do {
+                let records = try await store.record(outcomes, maxAttempts: maxAttempts, topics: topics)
+                for record in records {
+                    onRecorded(record)
+                    logger.log(level: record.delivered ? .debug : .error, record.delivered ? "notification delivered" : "notification failed for good",
+                               metadata: ["issue": "\(record.issueID)", "event": "\(record.event)", "channel": "\(record.target)",
+                                          "attempts": "\(record.attempts)", "error": "\(record.error ?? "")"])
+                }
+            } catch {
+                // Left pending: they are sent again (same delivery id, so receivers can drop the copy).
+                logger.error("could not record deliveries", metadata: ["count": "\(outcomes.count)", "error": "\(error)"])
+            }
+            inFlight.withLock { busy in for (pending, _) in outcomes { busy.removeValue(forKey: pending.id) } }
+            doorbell.ring()
+        }
+    }
+
+    /// Hands a finished attempt to the recorder.
+    private func finish(_ pending: DeliveryStore.Pending, _ outcome: DeliveryOutcome, deferUntil: Date? = nil) {
+        inFlight.withLock { $0[pending.id]?.sending = false }
+        finished.withLock { state in
+            state.outcomes.append((pending, outcome))
+            if let deferUntil { state.deferrals[pending.target] = deferUntil }
+        }
+        recorderBell.ring()
+    }
+
     /// Starts what is due and fits; returns how many started.
-    private func dispatchDue(into group: inout DiscardingTaskGroup) -> Int {
+    private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Int {
         let busy = inFlight.withLock { $0 }
-        let free = concurrency - busy.count
+        let sendingNow = busy.values.filter(\.sending)
+        let free = concurrency - sendingNow.count
         guard free > 0 else { return 0 }
         var perTarget: [String: Int] = [:]
-        for target in busy.values { perTarget[target, default: 0] += 1 }
+        for entry in sendingNow { perTarget[entry.target, default: 0] += 1 }
         let saturated = Set(perTarget.filter { $0.value >= perEndpoint }.keys)
         let now = Date()
         let due: [DeliveryStore.Pending]
@@ -66,17 +112,18 @@ public final class DeliveryDispatcher: Sendable {
         for pending in due where started < free {
             if perTarget[pending.target, default: 0] >= perEndpoint { continue }
             guard let found = book.channel(pending.target), let sender = channels[found.channel.type] else {
-                record(pending, .failed(status: nil, error: "channel \(pending.target) is no longer in the contacts file", permanent: true))
+                inFlight.withLock { $0[pending.id] = (pending.target, true) }
+                finish(pending, .failed(status: nil, error: "channel \(pending.target) is no longer in the contacts file", permanent: true))
                 continue
             }
             if case let .wait(until) = breakers.admit(pending.target, now: now) {
-                try? store.deferTarget(pending.target, until: until)
+                try? await store.deferTarget(pending.target, until: until)
                 perTarget[pending.target] = perEndpoint
                 continue
             }
             perTarget[pending.target, default: 0] += 1
             started += 1
-            inFlight.withLock { $0[pending.id] = pending.target }
+            inFlight.withLock { $0[pending.id] = (pending.target, true) }
             let channel = found.channel
             group.addTask {
                 let outcome: DeliveryOutcome
@@ -86,29 +133,14 @@ public final class DeliveryDispatcher: Sendable {
                     outcome = .failed(status: nil, error: "could not read the stored payload", permanent: false)
                 }
                 if Task.isCancelled { return } // shutting down: the row stays pending and is sent again on start
+                var deferUntil: Date?
                 if self.breakers.record(pending.target, outcome) {
-                    let until = Date().addingTimeInterval(self.breakers.coolDown)
-                    try? self.store.deferTarget(pending.target, until: until)
-                    self.logger.warning("circuit breaker opened", metadata: ["channel": "\(pending.target)", "until": "\(until)"])
+                    deferUntil = Date().addingTimeInterval(self.breakers.coolDown)
+                    self.logger.warning("circuit breaker opened", metadata: ["channel": "\(pending.target)", "until": "\(deferUntil!)"])
                 }
-                self.record(pending, outcome)
-                self.inFlight.withLock { _ = $0.removeValue(forKey: pending.id) }
-                self.doorbell.ring()
+                self.finish(pending, outcome, deferUntil: deferUntil)
             }
         }
         return started
-    }
-
-    private func record(_ pending: DeliveryStore.Pending, _ outcome: DeliveryOutcome) {
-        do {
-            if let record = try store.record(pending, outcome: outcome, maxAttempts: maxAttempts, topics: topics) {
-                onRecorded(record)
-                logger.log(level: record.delivered ? .debug : .error, record.delivered ? "notification delivered" : "notification failed for good",
-                           metadata: ["issue": "\(record.issueID)", "event": "\(record.event)", "channel": "\(pending.target)",
-                                      "attempts": "\(record.attempts)", "error": "\(record.error ?? "")"])
-            }
-        } catch {
-            logger.error("could not record a delivery", metadata: ["error": "\(error)"])
-        }
     }
 }

@@ -90,6 +90,9 @@ public final class NotifierService: Service {
         let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: timeoutSeconds),
                                             breakers: breakers, maxAttempts: maxAttempts, topics: context.topics, logger: logger,
                                             onRecorded: { _ in outbox.signal() })
+        // Issue events are taken in batches, one transaction each: a 10,000-incident storm is
+        // acknowledged in a few transactions instead of 10,000.
+        let inbox = MessageBatches<MQTTMessage>(maxBatch: 500)
         if routing.book.teams.isEmpty {
             logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*)")
         }
@@ -102,8 +105,12 @@ public final class NotifierService: Service {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }
                 }
                 group.addTask {
-                    for await message in events.cancelOnGracefulShutdown() {
-                        if self.accept(message, decoder: decoder) { dispatcher.kick() }
+                    await inbox.pump(from: events.cancelOnGracefulShutdown())
+                    inbox.finish()
+                }
+                group.addTask {
+                    while let batch = await inbox.next() {
+                        if await self.accept(batch, decoder: decoder) { dispatcher.kick() }
                         outbox.signal()
                     }
                 }
@@ -112,21 +119,36 @@ public final class NotifierService: Service {
             }
         } onGracefulShutdown: {
             outbox.finish()
+            inbox.finish()
         }
         try? await http.shutdown()
         await bus.shutdown()
     }
 
-    /// Stores the deliveries for one issue event and its acknowledgement; returns whether anything new was queued.
-    func accept(_ message: MQTTMessage, decoder: MessageDecoder) -> Bool {
-        guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return false }
+    /// Stores the deliveries for a batch of issue events and their acknowledgements in one
+    /// transaction; returns whether anything new was queued.
+    func accept(_ messages: [MQTTMessage], decoder: MessageDecoder) async -> Bool {
+        let events = messages.compactMap { message -> DeliveryStore.IssueEvent? in
+            guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return nil }
+            return DeliveryStore.IssueEvent(eventID: envelope.id, type: envelope.type, issue: envelope.data)
+        }
+        return await accept(events)
+    }
+
+    /// One transaction for the events; if it fails, one per event, so one bad event cannot hold up the others.
+    func accept(_ events: [DeliveryStore.IssueEvent]) async -> Bool {
+        guard !events.isEmpty else { return false }
         do {
-            let added = try store.accept(eventID: envelope.id, type: envelope.type, issue: envelope.data, routing: routing, policy: policy, topics: context.topics)
-            if added > 0 { logger.info("notifications queued", metadata: ["issue": "\(envelope.data.id)", "type": "\(envelope.type.rawValue)", "count": "\(added)"]) }
+            let added = try await store.accept(events, routing: routing, policy: policy, topics: context.topics)
+            if added > 0 { logger.info("notifications queued", metadata: ["events": "\(events.count)", "count": "\(added)"]) }
             return added > 0
+        } catch where events.count > 1 {
+            var any = false
+            for event in events { any = await accept([event]) || any }
+            return any
         } catch {
             // Not acknowledged: the issues service sends the event again.
-            logger.error("could not queue notifications", metadata: ["error": "\(error)"])
+            logger.error("could not queue notifications", metadata: ["issue": "\(events[0].issue.id)", "error": "\(error)"])
             return false
         }
     }
@@ -135,7 +157,7 @@ public final class NotifierService: Service {
     func timerLoop(dispatcher: DeliveryDispatcher) async {
         while !Task.isCancelled {
             do {
-                let added = try store.fireTimers(routing: routing, policy: policy, topics: context.topics)
+                let added = try await store.fireTimers(routing: routing, policy: policy, topics: context.topics)
                 if added > 0 {
                     logger.info("escalations or reminders queued", metadata: ["count": "\(added)"])
                     dispatcher.kick()

@@ -92,7 +92,7 @@ struct DeliveryReliabilityTests {
 @Suite("escalation and reminders")
 struct EscalationTests {
     @Test("an unacknowledged incident escalates once, reminds on schedule, survives a restart, and stops when acknowledged")
-    func timers() throws {
+    func timers() async throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let routing = NotificationRouting(book: sampleBook)
@@ -101,23 +101,23 @@ struct EscalationTests {
         var store = try DeliveryStore(dataDir: dir)
         let issue = sampleIssue(kind: .line, id: "I-9", team: "KT-1")
         #expect(try store.accept(eventID: "E1", type: .issueOpened, issue: issue, routing: routing, policy: policy, topics: Topics(), now: opened) == 2)
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(30)) == 0)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(30)) == 0)
         #expect(try store.nextTimer() == opened.addingTimeInterval(60))
 
         store = try DeliveryStore(dataDir: dir) // a restart keeps the timers
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(61)) == 1)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(61)) == 1)
         #expect(try store.history(issueID: "I-9").first?.target == "lead-hook", "KT-1 escalates to NOC-LEAD")
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(62)) == 0, "escalates once")
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(301)) == 1)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(62)) == 0, "escalates once")
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(301)) == 1)
         #expect(try store.history(issueID: "I-9").first.map { ($0.event, $0.target) } ?? ("", "") == ("reminder", "kt1-hook"))
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(400)) == 0)
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(602)) == 1)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(400)) == 0)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(602)) == 1)
 
         var acknowledged = issue
         acknowledged.state = .acknowledged
         acknowledged.version = 2
         #expect(try store.accept(eventID: "E2", type: .issueUpdated, issue: acknowledged, routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(700)) == 0)
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(100_000)) == 0, "acknowledged: no more reminders")
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(100_000)) == 0, "acknowledged: no more reminders")
         #expect(try store.nextTimer() == nil)
 
         var resolved = acknowledged

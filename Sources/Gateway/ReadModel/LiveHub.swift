@@ -26,6 +26,8 @@ public final class LiveHub: Sendable {
 
     /// Sends `event` to every listener.
     public func broadcast(_ name: String, _ value: some Encodable) {
+        // Nobody listening: skip the encoding (a 100,000-camera import pushes 100,000 events).
+        guard count > 0 else { return }
         guard let data = try? ContractCodec.encodeValue(value), let json = String(data: data, encoding: .utf8) else { return }
         let targets = listeners.withLock { Array($0.values) }
         for target in targets { target.yield(Event(name: name, json: json)) }
