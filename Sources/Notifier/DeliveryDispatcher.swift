@@ -93,12 +93,18 @@ public final class DeliveryDispatcher: Sendable {
 
     /// Starts what is due and fits; returns how many started.
     private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Int {
+        // A slot frees when the answer comes, not when it is recorded, so sending goes on while a
+        // batch is written; but at most as many again may wait unrecorded, which bounds what a
+        // crash can make us send twice (same delivery id) to 2 × `perEndpoint` per endpoint.
         let busy = inFlight.withLock { $0 }
         let sendingNow = busy.values.filter(\.sending)
-        let free = concurrency - sendingNow.count
+        let free = min(concurrency - sendingNow.count, 2 * concurrency - busy.count)
         guard free > 0 else { return 0 }
         var perTarget: [String: Int] = [:]
+        var heldPerTarget: [String: Int] = [:]
         for entry in sendingNow { perTarget[entry.target, default: 0] += 1 }
+        for entry in busy.values { heldPerTarget[entry.target, default: 0] += 1 }
+        for (target, held) in heldPerTarget where held >= 2 * perEndpoint { perTarget[target] = perEndpoint }
         let saturated = Set(perTarget.filter { $0.value >= perEndpoint }.keys)
         let now = Date()
         let due: [DeliveryStore.Pending]

@@ -5,7 +5,7 @@ import Testing
 struct MessageBatchesTests {
     @Test("what arrived while the consumer was busy is the next batch, in order and at most maxBatch long")
     func batchesInOrder() async {
-        let batches = MessageBatches<Int>(maxBatch: 4)
+        let batches = MessageBatches<Int>(maxBatch: 4, capacity: 16)
         for n in 0..<10 { await batches.push(n) }
         batches.finish()
         var seen: [[Int]] = []

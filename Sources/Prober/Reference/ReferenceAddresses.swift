@@ -38,7 +38,8 @@ public enum ReferenceAddresses {
             default: addresses.append(item)
             }
         }
-        return Array(NSOrderedSet(array: addresses)) as? [String] ?? addresses
+        var seen = Set<String>()
+        return addresses.filter { seen.insert($0).inserted }
     }
 
     /// The verdict after one round of reference checks (`true` = answered): `nil` (conclusive)
