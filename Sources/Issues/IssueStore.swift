@@ -98,14 +98,20 @@ public final class IssueStore: Sendable {
 
         /// The tracks of `cameraIDs` (a fresh track for a camera never seen).
         func tracks(_ cameraIDs: some Collection<String>) throws -> [String: CameraTrack] {
-            var tracks: [String: CameraTrack] = [:]
-            for chunk in Array(cameraIDs).chunked(500) {
-                let rows = try Row.fetchAll(db, sql: "SELECT cameraID, json FROM track WHERE cameraID IN (\(databaseQuestionMarks(count: chunk.count)))",
-                                            arguments: StatementArguments(chunk))
-                for row in rows { tracks[row["cameraID"]] = try ContractCodec.decodeValue(CameraTrack.self, from: row["json"]) }
-            }
+            var tracks = try decoded(CameraTrack.self, from: "track", cameraIDs)
             for id in cameraIDs where tracks[id] == nil { tracks[id] = CameraTrack(cameraID: id) }
             return tracks
+        }
+
+        /// The JSON column of `table` decoded for each of `cameraIDs` that has a row.
+        private func decoded<T: Decodable>(_ type: T.Type, from table: String, _ cameraIDs: some Collection<String>) throws -> [String: T] {
+            var values: [String: T] = [:]
+            for chunk in Array(cameraIDs).chunked(500) {
+                let rows = try Row.fetchAll(db, sql: "SELECT cameraID, json FROM \(table) WHERE cameraID IN (\(databaseQuestionMarks(count: chunk.count)))",
+                                            arguments: StatementArguments(chunk))
+                for row in rows { values[row["cameraID"]] = try ContractCodec.decodeValue(T.self, from: row["json"]) }
+            }
+            return values
         }
 
         func track(_ cameraID: String) throws -> CameraTrack {
@@ -118,13 +124,7 @@ public final class IssueStore: Sendable {
 
         /// What the retained definitions say about `cameraIDs` (those known).
         func infos(_ cameraIDs: some Collection<String>) throws -> [String: CameraInfo] {
-            var infos: [String: CameraInfo] = [:]
-            for chunk in Array(cameraIDs).chunked(500) {
-                let rows = try Row.fetchAll(db, sql: "SELECT cameraID, json FROM camera WHERE cameraID IN (\(databaseQuestionMarks(count: chunk.count)))",
-                                            arguments: StatementArguments(chunk))
-                for row in rows { infos[row["cameraID"]] = try ContractCodec.decodeValue(CameraInfo.self, from: row["json"]) }
-            }
-            return infos
+            try decoded(CameraInfo.self, from: "camera", cameraIDs)
         }
 
         func info(_ cameraID: String) throws -> CameraInfo? { try infos([cameraID])[cameraID] }

@@ -53,26 +53,9 @@ public final class MessageBatches<Element: Sendable>: Sendable {
 
     /// Adds one element, waiting while the buffer is full.
     public func push(_ element: Element) async {
-        while true {
-            let full = state.withLock { $0.buffer.count >= capacity && !$0.finished }
-            if !full { break }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state -> Bool in
-                        if state.buffer.count < capacity || state.finished || Task.isCancelled { return true }
-                        state.producer = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            } onCancel: {
-                state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.producer = nil }
-                    return state.producer
-                }?.resume()
-            }
-            if Task.isCancelled { return }
-        }
+        let capacity = capacity
+        await park(\.producer) { $0.buffer.count < capacity || $0.finished }
+        if Task.isCancelled { return }
         let consumer = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.buffer.append(element)
             defer { state.consumer = nil }
@@ -98,19 +81,27 @@ public final class MessageBatches<Element: Sendable>: Sendable {
         while true {
             if let batch = take() { return batch }
             if state.withLock({ $0.finished }) || Task.isCancelled { return nil }
+            await park(\.consumer) { !$0.buffer.isEmpty || $0.finished }
+        }
+    }
+
+    /// Suspends (in `slot`) until `ready` holds, the batches finish or the task is cancelled;
+    /// whoever changes the state resumes the continuation parked in the slot it affects.
+    private func park(_ slot: any WritableKeyPath<State, CheckedContinuation<Void, Never>?> & Sendable, until ready: @escaping @Sendable (State) -> Bool) async {
+        while !state.withLock({ ready($0) }) && !Task.isCancelled {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
-                        if !state.buffer.isEmpty || state.finished || Task.isCancelled { return true }
-                        state.consumer = continuation
+                        if ready(state) || Task.isCancelled { return true }
+                        state[keyPath: slot] = continuation
                         return false
                     }
                     if resumeNow { continuation.resume() }
                 }
             } onCancel: {
                 state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.consumer = nil }
-                    return state.consumer
+                    defer { state[keyPath: slot] = nil }
+                    return state[keyPath: slot]
                 }?.resume()
             }
         }
