@@ -155,11 +155,13 @@ struct IncidentRecorder: Sendable {
 
     /// Saves an incident and queues its event, remembering it until the notifier acknowledges it.
     func recordIssueEvent(_ issue: IssueRecord, type: EventType, topic: String, tx: IssueStore.Transaction) throws {
-        try tx.saveIssue(issue)
-        let envelope = Envelope(type: type, source: "issues", data: issue)
-        let payload = ContractCodec.encode(envelope)
+        // Encoded once: the stored row and the published event carry the same JSON.
+        let json = try ContractCodec.encodeValue(issue)
+        try tx.saveIssue(issue, json: json)
+        let eventID = UUID().uuidString
+        let payload = ContractCodec.encode(type: type, id: eventID, source: "issues", encodedData: json)
         try tx.enqueue(topic: topic, payload: payload, retain: false)
-        try tx.awaitAcknowledgement(eventID: envelope.id, issueID: issue.id, topic: topic, payload: payload, retryAt: Date().addingTimeInterval(ackTimeout))
+        try tx.awaitAcknowledgement(eventID: eventID, issueID: issue.id, topic: topic, payload: payload, retryAt: Date().addingTimeInterval(ackTimeout))
     }
 
     /// Stores a changed active incident in the camera's track too, when it is the camera's open one.

@@ -119,7 +119,8 @@ public final class IssueStore: Sendable {
         }
 
         func save(_ track: CameraTrack) throws {
-            try db.execute(sql: "INSERT OR REPLACE INTO track (cameraID, json) VALUES (?, ?)", arguments: [track.cameraID, try ContractCodec.encodeValue(track)])
+            // Cached statements: these run for every result of a storm.
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO track (cameraID, json) VALUES (?, ?)").execute(arguments: [track.cameraID, try ContractCodec.encodeValue(track)])
         }
 
         /// What the retained definitions say about `cameraIDs` (those known).
@@ -160,10 +161,12 @@ public final class IssueStore: Sendable {
 
         // MARK: Incidents
 
-        func saveIssue(_ issue: IssueRecord) throws {
-            try db.execute(sql: """
+        /// Stores an incident; `json` is its encoding when the caller already has it.
+        func saveIssue(_ issue: IssueRecord, json: Data? = nil) throws {
+            let json = try json ?? ContractCodec.encodeValue(issue)
+            try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO issue (id, cameraID, state, openedAt, json, site, kind, parentID, streamServer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.openedAt, try ContractCodec.encodeValue(issue),
+                """).execute(arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.openedAt, json,
                                  issue.site, issue.kind.rawValue, issue.parentID, issue.streamServer])
         }
 
@@ -232,8 +235,8 @@ public final class IssueStore: Sendable {
 
         /// Remembers an issue event until the notifier acknowledges it; it is published again at `retryAt`.
         func awaitAcknowledgement(eventID: String, issueID: String, topic: String, payload: [UInt8], retryAt: Date) throws {
-            try db.execute(sql: "INSERT OR REPLACE INTO pendingAck (eventID, issueID, topic, payload, attempts, nextAt) VALUES (?, ?, ?, ?, 0, ?)",
-                           arguments: [eventID, issueID, topic, Data(payload), retryAt])
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO pendingAck (eventID, issueID, topic, payload, attempts, nextAt) VALUES (?, ?, ?, ?, 0, ?)")
+                .execute(arguments: [eventID, issueID, topic, Data(payload), retryAt])
         }
 
         /// Forgets the acknowledged events.

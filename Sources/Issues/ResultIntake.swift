@@ -80,7 +80,10 @@ struct ResultIntake: Sendable {
                                                                  inconclusive: unjudged, newIssueID: { UUID().uuidString })
                 if next != track { tracks.set(next) }
                 memory.tally.set(id, FleetTally.Entry(track: next, info: info))
-                recorded += try recorder.record(effects, tx: tx, tracks: &tracks, tally: memory.tally, now: now)
+                // Grouping sees the whole batch: the first camera of a site outage in it already
+                // finds the site's other cameras failing, so it is grouped from its first opening.
+                preview.set(id, memory.tally.entry(id))
+                recorded += try recorder.record(effects, tx: tx, tracks: &tracks, tally: preview, now: now)
             }
         }
 

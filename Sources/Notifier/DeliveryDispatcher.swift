@@ -23,6 +23,10 @@ public final class DeliveryDispatcher: Sendable {
     let recorderBell = Doorbell()
     /// Deliveries being sent or waiting to be recorded: id → (channel id, still sending).
     private let inFlight = Mutex<[String: (target: String, sending: Bool)]>([:])
+    /// Every channel id of the contacts, in file order.
+    private let channelIDs: [String]
+    /// When to look next for due rows of channels no longer in the contacts.
+    private let orphanCheck = Mutex(Date.distantPast)
     /// Finished attempts waiting to be recorded, and channels whose breaker opened (hold until).
     private let finished = Mutex<(outcomes: [(DeliveryStore.Pending, DeliveryOutcome)], deferrals: [String: Date])>(([], [:]))
 
@@ -31,6 +35,7 @@ public final class DeliveryDispatcher: Sendable {
                 onRecorded: @escaping @Sendable (NotificationRecord) -> Void = { _ in }) {
         self.store = store; self.book = book; self.channels = channels; self.breakers = breakers; self.maxAttempts = maxAttempts
         self.topics = topics; self.concurrency = concurrency; self.perEndpoint = perEndpoint; self.logger = logger; self.onRecorded = onRecorded
+        self.channelIDs = book.teams.flatMap { $0.channels.map(\.id) }
     }
 
     /// Tells the loop new deliveries were queued.
@@ -105,11 +110,21 @@ public final class DeliveryDispatcher: Sendable {
         for entry in sendingNow { perTarget[entry.target, default: 0] += 1 }
         for entry in busy.values { heldPerTarget[entry.target, default: 0] += 1 }
         for (target, held) in heldPerTarget where held >= 2 * perEndpoint { perTarget[target] = perEndpoint }
-        let saturated = Set(perTarget.filter { $0.value >= perEndpoint }.keys)
         let now = Date()
-        let due: [DeliveryStore.Pending]
+        var due: [DeliveryStore.Pending] = []
         do {
-            due = try store.due(now: now, excludingTargets: saturated, excludingIDs: Set(busy.keys), limit: free + 16)
+            // Each channel with room is asked for its own oldest due rows (an index seek each);
+            // rows of channels no longer in the contacts are looked for once a second.
+            for target in channelIDs where due.count < free + 16 {
+                let room = perEndpoint - perTarget[target, default: 0]
+                guard room > 0 else { continue }
+                let mine = Set(busy.filter { $0.value.target == target }.keys)
+                due += try store.due(target: target, now: now, excludingIDs: mine, limit: room)
+            }
+            if orphanCheck.withLock({ now >= $0 }) {
+                orphanCheck.withLock { $0 = now.addingTimeInterval(1) }
+                due += try store.due(now: now, excludingTargets: Set(channelIDs), excludingIDs: Set(busy.keys), limit: 16)
+            }
         } catch {
             logger.error("could not read the outbox", metadata: ["error": "\(error)"])
             return 0

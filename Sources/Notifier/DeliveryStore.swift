@@ -123,6 +123,12 @@ public final class DeliveryStore: Sendable {
             try db.create(index: "watch_escalate", on: "watch", columns: ["escalateAt"])
             try db.create(index: "watch_remind", on: "watch", columns: ["nextRemindAt"])
         }
+        migrator.registerMigration("notifier v3: due per channel") { db in
+            // The dispatcher asks each channel with room for its oldest due rows: an index seek,
+            // where "everything due except the busy channels" scanned every pending row while the
+            // one busy endpoint held them all (10,000 rows read per dispatch round in a storm).
+            try db.create(index: "delivery_due_target", on: "delivery", columns: ["state", "target", "nextAttemptAt"])
+        }
         database = try ServiceDatabase.open(dataDir: dataDir, service: "notifier", migrator: migrator)
     }
 
@@ -324,24 +330,43 @@ public final class DeliveryStore: Sendable {
     /// saturated) and deliveries already in flight.
     public func due(now: Date = Date(), excludingTargets: Set<String> = [], excludingIDs: Set<String> = [], limit: Int = 64) throws -> [Pending] {
         try database.read { db in
-            // Without the body: most rows read here are skipped (endpoint busy), so the payload is
-            // loaded only for the deliveries that start (``body(of:)``).
-            var sql = "SELECT id, target, channel, team, display, attempts, issueID, cameraID, event FROM delivery WHERE state = 'pending' AND nextAttemptAt <= ?"
-            var arguments: StatementArguments = [now]
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
             if !excludingTargets.isEmpty {
-                sql += " AND target NOT IN (\(databaseQuestionMarks(count: excludingTargets.count)))"
+                conditions.append("target NOT IN (\(databaseQuestionMarks(count: excludingTargets.count)))")
                 arguments += StatementArguments(Array(excludingTargets))
             }
             if !excludingIDs.isEmpty {
-                sql += " AND id NOT IN (\(databaseQuestionMarks(count: excludingIDs.count)))"
+                conditions.append("id NOT IN (\(databaseQuestionMarks(count: excludingIDs.count)))")
                 arguments += StatementArguments(Array(excludingIDs))
             }
-            sql += " ORDER BY nextAttemptAt LIMIT ?"
-            arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
-                Pending(id: $0["id"], target: $0["target"], channel: $0["channel"], team: $0["team"], display: $0["display"],
-                        attempts: $0["attempts"], issueID: $0["issueID"], cameraID: $0["cameraID"], event: $0["event"])
+            return try Self.pending(db, now: now, where: conditions, arguments, limit: limit)
+        }
+    }
+
+    /// Deliveries of channel `target` due now, oldest due first, leaving out those in flight.
+    public func due(target: String, now: Date = Date(), excludingIDs: Set<String> = [], limit: Int) throws -> [Pending] {
+        try database.read { db in
+            var conditions = ["target = ?"]
+            var arguments: StatementArguments = [target]
+            if !excludingIDs.isEmpty {
+                conditions.append("id NOT IN (\(databaseQuestionMarks(count: excludingIDs.count)))")
+                arguments += StatementArguments(Array(excludingIDs))
             }
+            return try Self.pending(db, now: now, where: conditions, arguments, limit: limit)
+        }
+    }
+
+    /// Pending rows due at `now` matching `conditions`, oldest due first. Without the body: it is
+    /// loaded only for the deliveries that start (``body(of:)``).
+    private static func pending(_ db: Database, now: Date, where conditions: [String], _ arguments: StatementArguments, limit: Int) throws -> [Pending] {
+        let filter = conditions.map { " AND " + $0 }.joined()
+        return try Row.fetchAll(db, sql: """
+            SELECT id, target, channel, team, display, attempts, issueID, cameraID, event FROM delivery
+            WHERE state = 'pending' AND nextAttemptAt <= ?\(filter) ORDER BY nextAttemptAt LIMIT ?
+            """, arguments: [now] + arguments + [limit]).map {
+            Pending(id: $0["id"], target: $0["target"], channel: $0["channel"], team: $0["team"], display: $0["display"],
+                    attempts: $0["attempts"], issueID: $0["issueID"], cameraID: $0["cameraID"], event: $0["event"])
         }
     }
 

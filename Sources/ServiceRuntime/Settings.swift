@@ -60,7 +60,7 @@ public struct Settings: Sendable {
         .init(name: "issues.loss-threshold", defaultValue: "20", help: "ICMP loss % at or above which LOSS counts as a degraded line"),
         .init(name: "issues.flap-count", defaultValue: "3", help: "incidents opened within issues.flap-window that mark a camera as flapping (held open until stable)"),
         .init(name: "issues.flap-window", defaultValue: "1800", help: "seconds over which openings are counted for flapping"),
-        .init(name: "issues.storm-min", defaultValue: "5", help: "cameras of one site with a line incident at once that become one site-wide incident (0 = no grouping)"),
+        .init(name: "issues.storm-min", defaultValue: "5", help: "cameras of one site line-down at once that group their LINE incidents under one site incident (0 = no grouping)"),
         .init(name: "issues.server-min", defaultValue: "3", help: "cameras streaming from one server (same scheme, host and port of the HLS URL) failing at once that become one stream-server incident (0 = no grouping)"),
         .init(name: "issues.announce-hold", defaultValue: "3", help: "seconds a new camera incident is held before it is announced, so a site or stream-server outage is announced once and the monitor's own outage is recognised first (0 = at once)"),
         .init(name: "issues.monitor-share", defaultValue: "0.9", help: "share (0–1) of all judged cameras failing at once that means the monitor's own network is down: results are inconclusive, only operators are told (0 = off)"),

@@ -24,26 +24,30 @@ struct PipelineBenchmark: AsyncParsableCommand {
     @Option(help: "Healthy cameras (in sites of their own) checked OK before the storm: a storm of most of the fleet at once is the monitor's own outage, so the failing share stays below issues.monitor-share (0.9).")
     var healthy = 2_000
     @Option(help: "Seconds to wait for the last notification.") var timeout = 300.0
+    @Option(help: "Log level of the services (to see where the time goes: info).") var logLevel = "error"
+    @Option(help: "Runs to do: latency, storm, grouped, monitor (comma-separated).") var runs = "latency,storm,grouped,monitor"
 
     func run() async throws {
         var logger = Logger(label: "bench")
-        logger.logLevel = .error
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
+        let runs = Set(runs.split(separator: ",").map(String.init))
         Observability.bootstrapMetrics()
         let hold = try Settings(arguments: [], environment: [:])["issues.announce-hold"]
         print("pipeline benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, issues.announce-hold \(hold) s (default)")
-        for announceHold in [nil, "0"] {
+        for announceHold in [nil, "0"] where runs.contains("latency") {
             let line = try await Harness.run(overrides: ["issues.storm-min": "0"].merging(announceHold.map { ["issues.announce-hold": $0] } ?? [:]) { $1 },
                                              logger: logger) { harness in
-                try await harness.latency(cameras: latencyCameras)
+                try await harness.latency(cameras: latencyCameras, healthy: healthy)
             }
             print(line + (announceHold == nil ? " (hold \(hold) s)" : " (hold 0: the pipeline alone)"))
         }
-        for stormMin in [0, 5] {
+        for stormMin in [0, 5] where runs.contains(stormMin == 0 ? "storm" : "grouped") {
             let line = try await Harness.run(overrides: ["issues.storm-min": "\(stormMin)"], logger: logger) { harness in
                 try await harness.storm(cameras: stormCameras, perSite: perSite, healthy: healthy, grouping: stormMin > 0, everyone: false, timeout: timeout)
             }
             print(line)
         }
+        guard runs.contains("monitor") else { return }
         let line = try await Harness.run(overrides: ["issues.storm-min": "5"], operators: true, logger: logger) { harness in
             try await harness.storm(cameras: stormCameras, perSite: perSite, healthy: healthy, grouping: true, everyone: true, timeout: timeout)
         }
@@ -141,9 +145,14 @@ struct Harness: Sendable {
         }
     }
 
-    func latency(cameras: Int) async throws -> String {
+    func latency(cameras: Int, healthy: Int) async throws -> String {
         for n in 0..<cameras { try await publishConfig("LAT-\(n)", site: "site-\(n)") }
+        // A fleet that is mostly fine, so the failures are not taken for the monitor's own outage.
+        let fine = (0..<healthy).map { "OK-\($0)" }
+        try await publishAll(fine) { try await publishConfig($0, site: "ok-site-\(Int($0.dropFirst(3))! / 100)") }
         try await Task.sleep(for: .seconds(1))
+        try await publishAll(fine + (0..<cameras).map { "LAT-\($0)" }) { try await publishResult($0, failing: false) }
+        try await Task.sleep(for: .seconds(2))
         for n in 0..<cameras {
             try await publishResult("LAT-\(n)", failing: true)
             try await Task.sleep(for: .milliseconds(25))

@@ -52,6 +52,18 @@ struct ContractTests {
         }
     }
 
+    @Test("an envelope around already-encoded data is byte for byte the envelope of the value")
+    func splicedEnvelope() throws {
+        let at = Date(timeIntervalSince1970: 1_800_000_000.5)
+        var issue = IssueRecord(id: "I-1", cameraID: "CAM-1", cameraName: "정문, \"east\"", kind: .line, state: .open, responsible: .lineTeam,
+                                reason: "no_reply", openedAt: at, updatedAt: at, version: 1)
+        issue.members = ["a,b", "c"]
+        let whole = ContractCodec.encode(Envelope(type: .issueOpened, id: "E-1", at: at, source: "issues", data: issue))
+        let spliced = ContractCodec.encode(type: .issueOpened, id: "E-1", at: at, source: "issues", encodedData: try ContractCodec.encodeValue(issue))
+        #expect(spliced == whole)
+        #expect(try ContractCodec.decode(spliced, as: IssueRecord.self, expecting: [.issueOpened]).data == issue)
+    }
+
     @Test("an oversize payload is refused before parsing")
     func oversize() {
         #expect(throws: PayloadError.tooLarge(bytes: 300_000, limit: ContractCodec.defaultMaxBytes)) {
