@@ -84,7 +84,9 @@ public enum IncidentStateMachine {
         }
         track.inconclusive = unjudged
         track.recentEventIDs.append(observation.eventID)
-        if track.recentEventIDs.count > 32 { track.recentEventIDs.removeFirst(track.recentEventIDs.count - 32) }
+        // A redelivery is also caught by the time check above (its result is not newer than the
+        // last one), so a short window is enough; every id is stored and decoded per result.
+        if track.recentEventIDs.count > 8 { track.recentEventIDs.removeFirst(track.recentEventIDs.count - 8) }
 
         var effects: [Effect] = []
         if unjudged == nil {
