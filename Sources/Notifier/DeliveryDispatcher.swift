@@ -18,6 +18,10 @@ public final class DeliveryDispatcher: Sendable {
     let perEndpoint: Int
     let logger: Logger
     let onRecorded: @Sendable (NotificationRecord) -> Void
+    /// Until when every issue event received has been applied (see ``dueNow()``).
+    let caughtUp: @Sendable () -> Date
+    /// The most a delivery waits for the event backlog: a notifier that never catches up still sends.
+    static let maxBacklogWait: TimeInterval = 10
     let doorbell = Doorbell()
     /// Rung when an outcome waits to be recorded.
     let recorderBell = Doorbell()
@@ -32,7 +36,9 @@ public final class DeliveryDispatcher: Sendable {
 
     public init(store: DeliveryStore, book: ContactBook, channels: [ChannelKind: any DeliveryChannel], breakers: EndpointBreakers,
                 maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
+                caughtUp: @escaping @Sendable () -> Date = Date.init,
                 onRecorded: @escaping @Sendable (NotificationRecord) -> Void = { _ in }) {
+        self.caughtUp = caughtUp
         self.store = store; self.book = book; self.channels = channels; self.breakers = breakers; self.maxAttempts = maxAttempts
         self.topics = topics; self.concurrency = concurrency; self.perEndpoint = perEndpoint; self.logger = logger; self.onRecorded = onRecorded
         self.channelIDs = book.teams.flatMap { $0.channels.map(\.id) }
@@ -96,6 +102,16 @@ public final class DeliveryDispatcher: Sendable {
         recorderBell.ring()
     }
 
+    /// The time deliveries are due by: now, unless issue events received before now are still
+    /// waiting to be applied — then the time up to which they were applied (at most
+    /// ``maxBacklogWait`` behind). A held opening is sent only once the events that arrived during
+    /// its hold are in (the one that groups or resolves it withdraws it), even when a storm has
+    /// put the notifier a few seconds behind.
+    func dueNow() -> Date {
+        let now = Date()
+        return max(min(now, caughtUp()), now.addingTimeInterval(-Self.maxBacklogWait))
+    }
+
     /// Starts what is due and fits; returns how many started.
     private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Int {
         // A slot frees when the answer comes, not when it is recorded, so sending goes on while a
@@ -110,7 +126,7 @@ public final class DeliveryDispatcher: Sendable {
         for entry in sendingNow { perTarget[entry.target, default: 0] += 1 }
         for entry in busy.values { heldPerTarget[entry.target, default: 0] += 1 }
         for (target, held) in heldPerTarget where held >= 2 * perEndpoint { perTarget[target] = perEndpoint }
-        let now = Date()
+        let now = dueNow()
         var due: [DeliveryStore.Pending] = []
         do {
             // Each channel with room is asked for its own oldest due rows (an index seek each);

@@ -5,6 +5,7 @@ import Logging
 import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
+import Synchronization
 
 /// The notifier: turns `issues/opened|updated|resolved` into deliveries to the responsible team's
 /// channels (and operators), kept in a durable SQLite outbox, acknowledged to the issues service
@@ -87,12 +88,14 @@ public final class NotifierService: Service {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: timeoutSeconds),
-                                            breakers: breakers, maxAttempts: maxAttempts, topics: context.topics, logger: logger,
-                                            onRecorded: { _ in outbox.signal() })
         // Issue events are taken in batches, one transaction each: a 10,000-incident storm is
         // acknowledged in a few transactions instead of 10,000.
         let inbox = MessageBatches<MQTTMessage>(maxBatch: 500)
+        let progress = InboxProgress()
+        let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: timeoutSeconds),
+                                            breakers: breakers, maxAttempts: maxAttempts, topics: context.topics, logger: logger,
+                                            caughtUp: { progress.caughtUp(idle: inbox.buffered == 0) },
+                                            onRecorded: { _ in outbox.signal() })
         if routing.book.teams.isEmpty {
             logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*)")
         }
@@ -110,7 +113,9 @@ public final class NotifierService: Service {
                 }
                 group.addTask {
                     while let batch = await inbox.next() {
+                        let received = progress.begin()
                         if await self.accept(batch, decoder: decoder) { dispatcher.kick() }
+                        progress.applied(upTo: received)
                         outbox.signal()
                     }
                 }
@@ -167,5 +172,35 @@ public final class NotifierService: Service {
             }
             try? await Task.sleep(for: .seconds(1))
         }
+    }
+}
+
+/// Up to when the issue events received have been applied: the dispatcher sends nothing due
+/// later than that, so an event that withdraws a held notice is applied before the notice goes.
+final class InboxProgress: Sendable {
+    private struct State {
+        var appliedUpTo = Date()
+        var applying = false
+    }
+    private let state = Mutex(State())
+
+    /// A batch was taken from the inbox; returns when.
+    func begin() -> Date {
+        state.withLock { $0.applying = true }
+        return Date()
+    }
+
+    /// The batch taken at `received` is applied: so is everything received before it.
+    func applied(upTo received: Date) {
+        state.withLock { state in
+            state.appliedUpTo = max(state.appliedUpTo, received)
+            state.applying = false
+        }
+    }
+
+    /// Now when nothing waits and nothing is being applied (`idle`: the inbox is empty), else the
+    /// time up to which events were applied.
+    func caughtUp(idle: Bool) -> Date {
+        state.withLock { state in idle && !state.applying ? Date() : state.appliedUpTo }
     }
 }

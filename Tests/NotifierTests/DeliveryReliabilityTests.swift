@@ -89,6 +89,37 @@ struct DeliveryReliabilityTests {
     }
 }
 
+@Suite("delivery waits for the event backlog")
+struct BacklogTests {
+    @Test("a notice is not sent while issue events received before it was due are still being applied")
+    func waitsForBacklog() async throws {
+        let sink = try await HTTPSink()
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try DeliveryStore(dataDir: dir)
+        let book = ContactBook(teams: [Team(id: "LINE", name: "line", role: .lineTeam, channels: [.init(id: "hook", type: .webhook, url: sink.url("/hook"))])])
+        let progress = InboxProgress()
+        let received = progress.begin() // a batch taken before the notice was due is still being applied
+        try await Task.sleep(for: .milliseconds(5)) // the notice is due strictly after that batch was taken
+        try store.accept(eventID: "E1", type: .issueOpened, issue: sampleIssue(kind: .line), routing: NotificationRouting(book: book),
+                         policy: NotificationPolicy(dashboard: ""), topics: Topics())
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let dispatcher = DeliveryDispatcher(store: store, book: book, channels: NotifierService.channels(http: http, timeoutSeconds: 5),
+                                            breakers: EndpointBreakers(threshold: 3, coolDown: 1), maxAttempts: 3, topics: Topics(), logger: logger,
+                                            caughtUp: { progress.caughtUp(idle: true) })
+        let running = Task { await dispatcher.run() }
+        #expect(await eventually(timeout: .seconds(2)) { !sink.all.isEmpty } == false, "sent before the backlog was applied")
+        progress.applied(upTo: received.addingTimeInterval(5))
+        dispatcher.kick()
+        #expect(await eventually(timeout: .seconds(30)) { sink.all.count == 1 }, "sent once the backlog was applied")
+        running.cancel()
+        await running.value
+        try await http.shutdown()
+    }
+}
+
 @Suite("escalation and reminders")
 struct EscalationTests {
     @Test("an unacknowledged incident escalates once, reminds on schedule, survives a restart, and stops when acknowledged")
