@@ -4,11 +4,16 @@
 # work matters; the prober is told to check a site no camera has), then
 # `cctv-out cameras import --apply` of an N-row CSV, a re-import (all unchanged) and an export.
 # Usage: scripts/bench-import.sh [rows] (default 100000). Camera addresses are in 127.0.0.0/8 only.
+# CCTVOUT_BIN=/path/to/cctv-out measures that binary (e.g. an older build, for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-100000}"
-swift build -c release --product cctv-out >/dev/null
-bin=.build/release/cctv-out
+if [ -n "${CCTVOUT_BIN:-}" ]; then
+  bin="$CCTVOUT_BIN"
+else
+  swift build -c release --product cctv-out >/dev/null
+  bin=.build/release/cctv-out
+fi
 work="$(mktemp -d)"
 # Free loopback ports, so the script can run beside another installation or another run.
 read -r http_port broker_port < <(python3 -c 'import socket
