@@ -6,8 +6,11 @@ public enum IssueKind: String, Codable, Sendable, CaseIterable {
     case line = "LINE"
     /// ICMP LOSS: the network line team, as a warning.
     case lineDegraded = "LINE_DEGRADED"
-    /// ICMP fine, HLS broken: the camera vendor.
+    /// ICMP fine, HLS or RTSP broken: the camera vendor.
     case camera = "CAMERA"
+    /// Line and stream fine, the picture useless (black or frozen: lens covered, camera turned,
+    /// sensor dead): the camera vendor.
+    case picture = "PICTURE"
     /// The camera's address (or stream host) does not resolve (DNS): a configuration fault, for operators.
     case configuration = "CONFIGURATION"
     /// Several cameras streaming from one server (same scheme, host and port) failed together:
@@ -21,7 +24,7 @@ public enum IssueKind: String, Codable, Sendable, CaseIterable {
     public var responsible: ResponsibleParty {
         switch self {
         case .line, .lineDegraded: .lineTeam
-        case .camera: .cameraVendor
+        case .camera, .picture: .cameraVendor
         case .configuration, .streamServer, .monitor: .operators
         }
     }

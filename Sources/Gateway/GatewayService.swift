@@ -1,6 +1,8 @@
 import CCTVContract
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import MQTTBus
 import ServiceLifecycle
@@ -10,14 +12,27 @@ import ServiceRuntime
 /// and serves the REST API and dashboard on `http.host:http.port`.
 public final class GatewayService: Service {
     let context: RuntimeContext
+    let configuration: GatewayConfiguration
     public let store: ReadStore
     public let hub = LiveHub()
+    /// Accounts, tokens, sessions and the audit log.
+    public let access: AccessControl
     let logger: Logger
+    let retention: [RetentionRule]
+    /// "Monitoring stalled" and "last checked".
+    public let monitoring: MonitoringWatch
 
-    public init(context: RuntimeContext) throws {
+    /// Opens the read store and the accounts; nothing listens until ``run()``.
+    public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "gateway")
         self.store = try ReadStore(dataDir: context.dataDir)
+        self.access = AccessControl(accounts: try AccountStore(dataDir: context.dataDir),
+                                    options: configuration.accessOptions(publicURL: context.configuration.publicURL), logger: logger)
+        let shared = context.configuration
+        self.retention = ReadStore.retentionRules(incidentDays: shared.retention.incidentDays, deliveryDays: shared.retention.deliveryDays)
+        self.monitoring = MonitoringWatch(configuration: shared.selfWatch)
     }
 
     public func run() async throws {
@@ -27,30 +42,61 @@ public final class GatewayService: Service {
             try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
             try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
             try await bus.subscribe(topics.allAvailability),
+            try await bus.subscribe(topics.monitorPulse), try await bus.subscribe(topics.monitorChecked),
+            // Registry replies that come after the REST request gave up (202): they complete the command.
+            try await bus.subscribe(lateRepliesTopic(bus)),
         ]
         bus.start()
         let decoder = MessageDecoder(service: "gateway", logger: logger)
         let client = bus.client
-        let commandTopic = topics.registryCommands
+        let commandTopic = topics.registryCommands(from: bus.account)
         let replyPrefix = topics.replies
-        let issueTopic = topics.issueCommands
+        let issueTopic = topics.issueCommands(from: bus.account)
         let send: ImportJobs.Send = { command, timeout in
             let envelope = Envelope(type: .registryCommand, source: "gateway", data: command)
             let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
         let imports = ImportJobs(logger: logger, send: send)
-        let api = GatewayAPI(store: store, hub: hub, imports: imports, registry: { command in try await send(command, .seconds(15)) }, issueCommands: { command in
+        let commandTimeout = Duration.milliseconds(Int64(configuration.commandTimeout * 1000))
+        let monitoring = monitoring
+        monitoring.observeBroker { client.isConnected }
+        let api = GatewayAPI(store: store, hub: hub, imports: imports, access: access, https: configuration.https, monitoring: monitoring,
+                             registry: { command, commandID in
+            let envelope = Envelope(type: .registryCommand, id: commandID, source: "gateway", data: command)
+            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: commandTimeout)
+            return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
+        }, issueCommands: { command in
             let envelope = Envelope(type: .issueCommand, source: "gateway", data: command)
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         })
-        let host = context.settings["http.host"]
-        let port = try context.settings.int("http.port", in: 0...65_535)
+        let host = configuration.host, port = configuration.port
+        let idleTimeout = configuration.idleTimeout
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeouts(idleSeconds: idleTimeout)],
+                                                                 idleTimeout: .seconds(Int64(idleTimeout))))
+        let server: HTTPServerBuilder
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            server = try .tls(http1, tlsConfiguration: tls)
+        } else {
+            server = http1
+            if configuration.listensBeyondLoopback {
+                logger.warning("the gateway listens on \(host) without HTTPS: passwords and session cookies cross the network in clear text (set http.tls-cert and http.tls-key)")
+            }
+        }
+        if let code = try access.setupCodeIfNeeded() {
+            logger.warning("no account exists yet: open \(configuration.https ? "https" : "http")://\(host == "0.0.0.0" ? "localhost" : host):\(port)/setup and enter the one-time setup code \(code) (or run `cctv-out users add NAME --role admin`)")
+        }
         let app = Application(
             router: api.router(),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
             logger: logger)
+        let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: retention)
+        let lateReplies = lateRepliesTopic(bus)
         // Every event goes through one batcher: one read-store transaction per batch, in arrival order.
         let inbox = MessageBatches<MQTTMessage>(maxBatch: 2000)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
@@ -64,13 +110,19 @@ public final class GatewayService: Service {
                     inbox.finish()
                 }
                 group.addTask {
-                    while let batch = await inbox.next() { await self.project(batch, decoder: decoder) }
+                    while let batch = await inbox.next() { await self.project(batch, decoder: decoder, lateReplies: lateReplies) }
                 }
                 group.addTask { try await app.runService() }
+                group.addTask { await sweeper.run() }
+                group.addTask { await self.announceMonitoring(monitoring) }
                 group.addTask {
+                    var beats = 0
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(20))
+                        // Ends at once on graceful shutdown (a plain sleep held every stop for up to 20 s).
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(20)) }
                         self.hub.keepAlive()
+                        beats += 1
+                        if beats % 30 == 0 { try? self.access.sessionStore.purgeExpired() }
                     }
                 }
             }
@@ -83,8 +135,9 @@ public final class GatewayService: Service {
     }
 
     /// Applies a batch of events to the read store in one transaction, then pushes them live.
-    func project(_ messages: [MQTTMessage], decoder: MessageDecoder) async {
-        let changes = messages.compactMap { change(from: $0, decoder: decoder) }
+    /// Self-watch messages and late replies are handled on the way (``watch(_:lateReplies:)``).
+    func project(_ messages: [MQTTMessage], decoder: MessageDecoder, lateReplies: String) async {
+        let changes = messages.compactMap { watch($0, lateReplies: lateReplies) ? nil : change(from: $0, decoder: decoder) }
         guard !changes.isEmpty else { return }
         do {
             for pushed in try await store.apply(changes) { push(pushed) }
@@ -130,15 +183,18 @@ public final class GatewayService: Service {
         return nil
     }
 
-    /// Pushes one applied change to every browser.
+    /// Pushes one applied change to every browser that may see it.
     func push(_ pushed: ReadStore.Pushed) {
         struct Pushed: Encodable { var event: String; var issue: IssueRecord }
         switch pushed {
-        case let .camera(row): hub.broadcast("camera", row)
-        case let .deleted(id): hub.broadcast("deleted", ["id": id])
-        case let .status(status): hub.broadcast("status", status)
-        case let .issue(event, issue): hub.broadcast("issue", Pushed(event: event, issue: issue))
-        case let .notification(record): hub.broadcast("notification", record)
+        case let .camera(row): hub.broadcast("camera", row, audience: .site(row.camera.site))
+        case let .movedAway(id, site): hub.broadcast("deleted", ["id": id], audience: .onlyLimitedTo(site))
+        case let .deleted(id, site):
+            monitoring.forget(id)
+            hub.broadcast("deleted", ["id": id], audience: .site(site))
+        case let .status(status, site): hub.broadcast("status", status, audience: .site(site))
+        case let .issue(event, issue): hub.broadcast("issue", Pushed(event: event, issue: issue), audience: .site(issue.site))
+        case let .notification(record, site): hub.broadcast("notification", record, audience: .site(site))
         case let .service(name, state): hub.broadcast("service", ["name": name, "state": state])
         }
     }

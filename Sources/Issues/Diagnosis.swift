@@ -2,31 +2,39 @@ import CCTVContract
 
 /// The diagnosis table: which party a camera's current results point at.
 ///
-/// | checks see                                        | kind            |
-/// |---------------------------------------------------|-----------------|
-/// | ICMP FAIL `resolve_failed` (name does not resolve) | CONFIGURATION  |
-/// | ICMP TIMEOUT / FAIL                               | LINE            |
-/// | ICMP LOSS ≥ threshold                             | LINE_DEGRADED   |
-/// | ICMP fine, HLS ERROR `dns`                        | CONFIGURATION   |
-/// | ICMP fine, HLS FAIL / ERROR                       | CAMERA          |
-/// | both failing                                      | LINE only       |
+/// | checks see                                          | kind            |
+/// |-----------------------------------------------------|-----------------|
+/// | ICMP FAIL `dns_unresolved` (name does not resolve)  | CONFIGURATION   |
+/// | ICMP TIMEOUT / FAIL                                 | LINE            |
+/// | ICMP LOSS ≥ threshold                               | LINE_DEGRADED   |
+/// | ICMP fine, HLS or RTSP ERROR `dns_unresolved`       | CONFIGURATION   |
+/// | ICMP fine, HLS or RTSP FAIL / ERROR                 | CAMERA          |
+/// | ICMP and streams fine, picture BLACK / FROZEN       | PICTURE         |
+/// | both failing                                        | LINE only       |
 public enum Diagnosis {
-    /// ICMP reason of an address that does not resolve (the prober's `resolve_failed`).
-    public static let icmpUnresolved = "resolve_failed"
-    /// HLS reason of a stream host that does not resolve.
-    public static let hlsUnresolved = "dns"
+    /// The prober's reason (ICMP, HLS and RTSP alike) for a host name that does not resolve.
+    public static let unresolved = "dns_unresolved"
+    /// Picture checks run every 15 min by default: two in a row (30 min) open a PICTURE incident
+    /// rather than the result-count policy meant for checks every few seconds.
+    public static let pictureOpenAfter = 2
 
     /// The kind the streaks justify opening (or switching to), or `nil` when none reaches `openAfter`.
     public static func kind(for track: CameraTrack, policy: IssuePolicy) -> IssueKind? {
         if track.icmpDownStreak >= policy.openAfter {
             // A name that does not resolve is not the line team's fault: the address is wrong.
-            return track.lastICMPReason == icmpUnresolved ? .configuration : .line
+            return track.lastICMPReason == unresolved ? .configuration : .line
         }
         if track.icmpLossStreak >= policy.openAfter { return .lineDegraded }
         // A camera cannot be judged while its line is down: CAMERA needs the line up.
-        if track.hlsFailStreak >= policy.openAfter && !isLineDown(track) {
-            return track.lastHLSReason == hlsUnresolved ? .configuration : .camera
+        let lineDown = isLineDown(track)
+        if track.hlsFailStreak >= policy.openAfter && !lineDown {
+            return track.lastHLSReason == unresolved ? .configuration : .camera
         }
+        if (track.rtspFailStreak ?? 0) >= policy.openAfter && !lineDown {
+            return track.lastRTSPReason == unresolved ? .configuration : .camera
+        }
+        // A picture is judged only while the line and every stream work.
+        if (track.pictureFaultStreak ?? 0) >= pictureOpenAfter && !lineDown && !isStreamFailing(track) { return .picture }
         return nil
     }
 
@@ -35,9 +43,9 @@ public enum Diagnosis {
         track.lastICMP == .timeout || track.lastICMP == .fail
     }
 
-    /// Whether the latest HLS result failed (whatever the line does).
+    /// Whether the latest HLS or RTSP result failed (whatever the line does).
     public static func isStreamFailing(_ track: CameraTrack) -> Bool {
-        track.lastHLS == .fail || track.lastHLS == .error
+        track.lastHLS == .fail || track.lastHLS == .error || track.lastRTSP == .fail || track.lastRTSP == .error
     }
 
     /// Whether an open incident of `kind` (opened for `reason`) has seen enough good checks to
@@ -47,8 +55,11 @@ public enum Diagnosis {
         return switch kind {
         case .line: track.icmpUpStreak >= needed
         case .lineDegraded: track.icmpGoodStreak >= needed
-        case .camera: track.hlsOkStreak >= needed
-        case .configuration: reason == hlsUnresolved ? track.hlsOkStreak >= needed : track.icmpUpStreak >= needed
+        case .camera: (track.lastHLS == nil || track.hlsOkStreak >= needed) && (track.lastRTSP == nil || (track.rtspOkStreak ?? 0) >= needed)
+        case .picture: (track.pictureOkStreak ?? 0) >= 1
+        // The address resolves again: ICMP up for `needed` checks, no stream check still unresolved.
+        case .configuration:
+            (track.lastICMP == nil || track.icmpUpStreak >= needed) && track.lastHLSReason != unresolved && track.lastRTSPReason != unresolved
         // Group and monitor incidents resolve by their own rules, never from one camera's checks.
         case .streamServer, .monitor: false
         }
@@ -62,6 +73,7 @@ public enum Diagnosis {
         default: break
         }
         if isStreamFailing(track) { return .cameraDown }
+        if track.lastPicture == .black || track.lastPicture == .frozen { return .pictureFault }
         if track.lastICMP == nil && track.lastHLS == nil { return .unknown }
         return .ok
     }

@@ -11,7 +11,7 @@ public struct FleetTally: Sendable, Equatable {
         public var streamServer: String?
         /// Its latest ICMP result is TIMEOUT or FAIL.
         public var lineDown: Bool
-        /// Its latest HLS result failed while the line was up.
+        /// Its latest HLS result failed while the line was up (stream servers are grouped by HLS URL).
         public var streamDown: Bool
 
         public init(site: String?, streamServer: String?, lineDown: Bool, streamDown: Bool) {
@@ -22,7 +22,8 @@ public struct FleetTally: Sendable, Equatable {
         public init?(track: CameraTrack, info: CameraInfo?) {
             guard track.lastICMP != nil || track.lastHLS != nil else { return nil }
             let lineDown = Diagnosis.isLineDown(track)
-            self.init(site: info?.site, streamServer: info?.streamServer, lineDown: lineDown, streamDown: !lineDown && Diagnosis.isStreamFailing(track))
+            let hlsFailing = track.lastHLS == .fail || track.lastHLS == .error
+            self.init(site: info?.site, streamServer: info?.streamServer, lineDown: lineDown, streamDown: !lineDown && hlsFailing)
         }
 
         var failing: Bool { lineDown || streamDown }
@@ -37,6 +38,9 @@ public struct FleetTally: Sendable, Equatable {
                 if next.lineDown { next.streamDown = false }
             case let .hls(result, _):
                 next.streamDown = result.status != .success && !next.lineDown
+            // Stream servers are grouped by HLS URL; RTSP and picture results (a camera's own
+            // faults, checked far less often) do not count here.
+            case .rtsp, .picture: break
             }
             return next
         }

@@ -8,14 +8,20 @@ public enum IncidentStateMachine {
     public enum Observation: Sendable {
         case icmp(ICMPResult, eventID: String)
         case hls(HLSResult, eventID: String)
+        case rtsp(RTSPResult, eventID: String)
+        case picture(PictureResult, eventID: String)
 
         var eventID: String {
-            switch self { case let .icmp(_, id), let .hls(_, id): id }
+            switch self { case let .icmp(_, id), let .hls(_, id), let .rtsp(_, id), let .picture(_, id): id }
         }
 
         /// Why the prober says this result cannot be judged (its own network was down), if so.
         public var inconclusive: String? {
-            switch self { case let .icmp(result, _): result.inconclusive; case let .hls(result, _): result.inconclusive }
+            switch self {
+            case let .icmp(result, _): result.inconclusive
+            case let .hls(result, _): result.inconclusive
+            case .rtsp, .picture: nil
+            }
         }
 
         /// Whether the result shows a failure (line down, lossy or stream broken).
@@ -23,6 +29,8 @@ public enum IncidentStateMachine {
             switch self {
             case let .icmp(result, _): result.status == .timeout || result.status == .fail || (result.status == .loss && result.lossPercent >= lossThreshold)
             case let .hls(result, _): result.status != .success
+            case let .rtsp(result, _): result.status != .success
+            case let .picture(result, _): result.status == .black || result.status == .frozen
             }
         }
     }
@@ -67,7 +75,7 @@ public enum IncidentStateMachine {
             }
             // A stream failure seen before the line went down says nothing about the camera:
             // after a line outage the stream's count starts again.
-            if down { track.hlsFailStreak = 0 }
+            if down { (track.hlsFailStreak, track.rtspFailStreak) = (0, 0) }
         case let .hls(result, _):
             if let last = track.lastHLSAt, result.startedAt <= last { return (track, []) }
             track.lastHLS = result.status
@@ -81,6 +89,28 @@ public enum IncidentStateMachine {
                 track.hlsFailStreak = failed && !Diagnosis.isLineDown(track) ? track.hlsFailStreak + 1 : 0
                 track.hlsOkStreak = failed ? 0 : track.hlsOkStreak + 1
             }
+        case let .rtsp(result, _):
+            if let last = track.lastRTSPAt, result.startedAt <= last { return (track, []) }
+            track.lastRTSP = result.status
+            track.lastRTSPReason = result.reason
+            track.lastRTSPAt = result.startedAt
+            let failed = result.status != .success
+            if unjudged != nil {
+                (track.rtspFailStreak, track.rtspOkStreak) = (0, 0)
+            } else {
+                track.rtspFailStreak = failed && !Diagnosis.isLineDown(track) ? (track.rtspFailStreak ?? 0) + 1 : 0
+                track.rtspOkStreak = failed ? 0 : (track.rtspOkStreak ?? 0) + 1
+            }
+        case let .picture(result, _):
+            if let last = track.lastPictureAt, result.startedAt <= last { return (track, []) }
+            track.lastPictureAt = result.startedAt
+            // ERROR means the picture could not be judged: it moves neither streak.
+            guard result.status != .error, unjudged == nil else { break }
+            track.lastPicture = result.status
+            track.lastPictureReason = result.reason
+            let faulty = result.status == .black || result.status == .frozen
+            track.pictureFaultStreak = faulty ? (track.pictureFaultStreak ?? 0) + 1 : 0
+            track.pictureOkStreak = faulty ? 0 : (track.pictureOkStreak ?? 0) + 1
         }
         track.inconclusive = unjudged
         track.recentEventIDs.append(observation.eventID)
@@ -156,7 +186,12 @@ public enum IncidentStateMachine {
     /// The camera's status when it changed since the last one published.
     static func status(_ track: inout CameraTrack, policy: IssuePolicy, now: Date) -> CameraHealth? {
         let state = track.inconclusive == nil ? Diagnosis.state(of: track, policy: policy) : .unknown
-        let reasonText = track.inconclusive ?? (state == .cameraDown ? track.lastHLSReason : track.lastICMPReason)
+        let latest: String? = switch state {
+        case .cameraDown: (track.lastHLS == .fail || track.lastHLS == .error) ? track.lastHLSReason : track.lastRTSPReason
+        case .pictureFault: track.lastPictureReason
+        default: track.lastICMPReason
+        }
+        let reasonText = track.inconclusive ?? latest
         let flapping = track.openIssue?.flapping == true ? true : nil
         let recoveryChecks = flapping == true ? track.openIssue?.recoveryChecks : nil
         let previous = track.published
@@ -210,9 +245,9 @@ public enum IncidentStateMachine {
     static func reason(for kind: IssueKind, track: CameraTrack) -> String {
         switch kind {
         case .line, .lineDegraded: track.lastICMPReason ?? kind.rawValue.lowercased()
-        case .camera: track.lastHLSReason ?? "hls_failed"
-        case .configuration:
-            Diagnosis.isLineDown(track) && track.lastICMPReason == Diagnosis.icmpUnresolved ? Diagnosis.icmpUnresolved : track.lastHLSReason ?? Diagnosis.hlsUnresolved
+        case .camera: (track.hlsFailStreak > 0 ? track.lastHLSReason : track.lastRTSPReason) ?? track.lastHLSReason ?? "stream_failed"
+        case .picture: track.lastPictureReason ?? "picture_fault"
+        case .configuration: Diagnosis.unresolved
         case .streamServer, .monitor: kind.rawValue.lowercased()
         }
     }

@@ -15,37 +15,33 @@ import ServiceRuntime
 /// storm took 20–30 s to reach the notifier.
 public final class IssuesService: Service {
     let context: RuntimeContext
+    let configuration: IssuesConfiguration
     let intake: ResultIntake
     let commands: IssueCommands
-    /// Seconds to wait for the notifier's acknowledgement before publishing an issue event again.
-    let ackTimeout: Double
     public let store: IssueStore
     let logger: Logger
+    /// Results arriving, for the monitor's self-watch (`monitor/pulse`, `monitor/checked`).
+    let pulse: ResultPulse
+    let retention: RetentionSweeper
     /// Largest batch of results applied in one transaction (bounds a transaction to ~100 ms).
     let maxBatch = 1000
 
-    public init(context: RuntimeContext) throws {
+    /// Seconds to wait for the notifier's acknowledgement before publishing an issue event again.
+    var ackTimeout: Double { configuration.ackTimeout }
+
+    /// Opens the service's SQLite store in the data folder; nothing runs until ``run()``.
+    public init(context: RuntimeContext, configuration: IssuesConfiguration) throws {
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "issues")
-        let settings = context.settings
-        let policy = IssuePolicy(
-            openAfter: try settings.int("issues.open-after", in: 1...1000),
-            recoverAfter: try settings.int("issues.recover-after", in: 1...1000),
-            lossThreshold: try settings.double("issues.loss-threshold", in: 0...100),
-            flapCount: try settings.int("issues.flap-count", in: 2...1000),
-            flapWindow: try settings.double("issues.flap-window", in: 60...604_800),
-            announceHold: try settings.double("issues.announce-hold", in: 0...600))
-        self.ackTimeout = try settings.double("issues.ack-timeout", in: 0.5...3600)
-        let stormPolicy = StormGrouping.Policy(minimumCameras: try settings.int("issues.storm-min", in: 0...1_000_000),
-                                               minimumPerServer: try settings.int("issues.server-min", in: 0...1_000_000))
-        let monitorPolicy = MonitorOutage.Policy(share: try settings.double("issues.monitor-share", in: 0...1),
-                                                 minimumSites: try settings.int("issues.monitor-sites", in: 1...100_000),
-                                                 minimumCameras: try settings.int("issues.monitor-cameras", in: 1...1_000_000),
-                                                 window: try settings.double("issues.monitor-window", in: 1...86_400))
-        let recorder = IncidentRecorder(policy: policy, stormPolicy: stormPolicy, topics: context.topics, ackTimeout: ackTimeout)
-        self.intake = ResultIntake(recorder: recorder, monitorPolicy: monitorPolicy)
+        let recorder = IncidentRecorder(policy: configuration.policy, stormPolicy: configuration.storm, topics: context.topics,
+                                        ackTimeout: configuration.ackTimeout)
+        self.intake = ResultIntake(recorder: recorder, monitorPolicy: configuration.monitor)
         self.commands = IssueCommands(recorder: recorder)
         self.store = try IssueStore(dataDir: context.dataDir)
+        self.pulse = ResultPulse(every: context.configuration.selfWatch.pulseEvery, database: store.database, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: IssueRetention.rules(incidentDays: context.configuration.retention.incidentDays))
     }
 
     public func run() async throws {
@@ -53,8 +49,10 @@ public final class IssuesService: Service {
         let topics = context.topics
         let icmp = try await bus.subscribe(topics.allICMP)
         let hls = try await bus.subscribe(topics.allHLS)
+        let rtsp = try await bus.subscribe(topics.allRTSP)
+        let pictures = try await bus.subscribe(topics.allPictures)
         let configs = try await bus.subscribe(topics.allConfigs)
-        let commandMessages = try await bus.subscribe(topics.issueCommands)
+        let commandMessages = try await bus.subscribe(topics.allIssueCommands)
         let acks = try await bus.subscribe(topics.notificationAcks)
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
@@ -65,9 +63,13 @@ public final class IssuesService: Service {
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
+                group.addTask { await self.pulse.run(bus: bus) }
+                group.addTask { await self.retention.run() }
                 group.addTask {
                     await withDiscardingTaskGroup { pumps in
-                        for source in [icmp, hls, configs] { pumps.addTask { await inbox.pump(from: source.cancelOnGracefulShutdown()) } }
+                        for source in [icmp, hls, rtsp, pictures, configs] {
+                            pumps.addTask { await inbox.pump(from: source.cancelOnGracefulShutdown()) }
+                        }
                     }
                     inbox.finish()
                 }
@@ -115,6 +117,7 @@ public final class IssuesService: Service {
         while let batch = await inbox.next() {
             let items = batch.compactMap { decode($0, decoder: decoder) }
             guard !items.isEmpty else { continue }
+            for case let .result(cameraID, _, _) in items { pulse.record(cameraID) }
             memory = await apply(items, memory: memory)
             outbox.signal()
         }
@@ -152,6 +155,16 @@ public final class IssuesService: Service {
             guard let envelope = decoder.decode(message, as: ICMPResult.self, expecting: [.probeICMP]) else { return nil }
             guard envelope.data.cameraID == cameraID else { return rejectMismatch(message) }
             return .result(cameraID: cameraID, .icmp(envelope.data, eventID: envelope.id), prober: envelope.data.prober)
+        }
+        if message.topic.hasSuffix("/rtsp") {
+            guard let envelope = decoder.decode(message, as: RTSPResult.self, expecting: [.probeRTSP]) else { return nil }
+            guard envelope.data.cameraID == cameraID else { return rejectMismatch(message) }
+            return .result(cameraID: cameraID, .rtsp(envelope.data, eventID: envelope.id), prober: envelope.data.prober)
+        }
+        if message.topic.hasSuffix("/picture") {
+            guard let envelope = decoder.decode(message, as: PictureResult.self, expecting: [.probePicture]) else { return nil }
+            guard envelope.data.cameraID == cameraID else { return rejectMismatch(message) }
+            return .result(cameraID: cameraID, .picture(envelope.data, eventID: envelope.id), prober: envelope.data.prober)
         }
         guard let envelope = decoder.decode(message, as: HLSResult.self, expecting: [.probeHLS]) else { return nil }
         guard envelope.data.cameraID == cameraID else { return rejectMismatch(message) }
@@ -200,10 +213,14 @@ public final class IssuesService: Service {
     func handleCommand(_ message: MQTTMessage, bus: ServiceBus, decoder: MessageDecoder, outbox: EventOutbox) async {
         let reply: IssueReply
         if let envelope = decoder.decode(message, as: IssueCommand.self, expecting: [.issueCommand]) {
-            reply = await execute(envelope.data)
+            var command = envelope.data
+            let account = context.topics.account(inCommandTopic: message.topic) ?? "unknown"
+            command.actor = context.commandActor(claimed: command.actor, account: account, ownAccount: bus.account)
+            if command.action == .silence { command.silence?.createdBy = command.actor }
+            reply = await execute(command)
             if reply.ok { outbox.signal() }
-            logger.info("issue command", metadata: ["action": "\(envelope.data.action.rawValue)", "issue": "\(envelope.data.issueID ?? "-")",
-                                                    "actor": "\(envelope.data.actor ?? "-")", "ok": "\(reply.ok)"])
+            logger.info("issue command", metadata: ["action": "\(command.action.rawValue)", "issue": "\(command.issueID ?? "-")",
+                                                    "actor": "\(command.actor ?? "-")", "account": "\(account)", "ok": "\(reply.ok)"])
         } else {
             reply = IssueReply(ok: false, error: ContractError(code: "bad_request", message: "not a valid issue.command envelope"))
         }

@@ -123,6 +123,7 @@ public final class DeliveryStore: Sendable {
             try db.create(index: "watch_escalate", on: "watch", columns: ["escalateAt"])
             try db.create(index: "watch_remind", on: "watch", columns: ["nextRemindAt"])
         }
+        Self.registerSelfWatch(in: &migrator)
         migrator.registerMigration("notifier v3: due per channel") { db in
             // The dispatcher asks each channel with room for its oldest due rows: an index seek,
             // where "everything due except the busy channels" scanned every pending row while the

@@ -94,6 +94,8 @@ public enum NotificationMessage {
         case .line: return "\(prefix)[회선 장애] \(who) 핑 응답 없음 — 회선 담당자 확인 요망 (\(issue.reason))\(flap)"
         case .lineDegraded: return "\(prefix)[회선 품질 저하] \(who) 패킷 손실 — 회선 담당자 확인 요망 (\(issue.reason))\(flap)"
         case .camera: return "\(prefix)[카메라 장애] \(who) 영상 스트림 이상 — 카메라 업체 확인 요망 (\(issue.reason))\(flap)"
+        case .picture:
+            return "\(prefix)[화면 이상] \(who) 영상은 수신되나 화면이 검거나 멈춤 (렌즈 가림·방향 변경·센서 고장 의심) — 카메라 업체 확인 요망 (\(issue.reason))\(flap)"
         case .configuration: return "\(prefix)[설정 오류] \(who) 주소를 찾을 수 없습니다(DNS) — 운영자가 카메라 주소를 확인하세요 (\(issue.reason))"
         case .streamServer: return "\(prefix)[스트림 서버 장애] \(who) 영상 중단 — 서버 담당자 확인 요망 (\(issue.reason))"
         case .monitor:
@@ -124,6 +126,8 @@ public enum NotificationMessage {
         case .line: return "\(prefix)[LINE DOWN] \(who) does not answer ping — network line team please check (\(issue.reason))\(flap)"
         case .lineDegraded: return "\(prefix)[LINE DEGRADED] \(who) is losing packets — network line team please check (\(issue.reason))\(flap)"
         case .camera: return "\(prefix)[CAMERA DOWN] \(who) stream is broken — camera vendor please check (\(issue.reason))\(flap)"
+        case .picture:
+            return "\(prefix)[PICTURE FAULT] \(who) streams, but the picture is black or frozen (lens covered, camera turned, sensor dead?) — camera vendor please check (\(issue.reason))\(flap)"
         case .configuration: return "\(prefix)[CONFIGURATION] \(who): its address does not resolve (DNS) — operators please check the camera's address (\(issue.reason))"
         case .streamServer: return "\(prefix)[STREAM SERVER DOWN] \(who) have broken streams — the server's owner please check (\(issue.reason))"
         case .monitor:
@@ -185,6 +189,7 @@ public enum NotificationMessage {
         case .line: "회선"
         case .lineDegraded: "회선 품질"
         case .camera: "카메라"
+        case .picture: "화면"
         case .configuration: "설정 오류"
         case .streamServer: "스트림 서버"
         case .monitor: "감시 시스템 네트워크"
@@ -196,6 +201,7 @@ public enum NotificationMessage {
         case .line: "Line"
         case .lineDegraded: "Degraded line"
         case .camera: "Camera"
+        case .picture: "Picture"
         case .configuration: "Configuration"
         case .streamServer: "Stream server"
         case .monitor: "Monitor network"

@@ -32,23 +32,25 @@ struct PipelineBenchmark: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
         let runs = Set(runs.split(separator: ",").map(String.init))
         Observability.bootstrapMetrics()
-        let hold = try Settings(arguments: [], environment: [:])["issues.announce-hold"]
+        let hold = IssuesConfiguration().policy.announceHold
         print("pipeline benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, issues.announce-hold \(hold) s (default)")
-        for announceHold in [nil, "0"] where runs.contains("latency") {
-            let line = try await Harness.run(overrides: ["issues.storm-min": "0"].merging(announceHold.map { ["issues.announce-hold": $0] } ?? [:]) { $1 },
-                                             logger: logger) { harness in
+        for announceHold in [nil, 0.0] where runs.contains("latency") {
+            let line = try await Harness.run({ issues in
+                issues.storm.minimumCameras = 0
+                if let announceHold { issues.policy.announceHold = announceHold }
+            }, logger: logger) { harness in
                 try await harness.latency(cameras: latencyCameras, healthy: healthy)
             }
             print(line + (announceHold == nil ? " (hold \(hold) s)" : " (hold 0: the pipeline alone)"))
         }
         for stormMin in [0, 5] where runs.contains(stormMin == 0 ? "storm" : "grouped") {
-            let line = try await Harness.run(overrides: ["issues.storm-min": "\(stormMin)"], logger: logger) { harness in
+            let line = try await Harness.run({ $0.storm.minimumCameras = stormMin }, logger: logger) { harness in
                 try await harness.storm(cameras: stormCameras, perSite: perSite, healthy: healthy, grouping: stormMin > 0, everyone: false, timeout: timeout)
             }
             print(line)
         }
         guard runs.contains("monitor") else { return }
-        let line = try await Harness.run(overrides: ["issues.storm-min": "5"], operators: true, logger: logger) { harness in
+        let line = try await Harness.run({ $0.storm.minimumCameras = 5 }, operators: true, logger: logger) { harness in
             try await harness.storm(cameras: stormCameras, perSite: perSite, healthy: healthy, grouping: true, everyone: true, timeout: timeout)
         }
         print(line)
@@ -57,7 +59,10 @@ struct PipelineBenchmark: AsyncParsableCommand {
 
 /// One private broker, issues and notifier services and a webhook receiver, torn down after use.
 struct Harness: Sendable {
-    let client: MQTTClient
+    /// Plays the registry (configs), on the registry's account of the locked-down broker.
+    let registry: MQTTClient
+    /// Plays the prober (results), on the prober's account.
+    let prober: MQTTClient
     let received: Received
 
     /// Every notice the receiver got.
@@ -75,7 +80,9 @@ struct Harness: Sendable {
         var count: Int { notices.withLock { $0.count } }
     }
 
-    static func run(overrides: [String: String], operators: Bool = false, logger: Logger, _ body: (Harness) async throws -> String) async throws -> String {
+    /// - Parameter configure: the issues service's configuration for this run (open after 1 result).
+    static func run(_ configure: (inout IssuesConfiguration) -> Void, operators: Bool = false, logger: Logger,
+                    _ body: (Harness) async throws -> String) async throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let received = Received()
@@ -96,25 +103,36 @@ struct Harness: Sendable {
         let hookTask = Task { try await hook.runService() }
         defer { hookTask.cancel() }
 
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dir)
-        settings.set("broker.port", "\(try LoopbackPort.free())")
-        settings.set("issues.open-after", "1")
-        settings.set("notifier.webhook.line-team", "http://127.0.0.1:\(hookPort)/line")
-        if operators { settings.set("notifier.webhook.operators", "http://127.0.0.1:\(hookPort)/operators") }
-        settings.set("instance", "bench")
-        for (key, value) in overrides { settings.set(key, value) }
-        let broker = try PrivateBroker(settings: settings, logger: logger)
+        var runtime = RuntimeConfiguration()
+        runtime.dataDir = dir
+        runtime.instance = "bench"
+        runtime.broker.port = try LoopbackPort.free()
+        var issues = IssuesConfiguration()
+        issues.policy.openAfter = 1
+        configure(&issues)
+        var notifier = NotifierConfiguration()
+        notifier.lineTeamWebhook = "http://127.0.0.1:\(hookPort)/line"
+        if operators { notifier.operatorsWebhook = "http://127.0.0.1:\(hookPort)/operators" }
+        let broker = try await PrivateBroker.start(configuration: runtime.broker, dataDir: dir, topics: Topics(),
+                                                   services: BrokerAccount.services(instance: "bench"), logger: logger)
         defer { broker.stop() }
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: try IssuesService(context: context)), .init(service: try NotifierService(context: context))], logger: logger))
+        let context = RuntimeContext(configuration: runtime, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port,
+                                                                                     servicePasswords: broker.servicePasswords), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: try IssuesService(context: context, configuration: issues)),
+            .init(service: try NotifierService(context: context, configuration: notifier)),
+        ], logger: logger))
         let services = Task { try await group.run() }
-        let client = MQTTClient(configuration: .init(port: broker.port, clientID: "bench-tool", cleanStart: true, sendMaximum: 1000), logger: logger)
-        client.start()
-        try await client.waitUntilConnected()
+        func client(_ service: String) -> MQTTClient {
+            let account = "bench-\(service)"
+            return MQTTClient(configuration: .init(port: broker.port, clientID: account, cleanStart: true, username: account,
+                                                   password: broker.servicePasswords[account], sendMaximum: 1000), logger: logger)
+        }
+        let registry = client("registry"), prober = client("prober")
+        for client in [registry, prober] { client.start(); try await client.waitUntilConnected() }
         try await Task.sleep(for: .seconds(1))
-        let output = try await body(Harness(client: client, received: received))
-        await client.shutdown()
+        let output = try await body(Harness(registry: registry, prober: prober, received: received))
+        for client in [registry, prober] { await client.shutdown() }
         await group.triggerGracefulShutdown()
         _ = try? await services.value
         return output
@@ -122,14 +140,14 @@ struct Harness: Sendable {
 
     func publishConfig(_ id: String, site: String) async throws {
         let camera = CameraDefinition(id: id, name: id, address: "127.0.0.1", site: site, lineTeam: "line", createdAt: Date(), updatedAt: Date(), version: 1)
-        try await client.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera)), retain: true)
+        try await registry.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera)), retain: true)
     }
 
     func publishResult(_ id: String, failing: Bool) async throws {
         let result = ICMPResult(cameraID: id, address: "127.0.0.1", status: failing ? .timeout : .success, reason: failing ? "no_reply" : "ok",
                                 sent: 3, received: failing ? 0 : 3, lossPercent: failing ? 100 : 0, startedAt: Date(), durationMs: 3000, prober: "bench")
         if failing { received.failedAt.withLock { if $0[id] == nil { $0[id] = .now } } }
-        try await client.publish("cctv/\(id)/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "bench", data: result)))
+        try await prober.publish("cctv/\(id)/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "bench", data: result)))
     }
 
     /// Publishes for every id with at most 500 in flight.
@@ -234,6 +252,5 @@ struct Harness: Sendable {
 }
 
 extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     var milliseconds: Double { seconds * 1000 }
 }

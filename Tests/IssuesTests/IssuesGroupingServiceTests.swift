@@ -51,7 +51,7 @@ private struct FakeFleet {
 struct IssuesGroupingServiceTests {
     @Test("cameras streaming from one server that fail together become one STREAM_SERVER incident, not one vendor incident each")
     func streamServerIncident() async throws {
-        let harness = try IssuesHarness(["issues.open-after": "1", "issues.server-min": "3", "issues.storm-min": "0"])
+        let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.storm.minimumPerServer = 3; $0.storm.minimumCameras = 0 }
         let fleet = try await FakeFleet.start(harness)
         for n in 1...3 { try await fleet.camera("NVR-\(n)", site: "주차장", hls: "http://user:pw@127.0.5.9:8080/live/\(n).m3u8") }
         try await fleet.camera("OTHER", site: "주차장", hls: "http://127.0.5.10:8080/live.m3u8")
@@ -76,7 +76,7 @@ struct IssuesGroupingServiceTests {
 
     @Test("acknowledging a site incident acknowledges its cameras")
     func acknowledgeSite() async throws {
-        let harness = try IssuesHarness(["issues.open-after": "1", "issues.storm-min": "3"])
+        let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.storm.minimumCameras = 3 }
         let fleet = try await FakeFleet.start(harness)
         for n in 1...3 { try await fleet.camera("ACK-\(n)", site: "후문") }
         try await Task.sleep(for: .milliseconds(300))
@@ -97,7 +97,7 @@ struct IssuesGroupingServiceTests {
 
     @Test("most of the fleet across many sites failing at once: one MONITOR incident, every camera incident withdrawn, nobody else blamed")
     func monitorOutageFromTheFleet() async throws {
-        let harness = try IssuesHarness(["issues.open-after": "1", "issues.storm-min": "0", "issues.announce-hold": "30"])
+        let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.storm.minimumCameras = 0; $0.policy.announceHold = 30 }
         let fleet = try await FakeFleet.start(harness)
         let ids = (0..<30).map { "F-\($0)" }
         for (n, id) in ids.enumerated() { try await fleet.camera(id, site: "site-\(n % 3)") }
@@ -125,7 +125,7 @@ struct IssuesGroupingServiceTests {
 
     @Test("a prober whose reference addresses fail marks its results inconclusive: one MONITOR incident, no camera incident")
     func monitorOutageFromTheProber() async throws {
-        let harness = try IssuesHarness(["issues.open-after": "1"])
+        let harness = try IssuesHarness { $0.policy.openAfter = 1 }
         let fleet = try await FakeFleet.start(harness)
         try await fleet.camera("REF-1", site: "정문")
         try await Task.sleep(for: .milliseconds(300))

@@ -63,6 +63,8 @@ struct ContactBookTests {
         #expect(problem(#"{"defaults": {"vendor": "A"}, "teams": [{"id": "A", "name": "a", "role": "line-team", "language": "ko", "channels": []}]}"#)
                 .contains("defaults.vendor"))
         #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "jp", "channels": []}]}"#).contains("teams[0].language"))
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": [{"id": "c", "type": "webhook", "url": "http://h:70000/x"}]}]}"#)
+                .contains("port from 1 to 65535"), "a webhook port above 65535 is refused when the contacts load")
         #expect(problem("not json").contains("contacts file"))
         #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": [{"id": "t", "type": "telegram", "token": "a b", "chatID": "1"}]}]}"#)
                 .contains("token"))
@@ -70,16 +72,15 @@ struct ContactBookTests {
 
     @Test("the webhook settings are a shorthand that still works, alone or beside a file")
     func shorthand() throws {
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("notifier.webhook.line-team", "http://127.0.0.1:1/line")
-        settings.set("notifier.webhook.operators", "http://127.0.0.1:1/ops")
-        let book = try NotifierService.contactBook(settings)
+        let arguments = ["--notifier-webhook-line-team", "http://127.0.0.1:1/line", "--notifier-webhook-operators", "http://127.0.0.1:1/ops"]
+        let settings = try Settings(arguments: arguments, environment: [:], keys: NotifierConfiguration.keys)
+        let book = try NotifierConfiguration(settings: settings, runtime: RuntimeConfiguration()).contactBook()
         let routing = NotificationRouting(book: book)
         let targets = NotificationDecision.decide(.opened, issue: sampleIssue(kind: .line, team: "KT-9"), history: .init(), routing: routing, now: Date())
             .recipients.map(\.channel.url)
         #expect(targets == ["http://127.0.0.1:1/line", "http://127.0.0.1:1/ops"])
-        settings.set("notifier.webhook.vendor", "ftp://nope")
-        #expect(throws: SettingsError.self) { try NotifierService.contactBook(settings) }
+        let wrong = try Settings(arguments: arguments + ["--notifier-webhook-vendor", "ftp://nope"], environment: [:], keys: NotifierConfiguration.keys)
+        #expect(throws: SettingsError.self) { try NotifierConfiguration(settings: wrong, runtime: RuntimeConfiguration()) }
     }
 }
 

@@ -16,13 +16,16 @@ extension ReadStore {
         case service(name: String, state: String)
     }
 
-    /// What to push to browsers for an applied change (an older incident version pushes nothing).
+    /// What to push to browsers for an applied change (an older incident version pushes nothing),
+    /// with the camera's site, which decides who may see it (site-limited accounts).
     public enum Pushed: Sendable {
         case camera(CameraRow)
-        case deleted(String)
-        case status(CameraHealth)
+        /// The camera moved away from `site`: listeners limited to that site see it leave.
+        case movedAway(id: String, site: String?)
+        case deleted(String, site: String?)
+        case status(CameraHealth, site: String?)
         case issue(event: String, IssueRecord)
-        case notification(NotificationRecord)
+        case notification(NotificationRecord, site: String?)
         case service(name: String, state: String)
     }
 
@@ -33,21 +36,29 @@ extension ReadStore {
         try await database.write { db in
             var pushed: [Pushed] = []
             var cameras: [CameraDefinition] = []
+            func site(of cameraID: String) throws -> String? {
+                try String.fetchOne(db, sql: "SELECT site FROM camera WHERE id = ?", arguments: [cameraID])
+            }
             for change in changes {
                 switch change {
                 case let .camera(camera):
+                    if let previous = try Row.fetchOne(db, sql: "SELECT site FROM camera WHERE id = ?", arguments: [camera.id]),
+                       (previous["site"] as String?) != camera.site {
+                        pushed.append(.movedAway(id: camera.id, site: previous["site"]))
+                    }
                     try db.execute(sql: "INSERT OR REPLACE INTO camera (id, name, address, site, json) VALUES (?, ?, ?, ?, ?)",
                                    arguments: [camera.id, camera.name, camera.address, camera.site, try ContractCodec.encodeValue(camera)])
                     cameras.append(camera)
                 case let .cameraRemoved(id):
+                    let site = try site(of: id)
                     try db.execute(sql: "DELETE FROM camera WHERE id = ?", arguments: [id])
                     try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id])
                     cameras.removeAll { $0.id == id }
-                    pushed.append(.deleted(id))
+                    pushed.append(.deleted(id, site: site))
                 case let .status(status):
                     try db.execute(sql: "INSERT OR REPLACE INTO status (cameraID, state, json) VALUES (?, ?, ?)",
                                    arguments: [status.cameraID, status.state.rawValue, try ContractCodec.encodeValue(status)])
-                    pushed.append(.status(status))
+                    pushed.append(.status(status, site: try site(of: status.cameraID)))
                 case let .statusRemoved(id):
                     try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id])
                 case let .issue(event, issue):
@@ -59,7 +70,7 @@ extension ReadStore {
                 case let .notification(record):
                     try db.execute(sql: "INSERT OR REPLACE INTO notification (id, cameraID, at, json) VALUES (?, ?, ?, ?)",
                                    arguments: [record.id, record.cameraID, record.at, try ContractCodec.encodeValue(record)])
-                    pushed.append(.notification(record))
+                    pushed.append(.notification(record, site: try site(of: record.cameraID)))
                 case let .service(name, state):
                     try db.execute(sql: "INSERT OR REPLACE INTO service (name, state) VALUES (?, ?)", arguments: [name, state])
                     pushed.append(.service(name: name, state: state))
