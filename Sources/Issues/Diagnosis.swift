@@ -57,9 +57,11 @@ public enum Diagnosis {
         case .lineDegraded: track.icmpGoodStreak >= needed
         case .camera: (track.lastHLS == nil || track.hlsOkStreak >= needed) && (track.lastRTSP == nil || (track.rtspOkStreak ?? 0) >= needed)
         case .picture: (track.pictureOkStreak ?? 0) >= 1
-        // The address resolves again: ICMP up for `needed` checks, no stream check still unresolved.
+        // The name resolves again: no check's latest result is unresolved, and the check that
+        // recovered has `needed` good results in a row.
         case .configuration:
-            (track.lastICMP == nil || track.icmpUpStreak >= needed) && track.lastHLSReason != unresolved && track.lastRTSPReason != unresolved
+            ![track.lastICMPReason, track.lastHLSReason, track.lastRTSPReason].contains(unresolved)
+                && max(track.icmpUpStreak, track.hlsOkStreak, track.rtspOkStreak ?? 0) >= needed
         // Group and monitor incidents resolve by their own rules, never from one camera's checks.
         case .streamServer, .monitor: false
         }

@@ -42,7 +42,7 @@ private struct FakeFleet {
     }
 
     func command(_ command: IssueCommand) async throws -> IssueReply {
-        let answer = try await tool.request("commands/issues", payload: ContractCodec.encode(Envelope(type: .issueCommand, source: "test", data: command)))
+        let answer = try await tool.request("commands/issues/\(tool.configuration.clientID)", payload: ContractCodec.encode(Envelope(type: .issueCommand, source: "test", data: command)))
         return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
     }
 }
