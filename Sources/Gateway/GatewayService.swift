@@ -38,15 +38,23 @@ public final class GatewayService: Service {
     public func run() async throws {
         let topics = context.topics
         let bus = context.makeBus(service: "gateway")
-        let subscriptions = [
-            try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
-            try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
-            try await bus.subscribe(topics.allAvailability),
-            try await bus.subscribe(topics.monitorPulse), try await bus.subscribe(topics.monitorChecked),
-            // Registry replies that come after the REST request gave up (202): they complete the command.
-            try await bus.subscribe(lateRepliesTopic(bus)),
-        ]
-        bus.start()
+        // One subscription for every projected topic: one consumer applies them in broker order.
+        try await bus.withSubscription(to: topics.allConfigs, topics.allStatuses, topics.allIssues, topics.notificationSent,
+                                       topics.notificationFailed, topics.allAvailability, topics.monitorPulse, topics.monitorChecked) { events in
+            // Registry replies that come after the REST request gave up (202) complete the command.
+            // They arrive where the requests are made: on the publishing connection.
+            try await bus.client.withSubscription(to: lateRepliesTopic(bus)) { lateReplies in
+                bus.start()
+                try await serve(bus: bus, events: events, lateReplies: lateReplies)
+            }
+        }
+        hub.finishAll()
+        await bus.shutdown()
+    }
+
+    /// Projects `events` into the read store and serves HTTP until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, lateReplies replies: MQTTSubscription) async throws {
+        let topics = context.topics
         let decoder = MessageDecoder(service: "gateway", logger: logger)
         let client = bus.client
         let commandTopic = topics.registryCommands(from: bus.account)
@@ -104,13 +112,14 @@ public final class GatewayService: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
-                    await withDiscardingTaskGroup { pumps in
-                        for subscription in subscriptions { pumps.addTask { await inbox.pump(from: subscription.cancelOnGracefulShutdown()) } }
-                    }
+                    await inbox.pump(from: events)
                     inbox.finish()
                 }
                 group.addTask {
                     while let batch = await inbox.next() { await self.project(batch, decoder: decoder, lateReplies: lateReplies) }
+                }
+                group.addTask {
+                    for await message in replies.cancelOnGracefulShutdown() { _ = self.watch(message, lateReplies: lateReplies) }
                 }
                 group.addTask { try await app.runService() }
                 group.addTask { await sweeper.run() }
@@ -130,8 +139,6 @@ public final class GatewayService: Service {
             self.hub.finishAll()
             inbox.finish()
         }
-        hub.finishAll()
-        await bus.shutdown()
     }
 
     /// Applies a batch of events to the read store in one transaction, then pushes them live.

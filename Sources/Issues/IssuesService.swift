@@ -47,15 +47,21 @@ public final class IssuesService: Service {
     public func run() async throws {
         let bus = context.makeBus(service: "issues")
         let topics = context.topics
-        let icmp = try await bus.subscribe(topics.allICMP)
-        let hls = try await bus.subscribe(topics.allHLS)
-        let rtsp = try await bus.subscribe(topics.allRTSP)
-        let pictures = try await bus.subscribe(topics.allPictures)
-        let configs = try await bus.subscribe(topics.allConfigs)
-        let commandMessages = try await bus.subscribe(topics.allIssueCommands)
-        let acks = try await bus.subscribe(topics.notificationAcks)
-        bus.start()
-        let outbox = EventOutbox(database: store.database, logger: logger)
+        // Every result topic in one subscription, definitions in another, both into one batcher:
+        // one consumer keeps each camera's updates in order.
+        try await bus.withSubscriptions([[topics.allICMP, topics.allHLS, topics.allRTSP, topics.allPictures], [topics.allConfigs],
+                                         [topics.allIssueCommands], [topics.notificationAcks]]) { subscriptions in
+            bus.start()
+            try await serve(bus: bus, results: subscriptions[0], configs: subscriptions[1], commands: subscriptions[2], acks: subscriptions[3])
+        }
+        await bus.shutdown()
+    }
+
+    func serve(bus: ServiceBus, results: MQTTSubscription, configs: MQTTSubscription, commands commandMessages: MQTTSubscription,
+               acks: MQTTSubscription) async throws {
+        let outbox = EventOutbox(database: store.database, logger: logger,
+                                 retainedState: .init(marker: RetainedStateMarker(service: "issues", topics: context.topics),
+                                                      republishAll: IssueStore.enqueueEveryStatus(topics: context.topics)))
         let decoder = MessageDecoder(service: "issues", logger: logger)
         // One consumer for results and definitions keeps each camera's updates in order.
         let inbox = MessageBatches<MQTTMessage>(maxBatch: maxBatch)
@@ -67,20 +73,18 @@ public final class IssuesService: Service {
                 group.addTask { await self.retention.run() }
                 group.addTask {
                     await withDiscardingTaskGroup { pumps in
-                        for source in [icmp, hls, rtsp, pictures, configs] {
-                            pumps.addTask { await inbox.pump(from: source.cancelOnGracefulShutdown()) }
-                        }
+                        for source in [results, configs] { pumps.addTask { await inbox.pump(from: source) } }
                     }
                     inbox.finish()
                 }
                 group.addTask { await self.consumeResults(inbox, decoder: decoder, outbox: outbox) }
                 group.addTask {
-                    for await message in commandMessages.cancelOnGracefulShutdown() {
+                    for await message in commandMessages {
                         await self.handleCommand(message, bus: bus, decoder: decoder, outbox: outbox)
                     }
                 }
                 group.addTask {
-                    await ackInbox.pump(from: acks.cancelOnGracefulShutdown())
+                    await ackInbox.pump(from: acks)
                     ackInbox.finish()
                 }
                 group.addTask {
@@ -100,7 +104,6 @@ public final class IssuesService: Service {
             inbox.finish()
             ackInbox.finish()
         }
-        await bus.shutdown()
     }
 
     /// Applies result batches until the inbox ends. The fleet tally and the monitor-outage state

@@ -12,7 +12,7 @@ private struct FakeFleet {
 
     static func start(_ harness: IssuesHarness) async throws -> FakeFleet {
         let tool = harness.client("tool")
-        let issues = Collector(try await tool.subscribe("issues/+"))
+        let issues = try await Collector.subscribing(tool, to: "issues/+")
         tool.start()
         try await tool.waitUntilConnected()
         try await Task.sleep(for: .milliseconds(300))
