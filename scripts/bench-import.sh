@@ -4,13 +4,22 @@
 # work matters; the prober is told to check a site no camera has), then
 # `cctv-out cameras import --apply` of an N-row CSV, a re-import (all unchanged) and an export.
 # Usage: scripts/bench-import.sh [rows] (default 100000). Camera addresses are in 127.0.0.0/8 only.
+# CCTVOUT_BIN=/path/to/cctv-out measures that binary (e.g. an older build, for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-100000}"
-swift build -c release --product cctv-out >/dev/null
-bin=.build/release/cctv-out
+if [ -n "${CCTVOUT_BIN:-}" ]; then
+  bin="$CCTVOUT_BIN"
+else
+  swift build -c release --product cctv-out >/dev/null
+  bin=.build/release/cctv-out
+fi
 work="$(mktemp -d)"
-http_port=18080; broker_port=18830
+# Free loopback ports, so the script can run beside another installation or another run.
+read -r http_port broker_port < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1", 0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
 python3 - "$rows" "$work/fleet.csv" <<'PY'
 import sys
 n, path = int(sys.argv[1]), sys.argv[2]

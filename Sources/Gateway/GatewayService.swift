@@ -105,14 +105,18 @@ public final class GatewayService: Service {
             logger: logger)
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: retention)
         let lateReplies = lateRepliesTopic(bus)
+        // Every event goes through one batcher: one read-store transaction per batch, in arrival order.
+        let inbox = MessageBatches<MQTTMessage>(maxBatch: 2000)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
-                    for await message in events where !self.watch(message, lateReplies: lateReplies) {
-                        self.project(message, decoder: decoder)
-                    }
+                    await inbox.pump(from: events)
+                    inbox.finish()
+                }
+                group.addTask {
+                    while let batch = await inbox.next() { await self.project(batch, decoder: decoder, lateReplies: lateReplies) }
                 }
                 group.addTask {
                     for await message in replies.cancelOnGracefulShutdown() { _ = self.watch(message, lateReplies: lateReplies) }
@@ -133,57 +137,72 @@ public final class GatewayService: Service {
             }
         } onGracefulShutdown: {
             self.hub.finishAll()
+            inbox.finish()
         }
     }
 
-    /// Applies one event to the read store and pushes it live.
-    func project(_ message: MQTTMessage, decoder: MessageDecoder) {
-        let topics = context.topics
+    /// Applies a batch of events to the read store in one transaction, then pushes them live.
+    /// Self-watch messages and late replies are handled on the way (``watch(_:lateReplies:)``).
+    func project(_ messages: [MQTTMessage], decoder: MessageDecoder, lateReplies: String) async {
+        let changes = messages.compactMap { watch($0, lateReplies: lateReplies) ? nil : change(from: $0, decoder: decoder) }
+        guard !changes.isEmpty else { return }
         do {
-            if let cameraID = topics.cameraID(in: message.topic) {
-                if message.topic.hasSuffix("/config") {
-                    if message.payload.isEmpty {
-                        let site = try store.camera(cameraID)?.camera.site
-                        try store.removeCamera(cameraID)
-                        monitoring.forget(cameraID)
-                        hub.broadcast("deleted", ["id": cameraID], audience: .site(site))
-                    } else if let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID {
-                        let previous = try store.camera(cameraID)?.camera
-                        try store.apply(camera: envelope.data)
-                        let row = ReadStore.CameraRow(camera: envelope.data, status: try store.status(cameraID))
-                        hub.broadcast("camera", row, audience: .site(envelope.data.site))
-                        // Moved to another site: listeners limited to the old site see it leave.
-                        if let previous, previous.site != envelope.data.site {
-                            hub.broadcast("deleted", ["id": cameraID], audience: .onlyLimitedTo(previous.site))
-                        }
-                    }
-                } else if message.topic.hasSuffix("/status") {
-                    if message.payload.isEmpty { try store.removeStatus(cameraID); return }
-                    if let envelope = decoder.decode(message, as: CameraHealth.self, expecting: [.cameraStatus]), envelope.data.cameraID == cameraID {
-                        try store.apply(status: envelope.data)
-                        hub.broadcast("status", envelope.data, audience: .site(try store.camera(cameraID)?.camera.site))
-                    }
-                }
-            } else if [topics.issueOpened, topics.issueUpdated, topics.issueResolved].contains(message.topic) {
-                guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return }
-                if try store.apply(issue: envelope.data) {
-                    let event = envelope.type == .issueOpened ? "opened" : envelope.type == .issueResolved ? "resolved" : "updated"
-                    struct Pushed: Encodable { var event: String; var issue: IssueRecord }
-                    hub.broadcast("issue", Pushed(event: event, issue: envelope.data), audience: .site(envelope.data.site))
-                }
-            } else if message.topic == topics.notificationSent || message.topic == topics.notificationFailed {
-                guard let envelope = decoder.decode(message, as: NotificationRecord.self, expecting: [.notificationSent, .notificationFailed]) else { return }
-                try store.apply(notification: envelope.data)
-                hub.broadcast("notification", envelope.data, audience: .site(try store.camera(envelope.data.cameraID)?.camera.site))
-            } else if message.topic.hasSuffix("/availability") {
-                let parts = message.topic.split(separator: "/")
-                guard parts.count >= 3, let state = message.text, state == "online" || state == "offline" else { return }
-                let name = String(parts[parts.count - 2])
-                try store.apply(service: name, state: state)
-                hub.broadcast("service", ["name": name, "state": state])
-            }
+            for pushed in try await store.apply(changes) { push(pushed) }
+        } catch where changes.count > 1 {
+            // One bad change must not cost the others: one transaction each.
+            for single in changes { _ = try? await store.apply([single]).map(push) }
+            logger.warning("a read model batch failed; applied it change by change", metadata: ["count": "\(changes.count)", "error": "\(error)"])
         } catch {
-            logger.error("read model update failed", metadata: ["topic": "\(message.topic.prefix(200))", "error": "\(error)"])
+            logger.error("read model update failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The read-model change an event calls for; `nil` for anything refused (logged by the decoder).
+    func change(from message: MQTTMessage, decoder: MessageDecoder) -> ReadStore.Change? {
+        let topics = context.topics
+        if let cameraID = topics.cameraID(in: message.topic) {
+            if message.topic.hasSuffix("/config") {
+                if message.payload.isEmpty { return .cameraRemoved(cameraID) }
+                guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID else { return nil }
+                return .camera(envelope.data)
+            }
+            if message.topic.hasSuffix("/status") {
+                if message.payload.isEmpty { return .statusRemoved(cameraID) }
+                guard let envelope = decoder.decode(message, as: CameraHealth.self, expecting: [.cameraStatus]), envelope.data.cameraID == cameraID else { return nil }
+                return .status(envelope.data)
+            }
+            return nil
+        }
+        if [topics.issueOpened, topics.issueUpdated, topics.issueResolved].contains(message.topic) {
+            guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return nil }
+            let event = envelope.type == .issueOpened ? "opened" : envelope.type == .issueResolved ? "resolved" : "updated"
+            return .issue(event: event, envelope.data)
+        }
+        if message.topic == topics.notificationSent || message.topic == topics.notificationFailed {
+            guard let envelope = decoder.decode(message, as: NotificationRecord.self, expecting: [.notificationSent, .notificationFailed]) else { return nil }
+            return .notification(envelope.data)
+        }
+        if message.topic.hasSuffix("/availability") {
+            let parts = message.topic.split(separator: "/")
+            guard parts.count >= 3, let state = message.text, state == "online" || state == "offline" else { return nil }
+            return .service(name: String(parts[parts.count - 2]), state: state)
+        }
+        return nil
+    }
+
+    /// Pushes one applied change to every browser that may see it.
+    func push(_ pushed: ReadStore.Pushed) {
+        struct Pushed: Encodable { var event: String; var issue: IssueRecord }
+        switch pushed {
+        case let .camera(row): hub.broadcast("camera", row, audience: .site(row.camera.site))
+        case let .movedAway(id, site): hub.broadcast("deleted", ["id": id], audience: .onlyLimitedTo(site))
+        case let .deleted(id, site):
+            monitoring.forget(id)
+            hub.broadcast("deleted", ["id": id], audience: .site(site))
+        case let .status(status, site): hub.broadcast("status", status, audience: .site(site))
+        case let .issue(event, issue): hub.broadcast("issue", Pushed(event: event, issue: issue), audience: .site(issue.site))
+        case let .notification(record, site): hub.broadcast("notification", record, audience: .site(site))
+        case let .service(name, state): hub.broadcast("service", ["name": name, "state": state])
         }
     }
 }

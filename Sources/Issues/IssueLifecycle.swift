@@ -28,7 +28,7 @@ public enum IssueLifecycle {
         case .markFixed:
             guard issue.isActive else { throw illegal(issue.state, "mark fixed") }
             issue.fixReportedBy = actor
-            if let track, Diagnosis.kind(for: track, policy: policy) == nil, Diagnosis.hasRecovered(issue.kind, track: track, policy: policy) {
+            if let track, Diagnosis.kind(for: track, policy: policy) == nil, Diagnosis.hasRecovered(issue.kind, reason: issue.reason, track: track, policy: policy) {
                 issue.record(IssueTransition(from: issue.state, to: .resolved, actor: actor, at: now, note: note ?? "fixed; checks already confirm"))
                 issue.state = .resolved
                 issue.resolvedAt = now

@@ -5,6 +5,7 @@ import Logging
 import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
+import Synchronization
 
 /// The notifier: turns `issues/opened|updated|resolved` into deliveries to the responsible team's
 /// channels (and operators), kept in a durable SQLite outbox, acknowledged to the issues service
@@ -62,8 +63,13 @@ public final class NotifierService: Service {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPPoster.makeClient()
+        // Issue events are taken in batches, one transaction each: a 10,000-incident storm is
+        // acknowledged in a few transactions instead of 10,000.
+        let inbox = MessageBatches<MQTTMessage>(maxBatch: 500)
+        let progress = InboxProgress()
         let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: configuration.timeoutSeconds),
                                             breakers: breakers, maxAttempts: configuration.maxAttempts, topics: context.topics, logger: logger,
+                                            caughtUp: { progress.caughtUp(idle: inbox.buffered == 0) },
                                             onRecorded: { _ in outbox.signal() })
         if routing.book.teams.isEmpty {
             logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*)")
@@ -83,8 +89,14 @@ public final class NotifierService: Service {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }
                 }
                 group.addTask {
-                    for await message in events {
-                        if self.accept(message, decoder: decoder) { dispatcher.kick() }
+                    await inbox.pump(from: events)
+                    inbox.finish()
+                }
+                group.addTask {
+                    while let batch = await inbox.next() {
+                        let received = progress.begin()
+                        if await self.accept(batch, decoder: decoder) { dispatcher.kick() }
+                        progress.applied(upTo: received)
                         outbox.signal()
                     }
                 }
@@ -93,20 +105,35 @@ public final class NotifierService: Service {
             }
         } onGracefulShutdown: {
             outbox.finish()
+            inbox.finish()
         }
         try? await http.shutdown()
     }
 
-    /// Stores the deliveries for one issue event and its acknowledgement; returns whether anything new was queued.
-    func accept(_ message: MQTTMessage, decoder: MessageDecoder) -> Bool {
-        guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return false }
+    /// Stores the deliveries for a batch of issue events and their acknowledgements in one
+    /// transaction; returns whether anything new was queued.
+    func accept(_ messages: [MQTTMessage], decoder: MessageDecoder) async -> Bool {
+        let events = messages.compactMap { message -> DeliveryStore.IssueEvent? in
+            guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return nil }
+            return DeliveryStore.IssueEvent(eventID: envelope.id, type: envelope.type, issue: envelope.data)
+        }
+        return await accept(events)
+    }
+
+    /// One transaction for the events; if it fails, one per event, so one bad event cannot hold up the others.
+    func accept(_ events: [DeliveryStore.IssueEvent]) async -> Bool {
+        guard !events.isEmpty else { return false }
         do {
-            let added = try store.accept(eventID: envelope.id, type: envelope.type, issue: envelope.data, routing: routing, policy: policy, topics: context.topics)
-            if added > 0 { logger.info("notifications queued", metadata: ["issue": "\(envelope.data.id)", "type": "\(envelope.type.rawValue)", "count": "\(added)"]) }
+            let added = try await store.accept(events, routing: routing, policy: policy, topics: context.topics)
+            if added > 0 { logger.info("notifications queued", metadata: ["events": "\(events.count)", "count": "\(added)"]) }
             return added > 0
+        } catch where events.count > 1 {
+            var any = false
+            for event in events { any = await accept([event]) || any }
+            return any
         } catch {
             // Not acknowledged: the issues service sends the event again.
-            logger.error("could not queue notifications", metadata: ["error": "\(error)"])
+            logger.error("could not queue notifications", metadata: ["issue": "\(events[0].issue.id)", "error": "\(error)"])
             return false
         }
     }
@@ -115,7 +142,7 @@ public final class NotifierService: Service {
     func timerLoop(dispatcher: DeliveryDispatcher) async {
         while !Task.isCancelled {
             do {
-                let added = try store.fireTimers(routing: routing, policy: policy, topics: context.topics)
+                let added = try await store.fireTimers(routing: routing, policy: policy, topics: context.topics)
                 if added > 0 {
                     logger.info("escalations or reminders queued", metadata: ["count": "\(added)"])
                     dispatcher.kick()
@@ -125,5 +152,35 @@ public final class NotifierService: Service {
             }
             try? await Task.sleep(for: .seconds(1))
         }
+    }
+}
+
+/// Up to when the issue events received have been applied: the dispatcher sends nothing due
+/// later than that, so an event that withdraws a held notice is applied before the notice goes.
+final class InboxProgress: Sendable {
+    private struct State {
+        var appliedUpTo = Date()
+        var applying = false
+    }
+    private let state = Mutex(State())
+
+    /// A batch was taken from the inbox; returns when.
+    func begin() -> Date {
+        state.withLock { $0.applying = true }
+        return Date()
+    }
+
+    /// The batch taken at `received` is applied: so is everything received before it.
+    func applied(upTo received: Date) {
+        state.withLock { state in
+            state.appliedUpTo = max(state.appliedUpTo, received)
+            state.applying = false
+        }
+    }
+
+    /// Now when nothing waits and nothing is being applied (`idle`: the inbox is empty), else the
+    /// time up to which events were applied.
+    func caughtUp(idle: Bool) -> Date {
+        state.withLock { state in idle && !state.applying ? Date() : state.appliedUpTo }
     }
 }

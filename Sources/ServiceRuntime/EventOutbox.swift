@@ -66,7 +66,7 @@ public final class EventOutbox: Sendable {
 
     /// Adds an event inside the caller's write transaction.
     public static func enqueue(_ db: Database, topic: String, payload: [UInt8], retain: Bool) throws {
-        try db.execute(sql: "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)", arguments: [topic, Data(payload), retain])
+        try db.cachedStatement(sql: "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)").execute(arguments: [topic, Data(payload), retain])
     }
 
     /// Tells the publisher there is something new.

@@ -136,12 +136,14 @@ struct IssuesServiceTests {
         let site = try #require(records(.issueOpened).first { $0.isSiteIncident })
         #expect(site.site == "정문")
         #expect(records(.issueOpened).filter(\.isSiteIncident).count == 1, "one site incident, not one per camera")
+        // Depending on how the results fell into batches, a camera is opened already attached
+        // (its site was failing in the same batch) or attached by an update when the storm is
+        // recognised; either way it is attached before its announce hold ends.
         #expect(await eventually(timeout: .seconds(10)) {
-            Set(records(.issueUpdated).filter { $0.parentID == site.id }.map(\.cameraID)) == ["CAM-1", "CAM-2"]
-                && records(.issueOpened).contains { $0.cameraID == "CAM-3" && $0.parentID == site.id }
-        }, "the cameras already down are attached when the storm is recognised; the one that makes the storm opens attached")
-        #expect(await eventually(timeout: .seconds(10)) { records(.issueOpened).contains { $0.cameraID == "CAM-4" && $0.parentID == site.id } },
-                "a camera joining a running storm is opened already attached, so it is never announced alone")
+            Set((records(.issueOpened) + records(.issueUpdated)).filter { $0.parentID == site.id }.map(\.cameraID)) == ["CAM-1", "CAM-2", "CAM-3", "CAM-4"]
+        }, "every camera of the site is grouped under the one site incident")
+        #expect(records(.issueOpened).filter { !$0.isSiteIncident && $0.parentID == nil }.allSatisfy { $0.holdUntil != nil },
+                "a camera opened before the storm was recognised is held, so it is never announced alone")
 
         for n in 1...4 { try await send(n, .success) }
         #expect(await eventually(timeout: .seconds(10)) { records(.issueResolved).contains { $0.id == site.id } }, "the site incident resolves with its last camera")

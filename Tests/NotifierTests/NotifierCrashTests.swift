@@ -75,7 +75,9 @@ struct NotifierCrashTests {
         // because the kill came between the endpoint's answer and the notifier's record of it.
         #expect(notices().values.allSatisfy { $0.count == 1 }, "a notification was sent twice under different ids")
         let resent = sink.all.count - 2 * count
-        #expect(resent >= 0 && resent <= 8, "only requests in flight at the kill (≤ 4 per endpoint) may be resent; resent \(resent)")
+        // Outcomes are recorded in batches: a slot frees when the answer comes, and at most as many
+        // again may wait to be recorded, so up to 2 × 4 per endpoint can be resent.
+        #expect(resent >= 0 && resent <= 16, "only requests in flight or answered but not yet recorded at the kill (≤ 8 per endpoint) may be resent; resent \(resent)")
         print("notifier SIGKILL test: \(receivedAtKill) of \(2 * count) received before the kill, \(resent) resent with the same delivery id after restart")
         await issues.shutdown()
     }

@@ -113,9 +113,10 @@ const I18N = {
     'kind.LINE': '회선',
     'kind.LINE_DEGRADED': '회선 품질',
     'kind.CAMERA': '카메라',
-    'kind.PICTURE': '화면',
+    'kind.PICTURE': '화면', 'kind.CONFIGURATION': '설정 오류', 'kind.STREAM_SERVER': '스트림 서버', 'kind.MONITOR': '감시 시스템 네트워크',
     'resp.LINE_TEAM': '회선 담당',
     'resp.CAMERA_VENDOR': '카메라 업체',
+    'resp.OPERATORS': '관제 운영자',
     'ist.OPEN': '발생',
     'ist.ACKNOWLEDGED': '확인',
     'ist.DISPATCHED': '출동',
@@ -164,7 +165,7 @@ const I18N = {
     'act.acknowledge': '확인', 'act.dispatch': '출동', 'act.fix': '조치 완료', 'act.close': '종료', 'act.note': '메모',
     actActor: '처리자 이름', actNote: '메모 (선택)', actSend: '보내기', actCancel: '취소', actNeedActor: '처리자 이름을 입력하세요.',
     actDone: '{id}: {action} 처리됨', actFailed: '{action} 실패: {msg}',
-    badgeSilenced: '🔕 점검 중', badgeFlapping: '불안정', badgeGrouped: '묶음', siteOutage: '현장 장애 ({n}대)',
+    badgeSilenced: '🔕 점검 중', badgeFlapping: '불안정', flapNeeds: '불안정: 장애와 정상화를 반복하여 연속 {n}회 정상 확인 후 해소', 'st.flapping': '불안정', badgeGrouped: '묶음', siteOutage: '현장 장애 ({n}대)',
     fixReported: '조치 보고: {who} — 확인 대기 중', histTitle: '처리 이력',
     secMaint: '점검 (알림 보류)', silStart: '점검 시작', silMinutes: '분', silReason: '사유', silUntil: '{time}까지',
     silEnd: '점검 종료', silNone: '진행 중인 점검이 없습니다.', silBy: '등록: {who}', errSilence: '점검 처리 실패: {msg}', silStarted: '점검을 시작했습니다.',
@@ -264,9 +265,10 @@ const I18N = {
     'kind.LINE': 'Line',
     'kind.LINE_DEGRADED': 'Line degraded',
     'kind.CAMERA': 'Camera',
-    'kind.PICTURE': 'Picture',
+    'kind.PICTURE': 'Picture', 'kind.CONFIGURATION': 'Configuration', 'kind.STREAM_SERVER': 'Stream server', 'kind.MONITOR': 'Monitor network',
     'resp.LINE_TEAM': 'Network line team',
     'resp.CAMERA_VENDOR': 'Camera vendor',
+    'resp.OPERATORS': 'Operators',
     'ist.OPEN': 'Open',
     'ist.ACKNOWLEDGED': 'Acknowledged',
     'ist.DISPATCHED': 'Dispatched',
@@ -315,7 +317,7 @@ const I18N = {
     'act.acknowledge': 'Acknowledge', 'act.dispatch': 'Dispatch', 'act.fix': 'Mark fixed', 'act.close': 'Close', 'act.note': 'Note',
     actActor: 'Your name', actNote: 'Note (optional)', actSend: 'Send', actCancel: 'Cancel', actNeedActor: 'Enter your name.',
     actDone: '{id}: {action} done', actFailed: '{action} failed: {msg}',
-    badgeSilenced: '🔕 maintenance', badgeFlapping: 'flapping', badgeGrouped: 'grouped', siteOutage: 'Site outage ({n} cameras)',
+    badgeSilenced: '🔕 maintenance', badgeFlapping: 'flapping', flapNeeds: 'flapping: it keeps failing and recovering, so it resolves after {n} good checks in a row', 'st.flapping': 'Flapping', badgeGrouped: 'grouped', siteOutage: 'Site outage ({n} cameras)',
     fixReported: 'fix reported by {who}, awaiting confirmation', histTitle: 'History',
     secMaint: 'Maintenance (notifications held)', silStart: 'Start maintenance', silMinutes: 'min', silReason: 'Reason', silUntil: 'until {time}',
     silEnd: 'End', silNone: 'No active maintenance.', silBy: 'by {who}', errSilence: 'Maintenance request failed: {msg}', silStarted: 'Maintenance started.',
@@ -1013,7 +1015,8 @@ function issueItem(i, inDetail) {
   if (isSiteIssue(i)) l1.append(el('span', { class: 'tag site', 'data-testid': 'issue-site-' + str(i.id), text: t('siteOutage', { n: fmtNum(Number(i.groupedCount) || 0) }) }));
   if (i.parentID) l1.append(el('span', { class: 'tag grouped', title: str(i.parentID), 'data-testid': 'issue-grouped-' + str(i.id), text: t('badgeGrouped') }));
   if (i.silenced) l1.append(el('span', { class: 'tag silenced', 'data-testid': 'issue-silenced-' + str(i.id), text: t('badgeSilenced') }));
-  if (i.flapping) l1.append(el('span', { class: 'tag flapping', 'data-testid': 'issue-flapping-' + str(i.id), text: t('badgeFlapping') }));
+  if (i.flapping) l1.append(el('span', { class: 'tag flapping', 'data-testid': 'issue-flapping-' + str(i.id), text: t('badgeFlapping'),
+    title: i.recoveryChecks ? t('flapNeeds', { n: fmtNum(Number(i.recoveryChecks)) }) : '' }));
   l1.append(el('span', { class: 'time' }, closed && i.resolvedAt ? relTime(i.resolvedAt, 'resolvedAt') : relTime(i.openedAt, 'openedAt')));
   li.append(l1);
   if (!inDetail) {
@@ -1024,10 +1027,11 @@ function issueItem(i, inDetail) {
       i.address ? ' · ' + i.address : ''));
   }
   li.append(el('div', { class: 'l2', text: str(i.reason) }));
+  if (i.flapping && i.recoveryChecks && i.state !== 'RESOLVED' && i.state !== 'CLOSED') li.append(el('div', { class: 'l2', 'data-testid': 'issue-flapneeds-' + str(i.id), text: t('flapNeeds', { n: fmtNum(Number(i.recoveryChecks)) }) }));
   if (i.fixReportedBy && i.state !== 'CLOSED') li.append(el('div', { class: 'fixrep', 'data-testid': 'issue-fixreported-' + str(i.id), text: t('fixReported', { who: i.fixReportedBy }) }));
   li.append(issueControls(i, inDetail));
   if (inDetail) { const h = issueHistory(i); if (h) li.append(h); }
-  if (!inDetail && i.cameraID != null && !isSiteIssue(i)) {
+  if (!inDetail && i.cameraID != null && !isGroupIssue(i)) {
     li.tabIndex = 0;
     const open = () => openDetail(String(i.cameraID));
     li.addEventListener('click', open);
@@ -1061,6 +1065,8 @@ function renderIssues0() {
 // Incident actions (acknowledge → dispatch → fix → close, plus notes)
 // ----------------------------------------------------------------------
 function isSiteIssue(i) { return String(i.cameraID == null ? '' : i.cameraID).startsWith('SITE:'); }
+// Site, stream-server and monitor incidents are about many cameras, not one.
+function isGroupIssue(i) { return /^(SITE|SERVER|MONITOR):/.test(String(i.cameraID == null ? '' : i.cameraID)); }
 // Re-render without losing the caret of a field being typed in (forms are persistent nodes).
 function keepFocus(fn) {
   const ae = document.activeElement;
@@ -1543,6 +1549,7 @@ function renderDetail0() {
     kv(dl, 'st.icmp', probeCell('icmp', s.icmp));
     kv(dl, 'st.hls', probeCell('hls', s.hls));
     kv(dl, 'st.reason', s.reason);
+    if (s.flapping) kv(dl, 'st.flapping', t('flapNeeds', { n: fmtNum(Number(s.recoveryChecks) || 0) }));
     if (s.since) kv(dl, 'st.since', el('span', null, relTime(s.since), ' (' + fmtAbs(s.since) + ')'));
     if (s.checkedAt) kv(dl, 'st.checkedAt', el('span', null, relTime(s.checkedAt), ' (' + fmtAbs(s.checkedAt) + ')'));
     if (s.updatedAt) kv(dl, 'st.updatedAt', el('span', null, relTime(s.updatedAt), ' (' + fmtAbs(s.updatedAt) + ')'));

@@ -49,55 +49,6 @@ public final class ReadStore: Sendable {
         commands = CommandLedger(database: database)
     }
 
-    // MARK: - Projections (event → row)
-
-    public func apply(camera: CameraDefinition) throws {
-        try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO camera (id, name, address, site, json) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [camera.id, camera.name, camera.address, camera.site, try ContractCodec.encodeValue(camera)])
-        }
-    }
-
-    public func removeCamera(_ id: String) throws {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM camera WHERE id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id])
-        }
-    }
-
-    public func apply(status: CameraHealth) throws {
-        try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO status (cameraID, state, json) VALUES (?, ?, ?)",
-                           arguments: [status.cameraID, status.state.rawValue, try ContractCodec.encodeValue(status)])
-        }
-    }
-
-    public func removeStatus(_ id: String) throws {
-        try database.write { db in try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id]) }
-    }
-
-    /// Keeps the newest version of an incident (events may arrive twice or out of order).
-    @discardableResult
-    public func apply(issue: IssueRecord) throws -> Bool {
-        try database.write { db in
-            if let stored = try Int.fetchOne(db, sql: "SELECT version FROM issue WHERE id = ?", arguments: [issue.id]), stored >= issue.version { return false }
-            try db.execute(sql: "INSERT OR REPLACE INTO issue (id, cameraID, state, version, openedAt, json) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.version, issue.openedAt, try ContractCodec.encodeValue(issue)])
-            return true
-        }
-    }
-
-    public func apply(notification: NotificationRecord) throws {
-        try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO notification (id, cameraID, at, json) VALUES (?, ?, ?, ?)",
-                           arguments: [notification.id, notification.cameraID, notification.at, try ContractCodec.encodeValue(notification)])
-        }
-    }
-
-    public func apply(service: String, state: String) throws {
-        try database.write { db in try db.execute(sql: "INSERT OR REPLACE INTO service (name, state) VALUES (?, ?)", arguments: [service, state]) }
-    }
-
     // MARK: - Queries
 
     /// A camera with its status.

@@ -1,0 +1,93 @@
+import CCTVContract
+import Foundation
+
+/// People's commands (acknowledge, dispatch, fix, close, note; silences) applied in one store
+/// transaction. Acknowledging or dispatching a group incident (site, stream server) does the same
+/// to its cameras' incidents, so nobody has to acknowledge a hundred cameras one by one.
+struct IssueCommands: Sendable {
+    let recorder: IncidentRecorder
+    var policy: IssuePolicy { recorder.policy }
+
+    /// Executes `command`; returns the reply and the effects recorded.
+    func execute(_ command: IssueCommand, tx: IssueStore.Transaction, now: Date) throws -> (IssueReply, [IncidentStateMachine.Effect]) {
+        var tracks = IncidentRecorder.Tracks()
+        switch command.action {
+        case .silence:
+            guard var silence = command.silence else { throw ContractError(code: "bad_request", field: "silence", message: "silence {scope, value, until} is required") }
+            guard !silence.value.isEmpty, silence.value.count <= 200 else { throw ContractError(code: "invalid_field", field: "silence.value", message: "value must be 1–200 characters") }
+            guard silence.until > now, silence.until < now.addingTimeInterval(90 * 86_400) else {
+                throw ContractError(code: "invalid_field", field: "silence.until", message: "until must be in the future and within 90 days")
+            }
+            silence.createdBy = command.actor ?? silence.createdBy
+            try tx.saveSilence(silence)
+            let effects = try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
+            return (IssueReply(ok: true, silences: try tx.silences()), effects)
+        case .unsilence:
+            var effects: [IncidentStateMachine.Effect] = []
+            if let id = command.silence?.id ?? command.issueID {
+                try tx.removeSilence(id)
+                effects = try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
+            }
+            return (IssueReply(ok: true, silences: try tx.silences()), effects)
+        default:
+            guard let id = command.issueID, let issue = try tx.issue(id) else {
+                throw ContractError(code: "not_found", field: "issueID", message: "no incident with id \(command.issueID ?? "")")
+            }
+            let changed = try lifecycle(command, issue: issue, tx: tx, tracks: &tracks, now: now)
+            var effects = [changed.effect]
+            if issue.isGroup && [.acknowledge, .dispatch].contains(command.action) {
+                for child in try tx.activeChildren(of: issue.id) {
+                    // A camera already further along (dispatched before the site was acknowledged) keeps its state.
+                    guard let done = try? lifecycle(IssueCommand(action: command.action, issueID: child.id, actor: command.actor,
+                                                                 note: command.note ?? "with its group incident \(issue.id)"),
+                                                    issue: child, tx: tx, tracks: &tracks, now: now) else { continue }
+                    effects.append(done.effect)
+                }
+            }
+            let recorded = try recorder.record(effects, tx: tx, tracks: &tracks, tally: FleetTally(), now: now) + recorder.finish(tx, tracks: &tracks)
+            return (IssueReply(ok: true, issue: changed.issue), recorded)
+        }
+    }
+
+    /// One incident through ``IssueLifecycle``; the effect to record.
+    func lifecycle(_ command: IssueCommand, issue: IssueRecord, tx: IssueStore.Transaction, tracks: inout IncidentRecorder.Tracks, now: Date) throws
+        -> (issue: IssueRecord, effect: IncidentStateMachine.Effect) {
+        var track: CameraTrack?
+        if !issue.isGroup && !issue.isMonitorIncident { track = try tracks.get(issue.cameraID, tx) }
+        let isOpenOne = track?.openIssue?.id == issue.id
+        let canonical = isOpenOne ? track!.openIssue! : issue
+        let changed = try IssueLifecycle.apply(command, to: canonical, track: isOpenOne ? track : nil, policy: policy, now: now)
+        try recorder.updateActive(changed, tx: tx, tracks: &tracks)
+        let resolvedNow = changed.state == .resolved && canonical.state != .resolved
+        return (changed, resolvedNow ? .resolved(changed) : .updated(changed))
+    }
+
+    /// Re-evaluates `silenced` on every active incident after the silences changed; records the updates.
+    func resilence(tx: IssueStore.Transaction, tracks: inout IncidentRecorder.Tracks, now: Date) throws -> [IncidentStateMachine.Effect] {
+        let silences = try tx.silences()
+        let active = try tx.activeIssues()
+        let infos = try tx.infos(active.map(\.cameraID))
+        var effects: [IncidentStateMachine.Effect] = []
+        for var issue in active where !issue.isMonitorIncident {
+            let info = infos[issue.cameraID] ?? CameraInfo(site: issue.site) // a site incident: its site's silences
+            let silenced = SilenceMatcher.isSilenced(cameraID: issue.cameraID, info: info, silences: silences, now: now)
+            guard silenced != issue.silenced else { continue }
+            issue.silenced = silenced
+            issue.record(IssueTransition(from: issue.state, to: issue.state, actor: "system", at: now,
+                                         note: silenced ? "notifications held (maintenance)" : "maintenance over: notifications resume"))
+            try recorder.updateActive(issue, tx: tx, tracks: &tracks)
+            effects.append(.updated(issue))
+        }
+        for effect in effects { try recorder.persist(effect, tx: tx) }
+        return effects
+    }
+
+    /// Lifts the silences that expired by `now`; records the incidents they released.
+    func liftExpiredSilences(tx: IssueStore.Transaction, now: Date) throws -> [IncidentStateMachine.Effect] {
+        let expired = try tx.silences().filter { $0.until <= now }
+        guard !expired.isEmpty else { return [] }
+        for silence in expired { try tx.removeSilence(silence.id) }
+        var tracks = IncidentRecorder.Tracks()
+        return try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
+    }
+}
