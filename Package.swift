@@ -150,7 +150,22 @@ let package = Package(
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Registry", "FleetFile", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "Gateway", "Registry", "FleetFile", "TestSupport", "HLSCore", "ICMPEngine", "Prober",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The dashboard in Debian's Chromium, driven by Playwright (PyPI) against the whole product on loopback.
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: [
+                "TestSupport", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Driver"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

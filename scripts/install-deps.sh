@@ -7,16 +7,20 @@ set -euo pipefail
 # Every program a test runs is here too, because a fresh machine has none of them:
 #   mosquitto-clients (mosquitto_pub/_sub as a foreign tool), iptables + iproute2 (line cuts on
 #   loopback), fping (the ICMP benchmark's peer), openssl (test certificates), ffmpeg (real live
-#   HLS streams and ffprobe), python3-pip (the PyPI helpers below).
-need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg)
+#   HLS streams and ffprobe), python3-pip (the PyPI helpers below), chromium (the dashboard's
+#   browser tests, driven by Playwright from PyPI), fonts-nanum (Korean text in the dashboard and its
+#   screenshots instead of empty boxes). Run: libjs-chart.js (the dashboard's charts, served locally).
+need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg
+      chromium fonts-nanum libjs-chart.js)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 # PyPI test helpers: openpyxl checks exported .xlsx files open in a third-party reader;
-# aiosmtpd is the real SMTP server the notifier's mail tests deliver to.
+# aiosmtpd is the real SMTP server the notifier's mail tests deliver to; playwright drives Debian's
+# chromium in the dashboard tests (its own browser downloads are never used: executable_path).
 ensure_python_packages() {
-  for module in openpyxl aiosmtpd; do
+  for module in openpyxl aiosmtpd playwright; do
     python3 -c "import $module" >/dev/null 2>&1 && continue
     echo "installing: $module (PyPI)"
     python3 -m pip install --quiet "$module" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$module"

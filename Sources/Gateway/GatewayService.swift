@@ -12,12 +12,23 @@ public final class GatewayService: Service {
     let context: RuntimeContext
     public let store: ReadStore
     public let hub = LiveHub()
+    /// Measurements and state changes over time (charts, availability, SLA reports).
+    public let history: HistoryRecorder
+    public let historyStore: HistoryStore
     let logger: Logger
 
     public init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "gateway")
         self.store = try ReadStore(dataDir: context.dataDir)
+        let settings = context.settings
+        let retention = HistoryStore.Retention(detailDays: try settings.int("history.detail-days", in: 1...31),
+                                               hourlyDays: 8, days: try settings.int("history.retention-days", in: 1...3660))
+        self.historyStore = try HistoryStore(dataDir: context.dataDir)
+        let store = store
+        self.history = HistoryRecorder(store: historyStore, topics: context.topics, retention: retention,
+                                       flushInterval: TimeInterval(try settings.int("history.flush-interval", in: 5...3600)), logger: logger,
+                                       activity: { try store.recordActivity($0) })
     }
 
     public func run() async throws {
@@ -28,6 +39,8 @@ public final class GatewayService: Service {
             try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
             try await bus.subscribe(topics.allAvailability),
         ]
+        // Only the history reads check results.
+        let results = [try await bus.subscribe(topics.allICMP), try await bus.subscribe(topics.allHLS)]
         bus.start()
         let decoder = MessageDecoder(service: "gateway", logger: logger)
         let client = bus.client
@@ -40,7 +53,10 @@ public final class GatewayService: Service {
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
         let imports = ImportJobs(logger: logger, send: send)
-        let api = GatewayAPI(store: store, hub: hub, imports: imports, registry: { command in try await send(command, .seconds(15)) }, issueCommands: { command in
+        let files = context.settings.string("http.static-dir").map(DashboardFiles.folder) ?? .embedded()
+        let console = ConsoleSettings(defaultInterval: Double(try context.settings.int("prober.interval", in: 1...86_400)),
+                                      flushInterval: history.flushInterval, chartDir: context.settings.string("http.chart-dir") ?? ConsoleSettings.debianChartJS)
+        let api = GatewayAPI(store: store, hub: hub, imports: imports, files: files, history: history, historyStore: historyStore, console: console, registry: { command in try await send(command, .seconds(15)) }, issueCommands: { command in
             let envelope = Envelope(type: .issueCommand, source: "gateway", data: command)
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
@@ -57,9 +73,16 @@ public final class GatewayService: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 for subscription in subscriptions {
                     group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() { self.project(message, decoder: decoder) }
+                        for await message in subscription.cancelOnGracefulShutdown() {
+                            self.project(message, decoder: decoder)
+                            self.history.observe(message)
+                        }
                     }
                 }
+                for subscription in results {
+                    group.addTask { for await message in subscription.cancelOnGracefulShutdown() { self.history.observe(message) } }
+                }
+                group.addTask { await self.history.run() }
                 group.addTask { try await app.runService() }
                 group.addTask {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {

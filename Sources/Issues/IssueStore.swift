@@ -109,6 +109,10 @@ public final class IssueStore: Sendable {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE parentID = ? AND \(activeClause)", arguments: [parentID]) ?? 0
     }
 
+    static func saveSilence(_ db: Database, _ silence: Silence) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO silence (id, until, json) VALUES (?, ?, ?)", arguments: [silence.id, silence.until, try ContractCodec.encodeValue(silence)])
+    }
+
     static func silences(_ db: Database) throws -> [Silence] {
         try Data.fetchAll(db, sql: "SELECT json FROM silence ORDER BY until").map { try ContractCodec.decodeValue(Silence.self, from: $0) }
     }

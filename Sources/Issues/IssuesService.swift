@@ -5,6 +5,7 @@ import Logging
 import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
+import Synchronization
 
 /// The issues service: turns `cctv/+/icmp` and `cctv/+/hls` results into incidents with the
 /// diagnosis table and hysteresis, persists them, and publishes `issues/opened|updated|resolved`
@@ -17,6 +18,9 @@ public final class IssuesService: Service {
     let ackTimeout: Double
     public let store: IssueStore
     let logger: Logger
+    /// Ids of the maintenance windows in force at the last sweep: when the set changes (a window
+    /// started or ended on its schedule) the held flags of the active incidents are re-evaluated.
+    let silencesInForce = Mutex<Set<String>?>(nil)
 
     public init(context: RuntimeContext) throws {
         self.context = context
@@ -241,9 +245,15 @@ public final class IssuesService: Service {
                 logger.warning("re-published issue events the notifier has not acknowledged", metadata: ["count": "\(republished)"])
             }
             let lifted = try store.database.write { db -> [IncidentStateMachine.Effect] in
-                let expired = try IssueStore.silences(db).filter { $0.until <= now }
-                guard !expired.isEmpty else { return [] }
+                let all = try IssueStore.silences(db)
+                let expired = all.filter { MaintenanceSchedule.isOver($0, at: now) }
                 for silence in expired { try db.execute(sql: "DELETE FROM silence WHERE id = ?", arguments: [silence.id]) }
+                let inForce = Set(all.filter { MaintenanceSchedule.window(of: $0, containing: now) != nil }.map(\.id))
+                let changed = silencesInForce.withLock { previous in
+                    defer { previous = inForce }
+                    return previous != inForce
+                }
+                guard changed || !expired.isEmpty else { return [] }
                 return try resilence(db: db, now: now)
             }
             if !lifted.isEmpty { outbox.signal() }
@@ -299,13 +309,11 @@ public final class IssuesService: Service {
             return try store.database.write { db -> IssueReply in
                 switch command.action {
                 case .silence:
+                    // A new window, or an edit of the one with this id.
                     guard var silence = command.silence else { throw ContractError(code: "bad_request", field: "silence", message: "silence {scope, value, until} is required") }
-                    guard !silence.value.isEmpty, silence.value.count <= 200 else { throw ContractError(code: "invalid_field", field: "silence.value", message: "value must be 1–200 characters") }
-                    guard silence.until > now, silence.until < now.addingTimeInterval(90 * 86_400) else {
-                        throw ContractError(code: "invalid_field", field: "silence.until", message: "until must be in the future and within 90 days")
-                    }
+                    try MaintenanceSchedule.validate(silence, now: now)
                     silence.createdBy = command.actor ?? silence.createdBy
-                    try db.execute(sql: "INSERT OR REPLACE INTO silence (id, until, json) VALUES (?, ?, ?)", arguments: [silence.id, silence.until, try ContractCodec.encodeValue(silence)])
+                    try IssueStore.saveSilence(db, silence)
                     _ = try resilence(db: db, now: now)
                     return IssueReply(ok: true, silences: try IssueStore.silences(db))
                 case .unsilence:
@@ -313,6 +321,20 @@ public final class IssuesService: Service {
                         try db.execute(sql: "DELETE FROM silence WHERE id = ?", arguments: [id])
                         _ = try resilence(db: db, now: now)
                     }
+                    return IssueReply(ok: true, silences: try IssueStore.silences(db))
+                case .endSilence:
+                    guard let id = command.silence?.id, let silence = try IssueStore.silences(db).first(where: { $0.id == id }) else {
+                        throw ContractError(code: "not_found", field: "silence.id", message: "no maintenance window with id \(command.silence?.id ?? "")")
+                    }
+                    let ended = MaintenanceSchedule.endedEarly(silence, at: now)
+                    if MaintenanceSchedule.isOver(ended, at: now) {
+                        try db.execute(sql: "DELETE FROM silence WHERE id = ?", arguments: [id])
+                    } else {
+                        try IssueStore.saveSilence(db, ended)
+                    }
+                    _ = try resilence(db: db, now: now)
+                    return IssueReply(ok: true, silences: try IssueStore.silences(db))
+                case .listSilences:
                     return IssueReply(ok: true, silences: try IssueStore.silences(db))
                 default:
                     guard let id = command.issueID, let issue = try IssueStore.issue(db, id) else {

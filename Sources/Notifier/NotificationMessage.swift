@@ -31,7 +31,7 @@ public enum NotificationMessage {
         let camera = "\(issue.cameraName ?? issue.cameraID) (\(issue.address ?? "-"))"
         let site = issue.site ?? "-"
         let since = format(issue.openedAt, timeZone)
-        let link = dashboardLink(dashboard, cameraID: issue.cameraID)
+        let link = dashboardLink(dashboard, issue: issue)
         switch language {
         case .ko:
             let title = koreanTitle(event, issue.kind)
@@ -111,10 +111,13 @@ public enum NotificationMessage {
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0) + zone
     }
 
-    /// The dashboard page of one camera.
-    static func dashboardLink(_ dashboard: String, cameraID: String) -> String {
+    /// The dashboard opened at exactly what the notice is about: a site incident (`#incident=ID`),
+    /// or the camera with its incident marked (`#camera=ID&incident=ID`).
+    static func dashboardLink(_ dashboard: String, issue: IssueRecord) -> String {
         var base = dashboard
         while base.hasSuffix("/") { base.removeLast() }
-        return "\(base)/#camera=\(cameraID)"
+        func part(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=#+"))) ?? text }
+        if issue.isSiteIncident { return "\(base)/#incident=\(part(issue.id))" }
+        return "\(base)/#camera=\(part(issue.cameraID))&incident=\(part(issue.id))"
     }
 }

@@ -62,11 +62,26 @@ public final class NotifierService: Service {
         return book
     }
 
+    /// The dashboard's address in notices: `http.public-url`, or else this machine's name with the
+    /// gateway's port (`http://<host>:<http.port>`), so a changed port is never linked wrongly.
+    public static func publicURL(_ settings: Settings) throws -> String {
+        if let url = settings.string("http.public-url") {
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""), components.host?.isEmpty == false else {
+                throw SettingsError.invalid(key: "http.public-url", value: url, expected: "the dashboard's address as browsers reach it, e.g. https://cctv.example.org")
+            }
+            return url
+        }
+        let port = try settings.int("http.port", in: 0...65_535)
+        let listen = settings["http.host"]
+        let host = ["", "0.0.0.0", "::", "[::]"].contains(listen) ? ProcessInfo.processInfo.hostName : listen
+        return "http://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
+    }
+
     static func policy(_ settings: Settings) throws -> NotificationPolicy {
         guard let zone = TimeZone(identifier: settings["notifier.time-zone"]) else {
             throw SettingsError.invalid(key: "notifier.time-zone", value: settings["notifier.time-zone"], expected: "a time zone name such as Asia/Seoul or UTC")
         }
-        return NotificationPolicy(dashboard: settings["http.public-url"], timeZone: zone,
+        return NotificationPolicy(dashboard: try publicURL(settings), timeZone: zone,
                                   escalateAfter: TimeInterval(try settings.int("notifier.escalate-after", in: 0...31_536_000)),
                                   remindEvery: TimeInterval(try settings.int("notifier.remind-every", in: 0...31_536_000)))
     }

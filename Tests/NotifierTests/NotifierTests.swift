@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import ServiceRuntime
 import Testing
 @testable import Notifier
 
@@ -111,7 +112,7 @@ struct NotifierTests {
         #expect(korean.summary.contains("회선 장애"))
         #expect(korean.plainText.contains("현장: 본관"))
         #expect(korean.plainText.contains("발생 시각: 2027-01-15 17:00:00 KST"))
-        #expect(korean.link == "http://dash:8080/#camera=CAM-1")
+        #expect(korean.link == "http://dash:8080/#camera=CAM-1&incident=I-1", "the link opens the camera with its incident")
         #expect(NotificationMessage.render(.resolved, sampleIssue(kind: .camera), language: .ko, dashboard: "").summary.contains("정상화"))
         let english = NotificationMessage.render(.opened, sampleIssue(kind: .camera), language: .en, dashboard: "", timeZone: .gmt)
         #expect(english.summary.contains("camera vendor"))
@@ -162,5 +163,28 @@ struct AnnouncementRuleTests {
         child.state = .resolved
         child.version = 3
         #expect(try store.accept(eventID: "C3", type: .issueResolved, issue: child, routing: routing, policy: policy, topics: Topics()) == 2, "both channels told, no one else")
+    }
+}
+
+@Suite("dashboard links in notices")
+struct DashboardLinkTests {
+    @Test("without http.public-url the link follows the gateway's configured address and port")
+    func followsPort() throws {
+        var settings = try Settings(arguments: ["--http-port", "18123", "--http-host", "10.9.8.7"], environment: [:])
+        #expect(try NotifierService.publicURL(settings) == "http://10.9.8.7:18123")
+        settings.set("http.host", "0.0.0.0")
+        #expect(try NotifierService.publicURL(settings) == "http://\(ProcessInfo.processInfo.hostName):18123")
+        settings.set("http.public-url", "https://cctv.example.org/")
+        #expect(try NotifierService.publicURL(settings) == "https://cctv.example.org/")
+        settings.set("http.public-url", "cctv.example.org")
+        #expect(throws: SettingsError.self) { try NotifierService.publicURL(settings) }
+    }
+
+    @Test("a site incident links to the incident, a camera incident to the camera with the incident marked")
+    func exactTarget() {
+        var site = sampleIssue(kind: .line, id: "SITE-INC-1")
+        site.cameraID = "SITE:본관"
+        #expect(NotificationMessage.render(.opened, site, language: .en, dashboard: "http://d:1").link == "http://d:1/#incident=SITE-INC-1")
+        #expect(NotificationMessage.render(.opened, sampleIssue(kind: .camera, id: "I 2"), language: .en, dashboard: "http://d:1").link == "http://d:1/#camera=CAM-1&incident=I%202")
     }
 }

@@ -12,15 +12,23 @@ public struct GatewayAPI: Sendable {
     let hub: LiveHub
     let registry: @Sendable (RegistryCommand) async throws -> RegistryReply
     let issueCommands: @Sendable (IssueCommand) async throws -> IssueReply
-    let dashboard: ByteBuffer
+    /// The dashboard's static files.
+    let files: DashboardFiles
+    /// Charts, availability and SLA reports (absent in tests of other parts).
+    let history: HistoryRecorder?
+    let historyStore: HistoryStore?
+    let console: ConsoleSettings
     /// Bulk imports in progress and recently finished.
     let imports: ImportJobs
 
     /// Largest request body accepted.
     static let maxBody = 1 << 20
 
-    /// - Parameter imports: runs bulk imports; by default one that sends through `registry`.
-    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil,
+    /// - Parameters:
+    ///   - imports: runs bulk imports; by default one that sends through `registry`.
+    ///   - files: the dashboard's files; by default those built into the binary.
+    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, files: DashboardFiles = .embedded(),
+                history: HistoryRecorder? = nil, historyStore: HistoryStore? = nil, console: ConsoleSettings = ConsoleSettings(),
                 registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply,
                 issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
         self.store = store
@@ -28,15 +36,18 @@ public struct GatewayAPI: Sendable {
         self.registry = registry
         self.issueCommands = issueCommands
         self.imports = imports ?? ImportJobs { command, _ in try await registry(command) }
-        let html = Bundle.module.url(forResource: "Dashboard/index", withExtension: "html").flatMap { try? Data(contentsOf: $0) } ?? Data("<h1>CCTV Out</h1>".utf8)
-        self.dashboard = ByteBuffer(bytes: html)
+        self.files = files
+        self.history = history
+        self.historyStore = historyStore
+        self.console = console
     }
 
     /// Builds the router.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.get("/") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"], body: .init(byteBuffer: dashboard))
+        router.get("/") { _, _ in files.response("index.html") }
+        for folder in ["js", "css", "img", "sounds"] {
+            router.get("/\(folder)/**") { request, _ in files.response(request.uri.path) }
         }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/metrics") { _, _ in
@@ -93,7 +104,7 @@ public struct GatewayAPI: Sendable {
         router.get("/api/issues") { request, _ in
             let q = request.uri.queryParameters
             let limit = min(2000, max(1, Int(q.get("limit") ?? "") ?? 200))
-            return try json(["items": store.issues(openOnly: (q.get("state") ?? "open") == "open", cameraID: q.get("camera"), limit: limit)])
+            return try json(["items": store.issues(openOnly: (q.get("state") ?? "open") == "open", cameraID: q.get("camera"), parentID: q.get("parent"), limit: limit)])
         }
         router.get("/api/notifications") { request, _ in
             let q = request.uri.queryParameters
@@ -118,6 +129,7 @@ public struct GatewayAPI: Sendable {
         }
         addFleetFileRoutes(to: router)
         addBulkEditRoutes(to: router)
+        addConsoleRoutes(to: router)
         return router
     }
 

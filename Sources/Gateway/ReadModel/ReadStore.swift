@@ -42,6 +42,7 @@ public final class ReadStore: Sendable {
                 t.column("state", .text).notNull()
             }
         }
+        Self.registerConsoleMigrations(in: &migrator)
         database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway", migrator: migrator)
     }
 
@@ -156,12 +157,14 @@ public final class ReadStore: Sendable {
         }
     }
 
-    public func issues(openOnly: Bool, cameraID: String? = nil, limit: Int) throws -> [IssueRecord] {
+    /// Incidents, newest first; `parentID` lists the camera incidents grouped under a site incident.
+    public func issues(openOnly: Bool, cameraID: String? = nil, parentID: String? = nil, limit: Int) throws -> [IssueRecord] {
         try database.read { db in
             var sql = "SELECT json FROM issue WHERE 1=1"
             var arguments: StatementArguments = []
             if openOnly { sql += " AND state NOT IN ('RESOLVED','CLOSED')" }
             if let cameraID { sql += " AND cameraID = ?"; arguments += [cameraID] }
+            if let parentID { sql += " AND json_extract(CAST(json AS TEXT), '$.parentID') = ?"; arguments += [parentID] }
             sql += " ORDER BY openedAt DESC LIMIT ?"
             arguments += [limit]
             return try Data.fetchAll(db, sql: sql, arguments: arguments).map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
@@ -199,7 +202,8 @@ public final class ReadStore: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT COALESCE(s.state, 'UNKNOWN') AS state, COUNT(*) AS n FROM camera c LEFT JOIN status s ON s.cameraID = c.id GROUP BY 1") {
                 byState[row["state"]] = row["n"]
             }
-            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED')") ?? 0
+            // A site outage is one problem: the camera incidents grouped under it are not counted again.
+            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED') AND json_extract(CAST(json AS TEXT), '$.parentID') IS NULL") ?? 0
             var services: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, state FROM service") { services[row["name"]] = row["state"] }
             return Summary(cameras: cameras, byState: byState, openIssues: open, services: services)

@@ -1,0 +1,29 @@
+import CCTVContract
+import Foundation
+import Hummingbird
+
+/// REST for the operator's console: the vocabulary the dashboard speaks and the problems view.
+extension GatewayAPI {
+    func addConsoleRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/api/vocabulary") { _, _ in try json(Vocabulary.current) }
+        addHistoryRoutes(to: router)
+        // Chart.js from Debian's libjs-chart.js (no CDN): /vendor/chart.js/chart.mjs and its chunks.
+        let chartFiles = DashboardFiles.folder(console.chartDir)
+        router.get("/vendor/chart.js/**") { request, _ in chartFiles.response(String(request.uri.path.dropFirst("/vendor/chart.js/".count))) }
+        router.get("/api/problems") { request, _ in
+            let q = request.uri.queryParameters
+            var query = ReadStore.ProblemQuery()
+            query.offset = max(0, Int(q.get("offset") ?? "") ?? 0)
+            query.limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))
+            query.text = q.get("q"); query.site = q.get("site"); query.state = q.get("state"); query.team = q.get("team")
+            query.vendor = q.get("vendor"); query.issueState = q.get("issueState"); query.parent = q.get("parent"); query.sort = q.get("sort")
+            query.defaultInterval = console.defaultInterval
+            query.activitySlack = console.flushInterval
+            if let state = query.state, !state.isEmpty, state != "STALLED", CameraState(rawValue: state) == nil {
+                return error(.badRequest, ContractError(code: "invalid_field", field: "state",
+                                                        message: "state must be one of \((CameraState.allCases.map(\.rawValue) + ["STALLED"]).joined(separator: ", "))"))
+            }
+            do { return try json(store.problems(query)) } catch let refusal as ContractError { return error(.badRequest, refusal) }
+        }
+    }
+}
