@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "FleetFile", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "HLSSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),

@@ -19,11 +19,15 @@ done
 # PyPI test helpers: openpyxl checks exported .xlsx files open in a third-party reader;
 # aiosmtpd is the real SMTP server the notifier's mail tests deliver to; playwright drives Debian's
 # chromium in the dashboard tests (its own browser downloads are never used: executable_path).
+# Into the python3 the tests run (Tests/TestSupport/RequiredTool looks in /usr/bin first), not
+# whichever python3 comes first on PATH (a pyenv one would get the modules the tests never see).
 ensure_python_packages() {
+  local py=python3
+  [ -x /usr/bin/python3 ] && py=/usr/bin/python3
   for module in openpyxl aiosmtpd playwright; do
-    python3 -c "import $module" >/dev/null 2>&1 && continue
-    echo "installing: $module (PyPI)"
-    python3 -m pip install --quiet "$module" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$module"
+    "$py" -c "import $module" >/dev/null 2>&1 && continue
+    echo "installing: $module (PyPI) for $py"
+    "$py" -m pip install --quiet "$module" 2>/dev/null || "$py" -m pip install --quiet --break-system-packages "$module"
   done
 }
 if [ ${#missing[@]} -eq 0 ]; then

@@ -49,6 +49,13 @@ public struct Topics: Sendable, Equatable {
     /// Incident lifecycle commands (acknowledge, dispatch, mark fixed, close, note, silence).
     public var issueCommands: String { t("commands/issues") }
 
+    /// Notifier commands: contacts, test sends, channel health (request/response).
+    public var notifierCommands: String { t("commands/notifier") }
+    /// The notifier's teams (retained `notifier.directory`): what cameras may name.
+    public var notifierDirectory: String { t("notifier/directory") }
+    /// Every notification channel's health (retained `notifier.health`).
+    public var notifierHealth: String { t("notifier/health") }
+
     /// Retained `online` / `offline` of one service (also its last will).
     public func availability(_ service: String) -> String { t("services/\(service)/availability") }
     public var allAvailability: String { t("services/+/availability") }

@@ -14,6 +14,8 @@ public final class GatewayService: Service {
     public let hub = LiveHub()
     /// Measurements and state changes over time (charts, availability, SLA reports).
     public let history: HistoryRecorder
+    /// The notifier's team directory and channel health as last published.
+    public let notifierView = NotifierView()
     public let historyStore: HistoryStore
     let logger: Logger
 
@@ -39,6 +41,7 @@ public final class GatewayService: Service {
             try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
             try await bus.subscribe(topics.allAvailability),
         ]
+        let notifierTopics = [try await bus.subscribe(topics.notifierDirectory), try await bus.subscribe(topics.notifierHealth)]
         // Only the history reads check results.
         let results = [try await bus.subscribe(topics.allICMP), try await bus.subscribe(topics.allHLS)]
         bus.start()
@@ -56,7 +59,13 @@ public final class GatewayService: Service {
         let files = context.settings.string("http.static-dir").map(DashboardFiles.folder) ?? .embedded()
         let console = ConsoleSettings(defaultInterval: Double(try context.settings.int("prober.interval", in: 1...86_400)),
                                       flushInterval: history.flushInterval, chartDir: context.settings.string("http.chart-dir") ?? ConsoleSettings.debianChartJS)
-        let api = GatewayAPI(store: store, hub: hub, imports: imports, files: files, history: history, historyStore: historyStore, console: console, registry: { command in try await send(command, .seconds(15)) }, issueCommands: { command in
+        let notifierTopic = topics.notifierCommands
+        let api = GatewayAPI(store: store, hub: hub, imports: imports, files: files, history: history, historyStore: historyStore, console: console,
+                             notifierView: notifierView, notifier: { command, timeout in
+            let envelope = Envelope(type: .notifierCommand, source: "gateway", data: command)
+            let answer = try await client.request(notifierTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
+            return try ContractCodec.decode(answer.payload, as: NotifierReply.self, expecting: [.notifierReply]).data
+        }, registry: { command in try await send(command, .seconds(15)) }, issueCommands: { command in
             let envelope = Envelope(type: .issueCommand, source: "gateway", data: command)
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
@@ -79,6 +88,9 @@ public final class GatewayService: Service {
                         }
                     }
                 }
+                for subscription in notifierTopics {
+                    group.addTask { for await message in subscription.cancelOnGracefulShutdown() { self.projectNotifier(message, decoder: decoder) } }
+                }
                 for subscription in results {
                     group.addTask { for await message in subscription.cancelOnGracefulShutdown() { self.history.observe(message) } }
                 }
@@ -96,6 +108,18 @@ public final class GatewayService: Service {
         }
         hub.finishAll()
         await bus.shutdown()
+    }
+
+    /// Keeps the notifier's directory and channel health and pushes them live (`notifier` event).
+    func projectNotifier(_ message: MQTTMessage, decoder: MessageDecoder) {
+        guard !message.payload.isEmpty else { return }
+        if message.topic == context.topics.notifierDirectory, let envelope = decoder.decode(message, as: TeamDirectory.self, expecting: [.notifierDirectory]) {
+            notifierView.update(directory: envelope.data)
+            hub.broadcast("notifier", ["changed": "directory"])
+        } else if message.topic == context.topics.notifierHealth, let envelope = decoder.decode(message, as: NotifierHealth.self, expecting: [.notifierHealth]) {
+            notifierView.update(health: envelope.data)
+            hub.broadcast("notifier", ["changed": "health"])
+        }
     }
 
     /// Applies one event to the read store and pushes it live.

@@ -9,7 +9,10 @@ import Synchronization
 /// records every outcome. Runs until cancelled.
 public final class DeliveryDispatcher: Sendable {
     let store: DeliveryStore
-    let book: ContactBook
+    /// The contacts in force (replaced when an operator saves new ones).
+    let contacts: ContactsHolder
+    /// Every attempt's outcome per channel (for the dashboard and the channel alarm).
+    let health: ChannelHealthBook
     let channels: [ChannelKind: any DeliveryChannel]
     let breakers: EndpointBreakers
     let maxAttempts: Int
@@ -21,10 +24,10 @@ public final class DeliveryDispatcher: Sendable {
     let doorbell = Doorbell()
     private let inFlight = Mutex<[String: String]>([:]) // delivery id → channel id
 
-    public init(store: DeliveryStore, book: ContactBook, channels: [ChannelKind: any DeliveryChannel], breakers: EndpointBreakers,
-                maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
+    public init(store: DeliveryStore, contacts: ContactsHolder, health: ChannelHealthBook = ChannelHealthBook(), channels: [ChannelKind: any DeliveryChannel],
+                breakers: EndpointBreakers, maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
                 onRecorded: @escaping @Sendable (NotificationRecord) -> Void = { _ in }) {
-        self.store = store; self.book = book; self.channels = channels; self.breakers = breakers; self.maxAttempts = maxAttempts
+        self.store = store; self.contacts = contacts; self.health = health; self.channels = channels; self.breakers = breakers; self.maxAttempts = maxAttempts
         self.topics = topics; self.concurrency = concurrency; self.perEndpoint = perEndpoint; self.logger = logger; self.onRecorded = onRecorded
     }
 
@@ -63,6 +66,7 @@ public final class DeliveryDispatcher: Sendable {
             return 0
         }
         var started = 0
+        let book = contacts.current
         for pending in due where started < free {
             if perTarget[pending.target, default: 0] >= perEndpoint { continue }
             guard let found = book.channel(pending.target), let sender = channels[found.channel.type] else {
@@ -86,6 +90,7 @@ public final class DeliveryDispatcher: Sendable {
                     outcome = .failed(status: nil, error: "could not read the stored payload", permanent: false)
                 }
                 if Task.isCancelled { return } // shutting down: the row stays pending and is sent again on start
+                self.health.record(pending.target, outcome)
                 if self.breakers.record(pending.target, outcome) {
                     let until = Date().addingTimeInterval(self.breakers.coolDown)
                     try? self.store.deferTarget(pending.target, until: until)

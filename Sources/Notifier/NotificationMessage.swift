@@ -51,6 +51,7 @@ public enum NotificationMessage {
         let camera = "\(issue.cameraName ?? issue.cameraID) (\(issue.address ?? "-"))"
         let site = issue.site.map { " [\($0)]" } ?? ""
         switch (event, issue.kind) {
+        case (.channelFailing, _): return "[알림 채널 장애] \(issue.cameraName ?? issue.cameraID) 채널로 알림이 전달되지 않고 있습니다. 담당자에게 직접 연락하고 채널 설정을 확인하세요. (\(issue.reason))"
         case (.resolved, _): return "[정상화] \(camera)\(site) 장애가 해소되었습니다. (\(kindKorean(issue.kind)))"
         case (.escalated, _): return "[미확인 장애 에스컬레이션] \(camera)\(site) \(kindKorean(issue.kind)) 장애가 아직 확인되지 않았습니다. (\(issue.reason))"
         case (.reminder, _): return "[장애 지속 알림] \(camera)\(site) \(kindKorean(issue.kind)) 장애가 계속되고 있습니다. (\(issue.reason))"
@@ -65,6 +66,7 @@ public enum NotificationMessage {
         let camera = "\(issue.cameraName ?? issue.cameraID) (\(issue.address ?? "-"))"
         let site = issue.site.map { " [\($0)]" } ?? ""
         switch (event, issue.kind) {
+        case (.channelFailing, _): return "[CHANNEL DOWN] notices through \(issue.cameraName ?? issue.cameraID) are not getting through; call the team directly and check the channel (\(issue.reason))"
         case (.resolved, _): return "[RECOVERED] \(camera)\(site) is back to normal (\(issue.kind.rawValue))."
         case (.escalated, _): return "[ESCALATED] \(camera)\(site) \(issue.kind.rawValue) incident not acknowledged yet (\(issue.reason))"
         case (.reminder, _): return "[STILL DOWN] \(camera)\(site) \(issue.kind.rawValue) incident is still open (\(issue.reason))"
@@ -79,6 +81,7 @@ public enum NotificationMessage {
         case .resolved: "정상화: \(kindKorean(kind)) 장애 해소"
         case .escalated: "에스컬레이션: 미확인 \(kindKorean(kind)) 장애"
         case .reminder: "장애 지속: \(kindKorean(kind)) 장애"
+        case .channelFailing: "알림 채널 장애"
         case .opened, .updated: "\(kindKorean(kind)) 장애 발생"
         }
     }
@@ -89,6 +92,7 @@ public enum NotificationMessage {
         case .resolved: "Recovered: \(name) incident"
         case .escalated: "Escalated: unacknowledged \(name.lowercased()) incident"
         case .reminder: "Still down: \(name.lowercased()) incident"
+        case .channelFailing: "Notification channel down"
         case .opened, .updated: "\(name) incident"
         }
     }
@@ -118,6 +122,7 @@ public enum NotificationMessage {
         while base.hasSuffix("/") { base.removeLast() }
         func part(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=#+"))) ?? text }
         if issue.isSiteIncident { return "\(base)/#incident=\(part(issue.id))" }
+        if issue.cameraID.hasPrefix(ChannelAlarm.cameraPrefix) { return "\(base)/#view=notify" }
         return "\(base)/#camera=\(part(issue.cameraID))&incident=\(part(issue.id))"
     }
 }

@@ -7,6 +7,8 @@ public enum NotificationEvent: String, Codable, Sendable, CaseIterable {
     case escalated
     /// Still open and not acknowledged: sent again to the responsible team.
     case reminder
+    /// A notification channel has been failing too long: the operators are paged through another one.
+    case channelFailing
 }
 
 /// One channel of one team that a notification goes to.
@@ -58,6 +60,8 @@ public struct NotificationRouting: Sendable, Equatable {
             add(book.team(responsibleTeam(for: issue)?.escalateTo), filtered: false)
         case .reminder:
             add(responsibleTeam(for: issue), filtered: true)
+        case .channelFailing:
+            break // not about a camera: ``ChannelAlarm`` picks its recipients
         }
         return (result, missing)
     }

@@ -13,24 +13,43 @@ import ServiceRuntime
 public final class NotifierService: Service {
     let context: RuntimeContext
     public let store: DeliveryStore
-    public let routing: NotificationRouting
+    /// The contacts in force: stored by the notifier, edited from the dashboard or REST, applied at once.
+    public let contacts: ContactsHolder
     public let policy: NotificationPolicy
     let maxAttempts: Int
     let timeoutSeconds: Int
     let breakers: EndpointBreakers
+    /// Every channel's recent record (dashboard, channel alarm).
+    public let health = ChannelHealthBook()
+    /// A channel failing this long pages the operators through another channel (seconds).
+    let alarmAfter: TimeInterval
     let logger: Logger
+
+    /// Routing over the contacts in force.
+    public var routing: NotificationRouting { contacts.routing }
 
     public init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "notifier")
         let settings = context.settings
-        self.routing = NotificationRouting(book: try Self.contactBook(settings))
         self.policy = try Self.policy(settings)
         self.maxAttempts = try settings.int("notifier.max-attempts", in: 1...1000)
         self.timeoutSeconds = try settings.int("notifier.timeout", in: 1...300)
         self.breakers = EndpointBreakers(threshold: try settings.int("notifier.breaker-failures", in: 1...1000),
                                          coolDown: TimeInterval(try settings.int("notifier.breaker-cooldown", in: 1...86_400)))
+        self.alarmAfter = TimeInterval(try settings.int("notifier.channel-alarm-after", in: 10...604_800))
         self.store = try DeliveryStore(dataDir: context.dataDir)
+        // The file and the webhook settings are the import: when what they say changed since the
+        // last start they replace the stored contacts; otherwise the stored ones (edited in the
+        // dashboard meanwhile) stay in force.
+        let configured = try Self.contactBook(settings)
+        let sourceHash = hexString(sha256(Array(configured.json().utf8)))
+        if let stored = try store.storedContacts(), stored.sourceHash == sourceHash {
+            self.contacts = ContactsHolder(stored.book)
+        } else {
+            try store.saveContacts(configured, sourceHash: sourceHash, by: "settings")
+            self.contacts = ContactsHolder(configured)
+        }
     }
 
     /// The contacts: the file named by `notifier.contacts`, plus the `notifier.webhook.*` shorthand
@@ -98,16 +117,18 @@ public final class NotifierService: Service {
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
         let events = try await bus.subscribe(context.topics.allIssues)
+        let commands = try await bus.subscribe(context.topics.notifierCommands)
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: timeoutSeconds),
+        let dispatcher = DeliveryDispatcher(store: store, contacts: contacts, health: health, channels: Self.channels(http: http, timeoutSeconds: timeoutSeconds),
                                             breakers: breakers, maxAttempts: maxAttempts, topics: context.topics, logger: logger,
                                             onRecorded: { _ in outbox.signal() })
-        if routing.book.teams.isEmpty {
-            logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*)")
+        if contacts.current.teams.isEmpty {
+            logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*, or add teams in the dashboard)")
         }
+        await publishDirectory(bus)
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
@@ -122,6 +143,12 @@ public final class NotifierService: Service {
                         outbox.signal()
                     }
                 }
+                group.addTask {
+                    for await message in commands.cancelOnGracefulShutdown() {
+                        await self.handleCommand(message, bus: bus, http: http, dispatcher: dispatcher)
+                    }
+                }
+                group.addTask { await self.watchChannels(bus: bus, dispatcher: dispatcher) }
                 await group.next()
                 group.cancelAll()
             }

@@ -16,15 +16,26 @@ public struct RegistryCommandHandler: Sendable {
 
     let store: CameraStore
     let imports: ImportStaging
+    /// The notifier's teams: what `lineTeam` and `vendor` may name.
+    public let teams: TeamDirectoryHolder
 
-    public init(store: CameraStore) {
+    public init(store: CameraStore, teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
         self.store = store
         self.imports = ImportStaging()
+        self.teams = teams
     }
 
-    init(store: CameraStore, importLimits: ImportStaging.Limits) {
+    init(store: CameraStore, importLimits: ImportStaging.Limits, teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
         self.store = store
         self.imports = ImportStaging(limits: importLimits)
+        self.teams = teams
+    }
+
+    /// Every check of a camera: its fields, then the teams it names.
+    func validated(_ input: CameraInput) throws(ContractError) -> CameraInput {
+        let camera = try CameraValidation.validate(input)
+        try teams.check(camera)
+        return camera
     }
 
     /// Runs one command; never throws: a refusal is a reply with `ok == false`.
@@ -35,7 +46,7 @@ public struct RegistryCommandHandler: Sendable {
             switch command.action {
             case .create:
                 guard let input = command.camera else { throw Self.missing("camera") }
-                let camera = try store.create(CameraValidation.validate(input))
+                let camera = try store.create(validated(input))
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: true))
             case .update:
                 guard let id = command.id ?? command.camera?.id else { throw Self.missing("id") }
@@ -44,7 +55,7 @@ public struct RegistryCommandHandler: Sendable {
                     throw ContractError(code: "invalid_field", field: "id", message: "id in the body (\(bodyID)) differs from the camera being updated (\(id)); ids cannot be changed")
                 }
                 input.id = id
-                let camera = try store.update(id: id, CameraValidation.validate(input), expectedVersion: command.expectedVersion)
+                let camera = try store.update(id: id, validated(input), expectedVersion: command.expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case .enable, .disable:
                 guard let id = command.id else { throw Self.missing("id") }
@@ -75,7 +86,7 @@ public struct RegistryCommandHandler: Sendable {
                 }
                 // Commands run one at a time, so nothing changes between this read and the update;
                 // expectedVersion still guards against a client patching a camera it has not seen.
-                let camera = try store.update(id: id, CameraValidation.validate(patch.applied(to: current)), expectedVersion: command.expectedVersion)
+                let camera = try store.update(id: id, validated(patch.applied(to: current)), expectedVersion: command.expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case .bulkDelete:
                 guard let ids = command.ids, !ids.isEmpty else { throw Self.missing("ids") }

@@ -24,13 +24,21 @@ public final class RegistryService: Service {
     public func run() async throws {
         let bus = context.makeBus(service: "registry")
         let commands = try await bus.subscribe(context.topics.registryCommands)
+        let directory = try await bus.subscribe(context.topics.notifierDirectory)
         bus.start()
         let decoder = MessageDecoder(service: "registry", logger: logger)
         let republish = Task { await self.republishRetainedState(bus) }
+        let teams = Task {
+            for await message in directory.cancelOnGracefulShutdown() where !message.payload.isEmpty {
+                guard let envelope = decoder.decode(message, as: TeamDirectory.self, expecting: [.notifierDirectory]) else { continue }
+                self.handler.teams.update(envelope.data)
+            }
+        }
         for await message in commands.cancelOnGracefulShutdown() {
             await handle(message, bus: bus, decoder: decoder)
         }
         republish.cancel()
+        teams.cancel()
         await bus.shutdown()
     }
 

@@ -78,6 +78,7 @@ public struct Settings: Sendable {
         .init(name: "notifier.remind-every", defaultValue: "0", help: "seconds between reminders while an incident stays open and unacknowledged; 0 = off"),
         .init(name: "notifier.breaker-failures", defaultValue: "5", help: "consecutive failures that open a channel's circuit breaker"),
         .init(name: "notifier.breaker-cooldown", defaultValue: "30", help: "seconds an open breaker waits before one probe delivery"),
+        .init(name: "notifier.channel-alarm-after", defaultValue: "900", help: "seconds a notification channel may keep failing before the operators are paged through their other channels"),
         .init(name: "notifier.time-zone", defaultValue: "Asia/Seoul", help: "time zone of the times shown in notifications"),
     ]
 

@@ -23,7 +23,8 @@ struct ContractTests {
         let topics = Topics()
         for topic in [topics.config("{id}"), topics.icmp("{id}"), topics.hls("{id}"), topics.status("{id}"), topics.registryCommands,
                       topics.registryResults, topics.registryEvents, topics.issueOpened, topics.issueUpdated, topics.issueResolved,
-                      topics.notificationSent, topics.notificationFailed, topics.notificationAcks, topics.issueCommands, topics.availability("{service}"), topics.replies + "/{clientId}"] {
+                      topics.notificationSent, topics.notificationFailed, topics.notificationAcks, topics.issueCommands, topics.availability("{service}"), topics.replies + "/{clientId}",
+                      topics.notifierCommands, topics.notifierDirectory, topics.notifierHealth] {
             #expect(Self.document.contains("`\(topic)`"), "\(topic) is not in the contract document")
         }
     }

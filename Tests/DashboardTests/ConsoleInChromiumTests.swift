@@ -14,6 +14,9 @@ struct ConsoleInChromiumTests {
     static let liveCutCamera = "CAM-0205"      // site 4 (index 204), address 127.86.14.5
     static let liveCutAddress = "127.86.14.5"
     static let brokenName = "후문 고장 카메라 3"
+    /// Chains of our own: other suites clean up stale `CCTVOUT_T_*` chains when they start, which
+    /// on a shared machine would lift this test's line cut in the middle of it.
+    static let chainPrefix = "CCTVOUT_CONSOLE"
 
     /// 2,000 cameras: site k's cameras on 127.86.(10+k).1–50, the first five of site 0 with a stream
     /// URL on a closed port (camera down), line team and vendor named.
@@ -34,10 +37,10 @@ struct ConsoleInChromiumTests {
     @Test("problems view at 2,000 cameras, a live line cut, a notification's deep link, acknowledging from a phone")
     func console() async throws {
         try PlaywrightDriver.requireBrowser()
-        IptablesChain.cleanStale()
+        IptablesChain.cleanStale(prefix: Self.chainPrefix)
         let stack = try await ConsoleStack()
-        let siteCut = try IptablesChain()
-        let liveCut = try IptablesChain()
+        let siteCut = try IptablesChain(prefix: Self.chainPrefix)
+        let liveCut = try IptablesChain(prefix: Self.chainPrefix)
         do {
             let closedPort = try FreePort.find()
             try await stack.importFleet(Self.fleet(closedPort: closedPort), expected: Self.sites * Self.perSite)

@@ -126,7 +126,7 @@ struct TestSendTests {
         defer { try? FileManager.default.removeItem(atPath: contacts) }
         let settings = try Settings(arguments: ["--notifier-contacts", contacts], environment: [:])
         let answer = try await TestSend.send(settings: settings, channelID: "kt-slack", event: .opened)
-        #expect(answer == "delivered through kt-slack (127.0.0.1) [slack], answer 200")
+        #expect(answer == "delivered through kt-slack (127.0.0.1) [slack], status 200")
         #expect((sink.all.first?.json?["text"] as? String)?.contains("테스트 카메라") == true)
         sink.respond(with: 404)
         await #expect(throws: TestSend.Failure.self) { try await TestSend.send(settings: settings, channelID: "kt-slack", event: .resolved) }

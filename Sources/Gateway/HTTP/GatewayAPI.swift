@@ -18,6 +18,10 @@ public struct GatewayAPI: Sendable {
     let history: HistoryRecorder?
     let historyStore: HistoryStore?
     let console: ConsoleSettings
+    /// Asks the notifier (contacts, test sends, health); nil where there is none.
+    let notifier: (@Sendable (NotifierCommand, Duration) async throws -> NotifierReply)?
+    /// The notifier's team directory and channel health as last published.
+    let notifierView: NotifierView
     /// Bulk imports in progress and recently finished.
     let imports: ImportJobs
 
@@ -29,6 +33,8 @@ public struct GatewayAPI: Sendable {
     ///   - files: the dashboard's files; by default those built into the binary.
     public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, files: DashboardFiles = .embedded(),
                 history: HistoryRecorder? = nil, historyStore: HistoryStore? = nil, console: ConsoleSettings = ConsoleSettings(),
+                notifierView: NotifierView = NotifierView(),
+                notifier: (@Sendable (NotifierCommand, Duration) async throws -> NotifierReply)? = nil,
                 registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply,
                 issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
         self.store = store
@@ -40,6 +46,8 @@ public struct GatewayAPI: Sendable {
         self.history = history
         self.historyStore = historyStore
         self.console = console
+        self.notifierView = notifierView
+        self.notifier = notifier
     }
 
     /// Builds the router.

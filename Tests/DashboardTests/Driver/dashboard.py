@@ -81,8 +81,13 @@ def problems(page, args, shots):
     page.locator("[data-testid='sort-id']").click()
     page.locator("[data-testid='sort-id']").click()
     page.wait_for_function("() => location.hash.includes('sort=-id')", timeout=10000)
-    ids = page.eval_on_selector_all("#problemRows > tr .c-id", "(cells) => cells.map((c) => c.textContent)")
-    check(ids == sorted(ids, reverse=True), "not sorted by id descending: %s" % ids[:5])
+    sorted_desc = """() => { const ids = [...document.querySelectorAll('#problemRows > tr .c-id')].map((c) => c.textContent);
+                                return ids.length > 1 && ids.every((v, i) => i === 0 || ids[i - 1] >= v); }"""
+    try:
+        page.wait_for_function(sorted_desc, timeout=10000)
+    except Exception:
+        ids = page.eval_on_selector_all("#problemRows > tr .c-id", "(cells) => cells.map((c) => c.textContent)")
+        raise Failure("not sorted by id descending: %s" % ids[:5])
     # Search across fields (a camera's name).
     page.goto(args["base"] + "/#q=" + args["search"])
     page.wait_for_function("(id) => !!document.querySelector(`[data-testid='problem-${id}']`) && document.querySelectorAll('#problemRows > tr').length === 1", arg=args["search_hit"], timeout=20000)

@@ -12,6 +12,12 @@ export class ApiError extends Error {
   }
 }
 
+/** A query string with every value percent-encoded (a space as %20: the server does not read `+` as a space). */
+export function query(params) {
+  return Object.keys(params).filter((k) => params[k] !== undefined && params[k] !== null && params[k] !== '')
+    .map((k) => encodeURIComponent(k) + '=' + encodeURIComponent(String(params[k]))).join('&');
+}
+
 /** Calls the API. `opts`: method, body (JSON), raw + contentType (upload), signal. */
 export async function api(path, opts) {
   opts = opts || {};

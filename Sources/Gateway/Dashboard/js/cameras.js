@@ -1,7 +1,7 @@
 // The camera list: server-side paging, search and filters, live row updates.
 import { el, $, str, on, emit } from './dom.js';
 import { t } from './i18n.js';
-import { api, errorText, errorDetail } from './api.js';
+import { api, errorText, errorDetail, query } from './api.js';
 import { shared } from './state.js';
 import { cameraStates, stateName, isCameraState, probeName, reasonText, needsAttention } from './vocabulary.js';
 import { fmtNum, relTime } from './format.js';
@@ -72,10 +72,10 @@ export async function loadPage() {
   if (pageAbort) pageAbort.abort();
   const ctrl = new AbortController();
   pageAbort = ctrl;
-  const p = new URLSearchParams({ q: filters.q, site: filters.site, state: filters.state, offset: String(page.offset), limit: String(PAGE_SIZE) });
+  const p = query({ q: filters.q, site: filters.site, state: filters.state, offset: page.offset, limit: PAGE_SIZE });
   $('tableWrap').setAttribute('aria-busy', 'true');
   try {
-    const data = await api('/api/cameras?' + p.toString(), { signal: ctrl.signal });
+    const data = await api('/api/cameras?' + p, { signal: ctrl.signal });
     if (seq !== pageSeq) return;
     const total = Number(data && data.total) || 0;
     const items = (data && Array.isArray(data.items)) ? data.items.filter((it) => it && it.camera && it.camera.id != null) : [];

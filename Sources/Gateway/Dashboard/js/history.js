@@ -88,15 +88,17 @@ function fill(node) {
         y2: { beginAtZero: true, position: 'right', ticks: { color: '#9badbf' }, grid: { display: false } }
       }
     };
+    // A few points (a fresh camera): draw them, a line needs two.
+    const dots = pts.length < 30 ? 3 : 0;
     const series = (key, scale) => pts.map((p, i) => ({ x: xs[i], y: p[key] == null ? null : p[key] * (scale || 1) }));
     charts.push(new Chart(icmp, { type: 'line', options: base, data: { datasets: [
-      { label: t('rttAvg'), data: series('rttAvgMs'), borderColor: '#4ea1ff', pointRadius: 0, spanGaps: false, yAxisID: 'y' },
-      { label: t('rttMax'), data: series('rttMaxMs'), borderColor: '#7f8ea3', borderDash: [4, 3], pointRadius: 0, yAxisID: 'y' },
-      { label: t('loss'), data: series('lossPercent'), borderColor: '#f5a30b', pointRadius: 0, yAxisID: 'y2' }
+      { label: t('rttAvg'), data: series('rttAvgMs'), borderColor: '#4ea1ff', pointRadius: dots, spanGaps: false, yAxisID: 'y' },
+      { label: t('rttMax'), data: series('rttMaxMs'), borderColor: '#7f8ea3', borderDash: [4, 3], pointRadius: dots, yAxisID: 'y' },
+      { label: t('loss'), data: series('lossPercent'), borderColor: '#f5a30b', pointRadius: dots, yAxisID: 'y2' }
     ] } }));
     charts.push(new Chart(hls, { type: 'line', options: base, data: { datasets: [
-      { label: t('latency'), data: series('latencyMs'), borderColor: '#e04ef0', pointRadius: 0, yAxisID: 'y' },
-      { label: t('bitrate'), data: series('bitrateKbps'), borderColor: '#22c55e', pointRadius: 0, yAxisID: 'y2' }
+      { label: t('latency'), data: series('latencyMs'), borderColor: '#e04ef0', pointRadius: dots, yAxisID: 'y' },
+      { label: t('bitrate'), data: series('bitrateKbps'), borderColor: '#22c55e', pointRadius: dots, yAxisID: 'y2' }
     ] } }));
   });
 }

@@ -6,7 +6,7 @@ import { setConn } from './header.js';
 import { toast } from './messages.js';
 import { shared } from './state.js';
 
-const NAMES = ['camera', 'deleted', 'status', 'issue', 'notification', 'service'];
+const NAMES = ['camera', 'deleted', 'status', 'issue', 'notification', 'service', 'notifier'];
 let es = null, everConnected = false, needResync = false, reconnectTimer = 0, errorShown = 0;
 
 /** Opens (or reopens) the event stream. */
@@ -58,6 +58,9 @@ function onEvent(name, ev) {
       case 'notification':
         emit('notification', data);
         break;
+      case 'notifier':
+        emit('notifier', data);
+        return;
       case 'service':
         if (!data.name) return;
         shared.services[String(data.name)] = String(data.state);

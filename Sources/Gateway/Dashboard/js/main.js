@@ -20,6 +20,7 @@ import { initRouter, readRoute, updateRoute } from './router.js';
 import { initAlerts } from './alerts.js';
 import { initPlanned, loadSilences as loadPlanned } from './planned.js';
 import { initReports } from './reports.js';
+import { initNotify } from './notify.js';
 import { openCamera, openIncident, closeDetail, detail } from './detail.js';
 
 async function boot() {
@@ -43,6 +44,7 @@ async function boot() {
   initProblems();
   initPlanned();
   initReports();
+  initNotify();
   initCameras();
   initRegister();
   initImports();

@@ -3,7 +3,7 @@
 // filterable by every column, filters kept in the URL, bulk actions on a selection.
 import { el, $, str, on, emit, keepFocus } from './dom.js';
 import { t } from './i18n.js';
-import { api, errorText, errorDetail } from './api.js';
+import { api, errorText, errorDetail, query as encodeQuery } from './api.js';
 import { shared, getActor, setActor } from './state.js';
 import { cameraStates, stateName, issueStateName, actionsFor, actionName, kindName, needsAttention } from './vocabulary.js';
 import { fmtNum, relTime } from './format.js';
@@ -70,10 +70,9 @@ function filtersChanged() {
 // ---------------------------------------------------------------- loading
 let seq = 0, abort = null, timer = 0, lastLoad = 0, marked = false;
 function query(extra) {
-  const p = new URLSearchParams();
-  for (const k of ['q', 'site', 'state', 'team', 'vendor', 'issueState', 'sort']) if (filters[k]) p.set(k, filters[k]);
-  for (const k of Object.keys(extra || {})) p.set(k, extra[k]);
-  return p.toString();
+  const p = {};
+  for (const k of ['q', 'site', 'state', 'team', 'vendor', 'issueState', 'sort']) if (filters[k]) p[k] = filters[k];
+  return encodeQuery(Object.assign(p, extra || {}));
 }
 
 /** Loads the problems page now. */
