@@ -10,6 +10,7 @@ import ServiceRuntime
 /// and serves the REST API and dashboard on `http.host:http.port`.
 public final class GatewayService: Service {
     let context: RuntimeContext
+    let configuration: GatewayConfiguration
     public let store: ReadStore
     public let hub = LiveHub()
     /// Measurements and state changes over time (charts, availability, SLA reports).
@@ -19,18 +20,16 @@ public final class GatewayService: Service {
     public let historyStore: HistoryStore
     let logger: Logger
 
-    public init(context: RuntimeContext) throws {
+    /// Opens the read store; nothing listens until ``run()``.
+    public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "gateway")
         self.store = try ReadStore(dataDir: context.dataDir)
-        let settings = context.settings
-        let retention = HistoryStore.Retention(detailDays: try settings.int("history.detail-days", in: 1...31),
-                                               hourlyDays: 8, days: try settings.int("history.retention-days", in: 1...3660))
         self.historyStore = try HistoryStore(dataDir: context.dataDir)
         let store = store
-        self.history = HistoryRecorder(store: historyStore, topics: context.topics, retention: retention,
-                                       flushInterval: TimeInterval(try settings.int("history.flush-interval", in: 5...3600)), logger: logger,
-                                       activity: { try store.recordActivity($0) })
+        self.history = HistoryRecorder(store: historyStore, topics: context.topics, retention: configuration.retention,
+                                       flushInterval: configuration.historyFlushInterval, logger: logger, activity: { try store.recordActivity($0) })
     }
 
     public func run() async throws {
@@ -56,11 +55,9 @@ public final class GatewayService: Service {
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
         let imports = ImportJobs(logger: logger, send: send)
-        let files = context.settings.string("http.static-dir").map(DashboardFiles.folder) ?? .embedded()
-        let console = ConsoleSettings(defaultInterval: Double(try context.settings.int("prober.interval", in: 1...86_400)),
-                                      flushInterval: history.flushInterval, chartDir: context.settings.string("http.chart-dir") ?? ConsoleSettings.debianChartJS)
+        let files = configuration.staticDir.map(DashboardFiles.folder) ?? .embedded()
         let notifierTopic = topics.notifierCommands
-        let api = GatewayAPI(store: store, hub: hub, imports: imports, files: files, history: history, historyStore: historyStore, console: console,
+        let api = GatewayAPI(store: store, hub: hub, imports: imports, files: files, history: history, historyStore: historyStore, configuration: configuration,
                              notifierView: notifierView, notifier: { command, timeout in
             let envelope = Envelope(type: .notifierCommand, source: "gateway", data: command)
             let answer = try await client.request(notifierTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
@@ -70,11 +67,9 @@ public final class GatewayService: Service {
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         })
-        let host = context.settings["http.host"]
-        let port = try context.settings.int("http.port", in: 0...65_535)
         let app = Application(
             router: api.router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cctv-out"),
             logger: logger)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
         // streams are finished so open browser connections close, and the server drains.

@@ -53,13 +53,13 @@ extension NotifierService {
                 return NotifierReply(ok: false, error: ContractError(code: "invalid_field", field: "event", message: "event must be opened, updated, resolved, escalated or reminder"))
             }
             do {
-                let result = try await TestSend.run(book: contacts.current, channelID: channelID, event: event, policy: policy, http: http, timeoutSeconds: timeoutSeconds)
+                let result = try await TestSend.run(book: contacts.current, channelID: channelID, event: event, policy: policy, http: http, timeoutSeconds: configuration.timeoutSeconds)
                 return NotifierReply(ok: true, test: result)
             } catch {
                 return NotifierReply(ok: false, error: error)
             }
         case .health:
-            return NotifierReply(ok: true, health: health.snapshot(book: contacts.current, breakers: breakers, alarmAfter: alarmAfter))
+            return NotifierReply(ok: true, health: health.snapshot(book: contacts.current, breakers: breakers, alarmAfter: configuration.channelAlarmAfter))
         }
     }
 
@@ -79,8 +79,8 @@ extension NotifierService {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = Date()
             let book = contacts.current
-            let due = health.dueAlarms(after: alarmAfter, now: now)
-            let failing = Set(health.snapshot(book: book, breakers: breakers, alarmAfter: alarmAfter, now: now).channels.filter { $0.failingSince != nil }.map(\.id))
+            let due = health.dueAlarms(after: configuration.channelAlarmAfter, now: now)
+            let failing = Set(health.snapshot(book: book, breakers: breakers, alarmAfter: configuration.channelAlarmAfter, now: now).channels.filter { $0.failingSince != nil }.map(\.id))
             for alarm in due where book.channel(alarm.channelID) != nil {
                 let recipients = ChannelAlarm.recipients(for: alarm.channelID, book: book, alsoFailing: failing)
                 let notice = ChannelAlarm.notice(channelID: alarm.channelID, book: book, since: alarm.since, error: alarm.error, now: now)
@@ -97,7 +97,7 @@ extension NotifierService {
                     logger.error("could not queue the channel alarm", metadata: ["channel": "\(alarm.channelID)", "error": "\(error)"])
                 }
             }
-            let snapshot = health.snapshot(book: book, breakers: breakers, alarmAfter: alarmAfter, now: now)
+            let snapshot = health.snapshot(book: book, breakers: breakers, alarmAfter: configuration.channelAlarmAfter, now: now)
             if snapshot.channels != published {
                 do {
                     try await bus.publish(context.topics.notifierHealth, type: .notifierHealth, data: snapshot, retain: true)

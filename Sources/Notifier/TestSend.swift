@@ -45,17 +45,17 @@ public enum TestSend {
         }
     }
 
-    /// The command line's test send: the contacts from the settings (file and shorthand), one line back.
+    /// The command line's test send: the contacts from the configuration (file and shorthand), one line back.
     /// - Throws: ``Failure`` when the channel is unknown, there are no contacts, or the endpoint refused.
-    public static func send(settings: Settings, channelID: String, event: NotificationEvent) async throws -> String {
-        let book = try NotifierService.contactBook(settings)
+    public static func send(configuration: NotifierConfiguration, channelID: String, event: NotificationEvent) async throws -> String {
+        let book = try configuration.contactBook()
         if book.teams.isEmpty {
             throw Failure(description: "no contacts: they come from --notifier-contacts FILE (a JSON file of teams and channels, see docs/contacts.example.json) "
                           + "or --notifier-webhook-line-team / --notifier-webhook-vendor / --notifier-webhook-operators URLs, also as CCTVOUT_* variables or in --config; "
                           + "contacts edited in the dashboard live in the notifier's database (test those from the dashboard's Notifications page)")
         }
-        let policy = try NotifierService.policy(settings)
-        let timeout = try settings.int("notifier.timeout", in: 1...300)
+        let policy = configuration.policy
+        let timeout = configuration.timeoutSeconds
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let outcome: Result<ChannelTestResult, ContractError>
         do { outcome = .success(try await run(book: book, channelID: channelID, event: event, policy: policy, http: http, timeoutSeconds: timeout)) } catch {

@@ -2,29 +2,27 @@ import CCTVContract
 import Foundation
 import Logging
 
-/// What every service is started with: settings, where the broker is, topics, data folder, logger.
+/// What every service is started with: the shared configuration, where the broker is, topics,
+/// data folder, logger. Each service's own options come as its configuration type, not from here.
 public struct RuntimeContext: Sendable {
-    public var settings: Settings
+    public var configuration: RuntimeConfiguration
     public var endpoint: BrokerEndpoint
     public var topics: Topics
-    public var dataDir: String
-    public var instance: String
     public var logger: Logger
 
-    public init(settings: Settings, endpoint: BrokerEndpoint, logger: Logger) {
-        self.settings = settings
+    public var dataDir: String { configuration.dataDir }
+    public var instance: String { configuration.instance }
+
+    public init(configuration: RuntimeConfiguration, endpoint: BrokerEndpoint, logger: Logger) {
+        self.configuration = configuration
         self.endpoint = endpoint
-        self.topics = Topics(root: settings["topic-root"])
-        self.dataDir = settings["data-dir"]
-        self.instance = settings["instance"]
+        self.topics = Topics(root: configuration.topicRoot)
         self.logger = logger
     }
 
     /// A bus connection for `service` (not started).
     public func makeBus(service: String) -> ServiceBus {
-        var logger = logger
-        logger[metadataKey: "service"] = .string(service)
-        return ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger)
+        ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service))
     }
 
     /// A logger tagged with the service name.

@@ -26,18 +26,19 @@ struct NotificationSetupTests {
         let directory: Collector<MQTTMessage>
         let service: NotifierService
 
-        init(settings extra: [String: String] = [:], dir: String? = nil) async throws {
+        init(contactsFile: String? = nil, dir: String? = nil) async throws {
             broker = try MosquittoFixture()
             sink = try await HTTPSink()
             self.dir = dir ?? temporaryDirectory()
-            var settings = try Settings(arguments: [], environment: [:])
-            settings.set("data-dir", self.dir)
-            settings.set("instance", "setup-\(UUID().uuidString.prefix(6))")
-            for (key, value) in extra { settings.set(key, value) }
+            var runtime = RuntimeConfiguration()
+            runtime.dataDir = self.dir
+            runtime.instance = "setup-\(UUID().uuidString.prefix(6))"
+            var configuration = NotifierConfiguration()
+            configuration.contactsFile = contactsFile
             var logger = Logger(label: "setup")
             logger.logLevel = .warning
-            let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-            let service = try NotifierService(context: context)
+            let context = RuntimeContext(configuration: runtime, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+            let service = try NotifierService(context: context, configuration: configuration)
             self.service = service
             group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
             let group = group
@@ -138,15 +139,15 @@ struct NotificationSetupTests {
         let sink = try await HTTPSink()
         defer { sink.stop() }
         try Self.contacts(sink, lineTeam: "FILE-1").write(toFile: file, atomically: true, encoding: .utf8)
-        var first = try await Harness(settings: ["notifier.contacts": file], dir: dir)
+        var first = try await Harness(contactsFile: file, dir: dir)
         #expect(first.service.contacts.current.team("FILE-1") != nil)
         _ = try await first.command(NotifierCommand(action: .putContacts, contactsJSON: Self.contacts(sink, lineTeam: "EDITED")))
         await first.stop()
-        first = try await Harness(settings: ["notifier.contacts": file], dir: dir)
+        first = try await Harness(contactsFile: file, dir: dir)
         #expect(first.service.contacts.current.team("EDITED") != nil, "the file did not change: the edit stays")
         await first.stop()
         try Self.contacts(sink, lineTeam: "FILE-2").write(toFile: file, atomically: true, encoding: .utf8)
-        let third = try await Harness(settings: ["notifier.contacts": file], dir: dir)
+        let third = try await Harness(contactsFile: file, dir: dir)
         #expect(third.service.contacts.current.team("FILE-2") != nil, "the file changed: it is imported")
         await third.stop()
     }

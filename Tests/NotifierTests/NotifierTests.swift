@@ -1,6 +1,5 @@
 import CCTVContract
 import Foundation
-import ServiceRuntime
 import Testing
 @testable import Notifier
 
@@ -168,18 +167,6 @@ struct AnnouncementRuleTests {
 
 @Suite("dashboard links in notices")
 struct DashboardLinkTests {
-    @Test("without http.public-url the link follows the gateway's configured address and port")
-    func followsPort() throws {
-        var settings = try Settings(arguments: ["--http-port", "18123", "--http-host", "10.9.8.7"], environment: [:])
-        #expect(try NotifierService.publicURL(settings) == "http://10.9.8.7:18123")
-        settings.set("http.host", "0.0.0.0")
-        #expect(try NotifierService.publicURL(settings) == "http://\(ProcessInfo.processInfo.hostName):18123")
-        settings.set("http.public-url", "https://cctv.example.org/")
-        #expect(try NotifierService.publicURL(settings) == "https://cctv.example.org/")
-        settings.set("http.public-url", "cctv.example.org")
-        #expect(throws: SettingsError.self) { try NotifierService.publicURL(settings) }
-    }
-
     @Test("a site incident links to the incident, a camera incident to the camera with the incident marked")
     func exactTarget() {
         var site = sampleIssue(kind: .line, id: "SITE-INC-1")

@@ -97,6 +97,8 @@ public enum ReasonWords {
         "notifier_unavailable": Bilingual("알림 발송 서비스가 응답하지 않음", "the notifier service did not answer"),
         "unknown_team": Bilingual("등록되지 않은 담당 팀", "unknown team"),
         "not_delivered": Bilingual("전송 실패", "not delivered"),
+        "no_team": Bilingual("알림을 받을 팀이 없음", "no team to tell"),
+        "team_without_channel": Bilingual("팀에 알림 채널이 없음", "team without a notification channel"),
         // Imports and files
         "import_rejected": Bilingual("오류 행이 있어 적용하지 않음", "not applied: some rows were refused"),
         "too_many_rows": Bilingual("행이 너무 많음", "too many rows"),

@@ -9,7 +9,7 @@ extension GatewayAPI {
         addHistoryRoutes(to: router)
         addNotifyRoutes(to: router)
         // Chart.js from Debian's libjs-chart.js (no CDN): /vendor/chart.js/chart.mjs and its chunks.
-        let chartFiles = DashboardFiles.folder(console.chartDir)
+        let chartFiles = DashboardFiles.folder(configuration.chartDir)
         router.get("/vendor/chart.js/**") { request, _ in chartFiles.response(String(request.uri.path.dropFirst("/vendor/chart.js/".count))) }
         router.get("/api/problems") { request, _ in
             let q = request.uri.queryParameters
@@ -18,8 +18,8 @@ extension GatewayAPI {
             query.limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))
             query.text = q.get("q"); query.site = q.get("site"); query.state = q.get("state"); query.team = q.get("team")
             query.vendor = q.get("vendor"); query.issueState = q.get("issueState"); query.parent = q.get("parent"); query.sort = q.get("sort")
-            query.defaultInterval = console.defaultInterval
-            query.activitySlack = console.flushInterval
+            query.defaultInterval = configuration.defaultCheckInterval
+            query.activitySlack = configuration.historyFlushInterval
             if let state = query.state, !state.isEmpty, state != "STALLED", CameraState(rawValue: state) == nil {
                 return error(.badRequest, ContractError(code: "invalid_field", field: "state",
                                                         message: "state must be one of \((CameraState.allCases.map(\.rawValue) + ["STALLED"]).joined(separator: ", "))"))

@@ -17,7 +17,8 @@ public struct GatewayAPI: Sendable {
     /// Charts, availability and SLA reports (absent in tests of other parts).
     let history: HistoryRecorder?
     let historyStore: HistoryStore?
-    let console: ConsoleSettings
+    /// The gateway's options (Chart.js folder, the check interval and write delay behind "stalled").
+    let configuration: GatewayConfiguration
     /// Asks the notifier (contacts, test sends, health); nil where there is none.
     let notifier: (@Sendable (NotifierCommand, Duration) async throws -> NotifierReply)?
     /// The notifier's team directory and channel health as last published.
@@ -32,7 +33,7 @@ public struct GatewayAPI: Sendable {
     ///   - imports: runs bulk imports; by default one that sends through `registry`.
     ///   - files: the dashboard's files; by default those built into the binary.
     public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, files: DashboardFiles = .embedded(),
-                history: HistoryRecorder? = nil, historyStore: HistoryStore? = nil, console: ConsoleSettings = ConsoleSettings(),
+                history: HistoryRecorder? = nil, historyStore: HistoryStore? = nil, configuration: GatewayConfiguration = GatewayConfiguration(),
                 notifierView: NotifierView = NotifierView(),
                 notifier: (@Sendable (NotifierCommand, Duration) async throws -> NotifierReply)? = nil,
                 registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply,
@@ -45,7 +46,7 @@ public struct GatewayAPI: Sendable {
         self.files = files
         self.history = history
         self.historyStore = historyStore
-        self.console = console
+        self.configuration = configuration
         self.notifierView = notifierView
         self.notifier = notifier
     }

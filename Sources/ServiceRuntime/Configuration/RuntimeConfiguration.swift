@@ -1,0 +1,74 @@
+import Foundation
+
+/// What every service of an installation shares: where its data lives, its name on the broker,
+/// the topic prefix, the log level, the dashboard's public address and the broker itself.
+public struct RuntimeConfiguration: Sendable, Equatable {
+    /// Folder for every service's SQLite database and the private broker's store.
+    public var dataDir = "./data"
+    /// Instance name: MQTT client ids are `{instance}-{service}`.
+    public var instance = "cctv-out"
+    /// Optional prefix before every topic, so installations can share a broker.
+    public var topicRoot = ""
+    /// swift-log level name.
+    public var logLevel = "info"
+    /// The dashboard's address as people reach it; linked from every notification. Empty means
+    /// "this machine's name and the gateway's port" (``dashboardAddress``).
+    public var publicURL = ""
+    /// The broker every service connects to (or the private one `serve` starts).
+    public var broker = BrokerConfiguration()
+
+    public init() {}
+}
+
+extension RuntimeConfiguration {
+    enum Key {
+        static let defaults = RuntimeConfiguration()
+        static let dataDir = SettingKey.text("data-dir", default: defaults.dataDir, "folder for every service's SQLite database and the private broker's store")
+        static let topicRoot = SettingKey.text("topic-root", "optional prefix before every topic, so installations can share a broker")
+        static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service}")
+        static let logLevel = SettingKey.text("log.level", default: defaults.logLevel, "trace, debug, info, notice, warning, error, critical")
+        static let publicURL = SettingKey.text("http.public-url",
+                                               "the dashboard's address as recipients reach it, put into notifications (e.g. https://cctv.example.org); empty = http://<this machine's name>:<http.port>")
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// The shared keys, the broker's among them.
+    public static let keys: [SettingKey] = [Key.dataDir] + BrokerConfiguration.keys
+        + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL]
+
+    /// Reads the shared keys once.
+    /// - Throws: ``SettingsError`` naming the key and what it accepts.
+    public init(settings: Settings) throws(SettingsError) {
+        self.init()
+        dataDir = settings.raw(Key.dataDir)
+        instance = settings.raw(Key.instance)
+        guard !instance.isEmpty, instance.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw .invalid(key: Key.instance.name, value: instance, expected: "letters, digits, - and _")
+        }
+        topicRoot = settings.raw(Key.topicRoot)
+        logLevel = settings.raw(Key.logLevel).lowercased()
+        guard Self.logLevels.contains(logLevel) else {
+            throw .invalid(key: Key.logLevel.name, value: logLevel, expected: Self.logLevels.joined(separator: ", "))
+        }
+        publicURL = settings.raw(Key.publicURL)
+        if !publicURL.isEmpty {
+            guard let components = URLComponents(string: publicURL), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+                  components.host?.isEmpty == false else {
+                throw .invalid(key: Key.publicURL.name, value: publicURL, expected: "the dashboard's address as browsers reach it, e.g. https://cctv.example.org")
+            }
+        }
+        broker = try BrokerConfiguration(settings: settings)
+    }
+}
+
+extension RuntimeConfiguration {
+    /// The dashboard's address in notices: `publicURL` when set, else this machine's name (or the
+    /// listen address when it is a specific one) with the gateway's port, so a changed port is
+    /// never linked wrongly.
+    public static func dashboardAddress(publicURL: String, listenHost: String, port: Int) -> String {
+        if !publicURL.isEmpty { return publicURL }
+        let host = ["", "0.0.0.0", "::", "[::]"].contains(listenHost) ? ProcessInfo.processInfo.hostName : listenHost
+        return "http://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
+    }
+}
