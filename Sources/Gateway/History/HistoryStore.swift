@@ -23,7 +23,8 @@ public final class HistoryStore: Sendable {
             self.detailDays = detailDays; self.hourlyDays = hourlyDays; self.days = days
         }
 
-        func days(for resolution: HistoryResolution) -> Int {
+        /// Days kept at `resolution`.
+        public func days(for resolution: HistoryResolution) -> Int {
             switch resolution { case .quarterHour: detailDays; case .hour: hourlyDays; case .fourHours: days }
         }
     }
@@ -73,6 +74,19 @@ public final class HistoryStore: Sendable {
                 }
             }
             index += batch
+        }
+    }
+
+    /// Writes whole day rows as they are (packed buckets): for migrations and the history benchmark,
+    /// which fills 30 days of a 100,000-camera fleet without going through the recorder.
+    public func writeDays(_ rows: [(cameraID: String, resolution: HistoryResolution, day: Int, buckets: [MetricBucket])]) throws {
+        try database.write { db in
+            for row in rows {
+                var data = Data(capacity: row.resolution.rowBytes)
+                for slot in 0..<row.resolution.perDay { data.append(contentsOf: (slot < row.buckets.count ? row.buckets[slot] : MetricBucket()).packed()) }
+                try db.execute(sql: "INSERT OR REPLACE INTO series (cameraID, resolution, day, data) VALUES (?, ?, ?, ?)",
+                               arguments: [row.cameraID, row.resolution.rawValue, row.day, data])
+            }
         }
     }
 

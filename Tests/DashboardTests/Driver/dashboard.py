@@ -159,7 +159,19 @@ def phone_ack(page, args, shots):
     page.screenshot(path=shots("phone-acknowledged.png"), full_page=False)
 
 
-SCENARIOS = {"problems": problems, "live_cut": live_cut, "deep_link": deep_link, "phone_ack": phone_ack}
+def timing(page, args, shots):
+    """One cold page load: first contentful paint and the problems list rendered (for the benchmark)."""
+    page.goto(args["base"] + "/")
+    ready(page, timeout=120000)
+    page.wait_for_function("() => performance.getEntriesByName('cctvout-problems-rendered').length > 0", timeout=120000)
+    timing = page.evaluate("""() => {
+        const paint = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
+        return { firstPaintMs: paint ? Math.round(paint.startTime) : null, interactiveMs: Math.round(performance.getEntriesByName('cctvout-problems-rendered')[0].startTime) };
+    }""")
+    say("METRIC " + json.dumps(dict(timing, cameras=int(args.get("cameras", "0")), scenario="timing")))
+
+
+SCENARIOS = {"timing": timing, "problems": problems, "live_cut": live_cut, "deep_link": deep_link, "phone_ack": phone_ack}
 
 
 def main():
