@@ -6,6 +6,21 @@ import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
 
+/// Why the gateway stopped, in words that say what to change.
+public enum GatewayError: Error, CustomStringConvertible {
+    case cannotListen(host: String, port: Int, underlying: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotListen(host, port, underlying):
+            if underlying.contains("in use") || underlying.contains("errno: 98") {
+                return "the gateway cannot listen on \(host):\(port): port \(port) is already in use (another cctv-out or program?); choose another with --http-port or CCTVOUT_HTTP_PORT"
+            }
+            return "the gateway cannot listen on \(host):\(port) (http.host / http.port): \(underlying)"
+        }
+    }
+}
+
 /// The gateway: keeps its read store in step with the broker's events, pushes them to browsers,
 /// and serves the REST API and dashboard on `http.host:http.port`.
 public final class GatewayService: Service {
@@ -90,7 +105,11 @@ public final class GatewayService: Service {
                     group.addTask { for await message in subscription.cancelOnGracefulShutdown() { self.history.observe(message) } }
                 }
                 group.addTask { await self.history.run() }
-                group.addTask { try await app.runService() }
+                group.addTask {
+                    do { try await app.runService() } catch {
+                        throw GatewayError.cannotListen(host: self.configuration.host, port: self.configuration.port, underlying: "\(error)")
+                    }
+                }
                 group.addTask {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(20))

@@ -34,7 +34,7 @@ struct ConsoleInChromiumTests {
         return csv
     }
 
-    @Test("problems view at 2,000 cameras, a live line cut, a notification's deep link, acknowledging from a phone")
+    @Test("problems view at 2,000 cameras, a live line cut, a notification's deep link, acknowledging from a phone, the maintenance schedule, the SLA download")
     func console() async throws {
         try PlaywrightDriver.requireBrowser()
         IptablesChain.cleanStale(prefix: Self.chainPrefix)
@@ -86,6 +86,27 @@ struct ConsoleInChromiumTests {
             let acknowledged = try await stack.json("/api/issues/\(incident)")
             #expect(acknowledged["state"] as? String == "ACKNOWLEDGED")
             #expect(((acknowledged["history"] as? [[String: Any]]) ?? []).contains { $0["actor"] as? String == "당직자" })
+
+            // Planned work: a weekly window for a site, edited; a window now for a camera, ended early.
+            _ = try await PlaywrightDriver("maintenance", base: stack.base, arguments: ["site": "현장-05", "camera": "CAM-0100"]).run()
+            let windows = try await stack.json("/api/silences")["items"] as? [[String: Any]] ?? []
+            let weekly = windows.first { $0["scope"] as? String == "site" && $0["value"] as? String == "현장-05" }
+            let recurrence = weekly?["recurrence"] as? [String: Any]
+            #expect(recurrence?["days"] as? [Int] == [7] && recurrence?["start"] as? String == "02:00" && recurrence?["minutes"] as? Int == 180,
+                    "the weekly window as edited: \(windows)")
+            #expect(windows.count == 1, "the camera's window ended early is gone, the edit did not add a window: \(windows)")
+
+            // The monthly SLA report, downloaded as XLSX and CSV.
+            var seoul = Calendar(identifier: .gregorian)
+            seoul.timeZone = TimeZone(identifier: "Asia/Seoul")!
+            let today = seoul.dateComponents([.year, .month], from: Date())
+            let month = String(format: "%04d-%02d", today.year ?? 2026, today.month ?? 1) // the browser's zone in the driver
+            _ = try await PlaywrightDriver("sla_download", base: stack.base, arguments: ["month": month]).run { step in
+                guard step == "downloaded-csv" else { return }
+                let csv = try String(contentsOfFile: PlaywrightDriver.artifacts + "/sla_download-sla.csv", encoding: .utf8)
+                #expect(csv.contains("회선 담당,line-team,2000,"), "every camera's line team measured: \(csv.prefix(600))")
+                #expect(csv.contains("카메라 업체,vendor,2000,"))
+            }
         } catch {
             Issue.record(error)
         }

@@ -60,7 +60,8 @@ public struct GatewayAPI: Sendable {
         }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: Observability.prometheusText())))
+            let console = try ConsoleMetrics.text(store: store, history: history, perCamera: configuration.perCameraMetrics)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: Observability.prometheusText() + console)))
         }
         router.get("/api/summary") { _, _ in try json(store.summary()) }
         router.get("/api/sites") { _, _ in try json(["items": store.sites()]) }

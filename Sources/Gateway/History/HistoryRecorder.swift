@@ -26,6 +26,15 @@ public final class HistoryRecorder: Sendable {
         var changes: [(cameraID: String, at: Date, state: String)] = []
         /// Last state recorded per camera (nil = not loaded yet).
         var lastState: [String: String]? = nil
+        /// Each camera's last measurements, for /metrics.
+        var latest: [String: Latest] = [:]
+    }
+
+    /// A camera's last ICMP and HLS measurements.
+    public struct Latest: Sendable, Equatable {
+        public var rttMs: Double?
+        public var lossPercent: Double?
+        public var hlsLatencyMs: Double?
     }
     private let state = Mutex(State())
 
@@ -49,15 +58,18 @@ public final class HistoryRecorder: Sendable {
             state.withLock {
                 $0.pending[cameraID, default: [:]][bucketStart, default: MetricBucket()].addICMP(lossPercent: result.lossPercent, rttAvgMs: result.rttAvgMs, rttMaxMs: result.rttMaxMs)
                 $0.lastSeen[cameraID] = now
+                $0.latest[cameraID, default: Latest()].rttMs = result.rttAvgMs
+                $0.latest[cameraID, default: Latest()].lossPercent = result.lossPercent
             }
         } else if message.topic.hasSuffix("/hls") {
             guard let result = try? decoder.decode(Lite<HLSLite>.self, from: Data(message.payload)).data else { return }
             state.withLock {
                 $0.pending[cameraID, default: [:]][bucketStart, default: MetricBucket()].addHLS(ok: result.status == .success, latencyMs: result.playlistLatencyMs, bitrateKbps: result.bitrateKbps)
                 $0.lastSeen[cameraID] = now
+                $0.latest[cameraID, default: Latest()].hlsLatencyMs = result.status == .success ? result.playlistLatencyMs : nil
             }
         } else if message.topic.hasSuffix("/status") {
-            if message.payload.isEmpty { change(cameraID, at: now, to: "GONE"); return }
+            if message.payload.isEmpty { state.withLock { _ = $0.latest.removeValue(forKey: cameraID) }; change(cameraID, at: now, to: "GONE"); return }
             guard let health = try? ContractCodec.decode(message.payload, as: CameraHealth.self, expecting: [.cameraStatus]).data, health.cameraID == cameraID else { return }
             change(cameraID, at: health.since, to: health.state.rawValue)
         } else if message.topic.hasSuffix("/config"), message.payload.isEmpty {
@@ -74,6 +86,9 @@ public final class HistoryRecorder: Sendable {
             s.changes.append((cameraID, at, newState))
         }
     }
+
+    /// Every camera's last measurements (for /metrics).
+    public func latestMeasurements() -> [String: Latest] { state.withLock { $0.latest } }
 
     /// Results not written yet for `cameraID` (for charts that include the last minutes).
     public func pending(_ cameraID: String) -> [(start: Date, bucket: MetricBucket)] {

@@ -171,7 +171,68 @@ def timing(page, args, shots):
     say("METRIC " + json.dumps(dict(timing, cameras=int(args.get("cameras", "0")), scenario="timing")))
 
 
-SCENARIOS = {"timing": timing, "problems": problems, "live_cut": live_cut, "deep_link": deep_link, "phone_ack": phone_ack}
+def maintenance(page, args, shots):
+    """Planned work: a weekly window for a site (every Sunday 02:00-04:00), edited; a window now for
+    a camera, ended early."""
+    page.goto(args["base"] + "/#view=planned")
+    ready(page)
+    expect(page.locator("[data-testid='planned-panel']")).to_be_visible()
+    page.select_option("[data-testid='mw-scope']", "site")
+    page.fill("[data-testid='mw-value']", args["site"])
+    page.check("[data-testid='mw-kind-weekly']")
+    page.check("[data-testid='mw-day-7']")
+    page.fill("[data-testid='mw-time']", "02:00")
+    page.fill("[data-testid='mw-duration']", "120")
+    page.fill("[data-testid='mw-zone']", "Asia/Seoul")
+    page.fill("[data-testid='mw-reason']", "정기 점검")
+    page.fill("[data-testid='mw-actor']", "운영자")
+    page.click("[data-testid='mw-save']")
+    row = page.locator("[data-testid^='mw-']").filter(has_text=args["site"]).filter(has_text="02:00–04:00")
+    expect(row.first).to_be_visible(timeout=20000)
+    row.first.locator("[data-testid^='mw-edit-']").click()
+    page.fill("[data-testid='mw-duration']", "180")
+    page.click("[data-testid='mw-save']")
+    expect(page.locator("tr[data-testid^='mw-']").filter(has_text="02:00–05:00").first).to_be_visible(timeout=20000)
+    check(page.locator("tr[data-testid^='mw-']").filter(has_text="02:00–04:00").count() == 0, "the edit made a second window instead of changing it")
+    # A window from now for one camera is in force at once, and can be ended early.
+    page.select_option("[data-testid='mw-scope']", "camera")
+    page.fill("[data-testid='mw-value']", args["camera"])
+    page.check("[data-testid='mw-kind-now']")
+    page.fill("[data-testid='mw-minutes']", "30")
+    page.click("[data-testid='mw-save']")
+    now_row = page.locator("tr[data-testid^='mw-'][data-in-force='true']").filter(has_text=args["camera"])
+    expect(now_row).to_be_visible(timeout=20000)
+    page.screenshot(path=shots("maintenance.png"), full_page=False)
+    now_row.locator("[data-testid^='mw-end-']").click()
+    expect(page.locator("tr[data-testid^='mw-']").filter(has_text=args["camera"])).to_have_count(0, timeout=20000)
+
+
+def sla_download(page, args, shots):
+    """Availability per line team, and the monthly SLA report downloaded as XLSX and CSV."""
+    page.goto(args["base"] + "/#view=reports")
+    ready(page)
+    page.select_option("[data-testid='rep-by']", "lineTeam")
+    page.click("[data-testid='rep-show']")
+    expect(page.locator("[data-testid='avail-line-team']")).to_be_visible(timeout=30000)
+    page.fill("[data-testid='sla-month']", args["month"])
+    page.dispatch_event("[data-testid='sla-month']", "change")
+    page.click("[data-testid='sla-show']")
+    expect(page.locator("[data-testid='sla-lineTeam-line-team']")).to_be_visible(timeout=30000)
+    page.screenshot(path=shots("reports.png"), full_page=False)
+    for kind, magic in [("xlsx", b"PK"), ("csv", "\ufeff구분".encode("utf-8"))]:
+        with page.expect_download(timeout=60000) as info:
+            page.click("[data-testid='sla-%s']" % kind)
+        download = info.value
+        path = shots("sla." + kind)
+        download.save_as(path)
+        with open(path, "rb") as f:
+            head = f.read(64)
+        check(head.startswith(magic), "%s download does not look like one: %r" % (kind, head[:16]))
+        check(download.suggested_filename.endswith("." + kind), "file name %s" % download.suggested_filename)
+        wait_for_go("downloaded-" + kind)
+
+
+SCENARIOS = {"timing": timing, "maintenance": maintenance, "sla_download": sla_download, "problems": problems, "live_cut": live_cut, "deep_link": deep_link, "phone_ack": phone_ack}
 
 
 def main():
@@ -193,11 +254,12 @@ def main():
         return 1
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        accept_downloads = True
         try:
             if options.phone:
-                context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale=options.locale, timezone_id="Asia/Seoul")
+                context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale=options.locale, timezone_id="Asia/Seoul", accept_downloads=True)
             else:
-                context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale=options.locale, timezone_id="Asia/Seoul")
+                context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale=options.locale, timezone_id="Asia/Seoul", accept_downloads=accept_downloads)
             context.grant_permissions(["notifications"], origin=args["base"])
             page = context.new_page()
             errors = []

@@ -59,6 +59,13 @@ async function boot() {
   on('detail-opened', (d) => updateRoute(d.kind === 'camera' ? { camera: d.id, incident: d.highlight || '' } : { incident: d.id, camera: '' }));
   on('detail-closed', () => updateRoute({ camera: '', incident: '' }));
   on('resync', () => { loadPage(); loadSummary(); loadIssues(); loadNotes(); loadSites(); emit('detail-reload'); });
+  // The full reason on tap (phones have no hover): a cut-off reason opens in place, a second tap closes it.
+  document.addEventListener('click', (ev) => {
+    const reason = ev.target.closest && ev.target.closest('.reason[data-code]');
+    if (!reason) return;
+    ev.stopPropagation();
+    reason.classList.toggle('open');
+  }, true);
   setInterval(tickTimes, 10000);
   connectEvents();
   loadSummary();
