@@ -81,7 +81,7 @@ extension ReadStore {
         var filterArguments: StatementArguments = []
         var rowFilters: [String] = []
         if let text = q.text, !text.isEmpty {
-            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            let pattern = Self.likePattern(text)
             rowFilters.append("(id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR address LIKE ? ESCAPE '\\' OR site LIKE ? ESCAPE '\\' OR team LIKE ? ESCAPE '\\' OR vendor LIKE ? ESCAPE '\\')")
             filterArguments += [pattern, pattern, pattern, pattern, pattern, pattern]
         }
@@ -144,6 +144,11 @@ extension ReadStore {
             }
             return ProblemPage(total: total, cameras: cameras, items: items)
         }
+    }
+
+    /// `%text%` for `LIKE … ESCAPE '\\'`, with the text's own `\\`, `%` and `_` taken literally.
+    static func likePattern(_ text: String) -> String {
+        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 
     /// A date as the contract writes it in JSON, so stored ISO texts compare with it.
