@@ -7,11 +7,16 @@ set -euo pipefail
 # Every program a test runs is here too, because a fresh machine has none of them:
 #   mosquitto-clients (mosquitto_pub/_sub as a foreign tool), iptables + iproute2 (line cuts on
 #   loopback), fping (the ICMP benchmark's peer), openssl (test certificates), ffmpeg (real live
-#   HLS streams and ffprobe), python3-pip (the PyPI helpers below), chromium (the dashboard's
-#   browser tests, driven by Playwright from PyPI), fonts-nanum (Korean text in the dashboard and its
-#   screenshots instead of empty boxes). Run: libjs-chart.js (the dashboard's charts, served locally).
+#   HLS streams and ffprobe), python3-pip (the PyPI helpers below), GStreamer's RTSP server through
+#   /usr/bin/python3 (the real RTSP camera of the prober's RTSP tests: gir1.2-gst-rtsp-server-1.0
+#   python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp), chromium
+#   (the dashboard's browser tests drive it with Playwright), fonts-nanum (Korean text in the
+#   dashboard and its screenshots instead of empty boxes), util-linux (`setpriv`, through which serve
+#   starts its private broker so that it cannot outlive serve: PR_SET_PDEATHSIG).
+#   Run: libjs-chart.js (the dashboard's charts, served by the gateway, no CDN).
 need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg
-      chromium fonts-nanum libjs-chart.js)
+      gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp chromium util-linux
+      fonts-nanum libjs-chart.js)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

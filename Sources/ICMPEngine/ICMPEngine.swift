@@ -16,7 +16,8 @@ import Synchronization
 /// must be shut down explicitly.
 ///
 /// Host names are resolved with getaddrinfo on a small bounded thread pool;
-/// a name that does not resolve yields `.fail` / `resolve_failed`.
+/// a name that does not resolve yields `.fail` / `dns_unresolved` (a configuration fault for
+/// operators, not the line team's).
 ///
 /// Cancelling the awaiting task does not abort a check; it always finishes
 /// within `count * interval + timeout` (plus rate-limit queueing).
@@ -32,6 +33,7 @@ public final class ICMPEngine: Sendable {
 
     /// Configuration the engine was created with.
     public let configuration: ICMPEngineConfiguration
+    let lookup: HostLookup
     /// Socket mode chosen per family at init.
     public let mode: ICMPEngineMode
     /// Random 32-bit cookie carried in every payload; replies without it are foreign.
@@ -51,8 +53,11 @@ public final class ICMPEngine: Sendable {
     /// Opens the sockets. Throws if no enabled family can be opened, or if a
     /// forced mode is unavailable for IPv4. IPv6 failure alone is tolerated
     /// (checks to IPv6 targets then fail with `socket_error`).
-    public init(configuration: ICMPEngineConfiguration = ICMPEngineConfiguration()) throws {
+    /// - Parameter lookup: how host names become addresses; `getaddrinfo` by default. Tests pass
+    ///   their own so an unknown name is tried without a DNS query leaving the machine.
+    public init(configuration: ICMPEngineConfiguration = ICMPEngineConfiguration(), lookup: @escaping HostLookup = HostResolver.systemLookup) throws {
         self.configuration = configuration
+        self.lookup = lookup
         self.cookie = UInt32.random(in: 1...UInt32.max)
         // Random identifier, never the pid: in containers every engine would be pid 1.
         let baseIdentifier = UInt16.random(in: 1...UInt16.max)
@@ -105,7 +110,7 @@ public final class ICMPEngine: Sendable {
             for socket in [ipv4Socket, ipv6Socket].compactMap({ $0 }) {
                 started.append(try JoinableThread(name: "icmp-rx-\(socket.family)") { [self] in self.receiveLoop(socket) })
             }
-            let r = try HostResolver(workerCount: configuration.resolverThreads)
+            let r = try HostResolver(workerCount: configuration.resolverThreads, lookup: lookup)
             resolver.withLock { $0 = r }
         } catch {
             threads.withLock { $0 = started }
@@ -180,7 +185,7 @@ public final class ICMPEngine: Sendable {
         }
         resolver.resolve(address, allowIPv4: ipv4Socket != nil, allowIPv6: ipv6Socket != nil) { [self] ip in
             guard let ip else {
-                completion(.failure(address: address, reason: "resolve_failed", startedAt: startedAt))
+                completion(.failure(address: address, reason: "dns_unresolved", startedAt: startedAt))
                 return
             }
             enqueue([Request(address: address, target: ip, count: echoes, interval: spacing, timeout: wait, startedAt: startedAt, completion: completion)])
@@ -324,7 +329,9 @@ public final class ICMPEngine: Sendable {
     static func classifySendError(_ code: Int32) -> ProbeBook.SendFailure {
         switch code {
         case EAGAIN, ENOBUFS, EINTR, ENOMEM: return .retry
-        case EPERM, EACCES: return .provisional("admin_prohibited")
+        // The local host refused (a firewall rule on OUTPUT): the echo never left. Provisional
+        // because an ICMP error from the network, if one comes, names the cause more exactly.
+        case EPERM, EACCES: return .provisional("send_refused")
         case EHOSTUNREACH, EHOSTDOWN: return .final("host_unreachable")
         case ENETUNREACH, ENONET: return .final("net_unreachable")
         case ECONNREFUSED: return .final("port_unreachable")

@@ -23,6 +23,19 @@ public struct CameraTrack: Codable, Sendable, Equatable {
     public var hlsFailStreak = 0
     /// Consecutive HLS SUCCESS results.
     public var hlsOkStreak = 0
+    // RTSP and picture results (optional: tracks stored before they existed decode without them).
+    public var lastRTSP: HLSStatus?
+    public var lastRTSPReason: String?
+    public var lastRTSPAt: Date?
+    /// Consecutive RTSP results that were FAIL or ERROR / SUCCESS.
+    public var rtspFailStreak: Int?
+    public var rtspOkStreak: Int?
+    public var lastPicture: PictureStatus?
+    public var lastPictureReason: String?
+    public var lastPictureAt: Date?
+    /// Consecutive picture checks that were BLACK or FROZEN / OK (ERROR counts as neither).
+    public var pictureFaultStreak: Int?
+    public var pictureOkStreak: Int?
     /// The incident open for this camera, if any.
     public var openIssue: IssueRecord?
     /// The last published status, to publish only changes.
@@ -43,12 +56,17 @@ public struct CameraInfo: Codable, Sendable, Equatable {
     public var lineTeam: String?
     public var vendor: String?
     public var tags: [String]?
+    /// Whether the prober checks it (`nil`, from before this was kept, counts as enabled).
+    public var enabled: Bool?
 
-    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil, tags: [String]? = nil) {
+    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil, tags: [String]? = nil,
+                enabled: Bool? = nil) {
         self.name = name; self.address = address; self.site = site; self.lineTeam = lineTeam; self.vendor = vendor; self.tags = tags
+        self.enabled = enabled
     }
 
     public init(_ camera: CameraDefinition) {
-        self.init(name: camera.name, address: camera.address, site: camera.site, lineTeam: camera.lineTeam, vendor: camera.vendor, tags: camera.tags)
+        self.init(name: camera.name, address: camera.address, site: camera.site, lineTeam: camera.lineTeam, vendor: camera.vendor, tags: camera.tags,
+                  enabled: camera.enabled)
     }
 }

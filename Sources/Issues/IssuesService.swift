@@ -18,6 +18,9 @@ public final class IssuesService: Service {
     /// Ids of the maintenance windows in force at the last sweep: when the set changes (a window
     /// started or ended on its schedule) the held flags of the active incidents are re-evaluated.
     let silencesInForce = Mutex<Set<String>?>(nil)
+    /// Results arriving, for the monitor's self-watch (`monitor/pulse`, `monitor/checked`).
+    let pulse: ResultPulse
+    let retention: RetentionSweeper
 
     var policy: IssuePolicy { configuration.policy }
     var stormPolicy: StormGrouping.Policy { configuration.storm }
@@ -30,6 +33,9 @@ public final class IssuesService: Service {
         self.configuration = configuration
         self.logger = context.logger(for: "issues")
         self.store = try IssueStore(dataDir: context.dataDir)
+        self.pulse = ResultPulse(every: context.configuration.selfWatch.pulseEvery, database: store.database, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: IssueRetention.rules(incidentDays: context.configuration.retention.incidentDays))
     }
 
     public func run() async throws {
@@ -37,8 +43,10 @@ public final class IssuesService: Service {
         let topics = context.topics
         let icmp = try await bus.subscribe(topics.allICMP)
         let hls = try await bus.subscribe(topics.allHLS)
+        let rtsp = try await bus.subscribe(topics.allRTSP)
+        let pictures = try await bus.subscribe(topics.allPictures)
         let configs = try await bus.subscribe(topics.allConfigs)
-        let commands = try await bus.subscribe(topics.issueCommands)
+        let commands = try await bus.subscribe(topics.allIssueCommands)
         let acks = try await bus.subscribe(topics.notificationAcks)
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
@@ -46,12 +54,16 @@ public final class IssuesService: Service {
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
+                group.addTask { await self.pulse.run(bus: bus) }
+                group.addTask { await self.retention.run() }
                 group.addTask {
                     // One consumer for both result streams keeps each camera's updates in order.
                     let merged = AsyncStream<MQTTMessage> { continuation in
                         let a = Task { for await m in icmp { continuation.yield(m) }; continuation.finish() }
                         let b = Task { for await m in hls { continuation.yield(m) }; continuation.finish() }
-                        continuation.onTermination = { _ in a.cancel(); b.cancel() }
+                        let c = Task { for await m in rtsp { continuation.yield(m) }; continuation.finish() }
+                        let d = Task { for await m in pictures { continuation.yield(m) }; continuation.finish() }
+                        continuation.onTermination = { _ in a.cancel(); b.cancel(); c.cancel(); d.cancel() }
                     }
                     for await message in merged.cancelOnGracefulShutdown() {
                         self.handleResult(message, decoder: decoder, outbox: outbox)
@@ -92,11 +104,20 @@ public final class IssuesService: Service {
             guard let envelope = decoder.decode(message, as: ICMPResult.self, expecting: [.probeICMP]) else { return }
             guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
             observation = .icmp(envelope.data, eventID: envelope.id)
+        } else if message.topic.hasSuffix("/rtsp") {
+            guard let envelope = decoder.decode(message, as: RTSPResult.self, expecting: [.probeRTSP]) else { return }
+            guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
+            observation = .rtsp(envelope.data, eventID: envelope.id)
+        } else if message.topic.hasSuffix("/picture") {
+            guard let envelope = decoder.decode(message, as: PictureResult.self, expecting: [.probePicture]) else { return }
+            guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
+            observation = .picture(envelope.data, eventID: envelope.id)
         } else {
             guard let envelope = decoder.decode(message, as: HLSResult.self, expecting: [.probeHLS]) else { return }
             guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
             observation = .hls(envelope.data, eventID: envelope.id)
         }
+        pulse.record(topicCamera)
         do {
             let effects = try store.database.write { db -> [IncidentStateMachine.Effect] in
                 let track = try IssueStore.track(db, topicCamera)
@@ -289,10 +310,14 @@ public final class IssuesService: Service {
     func handleCommand(_ message: MQTTMessage, bus: ServiceBus, decoder: MessageDecoder, outbox: EventOutbox) async {
         let reply: IssueReply
         if let envelope = decoder.decode(message, as: IssueCommand.self, expecting: [.issueCommand]) {
-            reply = execute(envelope.data)
+            var command = envelope.data
+            let account = context.topics.account(inCommandTopic: message.topic) ?? "unknown"
+            command.actor = context.commandActor(claimed: command.actor, account: account, ownAccount: bus.account)
+            if command.action == .silence { command.silence?.createdBy = command.actor }
+            reply = execute(command)
             if reply.ok { outbox.signal() }
-            logger.info("issue command", metadata: ["action": "\(envelope.data.action.rawValue)", "issue": "\(envelope.data.issueID ?? "-")",
-                                                    "actor": "\(envelope.data.actor ?? "-")", "ok": "\(reply.ok)"])
+            logger.info("issue command", metadata: ["action": "\(command.action.rawValue)", "issue": "\(command.issueID ?? "-")",
+                                                    "actor": "\(command.actor ?? "-")", "account": "\(account)", "ok": "\(reply.ok)"])
         } else {
             reply = IssueReply(ok: false, error: ContractError(code: "bad_request", message: "not a valid issue.command envelope"))
         }

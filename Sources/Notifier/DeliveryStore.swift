@@ -121,6 +121,7 @@ public final class DeliveryStore: Sendable {
             try db.create(index: "watch_escalate", on: "watch", columns: ["escalateAt"])
             try db.create(index: "watch_remind", on: "watch", columns: ["nextRemindAt"])
         }
+        Self.registerSelfWatch(in: &migrator)
         migrator.registerMigration("notifier v3: contacts stored by the notifier") { db in
             // The contacts in force (edited in the dashboard, or imported from the file / settings
             // whose content hash is `sourceHash`, so a changed file is imported again at start).

@@ -21,6 +21,9 @@ public final class NotifierService: Service {
     /// Every channel's recent record (dashboard, channel alarm).
     public let health = ChannelHealthBook()
     let logger: Logger
+    /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
+    let selfWatch: SelfWatchMonitor
+    let retention: RetentionSweeper
 
     /// Routing over the contacts in force.
     public var routing: NotificationRouting { contacts.routing }
@@ -45,6 +48,10 @@ public final class NotifierService: Service {
             try store.saveContacts(configured, sourceHash: sourceHash, by: "settings")
             self.contacts = ContactsHolder(configured)
         }
+        let shared = context.configuration
+        self.selfWatch = SelfWatchMonitor(configuration: shared.selfWatch, store: store, contacts: contacts, policy: policy, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: DeliveryRetention.rules(deliveryDays: shared.retention.deliveryDays, incidentDays: shared.retention.incidentDays))
     }
 
     /// One sender per channel kind, sharing one HTTP client.
@@ -59,11 +66,12 @@ public final class NotifierService: Service {
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
         let events = try await bus.subscribe(context.topics.allIssues)
-        let commands = try await bus.subscribe(context.topics.notifierCommands)
+        let commands = try await bus.subscribe(context.topics.allNotifierCommands)
+        let watched = [try await bus.subscribe(context.topics.allAvailability), try await bus.subscribe(context.topics.monitorPulse)]
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPPoster.makeClient()
         let dispatcher = DeliveryDispatcher(store: store, contacts: contacts, health: health,
                                             channels: Self.channels(http: http, timeoutSeconds: configuration.timeoutSeconds),
                                             breakers: breakers, maxAttempts: configuration.maxAttempts, topics: context.topics, logger: logger,
@@ -76,6 +84,14 @@ public final class NotifierService: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
                 group.addTask { await dispatcher.run() }
+                group.addTask { await self.selfWatch.run(bus: bus, dispatcher: dispatcher) }
+                group.addTask { await self.selfWatch.heartbeat(http: http) }
+                group.addTask { await self.retention.run() }
+                for subscription in watched {
+                    group.addTask {
+                        for await message in subscription.cancelOnGracefulShutdown() { self.selfWatch.received(message, topics: self.context.topics) }
+                    }
+                }
                 // Only when on: the first child to end ends the service.
                 if self.policy.escalateAfter > 0 || self.policy.remindEvery > 0 {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }

@@ -56,7 +56,7 @@ public enum TestSend {
         }
         let policy = configuration.policy
         let timeout = configuration.timeoutSeconds
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPPoster.makeClient()
         let outcome: Result<ChannelTestResult, ContractError>
         do { outcome = .success(try await run(book: book, channelID: channelID, event: event, policy: policy, http: http, timeoutSeconds: timeout)) } catch {
             outcome = .failure(error)

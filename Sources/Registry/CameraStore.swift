@@ -5,12 +5,17 @@ import ServiceRuntime
 
 /// The registry's own SQLite store: the fleet's source of truth. Every change is one short
 /// write transaction; uniqueness of id and address is enforced by the database itself.
+/// Stream credentials are sealed with the data folder's ``SecretBox`` and bound to the origin they
+/// were entered for (``StreamCredentialBinding``); they are never in a `CameraDefinition`.
 public final class CameraStore: Sendable {
     let database: DatabasePool
+    let secrets: SecretBox
 
-    /// Opens `{dataDir}/registry.sqlite`.
+    /// Opens `{dataDir}/registry.sqlite` (and `{dataDir}/secrets.key`, created on first start).
     public init(dataDir: String) throws {
         database = try ServiceDatabase.open(dataDir: dataDir, service: "registry", migrator: Self.migrator)
+        secrets = try SecretBox(dataDir: dataDir)
+        try sealLegacyCredentials()
     }
 
     static var migrator: DatabaseMigrator {
@@ -45,22 +50,32 @@ public final class CameraStore: Sendable {
                 t.column("deletedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2 camera checks") { db in
+            // CameraChecks as JSON (RTSP URL, picture options, crop); NULL = none.
+            try db.alter(table: "camera") { t in t.add(column: "checks", .text) }
+        }
+        // Credentials sealed (AES-GCM) and bound to an origin; the plain username/password columns
+        // stay empty (kept only so older data can be sealed on first start: sealLegacyCredentials).
+        migrator.registerMigration("v2 sealed credentials") { db in
+            try db.alter(table: "camera") { t in
+                t.add(column: "credentials", .text)
+                t.add(column: "credentialsOrigin", .text)
+            }
+        }
+        CommandLog.register(in: &migrator)
         return migrator
     }
 
     /// Creates a camera. - Throws: `duplicate_id`, `duplicate_address`.
     public func create(_ input: CameraInput, now: Date = Date()) throws(ContractError) -> CameraDefinition {
-        try write { db in
+        let credentials = try credentialColumns(StreamCredentialBinding.decide(storedOrigin: nil, input: input), current: nil)
+        return try write { db in
             if let id = input.id, let existing = try Row.fetchOne(db, sql: "SELECT id FROM camera WHERE id = ?", arguments: [id]) {
                 throw ContractError(code: "duplicate_id", field: "id", message: "a camera with id \(id) already exists", existingID: existing["id"])
             }
             try Self.checkAddressFree(db, input.address, except: nil)
             let id = try input.id ?? Self.nextID(db)
-            try db.execute(sql: """
-                INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
-                                    lineTeam, vendor, enabled, intervalSeconds, createdAt, updatedAt, version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                """, arguments: Self.arguments(input, id: id) + [now, now])
+            try db.execute(sql: Self.insertSQL, arguments: Self.arguments(input, id: id, credentials: credentials) + [now, now])
             try db.execute(sql: "DELETE FROM tombstone WHERE id = ?", arguments: [id])
             return try Self.fetch(db, id: id)!
         }
@@ -72,11 +87,12 @@ public final class CameraStore: Sendable {
         try write { db in
             let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
             try Self.checkAddressFree(db, input.address, except: id)
-            let args = StatementArguments(Self.fieldValues(input))
+            let credentials = try credentialColumns(db, id: id, input: input)
+            let args = StatementArguments(Self.fieldValues(input, credentials: credentials))
             try db.execute(sql: """
-                UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = COALESCE(?, username), password = COALESCE(?, password),
+                UPDATE camera SET address = ?, name = ?, hlsURL = ?, credentials = ?, credentialsOrigin = ?,
                   site = ?, location = ?, latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?,
-                  intervalSeconds = ?, updatedAt = ?, version = ? WHERE id = ?
+                  intervalSeconds = ?, checks = ?, updatedAt = ?, version = ? WHERE id = ?
                 """, arguments: args + [now, current + 1, id])
             return try Self.fetch(db, id: id)!
         }
@@ -186,16 +202,34 @@ public final class CameraStore: Sendable {
         }
     }
 
-    static func arguments(_ input: CameraInput, id: String) -> StatementArguments {
-        StatementArguments([id] + fieldValues(input))
+    static let insertSQL = """
+        INSERT INTO camera (id, address, name, hlsURL, credentials, credentialsOrigin, site, location, latitude, longitude, grp, tags,
+                            lineTeam, vendor, enabled, intervalSeconds, checks, createdAt, updatedAt, version)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+        """
+
+    static func arguments(_ input: CameraInput, id: String, credentials: SealedColumns) -> StatementArguments {
+        StatementArguments([id] + fieldValues(input, credentials: credentials))
     }
 
-    /// The stored columns of `input`, in the order of the INSERT/UPDATE statements (after id).
-    static func fieldValues(_ input: CameraInput) -> [(any DatabaseValueConvertible)?] {
+    /// The stored columns of `input`, in the order of the INSERT/UPDATE statements (after id); the
+    /// credentials as sealed by ``credentialColumns(_:current:)``, never `input`'s plain ones.
+    static func fieldValues(_ input: CameraInput, credentials: SealedColumns) -> [(any DatabaseValueConvertible)?] {
         let tags = String(decoding: (try? JSONEncoder().encode(input.tags ?? [])) ?? Data("[]".utf8), as: UTF8.self)
-        return [input.address, input.name ?? input.address, input.hlsURL, input.username, input.password, input.site,
+        return [input.address, input.name ?? input.address, input.hlsURL, credentials.sealed, credentials.origin, input.site,
                 input.location, input.latitude, input.longitude, input.group, tags, input.lineTeam, input.vendor,
-                input.enabled ?? true, input.intervalSeconds]
+                input.enabled ?? true, input.intervalSeconds, checksText(input.checks)]
+    }
+
+    /// `checks` as stored: JSON, or NULL when nothing is set.
+    static func checksText(_ checks: CameraChecks?) -> String? {
+        guard let checks, !checks.isEmpty, let data = try? JSONEncoder().encode(checks) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func checks(_ row: Row) -> CameraChecks? {
+        let text: String? = row["checks"]
+        return text.flatMap { try? JSONDecoder().decode(CameraChecks.self, from: Data($0.utf8)) }
     }
 
     static func fetch(_ db: Database, id: String) throws -> CameraDefinition? {
@@ -205,13 +239,12 @@ public final class CameraStore: Sendable {
     static func definition(_ row: Row) -> CameraDefinition {
         let tagsText: String = row["tags"]
         let tags = (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? []
-        let username: String? = row["username"]
-        let password: String? = row["password"]
+        let sealed: String? = row["credentials"]
         return CameraDefinition(
             id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], site: row["site"],
             location: row["location"], latitude: row["latitude"], longitude: row["longitude"], group: row["grp"], tags: tags,
             lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"],
-            hasCredentials: username != nil || password != nil, createdAt: row["createdAt"], updatedAt: row["updatedAt"],
+            hasCredentials: sealed != nil, checks: checks(row), createdAt: row["createdAt"], updatedAt: row["updatedAt"],
             version: row["version"])
     }
 }

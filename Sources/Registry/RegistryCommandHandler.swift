@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import ServiceRuntime
 
 /// Executes registry commands against the store. Pure of any broker: the service publishes what
 /// it returns, so both doors (REST via the gateway, MQTT from any tool) behave the same.
@@ -16,24 +17,28 @@ public struct RegistryCommandHandler: Sendable {
 
     let store: CameraStore
     let imports: ImportStaging
+    /// Where stream URLs may point.
+    let destinations: DestinationPolicy
     /// The notifier's teams: what `lineTeam` and `vendor` may name.
     public let teams: TeamDirectoryHolder
 
-    public init(store: CameraStore, teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
+    public init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
         self.store = store
         self.imports = ImportStaging()
+        self.destinations = destinations
         self.teams = teams
     }
 
     init(store: CameraStore, importLimits: ImportStaging.Limits, teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
         self.store = store
         self.imports = ImportStaging(limits: importLimits)
+        self.destinations = DestinationPolicy()
         self.teams = teams
     }
 
-    /// Every check of a camera: its fields, then the teams it names.
+    /// Every check of a camera: its fields (stream URLs against the destination policy), then the teams it names.
     func validated(_ input: CameraInput) throws(ContractError) -> CameraInput {
-        let camera = try CameraValidation.validate(input)
+        let camera = try CameraValidation.validate(input, destinations: destinations)
         try teams.check(camera)
         return camera
     }
@@ -103,10 +108,8 @@ public struct RegistryCommandHandler: Sendable {
                                         message: "credentials are only answered to a request with an MQTT v5 response topic, never on a shared topic")
                 }
                 guard let id = command.id else { throw Self.missing("id") }
-                guard let stored = try store.storedInput(id: id) else {
-                    throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
-                }
-                return (RegistryReply(ok: true, commandID: commandID, credentials: CameraCredentials(id: id, username: stored.username, password: stored.password)), nil)
+                let credentials = try store.credentials(id: id) ?? CameraCredentials(id: id, username: nil, password: nil)
+                return (RegistryReply(ok: true, commandID: commandID, credentials: credentials), nil)
             }
         } catch {
             return (RegistryReply(ok: false, commandID: commandID, error: error), nil)

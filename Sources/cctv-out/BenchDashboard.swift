@@ -34,15 +34,27 @@ struct BenchDashboard: AsyncParsableCommand {
         var gateway = GatewayConfiguration()
         gateway.host = "127.0.0.1"
         gateway.port = try LoopbackPort.free()
-        let broker = try PrivateBroker(configuration: runtime.broker, dataDir: dir, logger: logger)
+        let broker = try await PrivateBroker.start(configuration: runtime.broker, dataDir: dir, topics: Topics(),
+                                                   services: BrokerAccount.services(instance: runtime.instance), logger: logger)
         defer { broker.stop() }
-        let context = RuntimeContext(configuration: runtime, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        // The browser signs in as this admin; curl uses its API token (bcrypt cost 4: a benchmark account).
+        let accounts = try AccountStore(dataDir: dir, bcryptCost: 4)
+        let password = MosquittoPasswordFile.randomPassword()
+        _ = try accounts.addAccount(name: "bench", password: password, role: .admin)
+        let token = try accounts.createToken(name: "bench", role: .admin, createdBy: "bench").secret
+        let context = RuntimeContext(configuration: runtime, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port,
+                                                                                     servicePasswords: broker.servicePasswords), logger: logger)
         let service = try GatewayService(context: context, configuration: gateway)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         let running = Task { try await group.run() }
-        let client = MQTTClient(configuration: .init(port: broker.port, clientID: "bench-dash-tool", cleanStart: true, sendMaximum: 1000), logger: logger)
-        client.start()
-        try await client.waitUntilConnected()
+        // Definitions as the registry publishes them, statuses as the issues service does (the ACL allows each only its own).
+        func client(_ role: BrokerRole) -> MQTTClient {
+            let account = "\(runtime.instance)-\(role.rawValue)"
+            return MQTTClient(configuration: .init(port: broker.port, clientID: account, cleanStart: true, username: account,
+                                                   password: broker.servicePasswords[account], sendMaximum: 1000), logger: logger)
+        }
+        let registry = client(.registry), issues = client(.issues)
+        for client in [registry, issues] { client.start(); try await client.waitUntilConnected() }
 
         let started = ContinuousClock.now
         let now = Date()
@@ -58,11 +70,11 @@ struct BenchDashboard: AsyncParsableCommand {
                     let site = n < 50 ? outageSite : "site-\(n % 2000)"
                     let camera = CameraDefinition(id: id, name: "카메라 \(n)", address: "10.\(n >> 16 & 255).\(n >> 8 & 255).\(n & 255)", site: site,
                                                   lineTeam: "line-\(n % 50)", vendor: "vendor-\(n % 20)", createdAt: now, updatedAt: now, version: 1)
-                    try await client.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera)), retain: true, timeout: nil)
+                    try await registry.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera)), retain: true, timeout: nil)
                     let state: CameraState = n < downCount ? (n % 3 == 0 ? .cameraDown : .lineDown) : .ok
                     let health = CameraHealth(cameraID: id, state: state, icmp: state == .lineDown ? .timeout : .success, hls: state == .cameraDown ? .fail : .success,
                                               reason: state == .ok ? "ok" : state == .lineDown ? "no_reply" : "playlist_stale", since: now.addingTimeInterval(-Double(n % 3600)), updatedAt: now)
-                    try await client.publish("cctv/\(id)/status", payload: ContractCodec.encode(Envelope(type: .cameraStatus, source: "bench", data: health)), retain: true, timeout: nil)
+                    try await issues.publish("cctv/\(id)/status", payload: ContractCodec.encode(Envelope(type: .cameraStatus, source: "bench", data: health)), retain: true, timeout: nil)
                 }
             }
             try await group.waitForAll()
@@ -77,7 +89,8 @@ struct BenchDashboard: AsyncParsableCommand {
         print("dashboard benchmark: \(cameras) cameras (\(downCount) down) in the read store after \(BenchMeasure.format(loaded)) s")
         var paints: [Double] = [], interactive: [Double] = []
         for _ in 0..<runs {
-            let (status, output) = BenchMeasure.run("/usr/bin/python3", [driver, "timing", "--base", base, "--artifacts", dir + "/shots", "--arg", "cameras=\(cameras)"])
+            let (status, output) = BenchMeasure.run("/usr/bin/python3", [driver, "timing", "--base", base, "--artifacts", dir + "/shots", "--arg", "cameras=\(cameras)",
+                                                                "--arg", "user=bench", "--arg", "password=\(password)"])
             guard status == 0 else { throw ValidationError("driver failed: \(output.suffix(2000))") }
             for line in output.split(separator: "\n") where line.hasPrefix("METRIC ") {
                 if let object = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(7).utf8)) as? [String: Any] {
@@ -91,10 +104,10 @@ struct BenchDashboard: AsyncParsableCommand {
         print("  time to interactive (problems rendered): median \(BenchMeasure.format(BenchMeasure.quantile(interactive, 0.5), 0)) ms (min \(BenchMeasure.format(interactive.first ?? .nan, 0)), max \(BenchMeasure.format(interactive.last ?? .nan, 0)))")
         for path in ["/api/summary", "/api/problems?limit=100", "/api/cameras?limit=100"] {
             let t = ContinuousClock.now
-            _ = BenchMeasure.run("/usr/bin/curl", ["-fs", "-o", "/dev/null", base + path])
+            _ = BenchMeasure.run("/usr/bin/curl", ["-fs", "-o", "/dev/null", "-H", "Authorization: Bearer \(token)", base + path])
             print("  GET \(path): \(BenchMeasure.format(BenchMeasure.seconds(ContinuousClock.now - t) * 1000, 0)) ms (curl, incl. process start)")
         }
-        await client.shutdown()
+        for client in [registry, issues] { await client.shutdown() }
         await group.triggerGracefulShutdown()
         _ = try? await running.value
     }

@@ -77,7 +77,7 @@ struct CamerasList: AsyncParsableCommand {
     @OptionGroup var api: APIOptions
     @Option(help: "Text to search in id, name, address and site.") var query: String?
     @Option var site: String?
-    @Option(help: "Only cameras in this state: OK, DEGRADED, LINE_DOWN, CAMERA_DOWN, UNKNOWN.") var state: String?
+    @Option(help: "Only cameras in this state: OK, DEGRADED, LINE_DOWN, CAMERA_DOWN, PICTURE_FAULT, UNKNOWN.") var state: String?
     @Option(help: "At most this many (≤ 1000).") var limit: Int = 100
     @Option var offset: Int = 0
     @Flag(help: "Print the JSON page as the API returns it.") var json = false

@@ -57,15 +57,15 @@ struct ConsoleInChromiumTests {
             let seen = (try? await stack.call("GET", "/api/problems?limit=20").body.prefix(2000)) ?? ""
             #expect(storm, "no site incident over \(Self.perSite) cameras with \(Self.brokenStreams) broken streams: \(seen)")
 
-            let problems = try PlaywrightDriver("problems", base: stack.base, arguments: [
+            let problems = try PlaywrightDriver("problems", base: stack.base, arguments: stack.signedIn(as: ConsoleStack.admin, [
                 "cameras": "\(Self.sites * Self.perSite)", "cameras_text": "2,000", "site_cameras": "\(Self.perSite)",
                 "search": Self.brokenName.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "", "search_hit": "CAM-0003",
-            ])
+            ]))
             let metrics = try await problems.run()
             print("dashboard at 2,000 cameras: \(metrics)")
 
             // A line cut while the page is open appears without a reload and raises an alert.
-            let live = try PlaywrightDriver("live_cut", base: stack.base, arguments: ["camera": Self.liveCutCamera])
+            let live = try PlaywrightDriver("live_cut", base: stack.base, arguments: stack.signedIn(as: ConsoleStack.admin, ["camera": Self.liveCutCamera]))
             _ = try await live.run { step in
                 #expect(step == "cut")
                 try liveCut.captureEchoRequests(to: Self.liveCutAddress)
@@ -79,16 +79,16 @@ struct ConsoleInChromiumTests {
             let link = try #require(opened?.json?["link"] as? String, "no notice for \(Self.liveCutCamera)")
             let incident = try #require((opened?.json?["issue"] as? [String: Any])?["id"] as? String)
             #expect(link.hasPrefix(stack.base + "/#camera=\(Self.liveCutCamera)&incident="), "the link follows the configured address and port: \(link)")
-            _ = try await PlaywrightDriver("deep_link", base: stack.base, arguments: ["link": link, "camera": Self.liveCutCamera, "incident": incident]).run()
+            _ = try await PlaywrightDriver("deep_link", base: stack.base, arguments: stack.signedIn(as: ConsoleStack.admin, ["link": link, "camera": Self.liveCutCamera, "incident": incident, "sign_in_on_the_way": "1"])).run()
 
             // On call with a phone: acknowledge it at 390×844.
-            _ = try await PlaywrightDriver("phone_ack", base: stack.base, arguments: ["camera": Self.liveCutCamera], phone: true).run()
+            _ = try await PlaywrightDriver("phone_ack", base: stack.base, arguments: stack.signedIn(as: ConsoleStack.operatorName, ["camera": Self.liveCutCamera]), phone: true).run()
             let acknowledged = try await stack.json("/api/issues/\(incident)")
             #expect(acknowledged["state"] as? String == "ACKNOWLEDGED")
-            #expect(((acknowledged["history"] as? [[String: Any]]) ?? []).contains { $0["actor"] as? String == "당직자" })
+            #expect(((acknowledged["history"] as? [[String: Any]]) ?? []).contains { $0["actor"] as? String == ConsoleStack.operatorName })
 
             // Planned work: a weekly window for a site, edited; a window now for a camera, ended early.
-            _ = try await PlaywrightDriver("maintenance", base: stack.base, arguments: ["site": "현장-05", "camera": "CAM-0100"]).run()
+            _ = try await PlaywrightDriver("maintenance", base: stack.base, arguments: stack.signedIn(as: ConsoleStack.admin, ["site": "현장-05", "camera": "CAM-0100"])).run()
             let windows = try await stack.json("/api/silences")["items"] as? [[String: Any]] ?? []
             let weekly = windows.first { $0["scope"] as? String == "site" && $0["value"] as? String == "현장-05" }
             let recurrence = weekly?["recurrence"] as? [String: Any]
@@ -101,7 +101,7 @@ struct ConsoleInChromiumTests {
             seoul.timeZone = TimeZone(identifier: "Asia/Seoul")!
             let today = seoul.dateComponents([.year, .month], from: Date())
             let month = String(format: "%04d-%02d", today.year ?? 2026, today.month ?? 1) // the browser's zone in the driver
-            _ = try await PlaywrightDriver("sla_download", base: stack.base, arguments: ["month": month]).run { step in
+            _ = try await PlaywrightDriver("sla_download", base: stack.base, arguments: stack.signedIn(as: ConsoleStack.admin, ["month": month])).run { step in
                 guard step == "downloaded-csv" else { return }
                 let csv = try String(contentsOfFile: PlaywrightDriver.artifacts + "/sla_download-sla.csv", encoding: .utf8)
                 #expect(csv.contains("회선 담당,line-team,2000,"), "every camera's line team measured: \(csv.prefix(600))")

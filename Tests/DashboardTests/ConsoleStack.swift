@@ -12,6 +12,10 @@ final class ConsoleStack: @unchecked Sendable {
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     let running: TestInstallation
     var base: String { running.baseURL }
+    /// The REST client's API token (admin).
+    let token: String
+    /// The people who sign in to the dashboard: `chief` (admin) and `duty` (operator).
+    static let admin = "chief", operatorName = "duty"
 
     /// Starts every service; `configure` may change the configuration first.
     init(configure: (inout InstallationConfiguration) -> Void = { _ in }) async throws {
@@ -31,8 +35,11 @@ final class ConsoleStack: @unchecked Sendable {
             // Notices link to the address browsers use here.
             c.notifier.dashboardURL = "http://127.0.0.1:\(c.gateway.port)"
         }
-        let http = http, base = running.baseURL
-        guard await eventually(timeout: .seconds(30), { (try? await Self.call(http, "GET", base + "/api/summary").status) == 200 }) else {
+        token = try TestAccounts.adminToken(dataDir: running.dataDir)
+        try TestAccounts.account(dataDir: running.dataDir, name: Self.admin, role: .admin)
+        try TestAccounts.account(dataDir: running.dataDir, name: Self.operatorName, role: .operator)
+        let http = http, base = running.baseURL, token = token
+        guard await eventually(timeout: .seconds(30), { (try? await Self.call(http, "GET", base + "/api/summary", token: token).status) == 200 }) else {
             throw FixtureError("the gateway did not come up on \(base)")
         }
     }
@@ -43,14 +50,20 @@ final class ConsoleStack: @unchecked Sendable {
         await running.stop()
         sink.stop()
     }
-    /// One REST call; returns status and body.
-    func call(_ method: String, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws -> (status: Int, body: String) {
-        try await Self.call(http, method, base + path, body: body, contentType: contentType)
+    /// The driver's arguments to sign in as `name` (default: the admin), plus `arguments`.
+    func signedIn(as name: String = ConsoleStack.admin, _ arguments: [String: String] = [:]) -> [String: String] {
+        arguments.merging(["user": name, "password": TestAccounts.password]) { $1 }
     }
 
-    static func call(_ http: HTTPClient, _ method: String, _ url: String, body: Data? = nil, contentType: String = "application/json") async throws -> (status: Int, body: String) {
+    /// One REST call (with the admin token); returns status and body.
+    func call(_ method: String, _ path: String, body: Data? = nil, contentType: String = "application/json") async throws -> (status: Int, body: String) {
+        try await Self.call(http, method, base + path, token: token, body: body, contentType: contentType)
+    }
+
+    static func call(_ http: HTTPClient, _ method: String, _ url: String, token: String, body: Data? = nil, contentType: String = "application/json") async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))

@@ -4,25 +4,32 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 /// The dashboard as a browser gets it: static ES modules with a strict CSP, every referenced file
 /// present, nothing inline, a development folder read on every request, and the server's vocabulary.
 @Suite("dashboard files and vocabulary")
 struct DashboardFilesTests {
-    static func api(files: DashboardFiles = .embedded()) throws -> GatewayAPI {
+    /// The API on a fresh data folder, and a viewer's bearer header for it (the page needs a signed-in reader).
+    static func api(files: DashboardFiles = .embedded()) throws -> (api: GatewayAPI, viewer: HTTPFields) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gw-files-\(UUID().uuidString)").path
-        return GatewayAPI(store: try ReadStore(dataDir: dir), hub: LiveHub(), files: files,
-                          registry: { _ in RegistryReply(ok: false) }, issueCommands: { _ in IssueReply(ok: false) })
+        let accounts = try AccountStore(dataDir: dir, bcryptCost: 4)
+        _ = try accounts.addAccount(name: "admin", password: "correct horse battery", role: .admin)
+        let token = try accounts.createToken(name: "viewer", role: .viewer, createdBy: "test").secret
+        let api = GatewayAPI(store: try ReadStore(dataDir: dir), hub: LiveHub(), access: AccessControl(accounts: accounts, logger: Logger(label: "test")),
+                             files: files, registry: { _, _ in RegistryReply(ok: false) }, issueCommands: { _ in IssueReply(ok: false) })
+        return (api, [.authorization: "Bearer \(token)"])
     }
 
     static func app(_ api: GatewayAPI) -> some ApplicationProtocol { Application(router: api.router()) }
 
     @Test("the page loads only its own files: no inline script or style, a CSP without unsafe-inline, every module import resolves")
     func selfContained() async throws {
-        let app = Self.app(try Self.api())
+        let (api, viewer) = try Self.api()
+        let app = Self.app(api)
         try await app.test(.router) { client in
-            let page = try await client.execute(uri: "/", method: .get)
+            let page = try await client.execute(uri: "/", method: .get, headers: viewer)
             #expect(page.status == .ok)
             let csp = try #require(page.headers[HTTPField.Name("Content-Security-Policy")!])
             #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"))
@@ -37,7 +44,7 @@ struct DashboardFilesTests {
             var seen = Set<String>()
             while let path = pending.popLast() {
                 guard seen.insert(path).inserted else { continue }
-                let response = try await client.execute(uri: path, method: .get)
+                let response = try await client.execute(uri: path, method: .get, headers: viewer)
                 #expect(response.status == .ok, "\(path) is referenced but not served")
                 let type = response.headers[.contentType] ?? ""
                 if path.hasSuffix(".js") {
@@ -48,15 +55,16 @@ struct DashboardFilesTests {
                 }
                 if path.hasSuffix(".css") { #expect(type.hasPrefix("text/css")) }
             }
-            #expect(seen.contains("/js/main.js") && seen.count > 10, "the modules were followed: \(seen.sorted())")
+            #expect(seen.contains("/ui/js/main.js") && seen.count > 10, "the modules were followed: \(seen.sorted())")
         }
     }
 
-    @Test("paths outside the dashboard folder are not served", arguments: ["/js/../../Package.swift", "/js/%2e%2e/%2e%2e/Package.swift", "/js/.hidden", "/css/../index.html/../../x"])
+    @Test("paths outside the dashboard folder are not served", arguments: ["/ui/js/../../Package.swift", "/ui/js/%2e%2e/%2e%2e/Package.swift", "/ui/js/.hidden", "/ui/css/../index.html/../../x"])
     func traversal(path: String) async throws {
-        let app = Self.app(try Self.api(files: .folder(Self.sourceFolder)))
+        let (api, viewer) = try Self.api(files: .folder(Self.sourceFolder))
+        let app = Self.app(api)
         try await app.test(.router) { client in
-            let response = try await client.execute(uri: path, method: .get)
+            let response = try await client.execute(uri: path, method: .get, headers: viewer)
             #expect(response.status == .notFound, "\(path) → \(response.status)")
         }
     }
@@ -68,24 +76,26 @@ struct DashboardFilesTests {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("js"), withIntermediateDirectories: true)
         try Data("<p>one</p>".utf8).write(to: folder.appendingPathComponent("index.html"))
         try Data("export const v = 1;".utf8).write(to: folder.appendingPathComponent("js/main.js"))
-        let app = Self.app(try Self.api(files: .folder(folder.path)))
+        let (api, viewer) = try Self.api(files: .folder(folder.path))
+        let app = Self.app(api)
         try await app.test(.router) { client in
-            #expect(String(buffer: try await client.execute(uri: "/js/main.js", method: .get).body) == "export const v = 1;")
+            #expect(String(buffer: try await client.execute(uri: "/ui/js/main.js", method: .get).body) == "export const v = 1;")
             try Data("export const v = 2;".utf8).write(to: folder.appendingPathComponent("js/main.js"))
-            #expect(String(buffer: try await client.execute(uri: "/js/main.js", method: .get).body) == "export const v = 2;")
-            #expect(String(buffer: try await client.execute(uri: "/", method: .get).body) == "<p>one</p>")
+            #expect(String(buffer: try await client.execute(uri: "/ui/js/main.js", method: .get).body) == "export const v = 2;")
+            #expect(String(buffer: try await client.execute(uri: "/", method: .get, headers: viewer).body) == "<p>one</p>")
         }
     }
 
     @Test("the vocabulary gives states worst first and the lifecycle's rules, each with Korean and English words")
     func vocabulary() async throws {
-        let app = Self.app(try Self.api())
+        let (api, viewer) = try Self.api()
+        let app = Self.app(api)
         try await app.test(.router) { client in
-            let response = try await client.execute(uri: "/api/vocabulary", method: .get)
+            let response = try await client.execute(uri: "/api/vocabulary", method: .get, headers: viewer)
             #expect(response.status == .ok)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
             let states = try #require(object["cameraStates"] as? [[String: Any]])
-            #expect(states.compactMap { $0["code"] as? String }.prefix(3) == ["LINE_DOWN", "CAMERA_DOWN", "DEGRADED"])
+            #expect(states.compactMap { $0["code"] as? String }.prefix(4) == ["LINE_DOWN", "CAMERA_DOWN", "PICTURE_FAULT", "DEGRADED"])
             let actions = try #require(object["actions"] as? [[String: Any]])
             let acknowledge = try #require(actions.first { $0["path"] as? String == "acknowledge" })
             #expect(acknowledge["from"] as? [String] == ["OPEN"] && acknowledge["to"] as? String == "ACKNOWLEDGED")

@@ -101,7 +101,7 @@ struct RegistryImportTests {
     func keepsCredentialsAndMissingColumns() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
-        _ = try handler.store.create(CameraInput(id: "CRED", name: "n", address: "10.4.0.1", username: "viewer", password: "secret", site: "본관", vendor: "Hanwha"))
+        _ = try handler.store.create(CameraInput(id: "CRED", name: "n", address: "10.4.0.1", hlsURL: "http://10.4.0.1/live.m3u8", username: "viewer", password: "secret", site: "본관", vendor: "Hanwha"))
         let result = importRows(handler, [row(2, CameraInput(id: "CRED", name: "renamed", address: "10.4.0.1"))],
                                 columns: [.id, .name, .address, .username, .password])
         #expect(result.commit.reply.importResult?.updated == 1)
@@ -109,8 +109,9 @@ struct RegistryImportTests {
         #expect(stored?.hasCredentials == true)
         #expect(stored?.site == "본관")
         #expect(stored?.vendor == "Hanwha")
-        let password = try handler.store.database.read { db in try String.fetchOne(db, sql: "SELECT password FROM camera WHERE id = 'CRED'") }
-        #expect(password == "secret")
+        let plain = try handler.store.database.read { db in try String.fetchOne(db, sql: "SELECT password FROM camera WHERE id = 'CRED'") }
+        #expect(plain == nil, "never stored in plain text")
+        #expect(try handler.store.credentials(id: "CRED")?.password == "secret")
     }
 
     @Test("oversized batches, too many rows and unknown imports are refused with a clear error")

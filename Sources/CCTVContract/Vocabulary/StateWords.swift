@@ -11,23 +11,26 @@ extension CameraState {
         case .degraded: Bilingual("회선 품질 저하", "Degraded")
         case .lineDown: Bilingual("회선 장애", "Line down")
         case .cameraDown: Bilingual("카메라 장애", "Camera down")
+        case .pictureFault: Bilingual("화면 이상", "Picture fault")
         case .unknown: Bilingual("미확인", "Unknown")
         }
     }
 
-    /// Position in the problems view, worst first (line down, camera down, degraded, then the rest).
+    /// Position in the problems view, worst first (line down, camera down, picture fault, degraded,
+    /// stalled, then the rest).
     public var severity: Int {
         switch self {
         case .lineDown: 0
         case .cameraDown: 1
-        case .degraded: 2
-        case .unknown: 4
-        case .ok: 5
+        case .pictureFault: 2
+        case .degraded: 3
+        case .unknown: 5
+        case .ok: 6
         }
     }
 
     /// Whether a camera in this state needs a person.
-    public var needsAttention: Bool { self == .lineDown || self == .cameraDown || self == .degraded }
+    public var needsAttention: Bool { self == .lineDown || self == .cameraDown || self == .pictureFault || self == .degraded }
 }
 
 extension IssueState {
@@ -50,6 +53,7 @@ extension IssueKind {
         case .line: Bilingual("회선", "Line")
         case .lineDegraded: Bilingual("회선 품질", "Line degraded")
         case .camera: Bilingual("카메라", "Camera")
+        case .picture: Bilingual("화면", "Picture")
         }
     }
 }
@@ -120,5 +124,5 @@ extension Silence.Scope {
 extension CameraState {
     /// Position of a stalled camera (enabled, but no check results arriving) in the problems view:
     /// after the degraded ones, before the rest.
-    public static let stalledSeverity = 3
+    public static let stalledSeverity = 4
 }

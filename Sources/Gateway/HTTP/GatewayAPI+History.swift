@@ -7,10 +7,11 @@ import NIOCore
 /// REST for history: a camera's charts and state timeline, availability for any period grouped by
 /// camera, site, line team or vendor, and the monthly SLA report (JSON, CSV or XLSX, Korean or English).
 extension GatewayAPI {
-    func addHistoryRoutes(to router: Router<BasicRequestContext>) {
+    func addHistoryRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/cameras/:id/history") { request, context in
             guard let historyStore else { return historyOff() }
             let id = try context.parameters.require("id")
+            try requireSite(ofCamera: id, context: context)
             let q = request.uri.queryParameters
             let now = Date()
             let span: TimeInterval

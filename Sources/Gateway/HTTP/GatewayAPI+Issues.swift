@@ -1,16 +1,18 @@
 import CCTVContract
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
 /// REST for the incident lifecycle (the seed's steps: acknowledge, site visit, fixed, confirmed)
 /// and maintenance windows. Commands go to the issues service over MQTT request/response.
 extension GatewayAPI {
-    /// Body of a lifecycle command.
-    struct LifecycleBody: Decodable { var actor: String?; var note: String? }
+    /// Body of a lifecycle command. The actor is the signed-in account (or token), never the body's.
+    struct LifecycleBody: Decodable { var note: String? }
 
     /// Body of a new or edited maintenance window: once (`startsAt`, then `until` or `minutes`) or
-    /// weekly (`recurrence`, the series ending at `until`, a year from now by default).
+    /// weekly (`recurrence`, the series ending at `until`, a year from now by default). Made by the
+    /// signed-in account.
     struct SilenceBody: Decodable {
         var scope: Silence.Scope
         var value: String
@@ -19,9 +21,8 @@ extension GatewayAPI {
         var minutes: Int?
         var recurrence: Recurrence?
         var reason: String?
-        var actor: String?
 
-        func silence(id: String, now: Date) -> Silence {
+        func silence(id: String, actor: String, now: Date) -> Silence {
             let until: Date
             if let given = self.until {
                 until = given
@@ -54,26 +55,34 @@ extension GatewayAPI {
 
     static let silenceBodyHelp = "the body must be JSON {\"scope\": \"camera|site|tag|lineTeam|vendor\", \"value\": \"…\", \"minutes\": 60} or with \"startsAt\"/\"until\", or \"recurrence\": {\"days\": [7], \"start\": \"02:00\", \"minutes\": 120, \"timeZone\": \"Asia/Seoul\"}"
 
-    func addIssueRoutes(to router: Router<BasicRequestContext>) {
+    func addIssueRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/issues/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let issue = try store.issue(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no incident with id \(id)")) }
+            try context.requireSite(issue.site)
             return try json(issue)
         }
-        let actions: [(String, IssueCommand.Action)] = [("acknowledge", .acknowledge), ("dispatch", .dispatch), ("fix", .markFixed), ("close", .close), ("note", .note)]
-        for (path, action) in actions {
-            router.post("/api/issues/:id/\(path)") { request, context in
+        // The lifecycle's actions and their paths come from the contract's rules (IssueLifecycleRules).
+        for action in IssueCommand.Action.allCases {
+            guard let path = action.restPath else { continue }
+            router.post(RouterPath("/api/issues/:id/\(path)")) { request, context in
                 let id = try context.parameters.require("id")
                 guard let body = try await decodeBody(request, as: LifecycleBody.self) else {
-                    return error(.badRequest, ContractError(code: "bad_request", message: "the body must be JSON {\"actor\": \"…\", \"note\": \"…\"}"))
+                    return error(.badRequest, ContractError(code: "bad_request", message: "the body must be JSON {\"note\": \"…\"} (or {})"))
                 }
-                return try await issueCommand(IssueCommand(action: action, issueID: id, actor: body.actor, note: body.note))
+                if let issue = try store.issue(id) { try context.requireSite(issue.site) }
+                return try await issueCommand(IssueCommand(action: action, issueID: id, actor: context.principal().actor, note: body.note),
+                                              visibleTo: context.principal())
             }
         }
-        router.get("/api/silences") { request, _ in
+        router.get("/api/silences") { request, context in
+            let principal = try context.principal()
             // `?camera=ID`: only the windows about that camera (its id, site, tags, line team or vendor).
-            guard let cameraID = request.uri.queryParameters.get("camera") else { return try await issueCommand(IssueCommand(action: .listSilences)) }
+            guard let cameraID = request.uri.queryParameters.get("camera") else {
+                return try await issueCommand(IssueCommand(action: .listSilences), visibleTo: principal)
+            }
             let camera = try store.camera(cameraID)?.camera
+            try context.requireSite(camera?.site)
             let reply: IssueReply
             do { reply = try await issueCommands(IssueCommand(action: .listSilences)) } catch {
                 return self.error(.serviceUnavailable, ContractError(code: "issues_unavailable", message: "the issues service did not answer: \(error)"))
@@ -81,33 +90,75 @@ extension GatewayAPI {
             let now = Date()
             let mine = (reply.silences ?? []).filter {
                 MaintenanceSchedule.covers($0, cameraID: cameraID, site: camera?.site, tags: camera?.tags, lineTeam: camera?.lineTeam, vendor: camera?.vendor)
+                    && isVisible($0, to: principal)
             }
             return try json(["items": mine.map { SilenceView(silence: $0, now: now) }])
         }
-        router.post("/api/silences") { request, _ in
+        router.post("/api/silences") { request, context in
             guard let body = try await decodeBody(request, as: SilenceBody.self) else {
                 return error(.badRequest, ContractError(code: "bad_request", message: Self.silenceBodyHelp))
             }
-            return try await issueCommand(IssueCommand(action: .silence, actor: body.actor, silence: body.silence(id: UUID().uuidString, now: Date())))
+            try requireSite(ofSilence: body.scope, value: body.value, context: context)
+            let actor = try context.principal().actor
+            return try await issueCommand(IssueCommand(action: .silence, actor: actor, silence: body.silence(id: UUID().uuidString, actor: actor, now: Date())),
+                                          visibleTo: context.principal())
         }
         router.put("/api/silences/:id") { request, context in
             let id = try context.parameters.require("id")
             guard let body = try await decodeBody(request, as: SilenceBody.self) else {
                 return error(.badRequest, ContractError(code: "bad_request", message: Self.silenceBodyHelp))
             }
-            return try await issueCommand(IssueCommand(action: .silence, actor: body.actor, silence: body.silence(id: id, now: Date())))
+            try requireSite(ofSilence: body.scope, value: body.value, context: context)
+            try await requireSite(ofSilenceID: id, context: context)
+            let actor = try context.principal().actor
+            return try await issueCommand(IssueCommand(action: .silence, actor: actor, silence: body.silence(id: id, actor: actor, now: Date())),
+                                          visibleTo: context.principal())
         }
         router.post("/api/silences/:id/end") { _, context in
             let id = try context.parameters.require("id")
-            return try await issueCommand(IssueCommand(action: .endSilence, silence: Silence(id: id, scope: .camera, value: "-", until: Date())))
+            try await requireSite(ofSilenceID: id, context: context)
+            let principal = try context.principal()
+            return try await issueCommand(IssueCommand(action: .endSilence, actor: principal.actor, silence: Silence(id: id, scope: .camera, value: "-", until: Date())),
+                                          visibleTo: principal)
         }
         router.delete("/api/silences/:id") { _, context in
             let id = try context.parameters.require("id")
-            return try await issueCommand(IssueCommand(action: .unsilence, silence: Silence(id: id, scope: .camera, value: "-", until: Date())))
+            try await requireSite(ofSilenceID: id, context: context)
+            let principal = try context.principal()
+            return try await issueCommand(IssueCommand(action: .unsilence, actor: principal.actor, silence: Silence(id: id, scope: .camera, value: "-", until: Date())),
+                                          visibleTo: principal)
         }
     }
 
-    func issueCommand(_ command: IssueCommand) async throws -> Response {
+    /// A site-limited principal may touch only a window it could have made: looked up first.
+    func requireSite(ofSilenceID id: String, context: GatewayRequestContext) async throws {
+        guard try context.principal().isSiteLimited else { return }
+        let current = try await issueCommands(IssueCommand(action: .listSilences))
+        if let silence = current.silences?.first(where: { $0.id == id }) { try requireSite(ofSilence: silence.scope, value: silence.value, context: context) }
+    }
+
+    /// A site-limited principal may silence only a camera or a site of its own; tags, line teams
+    /// and vendors cross sites.
+    func requireSite(ofSilence scope: Silence.Scope, value: String, context: GatewayRequestContext) throws {
+        guard try context.principal().isSiteLimited else { return }
+        switch scope {
+        case .site: try context.requireSite(value)
+        case .camera: try context.requireSite(try store.camera(value)?.camera.site)
+        case .tag, .lineTeam, .vendor: throw HTTPError(.forbidden, message: "\(scope.rawValue) windows cross sites: only accounts with every site may create or end them")
+        }
+    }
+
+    /// Whether a site-limited principal may see a maintenance window.
+    func isVisible(_ silence: Silence, to principal: Principal) -> Bool {
+        guard principal.isSiteLimited else { return true }
+        switch silence.scope {
+        case .site: return principal.covers(site: silence.value)
+        case .camera: return principal.covers(site: (try? store.camera(silence.value))??.camera.site)
+        case .tag, .lineTeam, .vendor: return false
+        }
+    }
+
+    func issueCommand(_ command: IssueCommand, visibleTo principal: Principal) async throws -> Response {
         let reply: IssueReply
         do {
             reply = try await issueCommands(command)
@@ -126,6 +177,6 @@ extension GatewayAPI {
         }
         if let issue = reply.issue { return try json(issue) }
         let now = Date()
-        return try json(["items": (reply.silences ?? []).map { SilenceView(silence: $0, now: now) }])
+        return try json(["items": (reply.silences ?? []).filter { isVisible($0, to: principal) }.map { SilenceView(silence: $0, now: now) }])
     }
 }

@@ -9,12 +9,12 @@ import NIOCore
 /// contacts file's JSON, a test send through one channel with the endpoint's answer, and every
 /// channel's health with the coverage problems behind the dashboard's banner.
 extension GatewayAPI {
-    func addNotifyRoutes(to router: Router<BasicRequestContext>) {
+    func addNotifyRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/notify/contacts") { _, _ in
             try await notifierCommand(NotifierCommand(action: .getContacts)) { reply in try rawJSON(reply.contactsJSON ?? "{}") }
         }
-        router.put("/api/notify/contacts") { request, _ in try await putContacts(request) }
-        router.post("/api/notify/contacts/import") { request, _ in try await putContacts(request) }
+        router.put("/api/notify/contacts") { request, context in try await putContacts(request, actor: context.principal().actor) }
+        router.post("/api/notify/contacts/import") { request, context in try await putContacts(request, actor: context.principal().actor) }
         router.get("/api/notify/contacts/export") { _, _ in
             try await notifierCommand(NotifierCommand(action: .getContacts)) { reply in
                 var response = try rawJSON(reply.contactsJSON ?? "{}")
@@ -47,11 +47,10 @@ extension GatewayAPI {
     }
 
     /// Replaces the contacts with the request's body (the contacts file's JSON).
-    func putContacts(_ request: Request) async throws -> Response {
+    func putContacts(_ request: Request, actor: String) async throws -> Response {
         guard let buffer = try? await request.body.collect(upTo: Self.maxBody), buffer.readableBytes > 0 else {
             return error(.badRequest, ContractError(code: "bad_request", message: "the body must be the contacts as JSON (at most 1 MiB), as in docs/contacts.example.json"))
         }
-        let actor = request.headers[HTTPField.Name("X-Actor")!]
         return try await notifierCommand(NotifierCommand(action: .putContacts, contactsJSON: String(buffer: buffer), actor: actor)) { reply in
             try rawJSON(reply.contactsJSON ?? "{}")
         }

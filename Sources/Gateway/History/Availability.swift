@@ -30,7 +30,7 @@ public struct StateDurations: Sendable, Equatable, Codable {
         case .ok: ok += seconds
         case .degraded: degraded += seconds
         case .lineDown: lineDown += seconds
-        case .cameraDown: cameraDown += seconds
+        case .cameraDown, .pictureFault: cameraDown += seconds   // a useless picture is the camera's failure too
         case .unknown, .none: unknown += seconds
         }
     }

@@ -17,6 +17,8 @@ extension ReadStore {
         public var issueState: String?
         /// Only the cameras grouped under this site incident (no grouping then).
         public var parent: String?
+        /// Only these sites (a site-limited account or token); nil = all.
+        public var sites: [String]?
         /// `severity` (default), `since`, `id`, `name`, `address`, `site`, `reason`, `team`, `vendor`, `issueState`, `count`; `-` = descending.
         public var sort: String?
         public var offset = 0
@@ -95,6 +97,7 @@ extension ReadStore {
             if issueState == "NONE" { rowFilters.append("issueState IS NULL") } else { rowFilters.append("issueState = ?"); filterArguments += [issueState] }
         }
         if let parent = q.parent { rowFilters.append("parentID = ?"); filterArguments += [parent] }
+        if let sites = q.sites { Self.limit(&rowFilters, &filterArguments, "site", to: sites) }
         let rows = """
             WITH p AS (
               SELECT c.id AS id, c.name AS name, c.address AS address, c.site AS site,

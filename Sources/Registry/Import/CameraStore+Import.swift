@@ -10,14 +10,15 @@ enum ImportOutcome: Equatable {
 }
 
 extension CameraStore {
-    /// Every field of a stored camera, credentials included: the base an import row is merged onto.
+    /// Every field of a stored camera but its credentials (sealed, never read back): the base an
+    /// import row or a patch is merged onto. Credentials come only from what the client sends.
     static func storedInput(_ row: Row) -> CameraInput {
         let tagsText: String = row["tags"]
         return CameraInput(
-            id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], username: row["username"],
-            password: row["password"], site: row["site"], location: row["location"], latitude: row["latitude"],
+            id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], site: row["site"], location: row["location"], latitude: row["latitude"],
             longitude: row["longitude"], group: row["grp"], tags: (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? [],
-            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"])
+            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"],
+            checks: checks(row))
     }
 
     /// Overlays the fields an import file carries onto the stored camera. Credentials an import leaves
@@ -41,9 +42,13 @@ extension CameraStore {
             case .vendor: merged.vendor = input.vendor
             case .enabled: merged.enabled = input.enabled ?? true
             case .intervalSeconds: merged.intervalSeconds = input.intervalSeconds
+            case .rtspURL: merged.checks = (merged.checks ?? CameraChecks()).with { $0.rtspURL = input.checks?.rtspURL }
+            case .picture: merged.checks = (merged.checks ?? CameraChecks()).with { $0.picture = input.checks?.picture }
+            case .pictureCrop: merged.checks = (merged.checks ?? CameraChecks()).with { $0.pictureCrop = input.checks?.pictureCrop }
             }
         }
         merged.address = input.address
+        if merged.checks?.isEmpty == true { merged.checks = nil }
         return merged
     }
 
@@ -75,10 +80,15 @@ extension CameraStore {
             }
             existing = existing ?? holder
         }
-        guard let existing else { return (.create, fresh(input)) }
+        guard let existing else {
+            _ = try StreamCredentialBinding.decide(storedOrigin: nil, input: input)
+            return (.create, fresh(input))
+        }
         let stored = storedInput(existing)
         var merged = merge(input, onto: stored, columns: columns)
         merged.id = stored.id
+        // The same rule as a single update: a stream moved to another origin needs its credentials again.
+        _ = try StreamCredentialBinding.decide(storedOrigin: existing["credentialsOrigin"], input: merged)
         let existingID = stored.id ?? ""
         return (merged == stored ? .unchanged(existingID: existingID) : .update(existingID: existingID), merged)
     }
@@ -95,15 +105,11 @@ extension CameraStore {
                 var result = ImportResult(importID: importID)
                 var changes: [RegistryCommandHandler.Change] = []
                 changes.reserveCapacity(rows.count)
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
-                                        lineTeam, vendor, enabled, intervalSeconds, createdAt, updatedAt, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                    """)
+                let insert = try db.cachedStatement(sql: Self.insertSQL)
                 let update = try db.cachedStatement(sql: """
-                    UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = ?, password = ?, site = ?, location = ?,
+                    UPDATE camera SET address = ?, name = ?, hlsURL = ?, credentials = ?, credentialsOrigin = ?, site = ?, location = ?,
                       latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?, intervalSeconds = ?,
-                      updatedAt = ?, version = version + 1 WHERE id = ?
+                      checks = ?, updatedAt = ?, version = version + 1 WHERE id = ?
                     """)
                 let untomb = try db.cachedStatement(sql: "DELETE FROM tombstone WHERE id = ?")
                 for row in rows {
@@ -120,12 +126,14 @@ extension CameraStore {
                         result.unchanged += 1
                     case .create:
                         let id = try camera.id ?? Self.nextID(db)
-                        try insert.execute(arguments: Self.arguments(camera, id: id) + [now, now])
+                        let credentials = try credentialColumns(StreamCredentialBinding.decide(storedOrigin: nil, input: camera), current: nil)
+                        try insert.execute(arguments: Self.arguments(camera, id: id, credentials: credentials) + [now, now])
                         try untomb.execute(arguments: [id])
                         result.created += 1
                         if let definition = try Self.fetch(db, id: id) { changes.append(.upserted(definition, created: true)) }
                     case let .update(existingID):
-                        try update.execute(arguments: StatementArguments(Self.fieldValues(camera)) + [now, existingID])
+                        let credentials = try credentialColumns(db, id: existingID, input: camera)
+                        try update.execute(arguments: StatementArguments(Self.fieldValues(camera, credentials: credentials)) + [now, existingID])
                         result.updated += 1
                         if let definition = try Self.fetch(db, id: existingID) { changes.append(.upserted(definition, created: false)) }
                     }

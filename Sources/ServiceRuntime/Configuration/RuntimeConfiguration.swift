@@ -16,6 +16,13 @@ public struct RuntimeConfiguration: Sendable, Equatable {
     public var publicURL = ""
     /// The broker every service connects to (or the private one `serve` starts).
     public var broker = BrokerConfiguration()
+    /// Where stream URLs may point (the registry checks them when entered, the prober before every
+    /// request): link-local and cloud-metadata addresses are refused unless allowed.
+    public var destinations = DestinationPolicy()
+    /// How the monitor watches itself ("monitoring stalled", operators told, heartbeat).
+    public var selfWatch = SelfWatchConfiguration()
+    /// How long history is kept, in every store that holds it.
+    public var retention = RetentionConfiguration()
 
     public init() {}
 }
@@ -28,14 +35,16 @@ extension RuntimeConfiguration {
         static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service}")
         static let logLevel = SettingKey.text("log.level", default: defaults.logLevel, "trace, debug, info, notice, warning, error, critical")
         static let publicURL = SettingKey.text("http.public-url",
-                                               "the dashboard's address as recipients reach it, put into notifications (e.g. https://cctv.example.org); empty = http://<this machine's name>:<http.port>")
+                                               "the dashboard's address as recipients reach it, put into notifications and accepted as Origin behind a proxy (e.g. https://cctv.example.org); empty = http(s)://<the listen address, or this machine's name when it is 0.0.0.0>:<http.port>")
+        static let allowLinkLocal = SettingKey.flag("streams.allow-link-local", default: defaults.destinations.allowLinkLocal,
+                                                    "allow stream URLs on link-local addresses (169.254.0.0/16, fe80::/10) and the cloud metadata address fd00:ec2::254")
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// The shared keys, the broker's among them.
     public static let keys: [SettingKey] = [Key.dataDir] + BrokerConfiguration.keys
-        + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL]
+        + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL, Key.allowLinkLocal] + SelfWatchConfiguration.keys + RetentionConfiguration.keys
 
     /// Reads the shared keys once.
     /// - Throws: ``SettingsError`` naming the key and what it accepts.
@@ -59,6 +68,9 @@ extension RuntimeConfiguration {
             }
         }
         broker = try BrokerConfiguration(settings: settings)
+        destinations = DestinationPolicy(allowLinkLocal: try settings.flag(Key.allowLinkLocal))
+        selfWatch = try SelfWatchConfiguration(settings: settings)
+        retention = try RetentionConfiguration(settings: settings)
     }
 }
 
@@ -66,9 +78,9 @@ extension RuntimeConfiguration {
     /// The dashboard's address in notices: `publicURL` when set, else this machine's name (or the
     /// listen address when it is a specific one) with the gateway's port, so a changed port is
     /// never linked wrongly.
-    public static func dashboardAddress(publicURL: String, listenHost: String, port: Int) -> String {
+    public static func dashboardAddress(publicURL: String, listenHost: String, port: Int, https: Bool = false) -> String {
         if !publicURL.isEmpty { return publicURL }
         let host = ["", "0.0.0.0", "::", "[::]"].contains(listenHost) ? ProcessInfo.processInfo.hostName : listenHost
-        return "http://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
+        return "\(https ? "https" : "http")://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
     }
 }

@@ -40,6 +40,16 @@ def check(condition, message):
         raise Failure(message)
 
 
+def sign_in(page, args, expect_url=None):
+    """Signs in at /login as --arg user=NAME password=SECRET (the dashboard needs an account)."""
+    if expect_url is None:
+        page.goto(args["base"] + "/login")
+    page.fill("[data-testid=login-name]", args["user"])
+    page.fill("[data-testid=login-password]", args["password"])
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(expect_url or args["base"] + "/", timeout=30000)
+
+
 def ready(page, timeout=30000):
     page.wait_for_selector("body[data-ready='true']", timeout=timeout)
 
@@ -117,9 +127,13 @@ def live_cut(page, args, shots):
 
 
 def deep_link(page, args, shots):
-    """The link in a delivered notification opens exactly the camera and incident it names."""
+    """The link in a delivered notification opens exactly the camera and incident it names, also
+    when the reader has to sign in first."""
     link = args["link"]
     page.goto(link)
+    if "sign_in_on_the_way" in args:
+        page.wait_for_url(__import__("re").compile(r".*/login#"), timeout=20000)
+        sign_in(page, args, expect_url=link)
     ready(page)
     drawer = page.locator("[data-testid='detail-panel']")
     expect(drawer).to_be_visible(timeout=20000)
@@ -151,9 +165,9 @@ def phone_ack(page, args, shots):
     button = row.locator("[data-testid^='issue-action-acknowledge-']")
     expect(button).to_be_visible()
     button.tap()
-    actor = row.locator("[data-testid^='issue-actor-']")
-    expect(actor).to_be_visible()
-    actor.fill(args.get("actor", "당직자"))
+    note = row.locator("[data-testid^='issue-note-']")
+    expect(note).to_be_visible()
+    note.fill("현장 확인 중")
     row.locator("[data-testid^='issue-send-']").tap()
     expect(row.locator("[data-issue-state='ACKNOWLEDGED']")).to_be_visible(timeout=20000)
     page.screenshot(path=shots("phone-acknowledged.png"), full_page=False)
@@ -185,7 +199,6 @@ def maintenance(page, args, shots):
     page.fill("[data-testid='mw-duration']", "120")
     page.fill("[data-testid='mw-zone']", "Asia/Seoul")
     page.fill("[data-testid='mw-reason']", "정기 점검")
-    page.fill("[data-testid='mw-actor']", "운영자")
     page.click("[data-testid='mw-save']")
     row = page.locator("[data-testid^='mw-']").filter(has_text=args["site"]).filter(has_text="02:00–04:00")
     expect(row.first).to_be_visible(timeout=20000)
@@ -266,6 +279,8 @@ def main():
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             try:
+                if "user" in args and "sign_in_on_the_way" not in args:
+                    sign_in(page, args)
                 SCENARIOS[options.scenario](page, args, shots)
                 real = [e for e in errors if "Failed to load resource" not in e]
                 check(not real, "the page logged errors: %s" % real[:5])

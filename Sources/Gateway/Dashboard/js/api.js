@@ -18,6 +18,9 @@ export function query(params) {
     .map((k) => encodeURIComponent(k) + '=' + encodeURIComponent(String(params[k]))).join('&');
 }
 
+/** The signed-in account (`GET /api/session`, see session.js): its CSRF token goes with every change. */
+export const session = { name: '', role: '', csrfToken: '' };
+
 /** Calls the API. `opts`: method, body (JSON), raw + contentType (upload), signal. */
 export async function api(path, opts) {
   opts = opts || {};
@@ -29,6 +32,7 @@ export async function api(path, opts) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(opts.body);
   }
+  if (init.method !== 'GET' && session.csrfToken) init.headers['X-CSRF-Token'] = session.csrfToken;
   if (opts.headers) Object.assign(init.headers, opts.headers);
   let res;
   try {
@@ -37,6 +41,8 @@ export async function api(path, opts) {
     if (e && e.name === 'AbortError') throw e;
     throw new ApiError(0, null, t('errNetwork'));
   }
+  // Signed out (session expired, revoked): the sign-in page brings the operator back.
+  if (res.status === 401) { location.assign('/login' + location.hash); throw new ApiError(401, null, t('errHTTP', { status: 401 })); }
   if (res.status === 204) return null;
   let text = '';
   try { text = await res.text(); } catch (e) { throw new ApiError(res.status, null, t('errNetwork')); }

@@ -24,7 +24,7 @@ function value(cam, name) {
 /** The buttons (edit, enable/disable, delete) and, while editing, the form, for camera `cam`. */
 export function editSection(cam) {
   const id = str(cam.id);
-  const box = el('div', { class: 'cam-edit', 'data-testid': 'camera-edit' });
+  const box = el('div', { class: 'cam-edit', 'data-min-role': 'admin', 'data-testid': 'camera-edit' });
   const enabled = cam.enabled !== false;
   box.append(el('div', { class: 'iacts' },
     el('button', { type: 'button', class: 'btn small', 'data-testid': 'camera-edit-open', text: t('edit'), onclick: () => { editingID = id; form = null; emit('detail-render'); } }),

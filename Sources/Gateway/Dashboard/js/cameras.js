@@ -14,7 +14,7 @@ const page = { offset: 0, total: 0, items: [] };   // items: [{camera, status}]
 const rowIndex = new Map();                          // id -> {item, tr}
 let selectedID = null;
 
-const STATE_ICON = { OK: '●', DEGRADED: '▲', LINE_DOWN: '✖', CAMERA_DOWN: '■', UNKNOWN: '?' };
+const STATE_ICON = { OK: '●', DEGRADED: '▲', LINE_DOWN: '✖', CAMERA_DOWN: '■', PICTURE_FAULT: '◧', UNKNOWN: '?' };
 
 /** A state badge with its icon and name. */
 export function stateBadge(state, big) {

@@ -104,6 +104,7 @@ function render0() {
     if (s.reason) kv(dl, 'st.reason', reasonCell(s.reason, 'full'));
     if (s.since) kv(dl, 'st.since', el('span', null, relTime(s.since), ' (' + fmtAbs(s.since) + ')'));
     if (s.updatedAt) kv(dl, 'st.updatedAt', el('span', null, relTime(s.updatedAt), ' (' + fmtAbs(s.updatedAt) + ')'));
+    if (s.checkedAt) kv(dl, 'st.checkedAt', el('span', null, relTime(s.checkedAt), ' (' + fmtAbs(s.checkedAt) + ')'));
     kv(dl, 'st.issueID', s.issueID);
     body.append(dl);
   } else {

@@ -1,19 +1,49 @@
 // The header: live-connection indicator, the services' availability, the time zone and the language toggle.
-import { el, $, on } from './dom.js';
+import { el, $, on, emit } from './dom.js';
 import { t, lang, setLang } from './i18n.js';
 import { shared } from './state.js';
-import { zoneLabel } from './format.js';
+import { zoneLabel, relTime, fmtAbs } from './format.js';
 
 const SERVICES = ['registry', 'prober', 'issues', 'notifier', 'gateway'];
 
 /** Sets the live connection's state (`connecting`, `connected`, `reconnecting`, `unsupported`). */
 export function setConn(s) { shared.conn = s; renderConn(); }
 
+/** Whether the gateway says monitoring has stalled (`/api/summary` .monitoring, pushed live too). */
+export function monitoringStalled() { return !!(shared.monitoring && shared.monitoring.state === 'stalled'); }
+
+/** Takes the gateway's monitoring verdict `{state, reasons, servicesOffline, lastResultAt}`. */
+export function setMonitoring(m) {
+  const was = monitoringStalled();
+  shared.monitoring = (m && typeof m === 'object') ? m : null;
+  renderConn();
+  if (was !== monitoringStalled()) emit('monitoring-changed');
+}
+
 function renderConn() {
   const c = $('conn');
-  c.dataset.conn = shared.conn;
-  $('connText').textContent = t('conn.' + shared.conn);
+  // Connected to the gateway is not the same as monitoring: never say "Live" on stale data.
+  const shown = (shared.conn === 'connected' && monitoringStalled()) ? 'stalled' : shared.conn;
+  c.dataset.conn = shown;
+  $('connText').textContent = t('conn.' + shown);
   renderServices();
+  renderMonitoring();
+}
+
+function renderMonitoring() {
+  const box = $('stallBanner');
+  const stalled = monitoringStalled();
+  $('summary').dataset.stale = stalled ? 'true' : 'false';
+  box.hidden = !stalled;
+  if (!stalled) { box.replaceChildren(); return; }
+  const m = shared.monitoring;
+  const why = (m.reasons || []).map((r) => {
+    if (r === 'service_offline') return t('mon.service_offline', { names: (m.servicesOffline || []).join(', ') });
+    const k = 'mon.' + r, s = t(k);
+    return s === k ? String(r) : s;
+  });
+  if (m.lastResultAt) why.push(t('mon.lastResult', { when: relTime(m.lastResultAt) + ' (' + fmtAbs(m.lastResultAt) + ')' }));
+  box.replaceChildren(el('span', { text: '⚠ ' + t('mon.stalled') }), el('span', { class: 'why', text: why.join(' · ') }));
 }
 
 /** Redraws the service pills. */
@@ -45,6 +75,7 @@ export function initHeader() {
   $('langToggle').addEventListener('click', () => setLang(lang === 'ko' ? 'en' : 'ko'));
   on('lang', () => { renderConn(); renderLang(); });
   on('services', renderServices);
+  on('monitoring', setMonitoring);
   renderConn();
   renderLang();
 }

@@ -3,7 +3,6 @@
 import { el, $, str, on, emit, keepFocus } from './dom.js';
 import { t } from './i18n.js';
 import { api, errorText, errorDetail } from './api.js';
-import { getActor, setActor } from './state.js';
 import { actionsFor, actionName, action, isActiveIssueState, issueStateName, kindName, partyName, reasonText } from './vocabulary.js';
 import { fmtNum, fmtAbs, parseTime, relTime } from './format.js';
 import { showErr, hideErr, toast } from './messages.js';
@@ -141,7 +140,7 @@ function rerender() { renderIssues(); emit('detail-render'); emit('problems-rend
  *  `scope` keeps forms of the same incident in different views apart (`p` list, `d` panel, `x` problems). */
 export function issueControls(i, scope, only) {
   const id = str(i.id);
-  const box = el('div', { class: 'ictl' });
+  const box = el('div', { class: 'ictl', 'data-min-role': 'operator' });
   const bar = el('div', { class: 'iacts' });
   for (const a of actionsFor(i.state)) {
     if (only && !only.includes(a.path)) continue;
@@ -162,40 +161,34 @@ export function issueControls(i, scope, only) {
 function openForm(i, path, scope) {
   const id = str(i.id);
   const fk = scope + ':' + id;
-  const actor = el('input', { type: 'text', autocomplete: 'name', placeholder: t('actActor'), 'aria-label': t('actActor'), 'data-testid': 'issue-actor-' + id });
-  actor.value = getActor();
   const note = el('input', { type: 'text', autocomplete: 'off', placeholder: t('actNote'), 'aria-label': t('actNote'), 'data-testid': 'issue-note-' + id });
   const send = el('button', { type: 'submit', class: 'btn small primary', 'data-testid': 'issue-send-' + id, text: actionName(path) });
   const cancel = () => { forms.delete(fk); rerender(); };
   const form = el('form', { class: 'iform', 'data-testid': 'issue-form-' + id, 'data-action': path, novalidate: true },
-    el('span', { class: 'ttl', text: actionName(path) + ' · ' + id }), actor, note, send,
+    el('span', { class: 'ttl', text: actionName(path) + ' · ' + id }), note, send,
     el('button', { type: 'button', class: 'btn small', text: t('actCancel'), onclick: cancel }));
-  form.addEventListener('submit', (ev) => { ev.preventDefault(); submit(id, path, actor, note, send, fk); });
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); submit(id, path, note, send, fk); });
   form.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.preventDefault(); ev.stopPropagation(); cancel(); } });
   forms.clear(); // one form at a time
   forms.set(fk, { node: form, action: path });
   errors.delete(id);
   rerender();
-  (actor.value ? note : actor).focus();
+  note.focus();
 }
 
-/** Sends one lifecycle action for incident `id`; resolves to the changed incident. */
-export async function sendAction(id, path, actor, note) {
-  const body = { actor };
+/** Sends one lifecycle action for incident `id` as the signed-in account; resolves to the changed incident. */
+export async function sendAction(id, path, note) {
+  const body = {};
   if (note) body.note = note;
   const rec = await api('/api/issues/' + encodeURIComponent(id) + '/' + path, { method: 'POST', body });
   if (rec && rec.id != null) applyIssueRecord(rec);
   return rec;
 }
 
-async function submit(id, path, actorIn, noteIn, btn, fk) {
-  const actor = actorIn.value.trim();
-  const a = action(path);
-  if (!actor && (!a || a.needsActor)) { errors.set(id, { text: t('actNeedActor') }); rerender(); actorIn.focus(); return; }
-  if (actor) setActor(actor);
+async function submit(id, path, noteIn, btn, fk) {
   btn.disabled = true;
   try {
-    await sendAction(id, path, actor, noteIn.value.trim());
+    await sendAction(id, path, noteIn.value.trim());
     errors.delete(id);
     forms.delete(fk);
     rerender();

@@ -6,7 +6,7 @@ import { setConn } from './header.js';
 import { toast } from './messages.js';
 import { shared } from './state.js';
 
-const NAMES = ['camera', 'deleted', 'status', 'issue', 'notification', 'service', 'notifier'];
+const NAMES = ['camera', 'deleted', 'status', 'issue', 'notification', 'service', 'notifier', 'monitoring'];
 let es = null, everConnected = false, needResync = false, reconnectTimer = 0, errorShown = 0;
 
 /** Opens (or reopens) the event stream. */
@@ -49,6 +49,8 @@ function onEvent(name, ev) {
         break;
       case 'status':
         if (data.cameraID == null) return;
+        // A status changes only on a check result: that result is the latest check.
+        if (!data.checkedAt) data.checkedAt = data.updatedAt;
         emit('status', data);
         break;
       case 'issue':
@@ -60,6 +62,9 @@ function onEvent(name, ev) {
         break;
       case 'notifier':
         emit('notifier', data);
+        return;
+      case 'monitoring':
+        emit('monitoring', data);
         return;
       case 'service':
         if (!data.name) return;

@@ -1,7 +1,8 @@
 // The dashboard's entry point: loads the server's vocabulary, builds every view, then goes live.
 import { $, on, emit } from './dom.js';
 import { t, lang, applyStaticText } from './i18n.js';
-import { api, errorText } from './api.js';
+import { api, errorText, ApiError } from './api.js';
+import { loadSession } from './session.js';
 import { loadVocabulary } from './vocabulary.js';
 import { addSite } from './state.js';
 import { tickTimes } from './format.js';
@@ -27,8 +28,10 @@ async function boot() {
   document.documentElement.lang = lang;
   applyStaticText();
   try {
+    await loadSession();
     await loadVocabulary(api);
   } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return; // on its way to the sign-in page
     const box = $('bootErr');
     box.textContent = t('errVocabulary', { msg: errorText(e) });
     box.hidden = false;

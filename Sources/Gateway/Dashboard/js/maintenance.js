@@ -3,7 +3,6 @@
 import { el, str, emit, on } from './dom.js';
 import { t } from './i18n.js';
 import { api, errorText, errorDetail } from './api.js';
-import { getActor, setActor } from './state.js';
 import { toast } from './messages.js';
 import { scopeName } from './vocabulary.js';
 import { scheduleText, statusText } from './planned.js';
@@ -42,12 +41,11 @@ function form() {
   const minutes = el('input', { type: 'number', min: '1', step: '1', 'data-testid': 'silence-minutes' });
   minutes.value = '60';
   const reason = el('input', { type: 'text', autocomplete: 'off', 'data-testid': 'silence-reason' });
-  const actor = el('input', { type: 'text', autocomplete: 'name', 'data-testid': 'silence-actor' });
   const btn = el('button', { type: 'submit', class: 'btn small primary', 'data-testid': 'silence-start' });
   const minLbl = el('span');
   const msg = el('div', { class: 'ierr', role: 'alert', hidden: true, 'data-testid': 'silence-error' });
-  const node = el('form', { class: 'silence', novalidate: true, 'data-testid': 'silence-form' }, minutes, minLbl, reason, actor, btn);
-  ui = { node, minutes, reason, actor, btn, minLbl, msg };
+  const node = el('form', { class: 'silence', novalidate: true, 'data-testid': 'silence-form', 'data-min-role': 'operator' }, minutes, minLbl, reason, btn);
+  ui = { node, minutes, reason, btn, minLbl, msg };
   node.addEventListener('submit', (ev) => { ev.preventDefault(); start(); });
   return ui;
 }
@@ -59,8 +57,6 @@ export function silenceSection(cameraID) {
   u.minLbl.textContent = t('silMinutes');
   u.minutes.setAttribute('aria-label', t('silMinutes'));
   u.reason.placeholder = t('silReason'); u.reason.setAttribute('aria-label', t('silReason'));
-  u.actor.placeholder = t('actActor'); u.actor.setAttribute('aria-label', t('actActor'));
-  if (!u.actor.value) u.actor.value = getActor();
   u.btn.textContent = t('silStart');
   const ul = el('ul', { class: 'list', 'data-testid': 'silence-list' });
   for (const s of silences) {
@@ -69,7 +65,7 @@ export function silenceSection(cameraID) {
       el('div', { class: 'l1' },
         el('span', { class: s.inForce ? 'tag silenced' : 'tag', text: s.inForce ? t('badgeSilenced') : t('mw.planned') }),
         el('span', { text: scopeName(s.scope) + ': ' + str(s.value) }),
-        s.inForce ? el('button', { type: 'button', class: 'btn small danger', 'data-testid': 'silence-end-' + sid, text: t('silEnd'), onclick: (ev) => end(sid, ev.currentTarget) }) : null),
+        s.inForce ? el('button', { type: 'button', class: 'btn small danger', 'data-min-role': 'operator', 'data-testid': 'silence-end-' + sid, text: t('silEnd'), onclick: (ev) => end(sid, ev.currentTarget) }) : null),
       el('div', { class: 'l2', text: scheduleText(s) + ' · ' + statusText(s) }),
       el('div', { class: 'l2', text: [s.reason ? str(s.reason) : '', s.createdBy ? t('silBy', { who: s.createdBy }) : ''].filter(Boolean).join(' · ') })));
   }
@@ -80,13 +76,10 @@ export function silenceSection(cameraID) {
 async function start() {
   const u = form();
   const minutes = Number(u.minutes.value);
-  const actor = u.actor.value.trim();
-  if (!actor) { showMsg(t('actNeedActor')); u.actor.focus(); return; }
   if (!Number.isFinite(minutes) || minutes <= 0) { showMsg(t('errSilence', { msg: t('silMinutes') + ' > 0' })); u.minutes.focus(); return; }
-  setActor(actor);
   u.btn.disabled = true;
   try {
-    await api('/api/silences', { method: 'POST', body: { scope: 'camera', value: forCamera, minutes: Math.round(minutes), reason: u.reason.value.trim(), actor } });
+    await api('/api/silences', { method: 'POST', body: { scope: 'camera', value: forCamera, minutes: Math.round(minutes), reason: u.reason.value.trim() } });
     showMsg('');
     u.reason.value = '';
     toast(t('silStarted'), 'ok');

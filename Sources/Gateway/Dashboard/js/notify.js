@@ -3,6 +3,7 @@
 // contacts file's JSON. Each channel has "send test" (showing what the endpoint answered) and its
 // health (last success, failing since, breaker). The banner over the page says when some
 // incidents would reach nobody.
+import { can } from './session.js';
 import { el, $, str, on, emit } from './dom.js';
 import { t, lang } from './i18n.js';
 import { api, errorText, errorDetail } from './api.js';
@@ -257,7 +258,7 @@ export function initNotify() {
     if (f) await save(await f.text());
     $('ntImport').value = '';
   });
-  on('view-shown', (v) => { if (v === 'notify') { loadContacts(); loadStatus(); } });
+  on('view-shown', (v) => { if (v === 'notify') { if (can('admin')) loadContacts(); loadStatus(); } });
   on('notifier', loadStatus);
   on('lang', () => { renderEditor(); renderHealth(); renderBanner(); });
   on('resync', loadStatus);

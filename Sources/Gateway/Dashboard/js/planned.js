@@ -4,7 +4,7 @@
 import { el, $, str, on, emit } from './dom.js';
 import { t, lang } from './i18n.js';
 import { api, errorText, errorDetail, fieldName } from './api.js';
-import { shared, getActor, setActor } from './state.js';
+import { shared } from './state.js';
 import { scopes, scopeName } from './vocabulary.js';
 import { fmtAbs, fmtNum, timeZone } from './format.js';
 import { showErr, hideErr, toast } from './messages.js';
@@ -66,9 +66,9 @@ function render() {
       el('td', { 'data-col': 'status' }, el('span', { class: s.inForce ? 'tag silenced' : 'muted', text: statusText(s) })),
       el('td', { text: [str(s.reason), s.createdBy ? t('silBy', { who: s.createdBy }) : ''].filter(Boolean).join(' · ') }),
       el('td', { class: 'acts' },
-        el('button', { type: 'button', class: 'btn small', 'data-testid': 'mw-edit-' + id, text: t('mw.edit'), onclick: () => startEdit(s) }),
-        s.inForce ? el('button', { type: 'button', class: 'btn small', 'data-testid': 'mw-end-' + id, text: t('silEnd'), onclick: (ev) => endNow(s, ev.currentTarget) }) : null,
-        el('button', { type: 'button', class: 'btn small danger', 'data-testid': 'mw-delete-' + id, text: t('del'), onclick: (ev) => remove(s, ev.currentTarget) })));
+        el('button', { type: 'button', class: 'btn small', 'data-min-role': 'operator', 'data-testid': 'mw-edit-' + id, text: t('mw.edit'), onclick: () => startEdit(s) }),
+        s.inForce ? el('button', { type: 'button', class: 'btn small', 'data-min-role': 'operator', 'data-testid': 'mw-end-' + id, text: t('silEnd'), onclick: (ev) => endNow(s, ev.currentTarget) }) : null,
+        el('button', { type: 'button', class: 'btn small danger', 'data-min-role': 'operator', 'data-testid': 'mw-delete-' + id, text: t('del'), onclick: (ev) => remove(s, ev.currentTarget) })));
     frag.append(tr);
   }
   tbody.replaceChildren(frag);
@@ -97,7 +97,6 @@ function renderForm() {
     days.append(el('label', { class: 'toggle' }, box, el('span', { text: dayName(d) })));
   }
   if (!$('mwZone').value) $('mwZone').value = timeZone;
-  if (!$('mwActor').value) $('mwActor').value = getActor();
   $('mwTitle').textContent = t(editing ? 'mw.editing' : 'mw.new');
   $('mwSave').textContent = t(editing ? 'mw.update' : 'mw.save');
   $('mwCancel').hidden = !editing;
@@ -146,13 +145,12 @@ function resetForm() {
   editing = null;
   $('mwForm').reset();
   $('mwZone').value = timeZone;
-  $('mwActor').value = getActor();
   setKind('now');
   renderForm();
 }
 
 function body() {
-  const b = { scope: $('mwScope').value, value: $('mwValue').value.trim(), reason: $('mwReason').value.trim(), actor: $('mwActor').value.trim() };
+  const b = { scope: $('mwScope').value, value: $('mwValue').value.trim(), reason: $('mwReason').value.trim() };
   const k = kind();
   if (k === 'now') b.minutes = Math.round(Number($('mwMinutes').value));
   if (k === 'once') {
@@ -182,9 +180,7 @@ async function save(ev) {
   ev.preventDefault();
   const b = body();
   if (!b.value) { setMsg(t('mw.needValue'), 'error'); $('mwValue').focus(); return; }
-  if (!b.actor) { setMsg(t('actNeedActor'), 'error'); $('mwActor').focus(); return; }
   if (b.recurrence && !b.recurrence.days.length) { setMsg(t('mw.needDays'), 'error'); return; }
-  setActor(b.actor);
   $('mwSave').disabled = true;
   try {
     if (editing) await api('/api/silences/' + encodeURIComponent(editing), { method: 'PUT', body: b });

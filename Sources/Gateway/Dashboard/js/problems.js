@@ -4,7 +4,7 @@
 import { el, $, str, on, emit, keepFocus } from './dom.js';
 import { t } from './i18n.js';
 import { api, errorText, errorDetail, query as encodeQuery } from './api.js';
-import { shared, getActor, setActor } from './state.js';
+import { shared } from './state.js';
 import { cameraStates, stateName, issueStateName, actionsFor, actionName, kindName, needsAttention } from './vocabulary.js';
 import { fmtNum, relTime } from './format.js';
 import { showErr, hideErr } from './messages.js';
@@ -252,7 +252,6 @@ function renderBulk() {
   $('bulkBar').hidden = n === 0;
   $('bulkCount').textContent = t('selected', { n: fmtNum(n) });
   for (const b of $('bulkBar').querySelectorAll('[data-bulk="acknowledge"],[data-bulk="dispatch"]')) b.textContent = actionName(b.dataset.bulk);
-  if (!$('bulkActor').value) $('bulkActor').value = getActor();
 }
 
 /** Runs `work` over `items`, 4 at a time; returns {done, skipped, failed, firstError}. */
@@ -271,17 +270,14 @@ async function runAll(items, work) {
 
 async function bulk(kind) {
   const entries = Array.from(selection.values());
-  const actor = $('bulkActor').value.trim();
   const msg = $('bulkMsg');
-  if (!actor) { msg.textContent = t('actNeedActor'); $('bulkActor').focus(); return; }
-  setActor(actor);
   msg.textContent = t('working');
   let result;
   if (kind === 'acknowledge' || kind === 'dispatch') {
     result = await runAll(entries, async (e) => {
       const issue = e.kind === 'site' ? e.incident : e.issue;
       if (!issue || !actionsFor(issue.state).some((a) => a.path === kind)) return false;
-      await sendAction(issue.id, kind, actor, '');
+      await sendAction(issue.id, kind, '');
       return true;
     });
   } else if (kind === 'maintenance') {
@@ -290,7 +286,7 @@ async function bulk(kind) {
       const scope = e.kind === 'site' ? 'site' : 'camera';
       const value = e.kind === 'site' ? str(e.incident && e.incident.site) : str(e.camera && e.camera.id);
       if (!value) return false;
-      await api('/api/silences', { method: 'POST', body: { scope, value, minutes, reason: t('bulkReason'), actor } });
+      await api('/api/silences', { method: 'POST', body: { scope, value, minutes, reason: t('bulkReason') } });
       return true;
     });
     emit('silences-changed');

@@ -6,6 +6,7 @@ import { shared } from './state.js';
 import { cameraStates, stateName } from './vocabulary.js';
 import { fmtNum } from './format.js';
 import { toast } from './messages.js';
+import { monitoringStalled } from './header.js';
 
 const MIN_INTERVAL = 2000; // ms: /api/summary at most every 2 s
 let filterState = '';
@@ -51,6 +52,9 @@ export function renderSummary() {
   setCount('count-openIssues', summary.openIssues);
   for (const n of $('summary').querySelectorAll('[data-i18n]')) n.textContent = t(n.dataset.i18n);
   for (const n of $('summary').querySelectorAll('[data-state-name]')) n.textContent = stateName(n.dataset.stateName);
+  // While monitoring is stalled nobody can vouch for "OK".
+  const okLabel = document.querySelector('[data-testid="summary-OK"] .l');
+  if (okLabel && monitoringStalled()) okLabel.textContent = t('mon.okStale');
 }
 
 /** Asks for the summary soon: coalesces bursts, never more than once per 2 s. */
@@ -71,6 +75,7 @@ export async function loadSummary() {
     for (const k of Object.keys(shared.summary.services || {})) shared.services[k] = shared.summary.services[k];
     renderSummary();
     emit('services');
+    emit('monitoring', shared.summary.monitoring);
     emit('summary');
     errShown = false;
   } catch (e) {
@@ -82,6 +87,9 @@ export async function loadSummary() {
 export function initSummary() {
   build();
   on('lang', renderSummary);
+  on('monitoring-changed', renderSummary);
+  // A stall produces no events: look at the summary (with its monitoring verdict) regularly too.
+  setInterval(scheduleSummary, 15000);
   on('state-filter-changed', (s) => { filterState = s; renderSummary(); });
   renderSummary();
 }

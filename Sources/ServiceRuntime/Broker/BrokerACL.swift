@@ -1,0 +1,102 @@
+import CCTVContract
+
+/// What each MQTT account may publish and read: the broker's `acl_file`, generated from the roles
+/// below so the private broker, the shipped `mosquitto/acl` and the README say the same thing.
+///
+/// Every account is named in the file with explicit topics (mosquitto's `pattern` lines would apply
+/// to every account). Command topics end in the publishing account's name and each account may
+/// publish only under its own, which is how the registry and the issues service know who asks.
+public enum BrokerRole: String, CaseIterable, Sendable, Codable {
+    case registry, prober, issues, notifier, gateway
+    /// Another tool: registry commands (answered on its own reply topic), reads alerts and status.
+    case integration
+    /// Another tool that only reads alerts and status.
+    case reader
+
+    /// The roles `cctv-out mqtt-users add --role` accepts (the services' own accounts are made by `serve`).
+    public static let forTools: [BrokerRole] = [.integration, .reader, .prober]
+}
+
+/// One MQTT account and its role.
+public struct BrokerAccount: Sendable, Equatable, Codable {
+    public var name: String
+    public var role: BrokerRole
+    /// The service name in `services/{service}/availability` (services only).
+    public var service: String?
+
+    public init(name: String, role: BrokerRole, service: String? = nil) {
+        self.name = name; self.role = role; self.service = service
+    }
+
+    /// The five services' accounts of an instance: `{instance}-registry`, … (each the service's client id).
+    public static func services(instance: String) -> [BrokerAccount] {
+        [BrokerRole.registry, .prober, .issues, .notifier, .gateway].map {
+            BrokerAccount(name: "\(instance)-\($0.rawValue)", role: $0, service: $0.rawValue)
+        }
+    }
+}
+
+public enum BrokerACL {
+    /// One ACL line: `read`, `write` or `readwrite`, and a topic (filters allowed).
+    public struct Rule: Sendable, Equatable {
+        public var access: String
+        public var topic: String
+    }
+
+    /// The rules of one account.
+    public static func rules(for account: BrokerAccount, topics: Topics) -> [Rule] {
+        func read(_ topic: String) -> Rule { Rule(access: "read", topic: topic) }
+        func write(_ topic: String) -> Rule { Rule(access: "write", topic: topic) }
+        let own = account.name
+        let availability = Rule(access: "readwrite", topic: topics.availability(account.service ?? account.role.rawValue))
+        let alertsAndStatus = [read(topics.allIssues), read(topics.allStatuses), read(topics.allAvailability)]
+        switch account.role {
+        case .registry:
+            return [read(topics.allRegistryCommands), read(topics.allCredentialRequests), read(topics.notifierDirectory),
+                    write(topics.allConfigs), write(topics.registryEvents), write(topics.registryResults),
+                    write(topics.replies + "/+"), availability]
+        case .prober:
+            return [read(topics.allConfigs), write(topics.allICMP), write(topics.allHLS), write(topics.allRTSP), write(topics.allPictures),
+                    write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own), availability]
+        case .issues:
+            return [read(topics.allConfigs), read(topics.allICMP), read(topics.allHLS), read(topics.allRTSP), read(topics.allPictures),
+                    write(topics.allStatuses),
+                    write(topics.issueOpened), write(topics.issueUpdated), write(topics.issueResolved),
+                    read(topics.allIssueCommands), write(topics.replies + "/+"), read(topics.notificationAcks), availability]
+        case .notifier:
+            return [read(topics.allIssues), write(topics.notificationSent), write(topics.notificationFailed),
+                    write(topics.notificationAcks), read(topics.allNotifierCommands), write(topics.replies + "/+"),
+                    write(topics.notifierDirectory), write(topics.notifierHealth), availability]
+        case .gateway:
+            return [read(topics.allConfigs), read(topics.allStatuses), read(topics.allIssues), read(topics.notificationSent),
+                    read(topics.notificationFailed), read(topics.allAvailability), write(topics.registryCommands(from: own)),
+                    write(topics.issueCommands(from: own)), read(topics.replies + "/" + own),
+                    // The console: history from the check results, the notifier's teams and channel health, who is told.
+                    read(topics.allICMP), read(topics.allHLS), read(topics.notifierDirectory), read(topics.notifierHealth),
+                    write(topics.notifierCommands(from: own)), availability]
+        case .integration:
+            return [write(topics.registryCommands(from: own)), read(topics.replies + "/" + own), read(topics.registryResults)] + alertsAndStatus
+        case .reader:
+            return alertsAndStatus
+        }
+    }
+
+    /// The `acl_file` for `accounts` (anonymous clients get nothing: they are refused anyway).
+    public static func render(_ accounts: [BrokerAccount], topics: Topics) -> String {
+        var text = "# Generated by cctv-out: one MQTT account per service and tool, each with exactly its topics.\n"
+        text += "# Roles and topics: README \"Broker accounts\". Command topics end in the publishing account's name.\n"
+        for account in accounts {
+            text += "\nuser \(account.name)\n"
+            for rule in rules(for: account, topics: topics) { text += "topic \(rule.access) \(rule.topic)\n" }
+        }
+        return text
+    }
+
+    /// Whether `name` can be an MQTT account here: it is written into the ACL file and into topics.
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return (1...64).contains(bytes.count) && bytes.allSatisfy {
+            (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 46 || $0 == 95
+        }
+    }
+}
