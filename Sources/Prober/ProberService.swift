@@ -185,7 +185,7 @@ public final class ProberService: Service {
         return HLSResult(
             cameraID: camera.id, url: text, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
             httpStatus: verdict.httpStatus, playlistLatencyMs: verdict.playlistLatencyMs, segmentAgeSeconds: verdict.segmentAgeSeconds,
-            bitrateKbps: verdict.bitrateKbps, codec: verdict.codec, width: verdict.width, height: verdict.height,
+            bitrateKbps: verdict.bitrateKbps, codec: verdict.codec, width: verdict.width, height: verdict.height, bytes: verdict.bytes,
             startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
     }
 

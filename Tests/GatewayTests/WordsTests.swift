@@ -42,6 +42,24 @@ struct WordsTests {
                 if let range = Range(match.range(at: 1), in: text) { codes.insert(String(text[range])) }
             }
         }
+        codes.formUnion(try contractReasons())
+        return codes
+    }
+
+    /// Every reason `docs/CONTRACT.md` documents for the checks' results (`probe.*` sections), so a
+    /// code passed along positionally (e.g. `failed("rtsp_no_packets", …)`) is covered too.
+    static func contractReasons() throws -> Set<String> {
+        let contract = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/CONTRACT.md")
+        var inProbe = false, codes = Set<String>()
+        let code = try NSRegularExpression(pattern: #"`(ok|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)`"#)
+        for line in try String(contentsOf: contract, encoding: .utf8).split(separator: "\n").map(String.init) {
+            if line.hasPrefix("### ") { inProbe = line.hasPrefix("### `probe.") }
+            guard inProbe else { continue }
+            for match in code.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
+                if let range = Range(match.range(at: 1), in: line) { codes.insert(String(line[range])) }
+            }
+        }
         return codes
     }
 
@@ -49,6 +67,7 @@ struct WordsTests {
     func everyCodeHasWords() throws {
         let codes = try Self.producedCodes()
         #expect(codes.count > 80, "the scan found the codes: \(codes.count)")
+        #expect(try Self.contractReasons().isSuperset(of: ["rtsp_no_packets", "picture_frozen", "playlist_stale"]), "the contract's reasons were read")
         let missing = codes.filter { ReasonWords.words(for: $0) == nil }.sorted()
         #expect(missing.isEmpty, "no words in ReasonWords.table for: \(missing.joined(separator: ", "))")
         let incomplete = ReasonWords.table.filter { !$0.value.isComplete }.keys.sorted()

@@ -107,11 +107,17 @@ public final class HTTPClientHLSFetcher: HLSFetching {
                 authorization = answer
                 continue
             }
-            let contentLength = response.headers.first(name: "Content-Length").flatMap(Int.init)
+            var contentLength = response.headers.first(name: "Content-Length").flatMap(Int.init)
             if request.overflow == .fail, let contentLength, contentLength > request.maxBytes {
                 throw HLSFetchFailure.tooLarge(limit: request.maxBytes)
             }
-            let (body, truncated) = try await Self.read(response.body, maxBytes: request.maxBytes, overflow: request.overflow)
+            var (body, truncated) = try await Self.read(response.body, maxBytes: request.maxBytes, overflow: request.overflow)
+            // A 206 answer carries one part: the resource's size is after the slash of
+            // Content-Range (`bytes 0-524287/1048576`), and a part shorter than it is a prefix.
+            if status == 206, let total = response.headers.first(name: "Content-Range").flatMap(Self.totalLength) {
+                contentLength = total
+                if body.count < total { truncated = true }
+            }
             return HLSFetchResponse(status: status, body: body, truncated: truncated, contentLength: contentLength,
                                     finalURL: url, latency: ContinuousClock.now - started)
         }
@@ -132,6 +138,12 @@ public final class HTTPClientHLSFetcher: HLSFetching {
     /// policy forbids.
     func checkDestination(_ url: URL) async throws {
         if let why = await DestinationCheck.refusal(url, policy: destinations) { throw HLSFetchFailure.blockedAddress(why) }
+    }
+
+    /// The complete length in a `Content-Range: bytes a-b/total` header, or `nil` (`*` or malformed).
+    static func totalLength(_ contentRange: String) -> Int? {
+        guard let slash = contentRange.lastIndex(of: "/") else { return nil }
+        return Int(contentRange[contentRange.index(after: slash)...].trimmingCharacters(in: .whitespaces))
     }
 
     /// Prefers Digest over Basic when the server offers both.
