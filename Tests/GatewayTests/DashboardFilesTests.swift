@@ -11,12 +11,12 @@ import Testing
 /// present, nothing inline, a development folder read on every request, and the server's vocabulary.
 @Suite("dashboard files and vocabulary")
 struct DashboardFilesTests {
-    /// The API on a fresh data folder, and a viewer's bearer header for it (the page needs a signed-in reader).
+    /// The API on a fresh data folder, and an admin's bearer header for it (the pages need a signed-in reader; /admin an admin).
     static func api(files: DashboardFiles = .embedded()) throws -> (api: GatewayAPI, viewer: HTTPFields) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gw-files-\(UUID().uuidString)").path
         let accounts = try AccountStore(dataDir: dir, bcryptCost: 4)
         _ = try accounts.addAccount(name: "admin", password: "correct horse battery", role: .admin)
-        let token = try accounts.createToken(name: "viewer", role: .viewer, createdBy: "test").secret
+        let token = try accounts.createToken(name: "reader", role: .admin, createdBy: "test").secret
         let api = GatewayAPI(store: try ReadStore(dataDir: dir), hub: LiveHub(), access: AccessControl(accounts: accounts, logger: Logger(label: "test")),
                              files: files, registry: { _, _ in RegistryReply(ok: false) }, issueCommands: { _ in IssueReply(ok: false) })
         return (api, [.authorization: "Bearer \(token)"])
@@ -24,12 +24,13 @@ struct DashboardFilesTests {
 
     static func app(_ api: GatewayAPI) -> some ApplicationProtocol { Application(router: api.router()) }
 
-    @Test("the page loads only its own files: no inline script or style, a CSP without unsafe-inline, every module import resolves")
-    func selfContained() async throws {
+    @Test("each page loads only its own files: no inline script or style, a CSP without unsafe-inline, every module import resolves",
+          arguments: ["/", "/login", "/setup", "/admin"])
+    func selfContained(page path: String) async throws {
         let (api, viewer) = try Self.api()
         let app = Self.app(api)
         try await app.test(.router) { client in
-            let page = try await client.execute(uri: "/", method: .get, headers: viewer)
+            let page = try await client.execute(uri: path, method: .get, headers: viewer)
             #expect(page.status == .ok)
             let csp = try #require(page.headers[HTTPField.Name("Content-Security-Policy")!])
             #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"))
@@ -55,7 +56,8 @@ struct DashboardFilesTests {
                 }
                 if path.hasSuffix(".css") { #expect(type.hasPrefix("text/css")) }
             }
-            #expect(seen.contains("/ui/js/main.js") && seen.count > 10, "the modules were followed: \(seen.sorted())")
+            #expect(seen.contains("/ui/css/app.css"), "\(path) uses the dashboard's colours: \(seen.sorted())")
+            if path == "/" { #expect(seen.contains("/ui/js/main.js") && seen.count > 10, "the modules were followed: \(seen.sorted())") }
         }
     }
 
