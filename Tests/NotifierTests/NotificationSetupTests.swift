@@ -45,12 +45,17 @@ struct NotificationSetupTests {
             running = Task { try await group.run() }
             tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
             directory = Collector(try await tool.subscribe("notifier/directory"))
+            let availability = Collector(try await tool.subscribe("services/notifier/availability"))
             tool.start()
             try await tool.waitUntilConnected()
+            // A command sent before the notifier subscribed would be lost: it says online once it has.
+            guard await eventually(timeout: .seconds(20), { availability.all.contains { $0.text == "online" } }) else {
+                throw FixtureError("the notifier did not come online")
+            }
         }
 
         func command(_ command: NotifierCommand) async throws -> NotifierReply {
-            let answer = try await tool.request("commands/notifier", payload: ContractCodec.encode(Envelope(type: .notifierCommand, source: "test", data: command)), timeout: .seconds(30))
+            let answer = try await tool.request(Topics().notifierCommands(from: "test-tool"), payload: ContractCodec.encode(Envelope(type: .notifierCommand, source: "test", data: command)), timeout: .seconds(30))
             return try ContractCodec.decode(answer.payload, as: NotifierReply.self, expecting: [.notifierReply]).data
         }
 
