@@ -114,20 +114,9 @@ extension GatewayAPI {
             return try await issueCommand(IssueCommand(action: .silence, actor: actor, silence: body.silence(id: id, actor: actor, now: Date())),
                                           visibleTo: context.principal())
         }
-        router.post("/api/silences/:id/end") { _, context in
-            let id = try context.parameters.require("id")
-            try await requireSite(ofSilenceID: id, context: context)
-            let principal = try context.principal()
-            return try await issueCommand(IssueCommand(action: .endSilence, actor: principal.actor, silence: Silence(id: id, scope: .camera, value: "-", until: Date())),
-                                          visibleTo: principal)
-        }
-        router.delete("/api/silences/:id") { _, context in
-            let id = try context.parameters.require("id")
-            try await requireSite(ofSilenceID: id, context: context)
-            let principal = try context.principal()
-            return try await issueCommand(IssueCommand(action: .unsilence, actor: principal.actor, silence: Silence(id: id, scope: .camera, value: "-", until: Date())),
-                                          visibleTo: principal)
-        }
+        // End a window early (kept in the list as ended) or delete it: the same request but for the action.
+        router.post("/api/silences/:id/end") { _, context in try await silenceByID(.endSilence, context: context) }
+        router.delete("/api/silences/:id") { _, context in try await silenceByID(.unsilence, context: context) }
     }
 
     /// A site-limited principal may touch only a window it could have made: looked up first.
@@ -178,5 +167,14 @@ extension GatewayAPI {
         if let issue = reply.issue { return try json(issue) }
         let now = Date()
         return try json(["items": (reply.silences ?? []).filter { isVisible($0, to: principal) }.map { SilenceView(silence: $0, now: now) }])
+    }
+
+    /// `action` (end early or delete) on the window named in the path, for a caller who may see its site.
+    func silenceByID(_ action: IssueCommand.Action, context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        try await requireSite(ofSilenceID: id, context: context)
+        let principal = try context.principal()
+        return try await issueCommand(IssueCommand(action: action, actor: principal.actor, silence: Silence(id: id, scope: .camera, value: "-", until: Date())),
+                                      visibleTo: principal)
     }
 }
