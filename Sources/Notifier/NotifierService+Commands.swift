@@ -66,7 +66,8 @@ extension NotifierService {
     /// Publishes the team directory (retained): what cameras may name, and the registry's check.
     func publishDirectory(_ bus: ServiceBus) async {
         do {
-            try await bus.publish(context.topics.notifierDirectory, type: .notifierDirectory, data: contacts.current.directory, retain: true)
+            try await bus.publish(context.topics.notifierDirectory, type: .notifierDirectory, data: contacts.current.directory, retain: true,
+                                  timeout: .seconds(5))
         } catch {
             logger.error("could not publish the team directory", metadata: ["error": "\(error)"])
         }
@@ -74,7 +75,10 @@ extension NotifierService {
 
     /// Every 5 s: publishes the channels' health when it changed (retained) and pages the operators
     /// through their other channels about a channel failing longer than `notifier.channel-alarm-after`.
+    /// Publishes the team directory first (here, inside the service's task group, so a broker that
+    /// is down at start cannot hold up a shutdown).
     func watchChannels(bus: ServiceBus, dispatcher: DeliveryDispatcher) async {
+        await publishDirectory(bus)
         var published: [NotifierHealth.Channel]?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = Date()
@@ -100,7 +104,7 @@ extension NotifierService {
             let snapshot = health.snapshot(book: book, breakers: breakers, alarmAfter: configuration.channelAlarmAfter, now: now)
             if snapshot.channels != published {
                 do {
-                    try await bus.publish(context.topics.notifierHealth, type: .notifierHealth, data: snapshot, retain: true)
+                    try await bus.publish(context.topics.notifierHealth, type: .notifierHealth, data: snapshot, retain: true, timeout: .seconds(5))
                     published = snapshot.channels
                 } catch {
                     logger.warning("could not publish channel health", metadata: ["error": "\(error)"])

@@ -79,7 +79,6 @@ public final class NotifierService: Service {
         if contacts.current.teams.isEmpty {
             logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*, or add teams in the dashboard)")
         }
-        await publishDirectory(bus)
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }

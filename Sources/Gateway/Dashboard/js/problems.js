@@ -164,7 +164,7 @@ function cameraRow(e, child) {
   const open = () => emit('open-camera', id);
   tr.addEventListener('click', open);
   tr.addEventListener('keydown', (ev) => { if (ev.target === tr && (ev.key === 'Enter' || ev.key === ' ')) { ev.preventDefault(); open(); } });
-  const team = e.issue ? e.issue.responsibleTeam : (state === 'CAMERA_DOWN' ? c.vendor : c.lineTeam);
+  const team = e.issue ? e.issue.responsibleTeam : (state === 'CAMERA_DOWN' || state === 'PICTURE_FAULT' ? c.vendor : c.lineTeam);
   tr.append(
     el('td', { class: 'c-select', 'data-col': 'select' }, selectBox(e)),
     el('td', { class: 'c-state', 'data-col': 'state' }, e.stalled ? el('span', { class: 'badge', 'data-state': 'STALLED', text: '‖ ' + t('stalled') }) : stateBadge(state)),
