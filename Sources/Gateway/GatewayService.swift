@@ -62,18 +62,26 @@ public final class GatewayService: Service {
     public func run() async throws {
         let topics = context.topics
         let bus = context.makeBus(service: "gateway")
-        let subscriptions = [
-            try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
-            try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
-            try await bus.subscribe(topics.allAvailability),
-            try await bus.subscribe(topics.monitorPulse), try await bus.subscribe(topics.monitorChecked),
-            // Registry replies that come after the REST request gave up (202): they complete the command.
-            try await bus.subscribe(lateRepliesTopic(bus)),
-        ]
-        let notifierTopics = [try await bus.subscribe(topics.notifierDirectory), try await bus.subscribe(topics.notifierHealth)]
-        // Only the history reads check results.
-        let results = [try await bus.subscribe(topics.allICMP), try await bus.subscribe(topics.allHLS)]
-        bus.start()
+        // One subscription for every projected topic: one consumer applies them in broker order.
+        // The console's topics ride along: the notifier's directory and channel health, and the check
+        // results the history records (the consumer sorts them by topic).
+        try await bus.withSubscription(to: topics.allConfigs, topics.allStatuses, topics.allIssues, topics.notificationSent,
+                                       topics.notificationFailed, topics.allAvailability, topics.monitorPulse, topics.monitorChecked,
+                                       topics.notifierDirectory, topics.notifierHealth, topics.allICMP, topics.allHLS) { events in
+            // Registry replies that come after the REST request gave up (202) complete the command.
+            // They arrive where the requests are made: on the publishing connection.
+            try await bus.client.withSubscription(to: lateRepliesTopic(bus)) { lateReplies in
+                bus.start()
+                try await serve(bus: bus, events: events, lateReplies: lateReplies)
+            }
+        }
+        hub.finishAll()
+        await bus.shutdown()
+    }
+
+    /// Projects `events` into the read store and serves HTTP until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, lateReplies replies: MQTTSubscription) async throws {
+        let topics = context.topics
         let decoder = MessageDecoder(service: "gateway", logger: logger)
         let client = bus.client
         let commandTopic = topics.registryCommands(from: bus.account)
@@ -135,20 +143,13 @@ public final class GatewayService: Service {
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                for subscription in subscriptions {
-                    group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() {
-                            if self.watch(message, lateReplies: lateReplies) { continue }
-                            self.project(message, decoder: decoder)
-                            self.history.observe(message)
-                        }
+                group.addTask {
+                    for await message in events where !self.watch(message, lateReplies: lateReplies) {
+                        self.consume(message, decoder: decoder)
                     }
                 }
-                for subscription in notifierTopics {
-                    group.addTask { for await message in subscription.cancelOnGracefulShutdown() { self.projectNotifier(message, decoder: decoder) } }
-                }
-                for subscription in results {
-                    group.addTask { for await message in subscription.cancelOnGracefulShutdown() { self.history.observe(message) } }
+                group.addTask {
+                    for await message in replies.cancelOnGracefulShutdown() { _ = self.watch(message, lateReplies: lateReplies) }
                 }
                 group.addTask { await self.history.run() }
                 group.addTask {
@@ -172,8 +173,20 @@ public final class GatewayService: Service {
         } onGracefulShutdown: {
             self.hub.finishAll()
         }
-        hub.finishAll()
-        await bus.shutdown()
+    }
+
+    /// One message of the gateway's subscription: the notifier's view, a check result for the
+    /// history only, or an event projected into the read store (and recorded by the history).
+    func consume(_ message: MQTTMessage, decoder: MessageDecoder) {
+        let topics = context.topics
+        if message.topic == topics.notifierDirectory || message.topic == topics.notifierHealth {
+            projectNotifier(message, decoder: decoder)
+        } else if TopicFilter.matches(message.topic, filter: topics.allICMP) || TopicFilter.matches(message.topic, filter: topics.allHLS) {
+            history.observe(message)
+        } else {
+            project(message, decoder: decoder)
+            history.observe(message)
+        }
     }
 
     func projectNotifier(_ message: MQTTMessage, decoder: MessageDecoder) {

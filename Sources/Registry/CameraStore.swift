@@ -170,7 +170,7 @@ public final class CameraStore: Sendable {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(ContractError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(ContractError) -> T {
         do { return try database.read(body) } catch let error as ContractError { throw error } catch {
             throw ContractError(code: "internal", message: "storage error: \(error)")
         }

@@ -44,8 +44,8 @@ struct NotificationSetupTests {
             let group = group
             running = Task { try await group.run() }
             tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
-            directory = Collector(try await tool.subscribe("notifier/directory"))
-            let availability = Collector(try await tool.subscribe("services/notifier/availability"))
+            directory = try await Collector.subscribing(tool, to: "notifier/directory")
+            let availability = try await Collector.subscribing(tool, to: "services/notifier/availability")
             tool.start()
             try await tool.waitUntilConnected()
             // A command sent before the notifier subscribed would be lost: it says online once it has.

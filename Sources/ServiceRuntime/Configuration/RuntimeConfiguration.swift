@@ -32,7 +32,7 @@ extension RuntimeConfiguration {
         static let defaults = RuntimeConfiguration()
         static let dataDir = SettingKey.text("data-dir", default: defaults.dataDir, "folder for every service's SQLite database and the private broker's store")
         static let topicRoot = SettingKey.text("topic-root", "optional prefix before every topic, so installations can share a broker")
-        static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service}")
+        static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service} (subscriptions) and {instance}-{service}-out (publishing)")
         static let logLevel = SettingKey.text("log.level", default: defaults.logLevel, "trace, debug, info, notice, warning, error, critical")
         static let publicURL = SettingKey.text("http.public-url",
                                                "the dashboard's address as recipients reach it, put into notifications and accepted as Origin behind a proxy (e.g. https://cctv.example.org); empty = http(s)://<the listen address, or this machine's name when it is 0.0.0.0>:<http.port>")
