@@ -8,6 +8,21 @@ import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
 
+/// Why the gateway stopped, in words that say what to change.
+public enum GatewayError: Error, CustomStringConvertible {
+    case cannotListen(host: String, port: Int, underlying: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotListen(host, port, underlying):
+            if underlying.contains("in use") || underlying.contains("errno: 98") {
+                return "the gateway cannot listen on \(host):\(port): port \(port) is already in use (another cctv-out or program?); choose another with --http-port or CCTVOUT_HTTP_PORT"
+            }
+            return "the gateway cannot listen on \(host):\(port) (http.host / http.port): \(underlying)"
+        }
+    }
+}
+
 /// The gateway: keeps its read store in step with the broker's events, pushes them to browsers,
 /// and serves the REST API and dashboard on `http.host:http.port`.
 public final class GatewayService: Service {
@@ -21,6 +36,11 @@ public final class GatewayService: Service {
     let retention: [RetentionRule]
     /// "Monitoring stalled" and "last checked".
     public let monitoring: MonitoringWatch
+    /// Measurements and state changes over time (charts, availability, SLA reports).
+    public let history: HistoryRecorder
+    public let historyStore: HistoryStore
+    /// The notifier's team directory and channel health as last published.
+    public let notifierView = NotifierView()
 
     /// Opens the read store and the accounts; nothing listens until ``run()``.
     public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
@@ -33,14 +53,21 @@ public final class GatewayService: Service {
         let shared = context.configuration
         self.retention = ReadStore.retentionRules(incidentDays: shared.retention.incidentDays, deliveryDays: shared.retention.deliveryDays)
         self.monitoring = MonitoringWatch(configuration: shared.selfWatch)
+        self.historyStore = try HistoryStore(dataDir: context.dataDir)
+        let store = store
+        self.history = HistoryRecorder(store: historyStore, topics: context.topics, retention: configuration.retention,
+                                       flushInterval: configuration.historyFlushInterval, logger: logger, activity: { try store.recordActivity($0) })
     }
 
     public func run() async throws {
         let topics = context.topics
         let bus = context.makeBus(service: "gateway")
         // One subscription for every projected topic: one consumer applies them in broker order.
+        // The console's topics ride along: the notifier's directory and channel health, and the check
+        // results the history records (the consumer sorts them by topic).
         try await bus.withSubscription(to: topics.allConfigs, topics.allStatuses, topics.allIssues, topics.notificationSent,
-                                       topics.notificationFailed, topics.allAvailability, topics.monitorPulse, topics.monitorChecked) { events in
+                                       topics.notificationFailed, topics.allAvailability, topics.monitorPulse, topics.monitorChecked,
+                                       topics.notifierDirectory, topics.notifierHealth, topics.allICMP, topics.allHLS) { events in
             // Registry replies that come after the REST request gave up (202) complete the command.
             // They arrive where the requests are made: on the publishing connection.
             try await bus.client.withSubscription(to: lateRepliesTopic(bus)) { lateReplies in
@@ -69,8 +96,15 @@ public final class GatewayService: Service {
         let commandTimeout = Duration.milliseconds(Int64(configuration.commandTimeout * 1000))
         let monitoring = monitoring
         monitoring.observeBroker { client.isConnected }
+        let notifierTopic = topics.notifierCommands(from: bus.account)
+        let files = configuration.staticDir.map(DashboardFiles.folder) ?? .embedded()
         let api = GatewayAPI(store: store, hub: hub, imports: imports, access: access, https: configuration.https, monitoring: monitoring,
-                             registry: { command, commandID in
+                             files: files, history: history, historyStore: historyStore, configuration: configuration, notifierView: notifierView,
+                             notifier: { command, timeout in
+            let envelope = Envelope(type: .notifierCommand, source: "gateway", data: command)
+            let answer = try await client.request(notifierTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
+            return try ContractCodec.decode(answer.payload, as: NotifierReply.self, expecting: [.notifierReply]).data
+        }, registry: { command, commandID in
             let envelope = Envelope(type: .registryCommand, id: commandID, source: "gateway", data: command)
             let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: commandTimeout)
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
@@ -121,7 +155,12 @@ public final class GatewayService: Service {
                 group.addTask {
                     for await message in replies.cancelOnGracefulShutdown() { _ = self.watch(message, lateReplies: lateReplies) }
                 }
-                group.addTask { try await app.runService() }
+                group.addTask { await self.history.run() }
+                group.addTask {
+                    do { try await app.runService() } catch {
+                        throw GatewayError.cannotListen(host: host, port: port, underlying: "\(error)")
+                    }
+                }
                 group.addTask { await sweeper.run() }
                 group.addTask { await self.announceMonitoring(monitoring) }
                 group.addTask {
@@ -141,10 +180,23 @@ public final class GatewayService: Service {
         }
     }
 
-    /// Applies a batch of events to the read store in one transaction, then pushes them live.
-    /// Self-watch messages and late replies are handled on the way (``watch(_:lateReplies:)``).
+    /// Handles a batch of the gateway's subscription: self-watch messages and late replies
+    /// (``watch(_:lateReplies:)``), the notifier's view, check results for the history only, and
+    /// events applied to the read store in one transaction (and recorded by the history), then
+    /// pushed live.
     func project(_ messages: [MQTTMessage], decoder: MessageDecoder, lateReplies: String) async {
-        let changes = messages.compactMap { watch($0, lateReplies: lateReplies) ? nil : change(from: $0, decoder: decoder) }
+        let topics = context.topics
+        var changes: [ReadStore.Change] = []
+        for message in messages where !watch(message, lateReplies: lateReplies) {
+            if message.topic == topics.notifierDirectory || message.topic == topics.notifierHealth {
+                projectNotifier(message, decoder: decoder)
+            } else if TopicFilter.matches(message.topic, filter: topics.allICMP) || TopicFilter.matches(message.topic, filter: topics.allHLS) {
+                history.observe(message)
+            } else {
+                history.observe(message)
+                if let change = change(from: message, decoder: decoder) { changes.append(change) }
+            }
+        }
         guard !changes.isEmpty else { return }
         do {
             for pushed in try await store.apply(changes) { push(pushed) }
@@ -154,6 +206,17 @@ public final class GatewayService: Service {
             logger.warning("a read model batch failed; applied it change by change", metadata: ["count": "\(changes.count)", "error": "\(error)"])
         } catch {
             logger.error("read model update failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func projectNotifier(_ message: MQTTMessage, decoder: MessageDecoder) {
+        guard !message.payload.isEmpty else { return }
+        if message.topic == context.topics.notifierDirectory, let envelope = decoder.decode(message, as: TeamDirectory.self, expecting: [.notifierDirectory]) {
+            notifierView.update(directory: envelope.data)
+            hub.broadcast("notifier", ["changed": "directory"])
+        } else if message.topic == context.topics.notifierHealth, let envelope = decoder.decode(message, as: NotifierHealth.self, expecting: [.notifierHealth]) {
+            notifierView.update(health: envelope.data)
+            hub.broadcast("notifier", ["changed": "health"])
         }
     }
 

@@ -13,11 +13,9 @@ struct IssueCommands: Sendable {
         var tracks = IncidentRecorder.Tracks()
         switch command.action {
         case .silence:
+            // A new window, or an edit of the one with this id.
             guard var silence = command.silence else { throw ContractError(code: "bad_request", field: "silence", message: "silence {scope, value, until} is required") }
-            guard !silence.value.isEmpty, silence.value.count <= 200 else { throw ContractError(code: "invalid_field", field: "silence.value", message: "value must be 1–200 characters") }
-            guard silence.until > now, silence.until < now.addingTimeInterval(90 * 86_400) else {
-                throw ContractError(code: "invalid_field", field: "silence.until", message: "until must be in the future and within 90 days")
-            }
+            try MaintenanceSchedule.validate(silence, now: now)
             silence.createdBy = command.actor ?? silence.createdBy
             try tx.saveSilence(silence)
             let effects = try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
@@ -29,6 +27,16 @@ struct IssueCommands: Sendable {
                 effects = try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
             }
             return (IssueReply(ok: true, silences: try tx.silences()), effects)
+        case .endSilence:
+            guard let id = command.silence?.id, let silence = try tx.silences().first(where: { $0.id == id }) else {
+                throw ContractError(code: "not_found", field: "silence.id", message: "no maintenance window with id \(command.silence?.id ?? "")")
+            }
+            let ended = MaintenanceSchedule.endedEarly(silence, at: now)
+            if MaintenanceSchedule.isOver(ended, at: now) { try tx.removeSilence(id) } else { try tx.saveSilence(ended) }
+            let effects = try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
+            return (IssueReply(ok: true, silences: try tx.silences()), effects)
+        case .listSilences:
+            return (IssueReply(ok: true, silences: try tx.silences()), [])
         default:
             guard let id = command.issueID, let issue = try tx.issue(id) else {
                 throw ContractError(code: "not_found", field: "issueID", message: "no incident with id \(command.issueID ?? "")")
@@ -82,12 +90,17 @@ struct IssueCommands: Sendable {
         return effects
     }
 
-    /// Lifts the silences that expired by `now`; records the incidents they released.
-    func liftExpiredSilences(tx: IssueStore.Transaction, now: Date) throws -> [IncidentStateMachine.Effect] {
-        let expired = try tx.silences().filter { $0.until <= now }
-        guard !expired.isEmpty else { return [] }
+    /// Removes the maintenance windows that are over by `now` and, when that or a window starting
+    /// or ending on its schedule changed which windows are in force since `previouslyInForce`,
+    /// re-evaluates the held flags; returns the incidents it changed and the windows now in force.
+    func sweepSilences(tx: IssueStore.Transaction, now: Date, previouslyInForce: Set<String>?) throws
+        -> (effects: [IncidentStateMachine.Effect], inForce: Set<String>) {
+        let all = try tx.silences()
+        let expired = all.filter { MaintenanceSchedule.isOver($0, at: now) }
         for silence in expired { try tx.removeSilence(silence.id) }
+        let inForce = Set(all.filter { MaintenanceSchedule.window(of: $0, containing: now) != nil }.map(\.id))
+        guard inForce != previouslyInForce || !expired.isEmpty else { return ([], inForce) }
         var tracks = IncidentRecorder.Tracks()
-        return try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
+        return (try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks), inForce)
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
+import Synchronization
 
 /// The issues service: turns `cctv/+/icmp` and `cctv/+/hls` results into incidents with the
 /// diagnosis table and hysteresis, persists them, and publishes `issues/opened|updated|resolved`
@@ -20,6 +21,9 @@ public final class IssuesService: Service {
     let commands: IssueCommands
     public let store: IssueStore
     let logger: Logger
+    /// Ids of the maintenance windows in force at the last sweep: when the set changes (a window
+    /// started or ended on its schedule) the held flags of the active incidents are re-evaluated.
+    let silencesInForce = Mutex<Set<String>?>(nil)
     /// Results arriving, for the monitor's self-watch (`monitor/pulse`, `monitor/checked`).
     let pulse: ResultPulse
     let retention: RetentionSweeper
@@ -205,7 +209,11 @@ public final class IssuesService: Service {
                 outbox.signal()
                 logger.warning("re-published issue events the notifier has not acknowledged", metadata: ["count": "\(republished)"])
             }
-            let lifted = try await store.write { tx in try commands.liftExpiredSilences(tx: tx, now: now) }
+            let previouslyInForce = silencesInForce.withLock { $0 }
+            let (lifted, inForce) = try await store.write { tx in
+                try commands.sweepSilences(tx: tx, now: now, previouslyInForce: previouslyInForce)
+            }
+            silencesInForce.withLock { $0 = inForce }
             if !lifted.isEmpty { outbox.signal() }
         } catch {
             logger.error("sweep failed", metadata: ["error": "\(error)"])

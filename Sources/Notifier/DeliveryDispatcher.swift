@@ -9,7 +9,10 @@ import Synchronization
 /// records every outcome. Runs until cancelled.
 public final class DeliveryDispatcher: Sendable {
     let store: DeliveryStore
-    let book: ContactBook
+    /// The contacts in force (replaced when an operator saves new ones).
+    let contacts: ContactsHolder
+    /// Every attempt's outcome per channel (for the dashboard and the channel alarm).
+    let health: ChannelHealthBook
     let channels: [ChannelKind: any DeliveryChannel]
     let breakers: EndpointBreakers
     let maxAttempts: Int
@@ -27,21 +30,20 @@ public final class DeliveryDispatcher: Sendable {
     let recorderBell = Doorbell()
     /// Deliveries being sent or waiting to be recorded: id → (channel id, still sending).
     private let inFlight = Mutex<[String: (target: String, sending: Bool)]>([:])
-    /// Every channel id of the contacts, in file order.
-    private let channelIDs: [String]
+    /// Every channel id of the contacts in force, in file order (operators may change them while running).
+    private var channelIDs: [String] { contacts.current.teams.flatMap { $0.channels.map(\.id) } }
     /// When to look next for due rows of channels no longer in the contacts.
     private let orphanCheck = Mutex(Date.distantPast)
     /// Finished attempts waiting to be recorded, and channels whose breaker opened (hold until).
     private let finished = Mutex<(outcomes: [(DeliveryStore.Pending, DeliveryOutcome)], deferrals: [String: Date])>(([], [:]))
 
-    public init(store: DeliveryStore, book: ContactBook, channels: [ChannelKind: any DeliveryChannel], breakers: EndpointBreakers,
-                maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
+    public init(store: DeliveryStore, contacts: ContactsHolder, health: ChannelHealthBook = ChannelHealthBook(), channels: [ChannelKind: any DeliveryChannel],
+                breakers: EndpointBreakers, maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
                 caughtUp: @escaping @Sendable () -> Date = Date.init,
                 onRecorded: @escaping @Sendable (NotificationRecord) -> Void = { _ in }) {
         self.caughtUp = caughtUp
-        self.store = store; self.book = book; self.channels = channels; self.breakers = breakers; self.maxAttempts = maxAttempts
+        self.store = store; self.contacts = contacts; self.health = health; self.channels = channels; self.breakers = breakers; self.maxAttempts = maxAttempts
         self.topics = topics; self.concurrency = concurrency; self.perEndpoint = perEndpoint; self.logger = logger; self.onRecorded = onRecorded
-        self.channelIDs = book.teams.flatMap { $0.channels.map(\.id) }
     }
 
     /// Tells the loop new deliveries were queued.
@@ -146,6 +148,7 @@ public final class DeliveryDispatcher: Sendable {
             return 0
         }
         var started = 0
+        let book = contacts.current
         for pending in due where started < free {
             if perTarget[pending.target, default: 0] >= perEndpoint { continue }
             guard let found = book.channel(pending.target), let sender = channels[found.channel.type] else {
@@ -171,6 +174,7 @@ public final class DeliveryDispatcher: Sendable {
                 }
                 if Task.isCancelled { return } // shutting down: the row stays pending and is sent again on start
                 var deferUntil: Date?
+                self.health.record(pending.target, outcome)
                 if self.breakers.record(pending.target, outcome) {
                     deferUntil = Date().addingTimeInterval(self.breakers.coolDown)
                     self.logger.warning("circuit breaker opened", metadata: ["channel": "\(pending.target)", "until": "\(deferUntil!)"])

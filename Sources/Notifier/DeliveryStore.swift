@@ -130,7 +130,56 @@ public final class DeliveryStore: Sendable {
             // one busy endpoint held them all (10,000 rows read per dispatch round in a storm).
             try db.create(index: "delivery_due_target", on: "delivery", columns: ["state", "target", "nextAttemptAt"])
         }
+        migrator.registerMigration("notifier v4: contacts stored by the notifier") { db in
+            // The contacts in force (edited in the dashboard, or imported from the file / settings
+            // whose content hash is `sourceHash`, so a changed file is imported again at start).
+            try db.create(table: "contacts") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("json", .blob).notNull()
+                t.column("sourceHash", .text).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("updatedBy", .text)
+            }
+        }
         database = try ServiceDatabase.open(dataDir: dataDir, service: "notifier", migrator: migrator)
+    }
+
+    /// The stored contacts and the hash of the file/settings they were last imported from.
+    public func storedContacts() throws -> (book: ContactBook, sourceHash: String)? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT json, sourceHash FROM contacts WHERE id = 1") else { return nil }
+            guard let book = try? JSONDecoder().decode(ContactBook.self, from: row["json"] as Data) else { return nil }
+            return (book, row["sourceHash"])
+        }
+    }
+
+    /// Stores the contacts in force.
+    public func saveContacts(_ book: ContactBook, sourceHash: String, by actor: String?) throws {
+        let data = try JSONEncoder().encode(book)
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO contacts (id, json, sourceHash, updatedAt, updatedBy) VALUES (1, ?, ?, ?, ?)",
+                           arguments: [data, sourceHash, Date(), actor])
+        }
+    }
+
+    /// Queues the page about a failing channel to `recipients` (once per channel and failing
+    /// streak: the event id carries the streak's start). Returns how many deliveries were queued.
+    @discardableResult
+    public func queueChannelAlarm(_ notice: IssueRecord, recipients: [Recipient], policy: NotificationPolicy, now: Date = Date()) throws -> Int {
+        try database.write { db in
+            var added = 0
+            for recipient in recipients {
+                let id = UUID().uuidString
+                let body = ChannelPayload.render(recipient, event: .channelFailing, issue: notice, dashboard: policy.dashboard, timeZone: policy.timeZone, deliveryID: id, now: now)
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO delivery (id, eventID, issueID, cameraID, event, channel, target, team, display, body, state, attempts, nextAttemptAt, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+                    """, arguments: [id, notice.id, notice.id, notice.cameraID, NotificationEvent.channelFailing.rawValue, recipient.channel.type.rawValue,
+                                     recipient.channel.id, recipient.team.id, recipient.channel.displayTarget, body, now, now])
+                added += db.changesCount
+            }
+            return added
+        }
     }
 
     /// One issue event as it arrived.

@@ -167,8 +167,8 @@ public struct NotificationDecision: Sendable, Equatable {
             decision.add(target, nil)
         case .reminder:
             if let responsible { decision.addFiltered(responsible, issue) }
-        case .resolved:
-            break
+        case .resolved, .channelFailing:
+            break // .channelFailing is not about a camera: ``ChannelAlarm`` picks its recipients
         }
         return decision
     }

@@ -34,7 +34,7 @@ public enum NotificationMessage {
                               dashboard: String, timeZone: TimeZone = TimeZone(identifier: "Asia/Seoul") ?? .gmt) -> RenderedMessage {
         let site = issue.site ?? "-"
         let since = format(issue.openedAt, timeZone)
-        let link = dashboardLink(dashboard, cameraID: issue.cameraID)
+        let link = dashboardLink(dashboard, issue: issue)
         switch language {
         case .ko:
             var facts: [(String, String)] = []
@@ -82,6 +82,7 @@ public enum NotificationMessage {
         else { who = camera(issue) + site }
         let flap = issue.flapping ? " — 불안정(반복 장애): 연속 \(issue.recoveryChecks ?? 0)회 정상 확인 후 해소" : ""
         switch (event, issue.kind) {
+        case (.channelFailing, _): return "[알림 채널 장애] \(issue.cameraName ?? issue.cameraID) 채널로 알림이 전달되지 않고 있습니다. 담당자에게 직접 연락하고 채널 설정을 확인하세요. (\(issue.reason))"
         case (.resolved, .monitor): return "[정상화] 감시 시스템 네트워크가 복구되어 판정을 재개합니다."
         case (.resolved, _): return "[정상화] \(who) 장애가 해소되었습니다. (\(kindKorean(issue.kind)))"
         case (.escalated, _): return "[미확인 장애 에스컬레이션] \(who) \(kindKorean(issue.kind)) 장애가 아직 확인되지 않았습니다. (\(issue.reason))"
@@ -114,6 +115,7 @@ public enum NotificationMessage {
         else { who = camera(issue) + site }
         let flap = issue.flapping ? " — flapping: resolves only after \(issue.recoveryChecks ?? 0) good checks in a row" : ""
         switch (event, issue.kind) {
+        case (.channelFailing, _): return "[CHANNEL DOWN] notices through \(issue.cameraName ?? issue.cameraID) are not getting through; call the team directly and check the channel (\(issue.reason))"
         case (.resolved, .monitor): return "[RECOVERED] The monitor's own network is back; checks count again."
         case (.resolved, _): return "[RECOVERED] \(who) \(issue.isGroup ? "are" : "is") back to normal (\(issue.kind.rawValue))."
         case (.escalated, _): return "[ESCALATED] \(who) \(issue.kind.rawValue) incident not acknowledged yet (\(issue.reason))"
@@ -140,6 +142,7 @@ public enum NotificationMessage {
         case .resolved: "정상화: \(kindKorean(kind)) 장애 해소"
         case .escalated: "에스컬레이션: 미확인 \(kindKorean(kind)) 장애"
         case .reminder: "장애 지속: \(kindKorean(kind)) 장애"
+        case .channelFailing: "알림 채널 장애"
         case .opened, .updated:
             change.map { "\(changeTitle($0, language: .ko)): \(changeText($0, language: .ko))" } ?? "\(kindKorean(kind)) 장애 발생"
         }
@@ -151,6 +154,7 @@ public enum NotificationMessage {
         case .resolved: "Recovered: \(name) incident"
         case .escalated: "Escalated: unacknowledged \(name.lowercased()) incident"
         case .reminder: "Still down: \(name.lowercased()) incident"
+        case .channelFailing: "Notification channel down"
         case .opened, .updated:
             change.map { "\(changeTitle($0, language: .en)): \(changeText($0, language: .en))" } ?? "\(name) incident"
         }
@@ -235,10 +239,14 @@ public enum NotificationMessage {
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0) + zone
     }
 
-    /// The dashboard page of one camera.
-    static func dashboardLink(_ dashboard: String, cameraID: String) -> String {
+    /// The dashboard opened at exactly what the notice is about: a site incident (`#incident=ID`),
+    /// or the camera with its incident marked (`#camera=ID&incident=ID`).
+    static func dashboardLink(_ dashboard: String, issue: IssueRecord) -> String {
         var base = dashboard
         while base.hasSuffix("/") { base.removeLast() }
-        return "\(base)/#camera=\(cameraID)"
+        func part(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=#+"))) ?? text }
+        if issue.isSiteIncident { return "\(base)/#incident=\(part(issue.id))" }
+        if issue.cameraID.hasPrefix(ChannelAlarm.cameraPrefix) { return "\(base)/#view=notify" }
+        return "\(base)/#camera=\(part(issue.cameraID))&incident=\(part(issue.id))"
     }
 }

@@ -7,6 +7,8 @@ public enum NotificationEvent: String, Codable, Sendable, CaseIterable {
     case escalated
     /// Still open and not acknowledged: sent again to the responsible team.
     case reminder
+    /// A notification channel has been failing too long: the operators are paged through another one.
+    case channelFailing
 }
 
 /// One channel of one team that a notification goes to.

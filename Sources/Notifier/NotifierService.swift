@@ -15,13 +15,19 @@ public final class NotifierService: Service {
     let context: RuntimeContext
     let configuration: NotifierConfiguration
     public let store: DeliveryStore
-    public let routing: NotificationRouting
+    /// The contacts in force: stored by the notifier, edited from the dashboard or REST, applied at once.
+    public let contacts: ContactsHolder
     public let policy: NotificationPolicy
     let breakers: EndpointBreakers
+    /// Every channel's recent record (dashboard, channel alarm).
+    public let health = ChannelHealthBook()
     let logger: Logger
     /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
     let selfWatch: SelfWatchMonitor
     let retention: RetentionSweeper
+
+    /// Routing over the contacts in force.
+    public var routing: NotificationRouting { contacts.routing }
 
     /// Loads and checks the contacts and opens the delivery store; nothing runs until ``run()``.
     /// - Throws: ``ContactsError`` naming the entry at fault, or a storage error.
@@ -29,12 +35,22 @@ public final class NotifierService: Service {
         self.context = context
         self.configuration = configuration
         self.logger = context.logger(for: "notifier")
-        self.routing = NotificationRouting(book: try configuration.contactBook())
         self.policy = configuration.policy
         self.breakers = EndpointBreakers(threshold: configuration.breakerFailures, coolDown: configuration.breakerCooldown)
         self.store = try DeliveryStore(dataDir: context.dataDir)
+        // The file and the webhook settings are the import: when what they say changed since the
+        // last start they replace the stored contacts; otherwise the stored ones (edited in the
+        // dashboard meanwhile) stay in force.
+        let configured = try configuration.contactBook()
+        let sourceHash = hexString(sha256(Array(configured.json().utf8)))
+        if let stored = try store.storedContacts(), stored.sourceHash == sourceHash {
+            self.contacts = ContactsHolder(stored.book)
+        } else {
+            try store.saveContacts(configured, sourceHash: sourceHash, by: "settings")
+            self.contacts = ContactsHolder(configured)
+        }
         let shared = context.configuration
-        self.selfWatch = SelfWatchMonitor(configuration: shared.selfWatch, store: store, routing: routing, policy: policy, logger: logger)
+        self.selfWatch = SelfWatchMonitor(configuration: shared.selfWatch, store: store, contacts: contacts, policy: policy, logger: logger)
         self.retention = RetentionSweeper(database: store.database, logger: logger,
                                           rules: DeliveryRetention.rules(deliveryDays: shared.retention.deliveryDays, incidentDays: shared.retention.incidentDays))
     }
@@ -50,16 +66,18 @@ public final class NotifierService: Service {
 
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
-        try await bus.withSubscriptions([[context.topics.allIssues], [context.topics.allAvailability, context.topics.monitorPulse]]) { subscriptions in
+        try await bus.withSubscriptions([[context.topics.allIssues], [context.topics.allAvailability, context.topics.monitorPulse],
+                                         [context.topics.allNotifierCommands]]) { subscriptions in
             bus.start()
-            try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1])
+            try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2])
         }
         await bus.shutdown()
     }
 
     /// Accepts issue events, delivers, publishes outcomes and acknowledgements, and watches the
-    /// other services (`watched`: availability and the prober's pulse) until shutdown.
-    func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription) async throws {
+    /// other services (`watched`: availability and the prober's pulse), and answers `commands` (who
+    /// is told, test sends) until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription, commands: MQTTSubscription) async throws {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPPoster.makeClient()
@@ -67,12 +85,13 @@ public final class NotifierService: Service {
         // acknowledged in a few transactions instead of 10,000.
         let inbox = MessageBatches<MQTTMessage>(maxBatch: 500)
         let progress = InboxProgress()
-        let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: configuration.timeoutSeconds),
+        let dispatcher = DeliveryDispatcher(store: store, contacts: contacts, health: health,
+                                            channels: Self.channels(http: http, timeoutSeconds: configuration.timeoutSeconds),
                                             breakers: breakers, maxAttempts: configuration.maxAttempts, topics: context.topics, logger: logger,
                                             caughtUp: { progress.caughtUp(idle: inbox.buffered == 0) },
                                             onRecorded: { _ in outbox.signal() })
-        if routing.book.teams.isEmpty {
-            logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*)")
+        if contacts.current.teams.isEmpty {
+            logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*, or add teams in the dashboard)")
         }
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -100,6 +119,12 @@ public final class NotifierService: Service {
                         outbox.signal()
                     }
                 }
+                group.addTask {
+                    for await message in commands {
+                        await self.handleCommand(message, bus: bus, http: http, dispatcher: dispatcher)
+                    }
+                }
+                group.addTask { await self.watchChannels(bus: bus, dispatcher: dispatcher) }
                 await group.next()
                 group.cancelAll()
             }

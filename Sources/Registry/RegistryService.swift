@@ -31,13 +31,21 @@ public final class RegistryService: Service {
         let decoder = MessageDecoder(service: "registry", logger: logger)
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: [CommandLog.retention])
         // One subscription (one consumer) for commands and credential requests, so commands stay
-        // strictly one at a time (see `handle`).
-        try await bus.withSubscription(to: context.topics.allRegistryCommands, context.topics.allCredentialRequests) { commands in
+        // strictly one at a time (see `handle`); the notifier's teams (for refusing a camera that
+        // names an unknown line team or vendor) come in order with them.
+        let directoryTopic = context.topics.notifierDirectory
+        try await bus.withSubscription(to: context.topics.allRegistryCommands, context.topics.allCredentialRequests, directoryTopic) { commands in
             bus.start()
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await publisher.run() }
                 group.addTask { await sweeper.run() }
                 for await message in commands {
+                    if message.topic == directoryTopic {
+                        guard !message.payload.isEmpty,
+                              let envelope = decoder.decode(message, as: TeamDirectory.self, expecting: [.notifierDirectory]) else { continue }
+                        self.handler.teams.update(envelope.data)
+                        continue
+                    }
                     await handle(message, bus: bus, publisher: publisher, decoder: decoder)
                 }
                 group.cancelAll()

@@ -1,9 +1,27 @@
 import ArgumentParser
 import CCTVContract
 import Foundation
+import Gateway
+import Issues
+import Notifier
+import Prober
 import Installation
 import Logging
 import ServiceRuntime
+
+/// The options a service command reads, for its `--help`: flag, value, default, environment and meaning.
+enum OptionsHelp {
+    static func text(_ keys: [SettingKey]) -> String {
+        var lines = ["OPTIONS (each also as a CCTVOUT_* environment variable or a key of the --config JSON file; `cctv-out config` shows the values in force):"]
+        for key in [Settings.configFile] + keys {
+            let value = key.accepted.map { " <\($0)>" } ?? " <value>"
+            let defaultText = key.defaultValue.isEmpty ? "" : " (default: \(key.defaultValue))"
+            lines.append("  \(key.flag)\(value)\(defaultText)")
+            lines.append("      \(key.help) [\(key.environment)]")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
 
 /// Options shared by every service command: parsed by ``Settings`` against every service's keys.
 struct SettingsOptions: ParsableArguments {
@@ -77,7 +95,8 @@ enum Launcher {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "All in one: a private mosquitto on loopback plus all five services; dashboard on http://localhost:8080.")
+        abstract: "All in one: a private mosquitto on loopback plus all five services; dashboard on http://localhost:8080.",
+        discussion: OptionsHelp.text(InstallationConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws {
         try await Launcher.run(ServiceKind.allCases, configuration: settings.resolve(), privateBroker: true)
@@ -85,31 +104,31 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct RegistryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Run the camera registry service.")
+    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Run the camera registry service.", discussion: OptionsHelp.text(RuntimeConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.registry], configuration: settings.resolve(), privateBroker: false) }
 }
 
 struct ProberCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prober", abstract: "Run a prober (use --prober-shard i/n or --prober-site to split the fleet).")
+    static let configuration = CommandConfiguration(commandName: "prober", abstract: "Run a prober (use --prober-shard i/n or --prober-site to split the fleet).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + ProberConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.prober], configuration: settings.resolve(), privateBroker: false) }
 }
 
 struct IssuesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "issues", abstract: "Run the issues (incident) service.")
+    static let configuration = CommandConfiguration(commandName: "issues", abstract: "Run the issues (incident) service.", discussion: OptionsHelp.text(RuntimeConfiguration.keys + IssuesConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.issues], configuration: settings.resolve(), privateBroker: false) }
 }
 
 struct NotifierCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "notifier", abstract: "Run the notifier service.")
+    static let configuration = CommandConfiguration(commandName: "notifier", abstract: "Run the notifier service.", discussion: OptionsHelp.text(RuntimeConfiguration.keys + NotifierConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.notifier], configuration: settings.resolve(), privateBroker: false) }
 }
 
 struct GatewayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Run the gateway (REST API, dashboard, /metrics).")
+    static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Run the gateway (REST API, dashboard, /metrics).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + GatewayConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.gateway], configuration: settings.resolve(), privateBroker: false) }
 }

@@ -105,6 +105,23 @@ struct IssuesServiceTests {
             (try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data.silenced) == true
         } != nil)
 
+        // Ending the window early lifts the hold at once; a window planned for later holds nothing yet.
+        let windowID = try #require(silenced.silences?.first?.id)
+        let ended = try await command(IssueCommand(action: .endSilence, silence: Silence(id: windowID, scope: .camera, value: "-", until: Date())))
+        #expect(ended.ok && ended.silences?.isEmpty == true, "a one-off window ended early is gone")
+        #expect(await updated.first { message in
+            guard let issue = try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data else { return false }
+            return !issue.silenced && issue.history.contains { $0.note?.contains("maintenance over") == true }
+        } != nil)
+        let planned = try await command(IssueCommand(action: .silence, actor: "operator-1",
+                                                     silence: Silence(scope: .lineTeam, value: "KT-1", startsAt: Date().addingTimeInterval(3600), until: Date().addingTimeInterval(7200))))
+        #expect(planned.ok && planned.silences?.count == 1)
+        let listed = try await command(IssueCommand(action: .listSilences))
+        #expect(listed.silences?.first?.scope == .lineTeam)
+        let refused2 = try await command(IssueCommand(action: .silence, silence: Silence(scope: .site, value: "x", until: Date().addingTimeInterval(600),
+                                                                                        recurrence: Recurrence(days: [8], start: "02:00", minutes: 60, timeZone: "Asia/Seoul"))))
+        #expect(refused2.error?.field == "silence.recurrence.days")
+
         await tool.shutdown()
         await harness.stop()
     }

@@ -32,7 +32,7 @@ struct DeliveryReliabilityTests {
         let breakers = EndpointBreakers(threshold: 3, coolDown: 1)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let dispatcher = DeliveryDispatcher(store: store, book: book, channels: NotifierService.channels(http: http, timeoutSeconds: 5),
+        let dispatcher = DeliveryDispatcher(store: store, contacts: ContactsHolder(book), channels: NotifierService.channels(http: http, timeoutSeconds: 5),
                                             breakers: breakers, maxAttempts: 100, topics: Topics(), logger: logger)
         let running = Task { await dispatcher.run() }
 
@@ -106,7 +106,7 @@ struct BacklogTests {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let dispatcher = DeliveryDispatcher(store: store, book: book, channels: NotifierService.channels(http: http, timeoutSeconds: 5),
+        let dispatcher = DeliveryDispatcher(store: store, contacts: ContactsHolder(book), channels: NotifierService.channels(http: http, timeoutSeconds: 5),
                                             breakers: EndpointBreakers(threshold: 3, coolDown: 1), maxAttempts: 3, topics: Topics(), logger: logger,
                                             caughtUp: { progress.caughtUp(idle: true) })
         let running = Task { await dispatcher.run() }

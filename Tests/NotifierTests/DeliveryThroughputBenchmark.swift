@@ -42,7 +42,7 @@ struct DeliveryThroughputBenchmark {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
-        let dispatcher = DeliveryDispatcher(store: store, book: book, channels: NotifierService.channels(http: http, timeoutSeconds: 10),
+        let dispatcher = DeliveryDispatcher(store: store, contacts: ContactsHolder(book), channels: NotifierService.channels(http: http, timeoutSeconds: 10),
                                             breakers: EndpointBreakers(threshold: 5, coolDown: 30), maxAttempts: 12, topics: Topics(), logger: logger)
         let deliverStart = ContinuousClock.now
         let running = Task { await dispatcher.run() }

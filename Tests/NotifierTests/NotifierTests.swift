@@ -81,7 +81,7 @@ struct NotifierTests {
         #expect(korean.summary.contains("회선 장애"))
         #expect(korean.plainText.contains("현장: 본관"))
         #expect(korean.plainText.contains("발생 시각: 2027-01-15 17:00:00 KST"))
-        #expect(korean.link == "http://dash:8080/#camera=CAM-1")
+        #expect(korean.link == "http://dash:8080/#camera=CAM-1&incident=I-1", "the link opens the camera with its incident")
         #expect(NotificationMessage.render(.resolved, sampleIssue(kind: .camera), language: .ko, dashboard: "").summary.contains("정상화"))
         let english = NotificationMessage.render(.opened, sampleIssue(kind: .camera), language: .en, dashboard: "", timeZone: .gmt)
         #expect(english.summary.contains("camera vendor"))
@@ -148,5 +148,16 @@ struct AnnouncementTests {
         camera.version = 3
         #expect(try await store.accept([.init(eventID: "C3", type: .issueResolved, issue: camera)], routing: routing, policy: policy, topics: Topics(), now: now) == 0,
                 "nobody was told about the camera, so nobody hears it is over")
+    }
+}
+
+@Suite("dashboard links in notices")
+struct DashboardLinkTests {
+    @Test("a site incident links to the incident, a camera incident to the camera with the incident marked")
+    func exactTarget() {
+        var site = sampleIssue(kind: .line, id: "SITE-INC-1")
+        site.cameraID = "SITE:본관"
+        #expect(NotificationMessage.render(.opened, site, language: .en, dashboard: "http://d:1").link == "http://d:1/#incident=SITE-INC-1")
+        #expect(NotificationMessage.render(.opened, sampleIssue(kind: .camera, id: "I 2"), language: .en, dashboard: "http://d:1").link == "http://d:1/#camera=CAM-1&incident=I%202")
     }
 }

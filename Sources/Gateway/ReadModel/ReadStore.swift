@@ -44,6 +44,7 @@ public final class ReadStore: Sendable {
                 t.column("state", .text).notNull()
             }
         }
+        Self.registerConsoleMigrations(in: &migrator)
         CommandLedger.register(in: &migrator)
         database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway", migrator: migrator)
         commands = CommandLedger(database: database)
@@ -114,13 +115,15 @@ public final class ReadStore: Sendable {
         }
     }
 
+    /// Incidents, newest first; `parentID` lists the camera incidents grouped under a site incident.
     /// - Parameter sites: only incidents of these sites (a site-limited account or token); nil = all.
-    public func issues(openOnly: Bool, cameraID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [IssueRecord] {
+    public func issues(openOnly: Bool, cameraID: String? = nil, parentID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [IssueRecord] {
         try database.read { db in
             var sql = "SELECT json FROM issue WHERE 1=1"
             var arguments: StatementArguments = []
             if openOnly { sql += " AND state NOT IN ('RESOLVED','CLOSED')" }
             if let cameraID { sql += " AND cameraID = ?"; arguments += [cameraID] }
+            if let parentID { sql += " AND json_extract(CAST(json AS TEXT), '$.parentID') = ?"; arguments += [parentID] }
             if let sites {
                 var conditions: [String] = []
                 Self.limit(&conditions, &arguments, "json_extract(CAST(json AS TEXT), '$.site')", to: sites)
@@ -180,7 +183,9 @@ public final class ReadStore: Sendable {
                                         arguments: cameraArguments) {
                 byState[row["state"]] = row["n"]
             }
-            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED') \(issueAnd)", arguments: issueArguments) ?? 0
+            // A site outage is one problem: the camera incidents grouped under it are not counted again.
+            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED') AND json_extract(CAST(json AS TEXT), '$.parentID') IS NULL \(issueAnd)",
+                                        arguments: issueArguments) ?? 0
             var services: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, state FROM service") { services[row["name"]] = row["state"] }
             return Summary(cameras: cameras, byState: byState, openIssues: open, services: services)

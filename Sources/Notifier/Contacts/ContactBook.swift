@@ -91,6 +91,17 @@ public struct Team: Codable, Sendable, Equatable {
     public init(id: String, name: String, role: TeamRole, language: MessageLanguage = .ko, channels: [ChannelConfig], escalateTo: String? = nil) {
         self.id = id; self.name = name; self.role = role; self.language = language; self.channels = channels; self.escalateTo = escalateTo
     }
+
+    /// `language` may be left out (Korean), as may `channels` (a team set up before its channels).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        role = try c.decode(TeamRole.self, forKey: .role)
+        language = try c.decodeIfPresent(MessageLanguage.self, forKey: .language) ?? .ko
+        channels = try c.decodeIfPresent([ChannelConfig].self, forKey: .channels) ?? []
+        escalateTo = try c.decodeIfPresent(String.self, forKey: .escalateTo)
+    }
 }
 
 /// Every team and which team of each role takes incidents whose camera names no (known) team.
@@ -181,24 +192,8 @@ public struct ContactBook: Codable, Sendable, Equatable {
             throw .unreadable(path: path)
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? data.count
-        guard size <= maxFileBytes, data.count <= maxFileBytes else {
-            throw .invalid(path: path, entry: "file", problem: "larger than \(maxFileBytes) bytes")
-        }
-        let book: ContactBook
-        do {
-            book = try JSONDecoder().decode(ContactBook.self, from: data)
-        } catch let error as DecodingError {
-            throw ContactsError.invalid(path: path, entry: Self.describe(error).entry, problem: Self.describe(error).problem)
-        } catch {
-            throw .invalid(path: path, entry: "file", problem: "not JSON: \(error)")
-        }
-        do {
-            try book.validate()
-        } catch {
-            guard case let .invalid(_, entry, problem) = error else { throw error }
-            throw .invalid(path: path, entry: entry, problem: problem)
-        }
-        return book
+        guard size <= maxFileBytes else { throw .invalid(path: path, entry: "file", problem: "larger than \(maxFileBytes) bytes") }
+        return try decode(data, source: path)
     }
 
     /// Checks ids, roles, references and each channel's required fields.

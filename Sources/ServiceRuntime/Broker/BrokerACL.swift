@@ -89,7 +89,7 @@ public enum BrokerACL {
         let alertsAndStatus = [read(topics.allIssues), read(topics.allStatuses), read(topics.allAvailability)]
         switch account.role {
         case .registry:
-            return [read(topics.allRegistryCommands), read(topics.allCredentialRequests),
+            return [read(topics.allRegistryCommands), read(topics.allCredentialRequests), read(topics.notifierDirectory),
                     write(topics.allConfigs), write(topics.registryEvents), write(topics.registryResults),
                     write(topics.replies + "/+"), availability, marker]
         case .prober:
@@ -102,11 +102,15 @@ public enum BrokerACL {
                     read(topics.allIssueCommands), write(topics.replies + "/+"), read(topics.notificationAcks), availability, marker]
         case .notifier:
             return [read(topics.allIssues), write(topics.notificationSent), write(topics.notificationFailed),
-                    write(topics.notificationAcks), availability]
+                    write(topics.notificationAcks), read(topics.allNotifierCommands), write(topics.replies + "/+"),
+                    write(topics.notifierDirectory), write(topics.notifierHealth), availability]
         case .gateway:
             return [read(topics.allConfigs), read(topics.allStatuses), read(topics.allIssues), read(topics.notificationSent),
                     read(topics.notificationFailed), read(topics.allAvailability), write(topics.registryCommands(from: own)),
-                    write(topics.issueCommands(from: own)), read(topics.replies + "/" + own), availability]
+                    write(topics.issueCommands(from: own)), read(topics.replies + "/" + own),
+                    // The console: history from the check results, the notifier's teams and channel health, who is told.
+                    read(topics.allICMP), read(topics.allHLS), read(topics.notifierDirectory), read(topics.notifierHealth),
+                    write(topics.notifierCommands(from: own)), availability]
         case .integration:
             return [write(topics.registryCommands(from: own)), read(topics.replies + "/" + own), read(topics.registryResults)] + alertsAndStatus
         case .reader:

@@ -11,8 +11,9 @@ public struct RuntimeConfiguration: Sendable, Equatable {
     public var topicRoot = ""
     /// swift-log level name.
     public var logLevel = "info"
-    /// The dashboard's address as people reach it; linked from every notification.
-    public var publicURL = "http://localhost:8080"
+    /// The dashboard's address as people reach it; linked from every notification. Empty means
+    /// "this machine's name and the gateway's port" (``dashboardAddress``).
+    public var publicURL = ""
     /// The broker every service connects to (or the private one `serve` starts).
     public var broker = BrokerConfiguration()
     /// Where stream URLs may point (the registry checks them when entered, the prober before every
@@ -33,7 +34,8 @@ extension RuntimeConfiguration {
         static let topicRoot = SettingKey.text("topic-root", "optional prefix before every topic, so installations can share a broker")
         static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service} (subscriptions) and {instance}-{service}-out (publishing)")
         static let logLevel = SettingKey.text("log.level", default: defaults.logLevel, "trace, debug, info, notice, warning, error, critical")
-        static let publicURL = SettingKey.text("http.public-url", default: defaults.publicURL, "dashboard link put into notifications (also an accepted Origin behind a proxy)")
+        static let publicURL = SettingKey.text("http.public-url",
+                                               "the dashboard's address as recipients reach it, put into notifications and accepted as Origin behind a proxy (e.g. https://cctv.example.org); empty = http(s)://<the listen address, or this machine's name when it is 0.0.0.0>:<http.port>")
         static let allowLinkLocal = SettingKey.flag("streams.allow-link-local", default: defaults.destinations.allowLinkLocal,
                                                     "allow stream URLs on link-local addresses (169.254.0.0/16, fe80::/10) and the cloud metadata address fd00:ec2::254")
     }
@@ -59,9 +61,26 @@ extension RuntimeConfiguration {
             throw .invalid(key: Key.logLevel.name, value: logLevel, expected: Self.logLevels.joined(separator: ", "))
         }
         publicURL = settings.raw(Key.publicURL)
+        if !publicURL.isEmpty {
+            guard let components = URLComponents(string: publicURL), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+                  components.host?.isEmpty == false else {
+                throw .invalid(key: Key.publicURL.name, value: publicURL, expected: "the dashboard's address as browsers reach it, e.g. https://cctv.example.org")
+            }
+        }
         broker = try BrokerConfiguration(settings: settings)
         destinations = DestinationPolicy(allowLinkLocal: try settings.flag(Key.allowLinkLocal))
         selfWatch = try SelfWatchConfiguration(settings: settings)
         retention = try RetentionConfiguration(settings: settings)
+    }
+}
+
+extension RuntimeConfiguration {
+    /// The dashboard's address in notices: `publicURL` when set, else this machine's name (or the
+    /// listen address when it is a specific one) with the gateway's port, so a changed port is
+    /// never linked wrongly.
+    public static func dashboardAddress(publicURL: String, listenHost: String, port: Int, https: Bool = false) -> String {
+        if !publicURL.isEmpty { return publicURL }
+        let host = ["", "0.0.0.0", "::", "[::]"].contains(listenHost) ? ProcessInfo.processInfo.hostName : listenHost
+        return "\(https ? "https" : "http")://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
     }
 }
