@@ -99,6 +99,11 @@ public enum ReasonWords {
         "line_degraded": Bilingual("회선 품질 저하", "line degraded"),
         "camera": Bilingual("카메라 장애", "camera down"),
         "picture": Bilingual("화면 이상 (검은 화면·멈춤)", "picture fault (black or frozen)"),
+        "configuration": Bilingual("설정 오류 (주소를 찾을 수 없음)", "configuration fault (address does not resolve)"),
+        "stream_server": Bilingual("스트림 서버 장애", "stream server down"),
+        "stream_server_down": Bilingual("스트림 서버 장애 (여러 카메라)", "stream server down (several cameras)"),
+        "monitor": Bilingual("감시 시스템 자체 네트워크 장애", "the monitor's own network is down"),
+        "reference_unreachable": Bilingual("감시 시스템 기준 주소 응답 없음", "the monitor's reference addresses do not answer"),
         "test_send": Bilingual("시험 발송", "test send"),
         "stalled": Bilingual("점검 결과가 들어오지 않음", "no check results arriving"),
         // Request errors
