@@ -40,6 +40,8 @@ public struct Settings: Sendable {
         .init(name: "log.level", defaultValue: "info", help: "trace, debug, info, notice, warning, error, critical"),
         .init(name: "http.host", defaultValue: "0.0.0.0", help: "gateway listen address"),
         .init(name: "http.port", defaultValue: "8080", help: "gateway port (dashboard, REST, /metrics)"),
+        .init(name: "health.host", defaultValue: "127.0.0.1", help: "address of this process's health endpoint (GET /healthz); 0.0.0.0 for a load balancer or orchestrator outside the host"),
+        .init(name: "health.port", defaultValue: "0", help: "port of this process's health endpoint: 200 when every service it runs is connected, 503 otherwise; 0 = none (`cctv-out health` asks it)"),
         .init(name: "http.public-url", defaultValue: "http://localhost:8080", help: "dashboard link put into notifications"),
         .init(name: "prober.interval", defaultValue: "60", help: "default check interval per camera, seconds"),
         .init(name: "prober.icmp-count", defaultValue: "3", help: "echoes per ICMP check"),

@@ -48,6 +48,10 @@ enum Launcher {
         defer { broker?.stop() }
         let context = RuntimeContext(settings: settings, endpoint: endpoint, logger: logger)
         var services: [any Service] = []
+        let healthPort = try settings.int("health.port", in: 0...65_535)
+        if healthPort > 0 {
+            services.append(HealthEndpoint(board: context.health, host: settings["health.host"], port: healthPort, logger: context.logger(for: "health")))
+        }
         for kind in kinds {
             switch kind {
             case .registry: services.append(try RegistryService(context: context))
@@ -104,6 +108,23 @@ struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Run the gateway (REST API, dashboard, /metrics).")
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.gateway], settings: settings.resolve(), privateBroker: false) }
+}
+
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Asks the running process's health endpoint (health.port, same settings) and exits 0 when it is healthy, 1 otherwise.",
+        discussion: "For container healthchecks: CCTVOUT_HEALTH_PORT=9100 in the environment of both the service and the check.")
+    @OptionGroup var settings: SettingsOptions
+    func run() async throws {
+        let resolved = try settings.resolve()
+        let port = try resolved.int("health.port", in: 0...65_535)
+        guard port > 0 else { throw CLIError("health.port is 0: this process has no health endpoint (set --health-port or CCTVOUT_HEALTH_PORT)") }
+        let host = ["0.0.0.0", "::", ""].contains(resolved["health.host"]) ? "127.0.0.1" : resolved["health.host"]
+        let answer = try await CamerasAPIClient(api: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)").call(.GET, "/healthz", timeout: .seconds(5))
+        print(String(decoding: answer.body.prefix(2000), as: UTF8.self))
+        if answer.status != 200 { throw ExitCode(1) }
+    }
 }
 
 struct ConfigCommand: AsyncParsableCommand {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the runtime image `cctv-out:local` (deploy/Dockerfile) that every compose service runs.
+#   scripts/build-image.sh                 binary built on this machine (Swift 6.3.1 toolchain)
+#   scripts/build-image.sh --in-container  binary built by the multi-stage deploy/Dockerfile.build in
+#                                          swift:6.3.1-bookworm (make it with `container-engine.sh swift`)
+# Either way the binary is `swift build -c release --static-swift-stdlib` and lands in deploy/dist/
+# with its resource bundles. Needs a running Docker engine (`container-engine.sh up` here).
+# Environment: CCTVOUT_IMAGE (default cctv-out:local), DOCKER (default /usr/bin/docker).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+image="${CCTVOUT_IMAGE:-cctv-out:local}"
+docker_bin="${DOCKER:-/usr/bin/docker}"
+[ -x "$docker_bin" ] || docker_bin="$(command -v docker || true)"
+[ -n "$docker_bin" ] || { echo "build-image: no docker client (Debian package docker.io)" >&2; exit 1; }
+rm -rf deploy/dist && mkdir -p deploy/dist
+if [ "${1:-}" = "--in-container" ]; then
+  "$docker_bin" image inspect swift:6.3.1-bookworm >/dev/null 2>&1 \
+    || { echo "build-image: no swift:6.3.1-bookworm image; run container-engine.sh swift (or docker pull it where pulling works)" >&2; exit 1; }
+  DOCKER_BUILDKIT=1 "$docker_bin" build -f deploy/Dockerfile.build -o deploy/dist .
+else
+  # Own scratch folder: the debug and plain release builds in .build keep their flags (no rebuild
+  # ping-pong between static and dynamic Swift runtime).
+  swift build -c release --product cctv-out --static-swift-stdlib --scratch-path .build/static
+  cp .build/static/release/cctv-out deploy/dist/
+  cp -R .build/static/release/*.resources deploy/dist/
+  strip deploy/dist/cctv-out
+fi
+# Fails here, not at container start, when the binary wants a library the image lacks.
+missing="$(ldd deploy/dist/cctv-out | grep -E 'libswift|libFoundation|not found' || true)"
+[ -z "$missing" ] || { echo "build-image: the binary is not self-contained: $missing" >&2; exit 1; }
+"$docker_bin" build -q -t "$image" deploy >/dev/null
+echo "build-image: $image $("$docker_bin" image inspect -f '{{.Size}}' "$image" | awk '{printf "%.1f MB", $1/1e6}')" \
+     "(binary $(du -m deploy/dist/cctv-out | cut -f1) MB, $(ldd deploy/dist/cctv-out | wc -l) shared libraries)"
