@@ -51,6 +51,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+say "checking the systemd units"
+deploy/systemd/verify.sh
 say "building the runtime image"
 scripts/build-image.sh "$@"
 "${compose[@]}" build -q webhook

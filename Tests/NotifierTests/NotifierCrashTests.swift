@@ -11,15 +11,9 @@ import TestSupport
 /// started again, with the test playing the issues service (publish, republish until acknowledged).
 @Suite("notifier killed mid-delivery")
 struct NotifierCrashTests {
-    /// `cctv-out`, built next to the test bundle by `swift build --build-tests`.
-    static var binary: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("cctv-out").path
-    }
-
     @Test("SIGKILL mid-delivery, restart: every notification delivered, none twice (a resent request carries the same delivery id)")
     func sigkillMidDelivery() async throws {
-        let binary = Self.binary
+        let binary = BuiltBinary.cctvOut
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build cctv-out first (swift build --build-tests): \(binary)")
         let broker = try MosquittoFixture()
         defer { broker.stop() }
