@@ -108,10 +108,22 @@ let package = Package(
             resources: [.copy("Dashboard")],
             swiftSettings: swiftSettings
         ),
+        // Any subset of the services wired from typed configuration: serve, tests and benchmarks.
+        .target(
+            name: "Installation",
+            dependencies: [
+                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "CCTVOutCLI",
             dependencies: [
-                "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator", "CCTVContract",
+                "Installation", "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator", "CCTVContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -124,7 +136,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "MQTTBus", "ServiceRuntime",
+                "MQTTBus", "ServiceRuntime", "Installation", "Prober",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -10,12 +10,15 @@ import ServiceRuntime
 /// and serves the REST API and dashboard on `http.host:http.port`.
 public final class GatewayService: Service {
     let context: RuntimeContext
+    let configuration: GatewayConfiguration
     public let store: ReadStore
     public let hub = LiveHub()
     let logger: Logger
 
-    public init(context: RuntimeContext) throws {
+    /// Opens the read store; nothing listens until ``run()``.
+    public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "gateway")
         self.store = try ReadStore(dataDir: context.dataDir)
     }
@@ -45,11 +48,9 @@ public final class GatewayService: Service {
             let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         })
-        let host = context.settings["http.host"]
-        let port = try context.settings.int("http.port", in: 0...65_535)
         let app = Application(
             router: api.router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cctv-out"),
             logger: logger)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
         // streams are finished so open browser connections close, and the server drains.

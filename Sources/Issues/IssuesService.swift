@@ -11,24 +11,20 @@ import ServiceRuntime
 /// and each camera's retained `cctv/{id}/status` through a transactional outbox.
 public final class IssuesService: Service {
     let context: RuntimeContext
-    let policy: IssuePolicy
-    let stormPolicy: StormGrouping.Policy
-    /// Seconds to wait for the notifier's acknowledgement before publishing an issue event again.
-    let ackTimeout: Double
+    let configuration: IssuesConfiguration
     public let store: IssueStore
     let logger: Logger
 
-    public init(context: RuntimeContext) throws {
+    var policy: IssuePolicy { configuration.policy }
+    var stormPolicy: StormGrouping.Policy { configuration.storm }
+    /// Seconds to wait for the notifier's acknowledgement before publishing an issue event again.
+    var ackTimeout: Double { configuration.ackTimeout }
+
+    /// Opens the service's SQLite store in the data folder; nothing runs until ``run()``.
+    public init(context: RuntimeContext, configuration: IssuesConfiguration) throws {
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "issues")
-        self.policy = IssuePolicy(
-            openAfter: try context.settings.int("issues.open-after", in: 1...1000),
-            recoverAfter: try context.settings.int("issues.recover-after", in: 1...1000),
-            lossThreshold: try context.settings.double("issues.loss-threshold", in: 0...100),
-            flapCount: try context.settings.int("issues.flap-count", in: 2...1000),
-            flapWindow: try context.settings.double("issues.flap-window", in: 60...604_800))
-        self.ackTimeout = try context.settings.double("issues.ack-timeout", in: 0.5...3600)
-        self.stormPolicy = StormGrouping.Policy(minimumCameras: try context.settings.int("issues.storm-min", in: 0...1_000_000))
         self.store = try IssueStore(dataDir: context.dataDir)
     }
 

@@ -12,63 +12,23 @@ import ServiceRuntime
 /// breakers, escalated and repeated while unacknowledged, and reported on `notifications/sent|failed`.
 public final class NotifierService: Service {
     let context: RuntimeContext
+    let configuration: NotifierConfiguration
     public let store: DeliveryStore
     public let routing: NotificationRouting
     public let policy: NotificationPolicy
-    let maxAttempts: Int
-    let timeoutSeconds: Int
     let breakers: EndpointBreakers
     let logger: Logger
 
-    public init(context: RuntimeContext) throws {
+    /// Loads and checks the contacts and opens the delivery store; nothing runs until ``run()``.
+    /// - Throws: ``ContactsError`` naming the entry at fault, or a storage error.
+    public init(context: RuntimeContext, configuration: NotifierConfiguration) throws {
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "notifier")
-        let settings = context.settings
-        self.routing = NotificationRouting(book: try Self.contactBook(settings))
-        self.policy = try Self.policy(settings)
-        self.maxAttempts = try settings.int("notifier.max-attempts", in: 1...1000)
-        self.timeoutSeconds = try settings.int("notifier.timeout", in: 1...300)
-        self.breakers = EndpointBreakers(threshold: try settings.int("notifier.breaker-failures", in: 1...1000),
-                                         coolDown: TimeInterval(try settings.int("notifier.breaker-cooldown", in: 1...86_400)))
+        self.routing = NotificationRouting(book: try configuration.contactBook())
+        self.policy = configuration.policy
+        self.breakers = EndpointBreakers(threshold: configuration.breakerFailures, coolDown: configuration.breakerCooldown)
         self.store = try DeliveryStore(dataDir: context.dataDir)
-    }
-
-    /// The contacts: the file named by `notifier.contacts`, plus the `notifier.webhook.*` shorthand
-    /// (one team per party with one webhook each), validated together.
-    /// - Throws: ``ContactsError`` or ``SettingsError`` naming the entry at fault.
-    public static func contactBook(_ settings: Settings) throws -> ContactBook {
-        for key in ["notifier.webhook.line-team", "notifier.webhook.vendor", "notifier.webhook.operators"] {
-            if let url = settings.string(key), !ContactBook.isHTTPURL(url) {
-                throw SettingsError.invalid(key: key, value: url, expected: "an http:// or https:// URL")
-            }
-        }
-        var book = try settings.string("notifier.contacts").map { try ContactBook.load(path: $0) } ?? ContactBook(teams: [])
-        let shorthand = ContactBook.fromWebhookSettings(lineTeam: settings.string("notifier.webhook.line-team"),
-                                                        vendor: settings.string("notifier.webhook.vendor"),
-                                                        operators: settings.string("notifier.webhook.operators"))
-        for team in shorthand.teams {
-            // The file's own team stays its role's default; the shorthand only fills a role the file lacks.
-            if book.defaults?[team.role.rawValue] == nil, let fileTeam = book.teams.first(where: { $0.role == team.role }) {
-                book.defaults = (book.defaults ?? [:]).merging([team.role.rawValue: fileTeam.id]) { old, _ in old }
-            }
-            book.teams.append(team)
-        }
-        do {
-            try book.validate()
-        } catch {
-            guard case let .invalid(_, entry, problem) = error else { throw error }
-            throw ContactsError.invalid(path: settings["notifier.contacts"], entry: entry, problem: problem + " (with the notifier.webhook.* settings)")
-        }
-        return book
-    }
-
-    static func policy(_ settings: Settings) throws -> NotificationPolicy {
-        guard let zone = TimeZone(identifier: settings["notifier.time-zone"]) else {
-            throw SettingsError.invalid(key: "notifier.time-zone", value: settings["notifier.time-zone"], expected: "a time zone name such as Asia/Seoul or UTC")
-        }
-        return NotificationPolicy(dashboard: settings["http.public-url"], timeZone: zone,
-                                  escalateAfter: TimeInterval(try settings.int("notifier.escalate-after", in: 0...31_536_000)),
-                                  remindEvery: TimeInterval(try settings.int("notifier.remind-every", in: 0...31_536_000)))
     }
 
     /// One sender per channel kind, sharing one HTTP client.
@@ -87,8 +47,8 @@ public final class NotifierService: Service {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: timeoutSeconds),
-                                            breakers: breakers, maxAttempts: maxAttempts, topics: context.topics, logger: logger,
+        let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: configuration.timeoutSeconds),
+                                            breakers: breakers, maxAttempts: configuration.maxAttempts, topics: context.topics, logger: logger,
                                             onRecorded: { _ in outbox.signal() })
         if routing.book.teams.isEmpty {
             logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*)")

@@ -13,13 +13,13 @@ public enum TestSend {
 
     /// Sends a sample `event` notice through channel `channelID`; returns what happened, in one line.
     /// - Throws: ``Failure`` when the channel is unknown or the endpoint did not accept it.
-    public static func send(settings: Settings, channelID: String, event: NotificationEvent) async throws -> String {
-        let book = try NotifierService.contactBook(settings)
+    public static func send(configuration: NotifierConfiguration, channelID: String, event: NotificationEvent) async throws -> String {
+        let book = try configuration.contactBook()
         guard let found = book.channel(channelID) else {
             throw Failure(description: "no channel \(channelID.debugDescription); known: \(book.teams.flatMap { $0.channels.map(\.id) }.joined(separator: ", "))")
         }
-        let timeout = try settings.int("notifier.timeout", in: 1...300)
-        let policy = try NotifierService.policy(settings)
+        let timeout = configuration.timeoutSeconds
+        let policy = configuration.policy
         let now = Date()
         let kind: IssueKind = found.team.role == .vendor ? .camera : .line
         let sample = IssueRecord(id: "TEST-\(Int(now.timeIntervalSince1970))", cameraID: "CAM-TEST", cameraName: "테스트 카메라", address: "192.0.2.1",

@@ -26,60 +26,39 @@ public final class ProberService: Service {
     let icmp: any ICMPProbing
     let hls: HLSChecker
     /// The optional ffprobe deep check and its cadence (every Nth good HLS check; 0 = off).
+    let configuration: ProberConfiguration
     let deepCheck: FFprobeDeepCheck
-    let deepCheckEvery: Int
     private let deepCheckCounts = Mutex<[String: Int]>([:])
-    let selection: FleetSelection
-    let defaultInterval: Double
-    let concurrency: Int
-    let hlsConcurrency: Int
     let backoff: BackoffPolicy
     let proberID: String
     let logger: Logger
     let linesDown = LinesDown()
 
-    /// - Parameter hls: the HLS checker; by default one over AsyncHTTPClient with the
-    ///   configured time budget and segment byte cap.
-    public init(context: RuntimeContext, icmp: any ICMPProbing, hls: HLSChecker? = nil) throws {
+    /// - Parameters:
+    ///   - configuration: cadence, budgets, concurrency and fleet selection.
+    ///   - icmp: the ICMP adapter (``EngineICMPProbe`` in production).
+    ///   - hls: the HLS checker; by default one over AsyncHTTPClient with the configured time
+    ///     budget and segment byte cap.
+    public init(context: RuntimeContext, configuration: ProberConfiguration, icmp: any ICMPProbing, hls: HLSChecker? = nil) {
         self.context = context
+        self.configuration = configuration
         self.icmp = icmp
         self.logger = context.logger(for: "prober")
-        let settings = context.settings
-        self.defaultInterval = try settings.double("prober.interval", in: 1...86_400)
-        self.concurrency = try settings.int("prober.concurrency", in: 1...100_000)
-        self.hlsConcurrency = try settings.int("prober.hls-concurrency", in: 1...10_000)
-        self.deepCheckEvery = try context.settings.int("prober.deep-check-every", in: 0...1_000_000)
-        self.deepCheck = FFprobeDeepCheck(timeout: .milliseconds(Int(try context.settings.double("prober.deep-check-timeout", in: 1...600) * 1000)),
-                                          concurrency: try context.settings.int("prober.deep-check-concurrency", in: 1...64))
-        self.backoff = BackoffPolicy(failuresBeforeBackoff: try settings.int("prober.backoff-after", in: 1...1_000))
-        if let hls {
-            self.hls = hls
-        } else {
-            let limits = HLSCheckLimits(
-                timeBudget: .milliseconds(Int(try settings.double("prober.hls-timeout", in: 0.5...120) * 1000)),
-                segmentMaxBytes: try settings.int("prober.hls-segment-bytes", in: 4_096...(64 << 20)))
-            self.hls = HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: hlsConcurrency), limits: limits)
-        }
-        var shard: (Int, Int)?
-        if let text = settings.string("prober.shard") {
-            guard let parsed = FleetSelection.parseShard(text) else {
-                throw SettingsError.invalid(key: "prober.shard", value: text, expected: "i/n with 0 ≤ i < n, e.g. 0/4")
-            }
-            shard = parsed
-        }
-        self.selection = FleetSelection(shard: shard, site: settings.string("prober.site"))
-        self.proberID = "\(context.instance)-prober" + (settings.string("prober.shard").map { "-\($0.replacingOccurrences(of: "/", with: "of"))" } ?? "")
+        self.deepCheck = FFprobeDeepCheck(timeout: .milliseconds(Int64((configuration.deepCheckTimeout * 1000).rounded())),
+                                          concurrency: configuration.deepCheckConcurrency)
+        self.backoff = BackoffPolicy(failuresBeforeBackoff: configuration.backoffAfter)
+        self.hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency), limits: configuration.hlsLimits)
+        self.proberID = "\(context.instance)-\(configuration.busName)"
     }
 
     public func run() async throws {
-        let busName = "prober" + (context.settings.string("prober.shard").map { "-" + $0.replacingOccurrences(of: "/", with: "of") } ?? "")
-        let bus = context.makeBus(service: busName)
+        let bus = context.makeBus(service: configuration.busName)
         let configs = try await bus.subscribe(context.topics.allConfigs)
         bus.start()
         let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.registryCommands,
                                                   replyPrefix: context.topics.replies, logger: logger)
-        let icmpSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
-        let hlsSchedule = ScheduleBox(defaultInterval: defaultInterval, backoff: backoff)
+        let icmpSchedule = ScheduleBox(defaultInterval: configuration.interval, backoff: backoff)
+        let hlsSchedule = ScheduleBox(defaultInterval: configuration.interval, backoff: backoff)
         let decoder = MessageDecoder(service: "prober", logger: logger)
         let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
         let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
@@ -89,7 +68,7 @@ public final class ProberService: Service {
                     guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
                     if message.payload.isEmpty { self.unschedule(id, icmpSchedule, hlsSchedule); credentials.forget(id); continue }
                     guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
-                    guard self.selection.includes(envelope.data) else { self.unschedule(id, icmpSchedule, hlsSchedule); continue }
+                    guard self.configuration.selection.includes(envelope.data) else { self.unschedule(id, icmpSchedule, hlsSchedule); continue }
                     let camera = envelope.data
                     icmpSchedule.upsert(camera)
                     if camera.hlsURL.flatMap(URL.init(string:)) != nil {
@@ -100,7 +79,7 @@ public final class ProberService: Service {
                 }
             }
             group.addTask {
-                await self.runChecks(schedule: icmpSchedule, concurrency: self.concurrency) { camera in
+                await self.runChecks(schedule: icmpSchedule, concurrency: self.configuration.concurrency) { camera in
                     let result = await self.checkICMP(camera)
                     icmpCounter.increment()
                     self.linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
@@ -109,7 +88,7 @@ public final class ProberService: Service {
                 }
             }
             group.addTask {
-                await self.runChecks(schedule: hlsSchedule, concurrency: self.hlsConcurrency) { camera in
+                await self.runChecks(schedule: hlsSchedule, concurrency: self.configuration.hlsConcurrency) { camera in
                     guard !self.linesDown.contains(camera.id) else { return false }
                     guard var result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     if result.status == .success { result = await self.deepen(result, camera: camera) }
@@ -193,11 +172,11 @@ public final class ProberService: Service {
     /// that has no video) becomes FAIL with the deep check's reason. A missing ffprobe or a full
     /// deep-check pool leaves the result as it is.
     func deepen(_ result: HLSResult, camera: CameraDefinition) async -> HLSResult {
-        guard deepCheckEvery > 0, let url = camera.hlsURL.flatMap(URL.init(string:)), !camera.hasCredentials else { return result }
+        guard configuration.deepCheckEvery > 0, let url = camera.hlsURL.flatMap(URL.init(string:)), !camera.hasCredentials else { return result }
         let turn = deepCheckCounts.withLock { counts -> Bool in
             let next = (counts[camera.id] ?? 0) + 1
-            counts[camera.id] = next % deepCheckEvery
-            return next % deepCheckEvery == 0
+            counts[camera.id] = next % configuration.deepCheckEvery
+            return next % configuration.deepCheckEvery == 0
         }
         guard turn, let deep = await deepCheck.probe(url), deep.reason != "ffprobe_missing" else { return result }
         var result = result

@@ -13,13 +13,16 @@ public final class PrivateBroker: Sendable {
 
     /// Starts mosquitto and waits until it accepts connections.
     /// - Throws: ``PrivateBrokerError`` naming the apt package when mosquitto is missing.
-    public init(settings: Settings, logger: Logger) throws {
+    /// - Parameters:
+    ///   - configuration: port, binary and config template of the private broker.
+    ///   - dataDir: the installation's data folder; the store goes in its `mosquitto/` folder.
+    public init(configuration: BrokerConfiguration, dataDir: String, logger: Logger) throws {
         self.logger = logger
-        port = try settings.int("broker.port", in: 1...65_535)
-        guard let binary = Self.findBinary(settings.string("mosquitto.binary")) else { throw PrivateBrokerError.notInstalled }
-        let dataDir = URL(fileURLWithPath: settings["data-dir"]).standardizedFileURL.appendingPathComponent("mosquitto")
+        port = configuration.port
+        guard let binary = Self.findBinary(configuration.mosquittoBinary) else { throw PrivateBrokerError.notInstalled }
+        let dataDir = URL(fileURLWithPath: dataDir).standardizedFileURL.appendingPathComponent("mosquitto")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-        let template = (try? String(contentsOfFile: settings["mosquitto.config"], encoding: .utf8)) ?? Self.defaultTemplate
+        let template = (try? String(contentsOfFile: configuration.mosquittoConfig, encoding: .utf8)) ?? Self.defaultTemplate
         if LoopbackPort.isListening(port) { throw PrivateBrokerError.portBusy(port) }
         let user = String(cString: getpwuid(geteuid())?.pointee.pw_name ?? strdup("root"))
         let config = template.replacingOccurrences(of: "{{PORT}}", with: "\(port)")

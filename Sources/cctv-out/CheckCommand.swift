@@ -39,11 +39,10 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "cctv-out-check")
         logger.logLevel = .error
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("prober.icmp-count", "\(count)")
-        settings.set("prober.icmp-timeout", "\(icmpTimeout)")
-        settings.set("prober.icmp-spacing", "0.2")
-        let probe = try EngineICMPProbe(settings: settings, logger: logger)
+        var configuration = ProberConfiguration()
+        configuration.icmpCount = count
+        configuration.icmpTimeout = icmpTimeout
+        let probe = try EngineICMPProbe(configuration: configuration, logger: logger)
 
         async let pinged = probe.check(address: address)
         var streamed: HLSVerdict?

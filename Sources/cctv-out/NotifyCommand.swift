@@ -22,7 +22,7 @@ struct NotifyTestCommand: AsyncParsableCommand {
     func run() async throws {
         guard let notice = NotificationEvent(rawValue: event) else { throw ValidationError("--event must be opened, updated, resolved, escalated or reminder") }
         do {
-            print(try await TestSend.send(settings: settings.resolve(), channelID: channel, event: notice))
+            print(try await TestSend.send(configuration: settings.resolve().notifier, channelID: channel, event: notice))
         } catch let error as ValidationError {
             throw error
         } catch {
@@ -39,7 +39,7 @@ struct NotifyChannelsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let book: ContactBook
-        do { book = try NotifierService.contactBook(try settings.resolve()) } catch { throw ValidationError("\(error)") }
+        do { book = try settings.resolve().notifier.contactBook() } catch { throw ValidationError("\(error)") }
         for team in book.teams {
             let isDefault = book.defaultTeam(team.role)?.id == team.id ? " (default \(team.role.rawValue))" : ""
             print("\(team.id)  \(team.name)  \(team.role.rawValue)  \(team.language.rawValue)\(isDefault)" + (team.escalateTo.map { "  escalates to \($0)" } ?? ""))

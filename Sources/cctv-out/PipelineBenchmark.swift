@@ -73,17 +73,22 @@ struct Harness: Sendable {
         let hookTask = Task { try await hook.runService() }
         defer { hookTask.cancel() }
 
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dir)
-        settings.set("broker.port", "\(try LoopbackPort.free())")
-        settings.set("issues.open-after", "1")
-        settings.set("issues.storm-min", "\(stormMin)")
-        settings.set("notifier.webhook.line-team", "http://127.0.0.1:\(hookPort)/hook")
-        settings.set("instance", "bench")
-        let broker = try PrivateBroker(settings: settings, logger: logger)
+        var runtime = RuntimeConfiguration()
+        runtime.dataDir = dir
+        runtime.instance = "bench"
+        runtime.broker.port = try LoopbackPort.free()
+        var issues = IssuesConfiguration()
+        issues.policy.openAfter = 1
+        issues.storm.minimumCameras = stormMin
+        var notifier = NotifierConfiguration()
+        notifier.lineTeamWebhook = "http://127.0.0.1:\(hookPort)/hook"
+        let broker = try PrivateBroker(configuration: runtime.broker, dataDir: dir, logger: logger)
         defer { broker.stop() }
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: try IssuesService(context: context)), .init(service: try NotifierService(context: context))], logger: logger))
+        let context = RuntimeContext(configuration: runtime, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: try IssuesService(context: context, configuration: issues)),
+            .init(service: try NotifierService(context: context, configuration: notifier)),
+        ], logger: logger))
         let services = Task { try await group.run() }
         let client = MQTTClient(configuration: .init(port: broker.port, clientID: "bench-tool", cleanStart: true, sendMaximum: 1000), logger: logger)
         client.start()

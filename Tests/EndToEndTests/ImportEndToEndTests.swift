@@ -5,8 +5,6 @@ import Gateway
 import Logging
 import MQTTBus
 import NIOCore
-import Registry
-import ServiceLifecycle
 import ServiceRuntime
 import Testing
 import TestSupport
@@ -18,24 +16,10 @@ import TestSupport
 struct ImportEndToEndTests {
     @Test("an uploaded CSV becomes retained configs; a bad file changes nothing; export → import is a no-op")
     func importThroughTheBroker() async throws {
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-import-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        let httpPort = try FreePort.find()
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("http.host", "127.0.0.1")
-        settings.set("http.port", "\(httpPort)")
-        settings.set("instance", "e2e-import-\(UUID().uuidString.prefix(6))")
         var logger = Logger(label: "e2e-import")
         logger.logLevel = .warning
-        Observability.bootstrapMetrics()
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let services: [any Service] = [try RegistryService(context: context), try GatewayService(context: context)]
-        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-        let running = Task { try await group.run() }
-        defer { running.cancel() }
+        let running = try TestInstallation([.registry, .gateway], logger: logger)
+        let broker = running.broker
 
         let observer = MQTTClient(configuration: .init(port: broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
         let configs = Collector(try await observer.subscribe("cctv/+/config"))
@@ -43,7 +27,7 @@ struct ImportEndToEndTests {
         try await observer.waitUntilConnected()
 
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let api = "http://127.0.0.1:\(httpPort)/api"
+        let api = running.baseURL + "/api"
         #expect(await eventually(timeout: .seconds(20)) { (try? await call(http, "\(api)/summary").status) == 200 }, "gateway did not come up")
 
         let count = 1_200 // more than one batch
@@ -96,8 +80,7 @@ struct ImportEndToEndTests {
         #expect(credentials == CameraCredentials(id: "CAM-3", username: "viewer", password: "pw-3"))
 
         await observer.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await running.stop()
         try? await http.shutdown()
     }
 }

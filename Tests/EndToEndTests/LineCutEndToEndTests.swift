@@ -1,15 +1,10 @@
 import AsyncHTTPClient
 import CCTVContract
 import Foundation
-import Gateway
-import Issues
+import Installation
 import Logging
 import MQTTBus
 import NIOCore
-import Notifier
-import Prober
-import Registry
-import ServiceLifecycle
 import ServiceRuntime
 import Testing
 import TestSupport
@@ -21,44 +16,24 @@ struct LineCutEndToEndTests {
     @Test("a cut line opens a LINE incident, the line team's webhook fires, and recovery is announced")
     func lineCutAndRecovery() async throws {
         IptablesChain.cleanStale()
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
         let sink = try await HTTPSink()
         defer { sink.stop() }
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        let httpPort = try FreePort.find()
         let cutAddress = "127.66.\(Int.random(in: 1...250)).\(Int.random(in: 1...250))"
-
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("http.host", "127.0.0.1")
-        settings.set("http.port", "\(httpPort)")
-        settings.set("prober.interval", "1")
-        settings.set("prober.icmp-count", "2")
-        settings.set("prober.icmp-timeout", "0.5")
-        settings.set("prober.icmp-spacing", "0.05")
-        settings.set("issues.open-after", "2")
-        settings.set("issues.recover-after", "2")
-        settings.set("notifier.webhook.line-team", sink.url("/line-team"))
-        settings.set("notifier.webhook.vendor", sink.url("/vendor"))
-        settings.set("instance", "e2e-\(UUID().uuidString.prefix(6))")
         var logger = Logger(label: "e2e")
         logger.logLevel = .warning
-        Observability.bootstrapMetrics()
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let issuesService = try IssuesService(context: context)
-        let notifierService = try NotifierService(context: context)
-        let services: [any Service] = [
-            try RegistryService(context: context),
-            try ProberService(context: context, icmp: try EngineICMPProbe(settings: settings, logger: logger)),
-            issuesService,
-            notifierService,
-            try GatewayService(context: context),
-        ]
-        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-        let running = Task { try await group.run() }
-        defer { running.cancel() }
+        let running = try TestInstallation(ServiceKind.allCases, logger: logger) { configuration in
+            configuration.prober.interval = 1
+            configuration.prober.icmpCount = 2
+            configuration.prober.icmpTimeout = 0.5
+            configuration.prober.icmpSpacing = 0.05
+            configuration.issues.policy.openAfter = 2
+            configuration.issues.policy.recoverAfter = 2
+            configuration.notifier.lineTeamWebhook = sink.url("/line-team")
+            configuration.notifier.vendorWebhook = sink.url("/vendor")
+        }
+        let broker = running.broker
+        let issuesService = try #require(running.installation.issues)
+        let notifierService = try #require(running.installation.notifier)
 
         // An observer like any other tool on the broker.
         let observer = MQTTClient(configuration: .init(port: broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
@@ -69,7 +44,7 @@ struct LineCutEndToEndTests {
         let testStart = ContinuousClock.now
         func phase(_ name: String) { print("E2E phase \(name) at \(format(ContinuousClock.now - testStart))") }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let api = "http://127.0.0.1:\(httpPort)/api"
+        let api = running.baseURL + "/api"
         #expect(await eventually(timeout: .seconds(20)) { (try? await get(http, "\(api)/summary").status) == 200 }, "gateway did not come up")
 
         phase("gateway up")
@@ -149,8 +124,7 @@ struct LineCutEndToEndTests {
         // Close the test's keep-alive connections first: the gateway drains open connections on shutdown.
         try? await http.shutdown()
         await observer.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await running.stop()
     }
 }
 

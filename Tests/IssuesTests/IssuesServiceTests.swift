@@ -17,18 +17,19 @@ final class IssuesHarness: @unchecked Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    init(_ overrides: [String: String]) throws {
+    init(_ configure: (inout IssuesConfiguration) -> Void) throws {
         broker = try MosquittoFixture()
         dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-\(UUID().uuidString)").path
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("data-dir", dataDir)
-        settings.set("instance", "it-\(UUID().uuidString.prefix(6))")
-        for (key, value) in overrides { settings.set(key, value) }
+        var runtime = RuntimeConfiguration()
+        runtime.dataDir = dataDir
+        runtime.instance = "it-\(UUID().uuidString.prefix(6))"
+        var configuration = IssuesConfiguration()
+        configure(&configuration)
         var logger = Logger(label: "issues-test")
         logger.logLevel = .critical
         self.logger = logger
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        service = try IssuesService(context: context)
+        let context = RuntimeContext(configuration: runtime, endpoint: broker.endpoint, logger: logger)
+        service = try IssuesService(context: context, configuration: configuration)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         self.group = group
         running = Task { try await group.run() }
@@ -53,7 +54,7 @@ final class IssuesHarness: @unchecked Sendable {
 struct IssuesServiceTests {
     @Test("an issue event is re-published with the same id until acknowledged, then never again")
     func republishUntilAcknowledged() async throws {
-        let harness = try IssuesHarness(["issues.open-after": "1", "issues.ack-timeout": "1"])
+        let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.ackTimeout = 1 }
         let service = harness.service
         let tool = harness.client("tool")
         let opened = Collector(try await tool.subscribe("issues/opened"))
@@ -109,7 +110,7 @@ struct IssuesServiceTests {
 
     @Test("many cameras of one site losing their line become one site incident")
     func stormBecomesOneSiteIncident() async throws {
-        let harness = try IssuesHarness(["issues.open-after": "1", "issues.recover-after": "1", "issues.storm-min": "3"])
+        let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.policy.recoverAfter = 1; $0.storm.minimumCameras = 3 }
         let tool = harness.client("tool")
         let issues = Collector(try await tool.subscribe("issues/+"))
         tool.start()
@@ -150,7 +151,7 @@ struct IssuesServiceTests {
 
     @Test("a broker restart in the middle of a storm loses no incident transition")
     func brokerRestartMidStorm() async throws {
-        let harness = try IssuesHarness(["issues.open-after": "1", "issues.storm-min": "0"])
+        let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.storm.minimumCameras = 0 }
         let service = harness.service
         let broker = harness.broker
 

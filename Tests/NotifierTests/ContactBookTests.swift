@@ -69,15 +69,14 @@ struct ContactBookTests {
 
     @Test("the webhook settings are a shorthand that still works, alone or beside a file")
     func shorthand() throws {
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("notifier.webhook.line-team", "http://127.0.0.1:1/line")
-        settings.set("notifier.webhook.operators", "http://127.0.0.1:1/ops")
-        let book = try NotifierService.contactBook(settings)
+        let arguments = ["--notifier-webhook-line-team", "http://127.0.0.1:1/line", "--notifier-webhook-operators", "http://127.0.0.1:1/ops"]
+        let settings = try Settings(arguments: arguments, environment: [:], keys: NotifierConfiguration.keys)
+        let book = try NotifierConfiguration(settings: settings, runtime: RuntimeConfiguration()).contactBook()
         let routing = NotificationRouting(book: book)
         let targets = routing.recipients(for: .opened, issue: sampleIssue(kind: .line, team: "KT-9"), alreadyTold: []).recipients.map(\.channel.url)
         #expect(targets == ["http://127.0.0.1:1/line", "http://127.0.0.1:1/ops"])
-        settings.set("notifier.webhook.vendor", "ftp://nope")
-        #expect(throws: SettingsError.self) { try NotifierService.contactBook(settings) }
+        let wrong = try Settings(arguments: arguments + ["--notifier-webhook-vendor", "ftp://nope"], environment: [:], keys: NotifierConfiguration.keys)
+        #expect(throws: SettingsError.self) { try NotifierConfiguration(settings: wrong, runtime: RuntimeConfiguration()) }
     }
 }
 

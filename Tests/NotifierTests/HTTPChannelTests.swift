@@ -124,12 +124,13 @@ struct TestSendTests {
                         "channels": [{"id": "kt-slack", "type": "slack", "url": "\(sink.url("/slack"))"}]}]}
             """.write(toFile: contacts, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: contacts) }
-        let settings = try Settings(arguments: ["--notifier-contacts", contacts], environment: [:])
-        let answer = try await TestSend.send(settings: settings, channelID: "kt-slack", event: .opened)
+        var configuration = NotifierConfiguration()
+        configuration.contactsFile = contacts
+        let answer = try await TestSend.send(configuration: configuration, channelID: "kt-slack", event: .opened)
         #expect(answer == "delivered through kt-slack (127.0.0.1) [slack], answer 200")
         #expect((sink.all.first?.json?["text"] as? String)?.contains("테스트 카메라") == true)
         sink.respond(with: 404)
-        await #expect(throws: TestSend.Failure.self) { try await TestSend.send(settings: settings, channelID: "kt-slack", event: .resolved) }
-        await #expect(throws: TestSend.Failure.self) { try await TestSend.send(settings: settings, channelID: "nope", event: .opened) }
+        await #expect(throws: TestSend.Failure.self) { try await TestSend.send(configuration: configuration, channelID: "kt-slack", event: .resolved) }
+        await #expect(throws: TestSend.Failure.self) { try await TestSend.send(configuration: configuration, channelID: "nope", event: .opened) }
     }
 }

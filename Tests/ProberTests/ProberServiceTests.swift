@@ -27,15 +27,16 @@ struct ProberServiceTests {
         cameras.set(.httpStatus(404), stream: 2)
         cameras.set(.hang, stream: 3)
 
-        var settings = try Settings(arguments: [], environment: [:])
-        settings.set("prober.interval", "1")
-        settings.set("prober.hls-timeout", "2")
-        settings.set("instance", "pt-\(UUID().uuidString.prefix(6))")
+        var runtime = RuntimeConfiguration()
+        runtime.instance = "pt-\(UUID().uuidString.prefix(6))"
+        var configuration = ProberConfiguration()
+        configuration.interval = 1
+        configuration.hlsTimeout = 2
         var logger = Logger(label: "prober-test")
         logger.logLevel = .warning
         Observability.bootstrapMetrics()
-        let context = RuntimeContext(settings: settings, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
-        let prober = try ProberService(context: context, icmp: AlwaysAnswering())
+        let context = RuntimeContext(configuration: runtime, endpoint: broker.endpoint, logger: logger)
+        let prober = ProberService(context: context, configuration: configuration, icmp: AlwaysAnswering())
         let group = ServiceGroup(configuration: .init(services: [.init(service: prober)], logger: logger))
         let running = Task { try await group.run() }
         defer { running.cancel() }

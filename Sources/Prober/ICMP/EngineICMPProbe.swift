@@ -8,11 +8,12 @@ public final class EngineICMPProbe: ICMPProbing {
     let engine: ICMPEngine
 
     /// Opens the engine's sockets (datagram when allowed, raw otherwise) and reports the mode.
-    public init(settings: Settings, logger: Logger) throws {
+    /// - Parameter configuration: echoes per check, reply timeout and spacing come from it.
+    public init(configuration prober: ProberConfiguration, logger: Logger) throws {
         var configuration = ICMPEngineConfiguration()
-        configuration.echoesPerCheck = try settings.int("prober.icmp-count", in: 1...100)
-        configuration.timeout = .milliseconds(Int(try settings.double("prober.icmp-timeout", in: 0.05...60) * 1000))
-        configuration.interval = .milliseconds(Int(try settings.double("prober.icmp-spacing", in: 0.001...60) * 1000))
+        configuration.echoesPerCheck = prober.icmpCount
+        configuration.timeout = .milliseconds(Int64((prober.icmpTimeout * 1000).rounded()))
+        configuration.interval = .milliseconds(Int64((prober.icmpSpacing * 1000).rounded()))
         engine = try ICMPEngine(configuration: configuration)
         try engine.start()
         logger.info("ICMP engine ready", metadata: ["mode": "\(engine.mode)"])

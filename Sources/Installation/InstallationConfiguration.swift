@@ -1,0 +1,35 @@
+import Gateway
+import Issues
+import Notifier
+import Prober
+import ServiceRuntime
+
+/// Every service's configuration, read once from flags, `CCTVOUT_*` variables and the file at
+/// start: a mistake in any option stops the command before anything runs.
+///
+/// Tests and benchmarks build it directly: `var configuration = InstallationConfiguration();
+/// configuration.prober.interval = 1`.
+public struct InstallationConfiguration: Sendable {
+    public var runtime = RuntimeConfiguration()
+    public var gateway = GatewayConfiguration()
+    public var prober = ProberConfiguration()
+    public var issues = IssuesConfiguration()
+    public var notifier = NotifierConfiguration()
+
+    /// Every default.
+    public init() {}
+
+    /// Every key of every service, in the order `cctv-out config` and the README list them.
+    public static let keys: [SettingKey] = RuntimeConfiguration.keys + GatewayConfiguration.keys + ProberConfiguration.keys
+        + IssuesConfiguration.keys + NotifierConfiguration.keys
+
+    /// Reads every service's keys once.
+    /// - Throws: ``SettingsError`` naming the first key at fault.
+    public init(settings: Settings) throws(SettingsError) {
+        runtime = try RuntimeConfiguration(settings: settings)
+        gateway = try GatewayConfiguration(settings: settings)
+        prober = try ProberConfiguration(settings: settings)
+        issues = try IssuesConfiguration(settings: settings)
+        notifier = try NotifierConfiguration(settings: settings, runtime: runtime)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import ServiceRuntime
+
+/// Everything a prober is told: cadence, ICMP echoes, HLS budgets, concurrency, back-off, the
+/// optional ffprobe deep check and which part of the fleet it owns.
+public struct ProberConfiguration: Sendable, Equatable {
+    /// Default check interval per camera, seconds (a camera's own interval wins).
+    public var interval: Double = 60
+    /// Echoes per ICMP check.
+    public var icmpCount = 3
+    /// Wait for each echo reply, seconds.
+    public var icmpTimeout: Double = 1
+    /// Seconds between the echoes of one check.
+    public var icmpSpacing: Double = 0.2
+    /// ICMP checks running at once.
+    public var concurrency = 256
+    /// HLS checks running at once (separate from the ICMP checks).
+    public var hlsConcurrency = 64
+    /// Time budget of one HLS check (every playlist and the segment), seconds.
+    public var hlsTimeout: Double = 10
+    /// Bytes of the newest segment downloaded per HLS check.
+    public var hlsSegmentBytes = 2 << 20
+    /// Consecutive failed checks after which a dead camera is checked less often.
+    public var backoffAfter = 5
+    /// Run the ffprobe deep check after every Nth good HLS check of a camera; 0 = off.
+    public var deepCheckEvery = 0
+    /// Seconds before a deep check (ffprobe) is killed.
+    public var deepCheckTimeout: Double = 15
+    /// Deep checks running at once (more are skipped, not queued).
+    public var deepCheckConcurrency = 2
+    /// Which cameras this prober owns: all, a shard, or one site.
+    public var selection = FleetSelection()
+
+    public init() {}
+
+    /// The name this prober uses on the broker: `prober`, or `prober-0of4` for a shard, so shards
+    /// of one instance have their own sessions.
+    public var busName: String {
+        selection.shard.map { "prober-\($0.index)of\($0.count)" } ?? "prober"
+    }
+
+    /// The HLS checker's budgets.
+    public var hlsLimits: HLSCheckLimits {
+        HLSCheckLimits(timeBudget: .milliseconds(Int64((hlsTimeout * 1000).rounded())), segmentMaxBytes: hlsSegmentBytes)
+    }
+}
+
+extension ProberConfiguration {
+    enum Key {
+        static let d = ProberConfiguration()
+        static let interval = SettingKey.number("prober.interval", default: d.interval, in: 1...86_400, "default check interval per camera, seconds")
+        static let icmpCount = SettingKey.integer("prober.icmp-count", default: d.icmpCount, in: 1...100, "echoes per ICMP check")
+        static let icmpTimeout = SettingKey.number("prober.icmp-timeout", default: d.icmpTimeout, in: 0.05...60, "seconds to wait for each echo reply")
+        static let icmpSpacing = SettingKey.number("prober.icmp-spacing", default: d.icmpSpacing, in: 0.001...60, "seconds between the echoes of one check")
+        static let concurrency = SettingKey.integer("prober.concurrency", default: d.concurrency, in: 1...100_000, "checks running at once")
+        static let deepCheckEvery = SettingKey.integer("prober.deep-check-every", default: d.deepCheckEvery, in: 0...1_000_000,
+                                                       "run the ffprobe deep check after every Nth successful HLS check of a camera (0 = off)")
+        static let deepCheckTimeout = SettingKey.number("prober.deep-check-timeout", default: d.deepCheckTimeout, in: 1...600, "seconds before a deep check (ffprobe) is killed")
+        static let deepCheckConcurrency = SettingKey.integer("prober.deep-check-concurrency", default: d.deepCheckConcurrency, in: 1...64,
+                                                             "deep checks running at once (more are skipped, not queued)")
+        static let shard = SettingKey.text("prober.shard", "i/n: this prober checks only cameras whose id hashes to shard i of n")
+        static let site = SettingKey.text("prober.site", "only check cameras of this site (a remote probe inside a closed network)")
+        static let hlsConcurrency = SettingKey.integer("prober.hls-concurrency", default: d.hlsConcurrency, in: 1...10_000, "HLS checks running at once (separate from the ICMP checks)")
+        static let hlsTimeout = SettingKey.number("prober.hls-timeout", default: d.hlsTimeout, in: 0.5...120, "time budget of one HLS check (every playlist and the segment), seconds")
+        static let hlsSegmentBytes = SettingKey.integer("prober.hls-segment-bytes", default: d.hlsSegmentBytes, in: 4_096...(64 << 20),
+                                                        "bytes of the newest segment downloaded per HLS check")
+        static let backoffAfter = SettingKey.integer("prober.backoff-after", default: d.backoffAfter, in: 1...1_000,
+                                                     "consecutive failed checks after which a dead camera is checked every 2x its interval (at most 5 min)")
+    }
+
+    /// The `prober.*` keys.
+    public static let keys: [SettingKey] = [
+        Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
+        Key.deepCheckConcurrency, Key.shard, Key.site, Key.hlsConcurrency, Key.hlsTimeout, Key.hlsSegmentBytes, Key.backoffAfter,
+    ]
+
+    /// Reads the `prober.*` keys once.
+    /// - Throws: ``SettingsError`` naming the key and what it accepts.
+    public init(settings: Settings) throws(SettingsError) {
+        self.init()
+        interval = try settings.number(Key.interval)
+        icmpCount = try settings.integer(Key.icmpCount)
+        icmpTimeout = try settings.number(Key.icmpTimeout)
+        icmpSpacing = try settings.number(Key.icmpSpacing)
+        concurrency = try settings.integer(Key.concurrency)
+        deepCheckEvery = try settings.integer(Key.deepCheckEvery)
+        deepCheckTimeout = try settings.number(Key.deepCheckTimeout)
+        deepCheckConcurrency = try settings.integer(Key.deepCheckConcurrency)
+        hlsConcurrency = try settings.integer(Key.hlsConcurrency)
+        hlsTimeout = try settings.number(Key.hlsTimeout)
+        hlsSegmentBytes = try settings.integer(Key.hlsSegmentBytes)
+        backoffAfter = try settings.integer(Key.backoffAfter)
+        var shard: (index: Int, count: Int)?
+        if let text = settings.text(Key.shard) {
+            guard let parsed = FleetSelection.parseShard(text) else {
+                throw .invalid(key: Key.shard.name, value: text, expected: "i/n with 0 ≤ i < n, e.g. 0/4")
+            }
+            shard = parsed
+        }
+        selection = FleetSelection(shard: shard, site: settings.text(Key.site))
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// What every service of an installation shares: where its data lives, its name on the broker,
+/// the topic prefix, the log level, the dashboard's public address and the broker itself.
+public struct RuntimeConfiguration: Sendable, Equatable {
+    /// Folder for every service's SQLite database and the private broker's store.
+    public var dataDir = "./data"
+    /// Instance name: MQTT client ids are `{instance}-{service}`.
+    public var instance = "cctv-out"
+    /// Optional prefix before every topic, so installations can share a broker.
+    public var topicRoot = ""
+    /// swift-log level name.
+    public var logLevel = "info"
+    /// The dashboard's address as people reach it; linked from every notification.
+    public var publicURL = "http://localhost:8080"
+    /// The broker every service connects to (or the private one `serve` starts).
+    public var broker = BrokerConfiguration()
+    /// Address of this process's health endpoint (`GET /healthz`).
+    public var healthHost = "127.0.0.1"
+    /// Port of this process's health endpoint; 0 = none.
+    public var healthPort = 0
+
+    public init() {}
+}
+
+extension RuntimeConfiguration {
+    enum Key {
+        static let defaults = RuntimeConfiguration()
+        static let dataDir = SettingKey.text("data-dir", default: defaults.dataDir, "folder for every service's SQLite database and the private broker's store")
+        static let topicRoot = SettingKey.text("topic-root", "optional prefix before every topic, so installations can share a broker")
+        static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service}")
+        static let logLevel = SettingKey.text("log.level", default: defaults.logLevel, "trace, debug, info, notice, warning, error, critical")
+        static let publicURL = SettingKey.text("http.public-url", default: defaults.publicURL, "dashboard link put into notifications")
+        static let healthHost = SettingKey.text("health.host", default: defaults.healthHost,
+                                                "address of this process's health endpoint (GET /healthz); 0.0.0.0 for a load balancer or orchestrator outside the host")
+        static let healthPort = SettingKey.integer("health.port", default: defaults.healthPort, in: 0...65_535,
+                                                   "port of this process's health endpoint: 200 when every service it runs is connected, 503 otherwise; 0 = none (`cctv-out health` asks it)")
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// The shared keys, the broker's among them.
+    public static let keys: [SettingKey] = [Key.dataDir] + BrokerConfiguration.keys
+        + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL, Key.healthHost, Key.healthPort]
+
+    /// Reads the shared keys once.
+    /// - Throws: ``SettingsError`` naming the key and what it accepts.
+    public init(settings: Settings) throws(SettingsError) {
+        self.init()
+        dataDir = settings.raw(Key.dataDir)
+        instance = settings.raw(Key.instance)
+        guard !instance.isEmpty, instance.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw .invalid(key: Key.instance.name, value: instance, expected: "letters, digits, - and _")
+        }
+        topicRoot = settings.raw(Key.topicRoot)
+        logLevel = settings.raw(Key.logLevel).lowercased()
+        guard Self.logLevels.contains(logLevel) else {
+            throw .invalid(key: Key.logLevel.name, value: logLevel, expected: Self.logLevels.joined(separator: ", "))
+        }
+        publicURL = settings.raw(Key.publicURL)
+        broker = try BrokerConfiguration(settings: settings)
+        healthHost = settings.raw(Key.healthHost)
+        healthPort = try settings.integer(Key.healthPort)
+    }
+}

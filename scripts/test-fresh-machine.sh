@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the README's test command (.ci/run) on a fresh Debian machine: a clean clone of HEAD inside a
+# new container made from debian:bookworm plus the Swift toolchain only (swift:6.3.1-bookworm, made
+# by ../shared/tools/container-engine.sh from the host toolchain and package mirror). Nothing the
+# developer machine installed is there, so a program a test needs but scripts/install-deps.sh does
+# not install fails here (a missing ffmpeg once passed on every developer machine and failed in CI).
+#
+#   scripts/test-fresh-machine.sh [ENGINE_SCRIPT]     log: .build-fresh/fresh-machine.log
+#
+# Privileged: the suite adds iptables rules and uses raw ICMP, as CI does as root. Packets stay in the
+# container's own network namespace (loopback only).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+engine=${1:-../shared/tools/container-engine.sh}
+[ -x "$engine" ] || { echo "needs a Docker engine: $engine (see its header)" >&2; exit 2; }
+"$engine" swift >/dev/null
+work=$(pwd)/.build-fresh
+rm -rf "$work"; mkdir -p "$work"
+git clone -q --no-hardlinks "$(pwd)" "$work/src"
+git -C "$work/src" log --oneline -1
+start=$(date +%s)
+set +e
+docker run --rm --privileged -v "$work/src:/src" -w /src swift:6.3.1-bookworm \
+  bash -c 'command -v ffmpeg mosquitto chromium psql || true; bash .ci/run' >"$work/fresh-machine.log" 2>&1
+status=$?
+set -e
+echo "fresh-machine run: exit $status after $(( $(date +%s) - start )) s; log $work/fresh-machine.log"
+grep -E 'Test run with|tests? in .* suites? (passed|failed)|✘' "$work/fresh-machine.log" | tail -20 || true
+exit $status
