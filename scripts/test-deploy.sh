@@ -9,6 +9,7 @@
 #
 #   scripts/test-deploy.sh                 binary built on this machine
 #   scripts/test-deploy.sh --in-container  binary built in swift:6.3.1-bookworm (multi-stage)
+#   CCTVOUT_PREBUILT_DIST=DIR scripts/test-deploy.sh   binary and resource bundles already built in DIR
 #
 # Needs root and a Docker engine with docker-compose v1 and the local base images: it runs
 # container-engine.sh up (found as $CONTAINER_ENGINE, ../shared/tools/ or ../../shared/tools/) and
@@ -54,7 +55,13 @@ trap cleanup EXIT
 say "checking the systemd units"
 deploy/systemd/verify.sh
 say "building the runtime image"
-scripts/build-image.sh "$@"
+if [ -n "${CCTVOUT_PREBUILT_DIST:-}" ]; then
+  # A binary built earlier (e.g. by a CI step) in that folder: only the image is built here.
+  rm -rf deploy/dist && cp -R "$CCTVOUT_PREBUILT_DIST" deploy/dist
+  scripts/build-image.sh --dist-ready
+else
+  scripts/build-image.sh "$@"
+fi
 "${compose[@]}" build -q webhook
 
 say "starting the stack"
