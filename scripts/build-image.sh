@@ -33,5 +33,7 @@ strip deploy/dist/cctv-out   # symbol tables only (a smaller image); crash backt
 missing="$(ldd deploy/dist/cctv-out | grep -E 'libswift|libFoundation|not found' || true)"
 [ -z "$missing" ] || { echo "build-image: the binary is not self-contained: $missing" >&2; exit 1; }
 "$docker_bin" build -q -t "$image" deploy >/dev/null
+unresolved="$("$docker_bin" run --rm --entrypoint ldd "$image" /opt/cctv-out/cctv-out | grep 'not found' || true)"
+[ -z "$unresolved" ] || { echo "build-image: the image lacks libraries the binary needs (add their Debian packages to deploy/Dockerfile): $unresolved" >&2; exit 1; }
 echo "build-image: $image $("$docker_bin" image inspect -f '{{.Size}}' "$image" | awk '{printf "%.1f MB", $1/1e6}')" \
      "(binary $(du -m deploy/dist/cctv-out | cut -f1) MB, $(ldd deploy/dist/cctv-out | wc -l) shared libraries)"

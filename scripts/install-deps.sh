@@ -7,8 +7,9 @@ set -euo pipefail
 # Every program a test runs is here too, because a fresh machine has none of them:
 #   mosquitto-clients (mosquitto_pub/_sub as a foreign tool), iptables + iproute2 (line cuts on
 #   loopback), fping (the ICMP benchmark's peer), openssl (test certificates), ffmpeg (real live
-#   HLS streams and ffprobe), python3-pip (the PyPI helpers below).
-need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg)
+#   HLS streams and ffprobe), python3-pip (the PyPI helpers below), postgresql (the store tests' throwaway
+#   cluster: initdb and postgres, run by the test fixture; the packaged cluster service is not needed).
+need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg postgresql)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

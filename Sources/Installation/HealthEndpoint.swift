@@ -23,6 +23,6 @@ struct HealthEndpoint: Service {
                             body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out-health"), logger: logger)
-        try await app.runService()
+        try await app.run()   // in the installation's service group: stops in its turn, not on its own SIGTERM handler
     }
 }

@@ -38,6 +38,11 @@ public final class Installation: Sendable {
     public init(_ kinds: [ServiceKind], configuration: InstallationConfiguration, endpoint: BrokerEndpoint, logger: Logger,
                 icmp: (any ICMPProbing)? = nil, hls: HLSChecker? = nil, signals: [UnixSignal] = []) throws {
         let kinds = ServiceKind.allCases.filter(kinds.contains)
+        // Only the registry's store speaks PostgreSQL so far; the others must not silently fall back.
+        if configuration.runtime.database != nil, let sqliteOnly = kinds.first(where: { [.issues, .notifier].contains($0) }) {
+            throw SettingsError.invalid(key: "database", value: "postgres://…",
+                                        expected: "empty for the \(sqliteOnly.rawValue) service: it keeps its data in SQLite only so far (the registry uses PostgreSQL; the gateway's read store and the prober need none)")
+        }
         let context = RuntimeContext(configuration: configuration.runtime, endpoint: endpoint, logger: logger)
         self.context = context
         self.kinds = kinds

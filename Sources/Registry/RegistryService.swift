@@ -17,7 +17,7 @@ public final class RegistryService: Service {
     public init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "registry")
-        self.store = try CameraStore(dataDir: context.dataDir)
+        self.store = try CameraStore(location: context.configuration.databaseLocation, logger: logger)
         self.handler = RegistryCommandHandler(store: store)
     }
 

@@ -1,9 +1,9 @@
 import CCTVContract
 import Foundation
 import Testing
+import TestSupport
 @testable import Registry
 
-private func tempDir() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("reg-\(UUID().uuidString)").path }
 
 @Suite("camera validation")
 struct CameraValidationTests {
@@ -38,11 +38,9 @@ struct CameraValidationTests {
 
 @Suite("camera store and commands")
 struct CameraStoreTests {
-    @Test("create, get, update with version check, delete with tombstone")
-    func lifecycle() throws {
-        let dir = tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("create, get, update with version check, delete with tombstone", arguments: StoreEngine.allCases)
+    func lifecycle(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(location: try engine.freshLocation()))
         let created = handler.handle(RegistryCommand(action: .create, camera: CameraInput(name: "정문", address: "10.1.1.1", password: "secret")))
         #expect(created.reply.ok)
         let camera = try #require(created.reply.camera)
@@ -65,11 +63,9 @@ struct CameraStoreTests {
         #expect(snapshot.tombstones == [camera.id])
     }
 
-    @Test("a duplicate address is refused naming the existing camera")
-    func duplicate() throws {
-        let dir = tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("a duplicate address is refused naming the existing camera", arguments: StoreEngine.allCases)
+    func duplicate(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(location: try engine.freshLocation()))
         _ = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "A", address: "10.0.0.5")))
         let again = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "B", address: "10.0.0.5")))
         #expect(again.reply.error?.code == "duplicate_address")
@@ -79,11 +75,9 @@ struct CameraStoreTests {
         #expect(try handler.store.list().total == 1, "nothing half-written")
     }
 
-    @Test("list filters by text and site, paged")
-    func listing() throws {
-        let dir = tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try CameraStore(dataDir: dir)
+    @Test("list filters by text and site, paged", arguments: StoreEngine.allCases)
+    func listing(engine: StoreEngine) throws {
+        let store = try CameraStore(location: try engine.freshLocation())
         for i in 0..<30 { _ = try store.create(CameraInput(id: String(format: "C-%02d", i), name: "cam \(i)", address: "10.9.0.\(i + 1)", site: i % 2 == 0 ? "본관" : "별관")) }
         #expect(try store.list(site: "본관").total == 15)
         #expect(try store.list(query: "10.9.0.2").total == 11)

@@ -1,6 +1,6 @@
 import CCTVContract
 import Foundation
-import GRDB
+import ServiceRuntime
 
 /// What one import row does to the fleet: upsert by id when the row has one, else by address.
 enum ImportOutcome: Equatable {
@@ -11,13 +11,13 @@ enum ImportOutcome: Equatable {
 
 extension CameraStore {
     /// Every field of a stored camera, credentials included: the base an import row is merged onto.
-    static func storedInput(_ row: Row) -> CameraInput {
-        let tagsText: String = row["tags"]
-        return CameraInput(
-            id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], username: row["username"],
-            password: row["password"], site: row["site"], location: row["location"], latitude: row["latitude"],
-            longitude: row["longitude"], group: row["grp"], tags: (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? [],
-            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"])
+    static func storedInput(_ row: SQLRow) -> CameraInput {
+        CameraInput(
+            id: row.string("id"), name: row.string("name"), address: row.string("address") ?? "", hlsURL: row.string("hlsURL"),
+            username: row.string("username"), password: row.string("password"), site: row.string("site"), location: row.string("location"),
+            latitude: row.double("latitude"), longitude: row.double("longitude"), group: row.string("grp"),
+            tags: (try? JSONDecoder().decode([String].self, from: Data((row.string("tags") ?? "[]").utf8))) ?? [],
+            lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true, intervalSeconds: row.int("intervalSeconds"))
     }
 
     /// Overlays the fields an import file carries onto the stored camera. Credentials an import leaves
@@ -59,16 +59,14 @@ extension CameraStore {
     /// Decides what a validated row does, reading the database as it stands (inside the caller's
     /// transaction, so rows applied earlier in the same import are seen).
     /// - Throws: ``ContractError`` `duplicate_address` naming the camera that holds the address.
-    static func classify(_ db: Database, _ input: CameraInput, columns: Set<ImportField>) throws -> (ImportOutcome, CameraInput) {
-        let byID = try db.cachedStatement(sql: "SELECT * FROM camera WHERE id = ?")
-        let byAddress = try db.cachedStatement(sql: "SELECT * FROM camera WHERE address = ?")
-        var existing: Row?
+    static func classify(_ db: any SQLConnection, _ input: CameraInput, columns: Set<ImportField>) throws -> (ImportOutcome, CameraInput) {
+        var existing: SQLRow?
         if let id = input.id {
-            existing = try Row.fetchOne(byID, arguments: [id])
+            existing = try db.row("SELECT * FROM camera WHERE id = ?", id)
         }
-        let holder = try Row.fetchOne(byAddress, arguments: [input.address])
+        let holder = try db.row("SELECT * FROM camera WHERE address = ?", input.address)
         if let holder {
-            let holderID: String = holder["id"]
+            let holderID = holder.string("id") ?? ""
             if let id = input.id, holderID != id {
                 throw ContractError(code: "duplicate_address", field: "address",
                                     message: "address \(input.address) is already registered as camera \(holderID), not \(id)", existingID: holderID)
@@ -95,17 +93,11 @@ extension CameraStore {
                 var result = ImportResult(importID: importID)
                 var changes: [RegistryCommandHandler.Change] = []
                 changes.reserveCapacity(rows.count)
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
-                                        lineTeam, vendor, enabled, intervalSeconds, createdAt, updatedAt, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                    """)
-                let update = try db.cachedStatement(sql: """
+                let update = """
                     UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = ?, password = ?, site = ?, location = ?,
                       latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?, intervalSeconds = ?,
                       updatedAt = ?, version = version + 1 WHERE id = ?
-                    """)
-                let untomb = try db.cachedStatement(sql: "DELETE FROM tombstone WHERE id = ?")
+                    """
                 for row in rows {
                     let outcome: ImportOutcome, camera: CameraInput
                     do {
@@ -120,12 +112,12 @@ extension CameraStore {
                         result.unchanged += 1
                     case .create:
                         let id = try camera.id ?? Self.nextID(db)
-                        try insert.execute(arguments: Self.arguments(camera, id: id) + [now, now])
-                        try untomb.execute(arguments: [id])
+                        try db.execute(Self.insertSQL, Self.arguments(camera, id: id) + [.date(now), .date(now)])
+                        try db.execute("DELETE FROM tombstone WHERE id = ?", id)
                         result.created += 1
                         if let definition = try Self.fetch(db, id: id) { changes.append(.upserted(definition, created: true)) }
                     case let .update(existingID):
-                        try update.execute(arguments: StatementArguments(Self.fieldValues(camera)) + [now, existingID])
+                        try db.execute(update, Self.fieldValues(camera) + [.date(now), .text(existingID)])
                         result.updated += 1
                         if let definition = try Self.fetch(db, id: existingID) { changes.append(.upserted(definition, created: false)) }
                     }

@@ -15,6 +15,10 @@ public struct RuntimeConfiguration: Sendable, Equatable {
     public var publicURL = "http://localhost:8080"
     /// The broker every service connects to (or the private one `serve` starts).
     public var broker = BrokerConfiguration()
+    /// The shared PostgreSQL (`database` setting); `nil` = SQLite files in ``dataDir``.
+    public var database: PostgresAddress?
+    /// Where the services keep their data.
+    public var databaseLocation: DatabaseLocation { database.map(DatabaseLocation.postgres) ?? .sqlite(directory: dataDir) }
     /// Address of this process's health endpoint (`GET /healthz`).
     public var healthHost = "127.0.0.1"
     /// Port of this process's health endpoint; 0 = none.
@@ -31,6 +35,8 @@ extension RuntimeConfiguration {
         static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service}")
         static let logLevel = SettingKey.text("log.level", default: defaults.logLevel, "trace, debug, info, notice, warning, error, critical")
         static let publicURL = SettingKey.text("http.public-url", default: defaults.publicURL, "dashboard link put into notifications")
+        static let database = SettingKey.text("database", secret: true,
+                                              "empty = SQLite files in data-dir (one box); postgres://user:password@host:5432/db[?sslmode=require] = a PostgreSQL every machine shares (the registry's store so far)")
         static let healthHost = SettingKey.text("health.host", default: defaults.healthHost,
                                                 "address of this process's health endpoint (GET /healthz); 0.0.0.0 for a load balancer or orchestrator outside the host")
         static let healthPort = SettingKey.integer("health.port", default: defaults.healthPort, in: 0...65_535,
@@ -40,7 +46,7 @@ extension RuntimeConfiguration {
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// The shared keys, the broker's among them.
-    public static let keys: [SettingKey] = [Key.dataDir] + BrokerConfiguration.keys
+    public static let keys: [SettingKey] = [Key.dataDir, Key.database] + BrokerConfiguration.keys
         + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL, Key.healthHost, Key.healthPort]
 
     /// Reads the shared keys once.
@@ -59,6 +65,7 @@ extension RuntimeConfiguration {
         }
         publicURL = settings.raw(Key.publicURL)
         broker = try BrokerConfiguration(settings: settings)
+        database = try PostgresAddress.parse(settings.raw(Key.database), key: Key.database.name)
         healthHost = settings.raw(Key.healthHost)
         healthPort = try settings.integer(Key.healthPort)
     }
