@@ -95,13 +95,12 @@ public final class PostgresDatabase: SQLDatabase {
     private func drop() { connection.withLock { $0 = nil } }
 
     private func migrate(_ migrations: [PostgresMigration]) throws {
-        let open = try connected()
-        let session = PostgresSession(connection: open, logger: logger)
         do {
-            try session.run("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
             _ = try transaction { db in
-                // Replicas that start together: the first migrates, the others wait here and find it done.
+                // Replicas that start together: the first migrates, the others wait here and find it
+                // done (the schema too: concurrent CREATE SCHEMA IF NOT EXISTS can collide).
                 try db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", "cctv-out migrations \(schema)")
+                try db.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
                 try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, appliedAt timestamptz NOT NULL)")
                 let applied = Set(try db.rows("SELECT name FROM schema_migrations").compactMap { $0.string("name") })
                 for migration in migrations where !applied.contains(migration.name) {
