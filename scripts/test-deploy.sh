@@ -154,5 +154,5 @@ for s in gateway notifier prober registry; do
   [ "$code" = 0 ] || fail "$s exited with $code on SIGTERM"
 done
 echo "image sizes:"
-docker image ls --format '  {{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^  (cctv-out|eclipse-mosquitto|cctv-out-test-webhook|debian):' | sort -u
+docker image ls --format '  {{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^  (cctv-out|eclipse-mosquitto|debian)' | sort -u || true
 say "PASSED: compose stack healthy, camera registered, opened and resolved webhooks received, restart and graceful stops checked"

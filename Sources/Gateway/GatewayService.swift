@@ -64,7 +64,8 @@ public final class GatewayService: Service {
                 group.addTask { try await app.runService() }
                 group.addTask {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(20))
+                        // Cut short by a graceful shutdown: a plain 20 s sleep held every stop for up to 20 s.
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(20)) }
                         self.hub.keepAlive()
                     }
                 }
