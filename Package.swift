@@ -69,7 +69,7 @@ let package = Package(
         // CSV / XLSX fleet files: reading (CP949/UTF-8/UTF-16, RFC 4180, guarded XLSX), writing, row validation.
         .target(
             name: "FleetFile",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["CCTVContract", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         // Fleet-scale ICMP echo engine: one socket per address family, raw or datagram.
@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "HLSSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "HLSSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], exclude: ["Scripts"], swiftSettings: swiftSettings),
         .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -7,9 +7,12 @@ set -euo pipefail
 # Every program a test runs is here too, because a fresh machine has none of them:
 #   mosquitto-clients (mosquitto_pub/_sub as a foreign tool), iptables + iproute2 (line cuts on
 #   loopback), fping (the ICMP benchmark's peer), openssl (test certificates), ffmpeg (real live
-#   HLS streams and ffprobe), python3-pip (the PyPI helpers below), postgresql (the store tests' throwaway
-#   cluster: initdb and postgres, run by the test fixture; the packaged cluster service is not needed).
-need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg postgresql)
+#   HLS streams and ffprobe), python3-pip (the PyPI helpers below), GStreamer's RTSP server through
+#   /usr/bin/python3 (the real RTSP camera of the prober's RTSP tests: gir1.2-gst-rtsp-server-1.0
+#   python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp), postgresql
+#   (the store tests' throwaway cluster: initdb and postgres, run by the test fixture).
+need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg
+      gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp postgresql)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -22,6 +22,8 @@ public struct CameraDefinition: Codable, Sendable, Equatable {
     /// Check interval override in seconds; `nil` uses the prober's default.
     public var intervalSeconds: Int?
     public var hasCredentials: Bool
+    /// Checks past ping and HLS (RTSP, picture); absent = none.
+    public var checks: CameraChecks?
     public var createdAt: Date
     public var updatedAt: Date
     /// Optimistic-concurrency version, +1 on every change.
@@ -30,7 +32,8 @@ public struct CameraDefinition: Codable, Sendable, Equatable {
     public init(id: String, name: String, address: String, hlsURL: String? = nil, site: String? = nil,
                 location: String? = nil, latitude: Double? = nil, longitude: Double? = nil, group: String? = nil,
                 tags: [String] = [], lineTeam: String? = nil, vendor: String? = nil, enabled: Bool = true,
-                intervalSeconds: Int? = nil, hasCredentials: Bool = false, createdAt: Date, updatedAt: Date, version: Int) {
+                intervalSeconds: Int? = nil, hasCredentials: Bool = false, checks: CameraChecks? = nil, createdAt: Date, updatedAt: Date, version: Int) {
+        self.checks = checks
         self.id = id; self.name = name; self.address = address; self.hlsURL = hlsURL; self.site = site
         self.location = location; self.latitude = latitude; self.longitude = longitude; self.group = group
         self.tags = tags; self.lineTeam = lineTeam; self.vendor = vendor; self.enabled = enabled
@@ -57,11 +60,14 @@ public struct CameraInput: Codable, Sendable, Equatable {
     public var vendor: String?
     public var enabled: Bool?
     public var intervalSeconds: Int?
+    /// RTSP URL and picture-check options.
+    public var checks: CameraChecks?
 
     public init(id: String? = nil, name: String? = nil, address: String, hlsURL: String? = nil, username: String? = nil,
                 password: String? = nil, site: String? = nil, location: String? = nil, latitude: Double? = nil,
                 longitude: Double? = nil, group: String? = nil, tags: [String]? = nil, lineTeam: String? = nil,
-                vendor: String? = nil, enabled: Bool? = nil, intervalSeconds: Int? = nil) {
+                vendor: String? = nil, enabled: Bool? = nil, intervalSeconds: Int? = nil, checks: CameraChecks? = nil) {
+        self.checks = checks
         self.id = id; self.name = name; self.address = address; self.hlsURL = hlsURL; self.username = username
         self.password = password; self.site = site; self.location = location; self.latitude = latitude
         self.longitude = longitude; self.group = group; self.tags = tags; self.lineTeam = lineTeam
@@ -75,4 +81,59 @@ public struct CameraDeleted: Codable, Sendable, Equatable {
     public var address: String
     public var version: Int
     public init(id: String, address: String, version: Int) { self.id = id; self.address = address; self.version = version }
+}
+
+/// The checks a camera is registered for past ping and HLS.
+public struct CameraChecks: Codable, Sendable, Equatable {
+    /// `rtsp://host[:port]/path` without credentials (they are the camera's username/password).
+    public var rtspURL: String?
+    /// Decode a few seconds now and then and report a black or frozen picture (default off).
+    public var picture: Bool?
+    /// The part of the frame the picture check looks at, e.g. without a burned-in clock.
+    public var pictureCrop: PictureCrop?
+
+    public init(rtspURL: String? = nil, picture: Bool? = nil, pictureCrop: PictureCrop? = nil) {
+        self.rtspURL = rtspURL; self.picture = picture; self.pictureCrop = pictureCrop
+    }
+
+    /// Whether nothing is set (stored and published as absent).
+    public var isEmpty: Bool { rtspURL == nil && picture != true && pictureCrop == nil }
+
+    /// A copy changed by `change`.
+    public func with(_ change: (inout CameraChecks) -> Void) -> CameraChecks {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+}
+
+/// A rectangle of the frame as fractions of its width and height (0…1), origin top left.
+/// `x=0, y=0.1, width=1, height=0.9` drops the top tenth, where cameras burn in their clock.
+public struct PictureCrop: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+
+    public init(x: Double, y: Double, width: Double, height: Double) {
+        self.x = x; self.y = y; self.width = width; self.height = height
+    }
+
+    /// Parses `x,y,width,height` (fractions, e.g. `0,0.1,1,0.9`); `nil` when it is not a
+    /// rectangle inside the frame at least 5 % wide and high.
+    public init?(parsing text: String) {
+        let parts = text.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " }).compactMap { Double($0) }
+        guard parts.count == 4 else { return nil }
+        self.init(x: parts[0], y: parts[1], width: parts[2], height: parts[3])
+        guard isValid else { return nil }
+    }
+
+    /// Inside the frame, at least 5 % of it in each direction.
+    public var isValid: Bool {
+        [x, y, width, height].allSatisfy(\.isFinite) && x >= 0 && y >= 0 && width >= 0.05 && height >= 0.05
+            && x + width <= 1.0001 && y + height <= 1.0001
+    }
+
+    /// `x,y,width,height`.
+    public var description: String { [x, y, width, height].map { String(format: "%g", $0) }.joined(separator: ",") }
 }

@@ -10,6 +10,8 @@ public enum CameraState: String, Codable, Sendable, CaseIterable {
     case lineDown = "LINE_DOWN"
     /// The line is fine but the camera's stream is broken.
     case cameraDown = "CAMERA_DOWN"
+    /// Line and stream fine, the picture black or frozen.
+    case pictureFault = "PICTURE_FAULT"
     /// Not judged yet.
     case unknown = "UNKNOWN"
 }

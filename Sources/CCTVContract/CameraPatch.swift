@@ -20,12 +20,14 @@ public struct CameraPatch: Codable, Sendable, Equatable {
     public var vendor: String??
     public var enabled: Bool?
     public var intervalSeconds: Int??
+    /// RTSP URL and picture options, replaced whole; `null` clears them.
+    public var checks: CameraChecks??
 
     /// The JSON keys a patch understands; anything else is refused so a typo does not silently do nothing.
     public static let keys: Set<String> = Set(CodingKeys.allCases.map(\.rawValue))
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, address, hlsURL, username, password, site, location, latitude, longitude, group, tags, lineTeam, vendor, enabled, intervalSeconds
+        case name, address, hlsURL, username, password, site, location, latitude, longitude, group, tags, lineTeam, vendor, enabled, intervalSeconds, checks
     }
 
     public init() {}
@@ -40,7 +42,7 @@ public struct CameraPatch: Codable, Sendable, Equatable {
         name = try field(.name); hlsURL = try field(.hlsURL); username = try field(.username); password = try field(.password)
         site = try field(.site); location = try field(.location); latitude = try field(.latitude); longitude = try field(.longitude)
         group = try field(.group); tags = try field(.tags); lineTeam = try field(.lineTeam); vendor = try field(.vendor)
-        intervalSeconds = try field(.intervalSeconds)
+        intervalSeconds = try field(.intervalSeconds); checks = try field(.checks)
         address = try c.decodeIfPresent(String.self, forKey: .address)
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled)
     }
@@ -57,7 +59,7 @@ public struct CameraPatch: Codable, Sendable, Equatable {
         try put(name, .name); try put(hlsURL, .hlsURL); try put(username, .username); try put(password, .password)
         try put(site, .site); try put(location, .location); try put(latitude, .latitude); try put(longitude, .longitude)
         try put(group, .group); try put(tags, .tags); try put(lineTeam, .lineTeam); try put(vendor, .vendor)
-        try put(intervalSeconds, .intervalSeconds)
+        try put(intervalSeconds, .intervalSeconds); try put(checks, .checks)
         try c.encodeIfPresent(address, forKey: .address)
         try c.encodeIfPresent(enabled, forKey: .enabled)
     }
@@ -80,6 +82,7 @@ public struct CameraPatch: Codable, Sendable, Equatable {
         if let vendor { out.vendor = vendor }
         if let enabled { out.enabled = enabled }
         if let intervalSeconds { out.intervalSeconds = intervalSeconds }
+        if let checks { out.checks = checks }
         return out
     }
 }

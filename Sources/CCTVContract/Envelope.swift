@@ -49,6 +49,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case cameraDeleted = "camera.deleted"
     case probeICMP = "probe.icmp"
     case probeHLS = "probe.hls"
+    case probeRTSP = "probe.rtsp"
+    case probePicture = "probe.picture"
     case cameraStatus = "camera.status"
     case issueOpened = "issue.opened"
     case issueUpdated = "issue.updated"

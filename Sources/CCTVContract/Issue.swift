@@ -6,11 +6,14 @@ public enum IssueKind: String, Codable, Sendable, CaseIterable {
     case line = "LINE"
     /// ICMP LOSS: the network line team, as a warning.
     case lineDegraded = "LINE_DEGRADED"
-    /// ICMP fine, HLS broken: the camera vendor.
+    /// ICMP fine, HLS or RTSP broken: the camera vendor.
     case camera = "CAMERA"
+    /// Line and stream fine, the picture useless (black or frozen: lens covered, camera turned,
+    /// sensor dead): the camera vendor.
+    case picture = "PICTURE"
 
     /// The party responsible for this kind.
-    public var responsible: ResponsibleParty { self == .camera ? .cameraVendor : .lineTeam }
+    public var responsible: ResponsibleParty { self == .camera || self == .picture ? .cameraVendor : .lineTeam }
 }
 
 /// Who is told.

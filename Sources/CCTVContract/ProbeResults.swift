@@ -27,10 +27,14 @@ public struct ICMPResult: Codable, Sendable, Equatable {
     public var cameraID: String
     public var address: String
     public var status: ICMPStatus
-    /// Machine-readable cause, e.g. `ok`, `partial_loss`, `no_reply`, `host_unreachable`.
+    /// Machine-readable cause, e.g. `ok`, `partial_loss`, `no_reply`, `host_unreachable`,
+    /// `send_refused`, `dns_unresolved`.
     public var reason: String
+    /// Echoes attempted, including those the local host refused to send.
     public var sent: Int
     public var received: Int
+    /// Echoes the local host refused to send (a local firewall); each counts as lost. Absent = 0.
+    public var refused: Int?
     public var lossPercent: Double
     public var rttMinMs: Double?
     public var rttAvgMs: Double?
@@ -42,10 +46,10 @@ public struct ICMPResult: Codable, Sendable, Equatable {
     public var prober: String
 
     public init(cameraID: String, address: String, status: ICMPStatus, reason: String, sent: Int, received: Int,
-                lossPercent: Double, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil,
+                refused: Int? = nil, lossPercent: Double, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil,
                 replyFrom: String? = nil, startedAt: Date, durationMs: Double, prober: String) {
         self.cameraID = cameraID; self.address = address; self.status = status; self.reason = reason
-        self.sent = sent; self.received = received; self.lossPercent = lossPercent
+        self.sent = sent; self.received = received; self.refused = refused; self.lossPercent = lossPercent
         self.rttMinMs = rttMinMs; self.rttAvgMs = rttAvgMs; self.rttMaxMs = rttMaxMs
         self.replyFrom = replyFrom; self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
     }
@@ -78,5 +82,75 @@ public struct HLSResult: Codable, Sendable, Equatable {
         self.httpStatus = httpStatus; self.playlistLatencyMs = playlistLatencyMs; self.segmentAgeSeconds = segmentAgeSeconds
         self.bitrateKbps = bitrateKbps; self.codec = codec; self.width = width; self.height = height
         self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
+    }
+}
+
+/// One RTSP check of one camera (`probe.rtsp` on `cctv/{id}/rtsp`), in the seed's stream
+/// vocabulary: SUCCESS, FAIL (the camera answered, the stream is unusable), ERROR (unreachable).
+public struct RTSPResult: Codable, Sendable, Equatable {
+    public var cameraID: String
+    /// The RTSP URL without credentials.
+    public var url: String
+    public var status: HLSStatus
+    /// `ok`, `rtsp_auth_rejected`, `rtsp_not_found`, `rtsp_no_video`, `rtsp_no_packets`,
+    /// `rtsp_timeout`, `rtsp_refused`, `rtsp_error`, `rtsp_protocol`, `dns_unresolved`, `bad_url`.
+    public var reason: String
+    public var detail: String?
+    /// Status code of the last RTSP response.
+    public var rtspStatus: Int?
+    /// Video codec offered in the SDP (`H264`, `H265`, `JPEG`, …).
+    public var codec: String?
+    /// Video RTP packets counted after PLAY (absent when packets were not counted).
+    public var packets: Int?
+    /// Connect to the DESCRIBE answer.
+    public var describeMs: Double?
+    public var startedAt: Date
+    public var durationMs: Double
+    public var prober: String
+
+    public init(cameraID: String, url: String, status: HLSStatus, reason: String, detail: String? = nil, rtspStatus: Int? = nil,
+                codec: String? = nil, packets: Int? = nil, describeMs: Double? = nil, startedAt: Date, durationMs: Double, prober: String) {
+        self.cameraID = cameraID; self.url = url; self.status = status; self.reason = reason; self.detail = detail
+        self.rtspStatus = rtspStatus; self.codec = codec; self.packets = packets; self.describeMs = describeMs
+        self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
+    }
+}
+
+/// What a camera's picture shows.
+public enum PictureStatus: String, Codable, Sendable, CaseIterable {
+    /// A picture that changes.
+    case ok = "OK"
+    /// Black (lens covered, sensor dead, no video input) for most of the sample.
+    case black = "BLACK"
+    /// Unchanging (encoder stuck on one frame, camera turned to a wall) once the crop removes overlays.
+    case frozen = "FROZEN"
+    /// The picture could not be judged (no stream to decode, decoder missing, timeout).
+    case error = "ERROR"
+}
+
+/// One picture check of one camera (`probe.picture` on `cctv/{id}/picture`).
+public struct PictureResult: Codable, Sendable, Equatable {
+    public var cameraID: String
+    public var status: PictureStatus
+    /// `ok`, `picture_black`, `picture_frozen`, `picture_undecodable`, `picture_timeout`,
+    /// `picture_credentials_unsupported`, `ffmpeg_missing`.
+    public var reason: String
+    public var detail: String?
+    /// Seconds of the sample that were black / frozen.
+    public var blackSeconds: Double?
+    public var frozenSeconds: Double?
+    /// Seconds of video decoded.
+    public var sampledSeconds: Double?
+    /// Where the snapshot taken with this check is served (relative to the gateway), if one was taken.
+    public var snapshot: String?
+    public var startedAt: Date
+    public var durationMs: Double
+    public var prober: String
+
+    public init(cameraID: String, status: PictureStatus, reason: String, detail: String? = nil, blackSeconds: Double? = nil,
+                frozenSeconds: Double? = nil, sampledSeconds: Double? = nil, snapshot: String? = nil, startedAt: Date, durationMs: Double, prober: String) {
+        self.cameraID = cameraID; self.status = status; self.reason = reason; self.detail = detail
+        self.blackSeconds = blackSeconds; self.frozenSeconds = frozenSeconds; self.sampledSeconds = sampledSeconds
+        self.snapshot = snapshot; self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
     }
 }

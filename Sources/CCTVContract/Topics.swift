@@ -20,6 +20,10 @@ public struct Topics: Sendable, Equatable {
     public func icmp(_ cameraID: String) -> String { t("cctv/\(cameraID)/icmp") }
     /// HLS check results for one camera.
     public func hls(_ cameraID: String) -> String { t("cctv/\(cameraID)/hls") }
+    /// RTSP check results for one camera (cameras with an RTSP URL).
+    public func rtsp(_ cameraID: String) -> String { t("cctv/\(cameraID)/rtsp") }
+    /// Picture check results (black / frozen) for one camera.
+    public func picture(_ cameraID: String) -> String { t("cctv/\(cameraID)/picture") }
     /// Retained derived status of one camera.
     public func status(_ cameraID: String) -> String { t("cctv/\(cameraID)/status") }
 
@@ -27,6 +31,8 @@ public struct Topics: Sendable, Equatable {
     public var allICMP: String { t("cctv/+/icmp") }
     public var allHLS: String { t("cctv/+/hls") }
     public var allStatuses: String { t("cctv/+/status") }
+    public var allRTSP: String { t("cctv/+/rtsp") }
+    public var allPictures: String { t("cctv/+/picture") }
 
     /// Registry commands (request/response with MQTT v5 response topic, or fire-and-forget).
     public var registryCommands: String { t("registry/commands") }

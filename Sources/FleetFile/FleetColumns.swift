@@ -20,6 +20,9 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
     case vendor
     case enabled
     case interval
+    case rtsp
+    case picture
+    case crop = "picture_crop"
 
     /// Header names accepted on import (matched after `FleetColumns.normalize`).
     public var aliases: [String] {
@@ -40,6 +43,9 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
         case .vendor: ["vendor", "camera_vendor", "카메라업체", "유지보수업체"]
         case .enabled: ["enabled", "사용", "사용여부"]
         case .interval: ["interval", "interval_s", "점검주기", "점검주기(초)"]
+        case .rtsp: ["rtsp", "rtsp_url", "RTSP", "RTSP주소"]
+        case .picture: ["picture", "picture_check", "화면점검", "화면감시"]
+        case .crop: ["picture_crop", "crop", "화면영역", "점검영역"]
         }
     }
 
@@ -68,6 +74,9 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
             case .vendor: "유지보수업체"
             case .enabled: "사용여부"
             case .interval: "점검주기(초)"
+            case .rtsp: "RTSP주소"
+            case .picture: "화면점검"
+            case .crop: "화면영역"
             }
         }
     }

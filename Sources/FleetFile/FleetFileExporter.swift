@@ -28,7 +28,8 @@ public enum FleetFileExporter {
             location: language == .korean ? "서울특별시 중구 세종대로 110" : "110 Sejong-daero, Jung-gu, Seoul",
             latitude: 37.5663, longitude: 126.9779,
             group: language == .korean ? "1구역" : "Zone 1", tags: ["gate", "ptz"],
-            lineTeam: "KT", vendor: "Hanwha", enabled: true, intervalSeconds: 60)
+            lineTeam: "KT", vendor: "Hanwha", enabled: true, intervalSeconds: 60,
+            rtspURL: URL(string: "rtsp://192.0.2.10:554/Streaming/Channels/101"), picture: true, pictureCrop: "0,0.1,1,0.9")
         return try export([example], format: format, language: language)
     }
 
@@ -51,6 +52,9 @@ public enum FleetFileExporter {
             case .vendor: row.vendor ?? ""
             case .enabled: row.enabled ? "true" : "false"
             case .interval: row.intervalSeconds.map(String.init) ?? ""
+            case .rtsp: row.rtspURL?.absoluteString ?? ""
+            case .picture: row.picture ? "true" : "false"
+            case .crop: row.pictureCrop ?? ""
             }
         }
     }

@@ -1,3 +1,4 @@
+import CCTVContract
 import Foundation
 
 /// File formats this codec reads and writes.
@@ -218,8 +219,34 @@ struct RowValidator {
         }
         var hls: URL?
         if let v = values[.hls] {
-            hls = FleetValidation.hlsURL(v)
-            if hls == nil { report(.hls, v, .invalidHLSURL, "'\(RowProblem.truncate(v, max: 60))' is not an http:// or https:// URL.") }
+            do {
+                hls = try EndpointURL(validating: v, schemes: EndpointURL.web).url
+            } catch {
+                report(.hls, v, .invalidHLSURL, "'\(RowProblem.truncate(v, max: 60))' \(error).")
+            }
+        }
+        var rtsp: URL?
+        if let v = values[.rtsp] {
+            do {
+                let endpoint = try EndpointURL(validating: v, schemes: EndpointURL.rtsp)
+                if endpoint.url.user != nil || endpoint.url.password != nil {
+                    report(.rtsp, nil, .invalidRTSPURL, "the RTSP URL must not contain credentials; use the username and password columns.")
+                } else {
+                    rtsp = endpoint.url
+                }
+            } catch {
+                report(.rtsp, v, .invalidRTSPURL, "'\(RowProblem.truncate(v, max: 60))' \(error).")
+            }
+        }
+        var picture = false
+        if let v = values[.picture] {
+            if let b = FleetValidation.enabled(v) { picture = b }
+            else { report(.picture, v, .invalidEnabled, "'\(RowProblem.truncate(v, max: 40))' is not a yes/no value (true/false, yes/no, y/n, 1/0, 사용/미사용, 예/아니오).") }
+        }
+        var crop: String?
+        if let v = values[.crop] {
+            if let parsed = PictureCrop(parsing: v) { crop = parsed.description }
+            else { report(.crop, v, .invalidCrop, "'\(RowProblem.truncate(v, max: 40))' is not x,y,width,height as fractions inside the frame (e.g. 0,0.1,1,0.9).") }
         }
         var lat: Double?, lon: Double?
         if let v = values[.latitude] {
@@ -276,6 +303,6 @@ struct RowValidator {
                         site: values[.site], location: values[.location], latitude: lat, longitude: lon,
                         group: values[.group], tags: values[.tags].map(FleetValidation.tags) ?? [],
                         lineTeam: values[.lineTeam], vendor: values[.vendor], enabled: enabled,
-                        intervalSeconds: interval)
+                        intervalSeconds: interval, rtspURL: rtsp, picture: picture, pictureCrop: crop)
     }
 }

@@ -53,6 +53,12 @@ public struct FleetRow: Sendable, Hashable {
     public var enabled: Bool
     /// Check interval in seconds, 10…86400 (nil: server default).
     public var intervalSeconds: Int?
+    /// RTSP URL (rtsp://, no credentials).
+    public var rtspURL: URL?
+    /// Whether the picture (black / frozen) is checked.
+    public var picture: Bool
+    /// The part of the frame the picture check judges: `x,y,width,height` fractions.
+    public var pictureCrop: String?
 
     /// Creates a row. No validation is done here; use `FleetFileParser` for untrusted input.
     public init(sourceRow: Int = 0, id: String? = nil, name: String? = nil, address: String,
@@ -60,7 +66,10 @@ public struct FleetRow: Sendable, Hashable {
                 password: String? = nil, site: String? = nil, location: String? = nil,
                 latitude: Double? = nil, longitude: Double? = nil, group: String? = nil,
                 tags: [String] = [], lineTeam: String? = nil, vendor: String? = nil,
-                enabled: Bool = true, intervalSeconds: Int? = nil) {
+                enabled: Bool = true, intervalSeconds: Int? = nil, rtspURL: URL? = nil, picture: Bool = false, pictureCrop: String? = nil) {
+        self.rtspURL = rtspURL
+        self.picture = picture
+        self.pictureCrop = pictureCrop
         self.sourceRow = sourceRow
         self.id = id
         self.name = name
@@ -136,15 +145,6 @@ public enum FleetValidation {
         guard (1...64).contains(s.utf8.count),
               s.utf8.allSatisfy({ isAlnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }) else { return nil }
         return s
-    }
-
-    /// An absolute http(s) URL with a host and no whitespace, at most 2048 bytes.
-    public static func hlsURL(_ s: String) -> URL? {
-        guard s.utf8.count <= 2048, !s.contains(where: { $0.isWhitespace }),
-              let url = URL(string: s), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty else { return nil }
-        return url
     }
 
     /// A decimal number in `range` (comma decimal separators are not accepted).

@@ -16,6 +16,10 @@ public enum RowProblemReason: String, Sendable, Hashable, CaseIterable, Codable 
     case invalidAddress = "invalid_address"
     /// The HLS URL is not an absolute http(s) URL.
     case invalidHLSURL = "invalid_hls_url"
+    /// The RTSP URL is not an rtsp:// URL with a port from 1 to 65535 and no credentials.
+    case invalidRTSPURL = "invalid_rtsp_url"
+    /// The picture crop is not `x,y,width,height` fractions inside the frame.
+    case invalidCrop = "invalid_crop"
     /// Latitude is not a number in −90…90.
     case invalidLatitude = "invalid_latitude"
     /// Longitude is not a number in −180…180.

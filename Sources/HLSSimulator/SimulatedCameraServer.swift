@@ -40,6 +40,12 @@ public final class SimulatedCameraServer: Sendable {
         case hang
         /// The playlist is not HLS (an HTML login page).
         case htmlPage
+        /// The playlist (and the master) answers 302 to this location, taken as the camera sends
+        /// it (e.g. `http://127.0.0.1:70000/live.m3u8`, a port no client may connect to).
+        case redirect(to: String)
+        /// The playlist lists its segments at this absolute URL prefix instead of beside it
+        /// (`{prefix}seg{n}.ts`); the master lists its variant there too (`{prefix}index.m3u8`).
+        case entriesAt(String)
     }
 
     public let port: Int
@@ -123,9 +129,14 @@ public final class SimulatedCameraServer: Sendable {
     static func respond(stream: Int, file: String, state: State, targetDuration: Int) async throws -> Response {
         let fault = state.faults.withLock { $0[stream] }
         if case let .httpStatus(code) = fault { return Response(status: .init(code: code)) }
+        if case let .redirect(location) = fault, file.hasSuffix(".m3u8") {
+            return Response(status: .found, headers: [.location: location])
+        }
         switch file {
         case "master.m3u8":
-            let body = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=320x240,CODECS=\"avc1.64000d\"\nindex.m3u8\n"
+            var variant = "index.m3u8"
+            if case let .entriesAt(prefix) = fault { variant = prefix + variant }
+            let body = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=320x240,CODECS=\"avc1.64000d\"\n\(variant)\n"
             return text(body)
         case "index.m3u8":
             return try await playlist(stream: stream, fault: fault, state: state, targetDuration: targetDuration)
@@ -170,7 +181,9 @@ public final class SimulatedCameraServer: Sendable {
         default: break
         }
         var body = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:\(targetDuration)\n#EXT-X-MEDIA-SEQUENCE:\(sequence)\n"
-        for index in sequence..<(sequence + 5) { body += "#EXTINF:\(targetDuration).000,\nseg\(index).ts\n" }
+        var prefix = ""
+        if case let .entriesAt(location) = fault { prefix = location }
+        for index in sequence..<(sequence + 5) { body += "#EXTINF:\(targetDuration).000,\n\(prefix)seg\(index).ts\n" }
         if fault == .endlist { body += "#EXT-X-ENDLIST\n" }
         if fault == .drip {
             let bytes = Array(body.utf8)

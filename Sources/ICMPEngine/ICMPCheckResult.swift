@@ -22,13 +22,17 @@ public struct ICMPCheckResult: Sendable, Hashable, Codable {
     public var status: ICMPStatus
     /// snake_case reason: `ok`, `partial_loss`, `no_reply`, `host_unreachable`,
     /// `net_unreachable`, `admin_prohibited`, `port_unreachable`, `ttl_exceeded`,
-    /// `send_failed`, `resolve_failed`, `socket_error`, `sequence_space_exhausted`,
+    /// `send_refused` (the local host refused to send, e.g. a local firewall; also with LOSS),
+    /// `send_failed`, `dns_unresolved` (the host name does not resolve), `socket_error`, `sequence_space_exhausted`,
     /// `engine_not_running`, `engine_shutdown`, `invalid_count`.
     public var reason: String
-    /// Echo requests accepted by the kernel.
+    /// Echo requests attempted (transient `EAGAIN`/`ENOBUFS` retries not counted twice),
+    /// including those the local host refused to send.
     public var sent: Int
     /// Matching echo replies received.
     public var received: Int
+    /// Echoes the local host refused to send (a local firewall: `EPERM`); each counts as lost.
+    public var refused: Int
     /// Percentage of *attempted* echoes without a reply (0...100).
     public var lossPercent: Double
     /// Minimum RTT in milliseconds, nil if nothing was received.
@@ -45,8 +49,9 @@ public struct ICMPCheckResult: Sendable, Hashable, Codable {
     public var durationMs: Double
 
     /// Memberwise initialiser.
-    public init(address: String, status: ICMPStatus, reason: String, sent: Int, received: Int, lossPercent: Double,
+    public init(address: String, status: ICMPStatus, reason: String, sent: Int, received: Int, refused: Int = 0, lossPercent: Double,
                 rttMinMs: Double?, rttAvgMs: Double?, rttMaxMs: Double?, replyFrom: String?, startedAt: Date, durationMs: Double) {
+        self.refused = refused
         self.address = address
         self.status = status
         self.reason = reason

@@ -16,7 +16,8 @@ import Synchronization
 /// must be shut down explicitly.
 ///
 /// Host names are resolved with getaddrinfo on a small bounded thread pool;
-/// a name that does not resolve yields `.fail` / `resolve_failed`.
+/// a name that does not resolve yields `.fail` / `dns_unresolved` (a configuration fault for
+/// operators, not the line team's).
 ///
 /// Cancelling the awaiting task does not abort a check; it always finishes
 /// within `count * interval + timeout` (plus rate-limit queueing).
@@ -180,7 +181,7 @@ public final class ICMPEngine: Sendable {
         }
         resolver.resolve(address, allowIPv4: ipv4Socket != nil, allowIPv6: ipv6Socket != nil) { [self] ip in
             guard let ip else {
-                completion(.failure(address: address, reason: "resolve_failed", startedAt: startedAt))
+                completion(.failure(address: address, reason: "dns_unresolved", startedAt: startedAt))
                 return
             }
             enqueue([Request(address: address, target: ip, count: echoes, interval: spacing, timeout: wait, startedAt: startedAt, completion: completion)])
@@ -324,7 +325,9 @@ public final class ICMPEngine: Sendable {
     static func classifySendError(_ code: Int32) -> ProbeBook.SendFailure {
         switch code {
         case EAGAIN, ENOBUFS, EINTR, ENOMEM: return .retry
-        case EPERM, EACCES: return .provisional("admin_prohibited")
+        // The local host refused (a firewall rule on OUTPUT): the echo never left. Provisional
+        // because an ICMP error from the network, if one comes, names the cause more exactly.
+        case EPERM, EACCES: return .provisional("send_refused")
         case EHOSTUNREACH, EHOSTDOWN: return .final("host_unreachable")
         case ENETUNREACH, ENONET: return .final("net_unreachable")
         case ECONNREFUSED: return .final("port_unreachable")

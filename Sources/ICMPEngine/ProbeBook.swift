@@ -37,6 +37,8 @@ struct ProbeBook {
         let completion: Completion
         var sent = 0
         var received = 0
+        /// Echoes the local host refused to send (EPERM/EACCES: a local firewall); each is lost.
+        var refused = 0
         var settled = 0
         var retries = 0
         var rttMinNanoseconds: UInt64 = .max
@@ -186,12 +188,14 @@ struct ProbeBook {
         case final(String)
     }
 
-    /// Records that `order` could not be sent.
+    /// Records that `order` could not be sent. A transient failure is retried and not counted;
+    /// any other failed send stays counted in `sent` and is a lost echo with its reason — a
+    /// local firewall dropping half the echoes once read "8/8 replies, 0 % loss".
     mutating func sendFailed(_ order: SendOrder, failure: SendFailure, now: UInt64, finished: inout [Finished]) {
         guard let probe = outstanding[order.key], probe.token == order.token, var check = checks[probe.checkID] else { return }
-        check.sent -= 1
         switch failure {
         case .retry where check.retries < Self.maximumRetriesPerCheck:
+            check.sent -= 1
             check.retries += 1
             checks[probe.checkID] = check
             outstanding[order.key] = nil
@@ -201,6 +205,7 @@ struct ProbeBook {
             outstanding[order.key] = nil
             settle(checkID: probe.checkID, outcome: .failed(reason: "send_failed", from: nil), finished: &finished)
         case .provisional(let reason):
+            check.refused += 1
             checks[probe.checkID] = check
             outstanding[order.key]?.provisionalFailure = reason
         case .final(let reason):
@@ -311,7 +316,7 @@ struct ProbeBook {
             reason = "ok"
         } else if check.received > 0 {
             status = .loss
-            reason = "partial_loss"
+            reason = check.refused > 0 ? "send_refused" : "partial_loss"
         } else if let fail = check.failReason {
             status = .fail
             reason = fail
@@ -323,7 +328,7 @@ struct ProbeBook {
         let hasRTT = check.received > 0
         return ICMPCheckResult(
             address: check.address, status: status, reason: reason, sent: check.sent, received: check.received,
-            lossPercent: loss,
+            refused: check.refused, lossPercent: loss,
             rttMinMs: hasRTT ? ms(check.rttMinNanoseconds) : nil,
             rttAvgMs: hasRTT ? ms(check.rttSumNanoseconds) / Double(check.received) : nil,
             rttMaxMs: hasRTT ? ms(check.rttMaxNanoseconds) : nil,

@@ -23,6 +23,19 @@ public struct CameraTrack: Codable, Sendable, Equatable {
     public var hlsFailStreak = 0
     /// Consecutive HLS SUCCESS results.
     public var hlsOkStreak = 0
+    // RTSP and picture results (optional: tracks stored before they existed decode without them).
+    public var lastRTSP: HLSStatus?
+    public var lastRTSPReason: String?
+    public var lastRTSPAt: Date?
+    /// Consecutive RTSP results that were FAIL or ERROR / SUCCESS.
+    public var rtspFailStreak: Int?
+    public var rtspOkStreak: Int?
+    public var lastPicture: PictureStatus?
+    public var lastPictureReason: String?
+    public var lastPictureAt: Date?
+    /// Consecutive picture checks that were BLACK or FROZEN / OK (ERROR counts as neither).
+    public var pictureFaultStreak: Int?
+    public var pictureOkStreak: Int?
     /// The incident open for this camera, if any.
     public var openIssue: IssueRecord?
     /// The last published status, to publish only changes.

@@ -6,16 +6,25 @@ import CCTVContract
 /// |------------------------------------|-----------------|
 /// | ICMP TIMEOUT / FAIL                | LINE            |
 /// | ICMP LOSS ≥ threshold              | LINE_DEGRADED   |
-/// | ICMP fine, HLS FAIL / ERROR        | CAMERA          |
+/// | ICMP fine, HLS or RTSP FAIL / ERROR | CAMERA         |
+/// | ICMP and streams fine, picture BLACK / FROZEN | PICTURE |
 /// | both failing                       | LINE only       |
 public enum Diagnosis {
+    /// Picture checks run every 15 min by default: two in a row (30 min) open a PICTURE incident
+    /// rather than the result-count policy meant for checks every few seconds.
+    public static let pictureOpenAfter = 2
+
     /// The kind the streaks justify opening (or switching to), or `nil` when none reaches `openAfter`.
     public static func kind(for track: CameraTrack, policy: IssuePolicy) -> IssueKind? {
         if track.icmpDownStreak >= policy.openAfter { return .line }
         if track.icmpLossStreak >= policy.openAfter { return .lineDegraded }
         // A camera cannot be judged while its line is down: CAMERA needs the line up.
         let lineDown = track.lastICMP == .timeout || track.lastICMP == .fail
-        if track.hlsFailStreak >= policy.openAfter && !lineDown { return .camera }
+        let streamFailing = track.hlsFailStreak >= policy.openAfter || (track.rtspFailStreak ?? 0) >= policy.openAfter
+        if streamFailing && !lineDown { return .camera }
+        // A picture is judged only while the line and every stream work.
+        let streamsFine = track.lastHLS != .fail && track.lastHLS != .error && track.lastRTSP != .fail && track.lastRTSP != .error
+        if (track.pictureFaultStreak ?? 0) >= pictureOpenAfter && !lineDown && streamsFine { return .picture }
         return nil
     }
 
@@ -26,7 +35,8 @@ public enum Diagnosis {
         return switch kind {
         case .line: track.icmpUpStreak >= needed
         case .lineDegraded: track.icmpGoodStreak >= needed
-        case .camera: track.hlsOkStreak >= needed
+        case .camera: (track.lastHLS == nil || track.hlsOkStreak >= needed) && (track.lastRTSP == nil || (track.rtspOkStreak ?? 0) >= needed)
+        case .picture: (track.pictureOkStreak ?? 0) >= 1
         }
     }
 
@@ -37,7 +47,8 @@ public enum Diagnosis {
         case .loss? where (track.lastICMPLoss ?? 0) >= policy.lossThreshold: return .degraded
         default: break
         }
-        if track.lastHLS == .fail || track.lastHLS == .error { return .cameraDown }
+        if track.lastHLS == .fail || track.lastHLS == .error || track.lastRTSP == .fail || track.lastRTSP == .error { return .cameraDown }
+        if track.lastPicture == .black || track.lastPicture == .frozen { return .pictureFault }
         if track.lastICMP == nil && track.lastHLS == nil { return .unknown }
         return .ok
     }

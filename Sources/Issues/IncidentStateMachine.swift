@@ -8,9 +8,11 @@ public enum IncidentStateMachine {
     public enum Observation: Sendable {
         case icmp(ICMPResult, eventID: String)
         case hls(HLSResult, eventID: String)
+        case rtsp(RTSPResult, eventID: String)
+        case picture(PictureResult, eventID: String)
 
         var eventID: String {
-            switch self { case let .icmp(_, id), let .hls(_, id): id }
+            switch self { case let .icmp(_, id), let .hls(_, id), let .rtsp(_, id), let .picture(_, id): id }
         }
     }
 
@@ -51,6 +53,24 @@ public enum IncidentStateMachine {
             let failed = result.status != .success
             track.hlsFailStreak = failed ? track.hlsFailStreak + 1 : 0
             track.hlsOkStreak = failed ? 0 : track.hlsOkStreak + 1
+        case let .rtsp(result, _):
+            if let last = track.lastRTSPAt, result.startedAt <= last { return (track, []) }
+            track.lastRTSP = result.status
+            track.lastRTSPReason = result.reason
+            track.lastRTSPAt = result.startedAt
+            let failed = result.status != .success
+            track.rtspFailStreak = failed ? (track.rtspFailStreak ?? 0) + 1 : 0
+            track.rtspOkStreak = failed ? 0 : (track.rtspOkStreak ?? 0) + 1
+        case let .picture(result, _):
+            if let last = track.lastPictureAt, result.startedAt <= last { return (track, []) }
+            track.lastPictureAt = result.startedAt
+            // ERROR means the picture could not be judged: it moves neither streak.
+            guard result.status != .error else { break }
+            track.lastPicture = result.status
+            track.lastPictureReason = result.reason
+            let faulty = result.status == .black || result.status == .frozen
+            track.pictureFaultStreak = faulty ? (track.pictureFaultStreak ?? 0) + 1 : 0
+            track.pictureOkStreak = faulty ? 0 : (track.pictureOkStreak ?? 0) + 1
         }
         track.recentEventIDs.append(observation.eventID)
         if track.recentEventIDs.count > 32 { track.recentEventIDs.removeFirst(track.recentEventIDs.count - 32) }
@@ -91,7 +111,11 @@ public enum IncidentStateMachine {
         }
 
         let state = Diagnosis.state(of: track, policy: policy)
-        let reasonText = state == .cameraDown ? track.lastHLSReason : track.lastICMPReason
+        let reasonText = switch state {
+        case .cameraDown: (track.lastHLS == .fail || track.lastHLS == .error) ? track.lastHLSReason : track.lastRTSPReason
+        case .pictureFault: track.lastPictureReason
+        default: track.lastICMPReason
+        }
         let previous = track.published
         if previous?.state != state || previous?.icmp != track.lastICMP || previous?.hls != track.lastHLS
             || previous?.issueID != track.openIssue?.id || previous?.reason != reasonText {
@@ -122,7 +146,8 @@ public enum IncidentStateMachine {
     static func reason(for kind: IssueKind, track: CameraTrack) -> String {
         switch kind {
         case .line, .lineDegraded: track.lastICMPReason ?? kind.rawValue.lowercased()
-        case .camera: track.lastHLSReason ?? "hls_failed"
+        case .camera: (track.hlsFailStreak > 0 ? track.lastHLSReason : track.lastRTSPReason) ?? track.lastHLSReason ?? "stream_failed"
+        case .picture: track.lastPictureReason ?? "picture_fault"
         }
     }
 }

@@ -33,6 +33,8 @@ public final class IssuesService: Service {
         let topics = context.topics
         let icmp = try await bus.subscribe(topics.allICMP)
         let hls = try await bus.subscribe(topics.allHLS)
+        let rtsp = try await bus.subscribe(topics.allRTSP)
+        let pictures = try await bus.subscribe(topics.allPictures)
         let configs = try await bus.subscribe(topics.allConfigs)
         let commands = try await bus.subscribe(topics.issueCommands)
         let acks = try await bus.subscribe(topics.notificationAcks)
@@ -47,7 +49,9 @@ public final class IssuesService: Service {
                     let merged = AsyncStream<MQTTMessage> { continuation in
                         let a = Task { for await m in icmp { continuation.yield(m) }; continuation.finish() }
                         let b = Task { for await m in hls { continuation.yield(m) }; continuation.finish() }
-                        continuation.onTermination = { _ in a.cancel(); b.cancel() }
+                        let c = Task { for await m in rtsp { continuation.yield(m) }; continuation.finish() }
+                        let d = Task { for await m in pictures { continuation.yield(m) }; continuation.finish() }
+                        continuation.onTermination = { _ in a.cancel(); b.cancel(); c.cancel(); d.cancel() }
                     }
                     for await message in merged.cancelOnGracefulShutdown() {
                         self.handleResult(message, decoder: decoder, outbox: outbox)
@@ -88,6 +92,14 @@ public final class IssuesService: Service {
             guard let envelope = decoder.decode(message, as: ICMPResult.self, expecting: [.probeICMP]) else { return }
             guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
             observation = .icmp(envelope.data, eventID: envelope.id)
+        } else if message.topic.hasSuffix("/rtsp") {
+            guard let envelope = decoder.decode(message, as: RTSPResult.self, expecting: [.probeRTSP]) else { return }
+            guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
+            observation = .rtsp(envelope.data, eventID: envelope.id)
+        } else if message.topic.hasSuffix("/picture") {
+            guard let envelope = decoder.decode(message, as: PictureResult.self, expecting: [.probePicture]) else { return }
+            guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
+            observation = .picture(envelope.data, eventID: envelope.id)
         } else {
             guard let envelope = decoder.decode(message, as: HLSResult.self, expecting: [.probeHLS]) else { return }
             guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }

@@ -57,6 +57,7 @@ public enum NotificationMessage {
         case (_, .line): return "[회선 장애] \(camera)\(site) 핑 응답 없음 — 회선 담당자 확인 요망 (\(issue.reason))"
         case (_, .lineDegraded): return "[회선 품질 저하] \(camera)\(site) 패킷 손실 — 회선 담당자 확인 요망 (\(issue.reason))"
         case (_, .camera): return "[카메라 장애] \(camera)\(site) 영상 스트림 이상 — 카메라 업체 확인 요망 (\(issue.reason))"
+        case (_, .picture): return "[화면 이상] \(camera)\(site) 영상은 수신되나 화면이 검거나 멈춤 (렌즈 가림·방향 변경·센서 고장 의심) — 카메라 업체 확인 요망 (\(issue.reason))"
         }
     }
 
@@ -71,6 +72,7 @@ public enum NotificationMessage {
         case (_, .line): return "[LINE DOWN] \(camera)\(site) does not answer ping — network line team please check (\(issue.reason))"
         case (_, .lineDegraded): return "[LINE DEGRADED] \(camera)\(site) is losing packets — network line team please check (\(issue.reason))"
         case (_, .camera): return "[CAMERA DOWN] \(camera)\(site) stream is broken — camera vendor please check (\(issue.reason))"
+        case (_, .picture): return "[PICTURE FAULT] \(camera)\(site) streams, but the picture is black or frozen (lens covered, camera turned, sensor dead?) — camera vendor please check (\(issue.reason))"
         }
     }
 
@@ -84,7 +86,7 @@ public enum NotificationMessage {
     }
 
     static func englishTitle(_ event: NotificationEvent, _ kind: IssueKind) -> String {
-        let name = switch kind { case .line: "Line"; case .lineDegraded: "Degraded line"; case .camera: "Camera" }
+        let name = switch kind { case .line: "Line"; case .lineDegraded: "Degraded line"; case .camera: "Camera"; case .picture: "Picture" }
         return switch event {
         case .resolved: "Recovered: \(name) incident"
         case .escalated: "Escalated: unacknowledged \(name.lowercased()) incident"
@@ -98,6 +100,7 @@ public enum NotificationMessage {
         case .line: "회선"
         case .lineDegraded: "회선 품질"
         case .camera: "카메라"
+        case .picture: "화면"
         }
     }
 

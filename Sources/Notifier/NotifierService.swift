@@ -46,7 +46,7 @@ public final class NotifierService: Service {
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPPoster.makeClient()
         let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: configuration.timeoutSeconds),
                                             breakers: breakers, maxAttempts: configuration.maxAttempts, topics: context.topics, logger: logger,
                                             onRecorded: { _ in outbox.signal() })

@@ -29,7 +29,7 @@ public enum TestSend {
         let deliveryID = UUID().uuidString
         let payload = ChannelPayload.render(Recipient(team: found.team, channel: found.channel), event: event, issue: sample,
                                             dashboard: policy.dashboard, timeZone: policy.timeZone, deliveryID: deliveryID)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPPoster.makeClient()
         let sender = NotifierService.channels(http: http, timeoutSeconds: timeout)[found.channel.type]!
         let outcome = await sender.send(payload, via: found.channel, deliveryID: deliveryID)
         try? await http.shutdown()

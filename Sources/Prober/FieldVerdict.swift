@@ -8,13 +8,23 @@ public enum FieldVerdict: Sendable, Equatable {
     case line
     case degradedLine
     case camera
+    /// Line and streams fine, the picture black or frozen.
+    case picture
 
-    /// Judges one ICMP check and, when given, one HLS check.
-    public init(icmp: ICMPVerdict, hls: HLSVerdict?) {
+    /// Judges one ICMP check and, when given, the stream checks and the picture: the same
+    /// table as the issues service (a line down hides the rest; a broken stream hides the picture).
+    public init(icmp: ICMPVerdict, hls: HLSVerdict?, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil) {
         switch icmp.status {
         case .timeout, .fail: self = .line
         case .loss: self = .degradedLine
-        case .success: self = (hls.map { $0.status != .success } ?? false) ? .camera : .ok
+        case .success:
+            if hls.map({ $0.status != .success }) ?? false || rtsp.map({ $0.status != .success }) ?? false {
+                self = .camera
+            } else if let picture, picture.status == .black || picture.status == .frozen {
+                self = .picture
+            } else {
+                self = .ok
+            }
         }
     }
 
@@ -23,7 +33,7 @@ public enum FieldVerdict: Sendable, Equatable {
         switch self {
         case .ok: 0
         case .line, .degradedLine: 2
-        case .camera: 3
+        case .camera, .picture: 3
         }
     }
 
@@ -34,18 +44,33 @@ public enum FieldVerdict: Sendable, Equatable {
         case .line: "회선 문제 (network line problem) → 회선 담당 (network line team)"
         case .degradedLine: "회선 품질 저하 (degraded line: packet loss) → 회선 담당 (network line team)"
         case .camera: "카메라 문제 (camera problem) → 카메라 업체 (camera vendor)"
+        case .picture: "화면 이상 (picture black or frozen: lens covered, camera turned, sensor dead?) → 카메라 업체 (camera vendor)"
         }
     }
 
     /// The whole printout: verdict first, then the measurements of both checks.
-    public static func report(address: String, hlsURL: String?, icmp: ICMPVerdict, hls: HLSVerdict?, verdict: FieldVerdict) -> String {
+    public static func report(address: String, hlsURL: String?, icmp: ICMPVerdict, hls: HLSVerdict?, verdict: FieldVerdict,
+                              rtspURL: String? = nil, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil) -> String {
         func number(_ value: Double?, _ unit: String) -> String { value.map { String(format: "%.1f %@", $0, unit) } ?? "-" }
         var lines = ["판정 (verdict): \(verdict.headline)", ""]
         lines.append("ICMP  \(address)")
         lines.append("  상태 (status):   \(icmp.status.rawValue)  [\(icmp.reason)]")
         lines.append("  응답 (replies):  \(icmp.received)/\(icmp.sent), 손실 (loss) \(String(format: "%.0f", icmp.lossPercent)) %")
+        if icmp.refused > 0 {
+            lines.append("  송신 거부 (refused by this host, e.g. local firewall): \(icmp.refused)/\(icmp.sent)")
+        }
         lines.append("  RTT min/avg/max: \(number(icmp.rttMinMs, "ms")) / \(number(icmp.rttAvgMs, "ms")) / \(number(icmp.rttMaxMs, "ms"))")
         if let from = icmp.replyFrom, icmp.status != .success { lines.append("  응답 주소 (reply from): \(from)") }
+        if let rtsp, let rtspURL {
+            lines.append("")
+            lines.append("RTSP  \(rtspURL)")
+            lines.append("  상태 (status):   \(rtsp.status.rawValue)  [\(rtsp.reason)]")
+            if let detail = rtsp.detail { lines.append("  상세 (detail):   \(detail)") }
+            if let code = rtsp.rtspStatus { lines.append("  RTSP:            \(code)") }
+            lines.append("  DESCRIBE 응답 (answer):               \(number(rtsp.describeMs, "ms"))")
+            lines.append("  코덱 (codec):                         \(rtsp.codec ?? "-")")
+            lines.append("  영상 패킷 (video packets, ~2 s):      \(rtsp.packets.map(String.init) ?? "-")")
+        }
         if let hls, let hlsURL {
             lines.append("")
             lines.append("HLS   \(hlsURL)")
@@ -60,6 +85,18 @@ public enum FieldVerdict: Sendable, Equatable {
         } else {
             lines.append("")
             lines.append("HLS   (--hls 없음: 스트림 미확인 / no --hls given: stream not checked)")
+        }
+        if let picture {
+            lines.append("")
+            let word = switch picture.status {
+            case .ok: "정상 (moving picture)"
+            case .black: "검은 화면 (black)"
+            case .frozen: "멈춘 화면 (frozen)"
+            case .error: "판정 불가 (could not be judged)"
+            }
+            lines.append("화면 (picture)  \(word)  [\(picture.reason)]")
+            if let detail = picture.detail { lines.append("  상세 (detail):   \(detail)") }
+            lines.append("  검은/멈춘 구간 (black/frozen): \(number(picture.blackSeconds, "s")) / \(number(picture.frozenSeconds, "s")) of \(number(picture.sampledSeconds, "s"))")
         }
         return lines.joined(separator: "\n")
     }

@@ -12,15 +12,18 @@ public protocol ICMPProbing: Sendable {
 public struct ICMPVerdict: Sendable, Equatable {
     public var status: ICMPStatus
     public var reason: String
+    /// Echoes attempted, including those the local host refused to send.
     public var sent: Int
     public var received: Int
+    /// Echoes the local host refused to send (counted as lost).
+    public var refused: Int
     public var rttMinMs: Double?
     public var rttAvgMs: Double?
     public var rttMaxMs: Double?
     public var replyFrom: String?
 
-    public init(status: ICMPStatus, reason: String, sent: Int, received: Int, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil, replyFrom: String? = nil) {
-        self.status = status; self.reason = reason; self.sent = sent; self.received = received
+    public init(status: ICMPStatus, reason: String, sent: Int, received: Int, refused: Int = 0, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil, replyFrom: String? = nil) {
+        self.status = status; self.reason = reason; self.sent = sent; self.received = received; self.refused = refused
         self.rttMinMs = rttMinMs; self.rttAvgMs = rttAvgMs; self.rttMaxMs = rttMaxMs; self.replyFrom = replyFrom
     }
 

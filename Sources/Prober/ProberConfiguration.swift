@@ -30,6 +30,23 @@ public struct ProberConfiguration: Sendable, Equatable {
     public var deepCheckConcurrency = 2
     /// Which cameras this prober owns: all, a shard, or one site.
     public var selection = FleetSelection()
+    /// Share of the HLS/RTSP slots that cameras whose previous check took over half its budget
+    /// may hold (see ``CheckSlots``).
+    public var hlsSlowShare = 0.25
+    /// HLS/RTSP checks against one stream server (host:port) at once.
+    public var hlsPerHost = 32
+    /// Time budget of one RTSP check up to PLAY, seconds.
+    public var rtspTimeout: Double = 5
+    /// Seconds video packets are counted after PLAY; 0 = stop after DESCRIBE.
+    public var rtspPacketWindow: Double = 2
+    /// Seconds between picture checks of a camera that has them on.
+    public var pictureEvery: Double = 900
+    /// Picture checks (ffmpeg decodes) at once, fleet-wide; due ones wait.
+    public var pictureConcurrency = 2
+    /// Seconds of video a picture check decodes.
+    public var pictureSample: Double = 4
+    /// Snapshots kept per camera.
+    public var snapshotKeep = 3
 
     public init() {}
 
@@ -37,6 +54,12 @@ public struct ProberConfiguration: Sendable, Equatable {
     /// of one instance have their own sessions.
     public var busName: String {
         selection.shard.map { "prober-\($0.index)of\($0.count)" } ?? "prober"
+    }
+
+    /// The RTSP checker's budgets.
+    public var rtspLimits: RTSPCheckLimits {
+        RTSPCheckLimits(timeBudget: .milliseconds(Int64((rtspTimeout * 1000).rounded())),
+                        packetWindow: rtspPacketWindow > 0 ? .milliseconds(Int64((rtspPacketWindow * 1000).rounded())) : nil)
     }
 
     /// The HLS checker's budgets.
@@ -64,6 +87,20 @@ extension ProberConfiguration {
         static let hlsTimeout = SettingKey.number("prober.hls-timeout", default: d.hlsTimeout, in: 0.5...120, "time budget of one HLS check (every playlist and the segment), seconds")
         static let hlsSegmentBytes = SettingKey.integer("prober.hls-segment-bytes", default: d.hlsSegmentBytes, in: 4_096...(64 << 20),
                                                         "bytes of the newest segment downloaded per HLS check")
+        static let hlsSlowShare = SettingKey.number("prober.hls-slow-share", default: d.hlsSlowShare, in: 0.01...1,
+                                                    "share of the HLS/RTSP slots that cameras whose previous check took over half the time budget may hold (the rest stay free for cameras that answer)")
+        static let hlsPerHost = SettingKey.integer("prober.hls-per-host", default: d.hlsPerHost, in: 1...10_000, "HLS/RTSP checks against one stream server (host:port) at once")
+        static let rtspTimeout = SettingKey.number("prober.rtsp-timeout", default: d.rtspTimeout, in: 0.5...120,
+                                                   "time budget of one RTSP check up to PLAY (connect, OPTIONS, DESCRIBE, SETUP), seconds")
+        static let rtspPacketWindow = SettingKey.number("prober.rtsp-packet-window", default: d.rtspPacketWindow, in: 0...30,
+                                                        "seconds to count video packets after PLAY (0 = stop after DESCRIBE)")
+        static let pictureEvery = SettingKey.number("prober.picture-every", default: d.pictureEvery, in: 60...86_400,
+                                                    "seconds between picture checks (black / frozen) of a camera that has them on")
+        static let pictureConcurrency = SettingKey.integer("prober.picture-concurrency", default: d.pictureConcurrency, in: 1...64,
+                                                           "picture checks (ffmpeg decodes) running at once, fleet-wide; due ones wait")
+        static let pictureSample = SettingKey.number("prober.picture-sample", default: d.pictureSample, in: 2...30, "seconds of video a picture check decodes")
+        static let snapshotKeep = SettingKey.integer("prober.snapshot-keep", default: d.snapshotKeep, in: 1...100,
+                                                     "snapshots kept per camera in {data-dir}/snapshots (at most 512 MiB in all)")
         static let backoffAfter = SettingKey.integer("prober.backoff-after", default: d.backoffAfter, in: 1...1_000,
                                                      "consecutive failed checks after which a dead camera is checked every 2x its interval (at most 5 min)")
     }
@@ -71,7 +108,8 @@ extension ProberConfiguration {
     /// The `prober.*` keys.
     public static let keys: [SettingKey] = [
         Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
-        Key.deepCheckConcurrency, Key.shard, Key.site, Key.hlsConcurrency, Key.hlsTimeout, Key.hlsSegmentBytes, Key.backoffAfter,
+        Key.deepCheckConcurrency, Key.shard, Key.site, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
+        Key.backoffAfter, Key.rtspTimeout, Key.rtspPacketWindow, Key.pictureEvery, Key.pictureConcurrency, Key.pictureSample, Key.snapshotKeep,
     ]
 
     /// Reads the `prober.*` keys once.
@@ -90,6 +128,14 @@ extension ProberConfiguration {
         hlsTimeout = try settings.number(Key.hlsTimeout)
         hlsSegmentBytes = try settings.integer(Key.hlsSegmentBytes)
         backoffAfter = try settings.integer(Key.backoffAfter)
+        hlsSlowShare = try settings.number(Key.hlsSlowShare)
+        hlsPerHost = try settings.integer(Key.hlsPerHost)
+        rtspTimeout = try settings.number(Key.rtspTimeout)
+        rtspPacketWindow = try settings.number(Key.rtspPacketWindow)
+        pictureEvery = try settings.number(Key.pictureEvery)
+        pictureConcurrency = try settings.integer(Key.pictureConcurrency)
+        pictureSample = try settings.number(Key.pictureSample)
+        snapshotKeep = try settings.integer(Key.snapshotKeep)
         var shard: (index: Int, count: Int)?
         if let text = settings.text(Key.shard) {
             guard let parsed = FleetSelection.parseShard(text) else {

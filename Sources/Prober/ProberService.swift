@@ -32,7 +32,12 @@ public final class ProberService: Service {
     let backoff: BackoffPolicy
     let proberID: String
     let logger: Logger
-    let linesDown = LinesDown()
+    let linesDown = FlaggedCameras()
+    /// Cameras whose latest HLS or RTSP check failed: their picture cannot be judged.
+    let streamsDown = FlaggedCameras()
+    /// The RTSP rung (cameras with an RTSP URL) and the picture rung (cameras with picture checks on).
+    let rtsp: RTSPChecker
+    let picture: PictureCheck
 
     /// - Parameters:
     ///   - configuration: cadence, budgets, concurrency and fleet selection.
@@ -48,6 +53,10 @@ public final class ProberService: Service {
                                           concurrency: configuration.deepCheckConcurrency)
         self.backoff = BackoffPolicy(failuresBeforeBackoff: configuration.backoffAfter)
         self.hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency), limits: configuration.hlsLimits)
+        self.rtsp = RTSPChecker(limits: configuration.rtspLimits)
+        let snapshots = SnapshotStore(folder: URL(fileURLWithPath: context.dataDir).appendingPathComponent("snapshots"),
+                                      perCamera: configuration.snapshotKeep)
+        self.picture = PictureCheck(options: .init(sampleSeconds: configuration.pictureSample, snapshots: snapshots))
         self.proberID = "\(context.instance)-\(configuration.busName)"
     }
 
@@ -57,18 +66,28 @@ public final class ProberService: Service {
         bus.start()
         let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.registryCommands,
                                                   replyPrefix: context.topics.replies, logger: logger)
-        let icmpSchedule = ScheduleBox(defaultInterval: configuration.interval, backoff: backoff)
-        let hlsSchedule = ScheduleBox(defaultInterval: configuration.interval, backoff: backoff)
+        let icmpSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: CheckSlots(total: configuration.concurrency))
+        let streamSlots = CheckSlots(total: configuration.hlsConcurrency, slowShare: configuration.hlsSlowShare, perHostLimit: configuration.hlsPerHost)
+        let hlsSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: streamSlots,
+                                      slowAfter: hls.limits.timeBudget / 2, host: CheckRunner.streamHost)
+        let rtspSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: streamSlots,
+                                       slowAfter: rtsp.limits.timeBudget / 2, host: Self.rtspHost)
+        // One picture check per camera every prober.picture-every, at most picture-concurrency at
+        // once fleet-wide (each decodes seconds of video); due checks wait for a slot.
+        let pictureSchedule = CheckRunner(defaultInterval: configuration.pictureEvery, slots: CheckSlots(total: configuration.pictureConcurrency))
+        let runners = [icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule]
         let decoder = MessageDecoder(service: "prober", logger: logger)
         let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
         let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
+        let rtspCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "rtsp")])
+        let pictureCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "picture")])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in configs.cancelOnGracefulShutdown() {
                     guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
-                    if message.payload.isEmpty { self.unschedule(id, icmpSchedule, hlsSchedule); credentials.forget(id); continue }
+                    if message.payload.isEmpty { self.unschedule(id, runners); credentials.forget(id); continue }
                     guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
-                    guard self.configuration.selection.includes(envelope.data) else { self.unschedule(id, icmpSchedule, hlsSchedule); continue }
+                    guard self.configuration.selection.includes(envelope.data) else { self.unschedule(id, runners); continue }
                     let camera = envelope.data
                     icmpSchedule.upsert(camera)
                     if camera.hlsURL.flatMap(URL.init(string:)) != nil {
@@ -76,10 +95,12 @@ public final class ProberService: Service {
                     } else {
                         hlsSchedule.remove(id); self.hls.forget(id)
                     }
+                    if camera.checks?.rtspURL != nil { rtspSchedule.upsert(camera) } else { rtspSchedule.remove(id) }
+                    if let pictured = self.pictureCamera(camera) { pictureSchedule.upsert(pictured) } else { pictureSchedule.remove(id) }
                 }
             }
             group.addTask {
-                await self.runChecks(schedule: icmpSchedule, concurrency: self.configuration.concurrency) { camera in
+                await icmpSchedule.run { camera in
                     let result = await self.checkICMP(camera)
                     icmpCounter.increment()
                     self.linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
@@ -88,13 +109,35 @@ public final class ProberService: Service {
                 }
             }
             group.addTask {
-                await self.runChecks(schedule: hlsSchedule, concurrency: self.configuration.hlsConcurrency) { camera in
+                await hlsSchedule.run { camera in
                     guard !self.linesDown.contains(camera.id) else { return false }
                     guard var result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     if result.status == .success { result = await self.deepen(result, camera: camera) }
                     hlsCounter.increment()
+                    self.streamsDown.record(camera.id, down: result.status != .success)
                     await self.publish(result, on: bus, topic: self.context.topics.hls(camera.id), type: .probeHLS, camera: camera.id)
                     return result.status != .success
+                }
+            }
+            group.addTask {
+                await rtspSchedule.run { camera in
+                    guard !self.linesDown.contains(camera.id) else { return false }
+                    guard let result = await self.checkRTSP(camera, credentials: await credentials.credentials(for: camera)) else { return false }
+                    rtspCounter.increment()
+                    if camera.hlsURL == nil { self.streamsDown.record(camera.id, down: result.status != .success) }
+                    await self.publish(result, on: bus, topic: self.context.topics.rtsp(camera.id), type: .probeRTSP, camera: camera.id)
+                    return result.status != .success
+                }
+            }
+            group.addTask {
+                await pictureSchedule.run { camera in
+                    // A picture is judged only while the line and the stream work: otherwise the
+                    // incident is already LINE or CAMERA, and decoding would only fail.
+                    guard !self.linesDown.contains(camera.id), !self.streamsDown.contains(camera.id),
+                          let result = await self.checkPicture(camera) else { return false }
+                    pictureCounter.increment()
+                    await self.publish(result, on: bus, topic: self.context.topics.picture(camera.id), type: .probePicture, camera: camera.id)
+                    return false
                 }
             }
             await group.next()
@@ -104,34 +147,10 @@ public final class ProberService: Service {
         if let fetcher = hls.fetcher as? HTTPClientHLSFetcher { await fetcher.shutdown() }
     }
 
-    /// Starts every due check as its own task while fewer than `concurrency` run; `check`
-    /// returns whether the check failed (for back-off).
-    func runChecks(schedule: ScheduleBox, concurrency: Int, check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
-        await withDiscardingTaskGroup { checks in
-            let finishedSignal = WakeSignal()
-            let runningCount = RunningCount()
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let room = concurrency - runningCount.value
-                let due = room > 0 ? schedule.takeDue(limit: room) : []
-                for camera in due {
-                    runningCount.add(1)
-                    checks.addTask {
-                        let failed = await check(camera)
-                        schedule.finished(camera.id, failed: failed)
-                        runningCount.add(-1)
-                        finishedSignal.signal()
-                    }
-                }
-                let wait = min(schedule.nextDue() ?? 1, 1)
-                if due.isEmpty { await finishedSignal.wait(upTo: .milliseconds(max(10, Int(wait * 1000)))) }
-            }
-        }
-    }
-
-    func unschedule(_ id: String, _ icmpSchedule: ScheduleBox, _ hlsSchedule: ScheduleBox) {
+    func unschedule(_ id: String, _ runners: [CheckRunner]) {
         linesDown.record(id, down: false)
-        icmpSchedule.remove(id)
-        hlsSchedule.remove(id)
+        streamsDown.record(id, down: false)
+        for runner in runners { runner.remove(id) }
         hls.forget(id)
     }
 
@@ -149,7 +168,7 @@ public final class ProberService: Service {
         let verdict = await icmp.check(address: camera.address)
         return ICMPResult(
             cameraID: camera.id, address: camera.address, status: verdict.status, reason: verdict.reason,
-            sent: verdict.sent, received: verdict.received, lossPercent: verdict.lossPercent,
+            sent: verdict.sent, received: verdict.received, refused: verdict.refused > 0 ? verdict.refused : nil, lossPercent: verdict.lossPercent,
             rttMinMs: verdict.rttMinMs, rttAvgMs: verdict.rttAvgMs, rttMaxMs: verdict.rttMaxMs, replyFrom: verdict.replyFrom,
             startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
     }
@@ -197,37 +216,9 @@ public final class ProberService: Service {
     }
 }
 
-/// The schedule behind a lock, shared by the config reader and the check loop.
-final class ScheduleBox: Sendable {
-    private let state: Mutex<CheckSchedule>
-    private let start = ContinuousClock.now
-
-    init(defaultInterval: Double, backoff: BackoffPolicy) {
-        state = Mutex(CheckSchedule(defaultInterval: defaultInterval, backoff: backoff))
-    }
-
-    private var now: Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    func upsert(_ camera: CameraDefinition) { let now = now; state.withLock { $0.upsert(camera, now: now) } }
-    func remove(_ id: String) { state.withLock { $0.remove(id) } }
-    func takeDue(limit: Int) -> [CameraDefinition] { let now = now; return state.withLock { $0.takeDue(now: now, limit: limit) } }
-    func finished(_ id: String, failed: Bool) { let now = now; state.withLock { $0.finished(id, now: now, failed: failed) } }
-    func nextDue() -> Double? { let now = now; return state.withLock { $0.nextDue(now: now) } }
-}
-
-/// Cameras whose latest ICMP check did not get through.
-final class LinesDown: Sendable {
+/// Cameras flagged by their latest check (line down, stream broken).
+final class FlaggedCameras: Sendable {
     private let ids = Mutex<Set<String>>([])
     func record(_ id: String, down: Bool) { _ = ids.withLock { down ? $0.insert(id).inserted : $0.remove(id) != nil } }
     func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
-}
-
-/// Checks in flight.
-final class RunningCount: Sendable {
-    private let count = Mutex(0)
-    func add(_ delta: Int) { count.withLock { $0 += delta } }
-    var value: Int { count.withLock { $0 } }
 }

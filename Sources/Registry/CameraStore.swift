@@ -33,6 +33,7 @@ public final class CameraStore: Sendable {
             "CREATE INDEX camera_site ON camera (site)",
             "CREATE TABLE tombstone (id text COLLATE \"C\" PRIMARY KEY, deletedAt timestamptz NOT NULL)",
         ]),
+        PostgresMigration("v2 camera checks", ["ALTER TABLE camera ADD COLUMN checks text"]),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -67,6 +68,10 @@ public final class CameraStore: Sendable {
                 t.column("deletedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2 camera checks") { db in
+            // CameraChecks as JSON (RTSP URL, picture options, crop); NULL = none.
+            try db.alter(table: "camera") { t in t.add(column: "checks", .text) }
+        }
         return migrator
     }
 
@@ -93,7 +98,7 @@ public final class CameraStore: Sendable {
             try db.execute("""
                 UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = COALESCE(?, username), password = COALESCE(?, password),
                   site = ?, location = ?, latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?,
-                  intervalSeconds = ?, updatedAt = ?, version = ? WHERE id = ?
+                  intervalSeconds = ?, checks = ?, updatedAt = ?, version = ? WHERE id = ?
                 """, Self.fieldValues(input) + [.date(now), .int(Int64(current + 1)), .text(id)])
             return try Self.fetch(db, id: id)!
         }
@@ -208,8 +213,8 @@ public final class CameraStore: Sendable {
 
     static let insertSQL = """
         INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
-                            lineTeam, vendor, enabled, intervalSeconds, createdAt, updatedAt, version)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                            lineTeam, vendor, enabled, intervalSeconds, checks, createdAt, updatedAt, version)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
         """
 
     /// Records that `id` was deleted (kept so its retained tombstone is re-published on start).
@@ -226,8 +231,18 @@ public final class CameraStore: Sendable {
         let tags = String(decoding: (try? JSONEncoder().encode(input.tags ?? [])) ?? Data("[]".utf8), as: UTF8.self)
         let values: [any SQLBindable] = [input.address, input.name ?? input.address, input.hlsURL, input.username, input.password, input.site,
                                          input.location, input.latitude, input.longitude, input.group, tags, input.lineTeam, input.vendor,
-                                         input.enabled ?? true, input.intervalSeconds]
+                                         input.enabled ?? true, input.intervalSeconds, checksText(input.checks)]
         return values.map(\.sqlValue)
+    }
+
+    /// `checks` as stored: JSON, or NULL when nothing is set.
+    static func checksText(_ checks: CameraChecks?) -> String? {
+        guard let checks, !checks.isEmpty, let data = try? JSONEncoder().encode(checks) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func checks(_ row: SQLRow) -> CameraChecks? {
+        row.string("checks").flatMap { try? JSONDecoder().decode(CameraChecks.self, from: Data($0.utf8)) }
     }
 
     static func fetch(_ db: any SQLConnection, id: String) throws -> CameraDefinition? {
@@ -240,7 +255,7 @@ public final class CameraStore: Sendable {
             id: row.string("id") ?? "", name: row.string("name") ?? "", address: row.string("address") ?? "", hlsURL: row.string("hlsURL"),
             site: row.string("site"), location: row.string("location"), latitude: row.double("latitude"), longitude: row.double("longitude"),
             group: row.string("grp"), tags: tags, lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true,
-            intervalSeconds: row.int("intervalSeconds"), hasCredentials: row.string("username") != nil || row.string("password") != nil,
+            intervalSeconds: row.int("intervalSeconds"), hasCredentials: row.string("username") != nil || row.string("password") != nil, checks: checks(row),
             createdAt: row.date("createdAt") ?? Date(timeIntervalSince1970: 0), updatedAt: row.date("updatedAt") ?? Date(timeIntervalSince1970: 0),
             version: row.int("version") ?? 0)
     }

@@ -28,9 +28,11 @@ public enum CameraValidation {
             camera.name = name.isEmpty ? nil : name
         }
         if let url = input.hlsURL?.trimmingCharacters(in: .whitespaces), !url.isEmpty {
-            guard url.utf8.count <= 2048, let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-                  scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty else {
-                throw invalid("hlsURL", "must be an http:// or https:// URL with a host; got \(url.prefix(80).debugDescription)")
+            let parsed: URL
+            do {
+                parsed = try EndpointURL(validating: url, schemes: EndpointURL.web).url
+            } catch {
+                throw invalid("hlsURL", "\(error); got \(url.prefix(80).debugDescription)")
             }
             guard parsed.user == nil, parsed.password == nil else {
                 throw invalid("hlsURL", "must not contain credentials; use the username and password fields (they are never shown again)")
@@ -39,6 +41,7 @@ public enum CameraValidation {
         } else {
             camera.hlsURL = nil
         }
+        camera.checks = try validate(checks: input.checks)
         if let latitude = input.latitude, !(-90...90).contains(latitude) || latitude.isNaN {
             throw invalid("latitude", "must be between -90 and 90")
         }
@@ -62,6 +65,31 @@ public enum CameraValidation {
             camera.tags = Array(NSOrderedSet(array: cleaned)) as? [String] ?? cleaned
         }
         return camera
+    }
+
+    /// The RTSP URL (rtsp://, port 1–65535, no credentials in it) and the crop (inside the frame);
+    /// nothing set is `nil`.
+    static func validate(checks: CameraChecks?) throws(ContractError) -> CameraChecks? {
+        guard var checks else { return nil }
+        if let text = checks.rtspURL?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let parsed: URL
+            do {
+                parsed = try EndpointURL(validating: text, schemes: EndpointURL.rtsp).url
+            } catch {
+                throw invalid("checks.rtspURL", "\(error); got \(text.prefix(80).debugDescription)")
+            }
+            guard parsed.user == nil, parsed.password == nil else {
+                throw invalid("checks.rtspURL", "must not contain credentials; use the username and password fields (they are never shown again)")
+            }
+            checks.rtspURL = text
+        } else {
+            checks.rtspURL = nil
+        }
+        if let crop = checks.pictureCrop, !crop.isValid {
+            throw invalid("checks.pictureCrop", "must be a rectangle inside the frame as fractions (x, y ≥ 0, width, height ≥ 0.05, x + width ≤ 1, y + height ≤ 1)")
+        }
+        if checks.picture == false { checks.picture = nil }
+        return checks.isEmpty ? nil : checks
     }
 
     /// Whether `id` is a valid camera id (also safe as an MQTT topic level).

@@ -5,8 +5,9 @@ import Logging
 import Prober
 import ServiceRuntime
 
-/// `cctv-out check <address> [--hls URL]`: one ICMP and one HLS check, then a verdict a field
-/// technician can act on — line, camera, or fine — in Korean and English.
+/// `cctv-out check <address> [--hls URL] [--rtsp URL] [--picture]`: each rung of the ladder
+/// (ping, RTSP, HLS, picture) once, then a verdict a field technician can act on — line, camera,
+/// picture, or fine — in Korean and English.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -24,16 +25,23 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(help: "Time budget of the HLS check, seconds.") var hlsTimeout: Double = 20
     @Option(help: "Stream user name (basic or digest). The password comes from CCTVOUT_CHECK_PASSWORD so it stays out of the shell history and ps.")
     var user: String?
+    @Option(help: "The camera's RTSP URL (rtsp://host[:port]/path, no credentials: use --user).") var rtsp: String?
+    @Flag(help: "Also decode a few seconds (HLS, else RTSP) and judge the picture: black or frozen.") var picture = false
+    @Option(help: "With --picture: the part of the frame judged, x,y,width,height as fractions (e.g. 0,0.1,1,0.9 drops a clock on top).")
+    var crop: String?
 
     func validate() throws {
         guard (1...100).contains(count) else { throw ValidationError("--count must be 1…100") }
         guard (0.05...60).contains(icmpTimeout) else { throw ValidationError("--icmp-timeout must be 0.05…60 seconds") }
         guard (1...300).contains(hlsTimeout) else { throw ValidationError("--hls-timeout must be 1…300 seconds") }
         if let hls {
-            guard let url = URL(string: hls), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw ValidationError("--hls must be an http:// or https:// URL with a host")
-            }
+            do { _ = try EndpointURL(validating: hls, schemes: EndpointURL.web) } catch { throw ValidationError("--hls \(error)") }
         }
+        if let rtsp {
+            do { _ = try EndpointURL(validating: rtsp, schemes: EndpointURL.rtsp) } catch { throw ValidationError("--rtsp \(error)") }
+        }
+        if picture, hls == nil, rtsp == nil { throw ValidationError("--picture needs --hls or --rtsp") }
+        if let crop, PictureCrop(parsing: crop) == nil { throw ValidationError("--crop must be x,y,width,height fractions inside the frame, e.g. 0,0.1,1,0.9") }
     }
 
     func run() async throws {
@@ -45,9 +53,11 @@ struct CheckCommand: AsyncParsableCommand {
         let probe = try EngineICMPProbe(configuration: configuration, logger: logger)
 
         async let pinged = probe.check(address: address)
+        let credentials = user.map { StreamCredentials(username: $0, password: ProcessInfo.processInfo.environment["CCTVOUT_CHECK_PASSWORD"] ?? "") }
+        var rtspVerdict: RTSPVerdict?
+        if let rtsp { rtspVerdict = await RTSPChecker(limits: .init(timeBudget: .seconds(10))).check(url: rtsp, credentials: credentials) }
         var streamed: HLSVerdict?
         if let hls, let url = URL(string: hls) {
-            let credentials = user.map { StreamCredentials(username: $0, password: ProcessInfo.processInfo.environment["CCTVOUT_CHECK_PASSWORD"] ?? "") }
             let fetcher = HTTPClientHLSFetcher(connectionsPerHost: 4)
             let checker = HLSChecker(fetcher: fetcher, limits: HLSCheckLimits(
                 timeBudget: .milliseconds(Int(hlsTimeout * 1000)), proveLivenessOnFirstCheck: true,
@@ -55,9 +65,15 @@ struct CheckCommand: AsyncParsableCommand {
             streamed = await checker.check(key: "cli", url: url, credentials: credentials)
             await fetcher.shutdown()
         }
+        var pictured: PictureCheck.Outcome?
+        if picture, let url = hls ?? rtsp {
+            pictured = await PictureCheck(options: .init(sampleSeconds: 4, timeout: .seconds(30)))
+                .check(camera: "cli", url: url, crop: crop.flatMap(PictureCrop.init(parsing:)), hasCredentials: user != nil)
+        }
         let icmp = await pinged
-        let verdict = FieldVerdict(icmp: icmp, hls: streamed)
-        print(FieldVerdict.report(address: address, hlsURL: hls, icmp: icmp, hls: streamed, verdict: verdict))
+        let verdict = FieldVerdict(icmp: icmp, hls: streamed, rtsp: rtspVerdict, picture: pictured)
+        print(FieldVerdict.report(address: address, hlsURL: hls, icmp: icmp, hls: streamed, verdict: verdict,
+                                  rtspURL: rtsp, rtsp: rtspVerdict, picture: pictured))
         if verdict != .ok { throw ExitCode(verdict.exitCode) }
     }
 }

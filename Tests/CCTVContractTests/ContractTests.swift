@@ -21,7 +21,7 @@ struct ContractTests {
     @Test("every topic is documented")
     func everyTopicDocumented() {
         let topics = Topics()
-        for topic in [topics.config("{id}"), topics.icmp("{id}"), topics.hls("{id}"), topics.status("{id}"), topics.registryCommands,
+        for topic in [topics.config("{id}"), topics.icmp("{id}"), topics.hls("{id}"), topics.rtsp("{id}"), topics.picture("{id}"), topics.status("{id}"), topics.registryCommands,
                       topics.registryResults, topics.registryEvents, topics.issueOpened, topics.issueUpdated, topics.issueResolved,
                       topics.notificationSent, topics.notificationFailed, topics.notificationAcks, topics.issueCommands, topics.availability("{service}"), topics.replies + "/{clientId}"] {
             #expect(Self.document.contains("`\(topic)`"), "\(topic) is not in the contract document")
@@ -66,5 +66,40 @@ struct ContractTests {
         #expect(topics.cameraID(in: "campus-a/cctv/CAM-1/icmp") == "CAM-1")
         #expect(topics.cameraID(in: "cctv/CAM-1/icmp") == nil)
         #expect(Topics().cameraID(in: "cctv/CAM-1/config") == "CAM-1")
+    }
+}
+
+@Suite("endpoint URL validation")
+struct EndpointURLTests {
+    @Test("ports outside 1–65535 are refused before any client sees them", arguments: ["70000", "65536", "0", "123456789012345678901234567890"])
+    func badPorts(port: String) {
+        #expect(throws: EndpointURLError.port(port.count > 24 ? String(port.prefix(24)) : port)) {
+            try EndpointURL(validating: "http://cam.example:\(port)/live.m3u8", schemes: EndpointURL.web)
+        }
+        #expect(throws: EndpointURLError.self) { try EndpointURL(validating: "http://[::1]:\(port)/", schemes: EndpointURL.web) }
+    }
+
+    @Test("good URLs keep their host and explicit or default port")
+    func goodURLs() throws {
+        #expect(try EndpointURL(validating: "http://10.0.0.5:8080/a.m3u8", schemes: EndpointURL.web).port == 8080)
+        #expect(try EndpointURL(validating: "https://cam.example/a.m3u8", schemes: EndpointURL.web).port == 443)
+        #expect(try EndpointURL(validating: "rtsp://10.0.0.5/stream1", schemes: EndpointURL.rtsp).port == 554)
+        #expect(try EndpointURL(validating: "http://[::1]:65535/", schemes: EndpointURL.web).host == "::1")
+    }
+
+    @Test("schemes, hosts and junk are refused with a reason")
+    func refused() {
+        #expect(throws: EndpointURLError.scheme("rtsp", allowed: ["http", "https"])) { try EndpointURL(validating: "rtsp://10.0.0.5/x", schemes: EndpointURL.web) }
+        #expect(throws: EndpointURLError.noHost) { try EndpointURL(validating: "http:///x", schemes: EndpointURL.web) }
+        #expect(throws: EndpointURLError.malformed) { try EndpointURL(validating: "http://cam example/", schemes: EndpointURL.web) }
+        #expect(throws: EndpointURLError.tooLong(limit: 2048)) { try EndpointURL(validating: "http://h/" + String(repeating: "a", count: 2048), schemes: EndpointURL.web) }
+    }
+
+    @Test("origin: scheme, host and port")
+    func origin() throws {
+        let a = try EndpointURL(validating: "http://Cam.example/a", schemes: EndpointURL.web)
+        #expect(a.isSameOrigin(as: try EndpointURL(validating: "http://cam.example:80/b", schemes: EndpointURL.web)))
+        #expect(!a.isSameOrigin(as: try EndpointURL(validating: "http://cam.example:81/b", schemes: EndpointURL.web)))
+        #expect(!a.isSameOrigin(as: try EndpointURL(validating: "https://cam.example/b", schemes: EndpointURL.web)))
     }
 }

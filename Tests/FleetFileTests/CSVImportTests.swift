@@ -74,15 +74,16 @@ struct CSVImportTests {
 
     @Test("Korean headers map to every canonical column")
     func koreanHeaders() throws {
-        let text = "자산번호,카메라명,아이피,HLS주소,계정,비밀번호,현장,위치,위도,경도,구역,태그,회선담당,카메라업체,사용여부,점검주기(초)\n"
-            + "C-1,정문,cam01.example.kr,https://cam01.example.kr/live.m3u8,viewer,secret,본관,서울 중구,37.5665,126.978,1구역,a;b,KT,한화,미사용,120\n"
+        let text = "자산번호,카메라명,아이피,HLS주소,계정,비밀번호,현장,위치,위도,경도,구역,태그,회선담당,카메라업체,사용여부,점검주기(초),RTSP주소,화면점검,화면영역\n"
+            + "C-1,정문,cam01.example.kr,https://cam01.example.kr/live.m3u8,viewer,secret,본관,서울 중구,37.5665,126.978,1구역,a;b,KT,한화,미사용,120,rtsp://cam01.example.kr/ch1,사용,\"0,0.1,1,0.9\"\n"
         let r = try FleetFileParser.parse(data: csv(text), filename: "k.csv")
         #expect(r.rejected.isEmpty)
         let row = try #require(r.rows.first)
         #expect(row == FleetRow(sourceRow: 2, id: "C-1", name: "정문", address: "cam01.example.kr", addressKind: .hostname,
                                 hlsURL: URL(string: "https://cam01.example.kr/live.m3u8"), username: "viewer", password: "secret",
                                 site: "본관", location: "서울 중구", latitude: 37.5665, longitude: 126.978, group: "1구역",
-                                tags: ["a", "b"], lineTeam: "KT", vendor: "한화", enabled: false, intervalSeconds: 120))
+                                tags: ["a", "b"], lineTeam: "KT", vendor: "한화", enabled: false, intervalSeconds: 120,
+                                rtspURL: URL(string: "rtsp://cam01.example.kr/ch1"), picture: true, pictureCrop: "0,0.1,1,0.9"))
         #expect(Set(r.columns.keys) == Set(FleetColumn.allCases))
     }
 
@@ -126,6 +127,7 @@ struct CSVImportTests {
         badip,300.1.1.1,,,,
         short,1.2.3,,,,
         badurl,10.0.0.4,rtsp://10.0.0.4/live,,,
+        badport,10.0.0.7,http://10.0.0.7:70000/live.m3u8,,,
         badlat,10.0.0.5,,91,127,
         badint,10.0.0.6,,,,5
         space,cam 01,,,,
@@ -137,13 +139,15 @@ struct CSVImportTests {
             "3 B address invalid_address",
             "4 B address invalid_address",
             "5 C hls invalid_hls_url",
-            "6 D latitude invalid_latitude",
-            "7 F interval invalid_interval",
-            "8 B address invalid_address",
+            "6 C hls invalid_hls_url",
+            "7 D latitude invalid_latitude",
+            "8 F interval invalid_interval",
+            "9 B address invalid_address",
         ])
         #expect(r.rejected[0].value == "300.1.1.1")
         #expect(r.rejected[0].header == "ip")
         #expect(r.rejected[0].message.hasPrefix("Row 3, column B (ip)"))
+        #expect(r.rejected[3].message.contains("1–65535"), "the port is named: \(r.rejected[3].message)")
     }
 
     @Test("addresses: IPv4, IPv6 and host names are classified strictly")

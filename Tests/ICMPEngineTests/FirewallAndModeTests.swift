@@ -9,7 +9,8 @@ import Testing
 ///
 /// Kernel facts these tests pin down (Linux, nf_tables backend):
 /// * A DROP in OUTPUT makes `sendto` fail with EPERM -> the engine reports
-///   FAIL `admin_prohibited` (the local host refused), *not* TIMEOUT.
+///   FAIL `send_refused` (the local host refused), *not* TIMEOUT; each refused
+///   echo is counted as sent and lost.
 /// * A silent camera is therefore simulated with DROP in INPUT: the request
 ///   leaves normally and nothing comes back -> TIMEOUT.
 /// * REJECT (INPUT or OUTPUT) produces an ICMP host-unreachable that quotes
@@ -72,16 +73,31 @@ struct FirewallAndModeTests {
         #expect(result.reason == "host_unreachable")
     }
 
-    @Test("DROP on OUTPUT is a local refusal: FAIL admin_prohibited, nothing counted as sent")
+    @Test("DROP on OUTPUT is a local refusal: FAIL send_refused, the echo counted as sent and lost")
     func dropOutput() async throws {
         let chain = try FirewallChain()
         defer { chain.remove() }
         try chain.append(["-j", "DROP"])
-        try chain.jump(from: "OUTPUT", destination: "127.77.0.14")
-        let result = try await Self.check("127.77.0.14", count: 1)
+        try chain.jump(from: "OUTPUT", destination: "127.84.0.14")
+        let result = try await Self.check("127.84.0.14", count: 1)
         #expect(result.status == .fail, "\(result)")
-        #expect(result.reason == "admin_prohibited")
-        #expect(result.sent == 0)
+        #expect(result.reason == "send_refused")
+        #expect(result.sent == 1 && result.refused == 1 && result.received == 0 && result.lossPercent == 100)
+    }
+
+    @Test("half the echoes refused by a local firewall are lost echoes: LOSS send_refused, 5/10 replies, 50 % loss")
+    func halfRefusedLocally() async throws {
+        // `cctv-out check --count 10` under `statistic --mode random --probability 0.5` on OUTPUT
+        // printed "LOSS, replies 8/8, loss 0 %"; every second echo (nth) makes the count exact.
+        let chain = try FirewallChain()
+        defer { chain.remove() }
+        try chain.append(["-m", "statistic", "--mode", "nth", "--every", "2", "--packet", "0", "-j", "DROP"])
+        try chain.jump(from: "OUTPUT", destination: "127.84.0.15")
+        let result = try await Self.check("127.84.0.15", count: 10)
+        #expect(result.status == .loss, "\(result)")
+        #expect(result.reason == "send_refused")
+        #expect(result.sent == 10 && result.refused == 5 && result.received == 5, "\(result)")
+        #expect(result.lossPercent == 50)
     }
 
     @Test("Neighbouring addresses are unaffected while one is firewalled")

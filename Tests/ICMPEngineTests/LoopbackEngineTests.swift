@@ -43,13 +43,13 @@ struct LoopbackEngineTests {
         #expect(seen.allSatisfy { $0.status == .success })
     }
 
-    @Test("Host names resolve through getaddrinfo; unknown names fail with resolve_failed")
+    @Test("Host names resolve through getaddrinfo; unknown names fail with dns_unresolved")
     func names() async throws {
         let (good, bad) = try await TestSupport.withEngine(TestSupport.configuration()) { engine in
             (await engine.check(address: "localhost", count: 1), await engine.check(address: "no-such-camera.invalid", count: 1))
         }
         #expect(good.status == .success)
-        #expect(bad.status == .fail && bad.reason == "resolve_failed")
+        #expect(bad.status == .fail && bad.reason == "dns_unresolved")
     }
 
     @Test("Bad input and lifecycle misuse fail instead of hanging")

@@ -28,6 +28,18 @@ private struct Feeder {
         apply(.hls(result, eventID: UUID().uuidString))
     }
 
+    mutating func rtsp(_ status: HLSStatus, reason: String = "rtsp_auth_rejected") {
+        clock.addTimeInterval(1)
+        let result = RTSPResult(cameraID: "CAM-1", url: "rtsp://c/x", status: status, reason: status == .success ? "ok" : reason, startedAt: clock, durationMs: 1, prober: "t")
+        apply(.rtsp(result, eventID: UUID().uuidString))
+    }
+
+    mutating func picture(_ status: PictureStatus) {
+        clock.addTimeInterval(1)
+        let reason = switch status { case .black: "picture_black"; case .frozen: "picture_frozen"; case .error: "picture_timeout"; case .ok: "ok" }
+        apply(.picture(PictureResult(cameraID: "CAM-1", status: status, reason: reason, startedAt: clock, durationMs: 1, prober: "t"), eventID: UUID().uuidString))
+    }
+
     mutating func apply(_ observation: IncidentStateMachine.Observation) {
         var counter = ids
         let (next, new) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: clock, newIssueID: { counter += 1; return "I-\(counter)" })
@@ -41,6 +53,46 @@ private struct Feeder {
 
 @Suite("incident state machine")
 struct IncidentStateMachineTests {
+    @Test("ping fine and RTSP failing opens CAMERA for the vendor with the RTSP reason; RTSP recovering resolves it")
+    func rtspCamera() {
+        var feeder = Feeder()
+        feeder.icmp(.success)
+        for _ in 0..<3 { feeder.rtsp(.fail) }
+        guard case let .opened(issue)? = feeder.incidents.first else { Issue.record("no incident"); return }
+        #expect(issue.kind == .camera && issue.responsible == .cameraVendor && issue.reason == "rtsp_auth_rejected")
+        #expect(feeder.track.published?.state == .cameraDown && feeder.track.published?.reason == "rtsp_auth_rejected")
+        feeder.rtsp(.success); feeder.rtsp(.success)
+        guard case .resolved? = feeder.incidents.last else { Issue.record("not resolved: \(feeder.incidents)"); return }
+    }
+
+    @Test("line and stream fine, picture black twice: PICTURE for the vendor; one good picture resolves it")
+    func picture() {
+        var feeder = Feeder()
+        feeder.icmp(.success); feeder.hls(.success)
+        feeder.picture(.black)
+        #expect(feeder.incidents.isEmpty)
+        feeder.picture(.error)
+        #expect(feeder.incidents.isEmpty, "a picture that could not be judged counts for nothing")
+        feeder.picture(.frozen)
+        guard case let .opened(issue)? = feeder.incidents.first else { Issue.record("no incident"); return }
+        #expect(issue.kind == .picture && issue.responsible == .cameraVendor && issue.responsibleTeam == "Hanwha")
+        #expect(issue.reason == "picture_frozen")
+        #expect(feeder.track.published?.state == .pictureFault)
+        feeder.picture(.ok)
+        guard case .resolved? = feeder.incidents.last else { Issue.record("not resolved: \(feeder.incidents)"); return }
+    }
+
+    @Test("a picture fault is not judged while the stream or the line is down")
+    func pictureNeedsStreamAndLine() {
+        var feeder = Feeder()
+        feeder.icmp(.success); feeder.hls(.fail)
+        feeder.picture(.black); feeder.picture(.black)
+        #expect(feeder.incidents.isEmpty)
+        feeder.icmp(.timeout); feeder.icmp(.timeout); feeder.icmp(.timeout)
+        guard case let .opened(issue)? = feeder.incidents.first else { Issue.record("no incident"); return }
+        #expect(issue.kind == .line)
+    }
+
     @Test("a LINE incident opens only after N consecutive ICMP failures")
     func opensAfterN() {
         var feeder = Feeder()

@@ -62,6 +62,8 @@ struct ContactBookTests {
         #expect(problem(#"{"defaults": {"vendor": "A"}, "teams": [{"id": "A", "name": "a", "role": "line-team", "language": "ko", "channels": []}]}"#)
                 .contains("defaults.vendor"))
         #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "jp", "channels": []}]}"#).contains("teams[0].language"))
+        #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": [{"id": "c", "type": "webhook", "url": "http://h:70000/x"}]}]}"#)
+                .contains("port from 1 to 65535"), "a webhook port above 65535 is refused when the contacts load")
         #expect(problem("not json").contains("contacts file"))
         #expect(problem(#"{"teams": [{"id": "A", "name": "a", "role": "vendor", "language": "ko", "channels": [{"id": "t", "type": "telegram", "token": "a b", "chatID": "1"}]}]}"#)
                 .contains("token"))

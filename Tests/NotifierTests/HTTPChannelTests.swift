@@ -12,7 +12,7 @@ import TestSupport
 @Suite("HTTP channels on a loopback server")
 struct HTTPChannelTests {
     func send(_ channel: ChannelConfig, language: MessageLanguage = .ko, event: NotificationEvent = .opened) async throws -> DeliveryOutcome {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPPoster.makeClient()
         let team = Team(id: "KT-1", name: "KT", role: .lineTeam, language: language, channels: [channel])
         let payload = ChannelPayload.render(Recipient(team: team, channel: channel), event: event, issue: sampleIssue(kind: .line, team: "KT-1"),
                                             dashboard: "http://dash.example", timeZone: TimeZone(identifier: "Asia/Seoul")!, deliveryID: "D-1")
@@ -33,6 +33,31 @@ struct HTTPChannelTests {
         let body = try ContractCodec.decodeValue(WebhookChannel.Body.self, from: received.body)
         #expect(body.event == "opened" && body.issue.cameraID == "CAM-1" && body.team == "KT-1" && body.deliveryID == "D-1")
         #expect(body.messageKo.contains("회선 장애") && body.message.contains("현장: 본관") && body.link == "http://dash.example/#camera=CAM-1")
+    }
+
+    @Test("a webhook receiver redirecting to port 70000 is a failed delivery with the reason, not a crash")
+    func redirectToBadPort() async throws {
+        let sink = try await HTTPSink()
+        sink.redirect(with: 307, to: "http://127.0.0.1:70000/hook")
+        let outcome = try await send(.init(id: "hook", type: .webhook, url: sink.url("/hook")))
+        guard case let .failed(status, error, permanent) = outcome else { Issue.record("delivered: \(outcome)"); return }
+        #expect(status == 307 && permanent, "a URL cannot be fixed by retrying")
+        #expect(error.hasPrefix("bad_url") && error.contains("70000") && error.contains("1–65535"), "\(error)")
+        #expect(sink.all.count == 1, "only the first POST went out")
+    }
+
+    @Test("a 307 redirect to a good URL is followed with the same POST; a loop ends as a failure")
+    func redirectFollowed() async throws {
+        let sink = try await HTTPSink()
+        let target = try await HTTPSink()
+        sink.redirect(with: 307, to: target.url("/moved"))
+        #expect(try await send(.init(id: "hook", type: .webhook, url: sink.url("/hook"))) == .delivered(status: 200))
+        #expect(target.all.first?.path == "/moved" && target.all.first?.json?["event"] as? String == "opened")
+        sink.redirect(with: 308, to: sink.url("/hook"))
+        guard case let .failed(_, error, _) = try await send(.init(id: "hook", type: .webhook, url: sink.url("/hook"))) else {
+            Issue.record("a redirect loop was delivered"); return
+        }
+        #expect(error.hasPrefix("redirect_loop"), "\(error)")
     }
 
     @Test("Slack: text fallback plus header, section and fields blocks")

@@ -94,6 +94,74 @@ struct CheckScheduleTests {
         #expect(schedule.failures(of: "dead") == 0)
     }
 
+    @Test("after an outage that held every check, checks stay spread over the interval instead of all at one instant")
+    func spreadAfterOutage() {
+        var schedule = CheckSchedule(defaultInterval: 10)
+        var slots = CheckSlots(total: 1_000)
+        var fraction = 0.0
+        for index in 0..<100 { schedule.upsert(Self.camera("c\(index)"), now: 0, random: { defer { fraction += 0.01 }; return fraction }) }
+        // Every check of the first round starts on time and then hangs on publishing (broker down)
+        // until t = 47.35, when they all finish at once.
+        var started: [String] = []
+        var now = 0.0
+        while now < 10 { started += schedule.takeDue(now: now, slots: &slots, host: { _ in nil }).map(\.id); now += 0.05 }
+        #expect(started.count == 100)
+        for id in started { schedule.finished(id, now: 47.35, slots: &slots) }
+        #expect(slots.running == 0)
+        // Each keeps its own phase: the next round is spread over [47.35, 57.35) as the first was over [0, 10).
+        let dues = started.map { schedule.due(of: $0)! }
+        #expect(dues.allSatisfy { $0 >= 47.35 && $0 < 57.35 }, "\(dues)")
+        let phases = Set(dues.map { Int(($0.truncatingRemainder(dividingBy: 10) * 100).rounded()) })
+        #expect(phases.count == 100, "every camera kept a phase of its own: \(phases.count) distinct")
+        let perSecond = Dictionary(grouping: dues, by: { Int($0) }).values.map(\.count).max() ?? 0
+        #expect(perSecond <= 11, "at most ~10 checks in any one second, got \(perSecond)")
+    }
+
+    @Test("slow cameras may hold only their share of the slots; the rest stay free for cameras that answer")
+    func slowLane() {
+        var schedule = CheckSchedule(defaultInterval: 10)
+        var slots = CheckSlots(total: 8, slowShare: 0.25)
+        for index in 0..<8 { schedule.upsert(Self.camera("hung\(index)"), now: 0, random: { 0 }) }
+        // First round: nobody is known to be slow yet, the hung cameras fill the pool.
+        let first = schedule.takeDue(now: 0, slots: &slots, host: { _ in nil })
+        #expect(first.count == 8)
+        for camera in first { schedule.finished(camera.id, now: 10, failed: true, slow: true, slots: &slots) }
+        for index in 0..<6 { schedule.upsert(Self.camera("good\(index)"), now: 10, random: { 0 }) }
+        // Now the 8 slow hung cameras and 6 good ones are due together: the slow get 2 slots, the good all 6.
+        let second = schedule.takeDue(now: 10, slots: &slots, host: { _ in nil })
+        #expect(second.filter { schedule.isSlow($0.id) }.count == 2)
+        #expect(second.filter { $0.id.hasPrefix("good") }.count == 6)
+        #expect(slots.running == 8 && slots.runningSlow == 2)
+        // A refused camera keeps its phase (its slot stays at 10, offered again when one frees).
+        let refused = first.map(\.id).first { id in !second.contains { $0.id == id } }!
+        #expect(schedule.due(of: refused) == 10)
+    }
+
+    @Test("one host gets at most its per-host limit of checks at once; other hosts still start")
+    func perHost() {
+        var schedule = CheckSchedule(defaultInterval: 10)
+        var slots = CheckSlots(total: 10, perHostLimit: 3)
+        for index in 0..<8 { schedule.upsert(Self.camera("nvr\(index)", hls: "http://10.0.0.1:8080/\(index).m3u8"), now: 0, random: { 0 }) }
+        for index in 0..<4 { schedule.upsert(Self.camera("own\(index)", hls: "http://10.0.1.\(index)/live.m3u8"), now: 0, random: { 0.5 }) }
+        let taken = schedule.takeDue(now: 6, slots: &slots, host: CheckRunner.streamHost)
+        #expect(taken.filter { $0.id.hasPrefix("nvr") }.count == 3)
+        #expect(taken.filter { $0.id.hasPrefix("own") }.count == 4)
+        #expect(slots.running(host: "10.0.0.1:8080") == 3)
+        schedule.finished(taken.first { $0.id.hasPrefix("nvr") }!.id, now: 7, slots: &slots)
+        #expect(schedule.takeDue(now: 7, slots: &slots, host: CheckRunner.streamHost).count == 1, "the freed host slot goes to the next camera of that host")
+    }
+
+    @Test("a camera removed while its check runs still gives its slot back")
+    func removedWhileRunning() {
+        var schedule = CheckSchedule(defaultInterval: 10)
+        var slots = CheckSlots(total: 2)
+        schedule.upsert(Self.camera("a"), now: 0, random: { 0 })
+        #expect(schedule.takeDue(now: 0, slots: &slots, host: { _ in nil }).count == 1)
+        schedule.remove("a")
+        schedule.finished("a", now: 1, slots: &slots)
+        #expect(slots.running == 0)
+    }
+
     @Test("100,000 cameras: due cameras come out in due order, each exactly once")
     func fleetScale() {
         var schedule = CheckSchedule(defaultInterval: 60)
@@ -135,6 +203,27 @@ struct FieldVerdictTests {
                                          hls: HLSVerdict(status: .fail, reason: "playlist_stale"), verdict: .camera)
         #expect(report.contains("카메라 문제 (camera problem)"))
         #expect(report.contains("playlist_stale"))
+    }
+
+    @Test("RTSP broken is a camera problem; a black picture behind working streams is 화면 이상 for the vendor; every rung is printed")
+    func ladder() {
+        let rtspDown = RTSPVerdict(status: .fail, reason: "rtsp_auth_rejected", detail: "DESCRIBE answered 401", rtspStatus: 401)
+        #expect(FieldVerdict(icmp: Self.answering, hls: nil, rtsp: rtspDown) == .camera)
+        let black = PictureCheck.Outcome(status: .black, reason: "picture_black", blackSeconds: 4, frozenSeconds: 4, sampledSeconds: 4)
+        let verdict = FieldVerdict(icmp: Self.answering, hls: HLSVerdict(status: .success, reason: "ok"), rtsp: nil, picture: black)
+        #expect(verdict == .picture && verdict.exitCode == 3)
+        #expect(FieldVerdict(icmp: Self.silent, hls: nil, picture: black) == .line)
+        let report = FieldVerdict.report(address: "10.0.0.1", hlsURL: nil, icmp: Self.answering, hls: nil, verdict: .camera,
+                                         rtspURL: "rtsp://10.0.0.1/live", rtsp: rtspDown, picture: black)
+        #expect(report.contains("RTSP  rtsp://10.0.0.1/live") && report.contains("rtsp_auth_rejected"))
+        #expect(report.contains("검은 화면 (black)"))
+    }
+
+    @Test("echoes refused by this host are shown as lost")
+    func refusedEchoes() {
+        let refused = ICMPVerdict(status: .loss, reason: "send_refused", sent: 10, received: 5, refused: 5)
+        let report = FieldVerdict.report(address: "127.84.0.4", hlsURL: nil, icmp: refused, hls: nil, verdict: .degradedLine)
+        #expect(report.contains("5/10, 손실 (loss) 50 %") && report.contains("refused by this host"))
     }
 
     @Test("partial loss is a degraded line for the line team")

@@ -10,10 +10,10 @@ import Testing
 @Suite("HLS checker against a fault-injecting server")
 struct HLSCheckerTests {
     /// A checker with a short stale window so stall tests wait about two seconds, not six.
-    static func checker(budget: Duration = .seconds(5)) -> HLSChecker {
+    static func checker(budget: Duration = .seconds(5), clock: any CheckClock = SystemCheckClock()) -> HLSChecker {
         HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: 64),
                    limits: HLSCheckLimits(timeBudget: budget, playlistMaxBytes: 64 << 10,
-                                          tracker: .init(staleMultiplier: 1.5)))
+                                          tracker: .init(staleMultiplier: 1.5)), clock: clock)
     }
 
     @Test("a healthy live stream is SUCCESS with codec, resolution, bitrate and latency")
@@ -40,10 +40,13 @@ struct HLSCheckerTests {
     func stalled() async throws {
         let server = try await SimulatedCameraServer(port: 0)
         server.set(.stall, stream: 1)
-        let checker = Self.checker()
+        let clock = ManualCheckClock()
+        let checker = Self.checker(clock: clock)
         let first = await checker.check(key: "cam", url: server.mediaURL(1))
         #expect(first.status == .success)
-        try await Task.sleep(for: .milliseconds(2_000))
+        clock.advance(by: 1.0)
+        #expect(await checker.check(key: "cam", url: server.mediaURL(1)).status == .success, "1 s unchanged is under 1.5 × target duration")
+        clock.advance(by: 1.0)
         let second = await checker.check(key: "cam", url: server.mediaURL(1))
         #expect(second.status == .fail)
         #expect(second.reason == "playlist_stale")
@@ -54,13 +57,16 @@ struct HLSCheckerTests {
     func stalledOneShot() async throws {
         let server = try await SimulatedCameraServer(port: 0)
         server.set(.stall, stream: 1)
-        let checker = HLSChecker(fetcher: HTTPClientHLSFetcher(), limits: HLSCheckLimits(
-            timeBudget: .seconds(8), proveLivenessOnFirstCheck: true, tracker: .init(staleMultiplier: 1.5)))
-        let verdict = await checker.check(key: "cam", url: server.mediaURL(1))
+        let limits = HLSCheckLimits(timeBudget: .seconds(8), proveLivenessOnFirstCheck: true, tracker: .init(staleMultiplier: 1.5))
+        // The reload waits run on a moved clock: the stall is proven without waiting 1.5 s.
+        let clock = ManualCheckClock()
+        let verdict = await HLSChecker(fetcher: HTTPClientHLSFetcher(), limits: limits, clock: clock).check(key: "cam", url: server.mediaURL(1))
         #expect(verdict.status == .fail)
         #expect(verdict.reason == "playlist_stale")
-        // Healthy streams move within the reloads, so the same one-shot check passes them.
-        let healthy = await checker.check(key: "other", url: server.mediaURL(2))
+        #expect(clock.seconds > 1_001.5, "the checker reloaded until the stale threshold on its own clock")
+        // Healthy streams move within the reloads (in real time: the simulator's streams run on it),
+        // so the same one-shot check passes them.
+        let healthy = await HLSChecker(fetcher: HTTPClientHLSFetcher(), limits: limits).check(key: "other", url: server.mediaURL(2))
         #expect(healthy.status == .success)
     }
 
@@ -68,9 +74,10 @@ struct HLSCheckerTests {
     func urlChange() async throws {
         let server = try await SimulatedCameraServer(port: 0)
         server.set(.stall, stream: 1)
-        let checker = Self.checker()
+        let clock = ManualCheckClock()
+        let checker = Self.checker(clock: clock)
         _ = await checker.check(key: "cam", url: server.mediaURL(1))
-        try await Task.sleep(for: .milliseconds(2_000))
+        clock.advance(by: 2)
         let verdict = await checker.check(key: "cam", url: server.masterURL(1))
         #expect(verdict.status == .success)
         checker.forget("cam")
@@ -125,6 +132,34 @@ struct HLSCheckerTests {
         let verdict = await Self.checker(budget: .seconds(1)).check(key: "cam", url: server.mediaURL(1))
         #expect(verdict.status == .error)
         #expect(verdict.reason == "timeout")
+    }
+
+    @Test("a URL with a port above 65535 is ERROR bad_url wherever it comes from, and the process lives on", arguments: [
+        "registered", "redirect", "variant", "segment",
+    ])
+    func portOutOfRange(source: String) async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        let bad = "http://127.0.0.1:70000/"
+        var url = server.mediaURL(1)
+        switch source {
+        case "registered": url = URL(string: bad + "live.m3u8")!
+        case "redirect": server.set(.redirect(to: bad + "live.m3u8"), stream: 1)
+        case "variant": server.set(.entriesAt(bad), stream: 1); url = server.masterURL(1)
+        default: server.set(.entriesAt(bad), stream: 1)
+        }
+        let verdict = await Self.checker().check(key: "cam", url: url)
+        #expect(verdict.status == .error, "\(verdict)")
+        #expect(verdict.reason == "bad_url")
+        #expect(verdict.detail?.contains("70000") == true && verdict.detail?.contains("1–65535") == true, "\(verdict.detail ?? "")")
+        // The same checker (and process) goes on checking a healthy stream.
+        #expect(await Self.checker().check(key: "ok", url: server.mediaURL(2)).status == .success)
+    }
+
+    // Not a real lookup: it would send a DNS query off loopback (the test network rule).
+    @Test("a stream host that does not resolve is ERROR dns_unresolved, a reason of its own")
+    func unresolvedHost() {
+        #expect(HLSFetchFailure.dns.reason == "dns_unresolved")
+        #expect(!HLSFetchFailure.dns.serverAnswered)
     }
 
     @Test("a refused connection is ERROR connect_refused")

@@ -19,7 +19,7 @@ struct AlwaysAnswering: ICMPProbing {
 
 @Suite("prober service through a real mosquitto", .serialized)
 struct ProberServiceTests {
-    @Test("cameras with a stream get probe.hls results on cctv/{id}/hls; a hung stream holds up neither pings nor other streams; a cut line skips its stream check; a new URL applies without restart")
+    @Test("cameras with a stream get probe.hls results on cctv/{id}/hls; a hung stream holds up neither pings nor other streams; a port above 65535 is ERROR bad_url, not a crash; a cut line skips its stream check; a new URL applies without restart")
     func hlsResults() async throws {
         let broker = try MosquittoFixture()
         defer { broker.stop() }
@@ -47,8 +47,8 @@ struct ProberServiceTests {
         tool.start()
         try await tool.waitUntilConnected()
 
-        func define(_ id: String, stream: Int?, address: String = "127.0.0.1") async throws {
-            let camera = CameraDefinition(id: id, name: id, address: address, hlsURL: stream.map { cameras.mediaURL($0).absoluteString },
+        func define(_ id: String, stream: Int?, address: String = "127.0.0.1", url: String? = nil) async throws {
+            let camera = CameraDefinition(id: id, name: id, address: address, hlsURL: url ?? stream.map { cameras.mediaURL($0).absoluteString },
                                           intervalSeconds: 1, createdAt: Date(), updatedAt: Date(), version: 1)
             try await tool.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)),
                                    retain: true, timeout: .seconds(5))
@@ -58,6 +58,8 @@ struct ProberServiceTests {
         try await define("CAM-HUNG", stream: 3)
         try await define("CAM-PING-ONLY", stream: nil)
         try await define("CAM-LINE-CUT", stream: 5, address: "127.0.0.99")
+        // Published by a tool that skipped the registry's validation: it once crashed the process.
+        try await define("CAM-BAD-PORT", stream: nil, url: "http://127.0.0.1:70000/live.m3u8")
 
         func result(_ id: String, where predicate: @escaping @Sendable (HLSResult) -> Bool = { _ in true }) async -> HLSResult? {
             let message = await hlsResults.first(timeout: .seconds(20)) { message in
@@ -77,6 +79,8 @@ struct ProberServiceTests {
         let hung = await result("CAM-HUNG")
         #expect(hung?.status == .error)
         #expect(hung?.reason == "timeout")
+        let badPort = await result("CAM-BAD-PORT")
+        #expect(badPort?.status == .error && badPort?.reason == "bad_url", "\(String(describing: badPort))")
         // While the hung stream spends its budget, the others keep their pace.
         #expect(await eventually(timeout: .seconds(20)) {
             icmpResults.all.filter { $0.topic == "cctv/CAM-HUNG/icmp" }.count >= 3

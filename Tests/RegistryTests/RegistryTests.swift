@@ -27,6 +27,36 @@ struct CameraValidationTests {
         #expect((try? CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "http://10.0.0.1/live.m3u8"))) != nil)
     }
 
+    @Test("an HLS URL whose port is not 1–65535 is refused naming the port", arguments: ["70000", "0", "99999999999999999999"])
+    func hlsURLPort(port: String) {
+        do {
+            _ = try CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "http://10.0.0.1:\(port)/live.m3u8"))
+            Issue.record("port \(port) was accepted")
+        } catch {
+            #expect(error.field == "hlsURL" && error.message.contains("1–65535"), "\(error)")
+        }
+        #expect((try? CameraValidation.validate(CameraInput(address: "10.0.0.1", hlsURL: "http://10.0.0.1:65535/live.m3u8"))) != nil)
+    }
+
+    @Test("RTSP URL and picture crop are validated like the HLS URL; nothing set is no checks at all")
+    func checks() throws {
+        let good = try CameraValidation.validate(CameraInput(address: "10.0.0.1", checks: CameraChecks(
+            rtspURL: " rtsp://10.0.0.1:554/Streaming/Channels/101 ", picture: true, pictureCrop: PictureCrop(x: 0, y: 0.1, width: 1, height: 0.9))))
+        #expect(good.checks?.rtspURL == "rtsp://10.0.0.1:554/Streaming/Channels/101" && good.checks?.picture == true)
+        for (checks, field) in [(CameraChecks(rtspURL: "http://10.0.0.1/live"), "checks.rtspURL"),
+                                (CameraChecks(rtspURL: "rtsp://10.0.0.1:70000/live"), "checks.rtspURL"),
+                                (CameraChecks(rtspURL: "rtsp://admin:pw@10.0.0.1/live"), "checks.rtspURL"),
+                                (CameraChecks(pictureCrop: PictureCrop(x: 0.5, y: 0, width: 0.6, height: 1)), "checks.pictureCrop")] {
+            do {
+                _ = try CameraValidation.validate(CameraInput(address: "10.0.0.1", checks: checks))
+                Issue.record("accepted \(checks)")
+            } catch {
+                #expect(error.field == field, "\(error)")
+            }
+        }
+        #expect(try CameraValidation.validate(CameraInput(address: "10.0.0.1", checks: CameraChecks(rtspURL: " ", picture: false))).checks == nil)
+    }
+
     @Test("ids are topic-safe")
     func ids() {
         #expect(CameraValidation.isValidID("CAM-00017"))
@@ -38,6 +68,19 @@ struct CameraValidationTests {
 
 @Suite("camera store and commands")
 struct CameraStoreTests {
+    @Test("RTSP URL, picture check and crop are stored, published in the definition, patched and cleared", arguments: StoreEngine.allCases)
+    func checksStored(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(location: try engine.freshLocation()))
+        let checks = CameraChecks(rtspURL: "rtsp://10.1.1.1/live", picture: true, pictureCrop: PictureCrop(x: 0, y: 0.1, width: 1, height: 0.9))
+        let created = try #require(handler.handle(RegistryCommand(action: .create, camera: CameraInput(address: "10.1.1.1", checks: checks))).reply.camera)
+        #expect(created.checks == checks)
+        #expect(try handler.store.get(id: created.id)?.checks == checks)
+        var patch = CameraPatch()
+        patch.checks = .some(nil)
+        let cleared = handler.handle(RegistryCommand(action: .patch, id: created.id, patch: patch))
+        #expect(cleared.reply.camera?.checks == nil, "\(cleared.reply)")
+    }
+
     @Test("create, get, update with version check, delete with tombstone", arguments: StoreEngine.allCases)
     func lifecycle(engine: StoreEngine) throws {
         let handler = RegistryCommandHandler(store: try CameraStore(location: try engine.freshLocation()))

@@ -23,6 +23,7 @@ public final class HTTPSink: Sendable {
         let status = Mutex<Int>(200)
         let responseBody = Mutex<String>("")
         let delay = Mutex<Duration>(.zero)
+        let location = Mutex<String?>(nil)
     }
 
     public let port: Int
@@ -43,7 +44,9 @@ public final class HTTPSink: Sendable {
             if delay > .zero { try await Task.sleep(for: delay) }
             storage.received.withLock { $0.append(Received(path: request.uri.path, headers: headers, body: Data(buffer.readableBytesView), at: .now)) }
             let body = storage.responseBody.withLock { $0 }
-            return Response(status: .init(code: storage.status.withLock { $0 }), body: .init(byteBuffer: ByteBuffer(string: body)))
+            var answer = HTTPFields()
+            if let location = storage.location.withLock({ $0 }) { answer[.location] = location }
+            return Response(status: .init(code: storage.status.withLock { $0 }), headers: answer, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         var logger = Logger(label: "http-sink")
         logger.logLevel = .critical
@@ -72,6 +75,13 @@ public final class HTTPSink: Sendable {
     public func respond(with code: Int, body: String) {
         storage.status.withLock { $0 = code }
         storage.responseBody.withLock { $0 = body }
+    }
+
+    /// Answers every request with a redirect `code` (e.g. 307) to `location`, which may be any
+    /// text a hostile receiver could send (a port above 65535, another scheme).
+    public func redirect(with code: Int, to location: String) {
+        storage.status.withLock { $0 = code }
+        storage.location.withLock { $0 = location }
     }
 
     /// Makes every answer wait `delay` first (a slow endpoint); the request is recorded after the wait.

@@ -111,7 +111,9 @@ extension GatewayAPI {
                  addressKind: FleetValidation.address(camera.address)?.kind ?? .hostname,
                  hlsURL: camera.hlsURL.flatMap(URL.init(string:)), site: camera.site, location: camera.location,
                  latitude: camera.latitude, longitude: camera.longitude, group: camera.group, tags: camera.tags,
-                 lineTeam: camera.lineTeam, vendor: camera.vendor, enabled: camera.enabled, intervalSeconds: camera.intervalSeconds)
+                 lineTeam: camera.lineTeam, vendor: camera.vendor, enabled: camera.enabled, intervalSeconds: camera.intervalSeconds,
+                 rtspURL: camera.checks?.rtspURL.flatMap(URL.init(string:)), picture: camera.checks?.picture == true,
+                 pictureCrop: camera.checks?.pictureCrop?.description)
     }
 
     static func download(_ data: Data, format: FleetFileFormat, name: String) -> Response {

@@ -198,7 +198,9 @@ public actor ImportJobs {
             id: row.id, name: row.name, address: row.address, hlsURL: row.hlsURL?.absoluteString, username: row.username,
             password: row.password, site: row.site, location: row.location, latitude: row.latitude, longitude: row.longitude,
             group: row.group, tags: row.tags, lineTeam: row.lineTeam, vendor: row.vendor, enabled: row.enabled,
-            intervalSeconds: row.intervalSeconds))
+            intervalSeconds: row.intervalSeconds,
+            checks: Optional(CameraChecks(rtspURL: row.rtspURL?.absoluteString, picture: row.picture ? true : nil,
+                                          pictureCrop: row.pictureCrop.flatMap(PictureCrop.init(parsing:)))).flatMap { $0.isEmpty ? nil : $0 }))
     }
 
     static func field(_ column: FleetColumn) -> ImportField {
@@ -219,6 +221,9 @@ public actor ImportJobs {
         case .vendor: .vendor
         case .enabled: .enabled
         case .interval: .intervalSeconds
+        case .rtsp: .rtspURL
+        case .picture: .picture
+        case .crop: .pictureCrop
         }
     }
 

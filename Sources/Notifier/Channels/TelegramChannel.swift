@@ -32,6 +32,9 @@ public struct TelegramChannel: DeliveryChannel {
             let description = (answer?["description"] as? String).map { String($0.prefix(200)) } ?? "no ok:true in the answer"
             let permanent = (400..<500).contains(response.status) && response.status != 429
             return .failed(status: response.status, error: "Telegram \(response.status): \(description)", permanent: permanent)
+        } catch let refused as HTTPPoster.RefusedURL {
+            // A redirect's Location is the receiver's text, not the token-carrying request URL.
+            return .failed(status: refused.status, error: "Telegram: " + refused.description, permanent: true)
         } catch {
             // The error text can contain the URL, and with it the token: keep only its type.
             return .failed(status: nil, error: "Telegram unreachable: \(type(of: error))", permanent: false)

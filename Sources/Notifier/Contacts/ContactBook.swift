@@ -223,35 +223,34 @@ public struct ContactBook: Codable, Sendable, Equatable {
     }
 
     static func isHTTPURL(_ text: String?) -> Bool {
-        guard let text, text.utf8.count <= 2048, let components = URLComponents(string: text), let host = components.host, !host.isEmpty else { return false }
-        return ["http", "https"].contains(components.scheme?.lowercased() ?? "")
+        guard let text else { return false }
+        return (try? EndpointURL(validating: text, schemes: EndpointURL.web)) != nil
     }
 
     /// What is wrong with a channel's fields, or `nil`.
     static func problem(with channel: ChannelConfig) -> String? {
         switch channel.type {
         case .webhook, .slack, .discord:
-            guard isHTTPURL(channel.url) else { return "url must be an http:// or https:// URL" }
+            guard isHTTPURL(channel.url) else { return "url must be an http:// or https:// URL with a port from 1 to 65535" }
             if let secret = channel.secret, secret.isEmpty || secret.utf8.count > 1024 { return "secret must be 1–1024 bytes" }
         case .teams:
-            guard isHTTPURL(channel.url) else { return "url must be an http:// or https:// URL" }
+            guard isHTTPURL(channel.url) else { return "url must be an http:// or https:// URL with a port from 1 to 65535" }
             if let format = channel.format, !["adaptive", "messagecard"].contains(format) { return "format must be adaptive or messagecard" }
         case .telegram:
             guard let token = channel.token, !token.isEmpty, token.utf8.count <= 256,
                   token.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ":_-".unicodeScalars.contains($0)) })
             else { return "token must be the bot token from BotFather (letters, digits, : _ -)" }
             guard let chat = channel.chatID, !chat.isEmpty, chat.utf8.count <= 128 else { return "chatID is required (a chat id or @channelname)" }
-            if channel.apiBase != nil && !isHTTPURL(channel.apiBase) { return "apiBase must be an http:// or https:// URL" }
+            if channel.apiBase != nil && !isHTTPURL(channel.apiBase) { return "apiBase must be an http:// or https:// URL with a port from 1 to 65535" }
         case .email:
-            guard let url = channel.url, let components = URLComponents(string: url), ["smtp", "smtps"].contains(components.scheme?.lowercased() ?? ""),
-                  let host = components.host, !host.isEmpty
-            else { return "url must be smtp://host:port or smtps://host:port" }
+            guard let url = channel.url, (try? EndpointURL(validating: url, schemes: ["smtp", "smtps"])) != nil
+            else { return "url must be smtp://host:port or smtps://host:port (port 1–65535)" }
             guard let from = channel.from, isMailAddress(from) else { return "from must be a mail address" }
             guard let to = channel.to, !to.isEmpty, to.count <= maxRecipientsPerEmail else { return "to must list 1–\(maxRecipientsPerEmail) mail addresses" }
             if let bad = to.first(where: { !isMailAddress($0) }) { return "to: \(bad.debugDescription) is not a mail address" }
             if (channel.username == nil) != (channel.password == nil) { return "username and password go together" }
         }
-        if let kinds = channel.kinds, kinds.isEmpty { return "kinds, when given, must list at least one of LINE, LINE_DEGRADED, CAMERA" }
+        if let kinds = channel.kinds, kinds.isEmpty { return "kinds, when given, must list at least one of LINE, LINE_DEGRADED, CAMERA, PICTURE" }
         return nil
     }
 

@@ -5,7 +5,8 @@ import Foundation
 enum HTTPAuthentication {
     /// The `Authorization` value answering `challenge` (a `WWW-Authenticate` header), or nil
     /// when the scheme is neither Basic nor MD5 Digest.
-    static func authorization(for challenge: String, credentials: StreamCredentials, method: String, url: URL,
+    /// - Parameter uri: the digest URI when it is not the URL's path (RTSP digests the whole request URL).
+    static func authorization(for challenge: String, credentials: StreamCredentials, method: String, url: URL, uri digestURI: String? = nil,
                               cnonce: String = String(UInt64.random(in: 0...UInt64.max), radix: 16)) -> String? {
         let trimmed = challenge.trimmingCharacters(in: .whitespaces)
         let lower = trimmed.lowercased()
@@ -18,6 +19,7 @@ enum HTTPAuthentication {
         if let algorithm = params["algorithm"], algorithm.uppercased() != "MD5" { return nil }
         var uri = url.path.isEmpty ? "/" : url.path
         if let query = url.query { uri += "?" + query }
+        if let digestURI { uri = digestURI }
         let ha1 = MD5.hex("\(credentials.username):\(realm):\(credentials.password)")
         let ha2 = MD5.hex("\(method):\(uri)")
         let offersAuth = params["qop"].map { $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "auth" } } ?? false

@@ -65,16 +65,19 @@ public final class HLSChecker: Sendable {
     let parser: PlaylistParser
     let inspector: SegmentInspector
     private let trackers = Mutex<[String: TrackedStream]>([:])
-    private let epoch = ContinuousClock.now
+    /// Live-ness and segment ages are judged on this clock (tests move it instead of waiting).
+    let clock: any CheckClock
 
     struct TrackedStream {
         var url: URL
         var tracker: LiveStreamTracker
     }
 
-    public init(fetcher: any HLSFetching, limits: HLSCheckLimits = .init()) {
+    /// - Parameter clock: the time live-ness is judged on; the real clocks unless a test moves time.
+    public init(fetcher: any HLSFetching, limits: HLSCheckLimits = .init(), clock: any CheckClock = SystemCheckClock()) {
         self.fetcher = fetcher
         self.limits = limits
+        self.clock = clock
         self.parser = PlaylistParser(limits: .init(maxBytes: limits.playlistMaxBytes))
         self.inspector = SegmentInspector(maxBytes: limits.segmentMaxBytes)
     }
@@ -92,10 +95,7 @@ public final class HLSChecker: Sendable {
         return await run.check(key: key, url: url)
     }
 
-    fileprivate var now: Double {
-        let elapsed = ContinuousClock.now - epoch
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
+    fileprivate var now: Double { clock.seconds }
 
     fileprivate func tracker(for key: String, url: URL) -> LiveStreamTracker {
         trackers.withLock { streams in
@@ -153,7 +153,7 @@ private struct CheckRun {
             while !live.advanced, live.isHealthy {
                 let delay = Duration.milliseconds(Int(tracker.reloadDelay(for: media) * 1000))
                 guard ContinuousClock.now + delay < deadline else { break }
-                try await Task.sleep(for: delay)
+                try await checker.clock.sleep(for: delay)
                 let reloaded = try await loadPlaylist(mediaURL, what: "media playlist reload")
                 guard case let .media(next) = reloaded.0 else {
                     throw Stop(verdict: fail("playlist_malformed", "reloaded media playlist became a master playlist", reloaded.1.status))
@@ -169,7 +169,7 @@ private struct CheckRun {
         verdict.playlistLatencyMs = Self.milliseconds(response.latency)
         if let newest = media.newestSegment {
             if let date = newest.programDateTime {
-                verdict.segmentAgeSeconds = max(0, Date().timeIntervalSince(date) - newest.duration)
+                verdict.segmentAgeSeconds = max(0, checker.clock.date.timeIntervalSince(date) - newest.duration)
             } else if !live.isFirstObservation {
                 verdict.segmentAgeSeconds = live.secondsUnchanged
             }

@@ -96,7 +96,7 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
         switch self {
         case .connectRefused: "connect_refused"
         case .timeout: "timeout"
-        case .dns: "dns"
+        case .dns: "dns_unresolved"
         case .tls: "tls"
         case .redirectLoop: "redirect_loop"
         case .tooManyRedirects: "too_many_redirects"
@@ -107,12 +107,13 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
         }
     }
 
-    /// Whether the server answered at all: a loop, an oversize body or a bad redirect are a
-    /// broken stream (FAIL), the rest mean it could not be reached (ERROR).
+    /// Whether the server answered at all: a loop or an oversize body are a broken stream
+    /// (FAIL); a URL that cannot be requested (registered, served in a redirect or a playlist)
+    /// and the rest mean it could not be reached (ERROR).
     public var serverAnswered: Bool {
         switch self {
-        case .redirectLoop, .tooManyRedirects, .tooLarge, .badURL: true
-        case .connectRefused, .timeout, .dns, .tls, .connectionClosed, .other: false
+        case .redirectLoop, .tooManyRedirects, .tooLarge: true
+        case .connectRefused, .timeout, .dns, .tls, .connectionClosed, .badURL, .other: false
         }
     }
 

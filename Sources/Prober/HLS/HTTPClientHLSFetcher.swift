@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CCTVContract
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -64,10 +65,8 @@ public final class HTTPClientHLSFetcher: HLSFetching {
         var redirects = 0
         var authorization: String?
         var answeredChallenge = false
+        var endpoint = try Self.endpoint(url)
         while true {
-            guard url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw HLSFetchFailure.badURL("not an http(s) URL: \(Self.redacted(url))")
-            }
             var outgoing = HTTPClientRequest(url: url.absoluteString)
             outgoing.method = .GET
             outgoing.headers.add(name: "User-Agent", value: userAgent)
@@ -83,13 +82,15 @@ public final class HTTPClientHLSFetcher: HLSFetching {
                 guard let next = URL(string: location, relativeTo: url)?.absoluteURL else {
                     throw HLSFetchFailure.badURL("redirect to an invalid location")
                 }
+                let nextEndpoint = try Self.endpoint(next, what: "redirect to")
                 guard !visited.contains(next.absoluteString) else { throw HLSFetchFailure.redirectLoop }
                 guard redirects < request.maxRedirects else { throw HLSFetchFailure.tooManyRedirects(request.maxRedirects) }
                 redirects += 1
                 visited.insert(next.absoluteString)
-                // Credentials belong to the camera's own host; a redirect elsewhere goes without.
-                if next.host != url.host || next.port != url.port { authorization = nil }
+                // Credentials belong to the camera's own origin; a redirect elsewhere goes without.
+                if !nextEndpoint.isSameOrigin(as: endpoint) { authorization = nil }
                 url = next
+                endpoint = nextEndpoint
                 continue
             }
             if status == 401, !answeredChallenge, let credentials = request.credentials,
@@ -107,6 +108,17 @@ public final class HTTPClientHLSFetcher: HLSFetching {
             let (body, truncated) = try await Self.read(response.body, maxBytes: request.maxBytes, overflow: request.overflow)
             return HLSFetchResponse(status: status, body: body, truncated: truncated, contentLength: contentLength,
                                     finalURL: url, latency: ContinuousClock.now - started)
+        }
+    }
+
+    /// Every URL is validated before AsyncHTTPClient sees it: the client traps on a port above
+    /// 65535, so a camera serving one (directly, in a redirect or as a playlist entry) would
+    /// otherwise take the whole process down instead of failing its own check.
+    static func endpoint(_ url: URL, what: String = "") throws(HLSFetchFailure) -> EndpointURL {
+        do {
+            return try EndpointURL(validating: url, schemes: EndpointURL.web)
+        } catch {
+            throw HLSFetchFailure.badURL((what.isEmpty ? "" : what + " ") + "\(Self.redacted(url)): URL \(error)")
         }
     }
 

@@ -29,7 +29,7 @@ public final class EngineICMPProbe: ICMPProbing {
         case .timeout: .timeout
         case .fail: .fail
         }
-        return ICMPVerdict(status: status, reason: result.reason, sent: result.sent, received: result.received,
+        return ICMPVerdict(status: status, reason: result.reason, sent: result.sent, received: result.received, refused: result.refused,
                            rttMinMs: result.rttMinMs, rttAvgMs: result.rttAvgMs, rttMaxMs: result.rttMaxMs, replyFrom: result.replyFrom)
     }
 }

@@ -17,7 +17,8 @@ extension CameraStore {
             username: row.string("username"), password: row.string("password"), site: row.string("site"), location: row.string("location"),
             latitude: row.double("latitude"), longitude: row.double("longitude"), group: row.string("grp"),
             tags: (try? JSONDecoder().decode([String].self, from: Data((row.string("tags") ?? "[]").utf8))) ?? [],
-            lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true, intervalSeconds: row.int("intervalSeconds"))
+            lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true, intervalSeconds: row.int("intervalSeconds"),
+            checks: checks(row))
     }
 
     /// Overlays the fields an import file carries onto the stored camera. Credentials an import leaves
@@ -41,8 +42,12 @@ extension CameraStore {
             case .vendor: merged.vendor = input.vendor
             case .enabled: merged.enabled = input.enabled ?? true
             case .intervalSeconds: merged.intervalSeconds = input.intervalSeconds
+            case .rtspURL: merged.checks = (merged.checks ?? CameraChecks()).with { $0.rtspURL = input.checks?.rtspURL }
+            case .picture: merged.checks = (merged.checks ?? CameraChecks()).with { $0.picture = input.checks?.picture }
+            case .pictureCrop: merged.checks = (merged.checks ?? CameraChecks()).with { $0.pictureCrop = input.checks?.pictureCrop }
             }
         }
+        if merged.checks?.isEmpty == true { merged.checks = nil }
         merged.address = input.address
         return merged
     }
@@ -96,7 +101,7 @@ extension CameraStore {
                 let update = """
                     UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = ?, password = ?, site = ?, location = ?,
                       latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?, intervalSeconds = ?,
-                      updatedAt = ?, version = version + 1 WHERE id = ?
+                      checks = ?, updatedAt = ?, version = version + 1 WHERE id = ?
                     """
                 for row in rows {
                     let outcome: ImportOutcome, camera: CameraInput

@@ -1,0 +1,156 @@
+import CCTVContract
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The picture rung of the ladder: ffmpeg decodes a few seconds of the stream through
+/// `blackdetect` and `freezedetect` (after the camera's crop, so a burned-in clock cannot keep
+/// a frozen picture "moving") and keeps one frame as evidence.
+///
+/// Thresholds that survive night scenes (measured here, see CAMERA-CHECKS.md): a pixel is black
+/// below 5 % luminance (`pix_th=0.05`) and the picture only when 99.9 % of its pixels are
+/// (`pic_th=0.999`); ffmpeg's defaults (0.10 / 0.98) called a dark moving street black. Freeze:
+/// noise tolerance −50 dB (`n=0.003`) for 2 s.
+///
+/// Credentials never go on ffmpeg's command line (every user on the host can read it in `ps`):
+/// a camera whose stream needs them is skipped with `picture_credentials_unsupported`.
+public final class PictureCheck: Sendable {
+    public struct Options: Sendable {
+        /// Seconds of video decoded.
+        public var sampleSeconds: Double
+        /// ffmpeg is killed after this.
+        public var timeout: Duration
+        /// Where snapshots are kept (`nil`: none taken).
+        public var snapshots: SnapshotStore?
+
+        public init(sampleSeconds: Double = 4, timeout: Duration = .seconds(20), snapshots: SnapshotStore? = nil) {
+            self.sampleSeconds = sampleSeconds; self.timeout = timeout; self.snapshots = snapshots
+        }
+    }
+
+    /// What one check found.
+    public struct Outcome: Sendable, Equatable {
+        public var status: PictureStatus
+        public var reason: String
+        public var detail: String?
+        public var blackSeconds: Double?
+        public var frozenSeconds: Double?
+        public var sampledSeconds: Double?
+        /// The stored snapshot's name (see ``SnapshotStore``).
+        public var snapshot: String?
+        /// CPU seconds ffmpeg used.
+        public var cpuSeconds: Double?
+    }
+
+    let binary: String?
+    let options: Options
+
+    /// - Parameter binary: ffmpeg's path; `nil` searches `/usr/bin` and `/usr/local/bin`.
+    public init(binary: String? = nil, options: Options = .init()) {
+        self.binary = binary ?? ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        self.options = options
+    }
+
+    /// The video filter chain for `crop` (fractions of the frame kept).
+    public static func filter(crop: PictureCrop?) -> String {
+        var chain: [String] = []
+        if let crop {
+            chain.append(String(format: "crop=w=iw*%.4f:h=ih*%.4f:x=iw*%.4f:y=ih*%.4f", crop.width, crop.height, crop.x, crop.y))
+        }
+        chain.append("blackdetect=d=1:pix_th=0.05:pic_th=0.999")
+        chain.append("freezedetect=n=0.003:d=2")
+        return chain.joined(separator: ",")
+    }
+
+    /// Judges the picture of `url` (HLS or RTSP) for `camera`.
+    public func check(camera: String, url: String, crop: PictureCrop?, hasCredentials: Bool) async -> Outcome {
+        guard let binary else {
+            return Outcome(status: .error, reason: "ffmpeg_missing", detail: "install Debian's ffmpeg package for picture checks")
+        }
+        guard !hasCredentials else {
+            return Outcome(status: .error, reason: "picture_credentials_unsupported",
+                           detail: "the stream needs credentials, which are never put on ffmpeg's command line; picture not checked")
+        }
+        let snapshotFile = options.snapshots?.newFile(camera: camera)
+        let options = options
+        return await withCheckedContinuation { continuation in
+            // ffmpeg is waited for on a dispatch thread, never on the cooperative pool.
+            DispatchQueue.global().async {
+                var outcome = Self.run(binary: binary, url: url, crop: crop, snapshot: snapshotFile, options: options)
+                if let snapshotFile, let store = options.snapshots {
+                    outcome.snapshot = store.keep(snapshotFile, camera: camera)
+                }
+                continuation.resume(returning: outcome)
+            }
+        }
+    }
+
+    static func run(binary: String, url: String, crop: PictureCrop?, snapshot: URL?, options: Options) -> Outcome {
+        let timeout = Double(options.timeout.components.seconds) + Double(options.timeout.components.attoseconds) / 1e18
+        var arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "info"]
+        // The RTSP demuxer has its own I/O timeout option; -rw_timeout is for http(s) only.
+        if url.lowercased().hasPrefix("rtsp://") {
+            arguments += ["-rtsp_transport", "tcp", "-timeout", String(Int(timeout * 1_000_000))]
+        } else {
+            arguments += ["-rw_timeout", String(Int(timeout * 1_000_000))]
+        }
+        arguments += ["-t", String(options.sampleSeconds), "-i", url,
+                      "-map", "0:v:0", "-an", "-vf", filter(crop: crop), "-f", "null", "-progress", "pipe:1", "-"]
+        if let snapshot { arguments += ["-map", "0:v:0", "-frames:v", "1", "-q:v", "5", "-y", snapshot.path] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        let before = Self.childCPUSeconds()
+        do { try process.run() } catch {
+            return Outcome(status: .error, reason: "picture_undecodable", detail: "could not start ffmpeg: \(error)")
+        }
+        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        // Both pipes drained at once (a full stderr must not block ffmpeg while stdout is read);
+        // bounded: the filters' lines and the progress keys are small.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var progress = Data()
+        group.enter()
+        DispatchQueue.global().async { progress = output.fileHandleForReading.readData(ofLength: 256 << 10); group.leave() }
+        let log = errors.fileHandleForReading.readData(ofLength: 1 << 20)
+        group.wait()
+        process.waitUntilExit()
+        killer.cancel()
+        let cpu = Self.childCPUSeconds() - before
+        let logText = String(decoding: log, as: UTF8.self)
+        if process.terminationReason == .uncaughtSignal {
+            var outcome = Outcome(status: .error, reason: "picture_timeout", detail: "ffmpeg did not finish within \(Int(timeout)) s")
+            outcome.cpuSeconds = cpu
+            return outcome
+        }
+        let sampled = sampledSeconds(String(decoding: progress, as: UTF8.self))
+        guard process.terminationStatus == 0, sampled > 0 else {
+            let line = logText.split(separator: "\n").last { $0.lowercased().contains("error") || $0.contains("Invalid") || $0.contains("failed") }
+            var outcome = Outcome(status: .error, reason: "picture_undecodable",
+                                  detail: line.map { String($0.prefix(300)) } ?? "ffmpeg decoded no video (exit \(process.terminationStatus))")
+            outcome.cpuSeconds = cpu
+            return outcome
+        }
+        let judgement = PictureJudgement(log: logText, sampledSeconds: sampled)
+        return Outcome(status: judgement.status, reason: judgement.reason, detail: judgement.detail, blackSeconds: judgement.blackSeconds,
+                       frozenSeconds: judgement.frozenSeconds, sampledSeconds: sampled, cpuSeconds: cpu)
+    }
+
+    /// The last `out_time_us` of ffmpeg's `-progress` output, in seconds.
+    static func sampledSeconds(_ progress: String) -> Double {
+        let last = progress.split(separator: "\n").last { $0.hasPrefix("out_time_us=") }
+        return last.flatMap { Double($0.dropFirst("out_time_us=".count)) }.map { max(0, $0 / 1e6) } ?? 0
+    }
+
+    static func childCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+}

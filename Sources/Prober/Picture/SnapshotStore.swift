@@ -1,0 +1,62 @@
+import Foundation
+import Synchronization
+
+/// Snapshot evidence on disk with a bounded retention: the newest `perCamera` frames of each
+/// camera and at most `maxTotalBytes` in all (oldest first out), so a fleet of 10,000 cameras
+/// checked every 15 minutes cannot fill the disk.
+public final class SnapshotStore: Sendable {
+    public let folder: URL
+    public let perCamera: Int
+    public let maxTotalBytes: Int
+    private let lock = Mutex(())
+
+    public init(folder: URL, perCamera: Int = 3, maxTotalBytes: Int = 512 << 20) {
+        self.folder = folder
+        self.perCamera = max(1, perCamera)
+        self.maxTotalBytes = max(1 << 20, maxTotalBytes)
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    /// A new file name for `camera` (camera ids are topic-safe: letters, digits, `.`, `_`, `-`).
+    func newFile(camera: String) -> URL {
+        let stamp = Int(Date().timeIntervalSince1970 * 1000)
+        return folder.appendingPathComponent("\(camera)-\(stamp).jpg")
+    }
+
+    /// Keeps `file` if ffmpeg wrote it, trims the camera's older frames and the folder's total;
+    /// returns the kept file's name (what a notice links to), or `nil`.
+    func keep(_ file: URL, camera: String) -> String? {
+        lock.withLock { _ in
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? Int, size > 0 else {
+                try? FileManager.default.removeItem(at: file)
+                return nil
+            }
+            var all = files()
+            let mine = all.filter { $0.name.hasPrefix(camera + "-") }.sorted { $0.name > $1.name }
+            for old in mine.dropFirst(perCamera) { try? FileManager.default.removeItem(at: old.url) }
+            all = files().sorted { $0.modified < $1.modified }
+            var total = all.reduce(0) { $0 + $1.size }
+            for old in all where total > maxTotalBytes && old.url != file {
+                try? FileManager.default.removeItem(at: old.url)
+                total -= old.size
+            }
+            return file.lastPathComponent
+        }
+    }
+
+    /// The stored snapshot called `name`, or `nil` (names are checked: no path can escape the folder).
+    public func file(named name: String) -> URL? {
+        guard name.hasSuffix(".jpg"), !name.contains("/"), !name.hasPrefix(".") else { return nil }
+        let url = folder.appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    private func files() -> [(url: URL, name: String, size: Int, modified: Date)] {
+        let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey]
+        let urls = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)) ?? []
+        return urls.filter { $0.pathExtension == "jpg" }.map { url in
+            let values = try? url.resourceValues(forKeys: Set(keys))
+            return (url, url.lastPathComponent, values?.fileSize ?? 0, values?.contentModificationDate ?? .distantPast)
+        }
+    }
+}

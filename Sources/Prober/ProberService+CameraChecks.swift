@@ -1,0 +1,43 @@
+import CCTVContract
+import Foundation
+
+/// The rungs past ping and HLS: RTSP and the picture.
+extension ProberService {
+    /// The host key of a camera's RTSP URL (`host:port`), for per-host limits.
+    static func rtspHost(_ camera: CameraDefinition) -> String? {
+        guard let text = camera.checks?.rtspURL, let endpoint = try? EndpointURL(validating: text, schemes: EndpointURL.rtsp) else { return nil }
+        return "\(endpoint.host.lowercased()):\(endpoint.port)"
+    }
+
+    /// `nil` when the camera has no RTSP URL.
+    func checkRTSP(_ camera: CameraDefinition, credentials: StreamCredentials?) async -> RTSPResult? {
+        guard let url = camera.checks?.rtspURL else { return nil }
+        let started = Date()
+        let clock = ContinuousClock.now
+        let verdict = await rtsp.check(url: url, credentials: credentials)
+        return RTSPResult(cameraID: camera.id, url: url, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
+                          rtspStatus: verdict.rtspStatus, codec: verdict.codec, packets: verdict.packets, describeMs: verdict.describeMs,
+                          startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+    }
+
+    /// The camera as the picture schedule sees it (its interval is the picture cadence), or
+    /// `nil` when its picture is not checked (off, or no stream to decode).
+    func pictureCamera(_ camera: CameraDefinition) -> CameraDefinition? {
+        guard camera.checks?.picture == true, camera.hlsURL != nil || camera.checks?.rtspURL != nil else { return nil }
+        var pictured = camera
+        pictured.intervalSeconds = Int(configuration.pictureEvery)
+        return pictured
+    }
+
+    /// Decodes a few seconds of the HLS stream (else the RTSP one) and judges the picture.
+    func checkPicture(_ camera: CameraDefinition) async -> PictureResult? {
+        guard let url = camera.hlsURL ?? camera.checks?.rtspURL else { return nil }
+        let started = Date()
+        let clock = ContinuousClock.now
+        let outcome = await picture.check(camera: camera.id, url: url, crop: camera.checks?.pictureCrop, hasCredentials: camera.hasCredentials)
+        return PictureResult(cameraID: camera.id, status: outcome.status, reason: outcome.reason, detail: outcome.detail,
+                             blackSeconds: outcome.blackSeconds, frozenSeconds: outcome.frozenSeconds, sampledSeconds: outcome.sampledSeconds,
+                             snapshot: outcome.snapshot.map { "/snapshots/\($0)" },
+                             startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+    }
+}

@@ -1,0 +1,79 @@
+import CCTVContract
+import Foundation
+import ServiceLifecycle
+import ServiceRuntime
+import Synchronization
+
+/// Drives one kind of check for the fleet: keeps the ``CheckSchedule`` and its ``CheckSlots``
+/// behind one lock, starts every due check the slots admit as its own task, and plans the next
+/// one when it finishes. The prober runs one for ICMP and one for HLS; `cctv-out bench hls`
+/// runs the same one against hung and healthy simulated servers.
+public final class CheckRunner: Sendable {
+    struct State: Sendable {
+        var schedule: CheckSchedule
+        var slots: CheckSlots
+    }
+
+    private let state: Mutex<State>
+    private let finishedSignal = WakeSignal()
+    let clock: any CheckClock
+    let host: @Sendable (CameraDefinition) -> String?
+    let slowAfter: Duration
+
+    /// - Parameters:
+    ///   - slots: the pool and its fair-share limits.
+    ///   - slowAfter: a check that holds its slot at least this long (real time) puts its camera
+    ///     in the slow lane for its next check; the first quick check takes it out again.
+    ///   - clock: schedule time (tests move it).
+    ///   - host: the key checks are limited by per host (`nil` = not limited per host).
+    public init(defaultInterval: Double, backoff: BackoffPolicy = BackoffPolicy(), slots: CheckSlots,
+                slowAfter: Duration = .seconds(86_400), clock: any CheckClock = SystemCheckClock(),
+                host: @escaping @Sendable (CameraDefinition) -> String? = { _ in nil }) {
+        self.state = Mutex(State(schedule: CheckSchedule(defaultInterval: defaultInterval, backoff: backoff), slots: slots))
+        self.clock = clock
+        self.host = host
+        self.slowAfter = slowAfter
+    }
+
+    /// Adds or replaces a camera (see ``CheckSchedule/upsert(_:now:random:)``).
+    public func upsert(_ camera: CameraDefinition) { let now = clock.seconds; state.withLock { $0.schedule.upsert(camera, now: now) } }
+    /// Stops checking a camera.
+    public func remove(_ id: String) { state.withLock { $0.schedule.remove(id) } }
+    /// Cameras scheduled.
+    public var count: Int { state.withLock { $0.schedule.count } }
+    /// Whether a camera's next check goes in the slow lane.
+    public func isSlow(_ id: String) -> Bool { state.withLock { $0.schedule.isSlow(id) } }
+
+    /// The host key of a camera's HLS stream (`host:port`), for per-host limits.
+    public static func streamHost(_ camera: CameraDefinition) -> String? {
+        guard let text = camera.hlsURL, let endpoint = try? EndpointURL(validating: text, schemes: EndpointURL.web) else { return nil }
+        return "\(endpoint.host.lowercased()):\(endpoint.port)"
+    }
+
+    /// Runs until cancelled or graceful shutdown; `check` returns whether the check failed (for
+    /// back-off).
+    public func run(check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
+        await withDiscardingTaskGroup { checks in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let now = clock.seconds
+                let (due, wait) = state.withLock { state in
+                    let due = state.schedule.takeDue(now: now, slots: &state.slots, host: host)
+                    return (due, state.schedule.nextDue(now: now))
+                }
+                for camera in due {
+                    checks.addTask {
+                        let started = ContinuousClock.now
+                        let failed = await check(camera)
+                        let slow = ContinuousClock.now - started >= self.slowAfter
+                        let finishedAt = self.clock.seconds
+                        self.state.withLock { state in
+                            state.schedule.finished(camera.id, now: finishedAt, failed: failed, slow: slow, slots: &state.slots)
+                        }
+                        self.finishedSignal.signal()
+                    }
+                }
+                if due.isEmpty { await finishedSignal.wait(upTo: .milliseconds(max(10, Int(min(wait ?? 1, 1) * 1000)))) }
+            }
+        }
+    }
+}
