@@ -26,18 +26,22 @@ echo "file: $(du -h "$work/fleet.csv" | cut -f1), $rows rows"
 serve=$!
 trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null && break; sleep 0.2; done
+# An admin (the gateway serves only its setup page until one exists) and an API token for the CLI and curl.
+printf 'benchmark-admin-password\n' | "$bin" users add bench --role admin --data-dir "$work/data" >/dev/null
+export CCTVOUT_API_TOKEN="$("$bin" tokens create benchmark --role admin --data-dir "$work/data")"
+auth=(-H "Authorization: Bearer $CCTVOUT_API_TOKEN")
 api="--api http://127.0.0.1:$http_port"
 echo "== validate (dry run)"; /usr/bin/time -f "%e s wall" "$bin" cameras import $api "$work/fleet.csv" 2>&1 | tail -2
 echo "== apply";              /usr/bin/time -f "%e s wall" "$bin" cameras import $api --apply "$work/fleet.csv" 2>&1 | tail -2
 start=$(date +%s.%N)
 projected=0
 for _ in $(seq 1 600); do
-  projected="$(curl -fs "http://127.0.0.1:$http_port/api/cameras?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
+  projected="$(curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/api/cameras?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
   [ "$projected" = "$rows" ] && break
   sleep 0.5
 done
 echo "== gateway read store has $projected of $rows cameras, $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s after the import finished"
-curl -fs "http://127.0.0.1:$http_port/metrics" | grep '^mqtt_messages_dropped_total' || true
+curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | grep '^mqtt_messages_dropped_total' || true
 echo "== re-import (all unchanged)"; /usr/bin/time -f "%e s wall" "$bin" cameras import $api --apply "$work/fleet.csv" 2>&1 | tail -2
 echo "== export csv";  /usr/bin/time -f "%e s wall" "$bin" cameras export $api --format csv -o "$work/export.csv" 2>&1 | tail -2
 echo "== export xlsx"; /usr/bin/time -f "%e s wall" "$bin" cameras export $api --format xlsx --lang ko -o "$work/export.xlsx" 2>&1 | tail -2

@@ -28,6 +28,10 @@ PY
 serve=$!
 trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null && break; sleep 0.2; done
+# An admin (the gateway serves only its setup page until one exists) and an API token for the CLI and curl.
+printf 'benchmark-admin-password\n' | "$bin" users add bench --role admin --data-dir "$work/data" >/dev/null
+export CCTVOUT_API_TOKEN="$("$bin" tokens create benchmark --role admin --data-dir "$work/data")"
+auth=(-H "Authorization: Bearer $CCTVOUT_API_TOKEN")
 "$bin" cameras import --api "http://127.0.0.1:$http_port" --apply "$work/fleet.csv" >/dev/null
 mosq=$(pgrep -P "$serve" mosquitto || pgrep -f "mosquitto -c $work" | head -1)
 echo "serve pid $serve, mosquitto pid $mosq, $cameras cameras every $interval s; warm-up $warmup s, then $duration s"
@@ -48,7 +52,7 @@ while [ $(( $(date +%s) - start )) -lt "$duration" ]; do
   s0=$s1; m0=$m1
 done
 last_s=$(rss $serve); last_m=$(rss $mosq)
-checks=$(curl -fs "http://127.0.0.1:$http_port/metrics" | awk '/^cctvout_checks_total/ {s += $2} END {print s + 0}')
+checks=$(curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | awk '/^cctvout_checks_total/ {s += $2} END {print s + 0}')
 echo "summary: serve cpu mean $(python3 -c "print(round($total_s / $n, 1))") %, mosquitto cpu mean $(python3 -c "print(round($total_m / $n, 1))") % (of one core)"
 echo "summary: RSS serve $first_s → $last_s MB, mosquitto $first_m → $last_m MB, together $((first_s + first_m)) → $((last_s + last_m)) MB" \
      "(growth $(python3 -c "print(round(($last_s + $last_m - $first_s - $first_m) * 100 / ($first_s + $first_m), 1))") %); serve fds $first_fd → $(fds $serve); checks so far $checks"

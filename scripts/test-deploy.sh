@@ -40,13 +40,16 @@ command -v nsenter >/dev/null || fail "nsenter missing (Debian package util-linu
 
 project="cctvdeploy$$"
 compose=(docker-compose -p "$project" -f deploy/docker-compose.yml -f deploy/test/docker-compose.test.yml)
-export CCTVOUT_GATEWAY_PUBLISH="127.0.0.1::8080"   # a free host port, read back below
+export CCTVOUT_GATEWAY_PUBLISH="127.0.0.1::8080"   # free host ports, read back below
+export CCTVOUT_BROKER_PUBLISH="127.0.0.1::1883"
+secrets="$(mktemp -d /tmp/cctv-deploy-secrets.XXXXXX)"
 cleanup() {
   local rc=$?
   if [ $rc -ne 0 ]; then
     echo "---- last log lines of each container"; "${compose[@]}" logs --no-color --tail 15 2>&1 | tail -120 || true
   fi
   "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+  rm -rf "$secrets"
   if [ "$engine_was_running" = no ] && [ -n "$engine" ]; then "$engine" down || true; fi
   say "torn down (exit $rc)"
 }
@@ -63,6 +66,28 @@ else
   scripts/build-image.sh "$@"
 fi
 "${compose[@]}" build -q webhook
+
+# The locked-down broker as an operator sets it up (README "Broker accounts"): one account per
+# service with its own password (random here), hashed into the password file by mosquitto_passwd
+# (-U: from a file, never on a command line), the ACL of mosquitto/ plus one integration account
+# for this test's mosquitto_pub/sub, printed by `cctv-out mqtt-users acl` itself.
+say "making the broker's accounts (password file, ACL with a test integration account)"
+command -v mosquitto_passwd >/dev/null || fail "mosquitto_passwd missing (Debian package mosquitto)"
+random_password() { head -c 18 /dev/urandom | base64 | tr -d '/+='; }
+: >"$secrets/passwd"
+for s in registry prober issues notifier gateway; do
+  password="$(random_password)"
+  echo "cctv-out-$s:$password" >>"$secrets/passwd"
+  export "$(echo "$s" | tr a-z A-Z)_MQTT_PASSWORD=$password"
+done
+tool_password="$(random_password)"
+echo "deploy-test:$tool_password" >>"$secrets/passwd"
+mosquitto_passwd -U "$secrets/passwd"
+printf '%s\n' "$tool_password" | deploy/dist/cctv-out mqtt-users add deploy-test --role integration --data-dir "$secrets/cli" >/dev/null
+deploy/dist/cctv-out mqtt-users acl --data-dir "$secrets/cli" >"$secrets/acl"
+grep -q '^user deploy-test' "$secrets/acl" || fail "cctv-out mqtt-users acl printed no deploy-test account"
+chmod 0644 "$secrets/passwd" "$secrets/acl"   # read by the broker's own user inside its container
+export CCTVOUT_MOSQUITTO_PASSWD="$secrets/passwd" CCTVOUT_MOSQUITTO_ACL="$secrets/acl"
 
 say "starting the stack"
 "${compose[@]}" up -d
@@ -84,14 +109,17 @@ say "all healthy $(( $(date +%s) - up_at )) s after up"
 "${compose[@]}" ps
 
 network="${project}_default"
-mqtt() { docker run --rm --network "$network" --entrypoint "$1" eclipse-mosquitto:2 -h mosquitto -V 5 "${@:2}"; }
+mqtt() { docker run --rm --network "$network" --entrypoint "$1" eclipse-mosquitto:2 -h mosquitto -V 5 -u deploy-test -P "$tool_password" "${@:2}"; }
 camera_ip="$(docker inspect -f "{{(index .NetworkSettings.Networks \"$network\").IPAddress}}" "$(container camera)")"
 camera_pid="$(docker inspect -f '{{.State.Pid}}' "$(container camera)")"
 [ -n "$camera_ip" ] || fail "no address for the camera container"
 
 say "registering CAM-DEPLOY-1 at $camera_ip with mosquitto_pub from a container on $network"
 command='{"v":1,"type":"registry.command","id":"deploy-test-1","at":"2026-01-01T00:00:00Z","source":"test-deploy","data":{"action":"create","camera":{"id":"CAM-DEPLOY-1","address":"'"$camera_ip"'","site":"정문"}}}'
-mqtt mosquitto_pub -q 1 -t registry/commands -m "$command"
+anonymous="$(docker run --rm --network "$network" --entrypoint mosquitto_pub eclipse-mosquitto:2 -h mosquitto -V 5 -q 1 -t registry/commands/deploy-test -m x 2>&1 || true)"
+echo "$anonymous" | grep -q 'not authori' || fail "the broker took a client without an account: $anonymous"
+say "the broker refuses a client without an account ($anonymous)"
+mqtt mosquitto_pub -q 1 -t registry/commands/deploy-test -m "$command"
 
 status() { mqtt mosquitto_sub -q 1 -t cctv/CAM-DEPLOY-1/status -C 1 -W 3 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["state"])' 2>/dev/null || echo none; }
 wait_status() {
@@ -112,7 +140,12 @@ wait_webhook() {
 wait_status OK 90
 say "status of CAM-DEPLOY-1 on cctv/CAM-DEPLOY-1/status: OK"
 gateway_port="$("${compose[@]}" port gateway 8080 | cut -d: -f2)"
-api_state="$(python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1], timeout=10))["status"]["state"])' \
+# The gateway serves nothing but its setup page before the first admin exists: one made with the
+# CLI inside the gateway container (password from a pipe), then a viewer token for this test.
+random_password | "${compose[@]}" exec -T gateway cctv-out users add deploy-admin --role admin >/dev/null
+token="$("${compose[@]}" exec -T gateway cctv-out tokens create deploy-test --role viewer | tr -d '\r\n')"
+[ -n "$token" ] || fail "no API token from cctv-out tokens create"
+api_state="$(CCTVOUT_TOKEN="$token" python3 -c 'import json,os,sys,urllib.request; r=urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + os.environ["CCTVOUT_TOKEN"]}); print(json.load(urllib.request.urlopen(r, timeout=10))["status"]["state"])' \
   "http://127.0.0.1:$gateway_port/api/cameras/CAM-DEPLOY-1")"
 [ "$api_state" = OK ] || fail "the gateway says $api_state for CAM-DEPLOY-1"
 say "the gateway's REST API (published on 127.0.0.1:$gateway_port) says OK too"

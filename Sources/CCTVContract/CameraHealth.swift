@@ -27,7 +27,11 @@ public struct CameraHealth: Codable, Sendable, Equatable {
     public var issueID: String?
     /// Since when the camera is in `state`.
     public var since: Date
+    /// When this status last changed.
     public var updatedAt: Date
+    /// When the camera's latest check result arrived ("last checked"). Not in the retained
+    /// status (it is published only on change): the gateway fills it from `monitor/checked`.
+    public var checkedAt: Date?
 
     public init(cameraID: String, state: CameraState, icmp: ICMPStatus? = nil, hls: HLSStatus? = nil, reason: String? = nil,
                 issueID: String? = nil, since: Date, updatedAt: Date) {

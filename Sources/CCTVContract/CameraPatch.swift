@@ -3,7 +3,9 @@ import Foundation
 /// A partial update (`patch` action, `PATCH /api/cameras/{id}`): only the fields present change.
 /// A field sent as JSON `null` is cleared; a field left out keeps its value. `address` and
 /// `enabled` cannot be cleared. Credentials sent here replace the stored ones; `null` keeps them
-/// (they are write-only: there is nothing a client could have read back to send).
+/// (they are write-only: there is nothing a client could have read back to send). Credentials are
+/// bound to the stream URL's origin: moving `hlsURL` to another host needs them again, and
+/// clearing `hlsURL` drops them.
 public struct CameraPatch: Codable, Sendable, Equatable {
     public var name: String??
     public var address: String?
@@ -87,11 +89,36 @@ public struct CameraPatch: Codable, Sendable, Equatable {
     }
 }
 
-/// A camera's stream credentials, answered to the `credentials` action only on an MQTT v5 response
-/// topic (never on `registry/results`, never over REST). The broker ACL should let only probers ask.
+/// A camera's stream credentials, answered to the `credentials` action only on the asking prober's
+/// own reply topic (never on `registry/results`, never over REST); only prober accounts may ask.
 public struct CameraCredentials: Codable, Sendable, Equatable {
     public var id: String
     public var username: String?
     public var password: String?
-    public init(id: String, username: String?, password: String?) { self.id = id; self.username = username; self.password = password }
+    /// The origin (`scheme://host:port`) they were entered for: they are sent to no other.
+    public var origin: String?
+    public init(id: String, username: String?, password: String?, origin: String? = nil) {
+        self.id = id; self.username = username; self.password = password; self.origin = origin
+    }
+
+    /// The origin of a stream URL as credentials are bound to it: lower-case scheme and host, and
+    /// the port (the scheme's default when absent), e.g. `https://cam-7.example:443` or
+    /// `rtsp://10.0.0.7:554`. Nil when the URL has no http(s)/rtsp scheme or no host.
+    public static func origin(of url: URL) -> String? {
+        guard let scheme = url.scheme?.lowercased(), let defaultPort = defaultPorts[scheme], let host = url.host?.lowercased(), !host.isEmpty else { return nil }
+        return "\(scheme)://\(host):\(url.port ?? defaultPort)"
+    }
+
+    static let defaultPorts = ["http": 80, "https": 443, "rtsp": 554]
+
+    /// The host part of an origin (`10.0.0.7` of `rtsp://10.0.0.7:554`): the device the
+    /// credentials belong to, whichever of its services (HLS, RTSP) is asked.
+    public static func host(ofOrigin origin: String) -> String? {
+        URL(string: origin)?.host?.lowercased()
+    }
+
+    /// ``origin(of:)`` of a URL text.
+    public static func origin(of text: String?) -> String? {
+        text.flatMap(URL.init(string:)).flatMap(origin(of:))
+    }
 }

@@ -32,11 +32,16 @@ public enum ContractCodec {
         do { return try decoder.decode(Envelope<P>.self, from: data) } catch { throw .invalidData(Self.describe(error)) }
     }
 
+    /// A date as the contract writes it (`2026-11-24T21:15:11.123Z`); such texts sort in time order.
+    public static func text(of date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+            try container.encode(ContractCodec.text(of: date))
         }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

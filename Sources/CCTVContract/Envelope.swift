@@ -62,4 +62,6 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case issueReply = "issue.reply"
     case registryCommand = "registry.command"
     case registryReply = "registry.reply"
+    case monitorPulse = "monitor.pulse"
+    case monitorChecked = "monitor.checked"
 }

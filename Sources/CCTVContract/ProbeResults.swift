@@ -70,14 +70,17 @@ public struct HLSResult: Codable, Sendable, Equatable {
     public var codec: String?
     public var width: Int?
     public var height: Int?
+    /// Body bytes the check fetched (playlists, init section, the newest segment's first part).
+    public var bytes: Int?
     public var startedAt: Date
     public var durationMs: Double
     public var prober: String
 
     public init(cameraID: String, url: String, status: HLSStatus, reason: String, detail: String? = nil,
                 httpStatus: Int? = nil, playlistLatencyMs: Double? = nil, segmentAgeSeconds: Double? = nil,
-                bitrateKbps: Double? = nil, codec: String? = nil, width: Int? = nil, height: Int? = nil,
+                bitrateKbps: Double? = nil, codec: String? = nil, width: Int? = nil, height: Int? = nil, bytes: Int? = nil,
                 startedAt: Date, durationMs: Double, prober: String) {
+        self.bytes = bytes
         self.cameraID = cameraID; self.url = url; self.status = status; self.reason = reason; self.detail = detail
         self.httpStatus = httpStatus; self.playlistLatencyMs = playlistLatencyMs; self.segmentAgeSeconds = segmentAgeSeconds
         self.bitrateKbps = bitrateKbps; self.codec = codec; self.width = width; self.height = height

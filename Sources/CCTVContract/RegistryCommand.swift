@@ -49,15 +49,20 @@ public struct RegistryCommand: Codable, Sendable, Equatable {
     public var enabled: Bool?
     /// For list: `id` (default), `name`, `address`, `site`, `updatedAt`; a leading `-` sorts descending.
     public var sort: String?
+    /// Who asks, as the gateway's signed-in account or token. The registry trusts it only from the
+    /// gateway's own MQTT account; from any other account the actor is `mqtt:<account>`.
+    public var actor: String?
 
     public init(action: Action, id: String? = nil, camera: CameraInput? = nil, expectedVersion: Int? = nil,
                 query: String? = nil, site: String? = nil, offset: Int? = nil, limit: Int? = nil,
                 importID: String? = nil, columns: [ImportField]? = nil, rows: [ImportRow]? = nil, skipInvalid: Bool? = nil,
-                patch: CameraPatch? = nil, ids: [String]? = nil, group: String? = nil, enabled: Bool? = nil, sort: String? = nil) {
+                patch: CameraPatch? = nil, ids: [String]? = nil, group: String? = nil, enabled: Bool? = nil, sort: String? = nil,
+                actor: String? = nil) {
         self.action = action; self.id = id; self.camera = camera; self.expectedVersion = expectedVersion
         self.query = query; self.site = site; self.offset = offset; self.limit = limit
         self.importID = importID; self.columns = columns; self.rows = rows; self.skipInvalid = skipInvalid
         self.patch = patch; self.ids = ids; self.group = group; self.enabled = enabled; self.sort = sort
+        self.actor = actor
     }
 }
 

@@ -34,8 +34,17 @@ public struct Topics: Sendable, Equatable {
     public var allRTSP: String { t("cctv/+/rtsp") }
     public var allPictures: String { t("cctv/+/picture") }
 
-    /// Registry commands (request/response with MQTT v5 response topic, or fire-and-forget).
-    public var registryCommands: String { t("registry/commands") }
+    /// Registry commands from one MQTT account (request/response with an MQTT v5 response topic, or
+    /// fire-and-forget): `registry/commands/{account}`. The broker's ACL lets each account publish
+    /// only under its own name, so the last level tells the registry who asks.
+    public func registryCommands(from account: String) -> String { t("registry/commands/\(account)") }
+    /// Every account's registry commands (the registry's subscription).
+    public var allRegistryCommands: String { t("registry/commands/+") }
+    /// Stream-credential requests of one prober account: `registry/credentials/{account}`. Only
+    /// prober accounts may publish here; the answer goes only to `replies/{account}`.
+    public func credentialRequests(from account: String) -> String { t("registry/credentials/\(account)") }
+    /// Every prober's credential requests (the registry's subscription).
+    public var allCredentialRequests: String { t("registry/credentials/+") }
     /// Outcomes of fire-and-forget registry commands (those without a response topic).
     public var registryResults: String { t("registry/results") }
     /// Camera created / updated / deleted events.
@@ -52,15 +61,35 @@ public struct Topics: Sendable, Equatable {
     /// The notifier's application-level acknowledgement of an issue event (after its outbox commit).
     public var notificationAcks: String { t("notifications/acks") }
 
-    /// Incident lifecycle commands (acknowledge, dispatch, mark fixed, close, note, silence).
-    public var issueCommands: String { t("commands/issues") }
+    /// Incident lifecycle commands (acknowledge, dispatch, mark fixed, close, note, silence) from one
+    /// MQTT account: `commands/issues/{account}`.
+    public func issueCommands(from account: String) -> String { t("commands/issues/\(account)") }
+    /// Every account's incident commands (the issues service's subscription).
+    public var allIssueCommands: String { t("commands/issues/+") }
 
     /// Retained `online` / `offline` of one service (also its last will).
     public func availability(_ service: String) -> String { t("services/\(service)/availability") }
     public var allAvailability: String { t("services/+/availability") }
 
+    /// Retained ``MonitorPulse``: whether check results still arrive (self-watch).
+    public var monitorPulse: String { t("monitor/pulse") }
+    /// ``MonitorChecked``: each camera's latest result time, for "last checked".
+    public var monitorChecked: String { t("monitor/checked") }
+
     /// Prefix of the per-client reply topics used by request/response.
     public var replies: String { t("replies") }
+
+    /// The account a command arrived from: the last level of `registry/commands/{account}`,
+    /// `registry/credentials/{account}` or `commands/issues/{account}`.
+    public func account(inCommandTopic topic: String) -> String? {
+        guard let last = topic.split(separator: "/", omittingEmptySubsequences: false).last, !last.isEmpty else { return nil }
+        return String(last)
+    }
+
+    /// Whether `name` can be an account level in these topics (one level: no `/`, `+`, `#`; 1–64 bytes).
+    public static func isValidAccount(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count) && !name.contains(where: { $0 == "/" || $0 == "+" || $0 == "#" || $0.isWhitespace || $0.isNewline })
+    }
 
     /// The camera id in a `cctv/{id}/…` topic, or `nil` when the topic is not one.
     public func cameraID(in topic: String) -> String? {

@@ -2,11 +2,14 @@ import Foundation
 import Glibc
 import Synchronization
 
+/// Turns a host name into an address (IPv4 allowed, IPv6 allowed), or nil when it does not resolve.
+public typealias HostLookup = @Sendable (_ name: String, _ allowIPv4: Bool, _ allowIPv6: Bool) -> IPAddress?
+
 /// Resolves host names with `getaddrinfo` on a small, fixed set of worker
 /// threads. getaddrinfo blocks and cannot be cancelled, so it must never run
 /// on the cooperative pool or on the engine's I/O threads; the fixed pool
 /// bounds how many resolutions can be stuck at once. IP literals never get here.
-final class HostResolver: Sendable {
+public final class HostResolver: Sendable {
     typealias Callback = @Sendable (IPAddress?) -> Void
 
     private struct Job {
@@ -27,8 +30,10 @@ final class HostResolver: Sendable {
     private let readFD: Int32
     private let writeFD: Int32
     private let workers = Mutex<[JoinableThread]>([])
+    private let lookup: HostLookup
 
-    init(workerCount: Int) throws(ICMPEngineError) {
+    init(workerCount: Int, lookup: @escaping HostLookup = HostResolver.systemLookup) throws(ICMPEngineError) {
+        self.lookup = lookup
         var fds: [Int32] = [0, 0]
         guard makePipe(&fds, nonBlocking: false) else { throw .resourceUnavailable("resolver pipe") }
         readFD = fds[0]
@@ -68,12 +73,14 @@ final class HostResolver: Sendable {
                 return job
             }
             guard let job else { return } // stopped (or EOF)
-            job.callback(Self.lookup(job.name, allowIPv4: job.allowIPv4, allowIPv6: job.allowIPv6))
+            job.callback(lookup(job.name, job.allowIPv4, job.allowIPv6))
         }
     }
 
-    /// Blocking lookup; prefers IPv4 when both families are allowed because
+    /// Blocking `getaddrinfo` lookup; prefers IPv4 when both families are allowed because
     /// cameras overwhelmingly answer on IPv4.
+    public static let systemLookup: HostLookup = { name, allowIPv4, allowIPv6 in lookup(name, allowIPv4: allowIPv4, allowIPv6: allowIPv6) }
+
     static func lookup(_ name: String, allowIPv4: Bool, allowIPv6: Bool) -> IPAddress? {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC

@@ -33,6 +33,7 @@ public final class ICMPEngine: Sendable {
 
     /// Configuration the engine was created with.
     public let configuration: ICMPEngineConfiguration
+    let lookup: HostLookup
     /// Socket mode chosen per family at init.
     public let mode: ICMPEngineMode
     /// Random 32-bit cookie carried in every payload; replies without it are foreign.
@@ -52,8 +53,11 @@ public final class ICMPEngine: Sendable {
     /// Opens the sockets. Throws if no enabled family can be opened, or if a
     /// forced mode is unavailable for IPv4. IPv6 failure alone is tolerated
     /// (checks to IPv6 targets then fail with `socket_error`).
-    public init(configuration: ICMPEngineConfiguration = ICMPEngineConfiguration()) throws {
+    /// - Parameter lookup: how host names become addresses; `getaddrinfo` by default. Tests pass
+    ///   their own so an unknown name is tried without a DNS query leaving the machine.
+    public init(configuration: ICMPEngineConfiguration = ICMPEngineConfiguration(), lookup: @escaping HostLookup = HostResolver.systemLookup) throws {
         self.configuration = configuration
+        self.lookup = lookup
         self.cookie = UInt32.random(in: 1...UInt32.max)
         // Random identifier, never the pid: in containers every engine would be pid 1.
         let baseIdentifier = UInt16.random(in: 1...UInt16.max)
@@ -106,7 +110,7 @@ public final class ICMPEngine: Sendable {
             for socket in [ipv4Socket, ipv6Socket].compactMap({ $0 }) {
                 started.append(try JoinableThread(name: "icmp-rx-\(socket.family)") { [self] in self.receiveLoop(socket) })
             }
-            let r = try HostResolver(workerCount: configuration.resolverThreads)
+            let r = try HostResolver(workerCount: configuration.resolverThreads, lookup: lookup)
             resolver.withLock { $0 = r }
         } catch {
             threads.withLock { $0 = started }

@@ -35,15 +35,23 @@ public final class Installation: Sendable {
     ///   - kinds: which services, started in ``ServiceKind`` order and stopped in reverse.
     ///   - icmp: the prober's ICMP adapter; by default the fleet engine (raw or datagram sockets).
     ///   - signals: signals that start a graceful shutdown (`serve` passes SIGTERM and SIGINT).
+    ///   - broker: the private broker to supervise (restarted when it dies); it is started before
+    ///     and stopped after every service, so each can still say `offline`.
+    ///   - shutdownBudget: with a value, a ``ShutdownWatchdog`` ends the process when a graceful
+    ///     shutdown takes longer (the commands pass 4.5 s: Docker sends SIGKILL at 10 s).
     public init(_ kinds: [ServiceKind], configuration: InstallationConfiguration, endpoint: BrokerEndpoint, logger: Logger,
-                icmp: (any ICMPProbing)? = nil, hls: HLSChecker? = nil, signals: [UnixSignal] = []) throws {
+                icmp: (any ICMPProbing)? = nil, hls: HLSChecker? = nil, signals: [UnixSignal] = [],
+                supervising broker: PrivateBroker? = nil, shutdownBudget: Duration? = nil) throws {
         let kinds = ServiceKind.allCases.filter(kinds.contains)
         // Only the registry's store speaks PostgreSQL so far; the others must not silently fall back.
         if configuration.runtime.database != nil, let sqliteOnly = kinds.first(where: { [.issues, .notifier].contains($0) }) {
             throw SettingsError.invalid(key: "database", value: "postgres://…",
                                         expected: "empty for the \(sqliteOnly.rawValue) service: it keeps its data in SQLite only so far (the registry uses PostgreSQL; the gateway's read store and the prober need none)")
         }
-        let context = RuntimeContext(configuration: configuration.runtime, endpoint: endpoint, logger: logger)
+        var runtime = configuration.runtime
+        // "No result for two intervals" follows the prober's own interval.
+        runtime.selfWatch.proberInterval = configuration.prober.interval
+        let context = RuntimeContext(configuration: runtime, endpoint: endpoint, logger: logger)
         self.context = context
         self.kinds = kinds
         registry = kinds.contains(.registry) ? try RegistryService(context: context) : nil
@@ -56,13 +64,18 @@ public final class Installation: Sendable {
         issues = kinds.contains(.issues) ? try IssuesService(context: context, configuration: configuration.issues) : nil
         notifier = kinds.contains(.notifier) ? try NotifierService(context: context, configuration: configuration.notifier) : nil
         gateway = kinds.contains(.gateway) ? try GatewayService(context: context, configuration: configuration.gateway) : nil
+        // Every step of a shutdown is logged ("stopping gateway", "gateway stopped after_s=0.26").
+        let named: [(String, (any Service)?)] = [("registry", registry), ("prober", prober), ("issues", issues), ("notifier", notifier), ("gateway", gateway)]
+        var services: [any Service] = named.compactMap { name, service in service.map { LoggedService(name, $0, logger: logger) } }
+        if let broker { services.insert(LoggedService("private mosquitto supervisor", broker, logger: logger), at: 0) }
         // The process's health signal (`health.port`): first in, last out, so it answers 503 while
         // the services start and stop.
-        let health: (any Service)? = configuration.runtime.healthPort > 0
-            ? HealthEndpoint(board: context.health, host: configuration.runtime.healthHost, port: configuration.runtime.healthPort, logger: context.logger(for: "health"))
-            : nil
-        let all: [(any Service)?] = [health, registry, prober, issues, notifier, gateway]
-        let services = all.compactMap { $0 }
+        if configuration.runtime.healthPort > 0 {
+            services.insert(HealthEndpoint(board: context.health, host: configuration.runtime.healthHost, port: configuration.runtime.healthPort,
+                                           logger: context.logger(for: "health")), at: 0)
+        }
+        // Last, so it is the first to hear of a shutdown.
+        if let shutdownBudget { services.append(ShutdownWatchdog(budget: shutdownBudget, logger: logger)) }
         group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger))
     }
 

@@ -56,12 +56,17 @@ public struct CameraInfo: Codable, Sendable, Equatable {
     public var lineTeam: String?
     public var vendor: String?
     public var tags: [String]?
+    /// Whether the prober checks it (`nil`, from before this was kept, counts as enabled).
+    public var enabled: Bool?
 
-    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil, tags: [String]? = nil) {
+    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil, tags: [String]? = nil,
+                enabled: Bool? = nil) {
         self.name = name; self.address = address; self.site = site; self.lineTeam = lineTeam; self.vendor = vendor; self.tags = tags
+        self.enabled = enabled
     }
 
     public init(_ camera: CameraDefinition) {
-        self.init(name: camera.name, address: camera.address, site: camera.site, lineTeam: camera.lineTeam, vendor: camera.vendor, tags: camera.tags)
+        self.init(name: camera.name, address: camera.address, site: camera.site, lineTeam: camera.lineTeam, vendor: camera.vendor, tags: camera.tags,
+                  enabled: camera.enabled)
     }
 }

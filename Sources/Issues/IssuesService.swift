@@ -14,6 +14,9 @@ public final class IssuesService: Service {
     let configuration: IssuesConfiguration
     public let store: IssueStore
     let logger: Logger
+    /// Results arriving, for the monitor's self-watch (`monitor/pulse`, `monitor/checked`).
+    let pulse: ResultPulse
+    let retention: RetentionSweeper
 
     var policy: IssuePolicy { configuration.policy }
     var stormPolicy: StormGrouping.Policy { configuration.storm }
@@ -26,6 +29,9 @@ public final class IssuesService: Service {
         self.configuration = configuration
         self.logger = context.logger(for: "issues")
         self.store = try IssueStore(dataDir: context.dataDir)
+        self.pulse = ResultPulse(every: context.configuration.selfWatch.pulseEvery, database: store.database, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: IssueRetention.rules(incidentDays: context.configuration.retention.incidentDays))
     }
 
     public func run() async throws {
@@ -36,7 +42,7 @@ public final class IssuesService: Service {
         let rtsp = try await bus.subscribe(topics.allRTSP)
         let pictures = try await bus.subscribe(topics.allPictures)
         let configs = try await bus.subscribe(topics.allConfigs)
-        let commands = try await bus.subscribe(topics.issueCommands)
+        let commands = try await bus.subscribe(topics.allIssueCommands)
         let acks = try await bus.subscribe(topics.notificationAcks)
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
@@ -44,6 +50,8 @@ public final class IssuesService: Service {
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
+                group.addTask { await self.pulse.run(bus: bus) }
+                group.addTask { await self.retention.run() }
                 group.addTask {
                     // One consumer for both result streams keeps each camera's updates in order.
                     let merged = AsyncStream<MQTTMessage> { continuation in
@@ -105,6 +113,7 @@ public final class IssuesService: Service {
             guard envelope.data.cameraID == topicCamera else { return rejectMismatch(message) }
             observation = .hls(envelope.data, eventID: envelope.id)
         }
+        pulse.record(topicCamera)
         do {
             let effects = try store.database.write { db -> [IncidentStateMachine.Effect] in
                 let track = try IssueStore.track(db, topicCamera)
@@ -291,10 +300,14 @@ public final class IssuesService: Service {
     func handleCommand(_ message: MQTTMessage, bus: ServiceBus, decoder: MessageDecoder, outbox: EventOutbox) async {
         let reply: IssueReply
         if let envelope = decoder.decode(message, as: IssueCommand.self, expecting: [.issueCommand]) {
-            reply = execute(envelope.data)
+            var command = envelope.data
+            let account = context.topics.account(inCommandTopic: message.topic) ?? "unknown"
+            command.actor = context.commandActor(claimed: command.actor, account: account, ownAccount: bus.account)
+            if command.action == .silence { command.silence?.createdBy = command.actor }
+            reply = execute(command)
             if reply.ok { outbox.signal() }
-            logger.info("issue command", metadata: ["action": "\(envelope.data.action.rawValue)", "issue": "\(envelope.data.issueID ?? "-")",
-                                                    "actor": "\(envelope.data.actor ?? "-")", "ok": "\(reply.ok)"])
+            logger.info("issue command", metadata: ["action": "\(command.action.rawValue)", "issue": "\(command.issueID ?? "-")",
+                                                    "actor": "\(command.actor ?? "-")", "account": "\(account)", "ok": "\(reply.ok)"])
         } else {
             reply = IssueReply(ok: false, error: ContractError(code: "bad_request", message: "not a valid issue.command envelope"))
         }

@@ -24,6 +24,18 @@ struct SubscriptionEntry {
     let continuation: AsyncStream<MQTTMessage>.Continuation
 }
 
+/// A caller waiting for the PUBACK of one QoS 1 message; `ticket` tells a cancellation which
+/// waiter is its own (message ids are reused once acknowledged).
+struct PublishWaiter {
+    let ticket: PublishTicket
+    let continuation: CheckedContinuation<Void, any Error>
+}
+
+/// The message id one `publish` call was given, for its cancellation handler.
+final class PublishTicket: Sendable {
+    let mid = Mutex<Int32?>(nil)
+}
+
 /// Everything the network thread and the callers share, behind one `Mutex`.
 struct CoreState {
     var connected = false
@@ -32,7 +44,7 @@ struct CoreState {
     var threadStarted = false
     var justConnected = false
     var connectionWaiters: [UUID: CheckedContinuation<Void, any Error>] = [:]
-    var publishWaiters: [Int32: CheckedContinuation<Void, any Error>] = [:]
+    var publishWaiters: [Int32: PublishWaiter] = [:]
     var subackWaiters: [Int32: CheckedContinuation<Void, Never>] = [:]
     var subscriptions: [UInt64: SubscriptionEntry] = [:]
     var nextSubscriptionID: UInt64 = 0
@@ -223,7 +235,7 @@ final class ClientCore: @unchecked Sendable {
             return (state.connectionWaiters, state.publishWaiters, state.subackWaiters, state.requestWaiters, state.subscriptions, state.observers)
         }
         connWaiters.values.forEach { $0.resume(throwing: MQTTError.shutDown) }
-        pubWaiters.values.forEach { $0.resume(throwing: MQTTError.shutDown) }
+        pubWaiters.values.forEach { $0.continuation.resume(throwing: MQTTError.shutDown) }
         subWaiters.values.forEach { $0.resume() }
         reqWaiters.values.forEach { $0.resume(throwing: MQTTError.shutDown) }
         subs.values.forEach { $0.continuation.finish() }
@@ -296,31 +308,46 @@ final class ClientCore: @unchecked Sendable {
             if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.library(operation: "publish to \(topic)", code: rc) }
             return
         }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            // The lock is held across the enqueue so that the PUBACK callback (network thread)
-            // cannot look for the waiter before it is registered. With threaded mode on,
-            // mosquitto_publish_v5 only queues and never calls back, so this cannot deadlock.
-            let failure: (any Error)? = state.withLock { state in
-                if state.stopped { return MQTTError.shutDown }
-                var mid: Int32 = 0
-                let rc = withProperties(properties) { props in
-                    payload.withUnsafeBytes { bytes in
-                        mosquitto_publish_v5(mosq, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain, props)
+        // Cancellable: a caller that gives up (shutdown, a timeout) is released at once instead of
+        // waiting for a PUBACK that cannot come while the broker is away. The message itself stays
+        // in the library's queue and is sent on reconnect, as with a timeout.
+        let ticket = PublishTicket()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // The lock is held across the enqueue so that the PUBACK callback (network thread)
+                // cannot look for the waiter before it is registered. With threaded mode on,
+                // mosquitto_publish_v5 only queues and never calls back, so this cannot deadlock.
+                let failure: (any Error)? = state.withLock { state in
+                    if state.stopped { return MQTTError.shutDown }
+                    // Cancelled before registering: the handler below found nothing to release.
+                    if Task.isCancelled { return CancellationError() }
+                    var mid: Int32 = 0
+                    let rc = withProperties(properties) { props in
+                        payload.withUnsafeBytes { bytes in
+                            mosquitto_publish_v5(mosq, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain, props)
+                        }
                     }
+                    // NO_CONN for QoS 1 means "queued": it is sent after the next reconnect.
+                    if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
+                        return MQTTError.library(operation: "publish to \(topic)", code: rc)
+                    }
+                    state.publishWaiters[mid] = PublishWaiter(ticket: ticket, continuation: continuation)
+                    ticket.mid.withLock { $0 = mid }
+                    return nil
                 }
-                // NO_CONN for QoS 1 means "queued": it is sent after the next reconnect.
-                if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
-                    return MQTTError.library(operation: "publish to \(topic)", code: rc)
-                }
-                state.publishWaiters[mid] = continuation
-                return nil
+                if let failure { continuation.resume(throwing: failure) }
             }
-            if let failure { continuation.resume(throwing: failure) }
+        } onCancel: {
+            let waiter = state.withLock { state -> PublishWaiter? in
+                guard let mid = ticket.mid.withLock({ $0 }), state.publishWaiters[mid]?.ticket === ticket else { return nil }
+                return state.publishWaiters.removeValue(forKey: mid)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
         }
     }
 
     func publishAcknowledged(mid: Int32, reasonCode: Int32) {
-        let waiter = state.withLock { $0.publishWaiters.removeValue(forKey: mid) }
+        let waiter = state.withLock { $0.publishWaiters.removeValue(forKey: mid) }?.continuation
         if reasonCode >= 0x80 {
             waiter?.resume(throwing: MQTTError.refused(operation: "publish", reasonCode: reasonCode))
         } else {
@@ -344,7 +371,12 @@ final class ClientCore: @unchecked Sendable {
             let used = state.subscriptions.values.contains { $0.filter == entry.filter } || state.replyTopics.contains(entry.filter)
             return (entry.filter, used, state.connected)
         }
-        if let filter, !stillUsed, connected {
+        // A persistent session keeps its subscriptions on the broker when the local consumer ends:
+        // a service's subscriptions end on every graceful shutdown, just before it disconnects,
+        // and an UNSUBSCRIBE then made the broker drop (not queue) whatever was published while
+        // the service was away — a REST command sent to a stopped registry was lost (seen in the
+        // broker's log: "Received UNSUBSCRIBE … registry/commands", then PUBACK rc16, no subscribers).
+        if let filter, !stillUsed, connected, configuration.cleanStart {
             mosquitto_unsubscribe_v5(mosq, nil, filter, nil)
         }
     }

@@ -76,6 +76,9 @@ public final class MQTTClient: Sendable {
     /// QoS 0 returns once handed to the library. QoS 1 returns when the broker's PUBACK
     /// arrives; while disconnected the message waits in the library's queue and is sent on
     /// reconnect. A `timeout` bounds the wait only: a timed-out QoS 1 message stays queued.
+    /// Cancelling the calling task ends the wait at once (`CancellationError`), the message
+    /// likewise staying queued; so a task blocked on a publish while the broker is away can still
+    /// be shut down.
     /// - Parameters:
     ///   - topic: a topic without wildcards.
     ///   - payload: the bytes; an empty payload with `retain` deletes the retained message.
@@ -103,7 +106,9 @@ public final class MQTTClient: Sendable {
 
     /// Subscribes to a filter (`+`/`#` wildcards, `$share/group/…` allowed) and returns the
     /// matching messages as an async sequence. The subscription is re-sent on every reconnect
-    /// and removed when the sequence is dropped or its task cancelled.
+    /// and removed locally when the sequence is dropped or its task cancelled; the broker is told
+    /// (UNSUBSCRIBE) only with `cleanStart`: a persistent session keeps it, so messages published
+    /// while the process is stopped are queued for its next start.
     ///
     /// If the consumer falls behind by more than `configuration.subscriptionBuffer` messages,
     /// the oldest are dropped and counted in `mqtt_messages_dropped_total`: a slow consumer
@@ -121,14 +126,16 @@ public final class MQTTClient: Sendable {
     }
 
     /// Sends a request and waits for the answer (MQTT v5 response topic + correlation data).
-    /// The reply topic is `{replyPrefix}/{clientID}`; it is subscribed once, on first use.
+    /// The reply topic is `{replyPrefix}/{username}` (or `/{clientID}` without a user name: a
+    /// locked-down broker makes the user name the client id, and lets each account read only its
+    /// own reply topic); it is subscribed once, on first use.
     public func request(
         _ topic: String,
         payload: [UInt8],
         replyPrefix: String = "replies",
         timeout: Duration = .seconds(10)
     ) async throws -> MQTTMessage {
-        let replyTopic = "\(replyPrefix)/\(configuration.clientID)"
+        let replyTopic = "\(replyPrefix)/\(configuration.username ?? configuration.clientID)"
         try await core.ensureReplySubscription(replyTopic)
         let correlation = Array(UUID().uuidString.utf8)
         return try await withTimeout(timeout, operation: "request on \(topic)") {

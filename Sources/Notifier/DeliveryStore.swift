@@ -121,6 +121,7 @@ public final class DeliveryStore: Sendable {
             try db.create(index: "watch_escalate", on: "watch", columns: ["escalateAt"])
             try db.create(index: "watch_remind", on: "watch", columns: ["nextRemindAt"])
         }
+        Self.registerSelfWatch(in: &migrator)
         database = try ServiceDatabase.open(dataDir: dataDir, service: "notifier", migrator: migrator)
     }
 

@@ -10,6 +10,8 @@ public struct NotifierConfiguration: Sendable, Equatable {
     public var lineTeamWebhook: String?
     public var vendorWebhook: String?
     public var operatorsWebhook: String?
+    /// HMAC-SHA256 key signing the shorthand webhooks (as a contacts file's `secret` does its own).
+    public var webhookSecret: String?
     /// Delivery attempts before a notification is marked failed.
     public var maxAttempts = 12
     /// Seconds per delivery attempt.
@@ -39,7 +41,8 @@ public struct NotifierConfiguration: Sendable, Equatable {
     /// - Throws: ``ContactsError`` naming the entry at fault.
     public func contactBook() throws -> ContactBook {
         var book = try contactsFile.map { try ContactBook.load(path: $0) } ?? ContactBook(teams: [])
-        let shorthand = ContactBook.fromWebhookSettings(lineTeam: lineTeamWebhook, vendor: vendorWebhook, operators: operatorsWebhook)
+        let shorthand = ContactBook.fromWebhookSettings(lineTeam: lineTeamWebhook, vendor: vendorWebhook, operators: operatorsWebhook,
+                                                        secret: webhookSecret)
         for team in shorthand.teams {
             // The file's own team stays its role's default; the shorthand only fills a role the file lacks.
             if book.defaults?[team.role.rawValue] == nil, let fileTeam = book.teams.first(where: { $0.role == team.role }) {
@@ -63,6 +66,8 @@ extension NotifierConfiguration {
         static let lineTeam = SettingKey.text("notifier.webhook.line-team", "webhook URL for the network line team")
         static let vendor = SettingKey.text("notifier.webhook.vendor", "webhook URL for the camera vendor")
         static let operators = SettingKey.text("notifier.webhook.operators", "webhook URL for control-room operators (told of every opening and recovery)")
+        static let webhookSecret = SettingKey.text("notifier.webhook-secret", secret: true,
+                                                   "HMAC-SHA256 key signing the notifier.webhook.* webhooks (X-CCTVOut-Signature); give it in the environment or config file")
         static let maxAttempts = SettingKey.integer("notifier.max-attempts", default: d.maxAttempts, in: 1...1000, "delivery attempts before a notification is marked failed")
         static let timeout = SettingKey.integer("notifier.timeout", default: d.timeoutSeconds, in: 1...300, "seconds per delivery attempt")
         static let contacts = SettingKey.text("notifier.contacts",
@@ -80,7 +85,7 @@ extension NotifierConfiguration {
 
     /// The `notifier.*` keys.
     public static let keys: [SettingKey] = [
-        Key.lineTeam, Key.vendor, Key.operators, Key.maxAttempts, Key.timeout, Key.contacts, Key.escalateAfter, Key.remindEvery,
+        Key.lineTeam, Key.vendor, Key.operators, Key.webhookSecret, Key.maxAttempts, Key.timeout, Key.contacts, Key.escalateAfter, Key.remindEvery,
         Key.breakerFailures, Key.breakerCooldown, Key.timeZone,
     ]
 
@@ -96,6 +101,7 @@ extension NotifierConfiguration {
         lineTeamWebhook = settings.text(Key.lineTeam)
         vendorWebhook = settings.text(Key.vendor)
         operatorsWebhook = settings.text(Key.operators)
+        webhookSecret = settings.text(Key.webhookSecret)
         contactsFile = settings.text(Key.contacts)
         maxAttempts = try settings.integer(Key.maxAttempts)
         timeoutSeconds = try settings.integer(Key.timeout)

@@ -18,6 +18,9 @@ public final class NotifierService: Service {
     public let policy: NotificationPolicy
     let breakers: EndpointBreakers
     let logger: Logger
+    /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
+    let selfWatch: SelfWatchMonitor
+    let retention: RetentionSweeper
 
     /// Loads and checks the contacts and opens the delivery store; nothing runs until ``run()``.
     /// - Throws: ``ContactsError`` naming the entry at fault, or a storage error.
@@ -29,6 +32,10 @@ public final class NotifierService: Service {
         self.policy = configuration.policy
         self.breakers = EndpointBreakers(threshold: configuration.breakerFailures, coolDown: configuration.breakerCooldown)
         self.store = try DeliveryStore(dataDir: context.dataDir)
+        let shared = context.configuration
+        self.selfWatch = SelfWatchMonitor(configuration: shared.selfWatch, store: store, routing: routing, policy: policy, logger: logger)
+        self.retention = RetentionSweeper(database: store.database, logger: logger,
+                                          rules: DeliveryRetention.rules(deliveryDays: shared.retention.deliveryDays, incidentDays: shared.retention.incidentDays))
     }
 
     /// One sender per channel kind, sharing one HTTP client.
@@ -43,6 +50,7 @@ public final class NotifierService: Service {
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
         let events = try await bus.subscribe(context.topics.allIssues)
+        let watched = [try await bus.subscribe(context.topics.allAvailability), try await bus.subscribe(context.topics.monitorPulse)]
         bus.start()
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
@@ -57,6 +65,14 @@ public final class NotifierService: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
                 group.addTask { await dispatcher.run() }
+                group.addTask { await self.selfWatch.run(bus: bus, dispatcher: dispatcher) }
+                group.addTask { await self.selfWatch.heartbeat(http: http) }
+                group.addTask { await self.retention.run() }
+                for subscription in watched {
+                    group.addTask {
+                        for await message in subscription.cancelOnGracefulShutdown() { self.selfWatch.received(message, topics: self.context.topics) }
+                    }
+                }
                 // Only when on: the first child to end ends the service.
                 if self.policy.escalateAfter > 0 || self.policy.remindEvery > 0 {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }

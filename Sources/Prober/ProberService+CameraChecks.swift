@@ -14,7 +14,14 @@ extension ProberService {
         guard let url = camera.checks?.rtspURL else { return nil }
         let started = Date()
         let clock = ContinuousClock.now
-        let verdict = await rtsp.check(url: url, credentials: credentials)
+        // Credentials go only to the device they were entered for (see StreamCredentials).
+        let allowed = credentials.flatMap { credentials in URL(string: url).map(credentials.mayBeSent(toDeviceOf:)) == true ? credentials : nil }
+        let verdict: RTSPVerdict
+        if let parsed = URL(string: url), let why = await DestinationCheck.refusal(parsed, policy: context.configuration.destinations) {
+            verdict = RTSPVerdict(status: .fail, reason: "blocked_address", detail: "not connected: \(why)")
+        } else {
+            verdict = await rtsp.check(url: url, credentials: allowed)
+        }
         return RTSPResult(cameraID: camera.id, url: url, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
                           rtspStatus: verdict.rtspStatus, codec: verdict.codec, packets: verdict.packets, describeMs: verdict.describeMs,
                           startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)

@@ -52,7 +52,9 @@ public final class ProberService: Service {
         self.deepCheck = FFprobeDeepCheck(timeout: .milliseconds(Int64((configuration.deepCheckTimeout * 1000).rounded())),
                                           concurrency: configuration.deepCheckConcurrency)
         self.backoff = BackoffPolicy(failuresBeforeBackoff: configuration.backoffAfter)
-        self.hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency), limits: configuration.hlsLimits)
+        self.hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency,
+                                                                  destinations: context.configuration.destinations),
+                                     limits: configuration.hlsLimits)
         self.rtsp = RTSPChecker(limits: configuration.rtspLimits)
         let snapshots = SnapshotStore(folder: URL(fileURLWithPath: context.dataDir).appendingPathComponent("snapshots"),
                                       perCamera: configuration.snapshotKeep)
@@ -64,7 +66,7 @@ public final class ProberService: Service {
         let bus = context.makeBus(service: configuration.busName)
         let configs = try await bus.subscribe(context.topics.allConfigs)
         bus.start()
-        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.registryCommands,
+        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.credentialRequests(from: bus.account),
                                                   replyPrefix: context.topics.replies, logger: logger)
         let icmpSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: CheckSlots(total: configuration.concurrency))
         let streamSlots = CheckSlots(total: configuration.hlsConcurrency, slowShare: configuration.hlsSlowShare, perHostLimit: configuration.hlsPerHost)
@@ -183,7 +185,7 @@ public final class ProberService: Service {
         return HLSResult(
             cameraID: camera.id, url: text, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
             httpStatus: verdict.httpStatus, playlistLatencyMs: verdict.playlistLatencyMs, segmentAgeSeconds: verdict.segmentAgeSeconds,
-            bitrateKbps: verdict.bitrateKbps, codec: verdict.codec, width: verdict.width, height: verdict.height,
+            bitrateKbps: verdict.bitrateKbps, codec: verdict.codec, width: verdict.width, height: verdict.height, bytes: verdict.bytes,
             startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
     }
 

@@ -7,17 +7,25 @@ import ServiceRuntime
 /// The registry's store: the fleet's source of truth, in SQLite (one box) or PostgreSQL (shared by
 /// every registry replica). Every change is one short write transaction; uniqueness of id and
 /// address is enforced by the database itself. The SQL is written once for both engines.
+/// Stream credentials are sealed with the data folder's ``SecretBox`` and bound to the origin they
+/// were entered for (``StreamCredentialBinding``); they are never in a `CameraDefinition`.
 public final class CameraStore: Sendable {
     let database: any SQLDatabase
+    let secrets: SecretBox
 
-    /// Opens `{dataDir}/registry.sqlite`.
+    /// Opens `{dataDir}/registry.sqlite` (and `{dataDir}/secrets.key`, created on first start).
     public convenience init(dataDir: String) throws {
-        try self.init(location: .sqlite(directory: dataDir), logger: Logger(label: "cctv-out.registry"))
+        try self.init(location: .sqlite(directory: dataDir), secretsDir: dataDir, logger: Logger(label: "cctv-out.registry"))
     }
 
-    /// Opens the registry's database at `location` (schema `registry` in PostgreSQL) and migrates it.
-    public init(location: DatabaseLocation, logger: Logger = Logger(label: "cctv-out.registry")) throws {
+    /// Opens the registry's database at `location` (schema `registry` in PostgreSQL), migrates it and
+    /// seals credentials an older version kept in plain text.
+    /// - Parameter secretsDir: the folder of `secrets.key`. Registry replicas that share a PostgreSQL
+    ///   must share the key file too (copy it to every registry machine), or cannot open each other's credentials.
+    public init(location: DatabaseLocation, secretsDir: String, logger: Logger = Logger(label: "cctv-out.registry")) throws {
         database = try location.open(service: "registry", sqlite: Self.migrator, postgres: Self.postgresMigrations, logger: logger)
+        secrets = try SecretBox(dataDir: secretsDir)
+        try sealLegacyCredentials()
     }
 
     /// The same tables as ``migrator`` in PostgreSQL types (text sorted bytewise like SQLite's).
@@ -34,6 +42,8 @@ public final class CameraStore: Sendable {
             "CREATE TABLE tombstone (id text COLLATE \"C\" PRIMARY KEY, deletedAt timestamptz NOT NULL)",
         ]),
         PostgresMigration("v2 camera checks", ["ALTER TABLE camera ADD COLUMN checks text"]),
+        PostgresMigration("v2 sealed credentials", ["ALTER TABLE camera ADD COLUMN credentials text, ADD COLUMN credentialsOrigin text"]),
+        CommandLog.postgresMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -72,18 +82,28 @@ public final class CameraStore: Sendable {
             // CameraChecks as JSON (RTSP URL, picture options, crop); NULL = none.
             try db.alter(table: "camera") { t in t.add(column: "checks", .text) }
         }
+        // Credentials sealed (AES-GCM) and bound to an origin; the plain username/password columns
+        // stay empty (kept only so older data can be sealed on first start: sealLegacyCredentials).
+        migrator.registerMigration("v2 sealed credentials") { db in
+            try db.alter(table: "camera") { t in
+                t.add(column: "credentials", .text)
+                t.add(column: "credentialsOrigin", .text)
+            }
+        }
+        CommandLog.register(in: &migrator)
         return migrator
     }
 
     /// Creates a camera. - Throws: `duplicate_id`, `duplicate_address`.
     public func create(_ input: CameraInput, now: Date = Date()) throws(ContractError) -> CameraDefinition {
-        try write { db in
+        let credentials = try credentialColumns(StreamCredentialBinding.decide(storedOrigin: nil, input: input), current: nil)
+        return try write { db in
             if let id = input.id, try db.row("SELECT id FROM camera WHERE id = ?", id) != nil {
                 throw ContractError(code: "duplicate_id", field: "id", message: "a camera with id \(id) already exists", existingID: id)
             }
             try Self.checkAddressFree(db, input.address, except: nil)
             let id = try input.id ?? Self.nextID(db)
-            try db.execute(Self.insertSQL, Self.arguments(input, id: id) + [.date(now), .date(now)])
+            try db.execute(Self.insertSQL, Self.arguments(input, id: id, credentials: credentials) + [.date(now), .date(now)])
             try db.execute("DELETE FROM tombstone WHERE id = ?", id)
             return try Self.fetch(db, id: id)!
         }
@@ -95,11 +115,12 @@ public final class CameraStore: Sendable {
         try write { db in
             let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
             try Self.checkAddressFree(db, input.address, except: id)
+            let credentials = try credentialColumns(db, id: id, input: input)
             try db.execute("""
-                UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = COALESCE(?, username), password = COALESCE(?, password),
+                UPDATE camera SET address = ?, name = ?, hlsURL = ?, credentials = ?, credentialsOrigin = ?,
                   site = ?, location = ?, latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?,
                   intervalSeconds = ?, checks = ?, updatedAt = ?, version = ? WHERE id = ?
-                """, Self.fieldValues(input) + [.date(now), .int(Int64(current + 1)), .text(id)])
+                """, Self.fieldValues(input, credentials: credentials) + [.date(now), .int(Int64(current + 1)), .text(id)])
             return try Self.fetch(db, id: id)!
         }
     }
@@ -212,7 +233,7 @@ public final class CameraStore: Sendable {
     }
 
     static let insertSQL = """
-        INSERT INTO camera (id, address, name, hlsURL, username, password, site, location, latitude, longitude, grp, tags,
+        INSERT INTO camera (id, address, name, hlsURL, credentials, credentialsOrigin, site, location, latitude, longitude, grp, tags,
                             lineTeam, vendor, enabled, intervalSeconds, checks, createdAt, updatedAt, version)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
         """
@@ -222,14 +243,15 @@ public final class CameraStore: Sendable {
         try db.execute("INSERT INTO tombstone (id, deletedAt) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET deletedAt = excluded.deletedAt", id, now)
     }
 
-    static func arguments(_ input: CameraInput, id: String) -> [SQLValue] {
-        [.text(id)] + fieldValues(input)
+    static func arguments(_ input: CameraInput, id: String, credentials: SealedColumns) -> [SQLValue] {
+        [.text(id)] + fieldValues(input, credentials: credentials)
     }
 
-    /// The stored columns of `input`, in the order of the INSERT/UPDATE statements (after id).
-    static func fieldValues(_ input: CameraInput) -> [SQLValue] {
+    /// The stored columns of `input`, in the order of the INSERT/UPDATE statements (after id); the
+    /// credentials as sealed by ``credentialColumns(_:current:)``, never `input`'s plain ones.
+    static func fieldValues(_ input: CameraInput, credentials: SealedColumns) -> [SQLValue] {
         let tags = String(decoding: (try? JSONEncoder().encode(input.tags ?? [])) ?? Data("[]".utf8), as: UTF8.self)
-        let values: [any SQLBindable] = [input.address, input.name ?? input.address, input.hlsURL, input.username, input.password, input.site,
+        let values: [any SQLBindable] = [input.address, input.name ?? input.address, input.hlsURL, credentials.sealed, credentials.origin, input.site,
                                          input.location, input.latitude, input.longitude, input.group, tags, input.lineTeam, input.vendor,
                                          input.enabled ?? true, input.intervalSeconds, checksText(input.checks)]
         return values.map(\.sqlValue)
@@ -255,7 +277,7 @@ public final class CameraStore: Sendable {
             id: row.string("id") ?? "", name: row.string("name") ?? "", address: row.string("address") ?? "", hlsURL: row.string("hlsURL"),
             site: row.string("site"), location: row.string("location"), latitude: row.double("latitude"), longitude: row.double("longitude"),
             group: row.string("grp"), tags: tags, lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true,
-            intervalSeconds: row.int("intervalSeconds"), hasCredentials: row.string("username") != nil || row.string("password") != nil, checks: checks(row),
+            intervalSeconds: row.int("intervalSeconds"), hasCredentials: row.string("credentials") != nil, checks: checks(row),
             createdAt: row.date("createdAt") ?? Date(timeIntervalSince1970: 0), updatedAt: row.date("updatedAt") ?? Date(timeIntervalSince1970: 0),
             version: row.int("version") ?? 0)
     }

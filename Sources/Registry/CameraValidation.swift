@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import ServiceRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,8 +11,9 @@ public enum CameraValidation {
     public enum AddressKind: String, Sendable { case ipv4, ipv6, hostname }
 
     /// Checks `input` and returns it normalised (trimmed strings, canonical address text).
+    /// - Parameter destinations: where a stream URL may point (link-local and metadata addresses refused by default).
     /// - Throws: ``ContractError`` with code `invalid_field` and the field name.
-    public static func validate(_ input: CameraInput) throws(ContractError) -> CameraInput {
+    public static func validate(_ input: CameraInput, destinations: DestinationPolicy = DestinationPolicy()) throws(ContractError) -> CameraInput {
         var camera = input
         if let id = input.id {
             guard isValidID(id) else {
@@ -27,21 +29,8 @@ public enum CameraValidation {
             guard name.count <= 200 else { throw invalid("name", "is longer than 200 characters") }
             camera.name = name.isEmpty ? nil : name
         }
-        if let url = input.hlsURL?.trimmingCharacters(in: .whitespaces), !url.isEmpty {
-            let parsed: URL
-            do {
-                parsed = try EndpointURL(validating: url, schemes: EndpointURL.web).url
-            } catch {
-                throw invalid("hlsURL", "\(error); got \(url.prefix(80).debugDescription)")
-            }
-            guard parsed.user == nil, parsed.password == nil else {
-                throw invalid("hlsURL", "must not contain credentials; use the username and password fields (they are never shown again)")
-            }
-            camera.hlsURL = url
-        } else {
-            camera.hlsURL = nil
-        }
-        camera.checks = try validate(checks: input.checks)
+        camera.hlsURL = try streamURL(input.hlsURL, field: "hlsURL", schemes: EndpointURL.web, destinations: destinations)
+        camera.checks = try validate(checks: input.checks, destinations: destinations)
         if let latitude = input.latitude, !(-90...90).contains(latitude) || latitude.isNaN {
             throw invalid("latitude", "must be between -90 and 90")
         }
@@ -69,27 +58,33 @@ public enum CameraValidation {
 
     /// The RTSP URL (rtsp://, port 1–65535, no credentials in it) and the crop (inside the frame);
     /// nothing set is `nil`.
-    static func validate(checks: CameraChecks?) throws(ContractError) -> CameraChecks? {
+    static func validate(checks: CameraChecks?, destinations: DestinationPolicy) throws(ContractError) -> CameraChecks? {
         guard var checks else { return nil }
-        if let text = checks.rtspURL?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            let parsed: URL
-            do {
-                parsed = try EndpointURL(validating: text, schemes: EndpointURL.rtsp).url
-            } catch {
-                throw invalid("checks.rtspURL", "\(error); got \(text.prefix(80).debugDescription)")
-            }
-            guard parsed.user == nil, parsed.password == nil else {
-                throw invalid("checks.rtspURL", "must not contain credentials; use the username and password fields (they are never shown again)")
-            }
-            checks.rtspURL = text
-        } else {
-            checks.rtspURL = nil
-        }
+        checks.rtspURL = try streamURL(checks.rtspURL, field: "checks.rtspURL", schemes: EndpointURL.rtsp, destinations: destinations)
         if let crop = checks.pictureCrop, !crop.isValid {
             throw invalid("checks.pictureCrop", "must be a rectangle inside the frame as fractions (x, y ≥ 0, width, height ≥ 0.05, x + width ≤ 1, y + height ≤ 1)")
         }
         if checks.picture == false { checks.picture = nil }
         return checks.isEmpty ? nil : checks
+    }
+
+    /// A stream URL as stored: one of `schemes`, port 1–65535, no credentials in it, not pointing at
+    /// an address the destination policy refuses; blank is `nil`.
+    static func streamURL(_ text: String?, field: String, schemes: Set<String>, destinations: DestinationPolicy) throws(ContractError) -> String? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        let parsed: URL
+        do {
+            parsed = try EndpointURL(validating: text, schemes: schemes).url
+        } catch {
+            throw invalid(field, "\(error); got \(text.prefix(80).debugDescription)")
+        }
+        guard parsed.user == nil, parsed.password == nil else {
+            throw invalid(field, "must not contain credentials; use the username and password fields (they are never shown again)")
+        }
+        if let why = destinations.refusal(url: parsed) {
+            throw invalid(field, "is refused: \(why) (allowed only with streams.allow-link-local)")
+        }
+        return text
     }
 
     /// Whether `id` is a valid camera id (also safe as an MQTT topic level).

@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import ServiceRuntime
 
 /// Executes registry commands against the store. Pure of any broker: the service publishes what
 /// it returns, so both doors (REST via the gateway, MQTT from any tool) behave the same.
@@ -16,15 +17,19 @@ public struct RegistryCommandHandler: Sendable {
 
     let store: CameraStore
     let imports: ImportStaging
+    /// Where stream URLs may point.
+    let destinations: DestinationPolicy
 
-    public init(store: CameraStore) {
+    public init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy()) {
         self.store = store
         self.imports = ImportStaging()
+        self.destinations = destinations
     }
 
     init(store: CameraStore, importLimits: ImportStaging.Limits) {
         self.store = store
         self.imports = ImportStaging(limits: importLimits)
+        self.destinations = DestinationPolicy()
     }
 
     /// Runs one command; never throws: a refusal is a reply with `ok == false`.
@@ -35,7 +40,7 @@ public struct RegistryCommandHandler: Sendable {
             switch command.action {
             case .create:
                 guard let input = command.camera else { throw Self.missing("camera") }
-                let camera = try store.create(CameraValidation.validate(input))
+                let camera = try store.create(CameraValidation.validate(input, destinations: destinations))
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: true))
             case .update:
                 guard let id = command.id ?? command.camera?.id else { throw Self.missing("id") }
@@ -44,7 +49,7 @@ public struct RegistryCommandHandler: Sendable {
                     throw ContractError(code: "invalid_field", field: "id", message: "id in the body (\(bodyID)) differs from the camera being updated (\(id)); ids cannot be changed")
                 }
                 input.id = id
-                let camera = try store.update(id: id, CameraValidation.validate(input), expectedVersion: command.expectedVersion)
+                let camera = try store.update(id: id, CameraValidation.validate(input, destinations: destinations), expectedVersion: command.expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case .enable, .disable:
                 guard let id = command.id else { throw Self.missing("id") }
@@ -75,7 +80,7 @@ public struct RegistryCommandHandler: Sendable {
                 }
                 // Commands run one at a time, so nothing changes between this read and the update;
                 // expectedVersion still guards against a client patching a camera it has not seen.
-                let camera = try store.update(id: id, CameraValidation.validate(patch.applied(to: current)), expectedVersion: command.expectedVersion)
+                let camera = try store.update(id: id, CameraValidation.validate(patch.applied(to: current), destinations: destinations), expectedVersion: command.expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case .bulkDelete:
                 guard let ids = command.ids, !ids.isEmpty else { throw Self.missing("ids") }
@@ -92,10 +97,8 @@ public struct RegistryCommandHandler: Sendable {
                                         message: "credentials are only answered to a request with an MQTT v5 response topic, never on a shared topic")
                 }
                 guard let id = command.id else { throw Self.missing("id") }
-                guard let stored = try store.storedInput(id: id) else {
-                    throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
-                }
-                return (RegistryReply(ok: true, commandID: commandID, credentials: CameraCredentials(id: id, username: stored.username, password: stored.password)), nil)
+                let credentials = try store.credentials(id: id) ?? CameraCredentials(id: id, username: nil, password: nil)
+                return (RegistryReply(ok: true, commandID: commandID, credentials: credentials), nil)
             }
         } catch {
             return (RegistryReply(ok: false, commandID: commandID, error: error), nil)

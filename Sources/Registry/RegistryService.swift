@@ -12,36 +12,76 @@ public final class RegistryService: Service {
     let context: RuntimeContext
     let store: CameraStore
     let handler: RegistryCommandHandler
+    /// Replies to recent changes, so a repeated command is not applied twice.
+    let commandLog: CommandLog
     let logger: Logger
 
     public init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "registry")
-        self.store = try CameraStore(location: context.configuration.databaseLocation, logger: logger)
-        self.handler = RegistryCommandHandler(store: store)
+        self.store = try CameraStore(location: context.configuration.databaseLocation, secretsDir: context.dataDir, logger: logger)
+        self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations)
+        self.commandLog = CommandLog(database: store.database)
     }
 
     public func run() async throws {
         let bus = context.makeBus(service: "registry")
-        let commands = try await bus.subscribe(context.topics.registryCommands)
+        let commands = try await bus.subscribe(context.topics.allRegistryCommands)
+        let credentialRequests = try await bus.subscribe(context.topics.allCredentialRequests)
         bus.start()
         let decoder = MessageDecoder(service: "registry", logger: logger)
         let republish = Task { await self.republishRetainedState(bus) }
-        for await message in commands.cancelOnGracefulShutdown() {
+        let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: [CommandLog.retention])
+        let retention = Task { await sweeper.run() }
+        // One consumer for both, so commands stay strictly one at a time (see `handle`).
+        let merged = AsyncStream<MQTTMessage> { continuation in
+            let a = Task { for await m in commands { continuation.yield(m) }; continuation.finish() }
+            let b = Task { for await m in credentialRequests { continuation.yield(m) }; continuation.finish() }
+            continuation.onTermination = { _ in a.cancel(); b.cancel() }
+        }
+        for await message in merged.cancelOnGracefulShutdown() {
             await handle(message, bus: bus, decoder: decoder)
         }
         republish.cancel()
+        retention.cancel()
         await bus.shutdown()
+    }
+
+    /// Where a command came from: which topic family and which MQTT account (the topic's last level,
+    /// which the broker's ACL ties to the account that published it).
+    struct Origin {
+        var account: String
+        /// Arrived on `registry/credentials/{account}` (only prober accounts may publish there).
+        var isCredentialRequest: Bool
+    }
+
+    func origin(of message: MQTTMessage) -> Origin {
+        let account = context.topics.account(inCommandTopic: message.topic) ?? "unknown"
+        return Origin(account: account, isCredentialRequest: message.topic == context.topics.credentialRequests(from: account))
     }
 
     func handle(_ message: MQTTMessage, bus: ServiceBus, decoder: MessageDecoder) async {
         let reply: RegistryReply
         var change: RegistryCommandHandler.Change?
+        let origin = origin(of: message)
         do {
             let envelope = try ContractCodec.decode(message.payload, as: RegistryCommand.self, expecting: [.registryCommand])
-            (reply, change) = handler.handle(envelope.data, commandID: envelope.id, privateReply: message.properties.responseTopic != nil)
-            logger.info("command", metadata: ["action": "\(envelope.data.action.rawValue)", "ok": "\(reply.ok)",
-                                              "camera": "\(reply.camera?.id ?? envelope.data.id ?? "-")", "from": "\(envelope.source)"])
+            var command = envelope.data
+            command.actor = context.commandActor(claimed: command.actor, account: origin.account, ownAccount: bus.account)
+            if let refusal = Self.refusal(command, origin: origin, responseTopic: message.properties.responseTopic, replies: context.topics.replies) {
+                reply = RegistryReply(ok: false, commandID: envelope.id, error: refusal)
+            } else if let earlier = try? commandLog.reply(to: command, id: envelope.id) {
+                reply = earlier
+                logger.info("repeated command answered with its first outcome, not applied again",
+                            metadata: ["action": "\(command.action.rawValue)", "command": "\(envelope.id)", "actor": "\(command.actor ?? "-")"])
+            } else {
+                (reply, change) = handler.handle(command, commandID: envelope.id, privateReply: message.properties.responseTopic != nil)
+                do { try commandLog.record(reply, to: command, id: envelope.id) } catch {
+                    logger.error("could not remember a command's reply", metadata: ["command": "\(envelope.id)", "error": "\(error)"])
+                }
+                logger.info("command", metadata: ["action": "\(command.action.rawValue)", "ok": "\(reply.ok)",
+                                                  "camera": "\(reply.camera?.id ?? command.id ?? "-")", "actor": "\(command.actor ?? "-")"])
+            }
         } catch {
             // Still answer: a requester deserves a clear error rather than a timeout.
             _ = decoder.decode(message, as: RegistryCommand.self, expecting: [.registryCommand])
@@ -61,6 +101,25 @@ public final class RegistryService: Service {
             logger.warning("could not send a command reply", metadata: ["error": "\(error)"])
         }
         if let change, change.isBatch { await publish(change, bus: bus) }
+    }
+
+    /// Stream credentials are answered only on the credentials topic (which only prober accounts may
+    /// publish to) and only to the asking account's own reply topic; that topic takes nothing else.
+    static func refusal(_ command: RegistryCommand, origin: Origin, responseTopic: String?, replies: String) -> ContractError? {
+        if origin.isCredentialRequest {
+            guard command.action == .credentials else {
+                return ContractError(code: "bad_request", field: "action", message: "registry/credentials/{account} takes only the credentials action")
+            }
+            guard responseTopic == "\(replies)/\(origin.account)" else {
+                return ContractError(code: "bad_request", field: "responseTopic", message: "credentials are answered only on \(replies)/\(origin.account)")
+            }
+            return nil
+        }
+        if command.action == .credentials {
+            return ContractError(code: "forbidden", field: "action",
+                                 message: "stream credentials are only for probers, asked on registry/credentials/{account}")
+        }
+        return nil
     }
 
     func publish(_ change: RegistryCommandHandler.Change, bus: ServiceBus) async {

@@ -13,7 +13,25 @@ public final class ChildProcess: @unchecked Sendable {
     private var exitStatus: Int32?
 
     /// Starts `executable` with `arguments`; stdout/stderr go to `logFile` when given, else /dev/null.
-    public init(executable: String, arguments: [String], logFile: String? = nil) throws {
+    /// - Parameter diesWithParent: the child gets SIGTERM when this process dies, however it dies
+    ///   (`kill -9` included), so it can never outlive us as an orphan. Done with util-linux
+    ///   `setpriv --pdeathsig TERM`, which sets `PR_SET_PDEATHSIG` and then execs the program (same
+    ///   pid), spawned from the ``SpawnThread`` (the signal follows the spawning thread). Without
+    ///   `setpriv` the child is started plainly.
+    public init(executable: String, arguments: [String], logFile: String? = nil, diesWithParent: Bool = false) throws {
+        if diesWithParent, let setpriv = Self.setpriv {
+            let argv = ["--pdeathsig", "TERM", executable] + arguments
+            let spawned = SpawnThread.shared.run { Result { try Self.spawn(setpriv, argv, logFile: logFile) } }
+            pid = try spawned.get()
+        } else {
+            pid = try Self.spawn(executable, arguments, logFile: logFile)
+        }
+    }
+
+    /// Where util-linux `setpriv` is, if installed.
+    static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    private static func spawn(_ executable: String, _ arguments: [String], logFile: String?) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -41,7 +59,7 @@ public final class ChildProcess: @unchecked Sendable {
         guard rc == 0 else {
             throw ChildProcessError.spawnFailed(executable: executable, errno: rc)
         }
-        pid = child
+        return child
     }
 
     /// Whether the child is still running (reaps it when it has exited).
@@ -52,6 +70,16 @@ public final class ChildProcess: @unchecked Sendable {
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid { exitStatus = status; return false }
             return result == 0
+        }
+    }
+
+    /// How the child ended (`exit 1`, `signal 9`), or `nil` while it runs.
+    public var exitDescription: String? {
+        guard !isRunning else { return nil }
+        return lock.withLock {
+            guard let status = exitStatus else { return "unknown" }
+            let signal = status & 0x7f
+            return signal == 0 ? "exit \((status >> 8) & 0xff)" : "signal \(signal)"
         }
     }
 

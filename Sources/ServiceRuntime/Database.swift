@@ -4,12 +4,22 @@ import GRDB
 /// Opens one service's SQLite database in WAL mode and runs its migrations.
 /// One writer per database (GRDB's pool serialises writes); readers never block it.
 public enum ServiceDatabase {
-    /// Opens (creating if needed) `{dataDir}/{service}.sqlite` and migrates it.
+    /// Opens (creating if needed) `{dataDir}/{service}.sqlite` and migrates it. The folder is made
+    /// 0700 and the database files 0600: they hold credentials and accounts.
     public static func open(dataDir: String, service: String, migrator: DatabaseMigrator) throws -> DatabasePool {
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        try DataFolder.prepare(dataDir)
+        let path = "\(dataDir)/\(service).sqlite"
+        // SQLite gives its -wal and -shm files the database file's mode: create it private first.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        let pool = try DatabasePool(path: "\(dataDir)/\(service).sqlite", configuration: configuration)
+        // Deleted and overwritten content (an old password hash, a re-sealed secret) is zeroed in
+        // the file rather than left in free pages.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        DataFolder.restrict(files: [path, path + "-wal", path + "-shm"])
         try migrator.migrate(pool)
         return pool
     }

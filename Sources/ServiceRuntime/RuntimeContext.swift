@@ -31,6 +31,18 @@ public struct RuntimeContext: Sendable {
         return bus
     }
 
+    /// The gateway's MQTT account: the only one whose commands may name a person as their actor.
+    public var gatewayAccount: String { "\(instance)-gateway" }
+
+    /// The actor recorded for a command that arrived from MQTT `account`: the person the gateway
+    /// says (a signed-in account or token) when it comes from the gateway's own account (or from
+    /// this service's account, when every service shares one), else `mqtt:<account>` — a tool
+    /// cannot claim to be someone else.
+    public func commandActor(claimed: String?, account: String, ownAccount: String) -> String {
+        if account == gatewayAccount || account == ownAccount, let claimed, !claimed.isEmpty { return String(claimed.prefix(200)) }
+        return "mqtt:\(account)"
+    }
+
     /// A logger tagged with the service name.
     public func logger(for service: String) -> Logger {
         var logger = logger

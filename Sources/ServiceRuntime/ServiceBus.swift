@@ -34,6 +34,10 @@ public final class ServiceBus: Sendable {
         }
     }
 
+    /// The MQTT account this connection acts as: its user name, or its client id on a broker
+    /// without accounts. It is the last level of the command topics it publishes.
+    public var account: String { client.configuration.username ?? client.configuration.clientID }
+
     /// Starts connecting (and reconnecting) in the background.
     public func start() { client.start() }
 
@@ -53,10 +57,14 @@ public final class ServiceBus: Sendable {
         try await client.publish(topic, payload: [], qos: .atLeastOnce, retain: true, timeout: .seconds(30))
     }
 
-    /// Says `offline` (retained) and disconnects cleanly.
+    /// Says `offline` (retained) and disconnects cleanly. While the broker is away it only stops:
+    /// nothing could be sent, and waiting for it would hold up a SIGTERM (the broker publishes
+    /// the last will `offline` for a connection that dropped).
     public func shutdown() async {
         availabilityTask.cancel()
-        try? await client.publish(topics.availability(service), payload: Array("offline".utf8), retain: true, timeout: .seconds(2))
-        await client.shutdown()
+        if client.isConnected {
+            try? await client.publish(topics.availability(service), payload: Array("offline".utf8), retain: true, timeout: .seconds(1))
+        }
+        await client.shutdown(timeout: .seconds(1))
     }
 }

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks on loopback: ICMP sweep vs fping, HLS checks per second, memory with 100,000 cameras, the incident pipeline.",
         discussion: "Build in release mode first: swift build -c release --product cctv-out",
-        subcommands: [BenchICMP.self, BenchHLS.self, BenchHLSSlots.self, BenchMemory.self, PipelineBenchmark.self])
+        subcommands: [BenchICMP.self, BenchHLS.self, BenchHLSSlots.self, BenchHLSBytes.self, BenchRTSP.self, BenchPicture.self, BenchMemory.self, PipelineBenchmark.self])
 }
 
 /// Measurements the benchmarks share: CPU time, resident memory, child processes.

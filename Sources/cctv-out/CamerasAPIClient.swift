@@ -8,6 +8,8 @@ import NIOHTTP1
 struct CamerasAPIClient {
     let base: String
     let http = HTTPClient.shared
+    /// An API token from `CCTVOUT_API_TOKEN` (an environment variable, never a flag: flags show in `ps`).
+    let token = ProcessInfo.processInfo.environment["CCTVOUT_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// - Throws: `ValidationError`-style errors a user can read when the URL is not http(s).
     init(api: String) throws {
@@ -28,6 +30,7 @@ struct CamerasAPIClient {
     func call(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json", timeout: Duration = .seconds(60)) async throws -> Answer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -53,6 +56,9 @@ struct CamerasAPIClient {
     }
 
     static func check(_ answer: Answer) throws {
+        if answer.status == 401 {
+            throw CLIError("HTTP 401: the gateway needs an API token: create one in the dashboard (admin → API tokens) and set CCTVOUT_API_TOKEN")
+        }
         guard (200..<300).contains(answer.status) else {
             struct Failure: Decodable { var error: ContractError }
             if let failure = try? ContractCodec.decodeValue(Failure.self, from: answer.body) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCTVContract
 import Foundation
 import Installation
 import Logging
@@ -20,24 +21,57 @@ struct SettingsOptions: ParsableArguments {
     }
 }
 
-/// Starts the chosen services in one process with graceful shutdown on SIGTERM/SIGINT.
+/// Starts the chosen services in one process with graceful shutdown on SIGTERM/SIGINT: every
+/// step logged, the private broker (with `serve`) supervised and stopped last, and the whole
+/// shutdown bounded by a ``ShutdownWatchdog``.
 enum Launcher {
     static func run(_ kinds: [ServiceKind], configuration: InstallationConfiguration, privateBroker: Bool) async throws {
+        DataFolder.restrictNewFiles()
         let runtime = configuration.runtime
         Observability.bootstrap(logLevel: runtime.logLevel)
         var logger = Logger(label: "cctv-out")
         logger[metadataKey: "instance"] = .string(runtime.instance)
+        let began = ContinuousClock.now
+        raiseOpenFileLimit(logger: logger)
         var broker: PrivateBroker?
         var endpoint = try runtime.broker.endpoint()
         if runtime.broker.url == nil && privateBroker {
-            broker = try PrivateBroker(configuration: runtime.broker, dataDir: runtime.dataDir, logger: logger)
-            endpoint = BrokerEndpoint(host: "127.0.0.1", port: broker!.port)
+            // One account per service (named after its client id), each with exactly its topics.
+            let accounts = kinds.map { kind -> BrokerAccount in
+                let service = kind == .prober ? configuration.prober.busName : kind.rawValue
+                return BrokerAccount(name: "\(runtime.instance)-\(service)", role: BrokerRole(rawValue: kind.rawValue)!, service: service)
+            }
+            let started = try await PrivateBroker.start(configuration: runtime.broker, dataDir: runtime.dataDir, topics: Topics(root: runtime.topicRoot),
+                                                        services: accounts, logger: logger)
+            broker = started
+            endpoint = BrokerEndpoint(host: "127.0.0.1", port: started.port, servicePasswords: started.servicePasswords)
         }
-        defer { broker?.stop() }
-        let installation = try Installation(kinds, configuration: configuration, endpoint: endpoint, logger: logger, signals: [.sigterm, .sigint])
-        logger.info("starting", metadata: ["services": "\(installation.kinds.map(\.rawValue).joined(separator: ","))", "broker": "\(endpoint.host):\(endpoint.port)",
-                                           "data": "\(runtime.dataDir)"])
-        try await installation.run()
+        do {
+            // The broker runs beside the services (supervised, reloading the tools' accounts) and stops after them.
+            let installation = try Installation(kinds, configuration: configuration, endpoint: endpoint, logger: logger, signals: [.sigterm, .sigint],
+                                                supervising: broker, shutdownBudget: .milliseconds(4500))
+            logger.info("starting", metadata: ["services": "\(installation.kinds.map(\.rawValue).joined(separator: ","))", "broker": "\(endpoint.host):\(endpoint.port)",
+                                               "data": "\(runtime.dataDir)"])
+            try await installation.run()
+        } catch {
+            broker?.stop()
+            throw error
+        }
+        broker?.stop()
+        logger.info("stopped", metadata: ["uptime_s": "\(Int((ContinuousClock.now - began).seconds))"])
+    }
+
+    /// Raises the soft open-file limit to the hard one: the gateway holds one descriptor per
+    /// browser or API connection and each service a few SQLite files (the default soft limit on
+    /// many systems is 1,024).
+    static func raiseOpenFileLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        let previous = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            logger.debug("raised the open-file limit", metadata: ["from": "\(previous)", "to": "\(limit.rlim_max)"])
+        }
     }
 }
 

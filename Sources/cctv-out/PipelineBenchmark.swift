@@ -43,7 +43,10 @@ struct PipelineBenchmark: AsyncParsableCommand {
 
 /// One private broker, issues and notifier services and a webhook receiver, torn down after use.
 struct Harness: Sendable {
-    let client: MQTTClient
+    /// Plays the registry (configs), on the registry's account of the locked-down broker.
+    let registry: MQTTClient
+    /// Plays the prober (results), on the prober's account.
+    let prober: MQTTClient
     let received: Received
 
     final class Received: Sendable {
@@ -82,20 +85,26 @@ struct Harness: Sendable {
         issues.storm.minimumCameras = stormMin
         var notifier = NotifierConfiguration()
         notifier.lineTeamWebhook = "http://127.0.0.1:\(hookPort)/hook"
-        let broker = try PrivateBroker(configuration: runtime.broker, dataDir: dir, logger: logger)
+        let broker = try await PrivateBroker.start(configuration: runtime.broker, dataDir: dir, topics: Topics(),
+                                                   services: BrokerAccount.services(instance: "bench"), logger: logger)
         defer { broker.stop() }
-        let context = RuntimeContext(configuration: runtime, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port), logger: logger)
+        let context = RuntimeContext(configuration: runtime, endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port,
+                                                                                     servicePasswords: broker.servicePasswords), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [
             .init(service: try IssuesService(context: context, configuration: issues)),
             .init(service: try NotifierService(context: context, configuration: notifier)),
         ], logger: logger))
         let services = Task { try await group.run() }
-        let client = MQTTClient(configuration: .init(port: broker.port, clientID: "bench-tool", cleanStart: true, sendMaximum: 1000), logger: logger)
-        client.start()
-        try await client.waitUntilConnected()
+        func client(_ service: String) -> MQTTClient {
+            let account = "bench-\(service)"
+            return MQTTClient(configuration: .init(port: broker.port, clientID: account, cleanStart: true, username: account,
+                                                   password: broker.servicePasswords[account], sendMaximum: 1000), logger: logger)
+        }
+        let registry = client("registry"), prober = client("prober")
+        for client in [registry, prober] { client.start(); try await client.waitUntilConnected() }
         try await Task.sleep(for: .seconds(1))
-        let output = try await body(Harness(client: client, received: received))
-        await client.shutdown()
+        let output = try await body(Harness(registry: registry, prober: prober, received: received))
+        for client in [registry, prober] { await client.shutdown() }
         await group.triggerGracefulShutdown()
         _ = try? await services.value
         return output
@@ -103,13 +112,13 @@ struct Harness: Sendable {
 
     func publishConfig(_ id: String, site: String) async throws {
         let camera = CameraDefinition(id: id, name: id, address: "127.0.0.1", site: site, lineTeam: "line", createdAt: Date(), updatedAt: Date(), version: 1)
-        try await client.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera)), retain: true)
+        try await registry.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera)), retain: true)
     }
 
     func publishFailure(_ id: String) async throws {
         let result = ICMPResult(cameraID: id, address: "127.0.0.1", status: .timeout, reason: "no_reply", sent: 3, received: 0,
                                 lossPercent: 100, startedAt: Date(), durationMs: 3000, prober: "bench")
-        try await client.publish("cctv/\(id)/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "bench", data: result)))
+        try await prober.publish("cctv/\(id)/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "bench", data: result)))
     }
 
     func latency(cameras: Int) async throws -> String {
@@ -163,6 +172,5 @@ struct Harness: Sendable {
 }
 
 extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     var milliseconds: Double { seconds * 1000 }
 }

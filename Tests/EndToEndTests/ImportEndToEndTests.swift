@@ -28,14 +28,21 @@ struct ImportEndToEndTests {
 
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let api = running.baseURL + "/api"
+        let token = try TestAccounts.adminToken(dataDir: running.dataDir)
+        @Sendable func call(_ http: HTTPClient, post: Bool = false, patch: Bool = false, _ url: String, body: Data? = nil) async throws -> (status: Int, data: Data, body: String) {
+            try await ImportEndToEndTests.call(http, post: post, patch: patch, url, body: body, token: token)
+        }
+        @Sendable func runImport(_ http: HTTPClient, _ api: String, _ file: Data, query: String) async throws -> ImportJob {
+            try await ImportEndToEndTests.runImport(http, api, file, query: query, token: token)
+        }
         #expect(await eventually(timeout: .seconds(20)) { (try? await call(http, "\(api)/summary").status) == 200 }, "gateway did not come up")
 
         let count = 1_200 // more than one batch
-        var csv = "자산번호,카메라명,IP주소,설치장소,계정,비밀번호\r\n"
-        for i in 0..<count { csv += "CAM-\(i),카메라 \(i),127.10.\(i / 250).\(i % 250 + 1),본관,viewer,pw-\(i)\r\n" }
+        var csv = "자산번호,카메라명,IP주소,HLS주소,설치장소,계정,비밀번호\r\n"
+        for i in 0..<count { csv += "CAM-\(i),카메라 \(i),127.10.\(i / 250).\(i % 250 + 1),http://127.10.\(i / 250).\(i % 250 + 1)/live.m3u8,본관,viewer,pw-\(i)\r\n" }
 
         // A file with one bad row is refused as a whole: nothing reaches the broker.
-        let bad = csv + "CAM-X,bad,127.10.0.1,,,\r\n"
+        let bad = csv + "CAM-X,bad,127.10.0.1,,,,\r\n"
         let refused = try await runImport(http, api, Data(bad.utf8), query: "mode=apply&format=csv")
         #expect(refused.state == .done && !refused.report.applied)
         #expect(refused.problems?.map(\.row) == [count + 2])
@@ -73,11 +80,16 @@ struct ImportEndToEndTests {
         #expect(removed.body.contains(#""deleted":["CAM-1","CAM-2"]"#) && removed.body.contains(#""missing":["NOPE"]"#), "\(removed.body)")
         #expect(await eventually(timeout: .seconds(10)) { configs.all.contains { $0.topic == "cctv/CAM-2/config" && $0.payload.isEmpty } })
 
-        // A prober asks for credentials over request/response; they come back only to it.
+        // A prober asks for credentials on its credentials topic; they come back only to it, with their origin.
         let ask = Envelope(type: .registryCommand, source: "prober", data: CCTVContract.RegistryCommand(action: .credentials, id: "CAM-3"))
-        let answer = try await observer.request("registry/commands", payload: ContractCodec.encode(ask), replyPrefix: "replies", timeout: .seconds(10))
+        let account = observer.configuration.clientID
+        let answer = try await observer.request("registry/credentials/\(account)", payload: ContractCodec.encode(ask), replyPrefix: "replies", timeout: .seconds(10))
         let credentials = try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data.credentials
-        #expect(credentials == CameraCredentials(id: "CAM-3", username: "viewer", password: "pw-3"))
+        #expect(credentials == CameraCredentials(id: "CAM-3", username: "viewer", password: "pw-3", origin: "http://127.10.0.4:80"))
+        // Asked on the commands topic (where integrations may publish), they are refused.
+        let refusedAsk = try await observer.request("registry/commands/\(account)", payload: ContractCodec.encode(ask), replyPrefix: "replies", timeout: .seconds(10))
+        let refusal = try ContractCodec.decode(refusedAsk.payload, as: RegistryReply.self, expecting: [.registryReply]).data
+        #expect(!refusal.ok && refusal.credentials == nil && refusal.error?.code == "forbidden")
 
         await observer.shutdown()
         await running.stop()
@@ -85,7 +97,11 @@ struct ImportEndToEndTests {
     }
 }
 
-private func runImport(_ http: HTTPClient, _ api: String, _ file: Data, query: String) async throws -> ImportJob {
+extension ImportEndToEndTests {
+static func runImport(_ http: HTTPClient, _ api: String, _ file: Data, query: String, token: String) async throws -> ImportJob {
+    @Sendable func call(_ http: HTTPClient, post: Bool = false, _ url: String, body: Data? = nil) async throws -> (status: Int, data: Data, body: String) {
+        try await ImportEndToEndTests.call(http, post: post, url, body: body, token: token)
+    }
     let started = try await call(http, post: true, "\(api)/imports?\(query)", body: file)
     #expect(started.status == 202, "\(String(decoding: started.data, as: UTF8.self))")
     let job = try ContractCodec.decodeValue(ImportJob.self, from: started.data)
@@ -99,8 +115,9 @@ private func runImport(_ http: HTTPClient, _ api: String, _ file: Data, query: S
     return latest
 }
 
-private func call(_ http: HTTPClient, post: Bool = false, patch: Bool = false, _ url: String, body: Data? = nil) async throws -> (status: Int, data: Data, body: String) {
+static func call(_ http: HTTPClient, post: Bool = false, patch: Bool = false, _ url: String, body: Data? = nil, token: String) async throws -> (status: Int, data: Data, body: String) {
     var request = HTTPClientRequest(url: url)
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
     if post { request.method = .POST }
     if patch { request.method = .PATCH }
     if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
@@ -108,4 +125,5 @@ private func call(_ http: HTTPClient, post: Bool = false, patch: Bool = false, _
     let bytes = try await response.body.collect(upTo: 64 << 20)
     let data = Data(bytes.readableBytesView)
     return (Int(response.status.code), data, String(decoding: data, as: UTF8.self))
+}
 }

@@ -45,6 +45,9 @@ struct LineCutEndToEndTests {
         func phase(_ name: String) { print("E2E phase \(name) at \(format(ContinuousClock.now - testStart))") }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let api = running.baseURL + "/api"
+        let token = try TestAccounts.adminToken(dataDir: running.dataDir)
+        @Sendable func get(_ http: HTTPClient, _ url: String) async throws -> (status: Int, body: String) { try await LineCutEndToEndTests.get(http, url, token: token) }
+        @Sendable func post(_ http: HTTPClient, _ url: String, _ json: String) async throws -> (status: Int, body: String) { try await LineCutEndToEndTests.post(http, url, json, token: token) }
         #expect(await eventually(timeout: .seconds(20)) { (try? await get(http, "\(api)/summary").status) == 200 }, "gateway did not come up")
 
         phase("gateway up")
@@ -132,18 +135,23 @@ private func format(_ duration: Duration) -> String {
     String(format: "%.2f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
 }
 
-private func get(_ http: HTTPClient, _ url: String) async throws -> (status: Int, body: String) {
-    let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+extension LineCutEndToEndTests {
+static func get(_ http: HTTPClient, _ url: String, token: String) async throws -> (status: Int, body: String) {
+    var request = HTTPClientRequest(url: url)
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
+    let response = try await http.execute(request, timeout: .seconds(10))
     let body = try await response.body.collect(upTo: 1 << 22)
     return (Int(response.status.code), String(buffer: body))
 }
 
-private func post(_ http: HTTPClient, _ url: String, _ json: String) async throws -> (status: Int, body: String) {
+static func post(_ http: HTTPClient, _ url: String, _ json: String, token: String) async throws -> (status: Int, body: String) {
     var request = HTTPClientRequest(url: url)
     request.method = .POST
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
     request.headers.add(name: "Content-Type", value: "application/json")
     request.body = .bytes(ByteBuffer(string: json))
     let response = try await http.execute(request, timeout: .seconds(20))
     let body = try await response.body.collect(upTo: 1 << 22)
     return (Int(response.status.code), String(buffer: body))
+}
 }

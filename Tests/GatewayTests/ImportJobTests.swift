@@ -30,7 +30,7 @@ struct ImportJobTests {
     func cameras() throws -> [CameraDefinition] { try handler.store.snapshot().cameras }
 
     func seed() throws {
-        _ = try handler.store.create(CameraInput(id: "EXISTING", name: "기존", address: "10.200.0.1", password: "secret"))
+        _ = try handler.store.create(CameraInput(id: "EXISTING", name: "기존", address: "10.200.0.1", hlsURL: "http://10.200.0.1/live.m3u8", password: "secret"))
     }
 
     static let header = "자산번호,카메라명,IP주소,HLS주소,설치장소\r\n"

@@ -82,12 +82,13 @@ struct IssuesServiceTests {
 
         // Lifecycle over MQTT v5 request/response, as any tool would do it.
         func command(_ command: IssueCommand) async throws -> IssueReply {
-            let answer = try await tool.request("commands/issues", payload: ContractCodec.encode(Envelope(type: .issueCommand, source: "test", data: command)))
+            let answer = try await tool.request("commands/issues/\(tool.configuration.clientID)", payload: ContractCodec.encode(Envelope(type: .issueCommand, source: "test", data: command)))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         }
         let acked = try await command(IssueCommand(action: .acknowledge, issueID: envelope.data.id, actor: "operator-1"))
         #expect(acked.ok)
         #expect(acked.issue?.state == .acknowledged)
+        #expect(acked.issue?.history.last?.actor == "mqtt:\(tool.configuration.clientID)", "a tool is recorded as its MQTT account, whatever actor it claims")
         let refused = try await command(IssueCommand(action: .close, issueID: envelope.data.id, actor: "operator-1"))
         #expect(refused.error?.code == "illegal_transition")
         let unknown = try await command(IssueCommand(action: .acknowledge, issueID: "nope", actor: "x"))

@@ -75,14 +75,10 @@ struct EmailChannelTests {
         let dir = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let openssl = try ChildProcess(executable: try RequiredTool.path("openssl", package: "openssl"), arguments: [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(dir)/key.pem", "-out", "\(dir)/cert.pem",
-        ])
-        #expect(openssl.waitForExit(timeout: 30))
-        let smtp = try await SMTPSink(auth: ("cctv", "비밀-pass"), starttls: ("\(dir)/cert.pem", "\(dir)/key.pem"))
+        let certificate = try TestCertificate(in: dir)
+        let smtp = try await SMTPSink(auth: ("cctv", "비밀-pass"), starttls: (certificate.certificate, certificate.key))
         var channel = ChannelConfig(id: "mail", type: .email, url: "smtp://127.0.0.1:\(smtp.port)", from: "cctv@example.kr", to: ["noc@example.kr"],
-                                    username: "cctv", password: "비밀-pass", requireTLS: true, caFile: "\(dir)/cert.pem")
+                                    username: "cctv", password: "비밀-pass", requireTLS: true, caFile: certificate.certificate)
         #expect(await deliver(channel, event: .resolved) == .delivered(status: 250))
         let mail = try #require(smtp.mails.first)
         #expect(mail["tls"] as? Bool == true)

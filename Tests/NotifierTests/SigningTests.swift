@@ -1,5 +1,7 @@
 import Foundation
+import ServiceRuntime
 import Testing
+import TestSupport
 @testable import Notifier
 
 @Suite("HMAC-SHA256 webhook signing")
@@ -32,5 +34,34 @@ struct SigningTests {
         let signed = WebhookChannel.signature(secret: "s3cret", timestamp: "1800000000", body: body)
         #expect(signed == "sha256=" + hexString(hmacSHA256(key: Array("s3cret".utf8), message: Array("1800000000.{\"a\":1}".utf8))))
         #expect(signed != WebhookChannel.signature(secret: "s3cret", timestamp: "1800000001", body: body), "a replayed body with a new timestamp does not verify")
+    }
+
+    @Test("the --notifier-webhook-* shorthand webhooks are signed when notifier.webhook-secret is set")
+    func shorthandSigned() throws {
+        let settings = try Settings(arguments: ["--notifier-webhook-line-team", "https://hooks.example/line", "--notifier-webhook-operators", "https://hooks.example/ops"],
+                                    environment: ["CCTVOUT_NOTIFIER_WEBHOOK_SECRET": "shared-s3cret"], keys: NotifierConfiguration.keys)
+        let configuration = try NotifierConfiguration(settings: settings, runtime: RuntimeConfiguration())
+        #expect(settings.keys.filter { settings.display($0) == "******" }.map(\.name) == ["notifier.webhook-secret"], "the secret is masked by cctv-out config")
+        let book = try configuration.contactBook()
+        let webhooks = book.teams.flatMap(\.channels).filter { $0.type == .webhook }
+        #expect(webhooks.count == 2 && webhooks.allSatisfy { $0.secret == "shared-s3cret" })
+        #expect(!"\(webhooks)".contains("shared-s3cret"), "printing a channel never shows its secret")
+    }
+
+    @Test("the README's receiver (docs/webhook_receiver.py) accepts our signature and refuses a wrong secret or an old timestamp")
+    func receiverVerifies() async throws {
+        let python = try RequiredTool.path("python3", package: "python3")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/webhook_receiver.py").path
+        let body = Data(#"{"event":"opened","title":"회선 장애"}"#.utf8)
+        let now = String(Int(Date().timeIntervalSince1970))
+        func check(_ secret: String, _ timestamp: String, _ signature: String) async throws -> Int32 {
+            try await ToolProcess.run(python, [script, "--check", secret, timestamp, signature], input: body).status
+        }
+        let signature = WebhookChannel.signature(secret: "s3cret", timestamp: now, body: body)
+        #expect(try await check("s3cret", now, signature) == 0)
+        #expect(try await check("wrong", now, signature) == 1)
+        let old = String(Int(Date().timeIntervalSince1970) - 3600)
+        #expect(try await check("s3cret", old, WebhookChannel.signature(secret: "s3cret", timestamp: old, body: body)) == 1, "a replay an hour later is refused")
     }
 }

@@ -17,10 +17,11 @@ struct StreamCredentialsSourceTests {
         let asked = Mutex(0)
         let source = StreamCredentialsSource(logger: Logger(label: "t")) { id in
             asked.withLock { $0 += 1 }
-            return CameraCredentials(id: id, username: "admin", password: "pw")
+            return CameraCredentials(id: id, username: "admin", password: "pw", origin: "http://127.0.0.1:80")
         }
         #expect(await source.credentials(for: camera(version: 1, hasCredentials: false)) == nil)
-        #expect(await source.credentials(for: camera(version: 1)) == StreamCredentials(username: "admin", password: "pw"))
+        #expect(await source.credentials(for: camera(version: 1)) == StreamCredentials(username: "admin", password: "pw", origin: "http://127.0.0.1:80"),
+                "bound to the origin the registry says they were entered for")
         _ = await source.credentials(for: camera(version: 1))
         #expect(asked.withLock { $0 } == 1)
         _ = await source.credentials(for: camera(version: 2))
@@ -31,6 +32,20 @@ struct StreamCredentialsSourceTests {
     func failureIsNil() async {
         let source = StreamCredentialsSource(logger: Logger(label: "t")) { _ in throw ContractError(code: "registry_unavailable", message: "down") }
         #expect(await source.credentials(for: camera(version: 1)) == nil)
+    }
+}
+
+@Suite("where stream credentials may go")
+struct StreamCredentialsDestinationTests {
+    @Test("bound to an origin: HLS only there; RTSP to the same device on any port; nowhere else")
+    func destinations() {
+        let hls = StreamCredentials(username: "u", password: "pw", origin: "http://10.12.0.3:80")
+        #expect(hls.mayBeSent(to: URL(string: "http://10.12.0.3/live.m3u8")!))
+        #expect(!hls.mayBeSent(to: URL(string: "https://10.12.0.3/live.m3u8")!), "another scheme is another origin")
+        #expect(hls.mayBeSent(toDeviceOf: URL(string: "rtsp://10.12.0.3:8554/stream1")!), "the same camera's RTSP server")
+        #expect(!hls.mayBeSent(toDeviceOf: URL(string: "rtsp://198.51.100.9/stream1")!), "another device gets nothing")
+        let rtsp = StreamCredentials(username: "u", password: "pw", origin: "rtsp://10.12.0.3:554")
+        #expect(!rtsp.mayBeSent(to: URL(string: "http://198.51.100.9/a.m3u8")!))
     }
 }
 

@@ -8,8 +8,8 @@ import TestSupport
 struct RegistryCommandTests {
     @Test("a patch changes only the fields sent, null clears one, and a stale version is refused", arguments: StoreEngine.allCases)
     func patch(engine: StoreEngine) throws {
-        let handler = RegistryCommandHandler(store: try CameraStore(location: try engine.freshLocation()))
-        _ = try handler.store.create(CameraInput(id: "P", name: "정문", address: "10.8.0.1", password: "pw", site: "본관", group: "1구역"))
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
+        _ = try handler.store.create(CameraInput(id: "P", name: "정문", address: "10.8.0.1", hlsURL: "http://10.8.0.1/live.m3u8", password: "pw", site: "본관", group: "1구역"))
         let patch = try ContractCodec.decodeValue(CameraPatch.self, from: Data(#"{"name":"후문","group":null}"#.utf8))
         let reply = handler.handle(RegistryCommand(action: .patch, id: "P", expectedVersion: 1, patch: patch)).reply
         #expect(reply.ok)
@@ -26,7 +26,7 @@ struct RegistryCommandTests {
 
     @Test("bulk delete removes the existing cameras, names the missing ids and leaves tombstones to publish", arguments: StoreEngine.allCases)
     func bulkDelete(engine: StoreEngine) throws {
-        let handler = RegistryCommandHandler(store: try CameraStore(location: try engine.freshLocation()))
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         for i in 1...3 { _ = try handler.store.create(CameraInput(id: "D\(i)", address: "10.9.0.\(i)")) }
         let result = handler.handle(RegistryCommand(action: .bulkDelete, ids: ["D1", "D3", "NOPE", "D1"]))
         #expect(result.reply.deletedIDs == ["D1", "D3"])
@@ -39,19 +39,19 @@ struct RegistryCommandTests {
 
     @Test("credentials are answered only to a private reply, never on a shared topic", arguments: StoreEngine.allCases)
     func credentials(engine: StoreEngine) throws {
-        let handler = RegistryCommandHandler(store: try CameraStore(location: try engine.freshLocation()))
-        _ = try handler.store.create(CameraInput(id: "C", address: "10.10.0.1", username: "viewer", password: "secret"))
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
+        _ = try handler.store.create(CameraInput(id: "C", address: "10.10.0.1", hlsURL: "http://10.10.0.1/live.m3u8", username: "viewer", password: "secret"))
         let shared = handler.handle(RegistryCommand(action: .credentials, id: "C")).reply
         #expect(!shared.ok && shared.credentials == nil)
         let ask = handler.handle(RegistryCommand(action: .credentials, id: "C"), privateReply: true).reply
-        #expect(ask.credentials == CameraCredentials(id: "C", username: "viewer", password: "secret"))
+        #expect(ask.credentials == CameraCredentials(id: "C", username: "viewer", password: "secret", origin: "http://10.10.0.1:80"))
         let listed = String(decoding: try ContractCodec.encodeValue(handler.handle(RegistryCommand(action: .list)).reply), as: UTF8.self)
         #expect(!listed.contains("secret"), "no other action returns credentials")
     }
 
     @Test("list filters by group and enablement and sorts by a named key; an unknown key is refused", arguments: StoreEngine.allCases)
     func listFilters(engine: StoreEngine) throws {
-        let handler = RegistryCommandHandler(store: try CameraStore(location: try engine.freshLocation()))
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         for i in 0..<6 { _ = try handler.store.create(CameraInput(id: "L\(i)", name: "n\(5 - i)", address: "10.11.0.\(i + 1)", group: i % 2 == 0 ? "A" : "B", enabled: i < 4)) }
         let groupA = handler.handle(RegistryCommand(action: .list, group: "A")).reply
         #expect(groupA.cameras?.map(\.id) == ["L0", "L2", "L4"])
@@ -60,5 +60,45 @@ struct RegistryCommandTests {
         #expect(handler.handle(RegistryCommand(action: .list, sort: "-id")).reply.cameras?.first?.id == "L5")
         #expect(handler.handle(RegistryCommand(action: .list, sort: "password")).reply.error?.field == "sort")
         #expect(handler.handle(RegistryCommand(action: .list, limit: 5000)).reply.cameras?.count == 6, "the page size is capped, not refused")
+    }
+}
+
+@Suite("stream credentials are sealed and bound to their origin")
+struct CredentialBindingTests {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bind-\(UUID().uuidString)").path
+
+    @Test("moving the stream to another host needs the credentials again; the same host, or no URL for now, keeps them; empty ones remove them")
+    func bindingRules() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+        #expect(handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "N", address: "10.12.0.9", password: "pw"))).reply.error?.field == "hlsURL",
+                "credentials without the stream they are for are refused")
+        _ = try handler.store.create(CameraInput(id: "B", address: "10.12.0.1", hlsURL: "http://10.12.0.1/a.m3u8", username: "u", password: "pw"))
+        func patch(_ json: String) -> RegistryReply {
+            handler.handle(RegistryCommand(action: .patch, id: "B", patch: try! ContractCodec.decodeValue(CameraPatch.self, from: Data(json.utf8)))).reply
+        }
+        #expect(patch(#"{"hlsURL":"http://10.12.0.1/b.m3u8"}"#).ok, "same origin: kept")
+        #expect(try handler.store.credentials(id: "B")?.password == "pw")
+        let moved = patch(#"{"hlsURL":"http://198.51.100.7/b.m3u8"}"#)
+        #expect(moved.error?.code == "credentials_origin_changed" && moved.error?.field == "hlsURL")
+        #expect(patch(#"{"hlsURL":"https://10.12.0.1/b.m3u8"}"#).error?.code == "credentials_origin_changed", "another scheme (and port) is another origin")
+        #expect(patch(#"{"hlsURL":null}"#).ok)
+        #expect(try handler.store.credentials(id: "B")?.origin == "http://10.12.0.1:80", "no URL for now: still bound")
+        #expect(patch(#"{"hlsURL":"http://198.51.100.7/b.m3u8","password":"new"}"#).ok, "entered again for the new origin")
+        #expect(try handler.store.credentials(id: "B") == CameraCredentials(id: "B", username: "", password: "new", origin: "http://198.51.100.7:80"),
+                "the old username is not carried to another origin")
+        #expect(patch(#"{"username":"","password":""}"#).ok)
+        #expect(try handler.store.credentials(id: "B") == nil, "empty ones remove them")
+        #expect(handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "M", address: "10.12.0.2", hlsURL: "http://169.254.169.254/latest/meta-data/"))).reply.error?.field == "hlsURL",
+                "a stream URL on the cloud metadata address is refused")
+    }
+
+    @Test("an RTSP-only camera binds its credentials to its RTSP server")
+    func rtspOnlyBinding() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+        let input = CameraInput(id: "R", address: "10.12.0.3", username: "u", password: "pw", checks: CameraChecks(rtspURL: "rtsp://10.12.0.3/stream1"))
+        #expect(handler.handle(RegistryCommand(action: .create, camera: input)).reply.ok)
+        #expect(try handler.store.credentials(id: "R")?.origin == "rtsp://10.12.0.3:554")
     }
 }

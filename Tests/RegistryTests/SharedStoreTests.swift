@@ -12,8 +12,11 @@ struct SharedStoreTests {
     @Test("two stores opened at once on one database migrate once and see each other's cameras; a duplicate address from the other replica is refused")
     func twoReplicas() async throws {
         let location = try PostgresFixture.shared().location()
-        async let first = Task.detached { try CameraStore(location: location) }.value
-        async let second = Task.detached { try CameraStore(location: location) }.value
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        _ = try SecretBox(dataDir: keys)   // one key file, as an operator copies it to every replica
+        async let first = Task.detached { try CameraStore(testing: location, secretsDir: keys) }.value
+        async let second = Task.detached { try CameraStore(testing: location, secretsDir: keys) }.value
         let (a, b) = try await (first, second)
         let created = try a.create(CameraInput(id: "R-1", name: "정문", address: "10.50.0.1", site: "본관"))
         #expect(try b.get(id: "R-1") == created)
@@ -30,7 +33,7 @@ struct SharedStoreTests {
         let port = try FreePort.find()
         let address = try #require(try PostgresAddress.parse("postgres://cctv:secret@127.0.0.1:\(port)/fleet"))
         do {
-            _ = try CameraStore(location: .postgres(address))
+            _ = try CameraStore(testing: .postgres(address))
             Issue.record("opened a store on a closed port")
         } catch {
             let text = String(describing: error)

@@ -57,3 +57,11 @@ public final class Collector<Element: Sendable>: Sendable {
         return all
     }
 }
+
+/// Values a test server or callback records, read by the test: thread-safe and shareable by reference.
+public final class Recorder<Element: Sendable>: Sendable {
+    private let items = Mutex<[Element]>([])
+    public init() {}
+    public func append(_ element: Element) { items.withLock { $0.append(element) } }
+    public var all: [Element] { items.withLock { $0 } }
+}

@@ -36,6 +36,13 @@ public final class HTTPSink: Sendable {
         self.port = port
         let storage = storage
         let router = Router()
+        // GET too: a heartbeat receiver (Healthchecks.io / Uptime Kuma push URLs are called with GET).
+        router.get("/**") { request, _ -> Response in
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            storage.received.withLock { $0.append(Received(path: request.uri.path, headers: headers, body: Data(), at: .now)) }
+            return Response(status: .init(code: storage.status.withLock { $0 }))
+        }
         router.post("/**") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]

@@ -31,6 +31,21 @@ public final class IptablesChain: @unchecked Sendable {
         jumps.append(jump)
     }
 
+    /// Sends every packet this machine would send to `destination` (a CIDR) into this chain. With
+    /// a DROP rule there, nothing leaves for that network however the code under test behaves, and
+    /// ``packetCount()`` says whether it tried.
+    public func captureOutgoing(to destination: String) throws {
+        let jump = ["OUTPUT", "-d", destination, "-j", name]
+        try Self.run(["-I"] + jump)
+        jumps.append(jump)
+    }
+
+    /// Packets that reached this chain's rules so far.
+    public func packetCount() throws -> Int {
+        let listing = try Self.capture(["-L", name, "-v", "-x", "-n"])
+        return listing.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ").first.flatMap { Int($0) } }.reduce(0, +)
+    }
+
     /// Appends a rule to the chain, e.g. `["-j", "DROP"]`.
     public func append(_ rule: [String]) throws { try Self.run(["-A", name] + rule) }
 

@@ -52,12 +52,13 @@ public final class TestInstallation: Sendable {
     /// The gateway's base URL, `http://127.0.0.1:PORT`.
     public var baseURL: String { "http://127.0.0.1:\(configuration.gateway.port)" }
 
-    /// Stops every service gracefully, then the broker if this fixture started it, and removes the data folder.
-    public func stop() async {
+    /// Stops every service gracefully, then the broker if this fixture started it, and removes the
+    /// data folder unless `keepData` (a test that reads the files afterwards removes it itself).
+    public func stop(keepData: Bool = false) async {
         await installation.shutdown()
         _ = try? await running.value
         if ownsBroker { broker.stop() }
-        try? FileManager.default.removeItem(atPath: dataDir)
+        if !keepData { try? FileManager.default.removeItem(atPath: dataDir) }
     }
 }
 

@@ -7,8 +7,8 @@ import NIOCore
 
 /// REST routes for fleet files: bulk import jobs, export and the import template.
 extension GatewayAPI {
-    func addFleetFileRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/api/imports") { request, _ in
+    func addFleetFileRoutes(to router: Router<GatewayRequestContext>) {
+        router.post("/api/imports") { request, context in
             let q = request.uri.queryParameters
             guard let mode = ImportJob.Mode(rawValue: q.get("mode") ?? "validate") else {
                 return error(.badRequest, ContractError(code: "bad_request", field: "mode", message: "mode must be validate (dry run) or apply"))
@@ -34,7 +34,8 @@ extension GatewayAPI {
             }
             let job: ImportJob
             do {
-                job = try await imports.start(data: Data(body.readableBytesView), format: format, mode: mode, skipInvalid: skipText == "true" || skipText == "1")
+                job = try await imports.start(data: Data(body.readableBytesView), format: format, mode: mode, skipInvalid: skipText == "true" || skipText == "1",
+                                         actor: context.principal().actor)
             } catch {
                 return self.error(.tooManyRequests, (error as? ContractError) ?? ContractError(code: "internal", message: "\(error)"))
             }
@@ -50,14 +51,14 @@ extension GatewayAPI {
             }
             return try json(job)
         }
-        router.get("/api/cameras/export") { request, _ in
+        router.get("/api/cameras/export") { request, context in
             let q = request.uri.queryParameters
             let (format, language): (FleetFileFormat, HeaderLanguage)
             switch Self.fileOptions(format: q.get("format"), lang: q.get("lang")) {
             case let .success(options): (format, language) = options
             case let .failure(refusal): return error(.badRequest, refusal)
             }
-            let rows = try store.allCameras().map(Self.fleetRow)
+            let rows = try store.allCameras(sites: context.principal().sites).map(Self.fleetRow)
             let data = try FleetFileExporter.export(rows, format: format, language: language, includePasswords: false)
             return Self.download(data, format: format, name: "cameras-\(Self.day())")
         }
@@ -133,7 +134,7 @@ extension GatewayAPI {
 
 /// REST routes for partial updates and bulk deletion (forwarded to the registry).
 extension GatewayAPI {
-    func addBulkEditRoutes(to router: Router<BasicRequestContext>) {
+    func addBulkEditRoutes(to router: Router<GatewayRequestContext>) {
         router.patch("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
             guard let buffer = try? await request.body.collect(upTo: Self.maxBody),
@@ -149,21 +150,18 @@ extension GatewayAPI {
             do { patch = try ContractCodec.decodeValue(CameraPatch.self, from: Data(buffer.readableBytesView)) } catch {
                 return self.error(.badRequest, ContractError(code: "bad_request", message: "a field has the wrong type: \(error)"))
             }
+            try requireSite(ofCamera: id, context: context)
+            if let site = patch.site { try context.requireSite(site) }
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .patch, id: id, expectedVersion: expected, patch: patch), success: .ok)
+            return try await command(RegistryCommand(action: .patch, id: id, expectedVersion: expected, patch: patch), success: .ok, request: request, context: context)
         }
-        router.post("/api/cameras/bulk-delete") { request, _ in
+        router.post("/api/cameras/bulk-delete") { request, context in
             struct Body: Decodable { var ids: [String] }
             guard let body = try await decodeBody(request, as: Body.self), !body.ids.isEmpty, body.ids.count <= 1000 else {
                 return error(.badRequest, ContractError(code: "bad_request", field: "ids", message: "the body must be {\"ids\": [...]} with 1 to 1000 camera ids"))
             }
-            let reply: RegistryReply
-            do { reply = try await registry(RegistryCommand(action: .bulkDelete, ids: body.ids)) } catch {
-                return self.error(.serviceUnavailable, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error)"))
-            }
-            guard reply.ok else { return self.error(.badRequest, reply.error ?? ContractError(code: "internal", message: "refused without a reason")) }
-            struct Outcome: Encodable { var deleted: [String]; var missing: [String] }
-            return try json(Outcome(deleted: reply.deletedIDs ?? [], missing: reply.missingIDs ?? []))
+            for id in body.ids { try requireSite(ofCamera: id, context: context) }
+            return try await command(RegistryCommand(action: .bulkDelete, ids: body.ids), success: .ok, request: request, context: context)
         }
     }
 }

@@ -6,103 +6,147 @@ import NIOCore
 import ServiceRuntime
 
 /// The REST API, the live event stream, /metrics and the dashboard. Queries read the gateway's
-/// own store; commands go to the registry over MQTT v5 request/response.
+/// own store; commands go to the registry over MQTT v5 request/response. Every route passes
+/// ``AccessMiddleware`` first (who may call what: ``RoutePermissions``).
 public struct GatewayAPI: Sendable {
     let store: ReadStore
     let hub: LiveHub
-    let registry: @Sendable (RegistryCommand) async throws -> RegistryReply
+    /// Sends a command to the registry under the given command (envelope) id and waits for the reply.
+    let registry: @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply
     let issueCommands: @Sendable (IssueCommand) async throws -> IssueReply
-    let dashboard: ByteBuffer
+    /// The dashboard's pages and files (`Dashboard/` in the bundle).
+    let files: DashboardFiles
+    /// REST changes by command id (202 pending, polling, retries); `nil` = not recorded.
+    let commands: CommandLedger?
+    /// "Monitoring stalled" and each camera's "last checked"; `nil` = not known.
+    let monitoring: MonitoringWatch?
     /// Bulk imports in progress and recently finished.
     let imports: ImportJobs
+    /// Accounts, tokens, sessions, the audit log.
+    let access: AccessControl
+    /// Whether the gateway serves HTTPS (HSTS header).
+    let https: Bool
 
     /// Largest request body accepted.
     static let maxBody = 1 << 20
 
-    /// - Parameter imports: runs bulk imports; by default one that sends through `registry`.
-    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil,
-                registry: @escaping @Sendable (RegistryCommand) async throws -> RegistryReply,
+    /// - Parameters:
+    ///   - imports: runs bulk imports; by default one that sends through `registry`.
+    ///   - access: authentication and authorization (the gateway's accounts).
+    ///   - https: whether the server runs TLS.
+    ///   - commands: records REST changes (see ``CommandLedger``); by default the read store's.
+    ///   - monitoring: the monitor's own health and "last checked" times.
+    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, access: AccessControl, https: Bool = false,
+                commands: CommandLedger? = nil, monitoring: MonitoringWatch? = nil,
+                registry: @escaping @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply,
                 issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
         self.store = store
         self.hub = hub
         self.registry = registry
         self.issueCommands = issueCommands
-        self.imports = imports ?? ImportJobs { command, _ in try await registry(command) }
-        let html = Bundle.module.url(forResource: "Dashboard/index", withExtension: "html").flatMap { try? Data(contentsOf: $0) } ?? Data("<h1>CCTV Out</h1>".utf8)
-        self.dashboard = ByteBuffer(bytes: html)
+        self.imports = imports ?? ImportJobs { command, _ in try await registry(command, UUID().uuidString) }
+        self.access = access
+        self.https = https
+        self.files = DashboardFiles.load()
+        self.commands = commands ?? store.commands
+        self.monitoring = monitoring
     }
 
-    /// Builds the router.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.get("/") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"], body: .init(byteBuffer: dashboard))
-        }
+    /// Builds the router. The middlewares come first: they wrap only routes added after them.
+    public func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: SecurityHeaders(https: https))
+        router.add(middleware: access.sessionMiddleware())
+        router.add(middleware: AccessMiddleware(access: access))
+        addPageRoutes(to: router)
+        addAccessRoutes(to: router)
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: Observability.prometheusText())))
         }
-        router.get("/api/summary") { _, _ in try json(store.summary()) }
-        router.get("/api/sites") { _, _ in try json(["items": store.sites()]) }
-        router.get("/api/cameras") { request, _ in
+        router.get("/api/summary") { _, context in
+            var summary = try store.summary(sites: context.principal().sites)
+            summary.monitoring = monitoring?.health(services: summary.services)
+            return try json(summary)
+        }
+        router.get("/api/sites") { _, context in try json(["items": store.sites(limitedTo: context.principal().sites)]) }
+        router.get("/api/cameras") { request, context in
             let q = request.uri.queryParameters
             var query = ReadStore.CameraQuery()
             query.offset = max(0, Int(q.get("offset") ?? "") ?? 0)
             query.limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))
             query.text = q.get("q"); query.site = q.get("site"); query.state = q.get("state"); query.group = q.get("group"); query.sort = q.get("sort")
+            query.sites = try context.principal().sites
             if let enabled = q.get("enabled") {
                 guard let value = Bool(enabled.lowercased()) else {
                     return error(.badRequest, ContractError(code: "invalid_field", field: "enabled", message: "enabled must be true or false"))
                 }
                 query.enabled = value
             }
-            do { return try json(store.cameras(query)) } catch let refusal as ContractError { return error(.badRequest, refusal) }
+            do {
+                var page = try store.cameras(query)
+                page.items = page.items.map { ReadStore.CameraRow(camera: $0.camera, status: monitoring?.stamped($0.status) ?? $0.status) }
+                return try json(page)
+            } catch let refusal as ContractError { return error(.badRequest, refusal) }
         }
         router.get("/api/cameras/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let row = try store.camera(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")) }
+            try context.requireSite(row.camera.site)
             struct Detail: Encodable { var camera: CameraDefinition; var status: CameraHealth?; var issues: [IssueRecord]; var notifications: [NotificationRecord] }
-            return try json(Detail(camera: row.camera, status: row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
+            return try json(Detail(camera: row.camera, status: monitoring?.stamped(row.status) ?? row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
                                    notifications: store.notifications(cameraID: id, limit: 100)))
         }
         router.get("/api/cameras/:id/status") { _, context in
             let id = try context.parameters.require("id")
             guard let status = try store.status(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no status for camera \(id) yet")) }
-            return try json(status)
+            try context.requireSite(try store.camera(id)?.camera.site)
+            return try json(monitoring?.stamped(status) ?? status)
         }
-        router.post("/api/cameras") { request, _ in
+        router.post("/api/cameras") { request, context in
             guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
-            return try await command(RegistryCommand(action: .create, camera: input), success: .created)
+            try context.requireSite(input.site)
+            return try await command(RegistryCommand(action: .create, camera: input), success: .created, request: request, context: context)
         }
         router.put("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
             guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
+            try requireSite(ofCamera: id, context: context)
+            try context.requireSite(input.site)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), success: .ok)
+            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), success: .ok, request: request, context: context)
         }
-        router.post("/api/cameras/:id/enable") { _, context in
-            try await command(RegistryCommand(action: .enable, id: context.parameters.require("id")), success: .ok)
+        router.post("/api/cameras/:id/enable") { request, context in
+            let id = try context.parameters.require("id")
+            try requireSite(ofCamera: id, context: context)
+            return try await command(RegistryCommand(action: .enable, id: id), success: .ok, request: request, context: context)
         }
-        router.post("/api/cameras/:id/disable") { _, context in
-            try await command(RegistryCommand(action: .disable, id: context.parameters.require("id")), success: .ok)
+        router.post("/api/cameras/:id/disable") { request, context in
+            let id = try context.parameters.require("id")
+            try requireSite(ofCamera: id, context: context)
+            return try await command(RegistryCommand(action: .disable, id: id), success: .ok, request: request, context: context)
         }
         router.delete("/api/cameras/:id") { request, context in
+            let id = try context.parameters.require("id")
+            try requireSite(ofCamera: id, context: context)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .delete, id: context.parameters.require("id"), expectedVersion: expected), success: .noContent)
+            return try await command(RegistryCommand(action: .delete, id: id, expectedVersion: expected), success: .noContent, request: request, context: context)
         }
-        router.get("/api/issues") { request, _ in
+        router.get("/api/issues") { request, context in
             let q = request.uri.queryParameters
             let limit = min(2000, max(1, Int(q.get("limit") ?? "") ?? 200))
-            return try json(["items": store.issues(openOnly: (q.get("state") ?? "open") == "open", cameraID: q.get("camera"), limit: limit)])
+            return try json(["items": store.issues(openOnly: (q.get("state") ?? "open") == "open", cameraID: q.get("camera"), limit: limit,
+                                                   sites: context.principal().sites)])
         }
-        router.get("/api/notifications") { request, _ in
+        router.get("/api/notifications") { request, context in
             let q = request.uri.queryParameters
             let limit = min(2000, max(1, Int(q.get("limit") ?? "") ?? 100))
-            return try json(["items": store.notifications(cameraID: q.get("camera"), issueID: q.get("issue"), limit: limit)])
+            return try json(["items": store.notifications(cameraID: q.get("camera"), issueID: q.get("issue"), limit: limit,
+                                                          sites: context.principal().sites)])
         }
         addIssueRoutes(to: router)
-        router.get("/api/events") { _, _ in
-            let stream = hub.listen()
+        router.get("/api/events") { _, context in
+            let stream = hub.listen(sites: try context.principal().sites)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
@@ -118,31 +162,8 @@ public struct GatewayAPI: Sendable {
         }
         addFleetFileRoutes(to: router)
         addBulkEditRoutes(to: router)
+        addCommandRoutes(to: router)
         return router
-    }
-
-    func command(_ command: RegistryCommand, success: HTTPResponse.Status) async throws -> Response {
-        let reply: RegistryReply
-        do {
-            reply = try await registry(command)
-        } catch {
-            return self.error(.serviceUnavailable, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error)"))
-        }
-        guard reply.ok else {
-            let failure = reply.error ?? ContractError(code: "internal", message: "registry refused without a reason")
-            let status: HTTPResponse.Status = switch failure.code {
-            case "not_found": .notFound
-            case "duplicate_address", "duplicate_id", "version_conflict": .conflict
-            case "internal": .internalServerError
-            default: .badRequest
-            }
-            return self.error(status, failure)
-        }
-        if success == .noContent { return Response(status: .noContent) }
-        var response = try json(reply.camera ?? reply.cameras.map { _ in nil } ?? nil)
-        response.status = success
-        if let version = reply.camera?.version { response.headers[.eTag] = "\"\(version)\"" }
-        return response
     }
 
     func decodeBody<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T? {
@@ -159,8 +180,20 @@ public struct GatewayAPI: Sendable {
     }
 
     func error(_ status: HTTPResponse.Status, _ failure: ContractError) -> Response {
+        Self.errorResponse(status, failure)
+    }
+
+    /// `{"error": {"code", "field"?, "message"}}` with `status`: the one shape of every refusal.
+    static func errorResponse(_ status: HTTPResponse.Status, _ failure: ContractError) -> Response {
         struct Body: Encodable { var error: ContractError }
         let data = (try? ContractCodec.encodeValue(Body(error: failure))) ?? Data()
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Refuses (403) when the principal may not act on camera `id`'s site. An unknown camera passes:
+    /// the registry then answers 404.
+    func requireSite(ofCamera id: String, context: GatewayRequestContext) throws {
+        guard try context.principal().isSiteLimited, let row = try store.camera(id) else { return }
+        try context.requireSite(row.camera.site)
     }
 }

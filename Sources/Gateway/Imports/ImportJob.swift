@@ -49,6 +49,8 @@ public struct ImportJob: Codable, Sendable {
     public var error: ContractError?
     public var startedAt: Date
     public var finishedAt: Date?
+    /// Who started it (account, or `token:name`).
+    public var startedBy: String?
 
     /// Whether the job reached a final state.
     public var isFinished: Bool { state == .done || state == .failed }

@@ -44,15 +44,16 @@ public actor ImportJobs {
     public func job(_ id: String) -> ImportJob? { jobs[id] }
 
     /// Accepts an upload and starts checking (and, in `apply` mode, applying) it in the background.
+    /// - Parameter actor: who starts it (the signed-in account or token), the actor of every registry command.
     /// - Throws: ``ContractError`` `busy` when too many imports run already.
-    public func start(data: Data, format: FleetFileFormat?, mode: ImportJob.Mode, skipInvalid: Bool) throws(ContractError) -> ImportJob {
+    public func start(data: Data, format: FleetFileFormat?, mode: ImportJob.Mode, skipInvalid: Bool, actor: String? = nil) throws(ContractError) -> ImportJob {
         let running = jobs.values.filter { !$0.isFinished }.count
         guard running < limits.maxRunning else {
             throw ContractError(code: "busy", message: "\(running) imports are running; wait for one to finish and upload again")
         }
         let id = "imp-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let job = ImportJob(id: id, state: .parsing, mode: mode, skipInvalid: skipInvalid, format: format?.rawValue,
-                            bytes: data.count, startedAt: Date())
+                            bytes: data.count, startedAt: Date(), startedBy: actor)
         jobs[id] = job
         order.append(id)
         forgetOldJobs()
@@ -86,6 +87,12 @@ public actor ImportJobs {
 
     private func run(id: String, data: Data, format: FleetFileFormat?) async {
         guard let job = jobs[id] else { return }
+        let actor = job.startedBy
+        let send: Send = { command, timeout in
+            var command = command
+            command.actor = actor
+            return try await self.send(command, timeout)
+        }
         // Parsing is CPU work of seconds for 100,000 rows: keep it off the actor.
         let limits = self.limits
         let parsed: Result<FleetFileParseResult, FleetFileError> = await Task.detached {

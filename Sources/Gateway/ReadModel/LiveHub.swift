@@ -11,29 +11,53 @@ public final class LiveHub: Sendable {
         public var json: String
     }
 
-    private let listeners = Mutex<[UUID: AsyncStream<Event>.Continuation]>([:])
+    /// Who may receive a change: everyone, or those who may see one site (site-limited accounts
+    /// and tokens get only their sites' changes; a camera without a site only reaches those with every site).
+    public enum Audience: Sendable {
+        case everyone
+        case site(String?)
+        /// Site-limited listeners covering this site, and nobody else (a camera leaving their sites).
+        case onlyLimitedTo(String?)
+    }
+
+    struct Listener {
+        var continuation: AsyncStream<Event>.Continuation
+        /// nil = every site.
+        var sites: [String]?
+
+        func receives(_ audience: Audience) -> Bool {
+            switch audience {
+            case .everyone: return true
+            case let .site(site): return sites.map { sites in site.map(sites.contains) ?? false } ?? true
+            case let .onlyLimitedTo(site): return sites.map { sites in site.map(sites.contains) ?? false } ?? false
+            }
+        }
+    }
+
+    private let listeners = Mutex<[UUID: Listener]>([:])
 
     public init() {}
 
     /// A new listener's stream.
-    public func listen() -> AsyncStream<Event> {
+    /// - Parameter sites: only changes of these sites (a site-limited principal); nil = all.
+    public func listen(sites: [String]? = nil) -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(1000))
         let id = UUID()
-        listeners.withLock { $0[id] = continuation }
+        listeners.withLock { $0[id] = Listener(continuation: continuation, sites: sites) }
         continuation.onTermination = { [weak self] _ in _ = self?.listeners.withLock { $0.removeValue(forKey: id) } }
         return stream
     }
 
-    /// Sends `event` to every listener.
-    public func broadcast(_ name: String, _ value: some Encodable) {
+    /// Sends `event` to every listener that may see it.
+    public func broadcast(_ name: String, _ value: some Encodable, audience: Audience = .everyone) {
         guard let data = try? ContractCodec.encodeValue(value), let json = String(data: data, encoding: .utf8) else { return }
-        let targets = listeners.withLock { Array($0.values) }
+        let targets = listeners.withLock { $0.values.filter { $0.receives(audience) }.map(\.continuation) }
         for target in targets { target.yield(Event(name: name, json: json)) }
     }
 
     /// Sends a keep-alive (empty event name) so idle connections survive proxies.
     public func keepAlive() {
-        let targets = listeners.withLock { Array($0.values) }
+        let targets = listeners.withLock { $0.values.map(\.continuation) }
         for target in targets { target.yield(Event(name: "", json: "")) }
     }
 
@@ -42,7 +66,7 @@ public final class LiveHub: Sendable {
 
     /// Ends every stream (shutdown).
     public func finishAll() {
-        let targets = listeners.withLock { Array($0.values) }
+        let targets = listeners.withLock { $0.values.map(\.continuation) }
         targets.forEach { $0.finish() }
     }
 }

@@ -14,6 +14,8 @@ extension ReadStore {
         public var sort: String?
         public var offset = 0
         public var limit = 100
+        /// Only cameras of these sites (a site-limited account or token); nil = every site.
+        public var sites: [String]?
         public init() {}
     }
 
@@ -40,6 +42,7 @@ extension ReadStore {
                 arguments += [pattern, pattern, pattern, pattern]
             }
             if let site = q.site, !site.isEmpty { conditions.append("c.site = ?"); arguments += [site] }
+            if let sites = q.sites { Self.limit(&conditions, &arguments, "c.site", to: sites) }
             if let group = q.group, !group.isEmpty { conditions.append("json_extract(CAST(c.json AS TEXT), '$.group') = ?"); arguments += [group] }
             if let enabled = q.enabled { conditions.append("json_extract(CAST(c.json AS TEXT), '$.enabled') = ?"); arguments += [enabled ? 1 : 0] }
             if let state = q.state, !state.isEmpty {

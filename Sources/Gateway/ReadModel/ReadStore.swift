@@ -7,6 +7,8 @@ import ServiceRuntime
 /// read by every REST query and the dashboard. Queries never touch the command services.
 public final class ReadStore: Sendable {
     let database: DatabasePool
+    /// REST changes sent to the registry, in this store.
+    public let commands: CommandLedger
 
     public init(dataDir: String) throws {
         var migrator = DatabaseMigrator()
@@ -42,7 +44,9 @@ public final class ReadStore: Sendable {
                 t.column("state", .text).notNull()
             }
         }
+        CommandLedger.register(in: &migrator)
         database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway", migrator: migrator)
+        commands = CommandLedger(database: database)
     }
 
     // MARK: - Projections (event → row)
@@ -112,6 +116,9 @@ public final class ReadStore: Sendable {
         public var byState: [String: Int]
         public var openIssues: Int
         public var services: [String: String]
+        /// Whether the monitor is monitoring ("stalled" when no result arrives or the broker is
+        /// away); filled by the API, not stored.
+        public var monitoring: MonitoringHealth? = nil
     }
 
     public func cameras(query: String?, site: String?, state: String?, offset: Int, limit: Int) throws -> Page<CameraRow> {
@@ -156,12 +163,18 @@ public final class ReadStore: Sendable {
         }
     }
 
-    public func issues(openOnly: Bool, cameraID: String? = nil, limit: Int) throws -> [IssueRecord] {
+    /// - Parameter sites: only incidents of these sites (a site-limited account or token); nil = all.
+    public func issues(openOnly: Bool, cameraID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [IssueRecord] {
         try database.read { db in
             var sql = "SELECT json FROM issue WHERE 1=1"
             var arguments: StatementArguments = []
             if openOnly { sql += " AND state NOT IN ('RESOLVED','CLOSED')" }
             if let cameraID { sql += " AND cameraID = ?"; arguments += [cameraID] }
+            if let sites {
+                var conditions: [String] = []
+                Self.limit(&conditions, &arguments, "json_extract(CAST(json AS TEXT), '$.site')", to: sites)
+                sql += " AND " + conditions.joined()
+            }
             sql += " ORDER BY openedAt DESC LIMIT ?"
             arguments += [limit]
             return try Data.fetchAll(db, sql: sql, arguments: arguments).map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
@@ -175,11 +188,17 @@ public final class ReadStore: Sendable {
     }
 
     /// Delivery history, newest first, for one camera and/or one incident (who, channel, when, outcome).
-    public func notifications(cameraID: String?, issueID: String? = nil, limit: Int) throws -> [NotificationRecord] {
+    /// - Parameter sites: only deliveries about cameras of these sites; nil = all.
+    public func notifications(cameraID: String?, issueID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [NotificationRecord] {
         try database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let cameraID { conditions.append("cameraID = ?"); arguments += [cameraID] }
+            if let sites {
+                var inner: [String] = []
+                Self.limit(&inner, &arguments, "site", to: sites)
+                conditions.append("cameraID IN (SELECT id FROM camera WHERE \(inner.joined()))")
+            }
             // The incident id lives in the stored JSON; the camera filter (indexed) narrows first when given.
             if let issueID { conditions.append("json_extract(CAST(json AS TEXT), '$.issueID') = ?"); arguments += [issueID] }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -188,21 +207,39 @@ public final class ReadStore: Sendable {
         }
     }
 
-    public func sites() throws -> [String] {
-        try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT site FROM camera WHERE site IS NOT NULL ORDER BY site LIMIT 5000") }
+    public func sites(limitedTo allowed: [String]? = nil) throws -> [String] {
+        let all = try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT site FROM camera WHERE site IS NOT NULL ORDER BY site LIMIT 5000") }
+        return allowed.map { allowed in all.filter(allowed.contains) } ?? all
     }
 
-    public func summary() throws -> Summary {
+    /// - Parameter sites: counts over these sites only (a site-limited account or token); nil = all.
+    public func summary(sites: [String]? = nil) throws -> Summary {
         try database.read { db in
-            let cameras = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM camera") ?? 0
+            var cameraFilter: [String] = [], cameraArguments: StatementArguments = []
+            var issueFilter: [String] = [], issueArguments: StatementArguments = []
+            if let sites {
+                Self.limit(&cameraFilter, &cameraArguments, "c.site", to: sites)
+                Self.limit(&issueFilter, &issueArguments, "json_extract(CAST(json AS TEXT), '$.site')", to: sites)
+            }
+            let cameraWhere = cameraFilter.isEmpty ? "" : "WHERE " + cameraFilter.joined()
+            let issueAnd = issueFilter.isEmpty ? "" : "AND " + issueFilter.joined()
+            let cameras = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM camera c \(cameraWhere)", arguments: cameraArguments) ?? 0
             var byState: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT COALESCE(s.state, 'UNKNOWN') AS state, COUNT(*) AS n FROM camera c LEFT JOIN status s ON s.cameraID = c.id GROUP BY 1") {
+            for row in try Row.fetchAll(db, sql: "SELECT COALESCE(s.state, 'UNKNOWN') AS state, COUNT(*) AS n FROM camera c LEFT JOIN status s ON s.cameraID = c.id \(cameraWhere) GROUP BY 1",
+                                        arguments: cameraArguments) {
                 byState[row["state"]] = row["n"]
             }
-            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED')") ?? 0
+            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED') \(issueAnd)", arguments: issueArguments) ?? 0
             var services: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, state FROM service") { services[row["name"]] = row["state"] }
             return Summary(cameras: cameras, byState: byState, openIssues: open, services: services)
         }
+    }
+
+    /// Adds `column IN (sites…)` to a query's conditions (an empty list matches nothing).
+    static func limit(_ conditions: inout [String], _ arguments: inout StatementArguments, _ column: String, to sites: [String]) {
+        guard !sites.isEmpty else { conditions.append("0"); return }
+        conditions.append("\(column) IN (\(Array(repeating: "?", count: sites.count).joined(separator: ", ")))")
+        arguments += StatementArguments(sites)
     }
 }

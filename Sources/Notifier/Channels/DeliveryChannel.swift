@@ -23,9 +23,16 @@ public enum ChannelPayload {
     public static func render(_ recipient: Recipient, event: NotificationEvent, issue: IssueRecord, dashboard: String,
                               timeZone: TimeZone, deliveryID: String, now: Date = Date()) -> Data {
         let message = NotificationMessage.render(event, issue, language: recipient.team.language, dashboard: dashboard, timeZone: timeZone)
+        return render(message, for: recipient, deliveryID: deliveryID, now: now) {
+            WebhookChannel.payload(event: event, issue: issue, message: message, recipient: recipient, dashboard: dashboard, deliveryID: deliveryID)
+        }
+    }
+
+    /// `message` as `recipient`'s kind of channel sends it; the generic webhook's JSON body,
+    /// which differs per kind of notice, comes from `webhook`.
+    static func render(_ message: RenderedMessage, for recipient: Recipient, deliveryID: String, now: Date, webhook: () -> Data) -> Data {
         switch recipient.channel.type {
-        case .webhook:
-            return WebhookChannel.payload(event: event, issue: issue, message: message, recipient: recipient, dashboard: dashboard, deliveryID: deliveryID)
+        case .webhook: return webhook()
         case .slack: return SlackChannel.payload(message)
         case .teams: return TeamsChannel.payload(message, format: recipient.channel.format ?? "adaptive")
         case .telegram: return TelegramChannel.payload(message, chatID: recipient.channel.chatID ?? "")

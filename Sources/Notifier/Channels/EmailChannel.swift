@@ -1,6 +1,7 @@
 import CCurl
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Email over SMTP through libcurl: `smtp://` with STARTTLS (tried when offered, required with
 /// `requireTLS` or credentials), `smtps://` for implicit TLS, AUTH when the channel has credentials, an optional
@@ -65,12 +66,24 @@ public struct EmailChannel: DeliveryChannel {
 
     public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
         let timeout = timeoutSeconds
-        return await withCheckedContinuation { continuation in
-            Self.queue.async {
-                continuation.resume(returning: Self.sendBlocking(payload, channel: channel, timeoutSeconds: timeout))
+        // libcurl blocks its thread for up to the timeout; a cancelled caller (the notifier
+        // stopping) stops waiting at once, the delivery stays pending and is sent on the next start.
+        let waiter = Mutex<CheckedContinuation<DeliveryOutcome, Never>?>(nil)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiter.withLock { $0 = continuation }
+                if Task.isCancelled { waiter.withLock { $0.take() }?.resume(returning: Self.cancelled); return }
+                Self.queue.async {
+                    let outcome = Self.sendBlocking(payload, channel: channel, timeoutSeconds: timeout)
+                    waiter.withLock { $0.take() }?.resume(returning: outcome)
+                }
             }
+        } onCancel: {
+            waiter.withLock { $0.take() }?.resume(returning: Self.cancelled)
         }
     }
+
+    static let cancelled = DeliveryOutcome.failed(status: nil, error: "cancelled: the notifier is stopping", permanent: false)
 
     /// The message being uploaded, handed to libcurl's read callback.
     private final class Upload {

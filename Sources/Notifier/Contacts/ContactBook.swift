@@ -22,8 +22,10 @@ public enum ChannelKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// One way to reach a team, as written in the contacts file. Which fields apply depends on `type`;
-/// ``ContactBook/validate()`` checks them.
-public struct ChannelConfig: Codable, Sendable, Equatable {
+/// ``ContactBook/validate()`` checks them. Printing one shows its ``displayTarget`` only: the
+/// secret, the bot token, the SMTP password and the URL's path (which often holds a token) never
+/// reach a log line or an error message.
+public struct ChannelConfig: Codable, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// Unique over the whole file; deliveries, dedup, breakers and history are keyed by it.
     public var id: String
     public var type: ChannelKind
@@ -56,6 +58,9 @@ public struct ChannelConfig: Codable, Sendable, Equatable {
         self.chatID = chatID; self.apiBase = apiBase; self.from = from; self.to = to; self.username = username
         self.password = password; self.requireTLS = requireTLS; self.caFile = caFile; self.kinds = kinds
     }
+
+    public var description: String { "ChannelConfig(\(type.rawValue) \(displayTarget))" }
+    public var debugDescription: String { description }
 
     /// Where this channel points, safe to publish and show: never a token, secret, path or query.
     public var displayTarget: String {
@@ -140,17 +145,18 @@ public struct ContactBook: Codable, Sendable, Equatable {
         return nil
     }
 
-    /// The shorthand of the `notifier.webhook.*` settings: one team per party with one webhook each.
-    public static func fromWebhookSettings(lineTeam: String?, vendor: String?, operators: String?) -> ContactBook {
+    /// The shorthand of the `notifier.webhook.*` settings: one team per party with one webhook each,
+    /// signed with `secret` (`notifier.webhook-secret`) when one is set, like any contacts-file webhook.
+    public static func fromWebhookSettings(lineTeam: String?, vendor: String?, operators: String?, secret: String? = nil) -> ContactBook {
         var teams: [Team] = []
         if let lineTeam {
-            teams.append(Team(id: "line-team", name: "Network line team", role: .lineTeam, channels: [.init(id: "line-team-webhook", type: .webhook, url: lineTeam)]))
+            teams.append(Team(id: "line-team", name: "Network line team", role: .lineTeam, channels: [.init(id: "line-team-webhook", type: .webhook, url: lineTeam, secret: secret)]))
         }
         if let vendor {
-            teams.append(Team(id: "vendor", name: "Camera vendor", role: .vendor, channels: [.init(id: "vendor-webhook", type: .webhook, url: vendor)]))
+            teams.append(Team(id: "vendor", name: "Camera vendor", role: .vendor, channels: [.init(id: "vendor-webhook", type: .webhook, url: vendor, secret: secret)]))
         }
         if let operators {
-            teams.append(Team(id: "operators", name: "Operators", role: .operators, channels: [.init(id: "operators-webhook", type: .webhook, url: operators)]))
+            teams.append(Team(id: "operators", name: "Operators", role: .operators, channels: [.init(id: "operators-webhook", type: .webhook, url: operators, secret: secret)]))
         }
         return ContactBook(teams: teams)
     }

@@ -16,6 +16,8 @@ public struct HLSVerdict: Sendable, Equatable {
     public var codec: String?
     public var width: Int?
     public var height: Int?
+    /// Body bytes this check fetched (playlists, init section, segment part).
+    public var bytes: Int?
 
     public init(status: HLSStatus, reason: String, detail: String? = nil, httpStatus: Int? = nil) {
         self.status = status; self.reason = reason; self.detail = detail; self.httpStatus = httpStatus
@@ -30,6 +32,10 @@ public struct HLSCheckLimits: Sendable {
     public var playlistMaxBytes: Int
     /// Prefix of the newest segment downloaded; enough for a key frame, never the whole file.
     public var segmentMaxBytes: Int
+    /// Ask for only that prefix (`Range: bytes=0-…`): segments start with a key frame, and a
+    /// server that honours it sends no more than the check reads (one that ignores it is cut
+    /// at the cap as before).
+    public var rangeRequests: Bool
     /// Largest `EXT-X-MAP` initialization section fetched.
     public var initMaxBytes: Int
     public var maxRedirects: Int
@@ -45,7 +51,8 @@ public struct HLSCheckLimits: Sendable {
 
     public init(timeBudget: Duration = .seconds(10), playlistMaxBytes: Int = 1 << 20, segmentMaxBytes: Int = 2 << 20,
                 initMaxBytes: Int = 256 << 10, maxRedirects: Int = 5, variantPolicy: VariantSelectionPolicy = .lowestBandwidth,
-                proveLivenessOnFirstCheck: Bool = false, tracker: LiveStreamTracker.Configuration = .init()) {
+                proveLivenessOnFirstCheck: Bool = false, tracker: LiveStreamTracker.Configuration = .init(), rangeRequests: Bool = true) {
+        self.rangeRequests = rangeRequests
         self.timeBudget = timeBudget; self.playlistMaxBytes = playlistMaxBytes; self.segmentMaxBytes = segmentMaxBytes
         self.initMaxBytes = initMaxBytes; self.maxRedirects = maxRedirects; self.variantPolicy = variantPolicy
         self.proveLivenessOnFirstCheck = proveLivenessOnFirstCheck; self.tracker = tracker
@@ -65,6 +72,9 @@ public final class HLSChecker: Sendable {
     let parser: PlaylistParser
     let inspector: SegmentInspector
     private let trackers = Mutex<[String: TrackedStream]>([:])
+    /// fMP4 initialization sections by URL (+ byte range): they change only with a new URL, so
+    /// each is fetched once, not on every check. Bounded: cleared when it reaches 10,000.
+    private let initSections = Mutex<[String: Data]>([:])
     /// Live-ness and segment ages are judged on this clock (tests move it instead of waiting).
     let clock: any CheckClock
 
@@ -104,6 +114,15 @@ public final class HLSChecker: Sendable {
         }
     }
 
+    fileprivate func cachedInit(_ key: String) -> Data? { initSections.withLock { $0[key] } }
+
+    fileprivate func cacheInit(_ data: Data, for key: String) {
+        initSections.withLock { sections in
+            if sections.count >= 10_000 { sections.removeAll(keepingCapacity: true) }
+            sections[key] = data
+        }
+    }
+
     fileprivate func remember(_ tracker: LiveStreamTracker, for key: String, url: URL) {
         trackers.withLock { $0[key] = TrackedStream(url: url, tracker: tracker) }
     }
@@ -114,7 +133,14 @@ private struct CheckRun {
     let checker: HLSChecker
     let deadline: ContinuousClock.Instant
     let credentials: StreamCredentials?
+    let fetchedBytes = FetchedBytes()
     var limits: HLSCheckLimits { checker.limits }
+    var bytesFetched: Int { fetchedBytes.total }
+
+    /// Body bytes received by one check (it runs in one task; no lock needed).
+    final class FetchedBytes {
+        var total = 0
+    }
 
     /// A step that ended the check.
     struct Stop: Error { var verdict: HLSVerdict }
@@ -186,10 +212,18 @@ private struct CheckRun {
 
         var initialization: Data?
         if let map = newest.map {
-            let initResponse = try await fetchSegmentBytes(map.uri, byteRange: map.byteRange, maxBytes: limits.initMaxBytes, what: "initialization section")
-            initialization = initResponse.body
+            let key = map.uri.absoluteString + (map.byteRange.map { "#\($0.offset ?? 0)+\($0.length)" } ?? "")
+            if let cached = checker.cachedInit(key) {
+                initialization = cached
+            } else {
+                let initResponse = try await fetchSegmentBytes(map.uri, byteRange: map.byteRange, maxBytes: limits.initMaxBytes, what: "initialization section")
+                initialization = initResponse.body
+                if !initResponse.truncated { checker.cacheInit(initResponse.body, for: key) }
+            }
         }
-        let segment = try await fetchSegmentBytes(newest.uri, byteRange: newest.byteRange, maxBytes: limits.segmentMaxBytes, what: "newest segment")
+        let segment = try await fetchSegmentBytes(newest.uri, byteRange: newest.byteRange, maxBytes: limits.segmentMaxBytes, what: "newest segment",
+                                                  prefixOnly: limits.rangeRequests)
+        verdict.bytes = bytesFetched
         let report = checker.inspector.inspect(segment.body, initialization: initialization)
         verdict.codec = report.videoCodec?.rawValue
         verdict.width = report.width
@@ -232,8 +266,14 @@ private struct CheckRun {
         }
     }
 
-    private func fetchSegmentBytes(_ url: URL, byteRange: ByteRange?, maxBytes: Int, what: String) async throws -> HLSFetchResponse {
-        let range = byteRange.flatMap { range in range.offset.map { $0...($0 + max(0, range.length - 1)) } }
+    /// - Parameter prefixOnly: ask only for the first `maxBytes` (of the byte range, if any).
+    private func fetchSegmentBytes(_ url: URL, byteRange: ByteRange?, maxBytes: Int, what: String, prefixOnly: Bool = false) async throws -> HLSFetchResponse {
+        var range = byteRange.flatMap { range in range.offset.map { $0...($0 + max(0, range.length - 1)) } }
+        if prefixOnly {
+            let start = range?.lowerBound ?? 0
+            let end = min(range?.upperBound ?? Int.max, start + maxBytes - 1)
+            range = start...end
+        }
         let request = HLSFetchRequest(url: url, maxBytes: maxBytes, overflow: .truncate, deadline: deadline,
                                       maxRedirects: limits.maxRedirects, credentials: credentials, byteRange: range)
         return try await fetched(request, what: what, missingReason: "segment_missing")
@@ -246,6 +286,7 @@ private struct CheckRun {
         case let .failure(failure):
             throw Stop(verdict: HLSVerdict(status: failure.serverAnswered ? .fail : .error, reason: failure.reason, detail: "\(what): \(failure.message)"))
         case let .response(response):
+            fetchedBytes.total += response.body.count
             guard (200..<300).contains(response.status) else {
                 let reason = missingReason ?? "http_\(response.status)"
                 throw Stop(verdict: fail(reason, "\(what) answered HTTP \(response.status)", response.status))

@@ -1,3 +1,4 @@
+import CCTVContract
 import Foundation
 
 /// The prober's HTTP port for HLS: one bounded GET. The adapter is ``HTTPClientHLSFetcher``
@@ -13,16 +14,36 @@ public protocol HLSFetching: Sendable {
 
 /// User name and password for a camera's stream. Deliberately not `CustomStringConvertible`
 /// with its contents: the description is redacted so it cannot end up in a log line.
-public struct StreamCredentials: Sendable, Equatable, CustomStringConvertible {
+public struct StreamCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public var username: String
     public var password: String
+    /// The origin (`scheme://host:port`, see `CameraCredentials.origin(of:)`) they were entered
+    /// for: a challenge from any other origin — a redirect target, a variant or segment on another
+    /// server — is not answered. Nil: any origin (the one-shot `cctv-out check`, where the person
+    /// typing them names the URL).
+    public var origin: String?
 
-    public init(username: String, password: String) {
+    public init(username: String, password: String, origin: String? = nil) {
         self.username = username
         self.password = password
+        self.origin = origin
     }
 
-    public var description: String { "StreamCredentials(username: <redacted>, password: <redacted>)" }
+    /// Whether these credentials may be sent to `url`: only to the origin they were entered for.
+    public func mayBeSent(to url: URL) -> Bool {
+        guard let origin else { return true }
+        return CameraCredentials.origin(of: url) == origin
+    }
+
+    /// Whether these credentials may be sent to the RTSP server at `url`: the same device (host) as
+    /// the origin they were entered for, since a camera's HLS and RTSP servers differ in scheme and port.
+    public func mayBeSent(toDeviceOf url: URL) -> Bool {
+        guard let origin else { return true }
+        return url.host?.lowercased() == CameraCredentials.host(ofOrigin: origin)
+    }
+
+    public var description: String { "StreamCredentials(username: <redacted>, password: <redacted>, origin: \(origin ?? "any"))" }
+    public var debugDescription: String { description }
 }
 
 /// One bounded GET.
@@ -89,6 +110,9 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
     case connectionClosed
     /// A redirect to something that is not http(s), or a URL that cannot be requested.
     case badURL(String)
+    /// The URL or a redirect points at an address the destination policy refuses (link-local,
+    /// cloud metadata): nothing was sent there.
+    case blockedAddress(String)
     case other(String)
 
     /// The contract's `reason` code.
@@ -103,6 +127,7 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
         case .tooLarge: "playlist_too_large"
         case .connectionClosed: "connection_closed"
         case .badURL: "bad_url"
+        case .blockedAddress: "blocked_address"
         case .other: "http_error"
         }
     }
@@ -112,7 +137,7 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
     /// and the rest mean it could not be reached (ERROR).
     public var serverAnswered: Bool {
         switch self {
-        case .redirectLoop, .tooManyRedirects, .tooLarge: true
+        case .redirectLoop, .tooManyRedirects, .tooLarge, .blockedAddress: true
         case .connectRefused, .timeout, .dns, .tls, .connectionClosed, .badURL, .other: false
         }
     }
@@ -129,6 +154,7 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
         case let .tooLarge(limit): "body larger than the \(limit)-byte limit"
         case .connectionClosed: "server closed the connection before the response was complete"
         case let .badURL(detail): detail
+        case let .blockedAddress(why): "not fetched: \(why)"
         case let .other(detail): detail
         }
     }

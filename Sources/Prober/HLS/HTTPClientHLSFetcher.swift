@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceRuntime
 
 /// The HLS fetch adapter over AsyncHTTPClient — the only prober code that touches it.
 ///
@@ -13,11 +14,15 @@ import NIOPosix
 public final class HTTPClientHLSFetcher: HLSFetching {
     let client: HTTPClient
     let userAgent = "cctv-out-prober/1"
+    /// Where a request may go: checked before the first request and before following each redirect.
+    let destinations: DestinationPolicy
 
     /// - Parameter connectionsPerHost: HTTP/1.1 connections kept per host. Cameras behind one
     ///   NVR share a host, so this bounds how many of their checks run at once; set it to the
     ///   HLS concurrency so the pool never queues a check behind another.
-    public init(connectionsPerHost: Int = 64) {
+    /// - Parameter destinations: addresses refused (link-local and cloud metadata unless allowed).
+    public init(connectionsPerHost: Int = 64, destinations: DestinationPolicy = DestinationPolicy()) {
+        self.destinations = destinations
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         // A camera that cannot complete a TCP handshake in 3 s is unreachable; waiting out the
         // whole check budget for it would only hold a check slot longer.
@@ -65,8 +70,9 @@ public final class HTTPClientHLSFetcher: HLSFetching {
         var redirects = 0
         var authorization: String?
         var answeredChallenge = false
-        var endpoint = try Self.endpoint(url)
+        _ = try Self.endpoint(url)
         while true {
+            try await checkDestination(url)
             var outgoing = HTTPClientRequest(url: url.absoluteString)
             outgoing.method = .GET
             outgoing.headers.add(name: "User-Agent", value: userAgent)
@@ -82,18 +88,18 @@ public final class HTTPClientHLSFetcher: HLSFetching {
                 guard let next = URL(string: location, relativeTo: url)?.absoluteURL else {
                     throw HLSFetchFailure.badURL("redirect to an invalid location")
                 }
-                let nextEndpoint = try Self.endpoint(next, what: "redirect to")
+                _ = try Self.endpoint(next, what: "redirect to")
                 guard !visited.contains(next.absoluteString) else { throw HLSFetchFailure.redirectLoop }
                 guard redirects < request.maxRedirects else { throw HLSFetchFailure.tooManyRedirects(request.maxRedirects) }
                 redirects += 1
                 visited.insert(next.absoluteString)
-                // Credentials belong to the camera's own origin; a redirect elsewhere goes without.
-                if !nextEndpoint.isSameOrigin(as: endpoint) { authorization = nil }
+                // Credentials belong to the origin they were entered for; a redirect to another
+                // origin (scheme, host or port) goes without them, as browsers do.
+                if CameraCredentials.origin(of: next) != CameraCredentials.origin(of: url) { authorization = nil }
                 url = next
-                endpoint = nextEndpoint
                 continue
             }
-            if status == 401, !answeredChallenge, let credentials = request.credentials,
+            if status == 401, !answeredChallenge, let credentials = request.credentials, credentials.mayBeSent(to: url),
                               // Not `canonicalForm`: that splits at commas, and a Digest challenge is full of them.
                let answer = Self.answer(response.headers["WWW-Authenticate"], credentials: credentials, url: url) {
                 _ = try await Self.read(response.body, maxBytes: 16 << 10, overflow: .truncate)
@@ -101,11 +107,17 @@ public final class HTTPClientHLSFetcher: HLSFetching {
                 authorization = answer
                 continue
             }
-            let contentLength = response.headers.first(name: "Content-Length").flatMap(Int.init)
+            var contentLength = response.headers.first(name: "Content-Length").flatMap(Int.init)
             if request.overflow == .fail, let contentLength, contentLength > request.maxBytes {
                 throw HLSFetchFailure.tooLarge(limit: request.maxBytes)
             }
-            let (body, truncated) = try await Self.read(response.body, maxBytes: request.maxBytes, overflow: request.overflow)
+            var (body, truncated) = try await Self.read(response.body, maxBytes: request.maxBytes, overflow: request.overflow)
+            // A 206 answer carries one part: the resource's size is after the slash of
+            // Content-Range (`bytes 0-524287/1048576`), and a part shorter than it is a prefix.
+            if status == 206, let total = response.headers.first(name: "Content-Range").flatMap(Self.totalLength) {
+                contentLength = total
+                if body.count < total { truncated = true }
+            }
             return HLSFetchResponse(status: status, body: body, truncated: truncated, contentLength: contentLength,
                                     finalURL: url, latency: ContinuousClock.now - started)
         }
@@ -120,6 +132,18 @@ public final class HTTPClientHLSFetcher: HLSFetching {
         } catch {
             throw HLSFetchFailure.badURL((what.isEmpty ? "" : what + " ") + "\(Self.redacted(url)): URL \(error)")
         }
+    }
+
+    /// Refuses a URL (the first or a redirect target) whose host is, or resolves to, an address the
+    /// policy forbids.
+    func checkDestination(_ url: URL) async throws {
+        if let why = await DestinationCheck.refusal(url, policy: destinations) { throw HLSFetchFailure.blockedAddress(why) }
+    }
+
+    /// The complete length in a `Content-Range: bytes a-b/total` header, or `nil` (`*` or malformed).
+    static func totalLength(_ contentRange: String) -> Int? {
+        guard let slash = contentRange.lastIndex(of: "/") else { return nil }
+        return Int(contentRange[contentRange.index(after: slash)...].trimmingCharacters(in: .whitespaces))
     }
 
     /// Prefers Digest over Basic when the server offers both.

@@ -7,9 +7,11 @@ import Synchronization
 /// Gets a camera's stream credentials from the registry when its definition says it has some.
 ///
 /// Credentials are write-only: never in the retained definition, never on a shared topic. The
-/// prober asks with the registry's `credentials` action over MQTT v5 request/response (answered
-/// only on this client's own reply topic, which the broker ACL restricts to it) and keeps the
-/// answer in memory, keyed by the definition's version so an edit is picked up at once.
+/// prober asks with the registry's `credentials` action on `registry/credentials/{its account}`
+/// (only prober accounts may publish there; the answer comes only on this account's own reply
+/// topic, which the broker ACL restricts to it) and keeps the answer in memory, keyed by the
+/// definition's version so an edit is picked up at once. The answer carries the origin the
+/// credentials were entered for; the fetcher sends them to no other.
 public final class StreamCredentialsSource: Sendable {
     public typealias Ask = @Sendable (_ cameraID: String) async throws -> CameraCredentials?
 
@@ -22,7 +24,7 @@ public final class StreamCredentialsSource: Sendable {
         self.ask = ask
     }
 
-    /// Asks the registry through `client` on `commandTopic`.
+    /// Asks the registry through `client` on `commandTopic` (`registry/credentials/{account}`).
     public convenience init(client: MQTTClient, commandTopic: String, replyPrefix: String, logger: Logger) {
         self.init(logger: logger) { cameraID in
             let command = Envelope(type: .registryCommand, source: "prober", data: RegistryCommand(action: .credentials, id: cameraID))
@@ -42,7 +44,9 @@ public final class StreamCredentialsSource: Sendable {
             let answer = try await ask(camera.id)
             let credentials = answer.flatMap { answer -> StreamCredentials? in
                 guard let username = answer.username, !username.isEmpty else { return nil }
-                return StreamCredentials(username: username, password: answer.password ?? "")
+                // Bound to their origin; without one (an older registry) to the camera's stream origin.
+                return StreamCredentials(username: username, password: answer.password ?? "",
+                                         origin: answer.origin ?? CameraCredentials.origin(of: camera.hlsURL))
             }
             cache.withLock { $0[camera.id] = (camera.version, credentials) }
             return credentials

@@ -10,11 +10,12 @@ enum ImportOutcome: Equatable {
 }
 
 extension CameraStore {
-    /// Every field of a stored camera, credentials included: the base an import row is merged onto.
+    /// Every field of a stored camera but its credentials (sealed, never read back): the base an
+    /// import row or a patch is merged onto. Credentials come only from what the client sends.
     static func storedInput(_ row: SQLRow) -> CameraInput {
         CameraInput(
             id: row.string("id"), name: row.string("name"), address: row.string("address") ?? "", hlsURL: row.string("hlsURL"),
-            username: row.string("username"), password: row.string("password"), site: row.string("site"), location: row.string("location"),
+            site: row.string("site"), location: row.string("location"),
             latitude: row.double("latitude"), longitude: row.double("longitude"), group: row.string("grp"),
             tags: (try? JSONDecoder().decode([String].self, from: Data((row.string("tags") ?? "[]").utf8))) ?? [],
             lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true, intervalSeconds: row.int("intervalSeconds"),
@@ -78,10 +79,15 @@ extension CameraStore {
             }
             existing = existing ?? holder
         }
-        guard let existing else { return (.create, fresh(input)) }
+        guard let existing else {
+            _ = try StreamCredentialBinding.decide(storedOrigin: nil, input: input)
+            return (.create, fresh(input))
+        }
         let stored = storedInput(existing)
         var merged = merge(input, onto: stored, columns: columns)
         merged.id = stored.id
+        // The same rule as a single update: a stream moved to another origin needs its credentials again.
+        _ = try StreamCredentialBinding.decide(storedOrigin: existing.string("credentialsOrigin"), input: merged)
         let existingID = stored.id ?? ""
         return (merged == stored ? .unchanged(existingID: existingID) : .update(existingID: existingID), merged)
     }
@@ -99,7 +105,7 @@ extension CameraStore {
                 var changes: [RegistryCommandHandler.Change] = []
                 changes.reserveCapacity(rows.count)
                 let update = """
-                    UPDATE camera SET address = ?, name = ?, hlsURL = ?, username = ?, password = ?, site = ?, location = ?,
+                    UPDATE camera SET address = ?, name = ?, hlsURL = ?, credentials = ?, credentialsOrigin = ?, site = ?, location = ?,
                       latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?, intervalSeconds = ?,
                       checks = ?, updatedAt = ?, version = version + 1 WHERE id = ?
                     """
@@ -117,12 +123,14 @@ extension CameraStore {
                         result.unchanged += 1
                     case .create:
                         let id = try camera.id ?? Self.nextID(db)
-                        try db.execute(Self.insertSQL, Self.arguments(camera, id: id) + [.date(now), .date(now)])
+                        let credentials = try credentialColumns(StreamCredentialBinding.decide(storedOrigin: nil, input: camera), current: nil)
+                        try db.execute(Self.insertSQL, Self.arguments(camera, id: id, credentials: credentials) + [.date(now), .date(now)])
                         try db.execute("DELETE FROM tombstone WHERE id = ?", id)
                         result.created += 1
                         if let definition = try Self.fetch(db, id: id) { changes.append(.upserted(definition, created: true)) }
                     case let .update(existingID):
-                        try db.execute(update, Self.fieldValues(camera) + [.date(now), .text(existingID)])
+                        let credentials = try credentialColumns(db, id: existingID, input: camera)
+                        try db.execute(update, Self.fieldValues(camera, credentials: credentials) + [.date(now), .text(existingID)])
                         result.updated += 1
                         if let definition = try Self.fetch(db, id: existingID) { changes.append(.upserted(definition, created: false)) }
                     }

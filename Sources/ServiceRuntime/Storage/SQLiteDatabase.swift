@@ -13,6 +13,11 @@ public final class SQLiteDatabase: SQLDatabase {
         pool = try ServiceDatabase.open(dataDir: directory, service: service, migrator: migrator)
     }
 
+    /// Wraps a pool opened elsewhere.
+    public init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
     public func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.write { db in try body(GRDBConnection(db: db)) }
     }

@@ -6,6 +6,8 @@ Mounts (user admin, password secret):
   /good    live H.264 test picture
   /audio   audio only (PCMU)
   /silent  answers DESCRIBE, SETUP and PLAY but never sends a packet
+  /shared  /good with one pipeline shared by every client (the benchmark: DESCRIBE then costs
+           the server no new encoder)
 Prints "READY" once listening. Ends by itself after 300 s, or when stdin closes (the test ended).
 """
 import sys
@@ -41,10 +43,10 @@ server = GstRtspServer.RTSPServer()
 server.set_address("127.0.0.1")
 server.set_service(port)
 mounts = server.get_mount_points()
-for path, launch, configure in (("/good", VIDEO, None), ("/audio", AUDIO, None), ("/silent", VIDEO, silence)):
+for path, launch, configure in (("/good", VIDEO, None), ("/audio", AUDIO, None), ("/silent", VIDEO, silence), ("/shared", VIDEO, None)):
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(launch)
-    factory.set_shared(False)
+    factory.set_shared(path == "/shared")
     factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP)
     if configure:
         factory.connect("media-configure", configure)

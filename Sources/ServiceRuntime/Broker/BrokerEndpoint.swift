@@ -10,13 +10,18 @@ public struct BrokerEndpoint: Sendable, Equatable {
     public var password: String?
     public var caFile: String?
     public var insecure: Bool
+    /// Per-service accounts (account name = client id → password), as `serve` makes them for its
+    /// private broker; a service without an entry uses ``username``/``password``.
+    public var servicePasswords: [String: String] = [:]
 
-    public init(host: String, port: Int, useTLS: Bool = false, username: String? = nil, password: String? = nil, caFile: String? = nil, insecure: Bool = false) {
+    public init(host: String, port: Int, useTLS: Bool = false, username: String? = nil, password: String? = nil, caFile: String? = nil,
+                insecure: Bool = false, servicePasswords: [String: String] = [:]) {
         self.host = host; self.port = port; self.useTLS = useTLS; self.username = username; self.password = password
-        self.caFile = caFile; self.insecure = insecure
+        self.caFile = caFile; self.insecure = insecure; self.servicePasswords = servicePasswords
     }
 
-    /// Parses `mqtt://host[:port]` or `mqtts://host[:port]`.
+    /// Parses `mqtt://[user[:password]@]host[:port]` or `mqtts://…` (prefer `broker.password` in the
+    /// environment or config file: a password in the URL shows in `ps` when given as a flag).
     public static func parse(_ url: String) throws(SettingsError) -> BrokerEndpoint {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               scheme == "mqtt" || scheme == "mqtts", let host = components.host, !host.isEmpty else {
@@ -33,8 +38,9 @@ public struct BrokerEndpoint: Sendable, Equatable {
         // config per camera in a burst; the MQTTBus default buffer (10,000) dropped most of them in a
         // slow consumer (measured: the gateway lost 72,941 of 100,000). Until subscriptions apply
         // back-pressure instead of dropping, buffer a whole fleet's worth.
-        MQTTConfiguration(
-            host: host, port: port, clientID: clientID, username: username, password: password,
+        let own = servicePasswords[clientID]
+        return MQTTConfiguration(
+            host: host, port: port, clientID: clientID, username: own == nil ? username : clientID, password: own ?? password,
             tls: useTLS ? .init(caFile: caFile, insecure: insecure) : nil, will: will, subscriptionBuffer: 250_000)
     }
 }

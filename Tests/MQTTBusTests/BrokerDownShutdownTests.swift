@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import MQTTBus
+import TestSupport
+
+/// While the broker is down nothing may hold up a shutdown: a task waiting for a PUBACK that
+/// cannot come must end when it is cancelled (SIGTERM while the broker is down).
+@Suite("MQTT client while the broker is down")
+struct BrokerDownShutdownTests {
+    func clientToNowhere() throws -> MQTTClient {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let port = try FreePort.find() // nothing listens there
+        return MQTTClient(configuration: .init(port: port, clientID: "down-\(UUID().uuidString.prefix(6))", reconnectDelay: (0.1, 0.5)), logger: logger)
+    }
+
+    @Test("a QoS 1 publish waiting for a broker that is down ends as soon as its task is cancelled")
+    func cancelledPublishEnds() async throws {
+        let client = try clientToNowhere()
+        client.start()
+        let outcome = Mutex<String?>(nil)
+        let waiting = Task {
+            do {
+                try await client.publish("services/x/availability", payload: Array("offline".utf8))
+                outcome.withLock { $0 = "published?" }
+            } catch is CancellationError {
+                outcome.withLock { $0 = "cancelled" }
+            } catch {
+                outcome.withLock { $0 = "\(error)" }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(outcome.withLock { $0 } == nil, "still waiting for the broker")
+        waiting.cancel()
+        #expect(await eventually(timeout: .seconds(5)) { outcome.withLock { $0 } != nil })
+        #expect(outcome.withLock { $0 } == "cancelled")
+        await client.shutdown(timeout: .seconds(1))
+    }
+
+    @Test("a publish timeout is honoured while the broker is down")
+    func timeoutHonoured() async throws {
+        let client = try clientToNowhere()
+        client.start()
+        let started = ContinuousClock.now
+        await #expect(throws: MQTTError.self) {
+            try await client.publish("a/b", payload: [1], timeout: .milliseconds(300))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5), "a generous bound: the timeout is 0.3 s")
+        await client.shutdown(timeout: .seconds(1))
+    }
+}

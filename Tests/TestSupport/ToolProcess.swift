@@ -1,0 +1,48 @@
+import Foundation
+
+/// Runs another program (mosquitto_pub, python3, …) without blocking a thread of the cooperative
+/// pool: output goes to a temp file, the exit is awaited through the termination handler. Tests
+/// that ran programs with a blocking read starved the in-process gateway on a 2-core machine.
+public enum ToolProcess {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        /// Standard output and standard error, interleaved.
+        public var output: String
+        /// Standard output alone.
+        public var standardOutput: String
+    }
+
+    /// Runs `executable` with `arguments` (and `environment` when given), feeding `input` on stdin.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) async throws -> Outcome {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+                if let input {
+                    stdin.fileHandleForWriting.write(input)
+                    try? stdin.fileHandleForWriting.close()
+                }
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        let standardOutput = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        let standardError = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        return Outcome(status: status, output: standardOutput + standardError, standardOutput: standardOutput)
+    }
+}
