@@ -65,12 +65,10 @@ struct RegistryCommandTests {
 
 @Suite("stream credentials are sealed and bound to their origin")
 struct CredentialBindingTests {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bind-\(UUID().uuidString)").path
-
-    @Test("moving the stream to another host needs the credentials again; the same host, or no URL for now, keeps them; empty ones remove them")
-    func bindingRules() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("moving the stream to another host needs the credentials again; the same host, or no URL for now, keeps them; empty ones remove them",
+          arguments: StoreEngine.allCases)
+    func bindingRules(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         #expect(handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "N", address: "10.12.0.9", password: "pw"))).reply.error?.field == "hlsURL",
                 "credentials without the stream they are for are refused")
         _ = try handler.store.create(CameraInput(id: "B", address: "10.12.0.1", hlsURL: "http://10.12.0.1/a.m3u8", username: "u", password: "pw"))
@@ -93,10 +91,9 @@ struct CredentialBindingTests {
                 "a stream URL on the cloud metadata address is refused")
     }
 
-    @Test("an RTSP-only camera binds its credentials to its RTSP server")
-    func rtspOnlyBinding() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("an RTSP-only camera binds its credentials to its RTSP server", arguments: StoreEngine.allCases)
+    func rtspOnlyBinding(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         let input = CameraInput(id: "R", address: "10.12.0.3", username: "u", password: "pw", checks: CameraChecks(rtspURL: "rtsp://10.12.0.3/stream1"))
         #expect(handler.handle(RegistryCommand(action: .create, camera: input)).reply.ok)
         #expect(try handler.store.credentials(id: "R")?.origin == "rtsp://10.12.0.3:554")

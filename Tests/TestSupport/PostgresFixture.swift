@@ -53,8 +53,10 @@ public final class PostgresFixture: Sendable {
         process = try ChildProcess(executable: asRoot ? try RequiredTool.path("setpriv", package: "util-linux") : server[0],
                                    arguments: asRoot ? ["--reuid=postgres", "--regid=postgres", "--clear-groups", "--"] + server : Array(server.dropFirst()),
                                    logFile: directory.appendingPathComponent("postgres.log").path)
+        // Ready = accepting connections (pg_isready exits 0), not merely listening: a listening server
+        // still refuses connections with "the database system is starting up" (seen under load).
         let deadline = Date().addingTimeInterval(30)
-        while !LoopbackPort.isListening(port) {
+        while try !(LoopbackPort.isListening(port) && (Self.run(asPostgres: false, "\(binaries)/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-q"])).status == 0) {
             guard process.isRunning, Date() < deadline else {
                 process.stop(timeout: 5)
                 let log = (try? String(contentsOf: directory.appendingPathComponent("postgres.log"), encoding: .utf8)) ?? ""
