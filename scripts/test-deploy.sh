@@ -40,8 +40,8 @@ command -v nsenter >/dev/null || fail "nsenter missing (Debian package util-linu
 
 project="cctvdeploy$$"
 compose=(docker-compose -p "$project" -f deploy/docker-compose.yml -f deploy/test/docker-compose.test.yml)
-export CCTVOUT_GATEWAY_PUBLISH="127.0.0.1::8080"   # free host ports, read back below
-export CCTVOUT_BROKER_PUBLISH="127.0.0.1::1883"
+export CCTVOUT_GATEWAY_PUBLISH="127.0.0.1:"   # loopback, a free host port (read back below)
+export CCTVOUT_BROKER_PUBLISH="127.0.0.1:"
 secrets="$(mktemp -d /tmp/cctv-deploy-secrets.XXXXXX)"
 cleanup() {
   local rc=$?
@@ -65,7 +65,6 @@ if [ -n "${CCTVOUT_PREBUILT_DIST:-}" ]; then
 else
   scripts/build-image.sh "$@"
 fi
-"${compose[@]}" build -q webhook
 
 # The locked-down broker as an operator sets it up (README "Broker accounts"): one account per
 # service with its own password (random here), hashed into the password file by mosquitto_passwd
@@ -88,6 +87,8 @@ deploy/dist/cctv-out mqtt-users acl --data-dir "$secrets/cli" >"$secrets/acl"
 grep -q '^user deploy-test' "$secrets/acl" || fail "cctv-out mqtt-users acl printed no deploy-test account"
 chmod 0644 "$secrets/passwd" "$secrets/acl"   # read by the broker's own user inside its container
 export CCTVOUT_MOSQUITTO_PASSWD="$secrets/passwd" CCTVOUT_MOSQUITTO_ACL="$secrets/acl"
+# After the passwords: compose v1 interpolates the whole file (the :? checks) for any command.
+"${compose[@]}" build -q webhook
 
 say "starting the stack"
 "${compose[@]}" up -d
@@ -117,7 +118,7 @@ camera_pid="$(docker inspect -f '{{.State.Pid}}' "$(container camera)")"
 say "registering CAM-DEPLOY-1 at $camera_ip with mosquitto_pub from a container on $network"
 command='{"v":1,"type":"registry.command","id":"deploy-test-1","at":"2026-01-01T00:00:00Z","source":"test-deploy","data":{"action":"create","camera":{"id":"CAM-DEPLOY-1","address":"'"$camera_ip"'","site":"정문"}}}'
 anonymous="$(docker run --rm --network "$network" --entrypoint mosquitto_pub eclipse-mosquitto:2 -h mosquitto -V 5 -q 1 -t registry/commands/deploy-test -m x 2>&1 || true)"
-echo "$anonymous" | grep -q 'not authori' || fail "the broker took a client without an account: $anonymous"
+echo "$anonymous" | grep -qi 'not authori' || fail "the broker took a client without an account: $anonymous"
 say "the broker refuses a client without an account ($anonymous)"
 mqtt mosquitto_pub -q 1 -t registry/commands/deploy-test -m "$command"
 
@@ -187,5 +188,6 @@ for s in gateway notifier prober registry; do
   [ "$code" = 0 ] || fail "$s exited with $code on SIGTERM"
 done
 echo "image sizes:"
-docker image ls --format '  {{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^  (cctv-out|eclipse-mosquitto|debian)' | sort -u || true
+# (docker trims a format's leading spaces: indented afterwards)
+docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(cctv-out|eclipse-mosquitto|debian)' | sort -u | sed 's/^/  /' || true
 say "PASSED: compose stack healthy, camera registered, opened and resolved webhooks received, restart and graceful stops checked"
