@@ -41,7 +41,7 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 echo "== gateway read store has $projected of $rows cameras, $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s after the import finished"
-curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | grep '^mqtt_messages_dropped_total' || true
+curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | grep -E '^mqtt_read_pauses_total' || true
 echo "== re-import (all unchanged)"; /usr/bin/time -f "%e s wall" "$bin" cameras import $api --apply "$work/fleet.csv" 2>&1 | tail -2
 echo "== export csv";  /usr/bin/time -f "%e s wall" "$bin" cameras export $api --format csv -o "$work/export.csv" 2>&1 | tail -2
 echo "== export xlsx"; /usr/bin/time -f "%e s wall" "$bin" cameras export $api --format xlsx --lang ko -o "$work/export.xlsx" 2>&1 | tail -2

@@ -70,6 +70,10 @@ public struct Topics: Sendable, Equatable {
     /// Retained `online` / `offline` of one service (also its last will).
     public func availability(_ service: String) -> String { t("services/\(service)/availability") }
     public var allAvailability: String { t("services/+/availability") }
+    /// Retained marker of one service's retained state (a random token it renews after its
+    /// retained messages are acknowledged): a service that finds another token (or none) after a
+    /// reconnect knows the broker lost some of them and publishes them all again.
+    public func retainedMarker(_ service: String) -> String { t("services/\(service)/retained") }
 
     /// Retained ``MonitorPulse``: whether check results still arrive (self-watch).
     public var monitorPulse: String { t("monitor/pulse") }

@@ -38,15 +38,23 @@ public final class GatewayService: Service {
     public func run() async throws {
         let topics = context.topics
         let bus = context.makeBus(service: "gateway")
-        let subscriptions = [
-            try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
-            try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
-            try await bus.subscribe(topics.allAvailability),
-            try await bus.subscribe(topics.monitorPulse), try await bus.subscribe(topics.monitorChecked),
-            // Registry replies that come after the REST request gave up (202): they complete the command.
-            try await bus.subscribe(lateRepliesTopic(bus)),
-        ]
-        bus.start()
+        // One subscription for every projected topic: one consumer applies them in broker order.
+        try await bus.withSubscription(to: topics.allConfigs, topics.allStatuses, topics.allIssues, topics.notificationSent,
+                                       topics.notificationFailed, topics.allAvailability, topics.monitorPulse, topics.monitorChecked) { events in
+            // Registry replies that come after the REST request gave up (202) complete the command.
+            // They arrive where the requests are made: on the publishing connection.
+            try await bus.client.withSubscription(to: lateRepliesTopic(bus)) { lateReplies in
+                bus.start()
+                try await serve(bus: bus, events: events, lateReplies: lateReplies)
+            }
+        }
+        hub.finishAll()
+        await bus.shutdown()
+    }
+
+    /// Projects `events` into the read store and serves HTTP until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, lateReplies replies: MQTTSubscription) async throws {
+        let topics = context.topics
         let decoder = MessageDecoder(service: "gateway", logger: logger)
         let client = bus.client
         let commandTopic = topics.registryCommands(from: bus.account)
@@ -101,13 +109,13 @@ public final class GatewayService: Service {
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                for subscription in subscriptions {
-                    group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() {
-                            if self.watch(message, lateReplies: lateReplies) { continue }
-                            self.project(message, decoder: decoder)
-                        }
+                group.addTask {
+                    for await message in events where !self.watch(message, lateReplies: lateReplies) {
+                        self.project(message, decoder: decoder)
                     }
+                }
+                group.addTask {
+                    for await message in replies.cancelOnGracefulShutdown() { _ = self.watch(message, lateReplies: lateReplies) }
                 }
                 group.addTask { try await app.runService() }
                 group.addTask { await sweeper.run() }
@@ -126,8 +134,6 @@ public final class GatewayService: Service {
         } onGracefulShutdown: {
             self.hub.finishAll()
         }
-        hub.finishAll()
-        await bus.shutdown()
     }
 
     /// Applies one event to the read store and pushes it live.

@@ -37,15 +37,19 @@ public final class IssuesService: Service {
     public func run() async throws {
         let bus = context.makeBus(service: "issues")
         let topics = context.topics
-        let icmp = try await bus.subscribe(topics.allICMP)
-        let hls = try await bus.subscribe(topics.allHLS)
-        let rtsp = try await bus.subscribe(topics.allRTSP)
-        let pictures = try await bus.subscribe(topics.allPictures)
-        let configs = try await bus.subscribe(topics.allConfigs)
-        let commands = try await bus.subscribe(topics.allIssueCommands)
-        let acks = try await bus.subscribe(topics.notificationAcks)
-        bus.start()
-        let outbox = EventOutbox(database: store.database, logger: logger)
+        // Every result topic in one subscription: one consumer in broker order keeps each camera's
+        // updates in order.
+        try await bus.withSubscriptions([[topics.allICMP, topics.allHLS, topics.allRTSP, topics.allPictures], [topics.allConfigs], [topics.allIssueCommands], [topics.notificationAcks]]) { subscriptions in
+            bus.start()
+            try await serve(bus: bus, results: subscriptions[0], configs: subscriptions[1], commands: subscriptions[2], acks: subscriptions[3])
+        }
+        await bus.shutdown()
+    }
+
+    func serve(bus: ServiceBus, results: MQTTSubscription, configs: MQTTSubscription, commands: MQTTSubscription, acks: MQTTSubscription) async throws {
+        let outbox = EventOutbox(database: store.database, logger: logger,
+                                 retainedState: .init(marker: RetainedStateMarker(service: "issues", topics: context.topics),
+                                                      republishAll: IssueStore.enqueueEveryStatus(topics: context.topics)))
         let decoder = MessageDecoder(service: "issues", logger: logger)
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -53,30 +57,22 @@ public final class IssuesService: Service {
                 group.addTask { await self.pulse.run(bus: bus) }
                 group.addTask { await self.retention.run() }
                 group.addTask {
-                    // One consumer for both result streams keeps each camera's updates in order.
-                    let merged = AsyncStream<MQTTMessage> { continuation in
-                        let a = Task { for await m in icmp { continuation.yield(m) }; continuation.finish() }
-                        let b = Task { for await m in hls { continuation.yield(m) }; continuation.finish() }
-                        let c = Task { for await m in rtsp { continuation.yield(m) }; continuation.finish() }
-                        let d = Task { for await m in pictures { continuation.yield(m) }; continuation.finish() }
-                        continuation.onTermination = { _ in a.cancel(); b.cancel(); c.cancel(); d.cancel() }
-                    }
-                    for await message in merged.cancelOnGracefulShutdown() {
+                    for await message in results {
                         self.handleResult(message, decoder: decoder, outbox: outbox)
                     }
                 }
                 group.addTask {
-                    for await message in configs.cancelOnGracefulShutdown() {
+                    for await message in configs {
                         self.handleConfig(message, decoder: decoder, outbox: outbox)
                     }
                 }
                 group.addTask {
-                    for await message in commands.cancelOnGracefulShutdown() {
+                    for await message in commands {
                         await self.handleCommand(message, bus: bus, decoder: decoder, outbox: outbox)
                     }
                 }
                 group.addTask {
-                    for await message in acks.cancelOnGracefulShutdown() { self.handleAck(message, decoder: decoder) }
+                    for await message in acks { self.handleAck(message, decoder: decoder) }
                 }
                 group.addTask {
                     while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -90,7 +86,6 @@ public final class IssuesService: Service {
         } onGracefulShutdown: {
             outbox.finish()
         }
-        await bus.shutdown()
     }
 
     func handleResult(_ message: MQTTMessage, decoder: MessageDecoder, outbox: EventOutbox) {
@@ -171,7 +166,7 @@ public final class IssuesService: Service {
             case let .updated(issue): try recordIssueEvent(issue, type: .issueUpdated, topic: topics.issueUpdated, db: db)
             case let .resolved(issue): try recordIssueEvent(issue, type: .issueResolved, topic: topics.issueResolved, db: db)
             case let .status(health):
-                try EventOutbox.enqueue(db, topic: topics.status(health.cameraID), payload: ContractCodec.encode(Envelope(type: .cameraStatus, source: "issues", data: health)), retain: true)
+                try IssueStore.enqueueStatus(db, health, topics: topics)
             }
         }
     }

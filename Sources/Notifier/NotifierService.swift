@@ -49,9 +49,16 @@ public final class NotifierService: Service {
 
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
-        let events = try await bus.subscribe(context.topics.allIssues)
-        let watched = [try await bus.subscribe(context.topics.allAvailability), try await bus.subscribe(context.topics.monitorPulse)]
-        bus.start()
+        try await bus.withSubscriptions([[context.topics.allIssues], [context.topics.allAvailability, context.topics.monitorPulse]]) { subscriptions in
+            bus.start()
+            try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1])
+        }
+        await bus.shutdown()
+    }
+
+    /// Accepts issue events, delivers, publishes outcomes and acknowledgements, and watches the
+    /// other services (`watched`: availability and the prober's pulse) until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription) async throws {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPPoster.makeClient()
@@ -68,17 +75,15 @@ public final class NotifierService: Service {
                 group.addTask { await self.selfWatch.run(bus: bus, dispatcher: dispatcher) }
                 group.addTask { await self.selfWatch.heartbeat(http: http) }
                 group.addTask { await self.retention.run() }
-                for subscription in watched {
-                    group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() { self.selfWatch.received(message, topics: self.context.topics) }
-                    }
+                group.addTask {
+                    for await message in watched { self.selfWatch.received(message, topics: self.context.topics) }
                 }
                 // Only when on: the first child to end ends the service.
                 if self.policy.escalateAfter > 0 || self.policy.remindEvery > 0 {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }
                 }
                 group.addTask {
-                    for await message in events.cancelOnGracefulShutdown() {
+                    for await message in events {
                         if self.accept(message, decoder: decoder) { dispatcher.kick() }
                         outbox.signal()
                     }
@@ -90,7 +95,6 @@ public final class NotifierService: Service {
             outbox.finish()
         }
         try? await http.shutdown()
-        await bus.shutdown()
     }
 
     /// Stores the deliveries for one issue event and its acknowledgement; returns whether anything new was queued.

@@ -32,7 +32,7 @@ public struct RuntimeContext: Sendable {
     }
 
     /// The gateway's MQTT account: the only one whose commands may name a person as their actor.
-    public var gatewayAccount: String { "\(instance)-gateway" }
+    public var gatewayAccount: String { ServiceConnection.outbox.clientID(instance: instance, service: "gateway") }
 
     /// The actor recorded for a command that arrived from MQTT `account`: the person the gateway
     /// says (a signed-in account or token) when it comes from the gateway's own account (or from

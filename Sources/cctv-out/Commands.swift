@@ -36,10 +36,10 @@ enum Launcher {
         var broker: PrivateBroker?
         var endpoint = try runtime.broker.endpoint()
         if runtime.broker.url == nil && privateBroker {
-            // One account per service (named after its client id), each with exactly its topics.
-            let accounts = kinds.map { kind -> BrokerAccount in
+            // Two accounts per service (one per connection, named after its client id), each with exactly its topics.
+            let accounts = kinds.flatMap { kind -> [BrokerAccount] in
                 let service = kind == .prober ? configuration.prober.busName : kind.rawValue
-                return BrokerAccount(name: "\(runtime.instance)-\(service)", role: BrokerRole(rawValue: kind.rawValue)!, service: service)
+                return BrokerAccount.service(service, role: BrokerRole(rawValue: kind.rawValue)!, instance: runtime.instance)
             }
             let started = try await PrivateBroker.start(configuration: runtime.broker, dataDir: runtime.dataDir, topics: Topics(root: runtime.topicRoot),
                                                         services: accounts, logger: logger)

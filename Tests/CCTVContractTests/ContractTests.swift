@@ -24,7 +24,7 @@ struct ContractTests {
         for topic in [topics.config("{id}"), topics.icmp("{id}"), topics.hls("{id}"), topics.rtsp("{id}"), topics.picture("{id}"), topics.status("{id}"),
                       topics.registryCommands(from: "{account}"), topics.credentialRequests(from: "{account}"),
                       topics.registryResults, topics.registryEvents, topics.issueOpened, topics.issueUpdated, topics.issueResolved,
-                      topics.notificationSent, topics.notificationFailed, topics.notificationAcks, topics.issueCommands(from: "{account}"), topics.availability("{service}"), topics.replies + "/{clientId}",
+                      topics.notificationSent, topics.notificationFailed, topics.notificationAcks, topics.issueCommands(from: "{account}"), topics.availability("{service}"), topics.retainedMarker("{service}"), topics.replies + "/{clientId}",
                       topics.monitorPulse, topics.monitorChecked] {
             #expect(Self.document.contains("`\(topic)`"), "\(topic) is not in the contract document")
         }

@@ -54,7 +54,7 @@ final class GatewayHarness: @unchecked Sendable {
         rest = RESTCaller(base: "\(gateway.https ? "https" : "http")://127.0.0.1:\(gateway.port)", http: http)
         tool = MQTTClient(configuration: .init(port: running.broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
         // Commands sent before a service subscribed would be lost: wait for their retained availability.
-        let availability = Collector(try await tool.subscribe("services/+/availability"))
+        let availability = try await Collector.subscribing(tool, to: "services/+/availability")
         tool.start()
         try await tool.waitUntilConnected()
         let expected = ["registry", "issues", "gateway"] + (prober ? ["prober"] : [])

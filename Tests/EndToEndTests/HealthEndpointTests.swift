@@ -12,7 +12,7 @@ struct HealthEndpointTests {
     /// Runs `cctv-out health` as a container healthcheck does.
     func health(port: Int) throws -> Answer {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltBinary.cctvOut)
+        process.executableURL = URL(fileURLWithPath: ProductBinary.path)
         process.arguments = ["health", "--health-port", "\(port)"]
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -25,14 +25,14 @@ struct HealthEndpointTests {
 
     @Test("healthy while connected to the broker, unhealthy (exit 1, naming the check) while the broker is down, healthy again after")
     func followsTheBroker() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: BuiltBinary.cctvOut), "build cctv-out first (swift build --build-tests)")
+        try #require(ProductBinary.isBuilt, "build cctv-out first (swift build --build-tests)")
         let broker = try MosquittoFixture()
         defer { broker.stop() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("health-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = try FreePort.find()
-        let registry = try ChildProcess(executable: BuiltBinary.cctvOut, arguments: [
+        let registry = try ChildProcess(executable: ProductBinary.path, arguments: [
             "registry", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dir, "--instance", "health-\(UUID().uuidString.prefix(6))",
             "--health-port", "\(port)", "--log-level", "warning"], logFile: dir + "/registry.log")
         defer { registry.stop() }

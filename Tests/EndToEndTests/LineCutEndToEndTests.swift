@@ -37,7 +37,7 @@ struct LineCutEndToEndTests {
 
         // An observer like any other tool on the broker.
         let observer = MQTTClient(configuration: .init(port: broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
-        let statuses = Collector(try await observer.subscribe("cctv/+/status"))
+        let statuses = try await Collector.subscribing(observer, to: "cctv/+/status")
         observer.start()
         try await observer.waitUntilConnected()
 

@@ -57,8 +57,8 @@ struct IssuesServiceTests {
         let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.ackTimeout = 1 }
         let service = harness.service
         let tool = harness.client("tool")
-        let opened = Collector(try await tool.subscribe("issues/opened"))
-        let updated = Collector(try await tool.subscribe("issues/updated"))
+        let opened = try await Collector.subscribing(tool, to: "issues/opened")
+        let updated = try await Collector.subscribing(tool, to: "issues/updated")
         tool.start()
         try await tool.waitUntilConnected()
         try await Task.sleep(for: .milliseconds(300))
@@ -113,7 +113,7 @@ struct IssuesServiceTests {
     func stormBecomesOneSiteIncident() async throws {
         let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.policy.recoverAfter = 1; $0.storm.minimumCameras = 3 }
         let tool = harness.client("tool")
-        let issues = Collector(try await tool.subscribe("issues/+"))
+        let issues = try await Collector.subscribing(tool, to: "issues/+")
         tool.start()
         try await tool.waitUntilConnected()
         try await Task.sleep(for: .milliseconds(300))
@@ -158,7 +158,7 @@ struct IssuesServiceTests {
 
         // Another tool with a persistent session, as a control room's alert consumer would have.
         let alerts = harness.client("alerts", persistent: true)
-        let opened = Collector(try await alerts.subscribe("issues/opened"))
+        let opened = try await Collector.subscribing(alerts, to: "issues/opened")
         alerts.start()
         try await alerts.waitUntilConnected()
         let prober = harness.client("prober", persistent: true)

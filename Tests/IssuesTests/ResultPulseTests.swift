@@ -18,8 +18,8 @@ struct ResultPulseTests {
         let running = try TestInstallation([.issues], logger: logger) { $0.runtime.selfWatch.stallAfterOverride = 2 }
         let issues = try #require(running.installation.issues)
         let tool = MQTTClient(configuration: .init(port: running.broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: Logger(label: "tool"))
-        let pulses = Collector(try await tool.subscribe("monitor/pulse"))
-        let checked = Collector(try await tool.subscribe("monitor/checked"))
+        let pulses = try await Collector.subscribing(tool, to: "monitor/pulse")
+        let checked = try await Collector.subscribing(tool, to: "monitor/checked")
         tool.start()
         try await tool.waitUntilConnected()
         for (n, enabled) in [(1, true), (2, true), (3, false)] {

@@ -13,8 +13,8 @@ import TestSupport
 struct NotifierCrashTests {
     @Test("SIGKILL mid-delivery, restart: every notification delivered, none twice (a resent request carries the same delivery id)")
     func sigkillMidDelivery() async throws {
-        let binary = BuiltBinary.cctvOut
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build cctv-out first (swift build --build-tests): \(binary)")
+        let binary = ProductBinary.path
+        try #require(ProductBinary.isBuilt, "build cctv-out first (swift build --build-tests): \(binary)")
         let broker = try MosquittoFixture()
         defer { broker.stop() }
         let sink = try await HTTPSink()
@@ -31,8 +31,8 @@ struct NotifierCrashTests {
         var logger = Logger(label: "crash-test")
         logger.logLevel = .critical
         let issues = MQTTClient(configuration: .init(port: broker.port, clientID: "issues-standin-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
-        let acks = Collector(try await issues.subscribe("notifications/acks"))
-        let availability = Collector(try await issues.subscribe("services/notifier/availability"))
+        let acks = try await Collector.subscribing(issues, to: "notifications/acks")
+        let availability = try await Collector.subscribing(issues, to: "services/notifier/availability")
         issues.start()
         try await issues.waitUntilConnected()
         // Its subscription exists once it says online; events published before that would find no session.

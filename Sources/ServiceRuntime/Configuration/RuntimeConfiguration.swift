@@ -39,7 +39,7 @@ extension RuntimeConfiguration {
         static let defaults = RuntimeConfiguration()
         static let dataDir = SettingKey.text("data-dir", default: defaults.dataDir, "folder for every service's SQLite database and the private broker's store")
         static let topicRoot = SettingKey.text("topic-root", "optional prefix before every topic, so installations can share a broker")
-        static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service}")
+        static let instance = SettingKey.text("instance", default: defaults.instance, "instance name: MQTT client ids are {instance}-{service} (subscriptions) and {instance}-{service}-out (publishing)")
         static let logLevel = SettingKey.text("log.level", default: defaults.logLevel, "trace, debug, info, notice, warning, error, critical")
         static let database = SettingKey.text("database", secret: true,
                                               "empty = SQLite files in data-dir (one box); postgres://user:password@host:5432/db[?sslmode=require] = a PostgreSQL every machine shares")
