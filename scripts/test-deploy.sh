@@ -76,7 +76,8 @@ random_password() { head -c 18 /dev/urandom | base64 | tr -d '/+='; }
 : >"$secrets/passwd"
 for s in registry prober issues notifier gateway; do
   password="$(random_password)"
-  echo "cctv-out-$s:$password" >>"$secrets/passwd"
+  # Two accounts per service, one per connection (the publishing one is `{user}-out`), same password.
+  printf 'cctv-out-%s:%s\ncctv-out-%s-out:%s\n' "$s" "$password" "$s" "$password" >>"$secrets/passwd"
   export "$(echo "$s" | tr a-z A-Z)_MQTT_PASSWORD=$password"
 done
 tool_password="$(random_password)"
