@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.23.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
@@ -51,7 +52,7 @@ let package = Package(
         ),
         // Topics, the versioned envelope and every payload: the contract between services.
         .target(name: "CCTVContract", swiftSettings: swiftSettings),
-        // What every service shares: configuration, logging/metrics bootstrap, SQLite, bus wiring.
+        // What every service shares: configuration, logging/metrics bootstrap, storage (SQLite or PostgreSQL), bus wiring.
         .target(
             name: "ServiceRuntime",
             dependencies: [
@@ -63,6 +64,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,6 +130,7 @@ let package = Package(
             name: "Installation",
             dependencies: [
                 "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,11 +12,12 @@ set -euo pipefail
 #   python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp), chromium
 #   (the dashboard's browser tests drive it with Playwright), fonts-nanum (Korean text in the
 #   dashboard and its screenshots instead of empty boxes), util-linux (`setpriv`, through which serve
-#   starts its private broker so that it cannot outlive serve: PR_SET_PDEATHSIG).
+#   starts its private broker so that it cannot outlive serve: PR_SET_PDEATHSIG), postgresql (the
+#   store tests' throwaway cluster: initdb and postgres, run by the test fixture).
 #   Run: libjs-chart.js (the dashboard's charts, served by the gateway, no CDN).
 need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg
       gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp chromium util-linux
-      fonts-nanum libjs-chart.js)
+      fonts-nanum libjs-chart.js postgresql)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,5 +1,5 @@
 import CCTVContract
-import GRDB
+import ServiceRuntime
 
 /// The store read page by page for re-publishing the retained state, so that each page is read
 /// fresh (never a stale snapshot overwriting a newer change) and memory stays bounded.
@@ -7,14 +7,14 @@ extension CameraStore {
     /// Up to `limit` cameras with an id after `id`, in id order.
     func definitions(after id: String, limit: Int) throws(ContractError) -> [CameraDefinition] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM camera WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]).map(Self.definition)
+            try db.rows("SELECT * FROM camera WHERE id > ? ORDER BY id LIMIT ?", id, limit).map(Self.definition)
         }
     }
 
     /// Up to `limit` deleted ids after `id`, in id order.
     func tombstones(after id: String, limit: Int) throws(ContractError) -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM tombstone WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit])
+            try db.rows("SELECT id FROM tombstone WHERE id > ? ORDER BY id LIMIT ?", id, limit).compactMap { $0.string("id") }
         }
     }
 }

@@ -20,7 +20,7 @@ public final class RegistryService: Service {
     public init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "registry")
-        self.store = try CameraStore(dataDir: context.dataDir)
+        self.store = try CameraStore(location: context.configuration.databaseLocation, secretsDir: context.dataDir, logger: logger)
         self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations)
         self.commandLog = CommandLog(database: store.database)
     }

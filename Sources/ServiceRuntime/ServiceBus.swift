@@ -33,11 +33,11 @@ public final class ServiceBus: Sendable {
         let availability = topics.availability(service)
         let client = MQTTClient(
             configuration: endpoint.clientConfiguration(
-                clientID: ServiceConnection.outbox.clientID(instance: instance, service: service),
+                clientID: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
                 will: .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
             logger: logger)
         self.client = client
-        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: service), will: nil), logger: logger)
+        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: service), connection: .inbox, will: nil), logger: logger)
         self.inbox = inbox
         let states = client.connectionStates()
         availabilityTask = Task {

@@ -133,6 +133,23 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws { try await Launcher.run([.gateway], configuration: settings.resolve(), privateBroker: false) }
 }
 
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Asks the running process's health endpoint (health.port, same settings) and exits 0 when it is healthy, 1 otherwise.",
+        discussion: "For container healthchecks: CCTVOUT_HEALTH_PORT=9100 in the environment of both the service and the check.")
+    @OptionGroup var settings: SettingsOptions
+    func run() async throws {
+        let runtime = try settings.resolve().runtime
+        let port = runtime.healthPort
+        guard port > 0 else { throw CLIError("health.port is 0: this process has no health endpoint (set --health-port or CCTVOUT_HEALTH_PORT)") }
+        let host = ["0.0.0.0", "::", ""].contains(runtime.healthHost) ? "127.0.0.1" : runtime.healthHost
+        let answer = try await CamerasAPIClient(api: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)").call(.GET, "/healthz", timeout: .seconds(5))
+        print(String(decoding: answer.body.prefix(2000), as: UTF8.self))
+        if answer.status != 200 { throw ExitCode(1) }
+    }
+}
+
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "config", abstract: "Print every configuration option with its flag, environment variable, value and origin.")
     @OptionGroup var settings: SettingsOptions
