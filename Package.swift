@@ -7,7 +7,8 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "cctv-out",
-    platforms: [.macOS(.v14)],
+    // Linux only: Debian 12 is what is built and tested, and raw/datagram ICMP sockets, iptables,
+    // setpriv (PR_SET_PDEATHSIG) and Glibc are used directly, so no Apple platform is listed.
     products: [
         .executable(name: "cctv-out", targets: ["CCTVOutCLI"]),
     ],
