@@ -99,7 +99,9 @@ public enum BrokerACL {
             return [read(topics.allConfigs), read(topics.allICMP), read(topics.allHLS), read(topics.allRTSP), read(topics.allPictures),
                     write(topics.allStatuses),
                     write(topics.issueOpened), write(topics.issueUpdated), write(topics.issueResolved),
-                    read(topics.allIssueCommands), write(topics.replies + "/+"), read(topics.notificationAcks), availability, marker]
+                    read(topics.allIssueCommands), write(topics.replies + "/+"), read(topics.notificationAcks),
+                    // Self-watch: the results arriving (retained) and each camera's last check.
+                    write(topics.monitorPulse), write(topics.monitorChecked), availability, marker]
         case .notifier:
             return [read(topics.allIssues), write(topics.notificationSent), write(topics.notificationFailed),
                     write(topics.notificationAcks), read(topics.allNotifierCommands), write(topics.replies + "/+"),
@@ -110,6 +112,8 @@ public enum BrokerACL {
                     write(topics.issueCommands(from: own)), read(topics.replies + "/" + own),
                     // The console: history from the check results, the notifier's teams and channel health, who is told.
                     read(topics.allICMP), read(topics.allHLS), read(topics.notifierDirectory), read(topics.notifierHealth),
+                    // Self-watch: "monitoring stalled" and "last checked" come from the issues service.
+                    read(topics.monitorPulse), read(topics.monitorChecked),
                     write(topics.notifierCommands(from: own)), availability]
         case .integration:
             return [write(topics.registryCommands(from: own)), read(topics.replies + "/" + own), read(topics.registryResults)] + alertsAndStatus
