@@ -21,7 +21,14 @@ git clone -q --no-hardlinks "$(pwd)" "$work/src"
 git -C "$work/src" log --oneline -1
 start=$(date +%s)
 set +e
-docker run --rm --cap-add NET_ADMIN --cap-add NET_RAW -v "$work/src:/src" -w /src swift:6.3.1-bookworm \
+# The machine's package sources come along as on any machine of this kind: apt's mirror is in the
+# image, pip's (a wheel folder named by the host's pip settings) is mounted read-only.
+pip_env=(); pip_mounts=()
+for variable in $(env | grep -o '^PIP_[A-Z_]*'); do pip_env+=(-e "$variable"); done
+[ -f /etc/pip.conf ] && pip_mounts+=(-v /etc/pip.conf:/etc/pip.conf:ro)
+wheels=$(pip config get global.find-links 2>/dev/null || echo "${PIP_FIND_LINKS:-}")
+[ -n "$wheels" ] && [ -d "$wheels" ] && pip_mounts+=(-v "$wheels:$wheels:ro")
+docker run --rm --cap-add NET_ADMIN --cap-add NET_RAW "${pip_env[@]}" "${pip_mounts[@]}" -v "$work/src:/src" -w /src swift:6.3.1-bookworm \
   bash -c 'command -v ffmpeg mosquitto chromium psql || true; bash .ci/run' >"$work/fresh-machine.log" 2>&1
 status=$?
 set -e
