@@ -26,6 +26,9 @@ set +e
 pip_env=(); pip_mounts=()
 for variable in $(env | grep -o '^PIP_[A-Z_]*'); do pip_env+=(-e "$variable"); done
 [ -f /etc/pip.conf ] && pip_mounts+=(-v /etc/pip.conf:/etc/pip.conf:ro)
+# pip's certificate bundle (the host's: it trusts this machine kind's PyPI proxy) at the same path.
+cert=$(pip config get global.cert 2>/dev/null || echo "${PIP_CERT:-}")
+[ -n "$cert" ] && [ -f "$cert" ] && pip_mounts+=(-v "$cert:$cert:ro")
 wheels=$(pip config get global.find-links 2>/dev/null || echo "${PIP_FIND_LINKS:-}")
 [ -n "$wheels" ] && [ -d "$wheels" ] && pip_mounts+=(-v "$wheels:$wheels:ro")
 docker run --rm --cap-add NET_ADMIN --cap-add NET_RAW "${pip_env[@]}" "${pip_mounts[@]}" -v "$work/src:/src" -w /src swift:6.3.1-bookworm \
