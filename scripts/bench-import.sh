@@ -27,11 +27,11 @@ with open(path, "w", encoding="utf-8", newline="") as f:
     f.write("자산번호,카메라명,IP주소,HLS주소,설치장소,그룹,회선업체,유지보수업체,점검주기(초)\r\n")
     for i in range(n):
         ip = f"127.{100 + i // 65025}.{i // 255 % 255}.{i % 255 + 1}"
-        f.write(f"CAM-{i:06d},카메라 {i},{ip},http://{ip}/live/index.m3u8,현장{i % 50},구역{i % 20},KT,Hanwha,60\r\n")
+        f.write(f"CAM-{i:06d},카메라 {i},{ip},http://{ip}/live/index.m3u8,현장{i % 50},구역{i % 20},KT-SEOUL,HANWHA,60\r\n")
 PY
 echo "file: $(du -h "$work/fleet.csv" | cut -f1), $rows rows"
 "$bin" serve --data-dir "$work/data" --broker-port "$broker_port" --http-host 127.0.0.1 --http-port "$http_port" \
-  --prober-site none-benchmark --log-level warning >"$work/serve.log" 2>&1 &
+  --prober-site none-benchmark --notifier-contacts docs/contacts.example.json --log-level warning >"$work/serve.log" 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null && break; sleep 0.2; done
