@@ -124,7 +124,8 @@ struct Harness: Sendable {
         ], logger: logger))
         let services = Task { try await group.run() }
         func client(_ service: String) -> MQTTClient {
-            let account = "bench-\(service)"
+            // The service's publishing account: its subscribing one may not write.
+            let account = ServiceConnection.outbox.clientID(instance: "bench", service: service)
             return MQTTClient(configuration: .init(port: broker.port, clientID: account, cleanStart: true, username: account,
                                                    password: broker.servicePasswords[account], sendMaximum: 1000), logger: logger)
         }
