@@ -64,7 +64,7 @@ struct ChaosTests {
         try await importFleet(ids, through: prober)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = http.shutdown() }
-        let api = GatewayAPI(base: "http://127.0.0.1:\(httpPort)/api", token: try TestAccounts.token(dataDir: dir, role: .viewer))
+        let api = SummaryEndpoint(base: "http://127.0.0.1:\(httpPort)/api", token: try TestAccounts.token(dataDir: dir, role: .viewer))
         #expect(await eventually(timeout: .seconds(60)) { (try? await summary(http, api))?.cameras == Self.cameras }, "the gateway has the fleet")
 
         // The storm: wave k fails from its start on; each part is killed right after its wave's first notice.
@@ -234,12 +234,12 @@ private enum BenchClock {
 private struct Summary: Decodable { var cameras: Int; var byState: [String: Int]; var openIssues: Int }
 
 /// Where the gateway answers and the token it is asked with.
-private struct GatewayAPI {
+private struct SummaryEndpoint {
     var base: String
     var token: String
 }
 
-private func summary(_ http: HTTPClient, _ api: GatewayAPI) async throws -> Summary {
+private func summary(_ http: HTTPClient, _ api: SummaryEndpoint) async throws -> Summary {
     var request = HTTPClientRequest(url: "\(api.base)/summary")
     request.headers.add(name: "Authorization", value: "Bearer \(api.token)")
     let response = try await http.execute(request, timeout: .seconds(10))
