@@ -126,7 +126,8 @@ public final class HistoryRecorder: Sendable {
         flush()
     }
 
-    func writeChanges() {
+    /// Writes the queued state changes now.
+    public func writeChanges() {
         let changes = state.withLock { s -> [(cameraID: String, at: Date, state: String)] in defer { s.changes = [] }; return s.changes }
         guard !changes.isEmpty else { return }
         do { try store.record(changes) } catch {

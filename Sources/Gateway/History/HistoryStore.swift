@@ -216,14 +216,22 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Rows and bytes used, for the benchmark and `/metrics`.
-    public func size() throws -> (seriesRows: Int, transitions: Int, bytes: Int) {
+    /// Rows and bytes used (the file's pages, and of them the free ones), for the benchmark and `/metrics`.
+    public func size() throws -> (seriesRows: Int, transitions: Int, bytes: Int, freeBytes: Int) {
         try database.read { db in
             let series = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series") ?? 0
             let transitions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transition") ?? 0
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-            return (series, transitions, pages * pageSize)
+            return (series, transitions, pages * pageSize, free * pageSize)
+        }
+    }
+
+    /// Bytes of pages per table and index (SQLite's `dbstat`), for the benchmark.
+    public func tableBytes() throws -> [(name: String, bytes: Int)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").map { ($0[0], $0[1]) }
         }
     }
 }
