@@ -34,7 +34,10 @@ struct BenchHistory: AsyncParsableCommand {
     func run() async throws {
         let folder = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("bench-history-\(UUID().uuidString)").path
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: folder) } }
-        if sampleCameras > 0 { try realDays(folder: folder + "/sample") }
+        if sampleCameras > 0 {
+            // The SQLite default page first (what the history used before), then the history's own.
+            for pageSize in [4096, HistoryStore.pageSize] { try realDays(folder: folder + "/sample-\(pageSize)", pageSize: pageSize) }
+        }
         if sampleOnly { return }
         let store = try HistoryStore(dataDir: folder)
         let retention = HistoryStore.Retention(detailDays: 2, hourlyDays: 8, days: days + 1)
@@ -127,9 +130,9 @@ struct BenchHistory: AsyncParsableCommand {
     /// injected, so a day takes seconds), which flushes every `flushInterval` (read, merge, write
     /// of each camera's bucket at three resolutions) and prunes with the gateway's default
     /// retention at the end of each day; the file's pages are counted after each day.
-    func realDays(folder: String) throws {
+    func realDays(folder: String, pageSize: Int) throws {
         let configuration = GatewayConfiguration()
-        let store = try HistoryStore(dataDir: folder)
+        let store = try HistoryStore(dataDir: folder, pageSize: pageSize)
         let recorder = HistoryRecorder(store: store, topics: Topics(), retention: configuration.retention, flushInterval: TimeInterval(flushInterval), logger: Logger(label: "bench"))
         let ids = (0..<sampleCameras).map { String(format: "CAM-%06d", $0) }
         let today = Int(Date().timeIntervalSince1970) / 86_400
@@ -138,7 +141,7 @@ struct BenchHistory: AsyncParsableCommand {
         func message<T: Codable & Sendable>(_ id: String, _ kind: String, _ data: T, _ type: EventType) throws -> MQTTMessage {
             MQTTMessage(topic: "cctv/\(id)/\(kind)", payload: try ContractCodec.encode(Envelope(type: type, source: "bench", data: data)))
         }
-        print("history through the real write path: \(sampleCameras) cameras × \(sampleDays) d, a check every \(checkInterval) s, "
+        print("history through the real write path, \(pageSize)-byte pages: \(sampleCameras) cameras × \(sampleDays) d, a check every \(checkInterval) s, "
               + "a flush every \(flushInterval) s, retention \(configuration.retention.detailDays) d / \(configuration.retention.hourlyDays) d / \(configuration.retention.days) d:")
         var before = try store.size().bytes
         var growth: [Double] = []

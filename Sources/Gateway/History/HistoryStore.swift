@@ -30,9 +30,10 @@ public final class HistoryStore: Sendable {
     }
 
     /// Page size of a new history file.
-    static let pageSize = 8192
+    public static let pageSize = 8192
 
-    public init(dataDir: String) throws {
+    /// Opens (creating if needed) the history in `dataDir`; `pageSize` for a new file (the benchmark compares sizes).
+    public init(dataDir: String, pageSize: Int = HistoryStore.pageSize) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("history v1") { db in
             // WITHOUT ROWID: the key is the row; 100,000 cameras × 41 day-rows stay compact.
@@ -51,7 +52,7 @@ public final class HistoryStore: Sendable {
         // default 4 KiB a WITHOUT ROWID row keeps at most ~1,000 bytes in the page and the rest
         // takes an overflow page of its own: measured through the real write path
         // (`cctv-out bench history --sample-only`), 5,646 bytes per camera per day at 4 KiB.
-        database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway-history", migrator: migrator, pageSize: Self.pageSize)
+        database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway-history", migrator: migrator, pageSize: pageSize)
     }
 
     // MARK: - Writing
