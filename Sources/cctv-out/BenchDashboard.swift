@@ -49,7 +49,7 @@ struct BenchDashboard: AsyncParsableCommand {
         let running = Task { try await group.run() }
         // Definitions as the registry publishes them, statuses as the issues service does (the ACL allows each only its own).
         func client(_ role: BrokerRole) -> MQTTClient {
-            let account = "\(runtime.instance)-\(role.rawValue)"
+            let account = ServiceConnection.outbox.clientID(instance: runtime.instance, service: role.rawValue)
             return MQTTClient(configuration: .init(port: broker.port, clientID: account, cleanStart: true, username: account,
                                                    password: broker.servicePasswords[account], sendMaximum: 1000), logger: logger)
         }

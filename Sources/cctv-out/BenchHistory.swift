@@ -3,6 +3,8 @@ import CCTVContract
 import FleetFile
 import Foundation
 import Gateway
+import Logging
+import MQTTBus
 
 /// `cctv-out bench history --cameras 100000 --days 30`: the gateway's history at fleet scale, in a
 /// throw-away folder: the disk a fleet's charts and state changes take at steady state (each
@@ -16,14 +18,27 @@ struct BenchHistory: AsyncParsableCommand {
     @Option(help: "State changes per camera per day (on average; half of them down, half back up).") var changesPerDay = 2.0
     @Option(help: "Incidents per camera over the period (for MTTA/MTTR).") var incidentsPerCamera = 1.0
     @Option(help: "Folder for the database (removed afterwards); default: a new temporary folder.") var dir: String?
+    @Option(help: "Cameras whose days go through the gateway's real write path (check results into the recorder, its flushes, its pruning); 0 = skip.") var sampleCameras = 1000
+    @Option(help: "Days simulated through the real write path.") var sampleDays = 3
+    @Option(help: "Seconds between one camera's checks (one ICMP and one HLS result each) in the simulated days.") var checkInterval = 300
+    @Option(help: "Seconds between the recorder's flushes in the simulated days (the gateway's history.flush-interval).") var flushInterval = Int(GatewayConfiguration().historyFlushInterval)
+    @Flag(help: "Only the real write path (skip the fleet-scale fill and the SLA report).") var sampleOnly = false
 
     func validate() throws {
         guard (1...2_000_000).contains(cameras), (1...366).contains(days) else { throw ValidationError("--cameras 1…2000000, --days 1…366") }
+        guard (0...1_000_000).contains(sampleCameras), (1...60).contains(sampleDays), (1...86_400).contains(checkInterval), (5...3600).contains(flushInterval) else {
+            throw ValidationError("--sample-cameras 0…1000000, --sample-days 1…60, --check-interval 1…86400, --flush-interval 5…3600")
+        }
     }
 
     func run() async throws {
         let folder = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("bench-history-\(UUID().uuidString)").path
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        if sampleCameras > 0 {
+            // The SQLite default page first (what the history used before), then the history's own.
+            for pageSize in [4096, HistoryStore.pageSize] { try realDays(folder: folder + "/sample-\(pageSize)", pageSize: pageSize) }
+        }
+        if sampleOnly { return }
         let store = try HistoryStore(dataDir: folder)
         let retention = HistoryStore.Retention(detailDays: 2, hourlyDays: 8, days: days + 1)
         let now = Date()
@@ -108,5 +123,64 @@ struct BenchHistory: AsyncParsableCommand {
         print("  one measurement flush of all \(cameras) cameras: \(BenchMeasure.format(flushSeconds, 2)) s")
         print("  SLA report over \(days) d: availability of every camera from its changes \(BenchMeasure.format(durationsSeconds, 2)) s, "
               + "report + XLSX (\(xlsx.count / 1024) KiB) + CSV (\(csv.count / 1024) KiB) \(BenchMeasure.format(reportSeconds, 2)) s in all, \(report.rows.count) rows")
+    }
+
+    /// Days of a sample fleet through the gateway's own write path: every camera's ICMP and HLS
+    /// results and state changes go into a ``HistoryRecorder`` as broker messages (the clock
+    /// injected, so a day takes seconds), which flushes every `flushInterval` (read, merge, write
+    /// of each camera's bucket at three resolutions) and prunes with the gateway's default
+    /// retention at the end of each day; the file's pages are counted after each day.
+    func realDays(folder: String, pageSize: Int) throws {
+        let configuration = GatewayConfiguration()
+        let store = try HistoryStore(dataDir: folder, pageSize: pageSize)
+        let recorder = HistoryRecorder(store: store, topics: Topics(), retention: configuration.retention, flushInterval: TimeInterval(flushInterval), logger: Logger(label: "bench"))
+        let ids = (0..<sampleCameras).map { String(format: "CAM-%06d", $0) }
+        let today = Int(Date().timeIntervalSince1970) / 86_400
+        let firstDay = today - sampleDays
+        var rng = SystemRandomNumberGenerator()
+        func message<T: Codable & Sendable>(_ id: String, _ kind: String, _ data: T, _ type: EventType) throws -> MQTTMessage {
+            MQTTMessage(topic: "cctv/\(id)/\(kind)", payload: try ContractCodec.encode(Envelope(type: type, source: "bench", data: data)))
+        }
+        print("history through the real write path, \(pageSize)-byte pages: \(sampleCameras) cameras × \(sampleDays) d, a check every \(checkInterval) s, "
+              + "a flush every \(flushInterval) s, retention \(configuration.retention.detailDays) d / \(configuration.retention.hourlyDays) d / \(configuration.retention.days) d:")
+        var before = try store.size().bytes
+        var growth: [Double] = []
+        let started = ContinuousClock.now
+        for day in firstDay..<today {
+            let dayStart = Double(day * 86_400)
+            var nextFlush = dayStart + Double(flushInterval)
+            for tick in stride(from: 0, to: 86_400, by: checkInterval) {
+                let now = Date(timeIntervalSince1970: dayStart + Double(tick))
+                while now.timeIntervalSince1970 >= nextFlush { recorder.writeChanges(); recorder.flush(); nextFlush += Double(flushInterval) }
+                for (n, id) in ids.enumerated() {
+                    let lost = Double.random(in: 0..<1, using: &rng) < 0.01
+                    let rtt = Double.random(in: 0.3...30, using: &rng)
+                    recorder.observe(try message(id, "icmp", ICMPResult(cameraID: id, address: "10.0.0.1", status: lost ? .loss : .success, reason: lost ? "loss" : "ok", sent: 3,
+                                                                        received: lost ? 2 : 3, lossPercent: lost ? 33.3 : 0, rttMinMs: rtt * 0.8, rttAvgMs: rtt, rttMaxMs: rtt * 1.3,
+                                                                        startedAt: now, durationMs: 2000, prober: "bench"), .probeICMP), now: now)
+                    recorder.observe(try message(id, "hls", HLSResult(cameraID: id, url: "http://10.0.0.1/live.m3u8", status: .success, reason: "ok", playlistLatencyMs: Double.random(in: 20...400, using: &rng),
+                                                                      bitrateKbps: Double.random(in: 500...8000, using: &rng), startedAt: now, durationMs: 300, prober: "bench"), .probeHLS), now: now)
+                    // About two state changes per camera per day (down, then back up), as in the fleet-scale fill.
+                    if (tick / checkInterval + n * 7) % max(1, 86_400 / checkInterval / 2) == 0 {
+                        let state: CameraState = (tick / checkInterval) % 2 == 0 ? (n % 2 == 0 ? .lineDown : .cameraDown) : .ok
+                        let health = CameraHealth(cameraID: id, state: state, icmp: state == .lineDown ? .timeout : .success, hls: state == .cameraDown ? .fail : .success,
+                                                  reason: state == .ok ? "ok" : "no_reply", since: now, updatedAt: now)
+                        recorder.observe(try message(id, "status", health, .cameraStatus), now: now)
+                    }
+                }
+            }
+            recorder.writeChanges()
+            recorder.flush()
+            try store.prune(retention: configuration.retention, now: Date(timeIntervalSince1970: dayStart + 86_399))
+            let size = try store.size()
+            growth.append(Double(size.bytes - before) / Double(sampleCameras))
+            print("  day \(day - firstDay + 1): file \(BenchMeasure.format(Double(size.bytes) / 1_048_576)) MiB (\(size.seriesRows) chart rows, \(size.transitions) state changes), "
+                  + "+\(BenchMeasure.format(growth.last!, 0)) B per camera, \(BenchMeasure.format(Double(size.freeBytes) / 1_048_576)) MiB of it free pages")
+            before = size.bytes
+        }
+        let seconds = BenchMeasure.seconds(ContinuousClock.now - started)
+        let tables = try store.tableBytes()
+        print("  per camera per day: \(BenchMeasure.format(growth.reduce(0, +) / Double(growth.count), 0)) B on average over \(growth.count) d "
+              + "(tables: \(tables.map { "\($0.name) \(BenchMeasure.format(Double($0.bytes) / Double(sampleCameras) / Double(sampleDays), 0)) B" }.joined(separator: ", ")) per camera-day); simulated in \(BenchMeasure.format(seconds)) s")
     }
 }

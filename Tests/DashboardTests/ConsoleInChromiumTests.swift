@@ -34,7 +34,7 @@ struct ConsoleInChromiumTests {
         return csv
     }
 
-    @Test("problems view at 2,000 cameras, a live line cut, a notification's deep link, acknowledging from a phone, the maintenance schedule, the SLA download")
+    @Test("problems view at 2,000 cameras, bulk acknowledge of a selection, a live line cut, a notification's deep link, acknowledging from a phone, the maintenance schedule, the SLA download")
     func console() async throws {
         try PlaywrightDriver.requireBrowser()
         IptablesChain.cleanStale(prefix: Self.chainPrefix)
@@ -63,6 +63,18 @@ struct ConsoleInChromiumTests {
             ]))
             let metrics = try await problems.run()
             print("dashboard at 2,000 cameras: \(metrics)")
+
+            // Bulk actions: the five broken streams selected together and acknowledged with one click.
+            let broken = (1...Self.brokenStreams).map { String(format: "CAM-%04d", $0) }
+            _ = try await PlaywrightDriver("bulk_ack", base: stack.base, arguments: stack.signedIn(as: ConsoleStack.admin, [
+                "state": "CAMERA_DOWN", "cameras": broken.joined(separator: ","),
+            ])).run()
+            let downPage = try await stack.json("/api/problems?state=CAMERA_DOWN")["items"] as? [[String: Any]] ?? []
+            let bulkAcknowledged = Set(downPage.compactMap { item -> String? in
+                let issue = item["issue"] as? [String: Any]
+                return issue?["state"] as? String == "ACKNOWLEDGED" ? (item["camera"] as? [String: Any])?["id"] as? String : nil
+            })
+            #expect(bulkAcknowledged == Set(broken), "every selected incident acknowledged: \(downPage)")
 
             // A line cut while the page is open appears without a reload and raises an alert.
             let live = try PlaywrightDriver("live_cut", base: stack.base, arguments: stack.signedIn(as: ConsoleStack.admin, ["camera": Self.liveCutCamera]))

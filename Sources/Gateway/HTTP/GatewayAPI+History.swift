@@ -3,6 +3,8 @@ import FleetFile
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOPosix
+import ServiceRuntime
 
 /// REST for history: a camera's charts and state timeline, availability for any period grouped by
 /// camera, site, line team or vendor, and the monthly SLA report (JSON, CSV or XLSX, Korean or English).
@@ -44,13 +46,17 @@ extension GatewayAPI {
                 return error(.badRequest, ContractError(code: "invalid_field", field: "by", message: "by must be camera, site, lineTeam or vendor"))
             }
             let limit = min(10_000, max(1, Int(q.get("limit") ?? "") ?? 500))
-            let durations = try historyStore.durations(from: period.0, to: period.1)
-            var groups: [String: (cameras: Int, durations: StateDurations)] = [:]
-            for camera in try store.cameraFacts() {
-                guard let d = durations[camera.id] else { continue }
-                let key = switch by { case "site": camera.site ?? ""; case "lineTeam": camera.lineTeam ?? ""; case "vendor": camera.vendor ?? ""; default: camera.id }
-                groups[key, default: (0, StateDurations())].cameras += 1
-                groups[key]!.durations.add(d)
+            let store = store
+            let groups = try await offPoolReport { () -> [String: (cameras: Int, durations: StateDurations)] in
+                let durations = try historyStore.durations(from: period.0, to: period.1)
+                var groups: [String: (cameras: Int, durations: StateDurations)] = [:]
+                for camera in try store.cameraFacts() {
+                    guard let d = durations[camera.id] else { continue }
+                    let key = switch by { case "site": camera.site ?? ""; case "lineTeam": camera.lineTeam ?? ""; case "vendor": camera.vendor ?? ""; default: camera.id }
+                    groups[key, default: (0, StateDurations())].cameras += 1
+                    groups[key]!.durations.add(d)
+                }
+                return groups
             }
             struct Item: Encodable { var key: String; var cameras: Int; var availability: Double?; var lineAvailability: Double?; var cameraAvailability: Double?; var durations: StateDurations }
             // Worst first: what the reader came to find.
@@ -66,16 +72,29 @@ extension GatewayAPI {
             let q = request.uri.queryParameters
             let period: (Date, Date)
             switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): return error(.badRequest, refusal) }
-            let report = SLAReport.build(from: period.0, to: period.1, cameras: try store.cameraFacts(),
-                                         durations: try historyStore.durations(from: period.0, to: period.1),
-                                         incidents: try store.issues(openedFrom: period.0, to: period.1))
             let format = (q.get("format") ?? "json").lowercased()
-            if format == "json" { return try json(report) }
-            let options: (FleetFileFormat, HeaderLanguage)
-            switch Self.fileOptions(format: format, lang: q.get("lang")) { case let .success(o): options = o; case let .failure(refusal): return error(.badRequest, refusal) }
+            var options: (FleetFileFormat, HeaderLanguage)? = nil
+            if format != "json" {
+                switch Self.fileOptions(format: format, lang: q.get("lang")) { case let .success(o): options = o; case let .failure(refusal): return error(.badRequest, refusal) }
+            }
+            let store = store, file = options
+            let (report, bytes) = try await offPoolReport { () -> (SLAReport, Data?) in
+                let report = SLAReport.build(from: period.0, to: period.1, cameras: try store.cameraFacts(),
+                                             durations: try historyStore.durations(from: period.0, to: period.1),
+                                             incidents: try store.issues(openedFrom: period.0, to: period.1))
+                return (report, try file.map { try report.file($0.0, language: $0.1) })
+            }
+            guard let options, let bytes else { return try json(report) }
             let name = "sla-" + (q.get("month") ?? Self.day())
-            return Self.download(try report.file(options.0, language: options.1), format: options.0, name: name)
+            return Self.download(bytes, format: options.0, name: name)
         }
+    }
+
+    /// Runs a report's work (every state change of the period: seconds at 100,000 cameras × 30 days)
+    /// on NIO's thread pool, one report at a time, so it never holds one of the cooperative pool's
+    /// few threads the other routes and the event stream share.
+    func offPoolReport<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await reportGate.run { try await NIOThreadPool.singleton.runIfActive(work) }
     }
 
     func historyOff() -> Response {

@@ -35,6 +35,8 @@ public struct GatewayAPI: Sendable {
     let access: AccessControl
     /// Whether the gateway serves HTTPS (HSTS header).
     let https: Bool
+    /// Availability and SLA reports, one at a time (see ``offPoolReport(_:)``).
+    let reportGate = SerialGate()
 
     /// Largest request body accepted.
     static let maxBody = 1 << 20

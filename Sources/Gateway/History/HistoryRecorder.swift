@@ -2,6 +2,7 @@ import CCTVContract
 import Foundation
 import Logging
 import MQTTBus
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -115,10 +116,12 @@ public final class HistoryRecorder: Sendable {
         var lastFlush = Date(), lastPrune = Date.distantPast
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .seconds(1))
-            writeChanges()
-            if Date().timeIntervalSince(lastFlush) >= flushInterval { flush(); lastFlush = Date() }
+            await offPool { $0.writeChanges() }
+            if Date().timeIntervalSince(lastFlush) >= flushInterval { await offPool { $0.flush() }; lastFlush = Date() }
             if Date().timeIntervalSince(lastPrune) >= 3600 {
-                do { try store.prune(retention: retention) } catch { logger.error("history: prune failed", metadata: ["error": "\(error)"]) }
+                await offPool { recorder in
+                    do { try recorder.store.prune(retention: recorder.retention) } catch { recorder.logger.error("history: prune failed", metadata: ["error": "\(error)"]) }
+                }
                 lastPrune = Date()
             }
         }
@@ -126,7 +129,14 @@ public final class HistoryRecorder: Sendable {
         flush()
     }
 
-    func writeChanges() {
+    /// Runs SQLite work on NIO's thread pool: a flush of 100,000 cameras takes seconds
+    /// (`cctv-out bench history`) and must not hold one of the cooperative pool's threads.
+    private func offPool(_ work: @escaping @Sendable (HistoryRecorder) -> Void) async {
+        do { try await NIOThreadPool.singleton.runIfActive { work(self) } } catch { work(self) }
+    }
+
+    /// Writes the queued state changes now.
+    public func writeChanges() {
         let changes = state.withLock { s -> [(cameraID: String, at: Date, state: String)] in defer { s.changes = [] }; return s.changes }
         guard !changes.isEmpty else { return }
         do { try store.record(changes) } catch {

@@ -245,7 +245,28 @@ def sla_download(page, args, shots):
         wait_for_go("downloaded-" + kind)
 
 
-SCENARIOS = {"timing": timing, "maintenance": maintenance, "sla_download": sla_download, "problems": problems, "live_cut": live_cut, "deep_link": deep_link, "phone_ack": phone_ack}
+def bulk_ack(page, args, shots):
+    """Bulk actions: the problems filtered to one state, all selected with one box, acknowledged
+    with one button; every selected incident is acknowledged and the selection is cleared."""
+    ids = args["cameras"].split(",")
+    page.goto(args["base"] + "/#state=" + args["state"])
+    ready(page)
+    for camera in ids:
+        expect(page.locator("[data-testid='problem-%s'] [data-issue-state='OPEN']" % camera)).to_be_visible(timeout=120000)
+    check(page.locator("#problemRows > tr").count() == len(ids), "the filter shows other problems too")
+    expect(page.locator("[data-testid='bulk-bar']")).to_be_hidden()
+    page.locator("[data-testid='select-all']").check()
+    expect(page.locator("[data-testid='bulk-bar']")).to_be_visible()
+    expect(page.locator("[data-testid='bulk-count']")).to_contain_text(str(len(ids)))
+    page.screenshot(path=shots("selected.png"), full_page=False)
+    page.locator("[data-testid='bulk-acknowledge']").click()
+    for camera in ids:
+        expect(page.locator("[data-testid='problem-%s'] [data-issue-state='ACKNOWLEDGED']" % camera)).to_be_visible(timeout=30000)
+    expect(page.locator("[data-testid='bulk-bar']")).to_be_hidden(timeout=10000)
+    page.screenshot(path=shots("acknowledged.png"), full_page=False)
+
+
+SCENARIOS = {"timing": timing, "maintenance": maintenance, "sla_download": sla_download, "problems": problems, "live_cut": live_cut, "deep_link": deep_link, "phone_ack": phone_ack, "bulk_ack": bulk_ack}
 
 
 def main():
