@@ -7,7 +7,8 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "cctv-out",
-    platforms: [.macOS(.v14)],
+    // Linux only: Debian 12 is what is built and tested, and raw/datagram ICMP sockets, iptables,
+    // setpriv (PR_SET_PDEATHSIG) and Glibc are used directly, so no Apple platform is listed.
     products: [
         .executable(name: "cctv-out", targets: ["CCTVOutCLI"]),
     ],
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.23.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
@@ -51,7 +53,7 @@ let package = Package(
         ),
         // Topics, the versioned envelope and every payload: the contract between services.
         .target(name: "CCTVContract", swiftSettings: swiftSettings),
-        // What every service shares: configuration, logging/metrics bootstrap, SQLite, bus wiring.
+        // What every service shares: configuration, logging/metrics bootstrap, storage (SQLite or PostgreSQL), bus wiring.
         .target(
             name: "ServiceRuntime",
             dependencies: [
@@ -63,6 +65,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -129,6 +134,7 @@ let package = Package(
             name: "Installation",
             dependencies: [
                 "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -173,13 +179,28 @@ let package = Package(
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "FleetFile", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "HLSSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], exclude: ["Scripts"], swiftSettings: swiftSettings),
         .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Registry", "FleetFile", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "Gateway", "Registry", "FleetFile", "TestSupport", "HLSCore", "ICMPEngine", "Prober",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The dashboard in Debian's Chromium, driven by Playwright (PyPI) against the whole product on loopback.
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: [
+                "TestSupport", "Installation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Driver"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

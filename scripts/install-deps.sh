@@ -10,23 +10,30 @@ set -euo pipefail
 #   HLS streams and ffprobe), python3-pip (the PyPI helpers below), GStreamer's RTSP server through
 #   /usr/bin/python3 (the real RTSP camera of the prober's RTSP tests: gir1.2-gst-rtsp-server-1.0
 #   python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp), chromium
-#   (the dashboard's escaping and Content-Security-Policy test drives it with Playwright), util-linux
-#   (`setpriv`, through which serve starts its private broker so that it cannot outlive serve:
-#   PR_SET_PDEATHSIG).
+#   (the dashboard's browser tests drive it with Playwright), fonts-nanum (Korean text in the
+#   dashboard and its screenshots instead of empty boxes), util-linux (`setpriv`, through which serve
+#   starts its private broker so that it cannot outlive serve: PR_SET_PDEATHSIG), postgresql (the
+#   store tests' throwaway cluster: initdb and postgres, run by the test fixture).
+#   Run: libjs-chart.js (the dashboard's charts, served by the gateway, no CDN).
 need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg
-      gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp chromium util-linux)
+      gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp chromium util-linux
+      fonts-nanum libjs-chart.js postgresql)
 missing=()
 for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 # PyPI test helpers: openpyxl checks exported .xlsx files open in a third-party reader;
-# aiosmtpd is the real SMTP server the notifier's mail tests deliver to; playwright drives
-# Debian's chromium (its own browser download is not used) in the dashboard test.
+# aiosmtpd is the real SMTP server the notifier's mail tests deliver to; playwright drives Debian's
+# chromium in the dashboard tests (its own browser downloads are never used: executable_path).
+# Into the python3 the tests run (Tests/TestSupport/RequiredTool looks in /usr/bin first), not
+# whichever python3 comes first on PATH (a pyenv one would get the modules the tests never see).
 ensure_python_packages() {
+  local py=python3
+  [ -x /usr/bin/python3 ] && py=/usr/bin/python3
   for module in openpyxl aiosmtpd playwright; do
-    python3 -c "import $module" >/dev/null 2>&1 && continue
-    echo "installing: $module (PyPI)"
-    python3 -m pip install --quiet "$module" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$module"
+    "$py" -c "import $module" >/dev/null 2>&1 && continue
+    echo "installing: $module (PyPI) for $py"
+    "$py" -m pip install --quiet "$module" 2>/dev/null || "$py" -m pip install --quiet --break-system-packages "$module"
   done
 }
 if [ ${#missing[@]} -eq 0 ]; then

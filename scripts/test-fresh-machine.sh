@@ -7,8 +7,10 @@
 #
 #   scripts/test-fresh-machine.sh [ENGINE_SCRIPT]     log: .build-fresh/fresh-machine.log
 #
-# Privileged: the suite adds iptables rules and uses raw ICMP, as CI does as root. Packets stay in the
-# container's own network namespace (loopback only).
+# The suite adds iptables rules, uses raw ICMP, IPv6 on ::1 and switches ping_group_range (datagram
+# ICMP), as CI does as root on a machine: the container gets NET_ADMIN and NET_RAW, IPv6 on, and a
+# writable /proc/sys (`--privileged` is refused by this machine kind's runc: "unable to apply caps").
+# Packets stay in the container's own network namespace (loopback only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${1:-../shared/tools/container-engine.sh}
@@ -20,7 +22,18 @@ git clone -q --no-hardlinks "$(pwd)" "$work/src"
 git -C "$work/src" log --oneline -1
 start=$(date +%s)
 set +e
-docker run --rm --privileged -v "$work/src:/src" -w /src swift:6.3.1-bookworm \
+# The machine's package sources come along as on any machine of this kind: apt's mirror is in the
+# image, pip's (a wheel folder named by the host's pip settings) is mounted read-only.
+pip_env=(); pip_mounts=()
+for variable in $(env | grep -o '^PIP_[A-Z_]*'); do pip_env+=(-e "$variable"); done
+[ -f /etc/pip.conf ] && pip_mounts+=(-v /etc/pip.conf:/etc/pip.conf:ro)
+# pip's certificate bundle (the host's: it trusts this machine kind's PyPI proxy) at the same path.
+cert=$(pip config get global.cert 2>/dev/null || echo "${PIP_CERT:-}")
+[ -n "$cert" ] && [ -f "$cert" ] && pip_mounts+=(-v "$cert:$cert:ro")
+wheels=$(pip config get global.find-links 2>/dev/null || echo "${PIP_FIND_LINKS:-}")
+[ -n "$wheels" ] && [ -d "$wheels" ] && pip_mounts+=(-v "$wheels:$wheels:ro")
+docker run --rm --cap-add NET_ADMIN --cap-add NET_RAW --security-opt systempaths=unconfined \
+  --sysctl net.ipv6.conf.all.disable_ipv6=0 --sysctl net.ipv6.conf.lo.disable_ipv6=0 "${pip_env[@]}" "${pip_mounts[@]}" -v "$work/src:/src" -w /src swift:6.3.1-bookworm \
   bash -c 'command -v ffmpeg mosquitto chromium psql || true; bash .ci/run' >"$work/fresh-machine.log" 2>&1
 status=$?
 set -e

@@ -29,6 +29,10 @@ public struct CameraHealth: Codable, Sendable, Equatable {
     public var since: Date
     /// When this status last changed.
     public var updatedAt: Date
+    /// The camera keeps failing and recovering: its open incident is held open until stable.
+    public var flapping: Bool?
+    /// Consecutive good checks its open incident needs to resolve, when more than usual (flapping).
+    public var recoveryChecks: Int?
     /// When the camera's latest check result arrived ("last checked"). Not in the retained
     /// status (it is published only on change): the gateway fills it from `monitor/checked`.
     public var checkedAt: Date?
@@ -37,8 +41,8 @@ public struct CameraHealth: Codable, Sendable, Equatable {
     public var clockSkewSeconds: Double?
 
     public init(cameraID: String, state: CameraState, icmp: ICMPStatus? = nil, hls: HLSStatus? = nil, reason: String? = nil,
-                issueID: String? = nil, since: Date, updatedAt: Date) {
+                issueID: String? = nil, since: Date, updatedAt: Date, flapping: Bool? = nil, recoveryChecks: Int? = nil) {
         self.cameraID = cameraID; self.state = state; self.icmp = icmp; self.hls = hls; self.reason = reason
-        self.issueID = issueID; self.since = since; self.updatedAt = updatedAt
+        self.issueID = issueID; self.since = since; self.updatedAt = updatedAt; self.flapping = flapping; self.recoveryChecks = recoveryChecks
     }
 }

@@ -64,6 +64,10 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case issueReply = "issue.reply"
     case registryCommand = "registry.command"
     case registryReply = "registry.reply"
+    case notifierCommand = "notifier.command"
+    case notifierReply = "notifier.reply"
+    case notifierDirectory = "notifier.directory"
+    case notifierHealth = "notifier.health"
     case monitorPulse = "monitor.pulse"
     case monitorChecked = "monitor.checked"
 }

@@ -11,15 +11,31 @@ public enum IssueKind: String, Codable, Sendable, CaseIterable {
     /// Line and stream fine, the picture useless (black or frozen: lens covered, camera turned,
     /// sensor dead): the camera vendor.
     case picture = "PICTURE"
+    /// The camera's address (or stream host) does not resolve (DNS): a configuration fault, for operators.
+    case configuration = "CONFIGURATION"
+    /// Several cameras streaming from one server (same scheme, host and port) failed together:
+    /// the server, not each camera. Its owner from the contacts file, operators by default.
+    case streamServer = "STREAM_SERVER"
+    /// The monitor's own network is down (its reference addresses fail, or most of the fleet
+    /// failed at once): results are inconclusive, only operators are told.
+    case monitor = "MONITOR"
 
     /// The party responsible for this kind.
-    public var responsible: ResponsibleParty { self == .camera || self == .picture ? .cameraVendor : .lineTeam }
+    public var responsible: ResponsibleParty {
+        switch self {
+        case .line, .lineDegraded: .lineTeam
+        case .camera, .picture: .cameraVendor
+        case .configuration, .streamServer, .monitor: .operators
+        }
+    }
 }
 
 /// Who is told.
 public enum ResponsibleParty: String, Codable, Sendable, CaseIterable {
     case lineTeam = "LINE_TEAM"
     case cameraVendor = "CAMERA_VENDOR"
+    /// The control room itself (configuration faults, stream servers without an owner, the monitor's own network).
+    case operators = "OPERATORS"
 }
 
 /// Incident lifecycle, following the seed's steps (site visit, fix, confirm).
@@ -63,12 +79,26 @@ public struct IssueRecord: Codable, Sendable, Equatable {
     public var parentID: String?
     /// For a site-wide incident: how many camera incidents it groups.
     public var groupedCount: Int?
+    /// For a grouping incident (site, stream server): the first cameras it groups (name or id),
+    /// at most ``IssueRecord/maxMembersListed``; `groupedCount` says how many there are in all.
+    public var members: [String]?
+    /// Do not announce before this time: a new incident that may still be grouped (site outage,
+    /// stream server) or turn out to be the monitor's own outage is held this long. A later version
+    /// that groups or resolves it withdraws the held notice.
+    public var holdUntil: Date?
+    /// The kind before the last re-diagnosis (e.g. `LINE_DEGRADED` when it became `LINE`).
+    public var previousKind: IssueKind?
+    /// The stream server (`scheme://host:port`) of the camera's HLS URL, for CAMERA and STREAM_SERVER incidents.
+    public var streamServer: String?
+    /// Consecutive good checks needed to resolve; set when more than usual (a flapping camera).
+    public var recoveryChecks: Int?
 
     public init(id: String, cameraID: String, cameraName: String? = nil, address: String? = nil, site: String? = nil,
                 kind: IssueKind, state: IssueState, responsible: ResponsibleParty, responsibleTeam: String? = nil,
                 reason: String, openedAt: Date, updatedAt: Date, resolvedAt: Date? = nil, version: Int,
                 silenced: Bool = false, flapping: Bool = false, fixReportedBy: String? = nil, history: [IssueTransition] = [],
-                parentID: String? = nil, groupedCount: Int? = nil) {
+                parentID: String? = nil, groupedCount: Int? = nil, members: [String]? = nil, holdUntil: Date? = nil,
+                previousKind: IssueKind? = nil, streamServer: String? = nil, recoveryChecks: Int? = nil) {
         self.id = id; self.cameraID = cameraID; self.cameraName = cameraName; self.address = address; self.site = site
         self.kind = kind; self.state = state; self.responsible = responsible; self.responsibleTeam = responsibleTeam
         self.reason = reason; self.openedAt = openedAt; self.updatedAt = updatedAt; self.resolvedAt = resolvedAt
@@ -76,13 +106,30 @@ public struct IssueRecord: Codable, Sendable, Equatable {
         self.history = history
         self.parentID = parentID
         self.groupedCount = groupedCount
+        self.members = members
+        self.holdUntil = holdUntil
+        self.previousKind = previousKind
+        self.streamServer = streamServer
+        self.recoveryChecks = recoveryChecks
     }
 
     /// Whether this is a site-wide incident grouping several cameras.
     public var isSiteIncident: Bool { cameraID.hasPrefix(IssueRecord.sitePrefix) }
+    /// Whether this is a stream-server incident grouping several cameras.
+    public var isServerIncident: Bool { cameraID.hasPrefix(IssueRecord.serverPrefix) }
+    /// Whether this incident groups others (site or stream server).
+    public var isGroup: Bool { isSiteIncident || isServerIncident }
+    /// Whether this is about the monitor itself, not about a camera.
+    public var isMonitorIncident: Bool { cameraID.hasPrefix(IssueRecord.monitorPrefix) }
 
     /// Camera ids of site incidents start with this (camera ids cannot contain ':').
     public static let sitePrefix = "SITE:"
+    /// Camera ids of stream-server incidents: `SERVER:` and the server's `scheme://host:port`.
+    public static let serverPrefix = "SERVER:"
+    /// The camera id of the monitor's own-network incident.
+    public static let monitorPrefix = "MONITOR:"
+    /// How many grouped cameras a grouping incident names in `members`.
+    public static let maxMembersListed = 20
 
     /// Decodes older events without the lifecycle fields.
     public init(from decoder: any Decoder) throws {
@@ -107,6 +154,11 @@ public struct IssueRecord: Codable, Sendable, Equatable {
         history = try c.decodeIfPresent([IssueTransition].self, forKey: .history) ?? []
         parentID = try c.decodeIfPresent(String.self, forKey: .parentID)
         groupedCount = try c.decodeIfPresent(Int.self, forKey: .groupedCount)
+        members = try c.decodeIfPresent([String].self, forKey: .members)
+        holdUntil = try c.decodeIfPresent(Date.self, forKey: .holdUntil)
+        previousKind = try c.decodeIfPresent(IssueKind.self, forKey: .previousKind)
+        streamServer = try c.decodeIfPresent(String.self, forKey: .streamServer)
+        recoveryChecks = try c.decodeIfPresent(Int.self, forKey: .recoveryChecks)
     }
 
     /// Whether the incident still needs someone (not resolved or closed).

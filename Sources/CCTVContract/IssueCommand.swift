@@ -14,10 +14,15 @@ public struct IssueCommand: Codable, Sendable, Equatable {
         case close
         /// Adds a note without changing the state.
         case note
-        /// Holds notifications for a camera, site or tag until `until` (maintenance window).
+        /// Creates a maintenance window — or replaces the one with the same `silence.id` (an edit).
         case silence
-        /// Ends a silence early.
+        /// Deletes a maintenance window (without an id: lists them, as older tools expect).
         case unsilence
+        /// Ends a maintenance window now: a one-off one is over, a recurring one skips the rest of
+        /// its current occurrence and comes back at the next.
+        case endSilence
+        /// Lists the maintenance windows.
+        case listSilences
     }
 
     public var action: Action
@@ -34,19 +39,44 @@ public struct IssueCommand: Codable, Sendable, Equatable {
     }
 }
 
-/// A maintenance window: checks go on and incidents are recorded, notifications are held.
+/// A maintenance window (planned work): checks go on and incidents are recorded, notifications
+/// are held. Once — from `startsAt` (or now) to `until` — or recurring every week on some days
+/// (`recurrence`) until `until` ends the series. When it applies: ``MaintenanceSchedule``.
 public struct Silence: Codable, Sendable, Equatable {
-    public enum Scope: String, Codable, Sendable, CaseIterable { case camera, site, tag }
+    /// What the window covers: one camera, a site, a tag, or every camera of a line team or vendor.
+    public enum Scope: String, Codable, Sendable, CaseIterable { case camera, site, tag, lineTeam, vendor }
     public var id: String
     public var scope: Scope
-    /// Camera id, site name or tag.
+    /// Camera id, site name, tag, or team id.
     public var value: String
+    /// When it starts; `nil` = at once.
+    public var startsAt: Date?
+    /// When a one-off window ends; for a recurring one, when the series ends.
     public var until: Date
+    /// Every week on these days at this time, for this long; `nil` = once.
+    public var recurrence: Recurrence?
+    /// Ended early: not in force before this time (the end of the occurrence that was ended).
+    public var pausedUntil: Date?
     public var reason: String?
     public var createdBy: String?
 
-    public init(id: String = UUID().uuidString, scope: Scope, value: String, until: Date, reason: String? = nil, createdBy: String? = nil) {
-        self.id = id; self.scope = scope; self.value = value; self.until = until; self.reason = reason; self.createdBy = createdBy
+    public init(id: String = UUID().uuidString, scope: Scope, value: String, startsAt: Date? = nil, until: Date, recurrence: Recurrence? = nil,
+                pausedUntil: Date? = nil, reason: String? = nil, createdBy: String? = nil) {
+        self.id = id; self.scope = scope; self.value = value; self.startsAt = startsAt; self.until = until; self.recurrence = recurrence
+        self.pausedUntil = pausedUntil; self.reason = reason; self.createdBy = createdBy
+    }
+}
+
+/// A weekly schedule: on `days` (1 = Monday … 7 = Sunday) at `start` (`HH:mm`, in `timeZone`) for `minutes`.
+public struct Recurrence: Codable, Sendable, Equatable {
+    public var days: [Int]
+    public var start: String
+    public var minutes: Int
+    /// An IANA zone name, e.g. `Asia/Seoul`: 02:00 stays 02:00 across daylight-saving changes.
+    public var timeZone: String
+
+    public init(days: [Int], start: String, minutes: Int, timeZone: String) {
+        self.days = days; self.start = start; self.minutes = minutes; self.timeZone = timeZone
     }
 }
 

@@ -44,14 +44,18 @@ public struct ICMPResult: Codable, Sendable, Equatable {
     public var durationMs: Double
     /// Which prober instance ran the check.
     public var prober: String
+    /// Set when the prober's own network was down during the check (its reference addresses did
+    /// not answer): why, e.g. `reference_unreachable`. Such a result says nothing about the camera.
+    public var inconclusive: String?
 
     public init(cameraID: String, address: String, status: ICMPStatus, reason: String, sent: Int, received: Int,
                 refused: Int? = nil, lossPercent: Double, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil,
-                replyFrom: String? = nil, startedAt: Date, durationMs: Double, prober: String) {
+                replyFrom: String? = nil, startedAt: Date, durationMs: Double, prober: String, inconclusive: String? = nil) {
         self.cameraID = cameraID; self.address = address; self.status = status; self.reason = reason
         self.sent = sent; self.received = received; self.refused = refused; self.lossPercent = lossPercent
         self.rttMinMs = rttMinMs; self.rttAvgMs = rttAvgMs; self.rttMaxMs = rttMaxMs
         self.replyFrom = replyFrom; self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
+        self.inconclusive = inconclusive
     }
 }
 
@@ -75,16 +79,19 @@ public struct HLSResult: Codable, Sendable, Equatable {
     public var startedAt: Date
     public var durationMs: Double
     public var prober: String
+    /// As ``ICMPResult/inconclusive``: the prober's own network was down during the check.
+    public var inconclusive: String?
 
     public init(cameraID: String, url: String, status: HLSStatus, reason: String, detail: String? = nil,
                 httpStatus: Int? = nil, playlistLatencyMs: Double? = nil, segmentAgeSeconds: Double? = nil,
                 bitrateKbps: Double? = nil, codec: String? = nil, width: Int? = nil, height: Int? = nil, bytes: Int? = nil,
-                startedAt: Date, durationMs: Double, prober: String) {
+                startedAt: Date, durationMs: Double, prober: String, inconclusive: String? = nil) {
         self.bytes = bytes
         self.cameraID = cameraID; self.url = url; self.status = status; self.reason = reason; self.detail = detail
         self.httpStatus = httpStatus; self.playlistLatencyMs = playlistLatencyMs; self.segmentAgeSeconds = segmentAgeSeconds
         self.bitrateKbps = bitrateKbps; self.codec = codec; self.width = width; self.height = height
         self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
+        self.inconclusive = inconclusive
     }
 }
 

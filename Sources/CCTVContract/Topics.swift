@@ -72,9 +72,23 @@ public struct Topics: Sendable, Equatable {
     /// Every account's incident commands (the issues service's subscription).
     public var allIssueCommands: String { t("commands/issues/+") }
 
+    /// Notifier commands (contacts, test sends, channel health; request/response) sent by `account`:
+    /// the broker lets each account publish only under its own name.
+    public func notifierCommands(from account: String) -> String { t("commands/notifier/\(account)") }
+    /// Every account's notifier commands (what the notifier reads).
+    public var allNotifierCommands: String { t("commands/notifier/+") }
+    /// The notifier's teams (retained `notifier.directory`): what cameras may name.
+    public var notifierDirectory: String { t("notifier/directory") }
+    /// Every notification channel's health (retained `notifier.health`).
+    public var notifierHealth: String { t("notifier/health") }
+
     /// Retained `online` / `offline` of one service (also its last will).
     public func availability(_ service: String) -> String { t("services/\(service)/availability") }
     public var allAvailability: String { t("services/+/availability") }
+    /// Retained marker of one service's retained state (a random token it renews after its
+    /// retained messages are acknowledged): a service that finds another token (or none) after a
+    /// reconnect knows the broker lost some of them and publishes them all again.
+    public func retainedMarker(_ service: String) -> String { t("services/\(service)/retained") }
 
     /// Retained ``MonitorPulse``: whether check results still arrive (self-watch).
     public var monitorPulse: String { t("monitor/pulse") }

@@ -17,8 +17,9 @@ public enum FleetFileExporter {
         return try write(header: header, rows: body, format: format)
     }
 
-    /// An empty import template: the header row and one example camera.
-    public static func template(format: FleetFileFormat, language: HeaderLanguage = .english) throws(FleetFileError) -> Data {
+    /// An empty import template: the header row and one example camera. Its line team and vendor
+    /// are teams the notifier knows (empty when none is set up), so the example itself validates.
+    public static func template(format: FleetFileFormat, language: HeaderLanguage = .english, lineTeam: String? = nil, vendor: String? = nil) throws(FleetFileError) -> Data {
         let example = FleetRow(
             id: "CAM-0001", name: language == .korean ? "정문 입구" : "Main gate",
             address: "192.0.2.10", addressKind: .ipv4,
@@ -28,7 +29,7 @@ public enum FleetFileExporter {
             location: language == .korean ? "서울특별시 중구 세종대로 110" : "110 Sejong-daero, Jung-gu, Seoul",
             latitude: 37.5663, longitude: 126.9779,
             group: language == .korean ? "1구역" : "Zone 1", tags: ["gate", "ptz"],
-            lineTeam: "KT", vendor: "Hanwha", enabled: true, intervalSeconds: 60,
+            lineTeam: lineTeam, vendor: vendor, enabled: true, intervalSeconds: 60,
             rtspURL: URL(string: "rtsp://192.0.2.10:554/Streaming/Channels/101"), picture: true, pictureCrop: "0,0.1,1,0.9")
         return try export([example], format: format, language: language)
     }

@@ -2,7 +2,8 @@ import Foundation
 import ServiceRuntime
 
 /// Everything the gateway is told: where it listens, HTTPS, browser sessions, which monitoring
-/// routes are open, and when it gives up on a connection or a registry answer.
+/// routes are open, when it gives up on a connection or a registry answer, where the dashboard's
+/// files and Chart.js come from, how long history is kept, and whether /metrics carries per-camera series.
 public struct GatewayConfiguration: Sendable, Equatable {
     /// Listen address. Loopback by default: with HTTPS configured, `0.0.0.0` serves the control
     /// room's network (README "Where the gateway listens").
@@ -28,7 +29,27 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// Seconds a REST change waits for the registry before it is answered 202 pending.
     public var commandTimeout: Double = 10
 
+    /// Serve the dashboard's files from this folder, read on every request (development); nil = the files built in.
+    public var staticDir: String?
+    /// Chart.js (Debian's libjs-chart.js), served at `/vendor/chart.js/`.
+    public var chartDir = "/usr/share/javascript/chart.js"
+    /// Days of state changes (availability, SLA) and 4-hour chart buckets kept.
+    public var historyRetentionDays = 31
+    /// Days of 15-minute chart buckets kept (hourly ones: 8 days).
+    public var historyDetailDays = 2
+    /// Seconds between writes of the summed check measurements.
+    public var historyFlushInterval: TimeInterval = 300
+    /// Per-camera series on /metrics (up, RTT, loss, HLS latency).
+    public var perCameraMetrics = true
+    /// The prober's default check interval (cameras without their own), for "stalled"; set from the prober's configuration.
+    public var defaultCheckInterval: TimeInterval = 60
+
     public init() {}
+
+    /// The history's retention.
+    public var retention: HistoryStore.Retention {
+        HistoryStore.Retention(detailDays: historyDetailDays, hourlyDays: 8, days: historyRetentionDays)
+    }
 
     /// Whether the gateway serves HTTPS.
     public var https: Bool { tlsCertificate != nil }
@@ -69,11 +90,22 @@ extension GatewayConfiguration {
                                                     "seconds before the gateway closes a connection that sends nothing (idle keep-alive, half-open, a request head that never completes)")
         static let commandTimeout = SettingKey.number("http.command-timeout", default: d.commandTimeout, in: 0.1...300,
                                                       "seconds a REST change waits for the registry; after that it is answered 202 pending with a command id to poll (GET /api/commands/{id})")
+        static let staticDir = SettingKey.text("http.static-dir",
+                                               "serve the dashboard's files from this folder, read on every request (development: edit Sources/Gateway/Dashboard and reload, no rebuild); empty = the files built into the binary")
+        static let chartDir = SettingKey.text("http.chart-dir", default: d.chartDir, "folder of Chart.js for the dashboard's charts (Debian: libjs-chart.js)")
+        static let retention = SettingKey.integer("history.retention-days", default: d.historyRetentionDays, in: 1...3660,
+                                                  "days of state changes (availability, SLA reports) and 4-hour chart buckets the gateway keeps")
+        static let detail = SettingKey.integer("history.detail-days", default: d.historyDetailDays, in: 1...31, "days of 15-minute chart buckets kept (hourly ones are kept 8 days)")
+        static let flush = SettingKey.integer("history.flush-interval", default: Int(d.historyFlushInterval), in: 5...3600,
+                                              "seconds between writes of the summed check measurements (a crash loses at most this much of the charts, never a state change)")
+        static let perCamera = SettingKey.flag("metrics.per-camera", default: d.perCameraMetrics,
+                                               "per-camera series on /metrics (up, RTT, loss, HLS latency); turn off for very large fleets")
     }
 
-    /// The `http.*` keys of the gateway (`http.public-url` is shared: ``RuntimeConfiguration``).
+    /// The `http.*`, `history.*` and `metrics.*` keys of the gateway (`http.public-url` is shared: ``RuntimeConfiguration``).
     public static let keys: [SettingKey] = [Key.host, Key.port, Key.tlsCertificate, Key.tlsKey, Key.secureCookies, Key.sessionIdle, Key.sessionMax,
-                                            Key.openHealth, Key.openMetrics, Key.idleTimeout, Key.commandTimeout]
+                                            Key.openHealth, Key.openMetrics, Key.idleTimeout, Key.commandTimeout,
+                                            Key.staticDir, Key.chartDir, Key.retention, Key.detail, Key.flush, Key.perCamera]
 
     /// Reads the gateway's keys once.
     public init(settings: Settings) throws(SettingsError) {
@@ -100,5 +132,11 @@ extension GatewayConfiguration {
         openMetrics = try settings.flag(Key.openMetrics)
         idleTimeout = try settings.integer(Key.idleTimeout)
         commandTimeout = try settings.number(Key.commandTimeout)
+        staticDir = settings.text(Key.staticDir)
+        chartDir = settings.raw(Key.chartDir)
+        historyRetentionDays = try settings.integer(Key.retention)
+        historyDetailDays = try settings.integer(Key.detail)
+        historyFlushInterval = TimeInterval(try settings.integer(Key.flush))
+        perCameraMetrics = try settings.flag(Key.perCamera)
     }
 }

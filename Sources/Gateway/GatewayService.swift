@@ -8,6 +8,21 @@ import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
 
+/// Why the gateway stopped, in words that say what to change.
+public enum GatewayError: Error, CustomStringConvertible {
+    case cannotListen(host: String, port: Int, underlying: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotListen(host, port, underlying):
+            if underlying.contains("in use") || underlying.contains("errno: 98") {
+                return "the gateway cannot listen on \(host):\(port): port \(port) is already in use (another cctv-out or program?); choose another with --http-port or CCTVOUT_HTTP_PORT"
+            }
+            return "the gateway cannot listen on \(host):\(port) (http.host / http.port): \(underlying)"
+        }
+    }
+}
+
 /// The gateway: keeps its read store in step with the broker's events, pushes them to browsers,
 /// and serves the REST API and dashboard on `http.host:http.port`.
 public final class GatewayService: Service {
@@ -21,6 +36,11 @@ public final class GatewayService: Service {
     let retention: [RetentionRule]
     /// "Monitoring stalled" and "last checked".
     public let monitoring: MonitoringWatch
+    /// Measurements and state changes over time (charts, availability, SLA reports).
+    public let history: HistoryRecorder
+    public let historyStore: HistoryStore
+    /// The notifier's team directory and channel health as last published.
+    public let notifierView = NotifierView()
 
     /// Opens the read store and the accounts; nothing listens until ``run()``.
     public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
@@ -33,20 +53,35 @@ public final class GatewayService: Service {
         let shared = context.configuration
         self.retention = ReadStore.retentionRules(incidentDays: shared.retention.incidentDays, deliveryDays: shared.retention.deliveryDays)
         self.monitoring = MonitoringWatch(configuration: shared.selfWatch)
+        self.historyStore = try HistoryStore(dataDir: context.dataDir)
+        let store = store
+        self.history = HistoryRecorder(store: historyStore, topics: context.topics, retention: configuration.retention,
+                                       flushInterval: configuration.historyFlushInterval, logger: logger, activity: { try store.recordActivity($0) })
     }
 
     public func run() async throws {
         let topics = context.topics
         let bus = context.makeBus(service: "gateway")
-        let subscriptions = [
-            try await bus.subscribe(topics.allConfigs), try await bus.subscribe(topics.allStatuses),
-            try await bus.subscribe(topics.allIssues), try await bus.subscribe(topics.notificationSent), try await bus.subscribe(topics.notificationFailed),
-            try await bus.subscribe(topics.allAvailability),
-            try await bus.subscribe(topics.monitorPulse), try await bus.subscribe(topics.monitorChecked),
-            // Registry replies that come after the REST request gave up (202): they complete the command.
-            try await bus.subscribe(lateRepliesTopic(bus)),
-        ]
-        bus.start()
+        // One subscription for every projected topic: one consumer applies them in broker order.
+        // The console's topics ride along: the notifier's directory and channel health, and the check
+        // results the history records (the consumer sorts them by topic).
+        try await bus.withSubscription(to: topics.allConfigs, topics.allStatuses, topics.allIssues, topics.notificationSent,
+                                       topics.notificationFailed, topics.allAvailability, topics.monitorPulse, topics.monitorChecked,
+                                       topics.notifierDirectory, topics.notifierHealth, topics.allICMP, topics.allHLS) { events in
+            // Registry replies that come after the REST request gave up (202) complete the command.
+            // They arrive where the requests are made: on the publishing connection.
+            try await bus.client.withSubscription(to: lateRepliesTopic(bus)) { lateReplies in
+                bus.start()
+                try await serve(bus: bus, events: events, lateReplies: lateReplies)
+            }
+        }
+        hub.finishAll()
+        await bus.shutdown()
+    }
+
+    /// Projects `events` into the read store and serves HTTP until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, lateReplies replies: MQTTSubscription) async throws {
+        let topics = context.topics
         let decoder = MessageDecoder(service: "gateway", logger: logger)
         let client = bus.client
         let commandTopic = topics.registryCommands(from: bus.account)
@@ -61,8 +96,15 @@ public final class GatewayService: Service {
         let commandTimeout = Duration.milliseconds(Int64(configuration.commandTimeout * 1000))
         let monitoring = monitoring
         monitoring.observeBroker { client.isConnected }
+        let notifierTopic = topics.notifierCommands(from: bus.account)
+        let files = configuration.staticDir.map(DashboardFiles.folder) ?? .embedded()
         let api = GatewayAPI(store: store, hub: hub, imports: imports, access: access, https: configuration.https, monitoring: monitoring,
-                             registry: { command, commandID in
+                             files: files, history: history, historyStore: historyStore, configuration: configuration, notifierView: notifierView,
+                             notifier: { command, timeout in
+            let envelope = Envelope(type: .notifierCommand, source: "gateway", data: command)
+            let answer = try await client.request(notifierTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
+            return try ContractCodec.decode(answer.payload, as: NotifierReply.self, expecting: [.notifierReply]).data
+        }, registry: { command, commandID in
             let envelope = Envelope(type: .registryCommand, id: commandID, source: "gateway", data: command)
             let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: commandTimeout)
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
@@ -97,19 +139,28 @@ public final class GatewayService: Service {
             logger: logger)
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: retention)
         let lateReplies = lateRepliesTopic(bus)
+        // Every event goes through one batcher: one read-store transaction per batch, in arrival order.
+        let inbox = MessageBatches<MQTTMessage>(maxBatch: 2000)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                for subscription in subscriptions {
-                    group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() {
-                            if self.watch(message, lateReplies: lateReplies) { continue }
-                            self.project(message, decoder: decoder)
-                        }
+                group.addTask {
+                    await inbox.pump(from: events)
+                    inbox.finish()
+                }
+                group.addTask {
+                    while let batch = await inbox.next() { await self.project(batch, decoder: decoder, lateReplies: lateReplies) }
+                }
+                group.addTask {
+                    for await message in replies.cancelOnGracefulShutdown() { _ = self.watch(message, lateReplies: lateReplies) }
+                }
+                group.addTask { await self.history.run() }
+                group.addTask {
+                    do { try await app.runService() } catch {
+                        throw GatewayError.cannotListen(host: host, port: port, underlying: "\(error)")
                     }
                 }
-                group.addTask { try await app.runService() }
                 group.addTask { await sweeper.run() }
                 group.addTask { await self.announceMonitoring(monitoring) }
                 group.addTask {
@@ -125,59 +176,96 @@ public final class GatewayService: Service {
             }
         } onGracefulShutdown: {
             self.hub.finishAll()
+            inbox.finish()
         }
-        hub.finishAll()
-        await bus.shutdown()
     }
 
-    /// Applies one event to the read store and pushes it live.
-    func project(_ message: MQTTMessage, decoder: MessageDecoder) {
+    /// Handles a batch of the gateway's subscription: self-watch messages and late replies
+    /// (``watch(_:lateReplies:)``), the notifier's view, check results for the history only, and
+    /// events applied to the read store in one transaction (and recorded by the history), then
+    /// pushed live.
+    func project(_ messages: [MQTTMessage], decoder: MessageDecoder, lateReplies: String) async {
         let topics = context.topics
-        do {
-            if let cameraID = topics.cameraID(in: message.topic) {
-                if message.topic.hasSuffix("/config") {
-                    if message.payload.isEmpty {
-                        let site = try store.camera(cameraID)?.camera.site
-                        try store.removeCamera(cameraID)
-                        monitoring.forget(cameraID)
-                        hub.broadcast("deleted", ["id": cameraID], audience: .site(site))
-                    } else if let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID {
-                        let previous = try store.camera(cameraID)?.camera
-                        try store.apply(camera: envelope.data)
-                        let row = ReadStore.CameraRow(camera: envelope.data, status: try store.status(cameraID))
-                        hub.broadcast("camera", row, audience: .site(envelope.data.site))
-                        // Moved to another site: listeners limited to the old site see it leave.
-                        if let previous, previous.site != envelope.data.site {
-                            hub.broadcast("deleted", ["id": cameraID], audience: .onlyLimitedTo(previous.site))
-                        }
-                    }
-                } else if message.topic.hasSuffix("/status") {
-                    if message.payload.isEmpty { try store.removeStatus(cameraID); return }
-                    if let envelope = decoder.decode(message, as: CameraHealth.self, expecting: [.cameraStatus]), envelope.data.cameraID == cameraID {
-                        try store.apply(status: envelope.data)
-                        hub.broadcast("status", envelope.data, audience: .site(try store.camera(cameraID)?.camera.site))
-                    }
-                }
-            } else if [topics.issueOpened, topics.issueUpdated, topics.issueResolved].contains(message.topic) {
-                guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return }
-                if try store.apply(issue: envelope.data) {
-                    let event = envelope.type == .issueOpened ? "opened" : envelope.type == .issueResolved ? "resolved" : "updated"
-                    struct Pushed: Encodable { var event: String; var issue: IssueRecord }
-                    hub.broadcast("issue", Pushed(event: event, issue: envelope.data), audience: .site(envelope.data.site))
-                }
-            } else if message.topic == topics.notificationSent || message.topic == topics.notificationFailed {
-                guard let envelope = decoder.decode(message, as: NotificationRecord.self, expecting: [.notificationSent, .notificationFailed]) else { return }
-                try store.apply(notification: envelope.data)
-                hub.broadcast("notification", envelope.data, audience: .site(try store.camera(envelope.data.cameraID)?.camera.site))
-            } else if message.topic.hasSuffix("/availability") {
-                let parts = message.topic.split(separator: "/")
-                guard parts.count >= 3, let state = message.text, state == "online" || state == "offline" else { return }
-                let name = String(parts[parts.count - 2])
-                try store.apply(service: name, state: state)
-                hub.broadcast("service", ["name": name, "state": state])
+        var changes: [ReadStore.Change] = []
+        for message in messages where !watch(message, lateReplies: lateReplies) {
+            if message.topic == topics.notifierDirectory || message.topic == topics.notifierHealth {
+                projectNotifier(message, decoder: decoder)
+            } else if TopicFilter.matches(message.topic, filter: topics.allICMP) || TopicFilter.matches(message.topic, filter: topics.allHLS) {
+                history.observe(message)
+            } else {
+                history.observe(message)
+                if let change = change(from: message, decoder: decoder) { changes.append(change) }
             }
+        }
+        guard !changes.isEmpty else { return }
+        do {
+            for pushed in try await store.apply(changes) { push(pushed) }
+        } catch where changes.count > 1 {
+            // One bad change must not cost the others: one transaction each.
+            for single in changes { _ = try? await store.apply([single]).map(push) }
+            logger.warning("a read model batch failed; applied it change by change", metadata: ["count": "\(changes.count)", "error": "\(error)"])
         } catch {
-            logger.error("read model update failed", metadata: ["topic": "\(message.topic.prefix(200))", "error": "\(error)"])
+            logger.error("read model update failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func projectNotifier(_ message: MQTTMessage, decoder: MessageDecoder) {
+        guard !message.payload.isEmpty else { return }
+        if message.topic == context.topics.notifierDirectory, let envelope = decoder.decode(message, as: TeamDirectory.self, expecting: [.notifierDirectory]) {
+            notifierView.update(directory: envelope.data)
+            hub.broadcast("notifier", ["changed": "directory"])
+        } else if message.topic == context.topics.notifierHealth, let envelope = decoder.decode(message, as: NotifierHealth.self, expecting: [.notifierHealth]) {
+            notifierView.update(health: envelope.data)
+            hub.broadcast("notifier", ["changed": "health"])
+        }
+    }
+
+    /// The read-model change an event calls for; `nil` for anything refused (logged by the decoder).
+    func change(from message: MQTTMessage, decoder: MessageDecoder) -> ReadStore.Change? {
+        let topics = context.topics
+        if let cameraID = topics.cameraID(in: message.topic) {
+            if message.topic.hasSuffix("/config") {
+                if message.payload.isEmpty { return .cameraRemoved(cameraID) }
+                guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID else { return nil }
+                return .camera(envelope.data)
+            }
+            if message.topic.hasSuffix("/status") {
+                if message.payload.isEmpty { return .statusRemoved(cameraID) }
+                guard let envelope = decoder.decode(message, as: CameraHealth.self, expecting: [.cameraStatus]), envelope.data.cameraID == cameraID else { return nil }
+                return .status(envelope.data)
+            }
+            return nil
+        }
+        if [topics.issueOpened, topics.issueUpdated, topics.issueResolved].contains(message.topic) {
+            guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return nil }
+            let event = envelope.type == .issueOpened ? "opened" : envelope.type == .issueResolved ? "resolved" : "updated"
+            return .issue(event: event, envelope.data)
+        }
+        if message.topic == topics.notificationSent || message.topic == topics.notificationFailed {
+            guard let envelope = decoder.decode(message, as: NotificationRecord.self, expecting: [.notificationSent, .notificationFailed]) else { return nil }
+            return .notification(envelope.data)
+        }
+        if message.topic.hasSuffix("/availability") {
+            let parts = message.topic.split(separator: "/")
+            guard parts.count >= 3, let state = message.text, state == "online" || state == "offline" else { return nil }
+            return .service(name: String(parts[parts.count - 2]), state: state)
+        }
+        return nil
+    }
+
+    /// Pushes one applied change to every browser that may see it.
+    func push(_ pushed: ReadStore.Pushed) {
+        struct Pushed: Encodable { var event: String; var issue: IssueRecord }
+        switch pushed {
+        case let .camera(row): hub.broadcast("camera", row, audience: .site(row.camera.site))
+        case let .movedAway(id, site): hub.broadcast("deleted", ["id": id], audience: .onlyLimitedTo(site))
+        case let .deleted(id, site):
+            monitoring.forget(id)
+            hub.broadcast("deleted", ["id": id], audience: .site(site))
+        case let .status(status, site): hub.broadcast("status", status, audience: .site(site))
+        case let .issue(event, issue): hub.broadcast("issue", Pushed(event: event, issue: issue), audience: .site(issue.site))
+        case let .notification(record, site): hub.broadcast("notification", record, audience: .site(site))
+        case let .service(name, state): hub.broadcast("service", ["name": name, "state": state])
         }
     }
 }

@@ -43,6 +43,11 @@ public final class Installation: Sendable {
                 icmp: (any ICMPProbing)? = nil, hls: HLSChecker? = nil, signals: [UnixSignal] = [],
                 supervising broker: PrivateBroker? = nil, shutdownBudget: Duration? = nil) throws {
         let kinds = ServiceKind.allCases.filter(kinds.contains)
+        // Only the registry's store speaks PostgreSQL so far; the others must not silently fall back.
+        if configuration.runtime.database != nil, let sqliteOnly = kinds.first(where: { [.issues, .notifier].contains($0) }) {
+            throw SettingsError.invalid(key: "database", value: "postgres://…",
+                                        expected: "empty for the \(sqliteOnly.rawValue) service: it keeps its data in SQLite only so far (the registry uses PostgreSQL; the gateway's read store and the prober need none)")
+        }
         var runtime = configuration.runtime
         // "No result for two intervals" follows the prober's own interval.
         runtime.selfWatch.proberInterval = configuration.prober.interval
@@ -63,6 +68,12 @@ public final class Installation: Sendable {
         let named: [(String, (any Service)?)] = [("registry", registry), ("prober", prober), ("issues", issues), ("notifier", notifier), ("gateway", gateway)]
         var services: [any Service] = named.compactMap { name, service in service.map { LoggedService(name, $0, logger: logger) } }
         if let broker { services.insert(LoggedService("private mosquitto supervisor", broker, logger: logger), at: 0) }
+        // The process's health signal (`health.port`): first in, last out, so it answers 503 while
+        // the services start and stop.
+        if configuration.runtime.healthPort > 0 {
+            services.insert(HealthEndpoint(board: context.health, host: configuration.runtime.healthHost, port: configuration.runtime.healthPort,
+                                           logger: context.logger(for: "health")), at: 0)
+        }
         // Last, so it is the first to hear of a shutdown.
         if let shutdownBudget { services.append(ShutdownWatchdog(budget: shutdownBudget, logger: logger)) }
         group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger))

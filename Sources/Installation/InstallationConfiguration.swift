@@ -28,7 +28,10 @@ public struct InstallationConfiguration: Sendable {
     public init(settings: Settings) throws(SettingsError) {
         runtime = try RuntimeConfiguration(settings: settings)
         gateway = try GatewayConfiguration(settings: settings)
+        runtime.publicURL = RuntimeConfiguration.dashboardAddress(publicURL: runtime.publicURL, listenHost: gateway.host, port: gateway.port,
+                                                                      https: gateway.https)
         prober = try ProberConfiguration(settings: settings)
+        gateway.defaultCheckInterval = prober.interval
         issues = try IssuesConfiguration(settings: settings)
         notifier = try NotifierConfiguration(settings: settings, runtime: runtime)
     }

@@ -19,7 +19,8 @@ public struct CameraTrack: Codable, Sendable, Equatable {
     public var icmpUpStreak = 0
     /// Consecutive ICMP results that were fine (SUCCESS, or LOSS below the threshold).
     public var icmpGoodStreak = 0
-    /// Consecutive HLS results that were FAIL or ERROR.
+    /// Consecutive HLS results that were FAIL or ERROR while the line was up (a stream cannot be
+    /// judged while its line is down, so a line outage restarts this count).
     public var hlsFailStreak = 0
     /// Consecutive HLS SUCCESS results.
     public var hlsOkStreak = 0
@@ -44,6 +45,8 @@ public struct CameraTrack: Codable, Sendable, Equatable {
     public var recentEventIDs: [String] = []
     /// When incidents were opened recently, to detect flapping.
     public var recentOpenings: [Date] = []
+    /// Why the latest result could not be judged (the monitor's own network was down), if so.
+    public var inconclusive: String?
 
     public init(cameraID: String) { self.cameraID = cameraID }
 }
@@ -56,17 +59,20 @@ public struct CameraInfo: Codable, Sendable, Equatable {
     public var lineTeam: String?
     public var vendor: String?
     public var tags: [String]?
+    /// `scheme://host:port` of the camera's HLS URL (``StreamServer/origin(of:)``), if it has one.
+    public var streamServer: String?
     /// Whether the prober checks it (`nil`, from before this was kept, counts as enabled).
     public var enabled: Bool?
 
-    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil, tags: [String]? = nil,
-                enabled: Bool? = nil) {
+    public init(name: String? = nil, address: String? = nil, site: String? = nil, lineTeam: String? = nil, vendor: String? = nil,
+                tags: [String]? = nil, streamServer: String? = nil, enabled: Bool? = nil) {
         self.name = name; self.address = address; self.site = site; self.lineTeam = lineTeam; self.vendor = vendor; self.tags = tags
+        self.streamServer = streamServer
         self.enabled = enabled
     }
 
     public init(_ camera: CameraDefinition) {
         self.init(name: camera.name, address: camera.address, site: camera.site, lineTeam: camera.lineTeam, vendor: camera.vendor, tags: camera.tags,
-                  enabled: camera.enabled)
+                  streamServer: StreamServer.origin(of: camera.hlsURL), enabled: camera.enabled)
     }
 }

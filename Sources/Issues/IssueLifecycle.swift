@@ -11,24 +11,21 @@ public enum IssueLifecycle {
     ) throws(ContractError) -> IssueRecord {
         var issue = issue
         let actor = command.actor?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if command.action != .note && actor.isEmpty {
+        if command.action.needsActor && actor.isEmpty {
             throw ContractError(code: "bad_request", field: "actor", message: "actor (who does this) is required for \(command.action.rawValue)")
         }
         if actor.count > 200 { throw ContractError(code: "invalid_field", field: "actor", message: "actor is longer than 200 characters") }
         let note = command.note.map { String($0.prefix(2000)) }
         switch command.action {
-        case .acknowledge:
-            try require(issue, in: [.open], for: .acknowledged)
-            issue.record(IssueTransition(from: issue.state, to: .acknowledged, actor: actor, at: now, note: note))
-            issue.state = .acknowledged
-        case .dispatch:
-            try require(issue, in: [.open, .acknowledged], for: .dispatched)
-            issue.record(IssueTransition(from: issue.state, to: .dispatched, actor: actor, at: now, note: note))
-            issue.state = .dispatched
+        case .acknowledge, .dispatch, .close:
+            guard let target = command.action.target else { throw illegal(issue.state, command.action.rawValue) }
+            try require(issue, in: command.action.allowedFrom, for: target)
+            issue.record(IssueTransition(from: issue.state, to: target, actor: actor, at: now, note: note))
+            issue.state = target
         case .markFixed:
-            guard issue.isActive else { throw illegal(issue.state, "mark fixed") }
+            guard command.action.allowedFrom.contains(issue.state) else { throw illegal(issue.state, "mark fixed") }
             issue.fixReportedBy = actor
-            if let track, Diagnosis.kind(for: track, policy: policy) == nil, Diagnosis.hasRecovered(issue.kind, track: track, policy: policy) {
+            if let track, Diagnosis.kind(for: track, policy: policy) == nil, Diagnosis.hasRecovered(issue.kind, reason: issue.reason, track: track, policy: policy) {
                 issue.record(IssueTransition(from: issue.state, to: .resolved, actor: actor, at: now, note: note ?? "fixed; checks already confirm"))
                 issue.state = .resolved
                 issue.resolvedAt = now
@@ -36,20 +33,16 @@ public enum IssueLifecycle {
                 issue.record(IssueTransition(from: issue.state, to: issue.state, actor: actor, at: now,
                                              note: (note.map { $0 + " — " } ?? "") + "fix reported; resolves when the checks confirm"))
             }
-        case .close:
-            try require(issue, in: [.resolved], for: .closed)
-            issue.record(IssueTransition(from: issue.state, to: .closed, actor: actor, at: now, note: note))
-            issue.state = .closed
         case .note:
             guard let note, !note.isEmpty else { throw ContractError(code: "bad_request", field: "note", message: "note is empty") }
             issue.record(IssueTransition(from: issue.state, to: issue.state, actor: actor.isEmpty ? "unknown" : actor, at: now, note: note))
-        case .silence, .unsilence:
+        case .silence, .unsilence, .endSilence, .listSilences:
             throw ContractError(code: "bad_request", field: "action", message: "\(command.action.rawValue) applies to cameras, sites or tags, not to one incident")
         }
         return issue
     }
 
-    static func require(_ issue: IssueRecord, in states: Set<IssueState>, for target: IssueState) throws(ContractError) {
+    static func require(_ issue: IssueRecord, in states: [IssueState], for target: IssueState) throws(ContractError) {
         guard states.contains(issue.state) else { throw illegal(issue.state, target.rawValue) }
     }
 
@@ -58,17 +51,15 @@ public enum IssueLifecycle {
     }
 }
 
-/// Which active silences (maintenance windows) cover a camera.
+/// Which maintenance windows (silences) cover a camera.
 public enum SilenceMatcher {
-    /// Whether any silence in `silences` covers the camera at `now`.
+    /// Whether any window in `silences` is in force for the camera at `now` (see ``MaintenanceSchedule``).
     public static func isSilenced(cameraID: String, info: CameraInfo?, silences: [Silence], now: Date) -> Bool {
-        silences.contains { silence in
-            guard silence.until > now else { return false }
-            switch silence.scope {
-            case .camera: return silence.value == cameraID
-            case .site: return info?.site == silence.value
-            case .tag: return info?.tags?.contains(silence.value) == true
-            }
-        }
+        silences.contains { covers($0, cameraID: cameraID, info: info) && MaintenanceSchedule.window(of: $0, containing: now) != nil }
+    }
+
+    /// Whether `silence` is about this camera (whenever it is in force).
+    public static func covers(_ silence: Silence, cameraID: String, info: CameraInfo?) -> Bool {
+        MaintenanceSchedule.covers(silence, cameraID: cameraID, site: info?.site, tags: info?.tags, lineTeam: info?.lineTeam, vendor: info?.vendor)
     }
 }

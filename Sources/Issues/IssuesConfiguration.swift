@@ -1,13 +1,17 @@
 import Foundation
 import ServiceRuntime
 
-/// Everything the issues service is told: the incident thresholds, storm grouping and how long it
-/// waits for the notifier's acknowledgement of an event.
+/// Everything the issues service is told: the incident thresholds, the announce hold, grouping
+/// (sites, stream servers), the monitor's own outage and how long it waits for the notifier's
+/// acknowledgement of an event.
 public struct IssuesConfiguration: Sendable, Equatable {
-    /// Hysteresis, loss threshold and flapping.
-    public var policy = IssuePolicy()
-    /// When line incidents of one site become one site-wide incident.
+    /// Hysteresis, loss threshold, flapping and the announce hold (3 s: long enough for a site's
+    /// results of one check round to arrive, so its outage is announced once, as a site).
+    public var policy = IssuePolicy(announceHold: 3)
+    /// When camera incidents of one site or one stream server become one group incident.
     public var storm = StormGrouping.Policy()
+    /// When most of the fleet failing at once means the monitor's own network is down.
+    public var monitor = MonitorOutage.Policy()
     /// Seconds to wait for the notifier's acknowledgement before re-publishing an issue event.
     public var ackTimeout: Double = 30
 
@@ -25,13 +29,26 @@ extension IssuesConfiguration {
                                                   "incidents opened within issues.flap-window that mark a camera as flapping (held open until stable)")
         static let flapWindow = SettingKey.number("issues.flap-window", default: d.policy.flapWindow, in: 60...604_800, "seconds over which openings are counted for flapping")
         static let stormMin = SettingKey.integer("issues.storm-min", default: d.storm.minimumCameras, in: 0...1_000_000,
-                                                 "cameras of one site with a line incident at once that become one site-wide incident (0 = no grouping)")
+                                                 "cameras of one site line-down at once that group their LINE incidents under one site incident (0 = no grouping)")
+        static let serverMin = SettingKey.integer("issues.server-min", default: d.storm.minimumPerServer, in: 0...1_000_000,
+                                                  "cameras streaming from one server (same scheme, host and port of the HLS URL) failing at once that become one stream-server incident (0 = no grouping)")
+        static let announceHold = SettingKey.number("issues.announce-hold", default: d.policy.announceHold, in: 0...600,
+                                                    "seconds a new camera incident is held before it is announced, so a site or stream-server outage is announced once and the monitor's own outage is recognised first (0 = at once)")
+        static let monitorShare = SettingKey.number("issues.monitor-share", default: d.monitor.share, in: 0...1,
+                                                    "share (0–1) of all judged cameras failing at once that means the monitor's own network is down: results are inconclusive, only operators are told (0 = off)")
+        static let monitorSites = SettingKey.integer("issues.monitor-sites", default: d.monitor.minimumSites, in: 1...100_000,
+                                                     "sites with failing cameras needed for issues.monitor-share")
+        static let monitorCameras = SettingKey.integer("issues.monitor-cameras", default: d.monitor.minimumCameras, in: 1...1_000_000,
+                                                       "judged cameras needed before issues.monitor-share applies")
+        static let monitorWindow = SettingKey.number("issues.monitor-window", default: d.monitor.window, in: 1...86_400,
+                                                     "seconds within which the fleet must go from calm to issues.monitor-share failing (\"at the same instant\")")
         static let ackTimeout = SettingKey.number("issues.ack-timeout", default: d.ackTimeout, in: 0.5...3600,
                                                   "seconds to wait for the notifier's acknowledgement before re-publishing an issue event")
     }
 
     /// The `issues.*` keys.
-    public static let keys: [SettingKey] = [Key.openAfter, Key.recoverAfter, Key.lossThreshold, Key.flapCount, Key.flapWindow, Key.stormMin, Key.ackTimeout]
+    public static let keys: [SettingKey] = [Key.openAfter, Key.recoverAfter, Key.lossThreshold, Key.flapCount, Key.flapWindow, Key.stormMin, Key.serverMin,
+                                          Key.announceHold, Key.monitorShare, Key.monitorSites, Key.monitorCameras, Key.monitorWindow, Key.ackTimeout]
 
     /// Reads the `issues.*` keys once.
     /// - Throws: ``SettingsError`` naming the key and what it accepts.
@@ -43,6 +60,10 @@ extension IssuesConfiguration {
         policy.flapCount = try settings.integer(Key.flapCount)
         policy.flapWindow = try settings.number(Key.flapWindow)
         storm.minimumCameras = try settings.integer(Key.stormMin)
+        storm.minimumPerServer = try settings.integer(Key.serverMin)
+        policy.announceHold = try settings.number(Key.announceHold)
+        monitor = MonitorOutage.Policy(share: try settings.number(Key.monitorShare), minimumSites: try settings.integer(Key.monitorSites),
+                                       minimumCameras: try settings.integer(Key.monitorCameras), window: try settings.number(Key.monitorWindow))
         ackTimeout = try settings.number(Key.ackTimeout)
     }
 }

@@ -6,10 +6,11 @@ import Foundation
 /// to Swift. Nothing here blocks, calls back into the library's lifecycle, or allocates C state.
 extension ClientCore {
     func installCallbacks() {
-        mosquitto_connect_v5_callback_set(mosq) { _, userData, reasonCode, _, _ in
+        mosquitto_connect_v5_callback_set(mosq) { _, userData, reasonCode, flags, _ in
             guard let core = ClientCore.from(userData) else { return }
             if reasonCode == 0 {
-                core.markConnected()
+                // CONNACK flags bit 0: the broker resumed a stored session.
+                core.markConnected(sessionPresent: flags & 1 != 0)
             } else {
                 core.logger.error("broker refused the connection", metadata: [
                     "reason": "\(MQTTError.refused(operation: "connect", reasonCode: reasonCode))",

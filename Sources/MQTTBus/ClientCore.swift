@@ -17,11 +17,26 @@ enum MosquittoLibrary {
     static func initialiseOnce() { _ = initialised }
 }
 
-/// One local subscription: its filter and the stream it feeds.
+/// One local subscription: the filters it covers and the buffer it feeds.
 struct SubscriptionEntry {
-    let filter: String
+    let filters: [String]
     let qos: MQTTQoS
-    let continuation: AsyncStream<MQTTMessage>.Continuation
+    let buffer: SubscriptionBuffer
+}
+
+/// One filter as the broker knows it: how many local subscriptions use it, and whether the
+/// broker has been asked, in this process's lifetime, to send its retained messages.
+struct BrokerFilter {
+    var users: Int
+    var qos: MQTTQoS
+    var retainedAsked: Bool
+}
+
+/// What a caller of ``MQTTClient/waitUntilConnected(timeout:)`` or
+/// ``MQTTClient/waitUntilSubscribed(timeout:)`` waits for.
+enum LinkMilestone {
+    case connected
+    case subscribed
 }
 
 /// A caller waiting for the PUBACK of one QoS 1 message; `ticket` tells a cancellation which
@@ -43,15 +58,52 @@ struct CoreState {
     var stopGraceful = false
     var threadStarted = false
     var justConnected = false
-    var connectionWaiters: [UUID: CheckedContinuation<Void, any Error>] = [:]
+    /// Successful connections so far (CONNACK accepted); 0 before the first.
+    var epoch: UInt64 = 0
+    /// Whether the broker resumed a stored session on the latest connect.
+    var sessionPresent = false
+    /// `false` once ``ClientCore/stopReceiving()`` took effect: the socket is never read again.
+    var receiving = true
+    var receiveStopRequested = false
+    /// Callers waiting for the link to be connected, or connected and subscribed.
+    var linkWaiters: [UUID: (milestone: LinkMilestone, continuation: CheckedContinuation<Void, any Error>)] = [:]
     var publishWaiters: [Int32: PublishWaiter] = [:]
     var subackWaiters: [Int32: CheckedContinuation<Void, Never>] = [:]
+    /// SUBSCRIBEs that asked for the retained messages, by message id, until their SUBACK.
+    var retainSubacks: [Int32: [String]] = [:]
+    /// The SUBSCRIBEs sent after the latest CONNACK whose SUBACK has not come yet; `nil` before
+    /// they are sent.
+    var resubscribing: Set<Int32>? = nil
     var subscriptions: [UInt64: SubscriptionEntry] = [:]
+    var filters: [String: BrokerFilter] = [:]
+    /// Filters whose last local subscription ended while offline: unsubscribed on the next connect.
+    var unsubscribeOnConnect: Set<String> = []
     var nextSubscriptionID: UInt64 = 0
     var replyTopics: Set<String> = []
     var requestWaiters: [[UInt8]: CheckedContinuation<MQTTMessage, any Error>] = [:]
     var observers: [UUID: AsyncStream<MQTTConnectionState>.Continuation] = [:]
     var lastState: MQTTConnectionState = .connecting
+
+    /// Connected, and every subscription of this connection acknowledged by the broker.
+    var subscribed: Bool { connected && resubscribing?.isEmpty == true }
+
+    func reached(_ milestone: LinkMilestone) -> Bool {
+        switch milestone {
+        case .connected: connected
+        case .subscribed: subscribed
+        }
+    }
+
+    /// Removes and returns the waiters whose milestone has been reached.
+    mutating func takeReachedWaiters() -> [CheckedContinuation<Void, any Error>] {
+        let reachedIDs = linkWaiters.filter { reached($0.value.milestone) }.map(\.key)
+        return reachedIDs.compactMap { linkWaiters.removeValue(forKey: $0)?.continuation }
+    }
+
+    /// Whether something is waiting for a packet from the broker (an acknowledgement or a reply).
+    var awaitsBroker: Bool {
+        !subackWaiters.isEmpty || !publishWaiters.isEmpty || !requestWaiters.isEmpty
+    }
 }
 
 /// Owns the `struct mosquitto *`, the shared state and the network thread.
@@ -65,13 +117,18 @@ final class ClientCore: @unchecked Sendable {
     let logger: Logger
     let mosq: OpaquePointer
     let state = Mutex(CoreState())
-    private let finished = Atomic<Bool>(false)
+    let wake = WakePipe()
+    let pressure: ReadPressure
+    let finished = Atomic<Bool>(false)
+    /// Packets read while paused only to keep the link alive (for tests and diagnosis).
+    let keepAliveReads = Atomic<Int>(0)
 
-    private let receivedCounter: Counter
-    private let droppedCounter: Counter
-    private let oversizeCounter: Counter
-    private let reconnectCounter: Counter
-    private let connectedGauge: Gauge
+    let receivedCounter: Counter
+    let unroutedCounter: Counter
+    let oversizeCounter: Counter
+    let reconnectCounter: Counter
+    let pauseCounter: Counter
+    let connectedGauge: Gauge
 
     init(configuration: MQTTConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -80,10 +137,14 @@ final class ClientCore: @unchecked Sendable {
         self.logger = logger
         let dims = [("client", configuration.clientID)]
         receivedCounter = Counter(label: "mqtt_messages_received_total", dimensions: dims)
-        droppedCounter = Counter(label: "mqtt_messages_dropped_total", dimensions: dims)
+        unroutedCounter = Counter(label: "mqtt_messages_unrouted_total", dimensions: dims)
         oversizeCounter = Counter(label: "mqtt_messages_oversize_total", dimensions: dims)
         reconnectCounter = Counter(label: "mqtt_reconnects_total", dimensions: dims)
+        pauseCounter = Counter(label: "mqtt_read_pauses_total", dimensions: dims)
         connectedGauge = Gauge(label: "mqtt_connected", dimensions: dims)
+        let wake = wake
+        let pauses = pauseCounter
+        pressure = ReadPressure(onPause: { pauses.increment() }, onResume: { wake.signal() })
 
         guard let handle = mosquitto_new(configuration.clientID, configuration.cleanStart, nil) else {
             fatalError("mosquitto_new failed: out of memory")
@@ -92,7 +153,10 @@ final class ClientCore: @unchecked Sendable {
         mosquitto_user_data_set(mosq, Unmanaged.passUnretained(self).toOpaque())
         mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5)
         mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, Int32(max(1, min(65_535, configuration.sendMaximum))))
-        mosquitto_int_option(mosq, MOSQ_OPT_RECEIVE_MAXIMUM, 65_535)
+        // The broker sends at most this many unacknowledged QoS 1 messages. libmosquitto
+        // acknowledges a message when it reads it, so while reading is paused at most this many
+        // sit in the socket; everything else waits in the broker's session.
+        mosquitto_int_option(mosq, MOSQ_OPT_RECEIVE_MAXIMUM, Int32(max(1, min(65_535, configuration.receiveMaximum))))
         mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1)
         mosquitto_threaded_set(mosq, true)
         if let username = configuration.username {
@@ -141,104 +205,50 @@ final class ClientCore: @unchecked Sendable {
             }
             return !state.threadStarted
         }
+        wake.signal()
         if neverStarted {
             failEverything()
             finished.store(true, ordering: .releasing)
         }
     }
 
-    private var stopRequested: Bool { state.withLock { $0.stopped } }
+    var stopRequested: Bool { state.withLock { $0.stopped } }
 
-    /// The network thread: connect, loop, reconnect with back-off, until stopped.
-    private func runNetworkLoop() {
-        var delay = configuration.reconnectDelay.initial
-        var socketOpen = false
-        var attempts = 0
-        while !stopRequested {
-            if !socketOpen {
-                emit(.connecting)
-                let rc = connectOnce()
-                if rc != MOSQ_ERR_SUCCESS.rawValue {
-                    attempts += 1
-                    let level: Logger.Level = attempts == 1 || attempts % 20 == 0 ? .warning : .debug
-                    logger.log(level: level, "broker not reachable, retrying", metadata: [
-                        "broker": "\(configuration.host):\(configuration.port)",
-                        "error": "\(MQTTError.library(operation: "connect", code: rc))",
-                        "attempt": "\(attempts)", "retry_in_s": "\(String(format: "%.1f", delay))",
-                    ])
-                    emit(.disconnected(reason: MQTTError.library(operation: "connect", code: rc).description))
-                    sleepInterruptibly(seconds: jittered(delay))
-                    delay = min(delay * 2, configuration.reconnectDelay.maximum)
-                    continue
-                }
-                socketOpen = true
-            }
-            let rc = mosquitto_loop(mosq, 250, 1)
-            if state.withLock({ state in defer { state.justConnected = false }; return state.justConnected }) {
-                delay = configuration.reconnectDelay.initial
-                attempts = 0
-                resubscribeAll()
-            }
-            if rc != MOSQ_ERR_SUCCESS.rawValue {
-                socketOpen = false
-                markDisconnected(reason: MQTTError.library(operation: "network loop", code: rc).description)
-                if stopRequested { break }
-                reconnectCounter.increment()
-                sleepInterruptibly(seconds: jittered(delay))
-                delay = min(delay * 2, configuration.reconnectDelay.maximum)
-            }
+    /// Asks the network thread to stop reading for good; once it has (never in the middle of a
+    /// read), every subscription is finished: its consumer drains what was already read, then
+    /// its sequence ends. What the broker has not sent stays in the session, unacknowledged.
+    func stopReceiving() {
+        let threadRunning = state.withLock { state -> Bool in
+            state.receiveStopRequested = true
+            return state.threadStarted && !state.stopped
         }
-        let graceful = state.withLock { $0.stopGraceful }
-        if socketOpen && graceful {
-            // DISCONNECT (reason 0) tells the broker not to publish the will; loop to flush it.
-            mosquitto_disconnect_v5(mosq, 0, nil)
-            for _ in 0..<20 where mosquitto_loop(mosq, 50, 1) == MOSQ_ERR_SUCCESS.rawValue {}
-        }
-        if socketOpen && !graceful {
-            // Drop the TCP link without DISCONNECT: the broker publishes the last will, exactly
-            // as if the process had died. The descriptor itself is closed by mosquitto_destroy.
-            let fd = mosquitto_socket(mosq)
-            if fd >= 0 { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
-        }
-        markDisconnected(reason: "stopped")
-        emit(.stopped)
-        failEverything()
-        finished.store(true, ordering: .releasing)
+        if threadRunning { wake.signal() } else { applyReceiveStop() }
     }
 
-    private func connectOnce() -> Int32 {
-        var props: OpaquePointer? = nil
-        defer { mosquitto_property_free_all(&props) }
-        if !configuration.cleanStart {
-            mosquitto_property_add_int32(&props, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), configuration.sessionExpiry)
+    /// Network thread (or a stopped client): finishes the subscriptions once reading has stopped.
+    func applyReceiveStop() {
+        let buffers = state.withLock { state -> [SubscriptionBuffer] in
+            guard state.receiveStopRequested, state.receiving else { return [] }
+            state.receiving = false
+            return state.subscriptions.values.map(\.buffer)
         }
-        return mosquitto_connect_bind_v5(mosq, configuration.host, Int32(configuration.port), Int32(max(5, configuration.keepAlive)), nil, props)
+        buffers.forEach { $0.finish() }
     }
 
-    private func jittered(_ seconds: Double) -> Double {
-        seconds * Double.random(in: 0.75...1.25)
-    }
-
-    private func sleepInterruptibly(seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline && !stopRequested {
-            Thread.sleep(forTimeInterval: min(0.05, max(0, deadline.timeIntervalSinceNow)))
-        }
-    }
-
-    private func failEverything() {
+    func failEverything() {
         let (connWaiters, pubWaiters, subWaiters, reqWaiters, subs, observers) = state.withLock { state in
             defer {
-                state.connectionWaiters = [:]; state.publishWaiters = [:]; state.subackWaiters = [:]
-                state.requestWaiters = [:]; state.subscriptions = [:]; state.observers = [:]
+                state.linkWaiters = [:]; state.publishWaiters = [:]; state.subackWaiters = [:]
+                state.requestWaiters = [:]; state.subscriptions = [:]; state.observers = [:]; state.retainSubacks = [:]
             }
-            return (state.connectionWaiters, state.publishWaiters, state.subackWaiters, state.requestWaiters, state.subscriptions, state.observers)
+            return (state.linkWaiters.values.map(\.continuation), state.publishWaiters, state.subackWaiters,
+                    state.requestWaiters, state.subscriptions, state.observers)
         }
-        connWaiters.values.forEach { $0.resume(throwing: MQTTError.shutDown) }
+        connWaiters.forEach { $0.resume(throwing: MQTTError.shutDown) }
         pubWaiters.values.forEach { $0.continuation.resume(throwing: MQTTError.shutDown) }
         subWaiters.values.forEach { $0.resume() }
         reqWaiters.values.forEach { $0.resume(throwing: MQTTError.shutDown) }
-        subs.values.forEach { $0.continuation.finish() }
+        subs.values.forEach { $0.buffer.finish() }
         observers.values.forEach { $0.finish() }
     }
 
@@ -256,7 +266,7 @@ final class ClientCore: @unchecked Sendable {
         return stream
     }
 
-    private func emit(_ newState: MQTTConnectionState) {
+    func emit(_ newState: MQTTConnectionState) {
         let observers = state.withLock { state -> [AsyncStream<MQTTConnectionState>.Continuation] in
             if state.lastState == newState { return [] }
             state.lastState = newState
@@ -265,15 +275,17 @@ final class ClientCore: @unchecked Sendable {
         observers.forEach { $0.yield(newState) }
     }
 
-    func markConnected() {
+    func markConnected(sessionPresent: Bool) {
         let waiters = state.withLock { state in
             state.connected = true
             state.justConnected = true
-            defer { state.connectionWaiters = [:] }
-            return Array(state.connectionWaiters.values)
+            state.epoch += 1
+            state.sessionPresent = sessionPresent
+            state.resubscribing = nil
+            return state.takeReachedWaiters()
         }
         connectedGauge.record(1)
-        logger.info("connected to broker", metadata: ["broker": "\(configuration.host):\(configuration.port)"])
+        logger.info("connected to broker", metadata: ["broker": "\(configuration.host):\(configuration.port)", "session_present": "\(sessionPresent)"])
         emit(.connected)
         waiters.forEach { $0.resume() }
     }
@@ -282,6 +294,8 @@ final class ClientCore: @unchecked Sendable {
         let (wasConnected, subWaiters) = state.withLock { state in
             let was = state.connected
             state.connected = false
+            state.retainSubacks = [:]
+            state.resubscribing = nil
             defer { state.subackWaiters = [:] }
             return (was, Array(state.subackWaiters.values))
         }
@@ -304,6 +318,7 @@ final class ClientCore: @unchecked Sendable {
                     mosquitto_publish_v5(mosq, nil, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain, props)
                 }
             }
+            wake.signal()
             if rc == MOSQ_ERR_NO_CONN.rawValue { throw MQTTError.notConnected }
             if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.library(operation: "publish to \(topic)", code: rc) }
             return
@@ -335,7 +350,7 @@ final class ClientCore: @unchecked Sendable {
                     ticket.mid.withLock { $0 = mid }
                     return nil
                 }
-                if let failure { continuation.resume(throwing: failure) }
+                if let failure { continuation.resume(throwing: failure) } else { wake.signal() }
             }
         } onCancel: {
             let waiter = state.withLock { state -> PublishWaiter? in
@@ -355,107 +370,9 @@ final class ClientCore: @unchecked Sendable {
         }
     }
 
-    // MARK: - Subscribe
-
-    func addSubscription(filter: String, qos: MQTTQoS, continuation: AsyncStream<MQTTMessage>.Continuation) -> UInt64 {
-        state.withLock { state in
-            state.nextSubscriptionID += 1
-            state.subscriptions[state.nextSubscriptionID] = SubscriptionEntry(filter: filter, qos: qos, continuation: continuation)
-            return state.nextSubscriptionID
-        }
-    }
-
-    func removeSubscription(id: UInt64) {
-        let (filter, stillUsed, connected) = state.withLock { state -> (String?, Bool, Bool) in
-            guard let entry = state.subscriptions.removeValue(forKey: id) else { return (nil, true, false) }
-            let used = state.subscriptions.values.contains { $0.filter == entry.filter } || state.replyTopics.contains(entry.filter)
-            return (entry.filter, used, state.connected)
-        }
-        // A persistent session keeps its subscriptions on the broker when the local consumer ends:
-        // a service's subscriptions end on every graceful shutdown, just before it disconnects,
-        // and an UNSUBSCRIBE then made the broker drop (not queue) whatever was published while
-        // the service was away — a REST command sent to a stopped registry was lost (seen in the
-        // broker's log: "Received UNSUBSCRIBE … registry/commands", then PUBACK rc16, no subscribers).
-        if let filter, !stillUsed, connected, configuration.cleanStart {
-            mosquitto_unsubscribe_v5(mosq, nil, filter, nil)
-        }
-    }
-
-    /// Sends SUBSCRIBE now when connected and waits for the SUBACK (bounded); offline it returns
-    /// at once, since every subscription is sent again when the link comes up.
-    func sendSubscribe(filter: String, qos: MQTTQoS, retainHandling: Int32 = 0) async throws {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let registered: Bool = state.withLock { state in
-                guard state.connected, !state.stopped else { return false }
-                var mid: Int32 = 0
-                let rc = mosquitto_subscribe_v5(mosq, &mid, filter, qos.rawValue, retainHandling, nil)
-                guard rc == MOSQ_ERR_SUCCESS.rawValue else { return false }
-                state.subackWaiters[mid] = continuation
-                return true
-            }
-            if !registered { continuation.resume() }
-        }
-    }
-
-    func subscribeAcknowledged(mid: Int32, grantedQoS: [Int32]) {
-        let waiter = state.withLock { $0.subackWaiters.removeValue(forKey: mid) }
-        if let refused = grantedQoS.first(where: { $0 >= 0x80 }) {
-            logger.error("broker refused a subscription", metadata: ["reason": "\(MQTTError.refused(operation: "subscribe", reasonCode: refused))"])
-        }
-        waiter?.resume()
-    }
-
-    func ensureReplySubscription(_ topic: String) async throws {
-        let isNew = state.withLock { $0.replyTopics.insert(topic).inserted }
-        if isNew { try await sendSubscribe(filter: topic, qos: .atLeastOnce) }
-    }
-
-    private func resubscribeAll() {
-        let filters = state.withLock { state -> [(String, MQTTQoS)] in
-            var seen = Set<String>()
-            var result: [(String, MQTTQoS)] = []
-            for entry in state.subscriptions.values.sorted(by: { $0.filter < $1.filter }) where seen.insert(entry.filter).inserted {
-                result.append((entry.filter, entry.qos))
-            }
-            for topic in state.replyTopics.sorted() where seen.insert(topic).inserted {
-                result.append((topic, .atLeastOnce))
-            }
-            return result
-        }
-        for (filter, qos) in filters {
-            // Retained messages are sent again only if the broker lost the session: with a
-            // resumed session the subscription already exists and nothing is duplicated.
-            let rc = mosquitto_subscribe_v5(mosq, nil, filter, qos.rawValue, Int32(MQTT_SUB_OPT_SEND_RETAIN_NEW.rawValue), nil)
-            if rc != MOSQ_ERR_SUCCESS.rawValue {
-                logger.warning("re-subscribe failed", metadata: ["filter": "\(filter)", "error": "\(MQTTError.library(operation: "subscribe", code: rc))"])
-            }
-        }
-    }
-
-    // MARK: - Incoming
-
-    func deliver(_ message: MQTTMessage) {
-        receivedCounter.increment()
-        if let correlation = message.properties.correlationData {
-            let waiter = state.withLock { state -> CheckedContinuation<MQTTMessage, any Error>? in
-                guard state.replyTopics.contains(message.topic) else { return nil }
-                return state.requestWaiters.removeValue(forKey: correlation)
-            }
-            if let waiter { waiter.resume(returning: message); return }
-        }
-        let targets = state.withLock { state in
-            state.subscriptions.values.filter { TopicFilter.matches(message.topic, filter: $0.filter) }.map(\.continuation)
-        }
-        for target in targets {
-            if case .dropped = target.yield(message) {
-                droppedCounter.increment()
-            }
-        }
-    }
-
     func rejectOversize(topic: String, size: Int) {
         oversizeCounter.increment()
-        logger.warning("dropped an oversize message", metadata: [
+        logger.warning("refused an oversize message", metadata: [
             "topic": "\(topic)", "bytes": "\(size)", "limit": "\(configuration.maxIncomingPayload)",
         ])
     }

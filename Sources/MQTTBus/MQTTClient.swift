@@ -6,8 +6,9 @@ import Synchronization
 
 /// An MQTT v5 client over libmosquitto with an async Swift API.
 ///
-/// One client owns one broker connection and one network thread. The thread runs
-/// `mosquitto_loop` and does its own reconnecting (capped exponential back-off with jitter)
+/// One client owns one broker connection and one network thread. The thread polls the socket
+/// itself and drives libmosquitto's read/write/keep-alive steps, so that a slow subscriber can
+/// pause reading (back-pressure, never dropping), and does its own reconnecting (capped exponential back-off with jitter)
 /// with `mosquitto_connect_bind_v5`, because libmosquitto's built-in reconnect sends CONNECT
 /// without properties, which would drop the v5 Session Expiry Interval and with it the
 /// persistent session. Subscriptions are re-sent on every connect.
@@ -15,9 +16,10 @@ import Synchronization
 /// ```swift
 /// let client = MQTTClient(configuration: .init(port: 1883, clientID: "registry-1"), logger: logger)
 /// client.start()
-/// let configs = try await client.subscribe("cctv/+/config")
 /// try await client.publish("cctv/CAM-1/config", payload: bytes, retain: true)
-/// for await message in configs { … }
+/// try await client.withSubscription(to: "cctv/+/config") { configs in
+///     for await message in configs { … }
+/// }
 /// await client.shutdown()
 /// ```
 public final class MQTTClient: Sendable {
@@ -52,20 +54,32 @@ public final class MQTTClient: Sendable {
     /// Waits until the client is connected (returns at once when it is).
     /// - Throws: ``MQTTError/timedOut(operation:seconds:)`` or ``MQTTError/shutDown``.
     public func waitUntilConnected(timeout: Duration = .seconds(30)) async throws {
+        try await wait(for: .connected, timeout: timeout, operation: "connect to \(configuration.host):\(configuration.port)")
+    }
+
+    /// Waits until the client is connected and the broker has acknowledged every subscription
+    /// of this connection (they are re-sent after each CONNACK): from then on, a message
+    /// published by anyone reaches them.
+    /// - Throws: ``MQTTError/timedOut(operation:seconds:)`` or ``MQTTError/shutDown``.
+    public func waitUntilSubscribed(timeout: Duration = .seconds(30)) async throws {
+        try await wait(for: .subscribed, timeout: timeout, operation: "subscribe at \(configuration.host):\(configuration.port)")
+    }
+
+    private func wait(for milestone: LinkMilestone, timeout: Duration, operation: String) async throws {
         let id = UUID()
-        try await withTimeout(timeout, operation: "connect to \(configuration.host):\(configuration.port)") {
+        try await withTimeout(timeout, operation: operation) {
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                     let outcome: Result<Void, any Error>? = self.core.state.withLock { state in
                         if state.stopped { return .failure(MQTTError.shutDown) }
-                        if state.connected { return .success(()) }
-                        state.connectionWaiters[id] = continuation
+                        if state.reached(milestone) { return .success(()) }
+                        state.linkWaiters[id] = (milestone, continuation)
                         return nil
                     }
                     if let outcome { continuation.resume(with: outcome) }
                 }
             } onCancel: {
-                let waiter = self.core.state.withLock { $0.connectionWaiters.removeValue(forKey: id) }
+                let waiter = self.core.state.withLock { $0.linkWaiters.removeValue(forKey: id)?.continuation }
                 waiter?.resume(throwing: CancellationError())
             }
         }
@@ -104,26 +118,94 @@ public final class MQTTClient: Sendable {
         }
     }
 
-    /// Subscribes to a filter (`+`/`#` wildcards, `$share/group/…` allowed) and returns the
-    /// matching messages as an async sequence. The subscription is re-sent on every reconnect
-    /// and removed locally when the sequence is dropped or its task cancelled; the broker is told
-    /// (UNSUBSCRIBE) only with `cleanStart`: a persistent session keeps it, so messages published
-    /// while the process is stopped are queued for its next start.
+    /// Subscribes to `filters` (`+`/`#` wildcards, `$share/group/…` allowed) for the duration of
+    /// `body`, which gets every matching message in the order the broker sent it. The
+    /// subscription ends when `body` returns or throws: the filters are unsubscribed (now, or on
+    /// the next connect when offline), and the messages not yet taken are dropped with it —
+    /// except once the client stops receiving (``stopReceiving()``, a shutdown): then a persistent
+    /// session keeps its subscriptions at the broker, so what is published while the process is
+    /// away is queued for its next start.
     ///
-    /// If the consumer falls behind by more than `configuration.subscriptionBuffer` messages,
-    /// the oldest are dropped and counted in `mqtt_messages_dropped_total`: a slow consumer
-    /// never stalls the network thread or other subscriptions.
-    /// Returns after the broker's SUBACK when connected; when offline it returns at once and
-    /// the subscription is sent when the link comes up.
-    public func subscribe(_ filter: String, qos: MQTTQoS = .atLeastOnce) async throws -> MQTTSubscription {
-        guard TopicFilter.isValidFilter(filter) else { throw MQTTError.invalidTopic(filter) }
-        let (stream, continuation) = AsyncStream<MQTTMessage>.makeStream(
-            bufferingPolicy: .bufferingNewest(max(1, configuration.subscriptionBuffer)))
-        let id = core.addSubscription(filter: filter, qos: qos, continuation: continuation)
-        continuation.onTermination = { [weak core] _ in core?.removeSubscription(id: id) }
-        try await core.sendSubscribe(filter: filter, qos: qos)
-        return MQTTSubscription(stream: stream)
+    /// Nothing is dropped while `body` runs: when the consumer falls behind by
+    /// `configuration.subscriptionHighWatermark` messages the client stops reading its connection
+    /// (every subscription of this client waits) until the consumer has caught up to half of it;
+    /// meanwhile the broker holds the backlog in the session. So don't await a publish or a
+    /// request of this same client from inside `body` while many messages are arriving: it
+    /// still completes, but reads past the watermark. `ServiceBus` publishes on a second client.
+    ///
+    /// The first subscription of a filter in this process's lifetime gets the broker's retained
+    /// messages even when the persistent session already had the filter. Returns after the
+    /// broker's SUBACK when connected; offline it calls `body` at once and subscribes when the
+    /// link comes up.
+    ///
+    /// ```swift
+    /// try await client.withSubscription(to: ["cctv/+/config"]) { configs in
+    ///     for await message in configs { apply(message) }
+    /// }
+    /// ```
+    public func withSubscription<Result>(
+        to filters: [String],
+        qos: MQTTQoS = .atLeastOnce,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (MQTTSubscription) async throws -> Result
+    ) async throws -> Result {
+        guard !filters.isEmpty else { throw MQTTError.invalidTopic("") }
+        for filter in filters where !TopicFilter.isValidFilter(filter) { throw MQTTError.invalidTopic(filter) }
+        let (id, buffer) = await core.openSubscription(filters: filters, qos: qos)
+        defer { core.closeSubscription(id: id) }
+        return try await body(MQTTSubscription(buffer: buffer))
     }
+
+    /// ``withSubscription(to:qos:isolation:_:)`` for one filter.
+    public func withSubscription<Result>(
+        to filter: String,
+        qos: MQTTQoS = .atLeastOnce,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (MQTTSubscription) async throws -> Result
+    ) async throws -> Result {
+        try await withSubscription(to: [filter], qos: qos, body)
+    }
+
+    /// The message the broker holds retained on `topic` right now, or `nil` when there is none.
+    ///
+    /// Subscribes with "send retained always", then publishes a non-retained probe on the same
+    /// topic: the broker queues the retained message right after the SUBACK, before anything
+    /// published later, so the probe arriving first proves there is none. Other subscribers of
+    /// `topic` see the probe (payload `probe-…`).
+    /// - Throws: ``MQTTError/timedOut(operation:seconds:)`` when the link is down or flapping.
+    public func retainedMessage(on topic: String, timeout: Duration = .seconds(10)) async throws -> MQTTMessage? {
+        guard TopicFilter.isValidTopic(topic) else { throw MQTTError.invalidTopic(topic) }
+        try await waitUntilConnected(timeout: timeout)
+        let probe = Array("probe-\(UUID().uuidString)".utf8)
+        return try await withTimeout(timeout, operation: "read the retained message of \(topic)") {
+            try await self.withSubscription(to: [topic]) { messages -> MQTTMessage? in
+                try await self.core.publish(topic: topic, payload: probe, qos: .atLeastOnce, retain: false, properties: .init())
+                for await message in messages {
+                    if message.retain { return message }
+                    if message.payload == probe { return nil }
+                }
+                throw MQTTError.shutDown
+            }
+        }
+    }
+
+    /// Stops reading the connection for good, before a shutdown: every subscription's consumer
+    /// gets what was already read, then its sequence ends. Messages the broker has not sent stay
+    /// unacknowledged in the persistent session for the next run (none is lost on the way out).
+    public func stopReceiving() {
+        core.stopReceiving()
+    }
+
+    /// How many times this client has connected (CONNACK accepted) so far; 0 before the first.
+    /// A change means a new link, possibly to a broker that restarted and lost recent state.
+    public var connectionEpoch: UInt64 { core.state.withLock { $0.epoch } }
+
+    /// Whether the broker resumed a stored session on the latest connect (CONNACK session present).
+    public var resumedSession: Bool { core.state.withLock { $0.sessionPresent } }
+
+    /// Messages read but not yet taken by consumers, over every subscription of this client.
+    /// Bounded: about twice `subscriptionHighWatermark` per subscription at most.
+    public var bufferedMessages: Int { core.bufferedMessages }
 
     /// Sends a request and waits for the answer (MQTT v5 response topic + correlation data).
     /// The reply topic is `{replyPrefix}/{username}` (or `/{clientID}` without a user name: a
@@ -192,11 +274,24 @@ public final class MQTTClient: Sendable {
     }
 }
 
-/// The async sequence of messages for one subscription.
+/// The messages of one scoped subscription (see ``MQTTClient/withSubscription(to:qos:isolation:_:)``),
+/// in the order the broker sent them. One consumer; the sequence ends when the subscription does,
+/// when the client stops receiving (after what was already read), or when the awaiting task is
+/// cancelled.
 public struct MQTTSubscription: AsyncSequence, Sendable {
     public typealias Element = MQTTMessage
-    let stream: AsyncStream<MQTTMessage>
-    public func makeAsyncIterator() -> AsyncStream<MQTTMessage>.Iterator { stream.makeAsyncIterator() }
+    public typealias Failure = Never
+    let buffer: SubscriptionBuffer
+
+    /// The deepest this subscription's buffer has been (what the watermarks bound).
+    public var peakDepth: Int { buffer.peakDepth }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let buffer: SubscriptionBuffer
+        public mutating func next() async -> MQTTMessage? { await buffer.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
 }
 
 /// Runs `body` with a deadline; throws ``MQTTError/timedOut(operation:seconds:)`` when it passes.

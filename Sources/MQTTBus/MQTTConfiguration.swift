@@ -31,8 +31,13 @@ public struct MQTTConfiguration: Sendable {
     public var sendMaximum: Int
     /// Largest payload accepted from the broker; larger ones are dropped, logged and counted.
     public var maxIncomingPayload: Int
-    /// Messages buffered per subscription before the oldest are dropped (and counted).
-    public var subscriptionBuffer: Int
+    /// Messages a subscription may hold for its consumer before the client stops reading the
+    /// connection (it reads again at half of it). Nothing is ever dropped: the broker keeps the
+    /// backlog in the session meanwhile. Memory per subscription ≈ this × the message size.
+    public var subscriptionHighWatermark: Int
+    /// Most unacknowledged QoS 1 messages the broker may send this client at once (MQTT v5
+    /// Receive Maximum): also the most that can sit unread in the socket while reading is paused.
+    public var receiveMaximum: Int
 
     /// TLS options passed to libmosquitto.
     public struct TLS: Sendable {
@@ -66,7 +71,8 @@ public struct MQTTConfiguration: Sendable {
     }
 
     /// Creates a configuration with production defaults: persistent session for one day,
-    /// 30 s keep-alive, reconnect 1 s → 30 s, 256 KiB payload limit.
+    /// 30 s keep-alive, reconnect 1 s → 30 s, 256 KiB payload limit, reading paused at 1,000
+    /// messages waiting in one subscription, 100 unacknowledged messages in flight from the broker.
     public init(
         host: String = "127.0.0.1",
         port: Int = 1883,
@@ -81,7 +87,8 @@ public struct MQTTConfiguration: Sendable {
         reconnectDelay: (initial: Double, maximum: Double) = (1, 30),
         sendMaximum: Int = 100,
         maxIncomingPayload: Int = 256 * 1024,
-        subscriptionBuffer: Int = 10_000
+        subscriptionHighWatermark: Int = 1_000,
+        receiveMaximum: Int = 100
     ) {
         self.host = host
         self.port = port
@@ -96,6 +103,7 @@ public struct MQTTConfiguration: Sendable {
         self.reconnectDelay = reconnectDelay
         self.sendMaximum = sendMaximum
         self.maxIncomingPayload = maxIncomingPayload
-        self.subscriptionBuffer = subscriptionBuffer
+        self.subscriptionHighWatermark = subscriptionHighWatermark
+        self.receiveMaximum = receiveMaximum
     }
 }

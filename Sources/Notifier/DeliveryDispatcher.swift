@@ -9,7 +9,10 @@ import Synchronization
 /// records every outcome. Runs until cancelled.
 public final class DeliveryDispatcher: Sendable {
     let store: DeliveryStore
-    let book: ContactBook
+    /// The contacts in force (replaced when an operator saves new ones).
+    let contacts: ContactsHolder
+    /// Every attempt's outcome per channel (for the dashboard and the channel alarm).
+    let health: ChannelHealthBook
     let channels: [ChannelKind: any DeliveryChannel]
     let breakers: EndpointBreakers
     let maxAttempts: Int
@@ -18,13 +21,28 @@ public final class DeliveryDispatcher: Sendable {
     let perEndpoint: Int
     let logger: Logger
     let onRecorded: @Sendable (NotificationRecord) -> Void
+    /// Until when every issue event received has been applied (see ``dueNow()``).
+    let caughtUp: @Sendable () -> Date
+    /// The most a delivery waits for the event backlog: a notifier that never catches up still sends.
+    static let maxBacklogWait: TimeInterval = 10
     let doorbell = Doorbell()
-    private let inFlight = Mutex<[String: String]>([:]) // delivery id → channel id
+    /// Rung when an outcome waits to be recorded.
+    let recorderBell = Doorbell()
+    /// Deliveries being sent or waiting to be recorded: id → (channel id, still sending).
+    private let inFlight = Mutex<[String: (target: String, sending: Bool)]>([:])
+    /// Every channel id of the contacts in force, in file order (operators may change them while running).
+    private var channelIDs: [String] { contacts.current.teams.flatMap { $0.channels.map(\.id) } }
+    /// When to look next for due rows of channels no longer in the contacts.
+    private let orphanCheck = Mutex(Date.distantPast)
+    /// Finished attempts waiting to be recorded, and channels whose breaker opened (hold until).
+    private let finished = Mutex<(outcomes: [(DeliveryStore.Pending, DeliveryOutcome)], deferrals: [String: Date])>(([], [:]))
 
-    public init(store: DeliveryStore, book: ContactBook, channels: [ChannelKind: any DeliveryChannel], breakers: EndpointBreakers,
-                maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
+    public init(store: DeliveryStore, contacts: ContactsHolder, health: ChannelHealthBook = ChannelHealthBook(), channels: [ChannelKind: any DeliveryChannel],
+                breakers: EndpointBreakers, maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
+                caughtUp: @escaping @Sendable () -> Date = Date.init,
                 onRecorded: @escaping @Sendable (NotificationRecord) -> Void = { _ in }) {
-        self.store = store; self.book = book; self.channels = channels; self.breakers = breakers; self.maxAttempts = maxAttempts
+        self.caughtUp = caughtUp
+        self.store = store; self.contacts = contacts; self.health = health; self.channels = channels; self.breakers = breakers; self.maxAttempts = maxAttempts
         self.topics = topics; self.concurrency = concurrency; self.perEndpoint = perEndpoint; self.logger = logger; self.onRecorded = onRecorded
     }
 
@@ -32,51 +50,120 @@ public final class DeliveryDispatcher: Sendable {
     public func kick() { doorbell.ring() }
 
     /// Number of deliveries being sent right now.
-    public var sending: Int { inFlight.withLock { $0.count } }
+    public var sending: Int { inFlight.withLock { $0.values.count(where: \.sending) } }
 
     /// Delivers until the task is cancelled; deliveries in flight then stay pending and go again on the next start.
     public func run() async {
         await withDiscardingTaskGroup { group in
+            group.addTask { await self.recordLoop() }
             while !Task.isCancelled {
-                let started = dispatchDue(into: &group)
+                let started = await dispatchDue(into: &group)
                 if started > 0 { continue }
                 let next = ((try? store.nextDue()) ?? nil)?.timeIntervalSinceNow ?? 1
                 await doorbell.wait(upTo: .milliseconds(Int(min(1, max(0.01, next)) * 1000)))
             }
+            group.cancelAll()
         }
     }
 
+    /// Records finished attempts in batches until cancelled; a delivery leaves `inFlight` only once
+    /// its outcome is stored, so it is never picked twice.
+    private func recordLoop() async {
+        while !Task.isCancelled {
+            await recorderBell.wait(upTo: .seconds(1))
+            let (outcomes, deferrals) = finished.withLock { state in
+                defer { state = ([], [:]) }
+                return state
+            }
+            guard !outcomes.isEmpty || !deferrals.isEmpty else { continue }
+            for (target, until) in deferrals { try? await store.deferTarget(target, until: until) }
+            do {
+                let records = try await store.record(outcomes, maxAttempts: maxAttempts, topics: topics)
+                for record in records {
+                    onRecorded(record)
+                    logger.log(level: record.delivered ? .debug : .error, record.delivered ? "notification delivered" : "notification failed for good",
+                               metadata: ["issue": "\(record.issueID)", "event": "\(record.event)", "channel": "\(record.target)",
+                                          "attempts": "\(record.attempts)", "error": "\(record.error ?? "")"])
+                }
+            } catch {
+                // Left pending: they are sent again (same delivery id, so receivers can drop the copy).
+                logger.error("could not record deliveries", metadata: ["count": "\(outcomes.count)", "error": "\(error)"])
+            }
+            inFlight.withLock { busy in for (pending, _) in outcomes { busy.removeValue(forKey: pending.id) } }
+            doorbell.ring()
+        }
+    }
+
+    /// Hands a finished attempt to the recorder.
+    private func finish(_ pending: DeliveryStore.Pending, _ outcome: DeliveryOutcome, deferUntil: Date? = nil) {
+        inFlight.withLock { $0[pending.id]?.sending = false }
+        finished.withLock { state in
+            state.outcomes.append((pending, outcome))
+            if let deferUntil { state.deferrals[pending.target] = deferUntil }
+        }
+        recorderBell.ring()
+    }
+
+    /// The time deliveries are due by: now, unless issue events received before now are still
+    /// waiting to be applied — then the time up to which they were applied (at most
+    /// ``maxBacklogWait`` behind). A held opening is sent only once the events that arrived during
+    /// its hold are in (the one that groups or resolves it withdraws it), even when a storm has
+    /// put the notifier a few seconds behind.
+    func dueNow() -> Date {
+        let now = Date()
+        return max(min(now, caughtUp()), now.addingTimeInterval(-Self.maxBacklogWait))
+    }
+
     /// Starts what is due and fits; returns how many started.
-    private func dispatchDue(into group: inout DiscardingTaskGroup) -> Int {
+    private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Int {
+        // A slot frees when the answer comes, not when it is recorded, so sending goes on while a
+        // batch is written; but at most as many again may wait unrecorded, which bounds what a
+        // crash can make us send twice (same delivery id) to 2 × `perEndpoint` per endpoint.
         let busy = inFlight.withLock { $0 }
-        let free = concurrency - busy.count
+        let sendingNow = busy.values.filter(\.sending)
+        let free = min(concurrency - sendingNow.count, 2 * concurrency - busy.count)
         guard free > 0 else { return 0 }
         var perTarget: [String: Int] = [:]
-        for target in busy.values { perTarget[target, default: 0] += 1 }
-        let saturated = Set(perTarget.filter { $0.value >= perEndpoint }.keys)
-        let now = Date()
-        let due: [DeliveryStore.Pending]
+        var heldPerTarget: [String: Int] = [:]
+        for entry in sendingNow { perTarget[entry.target, default: 0] += 1 }
+        for entry in busy.values { heldPerTarget[entry.target, default: 0] += 1 }
+        for (target, held) in heldPerTarget where held >= 2 * perEndpoint { perTarget[target] = perEndpoint }
+        let now = dueNow()
+        var due: [DeliveryStore.Pending] = []
         do {
-            due = try store.due(now: now, excludingTargets: saturated, excludingIDs: Set(busy.keys), limit: free + 16)
+            // Each channel with room is asked for its own oldest due rows (an index seek each);
+            // rows of channels no longer in the contacts are looked for once a second.
+            for target in channelIDs where due.count < free + 16 {
+                let room = perEndpoint - perTarget[target, default: 0]
+                guard room > 0 else { continue }
+                let mine = Set(busy.filter { $0.value.target == target }.keys)
+                due += try store.due(target: target, now: now, excludingIDs: mine, limit: room)
+            }
+            if orphanCheck.withLock({ now >= $0 }) {
+                orphanCheck.withLock { $0 = now.addingTimeInterval(1) }
+                due += try store.due(now: now, excludingTargets: Set(channelIDs), excludingIDs: Set(busy.keys), limit: 16)
+            }
         } catch {
             logger.error("could not read the outbox", metadata: ["error": "\(error)"])
             return 0
         }
         var started = 0
+        let book = contacts.current
         for pending in due where started < free {
             if perTarget[pending.target, default: 0] >= perEndpoint { continue }
             guard let found = book.channel(pending.target), let sender = channels[found.channel.type] else {
-                record(pending, .failed(status: nil, error: "channel \(pending.target) is no longer in the contacts file", permanent: true))
+                inFlight.withLock { $0[pending.id] = (pending.target, true) }
+                finish(pending, .failed(status: nil, error: "channel \(pending.target) is no longer in the contacts file", permanent: true))
                 continue
             }
             if case let .wait(until) = breakers.admit(pending.target, now: now) {
-                try? store.deferTarget(pending.target, until: until)
+                try? await store.deferTarget(pending.target, until: until)
                 perTarget[pending.target] = perEndpoint
                 continue
             }
             perTarget[pending.target, default: 0] += 1
             started += 1
-            inFlight.withLock { $0[pending.id] = pending.target }
+            inFlight.withLock { $0[pending.id] = (pending.target, true) }
             let channel = found.channel
             group.addTask {
                 let outcome: DeliveryOutcome
@@ -86,29 +173,15 @@ public final class DeliveryDispatcher: Sendable {
                     outcome = .failed(status: nil, error: "could not read the stored payload", permanent: false)
                 }
                 if Task.isCancelled { return } // shutting down: the row stays pending and is sent again on start
+                var deferUntil: Date?
+                self.health.record(pending.target, outcome)
                 if self.breakers.record(pending.target, outcome) {
-                    let until = Date().addingTimeInterval(self.breakers.coolDown)
-                    try? self.store.deferTarget(pending.target, until: until)
-                    self.logger.warning("circuit breaker opened", metadata: ["channel": "\(pending.target)", "until": "\(until)"])
+                    deferUntil = Date().addingTimeInterval(self.breakers.coolDown)
+                    self.logger.warning("circuit breaker opened", metadata: ["channel": "\(pending.target)", "until": "\(deferUntil!)"])
                 }
-                self.record(pending, outcome)
-                self.inFlight.withLock { _ = $0.removeValue(forKey: pending.id) }
-                self.doorbell.ring()
+                self.finish(pending, outcome, deferUntil: deferUntil)
             }
         }
         return started
-    }
-
-    private func record(_ pending: DeliveryStore.Pending, _ outcome: DeliveryOutcome) {
-        do {
-            if let record = try store.record(pending, outcome: outcome, maxAttempts: maxAttempts, topics: topics) {
-                onRecorded(record)
-                logger.log(level: record.delivered ? .debug : .error, record.delivered ? "notification delivered" : "notification failed for good",
-                           metadata: ["issue": "\(record.issueID)", "event": "\(record.event)", "channel": "\(pending.target)",
-                                      "attempts": "\(record.attempts)", "error": "\(record.error ?? "")"])
-            }
-        } catch {
-            logger.error("could not record a delivery", metadata: ["error": "\(error)"])
-        }
     }
 }

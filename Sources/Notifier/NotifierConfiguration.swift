@@ -24,10 +24,12 @@ public struct NotifierConfiguration: Sendable, Equatable {
     public var breakerFailures = 5
     /// Seconds an open breaker waits before one probe delivery.
     public var breakerCooldown: TimeInterval = 30
+    /// Seconds a channel may keep failing before the operators are paged through their other channels.
+    public var channelAlarmAfter: TimeInterval = 900
     /// The zone times are shown in.
     public var timeZone = TimeZone(identifier: "Asia/Seoul") ?? .gmt
     /// The dashboard's public address, linked from every message.
-    public var dashboardURL = RuntimeConfiguration().publicURL
+    public var dashboardURL = "http://localhost:8080"
 
     public init() {}
 
@@ -81,12 +83,14 @@ extension NotifierConfiguration {
         static let breakerCooldown = SettingKey.integer("notifier.breaker-cooldown", default: Int(d.breakerCooldown), in: 1...86_400,
                                                         "seconds an open breaker waits before one probe delivery")
         static let timeZone = SettingKey.text("notifier.time-zone", default: d.timeZone.identifier, "time zone of the times shown in notifications")
+        static let channelAlarmAfter = SettingKey.integer("notifier.channel-alarm-after", default: Int(d.channelAlarmAfter), in: 10...604_800,
+                                                          "seconds a notification channel may keep failing before the operators are paged through their other channels")
     }
 
     /// The `notifier.*` keys.
     public static let keys: [SettingKey] = [
         Key.lineTeam, Key.vendor, Key.operators, Key.webhookSecret, Key.maxAttempts, Key.timeout, Key.contacts, Key.escalateAfter, Key.remindEvery,
-        Key.breakerFailures, Key.breakerCooldown, Key.timeZone,
+        Key.breakerFailures, Key.breakerCooldown, Key.timeZone, Key.channelAlarmAfter,
     ]
 
     /// Reads the `notifier.*` keys once; the dashboard link comes from the shared configuration.
@@ -109,10 +113,11 @@ extension NotifierConfiguration {
         remindEvery = TimeInterval(try settings.integer(Key.remindEvery))
         breakerFailures = try settings.integer(Key.breakerFailures)
         breakerCooldown = TimeInterval(try settings.integer(Key.breakerCooldown))
+        channelAlarmAfter = TimeInterval(try settings.integer(Key.channelAlarmAfter))
         guard let zone = TimeZone(identifier: settings.raw(Key.timeZone)) else {
             throw .invalid(key: Key.timeZone.name, value: settings.raw(Key.timeZone), expected: "a time zone name such as Asia/Seoul or UTC")
         }
         timeZone = zone
-        dashboardURL = runtime.publicURL
+        if !runtime.publicURL.isEmpty { dashboardURL = runtime.publicURL }
     }
 }

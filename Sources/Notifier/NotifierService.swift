@@ -5,6 +5,7 @@ import Logging
 import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
+import Synchronization
 
 /// The notifier: turns `issues/opened|updated|resolved` into deliveries to the responsible team's
 /// channels (and operators), kept in a durable SQLite outbox, acknowledged to the issues service
@@ -14,13 +15,19 @@ public final class NotifierService: Service {
     let context: RuntimeContext
     let configuration: NotifierConfiguration
     public let store: DeliveryStore
-    public let routing: NotificationRouting
+    /// The contacts in force: stored by the notifier, edited from the dashboard or REST, applied at once.
+    public let contacts: ContactsHolder
     public let policy: NotificationPolicy
     let breakers: EndpointBreakers
+    /// Every channel's recent record (dashboard, channel alarm).
+    public let health = ChannelHealthBook()
     let logger: Logger
     /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
     let selfWatch: SelfWatchMonitor
     let retention: RetentionSweeper
+
+    /// Routing over the contacts in force.
+    public var routing: NotificationRouting { contacts.routing }
 
     /// Loads and checks the contacts and opens the delivery store; nothing runs until ``run()``.
     /// - Throws: ``ContactsError`` naming the entry at fault, or a storage error.
@@ -28,12 +35,22 @@ public final class NotifierService: Service {
         self.context = context
         self.configuration = configuration
         self.logger = context.logger(for: "notifier")
-        self.routing = NotificationRouting(book: try configuration.contactBook())
         self.policy = configuration.policy
         self.breakers = EndpointBreakers(threshold: configuration.breakerFailures, coolDown: configuration.breakerCooldown)
         self.store = try DeliveryStore(dataDir: context.dataDir)
+        // The file and the webhook settings are the import: when what they say changed since the
+        // last start they replace the stored contacts; otherwise the stored ones (edited in the
+        // dashboard meanwhile) stay in force.
+        let configured = try configuration.contactBook()
+        let sourceHash = hexString(sha256(Array(configured.json().utf8)))
+        if let stored = try store.storedContacts(), stored.sourceHash == sourceHash {
+            self.contacts = ContactsHolder(stored.book)
+        } else {
+            try store.saveContacts(configured, sourceHash: sourceHash, by: "settings")
+            self.contacts = ContactsHolder(configured)
+        }
         let shared = context.configuration
-        self.selfWatch = SelfWatchMonitor(configuration: shared.selfWatch, store: store, routing: routing, policy: policy, logger: logger)
+        self.selfWatch = SelfWatchMonitor(configuration: shared.selfWatch, store: store, contacts: contacts, policy: policy, logger: logger)
         self.retention = RetentionSweeper(database: store.database, logger: logger,
                                           rules: DeliveryRetention.rules(deliveryDays: shared.retention.deliveryDays, incidentDays: shared.retention.incidentDays))
     }
@@ -49,17 +66,32 @@ public final class NotifierService: Service {
 
     public func run() async throws {
         let bus = context.makeBus(service: "notifier")
-        let events = try await bus.subscribe(context.topics.allIssues)
-        let watched = [try await bus.subscribe(context.topics.allAvailability), try await bus.subscribe(context.topics.monitorPulse)]
-        bus.start()
+        try await bus.withSubscriptions([[context.topics.allIssues], [context.topics.allAvailability, context.topics.monitorPulse],
+                                         [context.topics.allNotifierCommands]]) { subscriptions in
+            bus.start()
+            try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2])
+        }
+        await bus.shutdown()
+    }
+
+    /// Accepts issue events, delivers, publishes outcomes and acknowledgements, and watches the
+    /// other services (`watched`: availability and the prober's pulse), and answers `commands` (who
+    /// is told, test sends) until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription, commands: MQTTSubscription) async throws {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPPoster.makeClient()
-        let dispatcher = DeliveryDispatcher(store: store, book: routing.book, channels: Self.channels(http: http, timeoutSeconds: configuration.timeoutSeconds),
+        // Issue events are taken in batches, one transaction each: a 10,000-incident storm is
+        // acknowledged in a few transactions instead of 10,000.
+        let inbox = MessageBatches<MQTTMessage>(maxBatch: 500)
+        let progress = InboxProgress()
+        let dispatcher = DeliveryDispatcher(store: store, contacts: contacts, health: health,
+                                            channels: Self.channels(http: http, timeoutSeconds: configuration.timeoutSeconds),
                                             breakers: breakers, maxAttempts: configuration.maxAttempts, topics: context.topics, logger: logger,
+                                            caughtUp: { progress.caughtUp(idle: inbox.buffered == 0) },
                                             onRecorded: { _ in outbox.signal() })
-        if routing.book.teams.isEmpty {
-            logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*)")
+        if contacts.current.teams.isEmpty {
+            logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*, or add teams in the dashboard)")
         }
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -68,41 +100,65 @@ public final class NotifierService: Service {
                 group.addTask { await self.selfWatch.run(bus: bus, dispatcher: dispatcher) }
                 group.addTask { await self.selfWatch.heartbeat(http: http) }
                 group.addTask { await self.retention.run() }
-                for subscription in watched {
-                    group.addTask {
-                        for await message in subscription.cancelOnGracefulShutdown() { self.selfWatch.received(message, topics: self.context.topics) }
-                    }
+                group.addTask {
+                    for await message in watched { self.selfWatch.received(message, topics: self.context.topics) }
                 }
                 // Only when on: the first child to end ends the service.
                 if self.policy.escalateAfter > 0 || self.policy.remindEvery > 0 {
                     group.addTask { await self.timerLoop(dispatcher: dispatcher) }
                 }
                 group.addTask {
-                    for await message in events.cancelOnGracefulShutdown() {
-                        if self.accept(message, decoder: decoder) { dispatcher.kick() }
+                    await inbox.pump(from: events)
+                    inbox.finish()
+                }
+                group.addTask {
+                    while let batch = await inbox.next() {
+                        let received = progress.begin()
+                        if await self.accept(batch, decoder: decoder) { dispatcher.kick() }
+                        progress.applied(upTo: received)
                         outbox.signal()
                     }
                 }
+                group.addTask {
+                    for await message in commands {
+                        await self.handleCommand(message, bus: bus, http: http, dispatcher: dispatcher)
+                    }
+                }
+                group.addTask { await self.watchChannels(bus: bus, dispatcher: dispatcher) }
                 await group.next()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
             outbox.finish()
+            inbox.finish()
         }
         try? await http.shutdown()
-        await bus.shutdown()
     }
 
-    /// Stores the deliveries for one issue event and its acknowledgement; returns whether anything new was queued.
-    func accept(_ message: MQTTMessage, decoder: MessageDecoder) -> Bool {
-        guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return false }
+    /// Stores the deliveries for a batch of issue events and their acknowledgements in one
+    /// transaction; returns whether anything new was queued.
+    func accept(_ messages: [MQTTMessage], decoder: MessageDecoder) async -> Bool {
+        let events = messages.compactMap { message -> DeliveryStore.IssueEvent? in
+            guard let envelope = decoder.decode(message, as: IssueRecord.self, expecting: [.issueOpened, .issueUpdated, .issueResolved]) else { return nil }
+            return DeliveryStore.IssueEvent(eventID: envelope.id, type: envelope.type, issue: envelope.data)
+        }
+        return await accept(events)
+    }
+
+    /// One transaction for the events; if it fails, one per event, so one bad event cannot hold up the others.
+    func accept(_ events: [DeliveryStore.IssueEvent]) async -> Bool {
+        guard !events.isEmpty else { return false }
         do {
-            let added = try store.accept(eventID: envelope.id, type: envelope.type, issue: envelope.data, routing: routing, policy: policy, topics: context.topics)
-            if added > 0 { logger.info("notifications queued", metadata: ["issue": "\(envelope.data.id)", "type": "\(envelope.type.rawValue)", "count": "\(added)"]) }
+            let added = try await store.accept(events, routing: routing, policy: policy, topics: context.topics)
+            if added > 0 { logger.info("notifications queued", metadata: ["events": "\(events.count)", "count": "\(added)"]) }
             return added > 0
+        } catch where events.count > 1 {
+            var any = false
+            for event in events { any = await accept([event]) || any }
+            return any
         } catch {
             // Not acknowledged: the issues service sends the event again.
-            logger.error("could not queue notifications", metadata: ["error": "\(error)"])
+            logger.error("could not queue notifications", metadata: ["issue": "\(events[0].issue.id)", "error": "\(error)"])
             return false
         }
     }
@@ -111,7 +167,7 @@ public final class NotifierService: Service {
     func timerLoop(dispatcher: DeliveryDispatcher) async {
         while !Task.isCancelled {
             do {
-                let added = try store.fireTimers(routing: routing, policy: policy, topics: context.topics)
+                let added = try await store.fireTimers(routing: routing, policy: policy, topics: context.topics)
                 if added > 0 {
                     logger.info("escalations or reminders queued", metadata: ["count": "\(added)"])
                     dispatcher.kick()
@@ -121,5 +177,35 @@ public final class NotifierService: Service {
             }
             try? await Task.sleep(for: .seconds(1))
         }
+    }
+}
+
+/// Up to when the issue events received have been applied: the dispatcher sends nothing due
+/// later than that, so an event that withdraws a held notice is applied before the notice goes.
+final class InboxProgress: Sendable {
+    private struct State {
+        var appliedUpTo = Date()
+        var applying = false
+    }
+    private let state = Mutex(State())
+
+    /// A batch was taken from the inbox; returns when.
+    func begin() -> Date {
+        state.withLock { $0.applying = true }
+        return Date()
+    }
+
+    /// The batch taken at `received` is applied: so is everything received before it.
+    func applied(upTo received: Date) {
+        state.withLock { state in
+            state.appliedUpTo = max(state.appliedUpTo, received)
+            state.applying = false
+        }
+    }
+
+    /// Now when nothing waits and nothing is being applied (`idle`: the inbox is empty), else the
+    /// time up to which events were applied.
+    func caughtUp(idle: Bool) -> Date {
+        state.withLock { state in idle && !state.applying ? Date() : state.appliedUpTo }
     }
 }

@@ -64,8 +64,18 @@ public final class ProberService: Service {
 
     public func run() async throws {
         let bus = context.makeBus(service: configuration.busName)
-        let configs = try await bus.subscribe(context.topics.allConfigs)
-        bus.start()
+        // The first subscription of this process asks for every retained definition, so a prober
+        // restarted however it died checks the whole fleet, whatever its persistent session held.
+        try await bus.withSubscription(to: context.topics.allConfigs) { configs in
+            bus.start()
+            await runFleet(bus: bus, configs: configs)
+        }
+        await bus.shutdown()
+        if let fetcher = hls.fetcher as? HTTPClientHLSFetcher { await fetcher.shutdown() }
+    }
+
+    /// Keeps the schedules in step with the definitions and runs the checks until shutdown.
+    func runFleet(bus: ServiceBus, configs: MQTTSubscription) async {
         let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.credentialRequests(from: bus.account),
                                                   replyPrefix: context.topics.replies, logger: logger)
         let icmpSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: CheckSlots(total: configuration.concurrency))
@@ -85,7 +95,7 @@ public final class ProberService: Service {
         let pictureCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "picture")])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await message in configs.cancelOnGracefulShutdown() {
+                for await message in configs {
                     guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
                     if message.payload.isEmpty { self.unschedule(id, runners); credentials.forget(id); continue }
                     guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
@@ -145,8 +155,6 @@ public final class ProberService: Service {
             await group.next()
             group.cancelAll()
         }
-        await bus.shutdown()
-        if let fetcher = hls.fetcher as? HTTPClientHLSFetcher { await fetcher.shutdown() }
     }
 
     func unschedule(_ id: String, _ runners: [CheckRunner]) {

@@ -32,14 +32,14 @@ extension CameraStore {
     }
 
     /// The columns for `input` replacing row `id` (inside the caller's transaction).
-    func credentialColumns(_ db: Database, id: String, input: CameraInput) throws -> SealedColumns {
+    func credentialColumns(_ db: any SQLConnection, id: String, input: CameraInput) throws -> SealedColumns {
         let current = try Self.sealedColumns(db, id: id)
         return try credentialColumns(StreamCredentialBinding.decide(storedOrigin: current?.origin, input: input), current: current)
     }
 
-    static func sealedColumns(_ db: Database, id: String) throws -> SealedColumns? {
-        try Row.fetchOne(db, sql: "SELECT credentials, credentialsOrigin FROM camera WHERE id = ?", arguments: [id]).map {
-            SealedColumns(sealed: $0["credentials"], origin: $0["credentialsOrigin"])
+    static func sealedColumns(_ db: any SQLConnection, id: String) throws -> SealedColumns? {
+        try db.row("SELECT credentials, credentialsOrigin FROM camera WHERE id = ?", id).map {
+            SealedColumns(sealed: $0.string("credentials"), origin: $0.string("credentialsOrigin"))
         }
     }
 
@@ -63,27 +63,29 @@ extension CameraStore {
     }
 
     /// Seals credentials an older version stored in plain text, binds them to the camera's stream
-    /// origin (dropped when it has none), and rewrites the file so no plain copy stays in free pages.
+    /// origin (dropped when it has none), and rewrites an SQLite file so no plain copy stays in free
+    /// pages (PostgreSQL's autovacuum reclaims the old row versions).
     func sealLegacyCredentials() throws {
         let rows = try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, username, password, hlsURL FROM camera WHERE username IS NOT NULL OR password IS NOT NULL")
+            try db.rows("SELECT id, username, password, hlsURL FROM camera WHERE username IS NOT NULL OR password IS NOT NULL")
         }
         guard !rows.isEmpty else { return }
         try database.write { db in
             for row in rows {
-                let id: String = row["id"]
                 var columns = SealedColumns.empty
-                if let origin = CameraCredentials.origin(of: row["hlsURL"] as String?) {
-                    let credentials = StoredCredentials(username: row["username"] ?? "", password: row["password"] ?? "")
+                if let origin = CameraCredentials.origin(of: row.string("hlsURL")) {
+                    let credentials = StoredCredentials(username: row.string("username") ?? "", password: row.string("password") ?? "")
                     columns = SealedColumns(sealed: try secrets.seal(try JSONEncoder().encode(credentials)), origin: origin)
                 }
-                try db.execute(sql: "UPDATE camera SET username = NULL, password = NULL, credentials = ?, credentialsOrigin = ? WHERE id = ?",
-                               arguments: [columns.sealed, columns.origin, id])
+                try db.execute("UPDATE camera SET username = NULL, password = NULL, credentials = ?, credentialsOrigin = ? WHERE id = ?",
+                               columns.sealed, columns.origin, row.string("id") ?? "")
             }
         }
-        try database.writeWithoutTransaction { db in
-            try db.execute(sql: "VACUUM")
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        if let sqlite = database as? SQLiteDatabase {
+            try sqlite.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
         }
     }
 
@@ -92,10 +94,9 @@ extension CameraStore {
     public func resealCredentials() throws -> Int {
         try database.write { db in
             var count = 0
-            for row in try Row.fetchAll(db, sql: "SELECT id, credentials FROM camera WHERE credentials IS NOT NULL") {
-                let sealed: String = row["credentials"]
-                guard try !secrets.isCurrent(sealed) else { continue }
-                try db.execute(sql: "UPDATE camera SET credentials = ? WHERE id = ?", arguments: [try secrets.seal(try secrets.open(sealed)), row["id"] as String])
+            for row in try db.rows("SELECT id, credentials FROM camera WHERE credentials IS NOT NULL") {
+                guard let sealed = row.string("credentials"), let id = row.string("id"), try !secrets.isCurrent(sealed) else { continue }
+                try db.execute("UPDATE camera SET credentials = ? WHERE id = ?", try secrets.seal(try secrets.open(sealed)), id)
                 count += 1
             }
             return count

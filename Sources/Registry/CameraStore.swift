@@ -1,22 +1,50 @@
 import CCTVContract
 import Foundation
 import GRDB
+import Logging
 import ServiceRuntime
 
-/// The registry's own SQLite store: the fleet's source of truth. Every change is one short
-/// write transaction; uniqueness of id and address is enforced by the database itself.
+/// The registry's store: the fleet's source of truth, in SQLite (one box) or PostgreSQL (shared by
+/// every registry replica). Every change is one short write transaction; uniqueness of id and
+/// address is enforced by the database itself. The SQL is written once for both engines.
 /// Stream credentials are sealed with the data folder's ``SecretBox`` and bound to the origin they
 /// were entered for (``StreamCredentialBinding``); they are never in a `CameraDefinition`.
 public final class CameraStore: Sendable {
-    let database: DatabasePool
+    let database: any SQLDatabase
     let secrets: SecretBox
 
     /// Opens `{dataDir}/registry.sqlite` (and `{dataDir}/secrets.key`, created on first start).
-    public init(dataDir: String) throws {
-        database = try ServiceDatabase.open(dataDir: dataDir, service: "registry", migrator: Self.migrator)
-        secrets = try SecretBox(dataDir: dataDir)
+    public convenience init(dataDir: String) throws {
+        try self.init(location: .sqlite(directory: dataDir), secretsDir: dataDir, logger: Logger(label: "cctv-out.registry"))
+    }
+
+    /// Opens the registry's database at `location` (schema `registry` in PostgreSQL), migrates it and
+    /// seals credentials an older version kept in plain text.
+    /// - Parameter secretsDir: the folder of `secrets.key`. Registry replicas that share a PostgreSQL
+    ///   must share the key file too (copy it to every registry machine), or cannot open each other's credentials.
+    public init(location: DatabaseLocation, secretsDir: String, logger: Logger = Logger(label: "cctv-out.registry")) throws {
+        database = try location.open(service: "registry", sqlite: Self.migrator, postgres: Self.postgresMigrations, logger: logger)
+        secrets = try SecretBox(dataDir: secretsDir)
         try sealLegacyCredentials()
     }
+
+    /// The same tables as ``migrator`` in PostgreSQL types (text sorted bytewise like SQLite's).
+    static let postgresMigrations = [
+        PostgresMigration("v1 cameras", [
+            """
+            CREATE TABLE camera (seq bigserial PRIMARY KEY, id text COLLATE "C" NOT NULL UNIQUE, address text COLLATE "C" NOT NULL UNIQUE,
+              name text COLLATE "C" NOT NULL, hlsURL text, username text, password text, site text COLLATE "C", location text,
+              latitude double precision, longitude double precision, grp text COLLATE "C", tags text NOT NULL DEFAULT '[]',
+              lineTeam text, vendor text, enabled boolean NOT NULL DEFAULT true, intervalSeconds bigint,
+              createdAt timestamptz NOT NULL, updatedAt timestamptz NOT NULL, version bigint NOT NULL)
+            """,
+            "CREATE INDEX camera_site ON camera (site)",
+            "CREATE TABLE tombstone (id text COLLATE \"C\" PRIMARY KEY, deletedAt timestamptz NOT NULL)",
+        ]),
+        PostgresMigration("v2 camera checks", ["ALTER TABLE camera ADD COLUMN checks text"]),
+        PostgresMigration("v2 sealed credentials", ["ALTER TABLE camera ADD COLUMN credentials text, ADD COLUMN credentialsOrigin text"]),
+        CommandLog.postgresMigration,
+    ]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -70,13 +98,13 @@ public final class CameraStore: Sendable {
     public func create(_ input: CameraInput, now: Date = Date()) throws(ContractError) -> CameraDefinition {
         let credentials = try credentialColumns(StreamCredentialBinding.decide(storedOrigin: nil, input: input), current: nil)
         return try write { db in
-            if let id = input.id, let existing = try Row.fetchOne(db, sql: "SELECT id FROM camera WHERE id = ?", arguments: [id]) {
-                throw ContractError(code: "duplicate_id", field: "id", message: "a camera with id \(id) already exists", existingID: existing["id"])
+            if let id = input.id, try db.row("SELECT id FROM camera WHERE id = ?", id) != nil {
+                throw ContractError(code: "duplicate_id", field: "id", message: "a camera with id \(id) already exists", existingID: id)
             }
             try Self.checkAddressFree(db, input.address, except: nil)
             let id = try input.id ?? Self.nextID(db)
-            try db.execute(sql: Self.insertSQL, arguments: Self.arguments(input, id: id, credentials: credentials) + [now, now])
-            try db.execute(sql: "DELETE FROM tombstone WHERE id = ?", arguments: [id])
+            try db.execute(Self.insertSQL, Self.arguments(input, id: id, credentials: credentials) + [.date(now), .date(now)])
+            try db.execute("DELETE FROM tombstone WHERE id = ?", id)
             return try Self.fetch(db, id: id)!
         }
     }
@@ -88,12 +116,11 @@ public final class CameraStore: Sendable {
             let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
             try Self.checkAddressFree(db, input.address, except: id)
             let credentials = try credentialColumns(db, id: id, input: input)
-            let args = StatementArguments(Self.fieldValues(input, credentials: credentials))
-            try db.execute(sql: """
+            try db.execute("""
                 UPDATE camera SET address = ?, name = ?, hlsURL = ?, credentials = ?, credentialsOrigin = ?,
                   site = ?, location = ?, latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?,
                   intervalSeconds = ?, checks = ?, updatedAt = ?, version = ? WHERE id = ?
-                """, arguments: args + [now, current + 1, id])
+                """, Self.fieldValues(input, credentials: credentials) + [.date(now), .int(Int64(current + 1)), .text(id)])
             return try Self.fetch(db, id: id)!
         }
     }
@@ -102,7 +129,7 @@ public final class CameraStore: Sendable {
     public func setEnabled(id: String, _ enabled: Bool, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDefinition {
         try write { db in
             let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
-            try db.execute(sql: "UPDATE camera SET enabled = ?, updatedAt = ?, version = ? WHERE id = ?", arguments: [enabled, now, current + 1, id])
+            try db.execute("UPDATE camera SET enabled = ?, updatedAt = ?, version = ? WHERE id = ?", enabled, now, current + 1, id)
             return try Self.fetch(db, id: id)!
         }
     }
@@ -111,9 +138,9 @@ public final class CameraStore: Sendable {
     public func delete(id: String, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDeleted {
         try write { db in
             let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
-            let address = try String.fetchOne(db, sql: "SELECT address FROM camera WHERE id = ?", arguments: [id]) ?? ""
-            try db.execute(sql: "DELETE FROM camera WHERE id = ?", arguments: [id])
-            try db.execute(sql: "INSERT OR REPLACE INTO tombstone (id, deletedAt) VALUES (?, ?)", arguments: [id, now])
+            let address = try db.row("SELECT address FROM camera WHERE id = ?", id)?.string("address") ?? ""
+            try db.execute("DELETE FROM camera WHERE id = ?", id)
+            try Self.recordTombstone(db, id: id, now: now)
             return CameraDeleted(id: id, address: address, version: current + 1)
         }
     }
@@ -137,19 +164,21 @@ public final class CameraStore: Sendable {
         let direction = sort?.hasPrefix("-") == true ? "DESC" : "ASC"
         return try read { db in
             var conditions: [String] = []
-            var arguments: StatementArguments = []
+            var arguments: [SQLValue] = []
             if let query, !query.isEmpty {
-                conditions.append("(id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR address LIKE ? ESCAPE '\\' OR site LIKE ? ESCAPE '\\')")
+                let like = db.dialect.caseInsensitiveLike
+                conditions.append("(id \(like) ? ESCAPE '\\' OR name \(like) ? ESCAPE '\\' OR address \(like) ? ESCAPE '\\' OR site \(like) ? ESCAPE '\\')")
                 let pattern = "%" + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-                arguments += [pattern, pattern, pattern, pattern]
+                arguments += Array(repeating: .text(pattern), count: 4)
             }
-            if let site, !site.isEmpty { conditions.append("site = ?"); arguments += [site] }
-            if let group, !group.isEmpty { conditions.append("grp = ?"); arguments += [group] }
-            if let enabled { conditions.append("enabled = ?"); arguments += [enabled] }
+            if let site, !site.isEmpty { conditions.append("site = ?"); arguments.append(.text(site)) }
+            if let group, !group.isEmpty { conditions.append("grp = ?"); arguments.append(.text(group)) }
+            if let enabled { conditions.append("enabled = ?"); arguments.append(.bool(enabled)) }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM camera \(whereClause)", arguments: arguments) ?? 0
+            let total = try db.rows("SELECT COUNT(*) AS n FROM camera \(whereClause)", arguments).first?.int("n") ?? 0
             // sortColumn comes from a fixed table, never from the request text.
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM camera \(whereClause) ORDER BY \(sortColumn) \(direction), id LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
+            let rows = try db.rows("SELECT * FROM camera \(whereClause) ORDER BY \(sortColumn) \(direction), id LIMIT ? OFFSET ?",
+                                   arguments + [.int(Int64(limit)), .int(Int64(offset))])
             return (rows.map(Self.definition), total)
         }
     }
@@ -157,27 +186,27 @@ public final class CameraStore: Sendable {
     /// Every camera and every tombstone, for re-publishing the retained state on start.
     public func snapshot() throws(ContractError) -> (cameras: [CameraDefinition], tombstones: [String]) {
         try read { db in
-            (try Row.fetchAll(db, sql: "SELECT * FROM camera ORDER BY id").map(Self.definition),
-             try String.fetchAll(db, sql: "SELECT id FROM tombstone"))
+            (try db.rows("SELECT * FROM camera ORDER BY id").map(Self.definition),
+             try db.rows("SELECT id FROM tombstone").compactMap { $0.string("id") })
         }
     }
 
     // MARK: - Helpers
 
-    private func write<T>(_ body: (Database) throws -> T) throws(ContractError) -> T {
+    func write<T>(_ body: (any SQLConnection) throws -> T) throws(ContractError) -> T {
         do { return try database.write(body) } catch let error as ContractError { throw error } catch {
             throw ContractError(code: "internal", message: "storage error: \(error)")
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(ContractError) -> T {
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws(ContractError) -> T {
         do { return try database.read(body) } catch let error as ContractError { throw error } catch {
             throw ContractError(code: "internal", message: "storage error: \(error)")
         }
     }
 
-    static func requireVersion(_ db: Database, id: String, expected: Int?) throws -> Int {
-        guard let current = try Int.fetchOne(db, sql: "SELECT version FROM camera WHERE id = ?", arguments: [id]) else {
+    static func requireVersion(_ db: any SQLConnection, id: String, expected: Int?) throws -> Int {
+        guard let current = try db.row("SELECT version FROM camera WHERE id = ?", id)?.int("version") else {
             throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
         }
         if let expected, expected != current {
@@ -187,17 +216,18 @@ public final class CameraStore: Sendable {
         return current
     }
 
-    static func checkAddressFree(_ db: Database, _ address: String, except id: String?) throws {
-        if let existing = try String.fetchOne(db, sql: "SELECT id FROM camera WHERE address = ? AND id IS NOT ?", arguments: [address, id]) {
+    static func checkAddressFree(_ db: any SQLConnection, _ address: String, except id: String?) throws {
+        let holder = try db.row("SELECT id FROM camera WHERE address = ?", address)?.string("id")
+        if let existing = holder, existing != id {
             throw ContractError(code: "duplicate_address", field: "address", message: "address \(address) is already registered as camera \(existing)", existingID: existing)
         }
     }
 
-    static func nextID(_ db: Database) throws -> String {
-        var next = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM camera") ?? 0) + 1
+    static func nextID(_ db: any SQLConnection) throws -> String {
+        var next = (try db.row("SELECT COALESCE(MAX(seq), 0) AS n FROM camera")?.int("n") ?? 0) + 1
         while true {
             let candidate = String(format: "CAM-%05d", next)
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM camera WHERE id = ?", arguments: [candidate]) == nil { return candidate }
+            if try db.row("SELECT 1 AS one FROM camera WHERE id = ?", candidate) == nil { return candidate }
             next += 1
         }
     }
@@ -208,17 +238,23 @@ public final class CameraStore: Sendable {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
         """
 
-    static func arguments(_ input: CameraInput, id: String, credentials: SealedColumns) -> StatementArguments {
-        StatementArguments([id] + fieldValues(input, credentials: credentials))
+    /// Records that `id` was deleted (kept so its retained tombstone is re-published on start).
+    static func recordTombstone(_ db: any SQLConnection, id: String, now: Date) throws {
+        try db.execute("INSERT INTO tombstone (id, deletedAt) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET deletedAt = excluded.deletedAt", id, now)
+    }
+
+    static func arguments(_ input: CameraInput, id: String, credentials: SealedColumns) -> [SQLValue] {
+        [.text(id)] + fieldValues(input, credentials: credentials)
     }
 
     /// The stored columns of `input`, in the order of the INSERT/UPDATE statements (after id); the
     /// credentials as sealed by ``credentialColumns(_:current:)``, never `input`'s plain ones.
-    static func fieldValues(_ input: CameraInput, credentials: SealedColumns) -> [(any DatabaseValueConvertible)?] {
+    static func fieldValues(_ input: CameraInput, credentials: SealedColumns) -> [SQLValue] {
         let tags = String(decoding: (try? JSONEncoder().encode(input.tags ?? [])) ?? Data("[]".utf8), as: UTF8.self)
-        return [input.address, input.name ?? input.address, input.hlsURL, credentials.sealed, credentials.origin, input.site,
-                input.location, input.latitude, input.longitude, input.group, tags, input.lineTeam, input.vendor,
-                input.enabled ?? true, input.intervalSeconds, checksText(input.checks)]
+        let values: [any SQLBindable] = [input.address, input.name ?? input.address, input.hlsURL, credentials.sealed, credentials.origin, input.site,
+                                         input.location, input.latitude, input.longitude, input.group, tags, input.lineTeam, input.vendor,
+                                         input.enabled ?? true, input.intervalSeconds, checksText(input.checks)]
+        return values.map(\.sqlValue)
     }
 
     /// `checks` as stored: JSON, or NULL when nothing is set.
@@ -227,24 +263,22 @@ public final class CameraStore: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func checks(_ row: Row) -> CameraChecks? {
-        let text: String? = row["checks"]
-        return text.flatMap { try? JSONDecoder().decode(CameraChecks.self, from: Data($0.utf8)) }
+    static func checks(_ row: SQLRow) -> CameraChecks? {
+        row.string("checks").flatMap { try? JSONDecoder().decode(CameraChecks.self, from: Data($0.utf8)) }
     }
 
-    static func fetch(_ db: Database, id: String) throws -> CameraDefinition? {
-        try Row.fetchOne(db, sql: "SELECT * FROM camera WHERE id = ?", arguments: [id]).map(definition)
+    static func fetch(_ db: any SQLConnection, id: String) throws -> CameraDefinition? {
+        try db.row("SELECT * FROM camera WHERE id = ?", id).map(definition)
     }
 
-    static func definition(_ row: Row) -> CameraDefinition {
-        let tagsText: String = row["tags"]
-        let tags = (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? []
-        let sealed: String? = row["credentials"]
+    static func definition(_ row: SQLRow) -> CameraDefinition {
+        let tags = (try? JSONDecoder().decode([String].self, from: Data((row.string("tags") ?? "[]").utf8))) ?? []
         return CameraDefinition(
-            id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], site: row["site"],
-            location: row["location"], latitude: row["latitude"], longitude: row["longitude"], group: row["grp"], tags: tags,
-            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"],
-            hasCredentials: sealed != nil, checks: checks(row), createdAt: row["createdAt"], updatedAt: row["updatedAt"],
-            version: row["version"])
+            id: row.string("id") ?? "", name: row.string("name") ?? "", address: row.string("address") ?? "", hlsURL: row.string("hlsURL"),
+            site: row.string("site"), location: row.string("location"), latitude: row.double("latitude"), longitude: row.double("longitude"),
+            group: row.string("grp"), tags: tags, lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true,
+            intervalSeconds: row.int("intervalSeconds"), hasCredentials: row.string("credentials") != nil, checks: checks(row),
+            createdAt: row.date("createdAt") ?? Date(timeIntervalSince1970: 0), updatedAt: row.date("updatedAt") ?? Date(timeIntervalSince1970: 0),
+            version: row.int("version") ?? 0)
     }
 }

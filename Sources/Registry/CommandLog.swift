@@ -9,7 +9,7 @@ import ServiceRuntime
 /// counts as the same when its content is too (an id reused for a different command is applied:
 /// tools that number their commands `1`, `2`… must not be ignored). Kept for a day.
 public struct CommandLog: Sendable {
-    let database: DatabasePool
+    let database: any SQLDatabase
 
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v3 command log") { db in
@@ -21,6 +21,12 @@ public struct CommandLog: Sendable {
             }
         }
     }
+
+    /// The same table in PostgreSQL.
+    static let postgresMigration = PostgresMigration("v3 command log", [
+        "CREATE TABLE commandLog (id text PRIMARY KEY, fingerprint text NOT NULL, reply bytea NOT NULL, at timestamptz NOT NULL)",
+        "CREATE INDEX commandLog_at ON commandLog (at)",
+    ])
 
     /// Actions that change the fleet, the only ones worth remembering.
     static let changes: Set<RegistryCommand.Action> = [.create, .update, .patch, .enable, .disable, .delete, .bulkDelete]
@@ -34,9 +40,9 @@ public struct CommandLog: Sendable {
     func reply(to command: RegistryCommand, id: String) throws -> RegistryReply? {
         guard Self.changes.contains(command.action) else { return nil }
         return try database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT fingerprint, reply FROM commandLog WHERE id = ?", arguments: [id]),
-                  row["fingerprint"] == Self.fingerprint(command) else { return nil }
-            return try ContractCodec.decodeValue(RegistryReply.self, from: row["reply"])
+            guard let row = try db.row("SELECT fingerprint, reply FROM commandLog WHERE id = ?", id),
+                  row.string("fingerprint") == Self.fingerprint(command), let reply = row.data("reply") else { return nil }
+            return try ContractCodec.decodeValue(RegistryReply.self, from: reply)
         }
     }
 
@@ -44,8 +50,10 @@ public struct CommandLog: Sendable {
     func record(_ reply: RegistryReply, to command: RegistryCommand, id: String, now: Date = Date()) throws {
         guard Self.changes.contains(command.action) else { return }
         try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO commandLog (id, fingerprint, reply, at) VALUES (?, ?, ?, ?)",
-                           arguments: [id, Self.fingerprint(command), try ContractCodec.encodeValue(reply), now])
+            try db.execute("""
+                INSERT INTO commandLog (id, fingerprint, reply, at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, reply = excluded.reply, at = excluded.at
+                """, id, Self.fingerprint(command), try ContractCodec.encodeValue(reply), now)
         }
     }
 

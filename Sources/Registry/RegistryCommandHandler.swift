@@ -19,17 +19,28 @@ public struct RegistryCommandHandler: Sendable {
     let imports: ImportStaging
     /// Where stream URLs may point.
     let destinations: DestinationPolicy
+    /// The notifier's teams: what `lineTeam` and `vendor` may name.
+    public let teams: TeamDirectoryHolder
 
-    public init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy()) {
+    public init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
         self.store = store
         self.imports = ImportStaging()
         self.destinations = destinations
+        self.teams = teams
     }
 
-    init(store: CameraStore, importLimits: ImportStaging.Limits) {
+    init(store: CameraStore, importLimits: ImportStaging.Limits, teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
         self.store = store
         self.imports = ImportStaging(limits: importLimits)
         self.destinations = DestinationPolicy()
+        self.teams = teams
+    }
+
+    /// Every check of a camera: its fields (stream URLs against the destination policy), then the teams it names.
+    func validated(_ input: CameraInput) throws(ContractError) -> CameraInput {
+        let camera = try CameraValidation.validate(input, destinations: destinations)
+        try teams.check(camera)
+        return camera
     }
 
     /// Runs one command; never throws: a refusal is a reply with `ok == false`.
@@ -40,7 +51,7 @@ public struct RegistryCommandHandler: Sendable {
             switch command.action {
             case .create:
                 guard let input = command.camera else { throw Self.missing("camera") }
-                let camera = try store.create(CameraValidation.validate(input, destinations: destinations))
+                let camera = try store.create(validated(input))
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: true))
             case .update:
                 guard let id = command.id ?? command.camera?.id else { throw Self.missing("id") }
@@ -49,7 +60,7 @@ public struct RegistryCommandHandler: Sendable {
                     throw ContractError(code: "invalid_field", field: "id", message: "id in the body (\(bodyID)) differs from the camera being updated (\(id)); ids cannot be changed")
                 }
                 input.id = id
-                let camera = try store.update(id: id, CameraValidation.validate(input, destinations: destinations), expectedVersion: command.expectedVersion)
+                let camera = try store.update(id: id, validated(input), expectedVersion: command.expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case .enable, .disable:
                 guard let id = command.id else { throw Self.missing("id") }
@@ -80,7 +91,7 @@ public struct RegistryCommandHandler: Sendable {
                 }
                 // Commands run one at a time, so nothing changes between this read and the update;
                 // expectedVersion still guards against a client patching a camera it has not seen.
-                let camera = try store.update(id: id, CameraValidation.validate(patch.applied(to: current), destinations: destinations), expectedVersion: command.expectedVersion)
+                let camera = try store.update(id: id, validated(patch.applied(to: current)), expectedVersion: command.expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case .bulkDelete:
                 guard let ids = command.ids, !ids.isEmpty else { throw Self.missing("ids") }

@@ -7,7 +7,8 @@ import ServiceRuntime
 
 /// The registry service: owns the camera store, answers commands on `registry/commands`
 /// (MQTT v5 request/response, or fire-and-forget with the outcome on `registry/results`),
-/// and keeps every camera's retained `cctv/{id}/config` (empty = deleted) in step with the store.
+/// and keeps every camera's retained `cctv/{id}/config` (empty = deleted) in step with the store,
+/// also when the broker loses them (``RetainedConfigPublisher``).
 public final class RegistryService: Service {
     let context: RuntimeContext
     let store: CameraStore
@@ -19,31 +20,37 @@ public final class RegistryService: Service {
     public init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "registry")
-        self.store = try CameraStore(dataDir: context.dataDir)
+        self.store = try CameraStore(location: context.configuration.databaseLocation, secretsDir: context.dataDir, logger: logger)
         self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations)
         self.commandLog = CommandLog(database: store.database)
     }
 
     public func run() async throws {
         let bus = context.makeBus(service: "registry")
-        let commands = try await bus.subscribe(context.topics.allRegistryCommands)
-        let credentialRequests = try await bus.subscribe(context.topics.allCredentialRequests)
-        bus.start()
+        let publisher = RetainedConfigPublisher(bus: bus, store: store, topics: context.topics, logger: logger)
         let decoder = MessageDecoder(service: "registry", logger: logger)
-        let republish = Task { await self.republishRetainedState(bus) }
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: [CommandLog.retention])
-        let retention = Task { await sweeper.run() }
-        // One consumer for both, so commands stay strictly one at a time (see `handle`).
-        let merged = AsyncStream<MQTTMessage> { continuation in
-            let a = Task { for await m in commands { continuation.yield(m) }; continuation.finish() }
-            let b = Task { for await m in credentialRequests { continuation.yield(m) }; continuation.finish() }
-            continuation.onTermination = { _ in a.cancel(); b.cancel() }
+        // One subscription (one consumer) for commands and credential requests, so commands stay
+        // strictly one at a time (see `handle`); the notifier's teams (for refusing a camera that
+        // names an unknown line team or vendor) come in order with them.
+        let directoryTopic = context.topics.notifierDirectory
+        try await bus.withSubscription(to: context.topics.allRegistryCommands, context.topics.allCredentialRequests, directoryTopic) { commands in
+            bus.start()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await publisher.run() }
+                group.addTask { await sweeper.run() }
+                for await message in commands {
+                    if message.topic == directoryTopic {
+                        guard !message.payload.isEmpty,
+                              let envelope = decoder.decode(message, as: TeamDirectory.self, expecting: [.notifierDirectory]) else { continue }
+                        self.handler.teams.update(envelope.data)
+                        continue
+                    }
+                    await handle(message, bus: bus, publisher: publisher, decoder: decoder)
+                }
+                group.cancelAll()
+            }
         }
-        for await message in merged.cancelOnGracefulShutdown() {
-            await handle(message, bus: bus, decoder: decoder)
-        }
-        republish.cancel()
-        retention.cancel()
         await bus.shutdown()
     }
 
@@ -60,7 +67,7 @@ public final class RegistryService: Service {
         return Origin(account: account, isCredentialRequest: message.topic == context.topics.credentialRequests(from: account))
     }
 
-    func handle(_ message: MQTTMessage, bus: ServiceBus, decoder: MessageDecoder) async {
+    func handle(_ message: MQTTMessage, bus: ServiceBus, publisher: RetainedConfigPublisher, decoder: MessageDecoder) async {
         let reply: RegistryReply
         var change: RegistryCommandHandler.Change?
         let origin = origin(of: message)
@@ -89,7 +96,7 @@ public final class RegistryService: Service {
         }
         // An import's many changes are published after the reply, so the requester learns the
         // outcome at once; commands are handled one at a time, so no later change can overtake them.
-        if let change, !change.isBatch { await publish(change, bus: bus) }
+        if let change, !change.isBatch { await publish(change, bus: bus, publisher: publisher) }
         let envelope = Envelope(type: .registryReply, source: "registry", data: reply)
         do {
             if message.properties.responseTopic != nil {
@@ -100,7 +107,7 @@ public final class RegistryService: Service {
         } catch {
             logger.warning("could not send a command reply", metadata: ["error": "\(error)"])
         }
-        if let change, change.isBatch { await publish(change, bus: bus) }
+        if let change, change.isBatch { await publish(change, bus: bus, publisher: publisher) }
     }
 
     /// Stream credentials are answered only on the credentials topic (which only prober accounts may
@@ -122,73 +129,42 @@ public final class RegistryService: Service {
         return nil
     }
 
-    func publish(_ change: RegistryCommandHandler.Change, bus: ServiceBus) async {
+    func publish(_ change: RegistryCommandHandler.Change, bus: ServiceBus, publisher: RetainedConfigPublisher) async {
         do {
-            switch change {
-            case let .upserted(camera, created):
-                try await bus.publish(context.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true)
-                try await bus.publish(context.topics.registryEvents, type: created ? .cameraCreated : .cameraUpdated, data: camera)
-            case let .deleted(deleted):
-                try await bus.publishTombstone(context.topics.config(deleted.id))
-                try await bus.publish(context.topics.registryEvents, type: .cameraDeleted, data: deleted)
-            case let .batch(changes):
-                try await publishConcurrently(changes, bus: bus)
+            try await publisher.publishChange {
+                switch change {
+                case let .upserted(camera, created):
+                    try await bus.publish(context.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true)
+                    try await bus.publish(context.topics.registryEvents, type: created ? .cameraCreated : .cameraUpdated, data: camera)
+                case let .deleted(deleted):
+                    try await bus.publishTombstone(context.topics.config(deleted.id))
+                    try await bus.publish(context.topics.registryEvents, type: .cameraDeleted, data: deleted)
+                case let .batch(changes):
+                    try await publishConcurrently(changes, bus: bus)
+                }
             }
         } catch {
-            // The store already committed; the retained state is re-published on the next start.
+            // The store already committed; the definitions are published again after the next
+            // connect (the change was not vouched for), at the latest on the next start.
             logger.error("could not publish a camera change", metadata: ["error": "\(error)"])
         }
     }
 
-    /// Publishes many changes with at most 64 in flight: QoS 1 acknowledgements overlap instead of
-    /// costing one broker round trip each, and memory stays bounded for a 100,000-camera import.
+    /// Publishes many changes with a bounded window (``RetainedConfigPublisher/window``).
     func publishConcurrently(_ changes: [RegistryCommandHandler.Change], bus: ServiceBus) async throws {
         let started = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            for change in changes {
-                if inFlight >= 64 { try await group.next(); inFlight -= 1 }
-                group.addTask {
-                    switch change {
-                    case let .upserted(camera, created):
-                        try await bus.publish(self.context.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true, timeout: nil)
-                        try await bus.publish(self.context.topics.registryEvents, type: created ? .cameraCreated : .cameraUpdated, data: camera, timeout: nil)
-                    case let .deleted(deleted):
-                        try await bus.publishTombstone(self.context.topics.config(deleted.id))
-                        try await bus.publish(self.context.topics.registryEvents, type: .cameraDeleted, data: deleted, timeout: nil)
-                    case .batch:
-                        break
-                    }
-                }
-                inFlight += 1
+        try await RetainedConfigPublisher.publishWindowed(changes) { change in
+            switch change {
+            case let .upserted(camera, created):
+                try await bus.publish(self.context.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true, timeout: nil)
+                try await bus.publish(self.context.topics.registryEvents, type: created ? .cameraCreated : .cameraUpdated, data: camera, timeout: nil)
+            case let .deleted(deleted):
+                try await bus.publishTombstone(self.context.topics.config(deleted.id))
+                try await bus.publish(self.context.topics.registryEvents, type: .cameraDeleted, data: deleted, timeout: nil)
+            case .batch:
+                break
             }
-            try await group.waitForAll()
         }
         logger.info("published a batch of camera changes", metadata: ["changes": "\(changes.count)", "seconds": "\(ContinuousClock.now - started)"])
-    }
-
-    /// Re-publishes every camera definition and tombstone, so that a change committed just before
-    /// a crash (and never published) or a broker that lost its store is healed on start.
-    func republishRetainedState(_ bus: ServiceBus) async {
-        do {
-            let (cameras, tombstones) = try store.snapshot()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var inFlight = 0
-                for camera in cameras {
-                    if inFlight >= 64 { try await group.next(); inFlight -= 1 }
-                    group.addTask { try await bus.publish(self.context.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true, timeout: nil) }
-                    inFlight += 1
-                }
-                for id in tombstones {
-                    if inFlight >= 64 { try await group.next(); inFlight -= 1 }
-                    group.addTask { try await bus.publishTombstone(self.context.topics.config(id)) }
-                    inFlight += 1
-                }
-                try await group.waitForAll()
-            }
-            logger.info("retained camera state published", metadata: ["cameras": "\(cameras.count)", "tombstones": "\(tombstones.count)"])
-        } catch {
-            logger.error("re-publishing retained state failed", metadata: ["error": "\(error)"])
-        }
     }
 }

@@ -6,13 +6,37 @@ import MQTTBus
 /// A transactional outbox: events are written in the same SQLite transaction as the state change
 /// that caused them, then published (QoS 1) and deleted only after the broker acknowledged them.
 /// A crash anywhere in between re-publishes on restart: at-least-once, consumers dedupe by event id.
+///
+/// A batch counts as published only when every message of it was acknowledged on one unbroken
+/// connection: after a reconnect the broker may be one that restarted and lost what it had
+/// acknowledged, so the batch is published again (same envelope ids).
+///
+/// With ``RetainedState`` the outbox also keeps the service's retained messages whole at the
+/// broker: it renews the service's ``RetainedStateMarker`` after each batch with retained
+/// messages (and deletes the batch only then), and after every connect reads the marker back;
+/// when the broker no longer holds it, the owner queues all its retained state again.
 public final class EventOutbox: Sendable {
     let database: DatabasePool
     let logger: Logger
+    let retainedState: RetainedState?
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
 
-    /// The migration that creates the outbox table; register it in the owning service's migrator.
+    /// What the outbox needs to repair a service's retained messages at the broker.
+    public struct RetainedState: Sendable {
+        /// The service's marker.
+        public var marker: RetainedStateMarker
+        /// Queues (with ``EventOutbox/enqueue(_:topic:payload:retain:)``, inside the given write
+        /// transaction) every retained message the service owns, as it is now; returns how many.
+        public var republishAll: @Sendable (Database) throws -> Int
+
+        public init(marker: RetainedStateMarker, republishAll: @escaping @Sendable (Database) throws -> Int) {
+            self.marker = marker
+            self.republishAll = republishAll
+        }
+    }
+
+    /// The migrations that create the outbox tables; register them in the owning service's migrator.
     public static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("outbox v1") { db in
             try db.create(table: "outbox") { t in
@@ -22,17 +46,27 @@ public final class EventOutbox: Sendable {
                 t.column("retain", .boolean).notNull()
             }
         }
+        migrator.registerMigration("outbox v2 retained marker") { db in
+            // The marker the broker acknowledged after the last batch with retained messages, and
+            // the last row of a full republish that is still on its way.
+            try db.create(table: "outboxMarker") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("token", .text)
+                t.column("pendingUpTo", .integer)
+            }
+        }
     }
 
-    public init(database: DatabasePool, logger: Logger) {
+    public init(database: DatabasePool, logger: Logger, retainedState: RetainedState? = nil) {
         self.database = database
         self.logger = logger
+        self.retainedState = retainedState
         (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Adds an event inside the caller's write transaction.
     public static func enqueue(_ db: Database, topic: String, payload: [UInt8], retain: Bool) throws {
-        try db.execute(sql: "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)", arguments: [topic, Data(payload), retain])
+        try db.cachedStatement(sql: "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)").execute(arguments: [topic, Data(payload), retain])
     }
 
     /// Tells the publisher there is something new.
@@ -43,16 +77,47 @@ public final class EventOutbox: Sendable {
         try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
     }
 
-    /// Publishes waiting events in order until cancelled.
+    private struct Pending: Sendable {
+        var seq: Int64
+        var topic: String
+        var payload: Data
+        var retain: Bool
+    }
+
+    /// Publishes waiting events in order until cancelled or ``finish()``ed.
     public func run(client: MQTTClient) async {
+        await withTaskGroup(of: Void.self) { group in
+            if retainedState != nil {
+                // Every connect is a reason to look: the broker may have come back without our state.
+                group.addTask {
+                    for await state in client.connectionStates() where state == .connected { self.wake.yield() }
+                }
+            }
+            await publishInOrder(client: client)
+            group.cancelAll()
+        }
+    }
+
+    private func publishInOrder(client: MQTTClient) async {
         wake.yield()
+        var verifiedEpoch: UInt64 = 0
         for await _ in wakes {
             while !Task.isCancelled {
-                let batch: [(Int64, String, Data, Bool)]
+                if let retainedState, client.connectionEpoch != verifiedEpoch {
+                    // Nothing goes out before the broker's copy was checked on this connection.
+                    let epoch = client.connectionEpoch
+                    if epoch > 0, client.isConnected, await verify(retainedState, client: client) {
+                        verifiedEpoch = epoch
+                    } else {
+                        try? await Task.sleep(for: .milliseconds(500))
+                    }
+                    continue
+                }
+                let batch: [Pending]
                 do {
                     batch = try await database.read { db in
                         try Row.fetchAll(db, sql: "SELECT seq, topic, payload, retain FROM outbox ORDER BY seq LIMIT 256")
-                            .map { ($0["seq"], $0["topic"], $0["payload"], $0["retain"]) }
+                            .map { Pending(seq: $0["seq"], topic: $0["topic"], payload: $0["payload"], retain: $0["retain"]) }
                     }
                 } catch {
                     logger.error("outbox read failed", metadata: ["error": "\(error)"])
@@ -60,21 +125,35 @@ public final class EventOutbox: Sendable {
                     continue
                 }
                 if batch.isEmpty { break }
+                let epoch = client.connectionEpoch
                 // Strictly in order (an incident's opened must not overtake its resolved): one in
                 // flight. Loopback gives ~10k events/s this way, far above what incidents need.
                 var done: [Int64] = []
-                for (seq, topic, payload, retain) in batch {
+                for row in batch {
                     do {
-                        try await client.publish(topic, payload: Array(payload), qos: .atLeastOnce, retain: retain, timeout: .seconds(60))
-                        done.append(seq)
+                        try await client.publish(row.topic, payload: Array(row.payload), qos: .atLeastOnce, retain: row.retain, timeout: .seconds(60))
+                        done.append(row.seq)
                     } catch {
                         break
                     }
                 }
+                var token: String?
+                let vouching = retainedState != nil && batch.contains { $0.retain }
+                if vouching {
+                    // Retained rows go only together with the marker that vouches for them.
+                    if done.count == batch.count, let retainedState { token = try? await retainedState.marker.renew(on: client) }
+                    if token == nil { done = [] }
+                }
+                if client.connectionEpoch != epoch { continue }
                 if !done.isEmpty {
                     let list = done.map(String.init).joined(separator: ",")
+                    let token = token
                     _ = try? await database.write { db in
                         try db.execute(sql: "DELETE FROM outbox WHERE seq IN (\(list))")
+                        if let token {
+                            try db.execute(sql: "INSERT INTO outboxMarker (id, token) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET token = excluded.token",
+                                           arguments: [token])
+                        }
                     }
                 }
                 if done.count < batch.count {
@@ -83,6 +162,38 @@ public final class EventOutbox: Sendable {
                 }
             }
             if Task.isCancelled { return }
+        }
+    }
+
+    /// Reads the service's marker back from the broker; when the broker does not hold the last
+    /// one acknowledged, queues the whole retained state again (unless such a republish is still
+    /// on its way). Returns whether the check completed.
+    private func verify(_ retainedState: RetainedState, client: MQTTClient) async -> Bool {
+        do {
+            let held = try await retainedState.marker.current(on: client)
+            return try await database.write { db -> Bool in
+                let stored = try Row.fetchOne(db, sql: "SELECT token, pendingUpTo FROM outboxMarker WHERE id = 1")
+                let ours: String? = stored?["token"]
+                if let held, held == ours { return true }
+                if let pending: Int64 = stored?["pendingUpTo"],
+                   try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE seq <= ?)", arguments: [pending]) == true {
+                    return true
+                }
+                let count = try retainedState.republishAll(db)
+                let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM outbox")
+                try db.execute(sql: """
+                    INSERT INTO outboxMarker (id, token, pendingUpTo) VALUES (1, NULL, ?)
+                    ON CONFLICT(id) DO UPDATE SET token = NULL, pendingUpTo = excluded.pendingUpTo
+                    """, arguments: [last])
+                let level: Logger.Level = ours == nil ? .info : .warning
+                logger.log(level: level, "the broker does not hold this service's retained messages: publishing them again", metadata: [
+                    "marker": "\(retainedState.marker.topic)", "broker_token": "\(held ?? "none")", "ours": "\(ours ?? "none")", "messages": "\(count)",
+                ])
+                return true
+            }
+        } catch {
+            logger.warning("could not check the broker's copy of the retained messages; retrying", metadata: ["error": "\(error)"])
+            return false
         }
     }
 

@@ -9,24 +9,30 @@ public struct RuntimeContext: Sendable {
     public var endpoint: BrokerEndpoint
     public var topics: Topics
     public var logger: Logger
+    /// This process's health checks; every bus made here registers its broker connection.
+    public var health: HealthBoard
 
     public var dataDir: String { configuration.dataDir }
     public var instance: String { configuration.instance }
 
-    public init(configuration: RuntimeConfiguration, endpoint: BrokerEndpoint, logger: Logger) {
+    public init(configuration: RuntimeConfiguration, endpoint: BrokerEndpoint, logger: Logger, health: HealthBoard = HealthBoard()) {
         self.configuration = configuration
         self.endpoint = endpoint
         self.topics = Topics(root: configuration.topicRoot)
         self.logger = logger
+        self.health = health
     }
 
     /// A bus connection for `service` (not started).
     public func makeBus(service: String) -> ServiceBus {
-        ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service))
+        let bus = ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service))
+        let client = bus.client
+        health.register("\(service) broker") { client.isConnected }
+        return bus
     }
 
     /// The gateway's MQTT account: the only one whose commands may name a person as their actor.
-    public var gatewayAccount: String { "\(instance)-gateway" }
+    public var gatewayAccount: String { ServiceConnection.outbox.clientID(instance: instance, service: "gateway") }
 
     /// The actor recorded for a command that arrived from MQTT `account`: the person the gateway
     /// says (a signed-in account or token) when it comes from the gateway's own account (or from

@@ -2,19 +2,30 @@ import CCTVContract
 import Foundation
 import Logging
 import MQTTBus
+import ServiceLifecycle
 
-/// One service's broker connection: stable client id `{instance}-{service}`, persistent session,
-/// a retained `services/{name}/availability` of `online` (re-published on every reconnect) with
-/// `offline` as last will and on clean shutdown, and typed publish helpers.
+/// One service's broker connections: an inbox for its subscriptions and a client for everything
+/// it sends, a retained `services/{name}/availability` of `online` (re-published on every
+/// reconnect) with `offline` as last will and on clean shutdown, and typed publish helpers.
+///
+/// Two connections, because a subscription applies back-pressure by not reading its
+/// connection: a PUBACK, SUBACK or request reply queued behind unread messages on the same
+/// connection would then wait for the consumer that is waiting for it. The inbox only receives
+/// (client id `{instance}-{service}`, the persistent session that queues messages while the
+/// service is away or slow); `client` publishes, requests and carries the will
+/// (`{instance}-{service}-out`).
 public final class ServiceBus: Sendable {
     public let service: String
     public let topics: Topics
+    /// Publishing, request/response, availability and the last will.
     public let client: MQTTClient
+    /// Subscriptions only (see the type's comment).
+    public let inbox: MQTTClient
     let logger: Logger
     private let availabilityTask: Task<Void, Never>
 
-    /// Creates the connection (not started: subscribe first, then ``start()``, so that messages
-    /// queued for this persistent session have a subscription to land in).
+    /// Creates the connections (not started: enter the subscriptions first, then ``start()``, so
+    /// that messages queued for this persistent session have a subscription to land in).
     public init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger) {
         self.service = service
         self.topics = topics
@@ -22,13 +33,17 @@ public final class ServiceBus: Sendable {
         let availability = topics.availability(service)
         let client = MQTTClient(
             configuration: endpoint.clientConfiguration(
-                clientID: "\(instance)-\(service)",
+                clientID: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
                 will: .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
             logger: logger)
         self.client = client
+        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: service), connection: .inbox, will: nil), logger: logger)
+        self.inbox = inbox
         let states = client.connectionStates()
         availabilityTask = Task {
             for await state in states where state == .connected {
+                // `online` promises that what is published from now on reaches this service.
+                try? await inbox.waitUntilSubscribed(timeout: .seconds(30))
                 try? await client.publish(availability, payload: Array("online".utf8), retain: true, timeout: .seconds(10))
             }
         }
@@ -39,11 +54,61 @@ public final class ServiceBus: Sendable {
     public var account: String { client.configuration.username ?? client.configuration.clientID }
 
     /// Starts connecting (and reconnecting) in the background.
-    public func start() { client.start() }
+    public func start() {
+        inbox.start()
+        client.start()
+    }
 
-    /// Subscribes to `filter`.
-    public func subscribe(_ filter: String) async throws -> MQTTSubscription {
-        try await client.subscribe(filter, qos: .atLeastOnce)
+    /// Subscribes to `filters` while `body` runs (see ``MQTTClient/withSubscription(to:qos:isolation:_:)``):
+    /// every matching message in broker order, never dropped. On graceful shutdown the inbox
+    /// stops reading and the sequence ends after the messages already read; the persistent
+    /// session keeps the subscription, so a restart gets the rest, unacknowledged until then.
+    public func withSubscription<Result>(
+        to filters: String...,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (MQTTSubscription) async throws -> Result
+    ) async throws -> Result {
+        try await subscribe(filters, body)
+    }
+
+    private func subscribe<Result>(
+        _ filters: [String],
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (MQTTSubscription) async throws -> Result
+    ) async throws -> Result {
+        let inbox = inbox
+        return try await inbox.withSubscription(to: filters, qos: .atLeastOnce) { messages in
+            // A service's subscriptions last as long as the service: when the body ends (shutdown,
+            // cancellation, an error) the inbox stops receiving first, so the persistent session
+            // keeps them at the broker and queues what comes meanwhile for the next run.
+            defer { inbox.stopReceiving() }
+            return try await withGracefulShutdownHandler {
+                try await body(messages)
+            } onGracefulShutdown: {
+                inbox.stopReceiving()
+            }
+        }
+    }
+
+    /// Several subscriptions at once, one per group of filters (each with its own buffer and
+    /// consumer), all ended when `body` ends.
+    public func withSubscriptions<Result>(
+        _ groups: [[String]],
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: ([MQTTSubscription]) async throws -> Result
+    ) async throws -> Result {
+        try await nest(groups[...], opened: [], body)
+    }
+
+    private func nest<Result>(
+        _ groups: ArraySlice<[String]>, opened: [MQTTSubscription],
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: ([MQTTSubscription]) async throws -> Result
+    ) async throws -> Result {
+        guard let first = groups.first else { return try await body(opened) }
+        return try await subscribe(first) { subscription in
+            try await nest(groups.dropFirst(), opened: opened + [subscription], body)
+        }
     }
 
     /// Publishes an envelope (QoS 1). `retain` for state topics.
@@ -62,9 +127,12 @@ public final class ServiceBus: Sendable {
     /// the last will `offline` for a connection that dropped).
     public func shutdown() async {
         availabilityTask.cancel()
+        inbox.stopReceiving()
         if client.isConnected {
             try? await client.publish(topics.availability(service), payload: Array("offline".utf8), retain: true, timeout: .seconds(1))
         }
+        async let inboxDone: Void = inbox.shutdown(timeout: .seconds(1))
         await client.shutdown(timeout: .seconds(1))
+        await inboxDone
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import CCTVContract
 import Foundation
 import Gateway
+import Installation
+import ServiceRuntime
 
 /// `cctv-out cameras add|list|rm|import|export`: the registry from a shell, over a running
 /// installation's REST API (for scripts and field work).
@@ -12,12 +14,36 @@ struct CamerasCommand: AsyncParsableCommand {
         subcommands: [CamerasAdd.self, CamerasList.self, CamerasRemove.self, CamerasImport.self, CamerasExport.self])
 }
 
-/// Where the running installation is.
+/// Where the running installation is: `--api`, else `CCTVOUT_API`, else the gateway this machine's
+/// configuration names (`--http-port` / `CCTVOUT_HTTP_PORT` / the `--config` file), so the commands
+/// follow a changed port.
 struct APIOptions: ParsableArguments {
-    @Option(help: "Gateway URL of the running installation.")
-    var api: String = ProcessInfo.processInfo.environment["CCTVOUT_API"] ?? "http://localhost:8080"
+    @Option(help: "Gateway URL of the running installation (default: CCTVOUT_API, else http://127.0.0.1:<http.port of this machine's configuration>).")
+    var api: String?
+    @Option(help: "The installation's JSON config file, to find its gateway's port (as `serve --config`).")
+    var config: String?
 
-    func client() throws -> CamerasAPIClient { try CamerasAPIClient(api: api) }
+    /// The gateway URL to call.
+    func resolvedAPI(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let api { return api }
+        if let api = environment["CCTVOUT_API"], !api.isEmpty { return api }
+        let settings: Settings
+        do {
+            settings = try Settings(arguments: config.map { ["--config", $0] } ?? [], environment: environment, keys: InstallationConfiguration.keys)
+        } catch { throw ValidationError(error.description) }
+        let gateway: GatewayConfiguration
+        do { gateway = try GatewayConfiguration(settings: settings) } catch { throw ValidationError(error.description) }
+        let host = ["", "0.0.0.0", "::", "[::]"].contains(gateway.host) ? "127.0.0.1" : gateway.host
+        return "http://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(gateway.port)"
+    }
+
+    func client() throws -> CamerasAPIClient { try CamerasAPIClient(api: resolvedAPI()) }
+}
+
+/// Refuses a value outside `allowed`, listing the valid ones.
+func checkChoice(_ option: String, _ value: String?, _ allowed: [String]) throws {
+    guard let value, !allowed.contains(value) else { return }
+    throw ValidationError("--\(option) \(value.debugDescription) is not one of: \(allowed.joined(separator: ", "))")
 }
 
 struct CamerasAdd: AsyncParsableCommand {
@@ -51,10 +77,14 @@ struct CamerasList: AsyncParsableCommand {
     @OptionGroup var api: APIOptions
     @Option(help: "Text to search in id, name, address and site.") var query: String?
     @Option var site: String?
-    @Option(help: "Only cameras in this state: OK, DEGRADED, LINE_DOWN, CAMERA_DOWN, UNKNOWN.") var state: String?
+    @Option(help: "Only cameras in this state: OK, DEGRADED, LINE_DOWN, CAMERA_DOWN, PICTURE_FAULT, UNKNOWN.") var state: String?
     @Option(help: "At most this many (≤ 1000).") var limit: Int = 100
     @Option var offset: Int = 0
     @Flag(help: "Print the JSON page as the API returns it.") var json = false
+
+    func validate() throws {
+        try checkChoice("state", state, CameraState.allCases.map(\.rawValue))
+    }
 
     func run() async throws {
         var path = "/api/cameras?offset=\(max(0, offset))&limit=\(min(1000, max(1, limit)))"
@@ -178,6 +208,11 @@ struct CamerasExport: AsyncParsableCommand {
     @Option(help: "Header language: ko or en.") var lang: String = "en"
     @Option(name: .shortAndLong, help: "Output file (default: stdout).") var output: String?
     @Flag(help: "Download the empty import template instead.") var template = false
+
+    func validate() throws {
+        try checkChoice("format", format, ["csv", "xlsx"])
+        try checkChoice("lang", lang, ["ko", "en"])
+    }
 
     func run() async throws {
         let client = try api.client()

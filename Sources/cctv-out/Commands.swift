@@ -1,9 +1,27 @@
 import ArgumentParser
 import CCTVContract
 import Foundation
+import Gateway
+import Issues
+import Notifier
+import Prober
 import Installation
 import Logging
 import ServiceRuntime
+
+/// The options a service command reads, for its `--help`: flag, value, default, environment and meaning.
+enum OptionsHelp {
+    static func text(_ keys: [SettingKey]) -> String {
+        var lines = ["OPTIONS (each also as a CCTVOUT_* environment variable or a key of the --config JSON file; `cctv-out config` shows the values in force):"]
+        for key in [Settings.configFile] + keys {
+            let value = key.accepted.map { " <\($0)>" } ?? " <value>"
+            let defaultText = key.defaultValue.isEmpty ? "" : " (default: \(key.defaultValue))"
+            lines.append("  \(key.flag)\(value)\(defaultText)")
+            lines.append("      \(key.help) [\(key.environment)]")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
 
 /// Options shared by every service command: parsed by ``Settings`` against every service's keys.
 struct SettingsOptions: ParsableArguments {
@@ -36,10 +54,10 @@ enum Launcher {
         var broker: PrivateBroker?
         var endpoint = try runtime.broker.endpoint()
         if runtime.broker.url == nil && privateBroker {
-            // One account per service (named after its client id), each with exactly its topics.
-            let accounts = kinds.map { kind -> BrokerAccount in
+            // Two accounts per service (one per connection, named after its client id), each with exactly its topics.
+            let accounts = kinds.flatMap { kind -> [BrokerAccount] in
                 let service = kind == .prober ? configuration.prober.busName : kind.rawValue
-                return BrokerAccount(name: "\(runtime.instance)-\(service)", role: BrokerRole(rawValue: kind.rawValue)!, service: service)
+                return BrokerAccount.service(service, role: BrokerRole(rawValue: kind.rawValue)!, instance: runtime.instance)
             }
             let started = try await PrivateBroker.start(configuration: runtime.broker, dataDir: runtime.dataDir, topics: Topics(root: runtime.topicRoot),
                                                         services: accounts, logger: logger)
@@ -77,7 +95,8 @@ enum Launcher {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "All in one: a private mosquitto on loopback plus all five services; dashboard on http://localhost:8080.")
+        abstract: "All in one: a private mosquitto on loopback plus all five services; dashboard on http://localhost:8080.",
+        discussion: OptionsHelp.text(InstallationConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws {
         try await Launcher.run(ServiceKind.allCases, configuration: settings.resolve(), privateBroker: true)
@@ -85,33 +104,50 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct RegistryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Run the camera registry service.")
+    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Run the camera registry service.", discussion: OptionsHelp.text(RuntimeConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.registry], configuration: settings.resolve(), privateBroker: false) }
 }
 
 struct ProberCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prober", abstract: "Run a prober (use --prober-shard i/n or --prober-site to split the fleet).")
+    static let configuration = CommandConfiguration(commandName: "prober", abstract: "Run a prober (use --prober-shard i/n or --prober-site to split the fleet).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + ProberConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.prober], configuration: settings.resolve(), privateBroker: false) }
 }
 
 struct IssuesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "issues", abstract: "Run the issues (incident) service.")
+    static let configuration = CommandConfiguration(commandName: "issues", abstract: "Run the issues (incident) service.", discussion: OptionsHelp.text(RuntimeConfiguration.keys + IssuesConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.issues], configuration: settings.resolve(), privateBroker: false) }
 }
 
 struct NotifierCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "notifier", abstract: "Run the notifier service.")
+    static let configuration = CommandConfiguration(commandName: "notifier", abstract: "Run the notifier service.", discussion: OptionsHelp.text(RuntimeConfiguration.keys + NotifierConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.notifier], configuration: settings.resolve(), privateBroker: false) }
 }
 
 struct GatewayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Run the gateway (REST API, dashboard, /metrics).")
+    static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Run the gateway (REST API, dashboard, /metrics).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + GatewayConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.gateway], configuration: settings.resolve(), privateBroker: false) }
+}
+
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Asks the running process's health endpoint (health.port, same settings) and exits 0 when it is healthy, 1 otherwise.",
+        discussion: "For container healthchecks: CCTVOUT_HEALTH_PORT=9100 in the environment of both the service and the check.")
+    @OptionGroup var settings: SettingsOptions
+    func run() async throws {
+        let runtime = try settings.resolve().runtime
+        let port = runtime.healthPort
+        guard port > 0 else { throw CLIError("health.port is 0: this process has no health endpoint (set --health-port or CCTVOUT_HEALTH_PORT)") }
+        let host = ["0.0.0.0", "::", ""].contains(runtime.healthHost) ? "127.0.0.1" : runtime.healthHost
+        let answer = try await CamerasAPIClient(api: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)").call(.GET, "/healthz", timeout: .seconds(5))
+        print(String(decoding: answer.body.prefix(2000), as: UTF8.self))
+        if answer.status != 200 { throw ExitCode(1) }
+    }
 }
 
 struct ConfigCommand: AsyncParsableCommand {

@@ -18,14 +18,18 @@ struct SecretsCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingsOptions
 
         func run() async throws {
-            let dataDir = try settings.resolve().runtime.dataDir
+            let runtime = try settings.resolve().runtime
+            let dataDir = runtime.dataDir
+            // The registry's credentials are in the shared PostgreSQL when one is set (every registry
+            // machine holds a copy of the key file: copy the rotated one to the others afterwards).
+            let registryStored = runtime.database != nil || FileManager.default.fileExists(atPath: "\(dataDir)/registry.sqlite")
             DataFolder.restrictNewFiles()
             let box = try SecretBox(dataDir: dataDir)
             let id = try box.beginRotation()
             var resealed = 0
             // Twice: a value a running service sealed with the old key between the passes is caught.
             for _ in 0..<2 {
-                if FileManager.default.fileExists(atPath: "\(dataDir)/registry.sqlite") { resealed += try CameraStore(dataDir: dataDir).resealCredentials() }
+                if registryStored { resealed += try CameraStore(location: runtime.databaseLocation, secretsDir: dataDir).resealCredentials() }
                 if FileManager.default.fileExists(atPath: "\(dataDir)/accounts.sqlite") { resealed += try AccountStore(dataDir: dataDir, bcryptCost: 4).resealSecondFactors() }
             }
             try box.finishRotation()

@@ -24,8 +24,8 @@ struct ContractTests {
         for topic in [topics.config("{id}"), topics.icmp("{id}"), topics.hls("{id}"), topics.rtsp("{id}"), topics.picture("{id}"), topics.status("{id}"),
                       topics.registryCommands(from: "{account}"), topics.credentialRequests(from: "{account}"),
                       topics.registryResults, topics.registryEvents, topics.issueOpened, topics.issueUpdated, topics.issueResolved,
-                      topics.notificationSent, topics.notificationFailed, topics.notificationAcks, topics.issueCommands(from: "{account}"), topics.availability("{service}"), topics.replies + "/{clientId}",
-                      topics.monitorPulse, topics.monitorChecked] {
+                      topics.notificationSent, topics.notificationFailed, topics.notificationAcks, topics.issueCommands(from: "{account}"), topics.availability("{service}"), topics.retainedMarker("{service}"), topics.replies + "/{clientId}",
+                      topics.monitorPulse, topics.monitorChecked, topics.notifierCommands(from: "{account}"), topics.notifierDirectory, topics.notifierHealth] {
             #expect(Self.document.contains("`\(topic)`"), "\(topic) is not in the contract document")
         }
     }
@@ -52,6 +52,35 @@ struct ContractTests {
         } catch {
             #expect(error.code == code)
         }
+    }
+
+    @Test("an envelope around already-encoded data is byte for byte the envelope of the value")
+    func splicedEnvelope() throws {
+        let at = Date(timeIntervalSince1970: 1_800_000_000.5)
+        var issue = IssueRecord(id: "I-1", cameraID: "CAM-1", cameraName: "정문, \"east\"", kind: .line, state: .open, responsible: .lineTeam,
+                                reason: "no_reply", openedAt: at, updatedAt: at, version: 1)
+        issue.members = ["a,b", "c"]
+        let whole = ContractCodec.encode(Envelope(type: .issueOpened, id: "E-1", at: at, source: "issues", data: issue))
+        let spliced = ContractCodec.encode(type: .issueOpened, id: "E-1", at: at, source: "issues", encodedData: try ContractCodec.encodeValue(issue))
+        #expect(spliced == whole)
+        #expect(try ContractCodec.decode(spliced, as: IssueRecord.self, expecting: [.issueOpened]).data == issue)
+    }
+
+    @Test("dates are written and read exactly as ISO8601FormatStyle does, quickly")
+    func dates() throws {
+        var generator = SystemRandomNumberGenerator()
+        var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_800_000_000.125), Date(timeIntervalSince1970: 951_782_400.999_9),
+                     Date(timeIntervalSince1970: 4_107_542_399.5), Date(timeIntervalSince1970: -1), Date(timeIntervalSince1970: 253_402_300_800)]
+        for _ in 0..<5_000 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0..<4_200_000_000, using: &generator))) }
+        for date in dates {
+            let expected = date.formatted(ContractDate.style)
+            #expect(ContractDate.format(date) == expected, "\(date.timeIntervalSince1970)")
+            if let fast = ContractDate.parse(expected) {
+                let slow = try Date(expected, strategy: ContractDate.style)
+                #expect(abs(fast.timeIntervalSince1970 - slow.timeIntervalSince1970) < 0.000_5, "\(expected)")
+            }
+        }
+        #expect(ContractDate.parse("2026-11-24T21:15:11.123+09:00") == nil, "other forms take the style's path")
     }
 
     @Test("an oversize payload is refused before parsing")

@@ -125,8 +125,8 @@ struct BrokerLockdownTests {
                                             as: RegistryReply.self, expecting: [.registryReply]).data
         #expect(made.ok, "\(String(describing: made.error))")
 
-        // The real prober account's result arrives; the fake one never did.
-        let prober = locked.client("\(locked.instance)-prober")
+        // The real prober's publishing account's result arrives; the fake one never did.
+        let prober = locked.client(ServiceConnection.outbox.clientID(instance: locked.instance, service: "prober"))
         try await prober.waitUntilConnected()
         try await prober.publish("cctv/CAM-REAL/icmp", payload: Self.icmp("CAM-REAL", .fail), timeout: .seconds(5))
         let issues = locked.issues

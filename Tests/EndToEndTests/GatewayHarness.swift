@@ -27,13 +27,14 @@ final class GatewayHarness: @unchecked Sendable {
 
     /// - Parameters:
     ///   - prober: also run the prober (HLS checks of the cameras' streams, real ICMP).
+    ///   - notifier: also run the notifier (who is told: the console's notification setup).
     ///   - configure: changes to the configuration (incidents open and resolve on one result).
-    init(prober: Bool = false, configure: (inout InstallationConfiguration) -> Void = { _ in }) async throws {
+    init(prober: Bool = false, notifier: Bool = false, configure: (inout InstallationConfiguration) -> Void = { _ in }) async throws {
         let logs = CapturedLogs()
         self.logs = logs
         var logger = Logger(label: "harness") { label in logs.handler(label: label) }
         logger.logLevel = .debug
-        running = try TestInstallation([.registry, .issues, .gateway] + (prober ? [.prober] : []), logger: logger) { configuration in
+        running = try TestInstallation([.registry, .issues, .gateway] + (prober ? [.prober] : []) + (notifier ? [.notifier] : []), logger: logger) { configuration in
             configuration.issues.policy.openAfter = 1
             configuration.issues.policy.recoverAfter = 1
             configuration.prober.interval = 1
@@ -54,10 +55,10 @@ final class GatewayHarness: @unchecked Sendable {
         rest = RESTCaller(base: "\(gateway.https ? "https" : "http")://127.0.0.1:\(gateway.port)", http: http)
         tool = MQTTClient(configuration: .init(port: running.broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
         // Commands sent before a service subscribed would be lost: wait for their retained availability.
-        let availability = Collector(try await tool.subscribe("services/+/availability"))
+        let availability = try await Collector.subscribing(tool, to: "services/+/availability")
         tool.start()
         try await tool.waitUntilConnected()
-        let expected = ["registry", "issues", "gateway"] + (prober ? ["prober"] : [])
+        let expected = ["registry", "issues", "gateway"] + (prober ? ["prober"] : []) + (notifier ? ["notifier"] : [])
         guard await eventually(timeout: .seconds(20), {
             let online = Set(availability.all.filter { $0.text == "online" }.compactMap { $0.topic.split(separator: "/").dropFirst().first.map(String.init) })
             return online.isSuperset(of: expected)

@@ -22,7 +22,7 @@ struct ImportEndToEndTests {
         let broker = running.broker
 
         let observer = MQTTClient(configuration: .init(port: broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
-        let configs = Collector(try await observer.subscribe("cctv/+/config"))
+        let configs = try await Collector.subscribing(observer, to: "cctv/+/config")
         observer.start()
         try await observer.waitUntilConnected()
 

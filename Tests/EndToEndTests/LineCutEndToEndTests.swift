@@ -21,6 +21,11 @@ struct LineCutEndToEndTests {
         let cutAddress = "127.66.\(Int.random(in: 1...250)).\(Int.random(in: 1...250))"
         var logger = Logger(label: "e2e")
         logger.logLevel = .warning
+        // The cameras name line team KT-1: the notifier must know it (an unknown team is refused).
+        let contacts = FileManager.default.temporaryDirectory.appendingPathComponent("linecut-contacts-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: contacts) }
+        try #"{"teams": [{"id": "KT-1", "name": "KT 회선팀", "role": "line-team", "channels": [{"id": "kt-hook", "type": "webhook", "url": "\#(sink.url("/line-team"))"}]}]}"#
+            .write(toFile: contacts, atomically: true, encoding: .utf8)
         let running = try TestInstallation(ServiceKind.allCases, logger: logger) { configuration in
             configuration.prober.interval = 1
             configuration.prober.icmpCount = 2
@@ -28,7 +33,7 @@ struct LineCutEndToEndTests {
             configuration.prober.icmpSpacing = 0.05
             configuration.issues.policy.openAfter = 2
             configuration.issues.policy.recoverAfter = 2
-            configuration.notifier.lineTeamWebhook = sink.url("/line-team")
+            configuration.notifier.contactsFile = contacts
             configuration.notifier.vendorWebhook = sink.url("/vendor")
         }
         let broker = running.broker
@@ -37,7 +42,7 @@ struct LineCutEndToEndTests {
 
         // An observer like any other tool on the broker.
         let observer = MQTTClient(configuration: .init(port: broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
-        let statuses = Collector(try await observer.subscribe("cctv/+/status"))
+        let statuses = try await Collector.subscribing(observer, to: "cctv/+/status")
         observer.start()
         try await observer.waitUntilConnected()
 

@@ -15,3 +15,19 @@ struct ReadmeConfigurationTableTests {
         #expect(text.contains(keys.markdownTable), "README.md's configuration table is stale: regenerate it with `cctv-out config --markdown`")
     }
 }
+
+@Suite("dashboard address in notices")
+struct DashboardAddressTests {
+    @Test("without http.public-url the notices link to this machine with the gateway's configured port; a bad one is refused")
+    func followsPort() throws {
+        func configuration(_ arguments: [String]) throws -> InstallationConfiguration {
+            try InstallationConfiguration(settings: try Settings(arguments: arguments, environment: [:], keys: InstallationConfiguration.keys))
+        }
+        #expect(try configuration(["--http-port", "18123", "--http-host", "10.9.8.7"]).notifier.dashboardURL == "http://10.9.8.7:18123")
+        // The gateway listens on loopback by default: links say so (set http.public-url behind a proxy).
+        #expect(try configuration(["--http-port", "18123"]).notifier.dashboardURL == "http://127.0.0.1:18123")
+        #expect(try configuration(["--http-port", "18123", "--http-host", "0.0.0.0"]).notifier.dashboardURL == "http://\(ProcessInfo.processInfo.hostName):18123")
+        #expect(try configuration(["--http-port", "18123", "--http-public-url", "https://cctv.example.org/"]).notifier.dashboardURL == "https://cctv.example.org/")
+        #expect(throws: SettingsError.self) { try configuration(["--http-public-url", "cctv.example.org"]) }
+    }
+}

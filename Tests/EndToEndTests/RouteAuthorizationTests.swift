@@ -52,6 +52,14 @@ struct RouteAuthorizationTests {
         var ids: [String: String] = [:]
         init(caller: Caller, harness: GatewayHarness, admin: String) { self.caller = caller; self.harness = harness; self.admin = admin }
 
+        /// A window to change or end, made by an admin where the caller could not make one.
+        func makeSilence() async throws {
+            guard ids["silence"] == nil else { return }
+            let made = try await harness.rest.call(.POST, "/api/silences", body: #"{"scope":"camera","value":"L-\#(caller.key)","minutes":5}"#, token: admin)
+            struct Items: Decodable { var items: [Silence] }
+            ids["silence"] = (try? JSONDecoder.contract.decode(Items.self, from: made.data))?.items.first { $0.value == "L-\(caller.key)" }?.id
+        }
+
         func fill(_ text: String) -> String {
             var out = text.replacingOccurrences(of: "{c}", with: caller.key).replacingOccurrences(of: "{site}", with: caller.site)
             for (name, value) in ids { out = out.replacingOccurrences(of: "{\(name)}", with: value) }
@@ -67,7 +75,8 @@ struct RouteAuthorizationTests {
         Route(method: .GET, path: "/metrics", minimum: .viewer, success: 200, everySite: true),
         Route(method: .GET, path: "/login", minimum: nil, success: 200),
         Route(method: .GET, path: "/setup", minimum: nil, success: 200),
-        Route(method: .GET, path: "/ui/dashboard.js", minimum: nil, success: 200),
+        Route(method: .GET, path: "/ui/js/main.js", minimum: nil, success: 200),
+        Route(method: .GET, path: "/vendor/chart.js/chart.mjs", minimum: nil, success: 200),
         Route(method: .GET, path: "/", minimum: .viewer, success: 200),
         Route(method: .GET, path: "/admin", minimum: .admin, success: 200, everySite: true),
         Route(method: .POST, path: "/api/setup", body: #"{"code":"x","name":"x","password":"xxxxxxxxxxxx"}"#, minimum: nil, success: 409),
@@ -90,6 +99,19 @@ struct RouteAuthorizationTests {
         Route(method: .GET, path: "/api/silences", minimum: .viewer, success: 200),
         Route(method: .GET, path: "/api/notifications", minimum: .viewer, success: 200),
         Route(method: .GET, path: "/api/events", minimum: .viewer, success: 200, stream: true),
+        // The operator's console.
+        Route(method: .GET, path: "/api/vocabulary", minimum: .viewer, success: 200),
+        Route(method: .GET, path: "/api/problems", minimum: .viewer, success: 200),
+        Route(method: .GET, path: "/api/cameras/L-{c}/history?range=24h", minimum: .viewer, success: 200, siteObject: true),
+        Route(method: .GET, path: "/api/availability?by=site", minimum: .viewer, success: 200, everySite: true),
+        Route(method: .GET, path: "/api/reports/sla?format=csv", minimum: .viewer, success: 200, everySite: true),
+        Route(method: .GET, path: "/api/notify/health", minimum: .viewer, success: 200),
+        Route(method: .GET, path: "/api/notify/contacts", minimum: .admin, success: 200, everySite: true),
+        Route(method: .PUT, path: "/api/notify/contacts", body: #"{"teams":[]}"#, minimum: .admin, success: 200, everySite: true),
+        Route(method: .GET, path: "/api/notify/contacts/export", minimum: .admin, success: 200, everySite: true),
+        Route(method: .POST, path: "/api/notify/contacts/import", body: #"{"teams":[]}"#, minimum: .admin, success: 200, everySite: true),
+        // No channel named so (the contacts are empty): the admin gets past the access check to "not found".
+        Route(method: .POST, path: "/api/notify/channels/nowhere/test", body: "{}", minimum: .admin, success: 404, everySite: true),
 
         Route(method: .POST, path: "/api/issues/{issue}/acknowledge", body: "{}", minimum: .operator, success: 200, siteObject: true),
         Route(method: .POST, path: "/api/issues/{issue}/dispatch", body: "{}", minimum: .operator, success: 200, siteObject: true),
@@ -107,14 +129,12 @@ struct RouteAuthorizationTests {
                   struct Items: Decodable { var items: [Silence] }
                   run.ids["silence"] = (try? JSONDecoder.contract.decode(Items.self, from: answer.data))?.items.first { $0.value == "L-\(run.caller.key)" }?.id
               }),
+        Route(method: .PUT, path: "/api/silences/{silence}", body: #"{"scope":"camera","value":"L-{c}","minutes":10}"#, minimum: .operator, success: 200, siteObject: true,
+              before: { run in try await run.makeSilence() }),
+        Route(method: .POST, path: "/api/silences/{silence}/end", minimum: .operator, success: 200, siteObject: true,
+              before: { run in try await run.makeSilence() }),
         Route(method: .DELETE, path: "/api/silences/{silence}", minimum: .operator, success: 200, siteObject: true,
-              before: { run in
-                  // A window to end, made by an admin where the caller could not make one.
-                  guard run.ids["silence"] == nil else { return }
-                  let made = try await run.harness.rest.call(.POST, "/api/silences", body: #"{"scope":"camera","value":"L-\#(run.caller.key)","minutes":5}"#, token: run.admin)
-                  struct Items: Decodable { var items: [Silence] }
-                  run.ids["silence"] = (try? JSONDecoder.contract.decode(Items.self, from: made.data))?.items.first { $0.value == "L-\(run.caller.key)" }?.id
-              }),
+              before: { run in try await run.makeSilence() }),
 
         Route(method: .POST, path: "/api/cameras", body: #"{"id":"N-{c}","address":"n-{c}.cams.test","site":"{site}"}"#, minimum: .admin, success: 201, siteObject: true),
         Route(method: .PUT, path: "/api/cameras/M-{c}", body: #"{"address":"m-{c}.cams.test","site":"{site}","name":"replaced"}"#, minimum: .admin, success: 200, siteObject: true),
@@ -153,7 +173,13 @@ struct RouteAuthorizationTests {
 
     @Test("every route answers each caller as its rule says, and site-limited tokens stay on their site")
     func everyRouteEveryRole() async throws {
-        let harness = try await GatewayHarness()
+        let harness = try await GatewayHarness(notifier: true)
+        // Stopped also when a step throws (its HTTP client must be shut down before it goes away).
+        do { try await everyRouteEveryRole(harness) } catch { await harness.stop(); throw error }
+        await harness.stop()
+    }
+
+    func everyRouteEveryRole(_ harness: GatewayHarness) async throws {
         let dir = harness.dataDir
         let admin = try TestAccounts.adminToken(dataDir: dir)
         let callers = [
@@ -214,7 +240,6 @@ struct RouteAuthorizationTests {
             let row = table["\(route.method) \(route.path)"] ?? [:]
             print("| `\(route.method) \(route.path)` | " + callers.map { row[$0.key] ?? "-" }.joined(separator: " | ") + " |")
         }
-        await harness.stop()
     }
 }
 

@@ -100,15 +100,15 @@ struct ServeProcessTests {
             "--notifier-webhook-vendor", sink.url("/vendor"), "--notifier-webhook-line-team", sink.url("/line"),
         ]))
         defer { _ = serve.process.isRunning ? serve.process.stop(timeout: 5) : () }
-        #expect(await serve.waitForLog("connected to broker", count: 5), "\(serve.log.suffix(3000))")
+        #expect(await serve.waitForLog("connected to broker", count: 10), "\(serve.log.suffix(3000))")
         let firstBroker = try #require(pid_t((try? String(contentsOfFile: install.pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
 
         let killed = ContinuousClock.now
         kill(firstBroker, SIGKILL)
         #expect(await serve.waitForLog("private mosquitto restarted", timeout: .seconds(30)), "\(serve.log.suffix(3000))")
         let restarted = ContinuousClock.now - killed
-        // Every service's client logs its reconnection: 5 more "connected to broker" lines.
-        #expect(await serve.waitForLog("connected to broker", count: 10, timeout: .seconds(60)), "not every service reconnected\n\(serve.log.suffix(4000))")
+        // Each service's two clients (inbox, outbox) log their reconnection: 10 more "connected to broker" lines.
+        #expect(await serve.waitForLog("connected to broker", count: 20, timeout: .seconds(60)), "not every service reconnected\n\(serve.log.suffix(4000))")
         let reconnected = ContinuousClock.now - killed
         print("BROKER: SIGKILL → mosquitto restarted \(Self.format(restarted)), → all 5 services reconnected \(Self.format(reconnected))")
         #expect(pid_t((try? String(contentsOfFile: install.pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") != firstBroker)

@@ -87,6 +87,10 @@ struct ShippedBrokerConfigTests {
         let opened = await sink.first(timeout: .seconds(60)) { $0.json?["event"] as? String == "opened" }
         #expect(opened != nil, "no incident notice through the shipped ACL; broker log:\n\((try? String(contentsOfFile: "\(dir)/mosquitto.log", encoding: .utf8)) ?? "")")
         let issueID = ((opened?.json?["issue"] as? [String: Any])?["id"] as? String) ?? ""
+        // The issues service's pulse reaches the gateway, so the dashboard knows results arrive.
+        #expect(await eventually(timeout: .seconds(30)) {
+            (try? await rest.call(.GET, "/api/summary", token: token).body.contains("\"lastResultAt\"")) ?? false
+        }, "the monitor's pulse did not reach the gateway through the shipped ACL")
         #expect(await eventually(timeout: .seconds(30)) { (try? issues.store.unacknowledged()) == 0 }, "the notifier's acknowledgement reaches the issues service")
 
         let acknowledged = try await rest.call(.POST, "/api/issues/\(issueID)/acknowledge", body: #"{"note":"seen"}"#, token: token)

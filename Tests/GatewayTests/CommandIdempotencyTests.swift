@@ -33,7 +33,7 @@ struct CommandIdempotencyTests {
         #expect(await eventually(timeout: .seconds(20)) { (try? await watcher.request("registry/commands/test-watcher", payload: list, timeout: .seconds(2))) != nil })
         await registryRun.stop()
 
-        let gatewayOnline = Collector(try await watcher.subscribe("services/gateway/availability"))
+        let gatewayOnline = try await Collector.subscribing(watcher, to: "services/gateway/availability")
         let gateway = try TestInstallation([.gateway], broker: broker) { $0.runtime.instance = instance; $0.gateway.commandTimeout = 1 }
         #expect(await gatewayOnline.first(timeout: .seconds(20)) { $0.text == "online" } != nil)
         // The shared client needs no shutdown, so a failing `try` cannot leave one to crash in deinit.

@@ -19,12 +19,12 @@ struct ReadStoreRetentionTests {
             IssueRecord(id: id, cameraID: "CAM-1", kind: .line, state: state, responsible: .lineTeam, reason: "no_reply",
                         openedAt: ago(opened), updatedAt: ago(resolved ?? 0), resolvedAt: resolved.map(ago), version: 1)
         }
-        try store.apply(issue: incident("old", .resolved, opened: 500, resolved: 450))
-        try store.apply(issue: incident("open", .open, opened: 500, resolved: nil))
-        try store.apply(issue: incident("fresh", .resolved, opened: 3, resolved: 2))
+        _ = try await store.apply([.issue(event: "opened", incident("old", .resolved, opened: 500, resolved: 450))])
+        _ = try await store.apply([.issue(event: "opened", incident("open", .open, opened: 500, resolved: nil))])
+        _ = try await store.apply([.issue(event: "opened", incident("fresh", .resolved, opened: 3, resolved: 2))])
         for (id, days) in [("n-old", 100.0), ("n-new", 5.0)] {
-            try store.apply(notification: NotificationRecord(id: id, issueID: "old", cameraID: "CAM-1", event: "opened", channel: "webhook",
-                                                             target: "x", delivered: true, attempts: 1, at: ago(days)))
+            _ = try await store.apply([.notification(NotificationRecord(id: id, issueID: "old", cameraID: "CAM-1", event: "opened", channel: "webhook",
+                                                                        target: "x", delivered: true, attempts: 1, at: ago(days)))])
         }
         _ = try store.commands.begin(id: "cmd-old", command: RegistryCommand(action: .delete, id: "CAM-1"), success: 204, now: ago(2))
         _ = try store.commands.begin(id: "cmd-new", command: RegistryCommand(action: .delete, id: "CAM-2"), success: 204, now: now)

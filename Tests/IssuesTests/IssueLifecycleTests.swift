@@ -92,6 +92,30 @@ struct IssueLifecycleTests {
         #expect(!SilenceMatcher.isSilenced(cameraID: "C", info: info, silences: [Silence(scope: .camera, value: "C", until: now.addingTimeInterval(-1))], now: now))
     }
 
+    @Test("a window for a line team or vendor covers their cameras, a future one not yet, a recurring one on its days")
+    func silencesByTeamAndSchedule() {
+        let now = Date()
+        let info = CameraInfo(site: "본관", lineTeam: "KT-1", vendor: "HANWHA")
+        let later = now.addingTimeInterval(3600)
+        #expect(SilenceMatcher.isSilenced(cameraID: "C", info: info, silences: [Silence(scope: .lineTeam, value: "KT-1", until: later)], now: now))
+        #expect(SilenceMatcher.isSilenced(cameraID: "C", info: info, silences: [Silence(scope: .vendor, value: "HANWHA", until: later)], now: now))
+        #expect(!SilenceMatcher.isSilenced(cameraID: "C", info: info, silences: [Silence(scope: .vendor, value: "KT-1", until: later)], now: now))
+        #expect(!SilenceMatcher.isSilenced(cameraID: "C", info: info, silences: [Silence(scope: .camera, value: "C", startsAt: now.addingTimeInterval(60), until: later)], now: now),
+                "a window starting later does not hold yet")
+        let zone = TimeZone.current.identifier
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .current
+        let today = calendar.component(.weekday, from: now) // 1 = Sunday
+        let iso = (today + 5) % 7 + 1 // 1 = Monday … 7 = Sunday
+        let hour = calendar.component(.hour, from: now)
+        let everyDayNow = Recurrence(days: [iso], start: String(format: "%02d:00", hour), minutes: 120, timeZone: zone)
+        #expect(SilenceMatcher.isSilenced(cameraID: "C", info: info, silences: [Silence(scope: .site, value: "본관", until: now.addingTimeInterval(30 * 86_400), recurrence: everyDayNow)], now: now))
+        let otherDay = Recurrence(days: [iso % 7 + 1], start: String(format: "%02d:00", hour), minutes: 60, timeZone: zone)
+        #expect(!SilenceMatcher.isSilenced(cameraID: "C", info: info, silences: [Silence(scope: .site, value: "본관", until: now.addingTimeInterval(30 * 86_400), recurrence: otherDay)], now: now))
+        #expect(SilenceMatcher.isSilenced(cameraID: "SITE:본관", info: nil, silences: [Silence(scope: .site, value: "본관", until: later)], now: now),
+                "a site incident is covered by its site's window")
+    }
+
     @Test("an incident opened during maintenance is marked silenced")
     func openedSilenced() {
         var track = CameraTrack(cameraID: "CAM-1")

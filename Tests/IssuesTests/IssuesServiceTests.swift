@@ -57,8 +57,8 @@ struct IssuesServiceTests {
         let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.ackTimeout = 1 }
         let service = harness.service
         let tool = harness.client("tool")
-        let opened = Collector(try await tool.subscribe("issues/opened"))
-        let updated = Collector(try await tool.subscribe("issues/updated"))
+        let opened = try await Collector.subscribing(tool, to: "issues/opened")
+        let updated = try await Collector.subscribing(tool, to: "issues/updated")
         tool.start()
         try await tool.waitUntilConnected()
         try await Task.sleep(for: .milliseconds(300))
@@ -105,6 +105,23 @@ struct IssuesServiceTests {
             (try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data.silenced) == true
         } != nil)
 
+        // Ending the window early lifts the hold at once; a window planned for later holds nothing yet.
+        let windowID = try #require(silenced.silences?.first?.id)
+        let ended = try await command(IssueCommand(action: .endSilence, silence: Silence(id: windowID, scope: .camera, value: "-", until: Date())))
+        #expect(ended.ok && ended.silences?.isEmpty == true, "a one-off window ended early is gone")
+        #expect(await updated.first { message in
+            guard let issue = try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data else { return false }
+            return !issue.silenced && issue.history.contains { $0.note?.contains("maintenance over") == true }
+        } != nil)
+        let planned = try await command(IssueCommand(action: .silence, actor: "operator-1",
+                                                     silence: Silence(scope: .lineTeam, value: "KT-1", startsAt: Date().addingTimeInterval(3600), until: Date().addingTimeInterval(7200))))
+        #expect(planned.ok && planned.silences?.count == 1)
+        let listed = try await command(IssueCommand(action: .listSilences))
+        #expect(listed.silences?.first?.scope == .lineTeam)
+        let refused2 = try await command(IssueCommand(action: .silence, silence: Silence(scope: .site, value: "x", until: Date().addingTimeInterval(600),
+                                                                                        recurrence: Recurrence(days: [8], start: "02:00", minutes: 60, timeZone: "Asia/Seoul"))))
+        #expect(refused2.error?.field == "silence.recurrence.days")
+
         await tool.shutdown()
         await harness.stop()
     }
@@ -113,7 +130,7 @@ struct IssuesServiceTests {
     func stormBecomesOneSiteIncident() async throws {
         let harness = try IssuesHarness { $0.policy.openAfter = 1; $0.policy.recoverAfter = 1; $0.storm.minimumCameras = 3 }
         let tool = harness.client("tool")
-        let issues = Collector(try await tool.subscribe("issues/+"))
+        let issues = try await Collector.subscribing(tool, to: "issues/+")
         tool.start()
         try await tool.waitUntilConnected()
         try await Task.sleep(for: .milliseconds(300))
@@ -136,12 +153,14 @@ struct IssuesServiceTests {
         let site = try #require(records(.issueOpened).first { $0.isSiteIncident })
         #expect(site.site == "정문")
         #expect(records(.issueOpened).filter(\.isSiteIncident).count == 1, "one site incident, not one per camera")
+        // Depending on how the results fell into batches, a camera is opened already attached
+        // (its site was failing in the same batch) or attached by an update when the storm is
+        // recognised; either way it is attached before its announce hold ends.
         #expect(await eventually(timeout: .seconds(10)) {
-            Set(records(.issueUpdated).filter { $0.parentID == site.id }.map(\.cameraID)) == ["CAM-1", "CAM-2"]
-                && records(.issueOpened).contains { $0.cameraID == "CAM-3" && $0.parentID == site.id }
-        }, "the cameras already down are attached when the storm is recognised; the one that makes the storm opens attached")
-        #expect(await eventually(timeout: .seconds(10)) { records(.issueOpened).contains { $0.cameraID == "CAM-4" && $0.parentID == site.id } },
-                "a camera joining a running storm is opened already attached, so it is never announced alone")
+            Set((records(.issueOpened) + records(.issueUpdated)).filter { $0.parentID == site.id }.map(\.cameraID)) == ["CAM-1", "CAM-2", "CAM-3", "CAM-4"]
+        }, "every camera of the site is grouped under the one site incident")
+        #expect(records(.issueOpened).filter { !$0.isSiteIncident && $0.parentID == nil }.allSatisfy { $0.holdUntil != nil },
+                "a camera opened before the storm was recognised is held, so it is never announced alone")
 
         for n in 1...4 { try await send(n, .success) }
         #expect(await eventually(timeout: .seconds(10)) { records(.issueResolved).contains { $0.id == site.id } }, "the site incident resolves with its last camera")
@@ -158,7 +177,7 @@ struct IssuesServiceTests {
 
         // Another tool with a persistent session, as a control room's alert consumer would have.
         let alerts = harness.client("alerts", persistent: true)
-        let opened = Collector(try await alerts.subscribe("issues/opened"))
+        let opened = try await Collector.subscribing(alerts, to: "issues/opened")
         alerts.start()
         try await alerts.waitUntilConnected()
         let prober = harness.client("prober", persistent: true)

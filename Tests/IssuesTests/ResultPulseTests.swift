@@ -18,8 +18,8 @@ struct ResultPulseTests {
         let running = try TestInstallation([.issues], logger: logger) { $0.runtime.selfWatch.stallAfterOverride = 2 }
         let issues = try #require(running.installation.issues)
         let tool = MQTTClient(configuration: .init(port: running.broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: Logger(label: "tool"))
-        let pulses = Collector(try await tool.subscribe("monitor/pulse"))
-        let checked = Collector(try await tool.subscribe("monitor/checked"))
+        let pulses = try await Collector.subscribing(tool, to: "monitor/pulse")
+        let checked = try await Collector.subscribing(tool, to: "monitor/checked")
         tool.start()
         try await tool.waitUntilConnected()
         for (n, enabled) in [(1, true), (2, true), (3, false)] {
@@ -59,11 +59,11 @@ struct ResultPulseTests {
                         openedAt: now.addingTimeInterval(-openedDaysAgo * 86_400), updatedAt: now.addingTimeInterval(-(resolvedDaysAgo ?? 0) * 86_400),
                         resolvedAt: resolvedDaysAgo.map { now.addingTimeInterval(-$0 * 86_400) }, version: 1)
         }
-        try await store.database.write { db in
-            for n in 0..<1_200 { try IssueStore.saveIssue(db, incident("old-\(n)", state: .resolved, openedDaysAgo: 500, resolvedDaysAgo: 450)) }
-            try IssueStore.saveIssue(db, incident("open-ancient", state: .open, openedDaysAgo: 900, resolvedDaysAgo: nil))
-            try IssueStore.saveIssue(db, incident("closed-recently", state: .closed, openedDaysAgo: 600, resolvedDaysAgo: 10))
-            try IssueStore.saveIssue(db, incident("recent", state: .resolved, openedDaysAgo: 20, resolvedDaysAgo: 19))
+        try await store.write { tx in
+            for n in 0..<1_200 { try tx.saveIssue(incident("old-\(n)", state: .resolved, openedDaysAgo: 500, resolvedDaysAgo: 450)) }
+            try tx.saveIssue(incident("open-ancient", state: .open, openedDaysAgo: 900, resolvedDaysAgo: nil))
+            try tx.saveIssue(incident("closed-recently", state: .closed, openedDaysAgo: 600, resolvedDaysAgo: 10))
+            try tx.saveIssue(incident("recent", state: .resolved, openedDaysAgo: 20, resolvedDaysAgo: 19))
         }
         var logger = Logger(label: "t")
         logger.logLevel = .critical

@@ -23,7 +23,7 @@ struct MQTTClientTests {
         sub.start(); pub.start()
         try await sub.waitUntilConnected()
         try await pub.waitUntilConnected()
-        let messages = Collector(try await sub.subscribe("cctv/+/icmp"))
+        let messages = try await Collector.subscribing(sub, to: "cctv/+/icmp")
         try await pub.publish("cctv/CAM-1/icmp", payload: Array("hello".utf8))
         let got = await messages.first { $0.topic == "cctv/CAM-1/icmp" }
         #expect(got?.text == "hello")
@@ -38,8 +38,8 @@ struct MQTTClientTests {
         let client = makeClient(broker)
         client.start()
         try await client.waitUntilConnected()
-        let plus = Collector(try await client.subscribe("cctv/+/hls"))
-        let hash = Collector(try await client.subscribe("issues/#"))
+        let plus = try await Collector.subscribing(client, to: "cctv/+/hls")
+        let hash = try await Collector.subscribing(client, to: "issues/#")
         for topic in ["cctv/A/hls", "cctv/A/icmp", "issues/opened", "issues/x/y", "cctv/A/B/hls"] {
             try await client.publish(topic, payload: Array(topic.utf8))
         }
@@ -62,7 +62,7 @@ struct MQTTClientTests {
         let late = makeClient(broker)
         late.start()
         try await late.waitUntilConnected()
-        let first = Collector(try await late.subscribe("cctv/+/config"))
+        let first = try await Collector.subscribing(late, to: "cctv/+/config")
         let retained = await first.first { $0.topic == "cctv/CAM-9/config" }
         #expect(retained?.retain == true)
 
@@ -70,7 +70,7 @@ struct MQTTClientTests {
         let later = makeClient(broker)
         later.start()
         try await later.waitUntilConnected()
-        let second = Collector(try await later.subscribe("cctv/+/config"))
+        let second = try await Collector.subscribing(later, to: "cctv/+/config")
         try await Task.sleep(for: .milliseconds(500))
         #expect(second.all.isEmpty, "tombstone must remove the retained definition")
         await client.shutdown(); await late.shutdown(); await later.shutdown()
@@ -84,15 +84,16 @@ struct MQTTClientTests {
         let caller = makeClient(broker)
         server.start(); caller.start()
         try await server.waitUntilConnected(); try await caller.waitUntilConnected()
-        let requests = try await server.subscribe("registry/commands")
-        let responder = Task {
-            for await request in requests {
-                try? await server.reply(to: request, payload: Array("echo:\(request.text ?? "")".utf8))
+        let answer = try await server.withSubscription(to: "registry/commands") { requests in
+            let responder = Task {
+                for await request in requests {
+                    try? await server.reply(to: request, payload: Array("echo:\(request.text ?? "")".utf8))
+                }
             }
+            defer { responder.cancel() }
+            return try await caller.request("registry/commands", payload: Array("ping".utf8), timeout: .seconds(5))
         }
-        let answer = try await caller.request("registry/commands", payload: Array("ping".utf8), timeout: .seconds(5))
         #expect(answer.text == "echo:ping")
-        responder.cancel()
         await server.shutdown(); await caller.shutdown()
     }
 
@@ -103,7 +104,7 @@ struct MQTTClientTests {
         let client = makeClient(broker)
         client.start()
         try await client.waitUntilConnected()
-        let seen = Collector(try await client.subscribe("t/props"))
+        let seen = try await Collector.subscribing(client, to: "t/props")
         try await client.publish("t/props", payload: [1], properties: .init(contentType: "application/json", userProperties: [("k", "v"), ("k", "w")]))
         let got = await seen.first { _ in true }
         #expect(got?.properties.contentType == "application/json")
@@ -118,7 +119,7 @@ struct MQTTClientTests {
         let sub = makeClient(broker, cleanStart: true)
         sub.start()
         try await sub.waitUntilConnected()
-        let messages = Collector(try await sub.subscribe("after/restart"))
+        let messages = try await Collector.subscribing(sub, to: "after/restart")
         broker.kill()
         #expect(await eventually { !sub.isConnected })
         try broker.startAgain()
@@ -144,10 +145,8 @@ struct MQTTClientTests {
             let first = makeClient(broker, id: id)
             first.start()
             try await first.waitUntilConnected()
-            // Keep the stream: dropping it would unsubscribe, which is the point of dropping it.
-            let subscription = try await first.subscribe("queue/t")
-            await first.shutdown()
-            withExtendedLifetime(subscription) {}
+            // Shut down inside the subscription's scope: ending the scope first would unsubscribe.
+            try await first.withSubscription(to: "queue/t") { _ in await first.shutdown() }
         }
         let pub = makeClient(broker)
         pub.start()
@@ -157,7 +156,7 @@ struct MQTTClientTests {
         try broker.restart()  // SIGTERM saves the store; the queued messages must come back
         let again = makeClient(broker, id: id)
         // Subscribe before start so that queued messages arriving right after CONNACK have a home.
-        let messages = Collector(try await again.subscribe("queue/t"))
+        let messages = try await Collector.subscribing(again, to: "queue/t")
         again.start()
         let all = await messages.wait(forCount: 50, timeout: .seconds(15))
         #expect(Set(all.compactMap(\.text)) == Set((0..<50).map { "m\($0)" }), "broker log:\n\(broker.log)")
@@ -169,7 +168,7 @@ struct MQTTClientTests {
         let broker = try MosquittoFixture()
         defer { broker.stop() }
         let sub = makeClient(broker, id: "sub-\(UUID().uuidString.prefix(6))")
-        let messages = Collector(try await sub.subscribe("late/t"))
+        let messages = try await Collector.subscribing(sub, to: "late/t")
         sub.start()
         try await sub.waitUntilConnected()
         let pub = makeClient(broker)
@@ -192,7 +191,7 @@ struct MQTTClientTests {
         let watcher = makeClient(broker)
         watcher.start()
         try await watcher.waitUntilConnected()
-        let availability = Collector(try await watcher.subscribe("services/+/availability"))
+        let availability = try await Collector.subscribing(watcher, to: "services/+/availability")
         let dying = makeClient(broker, will: .init(topic: "services/victim/availability", payload: Array("offline".utf8)))
         dying.start()
         try await dying.waitUntilConnected()
@@ -212,7 +211,7 @@ struct MQTTClientTests {
         let sub = MQTTClient(configuration: .init(port: broker.port, clientID: "small", maxIncomingPayload: 1024), logger: logger)
         sub.start()
         try await sub.waitUntilConnected()
-        let messages = Collector(try await sub.subscribe("g/#"))
+        let messages = try await Collector.subscribing(sub, to: "g/#")
         let pub = makeClient(broker)
         pub.start()
         try await pub.waitUntilConnected()
@@ -233,7 +232,7 @@ struct MQTTClientTests {
         client.start()
         try await client.waitUntilConnected()
         await #expect(throws: MQTTError.self) { try await client.publish("a/+/b", payload: []) }
-        await #expect(throws: MQTTError.self) { _ = try await client.subscribe("a/#/b") }
+        await #expect(throws: MQTTError.self) { try await client.withSubscription(to: "a/#/b") { _ in } }
         await client.shutdown()
     }
 }

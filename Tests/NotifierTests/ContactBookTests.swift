@@ -1,3 +1,4 @@
+import CCTVContract
 import Foundation
 import ServiceRuntime
 import Testing
@@ -75,7 +76,8 @@ struct ContactBookTests {
         let settings = try Settings(arguments: arguments, environment: [:], keys: NotifierConfiguration.keys)
         let book = try NotifierConfiguration(settings: settings, runtime: RuntimeConfiguration()).contactBook()
         let routing = NotificationRouting(book: book)
-        let targets = routing.recipients(for: .opened, issue: sampleIssue(kind: .line, team: "KT-9"), alreadyTold: []).recipients.map(\.channel.url)
+        let targets = NotificationDecision.decide(.opened, issue: sampleIssue(kind: .line, team: "KT-9"), history: .init(), routing: routing, now: Date())
+            .recipients.map(\.channel.url)
         #expect(targets == ["http://127.0.0.1:1/line", "http://127.0.0.1:1/ops"])
         let wrong = try Settings(arguments: arguments + ["--notifier-webhook-vendor", "ftp://nope"], environment: [:], keys: NotifierConfiguration.keys)
         #expect(throws: SettingsError.self) { try NotifierConfiguration(settings: wrong, runtime: RuntimeConfiguration()) }
@@ -111,5 +113,32 @@ struct SiteDefaultTests {
         } catch {
             #expect("\(error)".contains("siteDefaults.별관.line-team"))
         }
+    }
+}
+
+@Suite("stream server owners")
+struct StreamServerOwnerTests {
+    @Test("the contacts name who owns a stream server, by its URL (any path), and a wrong entry is refused by name")
+    func owners() throws {
+        var book = sampleBook
+        book.streamServers = ["http://10.0.0.5:8080/live": "HANWHA"]
+        try book.validate()
+        #expect(book.streamServerOwner("http://10.0.0.5:8080")?.id == "HANWHA")
+        #expect(book.streamServerOwner("http://10.0.0.6:8080") == nil)
+        book.streamServers = ["rtsp://10.0.0.5": "HANWHA"]
+        #expect(throws: ContactsError.self) { try book.validate() }
+        book.streamServers = ["http://10.0.0.5": "NOBODY"]
+        do { try book.validate(); Issue.record("accepted an unknown team") } catch { #expect("\(error)".contains("streamServers.http://10.0.0.5")) }
+    }
+
+    @Test("a stream server's URL is its scheme, host and port, without credentials or path", arguments: [
+        ("http://user:pw@Cam.Example:8080/a/b.m3u8", "http://cam.example:8080"),
+        ("https://10.0.0.5/live.m3u8", "https://10.0.0.5:443"),
+        ("http://10.0.0.5/x", "http://10.0.0.5:80"),
+        ("rtsp://10.0.0.5/x", nil),
+        ("http://10.0.0.5:70000/x", nil),
+    ] as [(String, String?)])
+    func origin(_ url: String, _ expected: String?) {
+        #expect(StreamServer.origin(of: url) == expected)
     }
 }

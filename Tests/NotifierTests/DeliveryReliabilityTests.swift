@@ -32,7 +32,7 @@ struct DeliveryReliabilityTests {
         let breakers = EndpointBreakers(threshold: 3, coolDown: 1)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let dispatcher = DeliveryDispatcher(store: store, book: book, channels: NotifierService.channels(http: http, timeoutSeconds: 5),
+        let dispatcher = DeliveryDispatcher(store: store, contacts: ContactsHolder(book), channels: NotifierService.channels(http: http, timeoutSeconds: 5),
                                             breakers: breakers, maxAttempts: 100, topics: Topics(), logger: logger)
         let running = Task { await dispatcher.run() }
 
@@ -89,10 +89,41 @@ struct DeliveryReliabilityTests {
     }
 }
 
+@Suite("delivery waits for the event backlog")
+struct BacklogTests {
+    @Test("a notice is not sent while issue events received before it was due are still being applied")
+    func waitsForBacklog() async throws {
+        let sink = try await HTTPSink()
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try DeliveryStore(dataDir: dir)
+        let book = ContactBook(teams: [Team(id: "LINE", name: "line", role: .lineTeam, channels: [.init(id: "hook", type: .webhook, url: sink.url("/hook"))])])
+        let progress = InboxProgress()
+        let received = progress.begin() // a batch taken before the notice was due is still being applied
+        try await Task.sleep(for: .milliseconds(5)) // the notice is due strictly after that batch was taken
+        try store.accept(eventID: "E1", type: .issueOpened, issue: sampleIssue(kind: .line), routing: NotificationRouting(book: book),
+                         policy: NotificationPolicy(dashboard: ""), topics: Topics())
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let dispatcher = DeliveryDispatcher(store: store, contacts: ContactsHolder(book), channels: NotifierService.channels(http: http, timeoutSeconds: 5),
+                                            breakers: EndpointBreakers(threshold: 3, coolDown: 1), maxAttempts: 3, topics: Topics(), logger: logger,
+                                            caughtUp: { progress.caughtUp(idle: true) })
+        let running = Task { await dispatcher.run() }
+        #expect(await eventually(timeout: .seconds(2)) { !sink.all.isEmpty } == false, "sent before the backlog was applied")
+        progress.applied(upTo: received.addingTimeInterval(5))
+        dispatcher.kick()
+        #expect(await eventually(timeout: .seconds(30)) { sink.all.count == 1 }, "sent once the backlog was applied")
+        running.cancel()
+        await running.value
+        try await http.shutdown()
+    }
+}
+
 @Suite("escalation and reminders")
 struct EscalationTests {
     @Test("an unacknowledged incident escalates once, reminds on schedule, survives a restart, and stops when acknowledged")
-    func timers() throws {
+    func timers() async throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let routing = NotificationRouting(book: sampleBook)
@@ -101,23 +132,23 @@ struct EscalationTests {
         var store = try DeliveryStore(dataDir: dir)
         let issue = sampleIssue(kind: .line, id: "I-9", team: "KT-1")
         #expect(try store.accept(eventID: "E1", type: .issueOpened, issue: issue, routing: routing, policy: policy, topics: Topics(), now: opened) == 2)
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(30)) == 0)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(30)) == 0)
         #expect(try store.nextTimer() == opened.addingTimeInterval(60))
 
         store = try DeliveryStore(dataDir: dir) // a restart keeps the timers
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(61)) == 1)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(61)) == 1)
         #expect(try store.history(issueID: "I-9").first?.target == "lead-hook", "KT-1 escalates to NOC-LEAD")
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(62)) == 0, "escalates once")
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(301)) == 1)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(62)) == 0, "escalates once")
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(301)) == 1)
         #expect(try store.history(issueID: "I-9").first.map { ($0.event, $0.target) } ?? ("", "") == ("reminder", "kt1-hook"))
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(400)) == 0)
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(602)) == 1)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(400)) == 0)
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(602)) == 1)
 
         var acknowledged = issue
         acknowledged.state = .acknowledged
         acknowledged.version = 2
         #expect(try store.accept(eventID: "E2", type: .issueUpdated, issue: acknowledged, routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(700)) == 0)
-        #expect(try store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(100_000)) == 0, "acknowledged: no more reminders")
+        #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(100_000)) == 0, "acknowledged: no more reminders")
         #expect(try store.nextTimer() == nil)
 
         var resolved = acknowledged

@@ -66,7 +66,7 @@ struct EmailChannelTests {
         #expect(body.contains("현장: 본관"))
         #expect(body.contains("진단: 회선"))
         #expect(body.contains("발생 시각: 2027-01-15 17:00:00 KST"))
-        #expect(body.contains("대시보드: http://dash.example/#camera=CAM-1"))
+        #expect(body.contains("대시보드: http://dash.example/#camera=CAM-1&incident=I-1"))
         #expect((mail["headers"] as? [String: String])?["Message-ID"] == "<D-42@cctv-out>")
     }
 

@@ -32,7 +32,7 @@ struct HTTPChannelTests {
         #expect(received.headers["x-cctvout-delivery"] == "D-1")
         let body = try ContractCodec.decodeValue(WebhookChannel.Body.self, from: received.body)
         #expect(body.event == "opened" && body.issue.cameraID == "CAM-1" && body.team == "KT-1" && body.deliveryID == "D-1")
-        #expect(body.messageKo.contains("회선 장애") && body.message.contains("현장: 본관") && body.link == "http://dash.example/#camera=CAM-1")
+        #expect(body.messageKo.contains("회선 장애") && body.message.contains("현장: 본관") && body.link == "http://dash.example/#camera=CAM-1&incident=I-1")
     }
 
     @Test("a webhook receiver redirecting to port 70000 is a failed delivery with the reason, not a crash")
@@ -72,7 +72,7 @@ struct HTTPChannelTests {
         #expect((blocks[0]["text"] as? [String: Any])?["type"] as? String == "plain_text")
         let fields = try #require(blocks[2]["fields"] as? [[String: Any]])
         #expect(fields.contains { $0["type"] as? String == "mrkdwn" && ($0["text"] as? String) == "*현장*\n본관" })
-        #expect((blocks[3]["text"] as? [String: Any])?["text"] as? String == "<http://dash.example/#camera=CAM-1|대시보드>")
+        #expect((blocks[3]["text"] as? [String: Any])?["text"] as? String == "<http://dash.example/#camera=CAM-1&incident=I-1|대시보드>")
     }
 
     @Test("Teams: an Adaptive Card attachment by default, a MessageCard on request")
@@ -152,7 +152,7 @@ struct TestSendTests {
         var configuration = NotifierConfiguration()
         configuration.contactsFile = contacts
         let answer = try await TestSend.send(configuration: configuration, channelID: "kt-slack", event: .opened)
-        #expect(answer == "delivered through kt-slack (127.0.0.1) [slack], answer 200")
+        #expect(answer == "delivered through kt-slack (127.0.0.1) [slack], status 200")
         #expect((sink.all.first?.json?["text"] as? String)?.contains("테스트 카메라") == true)
         sink.respond(with: 404)
         await #expect(throws: TestSend.Failure.self) { try await TestSend.send(configuration: configuration, channelID: "kt-slack", event: .resolved) }

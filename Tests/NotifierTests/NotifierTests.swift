@@ -26,36 +26,6 @@ let sampleBook = ContactBook(teams: [
 struct NotifierTests {
     let routing = NotificationRouting(book: sampleBook)
 
-    func channelIDs(_ event: NotificationEvent, _ issue: IssueRecord, told: Set<String> = []) -> [String] {
-        routing.recipients(for: event, issue: issue, alreadyTold: told).recipients.map(\.channel.id)
-    }
-
-    @Test("a line problem goes to the camera's line team and operators, a camera problem to the vendor")
-    func routingByKindAndTeam() {
-        #expect(channelIDs(.opened, sampleIssue(kind: .line, team: "KT-2")) == ["kt2-hook", "ops-hook"])
-        #expect(channelIDs(.opened, sampleIssue(kind: .camera, team: "HANWHA")) == ["vendor-hook", "ops-hook", "lead-hook"])
-    }
-
-    @Test("an unknown or missing team falls back to the role's default team; kind filters apply")
-    func defaults() {
-        #expect(channelIDs(.opened, sampleIssue(kind: .line, team: "NOPE")) == ["kt1-hook", "ops-hook"])
-        #expect(channelIDs(.opened, sampleIssue(kind: .lineDegraded)) == ["kt1-hook"], "operators filtered LINE_DEGRADED out")
-    }
-
-    @Test("a recovery reaches every channel that was told, even after re-routing; removed ones are reported")
-    func recoveryToEveryoneTold() {
-        let result = routing.recipients(for: .resolved, issue: sampleIssue(kind: .camera), alreadyTold: ["kt2-hook", "vendor-hook", "gone-hook"])
-        #expect(Set(result.recipients.map(\.channel.id)) == ["kt2-hook", "vendor-hook", "ops-hook", "lead-hook"])
-        #expect(result.missing == ["gone-hook"])
-    }
-
-    @Test("escalation goes to the responsible team's escalation contact; reminders to the team")
-    func escalationRouting() {
-        #expect(channelIDs(.escalated, sampleIssue(kind: .line, team: "KT-1")) == ["lead-hook"])
-        #expect(channelIDs(.escalated, sampleIssue(kind: .line, team: "KT-2")).isEmpty)
-        #expect(channelIDs(.reminder, sampleIssue(kind: .line, team: "KT-2")) == ["kt2-hook"])
-    }
-
     @Test("a redelivered issue event queues nothing twice, is acknowledged each time; recovery goes to all told")
     func dedupAndAck() throws {
         let dir = temporaryDirectory()
@@ -111,7 +81,7 @@ struct NotifierTests {
         #expect(korean.summary.contains("회선 장애"))
         #expect(korean.plainText.contains("현장: 본관"))
         #expect(korean.plainText.contains("발생 시각: 2027-01-15 17:00:00 KST"))
-        #expect(korean.link == "http://dash:8080/#camera=CAM-1")
+        #expect(korean.link == "http://dash:8080/#camera=CAM-1&incident=I-1", "the link opens the camera with its incident")
         #expect(NotificationMessage.render(.resolved, sampleIssue(kind: .camera), language: .ko, dashboard: "").summary.contains("정상화"))
         let english = NotificationMessage.render(.opened, sampleIssue(kind: .camera), language: .en, dashboard: "", timeZone: .gmt)
         #expect(english.summary.contains("camera vendor"))
@@ -119,28 +89,10 @@ struct NotifierTests {
     }
 }
 
-@Suite("announcement rule: grouped and silenced incidents")
-struct AnnouncementRuleTests {
+@Suite("announcement: grouped and silenced incidents through the store")
+struct AnnouncementTests {
     let routing = NotificationRouting(book: sampleBook)
     let policy = NotificationPolicy(dashboard: "http://x")
-
-    @Test("a grouped camera incident is not announced on its own, but its recovery reaches whoever was told")
-    func grouped() {
-        var child = sampleIssue(kind: .line)
-        child.parentID = "SITE-1"
-        #expect(!AnnouncementRule.shouldNotify(event: "opened", issue: child, alreadyTold: false))
-        #expect(!AnnouncementRule.shouldNotify(event: "reminder", issue: child, alreadyTold: true), "no reminders for a grouped child")
-        #expect(!AnnouncementRule.shouldNotify(event: "resolved", issue: child, alreadyTold: false))
-        #expect(AnnouncementRule.shouldNotify(event: "resolved", issue: child, alreadyTold: true))
-    }
-
-    @Test("a silenced incident is held; a recovery never is for those told")
-    func silenced() {
-        var held = sampleIssue(kind: .camera)
-        held.silenced = true
-        #expect(!AnnouncementRule.shouldNotify(event: "opened", issue: held, alreadyTold: false))
-        #expect(AnnouncementRule.shouldNotify(event: "resolved", issue: held, alreadyTold: true))
-    }
 
     @Test("a held incident is announced when maintenance ends; a grouped child's recovery goes only to those told")
     func releaseAndGroupedRecovery() throws {
@@ -162,5 +114,50 @@ struct AnnouncementRuleTests {
         child.state = .resolved
         child.version = 3
         #expect(try store.accept(eventID: "C3", type: .issueResolved, issue: child, routing: routing, policy: policy, topics: Topics()) == 2, "both channels told, no one else")
+    }
+
+    @Test("held notices wait for their hold, are withdrawn when the camera joins a site outage, and the site notice goes out with the latest count")
+    func heldNotices() async throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try DeliveryStore(dataDir: dir)
+        let now = Date()
+        let hold = now.addingTimeInterval(60)
+        var camera = sampleIssue(kind: .line, id: "C-1")
+        camera.holdUntil = hold
+        #expect(try await store.accept([.init(eventID: "C1", type: .issueOpened, issue: camera)], routing: routing, policy: policy, topics: Topics(), now: now) == 2)
+        #expect(try store.due(now: now).isEmpty, "held until the hold ends")
+        #expect(try store.due(now: hold).count == 2)
+
+        var site = sampleIssue(kind: .line, id: "S-1")
+        site.cameraID = "SITE:본관"; site.cameraName = "본관"; site.groupedCount = 5; site.members = ["정문"]; site.holdUntil = hold
+        camera.parentID = "S-1"
+        camera.version = 2
+        #expect(try await store.accept([.init(eventID: "S1", type: .issueOpened, issue: site), .init(eventID: "C2", type: .issueUpdated, issue: camera)],
+                                       routing: routing, policy: policy, topics: Topics(), now: now) == 2)
+        #expect(try store.history(issueID: "C-1").map(\.state) == ["withdrawn", "withdrawn"], "the camera is announced through its site, not alone")
+        site.groupedCount = 40
+        site.version = 2
+        #expect(try await store.accept([.init(eventID: "S2", type: .issueUpdated, issue: site)], routing: routing, policy: policy, topics: Topics(), now: now) == 0)
+        let due = try store.due(now: hold)
+        #expect(due.map(\.issueID) == ["S-1", "S-1"])
+        let body = try #require(try store.body(of: due[0].id))
+        #expect(String(decoding: body, as: UTF8.self).contains("40"), "re-rendered with the count at the time it goes out")
+
+        camera.state = .resolved
+        camera.version = 3
+        #expect(try await store.accept([.init(eventID: "C3", type: .issueResolved, issue: camera)], routing: routing, policy: policy, topics: Topics(), now: now) == 0,
+                "nobody was told about the camera, so nobody hears it is over")
+    }
+}
+
+@Suite("dashboard links in notices")
+struct DashboardLinkTests {
+    @Test("a site incident links to the incident, a camera incident to the camera with the incident marked")
+    func exactTarget() {
+        var site = sampleIssue(kind: .line, id: "SITE-INC-1")
+        site.cameraID = "SITE:본관"
+        #expect(NotificationMessage.render(.opened, site, language: .en, dashboard: "http://d:1").link == "http://d:1/#incident=SITE-INC-1")
+        #expect(NotificationMessage.render(.opened, sampleIssue(kind: .camera, id: "I 2"), language: .en, dashboard: "http://d:1").link == "http://d:1/#camera=CAM-1&incident=I%202")
     }
 }

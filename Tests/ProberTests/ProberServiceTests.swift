@@ -42,8 +42,8 @@ struct ProberServiceTests {
         defer { running.cancel() }
 
         let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
-        let hlsResults = Collector(try await tool.subscribe("cctv/+/hls"))
-        let icmpResults = Collector(try await tool.subscribe("cctv/+/icmp"))
+        let hlsResults = try await Collector.subscribing(tool, to: "cctv/+/hls")
+        let icmpResults = try await Collector.subscribing(tool, to: "cctv/+/icmp")
         tool.start()
         try await tool.waitUntilConnected()
 

@@ -1,16 +1,14 @@
 import CCTVContract
 import Foundation
 import Testing
+import TestSupport
 @testable import Registry
 
 @Suite("registry patch, bulk delete, credentials and list filters")
 struct RegistryCommandTests {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reg-cmd-\(UUID().uuidString)").path
-
-    @Test("a patch changes only the fields sent, null clears one, and a stale version is refused")
-    func patch() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("a patch changes only the fields sent, null clears one, and a stale version is refused", arguments: StoreEngine.allCases)
+    func patch(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         _ = try handler.store.create(CameraInput(id: "P", name: "정문", address: "10.8.0.1", hlsURL: "http://10.8.0.1/live.m3u8", password: "pw", site: "본관", group: "1구역"))
         let patch = try ContractCodec.decodeValue(CameraPatch.self, from: Data(#"{"name":"후문","group":null}"#.utf8))
         let reply = handler.handle(RegistryCommand(action: .patch, id: "P", expectedVersion: 1, patch: patch)).reply
@@ -26,10 +24,9 @@ struct RegistryCommandTests {
         #expect(handler.handle(RegistryCommand(action: .patch, id: "NOPE", patch: CameraPatch())).reply.error?.code == "not_found")
     }
 
-    @Test("bulk delete removes the existing cameras, names the missing ids and leaves tombstones to publish")
-    func bulkDelete() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("bulk delete removes the existing cameras, names the missing ids and leaves tombstones to publish", arguments: StoreEngine.allCases)
+    func bulkDelete(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         for i in 1...3 { _ = try handler.store.create(CameraInput(id: "D\(i)", address: "10.9.0.\(i)")) }
         let result = handler.handle(RegistryCommand(action: .bulkDelete, ids: ["D1", "D3", "NOPE", "D1"]))
         #expect(result.reply.deletedIDs == ["D1", "D3"])
@@ -40,10 +37,9 @@ struct RegistryCommandTests {
         #expect(handler.handle(RegistryCommand(action: .bulkDelete, ids: (0...1000).map { "X\($0)" })).reply.error?.code == "payload_too_large")
     }
 
-    @Test("credentials are answered only to a private reply, never on a shared topic")
-    func credentials() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("credentials are answered only to a private reply, never on a shared topic", arguments: StoreEngine.allCases)
+    func credentials(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         _ = try handler.store.create(CameraInput(id: "C", address: "10.10.0.1", hlsURL: "http://10.10.0.1/live.m3u8", username: "viewer", password: "secret"))
         let shared = handler.handle(RegistryCommand(action: .credentials, id: "C")).reply
         #expect(!shared.ok && shared.credentials == nil)
@@ -53,10 +49,9 @@ struct RegistryCommandTests {
         #expect(!listed.contains("secret"), "no other action returns credentials")
     }
 
-    @Test("list filters by group and enablement and sorts by a named key; an unknown key is refused")
-    func listFilters() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("list filters by group and enablement and sorts by a named key; an unknown key is refused", arguments: StoreEngine.allCases)
+    func listFilters(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         for i in 0..<6 { _ = try handler.store.create(CameraInput(id: "L\(i)", name: "n\(5 - i)", address: "10.11.0.\(i + 1)", group: i % 2 == 0 ? "A" : "B", enabled: i < 4)) }
         let groupA = handler.handle(RegistryCommand(action: .list, group: "A")).reply
         #expect(groupA.cameras?.map(\.id) == ["L0", "L2", "L4"])
@@ -70,12 +65,10 @@ struct RegistryCommandTests {
 
 @Suite("stream credentials are sealed and bound to their origin")
 struct CredentialBindingTests {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bind-\(UUID().uuidString)").path
-
-    @Test("moving the stream to another host needs the credentials again; the same host, or no URL for now, keeps them; empty ones remove them")
-    func bindingRules() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("moving the stream to another host needs the credentials again; the same host, or no URL for now, keeps them; empty ones remove them",
+          arguments: StoreEngine.allCases)
+    func bindingRules(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         #expect(handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "N", address: "10.12.0.9", password: "pw"))).reply.error?.field == "hlsURL",
                 "credentials without the stream they are for are refused")
         _ = try handler.store.create(CameraInput(id: "B", address: "10.12.0.1", hlsURL: "http://10.12.0.1/a.m3u8", username: "u", password: "pw"))
@@ -98,10 +91,9 @@ struct CredentialBindingTests {
                 "a stream URL on the cloud metadata address is refused")
     }
 
-    @Test("an RTSP-only camera binds its credentials to its RTSP server")
-    func rtspOnlyBinding() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("an RTSP-only camera binds its credentials to its RTSP server", arguments: StoreEngine.allCases)
+    func rtspOnlyBinding(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         let input = CameraInput(id: "R", address: "10.12.0.3", username: "u", password: "pw", checks: CameraChecks(rtspURL: "rtsp://10.12.0.3/stream1"))
         #expect(handler.handle(RegistryCommand(action: .create, camera: input)).reply.ok)
         #expect(try handler.store.credentials(id: "R")?.origin == "rtsp://10.12.0.3:554")

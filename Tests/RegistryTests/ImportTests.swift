@@ -1,12 +1,12 @@
 import CCTVContract
 import Foundation
 import Testing
+import TestSupport
 @testable import Registry
 
 /// The registry's side of a bulk import: staged rows, checked on arrival, applied in one transaction.
 @Suite("registry bulk import")
 struct RegistryImportTests {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reg-import-\(UUID().uuidString)").path
     static let allColumns = ImportField.allCases
 
     func importRows(_ handler: RegistryCommandHandler, _ rows: [ImportRow], columns: [ImportField] = allColumns,
@@ -23,10 +23,9 @@ struct RegistryImportTests {
 
     func row(_ number: Int, _ camera: CameraInput) -> ImportRow { ImportRow(row: number, camera: camera) }
 
-    @Test("an import creates, then a second identical one changes nothing, and a changed row updates by id")
-    func upsertCounts() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("an import creates, then a second identical one changes nothing, and a changed row updates by id", arguments: StoreEngine.allCases)
+    func upsertCounts(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         let rows = (0..<50).map { row($0 + 2, CameraInput(id: "CAM-\($0)", name: "카메라 \($0)", address: "10.0.0.\($0 + 1)", site: "본관", tags: ["a"])) }
         let first = importRows(handler, rows)
         #expect(first.commit.reply.ok)
@@ -48,20 +47,18 @@ struct RegistryImportTests {
         #expect(try handler.store.get(id: "CAM-3")?.version == 2)
     }
 
-    @Test("a row without id updates the camera that has its address")
-    func upsertByAddress() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("a row without id updates the camera that has its address", arguments: StoreEngine.allCases)
+    func upsertByAddress(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         _ = try handler.store.create(CameraInput(id: "GATE", name: "old", address: "10.1.0.1"))
         let result = importRows(handler, [row(2, CameraInput(name: "new", address: "10.1.0.1"))], columns: [.name, .address])
         #expect(result.commit.reply.importResult?.updated == 1)
         #expect(try handler.store.get(id: "GATE")?.name == "new")
     }
 
-    @Test("one bad row refuses the whole commit and the store is unchanged (all or nothing)")
-    func allOrNothing() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("one bad row refuses the whole commit and the store is unchanged (all or nothing)", arguments: StoreEngine.allCases)
+    func allOrNothing(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         _ = try handler.store.create(CameraInput(id: "KEEP", name: "keep", address: "10.2.0.1"))
         let before = try handler.store.snapshot()
         let rows = [row(2, CameraInput(id: "N1", address: "10.2.0.2")), row(3, CameraInput(id: "N2", address: "10.2.0.999")),
@@ -82,10 +79,9 @@ struct RegistryImportTests {
         #expect(try handler.store.get(id: "N2") == nil)
     }
 
-    @Test("the same address twice in one file is refused naming the first row; a stored camera's address names that camera")
-    func conflicts() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("the same address twice in one file is refused naming the first row; a stored camera's address names that camera", arguments: StoreEngine.allCases)
+    func conflicts(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         _ = try handler.store.create(CameraInput(id: "OLD", address: "10.3.0.9"))
         let rows = [row(2, CameraInput(id: "A", address: "10.3.0.1")), row(3, CameraInput(id: "B", address: "10.3.0.1")),
                     row(4, CameraInput(id: "C", address: "10.3.0.9")), row(5, CameraInput(id: "A", address: "10.3.0.5"))]
@@ -97,10 +93,9 @@ struct RegistryImportTests {
         #expect(try handler.store.list().total == 1)
     }
 
-    @Test("an import without credentials keeps the stored ones; columns the file lacks keep their values")
-    func keepsCredentialsAndMissingColumns() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("an import without credentials keeps the stored ones; columns the file lacks keep their values", arguments: StoreEngine.allCases)
+    func keepsCredentialsAndMissingColumns(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         _ = try handler.store.create(CameraInput(id: "CRED", name: "n", address: "10.4.0.1", hlsURL: "http://10.4.0.1/live.m3u8", username: "viewer", password: "secret", site: "본관", vendor: "Hanwha"))
         let result = importRows(handler, [row(2, CameraInput(id: "CRED", name: "renamed", address: "10.4.0.1"))],
                                 columns: [.id, .name, .address, .username, .password])
@@ -109,18 +104,17 @@ struct RegistryImportTests {
         #expect(stored?.hasCredentials == true)
         #expect(stored?.site == "본관")
         #expect(stored?.vendor == "Hanwha")
-        let plain = try handler.store.database.read { db in try String.fetchOne(db, sql: "SELECT password FROM camera WHERE id = 'CRED'") }
+        let plain = try handler.store.database.read { db in try db.row("SELECT password FROM camera WHERE id = 'CRED'")?.string("password") }
         #expect(plain == nil, "never stored in plain text")
         #expect(try handler.store.credentials(id: "CRED")?.password == "secret")
     }
 
-    @Test("oversized batches, too many rows and unknown imports are refused with a clear error")
-    func limits() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    @Test("oversized batches, too many rows and unknown imports are refused with a clear error", arguments: StoreEngine.allCases)
+    func limits(engine: StoreEngine) throws {
         var limits = ImportStaging.Limits()
         limits.maxRowsPerImport = 3
         limits.maxOpenImports = 1
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir), importLimits: limits)
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()), importLimits: limits)
         let unknown = handler.handle(RegistryCommand(action: .importRows, importID: "nope", rows: [row(2, CameraInput(address: "10.5.0.1"))]))
         #expect(unknown.reply.error?.code == "not_found")
         #expect(handler.handle(RegistryCommand(action: .importBegin, importID: "x", columns: [.address])).reply.ok)

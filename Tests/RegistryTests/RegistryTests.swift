@@ -1,9 +1,9 @@
 import CCTVContract
 import Foundation
 import Testing
+import TestSupport
 @testable import Registry
 
-private func tempDir() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("reg-\(UUID().uuidString)").path }
 
 @Suite("camera validation")
 struct CameraValidationTests {
@@ -68,11 +68,9 @@ struct CameraValidationTests {
 
 @Suite("camera store and commands")
 struct CameraStoreTests {
-    @Test("RTSP URL, picture check and crop are stored, published in the definition, patched and cleared")
-    func checksStored() throws {
-        let dir = tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("RTSP URL, picture check and crop are stored, published in the definition, patched and cleared", arguments: StoreEngine.allCases)
+    func checksStored(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         let checks = CameraChecks(rtspURL: "rtsp://10.1.1.1/live", picture: true, pictureCrop: PictureCrop(x: 0, y: 0.1, width: 1, height: 0.9))
         let created = try #require(handler.handle(RegistryCommand(action: .create, camera: CameraInput(address: "10.1.1.1", checks: checks))).reply.camera)
         #expect(created.checks == checks)
@@ -83,11 +81,9 @@ struct CameraStoreTests {
         #expect(cleared.reply.camera?.checks == nil, "\(cleared.reply)")
     }
 
-    @Test("create, get, update with version check, delete with tombstone")
-    func lifecycle() throws {
-        let dir = tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("create, get, update with version check, delete with tombstone", arguments: StoreEngine.allCases)
+    func lifecycle(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         let created = handler.handle(RegistryCommand(action: .create, camera: CameraInput(name: "정문", address: "10.1.1.1", hlsURL: "http://10.1.1.1/live.m3u8", password: "secret")))
         #expect(created.reply.ok)
         let camera = try #require(created.reply.camera)
@@ -110,11 +106,9 @@ struct CameraStoreTests {
         #expect(snapshot.tombstones == [camera.id])
     }
 
-    @Test("a duplicate address is refused naming the existing camera")
-    func duplicate() throws {
-        let dir = tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir))
+    @Test("a duplicate address is refused naming the existing camera", arguments: StoreEngine.allCases)
+    func duplicate(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         _ = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "A", address: "10.0.0.5")))
         let again = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "B", address: "10.0.0.5")))
         #expect(again.reply.error?.code == "duplicate_address")
@@ -124,11 +118,9 @@ struct CameraStoreTests {
         #expect(try handler.store.list().total == 1, "nothing half-written")
     }
 
-    @Test("list filters by text and site, paged")
-    func listing() throws {
-        let dir = tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try CameraStore(dataDir: dir)
+    @Test("list filters by text and site, paged", arguments: StoreEngine.allCases)
+    func listing(engine: StoreEngine) throws {
+        let store = try CameraStore(testing: try engine.freshLocation())
         for i in 0..<30 { _ = try store.create(CameraInput(id: String(format: "C-%02d", i), name: "cam \(i)", address: "10.9.0.\(i + 1)", site: i % 2 == 0 ? "본관" : "별관")) }
         #expect(try store.list(site: "본관").total == 15)
         #expect(try store.list(query: "10.9.0.2").total == 11)

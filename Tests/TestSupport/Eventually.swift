@@ -33,6 +33,13 @@ public final class Collector<Element: Sendable>: Sendable {
         }
     }
 
+    /// Keeps everything `produce` hands to `keep`, until the collector is dropped (which
+    /// cancels `produce`).
+    public init(producing produce: @escaping @Sendable (_ keep: @escaping @Sendable (Element) -> Void) async -> Void) {
+        let storage = storage
+        task = Task { await produce { item in storage.items.withLock { $0.append(item) } } }
+    }
+
     deinit { task.cancel() }
 
     /// Everything collected so far.

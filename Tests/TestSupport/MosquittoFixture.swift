@@ -14,7 +14,9 @@ public final class MosquittoFixture: @unchecked Sendable {
     private let lock = NSLock()
 
     /// Starts a broker. Throws when `mosquitto` is not installed (apt package `mosquitto`).
-    public init(extraConfig: String = "") throws {
+    /// - Parameter autosaveInterval: seconds between saves of its store; a SIGKILL loses what
+    ///   arrived since the last one (a long interval makes a crash lose recent state on purpose).
+    public init(extraConfig: String = "", autosaveInterval: Int = 1) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosq-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try FreePort.find()
@@ -24,9 +26,11 @@ public final class MosquittoFixture: @unchecked Sendable {
             allow_anonymous true
             persistence true
             persistence_location \(directory.path)/
-            autosave_interval 1
+            autosave_interval \(autosaveInterval)
             autosave_on_changes false
-            max_queued_messages 100000
+            max_queued_messages 1000000
+            max_queued_bytes 0
+            max_inflight_messages 100
             log_dest file \(directory.path)/mosquitto.log
             log_type error
             log_type warning

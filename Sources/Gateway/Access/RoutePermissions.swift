@@ -131,5 +131,23 @@ public struct RoutePermissions: Sendable {
         .init(.post, "/api/tokens", .role(.admin), "token.create", siteLimit: .everySiteOnly),
         .init(.delete, "/api/tokens/{id}", .role(.admin), "token.revoke", siteLimit: .everySiteOnly),
         .init(.get, "/api/audit", .role(.admin), "audit.list", siteLimit: .everySiteOnly),
+
+        // The operator's console: the vocabulary, the problems view and Chart.js for everyone who
+        // reads; planned work for operators; availability and SLA reports across sites; who is
+        // told for admins (its banner and channel health for every reader).
+        .init(.get, "/vendor/chart.js/**", .anyone, "static"),
+        .init(.get, "/api/vocabulary", .role(.viewer), "vocabulary"),
+        .init(.get, "/api/problems", .role(.viewer), "problem.list"),
+        .init(.get, "/api/cameras/{id}/history", .role(.viewer), "camera.history"),
+        .init(.get, "/api/availability", .role(.viewer), "availability", siteLimit: .everySiteOnly),
+        .init(.get, "/api/reports/sla", .role(.viewer), "report.sla", siteLimit: .everySiteOnly),
+        .init(.put, "/api/silences/{id}", .role(.operator), "silence.update"),
+        .init(.post, "/api/silences/{id}/end", .role(.operator), "silence.end-now"),
+        .init(.get, "/api/notify/health", .role(.viewer), "notify.health"),
+        .init(.get, "/api/notify/contacts", .role(.admin), "notify.contacts.show", siteLimit: .everySiteOnly),
+        .init(.put, "/api/notify/contacts", .role(.admin), "notify.contacts.replace", siteLimit: .everySiteOnly),
+        .init(.get, "/api/notify/contacts/export", .role(.admin), "notify.contacts.export", siteLimit: .everySiteOnly),
+        .init(.post, "/api/notify/contacts/import", .role(.admin), "notify.contacts.import", siteLimit: .everySiteOnly),
+        .init(.post, "/api/notify/channels/{id}/test", .role(.admin), "notify.channel.test", siteLimit: .everySiteOnly),
     ]
 }

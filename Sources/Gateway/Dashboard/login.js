@@ -8,7 +8,8 @@
     if (!$('codeRow').hidden) body.code = $('code').value.trim();
     try {
       await call('POST', '/api/session', body);
-      location.assign('/');
+      // A deep link (#camera=…, kept by the browser through the redirect to /login) opens after signing in.
+      location.assign('/' + location.hash);
     } catch (e) {
       if (e.code === 'second_factor_required') { $('codeRow').hidden = false; $('code').focus(); }
       $('error').textContent = e.message;

@@ -68,7 +68,11 @@ extension GatewayAPI {
             case let .success(options): (format, language) = options
             case let .failure(refusal): return error(.badRequest, refusal)
             }
-            return Self.download(try FleetFileExporter.template(format: format, language: language), format: format, name: "cameras-template")
+            // The example names teams the notifier knows, so the template's own row validates.
+            let teams = notifierView.directory
+            let template = try FleetFileExporter.template(format: format, language: language, lineTeam: teams?.ids(role: "line-team").first,
+                                                          vendor: teams?.ids(role: "vendor").first)
+            return Self.download(template, format: format, name: "cameras-template")
         }
     }
 

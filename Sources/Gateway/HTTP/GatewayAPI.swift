@@ -14,12 +14,21 @@ public struct GatewayAPI: Sendable {
     /// Sends a command to the registry under the given command (envelope) id and waits for the reply.
     let registry: @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply
     let issueCommands: @Sendable (IssueCommand) async throws -> IssueReply
-    /// The dashboard's pages and files (`Dashboard/` in the bundle).
+    /// The dashboard's pages and files (`Dashboard/` in the bundle, or a folder in development).
     let files: DashboardFiles
     /// REST changes by command id (202 pending, polling, retries); `nil` = not recorded.
     let commands: CommandLedger?
     /// "Monitoring stalled" and each camera's "last checked"; `nil` = not known.
     let monitoring: MonitoringWatch?
+    /// Charts, availability and SLA reports (absent in tests of other parts).
+    let history: HistoryRecorder?
+    let historyStore: HistoryStore?
+    /// The gateway's options (Chart.js folder, the check interval and write delay behind "stalled").
+    let configuration: GatewayConfiguration
+    /// Asks the notifier (contacts, test sends, health); nil where there is none.
+    let notifier: (@Sendable (NotifierCommand, Duration) async throws -> NotifierReply)?
+    /// The notifier's team directory and channel health as last published.
+    let notifierView: NotifierView
     /// Bulk imports in progress and recently finished.
     let imports: ImportJobs
     /// Accounts, tokens, sessions, the audit log.
@@ -36,8 +45,14 @@ public struct GatewayAPI: Sendable {
     ///   - https: whether the server runs TLS.
     ///   - commands: records REST changes (see ``CommandLedger``); by default the read store's.
     ///   - monitoring: the monitor's own health and "last checked" times.
+    ///   - files: the dashboard's files; by default those built into the binary.
+    ///   - history, historyStore: charts, availability and SLA reports.
+    ///   - notifier: asks the notifier (who is told); `notifierView`: its directory and channel health.
     public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, access: AccessControl, https: Bool = false,
-                commands: CommandLedger? = nil, monitoring: MonitoringWatch? = nil,
+                commands: CommandLedger? = nil, monitoring: MonitoringWatch? = nil, files: DashboardFiles = .embedded(),
+                history: HistoryRecorder? = nil, historyStore: HistoryStore? = nil, configuration: GatewayConfiguration = GatewayConfiguration(),
+                notifierView: NotifierView = NotifierView(),
+                notifier: (@Sendable (NotifierCommand, Duration) async throws -> NotifierReply)? = nil,
                 registry: @escaping @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply,
                 issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
         self.store = store
@@ -47,9 +62,14 @@ public struct GatewayAPI: Sendable {
         self.imports = imports ?? ImportJobs { command, _ in try await registry(command, UUID().uuidString) }
         self.access = access
         self.https = https
-        self.files = DashboardFiles.load()
+        self.files = files
         self.commands = commands ?? store.commands
         self.monitoring = monitoring
+        self.history = history
+        self.historyStore = historyStore
+        self.configuration = configuration
+        self.notifierView = notifierView
+        self.notifier = notifier
     }
 
     /// Builds the router. The middlewares come first: they wrap only routes added after them.
@@ -62,7 +82,8 @@ public struct GatewayAPI: Sendable {
         addAccessRoutes(to: router)
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: Observability.prometheusText())))
+            let console = try ConsoleMetrics.text(store: store, history: history, perCamera: configuration.perCameraMetrics)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: Observability.prometheusText() + console)))
         }
         router.get("/api/summary") { _, context in
             var summary = try store.summary(sites: context.principal().sites)
@@ -135,7 +156,7 @@ public struct GatewayAPI: Sendable {
         router.get("/api/issues") { request, context in
             let q = request.uri.queryParameters
             let limit = min(2000, max(1, Int(q.get("limit") ?? "") ?? 200))
-            return try json(["items": store.issues(openOnly: (q.get("state") ?? "open") == "open", cameraID: q.get("camera"), limit: limit,
+            return try json(["items": store.issues(openOnly: (q.get("state") ?? "open") == "open", cameraID: q.get("camera"), parentID: q.get("parent"), limit: limit,
                                                    sites: context.principal().sites)])
         }
         router.get("/api/notifications") { request, context in
@@ -163,6 +184,7 @@ public struct GatewayAPI: Sendable {
         addFleetFileRoutes(to: router)
         addBulkEditRoutes(to: router)
         addCommandRoutes(to: router)
+        addConsoleRoutes(to: router)
         return router
     }
 

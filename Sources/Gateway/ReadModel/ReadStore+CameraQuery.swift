@@ -37,7 +37,7 @@ extension ReadStore {
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let text = q.text, !text.isEmpty {
-                let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                let pattern = Self.likePattern(text)
                 conditions.append("(c.id LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.address LIKE ? ESCAPE '\\' OR c.site LIKE ? ESCAPE '\\')")
                 arguments += [pattern, pattern, pattern, pattern]
             }

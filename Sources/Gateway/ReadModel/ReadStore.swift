@@ -44,58 +44,10 @@ public final class ReadStore: Sendable {
                 t.column("state", .text).notNull()
             }
         }
+        Self.registerConsoleMigrations(in: &migrator)
         CommandLedger.register(in: &migrator)
         database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway", migrator: migrator)
         commands = CommandLedger(database: database)
-    }
-
-    // MARK: - Projections (event → row)
-
-    public func apply(camera: CameraDefinition) throws {
-        try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO camera (id, name, address, site, json) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [camera.id, camera.name, camera.address, camera.site, try ContractCodec.encodeValue(camera)])
-        }
-    }
-
-    public func removeCamera(_ id: String) throws {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM camera WHERE id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id])
-        }
-    }
-
-    public func apply(status: CameraHealth) throws {
-        try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO status (cameraID, state, json) VALUES (?, ?, ?)",
-                           arguments: [status.cameraID, status.state.rawValue, try ContractCodec.encodeValue(status)])
-        }
-    }
-
-    public func removeStatus(_ id: String) throws {
-        try database.write { db in try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id]) }
-    }
-
-    /// Keeps the newest version of an incident (events may arrive twice or out of order).
-    @discardableResult
-    public func apply(issue: IssueRecord) throws -> Bool {
-        try database.write { db in
-            if let stored = try Int.fetchOne(db, sql: "SELECT version FROM issue WHERE id = ?", arguments: [issue.id]), stored >= issue.version { return false }
-            try db.execute(sql: "INSERT OR REPLACE INTO issue (id, cameraID, state, version, openedAt, json) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.version, issue.openedAt, try ContractCodec.encodeValue(issue)])
-            return true
-        }
-    }
-
-    public func apply(notification: NotificationRecord) throws {
-        try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO notification (id, cameraID, at, json) VALUES (?, ?, ?, ?)",
-                           arguments: [notification.id, notification.cameraID, notification.at, try ContractCodec.encodeValue(notification)])
-        }
-    }
-
-    public func apply(service: String, state: String) throws {
-        try database.write { db in try db.execute(sql: "INSERT OR REPLACE INTO service (name, state) VALUES (?, ?)", arguments: [service, state]) }
     }
 
     // MARK: - Queries
@@ -163,13 +115,15 @@ public final class ReadStore: Sendable {
         }
     }
 
+    /// Incidents, newest first; `parentID` lists the camera incidents grouped under a site incident.
     /// - Parameter sites: only incidents of these sites (a site-limited account or token); nil = all.
-    public func issues(openOnly: Bool, cameraID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [IssueRecord] {
+    public func issues(openOnly: Bool, cameraID: String? = nil, parentID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [IssueRecord] {
         try database.read { db in
             var sql = "SELECT json FROM issue WHERE 1=1"
             var arguments: StatementArguments = []
             if openOnly { sql += " AND state NOT IN ('RESOLVED','CLOSED')" }
             if let cameraID { sql += " AND cameraID = ?"; arguments += [cameraID] }
+            if let parentID { sql += " AND json_extract(CAST(json AS TEXT), '$.parentID') = ?"; arguments += [parentID] }
             if let sites {
                 var conditions: [String] = []
                 Self.limit(&conditions, &arguments, "json_extract(CAST(json AS TEXT), '$.site')", to: sites)
@@ -229,7 +183,9 @@ public final class ReadStore: Sendable {
                                         arguments: cameraArguments) {
                 byState[row["state"]] = row["n"]
             }
-            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED') \(issueAnd)", arguments: issueArguments) ?? 0
+            // A site outage is one problem: the camera incidents grouped under it are not counted again.
+            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issue WHERE state NOT IN ('RESOLVED','CLOSED') AND json_extract(CAST(json AS TEXT), '$.parentID') IS NULL \(issueAnd)",
+                                        arguments: issueArguments) ?? 0
             var services: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, state FROM service") { services[row["name"]] = row["state"] }
             return Summary(cameras: cameras, byState: byState, openIssues: open, services: services)

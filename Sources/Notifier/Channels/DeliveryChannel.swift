@@ -19,12 +19,13 @@ public protocol DeliveryChannel: Sendable {
 /// Renders what is stored in the outbox for one recipient: the exact bytes the channel sends,
 /// so a retry sends the same thing and the history shows what went out.
 public enum ChannelPayload {
-    /// The payload for `recipient` about `event` on `issue`, in the recipient team's language.
-    public static func render(_ recipient: Recipient, event: NotificationEvent, issue: IssueRecord, dashboard: String,
+    /// The payload for `recipient` about `event` on `issue` (with what changed, for an update), in
+    /// the recipient team's language.
+    public static func render(_ recipient: Recipient, event: NotificationEvent, issue: IssueRecord, change: NotificationChange? = nil, dashboard: String,
                               timeZone: TimeZone, deliveryID: String, now: Date = Date()) -> Data {
-        let message = NotificationMessage.render(event, issue, language: recipient.team.language, dashboard: dashboard, timeZone: timeZone)
+        let message = NotificationMessage.render(event, issue, change: change, language: recipient.team.language, dashboard: dashboard, timeZone: timeZone)
         return render(message, for: recipient, deliveryID: deliveryID, now: now) {
-            WebhookChannel.payload(event: event, issue: issue, message: message, recipient: recipient, dashboard: dashboard, deliveryID: deliveryID)
+            WebhookChannel.payload(event: event, issue: issue, change: change, message: message, recipient: recipient, dashboard: dashboard, deliveryID: deliveryID)
         }
     }
 

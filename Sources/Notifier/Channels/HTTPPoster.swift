@@ -3,6 +3,7 @@ import CCTVContract
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// POSTs JSON over HTTP(S). The only code in the notifier that touches AsyncHTTPClient; every HTTP
 /// channel (webhook, Slack, Teams, Telegram, Discord) goes through it.
@@ -100,10 +101,21 @@ public struct HTTPPoster: Sendable {
         return .failed(status: status, error: "HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)"), permanent: permanent)
     }
 
+    /// Keeps the start of the endpoint's answer for a test send (`cctv-out notify test`, the
+    /// dashboard's "send test"): set around a send, every channel's POST reports into it.
+    public final class AnswerRecorder: Sendable {
+        let text = Mutex<String?>(nil)
+        public init() {}
+        /// The first 500 characters of the last answer, if any.
+        public var answer: String? { text.withLock { $0 } }
+    }
+    @TaskLocal public static var recorder: AnswerRecorder?
+
     /// POSTs and reads the status; a transport error (refused, timeout, TLS) is a transient failure.
     public func deliver(_ body: Data, to url: String, headers: [(String, String)] = []) async -> DeliveryOutcome {
         do {
             let response = try await post(body, to: url, headers: headers)
+            Self.recorder?.text.withLock { $0 = String(String(decoding: response.body.prefix(2048), as: UTF8.self).prefix(500)) }
             return Self.outcome(status: response.status, body: response.body)
         } catch let refused as RefusedURL {
             // Retrying cannot fix a URL: the contacts file or the receiver must change.

@@ -34,9 +34,11 @@ public struct WebhookChannel: DeliveryChannel {
         public var deliveryID: String
     }
 
-    static func payload(event: NotificationEvent, issue: IssueRecord, message: RenderedMessage, recipient: Recipient, dashboard: String, deliveryID: String) -> Data {
+    static func payload(event: NotificationEvent, issue: IssueRecord, change: NotificationChange?, message: RenderedMessage, recipient: Recipient,
+                        dashboard: String, deliveryID: String) -> Data {
         let body = Body(event: event.rawValue, issue: issue, team: recipient.team.id, channel: recipient.channel.id, title: message.title,
-                        message: message.plainText, messageKo: NotificationMessage.korean(event, issue), messageEn: NotificationMessage.english(event, issue),
+                        message: message.plainText, messageKo: NotificationMessage.korean(event, issue, change: change),
+                        messageEn: NotificationMessage.english(event, issue, change: change),
                         link: message.link, dashboard: dashboard, deliveryID: deliveryID)
         return (try? ContractCodec.encodeValue(body)) ?? Data("{}".utf8)
     }

@@ -91,6 +91,17 @@ public struct Team: Codable, Sendable, Equatable {
     public init(id: String, name: String, role: TeamRole, language: MessageLanguage = .ko, channels: [ChannelConfig], escalateTo: String? = nil) {
         self.id = id; self.name = name; self.role = role; self.language = language; self.channels = channels; self.escalateTo = escalateTo
     }
+
+    /// `language` may be left out (Korean), as may `channels` (a team set up before its channels).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        role = try c.decode(TeamRole.self, forKey: .role)
+        language = try c.decodeIfPresent(MessageLanguage.self, forKey: .language) ?? .ko
+        channels = try c.decodeIfPresent([ChannelConfig].self, forKey: .channels) ?? []
+        escalateTo = try c.decodeIfPresent(String.self, forKey: .escalateTo)
+    }
 }
 
 /// Every team and which team of each role takes incidents whose camera names no (known) team.
@@ -98,6 +109,7 @@ public struct Team: Codable, Sendable, Equatable {
 /// ```json
 /// {"defaults": {"line-team": "KT-1", "vendor": "HANWHA"},
 ///  "siteDefaults": {"별관": {"line-team": "KT-2"}},
+///  "streamServers": {"http://10.0.0.5:8080": "NVR-TEAM"},
 ///  "teams": [{"id": "KT-1", "name": "KT 회선팀", "role": "line-team", "language": "ko", "escalateTo": "NOC-LEAD",
 ///             "channels": [{"id": "kt-slack", "type": "slack", "url": "https://hooks.slack.com/services/…"}]}]}
 /// ```
@@ -110,11 +122,16 @@ public struct ContactBook: Codable, Sendable, Equatable {
     public var siteDefaults: [String: [String: String]]?
     /// Every team, in file order (which decides the default team of a role without `defaults`).
     public var teams: [Team]
+    /// Who owns a stream server (an NVR, a media gateway): its URL (`http://10.0.0.5:8080`, any
+    /// path ignored) → team id. That team is told when several cameras of the server fail
+    /// together (a STREAM_SERVER incident); without an entry, the operators' default team.
+    public var streamServers: [String: String]?
 
-    public init(teams: [Team], defaults: [String: String]? = nil, siteDefaults: [String: [String: String]]? = nil) {
+    public init(teams: [Team], defaults: [String: String]? = nil, siteDefaults: [String: [String: String]]? = nil, streamServers: [String: String]? = nil) {
         self.teams = teams
         self.defaults = defaults
         self.siteDefaults = siteDefaults
+        self.streamServers = streamServers
     }
 
     /// Upper bounds that keep a mistaken or hostile file from exhausting memory or sending storms.
@@ -135,6 +152,13 @@ public struct ContactBook: Codable, Sendable, Equatable {
         if let site, let id = siteDefaults?[site]?[role.rawValue], let team = team(id) { return team }
         if let id = defaults?[role.rawValue], let team = team(id) { return team }
         return teams.first { $0.role == role }
+    }
+
+    /// The team the contacts name as the owner of stream server `origin` (`scheme://host:port`).
+    public func streamServerOwner(_ origin: String?) -> Team? {
+        guard let origin, let servers = streamServers else { return nil }
+        for (url, teamID) in servers where StreamServer.origin(of: url) == origin { return team(teamID) }
+        return nil
     }
 
     /// The channel with `id` and the team that owns it.
@@ -168,24 +192,8 @@ public struct ContactBook: Codable, Sendable, Equatable {
             throw .unreadable(path: path)
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? data.count
-        guard size <= maxFileBytes, data.count <= maxFileBytes else {
-            throw .invalid(path: path, entry: "file", problem: "larger than \(maxFileBytes) bytes")
-        }
-        let book: ContactBook
-        do {
-            book = try JSONDecoder().decode(ContactBook.self, from: data)
-        } catch let error as DecodingError {
-            throw ContactsError.invalid(path: path, entry: Self.describe(error).entry, problem: Self.describe(error).problem)
-        } catch {
-            throw .invalid(path: path, entry: "file", problem: "not JSON: \(error)")
-        }
-        do {
-            try book.validate()
-        } catch {
-            guard case let .invalid(_, entry, problem) = error else { throw error }
-            throw .invalid(path: path, entry: entry, problem: problem)
-        }
-        return book
+        guard size <= maxFileBytes else { throw .invalid(path: path, entry: "file", problem: "larger than \(maxFileBytes) bytes") }
+        return try decode(data, source: path)
     }
 
     /// Checks ids, roles, references and each channel's required fields.
@@ -216,6 +224,11 @@ public struct ContactBook: Codable, Sendable, Equatable {
         var roleDefaults: [(entry: String, role: String, id: String)] = (defaults ?? [:]).map { ("defaults.\($0.key)", $0.key, $0.value) }
         for (site, entries) in siteDefaults ?? [:] {
             roleDefaults += entries.map { ("siteDefaults.\(site).\($0.key)", $0.key, $0.value) }
+        }
+        guard (streamServers?.count ?? 0) <= Self.maxTeams * 10 else { throw fail("streamServers", "more than \(Self.maxTeams * 10) entries") }
+        for (url, id) in streamServers ?? [:] {
+            guard StreamServer.origin(of: url) != nil else { throw fail("streamServers.\(url)", "must be an http:// or https:// URL of the stream server") }
+            guard team(id) != nil else { throw fail("streamServers.\(url)", "no team with id \(id.debugDescription)") }
         }
         for (entry, role, id) in roleDefaults {
             guard let teamRole = TeamRole(rawValue: role) else { throw fail(entry, "unknown role (line-team, vendor, operators)") }
@@ -256,7 +269,9 @@ public struct ContactBook: Codable, Sendable, Equatable {
             if let bad = to.first(where: { !isMailAddress($0) }) { return "to: \(bad.debugDescription) is not a mail address" }
             if (channel.username == nil) != (channel.password == nil) { return "username and password go together" }
         }
-        if let kinds = channel.kinds, kinds.isEmpty { return "kinds, when given, must list at least one of LINE, LINE_DEGRADED, CAMERA, PICTURE" }
+        if let kinds = channel.kinds, kinds.isEmpty {
+            return "kinds, when given, must list at least one of \(IssueKind.allCases.map(\.rawValue).joined(separator: ", "))"
+        }
         return nil
     }
 

@@ -13,7 +13,8 @@ import Synchronization
 final class SelfWatchMonitor: Sendable {
     let configuration: SelfWatchConfiguration
     let store: DeliveryStore
-    let routing: NotificationRouting
+    /// The contacts in force (edited without a restart).
+    let contacts: ContactsHolder
     let policy: NotificationPolicy
     let logger: Logger
     let startedAt = Date()
@@ -24,8 +25,8 @@ final class SelfWatchMonitor: Sendable {
     }
     private let seen = Mutex(Seen())
 
-    init(configuration: SelfWatchConfiguration, store: DeliveryStore, routing: NotificationRouting, policy: NotificationPolicy, logger: Logger) {
-        self.configuration = configuration; self.store = store; self.routing = routing; self.policy = policy; self.logger = logger
+    init(configuration: SelfWatchConfiguration, store: DeliveryStore, contacts: ContactsHolder, policy: NotificationPolicy, logger: Logger) {
+        self.configuration = configuration; self.store = store; self.contacts = contacts; self.policy = policy; self.logger = logger
     }
 
     /// Takes in an availability or pulse message.
@@ -54,7 +55,7 @@ final class SelfWatchMonitor: Sendable {
         do { watch.restore(announced: try store.announcedSelfWatch()) } catch {
             logger.error("could not read the self-watch conditions told before", metadata: ["error": "\(error)"])
         }
-        let operators = routing.book.teams.filter { $0.role == .operators }
+        let operators = contacts.current.teams.filter { $0.role == .operators }
         let recipients = operators.flatMap { team in team.channels.map { Recipient(team: team, channel: $0) } }
         if recipients.isEmpty {
             logger.warning("no operators team in the contacts: nobody is told when a service goes offline or checks stall (set notifier.webhook.operators or a team with role operators)")

@@ -1,6 +1,6 @@
 import CCTVContract
 import Foundation
-import GRDB
+import ServiceRuntime
 
 /// What one import row does to the fleet: upsert by id when the row has one, else by address.
 enum ImportOutcome: Equatable {
@@ -12,12 +12,13 @@ enum ImportOutcome: Equatable {
 extension CameraStore {
     /// Every field of a stored camera but its credentials (sealed, never read back): the base an
     /// import row or a patch is merged onto. Credentials come only from what the client sends.
-    static func storedInput(_ row: Row) -> CameraInput {
-        let tagsText: String = row["tags"]
-        return CameraInput(
-            id: row["id"], name: row["name"], address: row["address"], hlsURL: row["hlsURL"], site: row["site"], location: row["location"], latitude: row["latitude"],
-            longitude: row["longitude"], group: row["grp"], tags: (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? [],
-            lineTeam: row["lineTeam"], vendor: row["vendor"], enabled: row["enabled"], intervalSeconds: row["intervalSeconds"],
+    static func storedInput(_ row: SQLRow) -> CameraInput {
+        CameraInput(
+            id: row.string("id"), name: row.string("name"), address: row.string("address") ?? "", hlsURL: row.string("hlsURL"),
+            site: row.string("site"), location: row.string("location"),
+            latitude: row.double("latitude"), longitude: row.double("longitude"), group: row.string("grp"),
+            tags: (try? JSONDecoder().decode([String].self, from: Data((row.string("tags") ?? "[]").utf8))) ?? [],
+            lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true, intervalSeconds: row.int("intervalSeconds"),
             checks: checks(row))
     }
 
@@ -47,8 +48,8 @@ extension CameraStore {
             case .pictureCrop: merged.checks = (merged.checks ?? CameraChecks()).with { $0.pictureCrop = input.checks?.pictureCrop }
             }
         }
-        merged.address = input.address
         if merged.checks?.isEmpty == true { merged.checks = nil }
+        merged.address = input.address
         return merged
     }
 
@@ -64,16 +65,14 @@ extension CameraStore {
     /// Decides what a validated row does, reading the database as it stands (inside the caller's
     /// transaction, so rows applied earlier in the same import are seen).
     /// - Throws: ``ContractError`` `duplicate_address` naming the camera that holds the address.
-    static func classify(_ db: Database, _ input: CameraInput, columns: Set<ImportField>) throws -> (ImportOutcome, CameraInput) {
-        let byID = try db.cachedStatement(sql: "SELECT * FROM camera WHERE id = ?")
-        let byAddress = try db.cachedStatement(sql: "SELECT * FROM camera WHERE address = ?")
-        var existing: Row?
+    static func classify(_ db: any SQLConnection, _ input: CameraInput, columns: Set<ImportField>) throws -> (ImportOutcome, CameraInput) {
+        var existing: SQLRow?
         if let id = input.id {
-            existing = try Row.fetchOne(byID, arguments: [id])
+            existing = try db.row("SELECT * FROM camera WHERE id = ?", id)
         }
-        let holder = try Row.fetchOne(byAddress, arguments: [input.address])
+        let holder = try db.row("SELECT * FROM camera WHERE address = ?", input.address)
         if let holder {
-            let holderID: String = holder["id"]
+            let holderID = holder.string("id") ?? ""
             if let id = input.id, holderID != id {
                 throw ContractError(code: "duplicate_address", field: "address",
                                     message: "address \(input.address) is already registered as camera \(holderID), not \(id)", existingID: holderID)
@@ -88,7 +87,7 @@ extension CameraStore {
         var merged = merge(input, onto: stored, columns: columns)
         merged.id = stored.id
         // The same rule as a single update: a stream moved to another origin needs its credentials again.
-        _ = try StreamCredentialBinding.decide(storedOrigin: existing["credentialsOrigin"], input: merged)
+        _ = try StreamCredentialBinding.decide(storedOrigin: existing.string("credentialsOrigin"), input: merged)
         let existingID = stored.id ?? ""
         return (merged == stored ? .unchanged(existingID: existingID) : .update(existingID: existingID), merged)
     }
@@ -105,13 +104,11 @@ extension CameraStore {
                 var result = ImportResult(importID: importID)
                 var changes: [RegistryCommandHandler.Change] = []
                 changes.reserveCapacity(rows.count)
-                let insert = try db.cachedStatement(sql: Self.insertSQL)
-                let update = try db.cachedStatement(sql: """
+                let update = """
                     UPDATE camera SET address = ?, name = ?, hlsURL = ?, credentials = ?, credentialsOrigin = ?, site = ?, location = ?,
                       latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?, intervalSeconds = ?,
                       checks = ?, updatedAt = ?, version = version + 1 WHERE id = ?
-                    """)
-                let untomb = try db.cachedStatement(sql: "DELETE FROM tombstone WHERE id = ?")
+                    """
                 for row in rows {
                     let outcome: ImportOutcome, camera: CameraInput
                     do {
@@ -127,13 +124,13 @@ extension CameraStore {
                     case .create:
                         let id = try camera.id ?? Self.nextID(db)
                         let credentials = try credentialColumns(StreamCredentialBinding.decide(storedOrigin: nil, input: camera), current: nil)
-                        try insert.execute(arguments: Self.arguments(camera, id: id, credentials: credentials) + [now, now])
-                        try untomb.execute(arguments: [id])
+                        try db.execute(Self.insertSQL, Self.arguments(camera, id: id, credentials: credentials) + [.date(now), .date(now)])
+                        try db.execute("DELETE FROM tombstone WHERE id = ?", id)
                         result.created += 1
                         if let definition = try Self.fetch(db, id: id) { changes.append(.upserted(definition, created: true)) }
                     case let .update(existingID):
                         let credentials = try credentialColumns(db, id: existingID, input: camera)
-                        try update.execute(arguments: StatementArguments(Self.fieldValues(camera, credentials: credentials)) + [now, existingID])
+                        try db.execute(update, Self.fieldValues(camera, credentials: credentials) + [.date(now), .text(existingID)])
                         result.updated += 1
                         if let definition = try Self.fetch(db, id: existingID) { changes.append(.upserted(definition, created: false)) }
                     }

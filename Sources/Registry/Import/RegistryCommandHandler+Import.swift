@@ -58,7 +58,7 @@ extension RegistryCommandHandler {
             for row in rows {
                 let camera: CameraInput
                 do throws(ContractError) {
-                    camera = try CameraValidation.validate(row.camera, destinations: destinations)
+                    camera = try validated(row.camera)
                 } catch {
                     result.rejected.append(ImportProblem(row: row.row, field: error.field, reason: error.code, message: "Row \(row.row): \(error.message)"))
                     continue

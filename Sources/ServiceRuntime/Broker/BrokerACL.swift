@@ -17,22 +17,45 @@ public enum BrokerRole: String, CaseIterable, Sendable, Codable {
     public static let forTools: [BrokerRole] = [.integration, .reader, .prober]
 }
 
+/// Which of a service's two broker connections an account is for (see ``ServiceBus``).
+public enum ServiceConnection: String, Sendable, Codable {
+    /// Subscriptions only: may read the service's topics, write nothing.
+    case inbox
+    /// Publishing, requests and the will: may write the service's topics and read its replies.
+    case outbox
+
+    /// The client id (and, on a locked-down broker, the account name) of `service`'s connection.
+    public func clientID(instance: String, service: String) -> String {
+        switch self {
+        case .inbox: "\(instance)-\(service)"
+        case .outbox: "\(instance)-\(service)-out"
+        }
+    }
+}
+
 /// One MQTT account and its role.
 public struct BrokerAccount: Sendable, Equatable, Codable {
     public var name: String
     public var role: BrokerRole
     /// The service name in `services/{service}/availability` (services only).
     public var service: String?
+    /// For a service: which of its two connections this account is (tools have one connection).
+    public var connection: ServiceConnection?
 
-    public init(name: String, role: BrokerRole, service: String? = nil) {
-        self.name = name; self.role = role; self.service = service
+    public init(name: String, role: BrokerRole, service: String? = nil, connection: ServiceConnection? = nil) {
+        self.name = name; self.role = role; self.service = service; self.connection = connection
     }
 
-    /// The five services' accounts of an instance: `{instance}-registry`, … (each the service's client id).
-    public static func services(instance: String) -> [BrokerAccount] {
-        [BrokerRole.registry, .prober, .issues, .notifier, .gateway].map {
-            BrokerAccount(name: "\(instance)-\($0.rawValue)", role: $0, service: $0.rawValue)
+    /// The two accounts of one service: `{instance}-{service}` (inbox) and `{instance}-{service}-out`.
+    public static func service(_ service: String, role: BrokerRole, instance: String) -> [BrokerAccount] {
+        [ServiceConnection.inbox, .outbox].map {
+            BrokerAccount(name: $0.clientID(instance: instance, service: service), role: role, service: service, connection: $0)
         }
+    }
+
+    /// The five services' accounts of an instance, two each (each the connection's client id).
+    public static func services(instance: String) -> [BrokerAccount] {
+        [BrokerRole.registry, .prober, .issues, .notifier, .gateway].flatMap { service($0.rawValue, role: $0, instance: instance) }
     }
 }
 
@@ -43,18 +66,32 @@ public enum BrokerACL {
         public var topic: String
     }
 
-    /// The rules of one account.
+    /// The rules of one account. A service's inbox account gets the role's reads (its
+    /// subscriptions); its outbox account gets the writes, its reply topic and its own
+    /// `services/{service}/…` topics.
     public static func rules(for account: BrokerAccount, topics: Topics) -> [Rule] {
+        let all = roleRules(for: account, topics: topics)
+        let replies = topics.replies + "/"
+        switch account.connection {
+        case nil: return all
+        case .inbox: return all.filter { $0.access == "read" && !$0.topic.hasPrefix(replies) }
+        case .outbox: return all.filter { $0.access != "read" || $0.topic.hasPrefix(replies) }
+        }
+    }
+
+    private static func roleRules(for account: BrokerAccount, topics: Topics) -> [Rule] {
         func read(_ topic: String) -> Rule { Rule(access: "read", topic: topic) }
         func write(_ topic: String) -> Rule { Rule(access: "write", topic: topic) }
         let own = account.name
         let availability = Rule(access: "readwrite", topic: topics.availability(account.service ?? account.role.rawValue))
+        // Written after its retained messages, read back after every connect (RetainedStateMarker).
+        let marker = Rule(access: "readwrite", topic: topics.retainedMarker(account.service ?? account.role.rawValue))
         let alertsAndStatus = [read(topics.allIssues), read(topics.allStatuses), read(topics.allAvailability)]
         switch account.role {
         case .registry:
-            return [read(topics.allRegistryCommands), read(topics.allCredentialRequests),
+            return [read(topics.allRegistryCommands), read(topics.allCredentialRequests), read(topics.notifierDirectory),
                     write(topics.allConfigs), write(topics.registryEvents), write(topics.registryResults),
-                    write(topics.replies + "/+"), availability]
+                    write(topics.replies + "/+"), availability, marker]
         case .prober:
             return [read(topics.allConfigs), write(topics.allICMP), write(topics.allHLS), write(topics.allRTSP), write(topics.allPictures),
                     write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own), availability]
@@ -62,14 +99,22 @@ public enum BrokerACL {
             return [read(topics.allConfigs), read(topics.allICMP), read(topics.allHLS), read(topics.allRTSP), read(topics.allPictures),
                     write(topics.allStatuses),
                     write(topics.issueOpened), write(topics.issueUpdated), write(topics.issueResolved),
-                    read(topics.allIssueCommands), write(topics.replies + "/+"), read(topics.notificationAcks), availability]
+                    read(topics.allIssueCommands), write(topics.replies + "/+"), read(topics.notificationAcks),
+                    // Self-watch: the results arriving (retained) and each camera's last check.
+                    write(topics.monitorPulse), write(topics.monitorChecked), availability, marker]
         case .notifier:
             return [read(topics.allIssues), write(topics.notificationSent), write(topics.notificationFailed),
-                    write(topics.notificationAcks), availability]
+                    write(topics.notificationAcks), read(topics.allNotifierCommands), write(topics.replies + "/+"),
+                    write(topics.notifierDirectory), write(topics.notifierHealth), availability]
         case .gateway:
             return [read(topics.allConfigs), read(topics.allStatuses), read(topics.allIssues), read(topics.notificationSent),
                     read(topics.notificationFailed), read(topics.allAvailability), write(topics.registryCommands(from: own)),
-                    write(topics.issueCommands(from: own)), read(topics.replies + "/" + own), availability]
+                    write(topics.issueCommands(from: own)), read(topics.replies + "/" + own),
+                    // The console: history from the check results, the notifier's teams and channel health, who is told.
+                    read(topics.allICMP), read(topics.allHLS), read(topics.notifierDirectory), read(topics.notifierHealth),
+                    // Self-watch: "monitoring stalled" and "last checked" come from the issues service.
+                    read(topics.monitorPulse), read(topics.monitorChecked),
+                    write(topics.notifierCommands(from: own)), availability]
         case .integration:
             return [write(topics.registryCommands(from: own)), read(topics.replies + "/" + own), read(topics.registryResults)] + alertsAndStatus
         case .reader:

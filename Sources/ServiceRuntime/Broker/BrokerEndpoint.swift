@@ -32,15 +32,19 @@ public struct BrokerEndpoint: Sendable, Equatable {
                               username: components.user, password: components.password)
     }
 
-    /// An MQTT client configuration for one service of one instance.
-    public func clientConfiguration(clientID: String, will: MQTTConfiguration.Will?) -> MQTTConfiguration {
-        // A 100,000-camera import (or the registry's re-publish on start) delivers one retained
-        // config per camera in a burst; the MQTTBus default buffer (10,000) dropped most of them in a
-        // slow consumer (measured: the gateway lost 72,941 of 100,000). Until subscriptions apply
-        // back-pressure instead of dropping, buffer a whole fleet's worth.
+    /// An MQTT client configuration for one service of one instance. On a broker with a
+    /// configured ``username`` (compose, an external broker), a service's publishing connection
+    /// (``ServiceConnection/outbox``) logs in as `{username}-out` with the same password: two
+    /// accounts, so a broker with `use_username_as_clientid` keeps both connections and its ACL
+    /// gives each exactly its topics (`cctv-out mqtt-users acl` writes both).
+    public func clientConfiguration(clientID: String, connection: ServiceConnection? = nil, will: MQTTConfiguration.Will?) -> MQTTConfiguration {
+        // Subscriptions keep MQTTBus's bounded buffers (1,000 messages, then back-pressure). A
+        // 100,000-camera import used to lose 72,941 configs in the gateway's drop-oldest buffer,
+        // which was then raised to 250,000 messages; now the burst waits in the broker's session.
         let own = servicePasswords[clientID]
         return MQTTConfiguration(
-            host: host, port: port, clientID: clientID, username: own == nil ? username : clientID, password: own ?? password,
-            tls: useTLS ? .init(caFile: caFile, insecure: insecure) : nil, will: will, subscriptionBuffer: 250_000)
+            host: host, port: port, clientID: clientID, username: own == nil ? username.map { connection == .outbox ? $0 + "-out" : $0 } : clientID,
+            password: own ?? password,
+            tls: useTLS ? .init(caFile: caFile, insecure: insecure) : nil, will: will)
     }
 }

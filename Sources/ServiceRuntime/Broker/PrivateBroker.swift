@@ -248,7 +248,9 @@ public final class PrivateBroker: Service, Sendable {
         persistence true
         persistence_location {{DATA}}/
         autosave_interval 30
-        max_queued_messages 200000
+        max_queued_messages 1000000
+        max_queued_bytes 0
+        max_inflight_messages 100
         persistent_client_expiration 7d
         log_dest stdout
         """

@@ -20,9 +20,30 @@ public struct RetentionRule: Sendable, Equatable {
     /// Days as a `maxAge`.
     public static func days(_ days: Int) -> TimeInterval { TimeInterval(days) * 86_400 }
 
-    /// SQL for one field of the JSON stored in `column` (e.g. a date to compare with `:cutoffText`).
+    /// SQL for one field of the JSON stored in `column` (e.g. a date to compare with `:cutoffText`),
+    /// as SQLite says it; ``expired(in:)`` says it for PostgreSQL.
     public static func jsonField(_ column: String, _ key: String) -> String {
         "json_extract(CAST(\(column) AS TEXT), '$.\(key)')"
+    }
+
+    /// ``expired`` in `dialect`: PostgreSQL reads a JSON field with `->>` (the column holds JSON text).
+    public func expired(in dialect: SQLDialect) -> String {
+        dialect == .sqlite ? expired : Self.postgresJSON(expired)
+    }
+
+    /// Every `json_extract(CAST(c AS TEXT), '$.k')` written by ``jsonField(_:_:)`` as `(CAST(c AS TEXT)::jsonb ->> 'k')`.
+    public static func postgresJSON(_ sql: String) -> String {
+        var out = ""
+        var rest = Substring(sql)
+        while let start = rest.range(of: "json_extract(CAST("), let asText = rest[start.upperBound...].range(of: " AS TEXT), '$."),
+              let close = rest[asText.upperBound...].range(of: "')") {
+            out += rest[..<start.lowerBound]
+            let column = rest[start.upperBound..<asText.lowerBound]
+            let key = rest[asText.upperBound..<close.lowerBound]
+            out += "(CAST(\(column) AS TEXT)::jsonb ->> '\(key)')"
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
     }
 
     /// Resolved and closed incidents whose resolution is older than `days`, in a table with the

@@ -4,20 +4,26 @@ import GRDB
 import Logging
 import ServiceLifecycle
 
-/// Deletes expired history in the background, in small batches: up to 500 expired rows are found
-/// in a read (WAL readers never block the writer), then deleted by rowid in one short write
-/// transaction, with a pause before the next batch, so the service's own writes never wait long
-/// behind it. Runs once a minute after start, then every hour.
+/// Deletes expired history in the background, in small batches: in SQLite up to 500 expired rows
+/// are found in a read (WAL readers never block the writer), then deleted by rowid in one short
+/// write transaction; in PostgreSQL one `DELETE … WHERE ctid IN (SELECT … LIMIT 500)` per batch
+/// (MVCC: readers are never blocked). A pause before the next batch keeps the service's own writes
+/// from waiting long behind it. Runs once a minute after start, then every hour.
 public struct RetentionSweeper: Sendable {
-    let database: DatabasePool
+    let database: any SQLDatabase
     let rules: [RetentionRule]
     let logger: Logger
     let batchSize: Int
     let pause: Duration
 
-    public init(database: DatabasePool, logger: Logger, rules: [RetentionRule], batchSize: Int = 500, pause: Duration = .milliseconds(20)) {
+    public init(database: any SQLDatabase, logger: Logger, rules: [RetentionRule], batchSize: Int = 500, pause: Duration = .milliseconds(20)) {
         self.database = database; self.rules = rules.filter { $0.maxAge > 0 }; self.logger = logger
         self.batchSize = batchSize; self.pause = pause
+    }
+
+    /// A sweeper over an SQLite pool.
+    public init(database: DatabasePool, logger: Logger, rules: [RetentionRule], batchSize: Int = 500, pause: Duration = .milliseconds(20)) {
+        self.init(database: SQLiteDatabase(pool: database), logger: logger, rules: rules, batchSize: batchSize, pause: pause)
     }
 
     /// Deletes every row that expired by `now`, batch by batch; returns how many per rule name.
@@ -25,22 +31,12 @@ public struct RetentionSweeper: Sendable {
     public func sweep(now: Date = Date()) async throws -> [String: Int] {
         var deleted: [String: Int] = [:]
         for rule in rules {
-            let cutoff = now.addingTimeInterval(-rule.maxAge)
-            let arguments = Self.arguments(for: rule.expired, cutoff: cutoff)
+            let (expired, arguments) = Self.statement(rule.expired(in: database.dialect), cutoff: now.addingTimeInterval(-rule.maxAge))
             var total = 0
             while !Task.isCancelled {
-                let rowids = try await database.read { db in
-                    try Int64.fetchAll(db, sql: "SELECT rowid FROM \(rule.table) WHERE \(rule.expired) LIMIT \(batchSize)", arguments: arguments)
-                }
-                if rowids.isEmpty { break }
-                let count = try await database.write { db in
-                    // Checked again inside the write: a row that changed since the read stays.
-                    try db.execute(sql: "DELETE FROM \(rule.table) WHERE rowid IN (\(rowids.map(String.init).joined(separator: ","))) AND (\(rule.expired))",
-                                   arguments: arguments)
-                    return db.changesCount
-                }
+                let (found, count) = try await deleteBatch(table: rule.table, expired: expired, arguments: arguments)
                 total += count
-                if rowids.count < batchSize || count == 0 { break }
+                if found < batchSize || count == 0 { break }
                 try? await Task.sleep(for: pause)
             }
             deleted[rule.name] = total
@@ -51,21 +47,44 @@ public struct RetentionSweeper: Sendable {
         return deleted
     }
 
-    /// The named arguments `expired` uses, out of `:cutoff` and `:cutoffText`.
-    static func arguments(for expired: String, cutoff: Date) -> StatementArguments {
-        func uses(_ name: String) -> Bool {
-            var rest = Substring(expired)
-            while let range = rest.range(of: ":" + name) {
-                let next = rest[range.upperBound...].first
-                if next == nil || !(next!.isLetter || next!.isNumber || next == "_") { return true }
-                rest = rest[range.upperBound...]
+    /// One batch: how many expired rows were found and how many were deleted.
+    private func deleteBatch(table: String, expired: String, arguments: [SQLValue]) async throws -> (found: Int, deleted: Int) {
+        let limit = batchSize
+        switch database.dialect {
+        case .postgres:
+            let count = try await database.write { db in
+                try db.execute("DELETE FROM \(table) WHERE ctid IN (SELECT ctid FROM \(table) WHERE \(expired) LIMIT \(limit))", arguments)
             }
-            return false
+            return (count, count)
+        case .sqlite:
+            let rowids = try await database.read { db in
+                try db.rows("SELECT rowid AS r FROM \(table) WHERE \(expired) LIMIT \(limit)", arguments).compactMap { $0.int("r") }
+            }
+            if rowids.isEmpty { return (0, 0) }
+            let count = try await database.write { db in
+                // Checked again inside the write: a row that changed since the read stays.
+                try db.execute("DELETE FROM \(table) WHERE rowid IN (\(rowids.map(String.init).joined(separator: ","))) AND (\(expired))", arguments)
+            }
+            return (rowids.count, count)
         }
-        var values: [String: (any DatabaseValueConvertible)?] = [:]
-        if uses("cutoff") { values["cutoff"] = cutoff }
-        if uses("cutoffText") { values["cutoffText"] = ContractCodec.text(of: cutoff) }
-        return StatementArguments(values)
+    }
+
+    /// `expired` with `:cutoff` and `:cutoffText` replaced by `?`, and the values to bind, in order.
+    static func statement(_ expired: String, cutoff: Date) -> (sql: String, arguments: [SQLValue]) {
+        var sql = ""
+        var arguments: [SQLValue] = []
+        var rest = Substring(expired)
+        while let colon = rest.firstIndex(of: ":") {
+            sql += rest[..<colon]
+            let name = rest[rest.index(after: colon)...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            switch name {
+            case "cutoff": sql += "?"; arguments.append(.date(cutoff))
+            case "cutoffText": sql += "?"; arguments.append(.text(ContractCodec.text(of: cutoff)))
+            default: sql += ":" + name
+            }
+            rest = rest[rest.index(colon, offsetBy: 1 + name.count)...]
+        }
+        return (sql + rest, arguments)
     }
 
     /// Sweeps `firstAfter` after start, then every `every`, until cancelled or shut down (and

@@ -23,6 +23,7 @@ with sync_playwright() as p:
     page.fill("[data-testid=login-password]", password)
     page.click("[data-testid=login-submit]")
     page.wait_for_url(base + "/", timeout=15000)
+    page.goto(base + "/#view=cameras")   # the first page is "needs attention"; the hostile camera is listed under all cameras
     row = page.locator("[data-testid=camera-rows] tr", has_text=hostile).first
     row.wait_for(timeout=15000)
     result["rowText"] = row.inner_text()

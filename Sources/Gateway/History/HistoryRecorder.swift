@@ -1,0 +1,152 @@
+import CCTVContract
+import Foundation
+import Logging
+import MQTTBus
+import ServiceLifecycle
+import Synchronization
+
+/// Feeds the history from the broker's events, on its own write path: check results are summed in
+/// memory per camera and written every `flushInterval` (a crash loses at most that much of the
+/// charts, never a state change: those are written as they come, batched per second), and each
+/// camera's last check time goes to the read store for the "stalled" problems.
+public final class HistoryRecorder: Sendable {
+    let store: HistoryStore
+    let topics: Topics
+    let logger: Logger
+    let retention: HistoryStore.Retention
+    /// Seconds between writes of the summed measurements.
+    public let flushInterval: TimeInterval
+    /// Where a camera's last check time goes (the read store's activity table).
+    let activity: @Sendable ([(String, Date)]) throws -> Void
+
+    private struct State {
+        /// Open buckets: camera → (bucket start → sums) at the finest resolution.
+        var pending: [String: [Int: MetricBucket]] = [:]
+        var lastSeen: [String: Date] = [:]
+        var changes: [(cameraID: String, at: Date, state: String)] = []
+        /// Last state recorded per camera (nil = not loaded yet).
+        var lastState: [String: String]? = nil
+        /// Each camera's last measurements, for /metrics.
+        var latest: [String: Latest] = [:]
+    }
+
+    /// A camera's last ICMP and HLS measurements.
+    public struct Latest: Sendable, Equatable {
+        public var rttMs: Double?
+        public var lossPercent: Double?
+        public var hlsLatencyMs: Double?
+    }
+    private let state = Mutex(State())
+
+    public init(store: HistoryStore, topics: Topics, retention: HistoryStore.Retention, flushInterval: TimeInterval, logger: Logger,
+                activity: @escaping @Sendable ([(String, Date)]) throws -> Void = { _ in }) {
+        self.store = store; self.topics = topics; self.retention = retention; self.flushInterval = flushInterval; self.logger = logger; self.activity = activity
+    }
+
+    // Only the fields the history needs: decoding skips the rest (dates stay unparsed).
+    private struct Lite<T: Decodable>: Decodable { var data: T }
+    private struct ICMPLite: Decodable { var lossPercent: Double; var rttAvgMs: Double?; var rttMaxMs: Double? }
+    private struct HLSLite: Decodable { var status: HLSStatus; var playlistLatencyMs: Double?; var bitrateKbps: Double? }
+
+    /// Takes one message from `cctv/+/icmp`, `cctv/+/hls`, `cctv/+/status` or `cctv/+/config`; others are ignored.
+    public func observe(_ message: MQTTMessage, now: Date = Date()) {
+        guard let cameraID = topics.cameraID(in: message.topic), message.payload.count <= 64 * 1024 else { return }
+        let decoder = JSONDecoder()
+        let bucketStart = Int(now.timeIntervalSince1970).floorDiv(HistoryResolution.quarterHour.rawValue) * HistoryResolution.quarterHour.rawValue
+        if message.topic.hasSuffix("/icmp") {
+            guard let result = try? decoder.decode(Lite<ICMPLite>.self, from: Data(message.payload)).data else { return }
+            state.withLock {
+                $0.pending[cameraID, default: [:]][bucketStart, default: MetricBucket()].addICMP(lossPercent: result.lossPercent, rttAvgMs: result.rttAvgMs, rttMaxMs: result.rttMaxMs)
+                $0.lastSeen[cameraID] = now
+                $0.latest[cameraID, default: Latest()].rttMs = result.rttAvgMs
+                $0.latest[cameraID, default: Latest()].lossPercent = result.lossPercent
+            }
+        } else if message.topic.hasSuffix("/hls") {
+            guard let result = try? decoder.decode(Lite<HLSLite>.self, from: Data(message.payload)).data else { return }
+            state.withLock {
+                $0.pending[cameraID, default: [:]][bucketStart, default: MetricBucket()].addHLS(ok: result.status == .success, latencyMs: result.playlistLatencyMs, bitrateKbps: result.bitrateKbps)
+                $0.lastSeen[cameraID] = now
+                $0.latest[cameraID, default: Latest()].hlsLatencyMs = result.status == .success ? result.playlistLatencyMs : nil
+            }
+        } else if message.topic.hasSuffix("/status") {
+            if message.payload.isEmpty { state.withLock { _ = $0.latest.removeValue(forKey: cameraID) }; change(cameraID, at: now, to: "GONE"); return }
+            guard let health = try? ContractCodec.decode(message.payload, as: CameraHealth.self, expecting: [.cameraStatus]).data, health.cameraID == cameraID else { return }
+            change(cameraID, at: health.since, to: health.state.rawValue)
+        } else if message.topic.hasSuffix("/config"), message.payload.isEmpty {
+            change(cameraID, at: now, to: "GONE")
+        }
+    }
+
+    /// Queues a state change unless the camera is already recorded in that state.
+    private func change(_ cameraID: String, at: Date, to newState: String) {
+        state.withLock { s in
+            if s.lastState?[cameraID] == newState { return }
+            if s.lastState == nil, let queued = s.changes.last(where: { $0.cameraID == cameraID }), queued.state == newState { return }
+            s.lastState?[cameraID] = newState
+            s.changes.append((cameraID, at, newState))
+        }
+    }
+
+    /// Every camera's last measurements (for /metrics).
+    public func latestMeasurements() -> [String: Latest] { state.withLock { $0.latest } }
+
+    /// Results not written yet for `cameraID` (for charts that include the last minutes).
+    public func pending(_ cameraID: String) -> [(start: Date, bucket: MetricBucket)] {
+        state.withLock { ($0.pending[cameraID] ?? [:]).map { (Date(timeIntervalSince1970: Double($0.key)), $0.value) } }
+    }
+
+    /// Writes state changes (every second) and measurements (every `flushInterval`), prunes once an
+    /// hour, and writes whatever is left when cancelled.
+    public func run() async {
+        do {
+            let loaded = try store.lastStates()
+            state.withLock { s in
+                var states = loaded
+                // Changes seen before loading finished are newer than what is stored.
+                let queued = s.changes.filter { states[$0.cameraID] != $0.state }
+                for change in queued { states[change.cameraID] = change.state }
+                s.changes = queued
+                s.lastState = states
+            }
+        } catch {
+            logger.error("history: could not read the last states", metadata: ["error": "\(error)"])
+            state.withLock { $0.lastState = [:] }
+        }
+        var lastFlush = Date(), lastPrune = Date.distantPast
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(1))
+            writeChanges()
+            if Date().timeIntervalSince(lastFlush) >= flushInterval { flush(); lastFlush = Date() }
+            if Date().timeIntervalSince(lastPrune) >= 3600 {
+                do { try store.prune(retention: retention) } catch { logger.error("history: prune failed", metadata: ["error": "\(error)"]) }
+                lastPrune = Date()
+            }
+        }
+        writeChanges()
+        flush()
+    }
+
+    func writeChanges() {
+        let changes = state.withLock { s -> [(cameraID: String, at: Date, state: String)] in defer { s.changes = [] }; return s.changes }
+        guard !changes.isEmpty else { return }
+        do { try store.record(changes) } catch {
+            logger.error("history: could not record state changes", metadata: ["count": "\(changes.count)", "error": "\(error)"])
+            state.withLock { $0.changes = changes + $0.changes } // tried again next second
+        }
+    }
+
+    /// Writes the summed measurements and last check times now.
+    public func flush() {
+        let (pending, seen) = state.withLock { s in
+            defer { s.pending = [:]; s.lastSeen = [:] }
+            return (s.pending, s.lastSeen)
+        }
+        let items = pending.flatMap { camera, buckets in buckets.map { (cameraID: camera, start: Date(timeIntervalSince1970: Double($0.key)), bucket: $0.value) } }
+        do { try store.add(items) } catch {
+            logger.error("history: could not write measurements", metadata: ["cameras": "\(pending.count)", "error": "\(error)"])
+        }
+        do { try activity(seen.map { ($0.key, $0.value) }) } catch {
+            logger.error("history: could not write last check times", metadata: ["error": "\(error)"])
+        }
+    }
+}

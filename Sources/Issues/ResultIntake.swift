@@ -1,0 +1,122 @@
+import CCTVContract
+import Foundation
+
+/// One batch of incoming results and camera definitions, applied in one store transaction, in
+/// arrival order (so each camera's results stay in order), deduplicated by event id as before.
+struct ResultIntake: Sendable {
+    /// One decoded message.
+    enum Item: Sendable {
+        case result(cameraID: String, IncidentStateMachine.Observation, prober: String)
+        case config(cameraID: String, CameraInfo)
+        case removed(cameraID: String)
+
+        var cameraID: String {
+            switch self { case let .result(id, _, _), let .config(id, _), let .removed(id): id }
+        }
+    }
+
+    /// What the service keeps in memory between batches (rebuilt from the store on start).
+    struct Memory: Sendable {
+        var tally = FleetTally()
+        var outage: MonitorOutage.State
+    }
+
+    let recorder: IncidentRecorder
+    let monitorPolicy: MonitorOutage.Policy
+    var policy: IssuePolicy { recorder.policy }
+
+    /// Rebuilds the memory from the store: the fleet tally from every track, and whether the
+    /// monitor's own outage is still open.
+    func loadMemory(_ tx: IssueStore.Transaction, now: Date) throws -> Memory {
+        var memory = Memory(outage: MonitorOutage.State(calmAt: now, fleetDown: try tx.activeMonitorIncident() != nil))
+        for (id, entry) in try tx.fleetEntries() { memory.tally.set(id, entry) }
+        return memory
+    }
+
+    /// Applies `items` in order; returns the effects recorded and the new memory.
+    func apply(_ items: [Item], memory: Memory, tx: IssueStore.Transaction, now: Date) throws -> ([IncidentStateMachine.Effect], Memory) {
+        var memory = memory
+        let resultIDs = Set(items.compactMap { if case let .result(id, _, _) = $0 { id } else { nil } })
+        var tracks = IncidentRecorder.Tracks(try tx.tracks(resultIDs))
+        var infos = try tx.infos(resultIDs)
+        let silences = try tx.silences()
+
+        // The monitor's own outage is judged on the whole batch first: in a storm of 10,000
+        // results the first ones must already count as inconclusive when the fleet is failing.
+        var preview = memory.tally
+        for case let .result(id, observation, _) in items {
+            preview.set(id, FleetTally.Entry.estimate(preview.entry(id), after: observation, info: infos[id]))
+        }
+        let wasDown = memory.outage.isDown
+        let fleetDown = MonitorOutage.assess(memory.outage, judged: preview.judged, failing: preview.failing, failingSites: preview.failingSites,
+                                             now: now, policy: monitorPolicy).fleetDown
+
+        var recorded: [IncidentStateMachine.Effect] = []
+        for item in items {
+            switch item {
+            case let .config(id, info):
+                try tx.saveInfo(info, cameraID: id)
+                infos[id] = info
+                if var entry = memory.tally.entry(id) {
+                    (entry.site, entry.streamServer) = (info.site, info.streamServer)
+                    memory.tally.set(id, entry)
+                }
+            case let .removed(id):
+                // The camera is gone: its incident resolves (whoever was told hears it is over)
+                // and its retained status is cleared.
+                let track = try tracks.get(id, tx)
+                recorded += try recorder.record(IncidentStateMachine.cameraRemoved(track, now: now), tx: tx, tracks: &tracks, tally: memory.tally, now: now)
+                try tx.enqueue(topic: recorder.topics.status(id), payload: [], retain: true)
+                try tx.forgetCamera(id)
+                tracks.remove(id)
+                memory.tally.set(id, nil)
+            case let .result(id, observation, prober):
+                memory.outage = MonitorOutage.observe(memory.outage, prober: prober, inconclusive: observation.inconclusive)
+                let track = try tracks.get(id, tx)
+                let info = infos[id]
+                let silenced = SilenceMatcher.isSilenced(cameraID: id, info: info, silences: silences, now: now)
+                let unjudged = fleetDown && observation.isFailure(lossThreshold: policy.lossThreshold) ? MonitorOutage.fleetReason : nil
+                let (next, effects) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: now, silenced: silenced,
+                                                                 inconclusive: unjudged, newIssueID: { UUID().uuidString })
+                if next != track { tracks.set(next) }
+                memory.tally.set(id, FleetTally.Entry(track: next, info: info))
+                // Grouping sees the whole batch: the first camera of a site outage in it already
+                // finds the site's other cameras failing, so it is grouped from its first opening.
+                preview.set(id, memory.tally.entry(id))
+                recorded += try recorder.record(effects, tx: tx, tracks: &tracks, tally: preview, now: now)
+            }
+        }
+
+        memory.outage = MonitorOutage.assess(memory.outage, judged: memory.tally.judged, failing: memory.tally.failing,
+                                             failingSites: memory.tally.failingSites, now: now, policy: monitorPolicy)
+        if !wasDown && memory.outage.isDown {
+            recorded += try monitorDown(reason: memory.outage.reason ?? MonitorOutage.fleetReason, memory: memory, tx: tx, tracks: &tracks, now: now)
+        } else if wasDown && !memory.outage.isDown, let incident = try tx.activeMonitorIncident() {
+            let effect = IncidentStateMachine.Effect.resolved(MonitorOutage.recovered(incident, now: now))
+            try recorder.persist(effect, tx: tx)
+            recorded.append(effect)
+        }
+        recorded += try recorder.finish(tx, tracks: &tracks)
+        return (recorded, memory)
+    }
+
+    /// The monitor's own network went down: one incident for operators, and every camera incident
+    /// still in its hold (not announced yet) withdrawn, so no line team or vendor is blamed.
+    func monitorDown(reason: String, memory: Memory, tx: IssueStore.Transaction, tracks: inout IncidentRecorder.Tracks, now: Date) throws
+        -> [IncidentStateMachine.Effect] {
+        var recorded: [IncidentStateMachine.Effect] = []
+        if try tx.activeMonitorIncident() == nil {
+            let incident = MonitorOutage.incident(id: UUID().uuidString, reason: reason, failing: memory.tally.failing, judged: memory.tally.judged,
+                                                  sites: memory.tally.failingSites, now: now)
+            try recorder.persist(.opened(incident), tx: tx)
+            recorded.append(.opened(incident))
+        }
+        for issue in try tx.activeIssues() where !issue.isGroup && !issue.isMonitorIncident && (issue.holdUntil ?? .distantPast) > now {
+            let (track, effects) = IncidentStateMachine.withdraw(try tracks.get(issue.cameraID, tx), reason: reason, policy: policy, now: now)
+            guard !effects.isEmpty else { continue }
+            tracks.set(track)
+            recorded += try recorder.record(effects, tx: tx, tracks: &tracks, tally: memory.tally, now: now)
+        }
+        return recorded
+    }
+}

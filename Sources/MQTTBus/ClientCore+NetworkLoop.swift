@@ -1,0 +1,161 @@
+import CMosquitto
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The network thread: connect, then poll the socket and drive libmosquitto with
+/// `mosquitto_loop_read` / `loop_write` / `loop_misc`, reconnecting with back-off until stopped.
+///
+/// Back-pressure: while a subscription's buffer is above its high watermark the socket is not
+/// read. libmosquitto acknowledges a QoS 1 message when it reads it (before `on_message`, with
+/// no manual acknowledgement), so an unread message is an unacknowledged one: the broker keeps at
+/// most Receive Maximum of them in flight and holds the rest in the session (its
+/// `max_queued_messages` must allow for that: see `mosquitto/private.conf`).
+///
+/// While paused it still reads when it must:
+/// - before the CONNACK (nothing else can follow it on a fresh link);
+/// - while a caller awaits a SUBACK, PUBACK or reply on this connection (a client that publishes
+///   from inside its own consumer would otherwise deadlock; that costs at most Receive Maximum
+///   extra messages per wait, and `ServiceBus` never does it: it publishes on another connection);
+/// - one packet per half keep-alive, so the broker sees our acknowledgement and libmosquitto's
+///   keep-alive clock is fed, until a full buffer holds twice its watermark. Past that the link
+///   may time out; the reconnect is harmless: nothing read is lost, nothing unread was acknowledged;
+/// - when the broker hung up, to see the end of the stream.
+extension ClientCore {
+    /// Linux `POLLRDHUP` (glibc hides it behind `_GNU_SOURCE`): the peer closed its side.
+    private static let pollReadHangup: Int16 = 0x2000
+
+    func runNetworkLoop() {
+        var delay = configuration.reconnectDelay.initial
+        var socketOpen = false
+        var attempts = 0
+        var lastRead = ContinuousClock.now
+        while !stopRequested {
+            applyReceiveStop()
+            if !socketOpen {
+                emit(.connecting)
+                let rc = connectOnce()
+                if rc != MOSQ_ERR_SUCCESS.rawValue {
+                    attempts += 1
+                    let level: Logger.Level = attempts == 1 || attempts % 20 == 0 ? .warning : .debug
+                    logger.log(level: level, "broker not reachable, retrying", metadata: [
+                        "broker": "\(configuration.host):\(configuration.port)",
+                        "error": "\(MQTTError.library(operation: "connect", code: rc))",
+                        "attempt": "\(attempts)", "retry_in_s": "\(String(format: "%.1f", delay))",
+                    ])
+                    emit(.disconnected(reason: MQTTError.library(operation: "connect", code: rc).description))
+                    sleepInterruptibly(seconds: jittered(delay))
+                    delay = min(delay * 2, configuration.reconnectDelay.maximum)
+                    continue
+                }
+                socketOpen = true
+                lastRead = .now
+            }
+            let rc = pollOnce(lastRead: &lastRead)
+            if state.withLock({ state in defer { state.justConnected = false }; return state.justConnected }) {
+                delay = configuration.reconnectDelay.initial
+                attempts = 0
+                resubscribeAll()
+            }
+            if rc != MOSQ_ERR_SUCCESS.rawValue {
+                socketOpen = false
+                markDisconnected(reason: MQTTError.library(operation: "network loop", code: rc).description)
+                if stopRequested { break }
+                reconnectCounter.increment()
+                sleepInterruptibly(seconds: jittered(delay))
+                delay = min(delay * 2, configuration.reconnectDelay.maximum)
+            }
+        }
+        let graceful = state.withLock { $0.stopGraceful }
+        if socketOpen && graceful {
+            // DISCONNECT (reason 0) tells the broker not to publish the will; write it out.
+            mosquitto_disconnect_v5(mosq, 0, nil)
+            flushWrites(tries: 20)
+        }
+        if socketOpen && !graceful {
+            // Drop the TCP link without DISCONNECT: the broker publishes the last will, exactly
+            // as if the process had died. The descriptor itself is closed by mosquitto_destroy.
+            let fd = mosquitto_socket(mosq)
+            if fd >= 0 { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+        markDisconnected(reason: "stopped")
+        emit(.stopped)
+        failEverything()
+        finished.store(true, ordering: .releasing)
+    }
+
+    /// One poll of the socket and the wake pipe (at most 1 s, for keep-alive), then the reads,
+    /// writes and keep-alive work that are due. Returns a `MOSQ_ERR_*`; anything but success
+    /// means the link is gone.
+    private func pollOnce(lastRead: inout ContinuousClock.Instant) -> Int32 {
+        let fd = mosquitto_socket(mosq)
+        guard fd >= 0 else { return Int32(MOSQ_ERR_NO_CONN.rawValue) }
+        let reading = readDecision(sinceLastRead: ContinuousClock.now - lastRead)
+        let mayRead = reading != .no
+        var events = Self.pollReadHangup
+        if mayRead { events |= Int16(POLLIN) }
+        if mosquitto_want_write(mosq) { events |= Int16(POLLOUT) }
+        var fds = [pollfd(fd: fd, events: events, revents: 0), pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&fds, 2, 1_000)
+        if ready < 0 { return errno == EINTR ? Int32(MOSQ_ERR_SUCCESS.rawValue) : Int32(MOSQ_ERR_ERRNO.rawValue) }
+        if fds[1].revents != 0 { wake.drain() }
+        let revents = fds[0].revents
+        let hungUp = revents & (Self.pollReadHangup | Int16(POLLHUP) | Int16(POLLERR)) != 0
+        if (mayRead && revents & Int16(POLLIN) != 0) || hungUp {
+            lastRead = .now
+            if reading == .keepAlive { keepAliveReads.add(1, ordering: .relaxed) }
+            let rc = mosquitto_loop_read(mosq, 1)
+            if rc != MOSQ_ERR_SUCCESS.rawValue { return rc }
+            if mosquitto_socket(mosq) < 0 { return Int32(MOSQ_ERR_CONN_LOST.rawValue) }
+        }
+        if revents & Int16(POLLOUT) != 0 {
+            let rc = mosquitto_loop_write(mosq, 1)
+            if rc != MOSQ_ERR_SUCCESS.rawValue { return rc }
+            if mosquitto_socket(mosq) < 0 { return Int32(MOSQ_ERR_CONN_LOST.rawValue) }
+        }
+        return mosquitto_loop_misc(mosq)
+    }
+
+    private enum ReadDecision { case no, yes, keepAlive }
+
+    /// Whether the socket may be read now (see the type's comment for the paused cases).
+    private func readDecision(sinceLastRead: Duration) -> ReadDecision {
+        let (connected, receiving, awaitsBroker) = state.withLock { ($0.connected, $0.receiving, $0.awaitsBroker) }
+        guard receiving else { return .no }
+        if !connected || awaitsBroker || !pressure.isPaused { return .yes }
+        let due = sinceLastRead >= .seconds(max(5, configuration.keepAlive)) / 2 && !subscriptionsAtCapacity
+        return due ? .keepAlive : .no
+    }
+
+    /// Writes what is queued (the DISCONNECT on a graceful stop), for at most `tries` × 50 ms.
+    private func flushWrites(tries: Int) {
+        for _ in 0..<tries {
+            let fd = mosquitto_socket(mosq)
+            guard fd >= 0, mosquitto_want_write(mosq) else { return }
+            var fds = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)]
+            if poll(&fds, 1, 50) > 0, mosquitto_loop_write(mosq, 1) != MOSQ_ERR_SUCCESS.rawValue { return }
+        }
+    }
+
+    private func connectOnce() -> Int32 {
+        var props: OpaquePointer? = nil
+        defer { mosquitto_property_free_all(&props) }
+        if !configuration.cleanStart {
+            mosquitto_property_add_int32(&props, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), configuration.sessionExpiry)
+        }
+        return mosquitto_connect_bind_v5(mosq, configuration.host, Int32(configuration.port), Int32(max(5, configuration.keepAlive)), nil, props)
+    }
+
+    private func jittered(_ seconds: Double) -> Double {
+        seconds * Double.random(in: 0.75...1.25)
+    }
+
+    private func sleepInterruptibly(seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline && !stopRequested {
+            Thread.sleep(forTimeInterval: min(0.05, max(0, deadline.timeIntervalSinceNow)))
+        }
+    }
+}

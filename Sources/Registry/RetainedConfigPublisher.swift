@@ -1,0 +1,152 @@
+import CCTVContract
+import Foundation
+import Logging
+import MQTTBus
+import ServiceRuntime
+import Synchronization
+
+/// Keeps the broker's retained camera definitions (`cctv/{id}/config`, empty = deleted) equal to
+/// the store, also across broker crashes.
+///
+/// Every change is published through here, one at a time (a ``SerialGate``), and then vouched
+/// for with a fresh ``RetainedStateMarker``, but only when all of it was acknowledged on one
+/// unbroken connection. After every connect the marker is read back; when it is not the last
+/// one vouched for (the broker lost state: restarted from an older autosave, or from nothing),
+/// or a change was never vouched for, every definition and tombstone is published again, page
+/// by page, each page read fresh from the store inside the gate, so a command's newer change is
+/// never overwritten by an older copy. The first connect of a process always republishes: a
+/// change committed just before a crash may never have been published.
+final class RetainedConfigPublisher: Sendable {
+    let bus: ServiceBus
+    let store: CameraStore
+    let topics: Topics
+    let marker: RetainedStateMarker
+    let logger: Logger
+    private let gate = SerialGate()
+
+    private struct Ledger {
+        /// The marker that vouches for everything published before it (`nil`: nothing vouched yet).
+        var vouched: String?
+        /// Something was published after `vouched` without a marker of its own.
+        var dirty = true
+        /// A full republish is under way: no marker until it has finished.
+        var republishing = false
+    }
+
+    private let ledger = Mutex(Ledger())
+
+    /// QoS 1 publishes in flight during a batch: acknowledgements overlap instead of costing one
+    /// broker round trip each, and memory stays bounded for a 100,000-camera import.
+    static let window = 64
+    /// Cameras (or tombstones) read from the store and published per turn of the gate.
+    static let page = 500
+
+    init(bus: ServiceBus, store: CameraStore, topics: Topics, logger: Logger) {
+        self.bus = bus
+        self.store = store
+        self.topics = topics
+        self.marker = RetainedStateMarker(service: bus.service, topics: topics)
+        self.logger = logger
+    }
+
+    /// Publishes one command's change with `publish`, then vouches for it.
+    func publishChange(_ publish: () async throws -> Void) async throws {
+        try await gate.run {
+            let epoch = bus.client.connectionEpoch
+            ledger.withLock { $0.dirty = true }
+            try await publish()
+            try await vouch(since: epoch)
+        }
+    }
+
+    /// Runs `publish` for each of `items` with at most ``window`` in flight.
+    static func publishWindowed<Item: Sendable>(_ items: [Item], _ publish: @escaping @Sendable (Item) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for item in items {
+                if inFlight >= window { try await group.next(); inFlight -= 1 }
+                group.addTask { try await publish(item) }
+                inFlight += 1
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Checks the broker's copy after every connect, until cancelled.
+    func run() async {
+        for await state in bus.client.connectionStates() where state == .connected {
+            await verify()
+        }
+    }
+
+    /// Renews the marker when everything since `epoch` was acknowledged on this one connection.
+    private func vouch(since epoch: UInt64) async throws {
+        guard !ledger.withLock({ $0.republishing }), bus.client.connectionEpoch == epoch else { return }
+        let token = try await marker.renew(on: bus.client)
+        guard bus.client.connectionEpoch == epoch else { return }
+        ledger.withLock { $0.vouched = token; $0.dirty = false }
+    }
+
+    /// Reads the marker back (retrying while this connection lasts) and republishes when needed.
+    private func verify() async {
+        let epoch = bus.client.connectionEpoch
+        while !Task.isCancelled && bus.client.connectionEpoch == epoch {
+            do {
+                let held = try await marker.current(on: bus.client)
+                let (intact, vouched) = ledger.withLock { ($0.vouched != nil && $0.vouched == held && !$0.dirty, $0.vouched) }
+                if intact { return }
+                if vouched == nil {
+                    logger.info("publishing every camera definition (start)")
+                } else {
+                    logger.warning("the broker lost camera definitions (its state marker changed): publishing them all again",
+                                   metadata: ["broker_marker": "\(held ?? "none")", "ours": "\(vouched ?? "none")"])
+                }
+                try await republishAll(epoch: epoch)
+                return
+            } catch {
+                logger.warning("could not check the broker's camera definitions; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
+    }
+
+    private func republishAll(epoch: UInt64) async throws {
+        ledger.withLock { $0.republishing = true; $0.dirty = true }
+        defer { ledger.withLock { $0.republishing = false } }
+        let started = ContinuousClock.now
+        var cameras = 0, tombstones = 0
+        var after = ""
+        while bus.client.connectionEpoch == epoch {
+            let count = try await gate.run { () async throws -> Int in
+                let page = try store.definitions(after: after, limit: Self.page)
+                try await Self.publishWindowed(page) { camera in
+                    try await self.bus.publish(self.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true, timeout: nil)
+                }
+                after = page.last?.id ?? after
+                return page.count
+            }
+            cameras += count
+            if count < Self.page { break }
+        }
+        after = ""
+        while bus.client.connectionEpoch == epoch {
+            let count = try await gate.run { () async throws -> Int in
+                let page = try store.tombstones(after: after, limit: Self.page)
+                try await Self.publishWindowed(page) { id in try await self.bus.publishTombstone(self.topics.config(id)) }
+                after = page.last ?? after
+                return page.count
+            }
+            tombstones += count
+            if count < Self.page { break }
+        }
+        // A reconnect meanwhile starts all over (on its own connected event): nothing vouched here.
+        guard bus.client.connectionEpoch == epoch else { return }
+        try await gate.run {
+            ledger.withLock { $0.republishing = false }
+            try await vouch(since: epoch)
+        }
+        logger.info("camera definitions published", metadata: [
+            "cameras": "\(cameras)", "tombstones": "\(tombstones)", "seconds": "\(ContinuousClock.now - started)",
+        ])
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Synchronization
+
+/// The health of one process: every service it runs registers the checks that must hold for it to
+/// do its work (its broker connection, later its database). Read by the health endpoint
+/// (`health.port`, `cctv-out health`), which container engines, systemd and load balancers poll.
+public final class HealthBoard: Sendable {
+    /// One named check, e.g. `issues broker`.
+    public struct Check: Sendable {
+        public var name: String
+        public var passes: @Sendable () -> Bool
+    }
+
+    /// What the endpoint answers: healthy only when at least one check is registered and all pass.
+    public struct Report: Codable, Sendable, Equatable {
+        /// `ok`, `starting` (nothing registered yet) or `failing`.
+        public var status: String
+        /// Each check by name: `true` when it passes.
+        public var checks: [String: Bool]
+        public var healthy: Bool { status == "ok" }
+    }
+
+    private let checks = Mutex<[Check]>([])
+
+    public init() {}
+
+    /// Adds a check; a service calls this once it has created what the check looks at.
+    public func register(_ name: String, passes: @escaping @Sendable () -> Bool) {
+        checks.withLock { $0.append(Check(name: name, passes: passes)) }
+    }
+
+    /// Runs every check now.
+    public func report() -> Report {
+        let current = checks.withLock { $0 }
+        var results: [String: Bool] = [:]
+        for check in current { results[check.name] = check.passes() }
+        let status = current.isEmpty ? "starting" : (results.values.allSatisfy { $0 } ? "ok" : "failing")
+        return Report(status: status, checks: results)
+    }
+}

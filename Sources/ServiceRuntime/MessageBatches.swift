@@ -1,0 +1,122 @@
+import Synchronization
+
+/// Turns a stream of messages into batches for a consumer that writes one transaction per batch
+/// (group commit): whatever arrived while the previous batch was being written is the next batch,
+/// up to `maxBatch`. An idle consumer gets a lone message at once (no added latency); a busy one
+/// gets bigger batches, so the per-transaction cost (one fsync, ~2–3 ms here) is paid once per
+/// batch instead of once per message — the issues service went from ~400 results/s to tens of
+/// thousands this way.
+///
+/// Back-pressure, no drops: the pump stops reading the source while `capacity` messages wait,
+/// so a slow consumer slows its own subscription instead of losing messages. Order is kept.
+///
+/// ```swift
+/// let batches = MessageBatches<MQTTMessage>(maxBatch: 1000)
+/// group.addTask { await batches.pump(from: subscription); batches.finish() }
+/// while let batch = await batches.next() { try await store.write { db in … batch … } }
+/// ```
+public final class MessageBatches<Element: Sendable>: Sendable {
+    private struct State {
+        var buffer: [Element] = []
+        var finished = false
+        var consumer: CheckedContinuation<Void, Never>?
+        var producer: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    /// Largest batch ``next()`` returns.
+    public let maxBatch: Int
+    /// Messages buffered before the pump waits for the consumer.
+    public let capacity: Int
+
+    /// - Parameters:
+    ///   - maxBatch: the largest batch handed out (bounds a transaction's size and time).
+    ///   - capacity: how many messages may wait; defaults to two batches.
+    public init(maxBatch: Int, capacity: Int? = nil) {
+        self.maxBatch = max(1, maxBatch)
+        self.capacity = max(self.maxBatch, capacity ?? 2 * maxBatch)
+    }
+
+    /// Reads `source` into the buffer until it ends or the task is cancelled. Several sources may
+    /// feed one batcher (their order relative to each other is arrival order); call ``finish()``
+    /// when they are done.
+    public func pump<Source: AsyncSequence & Sendable>(from source: Source) async where Source.Element == Element {
+        var iterator = source.makeAsyncIterator()
+        while !Task.isCancelled {
+            guard let element = try? await iterator.next() else { break }
+            await push(element)
+        }
+    }
+
+    /// Messages waiting for the consumer.
+    public var buffered: Int { state.withLock { $0.buffer.count } }
+
+    /// Adds one element, waiting while the buffer is full.
+    public func push(_ element: Element) async {
+        let capacity = capacity
+        await park(\.producer) { $0.buffer.count < capacity || $0.finished }
+        if Task.isCancelled { return }
+        let consumer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.buffer.append(element)
+            defer { state.consumer = nil }
+            return state.consumer
+        }
+        consumer?.resume()
+    }
+
+    /// Ends the batches: ``next()`` returns what is left, then `nil`.
+    public func finish() {
+        let (consumer, producer) = state.withLock { state in
+            state.finished = true
+            defer { state.consumer = nil; state.producer = nil }
+            return (state.consumer, state.producer)
+        }
+        consumer?.resume()
+        producer?.resume()
+    }
+
+    /// The next batch (1…`maxBatch` elements, in arrival order), waiting for at least one;
+    /// `nil` once finished and drained, or when the task is cancelled.
+    public func next() async -> [Element]? {
+        while true {
+            if let batch = take() { return batch }
+            if state.withLock({ $0.finished }) || Task.isCancelled { return nil }
+            await park(\.consumer) { !$0.buffer.isEmpty || $0.finished }
+        }
+    }
+
+    /// Suspends (in `slot`) until `ready` holds, the batches finish or the task is cancelled;
+    /// whoever changes the state resumes the continuation parked in the slot it affects.
+    private func park(_ slot: any WritableKeyPath<State, CheckedContinuation<Void, Never>?> & Sendable, until ready: @escaping @Sendable (State) -> Bool) async {
+        while !state.withLock({ ready($0) }) && !Task.isCancelled {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if ready(state) || Task.isCancelled { return true }
+                        state[keyPath: slot] = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    defer { state[keyPath: slot] = nil }
+                    return state[keyPath: slot]
+                }?.resume()
+            }
+        }
+    }
+
+    private func take() -> [Element]? {
+        let (batch, producer) = state.withLock { state -> ([Element]?, CheckedContinuation<Void, Never>?) in
+            guard !state.buffer.isEmpty else { return (nil, nil) }
+            let count = min(maxBatch, state.buffer.count)
+            let batch = Array(state.buffer.prefix(count))
+            state.buffer.removeFirst(count)
+            defer { state.producer = nil }
+            return (batch, state.producer)
+        }
+        producer?.resume()
+        return batch
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// A value bound into a statement or read from a row, the same for SQLite and PostgreSQL.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case blob(Data)
+    case bool(Bool)
+    case date(Date)
+}
+
+/// Something that can be bound as a statement argument.
+public protocol SQLBindable {
+    var sqlValue: SQLValue { get }
+}
+
+extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
+extension Int: SQLBindable { public var sqlValue: SQLValue { .int(Int64(self)) } }
+extension Int64: SQLBindable { public var sqlValue: SQLValue { .int(self) } }
+extension Double: SQLBindable { public var sqlValue: SQLValue { .double(self) } }
+extension Bool: SQLBindable { public var sqlValue: SQLValue { .bool(self) } }
+extension Data: SQLBindable { public var sqlValue: SQLValue { .blob(self) } }
+extension Date: SQLBindable { public var sqlValue: SQLValue { .date(self) } }
+extension Optional: SQLBindable where Wrapped: SQLBindable {
+    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+}

@@ -1,0 +1,55 @@
+import Testing
+@testable import ServiceRuntime
+
+@Suite("message batches")
+struct MessageBatchesTests {
+    @Test("what arrived while the consumer was busy is the next batch, in order and at most maxBatch long")
+    func batchesInOrder() async {
+        let batches = MessageBatches<Int>(maxBatch: 4, capacity: 16)
+        for n in 0..<10 { await batches.push(n) }
+        batches.finish()
+        var seen: [[Int]] = []
+        while let batch = await batches.next() { seen.append(batch) }
+        #expect(seen == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+    }
+
+    @Test("an idle consumer gets a lone message at once")
+    func loneMessage() async {
+        let batches = MessageBatches<Int>(maxBatch: 100)
+        async let first = batches.next()
+        await batches.push(7)
+        #expect(await first == [7])
+    }
+
+    @Test("a full buffer makes the producer wait instead of dropping anything")
+    func backPressure() async {
+        let batches = MessageBatches<Int>(maxBatch: 2, capacity: 3)
+        let source = AsyncStream<Int> { continuation in
+            for n in 0..<20 { continuation.yield(n) }
+            continuation.finish()
+        }
+        let pump = Task {
+            await batches.pump(from: source)
+            batches.finish()
+        }
+        // Nothing is consumed yet: the pump stops at the capacity and waits.
+        #expect(await eventually { batches.buffered == 3 })
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(batches.buffered == 3, "the pump did not go past the capacity")
+        var all: [Int] = []
+        while let batch = await batches.next() {
+            #expect(batch.count <= 2)
+            all += batch
+        }
+        await pump.value
+        #expect(all == Array(0..<20), "nothing lost, nothing reordered")
+    }
+
+    private func eventually(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+}
