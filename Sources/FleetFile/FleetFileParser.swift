@@ -238,6 +238,19 @@ struct RowValidator {
                 report(.rtsp, v, .invalidRTSPURL, "'\(RowProblem.truncate(v, max: 60))' \(error).")
             }
         }
+        var onvif: URL?
+        if let v = values[.onvif] {
+            do {
+                let endpoint = try EndpointURL(validating: v, schemes: EndpointURL.web)
+                if endpoint.url.user != nil || endpoint.url.password != nil {
+                    report(.onvif, nil, .invalidONVIFURL, "the ONVIF address must not contain credentials; use the username and password columns.")
+                } else {
+                    onvif = endpoint.url
+                }
+            } catch {
+                report(.onvif, v, .invalidONVIFURL, "'\(RowProblem.truncate(v, max: 60))' \(error).")
+            }
+        }
         var picture = false
         if let v = values[.picture] {
             if let b = FleetValidation.enabled(v) { picture = b }
@@ -303,6 +316,6 @@ struct RowValidator {
                         site: values[.site], location: values[.location], latitude: lat, longitude: lon,
                         group: values[.group], tags: values[.tags].map(FleetValidation.tags) ?? [],
                         lineTeam: values[.lineTeam], vendor: values[.vendor], enabled: enabled,
-                        intervalSeconds: interval, rtspURL: rtsp, picture: picture, pictureCrop: crop)
+                        intervalSeconds: interval, rtspURL: rtsp, onvifURL: onvif, picture: picture, pictureCrop: crop)
     }
 }

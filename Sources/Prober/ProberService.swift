@@ -38,6 +38,8 @@ public final class ProberService: Service {
     /// The RTSP rung (cameras with an RTSP URL) and the picture rung (cameras with picture checks on).
     let rtsp: RTSPChecker
     let picture: PictureCheck
+    /// The ONVIF rung (cameras with an ONVIF address), over the HLS checker's bounded HTTP port.
+    let onvif: ONVIFChecker
 
     /// - Parameters:
     ///   - configuration: cadence, budgets, concurrency and fleet selection.
@@ -56,6 +58,7 @@ public final class ProberService: Service {
                                                                   destinations: context.configuration.destinations),
                                      limits: configuration.hlsLimits)
         self.rtsp = RTSPChecker(limits: configuration.rtspLimits)
+        self.onvif = ONVIFChecker(fetcher: self.hls.fetcher, limits: configuration.onvifLimits)
         let snapshots = SnapshotStore(folder: URL(fileURLWithPath: context.dataDir).appendingPathComponent("snapshots"),
                                       perCamera: configuration.snapshotKeep)
         self.picture = PictureCheck(options: .init(sampleSeconds: configuration.pictureSample, snapshots: snapshots))
@@ -87,12 +90,16 @@ public final class ProberService: Service {
         // One picture check per camera every prober.picture-every, at most picture-concurrency at
         // once fleet-wide (each decodes seconds of video); due checks wait for a slot.
         let pictureSchedule = CheckRunner(defaultInterval: configuration.pictureEvery, slots: CheckSlots(total: configuration.pictureConcurrency))
-        let runners = [icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule]
+        // ONVIF answers describe the device, not the stream: every prober.onvif-every, in the stream slots.
+        let onvifSchedule = CheckRunner(defaultInterval: configuration.onvifEvery, backoff: backoff, slots: streamSlots,
+                                        slowAfter: onvif.limits.timeBudget / 2, host: Self.onvifHost)
+        let runners = [icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule, onvifSchedule]
         let decoder = MessageDecoder(service: "prober", logger: logger)
         let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
         let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
         let rtspCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "rtsp")])
         let pictureCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "picture")])
+        let onvifCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "onvif")])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in configs {
@@ -109,6 +116,7 @@ public final class ProberService: Service {
                     }
                     if camera.checks?.rtspURL != nil { rtspSchedule.upsert(camera) } else { rtspSchedule.remove(id) }
                     if let pictured = self.pictureCamera(camera) { pictureSchedule.upsert(pictured) } else { pictureSchedule.remove(id) }
+                    if let checked = self.onvifCamera(camera) { onvifSchedule.upsert(checked) } else { onvifSchedule.remove(id) }
                 }
             }
             group.addTask {
@@ -150,6 +158,15 @@ public final class ProberService: Service {
                     pictureCounter.increment()
                     await self.publish(result, on: bus, topic: self.context.topics.picture(camera.id), type: .probePicture, camera: camera.id)
                     return false
+                }
+            }
+            group.addTask {
+                await onvifSchedule.run { camera in
+                    guard !self.linesDown.contains(camera.id),
+                          let result = await self.checkONVIF(camera, credentials: await credentials.credentials(for: camera)) else { return false }
+                    onvifCounter.increment()
+                    await self.publish(result, on: bus, topic: self.context.topics.onvif(camera.id), type: .probeONVIF, camera: camera.id)
+                    return result.status == .error
                 }
             }
             await group.next()

@@ -220,3 +220,23 @@ public final class ONVIFChecker: Sendable {
         return calendar.date(from: components)
     }
 }
+
+extension ONVIFChecker {
+    /// `credentials` re-aimed at the ONVIF address when it is on the device they were entered for
+    /// (same host: a camera's HLS, RTSP and ONVIF servers differ only in scheme and port), else `nil`.
+    public static func credentials(_ credentials: StreamCredentials, for onvifURL: String) -> StreamCredentials? {
+        guard let url = URL(string: onvifURL), credentials.mayBeSent(toDeviceOf: url) else { return nil }
+        return StreamCredentials(username: credentials.username, password: credentials.password,
+                                 origin: credentials.origin == nil ? nil : CameraCredentials.origin(of: url))
+    }
+}
+
+extension ONVIFResult {
+    /// The published result of `verdict`.
+    public init(_ verdict: ONVIFVerdict, cameraID: String, url: String, limit: Double, startedAt: Date, durationMs: Double, prober: String) {
+        self.init(cameraID: cameraID, url: url, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
+                  httpStatus: verdict.httpStatus, clockSkewSeconds: verdict.clockSkewSeconds,
+                  clockSkewLimitSeconds: verdict.clockSkewSeconds == nil ? nil : limit, clockSkewed: verdict.clockSkewed,
+                  device: verdict.device, startedAt: startedAt, durationMs: durationMs, prober: prober)
+    }
+}

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// The ONVIF device stub (`Tests/ProberTests/Scripts/onvif_stub.py`, Python standard library only)
+/// on a free loopback port: `GetSystemDateAndTime` from a clock `skew` seconds off,
+/// `GetDeviceInformation` behind WS-UsernameToken PasswordDigest checked against that clock, an
+/// identity the test can change (``setIdentity(serial:firmware:)``) and a log of what each request
+/// carried (``log()``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
+public final class ONVIFStub: @unchecked Sendable {
+    public let port: Int
+    private let process = Process()
+    private let stdin = Pipe()
+
+    /// - Parameters:
+    ///   - skew: the device clock minus the real one, seconds.
+    ///   - httpAuth: `none`, `digest` or `basic` HTTP authentication on the signed calls as well.
+    ///   - garbage: answer `GetDeviceInformation` with a DTD (entity expansion).
+    public init(skew: Double = 0, user: String = "admin", password: String = "secret", serial: String = "SN-0001",
+                firmware: String = "V5.7.3 build 240101", httpAuth: String = "none", garbage: Bool = false) throws {
+        let python = try RequiredTool.path("python3", package: "python3")
+        port = try FreePort.find()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ProberTests/Scripts/onvif_stub.py").standardized.path
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, "\(port)", "--skew", "\(skew)", "--user", user, "--password", password, "--serial", serial,
+                             "--firmware", firmware, "--http-auth", httpAuth] + (garbage ? ["--garbage"] : [])
+        let output = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        let text = String(decoding: seen, as: UTF8.self)
+        guard text.hasPrefix("READY") else {
+            stop()
+            throw FixtureError("the ONVIF stub did not start: \(text.suffix(600))")
+        }
+    }
+
+    deinit { stop() }
+
+    /// The device service URL.
+    public var url: String { "http://127.0.0.1:\(port)/onvif/device_service" }
+
+    /// What each request carried: `op`, `wsse` (`digest`/`text`), `token_accepted`, `http_auth`, `password_in_clear`.
+    public func log() async throws -> [[String: Any]] {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/stub/log"), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 4 << 20)
+        return (try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [[String: Any]]) ?? []
+    }
+
+    /// Makes the device report another serial number and/or firmware version.
+    public func setIdentity(serial: String? = nil, firmware: String? = nil) async throws {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/stub/identity")
+        request.method = .POST
+        var change: [String: String] = [:]
+        change["serial"] = serial
+        change["firmware"] = firmware
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: change)))
+        _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    }
+
+    public func stop() {
+        try? stdin.fileHandleForWriting.close()
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+}
