@@ -36,9 +36,6 @@ public struct CameraHealth: Codable, Sendable, Equatable {
     /// When the camera's latest check result arrived ("last checked"). Not in the retained
     /// status (it is published only on change): the gateway fills it from `monitor/checked`.
     public var checkedAt: Date?
-    /// The camera's clock minus the prober's, seconds, while it is off by more than the limit
-    /// (`probe.onvif` reason `clock_skew`); absent when the clock is right or unknown.
-    public var clockSkewSeconds: Double?
 
     public init(cameraID: String, state: CameraState, icmp: ICMPStatus? = nil, hls: HLSStatus? = nil, reason: String? = nil,
                 issueID: String? = nil, since: Date, updatedAt: Date, flapping: Bool? = nil, recoveryChecks: Int? = nil) {
