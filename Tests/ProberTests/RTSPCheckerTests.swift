@@ -29,14 +29,7 @@ final class GStreamerRTSPServer: @unchecked Sendable {
         process.standardError = output
         try process.run()
         // The first line says READY, or why not (a missing GStreamer module's traceback).
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        let text = String(decoding: seen, as: UTF8.self)
+        let text = FirstLine.read(from: output)
         guard text.hasPrefix("READY") else {
             stop()
             throw FixtureError("GStreamer's RTSP server did not start (scripts/install-deps.sh installs \(Self.packages)): \(text.suffix(600))")

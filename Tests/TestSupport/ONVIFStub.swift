@@ -30,14 +30,7 @@ public final class ONVIFStub: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        let text = String(decoding: seen, as: UTF8.self)
+        let text = FirstLine.read(from: output)
         guard text.hasPrefix("READY") else {
             stop()
             throw FixtureError("the ONVIF stub did not start: \(text.suffix(600))")

@@ -46,3 +46,17 @@ public enum ToolProcess {
         return Outcome(status: status, output: standardOutput + standardError, standardOutput: standardOutput)
     }
 }
+
+/// The first line a fixture script prints (`READY …`, or why not), read within `timeout` seconds.
+public enum FirstLine {
+    public static func read(from output: Pipe, timeout: TimeInterval = 30) -> String {
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        return String(decoding: seen, as: UTF8.self)
+    }
+}
