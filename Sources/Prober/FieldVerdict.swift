@@ -114,7 +114,7 @@ public enum FieldVerdict: Sendable, Equatable {
         if let code = onvif.httpStatus { lines.append("  HTTP:            \(code)") }
         if let skew = onvif.clockSkewSeconds {
             let judged = onvif.clockSkewed == true ? "어긋남 (off)" : "정상 (OK)"
-            lines.append(String(format: "  시계 차이 (clock skew):               %+.1f s  %@", skew, judged))
+            lines.append("  시계 차이 (clock skew):               \(skew > 0 ? "+" : "")\(String(format: "%.1f", skew)) s  \(judged)")
         }
         if let device = onvif.device {
             lines.append("  제조사/모델 (maker/model):            \(device.manufacturer ?? "-") \(device.model ?? "-")")

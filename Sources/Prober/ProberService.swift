@@ -54,11 +54,12 @@ public final class ProberService: Service {
         self.deepCheck = FFprobeDeepCheck(timeout: .milliseconds(Int64((configuration.deepCheckTimeout * 1000).rounded())),
                                           concurrency: configuration.deepCheckConcurrency)
         self.backoff = BackoffPolicy(failuresBeforeBackoff: configuration.backoffAfter)
-        self.hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency,
-                                                                  destinations: context.configuration.destinations),
-                                     limits: configuration.hlsLimits)
+        let hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency,
+                                                                 destinations: context.configuration.destinations),
+                                    limits: configuration.hlsLimits)
+        self.hls = hls
         self.rtsp = RTSPChecker(limits: configuration.rtspLimits)
-        self.onvif = ONVIFChecker(fetcher: self.hls.fetcher, limits: configuration.onvifLimits)
+        self.onvif = ONVIFChecker(fetcher: hls.fetcher, limits: configuration.onvifLimits)
         let snapshots = SnapshotStore(folder: URL(fileURLWithPath: context.dataDir).appendingPathComponent("snapshots"),
                                       perCamera: configuration.snapshotKeep)
         self.picture = PictureCheck(options: .init(sampleSeconds: configuration.pictureSample, snapshots: snapshots))

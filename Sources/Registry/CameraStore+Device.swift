@@ -15,14 +15,15 @@ extension CameraStore {
     /// is stored quietly; another serial number or model is `REPLACED`, another firmware `FIRMWARE`.
     /// - Returns: `nil` when nothing changed or the camera is unknown.
     public func recordDevice(id: String, _ seen: CameraDevice, at: Date, now: Date = Date()) throws(ContractError) -> DeviceRecord? {
-        try write { db in
+        try write { db -> DeviceRecord? in
             guard let camera = try Self.fetch(db, id: id) else { return nil }
             if let stored = camera.device, stored.isSameIdentity(as: seen) { return nil }
             var current = seen
             current.since = at
-            let change = camera.device.flatMap { CameraDeviceChange.Change(from: $0, to: current) }.map { kind in
-                CameraDeviceChange(cameraID: id, cameraName: camera.name, address: camera.address, site: camera.site, vendor: camera.vendor,
-                                   change: kind, previous: camera.device!, current: current, at: at)
+            var change: CameraDeviceChange?
+            if let previous = camera.device, let kind = CameraDeviceChange.Change(from: previous, to: current) {
+                change = CameraDeviceChange(cameraID: id, cameraName: camera.name, address: camera.address, site: camera.site, vendor: camera.vendor,
+                                            change: kind, previous: previous, current: current, at: at)
             }
             let text = String(decoding: (try? JSONEncoder().encode(current)) ?? Data("{}".utf8), as: UTF8.self)
             try db.execute("UPDATE camera SET device = ?, updatedAt = ?, version = ? WHERE id = ?", text, now, camera.version + 1, id)

@@ -87,7 +87,7 @@ public final class ONVIFChecker: Sendable {
             deviceTime = cameraTime
             if verdict.clockSkewed == true {
                 verdict.reason = "clock_skew"
-                verdict.detail = String(format: "the camera's clock is %@%.0f s off (limit %.0f s)", skew > 0 ? "+" : "", skew, limits.clockSkewLimit)
+                verdict.detail = "the camera's clock is \(skew > 0 ? "+" : "")\(String(format: "%.0f", skew)) s off (limit \(String(format: "%.0f", limits.clockSkewLimit)) s)"
             }
         } else {
             verdict.detail = "the camera did not give its UTC time (GetSystemDateAndTime has no UTCDateTime)"
