@@ -7,7 +7,7 @@ import NIOCore
 /// `GetDeviceInformation` behind WS-UsernameToken PasswordDigest checked against that clock, an
 /// identity the test can change (``setIdentity(serial:firmware:)``) and a log of what each request
 /// carried (``log()``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
-public final class ONVIFStub: @unchecked Sendable {
+public final class ONVIFStub: Sendable {
     public let port: Int
     private let process = Process()
     private let stdin = Pipe()

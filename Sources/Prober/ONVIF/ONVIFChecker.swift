@@ -141,7 +141,7 @@ public final class ONVIFChecker: Sendable {
     /// One answered SOAP call: the HTTP status and the parsed envelope (a fault is in ``fault``).
     struct Reply {
         var status: Int
-        var envelope: XMLNode
+        var envelope: SOAPElement
         var fault: SOAPMessage.Fault?
     }
 
@@ -177,13 +177,13 @@ public final class ONVIFChecker: Sendable {
                         httpStatus: 401))
                 }
             }
-            let envelope: XMLNode
+            let envelope: SOAPElement
             do {
                 envelope = try SOAPMessage.parse(response.body)
             } catch {
                 if response.status == 401 {
                     // A bare 401 (no SOAP body) is the HTTP layer refusing.
-                    let root = XMLNode(name: "Envelope")
+                    let root = SOAPElement(name: "Envelope")
                     return .success(Reply(status: 401, envelope: root, fault: SOAPMessage.Fault(code: "HTTP 401", subcode: "NotAuthorized", reason: nil)))
                 }
                 let kind = (200..<300).contains(response.status) || response.status == 400 || response.status == 500 ? "onvif_malformed" : "onvif_http_error"
@@ -199,7 +199,7 @@ public final class ONVIFChecker: Sendable {
 
     /// The camera's UTC time from a `GetSystemDateAndTime` reply: `UTCDateTime`, else `LocalDateTime`
     /// when the camera's zone is UTC/GMT (a POSIX zone string such as `CST-8` is not guessed at).
-    static func cameraTime(_ envelope: XMLNode) -> Date? {
+    static func cameraTime(_ envelope: SOAPElement) -> Date? {
         guard let system = envelope.find("SystemDateAndTime") else { return nil }
         var stamp = system.first("UTCDateTime")
         if stamp == nil, let zone = system.first("TimeZone")?.value("TZ")?.uppercased(),
@@ -207,7 +207,7 @@ public final class ONVIFChecker: Sendable {
             stamp = system.first("LocalDateTime")
         }
         guard let stamp, let date = stamp.first("Date"), let time = stamp.first("Time") else { return nil }
-        func number(_ node: XMLNode, _ name: String) -> Int? { node.value(name).flatMap { Int($0) } }
+        func number(_ node: SOAPElement, _ name: String) -> Int? { node.value(name).flatMap { Int($0) } }
         var components = DateComponents()
         components.timeZone = TimeZone(identifier: "UTC")
         components.year = number(date, "Year"); components.month = number(date, "Month"); components.day = number(date, "Day")

@@ -46,7 +46,7 @@ enum SOAPMessage {
     }
 
     /// Parses a reply into an element tree.
-    static func parse(_ data: Data) throws(Malformed) -> XMLNode {
+    static func parse(_ data: Data) throws(Malformed) -> SOAPElement {
         if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!ENTITY".utf8)) != nil {
             throw Malformed(description: "the reply carries a DTD, which SOAP forbids")
         }
@@ -80,7 +80,7 @@ enum SOAPMessage {
         }
     }
 
-    static func fault(in envelope: XMLNode) -> Fault? {
+    static func fault(in envelope: SOAPElement) -> Fault? {
         guard let fault = envelope.first("Body")?.first("Fault") else { return nil }
         // SOAP 1.2: Code/Value, Code/Subcode/Value, Reason/Text; SOAP 1.1: faultcode, faultstring.
         let code = fault.first("Code")?.first("Value")?.text ?? fault.first("faultcode")?.text
@@ -91,8 +91,8 @@ enum SOAPMessage {
 
     /// Collects the element tree with the bounds above.
     private final class TreeBuilder: NSObject, XMLParserDelegate {
-        var root: XMLNode?
-        var stack: [XMLNode] = []
+        var root: SOAPElement?
+        var stack: [SOAPElement] = []
         var count = 0
         var failure: String?
 
@@ -105,7 +105,7 @@ enum SOAPMessage {
                 return
             }
             let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
-            stack.append(XMLNode(name: local))
+            stack.append(SOAPElement(name: local))
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -122,18 +122,18 @@ enum SOAPMessage {
 }
 
 /// One element of a parsed reply: its name without prefix, its text, its children.
-final class XMLNode {
+final class SOAPElement {
     let name: String
     var text = ""
-    var children: [XMLNode] = []
+    var children: [SOAPElement] = []
 
     init(name: String) { self.name = name }
 
     /// The first child called `name`.
-    func first(_ name: String) -> XMLNode? { children.first { $0.name == name } }
+    func first(_ name: String) -> SOAPElement? { children.first { $0.name == name } }
 
     /// The first element called `name` anywhere below (depth first).
-    func find(_ name: String) -> XMLNode? {
+    func find(_ name: String) -> SOAPElement? {
         for child in children {
             if child.name == name { return child }
             if let found = child.find(name) { return found }
