@@ -42,7 +42,7 @@ final class GStreamerRTSPServer: @unchecked Sendable {
 
     func stop() {
         try? stdin.fileHandleForWriting.close()
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        process.killAndReap()
     }
 }
 

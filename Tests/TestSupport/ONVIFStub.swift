@@ -62,6 +62,6 @@ public final class ONVIFStub: Sendable {
 
     public func stop() {
         try? stdin.fileHandleForWriting.close()
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        process.killAndReap()
     }
 }

@@ -60,3 +60,17 @@ public enum FirstLine {
         return String(decoding: seen, as: UTF8.self)
     }
 }
+
+extension Process {
+    /// Ends a fixture script for good: SIGKILL, then reaps it (quick: SIGKILL cannot be held back).
+    /// Not `terminate()` (SIGTERM): a child started from a dispatch worker thread inherits that
+    /// thread's signal mask with SIGTERM blocked (seen in /proc/PID/status of the ONVIF stub:
+    /// `SigBlk: fffffffe3bfbea27`), so SIGTERM stayed pending and `waitUntilExit()` held a
+    /// cooperative thread until the script's own 300 s watchdog; with two fixtures stopping at once
+    /// (both threads of a 2-core pool) every test in the process stalled for those 300 s.
+    public func killAndReap() {
+        guard isRunning else { return }
+        kill(processIdentifier, SIGKILL)
+        waitUntilExit()
+    }
+}

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +44,9 @@ parser.add_argument("--manufacturer", default="Stubvision")
 parser.add_argument("--http-auth", default="none", choices=["none", "digest", "basic"])
 parser.add_argument("--garbage", action="store_true", help="answer GetDeviceInformation with a DTD (entity expansion)")
 args = parser.parse_args()
+# Started from a thread that blocks SIGTERM, this process inherits that mask: undo it, so a plain
+# `kill PID` ends the stub too (the tests SIGKILL it; see Process.killAndReap in TestSupport).
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
 state = {"serial": args.serial, "firmware": args.firmware, "log": [], "nonces": set()}
 lock = threading.Lock()
