@@ -55,6 +55,12 @@ public struct ProberConfiguration: Sendable, Equatable {
     public var onvifTimeout: Double = 5
     /// A camera clock off by more than this many seconds is reported (`clock_skew`).
     public var onvifClockSkew: Double = 10
+    /// Addresses whose silence means the prober's own network is down (its results are then
+    /// inconclusive): a comma list of addresses, `gateway` (the default gateway, pinged only while
+    /// a camera off this machine is checked) or `none`.
+    public var reference = "gateway"
+    /// Seconds between two checks of the reference addresses.
+    public var referenceEvery: Double = 5
 
     public init() {}
 
@@ -119,6 +125,9 @@ extension ProberConfiguration {
         static let onvifTimeout = SettingKey.number("prober.onvif-timeout", default: d.onvifTimeout, in: 0.5...120, "time budget of one ONVIF check (both SOAP calls), seconds")
         static let onvifClockSkew = SettingKey.number("prober.onvif-clock-skew", default: d.onvifClockSkew, in: 1...86_400,
                                                       "a camera clock off by more than this many seconds is reported (clock_skew)")
+        static let reference = SettingKey.text("prober.reference", default: d.reference,
+                                               "addresses whose silence means the prober's own network is down, so its results blame nobody: a comma list, `gateway` (its default gateway, pinged only while a camera off this machine is checked) or `none`")
+        static let referenceEvery = SettingKey.number("prober.reference-every", default: d.referenceEvery, in: 1...3_600, "seconds between two checks of the reference addresses")
         static let backoffAfter = SettingKey.integer("prober.backoff-after", default: d.backoffAfter, in: 1...1_000,
                                                      "consecutive failed checks after which a dead camera is checked every 2x its interval (at most 5 min)")
     }
@@ -129,6 +138,7 @@ extension ProberConfiguration {
         Key.deepCheckConcurrency, Key.shard, Key.site, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
         Key.backoffAfter, Key.rtspTimeout, Key.rtspPacketWindow, Key.pictureEvery, Key.pictureConcurrency, Key.pictureSample, Key.snapshotKeep,
         Key.onvifEvery, Key.onvifTimeout, Key.onvifClockSkew,
+        Key.reference, Key.referenceEvery,
     ]
 
     /// Reads the `prober.*` keys once.
@@ -158,6 +168,8 @@ extension ProberConfiguration {
         onvifEvery = try settings.number(Key.onvifEvery)
         onvifTimeout = try settings.number(Key.onvifTimeout)
         onvifClockSkew = try settings.number(Key.onvifClockSkew)
+        reference = settings.text(Key.reference) ?? Key.d.reference
+        referenceEvery = try settings.number(Key.referenceEvery)
         var shard: (index: Int, count: Int)?
         if let text = settings.text(Key.shard) {
             guard let parsed = FleetSelection.parseShard(text) else {

@@ -40,6 +40,8 @@ public final class ProberService: Service {
     let picture: PictureCheck
     /// The ONVIF rung (cameras with an ONVIF address), over the HLS checker's bounded HTTP port.
     let onvif: ONVIFChecker
+    /// The prober's own vantage point: while its reference addresses fail, results are inconclusive.
+    let reference: ReferenceWatch
 
     /// - Parameters:
     ///   - configuration: cadence, budgets, concurrency and fleet selection.
@@ -64,6 +66,8 @@ public final class ProberService: Service {
                                       perCamera: configuration.snapshotKeep)
         self.picture = PictureCheck(options: .init(sampleSeconds: configuration.pictureSample, snapshots: snapshots))
         self.proberID = "\(context.instance)-\(configuration.busName)"
+        self.reference = ReferenceWatch(setting: configuration.reference, every: .milliseconds(Int64((configuration.referenceEvery * 1000).rounded())),
+                                        procNetRoute: { try? String(contentsOfFile: "/proc/net/route", encoding: .utf8) })
     }
 
     public func run() async throws {
@@ -102,6 +106,19 @@ public final class ProberService: Service {
         let pictureCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "picture")])
         let onvifCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "onvif")])
         await withTaskGroup(of: Void.self) { group in
+            // Only with reference addresses: the first task of the group to end stops the others.
+            if !reference.addresses.isEmpty {
+                group.addTask {
+                    await self.reference.run(icmp: self.icmp) { verdict in
+                        if let verdict {
+                            self.logger.error("none of the reference addresses answers: results are inconclusive until one does",
+                                              metadata: ["reason": "\(verdict)", "addresses": "\(self.reference.due.joined(separator: ","))"])
+                        } else {
+                            self.logger.notice("a reference address answers again: results count")
+                        }
+                    }
+                }
+            }
             group.addTask {
                 for await message in configs {
                     guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
@@ -109,6 +126,7 @@ public final class ProberService: Service {
                     guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
                     guard self.configuration.selection.includes(envelope.data) else { self.unschedule(id, runners); continue }
                     let camera = envelope.data
+                    self.reference.track(id, address: camera.address)
                     icmpSchedule.upsert(camera)
                     if camera.hlsURL.flatMap(URL.init(string:)) != nil {
                         hlsSchedule.upsert(camera)
@@ -176,6 +194,7 @@ public final class ProberService: Service {
     }
 
     func unschedule(_ id: String, _ runners: [CheckRunner]) {
+        reference.track(id, address: nil)
         linesDown.record(id, down: false)
         streamsDown.record(id, down: false)
         for runner in runners { runner.remove(id) }
@@ -198,7 +217,7 @@ public final class ProberService: Service {
             cameraID: camera.id, address: camera.address, status: verdict.status, reason: verdict.reason,
             sent: verdict.sent, received: verdict.received, refused: verdict.refused > 0 ? verdict.refused : nil, lossPercent: verdict.lossPercent,
             rttMinMs: verdict.rttMinMs, rttAvgMs: verdict.rttAvgMs, rttMaxMs: verdict.rttMaxMs, replyFrom: verdict.replyFrom,
-            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID, inconclusive: reference.inconclusive)
     }
 
     /// `nil` when the camera has no usable stream URL (it is then not on the HLS schedule).
@@ -212,7 +231,7 @@ public final class ProberService: Service {
             cameraID: camera.id, url: text, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
             httpStatus: verdict.httpStatus, playlistLatencyMs: verdict.playlistLatencyMs, segmentAgeSeconds: verdict.segmentAgeSeconds,
             bitrateKbps: verdict.bitrateKbps, codec: verdict.codec, width: verdict.width, height: verdict.height, bytes: verdict.bytes,
-            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID, inconclusive: reference.inconclusive)
     }
 
     /// Runs the deep check when this camera's turn has come; a stream ffprobe cannot open (or
