@@ -8,8 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-.build/release/cctv-out}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-(sleep 120 | python3 Tests/ProberTests/Scripts/onvif_stub.py "$port" --skew 420 > /dev/null 2>&1) & stub=$!
-trap 'kill $stub 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+# The stub's stdin: a pipe that ends by itself after 120 s (the stub stops when it closes).
+exec 3< <(sleep 120); keeper=$!
+python3 Tests/ProberTests/Scripts/onvif_stub.py "$port" --skew 420 <&3 > /dev/null 2>&1 & stub=$!
+exec 3<&-
+trap 'kill $stub $keeper 2>/dev/null || true' EXIT
 for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$port/onvif/device_service"
 CCTVOUT_CHECK_PASSWORD=secret "$bin" bench onvif --url "$url" --user admin --duration 10 --concurrency 1
