@@ -9,8 +9,7 @@ import NIOCore
 /// carried (``log()``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
 public final class ONVIFStub: Sendable {
     public let port: Int
-    private let process = Process()
-    private let stdin = Pipe()
+    private let script: ReadyScript
 
     /// - Parameters:
     ///   - skew: the device clock minus the real one, seconds.
@@ -20,24 +19,13 @@ public final class ONVIFStub: Sendable {
                 firmware: String = "V5.7.3 build 240101", httpAuth: String = "none", garbage: Bool = false) throws {
         let python = try RequiredTool.path("python3", package: "python3")
         port = try FreePort.find()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../ProberTests/Scripts/onvif_stub.py").standardized.path
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "\(port)", "--skew", "\(skew)", "--user", user, "--password", password, "--serial", serial,
-                             "--firmware", firmware, "--http-auth", httpAuth] + (garbage ? ["--garbage"] : [])
-        let output = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = FirstLine.read(from: output)
-        guard text.hasPrefix("READY") else {
-            stop()
-            throw FixtureError("the ONVIF stub did not start: \(text.suffix(600))")
-        }
+        script = try ReadyScript(python: python, script: path,
+                                 arguments: ["\(port)", "--skew", "\(skew)", "--user", user, "--password", password, "--serial", serial,
+                                             "--firmware", firmware, "--http-auth", httpAuth] + (garbage ? ["--garbage"] : []),
+                                 failure: "the ONVIF stub did not start")
     }
-
-    deinit { stop() }
 
     /// The device service URL.
     public var url: String { "http://127.0.0.1:\(port)/onvif/device_service" }
@@ -60,8 +48,5 @@ public final class ONVIFStub: Sendable {
         _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     }
 
-    public func stop() {
-        try? stdin.fileHandleForWriting.close()
-        process.killAndReap()
-    }
+    public func stop() { script.stop() }
 }
