@@ -87,6 +87,8 @@ let package = Package(
             dependencies: [
                 "ServiceRuntime", "ICMPEngine", "HLSCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // SHA-1 for WS-UsernameToken's PasswordDigest (ONVIF).
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -23,6 +23,7 @@ for package in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 # PyPI test helpers: openpyxl checks exported .xlsx files open in a third-party reader;
+# onvif-zeep (import onvif) is the ONVIF reference client the prober's ONVIF stub is validated with;
 # aiosmtpd is the real SMTP server the notifier's mail tests deliver to; playwright drives Debian's
 # chromium in the dashboard tests (its own browser downloads are never used: executable_path).
 # Into the python3 the tests run (Tests/TestSupport/RequiredTool looks in /usr/bin first), not
@@ -30,10 +31,12 @@ done
 ensure_python_packages() {
   local py=python3
   [ -x /usr/bin/python3 ] && py=/usr/bin/python3
-  for module in openpyxl aiosmtpd playwright; do
+  # import-name:PyPI-name (onvif-zeep is the ONVIF reference client that validates the prober's ONVIF stub).
+  for pair in openpyxl:openpyxl aiosmtpd:aiosmtpd playwright:playwright onvif:onvif-zeep; do
+    local module=${pair%%:*} package=${pair#*:}
     "$py" -c "import $module" >/dev/null 2>&1 && continue
-    echo "installing: $module (PyPI) for $py"
-    "$py" -m pip install --quiet "$module" 2>/dev/null || "$py" -m pip install --quiet --break-system-packages "$module"
+    echo "installing: $package (PyPI) for $py"
+    "$py" -m pip install --quiet "$package" 2>/dev/null || "$py" -m pip install --quiet --break-system-packages "$package"
   done
 }
 if [ ${#missing[@]} -eq 0 ]; then

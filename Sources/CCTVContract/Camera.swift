@@ -22,8 +22,11 @@ public struct CameraDefinition: Codable, Sendable, Equatable {
     /// Check interval override in seconds; `nil` uses the prober's default.
     public var intervalSeconds: Int?
     public var hasCredentials: Bool
-    /// Checks past ping and HLS (RTSP, picture); absent = none.
+    /// Checks past ping and HLS (RTSP, ONVIF, picture); absent = none.
     public var checks: CameraChecks?
+    /// What the camera says it is over ONVIF (model, firmware, serial), as the registry last
+    /// recorded it from the prober's `probe.onvif` results; absent until first seen.
+    public var device: CameraDevice?
     public var createdAt: Date
     public var updatedAt: Date
     /// Optimistic-concurrency version, +1 on every change.
@@ -32,8 +35,10 @@ public struct CameraDefinition: Codable, Sendable, Equatable {
     public init(id: String, name: String, address: String, hlsURL: String? = nil, site: String? = nil,
                 location: String? = nil, latitude: Double? = nil, longitude: Double? = nil, group: String? = nil,
                 tags: [String] = [], lineTeam: String? = nil, vendor: String? = nil, enabled: Bool = true,
-                intervalSeconds: Int? = nil, hasCredentials: Bool = false, checks: CameraChecks? = nil, createdAt: Date, updatedAt: Date, version: Int) {
+                intervalSeconds: Int? = nil, hasCredentials: Bool = false, checks: CameraChecks? = nil, device: CameraDevice? = nil,
+                createdAt: Date, updatedAt: Date, version: Int) {
         self.checks = checks
+        self.device = device
         self.id = id; self.name = name; self.address = address; self.hlsURL = hlsURL; self.site = site
         self.location = location; self.latitude = latitude; self.longitude = longitude; self.group = group
         self.tags = tags; self.lineTeam = lineTeam; self.vendor = vendor; self.enabled = enabled
@@ -60,7 +65,7 @@ public struct CameraInput: Codable, Sendable, Equatable {
     public var vendor: String?
     public var enabled: Bool?
     public var intervalSeconds: Int?
-    /// RTSP URL and picture-check options.
+    /// RTSP URL, ONVIF address and picture-check options.
     public var checks: CameraChecks?
 
     public init(id: String? = nil, name: String? = nil, address: String, hlsURL: String? = nil, username: String? = nil,
@@ -87,17 +92,20 @@ public struct CameraDeleted: Codable, Sendable, Equatable {
 public struct CameraChecks: Codable, Sendable, Equatable {
     /// `rtsp://host[:port]/path` without credentials (they are the camera's username/password).
     public var rtspURL: String?
+    /// The ONVIF device service, `http(s)://host[:port]/onvif/device_service`, without credentials
+    /// (authenticated calls use the camera's username/password, signed with WS-UsernameToken).
+    public var onvifURL: String?
     /// Decode a few seconds now and then and report a black or frozen picture (default off).
     public var picture: Bool?
     /// The part of the frame the picture check looks at, e.g. without a burned-in clock.
     public var pictureCrop: PictureCrop?
 
-    public init(rtspURL: String? = nil, picture: Bool? = nil, pictureCrop: PictureCrop? = nil) {
-        self.rtspURL = rtspURL; self.picture = picture; self.pictureCrop = pictureCrop
+    public init(rtspURL: String? = nil, onvifURL: String? = nil, picture: Bool? = nil, pictureCrop: PictureCrop? = nil) {
+        self.rtspURL = rtspURL; self.onvifURL = onvifURL; self.picture = picture; self.pictureCrop = pictureCrop
     }
 
     /// Whether nothing is set (stored and published as absent).
-    public var isEmpty: Bool { rtspURL == nil && picture != true && pictureCrop == nil }
+    public var isEmpty: Bool { rtspURL == nil && onvifURL == nil && picture != true && pictureCrop == nil }
 
     /// A copy changed by `change`.
     public func with(_ change: (inout CameraChecks) -> Void) -> CameraChecks {
@@ -136,4 +144,58 @@ public struct PictureCrop: Codable, Sendable, Equatable, CustomStringConvertible
 
     /// `x,y,width,height`.
     public var description: String { [x, y, width, height].map { String(format: "%g", $0) }.joined(separator: ",") }
+}
+
+/// What a camera reports about itself over ONVIF (`GetDeviceInformation`). A new serial number
+/// means the camera was replaced; a new firmware version, that it was updated (or reset).
+public struct CameraDevice: Codable, Sendable, Equatable {
+    public var manufacturer: String?
+    public var model: String?
+    public var firmware: String?
+    public var serial: String?
+    public var hardwareID: String?
+    /// When this identity (serial and firmware) was first seen.
+    public var since: Date?
+
+    public init(manufacturer: String? = nil, model: String? = nil, firmware: String? = nil, serial: String? = nil,
+                hardwareID: String? = nil, since: Date? = nil) {
+        self.manufacturer = manufacturer; self.model = model; self.firmware = firmware; self.serial = serial
+        self.hardwareID = hardwareID; self.since = since
+    }
+
+    /// The same device as `other`, ignoring when it was seen.
+    public func isSameIdentity(as other: CameraDevice) -> Bool {
+        manufacturer == other.manufacturer && model == other.model && firmware == other.firmware && serial == other.serial
+            && hardwareID == other.hardwareID
+    }
+}
+
+/// `camera.device_changed` on `registry/device-changes`: the registry saw a camera report a new
+/// serial number (replaced) or a new firmware version. Operators are told.
+public struct CameraDeviceChange: Codable, Sendable, Equatable {
+    /// What changed.
+    public enum Change: String, Codable, Sendable, CaseIterable {
+        /// Another serial number (or model) answers at this camera's address: the camera was replaced.
+        case replaced = "REPLACED"
+        /// The same camera reports another firmware version.
+        case firmware = "FIRMWARE"
+    }
+
+    public var cameraID: String
+    public var cameraName: String?
+    public var address: String?
+    public var site: String?
+    /// The camera's vendor team id, if assigned.
+    public var vendor: String?
+    public var change: Change
+    public var previous: CameraDevice
+    public var current: CameraDevice
+    /// When the prober saw the new identity.
+    public var at: Date
+
+    public init(cameraID: String, cameraName: String? = nil, address: String? = nil, site: String? = nil, vendor: String? = nil,
+                change: Change, previous: CameraDevice, current: CameraDevice, at: Date) {
+        self.cameraID = cameraID; self.cameraName = cameraName; self.address = address; self.site = site; self.vendor = vendor
+        self.change = change; self.previous = previous; self.current = current; self.at = at
+    }
 }

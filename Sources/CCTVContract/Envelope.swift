@@ -51,6 +51,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case probeHLS = "probe.hls"
     case probeRTSP = "probe.rtsp"
     case probePicture = "probe.picture"
+    case probeONVIF = "probe.onvif"
+    case cameraDeviceChanged = "camera.device_changed"
     case cameraStatus = "camera.status"
     case issueOpened = "issue.opened"
     case issueUpdated = "issue.updated"

@@ -164,3 +164,41 @@ public struct PictureResult: Codable, Sendable, Equatable {
         self.snapshot = snapshot; self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
     }
 }
+
+/// One ONVIF check of one camera (`probe.onvif` on `cctv/{id}/onvif`): the camera's clock
+/// (`GetSystemDateAndTime`, no credentials) and what it is (`GetDeviceInformation`, signed with
+/// WS-UsernameToken on the camera's own clock). In the stream vocabulary: SUCCESS (answered),
+/// FAIL (answered, but refused or nonsense), ERROR (unreachable).
+public struct ONVIFResult: Codable, Sendable, Equatable {
+    public var cameraID: String
+    /// The device service URL (no credentials).
+    public var url: String
+    public var status: HLSStatus
+    /// `ok`, `clock_skew` (answered, clock off by more than the limit), `onvif_auth_rejected`,
+    /// `onvif_auth_insecure`, `onvif_fault`, `onvif_malformed`, `onvif_http_error`, `onvif_refused`,
+    /// `onvif_timeout`, `dns_unresolved`, `blocked_address`, `bad_url`.
+    public var reason: String
+    public var detail: String?
+    public var httpStatus: Int?
+    /// The camera's clock minus the prober's (seconds; positive = camera ahead), measured at the
+    /// midpoint of the `GetSystemDateAndTime` round trip. Absent when the camera did not say.
+    public var clockSkewSeconds: Double?
+    /// The limit the skew was judged against (`prober.onvif-clock-skew`).
+    public var clockSkewLimitSeconds: Double?
+    /// Whether `|clockSkewSeconds|` exceeds the limit: recorded timestamps are off.
+    public var clockSkewed: Bool?
+    /// `GetDeviceInformation`; absent when it could not be read (no credentials, refused).
+    public var device: CameraDevice?
+    public var startedAt: Date
+    public var durationMs: Double
+    public var prober: String
+
+    public init(cameraID: String, url: String, status: HLSStatus, reason: String, detail: String? = nil, httpStatus: Int? = nil,
+                clockSkewSeconds: Double? = nil, clockSkewLimitSeconds: Double? = nil, clockSkewed: Bool? = nil, device: CameraDevice? = nil,
+                startedAt: Date, durationMs: Double, prober: String) {
+        self.cameraID = cameraID; self.url = url; self.status = status; self.reason = reason; self.detail = detail
+        self.httpStatus = httpStatus; self.clockSkewSeconds = clockSkewSeconds; self.clockSkewLimitSeconds = clockSkewLimitSeconds
+        self.clockSkewed = clockSkewed; self.device = device
+        self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
+    }
+}

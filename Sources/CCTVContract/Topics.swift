@@ -24,6 +24,8 @@ public struct Topics: Sendable, Equatable {
     public func rtsp(_ cameraID: String) -> String { t("cctv/\(cameraID)/rtsp") }
     /// Picture check results (black / frozen) for one camera.
     public func picture(_ cameraID: String) -> String { t("cctv/\(cameraID)/picture") }
+    /// ONVIF check results (clock, device information) for one camera.
+    public func onvif(_ cameraID: String) -> String { t("cctv/\(cameraID)/onvif") }
     /// Retained derived status of one camera.
     public func status(_ cameraID: String) -> String { t("cctv/\(cameraID)/status") }
 
@@ -33,6 +35,7 @@ public struct Topics: Sendable, Equatable {
     public var allStatuses: String { t("cctv/+/status") }
     public var allRTSP: String { t("cctv/+/rtsp") }
     public var allPictures: String { t("cctv/+/picture") }
+    public var allONVIF: String { t("cctv/+/onvif") }
 
     /// Registry commands from one MQTT account (request/response with an MQTT v5 response topic, or
     /// fire-and-forget): `registry/commands/{account}`. The broker's ACL lets each account publish
@@ -49,6 +52,8 @@ public struct Topics: Sendable, Equatable {
     public var registryResults: String { t("registry/results") }
     /// Camera created / updated / deleted events.
     public var registryEvents: String { t("registry/events") }
+    /// A camera reported a new serial number (replaced) or firmware over ONVIF (`camera.device_changed`).
+    public var deviceChanges: String { t("registry/device-changes") }
 
     public var issueOpened: String { t("issues/opened") }
     public var issueUpdated: String { t("issues/updated") }

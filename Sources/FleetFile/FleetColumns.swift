@@ -21,6 +21,7 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
     case enabled
     case interval
     case rtsp
+    case onvif
     case picture
     case crop = "picture_crop"
 
@@ -44,6 +45,7 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
         case .enabled: ["enabled", "사용", "사용여부"]
         case .interval: ["interval", "interval_s", "점검주기", "점검주기(초)"]
         case .rtsp: ["rtsp", "rtsp_url", "RTSP", "RTSP주소"]
+        case .onvif: ["onvif", "onvif_url", "ONVIF", "ONVIF주소"]
         case .picture: ["picture", "picture_check", "화면점검", "화면감시"]
         case .crop: ["picture_crop", "crop", "화면영역", "점검영역"]
         }
@@ -75,6 +77,7 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
             case .enabled: "사용여부"
             case .interval: "점검주기(초)"
             case .rtsp: "RTSP주소"
+            case .onvif: "ONVIF주소"
             case .picture: "화면점검"
             case .crop: "화면영역"
             }

@@ -30,7 +30,8 @@ public enum FleetFileExporter {
             latitude: 37.5663, longitude: 126.9779,
             group: language == .korean ? "1구역" : "Zone 1", tags: ["gate", "ptz"],
             lineTeam: lineTeam, vendor: vendor, enabled: true, intervalSeconds: 60,
-            rtspURL: URL(string: "rtsp://192.0.2.10:554/Streaming/Channels/101"), picture: true, pictureCrop: "0,0.1,1,0.9")
+            rtspURL: URL(string: "rtsp://192.0.2.10:554/Streaming/Channels/101"),
+            onvifURL: URL(string: "http://192.0.2.10/onvif/device_service"), picture: true, pictureCrop: "0,0.1,1,0.9")
         return try export([example], format: format, language: language)
     }
 
@@ -54,6 +55,7 @@ public enum FleetFileExporter {
             case .enabled: row.enabled ? "true" : "false"
             case .interval: row.intervalSeconds.map(String.init) ?? ""
             case .rtsp: row.rtspURL?.absoluteString ?? ""
+            case .onvif: row.onvifURL?.absoluteString ?? ""
             case .picture: row.picture ? "true" : "false"
             case .crop: row.pictureCrop ?? ""
             }

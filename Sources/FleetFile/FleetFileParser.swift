@@ -225,19 +225,23 @@ struct RowValidator {
                 report(.hls, v, .invalidHLSURL, "'\(RowProblem.truncate(v, max: 60))' \(error).")
             }
         }
-        var rtsp: URL?
-        if let v = values[.rtsp] {
+        /// A camera-side URL column (RTSP, ONVIF): one of `schemes`, no credentials in it.
+        func deviceURL(_ column: FleetColumn, schemes: Set<String>, _ reason: RowProblemReason, _ what: String) -> URL? {
+            guard let v = values[column] else { return nil }
             do {
-                let endpoint = try EndpointURL(validating: v, schemes: EndpointURL.rtsp)
-                if endpoint.url.user != nil || endpoint.url.password != nil {
-                    report(.rtsp, nil, .invalidRTSPURL, "the RTSP URL must not contain credentials; use the username and password columns.")
-                } else {
-                    rtsp = endpoint.url
+                let endpoint = try EndpointURL(validating: v, schemes: schemes)
+                guard endpoint.url.user == nil, endpoint.url.password == nil else {
+                    report(column, nil, reason, "the \(what) must not contain credentials; use the username and password columns.")
+                    return nil
                 }
+                return endpoint.url
             } catch {
-                report(.rtsp, v, .invalidRTSPURL, "'\(RowProblem.truncate(v, max: 60))' \(error).")
+                report(column, v, reason, "'\(RowProblem.truncate(v, max: 60))' \(error).")
+                return nil
             }
         }
+        let rtsp = deviceURL(.rtsp, schemes: EndpointURL.rtsp, .invalidRTSPURL, "RTSP URL")
+        let onvif = deviceURL(.onvif, schemes: EndpointURL.web, .invalidONVIFURL, "ONVIF address")
         var picture = false
         if let v = values[.picture] {
             if let b = FleetValidation.enabled(v) { picture = b }
@@ -303,6 +307,6 @@ struct RowValidator {
                         site: values[.site], location: values[.location], latitude: lat, longitude: lon,
                         group: values[.group], tags: values[.tags].map(FleetValidation.tags) ?? [],
                         lineTeam: values[.lineTeam], vendor: values[.vendor], enabled: enabled,
-                        intervalSeconds: interval, rtspURL: rtsp, picture: picture, pictureCrop: crop)
+                        intervalSeconds: interval, rtspURL: rtsp, onvifURL: onvif, picture: picture, pictureCrop: crop)
     }
 }

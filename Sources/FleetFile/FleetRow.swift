@@ -55,6 +55,8 @@ public struct FleetRow: Sendable, Hashable {
     public var intervalSeconds: Int?
     /// RTSP URL (rtsp://, no credentials).
     public var rtspURL: URL?
+    /// ONVIF device service (http(s)://, no credentials).
+    public var onvifURL: URL?
     /// Whether the picture (black / frozen) is checked.
     public var picture: Bool
     /// The part of the frame the picture check judges: `x,y,width,height` fractions.
@@ -66,8 +68,9 @@ public struct FleetRow: Sendable, Hashable {
                 password: String? = nil, site: String? = nil, location: String? = nil,
                 latitude: Double? = nil, longitude: Double? = nil, group: String? = nil,
                 tags: [String] = [], lineTeam: String? = nil, vendor: String? = nil,
-                enabled: Bool = true, intervalSeconds: Int? = nil, rtspURL: URL? = nil, picture: Bool = false, pictureCrop: String? = nil) {
+                enabled: Bool = true, intervalSeconds: Int? = nil, rtspURL: URL? = nil, onvifURL: URL? = nil, picture: Bool = false, pictureCrop: String? = nil) {
         self.rtspURL = rtspURL
+        self.onvifURL = onvifURL
         self.picture = picture
         self.pictureCrop = pictureCrop
         self.sourceRow = sourceRow

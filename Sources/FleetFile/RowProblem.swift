@@ -18,6 +18,8 @@ public enum RowProblemReason: String, Sendable, Hashable, CaseIterable, Codable 
     case invalidHLSURL = "invalid_hls_url"
     /// The RTSP URL is not an rtsp:// URL with a port from 1 to 65535 and no credentials.
     case invalidRTSPURL = "invalid_rtsp_url"
+    /// The ONVIF address is not an http(s):// URL with a port from 1 to 65535 and no credentials.
+    case invalidONVIFURL = "invalid_onvif_url"
     /// The picture crop is not `x,y,width,height` fractions inside the frame.
     case invalidCrop = "invalid_crop"
     /// Latitude is not a number in −90…90.

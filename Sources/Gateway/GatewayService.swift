@@ -67,7 +67,8 @@ public final class GatewayService: Service {
         // results the history records (the consumer sorts them by topic).
         try await bus.withSubscription(to: topics.allConfigs, topics.allStatuses, topics.allIssues, topics.notificationSent,
                                        topics.notificationFailed, topics.allAvailability, topics.monitorPulse, topics.monitorChecked,
-                                       topics.notifierDirectory, topics.notifierHealth, topics.allICMP, topics.allHLS) { events in
+                                       topics.notifierDirectory, topics.notifierHealth, topics.allICMP, topics.allHLS,
+                                       topics.deviceChanges) { events in
             // Registry replies that come after the REST request gave up (202) complete the command.
             // They arrive where the requests are made: on the publishing connection.
             try await bus.client.withSubscription(to: lateRepliesTopic(bus)) { lateReplies in
@@ -190,6 +191,12 @@ public final class GatewayService: Service {
         for message in messages where !watch(message, lateReplies: lateReplies) {
             if message.topic == topics.notifierDirectory || message.topic == topics.notifierHealth {
                 projectNotifier(message, decoder: decoder)
+            } else if message.topic == topics.deviceChanges {
+                // "Camera replaced" / "firmware changed": pushed live to the operators of its site
+                // (the camera's new model/firmware/serial arrive with its definition).
+                if let envelope = decoder.decode(message, as: CameraDeviceChange.self, expecting: [.cameraDeviceChanged]) {
+                    hub.broadcast("device_changed", envelope.data, audience: .site(envelope.data.site))
+                }
             } else if TopicFilter.matches(message.topic, filter: topics.allICMP) || TopicFilter.matches(message.topic, filter: topics.allHLS) {
                 history.observe(message)
             } else {

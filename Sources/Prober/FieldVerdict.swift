@@ -13,12 +13,15 @@ public enum FieldVerdict: Sendable, Equatable {
 
     /// Judges one ICMP check and, when given, the stream checks and the picture: the same
     /// table as the issues service (a line down hides the rest; a broken stream hides the picture).
-    public init(icmp: ICMPVerdict, hls: HLSVerdict?, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil) {
+    /// An ONVIF service that fails while the line answers is the camera's (a skewed clock alone is
+    /// reported, not a fault).
+    public init(icmp: ICMPVerdict, hls: HLSVerdict?, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil, onvif: ONVIFVerdict? = nil) {
         switch icmp.status {
         case .timeout, .fail: self = .line
         case .loss: self = .degradedLine
         case .success:
-            if hls.map({ $0.status != .success }) ?? false || rtsp.map({ $0.status != .success }) ?? false {
+            if hls.map({ $0.status != .success }) ?? false || rtsp.map({ $0.status != .success }) ?? false
+                || onvif.map({ $0.status != .success }) ?? false {
                 self = .camera
             } else if let picture, picture.status == .black || picture.status == .frozen {
                 self = .picture
@@ -50,7 +53,8 @@ public enum FieldVerdict: Sendable, Equatable {
 
     /// The whole printout: verdict first, then the measurements of both checks.
     public static func report(address: String, hlsURL: String?, icmp: ICMPVerdict, hls: HLSVerdict?, verdict: FieldVerdict,
-                              rtspURL: String? = nil, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil) -> String {
+                              rtspURL: String? = nil, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil,
+                              onvifURL: String? = nil, onvif: ONVIFVerdict? = nil) -> String {
         func number(_ value: Double?, _ unit: String) -> String { value.map { String(format: "%.1f %@", $0, unit) } ?? "-" }
         var lines = ["판정 (verdict): \(verdict.headline)", ""]
         lines.append("ICMP  \(address)")
@@ -71,6 +75,7 @@ public enum FieldVerdict: Sendable, Equatable {
             lines.append("  코덱 (codec):                         \(rtsp.codec ?? "-")")
             lines.append("  영상 패킷 (video packets, ~2 s):      \(rtsp.packets.map(String.init) ?? "-")")
         }
+        if let onvif, let onvifURL { lines += onvifLines(url: onvifURL, onvif) }
         if let hls, let hlsURL {
             lines.append("")
             lines.append("HLS   \(hlsURL)")
@@ -99,5 +104,23 @@ public enum FieldVerdict: Sendable, Equatable {
             lines.append("  검은/멈춘 구간 (black/frozen): \(number(picture.blackSeconds, "s")) / \(number(picture.frozenSeconds, "s")) of \(number(picture.sampledSeconds, "s"))")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The ONVIF rung: status with the reason's words in both languages, the clock, the device.
+    static func onvifLines(url: String, _ onvif: ONVIFVerdict) -> [String] {
+        let words = ReasonWords.words(for: onvif.reason).map { "\($0.ko) (\($0.en))" } ?? onvif.reason
+        var lines = ["", "ONVIF \(url)", "  상태 (status):   \(onvif.status.rawValue)  [\(onvif.reason)] \(words)"]
+        if let detail = onvif.detail { lines.append("  상세 (detail):   \(detail)") }
+        if let code = onvif.httpStatus { lines.append("  HTTP:            \(code)") }
+        if let skew = onvif.clockSkewSeconds {
+            let judged = onvif.clockSkewed == true ? "어긋남 (off)" : "정상 (OK)"
+            lines.append("  시계 차이 (clock skew):               \(skew > 0 ? "+" : "")\(String(format: "%.1f", skew)) s  \(judged)")
+        }
+        if let device = onvif.device {
+            lines.append("  제조사/모델 (maker/model):            \(device.manufacturer ?? "-") \(device.model ?? "-")")
+            lines.append("  펌웨어 (firmware):                    \(device.firmware ?? "-")")
+            lines.append("  일련번호 (serial):                    \(device.serial ?? "-")")
+        }
+        return lines
     }
 }

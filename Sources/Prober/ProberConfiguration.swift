@@ -49,6 +49,12 @@ public struct ProberConfiguration: Sendable, Equatable {
     public var pictureSample: Double = 4
     /// Snapshots kept per camera.
     public var snapshotKeep = 3
+    /// Seconds between ONVIF checks (clock, device information) of a camera with an ONVIF address.
+    public var onvifEvery: Double = 300
+    /// Time budget of one ONVIF check (both calls), seconds.
+    public var onvifTimeout: Double = 5
+    /// A camera clock off by more than this many seconds is reported (`clock_skew`).
+    public var onvifClockSkew: Double = 10
     /// Addresses whose silence means the prober's own network is down (its results are then
     /// inconclusive): a comma list of addresses, `gateway` (the default gateway, pinged only while
     /// a camera off this machine is checked) or `none`.
@@ -68,6 +74,11 @@ public struct ProberConfiguration: Sendable, Equatable {
     public var rtspLimits: RTSPCheckLimits {
         RTSPCheckLimits(timeBudget: .milliseconds(Int64((rtspTimeout * 1000).rounded())),
                         packetWindow: rtspPacketWindow > 0 ? .milliseconds(Int64((rtspPacketWindow * 1000).rounded())) : nil)
+    }
+
+    /// The ONVIF checker's budget and clock limit.
+    public var onvifLimits: ONVIFCheckLimits {
+        ONVIFCheckLimits(timeBudget: .milliseconds(Int64((onvifTimeout * 1000).rounded())), clockSkewLimit: onvifClockSkew)
     }
 
     /// The HLS checker's budgets.
@@ -109,6 +120,11 @@ extension ProberConfiguration {
         static let pictureSample = SettingKey.number("prober.picture-sample", default: d.pictureSample, in: 2...30, "seconds of video a picture check decodes")
         static let snapshotKeep = SettingKey.integer("prober.snapshot-keep", default: d.snapshotKeep, in: 1...100,
                                                      "snapshots kept per camera in {data-dir}/snapshots (at most 512 MiB in all)")
+        static let onvifEvery = SettingKey.number("prober.onvif-every", default: d.onvifEvery, in: 10...86_400,
+                                                  "seconds between ONVIF checks (clock, model/firmware/serial) of a camera with an ONVIF address")
+        static let onvifTimeout = SettingKey.number("prober.onvif-timeout", default: d.onvifTimeout, in: 0.5...120, "time budget of one ONVIF check (both SOAP calls), seconds")
+        static let onvifClockSkew = SettingKey.number("prober.onvif-clock-skew", default: d.onvifClockSkew, in: 1...86_400,
+                                                      "a camera clock off by more than this many seconds is reported (clock_skew)")
         static let reference = SettingKey.text("prober.reference", default: d.reference,
                                                "addresses whose silence means the prober's own network is down, so its results blame nobody: a comma list, `gateway` (its default gateway, pinged only while a camera off this machine is checked) or `none`")
         static let referenceEvery = SettingKey.number("prober.reference-every", default: d.referenceEvery, in: 1...3_600, "seconds between two checks of the reference addresses")
@@ -121,6 +137,7 @@ extension ProberConfiguration {
         Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
         Key.deepCheckConcurrency, Key.shard, Key.site, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
         Key.backoffAfter, Key.rtspTimeout, Key.rtspPacketWindow, Key.pictureEvery, Key.pictureConcurrency, Key.pictureSample, Key.snapshotKeep,
+        Key.onvifEvery, Key.onvifTimeout, Key.onvifClockSkew,
         Key.reference, Key.referenceEvery,
     ]
 
@@ -148,6 +165,9 @@ extension ProberConfiguration {
         pictureConcurrency = try settings.integer(Key.pictureConcurrency)
         pictureSample = try settings.number(Key.pictureSample)
         snapshotKeep = try settings.integer(Key.snapshotKeep)
+        onvifEvery = try settings.number(Key.onvifEvery)
+        onvifTimeout = try settings.number(Key.onvifTimeout)
+        onvifClockSkew = try settings.number(Key.onvifClockSkew)
         reference = settings.text(Key.reference) ?? Key.d.reference
         referenceEvery = try settings.number(Key.referenceEvery)
         var shard: (index: Int, count: Int)?

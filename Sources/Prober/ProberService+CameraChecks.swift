@@ -1,7 +1,7 @@
 import CCTVContract
 import Foundation
 
-/// The rungs past ping and HLS: RTSP and the picture.
+/// The rungs past ping and HLS: RTSP, the picture and ONVIF.
 extension ProberService {
     /// The host key of a camera's RTSP URL (`host:port`), for per-host limits.
     static func rtspHost(_ camera: CameraDefinition) -> String? {
@@ -46,5 +46,31 @@ extension ProberService {
                              blackSeconds: outcome.blackSeconds, frozenSeconds: outcome.frozenSeconds, sampledSeconds: outcome.sampledSeconds,
                              snapshot: outcome.snapshot.map { "/snapshots/\($0)" },
                              startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+    }
+
+    /// The host key of a camera's ONVIF address (`host:port`), for per-host limits.
+    static func onvifHost(_ camera: CameraDefinition) -> String? {
+        guard let text = camera.checks?.onvifURL, let endpoint = try? EndpointURL(validating: text, schemes: EndpointURL.web) else { return nil }
+        return "\(endpoint.host.lowercased()):\(endpoint.port)"
+    }
+
+    /// The camera as the ONVIF schedule sees it (its interval is `prober.onvif-every`), or `nil`
+    /// when it has no ONVIF address.
+    func onvifCamera(_ camera: CameraDefinition) -> CameraDefinition? {
+        guard camera.checks?.onvifURL != nil else { return nil }
+        var checked = camera
+        checked.intervalSeconds = Int(configuration.onvifEvery)
+        return checked
+    }
+
+    /// `nil` when the camera has no ONVIF address. The camera's credentials sign the calls only
+    /// when the ONVIF address is on the device they were entered for (same host).
+    func checkONVIF(_ camera: CameraDefinition, credentials: StreamCredentials?) async -> ONVIFResult? {
+        guard let url = camera.checks?.onvifURL else { return nil }
+        let started = Date()
+        let clock = ContinuousClock.now
+        let verdict = await onvif.check(url: url, credentials: credentials.flatMap { ONVIFChecker.credentials($0, for: url) })
+        return ONVIFResult(verdict, cameraID: camera.id, url: url, limit: onvif.limits.clockSkewLimit, startedAt: started,
+                           durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
     }
 }

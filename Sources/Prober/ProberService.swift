@@ -38,6 +38,8 @@ public final class ProberService: Service {
     /// The RTSP rung (cameras with an RTSP URL) and the picture rung (cameras with picture checks on).
     let rtsp: RTSPChecker
     let picture: PictureCheck
+    /// The ONVIF rung (cameras with an ONVIF address), over the HLS checker's bounded HTTP port.
+    let onvif: ONVIFChecker
     /// The prober's own vantage point: while its reference addresses fail, results are inconclusive.
     let reference: ReferenceWatch
 
@@ -54,10 +56,12 @@ public final class ProberService: Service {
         self.deepCheck = FFprobeDeepCheck(timeout: .milliseconds(Int64((configuration.deepCheckTimeout * 1000).rounded())),
                                           concurrency: configuration.deepCheckConcurrency)
         self.backoff = BackoffPolicy(failuresBeforeBackoff: configuration.backoffAfter)
-        self.hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency,
-                                                                  destinations: context.configuration.destinations),
-                                     limits: configuration.hlsLimits)
+        let hls = hls ?? HLSChecker(fetcher: HTTPClientHLSFetcher(connectionsPerHost: configuration.hlsConcurrency,
+                                                                 destinations: context.configuration.destinations),
+                                    limits: configuration.hlsLimits)
+        self.hls = hls
         self.rtsp = RTSPChecker(limits: configuration.rtspLimits)
+        self.onvif = ONVIFChecker(fetcher: hls.fetcher, limits: configuration.onvifLimits)
         let snapshots = SnapshotStore(folder: URL(fileURLWithPath: context.dataDir).appendingPathComponent("snapshots"),
                                       perCamera: configuration.snapshotKeep)
         self.picture = PictureCheck(options: .init(sampleSeconds: configuration.pictureSample, snapshots: snapshots))
@@ -91,12 +95,16 @@ public final class ProberService: Service {
         // One picture check per camera every prober.picture-every, at most picture-concurrency at
         // once fleet-wide (each decodes seconds of video); due checks wait for a slot.
         let pictureSchedule = CheckRunner(defaultInterval: configuration.pictureEvery, slots: CheckSlots(total: configuration.pictureConcurrency))
-        let runners = [icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule]
+        // ONVIF answers describe the device, not the stream: every prober.onvif-every, in the stream slots.
+        let onvifSchedule = CheckRunner(defaultInterval: configuration.onvifEvery, backoff: backoff, slots: streamSlots,
+                                        slowAfter: onvif.limits.timeBudget / 2, host: Self.onvifHost)
+        let runners = [icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule, onvifSchedule]
         let decoder = MessageDecoder(service: "prober", logger: logger)
         let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
         let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
         let rtspCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "rtsp")])
         let pictureCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "picture")])
+        let onvifCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "onvif")])
         await withTaskGroup(of: Void.self) { group in
             // Only with reference addresses: the first task of the group to end stops the others.
             if !reference.addresses.isEmpty {
@@ -127,6 +135,7 @@ public final class ProberService: Service {
                     }
                     if camera.checks?.rtspURL != nil { rtspSchedule.upsert(camera) } else { rtspSchedule.remove(id) }
                     if let pictured = self.pictureCamera(camera) { pictureSchedule.upsert(pictured) } else { pictureSchedule.remove(id) }
+                    if let checked = self.onvifCamera(camera) { onvifSchedule.upsert(checked) } else { onvifSchedule.remove(id) }
                 }
             }
             group.addTask {
@@ -168,6 +177,15 @@ public final class ProberService: Service {
                     pictureCounter.increment()
                     await self.publish(result, on: bus, topic: self.context.topics.picture(camera.id), type: .probePicture, camera: camera.id)
                     return false
+                }
+            }
+            group.addTask {
+                await onvifSchedule.run { camera in
+                    guard !self.linesDown.contains(camera.id),
+                          let result = await self.checkONVIF(camera, credentials: await credentials.credentials(for: camera)) else { return false }
+                    onvifCounter.increment()
+                    await self.publish(result, on: bus, topic: self.context.topics.onvif(camera.id), type: .probeONVIF, camera: camera.id)
+                    return result.status == .error
                 }
             }
             await group.next()

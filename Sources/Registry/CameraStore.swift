@@ -43,6 +43,7 @@ public final class CameraStore: Sendable {
         ]),
         PostgresMigration("v2 camera checks", ["ALTER TABLE camera ADD COLUMN checks text"]),
         PostgresMigration("v2 sealed credentials", ["ALTER TABLE camera ADD COLUMN credentials text, ADD COLUMN credentialsOrigin text"]),
+        PostgresMigration("v3 camera device", ["ALTER TABLE camera ADD COLUMN device text"]),
         CommandLog.postgresMigration,
     ]
 
@@ -89,6 +90,10 @@ public final class CameraStore: Sendable {
                 t.add(column: "credentials", .text)
                 t.add(column: "credentialsOrigin", .text)
             }
+        }
+        migrator.registerMigration("v3 camera device") { db in
+            // CameraDevice as JSON (what the camera said over ONVIF); NULL = not seen yet.
+            try db.alter(table: "camera") { t in t.add(column: "device", .text) }
         }
         CommandLog.register(in: &migrator)
         return migrator
@@ -278,6 +283,7 @@ public final class CameraStore: Sendable {
             site: row.string("site"), location: row.string("location"), latitude: row.double("latitude"), longitude: row.double("longitude"),
             group: row.string("grp"), tags: tags, lineTeam: row.string("lineTeam"), vendor: row.string("vendor"), enabled: row.bool("enabled") ?? true,
             intervalSeconds: row.int("intervalSeconds"), hasCredentials: row.string("credentials") != nil, checks: checks(row),
+            device: row.string("device").flatMap { try? JSONDecoder().decode(CameraDevice.self, from: Data($0.utf8)) },
             createdAt: row.date("createdAt") ?? Date(timeIntervalSince1970: 0), updatedAt: row.date("updatedAt") ?? Date(timeIntervalSince1970: 0),
             version: row.int("version") ?? 0)
     }

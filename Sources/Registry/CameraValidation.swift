@@ -56,11 +56,12 @@ public enum CameraValidation {
         return camera
     }
 
-    /// The RTSP URL (rtsp://, port 1–65535, no credentials in it) and the crop (inside the frame);
+    /// The RTSP URL (rtsp://) and ONVIF address (http(s)://), port 1–65535, no credentials in them, and the crop (inside the frame);
     /// nothing set is `nil`.
     static func validate(checks: CameraChecks?, destinations: DestinationPolicy) throws(ContractError) -> CameraChecks? {
         guard var checks else { return nil }
         checks.rtspURL = try streamURL(checks.rtspURL, field: "checks.rtspURL", schemes: EndpointURL.rtsp, destinations: destinations)
+        checks.onvifURL = try streamURL(checks.onvifURL, field: "checks.onvifURL", schemes: EndpointURL.web, destinations: destinations)
         if let crop = checks.pictureCrop, !crop.isValid {
             throw invalid("checks.pictureCrop", "must be a rectangle inside the frame as fractions (x, y ≥ 0, width, height ≥ 0.05, x + width ≤ 1, y + height ≤ 1)")
         }

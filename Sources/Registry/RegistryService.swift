@@ -34,7 +34,9 @@ public final class RegistryService: Service {
         // strictly one at a time (see `handle`); the notifier's teams (for refusing a camera that
         // names an unknown line team or vendor) come in order with them.
         let directoryTopic = context.topics.notifierDirectory
-        try await bus.withSubscription(to: context.topics.allRegistryCommands, context.topics.allCredentialRequests, directoryTopic) { commands in
+        let onvifResults = context.topics.allONVIF
+        try await bus.withSubscription(to: context.topics.allRegistryCommands, context.topics.allCredentialRequests, directoryTopic,
+                                       onvifResults) { commands in
             bus.start()
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await publisher.run() }
@@ -44,6 +46,10 @@ public final class RegistryService: Service {
                         guard !message.payload.isEmpty,
                               let envelope = decoder.decode(message, as: TeamDirectory.self, expecting: [.notifierDirectory]) else { continue }
                         self.handler.teams.update(envelope.data)
+                        continue
+                    }
+                    if TopicFilter.matches(message.topic, filter: onvifResults) {
+                        await recordDevice(message, bus: bus, publisher: publisher, decoder: decoder)
                         continue
                     }
                     await handle(message, bus: bus, publisher: publisher, decoder: decoder)
@@ -166,5 +172,27 @@ public final class RegistryService: Service {
             }
         }
         logger.info("published a batch of camera changes", metadata: ["changes": "\(changes.count)", "seconds": "\(ContinuousClock.now - started)"])
+    }
+
+    /// Stores what a camera said it is over ONVIF; another serial or firmware is published as
+    /// `camera.device_changed` on `registry/device-changes` (and the camera's new definition).
+    func recordDevice(_ message: MQTTMessage, bus: ServiceBus, publisher: RetainedConfigPublisher, decoder: MessageDecoder) async {
+        guard let id = context.topics.cameraID(in: message.topic),
+              let envelope = decoder.decode(message, as: ONVIFResult.self, expecting: [.probeONVIF]), envelope.data.cameraID == id,
+              let device = envelope.data.device else { return }
+        let record: CameraStore.DeviceRecord?
+        do { record = try store.recordDevice(id: id, device, at: envelope.data.startedAt) } catch {
+            logger.error("could not store a camera's ONVIF identity", metadata: ["camera": "\(id)", "error": "\(error)"])
+            return
+        }
+        guard let record else { return }
+        await publish(.upserted(record.camera, created: false), bus: bus, publisher: publisher)
+        guard let change = record.change else { return }
+        logger.notice("camera device changed", metadata: ["camera": "\(id)", "change": "\(change.change.rawValue)"])
+        do {
+            try await bus.publish(context.topics.deviceChanges, type: .cameraDeviceChanged, data: change, timeout: .seconds(30))
+        } catch {
+            logger.warning("could not publish a device change", metadata: ["camera": "\(id)", "error": "\(error)"])
+        }
     }
 }

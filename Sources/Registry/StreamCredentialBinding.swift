@@ -28,15 +28,16 @@ enum StreamCredentialBinding {
     ///   are entered again.
     /// - Throws: ``ContractError`` naming the field to fix.
     static func decide(storedOrigin: String?, input: CameraInput) throws(ContractError) -> Decision {
-        // The HLS URL's origin, else the RTSP URL's: a camera may have either or both.
+        // The HLS URL's origin, else the RTSP URL's, else the ONVIF address's: a camera may have any of them.
         let origin = CameraCredentials.origin(of: input.hlsURL) ?? CameraCredentials.origin(of: input.checks?.rtspURL)
+            ?? CameraCredentials.origin(of: input.checks?.onvifURL)
         if (input.username ?? "").isEmpty, (input.password ?? "").isEmpty, input.username != nil || input.password != nil {
             return .none
         }
         if input.username != nil || input.password != nil {
             guard let origin else {
                 throw ContractError(code: "invalid_field", field: "hlsURL",
-                                    message: "a username and password need the hlsURL or checks.rtspURL they are for: they are only ever sent to that stream's server")
+                                    message: "a username and password need the hlsURL, checks.rtspURL or checks.onvifURL they are for: they are only ever sent to that stream's server")
             }
             if storedOrigin != origin, input.password == nil {
                 throw ContractError(code: "invalid_field", field: "password",

@@ -20,26 +20,13 @@ struct BenchRTSP: AsyncParsableCommand {
         let checker = RTSPChecker(limits: .init(timeBudget: .seconds(5), packetWindow: packets ? .seconds(2) : nil))
         let tally = Tally()
         let cpu0 = BenchMeasure.cpuSeconds()
-        let start = ContinuousClock.now
-        let end = start + .seconds(duration)
         let url = url
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    while ContinuousClock.now < end {
-                        let began = ContinuousClock.now
-                        let verdict = await checker.check(url: url, credentials: credentials)
-                        tally.record(BenchMeasure.seconds(ContinuousClock.now - began) * 1000, outcome: "\(verdict.status.rawValue) \(verdict.reason)")
-                    }
-                }
-            }
+        let wall = await tally.runLoop(concurrency: concurrency, duration: duration) {
+            let verdict = await checker.check(url: url, credentials: credentials)
+            return "\(verdict.status.rawValue) \(verdict.reason)"
         }
-        let wall = BenchMeasure.seconds(ContinuousClock.now - start)
-        let sorted = tally.latencies.sorted()
         print("rtsp: \(packets ? "OPTIONS+DESCRIBE+SETUP+PLAY+packets" : "OPTIONS+DESCRIBE") against \(url), \(concurrency) in flight, \(duration) s")
-        print("rtsp: \(sorted.count) checks, \(BenchMeasure.format(Double(sorted.count) / wall, 1)) checks/s, p50 \(BenchMeasure.format(BenchMeasure.quantile(sorted, 0.5), 1)) ms, "
-              + "p99 \(BenchMeasure.format(BenchMeasure.quantile(sorted, 0.99), 1)) ms, checker cpu \(BenchMeasure.format(BenchMeasure.cpuSeconds() - cpu0, 1)) s, "
-              + "outcomes \(tally.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+        print("rtsp: " + tally.summary(wall: wall, cpu0: cpu0))
     }
 }
 

@@ -71,4 +71,33 @@ final class Tally: Sendable {
     }
     var latencies: [Double] { state.withLock { $0.latencies } }
     var outcomes: [String: Int] { state.withLock { $0.outcomes } }
+
+    /// Runs `check` back to back in `concurrency` tasks until `duration` is over, recording each
+    /// one's latency and outcome; returns the wall seconds.
+    func runLoop(concurrency: Int, duration: Int, _ check: @escaping @Sendable () async -> String) async -> Double {
+        let start = ContinuousClock.now
+        let end = start + .seconds(duration)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while ContinuousClock.now < end {
+                        let began = ContinuousClock.now
+                        let outcome = await check()
+                        self.record(BenchMeasure.seconds(ContinuousClock.now - began) * 1000, outcome: outcome)
+                    }
+                }
+            }
+        }
+        return BenchMeasure.seconds(ContinuousClock.now - start)
+    }
+
+    /// `checks/s, p50, p99, checker cpu, outcomes` for a run of `wall` seconds that began at `cpu0`.
+    func summary(wall: Double, cpu0: Double) -> String {
+        let sorted = latencies.sorted()
+        let cpu = BenchMeasure.cpuSeconds() - cpu0
+        return "\(sorted.count) checks, \(BenchMeasure.format(Double(sorted.count) / wall, 1)) checks/s, p50 \(BenchMeasure.format(BenchMeasure.quantile(sorted, 0.5), 1)) ms, "
+            + "p99 \(BenchMeasure.format(BenchMeasure.quantile(sorted, 0.99), 1)) ms, checker cpu \(BenchMeasure.format(cpu, 2)) s "
+            + "(\(BenchMeasure.format(cpu / Double(max(1, sorted.count)) * 1000, 2)) ms per check), "
+            + "outcomes \(outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+    }
 }

@@ -5,8 +5,8 @@ import Logging
 import Prober
 import ServiceRuntime
 
-/// `cctv-out check <address> [--hls URL] [--rtsp URL] [--picture]`: each rung of the ladder
-/// (ping, RTSP, HLS, picture) once, then a verdict a field technician can act on — line, camera,
+/// `cctv-out check <address> [--hls URL] [--rtsp URL] [--onvif URL] [--picture]`: each rung of the ladder
+/// (ping, RTSP, ONVIF, HLS, picture) once, then a verdict a field technician can act on — line, camera,
 /// picture, or fine — in Korean and English.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +26,8 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(help: "Stream user name (basic or digest). The password comes from CCTVOUT_CHECK_PASSWORD so it stays out of the shell history and ps.")
     var user: String?
     @Option(help: "The camera's RTSP URL (rtsp://host[:port]/path, no credentials: use --user).") var rtsp: String?
+    @Option(help: "The camera's ONVIF device service (http://host[:port]/onvif/device_service): clock skew, model, firmware, serial; signed with --user.")
+    var onvif: String?
     @Flag(help: "Also decode a few seconds (HLS, else RTSP) and judge the picture: black or frozen.") var picture = false
     @Option(help: "With --picture: the part of the frame judged, x,y,width,height as fractions (e.g. 0,0.1,1,0.9 drops a clock on top).")
     var crop: String?
@@ -39,6 +41,9 @@ struct CheckCommand: AsyncParsableCommand {
         }
         if let rtsp {
             do { _ = try EndpointURL(validating: rtsp, schemes: EndpointURL.rtsp) } catch { throw ValidationError("--rtsp \(error)") }
+        }
+        if let onvif {
+            do { _ = try EndpointURL(validating: onvif, schemes: EndpointURL.web) } catch { throw ValidationError("--onvif \(error)") }
         }
         if picture, hls == nil, rtsp == nil { throw ValidationError("--picture needs --hls or --rtsp") }
         if let crop, PictureCrop(parsing: crop) == nil { throw ValidationError("--crop must be x,y,width,height fractions inside the frame, e.g. 0,0.1,1,0.9") }
@@ -65,15 +70,21 @@ struct CheckCommand: AsyncParsableCommand {
             streamed = await checker.check(key: "cli", url: url, credentials: credentials)
             await fetcher.shutdown()
         }
+        var onvifVerdict: ONVIFVerdict?
+        if let onvif {
+            let fetcher = HTTPClientHLSFetcher(connectionsPerHost: 2)
+            onvifVerdict = await ONVIFChecker(fetcher: fetcher, limits: ONVIFCheckLimits(timeBudget: .seconds(10))).check(url: onvif, credentials: credentials)
+            await fetcher.shutdown()
+        }
         var pictured: PictureCheck.Outcome?
         if picture, let url = hls ?? rtsp {
             pictured = await PictureCheck(options: .init(sampleSeconds: 4, timeout: .seconds(30)))
                 .check(camera: "cli", url: url, crop: crop.flatMap(PictureCrop.init(parsing:)), hasCredentials: user != nil)
         }
         let icmp = await pinged
-        let verdict = FieldVerdict(icmp: icmp, hls: streamed, rtsp: rtspVerdict, picture: pictured)
+        let verdict = FieldVerdict(icmp: icmp, hls: streamed, rtsp: rtspVerdict, picture: pictured, onvif: onvifVerdict)
         print(FieldVerdict.report(address: address, hlsURL: hls, icmp: icmp, hls: streamed, verdict: verdict,
-                                  rtspURL: rtsp, rtsp: rtspVerdict, picture: pictured))
+                                  rtspURL: rtsp, rtsp: rtspVerdict, picture: pictured, onvifURL: onvif, onvif: onvifVerdict))
         if verdict != .ok { throw ExitCode(verdict.exitCode) }
     }
 }

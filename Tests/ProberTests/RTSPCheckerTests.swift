@@ -8,11 +8,10 @@ import Testing
 /// loopback port: `/good`, `/audio` (audio only), `/silent` (DESCRIBE but no packets), with
 /// Digest or Basic authentication for admin/secret. Ends when the test drops it (its stdin
 /// closes) and by itself after 300 s.
-final class GStreamerRTSPServer: @unchecked Sendable {
+final class GStreamerRTSPServer: Sendable {
     static let packages = "gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp"
     let port: Int
-    private let process = Process()
-    private let stdin = Pipe()
+    private let server: ReadyScript
 
     init(auth: String) throws {
         let python = "/usr/bin/python3"
@@ -21,36 +20,14 @@ final class GStreamerRTSPServer: @unchecked Sendable {
         }
         port = try FreePort.find()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/rtsp_server.py").path
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "\(port)", auth]
-        let output = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
         // The first line says READY, or why not (a missing GStreamer module's traceback).
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        let text = String(decoding: seen, as: UTF8.self)
-        guard text.hasPrefix("READY") else {
-            stop()
-            throw FixtureError("GStreamer's RTSP server did not start (scripts/install-deps.sh installs \(Self.packages)): \(text.suffix(600))")
-        }
+        server = try ReadyScript(python: python, script: script, arguments: ["\(port)", auth],
+                                 failure: "GStreamer's RTSP server did not start (scripts/install-deps.sh installs \(Self.packages))")
     }
-
-    deinit { stop() }
 
     func url(_ path: String) -> String { "rtsp://127.0.0.1:\(port)\(path)" }
 
-    func stop() {
-        try? stdin.fileHandleForWriting.close()
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
-    }
+    func stop() { server.stop() }
 }
 
 @Suite("RTSP check against GStreamer's RTSP server", .serialized)

@@ -46,3 +46,31 @@ public enum ToolProcess {
         return Outcome(status: status, output: standardOutput + standardError, standardOutput: standardOutput)
     }
 }
+
+/// The first line a fixture script prints (`READY …`, or why not), read within `timeout` seconds.
+public enum FirstLine {
+    public static func read(from output: Pipe, timeout: TimeInterval = 30) -> String {
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        return String(decoding: seen, as: UTF8.self)
+    }
+}
+
+extension Process {
+    /// Ends a fixture script for good: SIGKILL, then reaps it (quick: SIGKILL cannot be held back).
+    /// Not `terminate()` (SIGTERM): a child started from a dispatch worker thread inherits that
+    /// thread's signal mask with SIGTERM blocked (seen in /proc/PID/status of the ONVIF stub:
+    /// `SigBlk: fffffffe3bfbea27`), so SIGTERM stayed pending and `waitUntilExit()` held a
+    /// cooperative thread until the script's own 300 s watchdog; with two fixtures stopping at once
+    /// (both threads of a 2-core pool) every test in the process stalled for those 300 s.
+    public func killAndReap() {
+        guard isRunning else { return }
+        kill(processIdentifier, SIGKILL)
+        waitUntilExit()
+    }
+}

@@ -117,7 +117,8 @@ extension GatewayAPI {
                  hlsURL: camera.hlsURL.flatMap(URL.init(string:)), site: camera.site, location: camera.location,
                  latitude: camera.latitude, longitude: camera.longitude, group: camera.group, tags: camera.tags,
                  lineTeam: camera.lineTeam, vendor: camera.vendor, enabled: camera.enabled, intervalSeconds: camera.intervalSeconds,
-                 rtspURL: camera.checks?.rtspURL.flatMap(URL.init(string:)), picture: camera.checks?.picture == true,
+                 rtspURL: camera.checks?.rtspURL.flatMap(URL.init(string:)),
+                 onvifURL: camera.checks?.onvifURL.flatMap(URL.init(string:)), picture: camera.checks?.picture == true,
                  pictureCrop: camera.checks?.pictureCrop?.description)
     }
 

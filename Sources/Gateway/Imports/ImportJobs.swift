@@ -206,7 +206,7 @@ public actor ImportJobs {
             password: row.password, site: row.site, location: row.location, latitude: row.latitude, longitude: row.longitude,
             group: row.group, tags: row.tags, lineTeam: row.lineTeam, vendor: row.vendor, enabled: row.enabled,
             intervalSeconds: row.intervalSeconds,
-            checks: Optional(CameraChecks(rtspURL: row.rtspURL?.absoluteString, picture: row.picture ? true : nil,
+            checks: Optional(CameraChecks(rtspURL: row.rtspURL?.absoluteString, onvifURL: row.onvifURL?.absoluteString, picture: row.picture ? true : nil,
                                           pictureCrop: row.pictureCrop.flatMap(PictureCrop.init(parsing:)))).flatMap { $0.isEmpty ? nil : $0 }))
     }
 
@@ -229,6 +229,7 @@ public actor ImportJobs {
         case .enabled: .enabled
         case .interval: .intervalSeconds
         case .rtsp: .rtspURL
+        case .onvif: .onvifURL
         case .picture: .picture
         case .crop: .pictureCrop
         }

@@ -1,8 +1,9 @@
 import CCTVContract
 import Foundation
 
-/// The prober's HTTP port for HLS: one bounded GET. The adapter is ``HTTPClientHLSFetcher``
-/// (the only code in the prober that touches AsyncHTTPClient); tests can pass their own.
+/// The prober's HTTP port: one bounded request — a GET for HLS, a SOAP POST for ONVIF. The adapter
+/// is ``HTTPClientHLSFetcher`` (the only code in the prober that touches AsyncHTTPClient); tests can
+/// pass their own.
 ///
 /// Every fetch is bounded three ways so a hostile or broken camera costs only its own budget:
 /// a deadline for the whole exchange (connect, head and body — a server dripping one byte a
@@ -46,7 +47,7 @@ public struct StreamCredentials: Sendable, Equatable, CustomStringConvertible, C
     public var debugDescription: String { description }
 }
 
-/// One bounded GET.
+/// One bounded request (GET unless ``method`` says otherwise).
 public struct HLSFetchRequest: Sendable {
     /// What to do when the body is longer than ``maxBytes``.
     public enum Overflow: Sendable, Equatable {
@@ -69,6 +70,15 @@ public struct HLSFetchRequest: Sendable {
     public var credentials: StreamCredentials?
     /// Optional `Range` for byte-range segments (RFC 8216 `EXT-X-BYTERANGE`).
     public var byteRange: ClosedRange<Int>?
+    /// `GET` (HLS) or `POST` (ONVIF SOAP, with ``body``).
+    public var method: String = "GET"
+    /// The request body and its `Content-Type` (POST only).
+    public var body: Data?
+    public var contentType: String?
+    /// Whether a Basic challenge may be answered over plain `http://` (the password then crosses
+    /// the network in clear). HLS cameras that accept nothing else need it; ONVIF never does: its
+    /// devices offer Digest, and one that offers only Basic in clear is refused.
+    public var basicInClear = true
 
     public init(url: URL, maxBytes: Int, overflow: Overflow, deadline: ContinuousClock.Instant, maxRedirects: Int = 5,
                 credentials: StreamCredentials? = nil, byteRange: ClosedRange<Int>? = nil) {
@@ -89,10 +99,13 @@ public struct HLSFetchResponse: Sendable {
     public var finalURL: URL
     /// From sending the first request to the last body byte.
     public var latency: Duration
+    /// The `WWW-Authenticate` challenges of a 401 that was not (or could not be) answered.
+    public var challenges: [String] = []
 
-    public init(status: Int, body: Data, truncated: Bool = false, contentLength: Int? = nil, finalURL: URL, latency: Duration) {
+    public init(status: Int, body: Data, truncated: Bool = false, contentLength: Int? = nil, finalURL: URL, latency: Duration,
+                challenges: [String] = []) {
         self.status = status; self.body = body; self.truncated = truncated; self.contentLength = contentLength
-        self.finalURL = finalURL; self.latency = latency
+        self.finalURL = finalURL; self.latency = latency; self.challenges = challenges
     }
 }
 

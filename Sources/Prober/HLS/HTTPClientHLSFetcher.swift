@@ -74,8 +74,12 @@ public final class HTTPClientHLSFetcher: HLSFetching {
         while true {
             try await checkDestination(url)
             var outgoing = HTTPClientRequest(url: url.absoluteString)
-            outgoing.method = .GET
+            outgoing.method = HTTPMethod(rawValue: request.method)
             outgoing.headers.add(name: "User-Agent", value: userAgent)
+            if let body = request.body {
+                outgoing.body = .bytes(ByteBuffer(bytes: body))
+                if let contentType = request.contentType { outgoing.headers.add(name: "Content-Type", value: contentType) }
+            }
             if let range = request.byteRange { outgoing.headers.add(name: "Range", value: "bytes=\(range.lowerBound)-\(range.upperBound)") }
             if let authorization { outgoing.headers.add(name: "Authorization", value: authorization) }
             let remaining = request.deadline - ContinuousClock.now
@@ -99,9 +103,11 @@ public final class HTTPClientHLSFetcher: HLSFetching {
                 url = next
                 continue
             }
+            // Not `canonicalForm`: that splits at commas, and a Digest challenge is full of them.
+            let challenges = status == 401 ? response.headers["WWW-Authenticate"] : []
             if status == 401, !answeredChallenge, let credentials = request.credentials, credentials.mayBeSent(to: url),
-                              // Not `canonicalForm`: that splits at commas, and a Digest challenge is full of them.
-               let answer = Self.answer(response.headers["WWW-Authenticate"], credentials: credentials, url: url) {
+               let answer = Self.answer(challenges, credentials: credentials, method: request.method, url: url,
+                                        basic: request.basicInClear || url.scheme?.lowercased() == "https") {
                 _ = try await Self.read(response.body, maxBytes: 16 << 10, overflow: .truncate)
                 answeredChallenge = true
                 authorization = answer
@@ -119,7 +125,7 @@ public final class HTTPClientHLSFetcher: HLSFetching {
                 if body.count < total { truncated = true }
             }
             return HLSFetchResponse(status: status, body: body, truncated: truncated, contentLength: contentLength,
-                                    finalURL: url, latency: ContinuousClock.now - started)
+                                    finalURL: url, latency: ContinuousClock.now - started, challenges: Array(challenges.prefix(8)))
         }
     }
 
@@ -146,11 +152,11 @@ public final class HTTPClientHLSFetcher: HLSFetching {
         return Int(contentRange[contentRange.index(after: slash)...].trimmingCharacters(in: .whitespaces))
     }
 
-    /// Prefers Digest over Basic when the server offers both.
-    static func answer(_ challenges: [String], credentials: StreamCredentials, url: URL) -> String? {
+    /// Prefers Digest over Basic when the server offers both; Basic only when `basic` allows it.
+    static func answer(_ challenges: [String], credentials: StreamCredentials, method: String = "GET", url: URL, basic: Bool = true) -> String? {
         let ordered = challenges.sorted { lhs, _ in lhs.lowercased().hasPrefix("digest") }
-        for challenge in ordered {
-            if let answer = HTTPAuthentication.authorization(for: challenge, credentials: credentials, method: "GET", url: url) { return answer }
+        for challenge in ordered where basic || !challenge.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("basic") {
+            if let answer = HTTPAuthentication.authorization(for: challenge, credentials: credentials, method: method, url: url) { return answer }
         }
         return nil
     }

@@ -44,6 +44,7 @@ extension CameraStore {
             case .enabled: merged.enabled = input.enabled ?? true
             case .intervalSeconds: merged.intervalSeconds = input.intervalSeconds
             case .rtspURL: merged.checks = (merged.checks ?? CameraChecks()).with { $0.rtspURL = input.checks?.rtspURL }
+            case .onvifURL: merged.checks = (merged.checks ?? CameraChecks()).with { $0.onvifURL = input.checks?.onvifURL }
             case .picture: merged.checks = (merged.checks ?? CameraChecks()).with { $0.picture = input.checks?.picture }
             case .pictureCrop: merged.checks = (merged.checks ?? CameraChecks()).with { $0.pictureCrop = input.checks?.pictureCrop }
             }

@@ -90,11 +90,13 @@ public enum BrokerACL {
         switch account.role {
         case .registry:
             return [read(topics.allRegistryCommands), read(topics.allCredentialRequests), read(topics.notifierDirectory),
+                    // ONVIF identities (model, firmware, serial) are stored on the camera; a change is an event.
+                    read(topics.allONVIF), write(topics.deviceChanges),
                     write(topics.allConfigs), write(topics.registryEvents), write(topics.registryResults),
                     write(topics.replies + "/+"), availability, marker]
         case .prober:
             return [read(topics.allConfigs), write(topics.allICMP), write(topics.allHLS), write(topics.allRTSP), write(topics.allPictures),
-                    write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own), availability]
+                    write(topics.allONVIF), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own), availability]
         case .issues:
             return [read(topics.allConfigs), read(topics.allICMP), read(topics.allHLS), read(topics.allRTSP), read(topics.allPictures),
                     write(topics.allStatuses),
@@ -112,6 +114,7 @@ public enum BrokerACL {
                     write(topics.issueCommands(from: own)), read(topics.replies + "/" + own),
                     // The console: history from the check results, the notifier's teams and channel health, who is told.
                     read(topics.allICMP), read(topics.allHLS), read(topics.notifierDirectory), read(topics.notifierHealth),
+                    read(topics.deviceChanges),
                     // Self-watch: "monitoring stalled" and "last checked" come from the issues service.
                     read(topics.monitorPulse), read(topics.monitorChecked),
                     write(topics.notifierCommands(from: own)), availability]
