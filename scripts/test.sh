@@ -12,7 +12,14 @@ fi
 # and swift-format's rules.
 swift build --build-tests --explicit-target-dependency-import-check error
 scripts/lint.sh
-# Serially: several tests run real time-budgeted checks (HLS, ICMP, MQTT reconnects) and others are
-# CPU-heavy (100,000-row imports). In parallel on a 2-core machine the heavy ones starve the
-# cooperative pool and the budgeted ones time out. Serial takes ~2.5 min and never flakes.
-swift test --skip-build --no-parallel "$@"
+# Two passes. Suites tagged `.serial` (Tests/TestSupport/TestTags.swift: real time-budgeted checks
+# of HLS, RTSP, ICMP and MQTT, child processes, iptables, CPU-heavy imports and storms) run one at a
+# time; everything else (pure cores, stores, codecs, in-process routers) runs in parallel first.
+# Fully parallel on 2 cores the budgeted ones time out (measured: tests in 9 files failed).
+serial=$(python3 scripts/serial-suites.py)
+if [ "$#" -gt 0 ]; then
+  swift test --skip-build --no-parallel "$@"
+else
+  swift test --skip-build --skip "$serial"
+  swift test --skip-build --no-parallel --filter "$serial"
+fi
