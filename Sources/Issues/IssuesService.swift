@@ -114,38 +114,39 @@ public final class IssuesService: Service {
     /// live here, owned by this one loop.
     func consumeResults(_ inbox: MessageBatches<MQTTMessage>, decoder: MessageDecoder, outbox: EventOutbox) async {
         let intake = intake
-        var memory: ResultIntake.Memory
+        let memory: IntakeMemoryCell
         do {
-            memory = try await store.read { tx in try intake.loadMemory(tx, now: Date()) }
+            memory = IntakeMemoryCell(try await store.read { tx in try intake.loadMemory(tx, now: Date()) })
         } catch {
             logger.error("could not rebuild the fleet tally; starting from an empty one", metadata: ["error": "\(error)"])
-            memory = ResultIntake.Memory(outage: MonitorOutage.State(calmAt: Date()))
+            memory = IntakeMemoryCell(IntakeMemory(outage: MonitorOutage.State(calmAt: Date())))
         }
         while let batch = await inbox.next() {
             let items = batch.compactMap { decode($0, decoder: decoder) }
             guard !items.isEmpty else { continue }
             for case let .result(cameraID, _, _) in items { pulse.record(cameraID) }
-            memory = await apply(items, memory: memory)
+            await apply(items, memory: memory)
             outbox.signal()
         }
     }
 
     /// One transaction for the batch; if it fails, one per item, so one bad item cannot take the
-    /// others with it.
-    func apply(_ items: [ResultIntake.Item], memory: ResultIntake.Memory) async -> ResultIntake.Memory {
+    /// others with it. The memory is changed in place and undone when the transaction fails.
+    func apply(_ items: [ResultIntake.Item], memory: IntakeMemoryCell) async {
         let intake = intake
         do {
-            let (effects, next) = try await store.write { tx in try intake.apply(items, memory: memory, tx: tx, now: Date()) }
+            let effects = try await store.write { tx in
+                try memory.withMemory { try intake.apply(items, memory: &$0, tx: tx, now: Date()) }
+            }
+            memory.withMemory { $0.commit() }
             effects.forEach(log)
-            return next
         } catch where items.count > 1 {
+            memory.withMemory { $0.rollBack() }
             logger.warning("a batch of results failed; applying them one by one", metadata: ["count": "\(items.count)", "error": "\(error)"])
-            var memory = memory
-            for item in items { memory = await apply([item], memory: memory) }
-            return memory
+            for item in items { await apply([item], memory: memory) }
         } catch {
+            memory.withMemory { $0.rollBack() }
             logger.error("could not apply a result", metadata: ["camera": "\(items.first?.cameraID ?? "-")", "error": "\(error)"])
-            return memory
         }
     }
 

@@ -15,27 +15,33 @@ struct ResultIntake: Sendable {
         }
     }
 
-    /// What the service keeps in memory between batches (rebuilt from the store on start).
-    struct Memory: Sendable {
-        var tally = FleetTally()
-        var outage: MonitorOutage.State
-    }
-
     let recorder: IncidentRecorder
     let monitorPolicy: MonitorOutage.Policy
     var policy: IssuePolicy { recorder.policy }
 
     /// Rebuilds the memory from the store: the fleet tally from every track, and whether the
     /// monitor's own outage is still open.
-    func loadMemory(_ tx: IssueStore.Transaction, now: Date) throws -> Memory {
-        var memory = Memory(outage: MonitorOutage.State(calmAt: now, fleetDown: try tx.activeMonitorIncident() != nil))
-        for (id, entry) in try tx.fleetEntries() { memory.tally.set(id, entry) }
+    func loadMemory(_ tx: IssueStore.Transaction, now: Date) throws -> IntakeMemory {
+        var memory = IntakeMemory(outage: MonitorOutage.State(calmAt: now, fleetDown: try tx.activeMonitorIncident() != nil))
+        for (id, entry) in try tx.fleetEntries() { memory.set(id, entry) }
         return memory
     }
 
-    /// Applies `items` in order; returns the effects recorded and the new memory.
-    func apply(_ items: [Item], memory: Memory, tx: IssueStore.Transaction, now: Date) throws -> ([IncidentStateMachine.Effect], Memory) {
-        var memory = memory
+    /// Applies `items` in order, updating `memory` in place; returns the effects recorded. When it
+    /// throws, `memory` is as before; when the transaction fails after it returned, the caller
+    /// calls `memory.rollBack()` (and `memory.commit()` once it is stored).
+    func apply(_ items: [Item], memory: inout IntakeMemory, tx: IssueStore.Transaction, now: Date) throws -> [IncidentStateMachine.Effect] {
+        memory.begin()
+        do {
+            return try applyBatch(items, memory: &memory, tx: tx, now: now)
+        } catch {
+            memory.rollBack()
+            throw error
+        }
+    }
+
+    private func applyBatch(_ items: [Item], memory: inout IntakeMemory, tx: IssueStore.Transaction, now: Date) throws
+        -> [IncidentStateMachine.Effect] {
         let resultIDs = Set(items.compactMap { if case let .result(id, _, _) = $0 { id } else { nil } })
         var tracks = IncidentRecorder.Tracks(try tx.tracks(resultIDs))
         var infos = try tx.infos(resultIDs)
@@ -43,13 +49,17 @@ struct ResultIntake: Sendable {
 
         // The monitor's own outage is judged on the whole batch first: in a storm of 10,000
         // results the first ones must already count as inconclusive when the fleet is failing.
-        var preview = memory.tally
+        // So the tally first takes each result camera's estimated entry after the batch; each
+        // result then replaces its camera's estimate with the real entry, and grouping sees the
+        // whole batch: the first camera of a site outage in it already finds the site's other
+        // cameras failing, so it is grouped from its first opening. By the end every estimate
+        // has been replaced (the undo log restores them if the batch fails).
         for case let .result(id, observation, _) in items {
-            preview.set(id, FleetTally.Entry.estimate(preview.entry(id), after: observation, info: infos[id]))
+            memory.set(id, FleetTally.Entry.estimate(memory.tally.entry(id), after: observation, info: infos[id]))
         }
         let wasDown = memory.outage.isDown
-        let fleetDown = MonitorOutage.assess(memory.outage, judged: preview.judged, failing: preview.failing, failingSites: preview.failingSites,
-                                             now: now, policy: monitorPolicy).fleetDown
+        let fleetDown = MonitorOutage.assess(memory.outage, judged: memory.tally.judged, failing: memory.tally.failing,
+                                             failingSites: memory.tally.failingSites, now: now, policy: monitorPolicy).fleetDown
 
         var recorded: [IncidentStateMachine.Effect] = []
         for item in items {
@@ -59,7 +69,7 @@ struct ResultIntake: Sendable {
                 infos[id] = info
                 if var entry = memory.tally.entry(id) {
                     (entry.site, entry.streamServer) = (info.site, info.streamServer)
-                    memory.tally.set(id, entry)
+                    memory.set(id, entry)
                 }
             case let .removed(id):
                 // The camera is gone: its incident resolves (whoever was told hears it is over)
@@ -69,7 +79,7 @@ struct ResultIntake: Sendable {
                 try tx.enqueue(topic: recorder.topics.status(id), payload: [], retain: true)
                 try tx.forgetCamera(id)
                 tracks.remove(id)
-                memory.tally.set(id, nil)
+                memory.set(id, nil)
             case let .result(id, observation, prober):
                 memory.outage = MonitorOutage.observe(memory.outage, prober: prober, inconclusive: observation.inconclusive)
                 let track = try tracks.get(id, tx)
@@ -79,11 +89,8 @@ struct ResultIntake: Sendable {
                 let (next, effects) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: now, silenced: silenced,
                                                                  inconclusive: unjudged, newIssueID: { UUID().uuidString })
                 if next != track { tracks.set(next) }
-                memory.tally.set(id, FleetTally.Entry(track: next, info: info))
-                // Grouping sees the whole batch: the first camera of a site outage in it already
-                // finds the site's other cameras failing, so it is grouped from its first opening.
-                preview.set(id, memory.tally.entry(id))
-                recorded += try recorder.record(effects, tx: tx, tracks: &tracks, tally: preview, now: now)
+                memory.set(id, FleetTally.Entry(track: next, info: info))
+                recorded += try recorder.record(effects, tx: tx, tracks: &tracks, tally: memory.tally, now: now)
             }
         }
 
@@ -97,12 +104,12 @@ struct ResultIntake: Sendable {
             recorded.append(effect)
         }
         recorded += try recorder.finish(tx, tracks: &tracks)
-        return (recorded, memory)
+        return recorded
     }
 
     /// The monitor's own network went down: one incident for operators, and every camera incident
     /// still in its hold (not announced yet) withdrawn, so no line team or vendor is blamed.
-    func monitorDown(reason: String, memory: Memory, tx: IssueStore.Transaction, tracks: inout IncidentRecorder.Tracks, now: Date) throws
+    func monitorDown(reason: String, memory: IntakeMemory, tx: IssueStore.Transaction, tracks: inout IncidentRecorder.Tracks, now: Date) throws
         -> [IncidentStateMachine.Effect] {
         var recorded: [IncidentStateMachine.Effect] = []
         if try tx.activeMonitorIncident() == nil {

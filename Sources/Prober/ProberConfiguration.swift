@@ -49,6 +49,12 @@ public struct ProberConfiguration: Sendable, Equatable {
     public var pictureSample: Double = 4
     /// Snapshots kept per camera.
     public var snapshotKeep = 3
+    /// Addresses whose silence means the prober's own network is down (its results are then
+    /// inconclusive): a comma list of addresses, `gateway` (the default gateway, pinged only while
+    /// a camera off this machine is checked) or `none`.
+    public var reference = "gateway"
+    /// Seconds between two checks of the reference addresses.
+    public var referenceEvery: Double = 5
 
     public init() {}
 
@@ -103,6 +109,9 @@ extension ProberConfiguration {
         static let pictureSample = SettingKey.number("prober.picture-sample", default: d.pictureSample, in: 2...30, "seconds of video a picture check decodes")
         static let snapshotKeep = SettingKey.integer("prober.snapshot-keep", default: d.snapshotKeep, in: 1...100,
                                                      "snapshots kept per camera in {data-dir}/snapshots (at most 512 MiB in all)")
+        static let reference = SettingKey.text("prober.reference", default: d.reference,
+                                               "addresses whose silence means the prober's own network is down, so its results blame nobody: a comma list, `gateway` (its default gateway, pinged only while a camera off this machine is checked) or `none`")
+        static let referenceEvery = SettingKey.number("prober.reference-every", default: d.referenceEvery, in: 1...3_600, "seconds between two checks of the reference addresses")
         static let backoffAfter = SettingKey.integer("prober.backoff-after", default: d.backoffAfter, in: 1...1_000,
                                                      "consecutive failed checks after which a dead camera is checked every 2x its interval (at most 5 min)")
     }
@@ -112,6 +121,7 @@ extension ProberConfiguration {
         Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
         Key.deepCheckConcurrency, Key.shard, Key.site, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
         Key.backoffAfter, Key.rtspTimeout, Key.rtspPacketWindow, Key.pictureEvery, Key.pictureConcurrency, Key.pictureSample, Key.snapshotKeep,
+        Key.reference, Key.referenceEvery,
     ]
 
     /// Reads the `prober.*` keys once.
@@ -138,6 +148,8 @@ extension ProberConfiguration {
         pictureConcurrency = try settings.integer(Key.pictureConcurrency)
         pictureSample = try settings.number(Key.pictureSample)
         snapshotKeep = try settings.integer(Key.snapshotKeep)
+        reference = settings.text(Key.reference) ?? Key.d.reference
+        referenceEvery = try settings.number(Key.referenceEvery)
         var shard: (index: Int, count: Int)?
         if let text = settings.text(Key.shard) {
             guard let parsed = FleetSelection.parseShard(text) else {

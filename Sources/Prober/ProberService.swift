@@ -38,6 +38,8 @@ public final class ProberService: Service {
     /// The RTSP rung (cameras with an RTSP URL) and the picture rung (cameras with picture checks on).
     let rtsp: RTSPChecker
     let picture: PictureCheck
+    /// The prober's own vantage point: while its reference addresses fail, results are inconclusive.
+    let reference: ReferenceWatch
 
     /// - Parameters:
     ///   - configuration: cadence, budgets, concurrency and fleet selection.
@@ -60,6 +62,8 @@ public final class ProberService: Service {
                                       perCamera: configuration.snapshotKeep)
         self.picture = PictureCheck(options: .init(sampleSeconds: configuration.pictureSample, snapshots: snapshots))
         self.proberID = "\(context.instance)-\(configuration.busName)"
+        self.reference = ReferenceWatch(setting: configuration.reference, every: .milliseconds(Int64((configuration.referenceEvery * 1000).rounded())),
+                                        procNetRoute: { try? String(contentsOfFile: "/proc/net/route", encoding: .utf8) })
     }
 
     public func run() async throws {
@@ -94,6 +98,19 @@ public final class ProberService: Service {
         let rtspCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "rtsp")])
         let pictureCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "picture")])
         await withTaskGroup(of: Void.self) { group in
+            // Only with reference addresses: the first task of the group to end stops the others.
+            if !reference.addresses.isEmpty {
+                group.addTask {
+                    await self.reference.run(icmp: self.icmp) { verdict in
+                        if let verdict {
+                            self.logger.error("none of the reference addresses answers: results are inconclusive until one does",
+                                              metadata: ["reason": "\(verdict)", "addresses": "\(self.reference.due.joined(separator: ","))"])
+                        } else {
+                            self.logger.notice("a reference address answers again: results count")
+                        }
+                    }
+                }
+            }
             group.addTask {
                 for await message in configs {
                     guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
@@ -101,6 +118,7 @@ public final class ProberService: Service {
                     guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
                     guard self.configuration.selection.includes(envelope.data) else { self.unschedule(id, runners); continue }
                     let camera = envelope.data
+                    self.reference.track(id, address: camera.address)
                     icmpSchedule.upsert(camera)
                     if camera.hlsURL.flatMap(URL.init(string:)) != nil {
                         hlsSchedule.upsert(camera)
@@ -158,6 +176,7 @@ public final class ProberService: Service {
     }
 
     func unschedule(_ id: String, _ runners: [CheckRunner]) {
+        reference.track(id, address: nil)
         linesDown.record(id, down: false)
         streamsDown.record(id, down: false)
         for runner in runners { runner.remove(id) }
@@ -180,7 +199,7 @@ public final class ProberService: Service {
             cameraID: camera.id, address: camera.address, status: verdict.status, reason: verdict.reason,
             sent: verdict.sent, received: verdict.received, refused: verdict.refused > 0 ? verdict.refused : nil, lossPercent: verdict.lossPercent,
             rttMinMs: verdict.rttMinMs, rttAvgMs: verdict.rttAvgMs, rttMaxMs: verdict.rttMaxMs, replyFrom: verdict.replyFrom,
-            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID, inconclusive: reference.inconclusive)
     }
 
     /// `nil` when the camera has no usable stream URL (it is then not on the HLS schedule).
@@ -194,7 +213,7 @@ public final class ProberService: Service {
             cameraID: camera.id, url: text, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
             httpStatus: verdict.httpStatus, playlistLatencyMs: verdict.playlistLatencyMs, segmentAgeSeconds: verdict.segmentAgeSeconds,
             bitrateKbps: verdict.bitrateKbps, codec: verdict.codec, width: verdict.width, height: verdict.height, bytes: verdict.bytes,
-            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
+            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID, inconclusive: reference.inconclusive)
     }
 
     /// Runs the deep check when this camera's turn has come; a stream ffprobe cannot open (or

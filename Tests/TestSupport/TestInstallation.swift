@@ -39,6 +39,8 @@ public final class TestInstallation: Sendable {
         configuration.runtime.instance = "t-\(UUID().uuidString.prefix(8))"
         configuration.gateway.host = "127.0.0.1"
         configuration.gateway.port = try FreePort.find()
+        // No reference address: tests send packets only to loopback (a test sets its own).
+        configuration.prober.reference = "none"
         try configure(&configuration)
         self.configuration = configuration
         var quiet = Logger(label: "test-installation")

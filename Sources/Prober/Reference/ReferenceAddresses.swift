@@ -42,6 +42,16 @@ public enum ReferenceAddresses {
         return addresses.filter { seen.insert($0).inserted }
     }
 
+    /// Whether `address` is this machine itself (IPv4 127.0.0.0/8, `::1`, `localhost`). A fleet of
+    /// only such cameras (simulators, tests) has nothing behind the default gateway, so the gateway
+    /// is not pinged for it: its silence would say nothing about those cameras.
+    public static func isLoopback(_ address: String) -> Bool {
+        let text = address.lowercased()
+        if text == "localhost" || text == "::1" || text == "[::1]" { return true }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
     /// The verdict after one round of reference checks (`true` = answered): `nil` (conclusive)
     /// when any answered or there are none, else ``unreachable``.
     public static func verdict(_ answered: [Bool]) -> String? {
