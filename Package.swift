@@ -11,6 +11,8 @@ let package = Package(
     // setpriv (PR_SET_PDEATHSIG) and Glibc are used directly, so no Apple platform is listed.
     products: [
         .executable(name: "cctv-out", targets: ["CCTVOutCLI"]),
+        // The benchmarks (and the simulated cameras they use), not linked into the shipping binary.
+        .executable(name: "cctv-out-bench", targets: ["CCTVOutBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        // Declared because Gateway imports HTTPTypes itself (Hummingbird's request and response types).
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // libmosquitto (Debian: libmosquitto-dev). Only MQTTBus imports it.
@@ -71,7 +75,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Registry", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
+        .target(
+            name: "Registry",
+            dependencies: [
+                "ServiceRuntime", "CCTVContract", "MQTTBus",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // CSV / XLSX fleet files: reading (CP949/UTF-8/UTF-16, RFC 4180, guarded XLSX), writing, row validation.
         .target(
             name: "FleetFile",
@@ -85,36 +98,53 @@ let package = Package(
         .target(
             name: "Prober",
             dependencies: [
-                "ServiceRuntime", "ICMPEngine", "HLSCore",
+                "ServiceRuntime", "ICMPEngine", "HLSCore", "CCTVContract", "MQTTBus",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // SHA-1 for WS-UsernameToken's PasswordDigest (ONVIF).
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         // Simulated HLS cameras on loopback (healthy and faulty) for the HLS benchmark and the prober's tests.
         .target(
             name: "HLSSimulator",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Resources/segment.ts")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Issues", dependencies: ["ServiceRuntime"], swiftSettings: swiftSettings),
+        .target(
+            name: "Issues",
+            dependencies: [
+                "ServiceRuntime", "CCTVContract", "MQTTBus",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Notifier",
             dependencies: [
-                "ServiceRuntime", "CCurl",
+                "ServiceRuntime", "CCurl", "CCTVContract", "MQTTBus",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Gateway",
             dependencies: [
-                "ServiceRuntime", "FleetFile",
+                "ServiceRuntime", "FleetFile", "CCTVContract", "MQTTBus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -124,6 +154,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Dashboard")],
             swiftSettings: swiftSettings
@@ -143,13 +178,27 @@ let package = Package(
         .executableTarget(
             name: "CCTVOutCLI",
             dependencies: [
-                "Installation", "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator", "CCTVContract",
+                "Installation", "ServiceRuntime", "Registry", "Prober", "Issues", "Notifier", "Gateway", "CCTVContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/cctv-out",
+            swiftSettings: swiftSettings
+        ),
+        // `cctv-out-bench`: the rerunnable benchmarks behind the README's numbers.
+        .executableTarget(
+            name: "CCTVOutBench",
+            dependencies: [
+                "ServiceRuntime", "MQTTBus", "CCTVContract", "Prober", "Issues", "Notifier", "Gateway", "ICMPEngine", "HLSCore", "HLSSimulator", "FleetFile",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/cctv-out-bench",
             swiftSettings: swiftSettings
         ),
         // Test fixtures shared by the test targets: a real mosquitto on a free port, temp dirs, HTTP sinks.
@@ -163,6 +212,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
@@ -175,19 +225,70 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ICMPEngineTests", dependencies: ["ICMPEngine"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MQTTBusTests", dependencies: ["MQTTBus", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "TestSupport", "CCTVContract"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MQTTBusTests",
+            dependencies: [
+                "MQTTBus", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "FleetFile", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "HLSCore", "HLSSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], exclude: ["Scripts"], swiftSettings: swiftSettings),
-        .testTarget(name: "IssuesTests", dependencies: ["Issues", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: [
+                "Registry", "FleetFile", "TestSupport", "CCTVContract", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProberTests",
+            dependencies: [
+                "Prober", "HLSCore", "HLSSimulator", "TestSupport", "CCTVContract", "MQTTBus", "ServiceRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Scripts"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IssuesTests",
+            dependencies: [
+                "Issues", "TestSupport", "CCTVContract", "MQTTBus", "ServiceRuntime", "Installation",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NotifierTests",
+            dependencies: [
+                "Notifier", "TestSupport", "CCTVContract", "MQTTBus", "ServiceRuntime", "Installation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Registry", "FleetFile", "TestSupport", "HLSCore", "ICMPEngine", "Prober",
+                "Gateway", "Registry", "FleetFile", "TestSupport", "HLSCore", "ICMPEngine", "Prober", "CCTVContract", "MQTTBus", "ServiceRuntime", "Installation",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -195,7 +296,7 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "TestSupport", "Installation",
+                "TestSupport", "Installation", "CCTVContract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -205,12 +306,15 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "Installation", "Registry", "Prober", "Issues", "Notifier", "Gateway", "FleetFile",
+                "TestSupport", "Installation", "Registry", "Prober", "Issues", "Notifier", "Gateway", "FleetFile", "CCTVContract", "MQTTBus", "ServiceRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Scripts"],
             swiftSettings: swiftSettings

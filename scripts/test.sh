@@ -8,8 +8,20 @@ scripts/install-deps.sh
 if [ "$(id -u)" -ne 0 ]; then
   echo "WARNING: not root — the ICMP/iptables and end-to-end tests will FAIL (they never pass silently). Run as root, as CI does." >&2
 fi
-swift build --build-tests
-# Serially: several tests run real time-budgeted checks (HLS, ICMP, MQTT reconnects) and others are
-# CPU-heavy (100,000-row imports). In parallel on a 2-core machine the heavy ones starve the
-# cooperative pool and the budgeted ones time out. Serial takes ~2.5 min and never flakes.
-swift test --skip-build --no-parallel "$@"
+# Every import declared (SwiftPM checks the package's own targets; scripts/lint.sh every module),
+# and swift-format's rules.
+swift build --build-tests --explicit-target-dependency-import-check error
+scripts/lint.sh
+# Suites tagged `.serial` (Tests/TestSupport/TestTags.swift: real time-budgeted checks of HLS,
+# RTSP, ICMP and MQTT, child processes, iptables, CPU-heavy imports and storms) must run one at a
+# time: fully parallel on 2 cores they time out (measured: tests in 9 files failed).
+# CCTVOUT_TEST_PASSES=2 runs the rest in parallel first, then the tagged ones one at a time. On the
+# 2-core development machine it was not faster than one serial pass (README, Measured), so one
+# serial pass is the default.
+if [ "$#" -gt 0 ] || [ "${CCTVOUT_TEST_PASSES:-1}" != 2 ]; then
+  swift test --skip-build --no-parallel "$@"
+else
+  serial=$(python3 scripts/serial-suites.py)
+  swift test --skip-build --skip "$serial"
+  swift test --skip-build --no-parallel --filter "$serial"
+fi

@@ -20,7 +20,7 @@ public struct ProberConfiguration: Sendable, Equatable {
     public var hlsTimeout: Double = 10
     /// Bytes of the newest segment downloaded per HLS check.
     /// 512 KiB holds the key frame a segment starts with (asked for with a Range request); the
-    /// whole 2 s segment was fetched before (measured in `cctv-out bench hls-bytes`).
+    /// whole 2 s segment was fetched before (measured in `cctv-out-bench hls-bytes`).
     public var hlsSegmentBytes = 512 << 10
     /// Consecutive failed checks after which a dead camera is checked less often.
     public var backoffAfter = 5

@@ -18,7 +18,7 @@ private struct InstantICMP: ICMPProbing {
     }
 }
 
-@Suite("the broker loses its recent state (SIGKILL after changes since its last autosave)", .serialized)
+@Suite("the broker loses its recent state (SIGKILL after changes since its last autosave)", .serialized, .tags(.serial))
 struct BrokerStateLossTests {
     @Test("a camera created just before a broker crash is checked again, and the statuses the broker lost are published again")
     func freshCreateSurvivesBrokerCrash() async throws {

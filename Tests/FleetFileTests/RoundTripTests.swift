@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import FleetFile
 
-@Suite("Export and round trip")
+@Suite("Export and round trip", .tags(.serial))
 struct RoundTripTests {
     static let tricky: [FleetRow] = [
         FleetRow(sourceRow: 2, id: "CAM-001", name: "정문 \"A\", 야간", address: "10.0.0.1", addressKind: .ipv4,
@@ -101,7 +102,7 @@ struct RoundTripTests {
     }
 }
 
-@Suite("Large files")
+@Suite("Large files", .tags(.serial))
 struct LargeFileTests {
     static let rows = sampleRows(100_000)
 

@@ -4,11 +4,12 @@ import Foundation
 import Logging
 import MQTTBus
 import Testing
+import TestSupport
 
 /// `/metrics` for Grafana: cameras per state, open incidents per kind and team, notification
 /// outcomes per channel, per-camera series unless turned off; and the shipped Grafana dashboard
 /// only queries series `/metrics` really has.
-@Suite("metrics for Grafana")
+@Suite("metrics for Grafana", .tags(.serial))
 struct MetricsTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)").path
 

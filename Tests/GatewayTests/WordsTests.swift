@@ -1,6 +1,7 @@
 import CCTVContract
 import FleetFile
 import Foundation
+import Gateway
 import HLSCore
 import ICMPEngine
 import Prober
@@ -19,6 +20,7 @@ struct WordsTests {
         codes.formUnion(RowProblemReason.allCases.map(\.rawValue))
         codes.formUnion(FleetFileWarningCode.allCases.map(\.rawValue))
         codes.formUnion(FleetFileErrorCode.allCases.map(\.rawValue))
+        codes.formUnion(APIErrorCode.allCases.map(\.rawValue))
         let failures: [HLSFetchFailure] = [.connectRefused, .timeout, .dns, .tls, .redirectLoop, .tooManyRedirects(5), .tooLarge(limit: 1),
                                            .connectionClosed, .badURL("x"), .other("x")]
         codes.formUnion(failures.map(\.reason))

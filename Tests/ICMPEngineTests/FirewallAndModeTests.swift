@@ -15,7 +15,7 @@ import Testing
 ///   leaves normally and nothing comes back -> TIMEOUT.
 /// * REJECT (INPUT or OUTPUT) produces an ICMP host-unreachable that quotes
 ///   our request -> FAIL `host_unreachable`.
-@Suite("Firewall-shaped outcomes and socket modes", .serialized)
+@Suite("Firewall-shaped outcomes and socket modes", .serialized, .tags(.serial))
 struct FirewallAndModeTests {
     static func check(_ address: String, count: Int, mode: ICMPSocketModePreference = .raw) async throws -> ICMPCheckResult {
         try await TestSupport.withEngine(TestSupport.configuration(mode: mode)) { engine in

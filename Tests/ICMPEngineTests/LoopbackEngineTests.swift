@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ICMPEngine
 
-@Suite("Engine against loopback")
+@Suite("Engine against loopback", .tags(.serial))
 struct LoopbackEngineTests {
     @Test("127.0.0.1 answers all 3 echoes with RTTs", arguments: ["127.0.0.1", "::1"])
     func loopbackSucceeds(address: String) async throws {

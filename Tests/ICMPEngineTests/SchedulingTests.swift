@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 @testable import ICMPEngine
 
-@Suite("Token bucket (injected clock)")
+@Suite("Token bucket (injected clock)", .tags(.serial))
 struct RateLimiterTests {
     @Test("A full bucket grants exactly `burst` packets, then refuses")
     func burstThenRefuse() {
@@ -48,7 +48,7 @@ struct RateLimiterTests {
     }
 }
 
-@Suite("Deadline queue")
+@Suite("Deadline queue", .tags(.serial))
 struct DeadlineQueueTests {
     @Test("Pops in deadline order, FIFO among equal deadlines, only when due")
     func ordering() {
@@ -84,7 +84,7 @@ struct DeadlineQueueTests {
 }
 
 /// Drives `ProbeBook` without sockets or wall time.
-@Suite("Probe bookkeeping (no sockets, fake clock)")
+@Suite("Probe bookkeeping (no sockets, fake clock)", .tags(.serial))
 struct ProbeBookTests {
     final class Sink: Sendable {
         let results = Mutex<[ICMPCheckResult]>([])

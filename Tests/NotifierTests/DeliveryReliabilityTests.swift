@@ -8,7 +8,7 @@ import AsyncHTTPClient
 
 /// The delivery loop against real HTTP endpoints on loopback: a failing endpoint is retried and
 /// broken off by its circuit breaker while the others carry on; everything arrives once it recovers.
-@Suite("delivery: retries, circuit breakers, isolation")
+@Suite("delivery: retries, circuit breakers, isolation", .tags(.serial))
 struct DeliveryReliabilityTests {
     @Test("an endpoint answering 500 for a while gets everything after it recovers; the other endpoint is unaffected meanwhile")
     func failingEndpointRecovers() async throws {
@@ -89,7 +89,7 @@ struct DeliveryReliabilityTests {
     }
 }
 
-@Suite("delivery waits for the event backlog")
+@Suite("delivery waits for the event backlog", .tags(.serial))
 struct BacklogTests {
     @Test("a notice is not sent while issue events received before it was due are still being applied")
     func waitsForBacklog() async throws {
@@ -120,7 +120,7 @@ struct BacklogTests {
     }
 }
 
-@Suite("escalation and reminders")
+@Suite("escalation and reminders", .tags(.serial))
 struct EscalationTests {
     @Test("an unacknowledged incident escalates once, reminds on schedule, survives a restart, and stops when acknowledged")
     func timers() async throws {

@@ -2,8 +2,9 @@ import CCTVContract
 import Foundation
 @testable import Prober
 import Testing
+import TestSupport
 
-@Suite("check schedule and back-off")
+@Suite("check schedule and back-off", .tags(.serial))
 struct CheckScheduleTests {
     static func camera(_ id: String, interval: Int? = nil, hls: String? = nil, enabled: Bool = true) -> CameraDefinition {
         CameraDefinition(id: id, name: id, address: "127.0.0.1", hlsURL: hls, enabled: enabled, intervalSeconds: interval,
@@ -183,7 +184,7 @@ struct CheckScheduleTests {
     }
 }
 
-@Suite("field verdict of cctv-out check")
+@Suite("field verdict of cctv-out check", .tags(.serial))
 struct FieldVerdictTests {
     static let answering = ICMPVerdict(status: .success, reason: "ok", sent: 3, received: 3, rttMinMs: 0.1, rttAvgMs: 0.2, rttMaxMs: 0.3)
     static let silent = ICMPVerdict(status: .timeout, reason: "no_reply", sent: 3, received: 0)

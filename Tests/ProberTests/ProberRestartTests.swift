@@ -11,7 +11,7 @@ import Glibc
 
 /// The real `cctv-out prober` process, SIGKILLed and started again with the same identity (so
 /// the broker resumes its persistent session, which already has the subscription).
-@Suite("prober killed and restarted", .serialized)
+@Suite("prober killed and restarted", .serialized, .tags(.serial))
 struct ProberRestartTests {
     @Test("a prober restarted after SIGKILL gets every camera definition again and checks the whole fleet")
     func restartedProberChecksWholeFleet() async throws {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ServiceRuntime
 
-@Suite("private broker supervision")
+@Suite("private broker supervision", .tags(.serial))
 struct BrokerSupervisionTests {
     @Test("a broker that keeps dying young waits longer each time, up to the cap; a stable run resets the wait")
     func backoff() {

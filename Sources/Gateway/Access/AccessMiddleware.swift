@@ -29,9 +29,9 @@ struct AccessMiddleware: RouterMiddleware {
         guard try access.isSetUp() else {
             if rule?.beforeSetup == true { return try await next(request, context) }
             if isAPI || request.method != .get {
-                return Self.refuse(.unauthorized, "setup_required", "no account exists yet: open /setup with the code from the log, or run `cctv-out users add NAME --role admin`")
+                return Self.refuse(.setupRequired, "no account exists yet: open /setup with the code from the log, or run `cctv-out users add NAME --role admin`")
             }
-            return Self.wantsPage(request) ? Self.redirect("/setup") : Self.refuse(.unauthorized, "setup_required", "no account exists yet: open /setup")
+            return Self.wantsPage(request) ? Self.redirect("/setup") : Self.refuse(.setupRequired, "no account exists yet: open /setup")
         }
 
         switch try await access.identify(request, context: context) {
@@ -39,12 +39,12 @@ struct AccessMiddleware: RouterMiddleware {
         case let .principal(principal): context.identity = principal
         case let .refused(reason):
             if changes { audit(request, context, action: rule?.action ?? "unknown", outcome: 401, detail: reason) }
-            return Self.refuse(.unauthorized, "invalid_credential", reason)
+            return Self.refuse(.invalidCredential, reason)
         }
 
         guard let rule else {
             // No such route: say so only to someone signed in.
-            if context.identity == nil, isAPI { return Self.refuse(.unauthorized, "unauthenticated", "sign in or send an API token") }
+            if context.identity == nil, isAPI { return Self.refuse(.unauthenticated, "sign in or send an API token") }
             return try await next(request, context)
         }
 
@@ -52,28 +52,28 @@ struct AccessMiddleware: RouterMiddleware {
             guard let principal = context.identity else {
                 if changes { audit(request, context, action: rule.action, outcome: 401, detail: nil) }
                 if !isAPI, request.method == .get, Self.wantsPage(request) { return Self.redirect("/login") }
-                return Self.refuse(.unauthorized, "unauthenticated", "sign in or send an API token (Authorization: Bearer …)")
+                return Self.refuse(.unauthenticated, "sign in or send an API token (Authorization: Bearer …)")
             }
             guard principal.has(needed) else {
                 if changes { audit(request, context, action: rule.action, outcome: 403, detail: "needs \(needed.rawValue)") }
-                return Self.refuse(.forbidden, "forbidden", "\(rule.action) needs the \(needed.rawValue) role; \(principal.actor) is \(principal.role.rawValue)")
+                return Self.refuse(.forbidden, "\(rule.action) needs the \(needed.rawValue) role; \(principal.actor) is \(principal.role.rawValue)")
             }
             if principal.isSiteLimited, rule.siteLimit == .everySiteOnly {
                 if changes { audit(request, context, action: rule.action, outcome: 403, detail: "site-limited") }
-                return Self.refuse(.forbidden, "forbidden", "\(rule.action) is only for accounts and tokens with every site")
+                return Self.refuse(.forbidden, "\(rule.action) is only for accounts and tokens with every site")
             }
         }
 
         if changes {
             if let origin = request.headers[.origin], !isOwnOrigin(origin, request: request) {
                 audit(request, context, action: rule.action, outcome: 403, detail: "foreign origin \(origin.prefix(100))")
-                return Self.refuse(.forbidden, "csrf", "cross-site request refused (Origin \(origin.prefix(100)))")
+                return Self.refuse(.csrf, "cross-site request refused (Origin \(origin.prefix(100)))")
             }
             if let expected = context.identity?.csrfToken {
                 let sent = request.headers[Self.csrfHeader] ?? ""
                 guard AccountStore.constantTimeEqual(sent, expected) else {
                     audit(request, context, action: rule.action, outcome: 403, detail: "missing or wrong CSRF token")
-                    return Self.refuse(.forbidden, "csrf", "the X-CSRF-Token header is missing or wrong: reload the page")
+                    return Self.refuse(.csrf, "the X-CSRF-Token header is missing or wrong: reload the page")
                 }
             }
         }
@@ -108,8 +108,8 @@ struct AccessMiddleware: RouterMiddleware {
         return access.options.trustedOrigins.contains { $0.lowercased() == origin.lowercased() }
     }
 
-    static func refuse(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
-        GatewayAPI.errorResponse(status, ContractError(code: code, message: message))
+    static func refuse(_ code: APIErrorCode, _ message: String) -> Response {
+        APIError(code, message).response
     }
 
     /// A browser asking for a page (sent to the sign-in page) rather than a tool (answered 401).

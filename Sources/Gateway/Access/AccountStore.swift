@@ -257,13 +257,16 @@ public enum AccountError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The REST error code.
-    var code: String {
+    /// The REST error code (and so the status).
+    var code: APIErrorCode {
         switch self {
-        case .invalidName, .weakPassword, .invalidSites: "invalid_field"
-        case .exists: "duplicate_account"
-        case .notFound: "not_found"
-        case .lastAdmin: "last_admin"
+        case .invalidName, .weakPassword, .invalidSites: .invalidField
+        case .exists: .duplicateAccount
+        case .notFound: .notFound
+        case .lastAdmin: .lastAdmin
         }
     }
+
+    /// The REST refusal.
+    func apiError(field: String? = nil) -> APIError { APIError(code, field: field, description) }
 }

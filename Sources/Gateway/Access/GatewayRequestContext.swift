@@ -34,7 +34,7 @@ public struct GatewayRequestContext: AuthRequestContext, SessionRequestContext, 
 
     /// The principal, which ``AccessMiddleware`` guarantees on every route that needs a role.
     public func principal() throws -> Principal {
-        guard let identity else { throw HTTPError(.unauthorized, message: "sign in or send an API token") }
+        guard let identity else { throw APIError(.unauthenticated, "sign in or send an API token") }
         return identity
     }
 
@@ -42,7 +42,7 @@ public struct GatewayRequestContext: AuthRequestContext, SessionRequestContext, 
     public func requireSite(_ site: String?) throws {
         let principal = try principal()
         guard principal.covers(site: site) else {
-            throw HTTPError(.forbidden, message: site.map { "\(principal.actor) may not act on site \($0)" } ?? "\(principal.actor) may not act on cameras without a site")
+            throw APIError(.forbidden, site.map { "\(principal.actor) may not act on site \($0)" } ?? "\(principal.actor) may not act on cameras without a site")
         }
     }
 }

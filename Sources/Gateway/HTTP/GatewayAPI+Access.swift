@@ -10,13 +10,13 @@ extension GatewayAPI {
     func addPageRoutes(to router: Router<GatewayRequestContext>) {
         for (path, file) in [("/", "index.html"), ("/login", "login.html"), ("/setup", "setup.html"), ("/admin", "admin.html")] {
             router.get(RouterPath(path)) { _, _ in
-                guard let page = files[file] else { throw HTTPError(.notFound) }
+                guard let page = files[file] else { throw APIError(.notFound, field: "path", "no such file") }
                 return Response(status: .ok, headers: [.contentType: page.contentType, .cacheControl: "no-cache"], body: .init(byteBuffer: page.body))
             }
         }
         router.get("/ui/**") { _, context in
             let path = context.parameters.getCatchAll().joined(separator: "/")
-            guard !path.contains(".."), let file = files[path] else { throw HTTPError(.notFound) }
+            guard !path.contains(".."), let file = files[path] else { throw APIError(.notFound, field: "path", "no such file") }
             return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "no-cache"], body: .init(byteBuffer: file.body))
         }
     }
@@ -41,7 +41,7 @@ extension GatewayAPI {
     func addAccessRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/session") { _, context in
             guard let principal = context.identity else {
-                return error(.unauthorized, ContractError(code: "signed_out", message: "not signed in"))
+                throw APIError(.signedOut, "not signed in")
             }
             return try json(me(principal))
         }
@@ -57,16 +57,16 @@ extension GatewayAPI {
         router.put("/api/account/password") { request, context in
             struct Body: Decodable { var current: String; var new: String }
             let principal = try context.principal()
-            guard principal.kind == .user else { throw HTTPError(.forbidden, message: "API tokens have no password") }
+            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no password") }
             guard let body = try await decodeBody(request, as: Body.self) else {
-                return error(.badRequest, ContractError(code: "bad_request", message: "the body must be {\"current\": \"…\", \"new\": \"…\"}"))
+                throw APIError(.badRequest, "the body must be {\"current\": \"…\", \"new\": \"…\"}")
             }
             let accounts = access.accounts
             guard try await access.offPool({ try accounts.verify(name: principal.name, password: body.current) }) != nil else {
-                return error(.forbidden, ContractError(code: "wrong_password", field: "current", message: "the current password is wrong"))
+                throw APIError(.wrongPassword, field: "current", "the current password is wrong")
             }
             do { try await access.offPool { try accounts.setPassword(name: principal.name, password: body.new) } } catch let refusal as AccountError {
-                return error(.badRequest, ContractError(code: refusal.code, field: "new", message: refusal.description))
+                throw refusal.apiError(field: "new")
             }
             // The change ends every session of the account, this one included: start a fresh one.
             if let standing = try accounts.standing(principal.name) { _ = try await access.startSession(standing, request: request, context: context) }
@@ -74,18 +74,18 @@ extension GatewayAPI {
         }
         router.post("/api/account/totp") { _, context in
             let principal = try context.principal()
-            guard principal.kind == .user else { throw HTTPError(.forbidden, message: "API tokens have no second factor") }
+            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
             return try json(access.accounts.beginSecondFactor(name: principal.name))
         }
         router.post("/api/account/totp/confirm") { request, context in
             struct Body: Decodable { var code: String }
             let principal = try context.principal()
-            guard principal.kind == .user else { throw HTTPError(.forbidden, message: "API tokens have no second factor") }
+            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
             guard let body = try await decodeBody(request, as: Body.self) else {
-                return error(.badRequest, ContractError(code: "bad_request", message: "the body must be {\"code\": \"123456\"}"))
+                throw APIError(.badRequest, "the body must be {\"code\": \"123456\"}")
             }
             guard try access.accounts.confirmSecondFactor(name: principal.name, code: body.code, now: access.now()) else {
-                return error(.badRequest, ContractError(code: "wrong_code", field: "code", message: "the code does not match: check the phone's clock and type the newest code"))
+                throw APIError(.wrongCode, field: "code", "the code does not match: check the phone's clock and type the newest code")
             }
             if let standing = try access.accounts.standing(principal.name) { _ = try await access.startSession(standing, request: request, context: context) }
             return Response(status: .noContent)
@@ -93,13 +93,13 @@ extension GatewayAPI {
         router.delete("/api/account/totp") { request, context in
             struct Body: Decodable { var password: String }
             let principal = try context.principal()
-            guard principal.kind == .user else { throw HTTPError(.forbidden, message: "API tokens have no second factor") }
+            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
             guard let body = try await decodeBody(request, as: Body.self) else {
-                return error(.badRequest, ContractError(code: "bad_request", message: "the body must be {\"password\": \"…\"}"))
+                throw APIError(.badRequest, "the body must be {\"password\": \"…\"}")
             }
             let accounts = access.accounts
             guard try await access.offPool({ try accounts.verify(name: principal.name, password: body.password) }) != nil else {
-                return error(.forbidden, ContractError(code: "wrong_password", field: "password", message: "the password is wrong"))
+                throw APIError(.wrongPassword, field: "password", "the password is wrong")
             }
             try accounts.removeSecondFactor(name: principal.name)
             return Response(status: .noContent)
@@ -112,7 +112,7 @@ extension GatewayAPI {
     func signIn(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         struct Body: Decodable { var name: String; var password: String; var code: String? }
         guard let body = try await decodeBody(request, as: Body.self), body.name.utf8.count <= 200 else {
-            return error(.badRequest, ContractError(code: "bad_request", message: "the body must be {\"name\": \"…\", \"password\": \"…\"}"))
+            throw APIError(.badRequest, "the body must be {\"name\": \"…\", \"password\": \"…\"}")
         }
         let now = access.now(), address = context.remoteAddress
         func record(_ outcome: Int, actor: String = "anonymous", _ detail: String) {
@@ -120,22 +120,22 @@ extension GatewayAPI {
         }
         if let until = access.throttle.withLock({ $0.lockedUntil(account: body.name, address: address, now: now) }) {
             record(429, "throttled")
-            return tooManyAttempts(until: until, now: now)
+            throw tooManyAttempts(until: until, now: now)
         }
         let accounts = access.accounts
         guard let standing = try await access.offPool({ try accounts.verify(name: body.name, password: body.password) }) else {
             access.throttle.withLock { $0.failed(account: body.name, address: address, now: now) }
             record(401, "wrong name or password")
-            return error(.unauthorized, ContractError(code: "login_failed", message: "wrong name or password"))
+            throw APIError(.loginFailed, "wrong name or password")
         }
         if standing.account.secondFactor {
             guard let code = body.code, !code.isEmpty else {
-                return error(.unauthorized, ContractError(code: "second_factor_required", field: "code", message: "enter the 6-digit code from the authenticator app"))
+                throw APIError(.secondFactorRequired, field: "code", "enter the 6-digit code from the authenticator app")
             }
             guard try accounts.verifySecondFactor(name: standing.account.name, code: code, now: now) else {
                 access.throttle.withLock { $0.failed(account: body.name, address: address, now: now) }
                 record(401, actor: standing.account.name, "wrong second-factor code")
-                return error(.unauthorized, ContractError(code: "login_failed", field: "code", message: "wrong code"))
+                throw APIError(.loginFailed, field: "code", "wrong code")
             }
         }
         access.throttle.withLock { $0.succeeded(account: body.name) }
@@ -150,28 +150,28 @@ extension GatewayAPI {
         struct Body: Decodable { var code: String; var name: String; var password: String }
         let now = access.now(), address = context.remoteAddress
         guard try !access.isSetUp() else {
-            return error(.conflict, ContractError(code: "already_set_up", message: "an account exists already: sign in at /login"))
+            throw APIError(.alreadySetUp, "an account exists already: sign in at /login")
         }
         guard let body = try await decodeBody(request, as: Body.self) else {
-            return error(.badRequest, ContractError(code: "bad_request", message: "the body must be {\"code\": \"…\", \"name\": \"…\", \"password\": \"…\"}"))
+            throw APIError(.badRequest, "the body must be {\"code\": \"…\", \"name\": \"…\", \"password\": \"…\"}")
         }
         if let until = access.throttle.withLock({ $0.lockedUntil(account: "(setup)", address: address, now: now) }) {
-            return tooManyAttempts(until: until, now: now)
+            throw tooManyAttempts(until: until, now: now)
         }
         do {
             try AccountRules.check(name: body.name)
             try AccountRules.check(password: body.password, name: body.name)
         } catch let refusal as AccountError {
-            return error(.badRequest, ContractError(code: refusal.code, message: refusal.description))
+            throw refusal.apiError()
         }
         guard access.consumeSetupCode(body.code) else {
             access.throttle.withLock { $0.failed(account: "(setup)", address: address, now: now) }
             access.audit(.init(at: now, actor: "anonymous", action: "setup", target: nil, outcome: 403, address: address, detail: "wrong setup code"))
-            return error(.forbidden, ContractError(code: "wrong_setup_code", field: "code", message: "wrong setup code: copy it from the gateway's log (it changes on every start)"))
+            throw APIError(.wrongSetupCode, field: "code", "wrong setup code: copy it from the gateway's log (it changes on every start)")
         }
         let accounts = access.accounts
         _ = try await access.offPool { try accounts.addAccount(name: body.name, password: body.password, role: .admin) }
-        guard try access.isSetUp(), let standing = try accounts.standing(body.name) else { throw HTTPError(.internalServerError) }
+        guard try access.isSetUp(), let standing = try accounts.standing(body.name) else { throw APIError(.internal, "the first admin was not stored") }
         let session = try await access.startSession(standing, request: request, context: context)
         access.audit(.init(at: now, actor: body.name, action: "setup", target: body.name, outcome: 201, address: address, detail: "first admin created"))
         var response = try json(me(Principal(kind: .user, name: body.name, role: .admin, csrfToken: session.csrf)))
@@ -179,11 +179,11 @@ extension GatewayAPI {
         return response
     }
 
-    func tooManyAttempts(until: Date, now: Date) -> Response {
+    func tooManyAttempts(until: Date, now: Date) -> APIError {
         let seconds = max(1, Int(until.timeIntervalSince(now).rounded(.up)))
-        var response = error(.tooManyRequests, ContractError(code: "too_many_attempts", message: "too many failed sign-ins: try again in \(seconds) s"))
-        response.headers[.retryAfter] = "\(seconds)"
-        return response
+        var refusal = APIError(.tooManyAttempts, "too many failed sign-ins: try again in \(seconds) s")
+        refusal.headers[.retryAfter] = "\(seconds)"
+        return refusal
     }
 
     func addAdminRoutes(to router: Router<GatewayRequestContext>) {
@@ -191,55 +191,55 @@ extension GatewayAPI {
         router.post("/api/users") { request, _ in
             struct Body: Decodable { var name: String; var password: String; var role: Role; var sites: [String]? }
             guard let body = try await decodeBody(request, as: Body.self) else {
-                return error(.badRequest, ContractError(code: "bad_request", message: "the body must be {\"name\", \"password\", \"role\": \"viewer|operator|admin\", \"sites\"?: [...]}"))
+                throw APIError(.badRequest, "the body must be {\"name\", \"password\", \"role\": \"viewer|operator|admin\", \"sites\"?: [...]}")
             }
             let accounts = access.accounts
             do {
                 var response = try json(try await access.offPool { try accounts.addAccount(name: body.name, password: body.password, role: body.role, sites: body.sites) })
                 response.status = .created
                 return response
-            } catch let refusal as AccountError { return accountError(refusal) }
+            } catch let refusal as AccountError { throw refusal.apiError() }
         }
         router.patch("/api/users/:name") { request, context in
             let name = try context.parameters.require("name")
             guard let buffer = try? await request.body.collect(upTo: Self.maxBody),
                   let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
-                return error(.badRequest, ContractError(code: "bad_request", message: "the body must be a JSON object with role, sites (null = every site) and/or password"))
+                throw APIError(.badRequest, "the body must be a JSON object with role, sites (null = every site) and/or password")
             }
             let accounts = access.accounts
             do {
                 var role: Role?
                 if let text = object["role"] {
                     guard let parsed = (text as? String).flatMap(Role.init(rawValue:)) else {
-                        return error(.badRequest, ContractError(code: "invalid_field", field: "role", message: "role must be viewer, operator or admin"))
+                        throw APIError(.invalidField, field: "role", "role must be viewer, operator or admin")
                     }
                     role = parsed
                 }
                 var sites: [String]??
                 if let value = object["sites"] {
                     if value is NSNull { sites = .some(nil) } else if let list = value as? [String] { sites = .some(list) } else {
-                        return error(.badRequest, ContractError(code: "invalid_field", field: "sites", message: "sites must be a list of site names or null"))
+                        throw APIError(.invalidField, field: "sites", "sites must be a list of site names or null")
                     }
                 }
                 if let password = object["password"] as? String {
                     try await access.offPool { try accounts.setPassword(name: name, password: password) }
                 }
                 return try json(try accounts.update(name: name, role: role, sites: sites))
-            } catch let refusal as AccountError { return accountError(refusal) }
+            } catch let refusal as AccountError { throw refusal.apiError() }
         }
         router.delete("/api/users/:name") { _, context in
-            do { try access.accounts.removeAccount(name: try context.parameters.require("name")) } catch let refusal as AccountError { return accountError(refusal) }
+            do { try access.accounts.removeAccount(name: try context.parameters.require("name")) } catch let refusal as AccountError { throw refusal.apiError() }
             return Response(status: .noContent)
         }
         router.get("/api/tokens") { _, _ in try json(["items": access.accounts.tokens()]) }
         router.post("/api/tokens") { request, context in
             struct Body: Decodable { var name: String; var role: Role; var sites: [String]?; var expiresInDays: Int? }
             guard let body = try await decodeBody(request, as: Body.self) else {
-                return error(.badRequest, ContractError(code: "bad_request", message: "the body must be {\"name\", \"role\": \"viewer|operator|admin\", \"sites\"?: [...], \"expiresInDays\"?: 90}"))
+                throw APIError(.badRequest, "the body must be {\"name\", \"role\": \"viewer|operator|admin\", \"sites\"?: [...], \"expiresInDays\"?: 90}")
             }
             let now = access.now()
             let expiry = try body.expiresInDays.map { days -> Date in
-                guard (1...3650).contains(days) else { throw HTTPError(.badRequest, message: "expiresInDays must be 1–3650") }
+                guard (1...3650).contains(days) else { throw APIError(.invalidField, field: "expiresInDays", "expiresInDays must be 1–3650") }
                 return now.addingTimeInterval(Double(days) * 86_400)
             }
             do {
@@ -249,13 +249,13 @@ extension GatewayAPI {
                 var response = try json(Created(token: token, secret: secret, note: "shown once: store it now (Authorization: Bearer <secret>)"))
                 response.status = .created
                 return response
-            } catch let refusal as AccountError { return accountError(refusal) } catch let refusal as TokenError {
-                return error(.badRequest, ContractError(code: "invalid_field", message: refusal.description))
+            } catch let refusal as AccountError { throw refusal.apiError() } catch let refusal as TokenError {
+                throw APIError(.invalidField, refusal.description)
             }
         }
         router.delete("/api/tokens/:id") { _, context in
             do { try access.accounts.revokeToken(id: try context.parameters.require("id"), now: access.now()) } catch let refusal as TokenError {
-                return error(.notFound, ContractError(code: "not_found", field: "id", message: refusal.description))
+                throw APIError(.notFound, field: "id", refusal.description)
             }
             return Response(status: .noContent)
         }
@@ -264,14 +264,5 @@ extension GatewayAPI {
             let limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))
             return try json(["items": access.accounts.audit(limit: limit, before: q.get("before").flatMap { Int64($0) }, actor: q.get("actor"))])
         }
-    }
-
-    func accountError(_ refusal: AccountError) -> Response {
-        let status: HTTPResponse.Status = switch refusal {
-        case .notFound: .notFound
-        case .exists, .lastAdmin: .conflict
-        default: .badRequest
-        }
-        return error(status, ContractError(code: refusal.code, message: refusal.description))
     }
 }

@@ -16,7 +16,7 @@ extension GatewayAPI {
         router.get("/api/commands/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = try commands?.entry(id) else {
-                return error(.notFound, ContractError(code: "not_found", field: "id", message: "no command with id \(id) in the last 24 hours"))
+                throw APIError(.notFound, field: "id", "no command with id \(id) in the last 24 hours")
             }
             return try json(entry)
         }
@@ -30,13 +30,13 @@ extension GatewayAPI {
         command.actor = try context.principal().actor
         let key = request.headers[Self.idempotencyKey]
         if let key, !CommandLedger.isValidKey(key) {
-            return error(.badRequest, ContractError(code: "invalid_field", field: "Idempotency-Key", message: "Idempotency-Key must be 1–128 of A-Z a-z 0-9 . _ : - (a UUID is best)"))
+            throw APIError(.invalidField, field: "Idempotency-Key", "Idempotency-Key must be 1–128 of A-Z a-z 0-9 . _ : - (a UUID is best)")
         }
         let id = key ?? UUID().uuidString
         if let commands, let earlier = try commands.begin(id: id, command: command, success: Int(success.code)) {
             guard earlier.fingerprint == CommandLedger.fingerprint(command) else {
-                return error(.unprocessableContent, ContractError(code: "idempotency_key_reused", field: "Idempotency-Key",
-                                                                  message: "Idempotency-Key \(id) was used for a different request; use a new key for a new change"))
+                throw APIError(.idempotencyKeyReused, field: "Idempotency-Key",
+                               "Idempotency-Key \(id) was used for a different request; use a new key for a new change")
             }
             if let reply = earlier.reply { return try respond(reply, to: command, success: success) }
             // Still pending: send it again; the registry answers a command it already applied
@@ -55,10 +55,7 @@ extension GatewayAPI {
 
     /// The answer for a registry reply: the refusal with its status, or the success body.
     func respond(_ reply: RegistryReply, to command: RegistryCommand, success: HTTPResponse.Status) throws -> Response {
-        let status = HTTPResponse.Status(code: CommandOutcome.status(of: reply, success: Int(success.code)))
-        guard reply.ok else {
-            return error(status, reply.error ?? ContractError(code: "internal", message: "registry refused without a reason"))
-        }
+        guard reply.ok else { throw reply.error.map(APIError.init(relaying:)) ?? .unexplained("registry") }
         if command.action == .bulkDelete {
             struct Outcome: Encodable { var deleted: [String]; var missing: [String] }
             return try json(Outcome(deleted: reply.deletedIDs ?? [], missing: reply.missingIDs ?? []))

@@ -12,7 +12,7 @@ extension GatewayAPI {
         let chartFiles = DashboardFiles.folder(configuration.chartDir)
         router.get("/vendor/chart.js/**") { _, context in
             let path = context.parameters.getCatchAll().joined(separator: "/")
-            guard let file = chartFiles[path] else { throw HTTPError(.notFound) }
+            guard let file = chartFiles[path] else { throw APIError(.notFound, field: "path", "no such file") }
             return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "max-age=86400"], body: .init(byteBuffer: file.body))
         }
         router.get("/api/problems") { request, context in
@@ -26,10 +26,10 @@ extension GatewayAPI {
             query.defaultInterval = configuration.defaultCheckInterval
             query.activitySlack = configuration.historyFlushInterval
             if let state = query.state, !state.isEmpty, state != "STALLED", CameraState(rawValue: state) == nil {
-                return error(.badRequest, ContractError(code: "invalid_field", field: "state",
-                                                        message: "state must be one of \((CameraState.allCases.map(\.rawValue) + ["STALLED"]).joined(separator: ", "))"))
+                throw APIError(.invalidField, field: "state",
+                               "state must be one of \((CameraState.allCases.map(\.rawValue) + ["STALLED"]).joined(separator: ", "))")
             }
-            do { return try json(store.problems(query)) } catch let refusal as ContractError { return error(.badRequest, refusal) }
+            do { return try json(store.problems(query)) } catch let refusal as ContractError { throw APIError(relaying: refusal) }
         }
     }
 }

@@ -11,33 +11,33 @@ extension GatewayAPI {
         router.post("/api/imports") { request, context in
             let q = request.uri.queryParameters
             guard let mode = ImportJob.Mode(rawValue: q.get("mode") ?? "validate") else {
-                return error(.badRequest, ContractError(code: "bad_request", field: "mode", message: "mode must be validate (dry run) or apply"))
+                throw APIError(.badRequest, field: "mode", "mode must be validate (dry run) or apply")
             }
             let skipText = (q.get("skipInvalid") ?? "false").lowercased()
             guard ["true", "false", "1", "0"].contains(skipText) else {
-                return error(.badRequest, ContractError(code: "bad_request", field: "skipInvalid", message: "skipInvalid must be true or false"))
+                throw APIError(.badRequest, field: "skipInvalid", "skipInvalid must be true or false")
             }
             let format: FleetFileFormat?
             switch Self.uploadFormat(query: q.get("format"), contentType: request.headers[.contentType]) {
             case let .success(found): format = found
-            case let .failure(refusal): return error(.badRequest, refusal)
+            case let .failure(refusal): throw refusal
             }
             let maxBytes = imports.limits.maxBytes
-            let tooLarge = ContractError(code: "payload_too_large", message: "the file is larger than \(maxBytes >> 20) MiB; split it into several imports")
+            let tooLarge = APIError(.payloadTooLarge, "the file is larger than \(maxBytes >> 20) MiB; split it into several imports")
             if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
-                return error(.contentTooLarge, tooLarge)
+                throw tooLarge
             }
             let body: ByteBuffer
-            do { body = try await request.body.collect(upTo: maxBytes) } catch { return self.error(.contentTooLarge, tooLarge) }
+            do { body = try await request.body.collect(upTo: maxBytes) } catch { throw tooLarge }
             guard body.readableBytes > 0 else {
-                return error(.badRequest, ContractError(code: "empty_file", message: "the request body is empty: send the CSV or .xlsx file as the body"))
+                throw APIError(.emptyFile, "the request body is empty: send the CSV or .xlsx file as the body")
             }
             let job: ImportJob
             do {
                 job = try await imports.start(data: Data(body.readableBytesView), format: format, mode: mode, skipInvalid: skipText == "true" || skipText == "1",
                                          actor: context.principal().actor)
             } catch {
-                return self.error(.tooManyRequests, (error as? ContractError) ?? ContractError(code: "internal", message: "\(error)"))
+                throw (error as? ContractError).map(APIError.init(relaying:)) ?? APIError(.internal, "\(error)")
             }
             var response = try json(job)
             response.status = .accepted
@@ -47,7 +47,7 @@ extension GatewayAPI {
         router.get("/api/imports/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let job = await imports.job(id) else {
-                return error(.notFound, ContractError(code: "not_found", field: "id", message: "no import \(id) (finished imports are kept for a while, then forgotten)"))
+                throw APIError(.notFound, field: "id", "no import \(id) (finished imports are kept for a while, then forgotten)")
             }
             return try json(job)
         }
@@ -56,7 +56,7 @@ extension GatewayAPI {
             let (format, language): (FleetFileFormat, HeaderLanguage)
             switch Self.fileOptions(format: q.get("format"), lang: q.get("lang")) {
             case let .success(options): (format, language) = options
-            case let .failure(refusal): return error(.badRequest, refusal)
+            case let .failure(refusal): throw refusal
             }
             let rows = try store.allCameras(sites: context.principal().sites).map(Self.fleetRow)
             let data = try FleetFileExporter.export(rows, format: format, language: language, includePasswords: false)
@@ -66,7 +66,7 @@ extension GatewayAPI {
             let (format, language): (FleetFileFormat, HeaderLanguage)
             switch Self.fileOptions(format: request.uri.queryParameters.get("format"), lang: request.uri.queryParameters.get("lang")) {
             case let .success(options): (format, language) = options
-            case let .failure(refusal): return error(.badRequest, refusal)
+            case let .failure(refusal): throw refusal
             }
             // The example names teams the notifier knows, so the template's own row validates.
             let teams = notifierView.directory
@@ -80,10 +80,10 @@ extension GatewayAPI {
 
     /// The upload's format from `?format=` or else `Content-Type`; nil lets the parser recognise it
     /// (a zip is read as .xlsx, anything else as CSV).
-    static func uploadFormat(query: String?, contentType: String?) -> Result<FleetFileFormat?, ContractError> {
+    static func uploadFormat(query: String?, contentType: String?) -> Result<FleetFileFormat?, APIError> {
         if let query {
             guard let format = FleetFileFormat(rawValue: query.lowercased()) else {
-                return .failure(ContractError(code: "bad_request", field: "format", message: "format must be csv or xlsx"))
+                return .failure(APIError(.badRequest, field: "format", "format must be csv or xlsx"))
             }
             return .success(format)
         }
@@ -96,15 +96,15 @@ extension GatewayAPI {
     }
 
     /// `format` (csv, the default, or xlsx) and header `lang` (en, the default, or ko) of a download.
-    static func fileOptions(format: String?, lang: String?) -> Result<(FleetFileFormat, HeaderLanguage), ContractError> {
+    static func fileOptions(format: String?, lang: String?) -> Result<(FleetFileFormat, HeaderLanguage), APIError> {
         guard let format = FleetFileFormat(rawValue: (format ?? "csv").lowercased()) else {
-            return .failure(ContractError(code: "bad_request", field: "format", message: "format must be csv or xlsx"))
+            return .failure(APIError(.badRequest, field: "format", "format must be csv or xlsx"))
         }
         let language: HeaderLanguage
         switch (lang ?? "en").lowercased() {
         case "en": language = .english
         case "ko": language = .korean
-        default: return .failure(ContractError(code: "bad_request", field: "lang", message: "lang must be ko or en"))
+        default: return .failure(APIError(.badRequest, field: "lang", "lang must be ko or en"))
         }
         return .success((format, language))
     }
@@ -144,16 +144,16 @@ extension GatewayAPI {
             let id = try context.parameters.require("id")
             guard let buffer = try? await request.body.collect(upTo: Self.maxBody),
                   let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
-                return error(.badRequest, ContractError(code: "bad_request", message: "the body must be a JSON object of at most 1 MiB with the fields to change"))
+                throw APIError(.badRequest, "the body must be a JSON object of at most 1 MiB with the fields to change")
             }
             let unknown = Set(object.keys).subtracting(CameraPatch.keys)
             guard unknown.isEmpty else {
-                return error(.badRequest, ContractError(code: "invalid_field", field: unknown.sorted().first,
-                                                        message: "unknown field(s) \(unknown.sorted().joined(separator: ", ")); a patch may change \(CameraPatch.keys.sorted().joined(separator: ", "))"))
+                throw APIError(.invalidField, field: unknown.sorted().first,
+                               "unknown field(s) \(unknown.sorted().joined(separator: ", ")); a patch may change \(CameraPatch.keys.sorted().joined(separator: ", "))")
             }
             let patch: CameraPatch
             do { patch = try ContractCodec.decodeValue(CameraPatch.self, from: Data(buffer.readableBytesView)) } catch {
-                return self.error(.badRequest, ContractError(code: "bad_request", message: "a field has the wrong type: \(error)"))
+                throw APIError(.badRequest, "a field has the wrong type: \(error)")
             }
             try requireSite(ofCamera: id, context: context)
             if let site = patch.site { try context.requireSite(site) }
@@ -163,7 +163,7 @@ extension GatewayAPI {
         router.post("/api/cameras/bulk-delete") { request, context in
             struct Body: Decodable { var ids: [String] }
             guard let body = try await decodeBody(request, as: Body.self), !body.ids.isEmpty, body.ids.count <= 1000 else {
-                return error(.badRequest, ContractError(code: "bad_request", field: "ids", message: "the body must be {\"ids\": [...]} with 1 to 1000 camera ids"))
+                throw APIError(.badRequest, field: "ids", "the body must be {\"ids\": [...]} with 1 to 1000 camera ids")
             }
             for id in body.ids { try requireSite(ofCamera: id, context: context) }
             return try await command(RegistryCommand(action: .bulkDelete, ids: body.ids), success: .ok, request: request, context: context)

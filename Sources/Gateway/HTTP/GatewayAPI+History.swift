@@ -11,7 +11,7 @@ import ServiceRuntime
 extension GatewayAPI {
     func addHistoryRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/cameras/:id/history") { request, context in
-            guard let historyStore else { return historyOff() }
+            guard let historyStore else { throw historyOff() }
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
             let q = request.uri.queryParameters
@@ -21,7 +21,7 @@ extension GatewayAPI {
             case "24h": span = 86_400
             case "7d": span = 7 * 86_400
             case "30d": span = 30 * 86_400
-            default: return error(.badRequest, ContractError(code: "invalid_field", field: "range", message: "range must be 24h, 7d or 30d"))
+            default: throw APIError(.invalidField, field: "range", "range must be 24h, 7d or 30d")
             }
             let from = now.addingTimeInterval(-span)
             let resolution = HistoryResolution.forRange(span)
@@ -37,13 +37,13 @@ extension GatewayAPI {
                                    states: changes.map { .init(at: $0.at, state: $0.state) }, durations: StateDurations.over(changes, from: from, to: now)))
         }
         router.get("/api/availability") { request, _ in
-            guard let historyStore else { return historyOff() }
+            guard let historyStore else { throw historyOff() }
             let q = request.uri.queryParameters
             let period: (Date, Date)
-            switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): return error(.badRequest, refusal) }
+            switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): throw refusal }
             let by = q.get("by") ?? "camera"
             guard ["camera", "site", "lineTeam", "vendor"].contains(by) else {
-                return error(.badRequest, ContractError(code: "invalid_field", field: "by", message: "by must be camera, site, lineTeam or vendor"))
+                throw APIError(.invalidField, field: "by", "by must be camera, site, lineTeam or vendor")
             }
             let limit = min(10_000, max(1, Int(q.get("limit") ?? "") ?? 500))
             let store = store
@@ -68,14 +68,14 @@ extension GatewayAPI {
             return try json(Answer(from: period.0, to: period.1, by: by, total: items.count, items: Array(items.prefix(limit))))
         }
         router.get("/api/reports/sla") { request, _ in
-            guard let historyStore else { return historyOff() }
+            guard let historyStore else { throw historyOff() }
             let q = request.uri.queryParameters
             let period: (Date, Date)
-            switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): return error(.badRequest, refusal) }
+            switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): throw refusal }
             let format = (q.get("format") ?? "json").lowercased()
             var options: (FleetFileFormat, HeaderLanguage)? = nil
             if format != "json" {
-                switch Self.fileOptions(format: format, lang: q.get("lang")) { case let .success(o): options = o; case let .failure(refusal): return error(.badRequest, refusal) }
+                switch Self.fileOptions(format: format, lang: q.get("lang")) { case let .success(o): options = o; case let .failure(refusal): throw refusal }
             }
             let store = store, file = options
             let (report, bytes) = try await offPoolReport { () -> (SLAReport, Data?) in
@@ -97,32 +97,32 @@ extension GatewayAPI {
         try await reportGate.run { try await NIOThreadPool.singleton.runIfActive(work) }
     }
 
-    func historyOff() -> Response {
-        error(.serviceUnavailable, ContractError(code: "internal", message: "history is not kept by this gateway"))
+    func historyOff() -> APIError {
+        APIError(.historyUnavailable, "history is not kept by this gateway")
     }
 
     /// The period of a request: `month=YYYY-MM` (in `tz`, default UTC), or `from` and `to` (ISO 8601), or the last 30 days.
-    static func period(_ q: Parameters) -> Result<(Date, Date), ContractError> {
+    static func period(_ q: Parameters) -> Result<(Date, Date), APIError> {
         if let month = q.get("month") {
             let parts = month.split(separator: "-")
             let zone = TimeZone(identifier: q.get("tz") ?? "UTC")
             guard parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]), (2000...2200).contains(year), (1...12).contains(number), let zone else {
-                return .failure(ContractError(code: "invalid_field", field: "month", message: "month must be YYYY-MM (and tz a zone name such as Asia/Seoul)"))
+                return .failure(APIError(.invalidField, field: "month", "month must be YYYY-MM (and tz a zone name such as Asia/Seoul)"))
             }
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zone
             guard let start = calendar.date(from: DateComponents(year: year, month: number, day: 1)),
                   let end = calendar.date(byAdding: .month, value: 1, to: start) else {
-                return .failure(ContractError(code: "invalid_field", field: "month", message: "month must be YYYY-MM"))
+                return .failure(APIError(.invalidField, field: "month", "month must be YYYY-MM"))
             }
             return .success((start, end))
         }
         func parse(_ key: String) -> Date? { q.get(key).flatMap { try? Date($0, strategy: .iso8601) } }
         let to = q.get("to") == nil ? Date() : parse("to")
         let from = q.get("from") == nil ? to?.addingTimeInterval(-30 * 86_400) : parse("from")
-        guard let from, let to else { return .failure(ContractError(code: "invalid_field", field: q.get("from") != nil && parse("from") == nil ? "from" : "to", message: "from and to must be ISO 8601 times, e.g. 2026-11-01T00:00:00Z")) }
+        guard let from, let to else { return .failure(APIError(.invalidField, field: q.get("from") != nil && parse("from") == nil ? "from" : "to", "from and to must be ISO 8601 times, e.g. 2026-11-01T00:00:00Z")) }
         guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else {
-            return .failure(ContractError(code: "invalid_field", field: "from", message: "from must be before to, at most 400 days apart"))
+            return .failure(APIError(.invalidField, field: "from", "from must be before to, at most 400 days apart"))
         }
         return .success((from, to))
     }

@@ -58,7 +58,7 @@ extension GatewayAPI {
     func addIssueRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/issues/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let issue = try store.issue(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no incident with id \(id)")) }
+            guard let issue = try store.issue(id) else { throw APIError(.notFound, field: "id", "no incident with id \(id)") }
             try context.requireSite(issue.site)
             return try json(issue)
         }
@@ -68,7 +68,7 @@ extension GatewayAPI {
             router.post(RouterPath("/api/issues/:id/\(path)")) { request, context in
                 let id = try context.parameters.require("id")
                 guard let body = try await decodeBody(request, as: LifecycleBody.self) else {
-                    return error(.badRequest, ContractError(code: "bad_request", message: "the body must be JSON {\"note\": \"…\"} (or {})"))
+                    throw APIError(.badRequest, "the body must be JSON {\"note\": \"…\"} (or {})")
                 }
                 if let issue = try store.issue(id) { try context.requireSite(issue.site) }
                 return try await issueCommand(IssueCommand(action: action, issueID: id, actor: context.principal().actor, note: body.note),
@@ -85,7 +85,7 @@ extension GatewayAPI {
             try context.requireSite(camera?.site)
             let reply: IssueReply
             do { reply = try await issueCommands(IssueCommand(action: .listSilences)) } catch {
-                return self.error(.serviceUnavailable, ContractError(code: "issues_unavailable", message: "the issues service did not answer: \(error)"))
+                throw APIError(.issuesUnavailable, "the issues service did not answer: \(error)")
             }
             let now = Date()
             let mine = (reply.silences ?? []).filter {
@@ -96,7 +96,7 @@ extension GatewayAPI {
         }
         router.post("/api/silences") { request, context in
             guard let body = try await decodeBody(request, as: SilenceBody.self) else {
-                return error(.badRequest, ContractError(code: "bad_request", message: Self.silenceBodyHelp))
+                throw APIError(.badRequest, Self.silenceBodyHelp)
             }
             try requireSite(ofSilence: body.scope, value: body.value, context: context)
             let actor = try context.principal().actor
@@ -106,7 +106,7 @@ extension GatewayAPI {
         router.put("/api/silences/:id") { request, context in
             let id = try context.parameters.require("id")
             guard let body = try await decodeBody(request, as: SilenceBody.self) else {
-                return error(.badRequest, ContractError(code: "bad_request", message: Self.silenceBodyHelp))
+                throw APIError(.badRequest, Self.silenceBodyHelp)
             }
             try requireSite(ofSilence: body.scope, value: body.value, context: context)
             try await requireSite(ofSilenceID: id, context: context)
@@ -133,7 +133,7 @@ extension GatewayAPI {
         switch scope {
         case .site: try context.requireSite(value)
         case .camera: try context.requireSite(try store.camera(value)?.camera.site)
-        case .tag, .lineTeam, .vendor: throw HTTPError(.forbidden, message: "\(scope.rawValue) windows cross sites: only accounts with every site may create or end them")
+        case .tag, .lineTeam, .vendor: throw APIError(.forbidden, "\(scope.rawValue) windows cross sites: only accounts with every site may create or end them")
         }
     }
 
@@ -152,17 +152,10 @@ extension GatewayAPI {
         do {
             reply = try await issueCommands(command)
         } catch {
-            return self.error(.serviceUnavailable, ContractError(code: "issues_unavailable", message: "the issues service did not answer: \(error)"))
+            throw APIError(.issuesUnavailable, "the issues service did not answer: \(error)")
         }
         guard reply.ok else {
-            let failure = reply.error ?? ContractError(code: "internal", message: "refused without a reason")
-            let status: HTTPResponse.Status = switch failure.code {
-            case "not_found": .notFound
-            case "illegal_transition": .conflict
-            case "internal": .internalServerError
-            default: .badRequest
-            }
-            return self.error(status, failure)
+            throw reply.error.map(APIError.init(relaying:)) ?? .unexplained("issues service")
         }
         if let issue = reply.issue { return try json(issue) }
         let now = Date()

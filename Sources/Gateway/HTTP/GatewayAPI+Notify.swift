@@ -49,7 +49,7 @@ extension GatewayAPI {
     /// Replaces the contacts with the request's body (the contacts file's JSON).
     func putContacts(_ request: Request, actor: String) async throws -> Response {
         guard let buffer = try? await request.body.collect(upTo: Self.maxBody), buffer.readableBytes > 0 else {
-            return error(.badRequest, ContractError(code: "bad_request", message: "the body must be the contacts as JSON (at most 1 MiB), as in docs/contacts.example.json"))
+            throw APIError(.badRequest, "the body must be the contacts as JSON (at most 1 MiB), as in docs/contacts.example.json")
         }
         return try await notifierCommand(NotifierCommand(action: .putContacts, contactsJSON: String(buffer: buffer), actor: actor)) { reply in
             try rawJSON(reply.contactsJSON ?? "{}")
@@ -58,14 +58,13 @@ extension GatewayAPI {
 
     /// Sends a notifier command and renders its reply (or the refusal, with its field).
     func notifierCommand(_ command: NotifierCommand, timeout: Duration = .seconds(15), success: (NotifierReply) throws -> Response) async throws -> Response {
-        guard let notifier else { return error(.serviceUnavailable, ContractError(code: "notifier_unavailable", message: "this gateway has no notifier to ask")) }
+        guard let notifier else { throw APIError(.notifierUnavailable, "this gateway has no notifier to ask") }
         let reply: NotifierReply
         do { reply = try await notifier(command, timeout) } catch {
-            return self.error(.serviceUnavailable, ContractError(code: "notifier_unavailable", message: "the notifier did not answer: \(error)"))
+            throw APIError(.notifierUnavailable, "the notifier did not answer: \(error)")
         }
         guard reply.ok else {
-            let failure = reply.error ?? ContractError(code: "internal", message: "refused without a reason")
-            return self.error(failure.code == "not_found" ? .notFound : failure.code == "internal" ? .internalServerError : .badRequest, failure)
+            throw reply.error.map(APIError.init(relaying:)) ?? .unexplained("notifier")
         }
         return try success(reply)
     }

@@ -102,7 +102,7 @@ public struct GatewayAPI: Sendable {
             query.sites = try context.principal().sites
             if let enabled = q.get("enabled") {
                 guard let value = Bool(enabled.lowercased()) else {
-                    return error(.badRequest, ContractError(code: "invalid_field", field: "enabled", message: "enabled must be true or false"))
+                    throw APIError(.invalidField, field: "enabled", "enabled must be true or false")
                 }
                 query.enabled = value
             }
@@ -110,11 +110,11 @@ public struct GatewayAPI: Sendable {
                 var page = try store.cameras(query)
                 page.items = page.items.map { ReadStore.CameraRow(camera: $0.camera, status: monitoring?.stamped($0.status) ?? $0.status) }
                 return try json(page)
-            } catch let refusal as ContractError { return error(.badRequest, refusal) }
+            } catch let refusal as ContractError { throw APIError(relaying: refusal) }
         }
         router.get("/api/cameras/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let row = try store.camera(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")) }
+            guard let row = try store.camera(id) else { throw APIError(.notFound, field: "id", "no camera with id \(id)") }
             try context.requireSite(row.camera.site)
             struct Detail: Encodable { var camera: CameraDefinition; var status: CameraHealth?; var issues: [IssueRecord]; var notifications: [NotificationRecord] }
             return try json(Detail(camera: row.camera, status: monitoring?.stamped(row.status) ?? row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
@@ -122,18 +122,18 @@ public struct GatewayAPI: Sendable {
         }
         router.get("/api/cameras/:id/status") { _, context in
             let id = try context.parameters.require("id")
-            guard let status = try store.status(id) else { return error(.notFound, ContractError(code: "not_found", field: "id", message: "no status for camera \(id) yet")) }
+            guard let status = try store.status(id) else { throw APIError(.notFound, field: "id", "no status for camera \(id) yet") }
             try context.requireSite(try store.camera(id)?.camera.site)
             return try json(monitoring?.stamped(status) ?? status)
         }
         router.post("/api/cameras") { request, context in
-            guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
+            guard let input = try await decodeBody(request, as: CameraInput.self) else { throw badBody() }
             try context.requireSite(input.site)
             return try await command(RegistryCommand(action: .create, camera: input), success: .created, request: request, context: context)
         }
         router.put("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
-            guard let input = try await decodeBody(request, as: CameraInput.self) else { return badBody() }
+            guard let input = try await decodeBody(request, as: CameraInput.self) else { throw badBody() }
             try requireSite(ofCamera: id, context: context)
             try context.requireSite(input.site)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
@@ -195,23 +195,12 @@ public struct GatewayAPI: Sendable {
         return try? ContractCodec.decodeValue(type, from: Data(buffer.readableBytesView))
     }
 
-    func badBody() -> Response {
-        error(.badRequest, ContractError(code: "bad_request", message: "the body must be a JSON camera of at most 1 MiB with at least \"address\""))
+    func badBody() -> APIError {
+        APIError(.badRequest, "the body must be a JSON camera of at most 1 MiB with at least \"address\"")
     }
 
     func json(_ value: some Encodable) throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: try ContractCodec.encodeValue(value))))
-    }
-
-    func error(_ status: HTTPResponse.Status, _ failure: ContractError) -> Response {
-        Self.errorResponse(status, failure)
-    }
-
-    /// `{"error": {"code", "field"?, "message"}}` with `status`: the one shape of every refusal.
-    static func errorResponse(_ status: HTTPResponse.Status, _ failure: ContractError) -> Response {
-        struct Body: Encodable { var error: ContractError }
-        let data = (try? ContractCodec.encodeValue(Body(error: failure))) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// Refuses (403) when the principal may not act on camera `id`'s site. An unknown camera passes:

@@ -130,7 +130,7 @@ public final class HistoryRecorder: Sendable {
     }
 
     /// Runs SQLite work on NIO's thread pool: a flush of 100,000 cameras takes seconds
-    /// (`cctv-out bench history`) and must not hold one of the cooperative pool's threads.
+    /// (`cctv-out-bench history`) and must not hold one of the cooperative pool's threads.
     private func offPool(_ work: @escaping @Sendable (HistoryRecorder) -> Void) async {
         do { try await NIOThreadPool.singleton.runIfActive { work(self) } } catch { work(self) }
     }

@@ -51,7 +51,7 @@ public final class HistoryStore: Sendable {
         // 8 KiB pages: a day of 15-minute buckets (1,920 bytes) fits inside its page. With SQLite's
         // default 4 KiB a WITHOUT ROWID row keeps at most ~1,000 bytes in the page and the rest
         // takes an overflow page of its own: measured through the real write path
-        // (`cctv-out bench history --sample-only`), 5,646 bytes per camera per day at 4 KiB.
+        // (`cctv-out-bench history --sample-only`), 5,646 bytes per camera per day at 4 KiB.
         database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway-history", migrator: migrator, pageSize: pageSize)
     }
 

@@ -77,7 +77,7 @@ extension ReadStore {
         let attention = CameraState.allCases.filter(\.needsAttention).map { "'\($0.rawValue)'" }.joined(separator: ",")
         // The cheap tests first (SQLite stops at the first false): a camera checked lately or with
         // a state is not stalled without parsing its definition. Parsing every camera's JSON made
-        // the problems page 3 × 0.6 s at 100,000 cameras (`cctv-out bench dashboard`).
+        // the problems page 3 × 0.6 s at 100,000 cameras (`cctv-out-bench dashboard`).
         let grace = Int(Self.neverCheckedGrace)
         let stalled = """
             (((a.lastCheckAt IS NULL AND COALESCE(s.state, 'UNKNOWN') = 'UNKNOWN' AND json_extract(CAST(c.json AS TEXT), '$.createdAt') < ?)

@@ -6,7 +6,7 @@ import Synchronization
 
 /// Drives one kind of check for the fleet: keeps the ``CheckSchedule`` and its ``CheckSlots``
 /// behind one lock, starts every due check the slots admit as its own task, and plans the next
-/// one when it finishes. The prober runs one for ICMP and one for HLS; `cctv-out bench hls`
+/// one when it finishes. The prober runs one for ICMP and one for HLS; `cctv-out-bench hls`
 /// runs the same one against hung and healthy simulated servers.
 public final class CheckRunner: Sendable {
     struct State: Sendable {

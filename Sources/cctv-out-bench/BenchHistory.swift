@@ -6,7 +6,7 @@ import Gateway
 import Logging
 import MQTTBus
 
-/// `cctv-out bench history --cameras 100000 --days 30`: the gateway's history at fleet scale, in a
+/// `cctv-out-bench history --cameras 100000 --days 30`: the gateway's history at fleet scale, in a
 /// throw-away folder: the disk a fleet's charts and state changes take at steady state (each
 /// resolution at its retention), the cost of one measurement flush, and the time to build the
 /// monthly SLA report (availability from every state change, MTTA/MTTR, XLSX and CSV).

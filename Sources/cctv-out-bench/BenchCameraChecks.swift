@@ -3,7 +3,7 @@ import CCTVContract
 import Foundation
 import Prober
 
-/// `cctv-out bench rtsp --url URL`: RTSP checks per second and p50/p99 latency against one RTSP
+/// `cctv-out-bench rtsp --url URL`: RTSP checks per second and p50/p99 latency against one RTSP
 /// server (scripts/bench-camera-checks.sh starts GStreamer's on loopback). The password comes
 /// from CCTVOUT_CHECK_PASSWORD, as for `cctv-out check`.
 struct BenchRTSP: AsyncParsableCommand {
@@ -30,7 +30,7 @@ struct BenchRTSP: AsyncParsableCommand {
     }
 }
 
-/// `cctv-out bench picture --url URL`: CPU seconds one picture check (ffmpeg decode through
+/// `cctv-out-bench picture --url URL`: CPU seconds one picture check (ffmpeg decode through
 /// blackdetect + freezedetect, plus a snapshot) costs, and the fleet one core sustains at one
 /// picture check per camera every `--every` seconds.
 struct BenchPicture: AsyncParsableCommand {

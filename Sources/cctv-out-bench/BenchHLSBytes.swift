@@ -5,7 +5,7 @@ import Logging
 import Prober
 import ServiceRuntime
 
-/// `cctv-out bench hls-bytes --folder DIR`: bytes one HLS check fetches from a live stream in
+/// `cctv-out-bench hls-bytes --folder DIR`: bytes one HLS check fetches from a live stream in
 /// DIR (e.g. written by ffmpeg), served on loopback by Hummingbird's file middleware (which
 /// honours `Range`). Runs the old way (whole segment up to 2 MiB, no Range) and the new way
 /// (Range for the first part) in the same run.

@@ -10,7 +10,7 @@ import ServiceLifecycle
 import ServiceRuntime
 import Synchronization
 
-/// `cctv-out bench pipeline`: the event path from a failing check result to the delivered
+/// `cctv-out-bench pipeline`: the event path from a failing check result to the delivered
 /// notification, through a private mosquitto, the issues service and the notifier, into a
 /// webhook receiver on loopback. Everything runs on this machine; nothing leaves loopback.
 struct PipelineBenchmark: AsyncParsableCommand {

@@ -4,7 +4,7 @@ import HLSSimulator
 import Prober
 import Synchronization
 
-/// `cctv-out bench hls`: N simulated live streams served on loopback by an in-process HTTP
+/// `cctv-out-bench hls`: N simulated live streams served on loopback by an in-process HTTP
 /// server, checked in a loop by the prober's own HLS checker (master-less media playlist →
 /// live-ness against the previous load → newest 25 kB H.264 segment → inspection).
 /// Server and checker share the machine, so the number is a floor for the checker alone.

@@ -7,7 +7,7 @@ import MQTTBus
 import ServiceLifecycle
 import ServiceRuntime
 
-/// `cctv-out bench dashboard --cameras 100000`: how fast the dashboard opens for a fleet, in
+/// `cctv-out-bench dashboard --cameras 100000`: how fast the dashboard opens for a fleet, in
 /// Debian's Chromium: a private broker and the gateway alone, N cameras' retained definitions and
 /// statuses published as the registry and the issues service would (a share of them down, one site
 /// outage among them), then the browser driver (Playwright, `Tests/DashboardTests/Driver/dashboard.py`)

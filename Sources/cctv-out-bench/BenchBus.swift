@@ -9,7 +9,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// `cctv-out bench bus --messages 100000 --delay-us 100`: a burst of camera definitions (retained,
+/// `cctv-out-bench bus --messages 100000 --delay-us 100`: a burst of camera definitions (retained,
 /// QoS 1, 64 in flight, as the registry publishes an import or its start-up republish) into a
 /// deliberately slow consumer process that uses the services' own MQTT configuration. Reports
 /// what the consumer lost, its peak resident memory and the throughput. (Order is not checked
@@ -55,7 +55,7 @@ struct BenchBus: AsyncParsableCommand {
         // The consumer's password goes by environment, never on a command line.
         setenv(BenchBusConsumer.passwordVariable, broker.servicePasswords[consumerAccount] ?? "", 1)
         let consumer = try ChildProcess(executable: executable, arguments: [
-            "bench", "bus-consumer", "--port", "\(broker.port)", "--account", consumerAccount, "--messages", "\(messages)",
+            "bus-consumer", "--port", "\(broker.port)", "--account", consumerAccount, "--messages", "\(messages)",
             "--delay-us", "\(delayMicroseconds)", "--result", resultFile, "--ready", readyFile,
         ], logFile: work.appendingPathComponent("consumer.log").path)
         unsetenv(BenchBusConsumer.passwordVariable)

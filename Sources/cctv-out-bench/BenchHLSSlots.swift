@@ -5,7 +5,7 @@ import HLSSimulator
 import Prober
 import Synchronization
 
-/// `cctv-out bench hls-slots`: N hung stream servers beside M healthy cameras, run through the
+/// `cctv-out-bench hls-slots`: N hung stream servers beside M healthy cameras, run through the
 /// prober's own ``CheckRunner`` and HLS checker; reports how often the healthy cameras were
 /// actually checked. Runs the fair slots (slow lane + per-host limit) and, as the peer in the
 /// same run, the plain pool the prober had before, one after the other.

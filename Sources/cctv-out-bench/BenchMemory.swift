@@ -4,7 +4,7 @@ import Foundation
 import HLSCore
 import Prober
 
-/// `cctv-out bench memory --cameras 100000`: resident memory of the prober's state for a fleet:
+/// `cctv-out-bench memory --cameras 100000`: resident memory of the prober's state for a fleet:
 /// the ICMP and HLS schedules (every camera with a stream URL) and one live-stream memory per
 /// stream, as after one round of checks.
 struct BenchMemory: AsyncParsableCommand {

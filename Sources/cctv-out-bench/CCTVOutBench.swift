@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import Glibc
 
-/// `cctv-out bench icmp|hls|memory|pipeline|bus`: the rerunnable benchmarks behind the README's numbers.
-/// Loopback only (127.0.0.0/8): no packet of a benchmark leaves the host.
-struct BenchCommand: AsyncParsableCommand {
+/// `cctv-out-bench icmp|hls|memory|pipeline|bus|…`: the rerunnable benchmarks behind the README's
+/// numbers, in their own executable so the shipping `cctv-out` does not link them (nor the
+/// simulated cameras). Loopback only (127.0.0.0/8): no packet of a benchmark leaves the host.
+@main
+struct CCTVOutBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "cctv-out-bench",
         abstract: "Benchmarks on loopback: ICMP sweep vs fping, HLS checks per second, memory with 100,000 cameras, the incident pipeline, a burst into a slow MQTT consumer.",
-        discussion: "Build in release mode first: swift build -c release --product cctv-out",
+        discussion: "Build in release mode first: swift build -c release --product cctv-out-bench",
         subcommands: [BenchICMP.self, BenchHLS.self, BenchHLSSlots.self, BenchHLSBytes.self, BenchRTSP.self, BenchONVIF.self, BenchPicture.self, BenchMemory.self,
                       PipelineBenchmark.self, BenchBus.self, BenchBusConsumer.self, BenchHistory.self, BenchDashboard.self])
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ICMPEngine
 
-/// `cctv-out bench icmp`: the engine's sweep of distinct loopback addresses against
+/// `cctv-out-bench icmp`: the engine's sweep of distinct loopback addresses against
 /// `fping -i 0` over the same list in the same run; `--memory N` instead measures N probes in
 /// flight (held there by a test-owned iptables DROP chain, removed afterwards).
 struct BenchICMP: AsyncParsableCommand {

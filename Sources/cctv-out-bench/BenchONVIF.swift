@@ -3,7 +3,7 @@ import CCTVContract
 import Foundation
 import Prober
 
-/// `cctv-out bench onvif --url URL`: the time one ONVIF check (GetSystemDateAndTime, then a signed
+/// `cctv-out-bench onvif --url URL`: the time one ONVIF check (GetSystemDateAndTime, then a signed
 /// GetDeviceInformation) takes per camera, p50/p99, and checks per second, against one device
 /// (scripts/bench-onvif.sh starts the test stub on loopback). The password comes from
 /// CCTVOUT_CHECK_PASSWORD, as for `cctv-out check`.
