@@ -9,7 +9,7 @@ import TestSupport
 /// A camera with an ONVIF address, registered over REST, checked by the real prober against the ONVIF
 /// stub: the clock and the identity come back on `cctv/{id}/onvif`, the registry stores model,
 /// firmware and serial on the camera, and another serial or firmware is `camera.device_changed`.
-@Suite("ONVIF identity end to end through a real mosquitto", .serialized)
+@Suite("ONVIF identity end to end through a real mosquitto", .serialized, .tags(.serial))
 struct ONVIFEndToEndTests {
     @Test("a skewed clock is reported; a changed serial is 'camera replaced' and a changed firmware 'firmware changed', stored on the camera")
     func deviceChanges() async throws {
