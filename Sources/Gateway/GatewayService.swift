@@ -101,7 +101,7 @@ public final class GatewayService: Service {
         let files = configuration.staticDir.map(DashboardFiles.folder) ?? .embedded()
         let api = GatewayAPI(store: store, hub: hub, imports: imports, access: access, https: configuration.https, monitoring: monitoring,
                              files: files, history: history, historyStore: historyStore, configuration: configuration, notifierView: notifierView,
-                             notifier: { command, timeout in
+                             snapshots: SnapshotStore(dataDir: context.dataDir), notifier: { command, timeout in
             let envelope = Envelope(type: .notifierCommand, source: "gateway", data: command)
             let answer = try await client.request(notifierTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
             return try ContractCodec.decode(answer.payload, as: NotifierReply.self, expecting: [.notifierReply]).data

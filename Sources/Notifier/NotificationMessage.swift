@@ -49,6 +49,7 @@ public enum NotificationMessage {
             if issue.flapping, event != .resolved {
                 facts.append(("불안정", "장애와 정상화를 반복하고 있어 연속 \(issue.recoveryChecks ?? 0)회 정상 확인 후에 해소됩니다"))
             }
+            if let snapshot = snapshotLink(dashboard, issue: issue, event: event) { facts.append(("화면 스냅샷", snapshot)) }
             if let resolvedAt = issue.resolvedAt, event == .resolved { facts.append(("정상화 시각", format(resolvedAt, timeZone))) }
             return RenderedMessage(title: koreanTitle(event, issue.kind, change: change), summary: korean(event, issue, change: change),
                                    facts: facts.map { (label: $0.0, value: $0.1) }, link: link, linkLabel: "대시보드")
@@ -65,6 +66,7 @@ public enum NotificationMessage {
             if issue.flapping, event != .resolved {
                 facts.append(("Flapping", "it keeps failing and recovering, so it resolves only after \(issue.recoveryChecks ?? 0) good checks in a row"))
             }
+            if let snapshot = snapshotLink(dashboard, issue: issue, event: event) { facts.append(("Snapshot", snapshot)) }
             if let resolvedAt = issue.resolvedAt, event == .resolved { facts.append(("Recovered", format(resolvedAt, timeZone))) }
             return RenderedMessage(title: englishTitle(event, issue.kind, change: change), summary: english(event, issue, change: change),
                                    facts: facts.map { (label: $0.0, value: $0.1) }, link: link, linkLabel: "Dashboard")
@@ -237,6 +239,16 @@ public enum NotificationMessage {
         // Linux Foundation has no abbreviation for Asia/Seoul ("GMT+9"); Korean control rooms say KST.
         let zone = timeZone.identifier == "Asia/Seoul" ? "KST" : timeZone.abbreviation(for: date) ?? timeZone.identifier
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0) + zone
+    }
+
+    /// The evidence of a PICTURE incident (black, frozen picture): the newest frame its picture
+    /// check kept, served by the gateway to signed-in users. Only PICTURE: a camera whose stream is
+    /// broken (CAMERA) has no frame to take, and a line outage none either.
+    static func snapshotLink(_ dashboard: String, issue: IssueRecord, event: NotificationEvent) -> String? {
+        guard issue.kind == .picture, !issue.isGroup, event != .resolved else { return nil }
+        var base = dashboard
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + SnapshotPath.newest(camera: issue.cameraID)
     }
 
     /// The dashboard opened at exactly what the notice is about: a site incident (`#incident=ID`),

@@ -44,7 +44,7 @@ extension ProberService {
         let outcome = await picture.check(camera: camera.id, url: url, crop: camera.checks?.pictureCrop, hasCredentials: camera.hasCredentials)
         return PictureResult(cameraID: camera.id, status: outcome.status, reason: outcome.reason, detail: outcome.detail,
                              blackSeconds: outcome.blackSeconds, frozenSeconds: outcome.frozenSeconds, sampledSeconds: outcome.sampledSeconds,
-                             snapshot: outcome.snapshot.map { "/snapshots/\($0)" },
+                             snapshot: outcome.snapshot.map { SnapshotPath.frame(camera: camera.id, name: $0) },
                              startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID)
     }
 

@@ -62,8 +62,7 @@ public final class ProberService: Service {
         self.hls = hls
         self.rtsp = RTSPChecker(limits: configuration.rtspLimits)
         self.onvif = ONVIFChecker(fetcher: hls.fetcher, limits: configuration.onvifLimits)
-        let snapshots = SnapshotStore(folder: URL(fileURLWithPath: context.dataDir).appendingPathComponent("snapshots"),
-                                      perCamera: configuration.snapshotKeep)
+        let snapshots = SnapshotStore(dataDir: context.dataDir, perCamera: configuration.snapshotKeep)
         self.picture = PictureCheck(options: .init(sampleSeconds: configuration.pictureSample, snapshots: snapshots))
         self.proberID = "\(context.instance)-\(configuration.busName)"
         self.reference = ReferenceWatch(setting: configuration.reference, every: .milliseconds(Int64((configuration.referenceEvery * 1000).rounded())),

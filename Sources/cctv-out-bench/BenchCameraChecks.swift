@@ -2,6 +2,7 @@ import ArgumentParser
 import CCTVContract
 import Foundation
 import Prober
+import ServiceRuntime
 
 /// `cctv-out-bench rtsp --url URL`: RTSP checks per second and p50/p99 latency against one RTSP
 /// server (scripts/bench-camera-checks.sh starts GStreamer's on loopback). The password comes

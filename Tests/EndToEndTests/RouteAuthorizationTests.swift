@@ -2,6 +2,7 @@ import CCTVContract
 import Foundation
 import Gateway
 import NIOHTTP1
+import ServiceRuntime
 import Testing
 import TestSupport
 
@@ -103,6 +104,7 @@ struct RouteAuthorizationTests {
         Route(method: .GET, path: "/api/vocabulary", minimum: .viewer, success: 200),
         Route(method: .GET, path: "/api/problems", minimum: .viewer, success: 200),
         Route(method: .GET, path: "/api/cameras/L-{c}/history?range=24h", minimum: .viewer, success: 200, siteObject: true),
+        Route(method: .GET, path: "/api/cameras/L-{c}/snapshot", minimum: .viewer, success: 200, siteObject: true),
         Route(method: .GET, path: "/api/availability?by=site", minimum: .viewer, success: 200, everySite: true),
         Route(method: .GET, path: "/api/reports/sla?format=csv", minimum: .viewer, success: 200, everySite: true),
         Route(method: .GET, path: "/api/notify/health", minimum: .viewer, success: 200),
@@ -196,6 +198,13 @@ struct RouteAuthorizationTests {
                 let made = try await harness.rest.call(.POST, "/api/cameras", body: #"{"id":"\#(prefix)-\#(caller.key)","address":"\#(prefix.lowercased())-\#(caller.key).cams.test","site":"\#(caller.site)"}"#, token: admin)
                 #expect(made.status == 201, "fixture \(prefix)-\(caller.key) (\(octet)): \(made.body)")
             }
+        }
+        // A kept frame per incident camera (what the prober's picture check writes), for the snapshot route.
+        let snapshots = SnapshotStore(dataDir: dir)
+        for caller in callers {
+            let file = snapshots.newFile(camera: "L-\(caller.key)")
+            try Data([0xFF, 0xD8, 0xFF, 0xD9]).write(to: file)
+            #expect(snapshots.keep(file, camera: "L-\(caller.key)") != nil)
         }
         // The issues service knows every camera (and its site) before the first failing result.
         let rest = harness.rest

@@ -160,4 +160,18 @@ struct DashboardLinkTests {
         #expect(NotificationMessage.render(.opened, site, language: .en, dashboard: "http://d:1").link == "http://d:1/#incident=SITE-INC-1")
         #expect(NotificationMessage.render(.opened, sampleIssue(kind: .camera, id: "I 2"), language: .en, dashboard: "http://d:1").link == "http://d:1/#camera=CAM-1&incident=I%202")
     }
+
+    @Test("a PICTURE notice links its evidence, the camera's newest kept frame; CAMERA, LINE and a recovery do not")
+    func snapshotEvidence() {
+        let picture = sampleIssue(kind: .picture)
+        let english = NotificationMessage.render(.opened, picture, language: .en, dashboard: "http://d:1/")
+        #expect(english.facts.contains { $0.label == "Snapshot" && $0.value == "http://d:1/api/cameras/CAM-1/snapshot" }, "\(english.facts)")
+        #expect(english.plainText.contains("Snapshot: http://d:1/api/cameras/CAM-1/snapshot"))
+        let korean = NotificationMessage.render(.opened, picture, language: .ko, dashboard: "http://d:1")
+        #expect(korean.facts.contains { $0.label == "화면 스냅샷" && $0.value == "http://d:1/api/cameras/CAM-1/snapshot" })
+        for (event, kind) in [(NotificationEvent.opened, IssueKind.camera), (.opened, .line), (.resolved, .picture)] {
+            let facts = NotificationMessage.render(event, sampleIssue(kind: kind), language: .en, dashboard: "http://d:1").facts
+            #expect(!facts.contains { $0.label == "Snapshot" }, "\(event) \(kind)")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import ServiceRuntime
 @testable import Prober
 import TestSupport
 import Testing

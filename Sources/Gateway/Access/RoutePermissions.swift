@@ -139,6 +139,7 @@ public struct RoutePermissions: Sendable {
         .init(.get, "/api/vocabulary", .role(.viewer), "vocabulary"),
         .init(.get, "/api/problems", .role(.viewer), "problem.list"),
         .init(.get, "/api/cameras/{id}/history", .role(.viewer), "camera.history"),
+        .init(.get, "/api/cameras/{id}/snapshot", .role(.viewer), "camera.snapshot"),
         .init(.get, "/api/availability", .role(.viewer), "availability", siteLimit: .everySiteOnly),
         .init(.get, "/api/reports/sla", .role(.viewer), "report.sla", siteLimit: .everySiteOnly),
         .init(.put, "/api/silences/{id}", .role(.operator), "silence.update"),

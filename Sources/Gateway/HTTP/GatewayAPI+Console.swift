@@ -7,6 +7,7 @@ extension GatewayAPI {
     func addConsoleRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/vocabulary") { _, _ in try json(Vocabulary.current) }
         addHistoryRoutes(to: router)
+        addSnapshotRoutes(to: router)
         addNotifyRoutes(to: router)
         // Chart.js from Debian's libjs-chart.js (no CDN): /vendor/chart.js/chart.mjs and its chunks.
         let chartFiles = DashboardFiles.folder(configuration.chartDir)

@@ -35,6 +35,8 @@ public struct GatewayAPI: Sendable {
     let access: AccessControl
     /// Whether the gateway serves HTTPS (HSTS header).
     let https: Bool
+    /// Snapshot evidence the prober's picture checks keep (in one installation: the same folder).
+    let snapshots: SnapshotStore?
     /// Availability and SLA reports, one at a time (see ``offPoolReport(_:)``).
     let reportGate = SerialGate()
 
@@ -50,10 +52,11 @@ public struct GatewayAPI: Sendable {
     ///   - files: the dashboard's files; by default those built into the binary.
     ///   - history, historyStore: charts, availability and SLA reports.
     ///   - notifier: asks the notifier (who is told); `notifierView`: its directory and channel health.
+    ///   - snapshots: the picture checks' frames (`GET /api/cameras/{id}/snapshot`).
     public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, access: AccessControl, https: Bool = false,
                 commands: CommandLedger? = nil, monitoring: MonitoringWatch? = nil, files: DashboardFiles = .embedded(),
                 history: HistoryRecorder? = nil, historyStore: HistoryStore? = nil, configuration: GatewayConfiguration = GatewayConfiguration(),
-                notifierView: NotifierView = NotifierView(),
+                notifierView: NotifierView = NotifierView(), snapshots: SnapshotStore? = nil,
                 notifier: (@Sendable (NotifierCommand, Duration) async throws -> NotifierReply)? = nil,
                 registry: @escaping @Sendable (RegistryCommand, _ commandID: String) async throws -> RegistryReply,
                 issueCommands: @escaping @Sendable (IssueCommand) async throws -> IssueReply) {
@@ -72,6 +75,7 @@ public struct GatewayAPI: Sendable {
         self.configuration = configuration
         self.notifierView = notifierView
         self.notifier = notifier
+        self.snapshots = snapshots
     }
 
     /// Builds the router. The middlewares come first: they wrap only routes added after them.

@@ -1,5 +1,6 @@
 import CCTVContract
 import Foundation
+import ServiceRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
