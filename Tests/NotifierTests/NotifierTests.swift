@@ -169,6 +169,10 @@ struct DashboardLinkTests {
         #expect(english.plainText.contains("Snapshot: http://d:1/api/cameras/CAM-1/snapshot"))
         let korean = NotificationMessage.render(.opened, picture, language: .ko, dashboard: "http://d:1")
         #expect(korean.facts.contains { $0.label == "화면 스냅샷" && $0.value == "http://d:1/api/cameras/CAM-1/snapshot" })
+        let recipient = Recipient(team: Team(id: "VENDOR", name: "업체", role: .vendor, channels: []), channel: .init(id: "hook", type: .webhook, url: "http://hook"))
+        let body = try? ContractCodec.decodeValue(WebhookChannel.Body.self, from: WebhookChannel.payload(
+            event: .opened, issue: picture, change: nil, message: english, recipient: recipient, dashboard: "http://d:1", deliveryID: "D-1"))
+        #expect(body?.snapshot == "http://d:1/api/cameras/CAM-1/snapshot", "the webhook carries it as a field too")
         for (event, kind) in [(NotificationEvent.opened, IssueKind.camera), (.opened, .line), (.resolved, .picture)] {
             let facts = NotificationMessage.render(event, sampleIssue(kind: kind), language: .en, dashboard: "http://d:1").facts
             #expect(!facts.contains { $0.label == "Snapshot" }, "\(event) \(kind)")

@@ -29,6 +29,8 @@ public struct WebhookChannel: DeliveryChannel {
         public var messageKo: String
         public var messageEn: String
         public var link: String
+        /// The evidence of a PICTURE incident: its camera's newest kept frame (signed-in users only).
+        public var snapshot: String?
         public var dashboard: String
         /// Unique per delivery: receivers can drop duplicates by it.
         public var deliveryID: String
@@ -39,7 +41,8 @@ public struct WebhookChannel: DeliveryChannel {
         let body = Body(event: event.rawValue, issue: issue, team: recipient.team.id, channel: recipient.channel.id, title: message.title,
                         message: message.plainText, messageKo: NotificationMessage.korean(event, issue, change: change),
                         messageEn: NotificationMessage.english(event, issue, change: change),
-                        link: message.link, dashboard: dashboard, deliveryID: deliveryID)
+                        link: message.link, snapshot: NotificationMessage.snapshotLink(dashboard, issue: issue, event: event),
+                        dashboard: dashboard, deliveryID: deliveryID)
         return (try? ContractCodec.encodeValue(body)) ?? Data("{}".utf8)
     }
 
