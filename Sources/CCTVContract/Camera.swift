@@ -171,7 +171,8 @@ public struct CameraDevice: Codable, Sendable, Equatable {
 }
 
 /// `camera.device_changed` on `registry/device-changes`: the registry saw a camera report a new
-/// serial number (replaced) or a new firmware version. Operators are told.
+/// serial number (replaced) or a new firmware version. The gateway pushes it live to the console's
+/// event stream (`device_changed`); no notice is sent yet.
 public struct CameraDeviceChange: Codable, Sendable, Equatable {
     /// What changed.
     public enum Change: String, Codable, Sendable, CaseIterable {

@@ -27,7 +27,8 @@ extension CameraStore {
             }
             let text = String(decoding: (try? JSONEncoder().encode(current)) ?? Data("{}".utf8), as: UTF8.self)
             try db.execute("UPDATE camera SET device = ?, updatedAt = ?, version = ? WHERE id = ?", text, now, camera.version + 1, id)
-            return DeviceRecord(camera: try Self.fetch(db, id: id)!, change: change)
+            guard let updated = try Self.fetch(db, id: id) else { return nil }
+            return DeviceRecord(camera: updated, change: change)
         }
     }
 }
