@@ -81,24 +81,75 @@ public final class ProberService: Service {
         if let fetcher = hls.fetcher as? HTTPClientHLSFetcher { await fetcher.shutdown() }
     }
 
+    /// One schedule per check rung. ICMP has its own slots; HLS, RTSP and ONVIF share the stream
+    /// slots (per stream server, slow ones capped); pictures have a fleet-wide cap of their own.
+    struct Schedules {
+        let icmp: CheckRunner
+        let hls: CheckRunner
+        let rtsp: CheckRunner
+        let picture: CheckRunner
+        let onvif: CheckRunner
+        var all: [CheckRunner] { [icmp, hls, rtsp, picture, onvif] }
+    }
+
+    func makeSchedules() -> Schedules {
+        let streamSlots = CheckSlots(total: configuration.hlsConcurrency, slowShare: configuration.hlsSlowShare, perHostLimit: configuration.hlsPerHost)
+        return Schedules(
+            icmp: CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: CheckSlots(total: configuration.concurrency)),
+            hls: CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: streamSlots,
+                             slowAfter: hls.limits.timeBudget / 2, host: CheckRunner.streamHost),
+            rtsp: CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: streamSlots,
+                              slowAfter: rtsp.limits.timeBudget / 2, host: Self.rtspHost),
+            // One picture check per camera every prober.picture-every, at most picture-concurrency at
+            // once fleet-wide (each decodes seconds of video); due checks wait for a slot.
+            picture: CheckRunner(defaultInterval: configuration.pictureEvery, slots: CheckSlots(total: configuration.pictureConcurrency)),
+            // ONVIF answers describe the device, not the stream: every prober.onvif-every, in the stream slots.
+            onvif: CheckRunner(defaultInterval: configuration.onvifEvery, backoff: backoff, slots: streamSlots,
+                               slowAfter: onvif.limits.timeBudget / 2, host: Self.onvifHost))
+    }
+
+    /// Keeps the schedules in step with the retained definitions (a tombstone or a camera outside
+    /// this prober's selection unschedules it) until the subscription ends.
+    func follow(_ configs: MQTTSubscription, into schedules: Schedules, credentials: StreamCredentialsSource) async {
+        let decoder = MessageDecoder(service: "prober", logger: logger)
+        for await message in configs {
+            guard let id = context.topics.cameraID(in: message.topic) else { continue }
+            if message.payload.isEmpty { unschedule(id, schedules.all); credentials.forget(id); continue }
+            guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
+            guard configuration.selection.includes(envelope.data) else { unschedule(id, schedules.all); continue }
+            let camera = envelope.data
+            reference.track(id, address: camera.address)
+            schedules.icmp.upsert(camera)
+            if camera.hlsURL.flatMap(URL.init(string:)) != nil {
+                schedules.hls.upsert(camera)
+            } else {
+                schedules.hls.remove(id); hls.forget(id)
+            }
+            if camera.checks?.rtspURL != nil { schedules.rtsp.upsert(camera) } else { schedules.rtsp.remove(id) }
+            if let pictured = pictureCamera(camera) { schedules.picture.upsert(pictured) } else { schedules.picture.remove(id) }
+            if let checked = onvifCamera(camera) { schedules.onvif.upsert(checked) } else { schedules.onvif.remove(id) }
+        }
+    }
+
+    /// Checks the reference addresses until cancelled, logging each change of verdict.
+    func watchReference() async {
+        await reference.run(icmp: icmp) { verdict in
+            if let verdict {
+                self.logger.error("none of the reference addresses answers: results are inconclusive until one does",
+                                  metadata: ["reason": "\(verdict)", "addresses": "\(self.reference.due.joined(separator: ","))"])
+            } else {
+                self.logger.notice("a reference address answers again: results count")
+            }
+        }
+    }
+
     /// Keeps the schedules in step with the definitions and runs the checks until shutdown.
     func runFleet(bus: ServiceBus, configs: MQTTSubscription) async {
         let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.credentialRequests(from: bus.account),
                                                   replyPrefix: context.topics.replies, logger: logger)
-        let icmpSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: CheckSlots(total: configuration.concurrency))
-        let streamSlots = CheckSlots(total: configuration.hlsConcurrency, slowShare: configuration.hlsSlowShare, perHostLimit: configuration.hlsPerHost)
-        let hlsSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: streamSlots,
-                                      slowAfter: hls.limits.timeBudget / 2, host: CheckRunner.streamHost)
-        let rtspSchedule = CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: streamSlots,
-                                       slowAfter: rtsp.limits.timeBudget / 2, host: Self.rtspHost)
-        // One picture check per camera every prober.picture-every, at most picture-concurrency at
-        // once fleet-wide (each decodes seconds of video); due checks wait for a slot.
-        let pictureSchedule = CheckRunner(defaultInterval: configuration.pictureEvery, slots: CheckSlots(total: configuration.pictureConcurrency))
-        // ONVIF answers describe the device, not the stream: every prober.onvif-every, in the stream slots.
-        let onvifSchedule = CheckRunner(defaultInterval: configuration.onvifEvery, backoff: backoff, slots: streamSlots,
-                                        slowAfter: onvif.limits.timeBudget / 2, host: Self.onvifHost)
-        let runners = [icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule, onvifSchedule]
-        let decoder = MessageDecoder(service: "prober", logger: logger)
+        let schedules = makeSchedules()
+        let (icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule, onvifSchedule) =
+            (schedules.icmp, schedules.hls, schedules.rtsp, schedules.picture, schedules.onvif)
         let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
         let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
         let rtspCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "rtsp")])
@@ -106,37 +157,8 @@ public final class ProberService: Service {
         let onvifCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "onvif")])
         await withTaskGroup(of: Void.self) { group in
             // Only with reference addresses: the first task of the group to end stops the others.
-            if !reference.addresses.isEmpty {
-                group.addTask {
-                    await self.reference.run(icmp: self.icmp) { verdict in
-                        if let verdict {
-                            self.logger.error("none of the reference addresses answers: results are inconclusive until one does",
-                                              metadata: ["reason": "\(verdict)", "addresses": "\(self.reference.due.joined(separator: ","))"])
-                        } else {
-                            self.logger.notice("a reference address answers again: results count")
-                        }
-                    }
-                }
-            }
-            group.addTask {
-                for await message in configs {
-                    guard let id = self.context.topics.cameraID(in: message.topic) else { continue }
-                    if message.payload.isEmpty { self.unschedule(id, runners); credentials.forget(id); continue }
-                    guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
-                    guard self.configuration.selection.includes(envelope.data) else { self.unschedule(id, runners); continue }
-                    let camera = envelope.data
-                    self.reference.track(id, address: camera.address)
-                    icmpSchedule.upsert(camera)
-                    if camera.hlsURL.flatMap(URL.init(string:)) != nil {
-                        hlsSchedule.upsert(camera)
-                    } else {
-                        hlsSchedule.remove(id); self.hls.forget(id)
-                    }
-                    if camera.checks?.rtspURL != nil { rtspSchedule.upsert(camera) } else { rtspSchedule.remove(id) }
-                    if let pictured = self.pictureCamera(camera) { pictureSchedule.upsert(pictured) } else { pictureSchedule.remove(id) }
-                    if let checked = self.onvifCamera(camera) { onvifSchedule.upsert(checked) } else { onvifSchedule.remove(id) }
-                }
-            }
+            if !reference.addresses.isEmpty { group.addTask { await self.watchReference() } }
+            group.addTask { await self.follow(configs, into: schedules, credentials: credentials) }
             group.addTask {
                 await icmpSchedule.run { camera in
                     let result = await self.checkICMP(camera)
