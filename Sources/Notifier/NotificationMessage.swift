@@ -241,21 +241,25 @@ public enum NotificationMessage {
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0) + zone
     }
 
+    /// The dashboard's public URL without trailing slashes, for links to be appended to.
+    static func origin(_ dashboard: String) -> String {
+        var base = dashboard
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+
     /// The evidence of a PICTURE incident (black, frozen picture): the newest frame its picture
     /// check kept, served by the gateway to signed-in users. Only PICTURE: a camera whose stream is
     /// broken (CAMERA) has no frame to take, and a line outage none either.
     static func snapshotLink(_ dashboard: String, issue: IssueRecord, event: NotificationEvent) -> String? {
         guard issue.kind == .picture, !issue.isGroup, event != .resolved else { return nil }
-        var base = dashboard
-        while base.hasSuffix("/") { base.removeLast() }
-        return base + SnapshotPath.newest(camera: issue.cameraID)
+        return origin(dashboard) + SnapshotPath.newest(camera: issue.cameraID)
     }
 
     /// The dashboard opened at exactly what the notice is about: a site incident (`#incident=ID`),
     /// or the camera with its incident marked (`#camera=ID&incident=ID`).
     static func dashboardLink(_ dashboard: String, issue: IssueRecord) -> String {
-        var base = dashboard
-        while base.hasSuffix("/") { base.removeLast() }
+        let base = origin(dashboard)
         func part(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=#+"))) ?? text }
         if issue.isSiteIncident { return "\(base)/#incident=\(part(issue.id))" }
         if issue.cameraID.hasPrefix(ChannelAlarm.cameraPrefix) { return "\(base)/#view=notify" }

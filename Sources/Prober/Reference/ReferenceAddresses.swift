@@ -31,7 +31,7 @@ public enum ReferenceAddresses {
     /// marked). Unknown words are kept as addresses (names or IPs) for the ICMP check to judge.
     public static func resolve(setting: String, procNetRoute: () -> String?) -> [String] {
         var addresses: [String] = []
-        for item in setting.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+        for item in items(of: setting) {
             switch item.lowercased() {
             case "none": return []
             case "gateway": if let gateway = procNetRoute().flatMap(defaultGateway(procNetRoute:)) { addresses.append(gateway) }
@@ -40,6 +40,16 @@ public enum ReferenceAddresses {
         }
         var seen = Set<String>()
         return addresses.filter { seen.insert($0).inserted }
+    }
+
+    /// The setting's comma-separated words, trimmed, empty ones left out.
+    static func items(of setting: String) -> [String] {
+        setting.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Whether the setting names the default gateway (`gateway`).
+    public static func namesGateway(_ setting: String) -> Bool {
+        items(of: setting).contains { $0.lowercased() == "gateway" }
     }
 
     /// Whether `address` is this machine itself (IPv4 127.0.0.0/8, `::1`, `localhost`). A fleet of

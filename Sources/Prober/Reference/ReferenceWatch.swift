@@ -27,8 +27,7 @@ final class ReferenceWatch: Sendable {
     init(setting: String, every: Duration, procNetRoute: () -> String?) {
         let route = procNetRoute()
         addresses = ReferenceAddresses.resolve(setting: setting, procNetRoute: { route })
-        let named = setting.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "gateway" }
-        gateway = named ? route.flatMap(ReferenceAddresses.defaultGateway(procNetRoute:)) : nil
+        gateway = ReferenceAddresses.namesGateway(setting) ? route.flatMap(ReferenceAddresses.defaultGateway(procNetRoute:)) : nil
         self.every = every
     }
 
