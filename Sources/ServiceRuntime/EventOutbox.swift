@@ -64,6 +64,17 @@ public final class EventOutbox: Sendable {
         (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// The outbox table in a service's PostgreSQL schema (the same columns as ``register(in:)``).
+    public static let postgresMigration = PostgresMigration("outbox v1", [
+        "CREATE TABLE outbox (seq bigserial PRIMARY KEY, topic text NOT NULL, payload bytea NOT NULL, retain boolean NOT NULL)",
+        "CREATE TABLE outboxMarker (id integer PRIMARY KEY CHECK (id = 1), token text, pendingUpTo bigint)",
+    ])
+
+    /// Adds an event inside the caller's write transaction (SQLite or PostgreSQL).
+    public static func enqueue(_ connection: any SQLConnection, topic: String, payload: [UInt8], retain: Bool) throws {
+        try connection.execute("INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)", Data(payload), retain)
+    }
+
     /// Adds an event inside the caller's write transaction.
     public static func enqueue(_ db: Database, topic: String, payload: [UInt8], retain: Bool) throws {
         try db.cachedStatement(sql: "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)").execute(arguments: [topic, Data(payload), retain])
