@@ -52,7 +52,8 @@ public final class DeliveryDispatcher: Sendable {
     /// Number of deliveries being sent right now.
     public var sending: Int { inFlight.withLock { $0.values.count(where: \.sending) } }
 
-    /// Delivers until the task is cancelled; deliveries in flight then stay pending and go again on the next start.
+    /// Delivers until the task is cancelled; deliveries in flight then stay `sending` and go again
+    /// when the next leader (or this one, restarted) calls ``DeliveryStore/resumeInFlight(now:)``.
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.recordLoop() }
@@ -86,8 +87,12 @@ public final class DeliveryDispatcher: Sendable {
                                           "attempts": "\(record.attempts)", "error": "\(record.error ?? "")"])
                 }
             } catch {
-                // Left pending: they are sent again (same delivery id, so receivers can drop the copy).
+                // Kept in flight and recorded on the next round; if this instance stops first they
+                // stay `sending` and the next leader sends them again (same Idempotency-Key).
                 logger.error("could not record deliveries", metadata: ["count": "\(outcomes.count)", "error": "\(error)"])
+                finished.withLock { $0.outcomes.insert(contentsOf: outcomes, at: 0) }
+                try? await Task.sleep(for: .seconds(1))
+                continue
             }
             inFlight.withLock { busy in for (pending, _) in outcomes { busy.removeValue(forKey: pending.id) } }
             doorbell.ring()
@@ -148,6 +153,7 @@ public final class DeliveryDispatcher: Sendable {
             return 0
         }
         var started = 0
+        var starting: [(pending: DeliveryStore.Pending, sender: any DeliveryChannel, channel: ChannelConfig)] = []
         let book = contacts.current
         for pending in due where started < free {
             if perTarget[pending.target, default: 0] >= perEndpoint { continue }
@@ -164,7 +170,20 @@ public final class DeliveryDispatcher: Sendable {
             perTarget[pending.target, default: 0] += 1
             started += 1
             inFlight.withLock { $0[pending.id] = (pending.target, true) }
-            let channel = found.channel
+            starting.append((pending, sender, found.channel))
+        }
+        // Marked `sending` in the store before any network call (one transaction per round), so
+        // whoever leads next knows what may have gone out; a fenced-off instance marks nothing and
+        // sends nothing.
+        let marked: Set<String>
+        do {
+            marked = try await store.markSending(starting.map(\.pending.id))
+        } catch {
+            logger.error("could not mark deliveries as sending", metadata: ["count": "\(starting.count)", "error": "\(error)"])
+            marked = []
+        }
+        inFlight.withLock { busy in for entry in starting where !marked.contains(entry.pending.id) { busy.removeValue(forKey: entry.pending.id) } }
+        for (pending, sender, channel) in starting where marked.contains(pending.id) {
             group.addTask {
                 let outcome: DeliveryOutcome
                 if let body = try? self.store.body(of: pending.id) {
@@ -172,7 +191,7 @@ public final class DeliveryDispatcher: Sendable {
                 } else {
                     outcome = .failed(status: nil, error: "could not read the stored payload", permanent: false)
                 }
-                if Task.isCancelled { return } // shutting down: the row stays pending and is sent again on start
+                if Task.isCancelled { return } // stopping: the row stays `sending` and is sent again by the next leader
                 var deferUntil: Date?
                 self.health.record(pending.target, outcome)
                 if self.breakers.record(pending.target, outcome) {
@@ -182,6 +201,6 @@ public final class DeliveryDispatcher: Sendable {
                 self.finish(pending, outcome, deferUntil: deferUntil)
             }
         }
-        return started
+        return marked.count
     }
 }

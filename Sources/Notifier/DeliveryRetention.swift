@@ -1,13 +1,13 @@
 import ServiceRuntime
 
-/// What expires in the notifier's store: finished deliveries older than
+/// What expires in the notifier's store: finished deliveries (neither pending nor being sent) older than
 /// `retention.deliveries-days`; the record of resolved incidents (and who was told about them)
 /// older than `retention.incidents-days`. Pending deliveries and open incidents never expire.
 enum DeliveryRetention {
     static func rules(deliveryDays: Int, incidentDays: Int) -> [RetentionRule] {
         [
             RetentionRule(name: "finished deliveries", table: "delivery",
-                          expired: "state != 'pending' AND createdAt < :cutoff AND COALESCE(finishedAt, createdAt) < :cutoff",
+                          expired: "state NOT IN ('pending','sending') AND createdAt < :cutoff AND COALESCE(finishedAt, createdAt) < :cutoff",
                           maxAge: RetentionRule.days(deliveryDays)),
             RetentionRule(name: "resolved incidents (notifier)", table: "watch",
                           expired: "state IN ('RESOLVED','CLOSED') AND COALESCE(\(RetentionRule.jsonField("issue", "resolvedAt")), \(RetentionRule.jsonField("issue", "updatedAt"))) < :cutoffText",

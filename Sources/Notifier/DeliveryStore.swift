@@ -1,7 +1,8 @@
 import CCTVContract
 import Foundation
-import GRDB
+import Logging
 import ServiceRuntime
+import Synchronization
 
 /// How notifications are rendered and timed; from the settings.
 public struct NotificationPolicy: Sendable {
@@ -32,8 +33,9 @@ public struct DeliveryHistoryEntry: Codable, Sendable, Equatable {
     public var target: String
     /// Where it pointed, without secrets.
     public var display: String
-    /// `pending`, `delivered`, `failed`, or `withdrawn` (a held notice dropped before it went out:
-    /// the incident was grouped, silenced, resolved or replaced in its hold).
+    /// `pending`, `sending` (handed to the channel, outcome not yet recorded), `delivered`,
+    /// `failed`, or `withdrawn` (a held notice dropped before it went out: the incident was
+    /// grouped, silenced, resolved or replaced in its hold).
     public var state: String
     public var attempts: Int
     public var httpStatus: Int?
@@ -42,13 +44,18 @@ public struct DeliveryHistoryEntry: Codable, Sendable, Equatable {
     public var finishedAt: Date?
 }
 
-/// The notifier's durable outbox and delivery history. Delivery rows are written in the same
-/// transaction that acknowledges the issue event (`notification.ack` via the event outbox),
-/// deduplicated by (event id, channel id), and only ever move forward: pending → delivered | failed,
-/// or pending → withdrawn for a held notice that was never attempted.
+/// The notifier's durable outbox and delivery history, in SQLite (one box) or in schema `notifier`
+/// of a shared PostgreSQL. Delivery rows are written in the same transaction that acknowledges
+/// the issue event (`notification.ack` via the event outbox), keyed by (event id, channel id) so a
+/// replayed event adds nothing, and only ever move forward: pending → sending → delivered | failed
+/// (or back to pending for a retry), or pending → withdrawn for a held notice never attempted.
 /// Escalation and reminder timers live here too (absolute times), so a restart loses none.
+///
+/// With a ``LeadershipFence`` in ``use(_:)`` every write transaction first checks that this
+/// instance still leads the notifier: an old leader that was paused writes nothing after losing.
 public final class DeliveryStore: Sendable {
-    public let database: DatabasePool
+    public let database: any SQLDatabase
+    private let fence = Mutex(LeadershipFence.unfenced)
 
     /// A delivery waiting to be attempted.
     public struct Pending: Sendable {
@@ -64,101 +71,56 @@ public final class DeliveryStore: Sendable {
         public var event: String
     }
 
-    /// A timer that fired: escalate or remind about an incident.
-    struct DueTimer {
-        var issue: IssueRecord
-        var event: NotificationEvent
-        var eventID: String
+    /// Opens `{dataDir}/notifier.sqlite`.
+    public convenience init(dataDir: String) throws {
+        try self.init(location: .sqlite(directory: dataDir), logger: Logger(label: "cctv-out.notifier"))
     }
 
-    public init(dataDir: String) throws {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("notifier v1") { db in
-            try db.create(table: "delivery") { t in
-                t.primaryKey("id", .text)
-                t.column("eventID", .text).notNull()
-                t.column("issueID", .text).notNull().indexed()
-                t.column("cameraID", .text).notNull().indexed()
-                t.column("event", .text).notNull()
-                t.column("channel", .text).notNull()
-                t.column("target", .text).notNull()
-                t.column("body", .blob).notNull()
-                t.column("state", .text).notNull().indexed()
-                t.column("attempts", .integer).notNull().defaults(to: 0)
-                t.column("nextAttemptAt", .datetime).notNull()
-                t.column("httpStatus", .integer)
-                t.column("lastError", .text)
-                t.column("createdAt", .datetime).notNull()
-                t.column("finishedAt", .datetime)
-                t.uniqueKey(["eventID", "target"])
-            }
-            // Everyone told about an incident, so its recovery reaches each of them.
-            try db.create(table: "told") { t in
-                t.column("issueID", .text).notNull()
-                t.column("target", .text).notNull()
-                t.primaryKey(["issueID", "target"])
-            }
+    /// Opens the notifier's database at `location` (schema `notifier` in PostgreSQL) and migrates it.
+    /// - Throws: ``StoreError`` naming the server or the failed migration.
+    public init(location: DatabaseLocation, logger: Logger) throws {
+        database = try location.open(service: "notifier", sqlite: Self.migrator, postgres: Self.postgresMigrations, logger: logger)
+    }
+
+    /// Writes from now on only while `fence` holds (``LeadershipFence/unfenced`` on one box).
+    public func use(_ fence: LeadershipFence) { self.fence.withLock { $0 = fence } }
+
+    /// One write transaction, fenced: nothing is written by an instance that no longer leads.
+    func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        let fence = self.fence.withLock { $0 }
+        return try database.write { db in
+            try fence.check(db)
+            return try body(db)
         }
-        EventOutbox.register(in: &migrator)
-        migrator.registerMigration("notifier v2: teams, channels, timers") { db in
-            // `target` now holds the channel id from the contacts file (unique with the event id,
-            // so dedup is per channel); `display` is where it points, without secrets.
-            try db.alter(table: "delivery") { t in
-                t.add(column: "team", .text).notNull().defaults(to: "")
-                t.add(column: "display", .text).notNull().defaults(to: "")
-            }
-            try db.create(index: "delivery_due", on: "delivery", columns: ["state", "nextAttemptAt"])
-            // The latest version of every incident seen, with its escalation and reminder timers.
-            try db.create(table: "watch") { t in
-                t.primaryKey("issueID", .text)
-                t.column("issue", .blob).notNull()
-                t.column("version", .integer).notNull()
-                t.column("kind", .text).notNull()
-                t.column("team", .text).notNull()
-                t.column("state", .text).notNull()
-                t.column("escalateAt", .datetime)
-                t.column("nextRemindAt", .datetime)
-                t.column("reminders", .integer).notNull().defaults(to: 0)
-            }
-            try db.create(index: "watch_escalate", on: "watch", columns: ["escalateAt"])
-            try db.create(index: "watch_remind", on: "watch", columns: ["nextRemindAt"])
+    }
+
+    /// One write transaction off the cooperative pool, fenced.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        let fence = self.fence.withLock { $0 }
+        return try await database.write { db in
+            try fence.check(db)
+            return try body(db)
         }
-        Self.registerSelfWatch(in: &migrator)
-        migrator.registerMigration("notifier v3: due per channel") { db in
-            // The dispatcher asks each channel with room for its oldest due rows: an index seek,
-            // where "everything due except the busy channels" scanned every pending row while the
-            // one busy endpoint held them all (10,000 rows read per dispatch round in a storm).
-            try db.create(index: "delivery_due_target", on: "delivery", columns: ["state", "target", "nextAttemptAt"])
-        }
-        migrator.registerMigration("notifier v4: contacts stored by the notifier") { db in
-            // The contacts in force (edited in the dashboard, or imported from the file / settings
-            // whose content hash is `sourceHash`, so a changed file is imported again at start).
-            try db.create(table: "contacts") { t in
-                t.primaryKey("id", .integer).check { $0 == 1 }
-                t.column("json", .blob).notNull()
-                t.column("sourceHash", .text).notNull()
-                t.column("updatedAt", .datetime).notNull()
-                t.column("updatedBy", .text)
-            }
-        }
-        database = try ServiceDatabase.open(dataDir: dataDir, service: "notifier", migrator: migrator)
     }
 
     /// The stored contacts and the hash of the file/settings they were last imported from.
     public func storedContacts() throws -> (book: ContactBook, sourceHash: String)? {
         try database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT json, sourceHash FROM contacts WHERE id = 1") else { return nil }
-            guard let book = try? JSONDecoder().decode(ContactBook.self, from: row["json"] as Data) else { return nil }
-            return (book, row["sourceHash"])
+            guard let row = try db.row("SELECT json, sourceHash FROM contacts WHERE id = 1"), let json = row.data("json"),
+                  let book = try? JSONDecoder().decode(ContactBook.self, from: json) else { return nil }
+            return (book, row.string("sourceHash") ?? "")
         }
     }
 
     /// Stores the contacts in force.
     public func saveContacts(_ book: ContactBook, sourceHash: String, by actor: String?) throws {
-        let data = try JSONEncoder().encode(book)
-        try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO contacts (id, json, sourceHash, updatedAt, updatedBy) VALUES (1, ?, ?, ?, ?)",
-                           arguments: [data, sourceHash, Date(), actor])
+        let json = String(decoding: try JSONEncoder().encode(book), as: UTF8.self)
+        try write { db in
+            try db.execute("""
+                INSERT INTO contacts (id, json, sourceHash, updatedAt, updatedBy) VALUES (1, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET json = excluded.json, sourceHash = excluded.sourceHash, updatedAt = excluded.updatedAt,
+                  updatedBy = excluded.updatedBy
+                """, json, sourceHash, Date(), actor)
         }
     }
 
@@ -166,20 +128,25 @@ public final class DeliveryStore: Sendable {
     /// streak: the event id carries the streak's start). Returns how many deliveries were queued.
     @discardableResult
     public func queueChannelAlarm(_ notice: IssueRecord, recipients: [Recipient], policy: NotificationPolicy, now: Date = Date()) throws -> Int {
-        try database.write { db in
-            var added = 0
-            for recipient in recipients {
+        try write { db in
+            try recipients.reduce(0) { added, recipient in
                 let id = UUID().uuidString
-                let body = ChannelPayload.render(recipient, event: .channelFailing, issue: notice, dashboard: policy.dashboard, timeZone: policy.timeZone, deliveryID: id, now: now)
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO delivery (id, eventID, issueID, cameraID, event, channel, target, team, display, body, state, attempts, nextAttemptAt, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-                    """, arguments: [id, notice.id, notice.id, notice.cameraID, NotificationEvent.channelFailing.rawValue, recipient.channel.type.rawValue,
-                                     recipient.channel.id, recipient.team.id, recipient.channel.displayTarget, body, now, now])
-                added += db.changesCount
+                let body = ChannelPayload.render(recipient, event: .channelFailing, issue: notice, dashboard: policy.dashboard, timeZone: policy.timeZone,
+                                                 deliveryID: id, now: now)
+                return added + (try Self.insertDelivery(db, id: id, eventID: notice.id, issueID: notice.id, cameraID: notice.cameraID,
+                                                        event: NotificationEvent.channelFailing.rawValue, recipient: recipient, body: body, due: now, now: now))
             }
-            return added
         }
+    }
+
+    /// Inserts one pending delivery unless (event id, channel) already has one; returns 1 if added.
+    static func insertDelivery(_ db: any SQLConnection, id: String, eventID: String, issueID: String, cameraID: String, event: String,
+                               recipient: Recipient, body: Data, due: Date, now: Date) throws -> Int {
+        try db.execute("""
+            INSERT INTO delivery (id, eventID, issueID, cameraID, event, channel, target, team, display, body, state, attempts, nextAttemptAt, createdAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT DO NOTHING
+            """, id, eventID, issueID, cameraID, event, recipient.channel.type.rawValue, recipient.channel.id, recipient.team.id,
+            recipient.channel.displayTarget, body, due, now)
     }
 
     /// One issue event as it arrived.
@@ -192,14 +159,14 @@ public final class DeliveryStore: Sendable {
         }
     }
 
-    /// Handles a batch of issue events in one transaction (on GRDB's writer queue, off the
+    /// Handles a batch of issue events in one transaction (on the database's own thread, off the
     /// cooperative pool): for each, records the incident's latest state and timers, queues the
     /// deliveries ``NotificationDecision`` calls for (a redelivered event adds nothing), and queues
     /// the `notification.ack` — so an acknowledgement leaves only once its deliveries are committed.
     /// Returns how many new deliveries were queued.
     @discardableResult
     public func accept(_ events: [IssueEvent], routing: NotificationRouting, policy: NotificationPolicy, topics: Topics, now: Date = Date()) async throws -> Int {
-        try await database.write { db in
+        try await write { db in
             try events.reduce(0) { $0 + (try self.accept(db, $1, routing: routing, policy: policy, topics: topics, now: now)) }
         }
     }
@@ -208,12 +175,13 @@ public final class DeliveryStore: Sendable {
     @discardableResult
     public func accept(eventID: String, type: EventType, issue: IssueRecord, routing: NotificationRouting, policy: NotificationPolicy,
                        topics: Topics, now: Date = Date()) throws -> Int {
-        try database.write { db in
+        try write { db in
             try accept(db, IssueEvent(eventID: eventID, type: type, issue: issue), routing: routing, policy: policy, topics: topics, now: now)
         }
     }
 
-    private func accept(_ db: Database, _ incoming: IssueEvent, routing: NotificationRouting, policy: NotificationPolicy, topics: Topics, now: Date) throws -> Int {
+    private func accept(_ db: any SQLConnection, _ incoming: IssueEvent, routing: NotificationRouting, policy: NotificationPolicy, topics: Topics,
+                        now: Date) throws -> Int {
         let issue = incoming.issue
         let event: NotificationEvent = switch incoming.type {
         case .issueOpened: .opened
@@ -221,29 +189,31 @@ public final class DeliveryStore: Sendable {
         default: .updated
         }
         let teamID = routing.responsibleTeam(for: issue)?.id ?? ""
-        let watch = try Row.fetchOne(db, sql: "SELECT version, escalateAt, nextRemindAt, issue FROM watch WHERE issueID = ?", arguments: [issue.id])
-        let previous = (watch?["issue"] as Data?).flatMap { try? ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+        let watch = try db.row("SELECT version, escalateAt, nextRemindAt, issue FROM watch WHERE issueID = ?", issue.id)
+        let previous = watch?.data("issue").flatMap { try? ContractCodec.decodeValue(IssueRecord.self, from: $0) }
         let history = try self.history(db, issueID: issue.id, now: now, previous: previous)
         let decision = NotificationDecision.decide(event, issue: issue, history: history, routing: routing, now: now)
 
-        if watch == nil || issue.version >= (watch?["version"] as Int? ?? 0) {
+        if watch == nil || issue.version >= (watch?.int("version") ?? 0) {
             let open = event != .resolved && issue.state == .open
             let escalateAt: Date?
             let nextRemindAt: Date?
             if !open {
                 (escalateAt, nextRemindAt) = (nil, nil)
             } else if let watch {
-                (escalateAt, nextRemindAt) = (watch["escalateAt"], watch["nextRemindAt"])
+                (escalateAt, nextRemindAt) = (watch.date("escalateAt"), watch.date("nextRemindAt"))
             } else {
                 escalateAt = policy.escalateAfter > 0 ? issue.openedAt.addingTimeInterval(policy.escalateAfter) : nil
                 nextRemindAt = policy.remindEvery > 0 ? issue.openedAt.addingTimeInterval(policy.remindEvery) : nil
             }
-            try db.execute(sql: """
+            // The incident as JSON text: PostgreSQL's retention reads fields of it.
+            let json = String(decoding: try ContractCodec.encodeValue(issue), as: UTF8.self)
+            try db.execute("""
                 INSERT INTO watch (issueID, issue, version, kind, team, state, escalateAt, nextRemindAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(issueID) DO UPDATE SET issue = excluded.issue, version = excluded.version, kind = excluded.kind,
                   team = excluded.team, state = excluded.state, escalateAt = excluded.escalateAt, nextRemindAt = excluded.nextRemindAt
-                """, arguments: [issue.id, try ContractCodec.encodeValue(issue), issue.version, issue.kind.rawValue, teamID,
-                                 event == .resolved ? IssueState.resolved.rawValue : issue.state.rawValue, escalateAt, nextRemindAt])
+                """, issue.id, json, issue.version, issue.kind.rawValue, teamID,
+                event == .resolved ? IssueState.resolved.rawValue : issue.state.rawValue, escalateAt, nextRemindAt)
         }
         if decision.withdrawHeld { try withdrawHeld(db, issueID: issue.id, held: history.held, now: now) }
         if decision.refreshHeld { try refreshHeld(db, issue: issue, routing: routing, policy: policy, now: now) }
@@ -254,64 +224,59 @@ public final class DeliveryStore: Sendable {
     }
 
     /// What the notifier already did about an incident: who was told, whose notice is still held.
-    private func history(_ db: Database, issueID: String, now: Date, previous: IssueRecord?) throws -> NotificationHistory {
-        let told = Set(try String.fetchAll(db, sql: "SELECT target FROM told WHERE issueID = ?", arguments: [issueID]))
-        let held = Set(try String.fetchAll(db, sql: """
+    private func history(_ db: any SQLConnection, issueID: String, now: Date, previous: IssueRecord?) throws -> NotificationHistory {
+        let told = Set(try db.rows("SELECT target FROM told WHERE issueID = ?", issueID).compactMap { $0.string("target") })
+        let held = Set(try db.rows("""
             SELECT DISTINCT target FROM delivery WHERE issueID = ? AND state = 'pending' AND attempts = 0 AND nextAttemptAt > ? AND event IN ('opened','updated')
-            """, arguments: [issueID, now]))
+            """, issueID, now).compactMap { $0.string("target") })
         guard !held.isEmpty else { return NotificationHistory(previous: previous, told: told) }
         // A channel counts as told once a notice to it went out (or is going); a held one is not yet.
-        let sent = Set(try String.fetchAll(db, sql: """
-            SELECT DISTINCT target FROM delivery WHERE issueID = ? AND state IN ('pending','delivered','failed') AND event != 'resolved'
+        let sent = Set(try db.rows("""
+            SELECT DISTINCT target FROM delivery WHERE issueID = ? AND state IN ('pending','sending','delivered','failed') AND event != 'resolved'
               AND NOT (state = 'pending' AND attempts = 0 AND nextAttemptAt > ?)
-            """, arguments: [issueID, now]))
+            """, issueID, now).compactMap { $0.string("target") })
         let heldOnly = held.subtracting(sent)
         return NotificationHistory(previous: previous, told: told.subtracting(heldOnly), held: heldOnly)
     }
 
     /// Withdraws an incident's held notices (never attempted): they stay in the history as
     /// `withdrawn`, and their channels no longer count as told.
-    private func withdrawHeld(_ db: Database, issueID: String, held: Set<String>, now: Date) throws {
-        try db.execute(sql: """
+    private func withdrawHeld(_ db: any SQLConnection, issueID: String, held: Set<String>, now: Date) throws {
+        try db.execute("""
             UPDATE delivery SET state = 'withdrawn', finishedAt = ? WHERE issueID = ? AND state = 'pending' AND attempts = 0 AND nextAttemptAt > ?
               AND event IN ('opened','updated')
-            """, arguments: [now, issueID, now])
+            """, now, issueID, now)
         for target in held {
-            try db.execute(sql: "DELETE FROM told WHERE issueID = ? AND target = ?", arguments: [issueID, target])
+            try db.execute("DELETE FROM told WHERE issueID = ? AND target = ?", issueID, target)
         }
     }
 
     /// Renders an incident's held notices again from its latest version (a site notice held while
     /// more cameras join says how many are down when it goes out, not when it was queued).
-    private func refreshHeld(_ db: Database, issue: IssueRecord, routing: NotificationRouting, policy: NotificationPolicy, now: Date) throws {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT id, target, event FROM delivery WHERE issueID = ? AND state = 'pending' AND attempts = 0 AND nextAttemptAt > ?
-            """, arguments: [issue.id, now])
+    private func refreshHeld(_ db: any SQLConnection, issue: IssueRecord, routing: NotificationRouting, policy: NotificationPolicy, now: Date) throws {
+        let rows = try db.rows("SELECT id, target, event FROM delivery WHERE issueID = ? AND state = 'pending' AND attempts = 0 AND nextAttemptAt > ?",
+                               issue.id, now)
         for row in rows {
-            guard let found = routing.book.channel(row["target"]), let event = NotificationEvent(rawValue: row["event"]) else { continue }
-            let id: String = row["id"]
+            guard let id = row.string("id"), let found = routing.book.channel(row.string("target") ?? ""),
+                  let event = NotificationEvent(rawValue: row.string("event") ?? "") else { continue }
             let body = ChannelPayload.render(Recipient(team: found.team, channel: found.channel), event: event, issue: issue,
                                              dashboard: policy.dashboard, timeZone: policy.timeZone, deliveryID: id, now: now)
-            try db.execute(sql: "UPDATE delivery SET body = ? WHERE id = ?", arguments: [body, id])
+            try db.execute("UPDATE delivery SET body = ? WHERE id = ?", body, id)
         }
     }
 
     /// Inserts the deliveries `decision` calls for, inside the caller's transaction.
-    private func queue(_ db: Database, eventID: String, decision: NotificationDecision, issue: IssueRecord, policy: NotificationPolicy,
+    private func queue(_ db: any SQLConnection, eventID: String, decision: NotificationDecision, issue: IssueRecord, policy: NotificationPolicy,
                        topics: Topics, now: Date) throws -> Int {
         var added = 0
         for recipient in decision.recipients {
             let id = UUID().uuidString
             let body = ChannelPayload.render(recipient, event: decision.event, issue: issue, change: decision.change, dashboard: policy.dashboard,
                                              timeZone: policy.timeZone, deliveryID: id, now: now)
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO delivery (id, eventID, issueID, cameraID, event, channel, target, team, display, body, state, attempts, nextAttemptAt, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-                """, arguments: [id, eventID, issue.id, issue.cameraID, decision.event.rawValue, recipient.channel.type.rawValue, recipient.channel.id,
-                                 recipient.team.id, recipient.channel.displayTarget, body, decision.holdUntil ?? now, now])
-            added += db.changesCount
+            added += try Self.insertDelivery(db, id: id, eventID: eventID, issueID: issue.id, cameraID: issue.cameraID, event: decision.event.rawValue,
+                                             recipient: recipient, body: body, due: decision.holdUntil ?? now, now: now)
             if decision.event != .resolved {
-                try db.execute(sql: "INSERT OR IGNORE INTO told (issueID, target) VALUES (?, ?)", arguments: [issue.id, recipient.channel.id])
+                try db.execute("INSERT INTO told (issueID, target) VALUES (?, ?) ON CONFLICT DO NOTHING", issue.id, recipient.channel.id)
             }
         }
         // A told channel removed from the contacts file since: recorded as failed and surfaced,
@@ -319,11 +284,11 @@ public final class DeliveryStore: Sendable {
         for channelID in decision.missing {
             let id = UUID().uuidString
             let error = "channel \(channelID) is no longer in the contacts file"
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO delivery (id, eventID, issueID, cameraID, event, channel, target, team, display, body, state, attempts, nextAttemptAt, lastError, createdAt, finishedAt)
-                VALUES (?, ?, ?, ?, ?, 'unknown', ?, '', ?, x'', 'failed', 0, ?, ?, ?, ?)
-                """, arguments: [id, eventID, issue.id, issue.cameraID, decision.event.rawValue, channelID, channelID, now, error, now, now])
-            if db.changesCount > 0 {
+            let inserted = try db.execute("""
+                INSERT INTO delivery (id, eventID, issueID, cameraID, event, channel, target, team, display, body, state, attempts, nextAttemptAt, lastError, createdAt, finishedAt)
+                VALUES (?, ?, ?, ?, ?, 'unknown', ?, '', ?, ?, 'failed', 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, id, eventID, issue.id, issue.cameraID, decision.event.rawValue, channelID, channelID, Data(), now, error, now, now)
+            if inserted > 0 {
                 let record = NotificationRecord(id: id, issueID: issue.id, cameraID: issue.cameraID, event: decision.event.rawValue, channel: "unknown",
                                                 target: channelID, delivered: false, attempts: 0, error: error, at: now)
                 try EventOutbox.enqueue(db, topic: topics.notificationFailed, payload: ContractCodec.encode(Envelope(type: .notificationFailed, source: "notifier", data: record)), retain: false)
@@ -336,31 +301,31 @@ public final class DeliveryStore: Sendable {
     /// timer on, in one transaction. Returns how many deliveries were queued.
     @discardableResult
     public func fireTimers(routing: NotificationRouting, policy: NotificationPolicy, topics: Topics, now: Date = Date()) async throws -> Int {
-        try await database.write { db in
-            let rows = try Row.fetchAll(db, sql: """
+        try await write { db in
+            let rows = try db.rows("""
                 SELECT issueID, issue, escalateAt, nextRemindAt, reminders FROM watch
                 WHERE state = 'OPEN' AND ((escalateAt IS NOT NULL AND escalateAt <= ?) OR (nextRemindAt IS NOT NULL AND nextRemindAt <= ?)) LIMIT 500
-                """, arguments: [now, now])
+                """, now, now)
             var added = 0
             for row in rows {
-                let issueID: String = row["issueID"]
-                guard let issue = try? ContractCodec.decodeValue(IssueRecord.self, from: row["issue"]) else {
-                    try db.execute(sql: "UPDATE watch SET escalateAt = NULL, nextRemindAt = NULL WHERE issueID = ?", arguments: [issueID])
+                guard let issueID = row.string("issueID") else { continue }
+                guard let json = row.data("issue"), let issue = try? ContractCodec.decodeValue(IssueRecord.self, from: json) else {
+                    try db.execute("UPDATE watch SET escalateAt = NULL, nextRemindAt = NULL WHERE issueID = ?", issueID)
                     continue
                 }
                 let history = try self.history(db, issueID: issueID, now: now, previous: issue)
-                if let escalateAt: Date = row["escalateAt"], escalateAt <= now {
+                if let escalateAt = row.date("escalateAt"), escalateAt <= now {
                     let decision = NotificationDecision.decide(.escalated, issue: issue, history: history, routing: routing, now: now)
-                    added += try queue(db, eventID: "escalation:\(issueID)", decision: decision, issue: issue, policy: policy, topics: topics, now: now)
-                    try db.execute(sql: "UPDATE watch SET escalateAt = NULL WHERE issueID = ?", arguments: [issueID])
+                    added += try self.queue(db, eventID: "escalation:\(issueID)", decision: decision, issue: issue, policy: policy, topics: topics, now: now)
+                    try db.execute("UPDATE watch SET escalateAt = NULL WHERE issueID = ?", issueID)
                 }
-                if let remindAt: Date = row["nextRemindAt"], remindAt <= now {
-                    let count: Int = row["reminders"] + 1
+                if let remindAt = row.date("nextRemindAt"), remindAt <= now {
+                    let count = (row.int("reminders") ?? 0) + 1
                     let decision = NotificationDecision.decide(.reminder, issue: issue, history: history, routing: routing, now: now)
-                    added += try queue(db, eventID: "reminder:\(issueID):\(count)", decision: decision, issue: issue, policy: policy, topics: topics, now: now)
+                    added += try self.queue(db, eventID: "reminder:\(issueID):\(count)", decision: decision, issue: issue, policy: policy, topics: topics, now: now)
                     // From now, not from the missed time: a notifier that was down sends one reminder, not a burst.
                     let next: Date? = policy.remindEvery > 0 ? now.addingTimeInterval(policy.remindEvery) : nil
-                    try db.execute(sql: "UPDATE watch SET reminders = ?, nextRemindAt = ? WHERE issueID = ?", arguments: [count, next, issueID])
+                    try db.execute("UPDATE watch SET reminders = ?, nextRemindAt = ? WHERE issueID = ?", count, next, issueID)
                 }
             }
             return added
@@ -370,9 +335,8 @@ public final class DeliveryStore: Sendable {
     /// When the next escalation or reminder is due, if any.
     public func nextTimer() throws -> Date? {
         try database.read { db in
-            let escalate = try Date.fetchOne(db, sql: "SELECT MIN(escalateAt) FROM watch WHERE state = 'OPEN'")
-            let remind = try Date.fetchOne(db, sql: "SELECT MIN(nextRemindAt) FROM watch WHERE state = 'OPEN'")
-            return [escalate, remind].compactMap { $0 }.min()
+            let row = try db.row("SELECT MIN(escalateAt) AS escalate, MIN(nextRemindAt) AS remind FROM watch WHERE state = 'OPEN'")
+            return [row?.date("escalate"), row?.date("remind")].compactMap { $0 }.min()
         }
     }
 
@@ -381,14 +345,14 @@ public final class DeliveryStore: Sendable {
     public func due(now: Date = Date(), excludingTargets: Set<String> = [], excludingIDs: Set<String> = [], limit: Int = 64) throws -> [Pending] {
         try database.read { db in
             var conditions: [String] = []
-            var arguments: StatementArguments = []
+            var arguments: [SQLValue] = []
             if !excludingTargets.isEmpty {
-                conditions.append("target NOT IN (\(databaseQuestionMarks(count: excludingTargets.count)))")
-                arguments += StatementArguments(Array(excludingTargets))
+                conditions.append("target NOT IN (\(Self.placeholders(excludingTargets.count)))")
+                arguments += excludingTargets.map(\.sqlValue)
             }
             if !excludingIDs.isEmpty {
-                conditions.append("id NOT IN (\(databaseQuestionMarks(count: excludingIDs.count)))")
-                arguments += StatementArguments(Array(excludingIDs))
+                conditions.append("id NOT IN (\(Self.placeholders(excludingIDs.count)))")
+                arguments += excludingIDs.map(\.sqlValue)
             }
             return try Self.pending(db, now: now, where: conditions, arguments, limit: limit)
         }
@@ -398,43 +362,43 @@ public final class DeliveryStore: Sendable {
     public func due(target: String, now: Date = Date(), excludingIDs: Set<String> = [], limit: Int) throws -> [Pending] {
         try database.read { db in
             var conditions = ["target = ?"]
-            var arguments: StatementArguments = [target]
+            var arguments: [SQLValue] = [target.sqlValue]
             if !excludingIDs.isEmpty {
-                conditions.append("id NOT IN (\(databaseQuestionMarks(count: excludingIDs.count)))")
-                arguments += StatementArguments(Array(excludingIDs))
+                conditions.append("id NOT IN (\(Self.placeholders(excludingIDs.count)))")
+                arguments += excludingIDs.map(\.sqlValue)
             }
             return try Self.pending(db, now: now, where: conditions, arguments, limit: limit)
         }
     }
 
+    /// `?, ?, …` for a list of `count` arguments.
+    static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+
     /// Pending rows due at `now` matching `conditions`, oldest due first. Without the body: it is
     /// loaded only for the deliveries that start (``body(of:)``).
-    private static func pending(_ db: Database, now: Date, where conditions: [String], _ arguments: StatementArguments, limit: Int) throws -> [Pending] {
+    private static func pending(_ db: any SQLConnection, now: Date, where conditions: [String], _ arguments: [SQLValue], limit: Int) throws -> [Pending] {
         let filter = conditions.map { " AND " + $0 }.joined()
-        return try Row.fetchAll(db, sql: """
+        return try db.rows("""
             SELECT id, target, channel, team, display, attempts, issueID, cameraID, event FROM delivery
             WHERE state = 'pending' AND nextAttemptAt <= ?\(filter) ORDER BY nextAttemptAt LIMIT ?
-            """, arguments: [now] + arguments + [limit]).map {
-            Pending(id: $0["id"], target: $0["target"], channel: $0["channel"], team: $0["team"], display: $0["display"],
-                    attempts: $0["attempts"], issueID: $0["issueID"], cameraID: $0["cameraID"], event: $0["event"])
-        }
+            """, [now.sqlValue] + arguments + [limit.sqlValue]).map(Pending.init(row:))
     }
 
     /// The stored payload of one delivery.
     public func body(of id: String) throws -> Data? {
-        try database.read { db in try Data.fetchOne(db, sql: "SELECT body FROM delivery WHERE id = ?", arguments: [id]) }
+        try database.read { db in try db.row("SELECT body FROM delivery WHERE id = ?", id)?.data("body") }
     }
 
     /// When the next pending delivery is due, if any.
     public func nextDue() throws -> Date? {
-        try database.read { db in try Date.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM delivery WHERE state = 'pending'") }
+        try database.read { db in try db.row("SELECT MIN(nextAttemptAt) AS due FROM delivery WHERE state = 'pending'")?.date("due") }
     }
 
     /// Holds every pending delivery of `target` until `until` without touching its attempts
     /// (its circuit breaker is open).
     public func deferTarget(_ target: String, until: Date) async throws {
-        try await database.write { db in
-            try db.execute(sql: "UPDATE delivery SET nextAttemptAt = ? WHERE state = 'pending' AND target = ? AND nextAttemptAt < ?", arguments: [until, target, until])
+        try await write { db in
+            try db.execute("UPDATE delivery SET nextAttemptAt = ? WHERE state = 'pending' AND target = ? AND nextAttemptAt < ?", until, target, until)
         }
     }
 
@@ -442,38 +406,42 @@ public final class DeliveryStore: Sendable {
     /// with its `notification.sent|failed` event; returns the finished ones. One transaction per
     /// outcome capped one endpoint at ~620 deliveries/s; a batch pays the commit once.
     public func record(_ outcomes: [(Pending, DeliveryOutcome)], maxAttempts: Int, topics: Topics, now: Date = Date()) async throws -> [NotificationRecord] {
-        try await database.write { db in
+        try await write { db in
             try outcomes.compactMap { try self.record(db, $0.0, outcome: $0.1, maxAttempts: maxAttempts, topics: topics, now: now) }
         }
     }
 
     /// Records one attempt's outcome and queues the `notification.sent|failed` event in the same transaction.
     public func record(_ pending: Pending, outcome: DeliveryOutcome, maxAttempts: Int, topics: Topics, now: Date = Date()) throws -> NotificationRecord? {
-        try database.write { db in try record(db, pending, outcome: outcome, maxAttempts: maxAttempts, topics: topics, now: now) }
+        try write { db in try record(db, pending, outcome: outcome, maxAttempts: maxAttempts, topics: topics, now: now) }
     }
 
-    private func record(_ db: Database, _ pending: Pending, outcome: DeliveryOutcome, maxAttempts: Int, topics: Topics, now: Date) throws -> NotificationRecord? {
+    private func record(_ db: any SQLConnection, _ pending: Pending, outcome: DeliveryOutcome, maxAttempts: Int, topics: Topics, now: Date) throws -> NotificationRecord? {
         let attempts = pending.attempts + 1
         var record: NotificationRecord?
+        var changed = 0
         switch outcome {
         case let .delivered(status):
-            try db.execute(sql: "UPDATE delivery SET state = 'delivered', attempts = ?, httpStatus = ?, lastError = NULL, finishedAt = ? WHERE id = ? AND state = 'pending'",
-                           arguments: [attempts, status, now, pending.id])
+            changed = try db.execute("""
+                UPDATE delivery SET state = 'delivered', attempts = ?, httpStatus = ?, lastError = NULL, finishedAt = ? WHERE id = ? AND state IN ('pending','sending')
+                """, attempts, status, now, pending.id)
             record = NotificationRecord(id: pending.id, issueID: pending.issueID, cameraID: pending.cameraID, event: pending.event, channel: pending.channel,
                                         target: pending.display, delivered: true, attempts: attempts, httpStatus: status, at: now)
         case let .failed(status, error, permanent):
             let error = String(error.prefix(500))
             if permanent || attempts >= maxAttempts {
-                try db.execute(sql: "UPDATE delivery SET state = 'failed', attempts = ?, httpStatus = ?, lastError = ?, finishedAt = ? WHERE id = ? AND state = 'pending'",
-                               arguments: [attempts, status, error, now, pending.id])
+                changed = try db.execute("""
+                    UPDATE delivery SET state = 'failed', attempts = ?, httpStatus = ?, lastError = ?, finishedAt = ? WHERE id = ? AND state IN ('pending','sending')
+                    """, attempts, status, error, now, pending.id)
                 record = NotificationRecord(id: pending.id, issueID: pending.issueID, cameraID: pending.cameraID, event: pending.event, channel: pending.channel,
                                             target: pending.display, delivered: false, attempts: attempts, httpStatus: status, error: error, at: now)
             } else {
-                try db.execute(sql: "UPDATE delivery SET attempts = ?, httpStatus = ?, lastError = ?, nextAttemptAt = ? WHERE id = ?",
-                               arguments: [attempts, status, error, now.addingTimeInterval(Self.backoff(attempt: attempts)), pending.id])
+                try db.execute("""
+                    UPDATE delivery SET state = 'pending', attempts = ?, httpStatus = ?, lastError = ?, nextAttemptAt = ? WHERE id = ? AND state IN ('pending','sending')
+                    """, attempts, status, error, now.addingTimeInterval(Self.backoff(attempt: attempts)), pending.id)
             }
         }
-        if let record, db.changesCount > 0 {
+        if let record, changed > 0 {
             let topic = record.delivered ? topics.notificationSent : topics.notificationFailed
             let type: EventType = record.delivered ? .notificationSent : .notificationFailed
             try EventOutbox.enqueue(db, topic: topic, payload: ContractCodec.encode(Envelope(type: type, source: "notifier", data: record)), retain: false)
@@ -492,23 +460,36 @@ public final class DeliveryStore: Sendable {
     public func history(cameraID: String? = nil, issueID: String? = nil, limit: Int = 200) throws -> [DeliveryHistoryEntry] {
         try database.read { db in
             var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let cameraID { conditions.append("cameraID = ?"); arguments += [cameraID] }
-            if let issueID { conditions.append("issueID = ?"); arguments += [issueID] }
+            var arguments: [SQLValue] = []
+            if let cameraID { conditions.append("cameraID = ?"); arguments.append(cameraID.sqlValue) }
+            if let issueID { conditions.append("issueID = ?"); arguments.append(issueID.sqlValue) }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            arguments += [min(max(limit, 1), 10_000)]
-            return try Row.fetchAll(db, sql: "SELECT * FROM delivery \(filter) ORDER BY createdAt DESC, rowid DESC LIMIT ?", arguments: arguments).map {
-                DeliveryHistoryEntry(id: $0["id"], issueID: $0["issueID"], cameraID: $0["cameraID"], event: $0["event"], team: $0["team"], channel: $0["channel"],
-                                     target: $0["target"], display: $0["display"], state: $0["state"], attempts: $0["attempts"], httpStatus: $0["httpStatus"],
-                                     lastError: $0["lastError"], createdAt: $0["createdAt"], finishedAt: $0["finishedAt"])
+            arguments.append(min(max(limit, 1), 10_000).sqlValue)
+            // Rows queued in one transaction share createdAt: insertion order breaks the tie.
+            let inserted = db.dialect == .sqlite ? "rowid" : "seq"
+            return try db.rows("SELECT * FROM delivery \(filter) ORDER BY createdAt DESC, \(inserted) DESC LIMIT ?", arguments).map { row in
+                DeliveryHistoryEntry(id: row.string("id") ?? "", issueID: row.string("issueID") ?? "", cameraID: row.string("cameraID") ?? "",
+                                     event: row.string("event") ?? "", team: row.string("team") ?? "", channel: row.string("channel") ?? "",
+                                     target: row.string("target") ?? "", display: row.string("display") ?? "", state: row.string("state") ?? "",
+                                     attempts: row.int("attempts") ?? 0, httpStatus: row.int("httpStatus"), lastError: row.string("lastError"),
+                                     createdAt: row.date("createdAt") ?? .distantPast, finishedAt: row.date("finishedAt"))
             }
         }
     }
 
-    /// Counts of deliveries by state (`pending`, `delivered`, `failed`).
+    /// Counts of deliveries by state (`pending`, `sending`, `delivered`, `failed`, `withdrawn`).
     public func counts() throws -> [String: Int] {
         try database.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM delivery GROUP BY state").map { ($0["state"], $0["n"]) })
+            Dictionary(try db.rows("SELECT state, COUNT(*) AS n FROM delivery GROUP BY state").map { ($0.string("state") ?? "", $0.int("n") ?? 0) },
+                       uniquingKeysWith: +)
         }
+    }
+}
+
+extension DeliveryStore.Pending {
+    init(row: SQLRow) {
+        self.init(id: row.string("id") ?? "", target: row.string("target") ?? "", channel: row.string("channel") ?? "", team: row.string("team") ?? "",
+                  display: row.string("display") ?? "", attempts: row.int("attempts") ?? 0, issueID: row.string("issueID") ?? "",
+                  cameraID: row.string("cameraID") ?? "", event: row.string("event") ?? "")
     }
 }

@@ -8,7 +8,7 @@ import ServiceRuntime
 import Synchronization
 
 /// The notifier: turns `issues/opened|updated|resolved` into deliveries to the responsible team's
-/// channels (and operators), kept in a durable SQLite outbox, acknowledged to the issues service
+/// channels (and operators), kept in a durable outbox (SQLite, or PostgreSQL shared by active/standby instances), acknowledged to the issues service
 /// once committed (`notifications/acks`), sent with retries, back-off and per-channel circuit
 /// breakers, escalated and repeated while unacknowledged, and reported on `notifications/sent|failed`.
 public final class NotifierService: Service {
@@ -25,6 +25,10 @@ public final class NotifierService: Service {
     /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
     let selfWatch: SelfWatchMonitor
     let retention: RetentionSweeper
+    /// One active notifier per shared store: the others stand by (on SQLite it leads at once).
+    let lease: LeaderLease
+    /// Whether this instance is standing by (nothing consumed, nothing sent).
+    private let standingBy = Atomic<Bool>(false)
 
     /// Routing over the contacts in force.
     public var routing: NotificationRouting { contacts.routing }
@@ -37,7 +41,8 @@ public final class NotifierService: Service {
         self.logger = context.logger(for: "notifier")
         self.policy = configuration.policy
         self.breakers = EndpointBreakers(threshold: configuration.breakerFailures, coolDown: configuration.breakerCooldown)
-        self.store = try DeliveryStore(dataDir: context.dataDir)
+        self.store = try DeliveryStore(location: context.configuration.databaseLocation, logger: logger)
+        self.lease = LeaderLease(location: context.configuration.databaseLocation, role: "notifier", holder: Self.holder(), logger: logger)
         // The file and the webhook settings are the import: when what they say changed since the
         // last start they replace the stored contacts; otherwise the stored ones (edited in the
         // dashboard meanwhile) stay in force.
@@ -64,21 +69,86 @@ public final class NotifierService: Service {
         ]
     }
 
+    /// Runs while this instance leads the notifier (at once on SQLite); stands by while another
+    /// instance leads — connected to nothing on the broker, so the shared persistent session
+    /// `{instance}-notifier` keeps queueing issue events for whoever leads — and, after losing
+    /// the lead (its work is cancelled and its store fenced), stands by again.
     public func run() async throws {
+        let work = Task { try await self.leadWhenElected() }
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await work.value
+            } onGracefulShutdown: {
+                // The leader shuts down gracefully inside `serve`; a standby has nothing to finish.
+                if self.standingBy.load(ordering: .relaxed) { work.cancel() }
+            }
+        } onCancel: {
+            work.cancel()
+        }
+    }
+
+    private func leadWhenElected() async throws {
+        while !Task.isCancelled {
+            do {
+                try await lease.withLeadership(onStandby: { self.standBy() }) { fence in
+                    try await self.lead(fence)
+                }
+                return
+            } catch let LeadershipError.lost(role, epoch) {
+                logger.warning("lost the lead: standing by", metadata: ["role": "\(role)", "epoch": "\(epoch)"])
+            } catch is CancellationError {
+                return
+            }
+        }
+    }
+
+    private func standBy() {
+        if standingBy.exchange(true, ordering: .relaxed) { return }
+        context.health.setRole("notifier", "standby")
+        // A standby needs no broker: it is healthy while it waits.
+        context.health.register("notifier broker") { true }
+        logger.info("standing by: another notifier instance leads")
+    }
+
+    /// The leader's work: in-flight deliveries of the previous leader go again (same keys), then
+    /// issue events are taken and deliveries sent until shutdown or cancellation.
+    private func lead(_ fence: LeadershipFence) async throws {
+        store.use(fence)
+        standingBy.store(false, ordering: .relaxed)
+        context.health.setRole("notifier", "leading")
+        logger.info("leading the notifier", metadata: ["epoch": "\(fence.epoch)"])
+        let resumed = try store.resumeInFlight()
+        if resumed > 0 {
+            logger.warning("deliveries were being sent when the last run stopped: sending them again with the same Idempotency-Key",
+                           metadata: ["count": "\(resumed)"])
+        }
         let bus = context.makeBus(service: "notifier")
-        try await bus.withSubscriptions([[context.topics.allIssues], [context.topics.allAvailability, context.topics.monitorPulse],
-                                         [context.topics.allNotifierCommands]]) { subscriptions in
-            bus.start()
-            try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2])
+        do {
+            try await bus.withSubscriptions([[context.topics.allIssues], [context.topics.allAvailability, context.topics.monitorPulse],
+                                             [context.topics.allNotifierCommands]]) { subscriptions in
+                bus.start()
+                try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2])
+            }
+        } catch {
+            await bus.shutdown()
+            throw error
         }
         await bus.shutdown()
+        try Task.checkCancellation()
+    }
+
+    /// `host:pid`, naming this instance in the leadership row.
+    static func holder() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// Accepts issue events, delivers, publishes outcomes and acknowledgements, and watches the
     /// other services (`watched`: availability and the prober's pulse), and answers `commands` (who
     /// is told, test sends) until shutdown.
     func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription, commands: MQTTSubscription) async throws {
-        let outbox = EventOutbox(database: store.database, logger: logger)
+        // Until EventOutbox speaks SQLDatabase (branch ha-issues), it publishes from SQLite only.
+        guard let pool = (store.database as? SQLiteDatabase)?.pool else { throw NotifierStoreError.outboxNeedsSQLite }
+        let outbox = EventOutbox(database: pool, logger: logger)
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPPoster.makeClient()
         // Issue events are taken in batches, one transaction each: a 10,000-incident storm is
@@ -209,3 +279,6 @@ final class InboxProgress: Sendable {
         state.withLock { state in idle && !state.applying ? Date() : state.appliedUpTo }
     }
 }
+
+/// Placeholder until EventOutbox speaks SQLDatabase (branch ha-issues).
+enum NotifierStoreError: Error { case outboxNeedsSQLite }

@@ -72,7 +72,7 @@ public final class EventOutbox: Sendable {
 
     /// Adds an event inside the caller's write transaction (SQLite or PostgreSQL).
     public static func enqueue(_ connection: any SQLConnection, topic: String, payload: [UInt8], retain: Bool) throws {
-        try connection.execute("INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)", Data(payload), retain)
+        try connection.execute("INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)", topic, Data(payload), retain)
     }
 
     /// Adds an event inside the caller's write transaction.

@@ -17,16 +17,29 @@ public final class HealthBoard: Sendable {
         public var status: String
         /// Each check by name: `true` when it passes.
         public var checks: [String: Bool]
+        /// The role of each active/standby service in this process (`leading` or `standby`), when it has one.
+        public var roles: [String: String]?
         public var healthy: Bool { status == "ok" }
     }
 
     private let checks = Mutex<[Check]>([])
+    private let roles = Mutex<[String: String]>([:])
 
     public init() {}
 
-    /// Adds a check; a service calls this once it has created what the check looks at.
+    /// Adds a check, or replaces the one of that name (a service that reconnects, or stands by,
+    /// re-registers it); a service calls this once it has created what the check looks at.
     public func register(_ name: String, passes: @escaping @Sendable () -> Bool) {
-        checks.withLock { $0.append(Check(name: name, passes: passes)) }
+        checks.withLock { checks in
+            checks.removeAll { $0.name == name }
+            checks.append(Check(name: name, passes: passes))
+        }
+    }
+
+    /// Says whether an active/standby `service` leads here (`leading`) or waits (`standby`):
+    /// both are healthy; the report shows which.
+    public func setRole(_ service: String, _ role: String) {
+        roles.withLock { $0[service] = role }
     }
 
     /// Runs every check now.
@@ -35,6 +48,7 @@ public final class HealthBoard: Sendable {
         var results: [String: Bool] = [:]
         for check in current { results[check.name] = check.passes() }
         let status = current.isEmpty ? "starting" : (results.values.allSatisfy { $0 } ? "ok" : "failing")
-        return Report(status: status, checks: results)
+        let roles = roles.withLock { $0 }
+        return Report(status: status, checks: results, roles: roles.isEmpty ? nil : roles)
     }
 }

@@ -29,17 +29,17 @@ struct DeliveryRetentionTests {
         try store.accept(eventID: "O-NEW", type: .issueOpened, issue: issue("NEW", .open, days: 1, version: 1), routing: routing, policy: policy, topics: Topics(), now: ago(1))
         try await store.database.write { db in
             // The old incident's and the open one's deliveries finished long ago; the recent ones are still pending.
-            try db.execute(sql: "UPDATE delivery SET state = 'delivered', finishedAt = createdAt WHERE issueID IN ('OLD', 'OPEN')")
+            try db.execute("UPDATE delivery SET state = 'delivered', finishedAt = createdAt WHERE issueID IN ('OLD', 'OPEN')")
         }
         var logger = Logger(label: "t")
         logger.logLevel = .critical
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: DeliveryRetention.rules(deliveryDays: 90, incidentDays: 400))
         try await sweeper.sweep(now: now)
         let left = try await store.database.read { db in
-            (deliveries: try String.fetchAll(db, sql: "SELECT DISTINCT issueID FROM delivery ORDER BY issueID"),
-             watched: try String.fetchAll(db, sql: "SELECT issueID FROM watch ORDER BY issueID"),
-             told: try String.fetchAll(db, sql: "SELECT DISTINCT issueID FROM told ORDER BY issueID"),
-             pending: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE state = 'pending'") ?? 0)
+            (deliveries: try db.rows("SELECT DISTINCT issueID FROM delivery ORDER BY issueID").compactMap { $0.string("issueID") },
+             watched: try db.rows("SELECT issueID FROM watch ORDER BY issueID").compactMap { $0.string("issueID") },
+             told: try db.rows("SELECT DISTINCT issueID FROM told ORDER BY issueID").compactMap { $0.string("issueID") },
+             pending: try db.row("SELECT COUNT(*) AS n FROM delivery WHERE state = 'pending'")?.int("n") ?? 0)
         }
         #expect(left.deliveries == ["NEW"], "finished deliveries older than 90 days are gone; pending ones stay")
         #expect(left.pending > 0)

@@ -41,7 +41,7 @@ struct NotifierTests {
         #expect(try store.accept(eventID: "E4", type: .issueResolved, issue: sampleIssue(kind: .line, state: .resolved, version: 4), routing: routing, policy: policy, topics: Topics()) == 4)
         // A late, older "opened" after the recovery tells nobody.
         #expect(try store.accept(eventID: "E0", type: .issueOpened, issue: sampleIssue(kind: .line, version: 1), routing: routing, policy: policy, topics: Topics()) == 0)
-        let acks = try store.database.read { db in try Data.fetchAll(db, sql: "SELECT payload FROM outbox WHERE topic = 'notifications/acks'") }
+        let acks = try store.database.read { db in try db.rows("SELECT payload FROM outbox WHERE topic = 'notifications/acks' ORDER BY seq").compactMap { $0.data("payload") } }
         let ids = try acks.map { try ContractCodec.decode(Array($0), as: NotificationAck.self, expecting: [.notificationAck]).data.eventID }
         #expect(ids == ["E1", "E1", "E2", "E3", "E4", "E0"], "every event is acknowledged once its rows are committed, duplicates too")
         #expect(try store.history(issueID: "I-1").count == 9)

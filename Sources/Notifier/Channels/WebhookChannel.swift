@@ -6,7 +6,8 @@ import Foundation
 /// Signature: `X-CCTVOut-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with
 /// `X-CCTVOut-Timestamp: <unix seconds>`. The timestamp is inside the signed bytes, so a receiver
 /// that refuses timestamps older than a few minutes cannot be fed a captured request again
-/// (the scheme Stripe and Slack use). `X-CCTVOut-Delivery` is unique per delivery for dedup.
+/// (the scheme Stripe and Slack use). `X-CCTVOut-Delivery` and `Idempotency-Key` carry the delivery id:
+/// one per (event, channel), unchanged by retries and failovers, for the receiver to dedupe by.
 public struct WebhookChannel: DeliveryChannel {
     let poster: HTTPPoster
     let clock: @Sendable () -> Date
@@ -54,7 +55,10 @@ public struct WebhookChannel: DeliveryChannel {
     public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
         guard let url = channel.url else { return .failed(status: nil, error: "channel \(channel.id) has no url", permanent: true) }
         let timestamp = String(Int(clock().timeIntervalSince1970))
-        var headers = [("X-CCTVOut-Delivery", deliveryID), ("X-CCTVOut-Timestamp", timestamp)]
+        // The delivery id is one per (event, channel), the same on every retry and on whichever
+        // notifier instance sends it: after a failover the same notice may arrive twice, with the
+        // same key, for the receiver to drop.
+        var headers = [("X-CCTVOut-Delivery", deliveryID), ("Idempotency-Key", deliveryID), ("X-CCTVOut-Timestamp", timestamp)]
         if let secret = channel.secret {
             headers.append(("X-CCTVOut-Signature", Self.signature(secret: secret, timestamp: timestamp, body: payload)))
         }
