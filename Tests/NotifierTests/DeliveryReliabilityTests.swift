@@ -1,6 +1,7 @@
 import CCTVContract
 import Foundation
 import Logging
+import ServiceRuntime
 import Testing
 import TestSupport
 import AsyncHTTPClient
@@ -10,14 +11,14 @@ import AsyncHTTPClient
 /// broken off by its circuit breaker while the others carry on; everything arrives once it recovers.
 @Suite("delivery: retries, circuit breakers, isolation", .tags(.serial))
 struct DeliveryReliabilityTests {
-    @Test("an endpoint answering 500 for a while gets everything after it recovers; the other endpoint is unaffected meanwhile")
-    func failingEndpointRecovers() async throws {
+    @Test("an endpoint answering 500 for a while gets everything after it recovers; the other endpoint is unaffected meanwhile", arguments: StoreEngine.allCases)
+    func failingEndpointRecovers(engine: StoreEngine) async throws {
         let bad = try await HTTPSink()
         let good = try await HTTPSink()
         bad.respond(with: 500)
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try DeliveryStore(dataDir: dir)
+        let location = try engine.freshLocation()
+        defer { location.removeTestFiles() }
+        let store = try DeliveryStore(testing: location)
         let book = ContactBook(teams: [
             Team(id: "LINE", name: "line", role: .lineTeam, channels: [.init(id: "bad", type: .webhook, url: bad.url("/bad"))]),
             Team(id: "OPS", name: "ops", role: .operators, channels: [.init(id: "good", type: .webhook, url: good.url("/good"))]),
@@ -91,12 +92,12 @@ struct DeliveryReliabilityTests {
 
 @Suite("delivery waits for the event backlog", .tags(.serial))
 struct BacklogTests {
-    @Test("a notice is not sent while issue events received before it was due are still being applied")
-    func waitsForBacklog() async throws {
+    @Test("a notice is not sent while issue events received before it was due are still being applied", arguments: StoreEngine.allCases)
+    func waitsForBacklog(engine: StoreEngine) async throws {
         let sink = try await HTTPSink()
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try DeliveryStore(dataDir: dir)
+        let location = try engine.freshLocation()
+        defer { location.removeTestFiles() }
+        let store = try DeliveryStore(testing: location)
         let book = ContactBook(teams: [Team(id: "LINE", name: "line", role: .lineTeam, channels: [.init(id: "hook", type: .webhook, url: sink.url("/hook"))])])
         let progress = InboxProgress()
         let received = progress.begin() // a batch taken before the notice was due is still being applied
@@ -122,20 +123,20 @@ struct BacklogTests {
 
 @Suite("escalation and reminders", .tags(.serial))
 struct EscalationTests {
-    @Test("an unacknowledged incident escalates once, reminds on schedule, survives a restart, and stops when acknowledged")
-    func timers() async throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    @Test("an unacknowledged incident escalates once, reminds on schedule, survives a restart, and stops when acknowledged", arguments: StoreEngine.allCases)
+    func timers(engine: StoreEngine) async throws {
+        let location = try engine.freshLocation()
+        defer { location.removeTestFiles() }
         let routing = NotificationRouting(book: sampleBook)
         let policy = NotificationPolicy(dashboard: "http://dash", escalateAfter: 60, remindEvery: 300)
         let opened = Date(timeIntervalSince1970: 1_800_000_000)
-        var store = try DeliveryStore(dataDir: dir)
+        var store = try DeliveryStore(testing: location)
         let issue = sampleIssue(kind: .line, id: "I-9", team: "KT-1")
         #expect(try store.accept(eventID: "E1", type: .issueOpened, issue: issue, routing: routing, policy: policy, topics: Topics(), now: opened) == 2)
         #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(30)) == 0)
         #expect(try store.nextTimer() == opened.addingTimeInterval(60))
 
-        store = try DeliveryStore(dataDir: dir) // a restart keeps the timers
+        store = try DeliveryStore(testing: location) // a restart keeps the timers
         #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(61)) == 1)
         #expect(try store.history(issueID: "I-9").first?.target == "lead-hook", "KT-1 escalates to NOC-LEAD")
         #expect(try await store.fireTimers(routing: routing, policy: policy, topics: Topics(), now: opened.addingTimeInterval(62)) == 0, "escalates once")

@@ -4,15 +4,16 @@ import GRDB
 import Logging
 import ServiceRuntime
 import Testing
+import TestSupport
 @testable import Notifier
 
 @Suite("notifier: delivery history retention")
 struct DeliveryRetentionTests {
-    @Test("finished deliveries past their retention are deleted, pending ones never; a resolved incident's record and recipients go after its retention")
-    func retention() async throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try DeliveryStore(dataDir: dir)
+    @Test("finished deliveries past their retention are deleted, pending ones never; a resolved incident's record and recipients go after its retention", arguments: StoreEngine.allCases)
+    func retention(engine: StoreEngine) async throws {
+        let location = try engine.freshLocation()
+        defer { location.removeTestFiles() }
+        let store = try DeliveryStore(testing: location)
         let routing = NotificationRouting(book: sampleBook)
         let policy = NotificationPolicy(dashboard: "http://x")
         let now = Date()

@@ -1,6 +1,8 @@
 import CCTVContract
 import Foundation
+import ServiceRuntime
 import Testing
+import TestSupport
 @testable import Notifier
 
 func sampleIssue(kind: IssueKind, id: String = "I-1", team: String? = nil, state: IssueState = .open, version: Int = 1) -> IssueRecord {
@@ -26,11 +28,11 @@ let sampleBook = ContactBook(teams: [
 struct NotifierTests {
     let routing = NotificationRouting(book: sampleBook)
 
-    @Test("a redelivered issue event queues nothing twice, is acknowledged each time; recovery goes to all told")
-    func dedupAndAck() throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try DeliveryStore(dataDir: dir)
+    @Test("a redelivered issue event queues nothing twice, is acknowledged each time; recovery goes to all told", arguments: StoreEngine.allCases)
+    func dedupAndAck(engine: StoreEngine) throws {
+        let location = try engine.freshLocation()
+        defer { location.removeTestFiles() }
+        let store = try DeliveryStore(testing: location)
         let policy = NotificationPolicy(dashboard: "http://x")
         #expect(try store.accept(eventID: "E1", type: .issueOpened, issue: sampleIssue(kind: .camera), routing: routing, policy: policy, topics: Topics()) == 3)
         #expect(try store.accept(eventID: "E1", type: .issueOpened, issue: sampleIssue(kind: .camera), routing: routing, policy: policy, topics: Topics()) == 0)
@@ -47,11 +49,11 @@ struct NotifierTests {
         #expect(try store.history(issueID: "I-1").count == 9)
     }
 
-    @Test("failed attempts back off and give up after the limit; 4xx is permanent")
-    func retries() throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try DeliveryStore(dataDir: dir)
+    @Test("failed attempts back off and give up after the limit; 4xx is permanent", arguments: StoreEngine.allCases)
+    func retries(engine: StoreEngine) throws {
+        let location = try engine.freshLocation()
+        defer { location.removeTestFiles() }
+        let store = try DeliveryStore(testing: location)
         let book = ContactBook(teams: [Team(id: "T", name: "t", role: .lineTeam, channels: [.init(id: "hook", type: .webhook, url: "http://line")])])
         try store.accept(eventID: "E1", type: .issueOpened, issue: sampleIssue(kind: .line), routing: NotificationRouting(book: book),
                          policy: NotificationPolicy(dashboard: ""), topics: Topics())
@@ -94,11 +96,11 @@ struct AnnouncementTests {
     let routing = NotificationRouting(book: sampleBook)
     let policy = NotificationPolicy(dashboard: "http://x")
 
-    @Test("a held incident is announced when maintenance ends; a grouped child's recovery goes only to those told")
-    func releaseAndGroupedRecovery() throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try DeliveryStore(dataDir: dir)
+    @Test("a held incident is announced when maintenance ends; a grouped child's recovery goes only to those told", arguments: StoreEngine.allCases)
+    func releaseAndGroupedRecovery(engine: StoreEngine) throws {
+        let location = try engine.freshLocation()
+        defer { location.removeTestFiles() }
+        let store = try DeliveryStore(testing: location)
         var held = sampleIssue(kind: .line, id: "H-1")
         held.silenced = true
         #expect(try store.accept(eventID: "H1", type: .issueOpened, issue: held, routing: routing, policy: policy, topics: Topics()) == 0)
@@ -116,11 +118,11 @@ struct AnnouncementTests {
         #expect(try store.accept(eventID: "C3", type: .issueResolved, issue: child, routing: routing, policy: policy, topics: Topics()) == 2, "both channels told, no one else")
     }
 
-    @Test("held notices wait for their hold, are withdrawn when the camera joins a site outage, and the site notice goes out with the latest count")
-    func heldNotices() async throws {
-        let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try DeliveryStore(dataDir: dir)
+    @Test("held notices wait for their hold, are withdrawn when the camera joins a site outage, and the site notice goes out with the latest count", arguments: StoreEngine.allCases)
+    func heldNotices(engine: StoreEngine) async throws {
+        let location = try engine.freshLocation()
+        defer { location.removeTestFiles() }
+        let store = try DeliveryStore(testing: location)
         let now = Date()
         let hold = now.addingTimeInterval(60)
         var camera = sampleIssue(kind: .line, id: "C-1")
