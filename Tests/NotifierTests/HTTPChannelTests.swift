@@ -21,7 +21,7 @@ struct HTTPChannelTests {
         return outcome
     }
 
-    @Test("generic webhook: the incident JSON, signed over timestamp and body")
+    @Test("generic webhook: the incident JSON, signed over timestamp and body, with the delivery id as Idempotency-Key")
     func webhook() async throws {
         let sink = try await HTTPSink()
         let outcome = try await send(.init(id: "hook", type: .webhook, url: sink.url("/hook"), secret: "s3cret"))
@@ -30,6 +30,7 @@ struct HTTPChannelTests {
         let timestamp = try #require(received.headers["x-cctvout-timestamp"])
         #expect(received.headers["x-cctvout-signature"] == WebhookChannel.signature(secret: "s3cret", timestamp: timestamp, body: received.body))
         #expect(received.headers["x-cctvout-delivery"] == "D-1")
+        #expect(received.headers["idempotency-key"] == "D-1", "the key a receiver dedupes a resent notice by")
         let body = try ContractCodec.decodeValue(WebhookChannel.Body.self, from: received.body)
         #expect(body.event == "opened" && body.issue.cameraID == "CAM-1" && body.team == "KT-1" && body.deliveryID == "D-1")
         #expect(body.messageKo.contains("회선 장애") && body.message.contains("현장: 본관") && body.link == "http://dash.example/#camera=CAM-1&incident=I-1")
