@@ -33,7 +33,8 @@ public final class IssuesService: Service {
     /// Seconds to wait for the notifier's acknowledgement before publishing an issue event again.
     var ackTimeout: Double { configuration.ackTimeout }
 
-    /// Opens the service's SQLite store in the data folder; nothing runs until ``run()``.
+    /// Opens the service's store (SQLite in the data folder, or schema `issues` of the shared
+    /// PostgreSQL); nothing runs until ``run()``.
     public init(context: RuntimeContext, configuration: IssuesConfiguration) throws {
         self.context = context
         self.configuration = configuration
@@ -42,7 +43,7 @@ public final class IssuesService: Service {
                                         ackTimeout: configuration.ackTimeout)
         self.intake = ResultIntake(recorder: recorder, monitorPolicy: configuration.monitor)
         self.commands = IssueCommands(recorder: recorder)
-        self.store = try IssueStore(dataDir: context.dataDir)
+        self.store = try IssueStore(location: context.configuration.databaseLocation, logger: logger)
         self.pulse = ResultPulse(every: context.configuration.selfWatch.pulseEvery, database: store.database, logger: logger)
         self.retention = RetentionSweeper(database: store.database, logger: logger,
                                           rules: IssueRetention.rules(incidentDays: context.configuration.retention.incidentDays))

@@ -70,7 +70,7 @@ struct ResultPulseTests {
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: IssueRetention.rules(incidentDays: 400), batchSize: 500)
         let deleted = try await sweeper.sweep(now: now)
         #expect(deleted["resolved incidents"] == 1_200, "three batches of at most 500")
-        let left = try await store.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM issue ORDER BY id") }
+        let left = try await store.database.read { db in try db.rows("SELECT id FROM issue ORDER BY id").compactMap { $0.string("id") } }
         #expect(left == ["closed-recently", "open-ancient", "recent"], "an open incident never expires; a long one resolved recently stays")
         #expect(try await RetentionSweeper(database: store.database, logger: logger, rules: IssueRetention.rules(incidentDays: 0)).sweep(now: now).isEmpty,
                 "0 days = keep forever")
