@@ -85,8 +85,7 @@ extension DeliveryStore {
     /// The same tables in PostgreSQL. JSON (the incident, the contacts) is `text` there, so the
     /// retention rules can read fields of it; `seq` orders rows inserted at the same instant
     /// (SQLite's `rowid`).
-    static let postgresMigrations = [
-        EventOutbox.postgresMigration,
+    static let postgresMigrations = EventOutbox.postgresMigrations + [
         PostgresMigration("notifier v1", [
             """
             CREATE TABLE delivery (seq bigserial NOT NULL, id text PRIMARY KEY, eventID text NOT NULL, issueID text NOT NULL,

@@ -85,6 +85,9 @@ public final class DeliveryStore: Sendable {
     /// Writes from now on only while `fence` holds (``LeadershipFence/unfenced`` on one box).
     public func use(_ fence: LeadershipFence) { self.fence.withLock { $0 = fence } }
 
+    /// The fence in force (the outbox checks it in its own writes).
+    public var currentFence: LeadershipFence { fence.withLock { $0 } }
+
     /// One write transaction, fenced: nothing is written by an instance that no longer leads.
     func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         let fence = self.fence.withLock { $0 }

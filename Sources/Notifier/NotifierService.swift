@@ -95,18 +95,23 @@ public final class NotifierService: Service {
                 }
                 return
             } catch let LeadershipError.lost(role, epoch) {
+                // The leader's work was cancelled and disconnected; the fence keeps refusing its writes.
                 logger.warning("lost the lead: standing by", metadata: ["role": "\(role)", "epoch": "\(epoch)"])
+                standBy()
             } catch is CancellationError {
                 return
+            } catch where context.configuration.database != nil {
+                // Shared store unreachable or failing: another instance may lead meanwhile.
+                logger.error("stopped leading after an error: standing by", metadata: ["error": "\(error)"])
+                standBy()
+                try await Task.sleep(for: .seconds(1))
             }
         }
     }
 
     private func standBy() {
+        context.health.setStandby("notifier", true)
         if standingBy.exchange(true, ordering: .relaxed) { return }
-        context.health.setRole("notifier", "standby")
-        // A standby needs no broker: it is healthy while it waits.
-        context.health.register("notifier broker") { true }
         logger.info("standing by: another notifier instance leads")
     }
 
@@ -115,7 +120,7 @@ public final class NotifierService: Service {
     private func lead(_ fence: LeadershipFence) async throws {
         store.use(fence)
         standingBy.store(false, ordering: .relaxed)
-        context.health.setRole("notifier", "leading")
+        context.health.setStandby("notifier", false)
         logger.info("leading the notifier", metadata: ["epoch": "\(fence.epoch)"])
         let resumed = try store.resumeInFlight()
         if resumed > 0 {
@@ -130,10 +135,11 @@ public final class NotifierService: Service {
                 try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2])
             }
         } catch {
-            await bus.shutdown()
+            await bus.shutdown(announcingOffline: !Task.isCancelled)
             throw error
         }
-        await bus.shutdown()
+        // Cancelled = the lead was lost: the new leader's `online` must stay.
+        await bus.shutdown(announcingOffline: !Task.isCancelled)
         try Task.checkCancellation()
     }
 
@@ -146,9 +152,9 @@ public final class NotifierService: Service {
     /// other services (`watched`: availability and the prober's pulse), and answers `commands` (who
     /// is told, test sends) until shutdown.
     func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription, commands: MQTTSubscription) async throws {
-        // Until EventOutbox speaks SQLDatabase (branch ha-issues), it publishes from SQLite only.
-        guard let pool = (store.database as? SQLiteDatabase)?.pool else { throw NotifierStoreError.outboxNeedsSQLite }
-        let outbox = EventOutbox(database: pool, logger: logger)
+        let outbox = EventOutbox(database: store.database, logger: logger)
+        let store = store
+        outbox.guardWrites { db in try store.currentFence.check(db) }
         let decoder = MessageDecoder(service: "notifier", logger: logger)
         let http = HTTPPoster.makeClient()
         // Issue events are taken in batches, one transaction each: a 10,000-incident storm is
@@ -163,8 +169,12 @@ public final class NotifierService: Service {
         if contacts.current.teams.isEmpty {
             logger.warning("no contacts configured: incidents are acknowledged but nobody is told (set notifier.contacts or notifier.webhook.*, or add teams in the dashboard)")
         }
+        let finishAll: @Sendable () -> Void = {
+            outbox.finish()
+            inbox.finish()
+        }
         try await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+            await withTaskCancellationHandler { await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
                 group.addTask { await dispatcher.run() }
                 group.addTask { await self.selfWatch.run(bus: bus, dispatcher: dispatcher) }
@@ -197,10 +207,12 @@ public final class NotifierService: Service {
                 group.addTask { await self.watchChannels(bus: bus, dispatcher: dispatcher) }
                 await group.next()
                 group.cancelAll()
+            } } onCancel: {
+                // The lead was lost: stop at once (the fence already refuses every write).
+                finishAll()
             }
         } onGracefulShutdown: {
-            outbox.finish()
-            inbox.finish()
+            finishAll()
         }
         try? await http.shutdown()
     }
@@ -279,6 +291,3 @@ final class InboxProgress: Sendable {
         state.withLock { state in idle && !state.applying ? Date() : state.appliedUpTo }
     }
 }
-
-/// Placeholder until EventOutbox speaks SQLDatabase (branch ha-issues).
-enum NotifierStoreError: Error { case outboxNeedsSQLite }

@@ -11,24 +11,25 @@ public final class HealthBoard: Sendable {
         public var passes: @Sendable () -> Bool
     }
 
-    /// What the endpoint answers: healthy only when at least one check is registered and all pass.
+    /// What the endpoint answers: healthy only when at least one check is registered and all pass
+    /// (a service on standby counts as healthy: it is ready to take over).
     public struct Report: Codable, Sendable, Equatable {
-        /// `ok`, `starting` (nothing registered yet) or `failing`.
+        /// `ok`, `standby` (every service here waits as a standby), `starting` (nothing registered yet) or `failing`.
         public var status: String
-        /// Each check by name: `true` when it passes.
+        /// Each check by name: `true` when it passes (a standby service's checks are not run).
         public var checks: [String: Bool]
-        /// The role of each active/standby service in this process (`leading` or `standby`), when it has one.
-        public var roles: [String: String]?
-        public var healthy: Bool { status == "ok" }
+        /// Services waiting as standby of an active instance elsewhere (active/standby on PostgreSQL).
+        public var standby: [String]?
+        public var healthy: Bool { status == "ok" || status == "standby" }
     }
 
     private let checks = Mutex<[Check]>([])
-    private let roles = Mutex<[String: String]>([:])
+    private let standbys = Mutex<Set<String>>([])
 
     public init() {}
 
-    /// Adds a check, or replaces the one of that name (a service that reconnects, or stands by,
-    /// re-registers it); a service calls this once it has created what the check looks at.
+    /// Adds a check (replacing one of the same name); a service calls this once it has created what
+    /// the check looks at. Checks named `{service} …` belong to that service.
     public func register(_ name: String, passes: @escaping @Sendable () -> Bool) {
         checks.withLock { checks in
             checks.removeAll { $0.name == name }
@@ -36,19 +37,19 @@ public final class HealthBoard: Sendable {
         }
     }
 
-    /// Says whether an active/standby `service` leads here (`leading`) or waits (`standby`):
-    /// both are healthy; the report shows which.
-    public func setRole(_ service: String, _ role: String) {
-        roles.withLock { $0[service] = role }
+    /// Marks `service` as waiting for the leadership (or no longer): its checks are set aside and the
+    /// report names it under `standby`.
+    public func setStandby(_ service: String, _ standby: Bool) {
+        standbys.withLock { if standby { $0.insert(service) } else { $0.remove(service) } }
     }
 
     /// Runs every check now.
     public func report() -> Report {
         let current = checks.withLock { $0 }
+        let standby = standbys.withLock { $0 }
         var results: [String: Bool] = [:]
-        for check in current { results[check.name] = check.passes() }
-        let status = current.isEmpty ? "starting" : (results.values.allSatisfy { $0 } ? "ok" : "failing")
-        let roles = roles.withLock { $0 }
-        return Report(status: status, checks: results, roles: roles.isEmpty ? nil : roles)
+        for check in current where !standby.contains(where: { check.name.hasPrefix($0 + " ") }) { results[check.name] = check.passes() }
+        let status = if !results.values.allSatisfy({ $0 }) { "failing" } else if !results.isEmpty { "ok" } else if !standby.isEmpty { "standby" } else { "starting" }
+        return Report(status: status, checks: results, standby: standby.isEmpty ? nil : standby.sorted())
     }
 }
