@@ -83,26 +83,48 @@ public final class DeliveryStore: Sendable {
     }
 
     /// Writes from now on only while `fence` holds (``LeadershipFence/unfenced`` on one box).
-    public func use(_ fence: LeadershipFence) { self.fence.withLock { $0 = fence } }
+    public func use(_ fence: LeadershipFence) {
+        self.fence.withLock { $0 = fence }
+        refused.withLock { $0 = nil }
+    }
 
     /// The fence in force (the outbox checks it in its own writes).
     public var currentFence: LeadershipFence { fence.withLock { $0 } }
 
+    /// The refusal of the first write fenced off since ``use(_:)``, if any: this instance no longer
+    /// leads, whether or not its lease noticed yet.
+    public var fencedOut: LeadershipError? { refused.withLock { $0 } }
+    private let refused = Mutex<LeadershipError?>(nil)
+
     /// One write transaction, fenced: nothing is written by an instance that no longer leads.
     func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         let fence = self.fence.withLock { $0 }
-        return try database.write { db in
-            try fence.check(db)
-            return try body(db)
+        return try noting {
+            try database.write { db in
+                try fence.check(db)
+                return try body(db)
+            }
         }
     }
 
     /// One write transaction off the cooperative pool, fenced.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let fence = self.fence.withLock { $0 }
-        return try await database.write { db in
-            try fence.check(db)
-            return try body(db)
+        do {
+            return try await database.write { db in
+                try fence.check(db)
+                return try body(db)
+            }
+        } catch let error as LeadershipError {
+            refused.withLock { $0 = $0 ?? error }
+            throw error
+        }
+    }
+
+    private func noting<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as LeadershipError {
+            refused.withLock { $0 = $0 ?? error }
+            throw error
         }
     }
 

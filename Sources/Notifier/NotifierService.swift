@@ -129,18 +129,38 @@ public final class NotifierService: Service {
         }
         let bus = context.makeBus(service: "notifier")
         do {
-            try await bus.withSubscriptions([[context.topics.allIssues], [context.topics.allAvailability, context.topics.monitorPulse],
-                                             [context.topics.allNotifierCommands]]) { subscriptions in
-                bus.start()
-                try await serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await bus.withSubscriptions([[self.context.topics.allIssues], [self.context.topics.allAvailability, self.context.topics.monitorPulse],
+                                                     [self.context.topics.allNotifierCommands]]) { subscriptions in
+                        bus.start()
+                        try await self.serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2])
+                    }
+                }
+                group.addTask { try await self.watchFence() }
+                try await group.next()
+                group.cancelAll()
             }
         } catch {
-            await bus.shutdown(announcingOffline: !Task.isCancelled)
+            logger.debug("leader work ended", metadata: ["error": "\(error)"])
+            if error is LeadershipError { standBy() }
+            // Lost the lead (cancelled by the lease, or fenced): the new leader's `online` must stay.
+            await bus.shutdown(announcingOffline: !Task.isCancelled && !(error is LeadershipError))
             throw error
         }
         // Cancelled = the lead was lost: the new leader's `online` must stay.
         await bus.shutdown(announcingOffline: !Task.isCancelled)
         try Task.checkCancellation()
+    }
+
+    /// Throws as soon as one of the store's writes was fenced off: the lead is lost even if the
+    /// lease has not noticed yet (a process resumed after a pause wrote first). Ends the leader's
+    /// work; returns when cancelled.
+    private func watchFence() async throws {
+        while !Task.isCancelled {
+            if let lost = store.fencedOut { throw lost }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
     }
 
     /// `host:pid`, naming this instance in the leadership row.

@@ -70,7 +70,10 @@ struct NotifierFailoverTests {
         func stop() {
             sink.stop()
             broker.stop()
-            for dir in dirs { try? FileManager.default.removeItem(atPath: dir) }
+            // CCTVOUT_KEEP_TEST_LOGS=1 keeps both processes' logs for a look after a failure.
+            if ProcessInfo.processInfo.environment["CCTVOUT_KEEP_TEST_LOGS"] == nil {
+                for dir in dirs { try? FileManager.default.removeItem(atPath: dir) }
+            }
         }
     }
 
@@ -174,7 +177,8 @@ struct NotifierFailoverTests {
         #expect(await eventually(timeout: .seconds(30)) { pair.sink.all.count >= 60 })
         let resumedAt = ContinuousClock.now
         leader.send(SIGCONT)
-        #expect(await eventually(timeout: .seconds(30)) { pair.isStandby(0) }, "the resumed old leader stands by: \(pair.health(0))")
+        #expect(await eventually(timeout: .seconds(30)) { pair.isStandby(0) },
+                "the resumed old leader stands by: \(pair.health(0))\n\(pair.log(0).split(separator: "\n").suffix(25).joined(separator: "\n"))")
         #expect(!pair.isStandby(1), "the new leader keeps leading")
 
         try await issues.republishUntilAcknowledged()
@@ -188,8 +192,9 @@ struct NotifierFailoverTests {
         // answered-unrecorded per endpoint); a leader that kept sending after losing would add more.
         #expect(raw - keys <= 16, "resent \(raw - keys)")
         let log = pair.log(0)
-        #expect(log.contains("lost the lead"), "the old leader noticed")
-        print("notifier failover (SIGSTOP/SIGCONT): raw receipts \(raw), distinct Idempotency-Keys \(keys), expected \(expected), lost \(expected - notices.count); stop → first delivery by the new leader \(failover.map { "\($0)" } ?? "none"); resumed \(stoppedAt.duration(to: resumedAt)) after the stop; old leader's refused writes logged: \(log.components(separatedBy: "leadership").count - 1)")
+        let refused = log.components(separatedBy: "could not mark deliveries as sending").count - 1
+        #expect(log.contains("standing by"), "the old leader noticed")
+        print("notifier failover (SIGSTOP/SIGCONT): raw receipts \(raw), distinct Idempotency-Keys \(keys), expected \(expected), lost \(expected - notices.count); stop → first delivery by the new leader \(failover.map { "\($0)" } ?? "none"); resumed \(stoppedAt.duration(to: resumedAt)) after the stop; old leader's dispatch rounds refused by the fence after resuming: \(refused)")
         await issues.client.shutdown()
     }
 }

@@ -22,6 +22,9 @@ public final class PostgresDatabase: SQLDatabase {
     private let connection = Mutex<PostgresConnection?>(nil)
     private let closed = Mutex(false)
     private static let connectionIDs = Atomic<Int>(0)
+    /// Ends a transaction left idle this long by a paused process, releasing its locks (the
+    /// leader lease's own session times out after 5 s idle too).
+    static let idleInTransactionTimeoutMilliseconds = 5_000
 
     /// Connects, creates the schema and applies the migrations not yet applied.
     /// - Throws: ``StoreError`` naming the server when it cannot be reached or a migration fails.
@@ -72,7 +75,7 @@ public final class PostgresDatabase: SQLDatabase {
             try session.run("COMMIT")
             return result
         } catch {
-            if !session.connection.isClosed { try? session.run("ROLLBACK") } else { drop() }
+            if !session.connection.isClosed, !(error is StoreError) { try? session.run("ROLLBACK") } else { drop() }
             throw error
         }
     }
@@ -85,6 +88,12 @@ public final class PostgresDatabase: SQLDatabase {
             let open = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try address.configuration(),
                                                       id: id, logger: logger).wait()
             _ = try open.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: logger).wait()
+            // A process paused inside a transaction (SIGSTOP, a frozen VM) must not hold its locks
+            // for ever: the leadership fence reads the `leadership` row FOR SHARE, and the next
+            // leader's epoch bump waited on that lock until the old one resumed (seen: a SIGSTOPped
+            // notifier kept its standby from taking over for > 30 s). Our transactions never wait
+            // on the client for seconds between statements.
+            _ = try open.query(PostgresQuery(unsafeSQL: "SET idle_in_transaction_session_timeout = \(Self.idleInTransactionTimeoutMilliseconds)"), logger: logger).wait()
             connection.withLock { $0 = open }
             return open
         } catch {
@@ -131,17 +140,36 @@ struct PostgresSession: SQLConnection {
     let logger: Logger
     var dialect: SQLDialect { .postgres }
 
+    /// The longest one statement may take before the connection is given up (closed; the next
+    /// transaction opens a new one). A process resumed after a pause found its connection ended by
+    /// the server (`idle_in_transaction_session_timeout`) and its next query waited for ever
+    /// (seen 3 of 6 SIGSTOP/SIGCONT runs): nothing here legitimately runs this long.
+    static let statementTimeout = TimeAmount.seconds(15)
+
     func run(_ sql: String) throws {
-        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+        _ = try answer(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger))
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
-        let result = try connection.query(try Self.query(sql, arguments), logger: logger).wait()
+        let result = try answer(connection.query(try Self.query(sql, arguments), logger: logger))
         return result.metadata.rows ?? 0
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        try connection.query(try Self.query(sql, arguments), logger: logger).wait().rows.map(Self.row)
+        try answer(connection.query(try Self.query(sql, arguments), logger: logger)).rows.map(Self.row)
+    }
+
+    /// Waits for `future` at most ``statementTimeout``; then closes the connection and throws.
+    private func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        let connection = connection
+        let timer = future.eventLoop.scheduleTask(in: Self.statementTimeout) {
+            promise.fail(StoreError.unreachable("PostgreSQL", "no answer within \(Self.statementTimeout.nanoseconds / 1_000_000_000) s; connection closed"))
+            connection.close().whenComplete { _ in }
+        }
+        defer { timer.cancel() }
+        return try promise.futureResult.wait()
     }
 
     static func query(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQuery {
