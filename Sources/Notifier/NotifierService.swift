@@ -42,7 +42,7 @@ public final class NotifierService: Service {
         self.policy = configuration.policy
         self.breakers = EndpointBreakers(threshold: configuration.breakerFailures, coolDown: configuration.breakerCooldown)
         self.store = try DeliveryStore(location: context.configuration.databaseLocation, logger: logger)
-        self.lease = LeaderLease(location: context.configuration.databaseLocation, role: "notifier", holder: Self.holder(), logger: logger)
+        self.lease = LeaderLease(location: context.configuration.databaseLocation, role: "notifier", holder: LeaderLease.defaultHolder, logger: logger)
         // The file and the webhook settings are the import: when what they say changed since the
         // last start they replace the stored contacts; otherwise the stored ones (edited in the
         // dashboard meanwhile) stay in force.
@@ -161,11 +161,6 @@ public final class NotifierService: Service {
             if let lost = store.fencedOut { throw lost }
             try? await Task.sleep(for: .milliseconds(200))
         }
-    }
-
-    /// `host:pid`, naming this instance in the leadership row.
-    static func holder() -> String {
-        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// Accepts issue events, delivers, publishes outcomes and acknowledgements, and watches the
