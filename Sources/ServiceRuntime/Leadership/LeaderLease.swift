@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 // STAND-IN for the lead's LeaderLease (same public API as announced for main); replace this file
 // with the lead's when it lands. Kept minimal: one lock session per lease, advisory lock + epoch row.
@@ -22,6 +23,11 @@ public struct LeadershipFence: Sendable {
         let current = try connection.row("SELECT epoch FROM leadership WHERE role = ? FOR SHARE", role)?.int("epoch")
         guard current.map(Int64.init) == epoch else { throw LeadershipError.lost(role: role, epoch: epoch) }
     }
+}
+
+private final class Once: Sendable {
+    private let claimed = Atomic(false)
+    func claim() -> Bool { !claimed.exchange(true, ordering: .relaxed) }
 }
 
 public enum LeadershipError: Error { case lost(role: String, epoch: Int64) }
@@ -62,9 +68,15 @@ public final class LeaderLease: Sendable {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: self.timing.heartbeat)
                         if Task.isCancelled { return nil }
-                        do {
-                            _ = try await connection.query("SELECT 1", logger: self.logger).collect()
-                        } catch {
+                        // A session PostgreSQL ended while this process was paused may never answer: bounded.
+                        // (Not a task group: it would wait for a query that never ends.)
+                        let alive = connection.isClosed ? false : await withCheckedContinuation { (answer: CheckedContinuation<Bool, Never>) in
+                            let once = Once()
+                            Task { let ok = (try? await connection.query("SELECT 1", logger: self.logger).collect()) != nil; if once.claim() { answer.resume(returning: ok) } }
+                            Task { try? await Task.sleep(for: self.timing.heartbeat * 2); if once.claim() { answer.resume(returning: false) } }
+                        }
+                        if !alive || connection.isClosed {
+                            self.logger.warning("leader lease: the lock session is gone", metadata: ["role": "\(self.role)", "epoch": "\(epoch)"])
                             throw LeadershipError.lost(role: self.role, epoch: epoch)
                         }
                     }
