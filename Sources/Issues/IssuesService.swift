@@ -57,7 +57,7 @@ public final class IssuesService: Service {
     /// the persistent `{instance}-issues` session keeps queueing for whoever leads (every instance
     /// of a pair runs with the same `instance`), and the health endpoint says `standby`.
     public func run() async throws {
-        let lease = LeaderLease(location: context.configuration.databaseLocation, role: "issues", holder: Self.holder(), logger: logger)
+        let lease = LeaderLease(location: context.configuration.databaseLocation, role: "issues", holder: LeaderLease.defaultHolder, logger: logger)
         let health = context.health
         let loop = Task {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -92,11 +92,6 @@ public final class IssuesService: Service {
         } onCancel: {
             loop.cancel()
         }
-    }
-
-    /// This process as a leadership holder (host and process id), for the log and the `leadership` row.
-    static func holder() -> String {
-        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// What the leading instance does: consume results, definitions, commands and acknowledgements,

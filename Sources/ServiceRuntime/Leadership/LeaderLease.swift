@@ -5,81 +5,66 @@ import NIOPosix
 import PostgresNIO
 import Synchronization
 
-// STAND-IN for the lead's LeaderLease (same public API as announced for main); replace this file
-// with the lead's when it lands. Kept minimal: one lock session per lease, advisory lock + epoch row.
+/// How fast leadership moves between instances of a service.
+public struct LeaseTiming: Sendable, Equatable {
+    /// A standby asks for the lock this often.
+    public var retryEvery: Duration = .seconds(1)
+    /// The leader proves its session is alive this often (a query on the lock's connection).
+    public var renewEvery: Duration = .seconds(1)
+    /// PostgreSQL ends a lock session idle this long (`idle_session_timeout`): a leader paused or cut
+    /// off from the database loses the lock after it, so a standby can take over. Must be well over
+    /// ``renewEvery``.
+    public var sessionTimeout: Duration = .seconds(5)
+    /// A renewal that has not answered after this long means the leader lost its database.
+    public var renewTimeout: Duration = .seconds(2)
 
-/// Proof that this instance leads `role` at `epoch`.
-public struct LeadershipFence: Sendable {
-    public let role: String
-    public let epoch: Int64
-
-    /// One box (SQLite): ``check(_:)`` is a no-op.
-    public static let unfenced = LeadershipFence(role: "", epoch: 0)
-
-    /// First statement of every write transaction on the shared store: throws ``LeadershipError/lost(role:epoch:)``
-    /// unless this instance still holds the role (row `leadership(role, epoch, holder)` read FOR SHARE and compared).
-    public func check(_ connection: any SQLConnection) throws {
-        guard !role.isEmpty, connection.dialect == .postgres else { return }
-        let current = try connection.row("SELECT epoch FROM leadership WHERE role = ? FOR SHARE", role)?.int("epoch")
-        guard current.map(Int64.init) == epoch else { throw LeadershipError.lost(role: role, epoch: epoch) }
-    }
-}
-
-private final class Once: Sendable {
-    private let claimed = Atomic(false)
-    func claim() -> Bool { !claimed.exchange(true, ordering: .relaxed) }
-}
-
-public enum LeadershipError: Error { case lost(role: String, epoch: Int64) }
-
-/// How often the lease tries and checks its lock session.
-public struct LeaseTiming: Sendable {
-    public var retry: Duration = .seconds(1)
-    public var heartbeat: Duration = .seconds(1)
-    /// PostgreSQL's `idle_session_timeout` on the lock session: a paused holder loses it after this.
-    public var idleTimeout: Duration = .seconds(5)
     public init() {}
 }
 
-/// Leader election on the shared PostgreSQL (an advisory lock held by one session), one box at once.
+/// Leadership of one role ("issues", "notifier") among the instances sharing a PostgreSQL: the
+/// leader holds a session advisory lock on a connection of its own and proves it is alive every
+/// ``LeaseTiming/renewEvery``; PostgreSQL drops the lock when that session dies (process killed:
+/// at once; process paused or partitioned: after ``LeaseTiming/sessionTimeout``). Each new leader
+/// bumps the role's epoch in the `leadership` table of the role's schema, and every write of the
+/// shared store checks it (``LeadershipFence``), so an old leader that wakes up writes nothing.
+/// On SQLite (one box) there is nothing to share: the one instance leads at once, unfenced.
 public final class LeaderLease: Sendable {
     let location: DatabaseLocation
-    let role: String
-    let holder: String
+    /// The role, which is also the schema its `leadership` row lives in (the service's own).
+    public let role: String
+    /// Who this instance is, as standbys and operators see it (`host:pid`).
+    public let holder: String
     let logger: Logger
     let timing: LeaseTiming
 
     public init(location: DatabaseLocation, role: String, holder: String, logger: Logger, timing: LeaseTiming = LeaseTiming()) {
-        self.location = location; self.role = role; self.holder = holder; self.logger = logger; self.timing = timing
+        self.location = location
+        self.role = role
+        self.holder = holder
+        self.logger = logger
+        self.timing = timing
     }
 
-    /// Waits until this instance leads `role` (SQLite: at once), runs `body` with the fence; when leadership is
-    /// lost `body` is cancelled and `withLeadership` throws LeadershipError.lost. `onStandby` is called while waiting.
-    public func withLeadership<T: Sendable>(onStandby: @Sendable () async -> Void = {}, _ body: @Sendable (LeadershipFence) async throws -> T) async throws -> T {
+    /// This machine's name and process: the default ``holder``.
+    public static var defaultHolder: String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Waits until this instance leads the role (SQLite: at once), then runs `body` with the fence.
+    /// When leadership is lost `body` is cancelled and this throws ``LeadershipError/lost(role:epoch:)``;
+    /// when `body` returns (or throws) the lock is given up at once, so a standby takes over without
+    /// waiting for the session timeout. `onStandby` runs each time this instance starts waiting.
+    public func withLeadership<T: Sendable>(onStandby: @Sendable () async -> Void = {},
+                                            _ body: @escaping @Sendable (LeadershipFence) async throws -> T) async throws -> T {
         guard case let .postgres(address) = location else { return try await body(.unfenced) }
-        let (connection, epoch) = try await acquire(address, onStandby: onStandby)
-        let fence = LeadershipFence(role: role, epoch: epoch)
-        logger.notice("leading", metadata: ["role": "\(role)", "epoch": "\(epoch)", "holder": "\(holder)"])
-        defer { connection.close().whenComplete { _ in _ = connection } }
-        return try await withoutActuallyEscaping(body) { body in
-            try await withThrowingTaskGroup(of: T?.self) { group in
+        let session = try await acquire(address, onStandby: onStandby)
+        let fence = session.fence
+        logger.notice("leading", metadata: ["role": "\(role)", "epoch": "\(fence.epoch)", "holder": "\(holder)"])
+        do {
+            let value = try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body(fence) }
                 group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: self.timing.heartbeat)
-                        if Task.isCancelled { return nil }
-                        // A session PostgreSQL ended while this process was paused may never answer: bounded.
-                        // (Not a task group: it would wait for a query that never ends.)
-                        let alive = connection.isClosed ? false : await withCheckedContinuation { (answer: CheckedContinuation<Bool, Never>) in
-                            let once = Once()
-                            Task { let ok = (try? await connection.query("SELECT 1", logger: self.logger).collect()) != nil; if once.claim() { answer.resume(returning: ok) } }
-                            Task { try? await Task.sleep(for: self.timing.heartbeat * 2); if once.claim() { answer.resume(returning: false) } }
-                        }
-                        if !alive || connection.isClosed {
-                            self.logger.warning("leader lease: the lock session is gone", metadata: ["role": "\(self.role)", "epoch": "\(epoch)"])
-                            throw LeadershipError.lost(role: self.role, epoch: epoch)
-                        }
-                    }
+                    try await self.keepAlive(session)
                     return nil
                 }
                 defer { group.cancelAll() }
@@ -88,46 +73,162 @@ public final class LeaderLease: Sendable {
                 }
                 throw CancellationError()
             }
+            await session.release()
+            return value
+        } catch {
+            await session.release()
+            if case LeadershipError.lost = error {
+                logger.error("leadership lost", metadata: ["role": "\(role)", "epoch": "\(fence.epoch)"])
+            }
+            throw error
         }
     }
 
-    private func acquire(_ address: PostgresAddress, onStandby: @Sendable () async -> Void) async throws -> (PostgresConnection, Int64) {
+    // MARK: - PostgreSQL
+
+    /// The lock's own session: the connection holding the advisory lock, and the epoch won with it.
+    struct LockSession: Sendable {
+        let connection: PostgresConnection
+        let fence: LeadershipFence
+        let key: String
+        let logger: Logger
+
+        func query(_ sql: String, _ arguments: SQLValue...) async throws -> [SQLRow] {
+            try await connection.query(try PostgresSession.query(sql, arguments), logger: logger).get().rows.map(PostgresSession.row)
+        }
+
+        /// Gives the lock up (and the connection): a standby's next try wins at once.
+        func release() async {
+            _ = try? await bounded(.seconds(2)) { try await query("SELECT pg_advisory_unlock(hashtext(?))", .text(key)) }
+            if !connection.isClosed { try? await connection.close().get() }
+        }
+    }
+
+    var lockKey: String { "cctv-out leader \(role)" }
+
+    private func acquire(_ address: PostgresAddress, onStandby: @Sendable () async -> Void) async throws -> LockSession {
+        var announcedStandby = false
+        var lastProblem = ""
         while true {
             try Task.checkCancellation()
             do {
-                let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try address.configuration(),
-                                                                      id: Int.random(in: 1...Int(Int32.max)), logger: logger)
-                do {
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(role)\""), logger: logger).collect()
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(role)\""), logger: logger).collect()
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: "SET idle_session_timeout = \(Int(timing.idleTimeout.seconds * 1000))"), logger: logger).collect()
-                    _ = try await connection.query("CREATE TABLE IF NOT EXISTS leadership (role text PRIMARY KEY, epoch bigint NOT NULL, holder text NOT NULL)", logger: logger).collect()
-                    while true {
-                        try Task.checkCancellation()
-                        let key = "cctv-out leader \(role)"
-                        let got = try await connection.query("SELECT pg_try_advisory_lock(hashtext(\(key))) AS got", logger: logger).collect().first?
-                            .decode(Bool.self) ?? false
-                        if got {
-                            let row = try await connection.query("""
-                                INSERT INTO leadership (role, epoch, holder) VALUES (\(role), 1, \(holder))
-                                ON CONFLICT (role) DO UPDATE SET epoch = leadership.epoch + 1, holder = excluded.holder RETURNING epoch
-                                """, logger: logger).collect().first
-                            return (connection, try row?.decode(Int64.self) ?? 0)
-                        }
-                        await onStandby()
-                        try await Task.sleep(for: timing.retry)
-                    }
-                } catch {
-                    try? await connection.close()
-                    throw error
+                if let session = try await tryLock(address) { return session }
+                if !announcedStandby {
+                    announcedStandby = true
+                    logger.notice("standby", metadata: ["role": "\(role)", "holder": "\(holder)"])
+                    await onStandby()
+                }
+                lastProblem = ""
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // The database is away: keep trying (said once per kind of failure, not every second).
+                let problem = String(describing: error)
+                if problem != lastProblem {
+                    logger.warning("cannot ask for leadership", metadata: ["role": "\(role)", "error": "\(problem)"])
+                    lastProblem = problem
+                }
+                if !announcedStandby {
+                    announcedStandby = true
+                    await onStandby()
+                }
+            }
+            try await Task.sleep(for: timing.retryEvery)
+        }
+    }
+
+    /// One try on a fresh connection: the lock, then the next epoch. `nil` when another instance leads.
+    private func tryLock(_ address: PostgresAddress) async throws -> LockSession? {
+        let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try address.configuration(),
+                                                              id: 1, logger: logger)
+        let provisional = LockSession(connection: connection, fence: .unfenced, key: lockKey, logger: logger)
+        do {
+            _ = try await provisional.query("SET idle_session_timeout = \(timing.sessionTimeout.milliseconds)")
+            let won = try await provisional.query("SELECT pg_try_advisory_lock(hashtext(?)) AS won", .text(lockKey)).first?.bool("won") ?? false
+            guard won else {
+                try? await connection.close().get()
+                return nil
+            }
+            // Only the lock holder gets here, so these never race another instance of the role.
+            _ = try await provisional.query("CREATE SCHEMA IF NOT EXISTS \"\(role)\"")
+            _ = try await provisional.query("""
+                CREATE TABLE IF NOT EXISTS "\(role)".leadership (role text PRIMARY KEY, epoch bigint NOT NULL, holder text NOT NULL, since timestamptz NOT NULL)
+                """)
+            let epoch = try await provisional.query("""
+                INSERT INTO "\(role)".leadership (role, epoch, holder, since) VALUES (?, 1, ?, now())
+                ON CONFLICT (role) DO UPDATE SET epoch = leadership.epoch + 1, holder = EXCLUDED.holder, since = now() RETURNING epoch
+                """, .text(role), .text(holder)).first?.int("epoch").map(Int64.init)
+            guard let epoch else { throw LeadershipError.lost(role: role, epoch: 0) }
+            return LockSession(connection: connection, fence: LeadershipFence(role: role, epoch: epoch), key: lockKey, logger: logger)
+        } catch {
+            try? await connection.close().get()
+            throw error
+        }
+    }
+
+    /// Renews until the session fails to answer in time or the epoch moved on: then leadership is lost.
+    private func keepAlive(_ session: LockSession) async throws {
+        while true {
+            try await Task.sleep(for: timing.renewEvery)
+            let epoch: Int64?
+            do {
+                epoch = try await session.bounded(timing.renewTimeout) {
+                    try await session.query("SELECT epoch FROM \"\(self.role)\".leadership WHERE role = ?", .text(self.role)).first?.int("epoch").map(Int64.init)
                 }
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                logger.warning("leader lease: database unreachable; retrying", metadata: ["role": "\(role)", "error": "\(error)"])
-                await onStandby()
-                try await Task.sleep(for: timing.retry)
+                logger.error("leader's database session failed", metadata: ["role": "\(role)", "error": "\(error)"])
+                throw LeadershipError.lost(role: role, epoch: session.fence.epoch)
+            }
+            guard epoch == session.fence.epoch else { throw LeadershipError.lost(role: role, epoch: session.fence.epoch) }
+        }
+    }
+}
+
+/// A lock session's query that did not answer in time.
+struct LeaseQueryTimeout: Error {}
+
+extension LeaderLease.LockSession {
+    /// `work` on the lock's connection, given up after `limit`. Not a task group: a query on a
+    /// connection the server has ended never completes (PostgresNIO 1.2x, seen here when
+    /// `idle_session_timeout` ended a paused leader's session), and a group would wait for it forever.
+    func bounded<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        if connection.isClosed { throw LeaseQueryTimeout() }
+        let answered = FirstClaim()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let query = Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await work()) } catch { result = .failure(error) }
+                if answered.claim() { continuation.resume(with: result) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if answered.claim() {
+                    query.cancel()
+                    continuation.resume(throwing: LeaseQueryTimeout())
+                }
             }
         }
+    }
+}
+
+/// Whichever of two racing tasks claims first wins; the other does nothing.
+final class FirstClaim: Sendable {
+    private let claimed = Mutex(false)
+
+    func claim() -> Bool {
+        claimed.withLock { claimed in
+            defer { claimed = true }
+            return !claimed
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds (for PostgreSQL settings).
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
