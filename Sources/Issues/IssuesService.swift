@@ -63,7 +63,8 @@ public final class IssuesService: Service {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
                     try await lease.withLeadership(onStandby: {
-                        if !self.standingBy.withLock({ $0 }) { self.logger.info("standing by: another instance leads issues") }
+                        // Once each time this instance starts waiting.
+                        self.logger.info("standing by: another instance leads issues")
                         self.standingBy.withLock { $0 = true }
                         health.setStandby("issues", true)
                     }) { fence in
@@ -75,7 +76,7 @@ public final class IssuesService: Service {
                     return
                 } catch let LeadershipError.lost(role, epoch) {
                     // The leader work was cancelled and disconnected; the fence keeps refusing writes.
-                    self.logger.warning("lost the leadership: standing by", metadata: ["role": "\(role)", "epoch": "\(epoch)"])
+                    self.logger.warning("lost the leadership", metadata: ["role": "\(role)", "epoch": "\(epoch)"])
                     self.standingBy.withLock { $0 = true }
                     health.setStandby("issues", true)
                 }
