@@ -43,11 +43,8 @@ public final class Installation: Sendable {
                 icmp: (any ICMPProbing)? = nil, hls: HLSChecker? = nil, signals: [UnixSignal] = [],
                 supervising broker: PrivateBroker? = nil, shutdownBudget: Duration? = nil) throws {
         let kinds = ServiceKind.allCases.filter(kinds.contains)
-        // The registry's and the notifier's stores speak PostgreSQL; the issues service must not silently fall back.
-        if configuration.runtime.database != nil, let sqliteOnly = kinds.first(where: { [.issues].contains($0) }) {
-            throw SettingsError.invalid(key: "database", value: "postgres://…",
-                                        expected: "empty for the \(sqliteOnly.rawValue) service: it keeps its data in SQLite only so far (the registry and the notifier use PostgreSQL; the gateway's read store and the prober need none)")
-        }
+        // Every store that keeps data speaks PostgreSQL too (registry, issues, notifier); the gateway's read
+        // store and the prober need none.
         var runtime = configuration.runtime
         // "No result for two intervals" follows the prober's own interval.
         runtime.selfWatch.proberInterval = configuration.prober.interval

@@ -57,13 +57,14 @@ public final class IssuesService: Service {
     /// the persistent `{instance}-issues` session keeps queueing for whoever leads (every instance
     /// of a pair runs with the same `instance`), and the health endpoint says `standby`.
     public func run() async throws {
-        let lease = LeaderLease(location: context.configuration.databaseLocation, role: "issues", holder: Self.holder(), logger: logger)
+        let lease = LeaderLease(location: context.configuration.databaseLocation, role: "issues", holder: LeaderLease.defaultHolder, logger: logger)
         let health = context.health
         let loop = Task {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
                     try await lease.withLeadership(onStandby: {
-                        if !self.standingBy.withLock({ $0 }) { self.logger.info("standing by: another instance leads issues") }
+                        // Once each time this instance starts waiting.
+                        self.logger.info("standing by: another instance leads issues")
                         self.standingBy.withLock { $0 = true }
                         health.setStandby("issues", true)
                     }) { fence in
@@ -75,7 +76,7 @@ public final class IssuesService: Service {
                     return
                 } catch let LeadershipError.lost(role, epoch) {
                     // The leader work was cancelled and disconnected; the fence keeps refusing writes.
-                    self.logger.warning("lost the leadership: standing by", metadata: ["role": "\(role)", "epoch": "\(epoch)"])
+                    self.logger.warning("lost the leadership", metadata: ["role": "\(role)", "epoch": "\(epoch)"])
                     self.standingBy.withLock { $0 = true }
                     health.setStandby("issues", true)
                 }
@@ -92,11 +93,6 @@ public final class IssuesService: Service {
         } onCancel: {
             loop.cancel()
         }
-    }
-
-    /// This process as a leadership holder (host and process id), for the log and the `leadership` row.
-    static func holder() -> String {
-        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// What the leading instance does: consume results, definitions, commands and acknowledgements,
