@@ -53,6 +53,15 @@ struct NotifierFailoverTests {
             return String(decoding: output, as: UTF8.self)
         }
 
+        /// Starts instance 0, waits until it leads (says `online`), then instance 1 and waits until it stands by.
+        func startLeaderAndStandby(seenBy issues: IssuesStandIn) async throws -> (leader: ChildProcess, standby: ChildProcess) {
+            let leader = try start(0)
+            #expect(await issues.availability.first(timeout: .seconds(60)) { $0.payload == Array("online".utf8) } != nil, "the first instance leads")
+            let standby = try start(1)
+            #expect(await eventually(timeout: .seconds(60)) { self.isStandby(1) }, "the second instance stands by: \(health(1))")
+            return (leader, standby)
+        }
+
         func isStandby(_ index: Int) -> Bool { health(index).contains(#""standby":["notifier"]"#) }
 
         func log(_ index: Int) -> String { (try? String(contentsOfFile: dirs[index] + "/notifier.log", encoding: .utf8)) ?? "" }
@@ -120,12 +129,8 @@ struct NotifierFailoverTests {
         let pair = try await Pair(answerAfter: delay)
         defer { pair.stop() }
         let issues = try await IssuesStandIn(port: pair.broker.port, count: 150)
-        let leader = try pair.start(0)
-        defer { leader.stop() }
-        #expect(await issues.availability.first(timeout: .seconds(60)) { $0.payload == Array("online".utf8) } != nil, "the first instance leads")
-        let standby = try pair.start(1)
-        defer { standby.stop() }
-        #expect(await eventually(timeout: .seconds(60)) { pair.isStandby(1) }, "the second instance stands by: \(pair.health(1))")
+        let (leader, standby) = try await pair.startLeaderAndStandby(seenBy: issues)
+        defer { leader.stop(); standby.stop() }
 
         try await issues.publish(issues.events)
         #expect(await eventually(timeout: .seconds(60)) { pair.sink.all.count >= 30 }, "deliveries started")
@@ -159,12 +164,8 @@ struct NotifierFailoverTests {
         let pair = try await Pair(answerAfter: delay)
         defer { pair.stop() }
         let issues = try await IssuesStandIn(port: pair.broker.port, count: 100)
-        let leader = try pair.start(0)
-        defer { leader.stop() }
-        #expect(await issues.availability.first(timeout: .seconds(60)) { $0.payload == Array("online".utf8) } != nil, "the first instance leads")
-        let standby = try pair.start(1)
-        defer { standby.stop() }
-        #expect(await eventually(timeout: .seconds(60)) { pair.isStandby(1) }, "the second instance stands by: \(pair.health(1))")
+        let (leader, standby) = try await pair.startLeaderAndStandby(seenBy: issues)
+        defer { leader.stop(); standby.stop() }
 
         try await issues.publish(issues.events)
         #expect(await eventually(timeout: .seconds(60)) { pair.sink.all.count >= 20 }, "deliveries started")
