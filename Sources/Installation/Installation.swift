@@ -43,10 +43,10 @@ public final class Installation: Sendable {
                 icmp: (any ICMPProbing)? = nil, hls: HLSChecker? = nil, signals: [UnixSignal] = [],
                 supervising broker: PrivateBroker? = nil, shutdownBudget: Duration? = nil) throws {
         let kinds = ServiceKind.allCases.filter(kinds.contains)
-        // Only the registry's store speaks PostgreSQL so far; the others must not silently fall back.
-        if configuration.runtime.database != nil, let sqliteOnly = kinds.first(where: { [.issues, .notifier].contains($0) }) {
+        // The registry and issues stores speak PostgreSQL; the others must not silently fall back.
+        if configuration.runtime.database != nil, let sqliteOnly = kinds.first(where: { [.notifier].contains($0) }) {
             throw SettingsError.invalid(key: "database", value: "postgres://…",
-                                        expected: "empty for the \(sqliteOnly.rawValue) service: it keeps its data in SQLite only so far (the registry uses PostgreSQL; the gateway's read store and the prober need none)")
+                                        expected: "empty for the \(sqliteOnly.rawValue) service: it keeps its data in SQLite only so far (the registry and issues use PostgreSQL; the gateway's read store and the prober need none)")
         }
         var runtime = configuration.runtime
         // "No result for two intervals" follows the prober's own interval.

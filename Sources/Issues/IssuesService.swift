@@ -27,13 +27,16 @@ public final class IssuesService: Service {
     /// Results arriving, for the monitor's self-watch (`monitor/pulse`, `monitor/checked`).
     let pulse: ResultPulse
     let retention: RetentionSweeper
+    /// Whether this instance waits for the leadership (another instance leads).
+    let standingBy = Mutex(false)
     /// Largest batch of results applied in one transaction (bounds a transaction to ~100 ms).
     let maxBatch = 1000
 
     /// Seconds to wait for the notifier's acknowledgement before publishing an issue event again.
     var ackTimeout: Double { configuration.ackTimeout }
 
-    /// Opens the service's SQLite store in the data folder; nothing runs until ``run()``.
+    /// Opens the service's store (SQLite in the data folder, or schema `issues` of the shared
+    /// PostgreSQL); nothing runs until ``run()``.
     public init(context: RuntimeContext, configuration: IssuesConfiguration) throws {
         self.context = context
         self.configuration = configuration
@@ -42,23 +45,75 @@ public final class IssuesService: Service {
                                         ackTimeout: configuration.ackTimeout)
         self.intake = ResultIntake(recorder: recorder, monitorPolicy: configuration.monitor)
         self.commands = IssueCommands(recorder: recorder)
-        self.store = try IssueStore(dataDir: context.dataDir)
+        self.store = try IssueStore(location: context.configuration.databaseLocation, logger: logger)
         self.pulse = ResultPulse(every: context.configuration.selfWatch.pulseEvery, database: store.database, logger: logger)
         self.retention = RetentionSweeper(database: store.database, logger: logger,
                                           rules: IssueRetention.rules(incidentDays: context.configuration.retention.incidentDays))
     }
 
+    /// Active/standby: waits for the `issues` leadership (PostgreSQL: one instance of all that share
+    /// the database; SQLite: at once), then does the service's work (``lead()``) until shutdown or
+    /// until the leadership is lost, and then waits again. A standby connects nothing to the broker:
+    /// the persistent `{instance}-issues` session keeps queueing for whoever leads (every instance
+    /// of a pair runs with the same `instance`), and the health endpoint says `standby`.
     public func run() async throws {
+        let lease = LeaderLease(location: context.configuration.databaseLocation, role: "issues", holder: LeaderLease.defaultHolder, logger: logger)
+        let health = context.health
+        let loop = Task {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                do {
+                    try await lease.withLeadership(onStandby: {
+                        // Once each time this instance starts waiting.
+                        self.logger.info("standing by: another instance leads issues")
+                        self.standingBy.withLock { $0 = true }
+                        health.setStandby("issues", true)
+                    }) { fence in
+                        self.standingBy.withLock { $0 = false }
+                        health.setStandby("issues", false)
+                        self.store.use(fence)
+                        try await self.lead()
+                    }
+                    return
+                } catch let LeadershipError.lost(role, epoch) {
+                    // The leader work was cancelled and disconnected; the fence keeps refusing writes.
+                    self.logger.warning("lost the leadership", metadata: ["role": "\(role)", "epoch": "\(epoch)"])
+                    self.standingBy.withLock { $0 = true }
+                    health.setStandby("issues", true)
+                }
+            }
+        }
+        // A standby has nothing to finish: graceful shutdown ends its wait at once; a leader
+        // shuts down gracefully (lead() sees the shutdown itself).
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await loop.value
+            } onGracefulShutdown: {
+                if self.standingBy.withLock({ $0 }) { loop.cancel() }
+            }
+        } onCancel: {
+            loop.cancel()
+        }
+    }
+
+    /// What the leading instance does: consume results, definitions, commands and acknowledgements,
+    /// and publish through the outbox. The intake's memory is rebuilt from the store each time.
+    func lead() async throws {
         let bus = context.makeBus(service: "issues")
         let topics = context.topics
         // Every result topic in one subscription, definitions in another, both into one batcher:
         // one consumer keeps each camera's updates in order.
-        try await bus.withSubscriptions([[topics.allICMP, topics.allHLS, topics.allRTSP, topics.allPictures], [topics.allConfigs],
-                                         [topics.allIssueCommands], [topics.notificationAcks]]) { subscriptions in
-            bus.start()
-            try await serve(bus: bus, results: subscriptions[0], configs: subscriptions[1], commands: subscriptions[2], acks: subscriptions[3])
+        do {
+            try await bus.withSubscriptions([[topics.allICMP, topics.allHLS, topics.allRTSP, topics.allPictures], [topics.allConfigs],
+                                             [topics.allIssueCommands], [topics.notificationAcks]]) { subscriptions in
+                bus.start()
+                try await serve(bus: bus, results: subscriptions[0], configs: subscriptions[1], commands: subscriptions[2], acks: subscriptions[3])
+            }
+        } catch {
+            await bus.shutdown(announcingOffline: !Task.isCancelled)
+            throw error
         }
-        await bus.shutdown()
+        // Cancelled = the leadership was lost: the new leader's `online` must stay.
+        await bus.shutdown(announcingOffline: !Task.isCancelled)
     }
 
     func serve(bus: ServiceBus, results: MQTTSubscription, configs: MQTTSubscription, commands commandMessages: MQTTSubscription,
@@ -66,12 +121,19 @@ public final class IssuesService: Service {
         let outbox = EventOutbox(database: store.database, logger: logger,
                                  retainedState: .init(marker: RetainedStateMarker(service: "issues", topics: context.topics),
                                                       republishAll: IssueStore.enqueueEveryStatus(topics: context.topics)))
+        let store = store
+        outbox.guardWrites { db in try store.currentFence.check(db) }
         let decoder = MessageDecoder(service: "issues", logger: logger)
         // One consumer for results and definitions keeps each camera's updates in order.
         let inbox = MessageBatches<MQTTMessage>(maxBatch: maxBatch)
         let ackInbox = MessageBatches<MQTTMessage>(maxBatch: maxBatch)
+        let finishAll: @Sendable () -> Void = {
+            outbox.finish()
+            inbox.finish()
+            ackInbox.finish()
+        }
         try await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+            await withTaskCancellationHandler { await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run(client: bus.client) }
                 group.addTask { await self.pulse.run(bus: bus) }
                 group.addTask { await self.retention.run() }
@@ -102,11 +164,12 @@ public final class IssuesService: Service {
                 }
                 await group.next()
                 group.cancelAll()
+            } } onCancel: {
+                // The leadership was lost: stop at once (the fence already refuses every write).
+                finishAll()
             }
         } onGracefulShutdown: {
-            outbox.finish()
-            inbox.finish()
-            ackInbox.finish()
+            finishAll()
         }
     }
 

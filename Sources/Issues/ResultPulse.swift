@@ -1,6 +1,5 @@
 import CCTVContract
 import Foundation
-import GRDB
 import Logging
 import MQTTBus
 import ServiceLifecycle
@@ -21,10 +20,10 @@ public final class ResultPulse: Sendable {
     private let tally = Mutex(Tally())
     let since: Date
     let every: Double
-    let database: DatabasePool
+    let database: any SQLDatabase
     let logger: Logger
 
-    init(every: Double, database: DatabasePool, logger: Logger, since: Date = Date()) {
+    init(every: Double, database: any SQLDatabase, logger: Logger, since: Date = Date()) {
         self.every = every; self.database = database; self.logger = logger; self.since = since
     }
 
@@ -89,7 +88,10 @@ public final class ResultPulse: Sendable {
     /// Cameras whose definition says enabled (a definition without the flag counts as enabled).
     func enabledCameras() async throws -> Int {
         try await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM camera WHERE COALESCE(\(RetentionRule.jsonField("json", "enabled")), 1) != 0") ?? 0
+            let enabled = db.dialect.jsonField("json", "enabled")
+            // SQLite reads a JSON boolean as 0/1, PostgreSQL's ->> as the text 'false'/'true'.
+            let condition = db.dialect == .sqlite ? "COALESCE(\(enabled), 1) != 0" : "COALESCE(\(enabled), 'true') <> 'false'"
+            return try db.row("SELECT COUNT(*) AS n FROM camera WHERE \(condition)")?.int("n") ?? 0
         }
     }
 }

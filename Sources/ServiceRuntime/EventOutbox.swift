@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import Logging
 import MQTTBus
+import Synchronization
 
-/// A transactional outbox: events are written in the same SQLite transaction as the state change
+/// A transactional outbox: events are written in the same transaction (SQLite or PostgreSQL) as the state change
 /// that caused them, then published (QoS 1) and deleted only after the broker acknowledged them.
 /// A crash anywhere in between re-publishes on restart: at-least-once, consumers dedupe by event id.
 ///
@@ -16,7 +17,7 @@ import MQTTBus
 /// messages (and deletes the batch only then), and after every connect reads the marker back;
 /// when the broker no longer holds it, the owner queues all its retained state again.
 public final class EventOutbox: Sendable {
-    let database: DatabasePool
+    let database: any SQLDatabase
     let logger: Logger
     let retainedState: RetainedState?
     private let wake: AsyncStream<Void>.Continuation
@@ -28,9 +29,9 @@ public final class EventOutbox: Sendable {
         public var marker: RetainedStateMarker
         /// Queues (with ``EventOutbox/enqueue(_:topic:payload:retain:)``, inside the given write
         /// transaction) every retained message the service owns, as it is now; returns how many.
-        public var republishAll: @Sendable (Database) throws -> Int
+        public var republishAll: @Sendable (any SQLConnection) throws -> Int
 
-        public init(marker: RetainedStateMarker, republishAll: @escaping @Sendable (Database) throws -> Int) {
+        public init(marker: RetainedStateMarker, republishAll: @escaping @Sendable (any SQLConnection) throws -> Int) {
             self.marker = marker
             self.republishAll = republishAll
         }
@@ -57,16 +58,34 @@ public final class EventOutbox: Sendable {
         }
     }
 
-    public init(database: DatabasePool, logger: Logger, retainedState: RetainedState? = nil) {
+    /// The same tables as ``register(in:)`` for PostgreSQL; append them to the owning service's migrations.
+    public static let postgresMigrations = [
+        PostgresMigration("outbox v1", ["CREATE TABLE outbox (seq bigserial PRIMARY KEY, topic text NOT NULL, payload bytea NOT NULL, retain boolean NOT NULL)"]),
+        PostgresMigration("outbox v2 retained marker", ["CREATE TABLE outboxMarker (id integer PRIMARY KEY CHECK (id = 1), token text, pendingUpTo bigint)"]),
+    ]
+
+    public init(database: any SQLDatabase, logger: Logger, retainedState: RetainedState? = nil) {
         self.database = database
         self.logger = logger
         self.retainedState = retainedState
         (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// An outbox over an SQLite pool (services not yet on ``SQLDatabase``).
+    public convenience init(database: DatabasePool, logger: Logger, retainedState: RetainedState? = nil) {
+        self.init(database: SQLiteDatabase(pool: database), logger: logger, retainedState: retainedState)
+    }
+
+    static let insertSQL = "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)"
+
     /// Adds an event inside the caller's write transaction.
+    public static func enqueue(_ db: any SQLConnection, topic: String, payload: [UInt8], retain: Bool) throws {
+        try db.executeCached(insertSQL, [.text(topic), .blob(Data(payload)), .bool(retain)])
+    }
+
+    /// Adds an event inside the caller's GRDB write transaction (services not yet on ``SQLDatabase``).
     public static func enqueue(_ db: Database, topic: String, payload: [UInt8], retain: Bool) throws {
-        try db.cachedStatement(sql: "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)").execute(arguments: [topic, Data(payload), retain])
+        try db.cachedStatement(sql: insertSQL).execute(arguments: [topic, Data(payload), retain])
     }
 
     /// Tells the publisher there is something new.
@@ -74,7 +93,7 @@ public final class EventOutbox: Sendable {
 
     /// Number of events waiting.
     public func pending() throws -> Int {
-        try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        try database.read { db in try db.row("SELECT COUNT(*) AS n FROM outbox")?.int("n") ?? 0 }
     }
 
     private struct Pending: Sendable {
@@ -116,8 +135,10 @@ public final class EventOutbox: Sendable {
                 let batch: [Pending]
                 do {
                     batch = try await database.read { db in
-                        try Row.fetchAll(db, sql: "SELECT seq, topic, payload, retain FROM outbox ORDER BY seq LIMIT 256")
-                            .map { Pending(seq: $0["seq"], topic: $0["topic"], payload: $0["payload"], retain: $0["retain"]) }
+                        try db.rows("SELECT seq, topic, payload, retain FROM outbox ORDER BY seq LIMIT 256").map {
+                            Pending(seq: Int64($0.int("seq") ?? 0), topic: $0.string("topic") ?? "", payload: $0.data("payload") ?? Data(),
+                                    retain: $0.bool("retain") ?? false)
+                        }
                     }
                 } catch {
                     logger.error("outbox read failed", metadata: ["error": "\(error)"])
@@ -149,10 +170,10 @@ public final class EventOutbox: Sendable {
                     let list = done.map(String.init).joined(separator: ",")
                     let token = token
                     _ = try? await database.write { db in
-                        try db.execute(sql: "DELETE FROM outbox WHERE seq IN (\(list))")
+                        try self.checkFence(db)
+                        try db.execute("DELETE FROM outbox WHERE seq IN (\(list))")
                         if let token {
-                            try db.execute(sql: "INSERT INTO outboxMarker (id, token) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET token = excluded.token",
-                                           arguments: [token])
+                            try db.execute("INSERT INTO outboxMarker (id, token) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET token = excluded.token", token)
                         }
                     }
                 }
@@ -172,21 +193,22 @@ public final class EventOutbox: Sendable {
         do {
             let held = try await retainedState.marker.current(on: client)
             return try await database.write { db -> Bool in
-                let stored = try Row.fetchOne(db, sql: "SELECT token, pendingUpTo FROM outboxMarker WHERE id = 1")
-                let ours: String? = stored?["token"]
+                try self.checkFence(db)
+                let stored = try db.row("SELECT token, pendingUpTo FROM outboxMarker WHERE id = 1")
+                let ours = stored?.string("token")
                 if let held, held == ours { return true }
-                if let pending: Int64 = stored?["pendingUpTo"],
-                   try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE seq <= ?)", arguments: [pending]) == true {
+                if let pending = stored?.int("pendingUpTo"),
+                   try db.row("SELECT EXISTS (SELECT 1 FROM outbox WHERE seq <= ?) AS e", pending)?.bool("e") == true {
                     return true
                 }
                 let count = try retainedState.republishAll(db)
-                let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM outbox")
-                try db.execute(sql: """
+                let last = try db.row("SELECT MAX(seq) AS m FROM outbox")?.int("m")
+                try db.execute("""
                     INSERT INTO outboxMarker (id, token, pendingUpTo) VALUES (1, NULL, ?)
                     ON CONFLICT(id) DO UPDATE SET token = NULL, pendingUpTo = excluded.pendingUpTo
-                    """, arguments: [last])
+                    """, last)
                 let level: Logger.Level = ours == nil ? .info : .warning
-                logger.log(level: level, "the broker does not hold this service's retained messages: publishing them again", metadata: [
+                self.logger.log(level: level, "the broker does not hold this service's retained messages: publishing them again", metadata: [
                     "marker": "\(retainedState.marker.topic)", "broker_token": "\(held ?? "none")", "ours": "\(ours ?? "none")", "messages": "\(count)",
                 ])
                 return true
@@ -199,4 +221,16 @@ public final class EventOutbox: Sendable {
 
     /// Ends `run`.
     public func finish() { wake.finish() }
+
+    private let fence = Mutex<(@Sendable (any SQLConnection) throws -> Void)?>(nil)
+
+    /// Runs `check` first in each of the outbox's own write transactions (deleting what was
+    /// published, repairing the retained state): a leader that lost its role must not write.
+    public func guardWrites(_ check: @escaping @Sendable (any SQLConnection) throws -> Void) {
+        fence.withLock { $0 = check }
+    }
+
+    private func checkFence(_ db: any SQLConnection) throws {
+        try fence.withLock { $0 }?(db)
+    }
 }

@@ -11,30 +11,45 @@ public final class HealthBoard: Sendable {
         public var passes: @Sendable () -> Bool
     }
 
-    /// What the endpoint answers: healthy only when at least one check is registered and all pass.
+    /// What the endpoint answers: healthy only when at least one check is registered and all pass
+    /// (a service on standby counts as healthy: it is ready to take over).
     public struct Report: Codable, Sendable, Equatable {
-        /// `ok`, `starting` (nothing registered yet) or `failing`.
+        /// `ok`, `standby` (every service here waits as a standby), `starting` (nothing registered yet) or `failing`.
         public var status: String
-        /// Each check by name: `true` when it passes.
+        /// Each check by name: `true` when it passes (a standby service's checks are not run).
         public var checks: [String: Bool]
-        public var healthy: Bool { status == "ok" }
+        /// Services waiting as standby of an active instance elsewhere (active/standby on PostgreSQL).
+        public var standby: [String]?
+        public var healthy: Bool { status == "ok" || status == "standby" }
     }
 
     private let checks = Mutex<[Check]>([])
+    private let standbys = Mutex<Set<String>>([])
 
     public init() {}
 
-    /// Adds a check; a service calls this once it has created what the check looks at.
+    /// Adds a check (replacing one of the same name); a service calls this once it has created what
+    /// the check looks at. Checks named `{service} …` belong to that service.
     public func register(_ name: String, passes: @escaping @Sendable () -> Bool) {
-        checks.withLock { $0.append(Check(name: name, passes: passes)) }
+        checks.withLock { checks in
+            checks.removeAll { $0.name == name }
+            checks.append(Check(name: name, passes: passes))
+        }
+    }
+
+    /// Marks `service` as waiting for the leadership (or no longer): its checks are set aside and the
+    /// report names it under `standby`.
+    public func setStandby(_ service: String, _ standby: Bool) {
+        standbys.withLock { if standby { $0.insert(service) } else { $0.remove(service) } }
     }
 
     /// Runs every check now.
     public func report() -> Report {
         let current = checks.withLock { $0 }
+        let standby = standbys.withLock { $0 }
         var results: [String: Bool] = [:]
-        for check in current { results[check.name] = check.passes() }
-        let status = current.isEmpty ? "starting" : (results.values.allSatisfy { $0 } ? "ok" : "failing")
-        return Report(status: status, checks: results)
+        for check in current where !standby.contains(where: { check.name.hasPrefix($0 + " ") }) { results[check.name] = check.passes() }
+        let status = if !results.values.allSatisfy({ $0 }) { "failing" } else if !results.isEmpty { "ok" } else if !standby.isEmpty { "standby" } else { "starting" }
+        return Report(status: status, checks: results, standby: standby.isEmpty ? nil : standby.sorted())
     }
 }

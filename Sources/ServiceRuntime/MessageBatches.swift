@@ -19,8 +19,11 @@ public final class MessageBatches<Element: Sendable>: Sendable {
     private struct State {
         var buffer: [Element] = []
         var finished = false
-        var consumer: CheckedContinuation<Void, Never>?
-        var producer: CheckedContinuation<Void, Never>?
+        /// Every waiting consumer and producer, by waiter number: several pumps may wait at once (a
+        /// single slot lost the first waiter's continuation, and with it that pump, for good).
+        var consumers: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var producers: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var lastWaiter: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -54,25 +57,24 @@ public final class MessageBatches<Element: Sendable>: Sendable {
     /// Adds one element, waiting while the buffer is full.
     public func push(_ element: Element) async {
         let capacity = capacity
-        await park(\.producer) { $0.buffer.count < capacity || $0.finished }
+        await park(\.producers) { $0.buffer.count < capacity || $0.finished }
         if Task.isCancelled { return }
-        let consumer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let consumers = state.withLock { state -> [UInt64: CheckedContinuation<Void, Never>] in
             state.buffer.append(element)
-            defer { state.consumer = nil }
-            return state.consumer
+            defer { state.consumers = [:] }
+            return state.consumers
         }
-        consumer?.resume()
+        for consumer in consumers.values { consumer.resume() }
     }
 
     /// Ends the batches: ``next()`` returns what is left, then `nil`.
     public func finish() {
-        let (consumer, producer) = state.withLock { state in
+        let waiting = state.withLock { state in
             state.finished = true
-            defer { state.consumer = nil; state.producer = nil }
-            return (state.consumer, state.producer)
+            defer { state.consumers = [:]; state.producers = [:] }
+            return Array(state.consumers.values) + Array(state.producers.values)
         }
-        consumer?.resume()
-        producer?.resume()
+        for waiter in waiting { waiter.resume() }
     }
 
     /// The next batch (1…`maxBatch` elements, in arrival order), waiting for at least one;
@@ -81,42 +83,44 @@ public final class MessageBatches<Element: Sendable>: Sendable {
         while true {
             if let batch = take() { return batch }
             if state.withLock({ $0.finished }) || Task.isCancelled { return nil }
-            await park(\.consumer) { !$0.buffer.isEmpty || $0.finished }
+            await park(\.consumers) { !$0.buffer.isEmpty || $0.finished }
         }
     }
 
-    /// Suspends (in `slot`) until `ready` holds, the batches finish or the task is cancelled;
-    /// whoever changes the state resumes the continuation parked in the slot it affects.
-    private func park(_ slot: any WritableKeyPath<State, CheckedContinuation<Void, Never>?> & Sendable, until ready: @escaping @Sendable (State) -> Bool) async {
+    /// Suspends (among `waiters`) until `ready` holds, the batches finish or the task is cancelled;
+    /// whoever changes the state resumes every waiter of the side it affects (each checks again).
+    private func park(_ waiters: any WritableKeyPath<State, [UInt64: CheckedContinuation<Void, Never>]> & Sendable,
+                      until ready: @escaping @Sendable (State) -> Bool) async {
         while !state.withLock({ ready($0) }) && !Task.isCancelled {
+            let id = state.withLock { state in
+                state.lastWaiter += 1
+                return state.lastWaiter
+            }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
                         if ready(state) || Task.isCancelled { return true }
-                        state[keyPath: slot] = continuation
+                        state[keyPath: waiters][id] = continuation
                         return false
                     }
                     if resumeNow { continuation.resume() }
                 }
             } onCancel: {
-                state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state[keyPath: slot] = nil }
-                    return state[keyPath: slot]
-                }?.resume()
+                state.withLock { state in state[keyPath: waiters].removeValue(forKey: id) }?.resume()
             }
         }
     }
 
     private func take() -> [Element]? {
-        let (batch, producer) = state.withLock { state -> ([Element]?, CheckedContinuation<Void, Never>?) in
-            guard !state.buffer.isEmpty else { return (nil, nil) }
+        let (batch, producers) = state.withLock { state -> ([Element]?, [UInt64: CheckedContinuation<Void, Never>]) in
+            guard !state.buffer.isEmpty else { return (nil, [:]) }
             let count = min(maxBatch, state.buffer.count)
             let batch = Array(state.buffer.prefix(count))
             state.buffer.removeFirst(count)
-            defer { state.producer = nil }
-            return (batch, state.producer)
+            defer { state.producers = [:] }
+            return (batch, state.producers)
         }
-        producer?.resume()
+        for producer in producers.values { producer.resume() }
         return batch
     }
 }

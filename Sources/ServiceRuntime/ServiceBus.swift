@@ -141,10 +141,12 @@ public final class ServiceBus: Sendable {
     /// Says `offline` (retained) and disconnects cleanly. While the broker is away it only stops:
     /// nothing could be sent, and waiting for it would hold up a SIGTERM (the broker publishes
     /// the last will `offline` for a connection that dropped).
-    public func shutdown() async {
+    /// - Parameter announcingOffline: `false` for an active instance that lost its role to another
+    ///   (active/standby): the new active one's `online` stays.
+    public func shutdown(announcingOffline: Bool = true) async {
         availabilityTask.cancel()
         inbox.stopReceiving()
-        if client.isConnected {
+        if announcingOffline, client.isConnected {
             try? await client.publish(topics.availability(service), payload: Array("offline".utf8), retain: true, timeout: .seconds(1))
         }
         async let inboxDone: Void = inbox.shutdown(timeout: .seconds(1))

@@ -26,31 +26,34 @@ struct PipelineBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the last notification.") var timeout = 300.0
     @Option(help: "Log level of the services (to see where the time goes: info).") var logLevel = "error"
     @Option(help: "Runs to do: latency, storm, grouped, monitor (comma-separated).") var runs = "latency,storm,grouped,monitor"
+    @Option(help: "The issues service's store: empty = SQLite in a temp folder, or postgres://user@host:port/database (a fresh, empty database per run is best).")
+    var database = ""
 
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
         let runs = Set(runs.split(separator: ",").map(String.init))
+        let database = try PostgresAddress.parse(database)
         Observability.bootstrapMetrics()
         let hold = IssuesConfiguration().policy.announceHold
-        print("pipeline benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, issues.announce-hold \(hold) s (default)")
+        print("pipeline benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, issues.announce-hold \(hold) s (default), issues store \(database.map { "PostgreSQL \($0)" } ?? "SQLite")")
         for announceHold in [nil, 0.0] where runs.contains("latency") {
             let line = try await Harness.run({ issues in
                 issues.storm.minimumCameras = 0
                 if let announceHold { issues.policy.announceHold = announceHold }
-            }, logger: logger) { harness in
+            }, database: database, logger: logger) { harness in
                 try await harness.latency(cameras: latencyCameras, healthy: healthy)
             }
             print(line + (announceHold == nil ? " (hold \(hold) s)" : " (hold 0: the pipeline alone)"))
         }
         for stormMin in [0, 5] where runs.contains(stormMin == 0 ? "storm" : "grouped") {
-            let line = try await Harness.run({ $0.storm.minimumCameras = stormMin }, logger: logger) { harness in
+            let line = try await Harness.run({ $0.storm.minimumCameras = stormMin }, database: database, logger: logger) { harness in
                 try await harness.storm(cameras: stormCameras, perSite: perSite, healthy: healthy, grouping: stormMin > 0, everyone: false, timeout: timeout)
             }
             print(line)
         }
         guard runs.contains("monitor") else { return }
-        let line = try await Harness.run({ $0.storm.minimumCameras = 5 }, operators: true, logger: logger) { harness in
+        let line = try await Harness.run({ $0.storm.minimumCameras = 5 }, operators: true, database: database, logger: logger) { harness in
             try await harness.storm(cameras: stormCameras, perSite: perSite, healthy: healthy, grouping: true, everyone: true, timeout: timeout)
         }
         print(line)
@@ -81,7 +84,8 @@ struct Harness: Sendable {
     }
 
     /// - Parameter configure: the issues service's configuration for this run (open after 1 result).
-    static func run(_ configure: (inout IssuesConfiguration) -> Void, operators: Bool = false, logger: Logger,
+    /// - Parameter database: the issues service's PostgreSQL (its schema is emptied first); `nil` = SQLite.
+    static func run(_ configure: (inout IssuesConfiguration) -> Void, operators: Bool = false, database: PostgresAddress? = nil, logger: Logger,
                     _ body: (Harness) async throws -> String) async throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -105,6 +109,8 @@ struct Harness: Sendable {
 
         var runtime = RuntimeConfiguration()
         runtime.dataDir = dir
+        runtime.database = database
+        if let database { try await dropIssuesSchema(database, logger: logger) }
         runtime.instance = "bench"
         runtime.broker.port = try LoopbackPort.free()
         var issues = IssuesConfiguration()
@@ -131,6 +137,18 @@ struct Harness: Sendable {
         }
         let registry = client("registry"), prober = client("prober")
         for client in [registry, prober] { client.start(); try await client.waitUntilConnected() }
+        // Results published before the issues service subscribed would be lost (not retained): wait
+        // for its `online` (said once its subscriptions are in place; with PostgreSQL it first wins
+        // the leadership), on the gateway's account, the one allowed to read every availability.
+        let gateway = ServiceConnection.inbox.clientID(instance: "bench", service: "gateway")
+        let watcher = MQTTClient(configuration: .init(port: broker.port, clientID: gateway, cleanStart: true, username: gateway,
+                                                      password: broker.servicePasswords[gateway]), logger: logger)
+        watcher.start()
+        try await watcher.waitUntilConnected()
+        try await watcher.withSubscription(to: Topics().availability("issues")) { messages in
+            for await message in messages where String(decoding: message.payload, as: UTF8.self) == "online" { break }
+        }
+        await watcher.shutdown()
         try await Task.sleep(for: .seconds(1))
         let output = try await body(Harness(registry: registry, prober: prober, received: received))
         for client in [registry, prober] { await client.shutdown() }
@@ -254,4 +272,11 @@ struct Harness: Sendable {
 
 extension Duration {
     var milliseconds: Double { seconds * 1000 }
+}
+
+/// Empties the issues service's schema so each run starts from no incidents, as with a fresh SQLite folder.
+func dropIssuesSchema(_ address: PostgresAddress, logger: Logger) async throws {
+    let database = try PostgresDatabase(address: address, schema: "public", migrations: [], logger: logger)
+    try await database.write { db in try db.execute("DROP SCHEMA IF EXISTS issues CASCADE") }
+    await database.close()
 }

@@ -9,7 +9,7 @@ import Testing
 import TestSupport
 @testable import Issues
 
-@Suite("issues service: results pulse and incident retention", .serialized, .tags(.serial))
+@Suite("issues service: results pulse", .serialized, .tags(.serial))
 struct ResultPulseTests {
     @Test("the pulse says when the last result arrived and how many cameras are enabled; monitor/checked names each camera")
     func pulseAndChecked() async throws {
@@ -46,33 +46,5 @@ struct ResultPulseTests {
         #expect(times != nil, "monitor/checked carries CAM-1's result time")
         await tool.shutdown()
         await running.stop()
-    }
-
-    @Test("resolved incidents older than the retention are deleted in batches; open and recent ones stay")
-    func incidentRetention() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("iss-ret-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try IssueStore(dataDir: dir)
-        let now = Date()
-        @Sendable func incident(_ id: String, state: IssueState, openedDaysAgo: Double, resolvedDaysAgo: Double?) -> IssueRecord {
-            IssueRecord(id: id, cameraID: "CAM-\(id)", kind: .line, state: state, responsible: .lineTeam, reason: "no_reply",
-                        openedAt: now.addingTimeInterval(-openedDaysAgo * 86_400), updatedAt: now.addingTimeInterval(-(resolvedDaysAgo ?? 0) * 86_400),
-                        resolvedAt: resolvedDaysAgo.map { now.addingTimeInterval(-$0 * 86_400) }, version: 1)
-        }
-        try await store.write { tx in
-            for n in 0..<1_200 { try tx.saveIssue(incident("old-\(n)", state: .resolved, openedDaysAgo: 500, resolvedDaysAgo: 450)) }
-            try tx.saveIssue(incident("open-ancient", state: .open, openedDaysAgo: 900, resolvedDaysAgo: nil))
-            try tx.saveIssue(incident("closed-recently", state: .closed, openedDaysAgo: 600, resolvedDaysAgo: 10))
-            try tx.saveIssue(incident("recent", state: .resolved, openedDaysAgo: 20, resolvedDaysAgo: 19))
-        }
-        var logger = Logger(label: "t")
-        logger.logLevel = .critical
-        let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: IssueRetention.rules(incidentDays: 400), batchSize: 500)
-        let deleted = try await sweeper.sweep(now: now)
-        #expect(deleted["resolved incidents"] == 1_200, "three batches of at most 500")
-        let left = try await store.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM issue ORDER BY id") }
-        #expect(left == ["closed-recently", "open-ancient", "recent"], "an open incident never expires; a long one resolved recently stays")
-        #expect(try await RetentionSweeper(database: store.database, logger: logger, rules: IssueRetention.rules(incidentDays: 0)).sweep(now: now).isEmpty,
-                "0 days = keep forever")
     }
 }

@@ -45,6 +45,33 @@ struct MessageBatchesTests {
         #expect(all == Array(0..<20), "nothing lost, nothing reordered")
     }
 
+    @Test("two pumps waiting on one full buffer both go on when it drains (the issues service pumps results and definitions into one)",
+          .timeLimit(.minutes(1)))
+    func twoPumpsWaiting() async {
+        let batches = MessageBatches<Int>(maxBatch: 2, capacity: 2)
+        let pumps = Task {
+            await withDiscardingTaskGroup { group in
+                for offset in [0, 1000] {
+                    group.addTask {
+                        await batches.pump(from: AsyncStream<Int> { continuation in
+                            for n in 0..<50 { continuation.yield(offset + n) }
+                            continuation.finish()
+                        })
+                    }
+                }
+            }
+            batches.finish()
+        }
+        // Both pumps are parked on the full buffer before anything is consumed.
+        #expect(await eventually { batches.buffered == 2 })
+        try? await Task.sleep(for: .milliseconds(50))
+        var all: [Int] = []
+        while let batch = await batches.next() { all += batch }
+        await pumps.value
+        #expect(all.filter { $0 < 1000 } == Array(0..<50), "the first pump's messages, all and in order")
+        #expect(all.filter { $0 >= 1000 } == Array(1000..<1050), "the second pump's messages, all and in order")
+    }
+
     private func eventually(_ condition: () -> Bool) async -> Bool {
         for _ in 0..<500 {
             if condition() { return true }

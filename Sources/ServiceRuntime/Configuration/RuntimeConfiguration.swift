@@ -49,7 +49,7 @@ extension RuntimeConfiguration {
         static let healthHost = SettingKey.text("health.host", default: defaults.healthHost,
                                                 "address of this process's health endpoint (GET /healthz); 0.0.0.0 for a load balancer or orchestrator outside the host")
         static let healthPort = SettingKey.integer("health.port", default: defaults.healthPort, in: 0...65_535,
-                                                   "port of this process's health endpoint: 200 when every service it runs is connected, 503 otherwise; 0 = none (`cctv-out health` asks it)")
+                                                   "port of this process's health endpoint: 200 when every service it runs is connected (or waits as a standby), 503 otherwise; 0 = none (`cctv-out health` asks it)")
         static let allowLinkLocal = SettingKey.flag("streams.allow-link-local", default: defaults.destinations.allowLinkLocal,
                                                     "allow stream URLs on link-local addresses (169.254.0.0/16, fe80::/10) and the cloud metadata address fd00:ec2::254")
     }

@@ -7,6 +7,19 @@ public enum SQLDialect: String, Sendable {
 
     /// Case-insensitive `LIKE` (SQLite's `LIKE` already is, for ASCII).
     public var caseInsensitiveLike: String { self == .sqlite ? "LIKE" : "ILIKE" }
+
+    /// One field of the JSON text stored in `column`, as text-comparable SQL: SQLite's
+    /// `json_extract(CAST(c AS TEXT), '$.k')`, PostgreSQL's `(CAST(c AS TEXT)::jsonb ->> 'k')`.
+    /// (SQLite gives JSON numbers and booleans as numbers, PostgreSQL everything as text.)
+    public func jsonField(_ column: String, _ key: String) -> String {
+        let sqlite = RetentionRule.jsonField(column, key)
+        return self == .sqlite ? sqlite : RetentionRule.postgresJSON(sqlite)
+    }
+
+    /// `?, ?, …` for `count` arguments.
+    public static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
 }
 
 /// One open transaction (or read) of a service's database. Statements use `?` placeholders for
@@ -16,9 +29,16 @@ public protocol SQLConnection {
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+    /// ``execute(_:_:)`` for one fixed statement run very often (every result of a storm): SQLite
+    /// keeps it prepared for the connection's lifetime (never pass SQL built from values).
+    @discardableResult
+    func executeCached(_ sql: String, _ arguments: [SQLValue]) throws -> Int
 }
 
 extension SQLConnection {
+    @discardableResult
+    public func executeCached(_ sql: String, _ arguments: [SQLValue]) throws -> Int { try execute(sql, arguments) }
+
     @discardableResult
     public func execute(_ sql: String, _ arguments: any SQLBindable...) throws -> Int {
         try execute(sql, arguments.map(\.sqlValue))

@@ -47,6 +47,11 @@ struct GRDBConnection: SQLConnection {
         return db.changesCount
     }
 
+    func executeCached(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(Self.databaseValue)))
+        return db.changesCount
+    }
+
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(Self.databaseValue))).map { row in
             var values: [String: SQLValue] = [:]
