@@ -26,18 +26,25 @@ public final class ServiceBus: Sendable {
 
     /// Creates the connections (not started: enter the subscriptions first, then ``start()``, so
     /// that messages queued for this persistent session have a subscription to land in).
-    public init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger) {
+    /// - Parameters:
+    ///   - session: the name in the client ids when several processes run the same service
+    ///     (probers: `prober-{member}`); default the service name.
+    ///   - will: the last will instead of `offline` on the availability topic (a prober member
+    ///     clears its heartbeat: one prober dying does not make the service offline).
+    public init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger,
+                session: String? = nil, will: MQTTConfiguration.Will? = nil) {
         self.service = service
         self.topics = topics
         self.logger = logger
         let availability = topics.availability(service)
         let client = MQTTClient(
             configuration: endpoint.clientConfiguration(
-                clientID: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
-                will: .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
+                clientID: ServiceConnection.outbox.clientID(instance: instance, service: session ?? service), connection: .outbox,
+                will: will ?? .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
             logger: logger)
         self.client = client
-        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: service), connection: .inbox, will: nil), logger: logger)
+        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: session ?? service),
+                                                                          connection: .inbox, will: nil), logger: logger)
         self.inbox = inbox
         let states = client.connectionStates()
         availabilityTask = Task {
@@ -125,10 +132,11 @@ public final class ServiceBus: Sendable {
     /// Says `offline` (retained) and disconnects cleanly. While the broker is away it only stops:
     /// nothing could be sent, and waiting for it would hold up a SIGTERM (the broker publishes
     /// the last will `offline` for a connection that dropped).
-    public func shutdown() async {
+    /// - Parameter offline: whether to say `offline` (false: other processes still run the service).
+    public func shutdown(offline: Bool = true) async {
         availabilityTask.cancel()
         inbox.stopReceiving()
-        if client.isConnected {
+        if offline, client.isConnected {
             try? await client.publish(topics.availability(service), payload: Array("offline".utf8), retain: true, timeout: .seconds(1))
         }
         async let inboxDone: Void = inbox.shutdown(timeout: .seconds(1))

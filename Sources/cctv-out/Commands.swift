@@ -44,6 +44,9 @@ struct SettingsOptions: ParsableArguments {
 /// shutdown bounded by a ``ShutdownWatchdog``.
 enum Launcher {
     static func run(_ kinds: [ServiceKind], configuration: InstallationConfiguration, privateBroker: Bool) async throws {
+        // One member name per process start: the broker accounts below are made for its session.
+        var configuration = configuration
+        configuration.prober = configuration.prober.named()
         DataFolder.restrictNewFiles()
         let runtime = configuration.runtime
         Observability.bootstrap(logLevel: runtime.logLevel)
@@ -56,8 +59,8 @@ enum Launcher {
         if runtime.broker.url == nil && privateBroker {
             // Two accounts per service (one per connection, named after its client id), each with exactly its topics.
             let accounts = kinds.flatMap { kind -> [BrokerAccount] in
-                let service = kind == .prober ? configuration.prober.busName : kind.rawValue
-                return BrokerAccount.service(service, role: BrokerRole(rawValue: kind.rawValue)!, instance: runtime.instance)
+                BrokerAccount.service(kind.rawValue, role: BrokerRole(rawValue: kind.rawValue)!, instance: runtime.instance,
+                                      session: kind == .prober ? configuration.prober.busName : nil)
             }
             let started = try await PrivateBroker.start(configuration: runtime.broker, dataDir: runtime.dataDir, topics: Topics(root: runtime.topicRoot),
                                                         services: accounts, logger: logger)
@@ -110,7 +113,7 @@ struct RegistryCommand: AsyncParsableCommand {
 }
 
 struct ProberCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prober", abstract: "Run a prober (use --prober-shard i/n or --prober-site to split the fleet).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + ProberConfiguration.keys))
+    static let configuration = CommandConfiguration(commandName: "prober", abstract: "Run a prober: any number of them split the fleet by themselves (--prober-site pins one to a site).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + ProberConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.prober], configuration: settings.resolve(), privateBroker: false) }
 }

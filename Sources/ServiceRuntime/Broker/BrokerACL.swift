@@ -46,10 +46,11 @@ public struct BrokerAccount: Sendable, Equatable, Codable {
         self.name = name; self.role = role; self.service = service; self.connection = connection
     }
 
-    /// The two accounts of one service: `{instance}-{service}` (inbox) and `{instance}-{service}-out`.
-    public static func service(_ service: String, role: BrokerRole, instance: String) -> [BrokerAccount] {
+    /// The two accounts of one service: `{instance}-{session}` (inbox) and `{instance}-{session}-out`;
+    /// the session is the service name unless several processes run it (probers: `prober-{member}`).
+    public static func service(_ service: String, role: BrokerRole, instance: String, session: String? = nil) -> [BrokerAccount] {
         [ServiceConnection.inbox, .outbox].map {
-            BrokerAccount(name: $0.clientID(instance: instance, service: service), role: role, service: service, connection: $0)
+            BrokerAccount(name: $0.clientID(instance: instance, service: session ?? service), role: role, service: service, connection: $0)
         }
     }
 
@@ -95,8 +96,10 @@ public enum BrokerACL {
                     write(topics.allConfigs), write(topics.registryEvents), write(topics.registryResults),
                     write(topics.replies + "/+"), availability, marker]
         case .prober:
+            // Membership: every prober reads all heartbeats and writes (and clears) its own.
             return [read(topics.allConfigs), write(topics.allICMP), write(topics.allHLS), write(topics.allRTSP), write(topics.allPictures),
-                    write(topics.allONVIF), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own), availability]
+                    write(topics.allONVIF), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own),
+                    read(topics.allProberMembers), write(topics.allProberMembers), availability]
         case .issues:
             return [read(topics.allConfigs), read(topics.allICMP), read(topics.allHLS), read(topics.allRTSP), read(topics.allPictures),
                     write(topics.allStatuses),
