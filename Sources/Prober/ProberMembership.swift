@@ -64,6 +64,13 @@ final class ProberMembership: Sendable {
     /// Cameras this member checks now.
     var ownedCount: Int { state.withLock { $0.owned.count } }
 
+    /// Whether this member owns the camera at this instant: checked as each check starts, so a
+    /// member that just lost it (or was paused past its timeout) never checks it once more.
+    func owns(_ camera: CameraDefinition) -> Bool {
+        let now = clock.date
+        return state.withLock { $0.share.owner(of: camera.id, site: camera.site, at: now) } == member
+    }
+
     /// A camera definition arrived: scheduled here if it is this member's.
     func learned(_ camera: CameraDefinition) {
         let now = clock.date

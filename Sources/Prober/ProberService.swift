@@ -173,6 +173,7 @@ public final class ProberService: Service {
             group.addTask { await membership.run(bus: bus, messages: members, decoder: MessageDecoder(service: "prober", logger: self.logger)) }
             group.addTask {
                 await icmpSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     let result = await self.checkICMP(camera)
                     icmpCounter.increment()
                     self.linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
@@ -182,6 +183,7 @@ public final class ProberService: Service {
             }
             group.addTask {
                 await hlsSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     guard !self.linesDown.contains(camera.id) else { return false }
                     guard var result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     if result.status == .success { result = await self.deepen(result, camera: camera) }
@@ -193,6 +195,7 @@ public final class ProberService: Service {
             }
             group.addTask {
                 await rtspSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     guard !self.linesDown.contains(camera.id) else { return false }
                     guard let result = await self.checkRTSP(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     rtspCounter.increment()
@@ -203,6 +206,7 @@ public final class ProberService: Service {
             }
             group.addTask {
                 await pictureSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     // A picture is judged only while the line and the stream work: otherwise the
                     // incident is already LINE or CAMERA, and decoding would only fail.
                     guard !self.linesDown.contains(camera.id), !self.streamsDown.contains(camera.id),
@@ -214,6 +218,7 @@ public final class ProberService: Service {
             }
             group.addTask {
                 await onvifSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     guard !self.linesDown.contains(camera.id),
                           let result = await self.checkONVIF(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     onvifCounter.increment()

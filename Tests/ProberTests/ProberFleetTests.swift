@@ -1,0 +1,151 @@
+import CCTVContract
+import Foundation
+import Logging
+import MQTTBus
+import ServiceRuntime
+import Synchronization
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real `cctv-out prober` processes on a test mosquitto splitting ~200 loopback cameras by their
+/// heartbeats alone: every camera checked once per interval (never twice), a SIGKILLed member's
+/// cameras taken over, a new member taking its share. Prints the take-over time and the moves.
+@Suite("probers split the fleet", .serialized, .tags(.serial))
+struct ProberFleetTests {
+    static let interval = 2.0
+
+    /// Every ICMP result seen, decoded once.
+    final class Checks: Sendable {
+        struct Check: Sendable { var camera: String; var prober: String; var at: Date }
+        private let collector: Collector<MQTTMessage>
+        private let decoded = Mutex<(seen: Int, checks: [Check])>((0, []))
+        init(_ collector: Collector<MQTTMessage>) { self.collector = collector }
+
+        var all: [Check] {
+            let messages = collector.all
+            return decoded.withLock { state in
+                for message in messages.dropFirst(state.seen) {
+                    guard let result = try? ContractCodec.decode(message.payload, as: ICMPResult.self, expecting: [.probeICMP]).data else { continue }
+                    state.checks.append(Check(camera: result.cameraID, prober: result.prober, at: result.startedAt))
+                }
+                state.seen = messages.count
+                return state.checks
+            }
+        }
+
+        func since(_ instant: Date) -> [Check] { all.filter { $0.at > instant } }
+
+        /// Each camera's checker in its latest check.
+        func owners(since instant: Date) -> [String: String] {
+            var owners: [String: String] = [:]
+            for check in since(instant).sorted(by: { $0.at < $1.at }) { owners[check.camera] = check.prober }
+            return owners
+        }
+
+        /// Cameras with at least `count` checks after `instant`.
+        func covered(_ fleet: [String], count: Int, since instant: Date) -> Bool {
+            let counts = Dictionary(grouping: since(instant), by: \.camera).mapValues(\.count)
+            return fleet.allSatisfy { counts[$0, default: 0] >= count }
+        }
+
+        /// Consecutive checks of one camera closer than half an interval: checked twice in one interval.
+        func doubles(since instant: Date) -> [String] {
+            Dictionary(grouping: since(instant), by: \.camera).compactMap { camera, checks in
+                let times = checks.map(\.at).sorted()
+                return zip(times, times.dropFirst()).contains { $1.timeIntervalSince($0) < ProberFleetTests.interval / 2 } ? camera : nil
+            }.sorted()
+        }
+    }
+
+    @Test("three probers check every camera once per interval, a SIGKILLed one's cameras are taken over, a fourth takes its share")
+    func probersSplitTheFleet() async throws {
+        try #require(ProductBinary.isBuilt, "build cctv-out first (swift build --build-tests): \(ProductBinary.path)")
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prober-fleet-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var logger = Logger(label: "prober-fleet")
+        logger.logLevel = .critical
+        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let checks = Checks(try await Collector.subscribing(tool, to: "cctv/+/icmp"))
+        let heartbeats = try await Collector.subscribing(tool, to: "services/prober/members/+")
+        tool.start()
+        try await tool.waitUntilConnected()
+        // The registry's side: retained definitions on loopback addresses of this test's range (127.83.0.0/16).
+        let fleet = (0..<200).map { "CAM-F\($0)" }
+        for (index, id) in fleet.enumerated() {
+            let camera = CameraDefinition(id: id, name: id, address: "127.83.\(index / 250).\(index % 250 + 1)", intervalSeconds: Int(Self.interval),
+                                          createdAt: Date(), updatedAt: Date(), version: 1)
+            try await tool.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)),
+                                   retain: true, timeout: .seconds(5))
+        }
+        let instance = "fleet-\(UUID().uuidString.prefix(6))"
+        func prober(_ name: String) throws -> CCTVOutProcess {
+            try CCTVOutProcess(["prober", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dir + "/" + name, "--instance", instance,
+                                "--prober-name", name, "--prober-interval", "\(Int(Self.interval))", "--prober-icmp-count", "1",
+                                "--prober-icmp-timeout", "0.5", "--prober-reference", "none", "--log-level", "info"])
+        }
+        @Sendable func member(_ name: String) -> String { "\(instance)-prober-\(name)" }
+        var probers = try ["p1", "p2", "p3"].map(prober)
+        defer { for process in probers where process.process.isRunning { process.process.stop(timeout: 2) } }
+
+        // Steady state: all three own cameras; then four whole intervals observed.
+        let started = Date()
+        #expect(await eventually(timeout: .seconds(60)) { Set(checks.owners(since: started).values).count == 3 && checks.covered(fleet, count: 1, since: started) },
+                "three probers share the fleet: \(Set(checks.owners(since: started).values))")
+        let steady = Date().addingTimeInterval(Self.interval)
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 4, since: steady) })
+        let window = checks.since(steady).filter { $0.at < steady.addingTimeInterval(4 * Self.interval) }
+        let perCamera = Dictionary(grouping: window, by: \.camera)
+        #expect(fleet.allSatisfy { perCamera[$0]?.count == 4 }, "every camera once per interval over 4 intervals: \(Dictionary(grouping: perCamera.values.map(\.count), by: { $0 }).mapValues(\.count))")
+        #expect(perCamera.values.allSatisfy { Set($0.map(\.prober)).count == 1 }, "each camera by one prober")
+        let beforeJoin = checks.owners(since: steady)
+        let shares = Dictionary(grouping: beforeJoin.values, by: { $0 }).mapValues(\.count)
+        print("MEASURE fleet-share 3 members: \(shares.sorted { $0.key < $1.key }.map { "\($0.key.suffix(2))=\($0.value)" }.joined(separator: " "))")
+
+        // Heartbeat traffic: messages and bytes over ten intervals with three members.
+        let beatsFrom = heartbeats.all.count
+        let beatsSince = ContinuousClock.now
+        _ = await eventually(timeout: .seconds(60)) { ContinuousClock.now - beatsSince >= .seconds(10 * Self.interval) }
+        let beats = heartbeats.all.dropFirst(beatsFrom)
+        let seconds = (ContinuousClock.now - beatsSince).seconds
+        print("MEASURE heartbeats 3 members: \(String(format: "%.2f", Double(beats.count) / seconds)) msg/s, \(String(format: "%.0f", Double(beats.reduce(0) { $0 + $1.payload.count + $1.topic.utf8.count }) / seconds)) B/s (payload+topic), \(beats.first.map { $0.payload.count } ?? 0) B payload each")
+
+        // A fourth member joins: it takes about a quarter, and only cameras that move to it move.
+        probers.append(try prober("p4"))
+        let joined = Date()
+        #expect(await eventually(timeout: .seconds(60)) { checks.since(joined).contains { $0.prober == member("p4") } }, "the fourth prober checks")
+        let settled = Date().addingTimeInterval(Self.interval)
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 2, since: settled) })
+        let afterJoin = checks.owners(since: settled)
+        let moved = fleet.filter { beforeJoin[$0] != afterJoin[$0] }
+        print("MEASURE join: \(moved.count) of \(fleet.count) cameras moved, \(moved.filter { afterJoin[$0] == member("p4") }.count) of them to the new member")
+        #expect(moved.allSatisfy { afterJoin[$0] == member("p4") }, "only cameras moving to the new member move")
+        #expect((25...80).contains(moved.count), "about a quarter moves: \(moved.count)")
+
+        // SIGKILL one: its cameras are checked by the others within two intervals.
+        let victim = member("p2")
+        let orphans = fleet.filter { afterJoin[$0] == victim }
+        let killed = Date()
+        _ = await probers[1].stop(with: SIGKILL)
+        #expect(await eventually(timeout: .seconds(60)) {
+            let later = checks.since(killed)
+            return orphans.allSatisfy { id in later.contains { $0.camera == id && $0.prober != victim } }
+        })
+        let takeOver = orphans.compactMap { id in checks.since(killed).filter { $0.camera == id && $0.prober != victim }.map(\.at).min()?.timeIntervalSince(killed) }
+        let worst = takeOver.max() ?? .infinity
+        print("MEASURE take-over after SIGKILL: \(orphans.count) cameras, median \(String(format: "%.2f", takeOver.sorted()[takeOver.count / 2])) s, max \(String(format: "%.2f", worst)) s (interval \(Self.interval) s)")
+        #expect(worst <= 2 * Self.interval + 1, "taken over within 2 intervals (+1 s of slack for a loaded machine): \(worst) s")
+        let after = Date().addingTimeInterval(Self.interval)
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 2, since: after) })
+
+        // Over the whole run no camera was checked twice in one interval.
+        #expect(checks.doubles(since: started).isEmpty, "checked twice within half an interval: \(checks.doubles(since: started).prefix(10))")
+        for process in probers where process.process.isRunning { _ = await process.stop() }
+        await tool.shutdown()
+    }
+}
