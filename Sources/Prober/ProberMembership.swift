@@ -128,7 +128,7 @@ final class ProberMembership: Sendable {
             state.withLock { state in
                 state.share.left(name)
                 // Our own heartbeat cleared (our will fired on a reconnect): join again, counted from now.
-                if name == member { state.since = now; wake.signal() }
+                if name == member { wake.signal() }
             }
         } else {
             guard let beat = decoder.decode(message, as: ProberHeartbeat.self, expecting: [.proberHeartbeat])?.data,
@@ -166,7 +166,14 @@ final class ProberMembership: Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = clock.date
             if now >= nextBeat {
-                let beat = state.withLock { ProberHeartbeat(member: member, at: now, since: $0.since, site: site, every: every, timeout: timeout) }
+                let beat = state.withLock { state in
+                    // No live heartbeat of its own came back (first start, cleared by its will, or silent past
+                    // its timeout: paused or cut off, so the others took its cameras): it joins again, counted
+                    // from now, instead of reclaiming cameras before everyone has heard of it.
+                    let heard = state.share.members[member].map { now.timeIntervalSince($0.at) <= timeout } ?? false
+                    if !heard { state.since = now }
+                    return ProberHeartbeat(member: member, at: now, since: state.since, site: site, every: every, timeout: timeout)
+                }
                 do {
                     try await bus.publish(topic, type: .proberHeartbeat, data: beat, retain: true, timeout: .seconds(max(1, every)))
                 } catch {

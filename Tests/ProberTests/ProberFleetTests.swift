@@ -60,6 +60,62 @@ struct ProberFleetTests {
         }
     }
 
+    @Test("a paused prober (no last will) loses its cameras by its heartbeat's age, and after it resumes never checks them twice")
+    func pausedProberIsTakenOverByAge() async throws {
+        try #require(ProductBinary.isBuilt, "build cctv-out first (swift build --build-tests): \(ProductBinary.path)")
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prober-pause-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var logger = Logger(label: "prober-pause")
+        logger.logLevel = .critical
+        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let checks = Checks(try await Collector.subscribing(tool, to: "cctv/+/icmp"))
+        tool.start()
+        try await tool.waitUntilConnected()
+        let fleet = (0..<100).map { "CAM-P\($0)" }
+        for (index, id) in fleet.enumerated() {
+            let camera = CameraDefinition(id: id, name: id, address: "127.83.2.\(index + 1)", intervalSeconds: Int(Self.interval),
+                                          createdAt: Date(), updatedAt: Date(), version: 1)
+            try await tool.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)),
+                                   retain: true, timeout: .seconds(5))
+        }
+        let instance = "pause-\(UUID().uuidString.prefix(6))"
+        let probers = try ["q1", "q2"].map { name in
+            try CCTVOutProcess(["prober", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dir + "/" + name, "--instance", instance,
+                                "--prober-name", name, "--prober-interval", "\(Int(Self.interval))", "--prober-icmp-count", "1",
+                                "--prober-icmp-timeout", "0.5", "--prober-reference", "none", "--log-level", "info"])
+        }
+        defer { for process in probers where process.process.isRunning { process.process.send(SIGCONT); process.process.stop(timeout: 2) } }
+        let started = Date()
+        #expect(await eventually(timeout: .seconds(60)) { Set(checks.owners(since: started).values).count == 2 && checks.covered(fleet, count: 1, since: started) })
+        let steady = Date().addingTimeInterval(Self.interval)
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 2, since: steady) })
+        let paused = "\(instance)-prober-q1"
+        let orphans = checks.owners(since: steady).filter { $0.value == paused }.map(\.key)
+        // SIGSTOP: the connection stays open, so no will; only the heartbeat's age tells.
+        let stopped = Date()
+        probers[0].process.send(SIGSTOP)
+        #expect(await eventually(timeout: .seconds(60)) {
+            let later = checks.since(stopped)
+            return orphans.allSatisfy { id in later.contains { $0.camera == id && $0.prober != paused } }
+        })
+        let takeOver = orphans.compactMap { id in checks.since(stopped).filter { $0.camera == id && $0.prober != paused }.map(\.at).min()?.timeIntervalSince(stopped) }
+        let worst = takeOver.max() ?? .infinity
+        print("MEASURE take-over after SIGSTOP (no will, heartbeat age): \(orphans.count) cameras, median \(String(format: "%.2f", takeOver.sorted()[takeOver.count / 2])) s, max \(String(format: "%.2f", worst)) s (interval \(Self.interval) s, member timeout \(Self.interval) s)")
+        #expect(worst <= 2 * Self.interval + 1, "taken over within 2 intervals (+1 s of slack): \(worst) s")
+        // Resumed: it rejoins and takes its share back one heartbeat later, without a double check.
+        probers[0].process.send(SIGCONT)
+        let resumed = Date()
+        #expect(await eventually(timeout: .seconds(60)) { checks.since(resumed.addingTimeInterval(Self.interval)).contains { $0.prober == paused } }, "the resumed prober checks again")
+        let after = Date().addingTimeInterval(Self.interval)
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 2, since: after) })
+        #expect(checks.doubles(since: started).isEmpty, "checked twice within half an interval: \(checks.doubles(since: started).prefix(10))")
+        for process in probers { _ = await process.stop() }
+        await tool.shutdown()
+    }
+
     @Test("three probers check every camera once per interval, a SIGKILLed one's cameras are taken over, a fourth takes its share")
     func probersSplitTheFleet() async throws {
         try #require(ProductBinary.isBuilt, "build cctv-out first (swift build --build-tests): \(ProductBinary.path)")
