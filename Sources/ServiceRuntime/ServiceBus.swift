@@ -28,7 +28,9 @@ public final class ServiceBus: Sendable {
     /// that messages queued for this persistent session have a subscription to land in).
     /// - Parameters:
     ///   - session: the name in the client ids when several processes run the same service
-    ///     (probers: `prober-{member}`); default the service name.
+    ///     (probers: `prober-{member}`); default the service name. The accounts stay the service's
+    ///     (a broker with `use_username_as_clientid` makes them the client ids again: there each
+    ///     prober needs its own account).
     ///   - will: the last will instead of `offline` on the availability topic (a prober member
     ///     clears its heartbeat: one prober dying does not make the service offline).
     public init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger,
@@ -39,11 +41,13 @@ public final class ServiceBus: Sendable {
         let availability = topics.availability(service)
         let client = MQTTClient(
             configuration: endpoint.clientConfiguration(
-                clientID: ServiceConnection.outbox.clientID(instance: instance, service: session ?? service), connection: .outbox,
+                clientID: ServiceConnection.outbox.clientID(instance: instance, service: session ?? service),
+                account: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
                 will: will ?? .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
             logger: logger)
         self.client = client
         let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: session ?? service),
+                                                                          account: ServiceConnection.inbox.clientID(instance: instance, service: service),
                                                                           connection: .inbox, will: nil), logger: logger)
         self.inbox = inbox
         let states = client.connectionStates()

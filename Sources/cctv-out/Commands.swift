@@ -44,9 +44,6 @@ struct SettingsOptions: ParsableArguments {
 /// shutdown bounded by a ``ShutdownWatchdog``.
 enum Launcher {
     static func run(_ kinds: [ServiceKind], configuration: InstallationConfiguration, privateBroker: Bool) async throws {
-        // One member name per process start: the broker accounts below are made for its session.
-        var configuration = configuration
-        configuration.prober = configuration.prober.named()
         DataFolder.restrictNewFiles()
         let runtime = configuration.runtime
         Observability.bootstrap(logLevel: runtime.logLevel)
@@ -59,8 +56,7 @@ enum Launcher {
         if runtime.broker.url == nil && privateBroker {
             // Two accounts per service (one per connection, named after its client id), each with exactly its topics.
             let accounts = kinds.flatMap { kind -> [BrokerAccount] in
-                BrokerAccount.service(kind.rawValue, role: BrokerRole(rawValue: kind.rawValue)!, instance: runtime.instance,
-                                      session: kind == .prober ? configuration.prober.busName : nil)
+                BrokerAccount.service(kind.rawValue, role: BrokerRole(rawValue: kind.rawValue)!, instance: runtime.instance)
             }
             let started = try await PrivateBroker.start(configuration: runtime.broker, dataDir: runtime.dataDir, topics: Topics(root: runtime.topicRoot),
                                                         services: accounts, logger: logger)

@@ -46,11 +46,10 @@ public struct BrokerAccount: Sendable, Equatable, Codable {
         self.name = name; self.role = role; self.service = service; self.connection = connection
     }
 
-    /// The two accounts of one service: `{instance}-{session}` (inbox) and `{instance}-{session}-out`;
-    /// the session is the service name unless several processes run it (probers: `prober-{member}`).
-    public static func service(_ service: String, role: BrokerRole, instance: String, session: String? = nil) -> [BrokerAccount] {
+    /// The two accounts of one service: `{instance}-{service}` (inbox) and `{instance}-{service}-out`.
+    public static func service(_ service: String, role: BrokerRole, instance: String) -> [BrokerAccount] {
         [ServiceConnection.inbox, .outbox].map {
-            BrokerAccount(name: $0.clientID(instance: instance, service: session ?? service), role: role, service: service, connection: $0)
+            BrokerAccount(name: $0.clientID(instance: instance, service: service), role: role, service: service, connection: $0)
         }
     }
 
