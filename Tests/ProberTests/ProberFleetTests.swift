@@ -60,48 +60,79 @@ struct ProberFleetTests {
         }
     }
 
+    /// A test mosquitto with `count` retained loopback camera definitions (127.83.{octet}+.x) and
+    /// a tool collecting the ICMP results and heartbeats; starts probers of one instance.
+    final class Fleet: Sendable {
+        let broker: MosquittoFixture
+        let dir: String
+        let tool: MQTTClient
+        let checks: Checks
+        let heartbeats: Collector<MQTTMessage>
+        let cameras: [String]
+        let instance = "fleet-\(UUID().uuidString.prefix(6))"
+
+        init(count: Int, prefix: String, octet: Int) async throws {
+            broker = try MosquittoFixture()
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("prober-fleet-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var logger = Logger(label: "prober-fleet")
+            logger.logLevel = .critical
+            tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+            checks = Checks(try await Collector.subscribing(tool, to: "cctv/+/icmp"))
+            heartbeats = try await Collector.subscribing(tool, to: "services/prober/members/+")
+            tool.start()
+            try await tool.waitUntilConnected()
+            // The registry's side: retained definitions on loopback addresses of this test's range (127.83.0.0/16).
+            cameras = (0..<count).map { "CAM-\(prefix)\($0)" }
+            for (index, id) in cameras.enumerated() {
+                let camera = CameraDefinition(id: id, name: id, address: "127.83.\(octet + index / 250).\(index % 250 + 1)",
+                                              intervalSeconds: Int(ProberFleetTests.interval), createdAt: Date(), updatedAt: Date(), version: 1)
+                try await tool.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)),
+                                       retain: true, timeout: .seconds(5))
+            }
+        }
+
+        /// Starts `cctv-out prober` as member `name`.
+        func prober(_ name: String) throws -> CCTVOutProcess {
+            try CCTVOutProcess(["prober", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dir + "/" + name, "--instance", instance,
+                                "--prober-name", name, "--prober-interval", "\(Int(ProberFleetTests.interval))", "--prober-icmp-count", "1",
+                                "--prober-icmp-timeout", "0.5", "--prober-reference", "none", "--log-level", "info"])
+        }
+
+        /// The `prober` field of member `name`'s results.
+        func member(_ name: String) -> String { "\(instance)-prober-\(name)" }
+
+        /// When each of `cameras` was first checked after `instant` by another member than `gone`, in seconds after it.
+        func takeOver(of cameras: [String], from gone: String, after instant: Date) -> [Double] {
+            let later = checks.since(instant)
+            return cameras.compactMap { id in later.filter { $0.camera == id && $0.prober != gone }.map(\.at).min()?.timeIntervalSince(instant) }
+        }
+
+        func stop() async {
+            await tool.shutdown()
+            broker.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
     @Test("a paused prober (no last will) loses its cameras by its heartbeat's age, and after it resumes never checks them twice")
     func pausedProberIsTakenOverByAge() async throws {
         try #require(ProductBinary.isBuilt, "build cctv-out first (swift build --build-tests): \(ProductBinary.path)")
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prober-pause-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var logger = Logger(label: "prober-pause")
-        logger.logLevel = .critical
-        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
-        let checks = Checks(try await Collector.subscribing(tool, to: "cctv/+/icmp"))
-        tool.start()
-        try await tool.waitUntilConnected()
-        let fleet = (0..<100).map { "CAM-P\($0)" }
-        for (index, id) in fleet.enumerated() {
-            let camera = CameraDefinition(id: id, name: id, address: "127.83.2.\(index + 1)", intervalSeconds: Int(Self.interval),
-                                          createdAt: Date(), updatedAt: Date(), version: 1)
-            try await tool.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)),
-                                   retain: true, timeout: .seconds(5))
-        }
-        let instance = "pause-\(UUID().uuidString.prefix(6))"
-        let probers = try ["q1", "q2"].map { name in
-            try CCTVOutProcess(["prober", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dir + "/" + name, "--instance", instance,
-                                "--prober-name", name, "--prober-interval", "\(Int(Self.interval))", "--prober-icmp-count", "1",
-                                "--prober-icmp-timeout", "0.5", "--prober-reference", "none", "--log-level", "info"])
-        }
+        let fleet = try await Fleet(count: 100, prefix: "P", octet: 2)
+        let checks = fleet.checks
+        let probers = try ["q1", "q2"].map(fleet.prober)
         defer { for process in probers where process.process.isRunning { process.process.send(SIGCONT); process.process.stop(timeout: 2) } }
         let started = Date()
-        #expect(await eventually(timeout: .seconds(60)) { Set(checks.owners(since: started).values).count == 2 && checks.covered(fleet, count: 1, since: started) })
+        #expect(await eventually(timeout: .seconds(60)) { Set(checks.owners(since: started).values).count == 2 && checks.covered(fleet.cameras, count: 1, since: started) })
         let steady = Date().addingTimeInterval(Self.interval)
-        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 2, since: steady) })
-        let paused = "\(instance)-prober-q1"
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet.cameras, count: 2, since: steady) })
+        let paused = fleet.member("q1")
         let orphans = checks.owners(since: steady).filter { $0.value == paused }.map(\.key)
         // SIGSTOP: the connection stays open, so no will; only the heartbeat's age tells.
         let stopped = Date()
         probers[0].process.send(SIGSTOP)
-        #expect(await eventually(timeout: .seconds(60)) {
-            let later = checks.since(stopped)
-            return orphans.allSatisfy { id in later.contains { $0.camera == id && $0.prober != paused } }
-        })
-        let takeOver = orphans.compactMap { id in checks.since(stopped).filter { $0.camera == id && $0.prober != paused }.map(\.at).min()?.timeIntervalSince(stopped) }
+        #expect(await eventually(timeout: .seconds(60)) { fleet.takeOver(of: orphans, from: paused, after: stopped).count == orphans.count })
+        let takeOver = fleet.takeOver(of: orphans, from: paused, after: stopped)
         let worst = takeOver.max() ?? .infinity
         print("MEASURE take-over after SIGSTOP (no will, heartbeat age): \(orphans.count) cameras, median \(String(format: "%.2f", takeOver.sorted()[takeOver.count / 2])) s, max \(String(format: "%.2f", worst)) s (interval \(Self.interval) s, member timeout \(Self.interval) s)")
         #expect(worst <= 2 * Self.interval + 1, "taken over within 2 intervals (+1 s of slack): \(worst) s")
@@ -110,98 +141,70 @@ struct ProberFleetTests {
         let resumed = Date()
         #expect(await eventually(timeout: .seconds(60)) { checks.since(resumed.addingTimeInterval(Self.interval)).contains { $0.prober == paused } }, "the resumed prober checks again")
         let after = Date().addingTimeInterval(Self.interval)
-        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 2, since: after) })
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet.cameras, count: 2, since: after) })
         #expect(checks.doubles(since: started).isEmpty, "checked twice within half an interval: \(checks.doubles(since: started).prefix(10))")
         for process in probers { _ = await process.stop() }
-        await tool.shutdown()
+        await fleet.stop()
     }
 
     @Test("three probers check every camera once per interval, a SIGKILLed one's cameras are taken over, a fourth takes its share")
     func probersSplitTheFleet() async throws {
         try #require(ProductBinary.isBuilt, "build cctv-out first (swift build --build-tests): \(ProductBinary.path)")
-        let broker = try MosquittoFixture()
-        defer { broker.stop() }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prober-fleet-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var logger = Logger(label: "prober-fleet")
-        logger.logLevel = .critical
-        let tool = MQTTClient(configuration: .init(port: broker.port, clientID: "tool-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
-        let checks = Checks(try await Collector.subscribing(tool, to: "cctv/+/icmp"))
-        let heartbeats = try await Collector.subscribing(tool, to: "services/prober/members/+")
-        tool.start()
-        try await tool.waitUntilConnected()
-        // The registry's side: retained definitions on loopback addresses of this test's range (127.83.0.0/16).
-        let fleet = (0..<200).map { "CAM-F\($0)" }
-        for (index, id) in fleet.enumerated() {
-            let camera = CameraDefinition(id: id, name: id, address: "127.83.\(index / 250).\(index % 250 + 1)", intervalSeconds: Int(Self.interval),
-                                          createdAt: Date(), updatedAt: Date(), version: 1)
-            try await tool.publish("cctv/\(id)/config", payload: ContractCodec.encode(Envelope(type: .cameraConfig, source: "test", data: camera)),
-                                   retain: true, timeout: .seconds(5))
-        }
-        let instance = "fleet-\(UUID().uuidString.prefix(6))"
-        func prober(_ name: String) throws -> CCTVOutProcess {
-            try CCTVOutProcess(["prober", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dir + "/" + name, "--instance", instance,
-                                "--prober-name", name, "--prober-interval", "\(Int(Self.interval))", "--prober-icmp-count", "1",
-                                "--prober-icmp-timeout", "0.5", "--prober-reference", "none", "--log-level", "info"])
-        }
-        @Sendable func member(_ name: String) -> String { "\(instance)-prober-\(name)" }
-        var probers = try ["p1", "p2", "p3"].map(prober)
+        let fleet = try await Fleet(count: 200, prefix: "F", octet: 0)
+        let (checks, cameras) = (fleet.checks, fleet.cameras)
+        var probers = try ["p1", "p2", "p3"].map(fleet.prober)
         defer { for process in probers where process.process.isRunning { process.process.stop(timeout: 2) } }
 
         // Steady state: all three own cameras; then four whole intervals observed.
         let started = Date()
-        #expect(await eventually(timeout: .seconds(60)) { Set(checks.owners(since: started).values).count == 3 && checks.covered(fleet, count: 1, since: started) },
+        #expect(await eventually(timeout: .seconds(60)) { Set(checks.owners(since: started).values).count == 3 && checks.covered(cameras, count: 1, since: started) },
                 "three probers share the fleet: \(Set(checks.owners(since: started).values))")
         let steady = Date().addingTimeInterval(Self.interval)
-        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 4, since: steady) })
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(cameras, count: 4, since: steady) })
         let window = checks.since(steady).filter { $0.at < steady.addingTimeInterval(4 * Self.interval) }
         let perCamera = Dictionary(grouping: window, by: \.camera)
-        #expect(fleet.allSatisfy { perCamera[$0]?.count == 4 }, "every camera once per interval over 4 intervals: \(Dictionary(grouping: perCamera.values.map(\.count), by: { $0 }).mapValues(\.count))")
+        #expect(cameras.allSatisfy { perCamera[$0]?.count == 4 }, "every camera once per interval over 4 intervals: \(Dictionary(grouping: perCamera.values.map(\.count), by: { $0 }).mapValues(\.count))")
         #expect(perCamera.values.allSatisfy { Set($0.map(\.prober)).count == 1 }, "each camera by one prober")
         let beforeJoin = checks.owners(since: steady)
         let shares = Dictionary(grouping: beforeJoin.values, by: { $0 }).mapValues(\.count)
         print("MEASURE fleet-share 3 members: \(shares.sorted { $0.key < $1.key }.map { "\($0.key.suffix(2))=\($0.value)" }.joined(separator: " "))")
 
         // Heartbeat traffic: messages and bytes over ten intervals with three members.
-        let beatsFrom = heartbeats.all.count
+        let beatsFrom = fleet.heartbeats.all.count
         let beatsSince = ContinuousClock.now
         _ = await eventually(timeout: .seconds(60)) { ContinuousClock.now - beatsSince >= .seconds(10 * Self.interval) }
-        let beats = heartbeats.all.dropFirst(beatsFrom)
+        let beats = fleet.heartbeats.all.dropFirst(beatsFrom)
         let seconds = (ContinuousClock.now - beatsSince).seconds
         print("MEASURE heartbeats 3 members: \(String(format: "%.2f", Double(beats.count) / seconds)) msg/s, \(String(format: "%.0f", Double(beats.reduce(0) { $0 + $1.payload.count + $1.topic.utf8.count }) / seconds)) B/s (payload+topic), \(beats.first.map { $0.payload.count } ?? 0) B payload each")
 
         // A fourth member joins: it takes about a quarter, and only cameras that move to it move.
-        probers.append(try prober("p4"))
+        probers.append(try fleet.prober("p4"))
         let joined = Date()
-        #expect(await eventually(timeout: .seconds(60)) { checks.since(joined).contains { $0.prober == member("p4") } }, "the fourth prober checks")
+        #expect(await eventually(timeout: .seconds(60)) { checks.since(joined).contains { $0.prober == fleet.member("p4") } }, "the fourth prober checks")
         let settled = Date().addingTimeInterval(Self.interval)
-        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 2, since: settled) })
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(cameras, count: 2, since: settled) })
         let afterJoin = checks.owners(since: settled)
-        let moved = fleet.filter { beforeJoin[$0] != afterJoin[$0] }
-        print("MEASURE join: \(moved.count) of \(fleet.count) cameras moved, \(moved.filter { afterJoin[$0] == member("p4") }.count) of them to the new member")
-        #expect(moved.allSatisfy { afterJoin[$0] == member("p4") }, "only cameras moving to the new member move")
+        let moved = cameras.filter { beforeJoin[$0] != afterJoin[$0] }
+        print("MEASURE join: \(moved.count) of \(cameras.count) cameras moved, \(moved.filter { afterJoin[$0] == fleet.member("p4") }.count) of them to the new member")
+        #expect(moved.allSatisfy { afterJoin[$0] == fleet.member("p4") }, "only cameras moving to the new member move")
         #expect((25...80).contains(moved.count), "about a quarter moves: \(moved.count)")
 
         // SIGKILL one: its cameras are checked by the others within two intervals.
-        let victim = member("p2")
-        let orphans = fleet.filter { afterJoin[$0] == victim }
+        let victim = fleet.member("p2")
+        let orphans = cameras.filter { afterJoin[$0] == victim }
         let killed = Date()
         _ = await probers[1].stop(with: SIGKILL)
-        #expect(await eventually(timeout: .seconds(60)) {
-            let later = checks.since(killed)
-            return orphans.allSatisfy { id in later.contains { $0.camera == id && $0.prober != victim } }
-        })
-        let takeOver = orphans.compactMap { id in checks.since(killed).filter { $0.camera == id && $0.prober != victim }.map(\.at).min()?.timeIntervalSince(killed) }
+        #expect(await eventually(timeout: .seconds(60)) { fleet.takeOver(of: orphans, from: victim, after: killed).count == orphans.count })
+        let takeOver = fleet.takeOver(of: orphans, from: victim, after: killed)
         let worst = takeOver.max() ?? .infinity
         print("MEASURE take-over after SIGKILL: \(orphans.count) cameras, median \(String(format: "%.2f", takeOver.sorted()[takeOver.count / 2])) s, max \(String(format: "%.2f", worst)) s (interval \(Self.interval) s)")
         #expect(worst <= 2 * Self.interval + 1, "taken over within 2 intervals (+1 s of slack for a loaded machine): \(worst) s")
         let after = Date().addingTimeInterval(Self.interval)
-        #expect(await eventually(timeout: .seconds(60)) { checks.covered(fleet, count: 2, since: after) })
+        #expect(await eventually(timeout: .seconds(60)) { checks.covered(cameras, count: 2, since: after) })
 
         // Over the whole run no camera was checked twice in one interval.
         #expect(checks.doubles(since: started).isEmpty, "checked twice within half an interval: \(checks.doubles(since: started).prefix(10))")
         for process in probers where process.process.isRunning { _ = await process.stop() }
-        await tool.shutdown()
+        await fleet.stop()
     }
 }
