@@ -180,6 +180,10 @@ final class ProberMembership: Sendable {
                     logger.warning("could not publish the membership heartbeat", metadata: ["error": "\(error)"])
                 }
                 nextBeat = now.addingTimeInterval(every)
+                for name in state.withLock({ $0.share.stale(at: now, clearedBy: member) }) {
+                    logger.notice("clearing the heartbeat of a prober dead for long (its last will was lost)", metadata: ["dead": "\(name)"])
+                    try? await bus.client.publish(topics.proberMember(name), payload: [], qos: .atLeastOnce, retain: true, timeout: .seconds(max(1, every)))
+                }
             }
             reconcile()
             let change = state.withLock { $0.share.nextChange(after: clock.date) } ?? nextBeat

@@ -77,6 +77,13 @@ struct FleetShareTests {
         #expect(noPinned.owner(of: "CAM-1", site: "annex", at: Self.now) == "a")
     }
 
+    @Test("a heartbeat left retained by a member dead for over 10 timeouts is cleared by the first alive member only")
+    func staleHeartbeatsCleared() {
+        let share = FleetShare(members: [Self.beat("a"), Self.beat("b"), Self.beat("gone", at: 69.9), Self.beat("recent", at: 90)])
+        #expect(share.stale(at: Self.now, clearedBy: "a") == ["gone"])
+        #expect(share.stale(at: Self.now, clearedBy: "b").isEmpty)
+    }
+
     @Test("an older heartbeat arriving late does not replace a newer one")
     func olderBeatIgnored() {
         var share = FleetShare(members: [Self.beat("a", at: 100)])
@@ -122,6 +129,20 @@ struct FleetShareTests {
             due = next
         }
         #expect(gaps == [10, 20, 20, 10, 10])
+    }
+
+    @Test("aligned: after the wall clock steps back, cameras are due at their next phase slot, not after the step")
+    func clockStepBack() {
+        let wall = Self.t0.timeIntervalSince1970
+        var schedule = CheckSchedule(defaultInterval: 10, alignedToWallClock: true)
+        schedule.upsert(Self.camera("CAM-3"), now: wall)
+        let first = schedule.due(of: "CAM-3")!
+        schedule.realign(now: wall)
+        #expect(schedule.due(of: "CAM-3") == first, "nothing moves without a step")
+        schedule.realign(now: wall - 3_600)
+        let due = schedule.due(of: "CAM-3")!
+        #expect(due >= wall - 3_600 && due < wall - 3_600 + 10)
+        #expect(schedule.takeDue(now: due, limit: 1).map(\.id) == ["CAM-3"])
     }
 
     @Test("phases spread a fleet over the interval instead of one burst")

@@ -61,9 +61,14 @@ public final class CheckRunner: Sendable {
     /// back-off).
     public func run(check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
         await withDiscardingTaskGroup { checks in
+            var last = (schedule: self.now, monotonic: clock.seconds)
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let now = self.now
+                // The wall clock stepped back (by over a second against the monotonic one): realign.
+                let steppedBack = alignedToWallClock && (now - last.schedule) < (clock.seconds - last.monotonic) - 1
+                last = (now, clock.seconds)
                 let (due, wait) = state.withLock { state in
+                    if steppedBack { state.schedule.realign(now: now) }
                     let due = state.schedule.takeDue(now: now, slots: &state.slots, host: host)
                     return (due, state.schedule.nextDue(now: now))
                 }

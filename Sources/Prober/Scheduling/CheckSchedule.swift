@@ -154,6 +154,18 @@ public struct CheckSchedule: Sendable {
         finished(id, now: now, failed: failed, slots: &slots)
     }
 
+    /// After the wall clock stepped back (an aligned schedule's time): a camera due later than one
+    /// (backed-off) interval from `now` is due at its next phase slot instead of waiting out the step.
+    public mutating func realign(now: Double) {
+        for (id, var entry) in entries where !entry.running {
+            let interval = backoff.interval(base: interval(of: entry.camera), failures: entry.failures)
+            guard entry.due > now + interval else { continue }
+            entry.due = alignedToWallClock ? slot(of: entry.camera, atOrAfter: now) : now
+            entry.generation = push(due: entry.due, id: id)
+            entries[id] = entry
+        }
+    }
+
     /// Whether a camera's next check goes in the slow lane.
     public func isSlow(_ id: String) -> Bool { entries[id]?.slow ?? false }
 

@@ -60,6 +60,13 @@ public struct FleetShare: Sendable, Equatable {
         return Set(cameras.compactMap { id, site in Self.owner(of: id, site: site, among: alive) == member ? id : nil })
     }
 
+    /// Members dead for over 10 timeouts whose heartbeat is still retained (their will was lost):
+    /// the first alive member clears them, so names new at every start do not pile up in the broker.
+    public func stale(at now: Date, clearedBy member: String) -> [String] {
+        guard alive(at: now).first?.member == member else { return [] }
+        return members.values.filter { now.timeIntervalSince($0.at) > 10 * $0.timeout }.map(\.member).sorted()
+    }
+
     /// The next instant after `now` at which the alive set changes by time alone (a member's
     /// joining heartbeat passes or its heartbeat grows too old), so the owner recomputes then.
     public func nextChange(after now: Date) -> Date? {
