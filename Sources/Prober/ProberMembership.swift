@@ -21,6 +21,9 @@ final class ProberMembership: Sendable {
         var cameras: [String: String?] = [:]
         var definitions: [String: CameraDefinition] = [:]
         var owned: Set<String> = []
+        /// The alive members (name → site) ``owned`` was computed for: while they stay the same, a
+        /// heartbeat changes nothing (``learned(_:)`` places each new or changed camera itself).
+        var ownedFor: [String: String?]?
         /// When this member (re)joined.
         var since: Date
     }
@@ -60,9 +63,6 @@ final class ProberMembership: Sendable {
     static func will(topics: Topics, configuration: ProberConfiguration) -> MQTTConfiguration.Will {
         .init(topic: topics.proberMember(configuration.name ?? "unnamed"), payload: [], qos: .atLeastOnce, retain: true)
     }
-
-    /// Cameras this member checks now.
-    var ownedCount: Int { state.withLock { $0.owned.count } }
 
     /// Whether this member owns the camera at this instant: checked as each check starts, so a
     /// member that just lost it (or was paused past its timeout) never checks it once more.
@@ -112,6 +112,7 @@ final class ProberMembership: Sendable {
         let others = state.withLock { state in
             for id in state.owned { drop(id) }
             state.owned = []
+            state.ownedFor = nil
             return state.share.alive(at: clock.date).contains { $0.member != member }
         }
         if bus.client.isConnected {
@@ -148,6 +149,9 @@ final class ProberMembership: Sendable {
     func reconcile() {
         let now = clock.date
         state.withLock { state in
+            let alive = Dictionary(uniqueKeysWithValues: state.share.alive(at: now).map { ($0.member, $0.site) })
+            guard alive != state.ownedFor else { return }
+            state.ownedFor = alive
             let mine = state.share.owned(by: member, of: state.cameras, at: now)
             guard mine != state.owned else { return }
             let lost = state.owned.subtracting(mine), gained = mine.subtracting(state.owned)
