@@ -118,8 +118,8 @@ struct ProberFleetTests {
 
         /// When each of `cameras` was first checked after `instant` by another member than `gone`, in seconds after it.
         func takeOver(of cameras: [String], from gone: String, after instant: Date) -> [Double] {
-            let later = checks.since(instant)
-            return cameras.compactMap { id in later.filter { $0.camera == id && $0.prober != gone }.map(\.at).min()?.timeIntervalSince(instant) }
+            let first = Dictionary(grouping: checks.since(instant).filter { $0.prober != gone }, by: \.camera).mapValues { $0.map(\.at).min()! }
+            return cameras.compactMap { first[$0]?.timeIntervalSince(instant) }
         }
 
         func stop() async {
