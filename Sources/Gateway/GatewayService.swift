@@ -68,7 +68,7 @@ public final class GatewayService: Service {
         try await bus.withSubscription(to: topics.allConfigs, topics.allStatuses, topics.allIssues, topics.notificationSent,
                                        topics.notificationFailed, topics.allAvailability, topics.monitorPulse, topics.monitorChecked,
                                        topics.notifierDirectory, topics.notifierHealth, topics.allICMP, topics.allHLS,
-                                       topics.deviceChanges) { events in
+                                       topics.deviceChanges, topics.allONVIF) { events in
             // Registry replies that come after the REST request gave up (202) complete the command.
             // They arrive where the requests are made: on the publishing connection.
             try await bus.client.withSubscription(to: lateRepliesTopic(bus)) { lateReplies in
@@ -241,6 +241,10 @@ public final class GatewayService: Service {
                 guard let envelope = decoder.decode(message, as: CameraHealth.self, expecting: [.cameraStatus]), envelope.data.cameraID == cameraID else { return nil }
                 return .status(envelope.data)
             }
+            if message.topic == topics.onvif(cameraID) {
+                guard let envelope = decoder.decode(message, as: ONVIFResult.self, expecting: [.probeONVIF]), envelope.data.cameraID == cameraID else { return nil }
+                return .onvif(envelope.data)
+            }
             return nil
         }
         if [topics.issueOpened, topics.issueUpdated, topics.issueResolved].contains(message.topic) {
@@ -273,6 +277,7 @@ public final class GatewayService: Service {
         case let .issue(event, issue): hub.broadcast("issue", Pushed(event: event, issue: issue), audience: .site(issue.site))
         case let .notification(record, site): hub.broadcast("notification", record, audience: .site(site))
         case let .service(name, state): hub.broadcast("service", ["name": name, "state": state])
+        case let .onvif(result, site): hub.broadcast("onvif", result, audience: .site(site))
         }
     }
 }

@@ -8,7 +8,8 @@ import TestSupport
 
 /// A camera with an ONVIF address, registered over REST, checked by the real prober against the ONVIF
 /// stub: the clock and the identity come back on `cctv/{id}/onvif`, the registry stores model,
-/// firmware and serial on the camera, and another serial or firmware is `camera.device_changed`.
+/// firmware and serial on the camera, another serial or firmware is `camera.device_changed`, and the
+/// console's camera detail carries the newest ONVIF check (the skewed clock).
 @Suite("ONVIF identity end to end through a real mosquitto", .serialized, .tags(.serial))
 struct ONVIFEndToEndTests {
     @Test("a skewed clock is reported; a changed serial is 'camera replaced' and a changed firmware 'firmware changed', stored on the camera")
@@ -47,6 +48,13 @@ struct ONVIFEndToEndTests {
             (try? await rest.call(.GET, "/api/cameras/CAM-ONVIF", token: token).body.contains("SN-0001")) ?? false
         })
         #expect(changes.all.isEmpty)
+        // The console has the newest ONVIF check with the camera: the clock 7 min ahead, judged skewed.
+        struct Detail: Decodable { var onvif: ONVIFResult? }
+        #expect(await eventually(timeout: .seconds(30)) {
+            guard let body = try? await rest.call(.GET, "/api/cameras/CAM-ONVIF", token: token).body,
+                  let onvif = try? ContractCodec.decodeValue(Detail.self, from: Data(body.utf8)).onvif else { return false }
+            return onvif.reason == "clock_skew" && onvif.clockSkewed == true && abs((onvif.clockSkewSeconds ?? 0) - 420) <= 2
+        }, "the camera detail carries its newest ONVIF check")
 
         try await stub.setIdentity(serial: "SN-9999")
         let replaced = await changes.first(timeout: .seconds(60)) { _ in true }

@@ -58,29 +58,3 @@ struct FFmpegLiveStreamTests {
         #expect(stalled.reason == "playlist_stale")
     }
 }
-
-/// Serves the files of one folder at `/live/{name}` on loopback.
-final class FolderServer: Sendable {
-    let port: Int
-    private let task: Task<Void, any Error>
-
-    init(folder: URL) async throws {
-        let port = try FreePort.find()
-        self.port = port
-        let router = Router()
-        router.get("/live/:file") { _, context -> Response in
-            guard let name = context.parameters.get("file"), !name.contains("/"), !name.hasPrefix("."),
-                  let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else {
-                return Response(status: .notFound)
-            }
-            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
-        var logger = Logger(label: "folder-server")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
-        task = Task { try await app.runService() }
-        for _ in 0..<200 where !FreePort.isListening(port) { try await Task.sleep(for: .milliseconds(20)) }
-    }
-
-    deinit { task.cancel() }
-}

@@ -5,40 +5,6 @@ import ServiceRuntime
 import TestSupport
 import Testing
 
-/// A live HLS stream made by ffmpeg from a lavfi picture, served on loopback; stops with the test.
-final class FFmpegLiveHLS: @unchecked Sendable {
-    let folder: URL
-    let server: FolderServer
-    private let ffmpeg = Process()
-
-    var url: String { "http://127.0.0.1:\(server.port)/live/index.m3u8" }
-
-    init(picture: String) async throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("cctv-picture-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        ffmpeg.executableURL = URL(fileURLWithPath: try RequiredTool.path("ffmpeg", package: "ffmpeg"))
-        ffmpeg.arguments = ["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", picture, "-t", "90",
-                            "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p",
-                            "-f", "hls", "-hls_time", "1", "-hls_list_size", "6", "-hls_flags", "delete_segments+temp_file",
-                            folder.appendingPathComponent("index.m3u8").path]
-        ffmpeg.standardOutput = FileHandle.nullDevice
-        try ffmpeg.run()
-        server = try await FolderServer(folder: folder)
-        let playlist = folder.appendingPathComponent("index.m3u8")
-        let ready = await eventually(timeout: .seconds(40)) {
-            ((try? String(contentsOf: playlist, encoding: .utf8))?.components(separatedBy: "#EXTINF").count ?? 0) >= 5
-        }
-        if !ready { stop(); throw FixtureError("ffmpeg wrote no live playlist with four segments from \(picture)") }
-    }
-
-    deinit { stop() }
-
-    func stop() {
-        if ffmpeg.isRunning { kill(ffmpeg.processIdentifier, SIGKILL); ffmpeg.waitUntilExit() }
-        try? FileManager.default.removeItem(at: folder)
-    }
-}
-
 @Suite("picture check (ffmpeg blackdetect/freezedetect) against live ffmpeg HLS streams", .serialized, .tags(.serial))
 struct PictureCheckTests {
     /// A strip of moving test pattern across the top third, like a camera's burned-in clock.

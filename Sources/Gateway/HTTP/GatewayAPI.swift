@@ -120,9 +120,13 @@ public struct GatewayAPI: Sendable {
             let id = try context.parameters.require("id")
             guard let row = try store.camera(id) else { throw APIError(.notFound, field: "id", "no camera with id \(id)") }
             try context.requireSite(row.camera.site)
-            struct Detail: Encodable { var camera: CameraDefinition; var status: CameraHealth?; var issues: [IssueRecord]; var notifications: [NotificationRecord] }
+            struct Detail: Encodable {
+                var camera: CameraDefinition; var status: CameraHealth?; var issues: [IssueRecord]; var notifications: [NotificationRecord]
+                /// The newest ONVIF check: the camera's clock skew and device information.
+                var onvif: ONVIFResult?
+            }
             return try json(Detail(camera: row.camera, status: monitoring?.stamped(row.status) ?? row.status, issues: store.issues(openOnly: false, cameraID: id, limit: 100),
-                                   notifications: store.notifications(cameraID: id, limit: 100)))
+                                   notifications: store.notifications(cameraID: id, limit: 100), onvif: store.onvif(id)))
         }
         router.get("/api/cameras/:id/status") { _, context in
             let id = try context.parameters.require("id")

@@ -14,6 +14,8 @@ extension ReadStore {
         case issue(event: String, IssueRecord)
         case notification(NotificationRecord)
         case service(name: String, state: String)
+        /// A camera's newest ONVIF check: its clock and what it says it is.
+        case onvif(ONVIFResult)
     }
 
     /// What to push to browsers for an applied change (an older incident version pushes nothing),
@@ -27,6 +29,7 @@ extension ReadStore {
         case issue(event: String, IssueRecord)
         case notification(NotificationRecord, site: String?)
         case service(name: String, state: String)
+        case onvif(ONVIFResult, site: String?)
     }
 
     /// Applies `changes` in order in one transaction (on GRDB's writer queue, off the cooperative
@@ -53,6 +56,7 @@ extension ReadStore {
                     let site = try site(of: id)
                     try db.execute(sql: "DELETE FROM camera WHERE id = ?", arguments: [id])
                     try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id])
+                    try db.execute(sql: "DELETE FROM onvif WHERE cameraID = ?", arguments: [id])
                     cameras.removeAll { $0.id == id }
                     pushed.append(.deleted(id, site: site))
                 case let .status(status):
@@ -74,6 +78,12 @@ extension ReadStore {
                 case let .service(name, state):
                     try db.execute(sql: "INSERT OR REPLACE INTO service (name, state) VALUES (?, ?)", arguments: [name, state])
                     pushed.append(.service(name: name, state: state))
+                case let .onvif(result):
+                    // Only for cameras the console knows (a result may outlive its camera's deletion).
+                    guard let row = try Row.fetchOne(db, sql: "SELECT site FROM camera WHERE id = ?", arguments: [result.cameraID]) else { continue }
+                    try db.execute(sql: "INSERT OR REPLACE INTO onvif (cameraID, json) VALUES (?, ?)",
+                                   arguments: [result.cameraID, try ContractCodec.encodeValue(result)])
+                    pushed.append(.onvif(result, site: row["site"]))
                 }
             }
             // Each changed camera goes out with its current status, read once for the whole batch.

@@ -46,6 +46,13 @@ public final class ReadStore: Sendable {
         }
         Self.registerConsoleMigrations(in: &migrator)
         CommandLedger.register(in: &migrator)
+        migrator.registerMigration("read onvif findings") { db in
+            // Each camera's newest ONVIF check (clock skew, device information, or why it failed).
+            try db.create(table: "onvif") { t in
+                t.primaryKey("cameraID", .text)
+                t.column("json", .blob).notNull()
+            }
+        }
         database = try ServiceDatabase.open(dataDir: dataDir, service: "gateway", migrator: migrator)
         commands = CommandLedger(database: database)
     }
@@ -106,6 +113,13 @@ public final class ReadStore: Sendable {
             let statusData: Data? = row["status"]
             return CameraRow(camera: try ContractCodec.decodeValue(CameraDefinition.self, from: row["camera"]),
                              status: try statusData.map { try ContractCodec.decodeValue(CameraHealth.self, from: $0) })
+        }
+    }
+
+    /// Camera `id`'s newest ONVIF check, if it has had one.
+    public func onvif(_ id: String) throws -> ONVIFResult? {
+        try database.read { db in
+            try Data.fetchOne(db, sql: "SELECT json FROM onvif WHERE cameraID = ?", arguments: [id]).map { try ContractCodec.decodeValue(ONVIFResult.self, from: $0) }
         }
     }
 

@@ -116,7 +116,7 @@ public enum BrokerACL {
                     write(topics.issueCommands(from: own)), read(topics.replies + "/" + own),
                     // The console: history from the check results, the notifier's teams and channel health, who is told.
                     read(topics.allICMP), read(topics.allHLS), read(topics.notifierDirectory), read(topics.notifierHealth),
-                    read(topics.deviceChanges),
+                    read(topics.deviceChanges), read(topics.allONVIF),
                     // Self-watch: "monitoring stalled" and "last checked" come from the issues service.
                     read(topics.monitorPulse), read(topics.monitorChecked),
                     write(topics.notifierCommands(from: own)), availability]

@@ -266,7 +266,26 @@ def bulk_ack(page, args, shots):
     page.screenshot(path=shots("acknowledged.png"), full_page=False)
 
 
-SCENARIOS = {"timing": timing, "maintenance": maintenance, "sla_download": sla_download, "problems": problems, "live_cut": live_cut, "deep_link": deep_link, "phone_ack": phone_ack, "bulk_ack": bulk_ack}
+def onvif_device(page, args, shots):
+    """The camera panel shows what the camera says it is and its clock (red when skewed), and a
+    camera that reports another serial number is announced live as replaced."""
+    page.goto(args["base"] + "/#camera=" + args["camera"])
+    ready(page)
+    page.wait_for_selector("#conn[data-conn='connected']", timeout=20000)
+    device = page.locator("[data-testid='detail-device']")
+    expect(device).to_contain_text(args["serial"], timeout=60000)
+    clock = page.locator("[data-testid='detail-clock']")
+    expect(clock).to_contain_text(args["clock"], timeout=60000)
+    expect(clock).to_have_class(__import__("re").compile(r"\bbad\b"))
+    page.screenshot(path=shots("device.png"), full_page=False)
+    wait_for_go("replace")
+    message = page.locator("[data-testid='message-warn']")
+    expect(message).to_contain_text(args["new_serial"], timeout=60000)
+    expect(device).to_contain_text(args["new_serial"], timeout=60000)
+    page.screenshot(path=shots("replaced.png"), full_page=False)
+
+
+SCENARIOS = {"onvif_device": onvif_device, "timing": timing, "maintenance": maintenance, "sla_download": sla_download, "problems": problems, "live_cut": live_cut, "deep_link": deep_link, "phone_ack": phone_ack, "bulk_ack": bulk_ack}
 
 
 def main():

@@ -11,6 +11,7 @@ import { noteItem } from './notes.js';
 import { silenceSection, loadSilences } from './maintenance.js';
 import { editSection } from './camera-edit.js';
 import { historySection, resetHistory } from './history.js';
+import { hasDevice, deviceSection, announceDeviceChange } from './device.js';
 
 /** What the panel shows: a camera (`kind: 'camera'`) or an incident (`kind: 'incident'`). */
 export const detail = { kind: null, id: null, data: null, gone: false, returnFocus: null, highlight: null };
@@ -58,7 +59,8 @@ async function load() {
         camera: (d && d.camera) || { id },
         status: (d && d.status) || null,
         issues: (d && Array.isArray(d.issues)) ? d.issues : [],
-        notifications: (d && Array.isArray(d.notifications)) ? d.notifications : []
+        notifications: (d && Array.isArray(d.notifications)) ? d.notifications : [],
+        onvif: (d && d.onvif) || null
       };
     } else {
       const issue = await api('/api/issues/' + encodeURIComponent(id));
@@ -123,6 +125,11 @@ function render0() {
   kv(dl, 'def.name', cam.name);
   kv(dl, 'def.address', cam.address);
   kv(dl, 'def.hlsURL', cam.hlsURL);
+  const checks = cam.checks || {};
+  kv(dl, 'def.rtspURL', checks.rtspURL);
+  kv(dl, 'def.onvifURL', checks.onvifURL);
+  if (checks.picture) kv(dl, 'def.picture', t('yes'));
+  if (checks.pictureCrop) kv(dl, 'def.pictureCrop', [checks.pictureCrop.x, checks.pictureCrop.y, checks.pictureCrop.width, checks.pictureCrop.height].join(', '));
   kv(dl, 'def.site', cam.site);
   kv(dl, 'def.location', cam.location);
   if (cam.latitude != null && cam.longitude != null) kv(dl, 'def.latlng', cam.latitude + ', ' + cam.longitude);
@@ -137,6 +144,8 @@ function render0() {
   if (cam.updatedAt) kv(dl, 'def.updatedAt', fmtAbs(cam.updatedAt));
   kv(dl, 'def.version', cam.version);
   body.append(dl);
+
+  if (hasDevice(cam, d.onvif)) body.append(el('h3', { text: t('secDevice') }), deviceSection(cam, d.onvif));
 
   body.append(el('h3', { text: t('secIssues') }));
   const il = el('ul', { class: 'list', 'data-testid': 'detail-issues' });
@@ -201,6 +210,11 @@ export function initDetail() {
     if (detail.kind === 'camera' && detail.id === String(d.camera.id) && detail.data) {
       detail.data.camera = d.camera; detail.data.status = d.status || null; detail.gone = false; scheduleRender();
     }
+  });
+  on('onvif', (o) => { if (detail.kind === 'camera' && detail.id === String(o.cameraID) && detail.data) { detail.data.onvif = o; scheduleRender(); } });
+  on('device_changed', (change) => {
+    announceDeviceChange(change);
+    if (detail.kind === 'camera' && detail.id === String(change.cameraID)) load();
   });
   on('deleted', (id) => { if (detail.kind === 'camera' && detail.id === id) { detail.gone = true; scheduleRender(); } });
   on('status', (s) => { if (detail.kind === 'camera' && detail.id === String(s.cameraID) && detail.data) { detail.data.status = s; scheduleRender(); } });

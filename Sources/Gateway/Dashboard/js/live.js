@@ -6,7 +6,7 @@ import { setConn } from './header.js';
 import { toast } from './messages.js';
 import { shared } from './state.js';
 
-const NAMES = ['camera', 'deleted', 'status', 'issue', 'notification', 'service', 'notifier', 'monitoring'];
+const NAMES = ['camera', 'deleted', 'status', 'issue', 'notification', 'service', 'notifier', 'monitoring', 'onvif', 'device_changed'];
 let es = null, everConnected = false, needResync = false, reconnectTimer = 0, errorShown = 0;
 
 /** Opens (or reopens) the event stream. */
@@ -65,6 +65,14 @@ function onEvent(name, ev) {
         return;
       case 'monitoring':
         emit('monitoring', data);
+        return;
+      case 'onvif':
+        if (data.cameraID == null) return;
+        emit('onvif', data);
+        return;
+      case 'device_changed':
+        if (data.cameraID == null) return;
+        emit('device_changed', data);
         return;
       case 'service':
         if (!data.name) return;
