@@ -82,57 +82,13 @@ public final class GatewayService: Service {
 
     /// Projects `events` into the read store and serves HTTP until shutdown.
     func serve(bus: ServiceBus, events: MQTTSubscription, lateReplies replies: MQTTSubscription) async throws {
-        let topics = context.topics
         let decoder = MessageDecoder(service: "gateway", logger: logger)
-        let client = bus.client
-        let commandTopic = topics.registryCommands(from: bus.account)
-        let replyPrefix = topics.replies
-        let issueTopic = topics.issueCommands(from: bus.account)
-        let send: ImportJobs.Send = { command, timeout in
-            let envelope = Envelope(type: .registryCommand, source: "gateway", data: command)
-            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
-            return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
-        }
-        let imports = ImportJobs(logger: logger, send: send)
-        let commandTimeout = Duration.milliseconds(Int64(configuration.commandTimeout * 1000))
         let monitoring = monitoring
-        monitoring.observeBroker { client.isConnected }
-        let notifierTopic = topics.notifierCommands(from: bus.account)
-        let files = configuration.staticDir.map(DashboardFiles.folder) ?? .embedded()
-        let api = GatewayAPI(store: store, hub: hub, imports: imports, access: access, https: configuration.https, monitoring: monitoring,
-                             files: files, history: history, historyStore: historyStore, configuration: configuration, notifierView: notifierView,
-                             snapshots: SnapshotStore(dataDir: context.dataDir), notifier: { command, timeout in
-            let envelope = Envelope(type: .notifierCommand, source: "gateway", data: command)
-            let answer = try await client.request(notifierTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: timeout)
-            return try ContractCodec.decode(answer.payload, as: NotifierReply.self, expecting: [.notifierReply]).data
-        }, registry: { command, commandID in
-            let envelope = Envelope(type: .registryCommand, id: commandID, source: "gateway", data: command)
-            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: commandTimeout)
-            return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
-        }, issueCommands: { command in
-            let envelope = Envelope(type: .issueCommand, source: "gateway", data: command)
-            let answer = try await client.request(issueTopic, payload: ContractCodec.encode(envelope), replyPrefix: replyPrefix, timeout: .seconds(15))
-            return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
-        })
+        monitoring.observeBroker { bus.isConnected }
+        let api = makeAPI(bus: bus, monitoring: monitoring)
         let host = configuration.host, port = configuration.port
-        let idleTimeout = configuration.idleTimeout
-        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeouts(idleSeconds: idleTimeout)],
-                                                                 idleTimeout: .seconds(Int64(idleTimeout))))
-        let server: HTTPServerBuilder
-        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
-            let tls = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            server = try .tls(http1, tlsConfiguration: tls)
-        } else {
-            server = http1
-            if configuration.listensBeyondLoopback {
-                logger.warning("the gateway listens on \(host) without HTTPS: passwords and session cookies cross the network in clear text (set http.tls-cert and http.tls-key)")
-            }
-        }
-        if let code = try access.setupCodeIfNeeded() {
-            logger.warning("no account exists yet: open \(configuration.https ? "https" : "http")://\(host == "0.0.0.0" ? "localhost" : host):\(port)/setup and enter the one-time setup code \(code) (or run `cctv-out users add NAME --role admin`)")
-        }
+        let server = try makeServer()
+        try announceSetupCode()
         let app = Application(
             router: api.router(),
             server: server,
@@ -178,6 +134,56 @@ public final class GatewayService: Service {
         } onGracefulShutdown: {
             self.hub.finishAll()
             inbox.finish()
+        }
+    }
+
+    /// The REST API, its commands sent over the bus as requests to the registry, the issues
+    /// service and the notifier.
+    func makeAPI(bus: ServiceBus, monitoring: MonitoringWatch) -> GatewayAPI {
+        let topics = context.topics
+        let registryTopic = topics.registryCommands(from: bus.account)
+        let issueTopic = topics.issueCommands(from: bus.account)
+        let notifierTopic = topics.notifierCommands(from: bus.account)
+        let commandTimeout = Duration.milliseconds(Int64(configuration.commandTimeout * 1000))
+        let imports = ImportJobs(logger: logger) { command, timeout in
+            try await bus.request(registryTopic, type: .registryCommand, command, reply: .registryReply, timeout: timeout)
+        }
+        return GatewayAPI(store: store, hub: hub, imports: imports, access: access, https: configuration.https, monitoring: monitoring,
+                          files: configuration.staticDir.map(DashboardFiles.folder) ?? .embedded(), history: history, historyStore: historyStore,
+                          configuration: configuration, notifierView: notifierView, snapshots: SnapshotStore(dataDir: context.dataDir),
+                          notifier: { command, timeout in
+                              try await bus.request(notifierTopic, type: .notifierCommand, command, reply: .notifierReply, timeout: timeout)
+                          },
+                          registry: { command, commandID in
+                              try await bus.request(registryTopic, type: .registryCommand, command, id: commandID, reply: .registryReply, timeout: commandTimeout)
+                          },
+                          issueCommands: { command in
+                              try await bus.request(issueTopic, type: .issueCommand, command, reply: .issueReply, timeout: .seconds(15))
+                          })
+    }
+
+    /// HTTP/1.1 with idle timeouts, over TLS when a certificate is configured.
+    func makeServer() throws -> HTTPServerBuilder {
+        let idleTimeout = configuration.idleTimeout
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeouts(idleSeconds: idleTimeout)],
+                                                                 idleTimeout: .seconds(Int64(idleTimeout))))
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            return try .tls(http1, tlsConfiguration: tls)
+        }
+        if configuration.listensBeyondLoopback {
+            logger.warning("the gateway listens on \(configuration.host) without HTTPS: passwords and session cookies cross the network in clear text (set http.tls-cert and http.tls-key)")
+        }
+        return http1
+    }
+
+    /// While no account exists, the log says how to make the first one.
+    func announceSetupCode() throws {
+        let host = configuration.host, port = configuration.port
+        if let code = try access.setupCodeIfNeeded() {
+            logger.warning("no account exists yet: open \(configuration.https ? "https" : "http")://\(host == "0.0.0.0" ? "localhost" : host):\(port)/setup and enter the one-time setup code \(code) (or run `cctv-out users add NAME --role admin`)")
         }
     }
 

@@ -128,6 +128,22 @@ public final class ServiceBus: Sendable {
         try await client.publish(topic, payload: ContractCodec.encode(envelope), qos: .atLeastOnce, retain: retain, timeout: timeout)
     }
 
+    /// Sends `command` as an envelope of `type` to the service serving `topic` and waits for its
+    /// reply (MQTT 5 request/response, answered on `replies/…`), decoded as `Reply` of `replyType`.
+    /// - Throws: the client's timeout or connection error, or ``ContractError`` for a reply that
+    ///   does not decode.
+    public func request<Command: Codable & Sendable, Reply: Codable & Sendable>(
+        _ topic: String, type: EventType, _ command: Command, id: String = UUID().uuidString,
+        reply replyType: EventType, as _: Reply.Type = Reply.self, timeout: Duration
+    ) async throws -> Reply {
+        let envelope = Envelope(type: type, id: id, source: service, data: command)
+        let answer = try await client.request(topic, payload: ContractCodec.encode(envelope), replyPrefix: topics.replies, timeout: timeout)
+        return try ContractCodec.decode(answer.payload, as: Reply.self, expecting: [replyType]).data
+    }
+
+    /// Whether the publishing connection is up (the broker can be reached).
+    public var isConnected: Bool { client.isConnected }
+
     /// Publishes an empty retained payload: the tombstone that deletes a retained state topic.
     public func publishTombstone(_ topic: String) async throws {
         try await client.publish(topic, payload: [], qos: .atLeastOnce, retain: true, timeout: .seconds(30))
