@@ -154,8 +154,7 @@ public final class ProberService: Service {
     /// Keeps the schedules in step with the definitions and this member's share of the fleet and
     /// runs the checks until shutdown; then leaves the fleet and returns whether other members live.
     func runFleet(bus: ServiceBus, configs: MQTTSubscription, members: MQTTSubscription) async -> Bool {
-        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.credentialRequests(from: bus.account),
-                                                  replyPrefix: context.topics.replies, logger: logger)
+        let credentials = StreamCredentialsSource(bus: bus, commandTopic: context.topics.credentialRequests(from: bus.account), logger: logger)
         let schedules = makeSchedules()
         let membership = ProberMembership(configuration: configuration, topics: context.topics, logger: logger,
                                           take: { self.schedule($0, schedules) }, drop: { self.unschedule($0, schedules.all) })
