@@ -70,4 +70,5 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case notifierHealth = "notifier.health"
     case monitorPulse = "monitor.pulse"
     case monitorChecked = "monitor.checked"
+    case proberHeartbeat = "prober.heartbeat"
 }

@@ -85,6 +85,16 @@ public struct Topics: Sendable, Equatable {
     /// Retained `online` / `offline` of one service (also its last will).
     public func availability(_ service: String) -> String { t("services/\(service)/availability") }
     public var allAvailability: String { t("services/+/availability") }
+    /// Retained ``ProberHeartbeat`` of one prober member (empty = it left); the fleet's membership.
+    public func proberMember(_ member: String) -> String { t("services/prober/members/\(member)") }
+    public var allProberMembers: String { t("services/prober/members/+") }
+    /// The member name in a ``proberMember(_:)`` topic.
+    public func proberMemberName(in topic: String) -> String? {
+        let prefix = proberMember("")
+        guard topic.hasPrefix(prefix) else { return nil }
+        let name = topic.dropFirst(prefix.count)
+        return name.isEmpty || name.contains("/") ? nil : String(name)
+    }
     /// Retained marker of one service's retained state (a random token it renews after its
     /// retained messages are acknowledged): a service that finds another token (or none) after a
     /// reconnect knows the broker lost some of them and publishes them all again.

@@ -2,7 +2,7 @@ import Foundation
 import ServiceRuntime
 
 /// Everything a prober is told: cadence, ICMP echoes, HLS budgets, concurrency, back-off, the
-/// optional ffprobe deep check and which part of the fleet it owns.
+/// optional ffprobe deep check, its site pin and its membership in the fleet.
 public struct ProberConfiguration: Sendable, Equatable {
     /// Default check interval per camera, seconds (a camera's own interval wins).
     public var interval: Double = 60
@@ -30,8 +30,14 @@ public struct ProberConfiguration: Sendable, Equatable {
     public var deepCheckTimeout: Double = 15
     /// Deep checks running at once (more are skipped, not queued).
     public var deepCheckConcurrency = 2
-    /// Which cameras this prober owns: all, a shard, or one site.
-    public var selection = FleetSelection()
+    /// Only check cameras of this site (a prober inside a closed network); nil = any site no pinned prober covers.
+    public var site: String?
+    /// This prober's member name; nil = the host name and a random suffix, new at every start.
+    public var name: String?
+    /// Seconds between membership heartbeats; 0 = a third of ``interval``.
+    public var heartbeat: Double = 0
+    /// Seconds after its latest heartbeat when a member counts as dead; 0 = three heartbeats.
+    public var memberTimeout: Double = 0
     /// Share of the HLS/RTSP slots that cameras whose previous check took over half its budget
     /// may hold (see ``CheckSlots``).
     public var hlsSlowShare = 0.25
@@ -64,10 +70,27 @@ public struct ProberConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// The name this prober uses on the broker: `prober`, or `prober-0of4` for a shard, so shards
-    /// of one instance have their own sessions.
-    public var busName: String {
-        selection.shard.map { "prober-\($0.index)of\($0.count)" } ?? "prober"
+    /// Seconds between membership heartbeats.
+    public var heartbeatSeconds: Double { heartbeat > 0 ? heartbeat : interval / 3 }
+    /// Seconds after its latest heartbeat when a member counts as dead.
+    public var memberTimeoutSeconds: Double { memberTimeout > 0 ? max(memberTimeout, heartbeatSeconds) : 3 * heartbeatSeconds }
+
+    /// This configuration with its member name fixed (generated when none is set): done once per
+    /// process start, before the broker accounts are made for its session.
+    public func named() -> ProberConfiguration {
+        var named = self
+        named.name = name ?? Self.generatedName()
+        return named
+    }
+
+    /// The session name this prober uses on the broker: `prober-{member}`, unique per member.
+    public var busName: String { "prober-\(name ?? "unnamed")" }
+
+    /// The host name (letters, digits, `.-_` only, at most 24) and four random characters.
+    static func generatedName() -> String {
+        let host = ProcessInfo.processInfo.hostName.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" }
+        let suffix = String((0..<4).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! })
+        return String(String(host).prefix(24)) + "-" + suffix
     }
 
     /// The RTSP checker's budgets.
@@ -100,8 +123,12 @@ extension ProberConfiguration {
         static let deepCheckTimeout = SettingKey.number("prober.deep-check-timeout", default: d.deepCheckTimeout, in: 1...600, "seconds before a deep check (ffprobe) is killed")
         static let deepCheckConcurrency = SettingKey.integer("prober.deep-check-concurrency", default: d.deepCheckConcurrency, in: 1...64,
                                                              "deep checks running at once (more are skipped, not queued)")
-        static let shard = SettingKey.text("prober.shard", "i/n: this prober checks only cameras whose id hashes to shard i of n")
-        static let site = SettingKey.text("prober.site", "only check cameras of this site (a remote probe inside a closed network)")
+        static let site = SettingKey.text("prober.site", "only check cameras of this site (a remote probe inside a closed network); other probers then leave that site to it")
+        static let name = SettingKey.text("prober.name", "this prober's member name (letters, digits, . - _; at most 32); default: the host name and a random suffix per start")
+        static let heartbeat = SettingKey.number("prober.heartbeat", default: d.heartbeat, in: 0...3_600,
+                                                 "seconds between membership heartbeats (probers split the fleet by them); 0 = a third of prober.interval")
+        static let memberTimeout = SettingKey.number("prober.member-timeout", default: d.memberTimeout, in: 0...86_400,
+                                                     "seconds after its latest heartbeat when a prober counts as dead and its cameras move; 0 = three heartbeats")
         static let hlsConcurrency = SettingKey.integer("prober.hls-concurrency", default: d.hlsConcurrency, in: 1...10_000, "HLS checks running at once (separate from the ICMP checks)")
         static let hlsTimeout = SettingKey.number("prober.hls-timeout", default: d.hlsTimeout, in: 0.5...120, "time budget of one HLS check (every playlist and the segment), seconds")
         static let hlsSegmentBytes = SettingKey.integer("prober.hls-segment-bytes", default: d.hlsSegmentBytes, in: 4_096...(64 << 20),
@@ -135,7 +162,7 @@ extension ProberConfiguration {
     /// The `prober.*` keys.
     public static let keys: [SettingKey] = [
         Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
-        Key.deepCheckConcurrency, Key.shard, Key.site, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
+        Key.deepCheckConcurrency, Key.site, Key.name, Key.heartbeat, Key.memberTimeout, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
         Key.backoffAfter, Key.rtspTimeout, Key.rtspPacketWindow, Key.pictureEvery, Key.pictureConcurrency, Key.pictureSample, Key.snapshotKeep,
         Key.onvifEvery, Key.onvifTimeout, Key.onvifClockSkew,
         Key.reference, Key.referenceEvery,
@@ -170,13 +197,14 @@ extension ProberConfiguration {
         onvifClockSkew = try settings.number(Key.onvifClockSkew)
         reference = settings.text(Key.reference) ?? Key.d.reference
         referenceEvery = try settings.number(Key.referenceEvery)
-        var shard: (index: Int, count: Int)?
-        if let text = settings.text(Key.shard) {
-            guard let parsed = FleetSelection.parseShard(text) else {
-                throw .invalid(key: Key.shard.name, value: text, expected: "i/n with 0 ≤ i < n, e.g. 0/4")
+        site = settings.text(Key.site)
+        heartbeat = try settings.number(Key.heartbeat)
+        memberTimeout = try settings.number(Key.memberTimeout)
+        if let text = settings.text(Key.name) {
+            guard text.count <= 32, BrokerACL.isValidName(text) else {
+                throw .invalid(key: Key.name.name, value: text, expected: "1 to 32 of A-Z a-z 0-9 . - _")
             }
-            shard = parsed
+            name = text
         }
-        selection = FleetSelection(shard: shard, site: settings.text(Key.site))
     }
 }

@@ -50,6 +50,7 @@ public final class ProberService: Service {
     ///     budget and segment byte cap.
     public init(context: RuntimeContext, configuration: ProberConfiguration, icmp: any ICMPProbing, hls: HLSChecker? = nil) {
         self.context = context
+        let configuration = configuration.named()
         self.configuration = configuration
         self.icmp = icmp
         self.logger = context.logger(for: "prober")
@@ -70,14 +71,17 @@ public final class ProberService: Service {
     }
 
     public func run() async throws {
-        let bus = context.makeBus(service: configuration.busName)
+        // A session per member; dying clears its heartbeat (one prober gone is not the service offline).
+        let bus = context.makeBus(service: "prober", session: configuration.busName,
+                                  will: ProberMembership.will(topics: context.topics, configuration: configuration))
         // The first subscription of this process asks for every retained definition, so a prober
         // restarted however it died checks the whole fleet, whatever its persistent session held.
-        try await bus.withSubscription(to: context.topics.allConfigs) { configs in
+        // The heartbeats have their own, so a burst of definitions never delays them.
+        let othersAlive = try await bus.withSubscriptions([[context.topics.allConfigs], [context.topics.allProberMembers]]) { subscriptions in
             bus.start()
-            await runFleet(bus: bus, configs: configs)
+            return await runFleet(bus: bus, configs: subscriptions[0], members: subscriptions[1])
         }
-        await bus.shutdown()
+        await bus.shutdown(announcingOffline: !othersAlive)
         if let fetcher = hls.fetcher as? HTTPClientHLSFetcher { await fetcher.shutdown() }
     }
 
@@ -95,40 +99,44 @@ public final class ProberService: Service {
     func makeSchedules() -> Schedules {
         let streamSlots = CheckSlots(total: configuration.hlsConcurrency, slowShare: configuration.hlsSlowShare, perHostLimit: configuration.hlsPerHost)
         return Schedules(
-            icmp: CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: CheckSlots(total: configuration.concurrency)),
+            icmp: CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: CheckSlots(total: configuration.concurrency), alignedToWallClock: true),
             hls: CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: streamSlots,
-                             slowAfter: hls.limits.timeBudget / 2, host: CheckRunner.streamHost),
+                             slowAfter: hls.limits.timeBudget / 2, alignedToWallClock: true, host: CheckRunner.streamHost),
             rtsp: CheckRunner(defaultInterval: configuration.interval, backoff: backoff, slots: streamSlots,
-                              slowAfter: rtsp.limits.timeBudget / 2, host: Self.rtspHost),
+                              slowAfter: rtsp.limits.timeBudget / 2, alignedToWallClock: true, host: Self.rtspHost),
             // One picture check per camera every prober.picture-every, at most picture-concurrency at
             // once fleet-wide (each decodes seconds of video); due checks wait for a slot.
-            picture: CheckRunner(defaultInterval: configuration.pictureEvery, slots: CheckSlots(total: configuration.pictureConcurrency)),
+            picture: CheckRunner(defaultInterval: configuration.pictureEvery, slots: CheckSlots(total: configuration.pictureConcurrency), alignedToWallClock: true),
             // ONVIF answers describe the device, not the stream: every prober.onvif-every, in the stream slots.
             onvif: CheckRunner(defaultInterval: configuration.onvifEvery, backoff: backoff, slots: streamSlots,
-                               slowAfter: onvif.limits.timeBudget / 2, host: Self.onvifHost))
+                               slowAfter: onvif.limits.timeBudget / 2, alignedToWallClock: true, host: Self.onvifHost))
     }
 
-    /// Keeps the schedules in step with the retained definitions (a tombstone or a camera outside
-    /// this prober's selection unschedules it) until the subscription ends.
-    func follow(_ configs: MQTTSubscription, into schedules: Schedules, credentials: StreamCredentialsSource) async {
+    /// Keeps the fleet's definitions in step with the retained ones (a tombstone unschedules a
+    /// camera; `membership` schedules those that are this member's) until the subscription ends.
+    func follow(_ configs: MQTTSubscription, membership: ProberMembership, schedules: Schedules, credentials: StreamCredentialsSource) async {
         let decoder = MessageDecoder(service: "prober", logger: logger)
         for await message in configs {
             guard let id = context.topics.cameraID(in: message.topic) else { continue }
-            if message.payload.isEmpty { unschedule(id, schedules.all); credentials.forget(id); continue }
+            if message.payload.isEmpty { membership.forgot(id); unschedule(id, schedules.all); credentials.forget(id); continue }
             guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
-            guard configuration.selection.includes(envelope.data) else { unschedule(id, schedules.all); continue }
-            let camera = envelope.data
-            reference.track(id, address: camera.address)
-            schedules.icmp.upsert(camera)
-            if camera.hlsURL.flatMap(URL.init(string:)) != nil {
-                schedules.hls.upsert(camera)
-            } else {
-                schedules.hls.remove(id); hls.forget(id)
-            }
-            if camera.checks?.rtspURL != nil { schedules.rtsp.upsert(camera) } else { schedules.rtsp.remove(id) }
-            if let pictured = pictureCamera(camera) { schedules.picture.upsert(pictured) } else { schedules.picture.remove(id) }
-            if let checked = onvifCamera(camera) { schedules.onvif.upsert(checked) } else { schedules.onvif.remove(id) }
+            membership.learned(envelope.data)
         }
+    }
+
+    /// Puts a camera of this member on every schedule its definition asks for.
+    func schedule(_ camera: CameraDefinition, _ schedules: Schedules) {
+        let id = camera.id
+        reference.track(id, address: camera.address)
+        schedules.icmp.upsert(camera)
+        if camera.hlsURL.flatMap(URL.init(string:)) != nil {
+            schedules.hls.upsert(camera)
+        } else {
+            schedules.hls.remove(id); hls.forget(id)
+        }
+        if camera.checks?.rtspURL != nil { schedules.rtsp.upsert(camera) } else { schedules.rtsp.remove(id) }
+        if let pictured = pictureCamera(camera) { schedules.picture.upsert(pictured) } else { schedules.picture.remove(id) }
+        if let checked = onvifCamera(camera) { schedules.onvif.upsert(checked) } else { schedules.onvif.remove(id) }
     }
 
     /// Checks the reference addresses until cancelled, logging each change of verdict.
@@ -143,11 +151,13 @@ public final class ProberService: Service {
         }
     }
 
-    /// Keeps the schedules in step with the definitions and runs the checks until shutdown.
-    func runFleet(bus: ServiceBus, configs: MQTTSubscription) async {
-        let credentials = StreamCredentialsSource(client: bus.client, commandTopic: context.topics.credentialRequests(from: bus.account),
-                                                  replyPrefix: context.topics.replies, logger: logger)
+    /// Keeps the schedules in step with the definitions and this member's share of the fleet and
+    /// runs the checks until shutdown; then leaves the fleet and returns whether other members live.
+    func runFleet(bus: ServiceBus, configs: MQTTSubscription, members: MQTTSubscription) async -> Bool {
+        let credentials = StreamCredentialsSource(bus: bus, commandTopic: context.topics.credentialRequests(from: bus.account), logger: logger)
         let schedules = makeSchedules()
+        let membership = ProberMembership(configuration: configuration, topics: context.topics, logger: logger,
+                                          take: { self.schedule($0, schedules) }, drop: { self.unschedule($0, schedules.all) })
         let (icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule, onvifSchedule) =
             (schedules.icmp, schedules.hls, schedules.rtsp, schedules.picture, schedules.onvif)
         let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
@@ -158,9 +168,11 @@ public final class ProberService: Service {
         await withTaskGroup(of: Void.self) { group in
             // Only with reference addresses: the first task of the group to end stops the others.
             if !reference.addresses.isEmpty { group.addTask { await self.watchReference() } }
-            group.addTask { await self.follow(configs, into: schedules, credentials: credentials) }
+            group.addTask { await self.follow(configs, membership: membership, schedules: schedules, credentials: credentials) }
+            group.addTask { await membership.run(bus: bus, messages: members, decoder: MessageDecoder(service: "prober", logger: self.logger)) }
             group.addTask {
                 await icmpSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     let result = await self.checkICMP(camera)
                     icmpCounter.increment()
                     self.linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
@@ -170,6 +182,7 @@ public final class ProberService: Service {
             }
             group.addTask {
                 await hlsSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     guard !self.linesDown.contains(camera.id) else { return false }
                     guard var result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     if result.status == .success { result = await self.deepen(result, camera: camera) }
@@ -181,6 +194,7 @@ public final class ProberService: Service {
             }
             group.addTask {
                 await rtspSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     guard !self.linesDown.contains(camera.id) else { return false }
                     guard let result = await self.checkRTSP(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     rtspCounter.increment()
@@ -191,6 +205,7 @@ public final class ProberService: Service {
             }
             group.addTask {
                 await pictureSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     // A picture is judged only while the line and the stream work: otherwise the
                     // incident is already LINE or CAMERA, and decoding would only fail.
                     guard !self.linesDown.contains(camera.id), !self.streamsDown.contains(camera.id),
@@ -202,6 +217,7 @@ public final class ProberService: Service {
             }
             group.addTask {
                 await onvifSchedule.run { camera in
+                    guard membership.owns(camera) else { return false }
                     guard !self.linesDown.contains(camera.id),
                           let result = await self.checkONVIF(camera, credentials: await credentials.credentials(for: camera)) else { return false }
                     onvifCounter.increment()
@@ -212,6 +228,7 @@ public final class ProberService: Service {
             await group.next()
             group.cancelAll()
         }
+        return await membership.leave(bus: bus)
     }
 
     func unschedule(_ id: String, _ runners: [CheckRunner]) {

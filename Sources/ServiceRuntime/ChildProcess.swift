@@ -31,7 +31,21 @@ public final class ChildProcess: @unchecked Sendable {
     /// Where util-linux `setpriv` is, if installed.
     static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
+    /// Where a spawned child's standard output and error go.
+    enum Output {
+        /// Both appended to this file (`/dev/null` when nil).
+        case file(String?)
+        /// Output to the write end `out`, errors to `errors` (the parent keeps the read ends and
+        /// closes these after the spawn); `closeInChild` are the read ends, closed in the child.
+        case pipes(out: Int32, errors: Int32, closeInChild: [Int32])
+    }
+
     private static func spawn(_ executable: String, _ arguments: [String], logFile: String?) throws -> pid_t {
+        try spawn(executable, arguments, output: .file(logFile))
+    }
+
+    /// `posix_spawn` with an empty signal mask and default handlers, stdin from /dev/null.
+    static func spawn(_ executable: String, _ arguments: [String], output: Output) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -47,10 +61,16 @@ public final class ChildProcess: @unchecked Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        let output = logFile ?? "/dev/null"
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        switch output {
+        case let .file(logFile):
+            posix_spawn_file_actions_addopen(&actions, 1, logFile ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        case let .pipes(out, errors, closeInChild):
+            posix_spawn_file_actions_adddup2(&actions, out, 1)
+            posix_spawn_file_actions_adddup2(&actions, errors, 2)
+            for fd in closeInChild + [out, errors] { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }

@@ -1,6 +1,7 @@
 import CCTVContract
 import Foundation
 import Logging
+import MQTTBus
 
 /// What every service is started with: the shared configuration, where the broker is, topics,
 /// data folder, logger. Each service's own options come as its configuration type, not from here.
@@ -23,11 +24,11 @@ public struct RuntimeContext: Sendable {
         self.health = health
     }
 
-    /// A bus connection for `service` (not started).
-    public func makeBus(service: String) -> ServiceBus {
-        let bus = ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service))
+    /// A bus connection for `service` (not started); `session` and `will` as in ``ServiceBus``.
+    public func makeBus(service: String, session: String? = nil, will: MQTTConfiguration.Will? = nil) -> ServiceBus {
+        let bus = ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service), session: session, will: will)
         let client = bus.client
-        health.register("\(service) broker") { client.isConnected }
+        health.register("\(session ?? service) broker") { client.isConnected }
         return bus
     }
 

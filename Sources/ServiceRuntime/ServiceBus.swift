@@ -26,18 +26,29 @@ public final class ServiceBus: Sendable {
 
     /// Creates the connections (not started: enter the subscriptions first, then ``start()``, so
     /// that messages queued for this persistent session have a subscription to land in).
-    public init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger) {
+    /// - Parameters:
+    ///   - session: the name in the client ids when several processes run the same service
+    ///     (probers: `prober-{member}`); default the service name. The accounts stay the service's
+    ///     (a broker with `use_username_as_clientid` makes them the client ids again: there each
+    ///     prober needs its own account).
+    ///   - will: the last will instead of `offline` on the availability topic (a prober member
+    ///     clears its heartbeat: one prober dying does not make the service offline).
+    public init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger,
+                session: String? = nil, will: MQTTConfiguration.Will? = nil) {
         self.service = service
         self.topics = topics
         self.logger = logger
         let availability = topics.availability(service)
         let client = MQTTClient(
             configuration: endpoint.clientConfiguration(
-                clientID: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
-                will: .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
+                clientID: ServiceConnection.outbox.clientID(instance: instance, service: session ?? service),
+                account: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
+                will: will ?? .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
             logger: logger)
         self.client = client
-        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: service), connection: .inbox, will: nil), logger: logger)
+        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: session ?? service),
+                                                                          account: ServiceConnection.inbox.clientID(instance: instance, service: service),
+                                                                          connection: .inbox, will: nil), logger: logger)
         self.inbox = inbox
         let states = client.connectionStates()
         availabilityTask = Task {
@@ -141,8 +152,9 @@ public final class ServiceBus: Sendable {
     /// Says `offline` (retained) and disconnects cleanly. While the broker is away it only stops:
     /// nothing could be sent, and waiting for it would hold up a SIGTERM (the broker publishes
     /// the last will `offline` for a connection that dropped).
-    /// - Parameter announcingOffline: `false` for an active instance that lost its role to another
-    ///   (active/standby): the new active one's `online` stays.
+    /// - Parameter announcingOffline: `false` when other processes still run the service: an active
+    ///   instance that lost its role to another (active/standby; the new one's `online` stays), or a
+    ///   prober that is not the last live member.
     public func shutdown(announcingOffline: Bool = true) async {
         availabilityTask.cancel()
         inbox.stopReceiving()

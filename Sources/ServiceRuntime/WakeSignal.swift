@@ -1,23 +1,65 @@
 import Synchronization
 
-/// A "something changed" flag a worker loop sleeps on: `signal()` from anywhere, `wait(upTo:)`
-/// returns early once signalled. Polls every 25 ms, which is cheap and never loses a signal.
+/// "Something changed" for one worker loop: `signal()` from anywhere wakes the loop waiting in
+/// `wait(upTo:)` at once; a signal with nobody waiting is kept for the next wait (never lost).
+/// Event-driven, not polled: a loop woken per delivery or per finished check is not capped by a
+/// tick (a 25 ms poll capped the notifier's dispatcher at 40 rounds a second).
 public final class WakeSignal: Sendable {
-    private let flag = Atomic<Bool>(false)
+    private struct State {
+        var signalled = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
 
     public init() {}
 
-    /// Marks that there is work.
-    public func signal() { flag.store(true, ordering: .releasing) }
+    /// Marks that there is work, waking the waiting loop if there is one.
+    public func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.signalled = true  // taken by the wait that returns
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
 
-    /// Sleeps until signalled or `timeout` passed; returns whether it was signalled.
+    /// Returns when signalled (true), after `timeout` or when the task is cancelled (false, unless
+    /// a signal came meanwhile). One loop waits at a time.
     @discardableResult
     public func wait(upTo timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline && !Task.isCancelled {
-            if flag.exchange(false, ordering: .acquiringAndReleasing) { return true }
-            try? await Task.sleep(for: .milliseconds(25))
+        if take() { return true }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { await self.waitForSignal() }
+            await group.next()
+            group.cancelAll()
         }
-        return flag.exchange(false, ordering: .acquiringAndReleasing)
+        return take()
+    }
+
+    private func take() -> Bool {
+        state.withLock { state in
+            defer { state.signalled = false }
+            return state.signalled
+        }
+    }
+
+    private func waitForSignal() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.signalled || Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
     }
 }

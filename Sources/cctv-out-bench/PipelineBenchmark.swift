@@ -137,6 +137,18 @@ struct Harness: Sendable {
         }
         let registry = client("registry"), prober = client("prober")
         for client in [registry, prober] { client.start(); try await client.waitUntilConnected() }
+        // Results published before the issues service subscribed would be lost (not retained): wait
+        // for its `online` (said once its subscriptions are in place; with PostgreSQL it first wins
+        // the leadership), on the gateway's account, the one allowed to read every availability.
+        let gateway = ServiceConnection.inbox.clientID(instance: "bench", service: "gateway")
+        let watcher = MQTTClient(configuration: .init(port: broker.port, clientID: gateway, cleanStart: true, username: gateway,
+                                                      password: broker.servicePasswords[gateway]), logger: logger)
+        watcher.start()
+        try await watcher.waitUntilConnected()
+        try await watcher.withSubscription(to: Topics().availability("issues")) { messages in
+            for await message in messages where String(decoding: message.payload, as: UTF8.self) == "online" { break }
+        }
+        await watcher.shutdown()
         try await Task.sleep(for: .seconds(1))
         let output = try await body(Harness(registry: registry, prober: prober, received: received))
         for client in [registry, prober] { await client.shutdown() }

@@ -56,8 +56,7 @@ enum Launcher {
         if runtime.broker.url == nil && privateBroker {
             // Two accounts per service (one per connection, named after its client id), each with exactly its topics.
             let accounts = kinds.flatMap { kind -> [BrokerAccount] in
-                let service = kind == .prober ? configuration.prober.busName : kind.rawValue
-                return BrokerAccount.service(service, role: BrokerRole(rawValue: kind.rawValue)!, instance: runtime.instance)
+                BrokerAccount.service(kind.rawValue, role: BrokerRole(rawValue: kind.rawValue)!, instance: runtime.instance)
             }
             let started = try await PrivateBroker.start(configuration: runtime.broker, dataDir: runtime.dataDir, topics: Topics(root: runtime.topicRoot),
                                                         services: accounts, logger: logger)
@@ -110,7 +109,7 @@ struct RegistryCommand: AsyncParsableCommand {
 }
 
 struct ProberCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prober", abstract: "Run a prober (use --prober-shard i/n or --prober-site to split the fleet).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + ProberConfiguration.keys))
+    static let configuration = CommandConfiguration(commandName: "prober", abstract: "Run a prober: any number of them split the fleet by themselves (--prober-site pins one to a site).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + ProberConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.prober], configuration: settings.resolve(), privateBroker: false) }
 }

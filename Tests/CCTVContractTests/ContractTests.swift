@@ -25,7 +25,7 @@ struct ContractTests {
                       topics.registryCommands(from: "{account}"), topics.credentialRequests(from: "{account}"),
                       topics.registryResults, topics.registryEvents, topics.issueOpened, topics.issueUpdated, topics.issueResolved,
                       topics.notificationSent, topics.notificationFailed, topics.notificationAcks, topics.issueCommands(from: "{account}"), topics.availability("{service}"), topics.retainedMarker("{service}"), topics.replies + "/{clientId}",
-                      topics.monitorPulse, topics.monitorChecked, topics.notifierCommands(from: "{account}"), topics.notifierDirectory, topics.notifierHealth] {
+                      topics.monitorPulse, topics.monitorChecked, topics.notifierCommands(from: "{account}"), topics.notifierDirectory, topics.notifierHealth, topics.proberMember("{member}")] {
             #expect(Self.document.contains("`\(topic)`"), "\(topic) is not in the contract document")
         }
     }

@@ -26,7 +26,7 @@ struct BrokerStateLossTests {
         let broker = try MosquittoFixture(autosaveInterval: 3_600)
         defer { broker.stop() }
         let icmp = InstantICMP(down: ["127.81.0.2"])
-        // The restarted prober keeps the instance name: same client ids, so the broker resumes its session.
+        // The restarted prober is a new fleet member (new session): it asks for every retained definition again.
         let instance = "loss-\(UUID().uuidString.prefix(6))"
         func configure(_ configuration: inout InstallationConfiguration) {
             configuration.runtime.instance = instance

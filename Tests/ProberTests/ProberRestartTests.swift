@@ -9,8 +9,8 @@ import TestSupport
 import Glibc
 #endif
 
-/// The real `cctv-out prober` process, SIGKILLed and started again with the same identity (so
-/// the broker resumes its persistent session, which already has the subscription).
+/// The real `cctv-out prober` process, SIGKILLed and started again (a new member with a new
+/// session: it must ask for every retained definition again, and wait out nobody's heartbeat).
 @Suite("prober killed and restarted", .serialized, .tags(.serial))
 struct ProberRestartTests {
     @Test("a prober restarted after SIGKILL gets every camera definition again and checks the whole fleet")

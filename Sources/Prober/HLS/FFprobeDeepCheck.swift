@@ -1,4 +1,5 @@
 import Foundation
+import ServiceRuntime
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -44,41 +45,29 @@ public final class FFprobeDeepCheck: Sendable {
             return true
         }) else { return nil }
         defer { running.withLock { $0 -= 1 } }
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Self.run(binary: binary, url: url, timeout: seconds))
-            }
-        }
+        return await Self.run(binary: binary, url: url, timeout: timeout)
     }
 
-    /// Runs ffprobe on a dispatch thread (never on the cooperative pool) and parses its JSON.
-    static func run(binary: String, url: URL, timeout: Double) -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-v", "error", "-rw_timeout", String(Int(timeout * 1_000_000)),
-                             "-show_entries", "stream=codec_type,codec_name,width,height", "-of", "json", "-i", url.absoluteString]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return Result(reason: "deep_check_failed", detail: "could not start ffprobe: \(error)") }
-        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        // Bounded reads: ffprobe's JSON for a few streams is small; a runaway output is cut.
-        let data = output.fileHandleForReading.readData(ofLength: 256 * 1024)
-        let complaint = errors.fileHandleForReading.readData(ofLength: 16 * 1024)
-        process.waitUntilExit()
-        killer.cancel()
-        if process.terminationReason == .uncaughtSignal {
-            return Result(reason: "deep_check_timeout", detail: "ffprobe did not finish within \(Int(timeout)) s")
+    /// One ffprobe run (``ToolRun``: off the cooperative pool, bounded, killed at the time limit,
+    /// dies with the prober) and its JSON read.
+    static func run(binary: String, url: URL, timeout: Duration) async -> Result {
+        let arguments = ["-v", "error", "-rw_timeout", String(Int(timeout.seconds * 1_000_000)),
+                         "-show_entries", "stream=codec_type,codec_name,width,height", "-of", "json", "-i", url.absoluteString]
+        let ran: ToolRun.Outcome
+        do {
+            // ffprobe's JSON for a few streams is small; a runaway output is cut.
+            ran = try await ToolRun.run(binary, arguments, timeout: timeout, maxOutput: 256 * 1024, maxErrors: 16 * 1024)
+        } catch {
+            return Result(reason: "deep_check_failed", detail: "could not start ffprobe: \(error)")
         }
-        guard process.terminationStatus == 0 else {
-            let line = String(decoding: complaint, as: UTF8.self).split(separator: "\n").first.map(String.init)
+        if ran.timedOut {
+            return Result(reason: "deep_check_timeout", detail: "ffprobe did not finish within \(Int(timeout.seconds)) s")
+        }
+        guard ran.exitStatus == 0 else {
+            let line = String(decoding: ran.errors, as: UTF8.self).split(separator: "\n").first.map(String.init)
             return Result(reason: "deep_check_failed", detail: line.map { String($0.prefix(300)) })
         }
-        return parse(data)
+        return parse(ran.output)
     }
 
     /// Reads `{"streams": [{"codec_type": "video", "codec_name": "h264", "width": 320, "height": 240}, …]}`.

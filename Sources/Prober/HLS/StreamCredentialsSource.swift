@@ -1,7 +1,7 @@
 import CCTVContract
 import Foundation
 import Logging
-import MQTTBus
+import ServiceRuntime
 import Synchronization
 
 /// Gets a camera's stream credentials from the registry when its definition says it has some.
@@ -24,12 +24,11 @@ public final class StreamCredentialsSource: Sendable {
         self.ask = ask
     }
 
-    /// Asks the registry through `client` on `commandTopic` (`registry/credentials/{account}`).
-    public convenience init(client: MQTTClient, commandTopic: String, replyPrefix: String, logger: Logger) {
+    /// Asks the registry over `bus` on `commandTopic` (`registry/credentials/{account}`).
+    public convenience init(bus: ServiceBus, commandTopic: String, logger: Logger) {
         self.init(logger: logger) { cameraID in
-            let command = Envelope(type: .registryCommand, source: "prober", data: RegistryCommand(action: .credentials, id: cameraID))
-            let answer = try await client.request(commandTopic, payload: ContractCodec.encode(command), replyPrefix: replyPrefix, timeout: .seconds(10))
-            let reply = try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
+            let reply: RegistryReply = try await bus.request(commandTopic, type: .registryCommand, RegistryCommand(action: .credentials, id: cameraID),
+                                                             reply: .registryReply, timeout: .seconds(10))
             guard reply.ok else { throw reply.error ?? ContractError(code: "internal", message: "registry refused without a reason") }
             return reply.credentials
         }

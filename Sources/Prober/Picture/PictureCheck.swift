@@ -74,84 +74,62 @@ public final class PictureCheck: Sendable {
                            detail: "the stream needs credentials, which are never put on ffmpeg's command line; picture not checked")
         }
         let snapshotFile = options.snapshots?.newFile(camera: camera)
-        let options = options
-        return await withCheckedContinuation { continuation in
-            // ffmpeg is waited for on a dispatch thread, never on the cooperative pool.
-            DispatchQueue.global().async {
-                var outcome = Self.run(binary: binary, url: url, crop: crop, snapshot: snapshotFile, options: options)
-                if let snapshotFile, let store = options.snapshots {
-                    outcome.snapshot = store.keep(snapshotFile, camera: camera)
-                }
-                continuation.resume(returning: outcome)
-            }
+        var outcome = await Self.run(binary: binary, url: url, crop: crop, snapshot: snapshotFile, options: options)
+        if let snapshotFile, let store = options.snapshots {
+            outcome.snapshot = store.keep(snapshotFile, camera: camera)
         }
+        return outcome
     }
 
-    static func run(binary: String, url: String, crop: PictureCrop?, snapshot: URL?, options: Options) -> Outcome {
-        let timeout = Double(options.timeout.components.seconds) + Double(options.timeout.components.attoseconds) / 1e18
+    /// ffmpeg's arguments: decode `options.sampleSeconds` of the first video track through the
+    /// black and freeze filters, progress on stdout, and the first frame as the snapshot.
+    static func arguments(url: String, crop: PictureCrop?, snapshot: URL?, options: Options) -> [String] {
+        let micros = String(Int(options.timeout.seconds * 1_000_000))
         var arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "info"]
         // The RTSP demuxer has its own I/O timeout option; -rw_timeout is for http(s) only.
         if url.lowercased().hasPrefix("rtsp://") {
-            arguments += ["-rtsp_transport", "tcp", "-timeout", String(Int(timeout * 1_000_000))]
+            arguments += ["-rtsp_transport", "tcp", "-timeout", micros]
         } else {
-            arguments += ["-rw_timeout", String(Int(timeout * 1_000_000))]
+            arguments += ["-rw_timeout", micros]
         }
         arguments += ["-t", String(options.sampleSeconds), "-i", url,
                       "-map", "0:v:0", "-an", "-vf", filter(crop: crop), "-f", "null", "-progress", "pipe:1", "-"]
         if let snapshot { arguments += ["-map", "0:v:0", "-frames:v", "1", "-q:v", "5", "-y", snapshot.path] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        let before = Self.childCPUSeconds()
-        do { try process.run() } catch {
+        return arguments
+    }
+
+    /// One ffmpeg run (``ToolRun``: off the cooperative pool, bounded, killed at the time limit,
+    /// dies with the prober), judged from its filter lines and progress.
+    static func run(binary: String, url: String, crop: PictureCrop?, snapshot: URL?, options: Options) async -> Outcome {
+        let ran: ToolRun.Outcome
+        do {
+            ran = try await ToolRun.run(binary, arguments(url: url, crop: crop, snapshot: snapshot, options: options), timeout: options.timeout,
+                                        maxOutput: 256 << 10, maxErrors: 1 << 20)
+        } catch {
             return Outcome(status: .error, reason: "picture_undecodable", detail: "could not start ffmpeg: \(error)")
         }
-        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        // Both pipes drained at once (a full stderr must not block ffmpeg while stdout is read);
-        // bounded: the filters' lines and the progress keys are small.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var progress = Data()
-        group.enter()
-        DispatchQueue.global().async { progress = output.fileHandleForReading.readData(ofLength: 256 << 10); group.leave() }
-        let log = errors.fileHandleForReading.readData(ofLength: 1 << 20)
-        group.wait()
-        process.waitUntilExit()
-        killer.cancel()
-        let cpu = Self.childCPUSeconds() - before
-        let logText = String(decoding: log, as: UTF8.self)
-        if process.terminationReason == .uncaughtSignal {
-            var outcome = Outcome(status: .error, reason: "picture_timeout", detail: "ffmpeg did not finish within \(Int(timeout)) s")
-            outcome.cpuSeconds = cpu
+        let logText = String(decoding: ran.errors, as: UTF8.self)
+        if ran.timedOut {
+            var outcome = Outcome(status: .error, reason: "picture_timeout", detail: "ffmpeg did not finish within \(Int(options.timeout.seconds)) s")
+            outcome.cpuSeconds = ran.cpuSeconds
             return outcome
         }
-        let sampled = sampledSeconds(String(decoding: progress, as: UTF8.self))
-        guard process.terminationStatus == 0, sampled > 0 else {
+        let sampled = sampledSeconds(String(decoding: ran.output, as: UTF8.self))
+        guard ran.exitStatus == 0, sampled > 0 else {
             let line = logText.split(separator: "\n").last { $0.lowercased().contains("error") || $0.contains("Invalid") || $0.contains("failed") }
             var outcome = Outcome(status: .error, reason: "picture_undecodable",
-                                  detail: line.map { String($0.prefix(300)) } ?? "ffmpeg decoded no video (exit \(process.terminationStatus))")
-            outcome.cpuSeconds = cpu
+                                  detail: line.map { String($0.prefix(300)) } ?? "ffmpeg decoded no video (exit \(ran.exitStatus.map(String.init) ?? "by signal"))")
+            outcome.cpuSeconds = ran.cpuSeconds
             return outcome
         }
         let judgement = PictureJudgement(log: logText, sampledSeconds: sampled)
         return Outcome(status: judgement.status, reason: judgement.reason, detail: judgement.detail, blackSeconds: judgement.blackSeconds,
-                       frozenSeconds: judgement.frozenSeconds, sampledSeconds: sampled, cpuSeconds: cpu)
+                       frozenSeconds: judgement.frozenSeconds, sampledSeconds: sampled, cpuSeconds: ran.cpuSeconds)
     }
 
     /// The last `out_time_us` of ffmpeg's `-progress` output, in seconds.
     static func sampledSeconds(_ progress: String) -> Double {
         let last = progress.split(separator: "\n").last { $0.hasPrefix("out_time_us=") }
         return last.flatMap { Double($0.dropFirst("out_time_us=".count)) }.map { max(0, $0 / 1e6) } ?? 0
-    }
-
-    static func childCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 }

@@ -19,6 +19,9 @@ public final class CheckRunner: Sendable {
     let clock: any CheckClock
     let host: @Sendable (CameraDefinition) -> String?
     let slowAfter: Duration
+    let alignedToWallClock: Bool
+    /// Schedule time: Unix seconds when aligned to the wall clock, else monotonic seconds.
+    var now: Double { alignedToWallClock ? clock.date.timeIntervalSince1970 : clock.seconds }
 
     /// - Parameters:
     ///   - slots: the pool and its fair-share limits.
@@ -26,17 +29,21 @@ public final class CheckRunner: Sendable {
     ///     in the slow lane for its next check; the first quick check takes it out again.
     ///   - clock: schedule time (tests move it).
     ///   - host: the key checks are limited by per host (`nil` = not limited per host).
+    ///   - alignedToWallClock: schedule on the wall clock at each camera's phase (see
+    ///     ``CheckSchedule/alignedToWallClock``), as probers sharing the fleet must.
     public init(defaultInterval: Double, backoff: BackoffPolicy = BackoffPolicy(), slots: CheckSlots,
-                slowAfter: Duration = .seconds(86_400), clock: any CheckClock = SystemCheckClock(),
+                slowAfter: Duration = .seconds(86_400), clock: any CheckClock = SystemCheckClock(), alignedToWallClock: Bool = false,
                 host: @escaping @Sendable (CameraDefinition) -> String? = { _ in nil }) {
-        self.state = Mutex(State(schedule: CheckSchedule(defaultInterval: defaultInterval, backoff: backoff), slots: slots))
+        self.state = Mutex(State(schedule: CheckSchedule(defaultInterval: defaultInterval, backoff: backoff, alignedToWallClock: alignedToWallClock),
+                                 slots: slots))
         self.clock = clock
+        self.alignedToWallClock = alignedToWallClock
         self.host = host
         self.slowAfter = slowAfter
     }
 
     /// Adds or replaces a camera (see ``CheckSchedule/upsert(_:now:random:)``).
-    public func upsert(_ camera: CameraDefinition) { let now = clock.seconds; state.withLock { $0.schedule.upsert(camera, now: now) } }
+    public func upsert(_ camera: CameraDefinition) { let now = self.now; state.withLock { $0.schedule.upsert(camera, now: now) } }
     /// Stops checking a camera.
     public func remove(_ id: String) { state.withLock { $0.schedule.remove(id) } }
     /// Cameras scheduled.
@@ -54,9 +61,14 @@ public final class CheckRunner: Sendable {
     /// back-off).
     public func run(check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
         await withDiscardingTaskGroup { checks in
+            var last = (schedule: self.now, monotonic: clock.seconds)
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let now = clock.seconds
+                let now = self.now
+                // The wall clock stepped back (by over a second against the monotonic one): realign.
+                let steppedBack = alignedToWallClock && (now - last.schedule) < (clock.seconds - last.monotonic) - 1
+                last = (now, clock.seconds)
                 let (due, wait) = state.withLock { state in
+                    if steppedBack { state.schedule.realign(now: now) }
                     let due = state.schedule.takeDue(now: now, slots: &state.slots, host: host)
                     return (due, state.schedule.nextDue(now: now))
                 }
@@ -65,7 +77,7 @@ public final class CheckRunner: Sendable {
                         let started = ContinuousClock.now
                         let failed = await check(camera)
                         let slow = ContinuousClock.now - started >= self.slowAfter
-                        let finishedAt = self.clock.seconds
+                        let finishedAt = self.now
                         self.state.withLock { state in
                             state.schedule.finished(camera.id, now: finishedAt, failed: failed, slow: slow, slots: &state.slots)
                         }

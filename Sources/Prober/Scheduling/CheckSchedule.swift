@@ -42,10 +42,15 @@ public struct CheckSchedule: Sendable {
     private var nextGeneration = 0
     public let defaultInterval: Double
     public let backoff: BackoffPolicy
+    /// Times are Unix seconds and every check falls on the camera's wall-clock phase
+    /// (``FleetShare/phase(of:interval:)``), so probers taking a camera over keep its cadence:
+    /// the new owner checks when the old one would have, never twice in one interval.
+    public let alignedToWallClock: Bool
 
-    public init(defaultInterval: Double, backoff: BackoffPolicy = BackoffPolicy()) {
+    public init(defaultInterval: Double, backoff: BackoffPolicy = BackoffPolicy(), alignedToWallClock: Bool = false) {
         self.defaultInterval = defaultInterval
         self.backoff = backoff
+        self.alignedToWallClock = alignedToWallClock
     }
 
     /// Number of cameras scheduled.
@@ -68,7 +73,7 @@ public struct CheckSchedule: Sendable {
             }
             entries[camera.id] = entry
         } else {
-            let due = now + random() * interval(of: camera)
+            let due = alignedToWallClock ? slot(of: camera, atOrAfter: now) : now + random() * interval(of: camera)
             // A new camera starts in the regular lane. Starting it in the slow lane ("unproven") was
             // measured worse: with 300 hung + 100 healthy cameras registered at once only 24 of the
             // healthy ones were checked in 80 s (every camera queued for the 16 slow slots behind
@@ -131,8 +136,13 @@ public struct CheckSchedule: Sendable {
         entry.slow = slow
         entry.failures = failed ? entry.failures + 1 : 0
         let interval = backoff.interval(base: interval(of: entry.camera), failures: entry.failures)
-        entry.due += interval
-        if entry.due < now { entry.due += ((now - entry.due) / interval).rounded(.up) * interval }
+        if alignedToWallClock {
+            // The first phase slot a whole (backed-off) interval after the previous one, or after now.
+            entry.due = slot(of: entry.camera, atOrAfter: max(entry.due + interval - 0.001, now))
+        } else {
+            entry.due += interval
+            if entry.due < now { entry.due += ((now - entry.due) / interval).rounded(.up) * interval }
+        }
         entry.generation = push(due: entry.due, id: id)
         entries[id] = entry
     }
@@ -142,6 +152,18 @@ public struct CheckSchedule: Sendable {
     public mutating func finished(_ id: String, now: Double, failed: Bool = false) {
         var slots = CheckSlots(total: 1)
         finished(id, now: now, failed: failed, slots: &slots)
+    }
+
+    /// After the wall clock stepped back (an aligned schedule's time): a camera due later than one
+    /// (backed-off) interval from `now` is due at its next phase slot instead of waiting out the step.
+    public mutating func realign(now: Double) {
+        for (id, var entry) in entries where !entry.running {
+            let interval = backoff.interval(base: interval(of: entry.camera), failures: entry.failures)
+            guard entry.due > now + interval else { continue }
+            entry.due = alignedToWallClock ? slot(of: entry.camera, atOrAfter: now) : now
+            entry.generation = push(due: entry.due, id: id)
+            entries[id] = entry
+        }
     }
 
     /// Whether a camera's next check goes in the slow lane.
@@ -164,6 +186,13 @@ public struct CheckSchedule: Sendable {
 
     func interval(of camera: CameraDefinition) -> Double {
         camera.intervalSeconds.map(Double.init) ?? defaultInterval
+    }
+
+    /// The camera's first phase slot at or after `time` (Unix seconds).
+    func slot(of camera: CameraDefinition, atOrAfter time: Double) -> Double {
+        let base = interval(of: camera)
+        let phase = FleetShare.phase(of: camera.id, interval: base)
+        return phase + ((time - phase) / base).rounded(.up) * base
     }
 
     // MARK: heap

@@ -95,8 +95,10 @@ public enum BrokerACL {
                     write(topics.allConfigs), write(topics.registryEvents), write(topics.registryResults),
                     write(topics.replies + "/+"), availability, marker]
         case .prober:
+            // Membership: every prober reads all heartbeats and writes (and clears) its own.
             return [read(topics.allConfigs), write(topics.allICMP), write(topics.allHLS), write(topics.allRTSP), write(topics.allPictures),
-                    write(topics.allONVIF), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own), availability]
+                    write(topics.allONVIF), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own),
+                    read(topics.allProberMembers), write(topics.allProberMembers), availability]
         case .issues:
             return [read(topics.allConfigs), read(topics.allICMP), read(topics.allHLS), read(topics.allRTSP), read(topics.allPictures),
                     write(topics.allStatuses),

@@ -37,13 +37,16 @@ public struct BrokerEndpoint: Sendable, Equatable {
     /// (``ServiceConnection/outbox``) logs in as `{username}-out` with the same password: two
     /// accounts, so a broker with `use_username_as_clientid` keeps both connections and its ACL
     /// gives each exactly its topics (`cctv-out mqtt-users acl` writes both).
-    public func clientConfiguration(clientID: String, connection: ServiceConnection? = nil, will: MQTTConfiguration.Will?) -> MQTTConfiguration {
+    /// - Parameter account: the account to log in as when it is not the client id (several probers
+    ///   share their service's account, each with its own client id).
+    public func clientConfiguration(clientID: String, account: String? = nil, connection: ServiceConnection? = nil, will: MQTTConfiguration.Will?) -> MQTTConfiguration {
         // Subscriptions keep MQTTBus's bounded buffers (1,000 messages, then back-pressure). A
         // 100,000-camera import used to lose 72,941 configs in the gateway's drop-oldest buffer,
         // which was then raised to 250,000 messages; now the burst waits in the broker's session.
-        let own = servicePasswords[clientID]
+        let login = account ?? clientID
+        let own = servicePasswords[login]
         return MQTTConfiguration(
-            host: host, port: port, clientID: clientID, username: own == nil ? username.map { connection == .outbox ? $0 + "-out" : $0 } : clientID,
+            host: host, port: port, clientID: clientID, username: own == nil ? username.map { connection == .outbox ? $0 + "-out" : $0 } : login,
             password: own ?? password,
             tls: useTLS ? .init(caFile: caFile, insecure: insecure) : nil, will: will)
     }
