@@ -1,6 +1,7 @@
 import CCTVContract
 import Foundation
 import Logging
+import ServiceRuntime
 import Synchronization
 
 /// Works through the outbox: sends due deliveries through their channels, at most `concurrency`
@@ -25,9 +26,9 @@ public final class DeliveryDispatcher: Sendable {
     let caughtUp: @Sendable () -> Date
     /// The most a delivery waits for the event backlog: a notifier that never catches up still sends.
     static let maxBacklogWait: TimeInterval = 10
-    let doorbell = Doorbell()
+    let doorbell = WakeSignal()
     /// Rung when an outcome waits to be recorded.
-    let recorderBell = Doorbell()
+    let recorderBell = WakeSignal()
     /// Deliveries being sent or waiting to be recorded: id → (channel id, still sending).
     private let inFlight = Mutex<[String: (target: String, sending: Bool)]>([:])
     /// Every channel id of the contacts in force, in file order (operators may change them while running).
@@ -47,7 +48,7 @@ public final class DeliveryDispatcher: Sendable {
     }
 
     /// Tells the loop new deliveries were queued.
-    public func kick() { doorbell.ring() }
+    public func kick() { doorbell.signal() }
 
     /// Number of deliveries being sent right now.
     public var sending: Int { inFlight.withLock { $0.values.count(where: \.sending) } }
@@ -61,7 +62,7 @@ public final class DeliveryDispatcher: Sendable {
                 let started = await dispatchDue(into: &group)
                 if started > 0 { continue }
                 let next = ((try? store.nextDue()) ?? nil)?.timeIntervalSinceNow ?? 1
-                await doorbell.wait(upTo: .milliseconds(Int(min(1, max(0.01, next)) * 1000)))
+                _ = await doorbell.wait(upTo: .milliseconds(Int(min(1, max(0.01, next)) * 1000)))
             }
             group.cancelAll()
         }
@@ -71,7 +72,7 @@ public final class DeliveryDispatcher: Sendable {
     /// its outcome is stored, so it is never picked twice.
     private func recordLoop() async {
         while !Task.isCancelled {
-            await recorderBell.wait(upTo: .seconds(1))
+            _ = await recorderBell.wait(upTo: .seconds(1))
             let (outcomes, deferrals) = finished.withLock { state in
                 defer { state = ([], [:]) }
                 return state
@@ -95,7 +96,7 @@ public final class DeliveryDispatcher: Sendable {
                 continue
             }
             inFlight.withLock { busy in for (pending, _) in outcomes { busy.removeValue(forKey: pending.id) } }
-            doorbell.ring()
+            doorbell.signal()
         }
     }
 
@@ -106,7 +107,7 @@ public final class DeliveryDispatcher: Sendable {
             state.outcomes.append((pending, outcome))
             if let deferUntil { state.deferrals[pending.target] = deferUntil }
         }
-        recorderBell.ring()
+        recorderBell.signal()
     }
 
     /// The time deliveries are due by: now, unless issue events received before now are still
