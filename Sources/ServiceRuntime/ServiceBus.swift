@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// (client id `{instance}-{service}`, the persistent session that queues messages while the
 /// service is away or slow); `client` publishes, requests and carries the will
 /// (`{instance}-{service}-out`). Both stay inside: services go through the intent-named members
-/// here (typed publish, ``request(_:type:_:id:reply:as:timeout:)``, ``answer(_:as:expecting:reply:refusing:orPublishTo:_:)``,
+/// here (typed publish, ``request(_:type:_:id:reply:as:timeout:)``, ``answer(_:as:expecting:reply:refusing:orPublishTo:isolation:_:)``,
 /// the connection epoch and states for retained-state checks).
 public final class ServiceBus: Sendable {
     public let service: String
