@@ -8,9 +8,6 @@ import ServiceRuntime
 /// The gateway's part of the monitor watching itself: pulses and "last checked" times in,
 /// a `monitoring` live event out when the verdict changes, and late registry replies.
 extension GatewayService {
-    /// The gateway's reply topic, where a registry reply lands when its REST request gave up.
-    func lateRepliesTopic(_ bus: ServiceBus) -> String { "\(context.topics.replies)/\(bus.client.configuration.clientID)" }
-
     /// Handles the self-watch topics and late replies; returns whether `message` was one of them.
     func watch(_ message: MQTTMessage, lateReplies: String) -> Bool {
         let topics = context.topics

@@ -71,7 +71,7 @@ public final class GatewayService: Service {
                                        topics.deviceChanges, topics.allONVIF) { events in
             // Registry replies that come after the REST request gave up (202) complete the command.
             // They arrive where the requests are made: on the publishing connection.
-            try await bus.client.withSubscription(to: lateRepliesTopic(bus)) { lateReplies in
+            try await bus.withRepliesSubscription { lateReplies in
                 bus.start()
                 try await serve(bus: bus, events: events, lateReplies: lateReplies)
             }
@@ -95,7 +95,8 @@ public final class GatewayService: Service {
             configuration: .init(address: .hostname(host, port: port), serverName: "cctv-out"),
             logger: logger)
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: retention)
-        let lateReplies = lateRepliesTopic(bus)
+        // Where a registry reply lands when its REST request gave up.
+        let lateReplies = bus.repliesTopic
         // Every event goes through one batcher: one read-store transaction per batch, in arrival order.
         let inbox = MessageBatches<MQTTMessage>(maxBatch: 2000)
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live

@@ -16,7 +16,8 @@ import Synchronization
 /// leadership (a paused old leader) cannot write.
 public final class IssueStore: Sendable {
     public let database: any SQLDatabase
-    private let fence = Mutex(LeadershipFence.unfenced)
+    /// Every write is fenced by the issues service's leadership (``use(_:)``).
+    let writes = FencedWrites()
 
     /// Opens `{dataDir}/issues.sqlite`.
     public convenience init(dataDir: String) throws {
@@ -29,12 +30,13 @@ public final class IssueStore: Sendable {
     }
 
     /// Checks `fence` first in every later write transaction (the service's and its outbox's).
-    public func use(_ fence: LeadershipFence) {
-        self.fence.withLock { $0 = fence }
-    }
+    public func use(_ fence: LeadershipFence) { writes.use(fence) }
 
     /// The fence in use, for the outbox's own writes.
-    var currentFence: LeadershipFence { fence.withLock { $0 } }
+    var currentFence: LeadershipFence { writes.current }
+
+    /// The first write refused since ``use(_:)``: this instance no longer leads.
+    public var fencedOut: LeadershipError? { writes.fencedOut }
 
     /// The same tables as ``migrator`` in PostgreSQL types (JSON kept as text, read with `::jsonb`).
     static let postgresMigrations = [
@@ -119,11 +121,7 @@ public final class IssueStore: Sendable {
     /// Runs `body` in one write transaction on the database's own queue (off the cooperative pool),
     /// after the leadership check.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
-        let fence = currentFence
-        return try await database.write { db in
-            try fence.check(db)
-            return try body(Transaction(db: db))
-        }
+        try await writes.write(on: database) { db in try body(Transaction(db: db)) }
     }
 
     /// Runs `body` in a read transaction.

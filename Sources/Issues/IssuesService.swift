@@ -134,7 +134,7 @@ public final class IssuesService: Service {
         }
         try await withGracefulShutdownHandler {
             await withTaskCancellationHandler { await withTaskGroup(of: Void.self) { group in
-                group.addTask { await outbox.run(client: bus.client) }
+                group.addTask { await outbox.run(on: bus) }
                 group.addTask { await self.pulse.run(bus: bus) }
                 group.addTask { await self.retention.run() }
                 group.addTask {
@@ -146,7 +146,7 @@ public final class IssuesService: Service {
                 group.addTask { await self.consumeResults(inbox, decoder: decoder, outbox: outbox) }
                 group.addTask {
                     for await message in commandMessages {
-                        await self.handleCommand(message, bus: bus, decoder: decoder, outbox: outbox)
+                        await self.handleCommand(message, bus: bus, outbox: outbox)
                     }
                 }
                 group.addTask {
@@ -285,21 +285,19 @@ public final class IssuesService: Service {
     }
 
     /// Lifecycle commands and silences; answered on the response topic when there is one.
-    func handleCommand(_ message: MQTTMessage, bus: ServiceBus, decoder: MessageDecoder, outbox: EventOutbox) async {
-        let reply: IssueReply
-        if let envelope = decoder.decode(message, as: IssueCommand.self, expecting: [.issueCommand]) {
+    func handleCommand(_ message: MQTTMessage, bus: ServiceBus, outbox: EventOutbox) async {
+        await bus.answer(message, as: IssueCommand.self, expecting: .issueCommand, reply: .issueReply,
+                         refusing: { IssueReply(ok: false, error: $0) }) { envelope in
             var command = envelope.data
             let account = context.topics.account(inCommandTopic: message.topic) ?? "unknown"
             command.actor = context.commandActor(claimed: command.actor, account: account, ownAccount: bus.account)
             if command.action == .silence { command.silence?.createdBy = command.actor }
-            reply = await execute(command)
+            let reply = await execute(command)
             if reply.ok { outbox.signal() }
             logger.info("issue command", metadata: ["action": "\(command.action.rawValue)", "issue": "\(command.issueID ?? "-")",
                                                     "actor": "\(command.actor ?? "-")", "account": "\(account)", "ok": "\(reply.ok)"])
-        } else {
-            reply = IssueReply(ok: false, error: ContractError(code: "bad_request", message: "not a valid issue.command envelope"))
+            return reply
         }
-        try? await bus.client.reply(to: message, payload: ContractCodec.encode(Envelope(type: .issueReply, source: "issues", data: reply)))
     }
 
     func execute(_ command: IssueCommand) async -> IssueReply {

@@ -47,7 +47,7 @@ public final class ResultPulse: Sendable {
                 cameras = (try? await enabledCameras()) ?? cameras
                 countedAt = .now
             }
-            if bus.client.isConnected {
+            if bus.isConnected {
                 let taken = tally.withLock { tally -> Tally in
                     defer { tally.results = 0; tally.checked = [:] }
                     return tally
@@ -81,8 +81,7 @@ public final class ResultPulse: Sendable {
     }
 
     private func send(_ cameras: [String: Date], bus: ServiceBus) async throws {
-        let envelope = Envelope(type: .monitorChecked, source: bus.service, data: MonitorChecked(cameras: cameras))
-        try await bus.client.publish(bus.topics.monitorChecked, payload: ContractCodec.encode(envelope), qos: .atMostOnce)
+        try await bus.publish(bus.topics.monitorChecked, type: .monitorChecked, data: MonitorChecked(cameras: cameras), qos: .atMostOnce, timeout: nil)
     }
 
     /// Cameras whose definition says enabled (a definition without the flag counts as enabled).

@@ -55,7 +55,8 @@ public struct DeliveryHistoryEntry: Codable, Sendable, Equatable {
 /// instance still leads the notifier: an old leader that was paused writes nothing after losing.
 public final class DeliveryStore: Sendable {
     public let database: any SQLDatabase
-    private let fence = Mutex(LeadershipFence.unfenced)
+    /// Every write is fenced by the notifier's leadership (``use(_:)``).
+    let writes = FencedWrites()
 
     /// A delivery waiting to be attempted.
     public struct Pending: Sendable {
@@ -83,49 +84,23 @@ public final class DeliveryStore: Sendable {
     }
 
     /// Writes from now on only while `fence` holds (``LeadershipFence/unfenced`` on one box).
-    public func use(_ fence: LeadershipFence) {
-        self.fence.withLock { $0 = fence }
-        refused.withLock { $0 = nil }
-    }
+    public func use(_ fence: LeadershipFence) { writes.use(fence) }
 
     /// The fence in force (the outbox checks it in its own writes).
-    public var currentFence: LeadershipFence { fence.withLock { $0 } }
+    public var currentFence: LeadershipFence { writes.current }
 
     /// The refusal of the first write fenced off since ``use(_:)``, if any: this instance no longer
     /// leads, whether or not its lease noticed yet.
-    public var fencedOut: LeadershipError? { refused.withLock { $0 } }
-    private let refused = Mutex<LeadershipError?>(nil)
+    public var fencedOut: LeadershipError? { writes.fencedOut }
 
     /// One write transaction, fenced: nothing is written by an instance that no longer leads.
     func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        let fence = self.fence.withLock { $0 }
-        return try noting {
-            try database.write { db in
-                try fence.check(db)
-                return try body(db)
-            }
-        }
+        try writes.write(on: database, body)
     }
 
     /// One write transaction off the cooperative pool, fenced.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let fence = self.fence.withLock { $0 }
-        do {
-            return try await database.write { db in
-                try fence.check(db)
-                return try body(db)
-            }
-        } catch let error as LeadershipError {
-            refused.withLock { $0 = $0 ?? error }
-            throw error
-        }
-    }
-
-    private func noting<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as LeadershipError {
-            refused.withLock { $0 = $0 ?? error }
-            throw error
-        }
+        try await writes.write(on: database, body)
     }
 
     /// The stored contacts and the hash of the file/settings they were last imported from.

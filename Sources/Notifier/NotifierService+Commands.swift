@@ -10,15 +10,12 @@ import ServiceRuntime
 extension NotifierService {
     /// Answers one `notifier.command` on its response topic.
     func handleCommand(_ message: MQTTMessage, bus: ServiceBus, http: HTTPClient, dispatcher: DeliveryDispatcher) async {
-        let reply: NotifierReply
-        do {
-            let envelope = try ContractCodec.decode(message.payload, as: NotifierCommand.self, expecting: [.notifierCommand])
-            reply = await execute(envelope.data, bus: bus, http: http)
+        await bus.answer(message, as: NotifierCommand.self, expecting: .notifierCommand, reply: .notifierReply,
+                         refusing: { NotifierReply(ok: false, error: $0) }) { envelope in
+            let reply = await execute(envelope.data, bus: bus, http: http)
             logger.info("notifier command", metadata: ["action": "\(envelope.data.action.rawValue)", "ok": "\(reply.ok)", "actor": "\(envelope.data.actor ?? "-")"])
-        } catch {
-            reply = NotifierReply(ok: false, error: ContractError(code: "bad_request", message: error.description))
+            return reply
         }
-        try? await bus.client.reply(to: message, payload: ContractCodec.encode(Envelope(type: .notifierReply, source: "notifier", data: reply)))
     }
 
     func execute(_ command: NotifierCommand, bus: ServiceBus, http: HTTPClient) async -> NotifierReply {

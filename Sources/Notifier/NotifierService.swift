@@ -190,7 +190,7 @@ public final class NotifierService: Service {
         }
         try await withGracefulShutdownHandler {
             await withTaskCancellationHandler { await withTaskGroup(of: Void.self) { group in
-                group.addTask { await outbox.run(client: bus.client) }
+                group.addTask { await outbox.run(on: bus) }
                 group.addTask { await dispatcher.run() }
                 group.addTask { await self.selfWatch.run(bus: bus, dispatcher: dispatcher) }
                 group.addTask { await self.selfWatch.heartbeat(http: http) }

@@ -115,8 +115,8 @@ final class ProberMembership: Sendable {
             state.ownedFor = nil
             return state.share.alive(at: clock.date).contains { $0.member != member }
         }
-        if bus.client.isConnected {
-            try? await bus.client.publish(topic, payload: [], qos: .atLeastOnce, retain: true, timeout: .seconds(1))
+        if bus.isConnected {
+            try? await bus.publishTombstone(topic, timeout: .seconds(1))
         }
         return others
     }
@@ -186,7 +186,7 @@ final class ProberMembership: Sendable {
                 nextBeat = now.addingTimeInterval(every)
                 for name in state.withLock({ $0.share.stale(at: now, clearedBy: member) }) {
                     logger.notice("clearing the heartbeat of a prober dead for long (its last will was lost)", metadata: ["dead": "\(name)"])
-                    try? await bus.client.publish(topics.proberMember(name), payload: [], qos: .atLeastOnce, retain: true, timeout: .seconds(max(1, every)))
+                    try? await bus.publishTombstone(topics.proberMember(name), timeout: .seconds(max(1, every)))
                 }
             }
             reconcile()

@@ -52,7 +52,7 @@ public final class RegistryService: Service {
                         await recordDevice(message, bus: bus, publisher: publisher, decoder: decoder)
                         continue
                     }
-                    await handle(message, bus: bus, publisher: publisher, decoder: decoder)
+                    await handle(message, bus: bus, publisher: publisher)
                 }
                 group.cancelAll()
             }
@@ -73,47 +73,42 @@ public final class RegistryService: Service {
         return Origin(account: account, isCredentialRequest: message.topic == context.topics.credentialRequests(from: account))
     }
 
-    func handle(_ message: MQTTMessage, bus: ServiceBus, publisher: RetainedConfigPublisher, decoder: MessageDecoder) async {
-        let reply: RegistryReply
-        var change: RegistryCommandHandler.Change?
+    func handle(_ message: MQTTMessage, bus: ServiceBus, publisher: RetainedConfigPublisher) async {
+        var batch: RegistryCommandHandler.Change?
         let origin = origin(of: message)
-        do {
-            let envelope = try ContractCodec.decode(message.payload, as: RegistryCommand.self, expecting: [.registryCommand])
-            var command = envelope.data
-            command.actor = context.commandActor(claimed: command.actor, account: origin.account, ownAccount: bus.account)
-            if let refusal = Self.refusal(command, origin: origin, responseTopic: message.properties.responseTopic, replies: context.topics.replies) {
-                reply = RegistryReply(ok: false, commandID: envelope.id, error: refusal)
-            } else if let earlier = try? commandLog.reply(to: command, id: envelope.id) {
-                reply = earlier
-                logger.info("repeated command answered with its first outcome, not applied again",
-                            metadata: ["action": "\(command.action.rawValue)", "command": "\(envelope.id)", "actor": "\(command.actor ?? "-")"])
-            } else {
-                (reply, change) = handler.handle(command, commandID: envelope.id, privateReply: message.properties.responseTopic != nil)
-                do { try commandLog.record(reply, to: command, id: envelope.id) } catch {
-                    logger.error("could not remember a command's reply", metadata: ["command": "\(envelope.id)", "error": "\(error)"])
-                }
-                logger.info("command", metadata: ["action": "\(command.action.rawValue)", "ok": "\(reply.ok)",
-                                                  "camera": "\(reply.camera?.id ?? command.id ?? "-")", "actor": "\(command.actor ?? "-")"])
-            }
-        } catch {
-            // Still answer: a requester deserves a clear error rather than a timeout.
-            _ = decoder.decode(message, as: RegistryCommand.self, expecting: [.registryCommand])
-            reply = RegistryReply(ok: false, error: ContractError(code: error.code == "payload_too_large" ? "payload_too_large" : "bad_request", message: error.description))
+        // A command without a response topic (fire and forget) is answered on the results topic.
+        await bus.answer(message, as: RegistryCommand.self, expecting: .registryCommand, reply: .registryReply,
+                         refusing: { RegistryReply(ok: false, error: $0) }, orPublishTo: context.topics.registryResults) { envelope in
+            let (reply, change) = execute(envelope, origin: origin, responseTopic: message.properties.responseTopic, bus: bus)
+            // An import's many changes are published after the reply, so the requester learns the
+            // outcome at once; commands are handled one at a time, so no later change can overtake them.
+            if let change, !change.isBatch { await publish(change, bus: bus, publisher: publisher) }
+            batch = change?.isBatch == true ? change : nil
+            return reply
         }
-        // An import's many changes are published after the reply, so the requester learns the
-        // outcome at once; commands are handled one at a time, so no later change can overtake them.
-        if let change, !change.isBatch { await publish(change, bus: bus, publisher: publisher) }
-        let envelope = Envelope(type: .registryReply, source: "registry", data: reply)
-        do {
-            if message.properties.responseTopic != nil {
-                try await bus.client.reply(to: message, payload: ContractCodec.encode(envelope))
-            } else {
-                try await bus.client.publish(context.topics.registryResults, payload: ContractCodec.encode(envelope), timeout: .seconds(30))
-            }
-        } catch {
-            logger.warning("could not send a command reply", metadata: ["error": "\(error)"])
+        if let batch { await publish(batch, bus: bus, publisher: publisher) }
+    }
+
+    /// Runs one decoded command (or refuses it, or repeats the first outcome of a repeated one).
+    func execute(_ envelope: Envelope<RegistryCommand>, origin: Origin, responseTopic: String?, bus: ServiceBus)
+        -> (RegistryReply, RegistryCommandHandler.Change?) {
+        var command = envelope.data
+        command.actor = context.commandActor(claimed: command.actor, account: origin.account, ownAccount: bus.account)
+        if let refusal = Self.refusal(command, origin: origin, responseTopic: responseTopic, replies: context.topics.replies) {
+            return (RegistryReply(ok: false, commandID: envelope.id, error: refusal), nil)
         }
-        if let change, change.isBatch { await publish(change, bus: bus, publisher: publisher) }
+        if let earlier = try? commandLog.reply(to: command, id: envelope.id) {
+            logger.info("repeated command answered with its first outcome, not applied again",
+                        metadata: ["action": "\(command.action.rawValue)", "command": "\(envelope.id)", "actor": "\(command.actor ?? "-")"])
+            return (earlier, nil)
+        }
+        let (reply, change) = handler.handle(command, commandID: envelope.id, privateReply: responseTopic != nil)
+        do { try commandLog.record(reply, to: command, id: envelope.id) } catch {
+            logger.error("could not remember a command's reply", metadata: ["command": "\(envelope.id)", "error": "\(error)"])
+        }
+        logger.info("command", metadata: ["action": "\(command.action.rawValue)", "ok": "\(reply.ok)",
+                                          "camera": "\(reply.camera?.id ?? command.id ?? "-")", "actor": "\(command.actor ?? "-")"])
+        return (reply, change)
     }
 
     /// Stream credentials are answered only on the credentials topic (which only prober accounts may

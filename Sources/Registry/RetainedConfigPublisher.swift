@@ -52,7 +52,7 @@ final class RetainedConfigPublisher: Sendable {
     /// Publishes one command's change with `publish`, then vouches for it.
     func publishChange(_ publish: () async throws -> Void) async throws {
         try await gate.run {
-            let epoch = bus.client.connectionEpoch
+            let epoch = bus.connectionEpoch
             ledger.withLock { $0.dirty = true }
             try await publish()
             try await vouch(since: epoch)
@@ -74,25 +74,25 @@ final class RetainedConfigPublisher: Sendable {
 
     /// Checks the broker's copy after every connect, until cancelled.
     func run() async {
-        for await state in bus.client.connectionStates() where state == .connected {
+        for await state in bus.connectionStates() where state == .connected {
             await verify()
         }
     }
 
     /// Renews the marker when everything since `epoch` was acknowledged on this one connection.
     private func vouch(since epoch: UInt64) async throws {
-        guard !ledger.withLock({ $0.republishing }), bus.client.connectionEpoch == epoch else { return }
-        let token = try await marker.renew(on: bus.client)
-        guard bus.client.connectionEpoch == epoch else { return }
+        guard !ledger.withLock({ $0.republishing }), bus.connectionEpoch == epoch else { return }
+        let token = try await marker.renew(on: bus)
+        guard bus.connectionEpoch == epoch else { return }
         ledger.withLock { $0.vouched = token; $0.dirty = false }
     }
 
     /// Reads the marker back (retrying while this connection lasts) and republishes when needed.
     private func verify() async {
-        let epoch = bus.client.connectionEpoch
-        while !Task.isCancelled && bus.client.connectionEpoch == epoch {
+        let epoch = bus.connectionEpoch
+        while !Task.isCancelled && bus.connectionEpoch == epoch {
             do {
-                let held = try await marker.current(on: bus.client)
+                let held = try await marker.current(on: bus)
                 let (intact, vouched) = ledger.withLock { ($0.vouched != nil && $0.vouched == held && !$0.dirty, $0.vouched) }
                 if intact { return }
                 if vouched == nil {
@@ -116,7 +116,7 @@ final class RetainedConfigPublisher: Sendable {
         let started = ContinuousClock.now
         var cameras = 0, tombstones = 0
         var after = ""
-        while bus.client.connectionEpoch == epoch {
+        while bus.connectionEpoch == epoch {
             let count = try await gate.run { () async throws -> Int in
                 let page = try store.definitions(after: after, limit: Self.page)
                 try await Self.publishWindowed(page) { camera in
@@ -129,7 +129,7 @@ final class RetainedConfigPublisher: Sendable {
             if count < Self.page { break }
         }
         after = ""
-        while bus.client.connectionEpoch == epoch {
+        while bus.connectionEpoch == epoch {
             let count = try await gate.run { () async throws -> Int in
                 let page = try store.tombstones(after: after, limit: Self.page)
                 try await Self.publishWindowed(page) { id in try await self.bus.publishTombstone(self.topics.config(id)) }
@@ -140,7 +140,7 @@ final class RetainedConfigPublisher: Sendable {
             if count < Self.page { break }
         }
         // A reconnect meanwhile starts all over (on its own connected event): nothing vouched here.
-        guard bus.client.connectionEpoch == epoch else { return }
+        guard bus.connectionEpoch == epoch else { return }
         try await gate.run {
             ledger.withLock { $0.republishing = false }
             try await vouch(since: epoch)

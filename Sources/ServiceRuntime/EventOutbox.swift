@@ -103,8 +103,11 @@ public final class EventOutbox: Sendable {
         var retain: Bool
     }
 
-    /// Publishes waiting events in order until cancelled or ``finish()``ed.
-    public func run(client: MQTTClient) async {
+    /// Publishes waiting events in order on `bus`'s publishing connection until cancelled or
+    /// ``finish()``ed.
+    public func run(on bus: ServiceBus) async { await run(client: bus.client) }
+
+    func run(client: MQTTClient) async {
         await withTaskGroup(of: Void.self) { group in
             if retainedState != nil {
                 // Every connect is a reason to look: the broker may have come back without our state.

@@ -16,14 +16,20 @@ public struct MessageDecoder: Sendable {
 
     /// The envelope, or `nil` when the payload was refused (already logged and counted).
     public func decode<P: Codable & Sendable>(_ message: MQTTMessage, as type: P.Type, expecting types: Set<EventType>) -> Envelope<P>? {
+        try? envelope(message, as: type, expecting: types).get()
+    }
+
+    /// The envelope, or why it was refused (already logged and counted): for a caller that answers
+    /// the refusal.
+    public func envelope<P: Codable & Sendable>(_ message: MQTTMessage, as type: P.Type, expecting types: Set<EventType>) -> Result<Envelope<P>, PayloadError> {
         do {
-            return try ContractCodec.decode(message.payload, as: type, expecting: types)
+            return .success(try ContractCodec.decode(message.payload, as: type, expecting: types))
         } catch {
             Counter(label: "cctvout_rejected_messages_total", dimensions: [("service", service), ("reason", error.code)]).increment()
             logger.warning("rejected a message", metadata: [
                 "topic": "\(message.topic.prefix(200))", "reason": "\(error.code)", "detail": "\(error.description.prefix(300))",
             ])
-            return nil
+            return .failure(error)
         }
     }
 }

@@ -22,12 +22,18 @@ public struct RetainedStateMarker: Sendable {
     }
 
     /// The token the broker holds now; `nil` when it holds none.
-    public func current(on client: MQTTClient) async throws -> String? {
+    func current(on client: MQTTClient) async throws -> String? {
         try await client.retainedMessage(on: topic).flatMap(\.text)
     }
 
+    /// The token the broker holds now, read on `bus`'s publishing connection.
+    public func current(on bus: ServiceBus) async throws -> String? { try await current(on: bus.client) }
+
+    /// Publishes a fresh token on `bus`'s publishing connection (see below).
+    public func renew(on bus: ServiceBus) async throws -> String { try await renew(on: bus.client) }
+
     /// Publishes a fresh token (retained, QoS 1); returns it once the broker acknowledged it.
-    public func renew(on client: MQTTClient) async throws -> String {
+    func renew(on client: MQTTClient) async throws -> String {
         let token = UUID().uuidString
         try await client.publish(topic, payload: Array(token.utf8), qos: .atLeastOnce, retain: true, timeout: .seconds(30))
         return token

@@ -13,14 +13,16 @@ import ServiceLifecycle
 /// connection would then wait for the consumer that is waiting for it. The inbox only receives
 /// (client id `{instance}-{service}`, the persistent session that queues messages while the
 /// service is away or slow); `client` publishes, requests and carries the will
-/// (`{instance}-{service}-out`).
+/// (`{instance}-{service}-out`). Both stay inside: services go through the intent-named members
+/// here (typed publish, ``request(_:type:_:id:reply:as:timeout:)``, ``answer(_:as:expecting:reply:refusing:orPublishTo:isolation:_:)``,
+/// the connection epoch and states for retained-state checks).
 public final class ServiceBus: Sendable {
     public let service: String
     public let topics: Topics
     /// Publishing, request/response, availability and the last will.
-    public let client: MQTTClient
+    let client: MQTTClient
     /// Subscriptions only (see the type's comment).
-    public let inbox: MQTTClient
+    let inbox: MQTTClient
     let logger: Logger
     private let availabilityTask: Task<Void, Never>
 
@@ -122,10 +124,11 @@ public final class ServiceBus: Sendable {
         }
     }
 
-    /// Publishes an envelope (QoS 1). `retain` for state topics.
-    public func publish<P: Codable & Sendable>(_ topic: String, type: EventType, data: P, retain: Bool = false, id: String = UUID().uuidString, timeout: Duration? = .seconds(30)) async throws {
+    /// Publishes an envelope (QoS 1 unless `qos` says otherwise). `retain` for state topics.
+    public func publish<P: Codable & Sendable>(_ topic: String, type: EventType, data: P, retain: Bool = false, id: String = UUID().uuidString,
+                                               qos: MQTTQoS = .atLeastOnce, timeout: Duration? = .seconds(30)) async throws {
         let envelope = Envelope(type: type, id: id, source: service, data: data)
-        try await client.publish(topic, payload: ContractCodec.encode(envelope), qos: .atLeastOnce, retain: retain, timeout: timeout)
+        try await client.publish(topic, payload: ContractCodec.encode(envelope), qos: qos, retain: retain, timeout: timeout)
     }
 
     /// Sends `command` as an envelope of `type` to the service serving `topic` and waits for its
@@ -141,12 +144,67 @@ public final class ServiceBus: Sendable {
         return try ContractCodec.decode(answer.payload, as: Reply.self, expecting: [replyType]).data
     }
 
+    /// Answers one request that arrived on a subscription: decodes it as an envelope of
+    /// `commandType` carrying `Command`, runs `handle`, and sends its `Reply` as an envelope of
+    /// `replyType` to the message's response topic (MQTT 5 request/response, with its correlation
+    /// data) — or, for a message without one, to `fallbackTopic` when given (else nowhere).
+    /// A payload that does not decode is logged and counted like every refused message and answered
+    /// with `refusal(error)` (code `payload_too_large` or `bad_request`): a requester gets a clear
+    /// error rather than a timeout. A reply that cannot be sent is logged, not thrown: the
+    /// requester's own timeout covers it.
+    public func answer<Command: Codable & Sendable, Reply: Codable & Sendable>(
+        _ message: MQTTMessage, as _: Command.Type = Command.self, expecting commandType: EventType,
+        reply replyType: EventType, refusing refusal: (ContractError) -> Reply, orPublishTo fallbackTopic: String? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ handle: (Envelope<Command>) async -> Reply
+    ) async {
+        let reply: Reply
+        switch MessageDecoder(service: service, logger: logger).envelope(message, as: Command.self, expecting: [commandType]) {
+        case let .success(envelope):
+            reply = await handle(envelope)
+        case let .failure(error):
+            reply = refusal(ContractError(code: error.code == "payload_too_large" ? "payload_too_large" : "bad_request", message: error.description))
+        }
+        do {
+            let payload = try ContractCodec.encode(Envelope(type: replyType, source: service, data: reply))
+            if message.properties.responseTopic != nil {
+                try await client.reply(to: message, payload: payload)
+            } else if let fallbackTopic {
+                try await client.publish(fallbackTopic, payload: payload, qos: .atLeastOnce, retain: false, timeout: .seconds(30))
+            }
+        } catch {
+            logger.warning("could not send a command reply", metadata: ["type": "\(replyType.rawValue)", "error": "\(error)"])
+        }
+    }
+
+    /// Where replies to this bus's requests land: `{replies}/{account}`. A reply that comes after
+    /// its ``request(_:type:_:id:reply:as:timeout:)`` gave up arrives there too.
+    public var repliesTopic: String { "\(topics.replies)/\(account)" }
+
+    /// Subscribes to ``repliesTopic`` on the publishing connection (where requests are made and
+    /// answered) while `body` runs: for a service that completes requests whose waiter gave up.
+    public func withRepliesSubscription<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (MQTTSubscription) async throws -> Result
+    ) async throws -> Result {
+        try await client.withSubscription(to: [repliesTopic], qos: .atLeastOnce, body)
+    }
+
     /// Whether the publishing connection is up (the broker can be reached).
     public var isConnected: Bool { client.isConnected }
 
+    /// Counts the publishing connection's connects: equal before and after a series of publishes
+    /// means they were all acknowledged on one unbroken connection (what a retained-state marker
+    /// may vouch for).
+    public var connectionEpoch: UInt64 { client.connectionEpoch }
+
+    /// The publishing connection's state changes, as they happen (e.g. to check retained state
+    /// after every connect).
+    public func connectionStates() -> AsyncStream<MQTTConnectionState> { client.connectionStates() }
+
     /// Publishes an empty retained payload: the tombstone that deletes a retained state topic.
-    public func publishTombstone(_ topic: String) async throws {
-        try await client.publish(topic, payload: [], qos: .atLeastOnce, retain: true, timeout: .seconds(30))
+    public func publishTombstone(_ topic: String, timeout: Duration = .seconds(30)) async throws {
+        try await client.publish(topic, payload: [], qos: .atLeastOnce, retain: true, timeout: timeout)
     }
 
     /// Says `offline` (retained) and disconnects cleanly. While the broker is away it only stops:

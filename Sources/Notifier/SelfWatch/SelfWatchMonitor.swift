@@ -50,7 +50,7 @@ final class SelfWatchMonitor: Sendable {
 
     /// Judges every second and queues the notices due, until shutdown.
     func run(bus: ServiceBus, dispatcher: DeliveryDispatcher) async {
-        seen.withLock { $0.brokerConnected = { bus.client.isConnected } }
+        seen.withLock { $0.brokerConnected = { bus.isConnected } }
         var watch = SelfWatch(offlineAfter: configuration.offlineAfter)
         do { watch.restore(announced: try store.announcedSelfWatch()) } catch {
             logger.error("could not read the self-watch conditions told before", metadata: ["error": "\(error)"])
