@@ -38,6 +38,8 @@ final class ProberMembership: Sendable {
     let logger: Logger
     private let state: Mutex<State>
     private let wake = WakeSignal()
+    /// When the last definition arrived (real time): the first heartbeat waits for the retained burst.
+    private let lastDefinition = Mutex<ContinuousClock.Instant?>(nil)
     private let take: @Sendable (CameraDefinition) -> Void
     private let drop: @Sendable (String) -> Void
 
@@ -73,6 +75,7 @@ final class ProberMembership: Sendable {
 
     /// A camera definition arrived: scheduled here if it is this member's.
     func learned(_ camera: CameraDefinition) {
+        lastDefinition.withLock { $0 = .now }
         let now = clock.date
         state.withLock { state in
             state.cameras[camera.id] = .some(camera.site)
@@ -88,6 +91,7 @@ final class ProberMembership: Sendable {
 
     /// A camera was deleted (the caller unschedules it).
     func forgot(_ id: String) {
+        lastDefinition.withLock { $0 = .now }
         state.withLock { state in
             state.cameras[id] = nil
             state.definitions[id] = nil
@@ -163,9 +167,24 @@ final class ProberMembership: Sendable {
         }
     }
 
+    /// Waits until the retained definitions have arrived (none new for a second; at most 30 s) before
+    /// the first heartbeat: a member is given cameras one heartbeat after its first, and one that was
+    /// still reading 5,000 definitions then left some of them unchecked for two intervals (seen in
+    /// scripts/test-failover.py: 8 gaps of 20 s after a prober rejoined; 0–1 with this wait).
+    private func settle() async {
+        let start = ContinuousClock.now
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = ContinuousClock.now
+            let last = lastDefinition.withLock { $0 } ?? start
+            if now - last >= .seconds(1) || now - start >= .seconds(30) { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Publishes the heartbeat every `every` seconds (at once after a rejoin) and reconciles
     /// whenever the alive set changes by time alone.
     private func beat(bus: ServiceBus) async {
+        await settle()
         var nextBeat = Date.distantPast
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = clock.date
