@@ -212,23 +212,3 @@ extension LeaderLease.LockSession {
         }
     }
 }
-
-/// Whichever of two racing tasks claims first wins; the other does nothing.
-final class FirstClaim: Sendable {
-    private let claimed = Mutex(false)
-
-    func claim() -> Bool {
-        claimed.withLock { claimed in
-            defer { claimed = true }
-            return !claimed
-        }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds (for PostgreSQL settings).
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -58,13 +58,12 @@ public enum ToolRun {
             close(outPipe[0]); close(errPipe[0])
             throw error
         }
-        let killed = TimeoutFlag()
+        let killed = FirstClaim()
         let killer = DispatchWorkItem {
-            killed.set()
+            _ = killed.claim()
             kill(pid, SIGKILL)
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)),
-                                          execute: killer)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.milliseconds)), execute: killer)
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data()
         let outRead = outPipe[0]
@@ -81,7 +80,7 @@ public enum ToolRun {
         killer.cancel()
         let signaled = status & 0x7f != 0
         let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-        return Outcome(exitStatus: signaled ? nil : (status >> 8) & 0xff, timedOut: killed.isSet, output: outData, errors: errData, cpuSeconds: cpu)
+        return Outcome(exitStatus: signaled ? nil : (status >> 8) & 0xff, timedOut: killed.isClaimed, output: outData, errors: errData, cpuSeconds: cpu)
     }
 
     /// Reads `fd` to its end, keeping the first `keep` bytes (the rest is read and dropped, so the
@@ -97,12 +96,4 @@ public enum ToolRun {
             if kept.count < keep { kept.append(contentsOf: buffer[0..<min(n, keep - kept.count)]) }
         }
     }
-}
-
-/// Set once by the timeout's killer, read after the child was reaped.
-private final class TimeoutFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
