@@ -41,9 +41,10 @@ export CCTVOUT_API_TOKEN="$("$bin" tokens create benchmark --role admin --data-d
 auth=(-H "Authorization: Bearer $CCTVOUT_API_TOKEN")
 api="--api http://127.0.0.1:$http_port"
 echo "== validate (dry run)"; /usr/bin/time -f "%e s wall" "$bin" cameras import $api "$work/fleet.csv" 2>&1 | tail -2
-perf record -F 99 -g -p $serve -o /work/logs/import.perf.data >/dev/null 2>&1 & perfpid=$!
+ticks=$(getconf CLK_TCK); cpu() { awk '{print $14 + $15}' "/proc/$serve/stat"; }; c0=$(cpu)
 echo "== apply";              /usr/bin/time -f "%e s wall" "$bin" cameras import $api --apply "$work/fleet.csv" 2>&1 | tail -2
 start=$(date +%s.%N)
+if [ -n "${PERF_OUT:-}" ]; then perf record -F 199 -g -p $serve -o "$PERF_OUT" >/dev/null 2>&1 & perfpid=$!; fi
 projected=0
 for _ in $(seq 1 600); do
   projected="$(curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/api/cameras?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
@@ -52,7 +53,9 @@ for _ in $(seq 1 600); do
 done
 echo "== gateway read store has $projected of $rows cameras, $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s after the import finished"
 curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | grep -E '^mqtt_read_pauses_total' || true
-kill -INT $perfpid; wait $perfpid || true
+[ -n "${PERF_OUT:-}" ] && { kill -INT $perfpid; wait $perfpid || true; }
+echo "== serve CPU from the apply's start to the catch-up: $(python3 -c "print(round(($(cpu) - $c0) / $ticks, 1))") s"
+grep -E "published a batch" "$work/serve.log" | sed 's/.*seconds=\([0-9.]*\).*/registry publish of the batch: \1 s/'
 exit 0
 echo "== re-import (all unchanged)"; /usr/bin/time -f "%e s wall" "$bin" cameras import $api --apply "$work/fleet.csv" 2>&1 | tail -2
 echo "== export csv";  /usr/bin/time -f "%e s wall" "$bin" cameras export $api --format csv -o "$work/export.csv" 2>&1 | tail -2
