@@ -287,14 +287,17 @@ public final class IssuesService: Service {
     /// Lifecycle commands and silences; answered on the response topic when there is one.
     func handleCommand(_ message: MQTTMessage, bus: ServiceBus, outbox: EventOutbox) async {
         await bus.answer(message, as: IssueCommand.self, expecting: .issueCommand, reply: .issueReply,
-                         refusing: { IssueReply(ok: false, error: $0) }) { envelope in
+                         refusing: { error, _ in IssueReply(ok: false, error: error) }) { envelope in
             var command = envelope.data
             let account = context.topics.account(inCommandTopic: message.topic) ?? "unknown"
             command.actor = context.commandActor(claimed: command.actor, account: account, ownAccount: bus.account)
-            if command.action == .silence { command.silence?.createdBy = command.actor }
+            if case var .silence(silence) = command.action {
+                silence.createdBy = command.actor
+                command.action = .silence(silence)
+            }
             let reply = await execute(command)
             if reply.ok { outbox.signal() }
-            logger.info("issue command", metadata: ["action": "\(command.action.rawValue)", "issue": "\(command.issueID ?? "-")",
+            logger.info("issue command", metadata: ["action": "\(command.action.name.rawValue)", "issue": "\(command.issueID ?? "-")",
                                                     "actor": "\(command.actor ?? "-")", "account": "\(account)", "ok": "\(reply.ok)"])
             return reply
         }

@@ -149,12 +149,13 @@ public final class ServiceBus: Sendable {
     /// `replyType` to the message's response topic (MQTT 5 request/response, with its correlation
     /// data) — or, for a message without one, to `fallbackTopic` when given (else nowhere).
     /// A payload that does not decode is logged and counted like every refused message and answered
-    /// with `refusal(error)` (code `payload_too_large` or `bad_request`): a requester gets a clear
-    /// error rather than a timeout. A reply that cannot be sent is logged, not thrown: the
-    /// requester's own timeout covers it.
+    /// with `refusal(error, nil)` (code `payload_too_large` or `bad_request`); a command that decoded
+    /// as an envelope but lacks what its action needs is answered with `refusal(itsError, envelopeID)`:
+    /// a requester gets a clear error rather than a timeout. A reply that cannot be sent is logged,
+    /// not thrown: the requester's own timeout covers it.
     public func answer<Command: Codable & Sendable, Reply: Codable & Sendable>(
         _ message: MQTTMessage, as _: Command.Type = Command.self, expecting commandType: EventType,
-        reply replyType: EventType, refusing refusal: (ContractError) -> Reply, orPublishTo fallbackTopic: String? = nil,
+        reply replyType: EventType, refusing refusal: (ContractError, _ commandID: String?) -> Reply, orPublishTo fallbackTopic: String? = nil,
         isolation: isolated (any Actor)? = #isolation,
         _ handle: (Envelope<Command>) async -> Reply
     ) async {
@@ -162,8 +163,10 @@ public final class ServiceBus: Sendable {
         switch MessageDecoder(service: service, logger: logger).envelope(message, as: Command.self, expecting: [commandType]) {
         case let .success(envelope):
             reply = await handle(envelope)
+        case let .failure(.refused(error, envelopeID)):
+            reply = refusal(error, envelopeID)
         case let .failure(error):
-            reply = refusal(ContractError(code: error.code == "payload_too_large" ? "payload_too_large" : "bad_request", message: error.description))
+            reply = refusal(ContractError(code: error.code == "payload_too_large" ? "payload_too_large" : "bad_request", message: error.description), nil)
         }
         do {
             let payload = try ContractCodec.encode(Envelope(type: replyType, source: service, data: reply))

@@ -65,7 +65,7 @@ public final class CommandLedger: Sendable {
         return try database.write { db in
             if let earlier = try Self.entry(db, id) { return earlier }
             try db.execute(sql: "INSERT INTO command (id, action, fingerprint, success, acceptedAt) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, command.action.rawValue, fingerprint, success, now])
+                           arguments: [id, command.action.name.rawValue, fingerprint, success, now])
             return nil
         }
     }

@@ -137,7 +137,7 @@ public struct GatewayAPI: Sendable {
         router.post("/api/cameras") { request, context in
             guard let input = try await decodeBody(request, as: CameraInput.self) else { throw badBody() }
             try context.requireSite(input.site)
-            return try await command(RegistryCommand(action: .create, camera: input), success: .created, request: request, context: context)
+            return try await command(RegistryCommand(.create(input)), success: .created, request: request, context: context)
         }
         router.put("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
@@ -145,23 +145,23 @@ public struct GatewayAPI: Sendable {
             try requireSite(ofCamera: id, context: context)
             try context.requireSite(input.site)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), success: .ok, request: request, context: context)
+            return try await command(RegistryCommand(.update(id: id, camera: input, expectedVersion: expected)), success: .ok, request: request, context: context)
         }
         router.post("/api/cameras/:id/enable") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
-            return try await command(RegistryCommand(action: .enable, id: id), success: .ok, request: request, context: context)
+            return try await command(RegistryCommand(.enable(id: id, expectedVersion: nil)), success: .ok, request: request, context: context)
         }
         router.post("/api/cameras/:id/disable") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
-            return try await command(RegistryCommand(action: .disable, id: id), success: .ok, request: request, context: context)
+            return try await command(RegistryCommand(.disable(id: id, expectedVersion: nil)), success: .ok, request: request, context: context)
         }
         router.delete("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .delete, id: id, expectedVersion: expected), success: .noContent, request: request, context: context)
+            return try await command(RegistryCommand(.delete(id: id, expectedVersion: expected)), success: .noContent, request: request, context: context)
         }
         router.get("/api/issues") { request, context in
             let q = request.uri.queryParameters

@@ -123,9 +123,9 @@ public actor ImportJobs {
         let headerOf = Dictionary(uniqueKeysWithValues: file.columns.map { (Self.field($0.key).rawValue, $0.value) })
         var report = ImportJob.Report()
         do {
-            try await expectOK(send(RegistryCommand(action: .importBegin, importID: id, columns: columns), .seconds(30)))
+            try await expectOK(send(RegistryCommand(.importBegin(importID: id, columns: columns)), .seconds(30)))
             for batch in batches(file.rows.map(Self.importRow)) {
-                let reply = try await expectOK(send(RegistryCommand(action: .importRows, importID: id, rows: batch), .seconds(60)))
+                let reply = try await expectOK(send(RegistryCommand(.importRows(importID: id, rows: batch)), .seconds(60)))
                 if let result = reply.importResult {
                     report.created += result.created; report.updated += result.updated; report.unchanged += result.unchanged
                     problems += result.rejected.map { problem in
@@ -141,7 +141,7 @@ public actor ImportJobs {
             let commit = job.mode == .apply && (problems.isEmpty || job.skipInvalid) && report.created + report.updated > 0
             if commit {
                 update(id) { $0.state = .applying }
-                let reply = try await send(RegistryCommand(action: .importCommit, importID: id, skipInvalid: job.skipInvalid), .seconds(600))
+                let reply = try await send(RegistryCommand(.importCommit(importID: id, skipInvalid: job.skipInvalid)), .seconds(600))
                 guard let result = reply.importResult, reply.ok else {
                     let late = reply.importResult?.rejected ?? []
                     return fail(id, reply.error ?? ContractError(code: "internal", message: "the registry refused the commit without a reason"),
@@ -150,7 +150,7 @@ public actor ImportJobs {
                 report.created = result.created; report.updated = result.updated; report.unchanged = result.unchanged
                 report.applied = true
             } else {
-                _ = try? await send(RegistryCommand(action: .importAbort, importID: id), .seconds(30))
+                _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(30))
                 // Nothing to write is still a successful apply: the fleet already matches the file.
                 report.applied = job.mode == .apply && (problems.isEmpty || job.skipInvalid)
             }
@@ -168,10 +168,10 @@ public actor ImportJobs {
                                                       "updated": "\(final.updated)", "unchanged": "\(final.unchanged)",
                                                       "rejectedRows": "\(final.rejectedRows)", "applied": "\(final.applied)"])
         } catch let error as ContractError {
-            _ = try? await send(RegistryCommand(action: .importAbort, importID: id), .seconds(10))
+            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(10))
             fail(id, error, problems: problems)
         } catch {
-            _ = try? await send(RegistryCommand(action: .importAbort, importID: id), .seconds(10))
+            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(10))
             fail(id, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error); nothing was applied"), problems: problems)
         }
     }

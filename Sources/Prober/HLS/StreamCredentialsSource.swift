@@ -27,7 +27,7 @@ public final class StreamCredentialsSource: Sendable {
     /// Asks the registry over `bus` on `commandTopic` (`registry/credentials/{account}`).
     public convenience init(bus: ServiceBus, commandTopic: String, logger: Logger) {
         self.init(logger: logger) { cameraID in
-            let reply: RegistryReply = try await bus.request(commandTopic, type: .registryCommand, RegistryCommand(action: .credentials, id: cameraID),
+            let reply: RegistryReply = try await bus.request(commandTopic, type: .registryCommand, RegistryCommand(.credentials(id: cameraID)),
                                                              reply: .registryReply, timeout: .seconds(10))
             guard reply.ok else { throw reply.error ?? ContractError(code: "internal", message: "registry refused without a reason") }
             return reply.credentials
