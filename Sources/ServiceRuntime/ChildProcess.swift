@@ -18,18 +18,31 @@ public final class ChildProcess: @unchecked Sendable {
     ///   `setpriv --pdeathsig TERM`, which sets `PR_SET_PDEATHSIG` and then execs the program (same
     ///   pid), spawned from the ``SpawnThread`` (the signal follows the spawning thread). Without
     ///   `setpriv` the child is started plainly.
-    public init(executable: String, arguments: [String], logFile: String? = nil, diesWithParent: Bool = false) throws {
-        if diesWithParent, let setpriv = Self.setpriv {
-            let argv = ["--pdeathsig", "TERM", executable] + arguments
-            let spawned = SpawnThread.shared.run { Result { try Self.spawn(setpriv, argv, logFile: logFile) } }
-            pid = try spawned.get()
-        } else {
+    /// - Parameter user: run it as this account (its uid and gid, no supplementary groups; we must
+    ///   be root), through the same `setpriv`, which changes the ids before it sets the parent-death
+    ///   signal (the kernel clears that signal on an id change, so the order matters).
+    public init(executable: String, arguments: [String], logFile: String? = nil, diesWithParent: Bool = false, user: String? = nil) throws {
+        var prefix: [String] = []
+        if let user { prefix += ["--reuid=\(user)", "--regid=\(user)", "--clear-groups"] }
+        if diesWithParent { prefix += ["--pdeathsig", "TERM"] }
+        guard !prefix.isEmpty else {
             pid = try Self.spawn(executable, arguments, logFile: logFile)
+            return
         }
+        guard let setpriv = Self.setpriv else {
+            guard user == nil else { throw ChildProcessError.spawnFailed(executable: "setpriv (util-linux, to run \(executable) as \(user!))", errno: ENOENT) }
+            pid = try Self.spawn(executable, arguments, logFile: logFile)
+            return
+        }
+        let argv = prefix + ["--", executable] + arguments
+        // The parent-death signal follows the spawning thread: spawn from the one that never ends.
+        let spawned = diesWithParent ? SpawnThread.shared.run { Result { try Self.spawn(setpriv, argv, logFile: logFile) } }
+                                     : Result { try Self.spawn(setpriv, argv, logFile: logFile) }
+        pid = try spawned.get()
     }
 
     /// Where util-linux `setpriv` is, if installed.
-    static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    package static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// Where a spawned child's standard output and error go.
     enum Output {

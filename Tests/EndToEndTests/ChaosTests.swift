@@ -146,7 +146,7 @@ private final class Processes: @unchecked Sendable {
     }
 
     func start(_ name: String) throws {
-        let process = try ChildProcess(executable: ProductBinary.path, arguments: arguments[name]!, logFile: "\(directory)/\(name).log")
+        let process = try ChildProcess.dyingWithTests(executable: ProductBinary.path, arguments: arguments[name]!, logFile: "\(directory)/\(name).log")
         lock.withLock { running[name] = process }
     }
 

@@ -28,7 +28,7 @@ public final class CCTVOutProcess: @unchecked Sendable {
     /// Starts `cctv-out arguments…`.
     public init(_ arguments: [String]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("cctv-out-\(UUID().uuidString).log").path
-        process = try ChildProcess(executable: try Self.binary(), arguments: arguments, logFile: logFile)
+        process = try ChildProcess.dyingWithTests(executable: try Self.binary(), arguments: arguments, logFile: logFile)
     }
 
     deinit {

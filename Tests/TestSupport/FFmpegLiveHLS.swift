@@ -23,7 +23,7 @@ public final class FFmpegLiveHLS: @unchecked Sendable {
                             "-f", "hls", "-hls_time", "1", "-hls_list_size", "6", "-hls_flags", "delete_segments+temp_file",
                             folder.appendingPathComponent("index.m3u8").path]
         ffmpeg.standardOutput = FileHandle.nullDevice
-        try ffmpeg.run()
+        try ffmpeg.runDyingWithTests()
         server = try await FolderServer(folder: folder)
         let playlist = folder.appendingPathComponent("index.m3u8")
         let ready = await eventually(timeout: .seconds(40)) {

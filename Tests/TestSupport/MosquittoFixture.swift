@@ -53,7 +53,7 @@ public final class MosquittoFixture: @unchecked Sendable {
 
     private func launch() throws {
         let executable = try Self.executable ?? RequiredTool.path("mosquitto", package: "mosquitto")
-        let process = try ChildProcess(
+        let process = try ChildProcess.dyingWithTests(
             executable: executable, arguments: ["-c", directory.appendingPathComponent("mosquitto.conf").path],
             logFile: directory.appendingPathComponent("stdout.log").path)
         lock.withLock { self.process = process }

@@ -50,9 +50,11 @@ public final class PostgresFixture: Sendable {
         guard initdb.status == 0 else { throw FixtureError("initdb failed: \(initdb.output.suffix(500))") }
         let server = ["\(binaries)/postgres", "-D", data, "-p", "\(port)", "-k", directory.path, "-c", "listen_addresses=127.0.0.1",
                       "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300"]
-        process = try ChildProcess(executable: asRoot ? try RequiredTool.path("setpriv", package: "util-linux") : server[0],
-                                   arguments: asRoot ? ["--reuid=postgres", "--regid=postgres", "--clear-groups", "--"] + server : Array(server.dropFirst()),
-                                   logFile: directory.appendingPathComponent("postgres.log").path)
+        // `postgres` itself in the foreground (not `pg_ctl start`, which daemonises it): our child,
+        // so it gets SIGTERM when the test process dies however it dies (a smart shutdown that
+        // ends at once: every client died with the test process too).
+        process = try ChildProcess.dyingWithTests(executable: server[0], arguments: Array(server.dropFirst()),
+                                                  logFile: directory.appendingPathComponent("postgres.log").path, user: asRoot ? "postgres" : nil)
         // Ready = accepting connections (pg_isready exits 0), not merely listening: a listening server
         // still refuses connections with "the database system is starting up" (seen under load).
         let deadline = Date().addingTimeInterval(30)

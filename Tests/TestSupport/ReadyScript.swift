@@ -16,7 +16,7 @@ public final class ReadyScript: Sendable {
         process.standardInput = stdin
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try process.runDyingWithTests()
         let text = FirstLine.read(from: output)
         guard text.hasPrefix("READY") else {
             stop()

@@ -31,7 +31,7 @@ public enum ToolProcess {
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
-                try process.run()
+                try process.runDyingWithTests()
                 if let input {
                     stdin.fileHandleForWriting.write(input)
                     try? stdin.fileHandleForWriting.close()
