@@ -3,10 +3,10 @@ import Foundation
 
 /// The people's side of an incident: acknowledge, dispatch (site visit), mark fixed, close, note.
 /// Pure: `(issue, track, command) -> issue` or a refusal naming the illegal transition.
-public enum IssueLifecycle {
+package enum IssueLifecycle {
     /// Applies `command` to `issue`. `track` is the camera's current state (to confirm a fix);
     /// `nil` when the incident is no longer the camera's open one.
-    public static func apply(
+    package static func apply(
         _ command: IssueCommand, to issue: IssueRecord, track: CameraTrack?, policy: IssuePolicy, now: Date
     ) throws(ContractError) -> IssueRecord {
         var issue = issue
@@ -56,14 +56,14 @@ public enum IssueLifecycle {
 }
 
 /// Which maintenance windows (silences) cover a camera.
-public enum SilenceMatcher {
+package enum SilenceMatcher {
     /// Whether any window in `silences` is in force for the camera at `now` (see ``MaintenanceSchedule``).
-    public static func isSilenced(cameraID: String, info: CameraInfo?, silences: [Silence], now: Date) -> Bool {
+    package static func isSilenced(cameraID: String, info: CameraInfo?, silences: [Silence], now: Date) -> Bool {
         silences.contains { covers($0, cameraID: cameraID, info: info) && MaintenanceSchedule.window(of: $0, containing: now) != nil }
     }
 
     /// Whether `silence` is about this camera (whenever it is in force).
-    public static func covers(_ silence: Silence, cameraID: String, info: CameraInfo?) -> Bool {
+    package static func covers(_ silence: Silence, cameraID: String, info: CameraInfo?) -> Bool {
         MaintenanceSchedule.covers(silence, cameraID: cameraID, site: info?.site, tags: info?.tags, lineTeam: info?.lineTeam, vendor: info?.vendor)
     }
 }

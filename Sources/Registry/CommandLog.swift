@@ -8,7 +8,7 @@ import ServiceRuntime
 /// as pending) is answered with the first outcome instead of being applied again. A command only
 /// counts as the same when its content is too (an id reused for a different command is applied:
 /// tools that number their commands `1`, `2`… must not be ignored). Kept for a day.
-public struct CommandLog: Sendable {
+package struct CommandLog: Sendable {
     let database: any SQLDatabase
 
     static func register(in migrator: inout DatabaseMigrator) {

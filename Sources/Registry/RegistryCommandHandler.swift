@@ -4,9 +4,9 @@ import ServiceRuntime
 
 /// Executes registry commands against the store. Pure of any broker: the service publishes what
 /// it returns, so both doors (REST via the gateway, MQTT from any tool) behave the same.
-public struct RegistryCommandHandler: Sendable {
+package struct RegistryCommandHandler: Sendable {
     /// A change the service must publish after the command committed.
-    public enum Change: Sendable, Equatable {
+    package enum Change: Sendable, Equatable {
         case upserted(CameraDefinition, created: Bool)
         case deleted(CameraDeleted)
         /// Many changes from one command (an import); published with bounded concurrency.
@@ -20,9 +20,9 @@ public struct RegistryCommandHandler: Sendable {
     /// Where stream URLs may point.
     let destinations: DestinationPolicy
     /// The notifier's teams: what `lineTeam` and `vendor` may name.
-    public let teams: TeamDirectoryHolder
+    package let teams: TeamDirectoryHolder
 
-    public init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
+    package init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
         self.store = store
         self.imports = ImportStaging()
         self.destinations = destinations
@@ -46,7 +46,7 @@ public struct RegistryCommandHandler: Sendable {
     /// Runs one command; never throws: a refusal is a reply with `ok == false`.
     /// - Parameter privateReply: whether the reply goes only to the requester (an MQTT v5 response
     ///   topic); the `credentials` action is refused otherwise, so secrets never reach a shared topic.
-    public func handle(_ command: RegistryCommand, commandID: String? = nil, privateReply: Bool = false) -> (reply: RegistryReply, change: Change?) {
+    package func handle(_ command: RegistryCommand, commandID: String? = nil, privateReply: Bool = false) -> (reply: RegistryReply, change: Change?) {
         do throws(ContractError) {
             switch command.action {
             case let .create(input):

@@ -9,7 +9,7 @@ import ServiceRuntime
 /// (MQTT v5 request/response, or fire-and-forget with the outcome on `registry/results`),
 /// and keeps every camera's retained `cctv/{id}/config` (empty = deleted) in step with the store,
 /// also when the broker loses them (``RetainedConfigPublisher``).
-public final class RegistryService: Service {
+package final class RegistryService: Service {
     let context: RuntimeContext
     let store: CameraStore
     let handler: RegistryCommandHandler
@@ -17,7 +17,7 @@ public final class RegistryService: Service {
     let commandLog: CommandLog
     let logger: Logger
 
-    public init(context: RuntimeContext) throws {
+    package init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "registry")
         self.store = try CameraStore(location: context.configuration.databaseLocation, secretsDir: context.dataDir, logger: logger)
@@ -25,7 +25,7 @@ public final class RegistryService: Service {
         self.commandLog = CommandLog(database: store.database)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let bus = context.makeBus(service: "registry")
         let publisher = RetainedConfigPublisher(bus: bus, store: store, topics: context.topics, logger: logger)
         let decoder = MessageDecoder(service: "registry", logger: logger)

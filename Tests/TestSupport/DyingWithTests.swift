@@ -10,11 +10,11 @@ import Glibc
 /// it dies with the test process even on `kill -9`; and the test process ends itself when the
 /// `swift test` that started it is gone (`timeout` kills `swift test`, not the test binary it runs,
 /// which used to carry on with its clusters and brokers as orphans).
-public enum TestRunGuard {
+package enum TestRunGuard {
     /// Starts the watch (once per process): a thread that sends this process SIGKILL as soon as its
     /// parent has changed (the parent died and the process was re-parented). Polls every 200 ms:
     /// Linux has no notification for the death of a parent that did not arrange one.
-    public static func start() { _ = watching }
+    package static func start() { _ = watching }
 
     private static let watching: Void = {
         let parent = getppid()
@@ -31,7 +31,7 @@ public enum TestRunGuard {
 extension ChildProcess {
     /// Starts a child for a test that dies with the test process (SIGTERM when it dies, however
     /// it dies); `user` runs it as that account (root only).
-    public static func dyingWithTests(executable: String, arguments: [String], logFile: String? = nil, user: String? = nil) throws -> ChildProcess {
+    package static func dyingWithTests(executable: String, arguments: [String], logFile: String? = nil, user: String? = nil) throws -> ChildProcess {
         TestRunGuard.start()
         _ = try RequiredTool.path("setpriv", package: "util-linux")
         return try ChildProcess(executable: executable, arguments: arguments, logFile: logFile, diesWithParent: true, user: user)
@@ -41,7 +41,7 @@ extension ChildProcess {
 extension Process {
     /// `run()`, but the program dies with the test process (SIGKILL when it dies, however it
     /// dies): it is started through `setpriv --pdeathsig KILL` from the thread that never ends.
-    public func runDyingWithTests() throws {
+    package func runDyingWithTests() throws {
         TestRunGuard.start()
         let setpriv = try RequiredTool.path("setpriv", package: "util-linux")
         guard let executable = executableURL?.path else { throw FixtureError("no executable to run") }

@@ -10,14 +10,14 @@ import Glibc
 /// `postgres` user when the tests run as root. One cluster per test process, started on first use
 /// and stopped (SIGTERM, folder removed) when the process exits; every test gets its own database
 /// from ``database()``, so tests never see each other's tables.
-public final class PostgresFixture: Sendable {
-    public let port: Int
-    public let directory: URL
+package final class PostgresFixture: Sendable {
+    package let port: Int
+    package let directory: URL
     let process: ChildProcess
     let binaries: String
 
     /// The process-wide cluster.
-    public static func shared() throws -> PostgresFixture {
+    package static func shared() throws -> PostgresFixture {
         try sharedCluster.withLock { cluster in
             if let cluster { return cluster }
             let started = try PostgresFixture()
@@ -69,7 +69,7 @@ public final class PostgresFixture: Sendable {
     }
 
     /// A new empty database; returns its `postgres://` URL.
-    public func database() throws -> String {
+    package func database() throws -> String {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let psql = try Self.run(asPostgres: false, "\(binaries)/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres",
                                                                          "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"])
@@ -78,7 +78,7 @@ public final class PostgresFixture: Sendable {
     }
 
     /// The database's location for a store.
-    public func location() throws -> DatabaseLocation {
+    package func location() throws -> DatabaseLocation {
         guard let address = try PostgresAddress.parse(try database()) else { throw FixtureError("no database URL") }
         return .postgres(address)
     }
@@ -111,13 +111,13 @@ public final class PostgresFixture: Sendable {
 }
 
 /// Which store engine a test runs against: the store tests run once for each.
-public enum StoreEngine: String, CaseIterable, Sendable, CustomStringConvertible {
+package enum StoreEngine: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite, postgres
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// A fresh, empty location: a new temp folder for SQLite, a new database in the shared cluster.
-    public func freshLocation() throws -> DatabaseLocation {
+    package func freshLocation() throws -> DatabaseLocation {
         switch self {
         case .sqlite: .sqlite(directory: FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path)
         case .postgres: try PostgresFixture.shared().location()

@@ -8,7 +8,7 @@ import ServiceRuntime
 /// The REST API, the live event stream, /metrics and the dashboard. Queries read the gateway's
 /// own store; commands go to the registry over MQTT v5 request/response. Every route passes
 /// ``AccessMiddleware`` first (who may call what: ``RoutePermissions``).
-public struct GatewayAPI: Sendable {
+package struct GatewayAPI: Sendable {
     let store: ReadStore
     let hub: LiveHub
     /// Sends a command to the registry under the given command (envelope) id and waits for the reply.
@@ -53,7 +53,7 @@ public struct GatewayAPI: Sendable {
     ///   - history, historyStore: charts, availability and SLA reports.
     ///   - notifier: asks the notifier (who is told); `notifierView`: its directory and channel health.
     ///   - snapshots: the picture checks' frames (`GET /api/cameras/{id}/snapshot`).
-    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, access: AccessControl, https: Bool = false,
+    package init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, access: AccessControl, https: Bool = false,
                 commands: CommandLedger? = nil, monitoring: MonitoringWatch? = nil, files: DashboardFiles = .embedded(),
                 history: HistoryRecorder? = nil, historyStore: HistoryStore? = nil, configuration: GatewayConfiguration = GatewayConfiguration(),
                 notifierView: NotifierView = NotifierView(), snapshots: SnapshotStore? = nil,
@@ -79,7 +79,7 @@ public struct GatewayAPI: Sendable {
     }
 
     /// Builds the router. The middlewares come first: they wrap only routes added after them.
-    public func router() -> Router<GatewayRequestContext> {
+    package func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: SecurityHeaders(https: https))
         router.add(middleware: access.sessionMiddleware())

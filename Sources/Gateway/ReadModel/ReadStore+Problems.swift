@@ -5,54 +5,54 @@ import GRDB
 extension ReadStore {
     /// What needs a person, for the problems view (`GET /api/problems`): cameras that are down,
     /// degraded or stalled, grouped by site incident (one entry per storm), worst first.
-    public struct ProblemQuery: Sendable {
+    package struct ProblemQuery: Sendable {
         /// Search over id, name, address, site, line team and vendor.
-        public var text: String?
-        public var site: String?
+        package var text: String?
+        package var site: String?
         /// A camera state, or `STALLED`.
-        public var state: String?
-        public var team: String?
-        public var vendor: String?
+        package var state: String?
+        package var team: String?
+        package var vendor: String?
         /// The incident's state (`OPEN`, `ACKNOWLEDGED`, `DISPATCHED`), or `NONE` for no incident.
-        public var issueState: String?
+        package var issueState: String?
         /// Only the cameras grouped under this site incident (no grouping then).
-        public var parent: String?
+        package var parent: String?
         /// Only these sites (a site-limited account or token); nil = all.
-        public var sites: [String]?
+        package var sites: [String]?
         /// `severity` (default), `since`, `id`, `name`, `address`, `site`, `reason`, `team`, `vendor`, `issueState`, `count`; `-` = descending.
-        public var sort: String?
-        public var offset = 0
-        public var limit = 100
-        public var now = Date()
+        package var sort: String?
+        package var offset = 0
+        package var limit = 100
+        package var now = Date()
         /// The prober's default check interval (cameras without their own), seconds.
-        public var defaultInterval: Double = 60
+        package var defaultInterval: Double = 60
         /// How late last-check times may be written (the history's flush interval), seconds.
-        public var activitySlack: Double = 300
-        public init() {}
+        package var activitySlack: Double = 300
+        package init() {}
     }
 
     /// One line of the problems view: a camera, or a site incident with its cameras counted.
-    public struct ProblemEntry: Codable, Sendable {
+    package struct ProblemEntry: Codable, Sendable {
         /// `camera` or `site`.
-        public var kind: String
-        public var camera: CameraDefinition?
-        public var status: CameraHealth?
+        package var kind: String
+        package var camera: CameraDefinition?
+        package var status: CameraHealth?
         /// The camera's open incident.
-        public var issue: IssueRecord?
+        package var issue: IssueRecord?
         /// Enabled, but no check result has arrived.
-        public var stalled: Bool?
+        package var stalled: Bool?
         /// For `site`: the site incident.
-        public var incident: IssueRecord?
+        package var incident: IssueRecord?
         /// For `site`: matching cameras grouped under it, and how many are in each state.
-        public var count: Int?
-        public var byState: [String: Int]?
+        package var count: Int?
+        package var byState: [String: Int]?
     }
 
     /// A page of problems: `total` entries (groups count once), `cameras` cameras behind them.
-    public struct ProblemPage: Codable, Sendable {
-        public var total: Int
-        public var cameras: Int
-        public var items: [ProblemEntry]
+    package struct ProblemPage: Codable, Sendable {
+        package var total: Int
+        package var cameras: Int
+        package var items: [ProblemEntry]
     }
 
     /// Sortable keys → SQL over the grouped rows (fixed text: the request only picks a key).
@@ -67,7 +67,7 @@ extension ReadStore {
 
     /// The problems, grouped, filtered, sorted and paged.
     /// - Throws: ``ContractError`` `invalid_field` for an unknown sort key.
-    public func problems(_ q: ProblemQuery) throws -> ProblemPage {
+    package func problems(_ q: ProblemQuery) throws -> ProblemPage {
         let key = q.sort.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 } ?? "severity"
         guard let order = Self.problemSorts[key] else {
             throw ContractError(code: "invalid_field", field: "sort", message: "sort must be one of \(Self.problemSorts.keys.sorted().joined(separator: ", ")), optionally with a leading '-'")
