@@ -29,4 +29,6 @@ fi
 # the active issues and notifier and a prober are SIGKILLed (~2.5 min). Skipped when tests are filtered.
 if [ "$#" -eq 0 ]; then
   CCTVOUT_BIN=.build/debug/cctv-out python3 scripts/test-failover.py
+  # A killed test run leaves no process behind (PostgreSQL, mosquitto, the product binary): ~30 s.
+  python3 scripts/test-orphans.py
 fi

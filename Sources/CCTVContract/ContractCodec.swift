@@ -49,7 +49,10 @@ public enum ContractCodec {
         guard let type = EventType(rawValue: header.type), types.contains(type) else {
             throw .unexpectedType(header.type, expected: types.map(\.rawValue).sorted())
         }
-        do { return try decoder.decode(Envelope<P>.self, from: data) } catch { throw .invalidData(Self.describe(error)) }
+        do { return try decoder.decode(Envelope<P>.self, from: data) } catch let refusal as ContractError {
+            // A command that lacks what its action needs (typed commands refuse while decoding).
+            throw .refused(refusal, envelopeID: header.id)
+        } catch { throw .invalidData(Self.describe(error)) }
     }
 
     /// A date as the contract writes it (`2026-11-24T21:15:11.123Z`); such texts sort in time order.
@@ -101,6 +104,9 @@ public enum PayloadError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedVersion(Int)
     case unexpectedType(String, expected: [String])
     case invalidData(String)
+    /// A well-formed envelope whose command is refused as it stands (a field its action needs is
+    /// missing): answered with this error, under the envelope's id.
+    case refused(ContractError, envelopeID: String)
 
     /// Stable code for metrics and error replies.
     public var code: String {
@@ -111,6 +117,7 @@ public enum PayloadError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedVersion: "unsupported_version"
         case .unexpectedType: "unexpected_type"
         case .invalidData: "invalid_data"
+        case let .refused(refusal, _): refusal.code
         }
     }
 
@@ -122,6 +129,7 @@ public enum PayloadError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unsupportedVersion(v): "envelope version \(v) is not supported (this build speaks 1)"
         case let .unexpectedType(type, expected): "type \(type.debugDescription) not accepted here (expected \(expected.joined(separator: ", ")))"
         case let .invalidData(why): "invalid data: \(why)"
+        case let .refused(refusal, _): refusal.description
         }
     }
 }

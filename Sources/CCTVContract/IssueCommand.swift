@@ -1,41 +1,151 @@
 import Foundation
 
 /// A lifecycle command for an incident (`issue.command` on `issues/commands`), from the dashboard,
-/// the REST API or any MQTT tool. Answered with `issue.reply` on the response topic.
+/// the REST API or any MQTT tool: what to do (``Action``, with exactly the fields it needs) and who
+/// does it. Answered with `issue.reply` on the response topic.
+///
+/// On the wire it is one flat object named by its `action` field, e.g.
+/// `{"action":"acknowledge","issueID":"ISS-1","actor":"kim","note":"…"}`; a required field that is
+/// missing is refused (``ContractError`` thrown while decoding).
 public struct IssueCommand: Codable, Sendable, Equatable {
-    public enum Action: String, Codable, Sendable, CaseIterable {
+    /// What is asked.
+    public enum Action: Sendable, Equatable {
         /// OPEN → ACKNOWLEDGED: someone has seen it.
-        case acknowledge
+        case acknowledge(issueID: String, note: String?)
         /// OPEN / ACKNOWLEDGED → DISPATCHED: a technician is on the way (site visit).
-        case dispatch
+        case dispatch(issueID: String, note: String?)
         /// A person says it is fixed; it resolves when the checks confirm (at once if they already do).
-        case markFixed
+        case markFixed(issueID: String, note: String?)
         /// RESOLVED → CLOSED.
-        case close
+        case close(issueID: String, note: String?)
         /// Adds a note without changing the state.
-        case note
+        case note(issueID: String, note: String?)
         /// Creates a maintenance window — or replaces the one with the same `silence.id` (an edit).
-        case silence
-        /// Deletes a maintenance window (without an id: lists them, as older tools expect).
-        case unsilence
-        /// Ends a maintenance window now: a one-off one is over, a recurring one skips the rest of
+        case silence(Silence)
+        /// Deletes maintenance window `id` (without an id: only lists them, as older tools expect).
+        case unsilence(id: String?)
+        /// Ends maintenance window `id` now: a one-off one is over, a recurring one skips the rest of
         /// its current occurrence and comes back at the next.
-        case endSilence
+        case endSilence(id: String)
         /// Lists the maintenance windows.
         case listSilences
+
+        /// A step on one incident (acknowledge, dispatch, mark fixed, close, note).
+        /// - Returns: `nil` for a name that is not a step on one incident.
+        public static func step(_ name: Name, issueID: String, note: String?) -> Action? {
+            switch name {
+            case .acknowledge: .acknowledge(issueID: issueID, note: note)
+            case .dispatch: .dispatch(issueID: issueID, note: note)
+            case .markFixed: .markFixed(issueID: issueID, note: note)
+            case .close: .close(issueID: issueID, note: note)
+            case .note: .note(issueID: issueID, note: note)
+            case .silence, .unsilence, .endSilence, .listSilences: nil
+            }
+        }
+
+        /// The incident and note of a step on one incident; `nil` for the maintenance-window actions.
+        public var incidentStep: (issueID: String, note: String?)? {
+            switch self {
+            case let .acknowledge(issueID, note), let .dispatch(issueID, note), let .markFixed(issueID, note),
+                 let .close(issueID, note), let .note(issueID, note):
+                (issueID, note)
+            case .silence, .unsilence, .endSilence, .listSilences:
+                nil
+            }
+        }
+
+        /// The wire name (the JSON `action` field).
+        public var name: Name {
+            switch self {
+            case .acknowledge: .acknowledge
+            case .dispatch: .dispatch
+            case .markFixed: .markFixed
+            case .close: .close
+            case .note: .note
+            case .silence: .silence
+            case .unsilence: .unsilence
+            case .endSilence: .endSilence
+            case .listSilences: .listSilences
+            }
+        }
+    }
+
+    /// The names of the actions, as the JSON `action` field spells them; the lifecycle's rules
+    /// (``allowedFrom``, ``target``) and the dashboard's words are said per name.
+    public enum Name: String, Codable, Sendable, CaseIterable {
+        case acknowledge, dispatch, markFixed, close, note
+        case silence, unsilence, endSilence, listSilences
     }
 
     public var action: Action
-    /// The incident, for every action but silence/unsilence.
-    public var issueID: String?
     /// Who does it (required for state changes).
     public var actor: String?
-    public var note: String?
-    /// For silence: what it covers.
-    public var silence: Silence?
 
-    public init(action: Action, issueID: String? = nil, actor: String? = nil, note: String? = nil, silence: Silence? = nil) {
-        self.action = action; self.issueID = issueID; self.actor = actor; self.note = note; self.silence = silence
+    public init(_ action: Action, actor: String? = nil) {
+        self.action = action
+        self.actor = actor
+    }
+
+    /// The incident, for a step on one incident.
+    public var issueID: String? { action.incidentStep?.issueID }
+}
+
+extension IssueCommand {
+    /// The flat JSON fields; which ones an action uses is in ``Action``.
+    enum CodingKeys: String, CodingKey { case action, issueID, actor, note, silence }
+
+    /// Of `silence` in `unsilence` / `endSilence`, only the id is read.
+    enum SilenceKeys: String, CodingKey { case id }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        actor = try c.decodeIfPresent(String.self, forKey: .actor)
+        let name = try c.decode(Name.self, forKey: .action)
+        func silenceID() throws -> String? {
+            guard c.contains(.silence), try !c.decodeNil(forKey: .silence) else { return nil }
+            return try c.nestedContainer(keyedBy: SilenceKeys.self, forKey: .silence).decode(String.self, forKey: .id)
+        }
+        switch name {
+        case .acknowledge, .dispatch, .markFixed, .close, .note:
+            guard let issueID = try c.decodeIfPresent(String.self, forKey: .issueID) else {
+                throw ContractError(code: "not_found", field: "issueID", message: "no incident with id ")
+            }
+            action = Action.step(name, issueID: issueID, note: try c.decodeIfPresent(String.self, forKey: .note))!
+        case .silence:
+            guard let silence = try c.decodeIfPresent(Silence.self, forKey: .silence) else {
+                throw ContractError(code: "bad_request", field: "silence", message: "silence {scope, value, until} is required")
+            }
+            action = .silence(silence)
+        case .unsilence:
+            // Older tools name the window in `issueID`.
+            action = .unsilence(id: try silenceID() ?? c.decodeIfPresent(String.self, forKey: .issueID))
+        case .endSilence:
+            guard let id = try silenceID() else {
+                throw ContractError(code: "not_found", field: "silence.id", message: "no maintenance window with id ")
+            }
+            action = .endSilence(id: id)
+        case .listSilences:
+            action = .listSilences
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(action.name, forKey: .action)
+        try c.encodeIfPresent(actor, forKey: .actor)
+        switch action {
+        case let .acknowledge(issueID, note), let .dispatch(issueID, note), let .markFixed(issueID, note),
+             let .close(issueID, note), let .note(issueID, note):
+            try c.encode(issueID, forKey: .issueID)
+            try c.encodeIfPresent(note, forKey: .note)
+        case let .silence(silence):
+            try c.encode(silence, forKey: .silence)
+        case let .unsilence(id?), let .endSilence(id):
+            // A whole window around the id: services before typed commands decode `silence` as one.
+            try c.encode(Silence(id: id, scope: .camera, value: "-", until: Date(timeIntervalSince1970: 0)), forKey: .silence)
+        case .unsilence(nil), .listSilences:
+            break
+        }
     }
 }
 

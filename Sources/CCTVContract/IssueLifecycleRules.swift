@@ -3,7 +3,7 @@ import Foundation
 /// The incident lifecycle's rules, in one place: which states each person's action applies in and
 /// where it leads. The issues service enforces them (`IssueLifecycle`); the dashboard reads them
 /// from `GET /api/vocabulary` to decide which buttons an incident shows.
-extension IssueCommand.Action {
+extension IssueCommand.Name {
     /// The incident states this action is allowed in (empty: not an action on one incident).
     public var allowedFrom: [IssueState] {
         switch self {

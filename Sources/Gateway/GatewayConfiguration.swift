@@ -4,63 +4,63 @@ import ServiceRuntime
 /// Everything the gateway is told: where it listens, HTTPS, browser sessions, which monitoring
 /// routes are open, when it gives up on a connection or a registry answer, where the dashboard's
 /// files and Chart.js come from, how long history is kept, and whether /metrics carries per-camera series.
-public struct GatewayConfiguration: Sendable, Equatable {
+package struct GatewayConfiguration: Sendable, Equatable {
     /// Listen address. Loopback by default: with HTTPS configured, `0.0.0.0` serves the control
     /// room's network (README "Where the gateway listens").
-    public var host = "127.0.0.1"
+    package var host = "127.0.0.1"
     /// Listen port (0 = any free port, for tests).
-    public var port = 8080
+    package var port = 8080
     /// PEM certificate chain and private key: both set = HTTPS.
-    public var tlsCertificate: String?
-    public var tlsKey: String?
+    package var tlsCertificate: String?
+    package var tlsKey: String?
     /// `Secure` on the session cookie; `nil` = on with HTTPS (`true` behind a TLS proxy).
-    public var secureCookies: Bool?
+    package var secureCookies: Bool?
     /// Minutes a browser session may stay unused.
-    public var sessionIdleMinutes: Double = 480
+    package var sessionIdleMinutes: Double = 480
     /// Hours after sign-in a browser session ends, used or not.
-    public var sessionMaxHours: Double = 168
+    package var sessionMaxHours: Double = 168
     /// `/healthz` without a credential.
-    public var openHealth = true
+    package var openHealth = true
     /// `/metrics` without a credential.
-    public var openMetrics = false
+    package var openMetrics = false
     /// Seconds before a connection that sends nothing (idle keep-alive, half-open, a request head
     /// that never completes) is closed.
-    public var idleTimeout = 60
+    package var idleTimeout = 60
     /// Seconds a REST change waits for the registry before it is answered 202 pending.
-    public var commandTimeout: Double = 10
+    package var commandTimeout: Double = 10
 
     /// Serve the dashboard's files from this folder, read on every request (development); nil = the files built in.
-    public var staticDir: String?
+    package var staticDir: String?
     /// Chart.js (Debian's libjs-chart.js), served at `/vendor/chart.js/`.
-    public var chartDir = "/usr/share/javascript/chart.js"
+    package var chartDir = "/usr/share/javascript/chart.js"
     /// Days of state changes (availability, SLA) and 4-hour chart buckets kept.
-    public var historyRetentionDays = 31
+    package var historyRetentionDays = 31
     /// Days of 15-minute chart buckets kept (hourly ones: 8 days).
-    public var historyDetailDays = 2
+    package var historyDetailDays = 2
     /// Seconds between writes of the summed check measurements.
-    public var historyFlushInterval: TimeInterval = 300
+    package var historyFlushInterval: TimeInterval = 300
     /// Per-camera series on /metrics (up, RTT, loss, HLS latency).
-    public var perCameraMetrics = true
+    package var perCameraMetrics = true
     /// The prober's default check interval (cameras without their own), for "stalled"; set from the prober's configuration.
-    public var defaultCheckInterval: TimeInterval = 60
+    package var defaultCheckInterval: TimeInterval = 60
 
-    public init() {}
+    package init() {}
 
     /// The history's retention.
-    public var retention: HistoryStore.Retention {
+    package var retention: HistoryStore.Retention {
         HistoryStore.Retention(detailDays: historyDetailDays, hourlyDays: 8, days: historyRetentionDays)
     }
 
     /// Whether the gateway serves HTTPS.
-    public var https: Bool { tlsCertificate != nil }
+    package var https: Bool { tlsCertificate != nil }
 
     /// Whether `host` is reachable from other machines.
-    public var listensBeyondLoopback: Bool {
+    package var listensBeyondLoopback: Bool {
         !(host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127."))
     }
 
     /// The access options, with `publicURL`'s origin accepted on state changes (behind a proxy).
-    public func accessOptions(publicURL: String) -> AccessControl.Options {
+    package func accessOptions(publicURL: String) -> AccessControl.Options {
         var options = AccessControl.Options()
         options.idleTimeout = sessionIdleMinutes * 60
         options.absoluteTimeout = sessionMaxHours * 3600
@@ -103,12 +103,12 @@ extension GatewayConfiguration {
     }
 
     /// The `http.*`, `history.*` and `metrics.*` keys of the gateway (`http.public-url` is shared: ``RuntimeConfiguration``).
-    public static let keys: [SettingKey] = [Key.host, Key.port, Key.tlsCertificate, Key.tlsKey, Key.secureCookies, Key.sessionIdle, Key.sessionMax,
+    package static let keys: [SettingKey] = [Key.host, Key.port, Key.tlsCertificate, Key.tlsKey, Key.secureCookies, Key.sessionIdle, Key.sessionMax,
                                             Key.openHealth, Key.openMetrics, Key.idleTimeout, Key.commandTimeout,
                                             Key.staticDir, Key.chartDir, Key.retention, Key.detail, Key.flush, Key.perCamera]
 
     /// Reads the gateway's keys once.
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         self.init()
         host = settings.raw(Key.host)
         port = try settings.integer(Key.port)

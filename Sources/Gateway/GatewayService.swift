@@ -9,10 +9,10 @@ import ServiceLifecycle
 import ServiceRuntime
 
 /// Why the gateway stopped, in words that say what to change.
-public enum GatewayError: Error, CustomStringConvertible {
+package enum GatewayError: Error, CustomStringConvertible {
     case cannotListen(host: String, port: Int, underlying: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .cannotListen(host, port, underlying):
             if underlying.contains("in use") || underlying.contains("errno: 98") {
@@ -25,25 +25,25 @@ public enum GatewayError: Error, CustomStringConvertible {
 
 /// The gateway: keeps its read store in step with the broker's events, pushes them to browsers,
 /// and serves the REST API and dashboard on `http.host:http.port`.
-public final class GatewayService: Service {
+package final class GatewayService: Service {
     let context: RuntimeContext
     let configuration: GatewayConfiguration
-    public let store: ReadStore
-    public let hub = LiveHub()
+    package let store: ReadStore
+    package let hub = LiveHub()
     /// Accounts, tokens, sessions and the audit log.
-    public let access: AccessControl
+    package let access: AccessControl
     let logger: Logger
     let retention: [RetentionRule]
     /// "Monitoring stalled" and "last checked".
-    public let monitoring: MonitoringWatch
+    package let monitoring: MonitoringWatch
     /// Measurements and state changes over time (charts, availability, SLA reports).
-    public let history: HistoryRecorder
-    public let historyStore: HistoryStore
+    package let history: HistoryRecorder
+    package let historyStore: HistoryStore
     /// The notifier's team directory and channel health as last published.
-    public let notifierView = NotifierView()
+    package let notifierView = NotifierView()
 
     /// Opens the read store and the accounts; nothing listens until ``run()``.
-    public init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
+    package init(context: RuntimeContext, configuration: GatewayConfiguration) throws {
         self.context = context
         self.configuration = configuration
         self.logger = context.logger(for: "gateway")
@@ -59,7 +59,7 @@ public final class GatewayService: Service {
                                        flushInterval: configuration.historyFlushInterval, logger: logger, activity: { try store.recordActivity($0) })
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let topics = context.topics
         let bus = context.makeBus(service: "gateway")
         // One subscription for every projected topic: one consumer applies them in broker order.

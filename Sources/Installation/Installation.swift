@@ -20,14 +20,14 @@ import UnixSignals
 ///                                     endpoint: BrokerEndpoint(host: "127.0.0.1", port: port), logger: logger)
 /// try await installation.run()          // until shutdown() or a signal
 /// ```
-public final class Installation: Sendable {
-    public let context: RuntimeContext
-    public let kinds: [ServiceKind]
-    public let registry: RegistryService?
-    public let prober: ProberService?
-    public let issues: IssuesService?
-    public let notifier: NotifierService?
-    public let gateway: GatewayService?
+package final class Installation: Sendable {
+    package let context: RuntimeContext
+    package let kinds: [ServiceKind]
+    package let registry: RegistryService?
+    package let prober: ProberService?
+    package let issues: IssuesService?
+    package let notifier: NotifierService?
+    package let gateway: GatewayService?
     let group: ServiceGroup
 
     /// Builds the services (each opens its store; nothing runs until ``run()``).
@@ -39,7 +39,7 @@ public final class Installation: Sendable {
     ///     and stopped after every service, so each can still say `offline`.
     ///   - shutdownBudget: with a value, a ``ShutdownWatchdog`` ends the process when a graceful
     ///     shutdown takes longer (the commands pass 4.5 s: Docker sends SIGKILL at 10 s).
-    public init(_ kinds: [ServiceKind], configuration: InstallationConfiguration, endpoint: BrokerEndpoint, logger: Logger,
+    package init(_ kinds: [ServiceKind], configuration: InstallationConfiguration, endpoint: BrokerEndpoint, logger: Logger,
                 icmp: (any ICMPProbing)? = nil, hls: HLSChecker? = nil, signals: [UnixSignal] = [],
                 supervising broker: PrivateBroker? = nil, shutdownBudget: Duration? = nil) throws {
         let kinds = ServiceKind.allCases.filter(kinds.contains)
@@ -77,12 +77,12 @@ public final class Installation: Sendable {
     }
 
     /// Runs every service until ``shutdown()``, a configured signal, or one of them fails.
-    public func run() async throws {
+    package func run() async throws {
         try await group.run()
     }
 
     /// Stops every service gracefully, in reverse start order.
-    public func shutdown() async {
+    package func shutdown() async {
         await group.triggerGracefulShutdown()
     }
 }

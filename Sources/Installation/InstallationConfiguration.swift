@@ -9,23 +9,23 @@ import ServiceRuntime
 ///
 /// Tests and benchmarks build it directly: `var configuration = InstallationConfiguration();
 /// configuration.prober.interval = 1`.
-public struct InstallationConfiguration: Sendable {
-    public var runtime = RuntimeConfiguration()
-    public var gateway = GatewayConfiguration()
-    public var prober = ProberConfiguration()
-    public var issues = IssuesConfiguration()
-    public var notifier = NotifierConfiguration()
+package struct InstallationConfiguration: Sendable {
+    package var runtime = RuntimeConfiguration()
+    package var gateway = GatewayConfiguration()
+    package var prober = ProberConfiguration()
+    package var issues = IssuesConfiguration()
+    package var notifier = NotifierConfiguration()
 
     /// Every default.
-    public init() {}
+    package init() {}
 
     /// Every key of every service, in the order `cctv-out config` and the README list them.
-    public static let keys: [SettingKey] = RuntimeConfiguration.keys + GatewayConfiguration.keys + ProberConfiguration.keys
+    package static let keys: [SettingKey] = RuntimeConfiguration.keys + GatewayConfiguration.keys + ProberConfiguration.keys
         + IssuesConfiguration.keys + NotifierConfiguration.keys
 
     /// Reads every service's keys once.
     /// - Throws: ``SettingsError`` naming the first key at fault.
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         runtime = try RuntimeConfiguration(settings: settings)
         gateway = try GatewayConfiguration(settings: settings)
         runtime.publicURL = RuntimeConfiguration.dashboardAddress(publicURL: runtime.publicURL, listenHost: gateway.host, port: gateway.port,

@@ -1,4 +1,4 @@
 /// The five services of CCTV Out, in the order they start.
-public enum ServiceKind: String, CaseIterable, Sendable {
+package enum ServiceKind: String, CaseIterable, Sendable {
     case registry, prober, issues, notifier, gateway
 }

@@ -11,15 +11,15 @@ import CCTVContract
 /// | ICMP fine, HLS or RTSP FAIL / ERROR                 | CAMERA          |
 /// | ICMP and streams fine, picture BLACK / FROZEN       | PICTURE         |
 /// | both failing                                        | LINE only       |
-public enum Diagnosis {
+package enum Diagnosis {
     /// The prober's reason (ICMP, HLS and RTSP alike) for a host name that does not resolve.
-    public static let unresolved = "dns_unresolved"
+    package static let unresolved = "dns_unresolved"
     /// Picture checks run every 15 min by default: two in a row (30 min) open a PICTURE incident
     /// rather than the result-count policy meant for checks every few seconds.
-    public static let pictureOpenAfter = 2
+    package static let pictureOpenAfter = 2
 
     /// The kind the streaks justify opening (or switching to), or `nil` when none reaches `openAfter`.
-    public static func kind(for track: CameraTrack, policy: IssuePolicy) -> IssueKind? {
+    package static func kind(for track: CameraTrack, policy: IssuePolicy) -> IssueKind? {
         if track.icmpDownStreak >= policy.openAfter {
             // A name that does not resolve is not the line team's fault: the address is wrong.
             return track.lastICMPReason == unresolved ? .configuration : .line
@@ -39,18 +39,18 @@ public enum Diagnosis {
     }
 
     /// Whether the latest ICMP result says the line is down.
-    public static func isLineDown(_ track: CameraTrack) -> Bool {
+    package static func isLineDown(_ track: CameraTrack) -> Bool {
         track.lastICMP == .timeout || track.lastICMP == .fail
     }
 
     /// Whether the latest HLS or RTSP result failed (whatever the line does).
-    public static func isStreamFailing(_ track: CameraTrack) -> Bool {
+    package static func isStreamFailing(_ track: CameraTrack) -> Bool {
         track.lastHLS == .fail || track.lastHLS == .error || track.lastRTSP == .fail || track.lastRTSP == .error
     }
 
     /// Whether an open incident of `kind` (opened for `reason`) has seen enough good checks to
     /// resolve. A flapping camera (`holding`) needs `flapHoldFactor` times as many good checks.
-    public static func hasRecovered(_ kind: IssueKind, reason: String? = nil, track: CameraTrack, policy: IssuePolicy, holding: Bool = false) -> Bool {
+    package static func hasRecovered(_ kind: IssueKind, reason: String? = nil, track: CameraTrack, policy: IssuePolicy, holding: Bool = false) -> Bool {
         let needed = policy.recoveryChecks(flapping: holding)
         return switch kind {
         case .line: track.icmpUpStreak >= needed
@@ -68,7 +68,7 @@ public enum Diagnosis {
     }
 
     /// The camera's state from its latest results (not from streaks: the dashboard shows now).
-    public static func state(of track: CameraTrack, policy: IssuePolicy) -> CameraState {
+    package static func state(of track: CameraTrack, policy: IssuePolicy) -> CameraState {
         switch track.lastICMP {
         case .timeout?, .fail?: return .lineDown
         case .loss? where (track.lastICMPLoss ?? 0) >= policy.lossThreshold: return .degraded

@@ -4,22 +4,22 @@ import CCTVContract
 /// camera's latest results. Storm grouping asks it "how many of this site's cameras are down?"
 /// and the monitor-outage rule "what share of the whole fleet?". A value kept in memory by the
 /// issues service (rebuilt from its store on start, ~20 bytes per camera), updated per result.
-public struct FleetTally: Sendable, Equatable {
+package struct FleetTally: Sendable, Equatable {
     /// One camera's contribution.
-    public struct Entry: Sendable, Equatable {
-        public var site: String?
-        public var streamServer: String?
+    package struct Entry: Sendable, Equatable {
+        package var site: String?
+        package var streamServer: String?
         /// Its latest ICMP result is TIMEOUT or FAIL.
-        public var lineDown: Bool
+        package var lineDown: Bool
         /// Its latest HLS result failed while the line was up (stream servers are grouped by HLS URL).
-        public var streamDown: Bool
+        package var streamDown: Bool
 
-        public init(site: String?, streamServer: String?, lineDown: Bool, streamDown: Bool) {
+        package init(site: String?, streamServer: String?, lineDown: Bool, streamDown: Bool) {
             self.site = site; self.streamServer = streamServer; self.lineDown = lineDown; self.streamDown = streamDown
         }
 
         /// The entry of a camera from its track, or `nil` when it has no result yet (not judged).
-        public init?(track: CameraTrack, info: CameraInfo?) {
+        package init?(track: CameraTrack, info: CameraInfo?) {
             guard track.lastICMP != nil || track.lastHLS != nil else { return nil }
             let lineDown = Diagnosis.isLineDown(track)
             let hlsFailing = track.lastHLS == .fail || track.lastHLS == .error
@@ -30,7 +30,7 @@ public struct FleetTally: Sendable, Equatable {
 
         /// A quick estimate of the entry after `observation` (ignoring duplicates and reordering),
         /// to judge a whole batch before applying it.
-        public static func estimate(_ entry: Entry?, after observation: IncidentStateMachine.Observation, info: CameraInfo?) -> Entry {
+        package static func estimate(_ entry: Entry?, after observation: IncidentStateMachine.Observation, info: CameraInfo?) -> Entry {
             var next = entry ?? Entry(site: info?.site, streamServer: info?.streamServer, lineDown: false, streamDown: false)
             switch observation {
             case let .icmp(result, _):
@@ -51,24 +51,24 @@ public struct FleetTally: Sendable, Equatable {
     private var streamDownByServer: [String: Int] = [:]
     private var failingBySite: [String: Int] = [:]
     /// Cameras with at least one result.
-    public private(set) var judged = 0
+    package private(set) var judged = 0
     /// Cameras whose latest results fail (line down or stream broken).
-    public private(set) var failing = 0
+    package private(set) var failing = 0
 
-    public init() {}
+    package init() {}
 
     /// Sets (or, with `nil`, removes) one camera's entry.
-    public mutating func set(_ cameraID: String, _ entry: Entry?) {
+    package mutating func set(_ cameraID: String, _ entry: Entry?) {
         if let old = entries[cameraID] { count(old, -1) }
         entries[cameraID] = entry
         if let entry { count(entry, +1) }
     }
 
     /// The entry of one camera.
-    public func entry(_ cameraID: String) -> Entry? { entries[cameraID] }
+    package func entry(_ cameraID: String) -> Entry? { entries[cameraID] }
 
     /// Cameras of `group` failing now: line down at a site, stream down at a server.
-    public func failing(in group: StormGrouping.Group) -> Int {
+    package func failing(in group: StormGrouping.Group) -> Int {
         switch group {
         case let .site(site): lineDownBySite[site] ?? 0
         case let .streamServer(origin): streamDownByServer[origin] ?? 0
@@ -76,7 +76,7 @@ public struct FleetTally: Sendable, Equatable {
     }
 
     /// Sites (cameras without a site count as one) with at least one failing camera.
-    public var failingSites: Int { failingBySite.count }
+    package var failingSites: Int { failingBySite.count }
 
     private mutating func count(_ entry: Entry, _ delta: Int) {
         judged += delta

@@ -3,9 +3,9 @@ import Foundation
 
 /// The incident logic as a pure function: `(track, observation) -> (track, effects)`.
 /// No I/O, no clock of its own: everything it needs comes in, everything it decides goes out.
-public enum IncidentStateMachine {
+package enum IncidentStateMachine {
     /// One check result arriving.
-    public enum Observation: Sendable {
+    package enum Observation: Sendable {
         case icmp(ICMPResult, eventID: String)
         case hls(HLSResult, eventID: String)
         case rtsp(RTSPResult, eventID: String)
@@ -16,7 +16,7 @@ public enum IncidentStateMachine {
         }
 
         /// Why the prober says this result cannot be judged (its own network was down), if so.
-        public var inconclusive: String? {
+        package var inconclusive: String? {
             switch self {
             case let .icmp(result, _): result.inconclusive
             case let .hls(result, _): result.inconclusive
@@ -25,7 +25,7 @@ public enum IncidentStateMachine {
         }
 
         /// Whether the result shows a failure (line down, lossy or stream broken).
-        public func isFailure(lossThreshold: Double) -> Bool {
+        package func isFailure(lossThreshold: Double) -> Bool {
             switch self {
             case let .icmp(result, _): result.status == .timeout || result.status == .fail || (result.status == .loss && result.lossPercent >= lossThreshold)
             case let .hls(result, _): result.status != .success
@@ -36,7 +36,7 @@ public enum IncidentStateMachine {
     }
 
     /// What the service must publish (through its outbox) after applying an observation.
-    public enum Effect: Sendable, Equatable {
+    package enum Effect: Sendable, Equatable {
         case opened(IssueRecord)
         case updated(IssueRecord)
         case resolved(IssueRecord)
@@ -49,7 +49,7 @@ public enum IncidentStateMachine {
     /// An inconclusive result (`inconclusive`, or the result's own flag: the monitor's own network
     /// was down) is recorded for the dashboard but judges nothing: it opens, resolves and
     /// re-diagnoses nothing and restarts the streaks of its check.
-    public static func apply(
+    package static func apply(
         _ observation: Observation, to track: CameraTrack, camera: CameraInfo?, policy: IssuePolicy,
         now: Date, silenced: Bool = false, inconclusive: String? = nil, newIssueID: () -> String
     ) -> (CameraTrack, [Effect]) {
@@ -209,7 +209,7 @@ public enum IncidentStateMachine {
     /// Withdraws a camera's incident that was never announced (still in its hold) because the
     /// monitor's own network turned out to be down: it resolves without telling anyone (the
     /// notifier drops held notices of a resolved incident) and the camera's streaks restart.
-    public static func withdraw(_ track: CameraTrack, reason: String, policy: IssuePolicy, now: Date) -> (CameraTrack, [Effect]) {
+    package static func withdraw(_ track: CameraTrack, reason: String, policy: IssuePolicy, now: Date) -> (CameraTrack, [Effect]) {
         guard var issue = track.openIssue else { return (track, []) }
         var track = track
         issue.record(IssueTransition(from: issue.state, to: .resolved, actor: "system", at: now,
@@ -225,7 +225,7 @@ public enum IncidentStateMachine {
 
     /// Closes the open incident of a camera that was deleted from the registry: whoever was told
     /// "down" is told it is over, never left with an orphaned alert.
-    public static func cameraRemoved(_ track: CameraTrack, now: Date) -> [Effect] {
+    package static func cameraRemoved(_ track: CameraTrack, now: Date) -> [Effect] {
         guard var issue = track.openIssue else { return [] }
         issue.record(IssueTransition(from: issue.state, to: .resolved, actor: "system", at: now, note: "camera removed from monitoring"))
         issue.state = .resolved

@@ -12,24 +12,23 @@ struct IssueCommands: Sendable {
     func execute(_ command: IssueCommand, tx: IssueStore.Transaction, now: Date) throws -> (IssueReply, [IncidentStateMachine.Effect]) {
         var tracks = IncidentRecorder.Tracks()
         switch command.action {
-        case .silence:
+        case var .silence(silence):
             // A new window, or an edit of the one with this id.
-            guard var silence = command.silence else { throw ContractError(code: "bad_request", field: "silence", message: "silence {scope, value, until} is required") }
             try MaintenanceSchedule.validate(silence, now: now)
             silence.createdBy = command.actor ?? silence.createdBy
             try tx.saveSilence(silence)
             let effects = try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
             return (IssueReply(ok: true, silences: try tx.silences()), effects)
-        case .unsilence:
+        case let .unsilence(id):
             var effects: [IncidentStateMachine.Effect] = []
-            if let id = command.silence?.id ?? command.issueID {
+            if let id {
                 try tx.removeSilence(id)
                 effects = try resilence(tx: tx, tracks: &tracks, now: now) + recorder.finish(tx, tracks: &tracks)
             }
             return (IssueReply(ok: true, silences: try tx.silences()), effects)
-        case .endSilence:
-            guard let id = command.silence?.id, let silence = try tx.silences().first(where: { $0.id == id }) else {
-                throw ContractError(code: "not_found", field: "silence.id", message: "no maintenance window with id \(command.silence?.id ?? "")")
+        case let .endSilence(id):
+            guard let silence = try tx.silences().first(where: { $0.id == id }) else {
+                throw ContractError(code: "not_found", field: "silence.id", message: "no maintenance window with id \(id)")
             }
             let ended = MaintenanceSchedule.endedEarly(silence, at: now)
             if MaintenanceSchedule.isOver(ended, at: now) { try tx.removeSilence(id) } else { try tx.saveSilence(ended) }
@@ -37,18 +36,17 @@ struct IssueCommands: Sendable {
             return (IssueReply(ok: true, silences: try tx.silences()), effects)
         case .listSilences:
             return (IssueReply(ok: true, silences: try tx.silences()), [])
-        default:
-            guard let id = command.issueID, let issue = try tx.issue(id) else {
-                throw ContractError(code: "not_found", field: "issueID", message: "no incident with id \(command.issueID ?? "")")
+        case let .acknowledge(id, note), let .dispatch(id, note), let .markFixed(id, note), let .close(id, note), let .note(id, note):
+            guard let issue = try tx.issue(id) else {
+                throw ContractError(code: "not_found", field: "issueID", message: "no incident with id \(id)")
             }
             let changed = try lifecycle(command, issue: issue, tx: tx, tracks: &tracks, now: now)
             var effects = [changed.effect]
-            if issue.isGroup && [.acknowledge, .dispatch].contains(command.action) {
+            if issue.isGroup && [.acknowledge, .dispatch].contains(command.action.name) {
                 for child in try tx.activeChildren(of: issue.id) {
                     // A camera already further along (dispatched before the site was acknowledged) keeps its state.
-                    guard let done = try? lifecycle(IssueCommand(action: command.action, issueID: child.id, actor: command.actor,
-                                                                 note: command.note ?? "with its group incident \(issue.id)"),
-                                                    issue: child, tx: tx, tracks: &tracks, now: now) else { continue }
+                    guard let step = IssueCommand.Action.step(command.action.name, issueID: child.id, note: note ?? "with its group incident \(issue.id)"),
+                          let done = try? lifecycle(IssueCommand(step, actor: command.actor), issue: child, tx: tx, tracks: &tracks, now: now) else { continue }
                     effects.append(done.effect)
                 }
             }

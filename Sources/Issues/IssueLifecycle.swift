@@ -3,27 +3,31 @@ import Foundation
 
 /// The people's side of an incident: acknowledge, dispatch (site visit), mark fixed, close, note.
 /// Pure: `(issue, track, command) -> issue` or a refusal naming the illegal transition.
-public enum IssueLifecycle {
+package enum IssueLifecycle {
     /// Applies `command` to `issue`. `track` is the camera's current state (to confirm a fix);
     /// `nil` when the incident is no longer the camera's open one.
-    public static func apply(
+    package static func apply(
         _ command: IssueCommand, to issue: IssueRecord, track: CameraTrack?, policy: IssuePolicy, now: Date
     ) throws(ContractError) -> IssueRecord {
         var issue = issue
         let actor = command.actor?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if command.action.needsActor && actor.isEmpty {
-            throw ContractError(code: "bad_request", field: "actor", message: "actor (who does this) is required for \(command.action.rawValue)")
+        let name = command.action.name
+        if name.needsActor && actor.isEmpty {
+            throw ContractError(code: "bad_request", field: "actor", message: "actor (who does this) is required for \(name.rawValue)")
         }
         if actor.count > 200 { throw ContractError(code: "invalid_field", field: "actor", message: "actor is longer than 200 characters") }
-        let note = command.note.map { String($0.prefix(2000)) }
+        guard let step = command.action.incidentStep else {
+            throw ContractError(code: "bad_request", field: "action", message: "\(name.rawValue) applies to cameras, sites or tags, not to one incident")
+        }
+        let note = step.note.map { String($0.prefix(2000)) }
         switch command.action {
         case .acknowledge, .dispatch, .close:
-            guard let target = command.action.target else { throw illegal(issue.state, command.action.rawValue) }
-            try require(issue, in: command.action.allowedFrom, for: target)
+            guard let target = name.target else { throw illegal(issue.state, name.rawValue) }
+            try require(issue, in: name.allowedFrom, for: target)
             issue.record(IssueTransition(from: issue.state, to: target, actor: actor, at: now, note: note))
             issue.state = target
         case .markFixed:
-            guard command.action.allowedFrom.contains(issue.state) else { throw illegal(issue.state, "mark fixed") }
+            guard name.allowedFrom.contains(issue.state) else { throw illegal(issue.state, "mark fixed") }
             issue.fixReportedBy = actor
             if let track, Diagnosis.kind(for: track, policy: policy) == nil, Diagnosis.hasRecovered(issue.kind, reason: issue.reason, track: track, policy: policy) {
                 issue.record(IssueTransition(from: issue.state, to: .resolved, actor: actor, at: now, note: note ?? "fixed; checks already confirm"))
@@ -37,7 +41,7 @@ public enum IssueLifecycle {
             guard let note, !note.isEmpty else { throw ContractError(code: "bad_request", field: "note", message: "note is empty") }
             issue.record(IssueTransition(from: issue.state, to: issue.state, actor: actor.isEmpty ? "unknown" : actor, at: now, note: note))
         case .silence, .unsilence, .endSilence, .listSilences:
-            throw ContractError(code: "bad_request", field: "action", message: "\(command.action.rawValue) applies to cameras, sites or tags, not to one incident")
+            break // not a step on one incident: refused above
         }
         return issue
     }
@@ -52,14 +56,14 @@ public enum IssueLifecycle {
 }
 
 /// Which maintenance windows (silences) cover a camera.
-public enum SilenceMatcher {
+package enum SilenceMatcher {
     /// Whether any window in `silences` is in force for the camera at `now` (see ``MaintenanceSchedule``).
-    public static func isSilenced(cameraID: String, info: CameraInfo?, silences: [Silence], now: Date) -> Bool {
+    package static func isSilenced(cameraID: String, info: CameraInfo?, silences: [Silence], now: Date) -> Bool {
         silences.contains { covers($0, cameraID: cameraID, info: info) && MaintenanceSchedule.window(of: $0, containing: now) != nil }
     }
 
     /// Whether `silence` is about this camera (whenever it is in force).
-    public static func covers(_ silence: Silence, cameraID: String, info: CameraInfo?) -> Bool {
+    package static func covers(_ silence: Silence, cameraID: String, info: CameraInfo?) -> Bool {
         MaintenanceSchedule.covers(silence, cameraID: cameraID, site: info?.site, tags: info?.tags, lineTeam: info?.lineTeam, vendor: info?.vendor)
     }
 }

@@ -14,29 +14,29 @@ import Synchronization
 /// one transaction per call (a whole batch of results in one). With a ``LeadershipFence`` in use
 /// (``use(_:)``), its check is the first statement of every write: an instance that lost the
 /// leadership (a paused old leader) cannot write.
-public final class IssueStore: Sendable {
-    public let database: any SQLDatabase
+package final class IssueStore: Sendable {
+    package let database: any SQLDatabase
     /// Every write is fenced by the issues service's leadership (``use(_:)``).
     let writes = FencedWrites()
 
     /// Opens `{dataDir}/issues.sqlite`.
-    public convenience init(dataDir: String) throws {
+    package convenience init(dataDir: String) throws {
         try self.init(location: .sqlite(directory: dataDir), logger: Logger(label: "cctv-out.issues"))
     }
 
     /// Opens the issues database at `location` (schema `issues` in PostgreSQL) and migrates it.
-    public init(location: DatabaseLocation, logger: Logger) throws {
+    package init(location: DatabaseLocation, logger: Logger) throws {
         database = try location.open(service: "issues", sqlite: Self.migrator, postgres: Self.postgresMigrations, logger: logger)
     }
 
     /// Checks `fence` first in every later write transaction (the service's and its outbox's).
-    public func use(_ fence: LeadershipFence) { writes.use(fence) }
+    package func use(_ fence: LeadershipFence) { writes.use(fence) }
 
     /// The fence in use, for the outbox's own writes.
     var currentFence: LeadershipFence { writes.current }
 
     /// The first write refused since ``use(_:)``: this instance no longer leads.
-    public var fencedOut: LeadershipError? { writes.fencedOut }
+    package var fencedOut: LeadershipError? { writes.fencedOut }
 
     /// The same tables as ``migrator`` in PostgreSQL types (JSON kept as text, read with `::jsonb`).
     static let postgresMigrations = [
@@ -120,22 +120,22 @@ public final class IssueStore: Sendable {
 
     /// Runs `body` in one write transaction on the database's own queue (off the cooperative pool),
     /// after the leadership check.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
         try await writes.write(on: database) { db in try body(Transaction(db: db)) }
     }
 
     /// Runs `body` in a read transaction.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
         try await database.read { db in try body(Transaction(db: db)) }
     }
 
     /// Number of issue events still waiting for the notifier's acknowledgement.
-    public func unacknowledged() throws -> Int {
+    package func unacknowledged() throws -> Int {
         try database.read { db in try db.row("SELECT COUNT(*) AS n FROM pendingAck")?.int("n") ?? 0 }
     }
 
     /// Incidents, newest first.
-    public func issues(openOnly: Bool, limit: Int = 500) throws -> [IssueRecord] {
+    package func issues(openOnly: Bool, limit: Int = 500) throws -> [IssueRecord] {
         try database.read { db in
             let sql = openOnly
                 ? "SELECT json FROM issue WHERE \(Transaction.activeClause) ORDER BY openedAt DESC LIMIT ?"
@@ -145,7 +145,7 @@ public final class IssueStore: Sendable {
     }
 
     /// The store's operations inside one transaction.
-    public struct Transaction {
+    package struct Transaction {
         let db: any SQLConnection
         static let activeClause = "state NOT IN ('RESOLVED','CLOSED')"
 

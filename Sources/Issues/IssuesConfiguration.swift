@@ -4,18 +4,18 @@ import ServiceRuntime
 /// Everything the issues service is told: the incident thresholds, the announce hold, grouping
 /// (sites, stream servers), the monitor's own outage and how long it waits for the notifier's
 /// acknowledgement of an event.
-public struct IssuesConfiguration: Sendable, Equatable {
+package struct IssuesConfiguration: Sendable, Equatable {
     /// Hysteresis, loss threshold, flapping and the announce hold (3 s: long enough for a site's
     /// results of one check round to arrive, so its outage is announced once, as a site).
-    public var policy = IssuePolicy(announceHold: 3)
+    package var policy = IssuePolicy(announceHold: 3)
     /// When camera incidents of one site or one stream server become one group incident.
-    public var storm = StormGrouping.Policy()
+    package var storm = StormGrouping.Policy()
     /// When most of the fleet failing at once means the monitor's own network is down.
-    public var monitor = MonitorOutage.Policy()
+    package var monitor = MonitorOutage.Policy()
     /// Seconds to wait for the notifier's acknowledgement before re-publishing an issue event.
-    public var ackTimeout: Double = 30
+    package var ackTimeout: Double = 30
 
-    public init() {}
+    package init() {}
 }
 
 extension IssuesConfiguration {
@@ -47,12 +47,12 @@ extension IssuesConfiguration {
     }
 
     /// The `issues.*` keys.
-    public static let keys: [SettingKey] = [Key.openAfter, Key.recoverAfter, Key.lossThreshold, Key.flapCount, Key.flapWindow, Key.stormMin, Key.serverMin,
+    package static let keys: [SettingKey] = [Key.openAfter, Key.recoverAfter, Key.lossThreshold, Key.flapCount, Key.flapWindow, Key.stormMin, Key.serverMin,
                                           Key.announceHold, Key.monitorShare, Key.monitorSites, Key.monitorCameras, Key.monitorWindow, Key.ackTimeout]
 
     /// Reads the `issues.*` keys once.
     /// - Throws: ``SettingsError`` naming the key and what it accepts.
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         self.init()
         policy.openAfter = try settings.integer(Key.openAfter)
         policy.recoverAfter = try settings.integer(Key.recoverAfter)

@@ -14,12 +14,12 @@ import Synchronization
 /// (whatever arrived while the previous one was written, at most ``maxBatch``): one transaction
 /// per result capped the service at ~300–500 results/s (an fsync each), so a 10,000-camera
 /// storm took 20–30 s to reach the notifier.
-public final class IssuesService: Service {
+package final class IssuesService: Service {
     let context: RuntimeContext
     let configuration: IssuesConfiguration
     let intake: ResultIntake
     let commands: IssueCommands
-    public let store: IssueStore
+    package let store: IssueStore
     let logger: Logger
     /// Ids of the maintenance windows in force at the last sweep: when the set changes (a window
     /// started or ended on its schedule) the held flags of the active incidents are re-evaluated.
@@ -37,7 +37,7 @@ public final class IssuesService: Service {
 
     /// Opens the service's store (SQLite in the data folder, or schema `issues` of the shared
     /// PostgreSQL); nothing runs until ``run()``.
-    public init(context: RuntimeContext, configuration: IssuesConfiguration) throws {
+    package init(context: RuntimeContext, configuration: IssuesConfiguration) throws {
         self.context = context
         self.configuration = configuration
         self.logger = context.logger(for: "issues")
@@ -56,7 +56,7 @@ public final class IssuesService: Service {
     /// until the leadership is lost, and then waits again. A standby connects nothing to the broker:
     /// the persistent `{instance}-issues` session keeps queueing for whoever leads (every instance
     /// of a pair runs with the same `instance`), and the health endpoint says `standby`.
-    public func run() async throws {
+    package func run() async throws {
         let lease = LeaderLease(location: context.configuration.databaseLocation, role: "issues", holder: LeaderLease.defaultHolder, logger: logger)
         let health = context.health
         let loop = Task {
@@ -287,14 +287,17 @@ public final class IssuesService: Service {
     /// Lifecycle commands and silences; answered on the response topic when there is one.
     func handleCommand(_ message: MQTTMessage, bus: ServiceBus, outbox: EventOutbox) async {
         await bus.answer(message, as: IssueCommand.self, expecting: .issueCommand, reply: .issueReply,
-                         refusing: { IssueReply(ok: false, error: $0) }) { envelope in
+                         refusing: { error, _ in IssueReply(ok: false, error: error) }) { envelope in
             var command = envelope.data
             let account = context.topics.account(inCommandTopic: message.topic) ?? "unknown"
             command.actor = context.commandActor(claimed: command.actor, account: account, ownAccount: bus.account)
-            if command.action == .silence { command.silence?.createdBy = command.actor }
+            if case var .silence(silence) = command.action {
+                silence.createdBy = command.actor
+                command.action = .silence(silence)
+            }
             let reply = await execute(command)
             if reply.ok { outbox.signal() }
-            logger.info("issue command", metadata: ["action": "\(command.action.rawValue)", "issue": "\(command.issueID ?? "-")",
+            logger.info("issue command", metadata: ["action": "\(command.action.name.rawValue)", "issue": "\(command.issueID ?? "-")",
                                                     "actor": "\(command.actor ?? "-")", "account": "\(account)", "ok": "\(reply.ok)"])
             return reply
         }

@@ -12,55 +12,55 @@ import Foundation
 ///
 /// While it lasts, failing results are inconclusive (they open nothing, restart streaks) and only
 /// operators are told, once. Pure: `(state, observation) -> state`.
-public enum MonitorOutage {
+package enum MonitorOutage {
     /// Thresholds (see `issues.monitor-*` settings).
-    public struct Policy: Sendable, Equatable {
+    package struct Policy: Sendable, Equatable {
         /// Share of judged cameras failing at once that means the monitor is cut off (0 = off).
-        public var share: Double
+        package var share: Double
         /// Below this share the fleet counts as calm again (hysteresis).
-        public var clearShare: Double
+        package var clearShare: Double
         /// Sites with failing cameras needed (one site's outage is that site's uplink).
-        public var minimumSites: Int
+        package var minimumSites: Int
         /// Judged cameras needed before the fleet rule applies at all (small fleets cannot tell).
-        public var minimumCameras: Int
+        package var minimumCameras: Int
         /// Seconds within which the fleet must have gone from calm to `share` ("at the same instant").
-        public var window: TimeInterval
+        package var window: TimeInterval
 
-        public init(share: Double = 0.9, clearShare: Double = 0.5, minimumSites: Int = 3, minimumCameras: Int = 20, window: TimeInterval = 300) {
+        package init(share: Double = 0.9, clearShare: Double = 0.5, minimumSites: Int = 3, minimumCameras: Int = 20, window: TimeInterval = 300) {
             self.share = share; self.clearShare = min(clearShare, share); self.minimumSites = minimumSites
             self.minimumCameras = minimumCameras; self.window = window
         }
     }
 
     /// What is known about the monitor's own network.
-    public struct State: Sendable, Equatable {
+    package struct State: Sendable, Equatable {
         /// The fleet rule holds (most of the fleet failed at once).
-        public var fleetDown = false
+        package var fleetDown = false
         /// The last time the fleet was calm (failing share below `clearShare`).
-        public var calmAt: Date
+        package var calmAt: Date
         /// Probers whose latest result was inconclusive (their reference addresses fail), with why.
-        public var inconclusiveProbers: [String: String] = [:]
+        package var inconclusiveProbers: [String: String] = [:]
 
-        public init(calmAt: Date, fleetDown: Bool = false) {
+        package init(calmAt: Date, fleetDown: Bool = false) {
             self.calmAt = calmAt
             self.fleetDown = fleetDown
         }
 
         /// Whether the monitor's own network counts as down.
-        public var isDown: Bool { fleetDown || !inconclusiveProbers.isEmpty }
+        package var isDown: Bool { fleetDown || !inconclusiveProbers.isEmpty }
 
         /// The reason code of the outage, when down.
-        public var reason: String? {
+        package var reason: String? {
             if fleetDown { return MonitorOutage.fleetReason }
             return inconclusiveProbers.values.sorted().first
         }
     }
 
     /// Reason code of the fleet rule; also the `reason` of results it makes inconclusive.
-    public static let fleetReason = "fleet_failed_at_once"
+    package static let fleetReason = "fleet_failed_at_once"
 
     /// The state after the fleet's counts changed.
-    public static func assess(_ state: State, judged: Int, failing: Int, failingSites: Int, now: Date, policy: Policy) -> State {
+    package static func assess(_ state: State, judged: Int, failing: Int, failingSites: Int, now: Date, policy: Policy) -> State {
         var state = state
         guard policy.share > 0, judged > 0 else {
             state.fleetDown = false
@@ -79,12 +79,12 @@ public enum MonitorOutage {
     }
 
     /// The camera id of the monitor's own-network incident.
-    public static let incidentCameraID = IssueRecord.monitorPrefix + "network"
+    package static let incidentCameraID = IssueRecord.monitorPrefix + "network"
 
     /// The incident that tells operators the monitor's own network is down.
     /// - Parameters:
     ///   - failing: cameras failing when it was recognised; `sites`: how many sites they are at.
-    public static func incident(id: String, reason: String, failing: Int, judged: Int, sites: Int, now: Date) -> IssueRecord {
+    package static func incident(id: String, reason: String, failing: Int, judged: Int, sites: Int, now: Date) -> IssueRecord {
         var issue = IssueRecord(
             id: id, cameraID: incidentCameraID, cameraName: "CCTV Out", kind: .monitor, state: .open, responsible: .operators,
             reason: reason, openedAt: now, updatedAt: now, version: 0, groupedCount: failing)
@@ -94,7 +94,7 @@ public enum MonitorOutage {
     }
 
     /// The monitor's incident once its network is back.
-    public static func recovered(_ incident: IssueRecord, now: Date) -> IssueRecord {
+    package static func recovered(_ incident: IssueRecord, now: Date) -> IssueRecord {
         var issue = incident
         issue.record(IssueTransition(from: issue.state, to: .resolved, actor: "system", at: now, note: "the monitor's network is back: results count again"))
         issue.state = .resolved
@@ -103,7 +103,7 @@ public enum MonitorOutage {
     }
 
     /// The state after a result from `prober` arrived, inconclusive (`why`) or not.
-    public static func observe(_ state: State, prober: String, inconclusive why: String?) -> State {
+    package static func observe(_ state: State, prober: String, inconclusive why: String?) -> State {
         var state = state
         state.inconclusiveProbers[prober] = why
         return state

@@ -10,7 +10,7 @@ import Synchronization
 /// result is noted in memory (no write); every few seconds the retained `monitor/pulse` says when
 /// the last one came, and `monitor/checked` says when each camera's last one came ("last checked"
 /// on the dashboard). So a prober that stops, or a pipeline that stalls, is visible as such.
-public final class ResultPulse: Sendable {
+package final class ResultPulse: Sendable {
     private struct Tally {
         var lastResultAt: Date?
         var results = 0

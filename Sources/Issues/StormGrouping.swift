@@ -6,28 +6,28 @@ import Foundation
 /// together, it is the server. Like Zabbix trigger dependencies / Alertmanager grouping, one
 /// group incident is opened and announced; the camera incidents are attached to it and not
 /// announced on their own. Pure: decisions from the group's counts and incidents.
-public enum StormGrouping {
+package enum StormGrouping {
     /// Thresholds.
-    public struct Policy: Sendable, Equatable {
+    package struct Policy: Sendable, Equatable {
         /// Cameras of one site failing at once that make a site storm (0 = no site grouping).
-        public var minimumCameras: Int
+        package var minimumCameras: Int
         /// Cameras of one stream server failing at once that make a server incident (0 = none).
-        public var minimumPerServer: Int
-        public init(minimumCameras: Int = 5, minimumPerServer: Int = 3) {
+        package var minimumPerServer: Int
+        package init(minimumCameras: Int = 5, minimumPerServer: Int = 3) {
             self.minimumCameras = minimumCameras
             self.minimumPerServer = minimumPerServer
         }
     }
 
     /// What camera incidents are grouped by.
-    public enum Group: Hashable, Sendable {
+    package enum Group: Hashable, Sendable {
         /// LINE incidents of one site: its uplink.
         case site(String)
         /// CAMERA incidents whose HLS URLs share one server (`scheme://host:port`).
         case streamServer(String)
 
         /// The group a camera incident belongs to, if any.
-        public static func of(_ issue: IssueRecord) -> Group? {
+        package static func of(_ issue: IssueRecord) -> Group? {
             guard !issue.isGroup, !issue.isMonitorIncident else { return nil }
             switch issue.kind {
             case .line: return issue.site.map(Group.site)
@@ -37,14 +37,14 @@ public enum StormGrouping {
         }
 
         /// The group a parent incident stands for.
-        public static func of(parent: IssueRecord) -> Group? {
+        package static func of(parent: IssueRecord) -> Group? {
             if parent.isSiteIncident { return .site(String(parent.cameraID.dropFirst(IssueRecord.sitePrefix.count))) }
             if parent.isServerIncident { return .streamServer(String(parent.cameraID.dropFirst(IssueRecord.serverPrefix.count))) }
             return nil
         }
 
         /// The `cameraID` of the group's incident.
-        public var parentCameraID: String {
+        package var parentCameraID: String {
             switch self {
             case let .site(site): IssueRecord.sitePrefix + site
             case let .streamServer(origin): IssueRecord.serverPrefix + origin
@@ -52,7 +52,7 @@ public enum StormGrouping {
         }
 
         /// Failing cameras that make a group.
-        public func minimum(_ policy: Policy) -> Int {
+        package func minimum(_ policy: Policy) -> Int {
             switch self {
             case .site: policy.minimumCameras
             case .streamServer: policy.minimumPerServer
@@ -67,7 +67,7 @@ public enum StormGrouping {
     ///   - parent: the group's active incident, if any.
     ///   - hold: when the group incident may first be announced (see ``IssueRecord/holdUntil``).
     /// - Returns: the group incident to open or update, and the camera incidents to attach to it.
-    public static func onOpened(
+    package static func onOpened(
         group: Group, failing: Int, unattached: [IssueRecord], parent: IssueRecord?, policy: Policy, now: Date, hold: Date?,
         newID: () -> String
     ) -> (group: IncidentStateMachine.Effect?, attach: [IssueRecord]) {
@@ -106,7 +106,7 @@ public enum StormGrouping {
 
     /// After a grouped camera incident resolved (or left the group): the group incident resolves
     /// with its last camera.
-    public static func onChildResolved(parent: IssueRecord, remainingChildren: Int, now: Date) -> IncidentStateMachine.Effect? {
+    package static func onChildResolved(parent: IssueRecord, remainingChildren: Int, now: Date) -> IncidentStateMachine.Effect? {
         var parent = parent
         guard parent.isActive, remainingChildren == 0 else { return nil }
         let note = parent.isServerIncident ? "every camera of the stream server is back" : "every camera at the site is back"
@@ -118,13 +118,13 @@ public enum StormGrouping {
 
     /// A grouped camera incident that was re-diagnosed out of its group's kind (a site's line came
     /// back but one camera's stream is still broken): it leaves the group, to be announced on its own.
-    public static func leavesGroup(_ child: IssueRecord, parent: IssueRecord) -> Bool {
+    package static func leavesGroup(_ child: IssueRecord, parent: IssueRecord) -> Bool {
         guard child.parentID == parent.id, let group = Group.of(parent: parent) else { return false }
         return Group.of(child) != group
     }
 
     /// `child` without its group, with a note.
-    public static func detach(_ child: IssueRecord, now: Date) -> IssueRecord {
+    package static func detach(_ child: IssueRecord, now: Date) -> IssueRecord {
         var child = child
         let parentID = child.parentID ?? "?"
         child.parentID = nil

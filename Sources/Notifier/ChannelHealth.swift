@@ -5,7 +5,7 @@ import Synchronization
 /// Each channel's recent record — last success, failing since, consecutive failures, last error —
 /// from every delivery attempt, and whether the operators were paged about it. Kept in memory: after
 /// a restart a dead endpoint shows as failing again after its first attempt.
-public final class ChannelHealthBook: Sendable {
+package final class ChannelHealthBook: Sendable {
     struct Record: Sendable {
         var lastSuccessAt: Date?
         var failingSince: Date?
@@ -16,11 +16,11 @@ public final class ChannelHealthBook: Sendable {
 
     private let records = Mutex<[String: Record]>([:])
 
-    public init() {}
+    package init() {}
 
     /// Records one attempt's outcome for `channelID`. A permanent refusal (HTTP 4xx) counts as a
     /// failure of the channel here (the endpoint does not take our notices), unlike for the breaker.
-    public func record(_ channelID: String, _ outcome: DeliveryOutcome, now: Date = Date()) {
+    package func record(_ channelID: String, _ outcome: DeliveryOutcome, now: Date = Date()) {
         records.withLock { all in
             var record = all[channelID] ?? Record()
             switch outcome {
@@ -39,12 +39,12 @@ public final class ChannelHealthBook: Sendable {
     }
 
     /// Marks the operators as paged about `channelID`'s current failing streak.
-    public func markAlarmed(_ channelID: String, at: Date) {
+    package func markAlarmed(_ channelID: String, at: Date) {
         records.withLock { $0[channelID, default: Record()].alarmedAt = at }
     }
 
     /// Channels failing for at least `after` seconds whose operators were not paged yet in this streak.
-    public func dueAlarms(after: TimeInterval, now: Date = Date()) -> [(channelID: String, since: Date, error: String?)] {
+    package func dueAlarms(after: TimeInterval, now: Date = Date()) -> [(channelID: String, since: Date, error: String?)] {
         records.withLock { all in
             all.compactMap { id, r in
                 guard let since = r.failingSince, r.alarmedAt == nil, now.timeIntervalSince(since) >= after else { return nil }
@@ -54,7 +54,7 @@ public final class ChannelHealthBook: Sendable {
     }
 
     /// The health of every channel of `book`, with its breaker's state.
-    public func snapshot(book: ContactBook, breakers: EndpointBreakers, alarmAfter: TimeInterval, now: Date = Date()) -> NotifierHealth {
+    package func snapshot(book: ContactBook, breakers: EndpointBreakers, alarmAfter: TimeInterval, now: Date = Date()) -> NotifierHealth {
         let all = records.withLock { $0 }
         var channels: [NotifierHealth.Channel] = []
         for team in book.teams {

@@ -4,16 +4,16 @@ import Synchronization
 /// One endpoint's circuit breaker: after `threshold` consecutive failures it opens and the
 /// endpoint's deliveries wait (without using up attempts) until `coolDown` has passed; then one
 /// probe is let through (half-open): success closes it, failure opens it again.
-public struct CircuitBreaker: Sendable, Equatable {
+package struct CircuitBreaker: Sendable, Equatable {
     /// Closed (counting consecutive failures), open until a time, or half-open with one probe out.
-    public enum State: Sendable, Equatable {
+    package enum State: Sendable, Equatable {
         case closed(failures: Int)
         case open(until: Date)
         case halfOpen
     }
 
     /// What the delivery loop may do with an endpoint's next delivery.
-    public enum Admission: Sendable, Equatable {
+    package enum Admission: Sendable, Equatable {
         /// Send it.
         case allow
         /// Send it as the single half-open probe.
@@ -23,18 +23,18 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// Consecutive failures that open the breaker.
-    public let threshold: Int
+    package let threshold: Int
     /// Seconds the breaker stays open before the probe.
-    public let coolDown: TimeInterval
-    public private(set) var state: State = .closed(failures: 0)
+    package let coolDown: TimeInterval
+    package private(set) var state: State = .closed(failures: 0)
 
-    public init(threshold: Int, coolDown: TimeInterval) {
+    package init(threshold: Int, coolDown: TimeInterval) {
         self.threshold = threshold
         self.coolDown = coolDown
     }
 
     /// Whether a delivery may go now.
-    public mutating func admit(now: Date) -> Admission {
+    package mutating func admit(now: Date) -> Admission {
         switch state {
         case .closed: return .allow
         case let .open(until):
@@ -50,7 +50,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// Records an attempt's outcome; returns whether this opened the breaker.
     /// A permanent failure (e.g. HTTP 404) proves the endpoint answers, so it counts as alive.
     @discardableResult
-    public mutating func record(_ outcome: DeliveryOutcome, now: Date) -> Bool {
+    package mutating func record(_ outcome: DeliveryOutcome, now: Date) -> Bool {
         switch outcome {
         case .delivered, .failed(_, _, permanent: true):
             state = .closed(failures: 0)
@@ -76,18 +76,18 @@ public struct CircuitBreaker: Sendable, Equatable {
 /// The breakers of every endpoint (keyed by channel id), shared by the concurrent deliveries.
 /// Kept in memory: after a restart every endpoint starts closed, which costs at most
 /// `threshold` attempts against a still-dead endpoint.
-public final class EndpointBreakers: Sendable {
+package final class EndpointBreakers: Sendable {
     private let breakers = Mutex<[String: CircuitBreaker]>([:])
     let threshold: Int
     let coolDown: TimeInterval
 
-    public init(threshold: Int, coolDown: TimeInterval) {
+    package init(threshold: Int, coolDown: TimeInterval) {
         self.threshold = threshold
         self.coolDown = coolDown
     }
 
     /// See ``CircuitBreaker/admit(now:)``.
-    public func admit(_ endpoint: String, now: Date = Date()) -> CircuitBreaker.Admission {
+    package func admit(_ endpoint: String, now: Date = Date()) -> CircuitBreaker.Admission {
         breakers.withLock { all in
             var breaker = all[endpoint] ?? CircuitBreaker(threshold: threshold, coolDown: coolDown)
             let admission = breaker.admit(now: now)
@@ -98,7 +98,7 @@ public final class EndpointBreakers: Sendable {
 
     /// See ``CircuitBreaker/record(_:now:)``.
     @discardableResult
-    public func record(_ endpoint: String, _ outcome: DeliveryOutcome, now: Date = Date()) -> Bool {
+    package func record(_ endpoint: String, _ outcome: DeliveryOutcome, now: Date = Date()) -> Bool {
         breakers.withLock { all in
             var breaker = all[endpoint] ?? CircuitBreaker(threshold: threshold, coolDown: coolDown)
             let opened = breaker.record(outcome, now: now)
@@ -108,7 +108,7 @@ public final class EndpointBreakers: Sendable {
     }
 
     /// The state of one endpoint's breaker (closed when never used).
-    public func state(_ endpoint: String) -> CircuitBreaker.State {
+    package func state(_ endpoint: String) -> CircuitBreaker.State {
         breakers.withLock { $0[endpoint]?.state ?? .closed(failures: 0) }
     }
 }

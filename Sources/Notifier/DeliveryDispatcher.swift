@@ -8,7 +8,7 @@ import Synchronization
 /// at once and at most `perEndpoint` to any one endpoint (so a slow endpoint cannot take every
 /// slot), skips endpoints whose circuit breaker is open (their rows wait, attempts untouched), and
 /// records every outcome. Runs until cancelled.
-public final class DeliveryDispatcher: Sendable {
+package final class DeliveryDispatcher: Sendable {
     let store: DeliveryStore
     /// The contacts in force (replaced when an operator saves new ones).
     let contacts: ContactsHolder
@@ -38,7 +38,7 @@ public final class DeliveryDispatcher: Sendable {
     /// Finished attempts waiting to be recorded, and channels whose breaker opened (hold until).
     private let finished = Mutex<(outcomes: [(DeliveryStore.Pending, DeliveryOutcome)], deferrals: [String: Date])>(([], [:]))
 
-    public init(store: DeliveryStore, contacts: ContactsHolder, health: ChannelHealthBook = ChannelHealthBook(), channels: [ChannelKind: any DeliveryChannel],
+    package init(store: DeliveryStore, contacts: ContactsHolder, health: ChannelHealthBook = ChannelHealthBook(), channels: [ChannelKind: any DeliveryChannel],
                 breakers: EndpointBreakers, maxAttempts: Int, topics: Topics, concurrency: Int = 16, perEndpoint: Int = 4, logger: Logger,
                 caughtUp: @escaping @Sendable () -> Date = Date.init,
                 onRecorded: @escaping @Sendable (NotificationRecord) -> Void = { _ in }) {
@@ -48,14 +48,14 @@ public final class DeliveryDispatcher: Sendable {
     }
 
     /// Tells the loop new deliveries were queued.
-    public func kick() { doorbell.signal() }
+    package func kick() { doorbell.signal() }
 
     /// Number of deliveries being sent right now.
-    public var sending: Int { inFlight.withLock { $0.values.count(where: \.sending) } }
+    package var sending: Int { inFlight.withLock { $0.values.count(where: \.sending) } }
 
     /// Delivers until the task is cancelled; deliveries in flight then stay `sending` and go again
     /// when the next leader (or this one, restarted) calls ``DeliveryStore/resumeInFlight(now:)``.
-    public func run() async {
+    package func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.recordLoop() }
             while !Task.isCancelled {

@@ -8,7 +8,7 @@ import ServiceRuntime
 extension DeliveryStore {
     /// Marks `ids` (pending) as being sent, in one fenced transaction; returns the ids marked. An
     /// instance that no longer leads marks nothing (the fence throws) and so sends nothing.
-    public func markSending(_ ids: [String]) async throws -> Set<String> {
+    package func markSending(_ ids: [String]) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
         return try await write { db in
             Set(try db.rows("UPDATE delivery SET state = 'sending' WHERE state = 'pending' AND id IN (\(Self.placeholders(ids.count))) RETURNING id",
@@ -20,7 +20,7 @@ extension DeliveryStore {
     /// recording its outcome) back to pending, due now; returns how many. Called when this
     /// instance starts leading, before its dispatcher runs.
     @discardableResult
-    public func resumeInFlight(now: Date = Date()) throws -> Int {
+    package func resumeInFlight(now: Date = Date()) throws -> Int {
         try write { db in
             try db.execute("UPDATE delivery SET state = 'pending', nextAttemptAt = ? WHERE state = 'sending'", now)
         }

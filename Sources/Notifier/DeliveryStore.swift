@@ -5,43 +5,43 @@ import ServiceRuntime
 import Synchronization
 
 /// How notifications are rendered and timed; from the settings.
-public struct NotificationPolicy: Sendable {
+package struct NotificationPolicy: Sendable {
     /// The gateway's public URL, linked from every message.
-    public var dashboard: String
+    package var dashboard: String
     /// The zone times are shown in.
-    public var timeZone: TimeZone
+    package var timeZone: TimeZone
     /// Seconds an incident may stay unacknowledged before the escalation contact is told; 0 = never.
-    public var escalateAfter: TimeInterval
+    package var escalateAfter: TimeInterval
     /// Seconds between reminders while an incident stays open and unacknowledged; 0 = none.
-    public var remindEvery: TimeInterval
+    package var remindEvery: TimeInterval
 
-    public init(dashboard: String, timeZone: TimeZone = TimeZone(identifier: "Asia/Seoul") ?? .gmt, escalateAfter: TimeInterval = 0, remindEvery: TimeInterval = 0) {
+    package init(dashboard: String, timeZone: TimeZone = TimeZone(identifier: "Asia/Seoul") ?? .gmt, escalateAfter: TimeInterval = 0, remindEvery: TimeInterval = 0) {
         self.dashboard = dashboard; self.timeZone = timeZone; self.escalateAfter = escalateAfter; self.remindEvery = remindEvery
     }
 }
 
 /// One row of the delivery history.
-public struct DeliveryHistoryEntry: Codable, Sendable, Equatable {
-    public var id: String
-    public var issueID: String
-    public var cameraID: String
-    public var event: String
-    public var team: String
+package struct DeliveryHistoryEntry: Codable, Sendable, Equatable {
+    package var id: String
+    package var issueID: String
+    package var cameraID: String
+    package var event: String
+    package var team: String
     /// Channel kind (`slack`, `email`, …).
-    public var channel: String
+    package var channel: String
     /// Channel id.
-    public var target: String
+    package var target: String
     /// Where it pointed, without secrets.
-    public var display: String
+    package var display: String
     /// `pending`, `sending` (handed to the channel, outcome not yet recorded), `delivered`,
     /// `failed`, or `withdrawn` (a held notice dropped before it went out: the incident was
     /// grouped, silenced, resolved or replaced in its hold).
-    public var state: String
-    public var attempts: Int
-    public var httpStatus: Int?
-    public var lastError: String?
-    public var createdAt: Date
-    public var finishedAt: Date?
+    package var state: String
+    package var attempts: Int
+    package var httpStatus: Int?
+    package var lastError: String?
+    package var createdAt: Date
+    package var finishedAt: Date?
 }
 
 /// The notifier's durable outbox and delivery history, in SQLite (one box) or in schema `notifier`
@@ -53,45 +53,45 @@ public struct DeliveryHistoryEntry: Codable, Sendable, Equatable {
 ///
 /// With a ``LeadershipFence`` in ``use(_:)`` every write transaction first checks that this
 /// instance still leads the notifier: an old leader that was paused writes nothing after losing.
-public final class DeliveryStore: Sendable {
-    public let database: any SQLDatabase
+package final class DeliveryStore: Sendable {
+    package let database: any SQLDatabase
     /// Every write is fenced by the notifier's leadership (``use(_:)``).
     let writes = FencedWrites()
 
     /// A delivery waiting to be attempted.
-    public struct Pending: Sendable {
-        public var id: String
+    package struct Pending: Sendable {
+        package var id: String
         /// Channel id: the breaker and dedup key.
-        public var target: String
-        public var channel: String
-        public var team: String
-        public var display: String
-        public var attempts: Int
-        public var issueID: String
-        public var cameraID: String
-        public var event: String
+        package var target: String
+        package var channel: String
+        package var team: String
+        package var display: String
+        package var attempts: Int
+        package var issueID: String
+        package var cameraID: String
+        package var event: String
     }
 
     /// Opens `{dataDir}/notifier.sqlite`.
-    public convenience init(dataDir: String) throws {
+    package convenience init(dataDir: String) throws {
         try self.init(location: .sqlite(directory: dataDir), logger: Logger(label: "cctv-out.notifier"))
     }
 
     /// Opens the notifier's database at `location` (schema `notifier` in PostgreSQL) and migrates it.
     /// - Throws: ``StoreError`` naming the server or the failed migration.
-    public init(location: DatabaseLocation, logger: Logger) throws {
+    package init(location: DatabaseLocation, logger: Logger) throws {
         database = try location.open(service: "notifier", sqlite: Self.migrator, postgres: Self.postgresMigrations, logger: logger)
     }
 
     /// Writes from now on only while `fence` holds (``LeadershipFence/unfenced`` on one box).
-    public func use(_ fence: LeadershipFence) { writes.use(fence) }
+    package func use(_ fence: LeadershipFence) { writes.use(fence) }
 
     /// The fence in force (the outbox checks it in its own writes).
-    public var currentFence: LeadershipFence { writes.current }
+    package var currentFence: LeadershipFence { writes.current }
 
     /// The refusal of the first write fenced off since ``use(_:)``, if any: this instance no longer
     /// leads, whether or not its lease noticed yet.
-    public var fencedOut: LeadershipError? { writes.fencedOut }
+    package var fencedOut: LeadershipError? { writes.fencedOut }
 
     /// One write transaction, fenced: nothing is written by an instance that no longer leads.
     func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
@@ -104,7 +104,7 @@ public final class DeliveryStore: Sendable {
     }
 
     /// The stored contacts and the hash of the file/settings they were last imported from.
-    public func storedContacts() throws -> (book: ContactBook, sourceHash: String)? {
+    package func storedContacts() throws -> (book: ContactBook, sourceHash: String)? {
         try database.read { db in
             guard let row = try db.row("SELECT json, sourceHash FROM contacts WHERE id = 1"), let json = row.data("json"),
                   let book = try? JSONDecoder().decode(ContactBook.self, from: json) else { return nil }
@@ -113,7 +113,7 @@ public final class DeliveryStore: Sendable {
     }
 
     /// Stores the contacts in force.
-    public func saveContacts(_ book: ContactBook, sourceHash: String, by actor: String?) throws {
+    package func saveContacts(_ book: ContactBook, sourceHash: String, by actor: String?) throws {
         let json = String(decoding: try JSONEncoder().encode(book), as: UTF8.self)
         try write { db in
             try db.execute("""
@@ -127,7 +127,7 @@ public final class DeliveryStore: Sendable {
     /// Queues the page about a failing channel to `recipients` (once per channel and failing
     /// streak: the event id carries the streak's start). Returns how many deliveries were queued.
     @discardableResult
-    public func queueChannelAlarm(_ notice: IssueRecord, recipients: [Recipient], policy: NotificationPolicy, now: Date = Date()) throws -> Int {
+    package func queueChannelAlarm(_ notice: IssueRecord, recipients: [Recipient], policy: NotificationPolicy, now: Date = Date()) throws -> Int {
         try write { db in
             try recipients.reduce(0) { added, recipient in
                 let id = UUID().uuidString
@@ -150,11 +150,11 @@ public final class DeliveryStore: Sendable {
     }
 
     /// One issue event as it arrived.
-    public struct IssueEvent: Sendable {
-        public var eventID: String
-        public var type: EventType
-        public var issue: IssueRecord
-        public init(eventID: String, type: EventType, issue: IssueRecord) {
+    package struct IssueEvent: Sendable {
+        package var eventID: String
+        package var type: EventType
+        package var issue: IssueRecord
+        package init(eventID: String, type: EventType, issue: IssueRecord) {
             self.eventID = eventID; self.type = type; self.issue = issue
         }
     }
@@ -165,7 +165,7 @@ public final class DeliveryStore: Sendable {
     /// the `notification.ack` — so an acknowledgement leaves only once its deliveries are committed.
     /// Returns how many new deliveries were queued.
     @discardableResult
-    public func accept(_ events: [IssueEvent], routing: NotificationRouting, policy: NotificationPolicy, topics: Topics, now: Date = Date()) async throws -> Int {
+    package func accept(_ events: [IssueEvent], routing: NotificationRouting, policy: NotificationPolicy, topics: Topics, now: Date = Date()) async throws -> Int {
         try await write { db in
             try events.reduce(0) { $0 + (try self.accept(db, $1, routing: routing, policy: policy, topics: topics, now: now)) }
         }
@@ -173,7 +173,7 @@ public final class DeliveryStore: Sendable {
 
     /// One issue event in its own transaction (see ``accept(_:routing:policy:topics:now:)``).
     @discardableResult
-    public func accept(eventID: String, type: EventType, issue: IssueRecord, routing: NotificationRouting, policy: NotificationPolicy,
+    package func accept(eventID: String, type: EventType, issue: IssueRecord, routing: NotificationRouting, policy: NotificationPolicy,
                        topics: Topics, now: Date = Date()) throws -> Int {
         try write { db in
             try accept(db, IssueEvent(eventID: eventID, type: type, issue: issue), routing: routing, policy: policy, topics: topics, now: now)
@@ -300,7 +300,7 @@ public final class DeliveryStore: Sendable {
     /// Fires every escalation and reminder timer that is due: queues its deliveries and moves the
     /// timer on, in one transaction. Returns how many deliveries were queued.
     @discardableResult
-    public func fireTimers(routing: NotificationRouting, policy: NotificationPolicy, topics: Topics, now: Date = Date()) async throws -> Int {
+    package func fireTimers(routing: NotificationRouting, policy: NotificationPolicy, topics: Topics, now: Date = Date()) async throws -> Int {
         try await write { db in
             let rows = try db.rows("""
                 SELECT issueID, issue, escalateAt, nextRemindAt, reminders FROM watch
@@ -333,7 +333,7 @@ public final class DeliveryStore: Sendable {
     }
 
     /// When the next escalation or reminder is due, if any.
-    public func nextTimer() throws -> Date? {
+    package func nextTimer() throws -> Date? {
         try database.read { db in
             let row = try db.row("SELECT MIN(escalateAt) AS escalate, MIN(nextRemindAt) AS remind FROM watch WHERE state = 'OPEN'")
             return [row?.date("escalate"), row?.date("remind")].compactMap { $0 }.min()
@@ -342,7 +342,7 @@ public final class DeliveryStore: Sendable {
 
     /// Deliveries due now, oldest due first, leaving out the given channels (breaker open or
     /// saturated) and deliveries already in flight.
-    public func due(now: Date = Date(), excludingTargets: Set<String> = [], excludingIDs: Set<String> = [], limit: Int = 64) throws -> [Pending] {
+    package func due(now: Date = Date(), excludingTargets: Set<String> = [], excludingIDs: Set<String> = [], limit: Int = 64) throws -> [Pending] {
         try database.read { db in
             var conditions: [String] = []
             var arguments: [SQLValue] = []
@@ -359,7 +359,7 @@ public final class DeliveryStore: Sendable {
     }
 
     /// Deliveries of channel `target` due now, oldest due first, leaving out those in flight.
-    public func due(target: String, now: Date = Date(), excludingIDs: Set<String> = [], limit: Int) throws -> [Pending] {
+    package func due(target: String, now: Date = Date(), excludingIDs: Set<String> = [], limit: Int) throws -> [Pending] {
         try database.read { db in
             var conditions = ["target = ?"]
             var arguments: [SQLValue] = [target.sqlValue]
@@ -385,18 +385,18 @@ public final class DeliveryStore: Sendable {
     }
 
     /// The stored payload of one delivery.
-    public func body(of id: String) throws -> Data? {
+    package func body(of id: String) throws -> Data? {
         try database.read { db in try db.row("SELECT body FROM delivery WHERE id = ?", id)?.data("body") }
     }
 
     /// When the next pending delivery is due, if any.
-    public func nextDue() throws -> Date? {
+    package func nextDue() throws -> Date? {
         try database.read { db in try db.row("SELECT MIN(nextAttemptAt) AS due FROM delivery WHERE state = 'pending'")?.date("due") }
     }
 
     /// Holds every pending delivery of `target` until `until` without touching its attempts
     /// (its circuit breaker is open).
-    public func deferTarget(_ target: String, until: Date) async throws {
+    package func deferTarget(_ target: String, until: Date) async throws {
         try await write { db in
             try db.execute("UPDATE delivery SET nextAttemptAt = ? WHERE state = 'pending' AND target = ? AND nextAttemptAt < ?", until, target, until)
         }
@@ -405,14 +405,14 @@ public final class DeliveryStore: Sendable {
     /// Records the outcomes of several attempts in one transaction (off the cooperative pool), each
     /// with its `notification.sent|failed` event; returns the finished ones. One transaction per
     /// outcome capped one endpoint at ~620 deliveries/s; a batch pays the commit once.
-    public func record(_ outcomes: [(Pending, DeliveryOutcome)], maxAttempts: Int, topics: Topics, now: Date = Date()) async throws -> [NotificationRecord] {
+    package func record(_ outcomes: [(Pending, DeliveryOutcome)], maxAttempts: Int, topics: Topics, now: Date = Date()) async throws -> [NotificationRecord] {
         try await write { db in
             try outcomes.compactMap { try self.record(db, $0.0, outcome: $0.1, maxAttempts: maxAttempts, topics: topics, now: now) }
         }
     }
 
     /// Records one attempt's outcome and queues the `notification.sent|failed` event in the same transaction.
-    public func record(_ pending: Pending, outcome: DeliveryOutcome, maxAttempts: Int, topics: Topics, now: Date = Date()) throws -> NotificationRecord? {
+    package func record(_ pending: Pending, outcome: DeliveryOutcome, maxAttempts: Int, topics: Topics, now: Date = Date()) throws -> NotificationRecord? {
         try write { db in try record(db, pending, outcome: outcome, maxAttempts: maxAttempts, topics: topics, now: now) }
     }
 
@@ -457,7 +457,7 @@ public final class DeliveryStore: Sendable {
     }
 
     /// Delivery history, newest first, for one camera, one incident, or everything.
-    public func history(cameraID: String? = nil, issueID: String? = nil, limit: Int = 200) throws -> [DeliveryHistoryEntry] {
+    package func history(cameraID: String? = nil, issueID: String? = nil, limit: Int = 200) throws -> [DeliveryHistoryEntry] {
         try database.read { db in
             var conditions: [String] = []
             var arguments: [SQLValue] = []
@@ -478,7 +478,7 @@ public final class DeliveryStore: Sendable {
     }
 
     /// Counts of deliveries by state (`pending`, `sending`, `delivered`, `failed`, `withdrawn`).
-    public func counts() throws -> [String: Int] {
+    package func counts() throws -> [String: Int] {
         try database.read { db in
             Dictionary(try db.rows("SELECT state, COUNT(*) AS n FROM delivery GROUP BY state").map { ($0.string("state") ?? "", $0.int("n") ?? 0) },
                        uniquingKeysWith: +)

@@ -2,21 +2,21 @@ import CCTVContract
 import Foundation
 
 /// What the notifier already knows about an incident when one of its events arrives.
-public struct NotificationHistory: Sendable, Equatable {
+package struct NotificationHistory: Sendable, Equatable {
     /// The latest version of the incident seen before, `nil` for the first event about it.
-    public var previous: IssueRecord?
+    package var previous: IssueRecord?
     /// Channel ids that were told anything about it (sent or being sent; escalations included).
-    public var told: Set<String>
+    package var told: Set<String>
     /// Channel ids whose notice about it is still held (queued, never attempted, before its hold time).
-    public var held: Set<String>
+    package var held: Set<String>
 
-    public init(previous: IssueRecord? = nil, told: Set<String> = [], held: Set<String> = []) {
+    package init(previous: IssueRecord? = nil, told: Set<String> = [], held: Set<String> = []) {
         self.previous = previous; self.told = told; self.held = held
     }
 }
 
 /// What changed in an incident, said in the title of an `updated` notice.
-public enum NotificationChange: Sendable, Equatable {
+package enum NotificationChange: Sendable, Equatable {
     /// A new diagnosis, e.g. `LINE_DEGRADED` → `LINE`: the newly responsible party is told.
     case rediagnosed(from: IssueKind, to: IssueKind)
     /// Another team is responsible now.
@@ -45,9 +45,9 @@ public enum NotificationChange: Sendable, Equatable {
 ///   no orphaned alert), plus operators when the incident was announced on its own; held notices
 ///   are withdrawn, and an incident that was never announced has no recovery to tell.
 /// * An escalation goes to the responsible team's `escalateTo` team, a reminder to the team.
-public struct NotificationDecision: Sendable, Equatable {
+package struct NotificationDecision: Sendable, Equatable {
     /// Why a channel is not told.
-    public enum Reason: String, Sendable, Equatable {
+    package enum Reason: String, Sendable, Equatable {
         /// An older version than one already seen.
         case olderVersion = "older_version"
         /// The incident is already over.
@@ -71,35 +71,35 @@ public struct NotificationDecision: Sendable, Equatable {
     }
 
     /// The channels to queue a notice for.
-    public var recipients: [Recipient] = []
+    package var recipients: [Recipient] = []
     /// Told channels no longer in the contacts file (recorded as failed, never dropped silently).
-    public var missing: [String] = []
+    package var missing: [String] = []
     /// The event the notice is rendered as (an update replacing a held opening is an opening).
-    public var event: NotificationEvent
+    package var event: NotificationEvent
     /// What changed, for the title of an `updated` notice.
-    public var change: NotificationChange?
+    package var change: NotificationChange?
     /// Queued notices wait until then.
-    public var holdUntil: Date?
+    package var holdUntil: Date?
     /// Withdraw this incident's held notices first.
-    public var withdrawHeld = false
+    package var withdrawHeld = false
     /// Re-render this incident's held notices from this version (newer facts, same recipients).
-    public var refreshHeld = false
+    package var refreshHeld = false
     /// Why nobody is told, when that is one reason for everyone.
-    public var blanket: Reason?
+    package var blanket: Reason?
     /// Why particular channels (of teams involved) are not told.
-    public var perChannel: [String: Reason] = [:]
+    package var perChannel: [String: Reason] = [:]
 
     /// Why channel `channelID` is not told; `nil` when it is.
-    public func whyNot(_ channelID: String) -> Reason? {
+    package func whyNot(_ channelID: String) -> Reason? {
         if recipients.contains(where: { $0.channel.id == channelID }) { return nil }
         return blanket ?? perChannel[channelID] ?? .notResponsible
     }
 
     /// The channel ids told, in order.
-    public var told: [String] { recipients.map(\.channel.id) }
+    package var told: [String] { recipients.map(\.channel.id) }
 
     /// Decides who is told about `event` on `issue`.
-    public static func decide(_ event: NotificationEvent, issue: IssueRecord, history: NotificationHistory, routing: NotificationRouting, now: Date)
+    package static func decide(_ event: NotificationEvent, issue: IssueRecord, history: NotificationHistory, routing: NotificationRouting, now: Date)
         -> NotificationDecision {
         var decision = NotificationDecision(event: event)
         let previous = history.previous

@@ -2,35 +2,35 @@ import CCTVContract
 import Foundation
 
 /// A notification's human text in one language: a title, a few labelled facts, and the dashboard link.
-public struct RenderedMessage: Sendable, Equatable {
-    public var title: String
+package struct RenderedMessage: Sendable, Equatable {
+    package var title: String
     /// One line summing up the incident (the old webhook `messageKo` / `messageEn`).
-    public var summary: String
+    package var summary: String
     /// Label and value pairs: camera, site, diagnosis, since when, reason.
-    public var facts: [(label: String, value: String)]
-    public var link: String
-    public var linkLabel: String
+    package var facts: [(label: String, value: String)]
+    package var link: String
+    package var linkLabel: String
 
     /// Title, summary, facts and link as plain text lines (email, Telegram, Discord).
-    public var plainText: String {
+    package var plainText: String {
         ([summary, ""] + facts.map { "\($0.label): \($0.value)" } + ["", "\(linkLabel): \(link)"]).joined(separator: "\n")
     }
 
-    public static func == (lhs: RenderedMessage, rhs: RenderedMessage) -> Bool {
+    package static func == (lhs: RenderedMessage, rhs: RenderedMessage) -> Bool {
         lhs.title == rhs.title && lhs.summary == rhs.summary && lhs.link == rhs.link && lhs.linkLabel == rhs.linkLabel
             && lhs.facts.map(\.label) == rhs.facts.map(\.label) && lhs.facts.map(\.value) == rhs.facts.map(\.value)
     }
 }
 
 /// The notification templates, Korean and English.
-public enum NotificationMessage {
+package enum NotificationMessage {
     /// Grouped cameras named in a group notice before "and N more".
     static let membersNamed = 10
 
     /// Renders `event` about `issue` in `language`. Times are shown in `timeZone` (the control
     /// room's, Asia/Seoul by default); `dashboard` is the public URL of the gateway; `change` is
     /// what an `updated` notice is about.
-    public static func render(_ event: NotificationEvent, _ issue: IssueRecord, change: NotificationChange? = nil, language: MessageLanguage,
+    package static func render(_ event: NotificationEvent, _ issue: IssueRecord, change: NotificationChange? = nil, language: MessageLanguage,
                               dashboard: String, timeZone: TimeZone = TimeZone(identifier: "Asia/Seoul") ?? .gmt) -> RenderedMessage {
         let site = issue.site ?? "-"
         let since = format(issue.openedAt, timeZone)
@@ -74,7 +74,7 @@ public enum NotificationMessage {
     }
 
     /// One line for `event` about `issue`, in Korean.
-    public static func korean(_ event: NotificationEvent, _ issue: IssueRecord, change: NotificationChange? = nil) -> String {
+    package static func korean(_ event: NotificationEvent, _ issue: IssueRecord, change: NotificationChange? = nil) -> String {
         let site = issue.site.map { " [\($0)]" } ?? ""
         let count = issue.groupedCount ?? 0
         let who: String
@@ -107,7 +107,7 @@ public enum NotificationMessage {
     }
 
     /// One line for `event` about `issue`, in English.
-    public static func english(_ event: NotificationEvent, _ issue: IssueRecord, change: NotificationChange? = nil) -> String {
+    package static func english(_ event: NotificationEvent, _ issue: IssueRecord, change: NotificationChange? = nil) -> String {
         let site = issue.site.map { " [\($0)]" } ?? ""
         let count = issue.groupedCount ?? 0
         let who: String

@@ -1,7 +1,7 @@
 import CCTVContract
 
 /// What a notification is about.
-public enum NotificationEvent: String, Codable, Sendable, CaseIterable {
+package enum NotificationEvent: String, Codable, Sendable, CaseIterable {
     case opened, updated, resolved
     /// Not acknowledged in time: sent to the responsible team's escalation contact.
     case escalated
@@ -12,24 +12,24 @@ public enum NotificationEvent: String, Codable, Sendable, CaseIterable {
 }
 
 /// One channel of one team that a notification goes to.
-public struct Recipient: Sendable, Equatable {
-    public var team: Team
-    public var channel: ChannelConfig
+package struct Recipient: Sendable, Equatable {
+    package var team: Team
+    package var channel: ChannelConfig
 }
 
 /// Which team is responsible for an incident, from the contacts file. Pure; who is told about
 /// which event is ``NotificationDecision``.
-public struct NotificationRouting: Sendable, Equatable {
-    public let book: ContactBook
+package struct NotificationRouting: Sendable, Equatable {
+    package let book: ContactBook
 
-    public init(book: ContactBook) {
+    package init(book: ContactBook) {
         self.book = book
     }
 
     /// The team responsible for `issue`: the camera's assigned team (`responsibleTeam`) when the
     /// contacts file knows it; for a stream server, the team the contacts name as its owner;
     /// otherwise the default team of the role the incident kind calls for.
-    public func responsibleTeam(for issue: IssueRecord) -> Team? {
+    package func responsibleTeam(for issue: IssueRecord) -> Team? {
         if let team = book.team(issue.responsibleTeam) { return team }
         if issue.kind == .streamServer, let owner = book.streamServerOwner(issue.streamServer) { return owner }
         let role: TeamRole = switch issue.responsible {

@@ -3,45 +3,45 @@ import ServiceRuntime
 
 /// Everything the notifier is told: where the contacts come from, how deliveries are retried and
 /// broken off, escalation and reminder timers, and how times and links are shown.
-public struct NotifierConfiguration: Sendable, Equatable {
+package struct NotifierConfiguration: Sendable, Equatable {
     /// The contacts file (JSON: teams, roles, channels); `nil` = only the webhook shorthand.
-    public var contactsFile: String?
+    package var contactsFile: String?
     /// Shorthand: one webhook per party, used where the contacts file has no team of that role.
-    public var lineTeamWebhook: String?
-    public var vendorWebhook: String?
-    public var operatorsWebhook: String?
+    package var lineTeamWebhook: String?
+    package var vendorWebhook: String?
+    package var operatorsWebhook: String?
     /// HMAC-SHA256 key signing the shorthand webhooks (as a contacts file's `secret` does its own).
-    public var webhookSecret: String?
+    package var webhookSecret: String?
     /// Delivery attempts before a notification is marked failed.
-    public var maxAttempts = 12
+    package var maxAttempts = 12
     /// Seconds per delivery attempt.
-    public var timeoutSeconds = 10
+    package var timeoutSeconds = 10
     /// Seconds an incident may stay unacknowledged before the escalation contact is told; 0 = off.
-    public var escalateAfter: TimeInterval = 0
+    package var escalateAfter: TimeInterval = 0
     /// Seconds between reminders while an incident stays open and unacknowledged; 0 = off.
-    public var remindEvery: TimeInterval = 0
+    package var remindEvery: TimeInterval = 0
     /// Consecutive failures that open a channel's circuit breaker.
-    public var breakerFailures = 5
+    package var breakerFailures = 5
     /// Seconds an open breaker waits before one probe delivery.
-    public var breakerCooldown: TimeInterval = 30
+    package var breakerCooldown: TimeInterval = 30
     /// Seconds a channel may keep failing before the operators are paged through their other channels.
-    public var channelAlarmAfter: TimeInterval = 900
+    package var channelAlarmAfter: TimeInterval = 900
     /// The zone times are shown in.
-    public var timeZone = TimeZone(identifier: "Asia/Seoul") ?? .gmt
+    package var timeZone = TimeZone(identifier: "Asia/Seoul") ?? .gmt
     /// The dashboard's public address, linked from every message.
-    public var dashboardURL = "http://localhost:8080"
+    package var dashboardURL = "http://localhost:8080"
 
-    public init() {}
+    package init() {}
 
     /// How notices are rendered and timed.
-    public var policy: NotificationPolicy {
+    package var policy: NotificationPolicy {
         NotificationPolicy(dashboard: dashboardURL, timeZone: timeZone, escalateAfter: escalateAfter, remindEvery: remindEvery)
     }
 
     /// The contacts: the file, plus the webhook shorthand (one team per party with one webhook
     /// each, filling only a role the file lacks), validated together.
     /// - Throws: ``ContactsError`` naming the entry at fault.
-    public func contactBook() throws -> ContactBook {
+    package func contactBook() throws -> ContactBook {
         var book = try contactsFile.map { try ContactBook.load(path: $0) } ?? ContactBook(teams: [])
         let shorthand = ContactBook.fromWebhookSettings(lineTeam: lineTeamWebhook, vendor: vendorWebhook, operators: operatorsWebhook,
                                                         secret: webhookSecret)
@@ -88,14 +88,14 @@ extension NotifierConfiguration {
     }
 
     /// The `notifier.*` keys.
-    public static let keys: [SettingKey] = [
+    package static let keys: [SettingKey] = [
         Key.lineTeam, Key.vendor, Key.operators, Key.webhookSecret, Key.maxAttempts, Key.timeout, Key.contacts, Key.escalateAfter, Key.remindEvery,
         Key.breakerFailures, Key.breakerCooldown, Key.timeZone, Key.channelAlarmAfter,
     ]
 
     /// Reads the `notifier.*` keys once; the dashboard link comes from the shared configuration.
     /// - Throws: ``SettingsError`` naming the key and what it accepts.
-    public init(settings: Settings, runtime: RuntimeConfiguration) throws(SettingsError) {
+    package init(settings: Settings, runtime: RuntimeConfiguration) throws(SettingsError) {
         self.init()
         for key in [Key.lineTeam, Key.vendor, Key.operators] {
             if let url = settings.text(key), !ContactBook.isHTTPURL(url) {

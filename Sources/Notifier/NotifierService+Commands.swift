@@ -11,7 +11,7 @@ extension NotifierService {
     /// Answers one `notifier.command` on its response topic.
     func handleCommand(_ message: MQTTMessage, bus: ServiceBus, http: HTTPClient, dispatcher: DeliveryDispatcher) async {
         await bus.answer(message, as: NotifierCommand.self, expecting: .notifierCommand, reply: .notifierReply,
-                         refusing: { NotifierReply(ok: false, error: $0) }) { envelope in
+                         refusing: { error, _ in NotifierReply(ok: false, error: error) }) { envelope in
             let reply = await execute(envelope.data, bus: bus, http: http)
             logger.info("notifier command", metadata: ["action": "\(envelope.data.action.rawValue)", "ok": "\(reply.ok)", "actor": "\(envelope.data.actor ?? "-")"])
             return reply

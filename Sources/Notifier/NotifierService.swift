@@ -11,16 +11,16 @@ import Synchronization
 /// channels (and operators), kept in a durable outbox (SQLite, or PostgreSQL shared by active/standby instances), acknowledged to the issues service
 /// once committed (`notifications/acks`), sent with retries, back-off and per-channel circuit
 /// breakers, escalated and repeated while unacknowledged, and reported on `notifications/sent|failed`.
-public final class NotifierService: Service {
+package final class NotifierService: Service {
     let context: RuntimeContext
     let configuration: NotifierConfiguration
-    public let store: DeliveryStore
+    package let store: DeliveryStore
     /// The contacts in force: stored by the notifier, edited from the dashboard or REST, applied at once.
-    public let contacts: ContactsHolder
-    public let policy: NotificationPolicy
+    package let contacts: ContactsHolder
+    package let policy: NotificationPolicy
     let breakers: EndpointBreakers
     /// Every channel's recent record (dashboard, channel alarm).
-    public let health = ChannelHealthBook()
+    package let health = ChannelHealthBook()
     let logger: Logger
     /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
     let selfWatch: SelfWatchMonitor
@@ -31,11 +31,11 @@ public final class NotifierService: Service {
     private let standingBy = Atomic<Bool>(false)
 
     /// Routing over the contacts in force.
-    public var routing: NotificationRouting { contacts.routing }
+    package var routing: NotificationRouting { contacts.routing }
 
     /// Loads and checks the contacts and opens the delivery store; nothing runs until ``run()``.
     /// - Throws: ``ContactsError`` naming the entry at fault, or a storage error.
-    public init(context: RuntimeContext, configuration: NotifierConfiguration) throws {
+    package init(context: RuntimeContext, configuration: NotifierConfiguration) throws {
         self.context = context
         self.configuration = configuration
         self.logger = context.logger(for: "notifier")
@@ -61,7 +61,7 @@ public final class NotifierService: Service {
     }
 
     /// One sender per channel kind, sharing one HTTP client.
-    public static func channels(http: HTTPClient, timeoutSeconds: Int) -> [ChannelKind: any DeliveryChannel] {
+    package static func channels(http: HTTPClient, timeoutSeconds: Int) -> [ChannelKind: any DeliveryChannel] {
         let poster = HTTPPoster(client: http, timeoutSeconds: timeoutSeconds)
         return [
             .webhook: WebhookChannel(poster: poster), .slack: SlackChannel(poster: poster), .teams: TeamsChannel(poster: poster),
@@ -73,7 +73,7 @@ public final class NotifierService: Service {
     /// instance leads — connected to nothing on the broker, so the shared persistent session
     /// `{instance}-notifier` keeps queueing issue events for whoever leads — and, after losing
     /// the lead (its work is cancelled and its store fenced), stands by again.
-    public func run() async throws {
+    package func run() async throws {
         let work = Task { try await self.leadWhenElected() }
         try await withTaskCancellationHandler {
             try await withGracefulShutdownHandler {

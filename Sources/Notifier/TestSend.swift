@@ -6,15 +6,15 @@ import ServiceRuntime
 /// A test send: a sample incident through one channel, right away, without the outbox — from the
 /// command line (`cctv-out notify test --channel <id>`) or the dashboard's "send test" — reporting
 /// what the endpoint answered.
-public enum TestSend {
+package enum TestSend {
     /// Why a test send did not go out.
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Sends a sample `event` notice through `channelID` of `book` and returns what happened.
     /// - Throws: ``ContractError`` `not_found` naming the known channels when `channelID` is unknown.
-    public static func run(book: ContactBook, channelID: String, event: NotificationEvent, policy: NotificationPolicy, http: HTTPClient,
+    package static func run(book: ContactBook, channelID: String, event: NotificationEvent, policy: NotificationPolicy, http: HTTPClient,
                            timeoutSeconds: Int) async throws(ContractError) -> ChannelTestResult {
         guard let found = book.channel(channelID) else {
             let known = book.teams.flatMap { $0.channels.map(\.id) }
@@ -47,7 +47,7 @@ public enum TestSend {
 
     /// The command line's test send: the contacts from the configuration (file and shorthand), one line back.
     /// - Throws: ``Failure`` when the channel is unknown, there are no contacts, or the endpoint refused.
-    public static func send(configuration: NotifierConfiguration, channelID: String, event: NotificationEvent) async throws -> String {
+    package static func send(configuration: NotifierConfiguration, channelID: String, event: NotificationEvent) async throws -> String {
         let book = try configuration.contactBook()
         if book.teams.isEmpty {
             throw Failure(description: "no contacts: they come from --notifier-contacts FILE (a JSON file of teams and channels, see docs/contacts.example.json) "

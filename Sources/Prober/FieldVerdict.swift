@@ -3,7 +3,7 @@ import Foundation
 
 /// The technician's verdict, the same table the issues service applies: a line that does not
 /// answer hides whatever the camera does, so it is named alone.
-public enum FieldVerdict: Sendable, Equatable {
+package enum FieldVerdict: Sendable, Equatable {
     case ok
     case line
     case degradedLine
@@ -15,7 +15,7 @@ public enum FieldVerdict: Sendable, Equatable {
     /// table as the issues service (a line down hides the rest; a broken stream hides the picture).
     /// An ONVIF service that fails while the line answers is the camera's (a skewed clock alone is
     /// reported, not a fault).
-    public init(icmp: ICMPVerdict, hls: HLSVerdict?, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil, onvif: ONVIFVerdict? = nil) {
+    package init(icmp: ICMPVerdict, hls: HLSVerdict?, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil, onvif: ONVIFVerdict? = nil) {
         switch icmp.status {
         case .timeout, .fail: self = .line
         case .loss: self = .degradedLine
@@ -32,7 +32,7 @@ public enum FieldVerdict: Sendable, Equatable {
     }
 
     /// The process exit status for scripts: 0 OK, 2 line, 3 camera.
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         switch self {
         case .ok: 0
         case .line, .degradedLine: 2
@@ -41,7 +41,7 @@ public enum FieldVerdict: Sendable, Equatable {
     }
 
     /// The verdict in Korean and English, with who to call.
-    public var headline: String {
+    package var headline: String {
         switch self {
         case .ok: "정상 (OK)"
         case .line: "회선 문제 (network line problem) → 회선 담당 (network line team)"
@@ -52,7 +52,7 @@ public enum FieldVerdict: Sendable, Equatable {
     }
 
     /// The whole printout: verdict first, then the measurements of both checks.
-    public static func report(address: String, hlsURL: String?, icmp: ICMPVerdict, hls: HLSVerdict?, verdict: FieldVerdict,
+    package static func report(address: String, hlsURL: String?, icmp: ICMPVerdict, hls: HLSVerdict?, verdict: FieldVerdict,
                               rtspURL: String? = nil, rtsp: RTSPVerdict? = nil, picture: PictureCheck.Outcome? = nil,
                               onvifURL: String? = nil, onvif: ONVIFVerdict? = nil) -> String {
         func number(_ value: Double?, _ unit: String) -> String { value.map { String(format: "%.1f %@", $0, unit) } ?? "-" }

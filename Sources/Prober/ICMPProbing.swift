@@ -3,30 +3,30 @@ import Foundation
 
 /// The port the prober uses for ICMP: one check of one address. The adapter is the shared-socket
 /// engine in `ICMP/`; tests can pass their own.
-public protocol ICMPProbing: Sendable {
+package protocol ICMPProbing: Sendable {
     /// Runs one check (K echoes) and returns its verdict.
     func check(address: String) async -> ICMPVerdict
 }
 
 /// What an ICMP check found, before it is stamped with the camera and prober ids.
-public struct ICMPVerdict: Sendable, Equatable {
-    public var status: ICMPStatus
-    public var reason: String
+package struct ICMPVerdict: Sendable, Equatable {
+    package var status: ICMPStatus
+    package var reason: String
     /// Echoes attempted, including those the local host refused to send.
-    public var sent: Int
-    public var received: Int
+    package var sent: Int
+    package var received: Int
     /// Echoes the local host refused to send (counted as lost).
-    public var refused: Int
-    public var rttMinMs: Double?
-    public var rttAvgMs: Double?
-    public var rttMaxMs: Double?
-    public var replyFrom: String?
+    package var refused: Int
+    package var rttMinMs: Double?
+    package var rttAvgMs: Double?
+    package var rttMaxMs: Double?
+    package var replyFrom: String?
 
-    public init(status: ICMPStatus, reason: String, sent: Int, received: Int, refused: Int = 0, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil, replyFrom: String? = nil) {
+    package init(status: ICMPStatus, reason: String, sent: Int, received: Int, refused: Int = 0, rttMinMs: Double? = nil, rttAvgMs: Double? = nil, rttMaxMs: Double? = nil, replyFrom: String? = nil) {
         self.status = status; self.reason = reason; self.sent = sent; self.received = received; self.refused = refused
         self.rttMinMs = rttMinMs; self.rttAvgMs = rttAvgMs; self.rttMaxMs = rttMaxMs; self.replyFrom = replyFrom
     }
 
     /// Loss in percent.
-    public var lossPercent: Double { sent == 0 ? 100 : Double(sent - received) * 100 / Double(sent) }
+    package var lossPercent: Double { sent == 0 ? 100 : Double(sent - received) * 100 / Double(sent) }
 }

@@ -3,88 +3,88 @@ import ServiceRuntime
 
 /// Everything a prober is told: cadence, ICMP echoes, HLS budgets, concurrency, back-off, the
 /// optional ffprobe deep check, its site pin and its membership in the fleet.
-public struct ProberConfiguration: Sendable, Equatable {
+package struct ProberConfiguration: Sendable, Equatable {
     /// Default check interval per camera, seconds (a camera's own interval wins).
-    public var interval: Double = 60
+    package var interval: Double = 60
     /// Echoes per ICMP check.
-    public var icmpCount = 3
+    package var icmpCount = 3
     /// Wait for each echo reply, seconds.
-    public var icmpTimeout: Double = 1
+    package var icmpTimeout: Double = 1
     /// Seconds between the echoes of one check.
-    public var icmpSpacing: Double = 0.2
+    package var icmpSpacing: Double = 0.2
     /// ICMP checks running at once.
-    public var concurrency = 256
+    package var concurrency = 256
     /// HLS checks running at once (separate from the ICMP checks).
-    public var hlsConcurrency = 64
+    package var hlsConcurrency = 64
     /// Time budget of one HLS check (every playlist and the segment), seconds.
-    public var hlsTimeout: Double = 10
+    package var hlsTimeout: Double = 10
     /// Bytes of the newest segment downloaded per HLS check.
     /// 512 KiB holds the key frame a segment starts with (asked for with a Range request); the
     /// whole 2 s segment was fetched before (measured in `cctv-out-bench hls-bytes`).
-    public var hlsSegmentBytes = 512 << 10
+    package var hlsSegmentBytes = 512 << 10
     /// Consecutive failed checks after which a dead camera is checked less often.
-    public var backoffAfter = 5
+    package var backoffAfter = 5
     /// Run the ffprobe deep check after every Nth good HLS check of a camera; 0 = off.
-    public var deepCheckEvery = 0
+    package var deepCheckEvery = 0
     /// Seconds before a deep check (ffprobe) is killed.
-    public var deepCheckTimeout: Double = 15
+    package var deepCheckTimeout: Double = 15
     /// Deep checks running at once (more are skipped, not queued).
-    public var deepCheckConcurrency = 2
+    package var deepCheckConcurrency = 2
     /// Only check cameras of this site (a prober inside a closed network); nil = any site no pinned prober covers.
-    public var site: String?
+    package var site: String?
     /// This prober's member name; nil = the host name and a random suffix, new at every start.
-    public var name: String?
+    package var name: String?
     /// Seconds between membership heartbeats; 0 = a third of ``interval``.
-    public var heartbeat: Double = 0
+    package var heartbeat: Double = 0
     /// Seconds after its latest heartbeat when a member counts as dead; 0 = three heartbeats.
-    public var memberTimeout: Double = 0
+    package var memberTimeout: Double = 0
     /// Share of the HLS/RTSP slots that cameras whose previous check took over half its budget
     /// may hold (see ``CheckSlots``).
-    public var hlsSlowShare = 0.25
+    package var hlsSlowShare = 0.25
     /// HLS/RTSP checks against one stream server (host:port) at once.
-    public var hlsPerHost = 32
+    package var hlsPerHost = 32
     /// Time budget of one RTSP check up to PLAY, seconds.
-    public var rtspTimeout: Double = 5
+    package var rtspTimeout: Double = 5
     /// Seconds video packets are counted after PLAY; 0 = stop after DESCRIBE.
-    public var rtspPacketWindow: Double = 2
+    package var rtspPacketWindow: Double = 2
     /// Seconds between picture checks of a camera that has them on.
-    public var pictureEvery: Double = 900
+    package var pictureEvery: Double = 900
     /// Picture checks (ffmpeg decodes) at once, fleet-wide; due ones wait.
-    public var pictureConcurrency = 2
+    package var pictureConcurrency = 2
     /// Seconds of video a picture check decodes.
-    public var pictureSample: Double = 4
+    package var pictureSample: Double = 4
     /// Snapshots kept per camera.
-    public var snapshotKeep = 3
+    package var snapshotKeep = 3
     /// Seconds between ONVIF checks (clock, device information) of a camera with an ONVIF address.
-    public var onvifEvery: Double = 300
+    package var onvifEvery: Double = 300
     /// Time budget of one ONVIF check (both calls), seconds.
-    public var onvifTimeout: Double = 5
+    package var onvifTimeout: Double = 5
     /// A camera clock off by more than this many seconds is reported (`clock_skew`).
-    public var onvifClockSkew: Double = 10
+    package var onvifClockSkew: Double = 10
     /// Addresses whose silence means the prober's own network is down (its results are then
     /// inconclusive): a comma list of addresses, `gateway` (the default gateway, pinged only while
     /// a camera off this machine is checked) or `none`.
-    public var reference = "gateway"
+    package var reference = "gateway"
     /// Seconds between two checks of the reference addresses.
-    public var referenceEvery: Double = 5
+    package var referenceEvery: Double = 5
 
-    public init() {}
+    package init() {}
 
     /// Seconds between membership heartbeats.
-    public var heartbeatSeconds: Double { heartbeat > 0 ? heartbeat : interval / 3 }
+    package var heartbeatSeconds: Double { heartbeat > 0 ? heartbeat : interval / 3 }
     /// Seconds after its latest heartbeat when a member counts as dead.
-    public var memberTimeoutSeconds: Double { memberTimeout > 0 ? max(memberTimeout, heartbeatSeconds) : 3 * heartbeatSeconds }
+    package var memberTimeoutSeconds: Double { memberTimeout > 0 ? max(memberTimeout, heartbeatSeconds) : 3 * heartbeatSeconds }
 
     /// This configuration with its member name fixed (generated when none is set): done once per
     /// process start, before the broker accounts are made for its session.
-    public func named() -> ProberConfiguration {
+    package func named() -> ProberConfiguration {
         var named = self
         named.name = name ?? Self.generatedName()
         return named
     }
 
     /// The session name this prober uses on the broker: `prober-{member}`, unique per member.
-    public var busName: String { "prober-\(name ?? "unnamed")" }
+    package var busName: String { "prober-\(name ?? "unnamed")" }
 
     /// The host name (letters, digits, `.-_` only, at most 24) and four random characters.
     static func generatedName() -> String {
@@ -94,18 +94,18 @@ public struct ProberConfiguration: Sendable, Equatable {
     }
 
     /// The RTSP checker's budgets.
-    public var rtspLimits: RTSPCheckLimits {
+    package var rtspLimits: RTSPCheckLimits {
         RTSPCheckLimits(timeBudget: .milliseconds(Int64((rtspTimeout * 1000).rounded())),
                         packetWindow: rtspPacketWindow > 0 ? .milliseconds(Int64((rtspPacketWindow * 1000).rounded())) : nil)
     }
 
     /// The ONVIF checker's budget and clock limit.
-    public var onvifLimits: ONVIFCheckLimits {
+    package var onvifLimits: ONVIFCheckLimits {
         ONVIFCheckLimits(timeBudget: .milliseconds(Int64((onvifTimeout * 1000).rounded())), clockSkewLimit: onvifClockSkew)
     }
 
     /// The HLS checker's budgets.
-    public var hlsLimits: HLSCheckLimits {
+    package var hlsLimits: HLSCheckLimits {
         HLSCheckLimits(timeBudget: .milliseconds(Int64((hlsTimeout * 1000).rounded())), segmentMaxBytes: hlsSegmentBytes)
     }
 }
@@ -160,7 +160,7 @@ extension ProberConfiguration {
     }
 
     /// The `prober.*` keys.
-    public static let keys: [SettingKey] = [
+    package static let keys: [SettingKey] = [
         Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
         Key.deepCheckConcurrency, Key.site, Key.name, Key.heartbeat, Key.memberTimeout, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
         Key.backoffAfter, Key.rtspTimeout, Key.rtspPacketWindow, Key.pictureEvery, Key.pictureConcurrency, Key.pictureSample, Key.snapshotKeep,
@@ -170,7 +170,7 @@ extension ProberConfiguration {
 
     /// Reads the `prober.*` keys once.
     /// - Throws: ``SettingsError`` naming the key and what it accepts.
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         self.init()
         interval = try settings.number(Key.interval)
         icmpCount = try settings.integer(Key.icmpCount)

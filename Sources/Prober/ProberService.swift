@@ -21,7 +21,7 @@ import Synchronization
 /// skipped: the diagnosis is LINE whatever the stream does, and a site whose line is cut would
 /// otherwise make hundreds of HLS checks each wait out a full time budget, starving the HLS
 /// pool for every healthy camera. The first answered ping lets the HLS checks resume.
-public final class ProberService: Service {
+package final class ProberService: Service {
     let context: RuntimeContext
     let icmp: any ICMPProbing
     let hls: HLSChecker
@@ -48,7 +48,7 @@ public final class ProberService: Service {
     ///   - icmp: the ICMP adapter (``EngineICMPProbe`` in production).
     ///   - hls: the HLS checker; by default one over AsyncHTTPClient with the configured time
     ///     budget and segment byte cap.
-    public init(context: RuntimeContext, configuration: ProberConfiguration, icmp: any ICMPProbing, hls: HLSChecker? = nil) {
+    package init(context: RuntimeContext, configuration: ProberConfiguration, icmp: any ICMPProbing, hls: HLSChecker? = nil) {
         self.context = context
         let configuration = configuration.named()
         self.configuration = configuration
@@ -70,7 +70,7 @@ public final class ProberService: Service {
                                         procNetRoute: { try? String(contentsOfFile: "/proc/net/route", encoding: .utf8) })
     }
 
-    public func run() async throws {
+    package func run() async throws {
         // A session per member; dying clears its heartbeat (one prober gone is not the service offline).
         let bus = context.makeBus(service: "prober", session: configuration.busName,
                                   will: ProberMembership.will(topics: context.topics, configuration: configuration))

@@ -91,7 +91,7 @@ extension CameraStore {
 
     /// Re-seals every stored credential with the current key (`cctv-out secrets rotate`).
     /// - Returns: how many were re-sealed.
-    public func resealCredentials() throws -> Int {
+    package func resealCredentials() throws -> Int {
         try database.write { db in
             var count = 0
             for row in try db.rows("SELECT id, credentials FROM camera WHERE credentials IS NOT NULL") {

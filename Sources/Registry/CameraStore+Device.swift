@@ -3,18 +3,18 @@ import Foundation
 
 extension CameraStore {
     /// What recording one ONVIF identity did.
-    public struct DeviceRecord: Sendable, Equatable {
+    package struct DeviceRecord: Sendable, Equatable {
         /// The camera as stored now (new version when the identity changed).
-        public var camera: CameraDefinition
+        package var camera: CameraDefinition
         /// The change operators are told about; `nil` on first sight or when nothing changed.
-        public var change: CameraDeviceChange?
+        package var change: CameraDeviceChange?
     }
 
     /// Records what camera `id` said it is over ONVIF (`probe.onvif` `device`). Nothing is written
     /// while the identity is the same (so a check every 5 minutes costs one read); a first sighting
     /// is stored quietly; another serial number or model is `REPLACED`, another firmware `FIRMWARE`.
     /// - Returns: `nil` when nothing changed or the camera is unknown.
-    public func recordDevice(id: String, _ seen: CameraDevice, at: Date, now: Date = Date()) throws(ContractError) -> DeviceRecord? {
+    package func recordDevice(id: String, _ seen: CameraDevice, at: Date, now: Date = Date()) throws(ContractError) -> DeviceRecord? {
         try write { db -> DeviceRecord? in
             guard let camera = try Self.fetch(db, id: id) else { return nil }
             if let stored = camera.device, stored.isSameIdentity(as: seen) { return nil }

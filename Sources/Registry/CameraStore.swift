@@ -9,12 +9,12 @@ import ServiceRuntime
 /// address is enforced by the database itself. The SQL is written once for both engines.
 /// Stream credentials are sealed with the data folder's ``SecretBox`` and bound to the origin they
 /// were entered for (``StreamCredentialBinding``); they are never in a `CameraDefinition`.
-public final class CameraStore: Sendable {
+package final class CameraStore: Sendable {
     let database: any SQLDatabase
     let secrets: SecretBox
 
     /// Opens `{dataDir}/registry.sqlite` (and `{dataDir}/secrets.key`, created on first start).
-    public convenience init(dataDir: String) throws {
+    package convenience init(dataDir: String) throws {
         try self.init(location: .sqlite(directory: dataDir), secretsDir: dataDir, logger: Logger(label: "cctv-out.registry"))
     }
 
@@ -22,7 +22,7 @@ public final class CameraStore: Sendable {
     /// seals credentials an older version kept in plain text.
     /// - Parameter secretsDir: the folder of `secrets.key`. Registry replicas that share a PostgreSQL
     ///   must share the key file too (copy it to every registry machine), or cannot open each other's credentials.
-    public init(location: DatabaseLocation, secretsDir: String, logger: Logger = Logger(label: "cctv-out.registry")) throws {
+    package init(location: DatabaseLocation, secretsDir: String, logger: Logger = Logger(label: "cctv-out.registry")) throws {
         database = try location.open(service: "registry", sqlite: Self.migrator, postgres: Self.postgresMigrations, logger: logger)
         secrets = try SecretBox(dataDir: secretsDir)
         try sealLegacyCredentials()
@@ -100,7 +100,7 @@ public final class CameraStore: Sendable {
     }
 
     /// Creates a camera. - Throws: `duplicate_id`, `duplicate_address`.
-    public func create(_ input: CameraInput, now: Date = Date()) throws(ContractError) -> CameraDefinition {
+    package func create(_ input: CameraInput, now: Date = Date()) throws(ContractError) -> CameraDefinition {
         let credentials = try credentialColumns(StreamCredentialBinding.decide(storedOrigin: nil, input: input), current: nil)
         return try write { db in
             if let id = input.id, try db.row("SELECT id FROM camera WHERE id = ?", id) != nil {
@@ -116,7 +116,7 @@ public final class CameraStore: Sendable {
 
     /// Replaces a camera's fields (credentials kept when the input leaves them out).
     /// - Throws: `not_found`, `version_conflict`, `duplicate_address`.
-    public func update(id: String, _ input: CameraInput, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDefinition {
+    package func update(id: String, _ input: CameraInput, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDefinition {
         try write { db in
             let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
             try Self.checkAddressFree(db, input.address, except: id)
@@ -131,7 +131,7 @@ public final class CameraStore: Sendable {
     }
 
     /// Enables or disables a camera.
-    public func setEnabled(id: String, _ enabled: Bool, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDefinition {
+    package func setEnabled(id: String, _ enabled: Bool, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDefinition {
         try write { db in
             let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
             try db.execute("UPDATE camera SET enabled = ?, updatedAt = ?, version = ? WHERE id = ?", enabled, now, current + 1, id)
@@ -140,7 +140,7 @@ public final class CameraStore: Sendable {
     }
 
     /// Deletes a camera and records its tombstone. - Throws: `not_found`, `version_conflict`.
-    public func delete(id: String, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDeleted {
+    package func delete(id: String, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDeleted {
         try write { db in
             let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
             let address = try db.row("SELECT address FROM camera WHERE id = ?", id)?.string("address") ?? ""
@@ -151,7 +151,7 @@ public final class CameraStore: Sendable {
     }
 
     /// One camera, or `nil`.
-    public func get(id: String) throws(ContractError) -> CameraDefinition? {
+    package func get(id: String) throws(ContractError) -> CameraDefinition? {
         try read { db in try Self.fetch(db, id: id) }
     }
 
@@ -160,7 +160,7 @@ public final class CameraStore: Sendable {
 
     /// A page of cameras filtered by text, site, group and enablement, sorted by `sort`
     /// (`id` by default; `-name` descending). - Throws: `invalid_field` for an unknown sort key.
-    public func list(query: String? = nil, site: String? = nil, group: String? = nil, enabled: Bool? = nil, sort: String? = nil,
+    package func list(query: String? = nil, site: String? = nil, group: String? = nil, enabled: Bool? = nil, sort: String? = nil,
                      offset: Int = 0, limit: Int = 100) throws(ContractError) -> (cameras: [CameraDefinition], total: Int) {
         let sortKey = sort.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 } ?? "id"
         guard let sortColumn = Self.sortColumns[sortKey] else {
@@ -189,7 +189,7 @@ public final class CameraStore: Sendable {
     }
 
     /// Every camera and every tombstone, for re-publishing the retained state on start.
-    public func snapshot() throws(ContractError) -> (cameras: [CameraDefinition], tombstones: [String]) {
+    package func snapshot() throws(ContractError) -> (cameras: [CameraDefinition], tombstones: [String]) {
         try read { db in
             (try db.rows("SELECT * FROM camera ORDER BY id").map(Self.definition),
              try db.rows("SELECT id FROM tombstone").compactMap { $0.string("id") })

@@ -6,14 +6,14 @@ import Glibc
 #endif
 
 /// Pure validation of camera input: every field checked, the first problem named precisely.
-public enum CameraValidation {
+package enum CameraValidation {
     /// A validated address: the text and what it is.
-    public enum AddressKind: String, Sendable { case ipv4, ipv6, hostname }
+    package enum AddressKind: String, Sendable { case ipv4, ipv6, hostname }
 
     /// Checks `input` and returns it normalised (trimmed strings, canonical address text).
     /// - Parameter destinations: where a stream URL may point (link-local and metadata addresses refused by default).
     /// - Throws: ``ContractError`` with code `invalid_field` and the field name.
-    public static func validate(_ input: CameraInput, destinations: DestinationPolicy = DestinationPolicy()) throws(ContractError) -> CameraInput {
+    package static func validate(_ input: CameraInput, destinations: DestinationPolicy = DestinationPolicy()) throws(ContractError) -> CameraInput {
         var camera = input
         if let id = input.id {
             guard isValidID(id) else {
@@ -89,7 +89,7 @@ public enum CameraValidation {
     }
 
     /// Whether `id` is a valid camera id (also safe as an MQTT topic level).
-    public static func isValidID(_ id: String) -> Bool {
+    package static func isValidID(_ id: String) -> Bool {
         guard (1...64).contains(id.utf8.count) else { return false }
         return id.utf8.allSatisfy { byte in
             (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 46 || byte == 95
@@ -98,7 +98,7 @@ public enum CameraValidation {
 
     /// Canonical text and kind of an address, or `nil` when it is neither an IP nor a host name.
     /// IPv6 is written in its canonical form so the same address cannot be registered twice.
-    public static func normaliseAddress(_ text: String) -> (String, AddressKind)? {
+    package static func normaliseAddress(_ text: String) -> (String, AddressKind)? {
         var candidate = text
         if candidate.hasPrefix("[") && candidate.hasSuffix("]") { candidate = String(candidate.dropFirst().dropLast()) }
         var v4 = in_addr()

@@ -8,7 +8,7 @@ import ServiceRuntime
 /// as pending) is answered with the first outcome instead of being applied again. A command only
 /// counts as the same when its content is too (an id reused for a different command is applied:
 /// tools that number their commands `1`, `2`… must not be ignored). Kept for a day.
-public struct CommandLog: Sendable {
+package struct CommandLog: Sendable {
     let database: any SQLDatabase
 
     static func register(in migrator: inout DatabaseMigrator) {
@@ -28,9 +28,6 @@ public struct CommandLog: Sendable {
         "CREATE INDEX commandLog_at ON commandLog (at)",
     ])
 
-    /// Actions that change the fleet, the only ones worth remembering.
-    static let changes: Set<RegistryCommand.Action> = [.create, .update, .patch, .enable, .disable, .delete, .bulkDelete]
-
     /// What identifies a command's content.
     static func fingerprint(_ command: RegistryCommand) -> String {
         Fingerprint.of((try? ContractCodec.encodeValue(command)) ?? Data())
@@ -38,7 +35,7 @@ public struct CommandLog: Sendable {
 
     /// The reply already given to this exact command, if any.
     func reply(to command: RegistryCommand, id: String) throws -> RegistryReply? {
-        guard Self.changes.contains(command.action) else { return nil }
+        guard command.action.changesFleet else { return nil }
         return try database.read { db in
             guard let row = try db.row("SELECT fingerprint, reply FROM commandLog WHERE id = ?", id),
                   row.string("fingerprint") == Self.fingerprint(command), let reply = row.data("reply") else { return nil }
@@ -48,7 +45,7 @@ public struct CommandLog: Sendable {
 
     /// Remembers the reply to a change.
     func record(_ reply: RegistryReply, to command: RegistryCommand, id: String, now: Date = Date()) throws {
-        guard Self.changes.contains(command.action) else { return }
+        guard command.action.changesFleet else { return }
         try database.write { db in
             try db.execute("""
                 INSERT INTO commandLog (id, fingerprint, reply, at) VALUES (?, ?, ?, ?)

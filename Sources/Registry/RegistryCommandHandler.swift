@@ -4,9 +4,9 @@ import ServiceRuntime
 
 /// Executes registry commands against the store. Pure of any broker: the service publishes what
 /// it returns, so both doors (REST via the gateway, MQTT from any tool) behave the same.
-public struct RegistryCommandHandler: Sendable {
+package struct RegistryCommandHandler: Sendable {
     /// A change the service must publish after the command committed.
-    public enum Change: Sendable, Equatable {
+    package enum Change: Sendable, Equatable {
         case upserted(CameraDefinition, created: Bool)
         case deleted(CameraDeleted)
         /// Many changes from one command (an import); published with bounded concurrency.
@@ -20,9 +20,9 @@ public struct RegistryCommandHandler: Sendable {
     /// Where stream URLs may point.
     let destinations: DestinationPolicy
     /// The notifier's teams: what `lineTeam` and `vendor` may name.
-    public let teams: TeamDirectoryHolder
+    package let teams: TeamDirectoryHolder
 
-    public init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
+    package init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
         self.store = store
         self.imports = ImportStaging()
         self.destinations = destinations
@@ -46,55 +46,53 @@ public struct RegistryCommandHandler: Sendable {
     /// Runs one command; never throws: a refusal is a reply with `ok == false`.
     /// - Parameter privateReply: whether the reply goes only to the requester (an MQTT v5 response
     ///   topic); the `credentials` action is refused otherwise, so secrets never reach a shared topic.
-    public func handle(_ command: RegistryCommand, commandID: String? = nil, privateReply: Bool = false) -> (reply: RegistryReply, change: Change?) {
+    package func handle(_ command: RegistryCommand, commandID: String? = nil, privateReply: Bool = false) -> (reply: RegistryReply, change: Change?) {
         do throws(ContractError) {
             switch command.action {
-            case .create:
-                guard let input = command.camera else { throw Self.missing("camera") }
+            case let .create(input):
                 let camera = try store.create(validated(input))
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: true))
-            case .update:
-                guard let id = command.id ?? command.camera?.id else { throw Self.missing("id") }
-                guard var input = command.camera else { throw Self.missing("camera") }
+            case .update(let id, var input, let expectedVersion):
                 if let bodyID = input.id, bodyID != id {
                     throw ContractError(code: "invalid_field", field: "id", message: "id in the body (\(bodyID)) differs from the camera being updated (\(id)); ids cannot be changed")
                 }
                 input.id = id
-                let camera = try store.update(id: id, validated(input), expectedVersion: command.expectedVersion)
+                let camera = try store.update(id: id, validated(input), expectedVersion: expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
-            case .enable, .disable:
-                guard let id = command.id else { throw Self.missing("id") }
-                let camera = try store.setEnabled(id: id, command.action == .enable, expectedVersion: command.expectedVersion)
+            case let .enable(id, expectedVersion), let .disable(id, expectedVersion):
+                let camera = try store.setEnabled(id: id, command.action.name == .enable, expectedVersion: expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
-            case .delete:
-                guard let id = command.id else { throw Self.missing("id") }
-                let deleted = try store.delete(id: id, expectedVersion: command.expectedVersion)
+            case let .delete(id, expectedVersion):
+                let deleted = try store.delete(id: id, expectedVersion: expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID), .deleted(deleted))
-            case .get:
-                guard let id = command.id else { throw Self.missing("id") }
+            case let .get(id):
                 guard let camera = try store.get(id: id) else {
                     throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
                 }
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), nil)
-            case .list:
-                let limit = min(max(command.limit ?? 100, 1), 1000)
-                let page = try store.list(query: command.query, site: command.site, group: command.group, enabled: command.enabled,
-                                          sort: command.sort, offset: max(command.offset ?? 0, 0), limit: limit)
+            case let .list(list):
+                let limit = min(max(list.limit ?? 100, 1), 1000)
+                let page = try store.list(query: list.query, site: list.site, group: list.group, enabled: list.enabled,
+                                          sort: list.sort, offset: max(list.offset ?? 0, 0), limit: limit)
                 return (RegistryReply(ok: true, commandID: commandID, cameras: page.cameras, total: page.total), nil)
-            case .importBegin, .importRows, .importCommit, .importAbort:
-                return try handleImport(command, commandID: commandID)
-            case .patch:
-                guard let id = command.id else { throw Self.missing("id") }
-                guard let patch = command.patch else { throw Self.missing("patch") }
+            case let .importBegin(importID, columns):
+                return try beginImport(importID, columns: columns, commandID: commandID)
+            case let .importRows(importID, rows):
+                return try stageImport(importID, rows: rows, commandID: commandID)
+            case let .importCommit(importID, skipInvalid):
+                return try commitImport(importID, skipInvalid: skipInvalid, commandID: commandID)
+            case let .importAbort(importID):
+                return try abortImport(importID, commandID: commandID)
+            case let .patch(id, patch, expectedVersion):
                 guard let current = try store.storedInput(id: id) else {
                     throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
                 }
                 // Commands run one at a time, so nothing changes between this read and the update;
                 // expectedVersion still guards against a client patching a camera it has not seen.
-                let camera = try store.update(id: id, validated(patch.applied(to: current)), expectedVersion: command.expectedVersion)
+                let camera = try store.update(id: id, validated(patch.applied(to: current)), expectedVersion: expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
-            case .bulkDelete:
-                guard let ids = command.ids, !ids.isEmpty else { throw Self.missing("ids") }
+            case let .bulkDelete(ids):
+                guard !ids.isEmpty else { throw ContractError.missing("ids") }
                 guard ids.count <= 1000 else {
                     throw ContractError(code: "payload_too_large", field: "ids", message: "at most 1000 ids per bulk delete; got \(ids.count)")
                 }
@@ -102,21 +100,16 @@ public struct RegistryCommandHandler: Sendable {
                 let (deleted, missing) = try store.bulkDelete(ids: ids.filter { seen.insert($0).inserted })
                 return (RegistryReply(ok: true, commandID: commandID, deletedIDs: deleted.map(\.id), missingIDs: missing),
                         deleted.isEmpty ? nil : .batch(deleted.map(Change.deleted)))
-            case .credentials:
+            case let .credentials(id):
                 guard privateReply else {
                     throw ContractError(code: "bad_request", field: "responseTopic",
                                         message: "credentials are only answered to a request with an MQTT v5 response topic, never on a shared topic")
                 }
-                guard let id = command.id else { throw Self.missing("id") }
                 let credentials = try store.credentials(id: id) ?? CameraCredentials(id: id, username: nil, password: nil)
                 return (RegistryReply(ok: true, commandID: commandID, credentials: credentials), nil)
             }
         } catch {
             return (RegistryReply(ok: false, commandID: commandID, error: error), nil)
         }
-    }
-
-    static func missing(_ field: String) -> ContractError {
-        ContractError(code: "bad_request", field: field, message: "\(field) is required for this action")
     }
 }

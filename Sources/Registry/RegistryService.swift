@@ -9,7 +9,7 @@ import ServiceRuntime
 /// (MQTT v5 request/response, or fire-and-forget with the outcome on `registry/results`),
 /// and keeps every camera's retained `cctv/{id}/config` (empty = deleted) in step with the store,
 /// also when the broker loses them (``RetainedConfigPublisher``).
-public final class RegistryService: Service {
+package final class RegistryService: Service {
     let context: RuntimeContext
     let store: CameraStore
     let handler: RegistryCommandHandler
@@ -17,7 +17,7 @@ public final class RegistryService: Service {
     let commandLog: CommandLog
     let logger: Logger
 
-    public init(context: RuntimeContext) throws {
+    package init(context: RuntimeContext) throws {
         self.context = context
         self.logger = context.logger(for: "registry")
         self.store = try CameraStore(location: context.configuration.databaseLocation, secretsDir: context.dataDir, logger: logger)
@@ -25,7 +25,7 @@ public final class RegistryService: Service {
         self.commandLog = CommandLog(database: store.database)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let bus = context.makeBus(service: "registry")
         let publisher = RetainedConfigPublisher(bus: bus, store: store, topics: context.topics, logger: logger)
         let decoder = MessageDecoder(service: "registry", logger: logger)
@@ -78,7 +78,7 @@ public final class RegistryService: Service {
         let origin = origin(of: message)
         // A command without a response topic (fire and forget) is answered on the results topic.
         await bus.answer(message, as: RegistryCommand.self, expecting: .registryCommand, reply: .registryReply,
-                         refusing: { RegistryReply(ok: false, error: $0) }, orPublishTo: context.topics.registryResults) { envelope in
+                         refusing: { RegistryReply(ok: false, commandID: $1, error: $0) }, orPublishTo: context.topics.registryResults) { envelope in
             let (reply, change) = execute(envelope, origin: origin, responseTopic: message.properties.responseTopic, bus: bus)
             // An import's many changes are published after the reply, so the requester learns the
             // outcome at once; commands are handled one at a time, so no later change can overtake them.
@@ -99,15 +99,15 @@ public final class RegistryService: Service {
         }
         if let earlier = try? commandLog.reply(to: command, id: envelope.id) {
             logger.info("repeated command answered with its first outcome, not applied again",
-                        metadata: ["action": "\(command.action.rawValue)", "command": "\(envelope.id)", "actor": "\(command.actor ?? "-")"])
+                        metadata: ["action": "\(command.action.name.rawValue)", "command": "\(envelope.id)", "actor": "\(command.actor ?? "-")"])
             return (earlier, nil)
         }
         let (reply, change) = handler.handle(command, commandID: envelope.id, privateReply: responseTopic != nil)
         do { try commandLog.record(reply, to: command, id: envelope.id) } catch {
             logger.error("could not remember a command's reply", metadata: ["command": "\(envelope.id)", "error": "\(error)"])
         }
-        logger.info("command", metadata: ["action": "\(command.action.rawValue)", "ok": "\(reply.ok)",
-                                          "camera": "\(reply.camera?.id ?? command.id ?? "-")", "actor": "\(command.actor ?? "-")"])
+        logger.info("command", metadata: ["action": "\(command.action.name.rawValue)", "ok": "\(reply.ok)",
+                                          "camera": "\(reply.camera?.id ?? command.action.cameraID ?? "-")", "actor": "\(command.actor ?? "-")"])
         return (reply, change)
     }
 
@@ -115,7 +115,7 @@ public final class RegistryService: Service {
     /// publish to) and only to the asking account's own reply topic; that topic takes nothing else.
     static func refusal(_ command: RegistryCommand, origin: Origin, responseTopic: String?, replies: String) -> ContractError? {
         if origin.isCredentialRequest {
-            guard command.action == .credentials else {
+            guard command.action.name == .credentials else {
                 return ContractError(code: "bad_request", field: "action", message: "registry/credentials/{account} takes only the credentials action")
             }
             guard responseTopic == "\(replies)/\(origin.account)" else {
@@ -123,7 +123,7 @@ public final class RegistryService: Service {
             }
             return nil
         }
-        if command.action == .credentials {
+        if command.action.name == .credentials {
             return ContractError(code: "forbidden", field: "action",
                                  message: "stream credentials are only for probers, asked on registry/credentials/{account}")
         }

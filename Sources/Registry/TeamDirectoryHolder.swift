@@ -6,20 +6,20 @@ import Synchronization
 /// import row naming a line team or vendor the notifier does not know is refused, naming the field,
 /// instead of falling back silently to a default team. Before any directory arrived (no notifier
 /// has run yet) every team id is accepted.
-public final class TeamDirectoryHolder: Sendable {
+package final class TeamDirectoryHolder: Sendable {
     private let directory = Mutex<TeamDirectory?>(nil)
 
-    public init(_ initial: TeamDirectory? = nil) { directory.withLock { $0 = initial } }
+    package init(_ initial: TeamDirectory? = nil) { directory.withLock { $0 = initial } }
 
     /// The directory now, if one arrived.
-    public var current: TeamDirectory? { directory.withLock { $0 } }
+    package var current: TeamDirectory? { directory.withLock { $0 } }
 
     /// Takes a newly published directory.
-    public func update(_ new: TeamDirectory) { directory.withLock { $0 = new } }
+    package func update(_ new: TeamDirectory) { directory.withLock { $0 = new } }
 
     /// Refuses `camera` when it names an unknown line team or vendor.
     /// - Throws: ``ContractError`` `unknown_team` with the field and the known ids.
-    public func check(_ camera: CameraInput) throws(ContractError) {
+    package func check(_ camera: CameraInput) throws(ContractError) {
         try current?.check(lineTeam: camera.lineTeam, vendor: camera.vendor)
     }
 }

@@ -6,9 +6,9 @@ import Glibc
 /// A child process started with `posix_spawn`, with an empty signal mask and default signal
 /// handlers. Foundation's `Process` spawns from a dispatch thread whose blocked signals the
 /// child inherits, so a broker started that way ignores SIGTERM and cannot be stopped cleanly.
-public final class ChildProcess: @unchecked Sendable {
+package final class ChildProcess: @unchecked Sendable {
     /// The child's process id.
-    public let pid: pid_t
+    package let pid: pid_t
     private let lock = NSLock()
     private var exitStatus: Int32?
 
@@ -18,18 +18,31 @@ public final class ChildProcess: @unchecked Sendable {
     ///   `setpriv --pdeathsig TERM`, which sets `PR_SET_PDEATHSIG` and then execs the program (same
     ///   pid), spawned from the ``SpawnThread`` (the signal follows the spawning thread). Without
     ///   `setpriv` the child is started plainly.
-    public init(executable: String, arguments: [String], logFile: String? = nil, diesWithParent: Bool = false) throws {
-        if diesWithParent, let setpriv = Self.setpriv {
-            let argv = ["--pdeathsig", "TERM", executable] + arguments
-            let spawned = SpawnThread.shared.run { Result { try Self.spawn(setpriv, argv, logFile: logFile) } }
-            pid = try spawned.get()
-        } else {
+    /// - Parameter user: run it as this account (its uid and gid, no supplementary groups; we must
+    ///   be root), through the same `setpriv`, which changes the ids before it sets the parent-death
+    ///   signal (the kernel clears that signal on an id change, so the order matters).
+    package init(executable: String, arguments: [String], logFile: String? = nil, diesWithParent: Bool = false, user: String? = nil) throws {
+        var prefix: [String] = []
+        if let user { prefix += ["--reuid=\(user)", "--regid=\(user)", "--clear-groups"] }
+        if diesWithParent { prefix += ["--pdeathsig", "TERM"] }
+        guard !prefix.isEmpty else {
             pid = try Self.spawn(executable, arguments, logFile: logFile)
+            return
         }
+        guard let setpriv = Self.setpriv else {
+            guard user == nil else { throw ChildProcessError.spawnFailed(executable: "setpriv (util-linux, to run \(executable) as \(user!))", errno: ENOENT) }
+            pid = try Self.spawn(executable, arguments, logFile: logFile)
+            return
+        }
+        let argv = prefix + ["--", executable] + arguments
+        // The parent-death signal follows the spawning thread: spawn from the one that never ends.
+        let spawned = diesWithParent ? SpawnThread.shared.run { Result { try Self.spawn(setpriv, argv, logFile: logFile) } }
+                                     : Result { try Self.spawn(setpriv, argv, logFile: logFile) }
+        pid = try spawned.get()
     }
 
     /// Where util-linux `setpriv` is, if installed.
-    static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    package static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// Where a spawned child's standard output and error go.
     enum Output {
@@ -83,7 +96,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Whether the child is still running (reaps it when it has exited).
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         lock.withLock {
             if exitStatus != nil { return false }
             var status: Int32 = 0
@@ -94,7 +107,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// How the child ended (`exit 1`, `signal 9`), or `nil` while it runs.
-    public var exitDescription: String? {
+    package var exitDescription: String? {
         guard !isRunning else { return nil }
         return lock.withLock {
             guard let status = exitStatus else { return "unknown" }
@@ -104,12 +117,12 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Sends `signal` to the child.
-    public func send(_ signal: Int32) {
+    package func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
     }
 
     /// Sends SIGTERM, waits up to `timeout` seconds, then SIGKILL. Returns once the child is reaped.
-    public func stop(timeout: Double = 5) {
+    package func stop(timeout: Double = 5) {
         send(SIGTERM)
         if !waitForExit(timeout: timeout) {
             send(SIGKILL)
@@ -119,7 +132,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits up to `timeout` seconds for the child to exit; returns whether it did.
     @discardableResult
-    public func waitForExit(timeout: Double) -> Bool {
+    package func waitForExit(timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if !isRunning { return true }
@@ -130,10 +143,10 @@ public final class ChildProcess: @unchecked Sendable {
 }
 
 /// Starting a child process failed.
-public enum ChildProcessError: Error, CustomStringConvertible {
+package enum ChildProcessError: Error, CustomStringConvertible {
     case spawnFailed(executable: String, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .spawnFailed(executable, code):
             return "could not start \(executable): \(String(cString: strerror(code)))"

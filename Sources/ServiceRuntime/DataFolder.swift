@@ -5,33 +5,33 @@ import Glibc
 
 /// The data folder holds camera credentials, accounts and the broker's store: only the user running
 /// cctv-out may read it. Folders are 0700, files 0600, whatever the caller's umask.
-public enum DataFolder {
+package enum DataFolder {
     /// Makes files and folders this process creates from now on private (umask 077): SQLite's
     /// `-wal`/`-shm` companions and the broker's store are created later, by code we do not call.
-    public static func restrictNewFiles() {
+    package static func restrictNewFiles() {
         umask(0o077)
     }
 
     /// Creates `path` (and parents) if needed and makes it 0700.
-    public static func prepare(_ path: String) throws {
+    package static func prepare(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         chmod(path, 0o700)
     }
 
     /// Makes existing files private (a data folder written by an older version, or copied in).
-    public static func restrict(files paths: [String]) {
+    package static func restrict(files paths: [String]) {
         for path in paths where FileManager.default.fileExists(atPath: path) { chmod(path, 0o600) }
     }
 
     /// When `path` was last written (nanoseconds kept), or nil when it does not exist.
-    public static func modificationDate(of path: String) -> Date? {
+    package static func modificationDate(of path: String) -> Date? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
     }
 
     /// The permission bits of `path`, or nil when it does not exist.
-    public static func mode(of path: String) -> Int? {
+    package static func mode(of path: String) -> Int? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return Int(info.st_mode & 0o777)
@@ -40,9 +40,9 @@ public enum DataFolder {
 
 /// Writing a file that holds secrets: created 0600 under a temporary name, then renamed over the
 /// old one, so no reader ever sees it half written or readable by others.
-public enum PrivateFile {
+package enum PrivateFile {
     /// Writes `data` to `path` with mode 0600.
-    public static func write(_ data: Data, to path: String) throws {
+    package static func write(_ data: Data, to path: String) throws {
         let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw PrivateFileError(path: temporary, errno: errno) }
@@ -67,8 +67,8 @@ public enum PrivateFile {
 }
 
 /// A private file could not be written.
-public struct PrivateFileError: Error, CustomStringConvertible {
-    public let path: String
-    public let errno: Int32
-    public var description: String { "cannot write \(path): \(String(cString: strerror(errno)))" }
+package struct PrivateFileError: Error, CustomStringConvertible {
+    package let path: String
+    package let errno: Int32
+    package var description: String { "cannot write \(path): \(String(cString: strerror(errno)))" }
 }

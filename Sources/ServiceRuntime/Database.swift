@@ -3,12 +3,12 @@ import GRDB
 
 /// Opens one service's SQLite database in WAL mode and runs its migrations.
 /// One writer per database (GRDB's pool serialises writes); readers never block it.
-public enum ServiceDatabase {
+package enum ServiceDatabase {
     /// Opens (creating if needed) `{dataDir}/{service}.sqlite` and migrates it. The folder is made
     /// 0700 and the database files 0600: they hold credentials and accounts.
     /// `pageSize` (bytes, a power of two 512…65536) applies to a new file only: SQLite cannot
     /// change it once the file is in WAL mode.
-    public static func open(dataDir: String, service: String, migrator: DatabaseMigrator, pageSize: Int? = nil) throws -> DatabasePool {
+    package static func open(dataDir: String, service: String, migrator: DatabaseMigrator, pageSize: Int? = nil) throws -> DatabasePool {
         try DataFolder.prepare(dataDir)
         let path = "\(dataDir)/\(service).sqlite"
         // SQLite gives its -wal and -shm files the database file's mode: create it private first.

@@ -9,14 +9,14 @@ import Glibc
 /// 169.254.169.254, fe80::/10 — and the IPv6 metadata address fd00:ec2::254 are refused unless
 /// `streams.allow-link-local` is set: a stream URL must never make the prober fetch a cloud
 /// instance's credentials.
-public struct DestinationPolicy: Sendable, Equatable {
-    public var allowLinkLocal: Bool
+package struct DestinationPolicy: Sendable, Equatable {
+    package var allowLinkLocal: Bool
 
-    public init(allowLinkLocal: Bool = false) { self.allowLinkLocal = allowLinkLocal }
+    package init(allowLinkLocal: Bool = false) { self.allowLinkLocal = allowLinkLocal }
 
     /// Why `address` (an IPv4 or IPv6 literal) is refused, or nil when it may be used. Text that is
     /// not an IP address is not judged here (resolve it first).
-    public func refusal(address text: String) -> String? {
+    package func refusal(address text: String) -> String? {
         guard !allowLinkLocal else { return nil }
         var candidate = text
         if candidate.hasPrefix("["), candidate.hasSuffix("]") { candidate = String(candidate.dropFirst().dropLast()) }
@@ -50,7 +50,7 @@ public struct DestinationPolicy: Sendable, Equatable {
 
     /// Why a stream URL is refused before any lookup: not http(s) or rtsp(s), no host, or a refused
     /// literal address.
-    public func refusal(url: URL) -> String? {
+    package func refusal(url: URL) -> String? {
         guard let scheme = url.scheme?.lowercased(), ["http", "https", "rtsp", "rtsps"].contains(scheme) else {
             return "only http(s):// and rtsp(s):// stream URLs are used"
         }
@@ -61,7 +61,7 @@ public struct DestinationPolicy: Sendable, Equatable {
     /// Resolves `host` (blocking: call it off the cooperative pool) and returns why one of its
     /// addresses is refused, or nil when all may be used (or it does not resolve: the fetch then
     /// fails on its own with a DNS error).
-    public func refusalAfterResolving(host: String) -> String? {
+    package func refusalAfterResolving(host: String) -> String? {
         guard !allowLinkLocal, refusal(address: host) == nil else { return refusal(address: host) }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

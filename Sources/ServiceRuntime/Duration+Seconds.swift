@@ -1,6 +1,6 @@
 extension Duration {
     /// The duration in seconds, as a number (for logs and measurements).
-    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    package var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 
     /// Whole milliseconds (for settings such as PostgreSQL's timeouts).
     var milliseconds: Int64 {

@@ -16,7 +16,7 @@ import Synchronization
 /// broker: it renews the service's ``RetainedStateMarker`` after each batch with retained
 /// messages (and deletes the batch only then), and after every connect reads the marker back;
 /// when the broker no longer holds it, the owner queues all its retained state again.
-public final class EventOutbox: Sendable {
+package final class EventOutbox: Sendable {
     let database: any SQLDatabase
     let logger: Logger
     let retainedState: RetainedState?
@@ -24,21 +24,21 @@ public final class EventOutbox: Sendable {
     private let wakes: AsyncStream<Void>
 
     /// What the outbox needs to repair a service's retained messages at the broker.
-    public struct RetainedState: Sendable {
+    package struct RetainedState: Sendable {
         /// The service's marker.
-        public var marker: RetainedStateMarker
+        package var marker: RetainedStateMarker
         /// Queues (with ``EventOutbox/enqueue(_:topic:payload:retain:)``, inside the given write
         /// transaction) every retained message the service owns, as it is now; returns how many.
-        public var republishAll: @Sendable (any SQLConnection) throws -> Int
+        package var republishAll: @Sendable (any SQLConnection) throws -> Int
 
-        public init(marker: RetainedStateMarker, republishAll: @escaping @Sendable (any SQLConnection) throws -> Int) {
+        package init(marker: RetainedStateMarker, republishAll: @escaping @Sendable (any SQLConnection) throws -> Int) {
             self.marker = marker
             self.republishAll = republishAll
         }
     }
 
     /// The migrations that create the outbox tables; register them in the owning service's migrator.
-    public static func register(in migrator: inout DatabaseMigrator) {
+    package static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("outbox v1") { db in
             try db.create(table: "outbox") { t in
                 t.autoIncrementedPrimaryKey("seq")
@@ -59,12 +59,12 @@ public final class EventOutbox: Sendable {
     }
 
     /// The same tables as ``register(in:)`` for PostgreSQL; append them to the owning service's migrations.
-    public static let postgresMigrations = [
+    package static let postgresMigrations = [
         PostgresMigration("outbox v1", ["CREATE TABLE outbox (seq bigserial PRIMARY KEY, topic text NOT NULL, payload bytea NOT NULL, retain boolean NOT NULL)"]),
         PostgresMigration("outbox v2 retained marker", ["CREATE TABLE outboxMarker (id integer PRIMARY KEY CHECK (id = 1), token text, pendingUpTo bigint)"]),
     ]
 
-    public init(database: any SQLDatabase, logger: Logger, retainedState: RetainedState? = nil) {
+    package init(database: any SQLDatabase, logger: Logger, retainedState: RetainedState? = nil) {
         self.database = database
         self.logger = logger
         self.retainedState = retainedState
@@ -72,27 +72,27 @@ public final class EventOutbox: Sendable {
     }
 
     /// An outbox over an SQLite pool (services not yet on ``SQLDatabase``).
-    public convenience init(database: DatabasePool, logger: Logger, retainedState: RetainedState? = nil) {
+    package convenience init(database: DatabasePool, logger: Logger, retainedState: RetainedState? = nil) {
         self.init(database: SQLiteDatabase(pool: database), logger: logger, retainedState: retainedState)
     }
 
     static let insertSQL = "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, ?)"
 
     /// Adds an event inside the caller's write transaction.
-    public static func enqueue(_ db: any SQLConnection, topic: String, payload: [UInt8], retain: Bool) throws {
+    package static func enqueue(_ db: any SQLConnection, topic: String, payload: [UInt8], retain: Bool) throws {
         try db.execute(insertSQL, [.text(topic), .blob(Data(payload)), .bool(retain)])
     }
 
     /// Adds an event inside the caller's GRDB write transaction (services not yet on ``SQLDatabase``).
-    public static func enqueue(_ db: Database, topic: String, payload: [UInt8], retain: Bool) throws {
+    package static func enqueue(_ db: Database, topic: String, payload: [UInt8], retain: Bool) throws {
         try db.cachedStatement(sql: insertSQL).execute(arguments: [topic, Data(payload), retain])
     }
 
     /// Tells the publisher there is something new.
-    public func signal() { wake.yield() }
+    package func signal() { wake.yield() }
 
     /// Number of events waiting.
-    public func pending() throws -> Int {
+    package func pending() throws -> Int {
         try database.read { db in try db.row("SELECT COUNT(*) AS n FROM outbox")?.int("n") ?? 0 }
     }
 
@@ -105,7 +105,7 @@ public final class EventOutbox: Sendable {
 
     /// Publishes waiting events in order on `bus`'s publishing connection until cancelled or
     /// ``finish()``ed.
-    public func run(on bus: ServiceBus) async { await run(client: bus.client) }
+    package func run(on bus: ServiceBus) async { await run(client: bus.client) }
 
     func run(client: MQTTClient) async {
         await withTaskGroup(of: Void.self) { group in
@@ -223,13 +223,13 @@ public final class EventOutbox: Sendable {
     }
 
     /// Ends `run`.
-    public func finish() { wake.finish() }
+    package func finish() { wake.finish() }
 
     private let fence = Mutex<(@Sendable (any SQLConnection) throws -> Void)?>(nil)
 
     /// Runs `check` first in each of the outbox's own write transactions (deleting what was
     /// published, repairing the retained state): a leader that lost its role must not write.
-    public func guardWrites(_ check: @escaping @Sendable (any SQLConnection) throws -> Void) {
+    package func guardWrites(_ check: @escaping @Sendable (any SQLConnection) throws -> Void) {
         fence.withLock { $0 = check }
     }
 

@@ -1,7 +1,7 @@
 /// A short stable digest of some bytes (64-bit FNV-1a, hex) to tell "the same request again"
 /// from "another request under a reused id". Not a security hash.
-public enum Fingerprint {
-    public static func of(_ bytes: some Sequence<UInt8>) -> String {
+package enum Fingerprint {
+    package static func of(_ bytes: some Sequence<UInt8>) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)

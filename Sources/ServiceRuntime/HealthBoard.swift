@@ -4,33 +4,33 @@ import Synchronization
 /// The health of one process: every service it runs registers the checks that must hold for it to
 /// do its work (its broker connection, later its database). Read by the health endpoint
 /// (`health.port`, `cctv-out health`), which container engines, systemd and load balancers poll.
-public final class HealthBoard: Sendable {
+package final class HealthBoard: Sendable {
     /// One named check, e.g. `issues broker`.
-    public struct Check: Sendable {
-        public var name: String
-        public var passes: @Sendable () -> Bool
+    package struct Check: Sendable {
+        package var name: String
+        package var passes: @Sendable () -> Bool
     }
 
     /// What the endpoint answers: healthy only when at least one check is registered and all pass
     /// (a service on standby counts as healthy: it is ready to take over).
-    public struct Report: Codable, Sendable, Equatable {
+    package struct Report: Codable, Sendable, Equatable {
         /// `ok`, `standby` (every service here waits as a standby), `starting` (nothing registered yet) or `failing`.
-        public var status: String
+        package var status: String
         /// Each check by name: `true` when it passes (a standby service's checks are not run).
-        public var checks: [String: Bool]
+        package var checks: [String: Bool]
         /// Services waiting as standby of an active instance elsewhere (active/standby on PostgreSQL).
-        public var standby: [String]?
-        public var healthy: Bool { status == "ok" || status == "standby" }
+        package var standby: [String]?
+        package var healthy: Bool { status == "ok" || status == "standby" }
     }
 
     private let checks = Mutex<[Check]>([])
     private let standbys = Mutex<Set<String>>([])
 
-    public init() {}
+    package init() {}
 
     /// Adds a check (replacing one of the same name); a service calls this once it has created what
     /// the check looks at. Checks named `{service} …` belong to that service.
-    public func register(_ name: String, passes: @escaping @Sendable () -> Bool) {
+    package func register(_ name: String, passes: @escaping @Sendable () -> Bool) {
         checks.withLock { checks in
             checks.removeAll { $0.name == name }
             checks.append(Check(name: name, passes: passes))
@@ -39,12 +39,12 @@ public final class HealthBoard: Sendable {
 
     /// Marks `service` as waiting for the leadership (or no longer): its checks are set aside and the
     /// report names it under `standby`.
-    public func setStandby(_ service: String, _ standby: Bool) {
+    package func setStandby(_ service: String, _ standby: Bool) {
         standbys.withLock { if standby { $0.insert(service) } else { $0.remove(service) } }
     }
 
     /// Runs every check now.
-    public func report() -> Report {
+    package func report() -> Report {
         let current = checks.withLock { $0 }
         let standby = standbys.withLock { $0 }
         var results: [String: Bool] = [:]

@@ -5,23 +5,23 @@ import MQTTBus
 
 /// Decodes an untrusted MQTT payload into an envelope; a bad one is logged (once per topic
 /// family and reason, then at debug), counted in `cctvout_rejected_messages_total`, and dropped.
-public struct MessageDecoder: Sendable {
+package struct MessageDecoder: Sendable {
     let service: String
     let logger: Logger
 
-    public init(service: String, logger: Logger) {
+    package init(service: String, logger: Logger) {
         self.service = service
         self.logger = logger
     }
 
     /// The envelope, or `nil` when the payload was refused (already logged and counted).
-    public func decode<P: Codable & Sendable>(_ message: MQTTMessage, as type: P.Type, expecting types: Set<EventType>) -> Envelope<P>? {
+    package func decode<P: Codable & Sendable>(_ message: MQTTMessage, as type: P.Type, expecting types: Set<EventType>) -> Envelope<P>? {
         try? envelope(message, as: type, expecting: types).get()
     }
 
     /// The envelope, or why it was refused (already logged and counted): for a caller that answers
     /// the refusal.
-    public func envelope<P: Codable & Sendable>(_ message: MQTTMessage, as type: P.Type, expecting types: Set<EventType>) -> Result<Envelope<P>, PayloadError> {
+    package func envelope<P: Codable & Sendable>(_ message: MQTTMessage, as type: P.Type, expecting types: Set<EventType>) -> Result<Envelope<P>, PayloadError> {
         do {
             return .success(try ContractCodec.decode(message.payload, as: type, expecting: types))
         } catch {

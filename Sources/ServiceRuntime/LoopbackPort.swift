@@ -5,9 +5,9 @@ import Glibc
 
 /// TCP ports on 127.0.0.1: finding a free one, and asking whether one is served.
 /// Used by `serve` for its private broker, by the benchmarks and by the test fixtures.
-public enum LoopbackPort {
+package enum LoopbackPort {
     /// A port the kernel says is free right now (bind to 0, read it back, close).
-    public static func free() throws -> Int {
+    package static func free() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LoopbackPortError(operation: "socket", errno: errno) }
         defer { close(fd) }
@@ -27,7 +27,7 @@ public enum LoopbackPort {
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
-    public static func isListening(_ port: Int) -> Bool {
+    package static func isListening(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -42,8 +42,8 @@ public enum LoopbackPort {
 }
 
 /// Finding a free loopback port failed.
-public struct LoopbackPortError: Error, CustomStringConvertible {
-    public let operation: String
-    public let errno: Int32
-    public var description: String { "\(operation)() on 127.0.0.1 failed: \(String(cString: strerror(errno)))" }
+package struct LoopbackPortError: Error, CustomStringConvertible {
+    package let operation: String
+    package let errno: Int32
+    package var description: String { "\(operation)() on 127.0.0.1 failed: \(String(cString: strerror(errno)))" }
 }

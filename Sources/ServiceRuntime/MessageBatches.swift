@@ -15,7 +15,7 @@ import Synchronization
 /// group.addTask { await batches.pump(from: subscription); batches.finish() }
 /// while let batch = await batches.next() { try await store.write { db in … batch … } }
 /// ```
-public final class MessageBatches<Element: Sendable>: Sendable {
+package final class MessageBatches<Element: Sendable>: Sendable {
     private struct State {
         var buffer: [Element] = []
         var finished = false
@@ -28,14 +28,14 @@ public final class MessageBatches<Element: Sendable>: Sendable {
 
     private let state = Mutex(State())
     /// Largest batch ``next()`` returns.
-    public let maxBatch: Int
+    package let maxBatch: Int
     /// Messages buffered before the pump waits for the consumer.
-    public let capacity: Int
+    package let capacity: Int
 
     /// - Parameters:
     ///   - maxBatch: the largest batch handed out (bounds a transaction's size and time).
     ///   - capacity: how many messages may wait; defaults to two batches.
-    public init(maxBatch: Int, capacity: Int? = nil) {
+    package init(maxBatch: Int, capacity: Int? = nil) {
         self.maxBatch = max(1, maxBatch)
         self.capacity = max(self.maxBatch, capacity ?? 2 * maxBatch)
     }
@@ -43,7 +43,7 @@ public final class MessageBatches<Element: Sendable>: Sendable {
     /// Reads `source` into the buffer until it ends or the task is cancelled. Several sources may
     /// feed one batcher (their order relative to each other is arrival order); call ``finish()``
     /// when they are done.
-    public func pump<Source: AsyncSequence & Sendable>(from source: Source) async where Source.Element == Element {
+    package func pump<Source: AsyncSequence & Sendable>(from source: Source) async where Source.Element == Element {
         var iterator = source.makeAsyncIterator()
         while !Task.isCancelled {
             guard let element = try? await iterator.next() else { break }
@@ -52,10 +52,10 @@ public final class MessageBatches<Element: Sendable>: Sendable {
     }
 
     /// Messages waiting for the consumer.
-    public var buffered: Int { state.withLock { $0.buffer.count } }
+    package var buffered: Int { state.withLock { $0.buffer.count } }
 
     /// Adds one element, waiting while the buffer is full.
-    public func push(_ element: Element) async {
+    package func push(_ element: Element) async {
         let capacity = capacity
         await park(\.producers) { $0.buffer.count < capacity || $0.finished }
         if Task.isCancelled { return }
@@ -68,7 +68,7 @@ public final class MessageBatches<Element: Sendable>: Sendable {
     }
 
     /// Ends the batches: ``next()`` returns what is left, then `nil`.
-    public func finish() {
+    package func finish() {
         let waiting = state.withLock { state in
             state.finished = true
             defer { state.consumers = [:]; state.producers = [:] }
@@ -79,7 +79,7 @@ public final class MessageBatches<Element: Sendable>: Sendable {
 
     /// The next batch (1…`maxBatch` elements, in arrival order), waiting for at least one;
     /// `nil` once finished and drained, or when the task is cancelled.
-    public func next() async -> [Element]? {
+    package func next() async -> [Element]? {
         while true {
             if let batch = take() { return batch }
             if state.withLock({ $0.finished }) || Task.isCancelled { return nil }

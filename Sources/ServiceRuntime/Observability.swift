@@ -4,9 +4,9 @@ import Metrics
 import Prometheus
 
 /// Process-wide logging and metrics set-up, done once at start.
-public enum Observability {
+package enum Observability {
     /// The Prometheus registry every metric of this process lands in (served by the gateway at /metrics).
-    public static let prometheus = PrometheusCollectorRegistry()
+    package static let prometheus = PrometheusCollectorRegistry()
 
     private static let bootstrapped: Bool = {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
@@ -14,7 +14,7 @@ public enum Observability {
     }()
 
     /// Bootstraps swift-log (stderr, with metadata) at `level` and swift-metrics (Prometheus).
-    public static func bootstrap(logLevel: String) {
+    package static func bootstrap(logLevel: String) {
         let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -25,10 +25,10 @@ public enum Observability {
     }
 
     /// Bootstraps only metrics (tests keep their own logging).
-    public static func bootstrapMetrics() { _ = bootstrapped }
+    package static func bootstrapMetrics() { _ = bootstrapped }
 
     /// The Prometheus text exposition of every metric.
-    public static func prometheusText() -> String {
+    package static func prometheusText() -> String {
         var buffer: [UInt8] = []
         prometheus.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)

@@ -13,11 +13,11 @@ import MQTTBus
 /// reads it back: another token, or none, means the broker lost something, and the owner
 /// publishes its whole retained state again. The broker saves its state in one piece, so a
 /// saved marker implies that everything acknowledged before it was saved too.
-public struct RetainedStateMarker: Sendable {
+package struct RetainedStateMarker: Sendable {
     /// `services/{service}/retained`.
-    public let topic: String
+    package let topic: String
 
-    public init(service: String, topics: Topics) {
+    package init(service: String, topics: Topics) {
         topic = topics.retainedMarker(service)
     }
 
@@ -27,10 +27,10 @@ public struct RetainedStateMarker: Sendable {
     }
 
     /// The token the broker holds now, read on `bus`'s publishing connection.
-    public func current(on bus: ServiceBus) async throws -> String? { try await current(on: bus.client) }
+    package func current(on bus: ServiceBus) async throws -> String? { try await current(on: bus.client) }
 
     /// Publishes a fresh token on `bus`'s publishing connection (see below).
-    public func renew(on bus: ServiceBus) async throws -> String { try await renew(on: bus.client) }
+    package func renew(on bus: ServiceBus) async throws -> String { try await renew(on: bus.client) }
 
     /// Publishes a fresh token (retained, QoS 1); returns it once the broker acknowledged it.
     func renew(on client: MQTTClient) async throws -> String {

@@ -5,18 +5,18 @@ import MQTTBus
 
 /// What every service is started with: the shared configuration, where the broker is, topics,
 /// data folder, logger. Each service's own options come as its configuration type, not from here.
-public struct RuntimeContext: Sendable {
-    public var configuration: RuntimeConfiguration
-    public var endpoint: BrokerEndpoint
-    public var topics: Topics
-    public var logger: Logger
+package struct RuntimeContext: Sendable {
+    package var configuration: RuntimeConfiguration
+    package var endpoint: BrokerEndpoint
+    package var topics: Topics
+    package var logger: Logger
     /// This process's health checks; every bus made here registers its broker connection.
-    public var health: HealthBoard
+    package var health: HealthBoard
 
-    public var dataDir: String { configuration.dataDir }
-    public var instance: String { configuration.instance }
+    package var dataDir: String { configuration.dataDir }
+    package var instance: String { configuration.instance }
 
-    public init(configuration: RuntimeConfiguration, endpoint: BrokerEndpoint, logger: Logger, health: HealthBoard = HealthBoard()) {
+    package init(configuration: RuntimeConfiguration, endpoint: BrokerEndpoint, logger: Logger, health: HealthBoard = HealthBoard()) {
         self.configuration = configuration
         self.endpoint = endpoint
         self.topics = Topics(root: configuration.topicRoot)
@@ -25,7 +25,7 @@ public struct RuntimeContext: Sendable {
     }
 
     /// A bus connection for `service` (not started); `session` and `will` as in ``ServiceBus``.
-    public func makeBus(service: String, session: String? = nil, will: MQTTConfiguration.Will? = nil) -> ServiceBus {
+    package func makeBus(service: String, session: String? = nil, will: MQTTConfiguration.Will? = nil) -> ServiceBus {
         let bus = ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service), session: session, will: will)
         let client = bus.client
         health.register("\(session ?? service) broker") { client.isConnected }
@@ -33,19 +33,19 @@ public struct RuntimeContext: Sendable {
     }
 
     /// The gateway's MQTT account: the only one whose commands may name a person as their actor.
-    public var gatewayAccount: String { ServiceConnection.outbox.clientID(instance: instance, service: "gateway") }
+    package var gatewayAccount: String { ServiceConnection.outbox.clientID(instance: instance, service: "gateway") }
 
     /// The actor recorded for a command that arrived from MQTT `account`: the person the gateway
     /// says (a signed-in account or token) when it comes from the gateway's own account (or from
     /// this service's account, when every service shares one), else `mqtt:<account>` — a tool
     /// cannot claim to be someone else.
-    public func commandActor(claimed: String?, account: String, ownAccount: String) -> String {
+    package func commandActor(claimed: String?, account: String, ownAccount: String) -> String {
         if account == gatewayAccount || account == ownAccount, let claimed, !claimed.isEmpty { return String(claimed.prefix(200)) }
         return "mqtt:\(account)"
     }
 
     /// A logger tagged with the service name.
-    public func logger(for service: String) -> Logger {
+    package func logger(for service: String) -> Logger {
         var logger = logger
         logger[metadataKey: "service"] = .string(service)
         return logger

@@ -12,7 +12,7 @@ import Glibc
 /// so `cctv-out secrets rotate` can add a new key, re-seal every stored value with it and drop the
 /// old one while services run: a service that meets an unknown key id, or sees the file changed
 /// before sealing, reads the file again.
-public final class SecretBox: Sendable {
+package final class SecretBox: Sendable {
     /// The key file's content.
     struct KeyRing: Codable, Equatable {
         var current: String
@@ -25,12 +25,12 @@ public final class SecretBox: Sendable {
     }
 
     /// The key file.
-    public let path: String
+    package let path: String
     private let state: Mutex<Loaded>
 
     /// Opens the key file in `dataDir`, creating it (and the folder) with one new key when missing.
     /// - Throws: ``SecretBoxError`` when the file exists but cannot be read or is not a key ring.
-    public init(dataDir: String) throws {
+    package init(dataDir: String) throws {
         path = URL(fileURLWithPath: dataDir).appendingPathComponent("secrets.key").path
         try DataFolder.prepare(dataDir)
         if !FileManager.default.fileExists(atPath: path) {
@@ -40,7 +40,7 @@ public final class SecretBox: Sendable {
     }
 
     /// Seals `plaintext` with the current key.
-    public func seal(_ plaintext: some DataProtocol) throws -> String {
+    package func seal(_ plaintext: some DataProtocol) throws -> String {
         let (id, key) = try currentKey()
         let box = try AES.GCM.seal(plaintext, using: key)
         guard let combined = box.combined else { throw SecretBoxError.corrupt("AES-GCM produced no combined form") }
@@ -48,11 +48,11 @@ public final class SecretBox: Sendable {
     }
 
     /// Seals a text.
-    public func seal(text: String) throws -> String { try seal(Data(text.utf8)) }
+    package func seal(text: String) throws -> String { try seal(Data(text.utf8)) }
 
     /// Opens a value sealed by ``seal(_:)`` with any key of the ring.
     /// - Throws: ``SecretBoxError`` when the key is gone or the value was tampered with.
-    public func open(_ sealed: String) throws -> Data {
+    package func open(_ sealed: String) throws -> Data {
         let parts = sealed.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "v1", let combined = Data(base64Encoded: String(parts[2])) else {
             throw SecretBoxError.corrupt("not a sealed value")
@@ -72,12 +72,12 @@ public final class SecretBox: Sendable {
     }
 
     /// Opens a sealed text.
-    public func open(text sealed: String) throws -> String {
+    package func open(text sealed: String) throws -> String {
         String(decoding: try open(sealed), as: UTF8.self)
     }
 
     /// Whether `sealed` was sealed with the current key (rotation re-seals the others).
-    public func isCurrent(_ sealed: String) throws -> Bool {
+    package func isCurrent(_ sealed: String) throws -> Bool {
         let (id, _) = try currentKey()
         return sealed.hasPrefix("v1.\(id).")
     }
@@ -85,7 +85,7 @@ public final class SecretBox: Sendable {
     /// Starts a rotation: adds a new key and makes it current (old keys stay readable).
     /// - Returns: the new key's id.
     @discardableResult
-    public func beginRotation() throws -> String {
+    package func beginRotation() throws -> String {
         try reload()
         let ring = state.withLock { $0.ring }
         let id = Self.newKeyID()
@@ -97,7 +97,7 @@ public final class SecretBox: Sendable {
     }
 
     /// Ends a rotation: drops every key but the current one. Call after every value was re-sealed.
-    public func finishRotation() throws {
+    package func finishRotation() throws {
         try reload()
         let ring = state.withLock { $0.ring }
         guard let key = ring.keys[ring.current] else { throw SecretBoxError.unknownKey(ring.current, path: path) }
@@ -106,7 +106,7 @@ public final class SecretBox: Sendable {
     }
 
     /// Number of keys in the ring (1 outside a rotation).
-    public var keyCount: Int { state.withLock { $0.ring.keys.count } }
+    package var keyCount: Int { state.withLock { $0.ring.keys.count } }
 
     private func currentKey() throws -> (String, SymmetricKey) {
         // Another process may have rotated: never seal with a key the file no longer holds.
@@ -153,12 +153,12 @@ extension SecretBox.KeyRing {
 }
 
 /// Why a secret could not be sealed or opened.
-public enum SecretBoxError: Error, CustomStringConvertible, Sendable {
+package enum SecretBoxError: Error, CustomStringConvertible, Sendable {
     case unreadable(String)
     case unknownKey(String, path: String)
     case corrupt(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreadable(path): "cannot read the secrets key file \(path) (it must belong to the user running cctv-out, mode 0600)"
         case let .unknownKey(id, path): "key \(id) is not in \(path): the value was sealed with a key that was removed or the file was replaced"

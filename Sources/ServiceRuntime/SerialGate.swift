@@ -2,7 +2,7 @@ import Synchronization
 
 /// An async lock: one ``run(isolation:_:)`` body at a time, in arrival order. (An actor would
 /// interleave its methods at every `await`; a body here holds the gate across its awaits.)
-public final class SerialGate: Sendable {
+package final class SerialGate: Sendable {
     private struct State {
         var busy = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -11,10 +11,10 @@ public final class SerialGate: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Runs `body` once every earlier body has finished.
-    public func run<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
+    package func run<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         await acquire()
         defer { release() }
         return try await body()

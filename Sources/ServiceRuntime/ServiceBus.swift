@@ -16,9 +16,9 @@ import ServiceLifecycle
 /// (`{instance}-{service}-out`). Both stay inside: services go through the intent-named members
 /// here (typed publish, ``request(_:type:_:id:reply:as:timeout:)``, ``answer(_:as:expecting:reply:refusing:orPublishTo:isolation:_:)``,
 /// the connection epoch and states for retained-state checks).
-public final class ServiceBus: Sendable {
-    public let service: String
-    public let topics: Topics
+package final class ServiceBus: Sendable {
+    package let service: String
+    package let topics: Topics
     /// Publishing, request/response, availability and the last will.
     let client: MQTTClient
     /// Subscriptions only (see the type's comment).
@@ -35,7 +35,7 @@ public final class ServiceBus: Sendable {
     ///     prober needs its own account).
     ///   - will: the last will instead of `offline` on the availability topic (a prober member
     ///     clears its heartbeat: one prober dying does not make the service offline).
-    public init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger,
+    package init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger,
                 session: String? = nil, will: MQTTConfiguration.Will? = nil) {
         self.service = service
         self.topics = topics
@@ -64,10 +64,10 @@ public final class ServiceBus: Sendable {
 
     /// The MQTT account this connection acts as: its user name, or its client id on a broker
     /// without accounts. It is the last level of the command topics it publishes.
-    public var account: String { client.configuration.username ?? client.configuration.clientID }
+    package var account: String { client.configuration.username ?? client.configuration.clientID }
 
     /// Starts connecting (and reconnecting) in the background.
-    public func start() {
+    package func start() {
         inbox.start()
         client.start()
     }
@@ -76,7 +76,7 @@ public final class ServiceBus: Sendable {
     /// every matching message in broker order, never dropped. On graceful shutdown the inbox
     /// stops reading and the sequence ends after the messages already read; the persistent
     /// session keeps the subscription, so a restart gets the rest, unacknowledged until then.
-    public func withSubscription<Result>(
+    package func withSubscription<Result>(
         to filters: String...,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (MQTTSubscription) async throws -> Result
@@ -105,7 +105,7 @@ public final class ServiceBus: Sendable {
 
     /// Several subscriptions at once, one per group of filters (each with its own buffer and
     /// consumer), all ended when `body` ends.
-    public func withSubscriptions<Result>(
+    package func withSubscriptions<Result>(
         _ groups: [[String]],
         isolation: isolated (any Actor)? = #isolation,
         _ body: ([MQTTSubscription]) async throws -> Result
@@ -125,7 +125,7 @@ public final class ServiceBus: Sendable {
     }
 
     /// Publishes an envelope (QoS 1 unless `qos` says otherwise). `retain` for state topics.
-    public func publish<P: Codable & Sendable>(_ topic: String, type: EventType, data: P, retain: Bool = false, id: String = UUID().uuidString,
+    package func publish<P: Codable & Sendable>(_ topic: String, type: EventType, data: P, retain: Bool = false, id: String = UUID().uuidString,
                                                qos: MQTTQoS = .atLeastOnce, timeout: Duration? = .seconds(30)) async throws {
         let envelope = Envelope(type: type, id: id, source: service, data: data)
         try await client.publish(topic, payload: ContractCodec.encode(envelope), qos: qos, retain: retain, timeout: timeout)
@@ -135,7 +135,7 @@ public final class ServiceBus: Sendable {
     /// reply (MQTT 5 request/response, answered on `replies/…`), decoded as `Reply` of `replyType`.
     /// - Throws: the client's timeout or connection error, or ``ContractError`` for a reply that
     ///   does not decode.
-    public func request<Command: Codable & Sendable, Reply: Codable & Sendable>(
+    package func request<Command: Codable & Sendable, Reply: Codable & Sendable>(
         _ topic: String, type: EventType, _ command: Command, id: String = UUID().uuidString,
         reply replyType: EventType, as _: Reply.Type = Reply.self, timeout: Duration
     ) async throws -> Reply {
@@ -149,12 +149,13 @@ public final class ServiceBus: Sendable {
     /// `replyType` to the message's response topic (MQTT 5 request/response, with its correlation
     /// data) — or, for a message without one, to `fallbackTopic` when given (else nowhere).
     /// A payload that does not decode is logged and counted like every refused message and answered
-    /// with `refusal(error)` (code `payload_too_large` or `bad_request`): a requester gets a clear
-    /// error rather than a timeout. A reply that cannot be sent is logged, not thrown: the
-    /// requester's own timeout covers it.
-    public func answer<Command: Codable & Sendable, Reply: Codable & Sendable>(
+    /// with `refusal(error, nil)` (code `payload_too_large` or `bad_request`); a command that decoded
+    /// as an envelope but lacks what its action needs is answered with `refusal(itsError, envelopeID)`:
+    /// a requester gets a clear error rather than a timeout. A reply that cannot be sent is logged,
+    /// not thrown: the requester's own timeout covers it.
+    package func answer<Command: Codable & Sendable, Reply: Codable & Sendable>(
         _ message: MQTTMessage, as _: Command.Type = Command.self, expecting commandType: EventType,
-        reply replyType: EventType, refusing refusal: (ContractError) -> Reply, orPublishTo fallbackTopic: String? = nil,
+        reply replyType: EventType, refusing refusal: (ContractError, _ commandID: String?) -> Reply, orPublishTo fallbackTopic: String? = nil,
         isolation: isolated (any Actor)? = #isolation,
         _ handle: (Envelope<Command>) async -> Reply
     ) async {
@@ -162,8 +163,10 @@ public final class ServiceBus: Sendable {
         switch MessageDecoder(service: service, logger: logger).envelope(message, as: Command.self, expecting: [commandType]) {
         case let .success(envelope):
             reply = await handle(envelope)
+        case let .failure(.refused(error, envelopeID)):
+            reply = refusal(error, envelopeID)
         case let .failure(error):
-            reply = refusal(ContractError(code: error.code == "payload_too_large" ? "payload_too_large" : "bad_request", message: error.description))
+            reply = refusal(ContractError(code: error.code == "payload_too_large" ? "payload_too_large" : "bad_request", message: error.description), nil)
         }
         do {
             let payload = try ContractCodec.encode(Envelope(type: replyType, source: service, data: reply))
@@ -179,11 +182,11 @@ public final class ServiceBus: Sendable {
 
     /// Where replies to this bus's requests land: `{replies}/{account}`. A reply that comes after
     /// its ``request(_:type:_:id:reply:as:timeout:)`` gave up arrives there too.
-    public var repliesTopic: String { "\(topics.replies)/\(account)" }
+    package var repliesTopic: String { "\(topics.replies)/\(account)" }
 
     /// Subscribes to ``repliesTopic`` on the publishing connection (where requests are made and
     /// answered) while `body` runs: for a service that completes requests whose waiter gave up.
-    public func withRepliesSubscription<Result>(
+    package func withRepliesSubscription<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (MQTTSubscription) async throws -> Result
     ) async throws -> Result {
@@ -191,19 +194,19 @@ public final class ServiceBus: Sendable {
     }
 
     /// Whether the publishing connection is up (the broker can be reached).
-    public var isConnected: Bool { client.isConnected }
+    package var isConnected: Bool { client.isConnected }
 
     /// Counts the publishing connection's connects: equal before and after a series of publishes
     /// means they were all acknowledged on one unbroken connection (what a retained-state marker
     /// may vouch for).
-    public var connectionEpoch: UInt64 { client.connectionEpoch }
+    package var connectionEpoch: UInt64 { client.connectionEpoch }
 
     /// The publishing connection's state changes, as they happen (e.g. to check retained state
     /// after every connect).
-    public func connectionStates() -> AsyncStream<MQTTConnectionState> { client.connectionStates() }
+    package func connectionStates() -> AsyncStream<MQTTConnectionState> { client.connectionStates() }
 
     /// Publishes an empty retained payload: the tombstone that deletes a retained state topic.
-    public func publishTombstone(_ topic: String, timeout: Duration = .seconds(30)) async throws {
+    package func publishTombstone(_ topic: String, timeout: Duration = .seconds(30)) async throws {
         try await client.publish(topic, payload: [], qos: .atLeastOnce, retain: true, timeout: timeout)
     }
 
@@ -213,7 +216,7 @@ public final class ServiceBus: Sendable {
     /// - Parameter announcingOffline: `false` when other processes still run the service: an active
     ///   instance that lost its role to another (active/standby; the new one's `online` stays), or a
     ///   prober that is not the last live member.
-    public func shutdown(announcingOffline: Bool = true) async {
+    package func shutdown(announcingOffline: Bool = true) async {
         availabilityTask.cancel()
         inbox.stopReceiving()
         if announcingOffline, client.isConnected {

@@ -4,17 +4,17 @@ import Synchronization
 /// `wait(upTo:)` at once; a signal with nobody waiting is kept for the next wait (never lost).
 /// Event-driven, not polled: a loop woken per delivery or per finished check is not capped by a
 /// tick (a 25 ms poll capped the notifier's dispatcher at 40 rounds a second).
-public final class WakeSignal: Sendable {
+package final class WakeSignal: Sendable {
     private struct State {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
     }
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Marks that there is work, waking the waiting loop if there is one.
-    public func signal() {
+    package func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.signalled = true  // taken by the wait that returns
             defer { state.waiter = nil }
@@ -26,7 +26,7 @@ public final class WakeSignal: Sendable {
     /// Returns when signalled (true), after `timeout` or when the task is cancelled (false, unless
     /// a signal came meanwhile). One loop waits at a time.
     @discardableResult
-    public func wait(upTo timeout: Duration) async -> Bool {
+    package func wait(upTo timeout: Duration) async -> Bool {
         if take() { return true }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: timeout) }

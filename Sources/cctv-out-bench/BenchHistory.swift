@@ -40,21 +40,65 @@ struct BenchHistory: AsyncParsableCommand {
         }
         if sampleOnly { return }
         let store = try HistoryStore(dataDir: folder)
-        let retention = HistoryStore.Retention(detailDays: 2, hourlyDays: 8, days: days + 1)
         let now = Date()
-        let today = Int(now.timeIntervalSince1970) / 86_400
         var rng = SystemRandomNumberGenerator()
-        func bucket() -> MetricBucket {
-            var b = MetricBucket()
-            for _ in 0..<15 { b.addICMP(lossPercent: Double.random(in: 0...2, using: &rng) < 1.9 ? 0 : 33, rttAvgMs: Double.random(in: 0.3...30, using: &rng), rttMaxMs: 40) }
-            for _ in 0..<15 { b.addHLS(ok: true, latencyMs: Double.random(in: 20...400, using: &rng), bitrateKbps: Double.random(in: 500...8000, using: &rng)) }
-            return b
-        }
         let ids = (0..<cameras).map { String(format: "CAM-%06d", $0) }
+        var figures = Figures()
 
         // 1. Chart buckets at steady state: every resolution's rows for its retention, full days.
-        let start = ContinuousClock.now
-        let template = (0..<96).map { _ in bucket() }
+        var start = ContinuousClock.now
+        try fillSeries(store, ids: ids, today: Int(now.timeIntervalSince1970) / 86_400, rng: &rng)
+        figures.seriesSeconds = BenchMeasure.seconds(ContinuousClock.now - start)
+        figures.afterSeries = try store.size()
+
+        // 2. State changes: `changesPerDay` per camera per day over the period, alternating down/up.
+        start = ContinuousClock.now
+        let period = TimeInterval(days) * 86_400
+        let from = now.addingTimeInterval(-period)
+        figures.changes = try recordChanges(store, ids: ids, from: from, period: period, rng: &rng)
+        figures.changeSeconds = BenchMeasure.seconds(ContinuousClock.now - start)
+        figures.afterChanges = try store.size()
+
+        // 3. One measurement flush of the whole fleet (every camera's current bucket, read-merge-write at three resolutions).
+        start = ContinuousClock.now
+        try store.add(ids.map { (cameraID: $0, start: now, bucket: Self.bucket(&rng)) })
+        figures.flushSeconds = BenchMeasure.seconds(ContinuousClock.now - start)
+
+        // 4. The monthly SLA report over the period.
+        let facts = ids.enumerated().map { SLAReport.CameraFacts(id: $1, site: "site-\($0 % 2000)", lineTeam: "line-\($0 % 50)", vendor: "vendor-\($0 % 20)") }
+        let incidents = incidents(ids: ids, from: from, period: period, rng: &rng)
+        start = ContinuousClock.now
+        let durations = try store.durations(from: from, to: now)
+        figures.durationsSeconds = BenchMeasure.seconds(ContinuousClock.now - start)
+        let report = SLAReport.build(from: from, to: now, cameras: facts, durations: durations, incidents: incidents)
+        figures.xlsxBytes = try report.file(.xlsx, language: .korean).count
+        figures.csvBytes = try report.file(.csv, language: .korean).count
+        figures.reportSeconds = BenchMeasure.seconds(ContinuousClock.now - start)
+        figures.reportRows = report.rows.count
+        printSummary(figures, folder: folder)
+    }
+
+    /// What ``run()`` measured.
+    struct Figures {
+        typealias Size = (seriesRows: Int, transitions: Int, bytes: Int, freeBytes: Int)
+        var afterSeries: Size = (0, 0, 0, 0), afterChanges: Size = (0, 0, 0, 0)
+        var changes = 0
+        var seriesSeconds = 0.0, changeSeconds = 0.0, flushSeconds = 0.0, durationsSeconds = 0.0, reportSeconds = 0.0
+        var xlsxBytes = 0, csvBytes = 0, reportRows = 0
+    }
+
+    /// One camera's 15-minute bucket: 15 ICMP and 15 HLS results, mostly good.
+    static func bucket(_ rng: inout SystemRandomNumberGenerator) -> MetricBucket {
+        var b = MetricBucket()
+        for _ in 0..<15 { b.addICMP(lossPercent: Double.random(in: 0...2, using: &rng) < 1.9 ? 0 : 33, rttAvgMs: Double.random(in: 0.3...30, using: &rng), rttMaxMs: 40) }
+        for _ in 0..<15 { b.addHLS(ok: true, latencyMs: Double.random(in: 20...400, using: &rng), bitrateKbps: Double.random(in: 500...8000, using: &rng)) }
+        return b
+    }
+
+    /// Writes every camera's chart rows at each resolution for its retention, full days, in batches.
+    func fillSeries(_ store: HistoryStore, ids: [String], today: Int, rng: inout SystemRandomNumberGenerator) throws {
+        let retention = HistoryStore.Retention(detailDays: 2, hourlyDays: 8, days: days + 1)
+        let template = (0..<96).map { _ in Self.bucket(&rng) }
         var rows: [(cameraID: String, resolution: HistoryResolution, day: Int, buckets: [MetricBucket])] = []
         rows.reserveCapacity(5000)
         for id in ids {
@@ -66,13 +110,10 @@ struct BenchHistory: AsyncParsableCommand {
             if rows.count >= 5000 { try store.writeDays(rows); rows.removeAll(keepingCapacity: true) }
         }
         try store.writeDays(rows)
-        let seriesSeconds = BenchMeasure.seconds(ContinuousClock.now - start)
-        let afterSeries = try store.size()
+    }
 
-        // 2. State changes: `changesPerDay` per camera per day over the period, alternating down/up.
-        let changeStart = ContinuousClock.now
-        let period = TimeInterval(days) * 86_400
-        let from = now.addingTimeInterval(-period)
+    /// Records each camera's state changes over the period (OK first, then alternating down/up); returns how many.
+    func recordChanges(_ store: HistoryStore, ids: [String], from: Date, period: TimeInterval, rng: inout SystemRandomNumberGenerator) throws -> Int {
         var changes: [(cameraID: String, at: Date, state: String)] = []
         var total = 0
         for id in ids {
@@ -83,18 +124,12 @@ struct BenchHistory: AsyncParsableCommand {
             if changes.count >= 20_000 { try store.record(changes); total += changes.count; changes.removeAll(keepingCapacity: true) }
         }
         try store.record(changes)
-        total += changes.count
-        let changeSeconds = BenchMeasure.seconds(ContinuousClock.now - changeStart)
-        let afterChanges = try store.size()
+        return total + changes.count
+    }
 
-        // 3. One measurement flush of the whole fleet (every camera's current bucket, read-merge-write at three resolutions).
-        let flushStart = ContinuousClock.now
-        try store.add(ids.map { (cameraID: $0, start: now, bucket: bucket()) })
-        let flushSeconds = BenchMeasure.seconds(ContinuousClock.now - flushStart)
-
-        // 4. The monthly SLA report over the period.
-        let facts = ids.enumerated().map { SLAReport.CameraFacts(id: $1, site: "site-\($0 % 2000)", lineTeam: "line-\($0 % 50)", vendor: "vendor-\($0 % 20)") }
-        let incidents = (0..<Int(Double(cameras) * incidentsPerCamera)).map { n -> IssueRecord in
+    /// `incidentsPerCamera` resolved incidents per camera over the period, each acknowledged once (for MTTA/MTTR).
+    func incidents(ids: [String], from: Date, period: TimeInterval, rng: inout SystemRandomNumberGenerator) -> [IssueRecord] {
+        (0..<Int(Double(cameras) * incidentsPerCamera)).map { n -> IssueRecord in
             let opened = from.addingTimeInterval(Double.random(in: 0..<period, using: &rng))
             var issue = IssueRecord(id: "I\(n)", cameraID: ids[n % cameras], site: "site-\(n % 2000)", kind: n % 3 == 0 ? .camera : .line, state: .resolved,
                                     responsible: n % 3 == 0 ? .cameraVendor : .lineTeam, responsibleTeam: n % 3 == 0 ? "vendor-\(n % 20)" : "line-\(n % 50)",
@@ -102,27 +137,23 @@ struct BenchHistory: AsyncParsableCommand {
             issue.history = [IssueTransition(from: .open, to: .acknowledged, actor: "op", at: opened.addingTimeInterval(Double.random(in: 30...1800, using: &rng)))]
             return issue
         }
-        let reportStart = ContinuousClock.now
-        let durations = try store.durations(from: from, to: now)
-        let durationsSeconds = BenchMeasure.seconds(ContinuousClock.now - reportStart)
-        let report = SLAReport.build(from: from, to: now, cameras: facts, durations: durations, incidents: incidents)
-        let xlsx = try report.file(.xlsx, language: .korean)
-        let csv = try report.file(.csv, language: .korean)
-        let reportSeconds = BenchMeasure.seconds(ContinuousClock.now - reportStart)
+    }
 
-        let perCamera = Double(afterSeries.bytes) / Double(cameras)
+    func printSummary(_ f: Figures, folder: String) {
+        let perCamera = Double(f.afterSeries.bytes) / Double(cameras)
         let writtenPerDay = Double(HistoryResolution.allCases.map(\.rowBytes).reduce(0, +))
+        let changeBytes = Double(f.afterChanges.bytes - f.afterSeries.bytes)
         print("history for \(cameras) cameras (folder \(folder)):")
-        print("  chart buckets at steady state: \(afterSeries.seriesRows) rows, \(BenchMeasure.format(Double(afterSeries.bytes) / 1_048_576)) MiB "
-              + "= \(BenchMeasure.format(perCamera / 1024, 1)) KiB per camera (15 min × 2 d, 1 h × 8 d, 4 h × \(days + 1) d), written in \(BenchMeasure.format(seriesSeconds)) s")
+        print("  chart buckets at steady state: \(f.afterSeries.seriesRows) rows, \(BenchMeasure.format(Double(f.afterSeries.bytes) / 1_048_576)) MiB "
+              + "= \(BenchMeasure.format(perCamera / 1024, 1)) KiB per camera (15 min × 2 d, 1 h × 8 d, 4 h × \(days + 1) d), written in \(BenchMeasure.format(f.seriesSeconds)) s")
         print("  bucket bytes written per camera per day: \(Int(writtenPerDay)) (packed), kept on disk per camera per day of retention: "
               + "\(BenchMeasure.format(perCamera / Double(days + 1), 0)) B")
-        print("  state changes: \(total) (\(changesPerDay)/camera/day × \(days) d) = +\(BenchMeasure.format(Double(afterChanges.bytes - afterSeries.bytes) / 1_048_576)) MiB "
-              + "(\(BenchMeasure.format(Double(afterChanges.bytes - afterSeries.bytes) / Double(max(total, 1)), 0)) B per change), written in \(BenchMeasure.format(changeSeconds)) s")
-        print("  total on disk: \(BenchMeasure.format(Double(afterChanges.bytes) / 1_048_576)) MiB")
-        print("  one measurement flush of all \(cameras) cameras: \(BenchMeasure.format(flushSeconds, 2)) s")
-        print("  SLA report over \(days) d: availability of every camera from its changes \(BenchMeasure.format(durationsSeconds, 2)) s, "
-              + "report + XLSX (\(xlsx.count / 1024) KiB) + CSV (\(csv.count / 1024) KiB) \(BenchMeasure.format(reportSeconds, 2)) s in all, \(report.rows.count) rows")
+        print("  state changes: \(f.changes) (\(changesPerDay)/camera/day × \(days) d) = +\(BenchMeasure.format(changeBytes / 1_048_576)) MiB "
+              + "(\(BenchMeasure.format(changeBytes / Double(max(f.changes, 1)), 0)) B per change), written in \(BenchMeasure.format(f.changeSeconds)) s")
+        print("  total on disk: \(BenchMeasure.format(Double(f.afterChanges.bytes) / 1_048_576)) MiB")
+        print("  one measurement flush of all \(cameras) cameras: \(BenchMeasure.format(f.flushSeconds, 2)) s")
+        print("  SLA report over \(days) d: availability of every camera from its changes \(BenchMeasure.format(f.durationsSeconds, 2)) s, "
+              + "report + XLSX (\(f.xlsxBytes / 1024) KiB) + CSV (\(f.csvBytes / 1024) KiB) \(BenchMeasure.format(f.reportSeconds, 2)) s in all, \(f.reportRows) rows")
     }
 
     /// Days of a sample fleet through the gateway's own write path: every camera's ICMP and HLS

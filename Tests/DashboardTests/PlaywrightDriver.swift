@@ -53,7 +53,7 @@ final class PlaywrightDriver: Sendable {
             }
             continuation.finish()
         }
-        try process.run()
+        try process.runDyingWithTests()
     }
 
     deinit { if process.isRunning { process.terminate() } }

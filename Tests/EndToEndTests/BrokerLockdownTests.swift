@@ -114,13 +114,13 @@ struct BrokerLockdownTests {
         try await integ.waitUntilConnected()
         // A fake FAIL for a camera that does not exist, and the credentials asked the other way.
         await #expect(throws: MQTTError.self) { try await integ.publish("cctv/CAM-FAKE/icmp", payload: Self.icmp("CAM-FAKE", .fail), timeout: .seconds(5)) }
-        let ask = ContractCodec.encode(Envelope(type: .registryCommand, source: "integ", data: CCTVContract.RegistryCommand(action: .credentials, id: "CAM-1")))
+        let ask = ContractCodec.encode(Envelope(type: .registryCommand, source: "integ", data: CCTVContract.RegistryCommand(.credentials(id: "CAM-1"))))
         let refused = try await integ.request("registry/commands/integ", payload: ask, timeout: .seconds(10))
         let reply = try ContractCodec.decode(refused.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         #expect(!reply.ok && reply.error?.code == "forbidden" && reply.credentials == nil)
         // It may register cameras, and is recorded as itself.
         let create = ContractCodec.encode(Envelope(type: .registryCommand, source: "integ", data: CCTVContract.RegistryCommand(
-            action: .create, camera: CameraInput(id: "CAM-INTEG", address: "integ.cams.test"), actor: "the boss")))
+            .create(CameraInput(id: "CAM-INTEG", address: "integ.cams.test")), actor: "the boss")))
         let made = try ContractCodec.decode(try await integ.request("registry/commands/integ", payload: create, timeout: .seconds(10)).payload,
                                             as: RegistryReply.self, expecting: [.registryReply]).data
         #expect(made.ok, "\(String(describing: made.error))")

@@ -44,7 +44,7 @@ struct BrokerStateLossTests {
         try await tool.waitUntilConnected()
         func create(_ id: String, address: String) async throws {
             let command = Envelope(type: .registryCommand, source: "test",
-                                   data: RegistryCommand(action: .create, camera: CameraInput(id: id, address: address)))
+                                   data: RegistryCommand(.create(CameraInput(id: id, address: address))))
             let answer = try await tool.request(Topics().registryCommands(from: "loss-test"), payload: ContractCodec.encode(command), timeout: .seconds(20))
             let reply = try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
             try #require(reply.ok, "create \(id): \(String(describing: reply.error))")

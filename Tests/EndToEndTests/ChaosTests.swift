@@ -119,16 +119,16 @@ struct ChaosTests {
             return try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data
         }
         let importID = "chaos-\(UUID().uuidString.prefix(8))"
-        _ = try await send(RegistryCommand(action: .importBegin, importID: importID, columns: [.id, .address]))
+        _ = try await send(RegistryCommand(.importBegin(importID: importID, columns: [.id, .address])))
         for start in stride(from: 0, to: ids.count, by: 1_000) {
             let rows = ids[start..<min(ids.count, start + 1_000)].enumerated().map { offset, id in
                 let n = start + offset
                 return ImportRow(row: n + 2, camera: CameraInput(id: id, address: "127.81.\(10 + n / 250).\(n % 250 + 1)"))
             }
-            let reply = try await send(RegistryCommand(action: .importRows, importID: importID, rows: rows))
+            let reply = try await send(RegistryCommand(.importRows(importID: importID, rows: rows)))
             try #require(reply.ok, "import rows: \(String(describing: reply.error))")
         }
-        let committed = try await send(RegistryCommand(action: .importCommit, importID: importID))
+        let committed = try await send(RegistryCommand(.importCommit(importID: importID, skipInvalid: false)))
         try #require(committed.ok, "import commit: \(String(describing: committed.error))")
     }
 }
@@ -146,7 +146,7 @@ private final class Processes: @unchecked Sendable {
     }
 
     func start(_ name: String) throws {
-        let process = try ChildProcess(executable: ProductBinary.path, arguments: arguments[name]!, logFile: "\(directory)/\(name).log")
+        let process = try ChildProcess.dyingWithTests(executable: ProductBinary.path, arguments: arguments[name]!, logFile: "\(directory)/\(name).log")
         lock.withLock { running[name] = process }
     }
 

@@ -32,7 +32,7 @@ struct HealthEndpointTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = try FreePort.find()
-        let registry = try ChildProcess(executable: ProductBinary.path, arguments: [
+        let registry = try ChildProcess.dyingWithTests(executable: ProductBinary.path, arguments: [
             "registry", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dir, "--instance", "health-\(UUID().uuidString.prefix(6))",
             "--health-port", "\(port)", "--log-level", "warning"], logFile: dir + "/registry.log")
         defer { registry.stop() }

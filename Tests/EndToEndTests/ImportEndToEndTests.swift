@@ -81,7 +81,7 @@ struct ImportEndToEndTests {
         #expect(await eventually(timeout: .seconds(10)) { configs.all.contains { $0.topic == "cctv/CAM-2/config" && $0.payload.isEmpty } })
 
         // A prober asks for credentials on its credentials topic; they come back only to it, with their origin.
-        let ask = Envelope(type: .registryCommand, source: "prober", data: CCTVContract.RegistryCommand(action: .credentials, id: "CAM-3"))
+        let ask = Envelope(type: .registryCommand, source: "prober", data: CCTVContract.RegistryCommand(.credentials(id: "CAM-3")))
         let account = observer.configuration.clientID
         let answer = try await observer.request("registry/credentials/\(account)", payload: ContractCodec.encode(ask), replyPrefix: "replies", timeout: .seconds(10))
         let credentials = try ContractCodec.decode(answer.payload, as: RegistryReply.self, expecting: [.registryReply]).data.credentials

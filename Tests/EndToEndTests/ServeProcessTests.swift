@@ -156,7 +156,7 @@ struct ServeProcessTests {
         try FileManager.default.createDirectory(atPath: "\(install.dataDir)/mosquitto", withIntermediateDirectories: true)
         try "listener \(install.brokerPort) 127.0.0.1\nallow_anonymous true\n".write(toFile: install.configFile, atomically: true, encoding: .utf8)
         let mosquitto = try MosquittoFixture.executable ?? RequiredTool.path("mosquitto", package: "mosquitto")
-        let stray = try ChildProcess(executable: mosquitto, arguments: ["-c", install.configFile])
+        let stray = try ChildProcess.dyingWithTests(executable: mosquitto, arguments: ["-c", install.configFile])
         defer { stray.stop(timeout: 1) }
         #expect(await eventually { LoopbackPort.isListening(install.brokerPort) })
         let serve = try CCTVOutProcess(install.arguments())

@@ -39,7 +39,7 @@ struct ShippedBrokerConfigTests {
         let passwords = Dictionary(uniqueKeysWithValues: accounts.map { ($0.name, MosquittoPasswordFile.randomPassword()) })
         try MosquittoPasswordFile.render(try accounts.map { ($0.name, try MosquittoPasswordFile.hash(passwords[$0.name]!)) })
             .write(toFile: "\(dir)/passwd", atomically: true, encoding: .utf8)
-        let mosquitto = try ChildProcess(executable: try MosquittoFixture.executable ?? RequiredTool.path("mosquitto", package: "mosquitto"),
+        let mosquitto = try ChildProcess.dyingWithTests(executable: try MosquittoFixture.executable ?? RequiredTool.path("mosquitto", package: "mosquitto"),
                                          arguments: ["-c", "\(dir)/mosquitto.conf"], logFile: "\(dir)/mosquitto.log")
         defer { mosquitto.stop() }
         #expect(await eventually(timeout: .seconds(10)) { FreePort.isListening(port) }, "mosquitto with the shipped config did not start")

@@ -29,7 +29,7 @@ struct CommandIdempotencyTests {
         watcher.start()
         try await watcher.waitUntilConnected()
         var registryRun = try registry()
-        let list = try ContractCodec.encode(Envelope(type: .registryCommand, source: "test", data: RegistryCommand(action: .list)))
+        let list = try ContractCodec.encode(Envelope(type: .registryCommand, source: "test", data: RegistryCommand(.list(CameraListQuery()))))
         #expect(await eventually(timeout: .seconds(20)) { (try? await watcher.request("registry/commands/test-watcher", payload: list, timeout: .seconds(2))) != nil })
         await registryRun.stop()
 
@@ -75,7 +75,7 @@ struct CommandIdempotencyTests {
         tool.start()
         try await tool.waitUntilConnected()
         let toolKey = UUID().uuidString
-        let command = RegistryCommand(action: .create, camera: CameraInput(id: "CAM-TOOL", name: "정문", address: "127.0.6.4"))
+        let command = RegistryCommand(.create(CameraInput(id: "CAM-TOOL", name: "정문", address: "127.0.6.4")))
         var replies: [RegistryReply] = []
         for _ in 0..<2 {
             let answer = try await tool.request("registry/commands/test-tool", payload: ContractCodec.encode(Envelope(type: .registryCommand, id: toolKey, source: "test", data: command)))
@@ -83,7 +83,7 @@ struct CommandIdempotencyTests {
         }
         #expect(replies.allSatisfy { $0.ok && $0.camera?.id == "CAM-TOOL" }, "\(replies)")
         // But an id reused for another command is applied (tools that number their commands).
-        let other = RegistryCommand(action: .create, camera: CameraInput(id: "CAM-OTHER", address: "127.0.6.3"))
+        let other = RegistryCommand(.create(CameraInput(id: "CAM-OTHER", address: "127.0.6.3")))
         let otherAnswer = try await tool.request("registry/commands/test-tool", payload: ContractCodec.encode(Envelope(type: .registryCommand, id: toolKey, source: "test", data: other)))
         #expect(try ContractCodec.decode(otherAnswer.payload, as: RegistryReply.self, expecting: [.registryReply]).data.camera?.id == "CAM-OTHER")
 

@@ -26,8 +26,8 @@ struct ReadStoreRetentionTests {
             _ = try await store.apply([.notification(NotificationRecord(id: id, issueID: "old", cameraID: "CAM-1", event: "opened", channel: "webhook",
                                                                         target: "x", delivered: true, attempts: 1, at: ago(days)))])
         }
-        _ = try store.commands.begin(id: "cmd-old", command: RegistryCommand(action: .delete, id: "CAM-1"), success: 204, now: ago(2))
-        _ = try store.commands.begin(id: "cmd-new", command: RegistryCommand(action: .delete, id: "CAM-2"), success: 204, now: now)
+        _ = try store.commands.begin(id: "cmd-old", command: RegistryCommand(.delete(id: "CAM-1", expectedVersion: nil)), success: 204, now: ago(2))
+        _ = try store.commands.begin(id: "cmd-new", command: RegistryCommand(.delete(id: "CAM-2", expectedVersion: nil)), success: 204, now: now)
 
         var logger = Logger(label: "t")
         logger.logLevel = .critical

@@ -15,9 +15,9 @@ struct IssueLifecycleTests {
     @Test("open → acknowledged → dispatched, each step with actor, time and note")
     func happyPath() throws {
         let now = Date()
-        let acked = try IssueLifecycle.apply(IssueCommand(action: .acknowledge, actor: "관제 김"), to: openIssue(), track: nil, policy: policy, now: now)
+        let acked = try IssueLifecycle.apply(IssueCommand(.acknowledge(issueID: "ISS-1", note: nil), actor: "관제 김"), to: openIssue(), track: nil, policy: policy, now: now)
         #expect(acked.state == .acknowledged)
-        let sent = try IssueLifecycle.apply(IssueCommand(action: .dispatch, actor: "관제 김", note: "KT 기사 출동"), to: acked, track: nil, policy: policy, now: now)
+        let sent = try IssueLifecycle.apply(IssueCommand(.dispatch(issueID: "ISS-1", note: "KT 기사 출동"), actor: "관제 김"), to: acked, track: nil, policy: policy, now: now)
         #expect(sent.state == .dispatched)
         #expect(sent.history.last == IssueTransition(from: .acknowledged, to: .dispatched, actor: "관제 김", at: now, note: "KT 기사 출동"))
         #expect(sent.version == 3)
@@ -25,10 +25,10 @@ struct IssueLifecycleTests {
 
     @Test("illegal transitions are refused naming both states")
     func illegal() {
-        #expect(throws: ContractError.self) { try IssueLifecycle.apply(IssueCommand(action: .close, actor: "a"), to: openIssue(), track: nil, policy: policy, now: Date()) }
-        #expect(throws: ContractError.self) { try IssueLifecycle.apply(IssueCommand(action: .acknowledge, actor: "a"), to: openIssue(.dispatched), track: nil, policy: policy, now: Date()) }
+        #expect(throws: ContractError.self) { try IssueLifecycle.apply(IssueCommand(.close(issueID: "ISS-1", note: nil), actor: "a"), to: openIssue(), track: nil, policy: policy, now: Date()) }
+        #expect(throws: ContractError.self) { try IssueLifecycle.apply(IssueCommand(.acknowledge(issueID: "ISS-1", note: nil), actor: "a"), to: openIssue(.dispatched), track: nil, policy: policy, now: Date()) }
         do {
-            _ = try IssueLifecycle.apply(IssueCommand(action: .close, actor: "a"), to: openIssue(), track: nil, policy: policy, now: Date())
+            _ = try IssueLifecycle.apply(IssueCommand(.close(issueID: "ISS-1", note: nil), actor: "a"), to: openIssue(), track: nil, policy: policy, now: Date())
         } catch {
             #expect(error.code == "illegal_transition")
             #expect(error.message.contains("OPEN"))
@@ -37,7 +37,7 @@ struct IssueLifecycleTests {
 
     @Test("a state change without an actor is refused")
     func actorRequired() {
-        #expect(throws: ContractError.self) { try IssueLifecycle.apply(IssueCommand(action: .acknowledge), to: openIssue(), track: nil, policy: policy, now: Date()) }
+        #expect(throws: ContractError.self) { try IssueLifecycle.apply(IssueCommand(.acknowledge(issueID: "ISS-1", note: nil)), to: openIssue(), track: nil, policy: policy, now: Date()) }
     }
 
     @Test("marked fixed while still failing waits for the checks; already healthy resolves at once")
@@ -45,13 +45,13 @@ struct IssueLifecycleTests {
         var failing = CameraTrack(cameraID: "CAM-1")
         failing.icmpDownStreak = 5
         failing.lastICMP = .timeout
-        let waiting = try IssueLifecycle.apply(IssueCommand(action: .markFixed, actor: "기사"), to: openIssue(.dispatched), track: failing, policy: policy, now: Date())
+        let waiting = try IssueLifecycle.apply(IssueCommand(.markFixed(issueID: "ISS-1", note: nil), actor: "기사"), to: openIssue(.dispatched), track: failing, policy: policy, now: Date())
         #expect(waiting.state == .dispatched)
         #expect(waiting.fixReportedBy == "기사")
         var healthy = CameraTrack(cameraID: "CAM-1")
         healthy.icmpUpStreak = 3
         healthy.lastICMP = .success
-        let done = try IssueLifecycle.apply(IssueCommand(action: .markFixed, actor: "기사"), to: openIssue(.dispatched), track: healthy, policy: policy, now: Date())
+        let done = try IssueLifecycle.apply(IssueCommand(.markFixed(issueID: "ISS-1", note: nil), actor: "기사"), to: openIssue(.dispatched), track: healthy, policy: policy, now: Date())
         #expect(done.state == .resolved)
     }
 

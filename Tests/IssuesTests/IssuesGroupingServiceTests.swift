@@ -85,7 +85,7 @@ struct IssuesGroupingServiceTests {
         let site = try #require(fleet.records(.issueOpened).first { $0.isSiteIncident })
         #expect(await eventually(timeout: .seconds(10)) { ((try? harness.service.store.issues(openOnly: true).filter { $0.parentID == site.id }.count) ?? 0) == 3 })
 
-        let reply = try await fleet.command(IssueCommand(action: .acknowledge, issueID: site.id, actor: "관제사"))
+        let reply = try await fleet.command(IssueCommand(.acknowledge(issueID: site.id, note: nil), actor: "관제사"))
         #expect(reply.ok)
         let open = try harness.service.store.issues(openOnly: true)
         #expect(open.filter { $0.parentID == site.id }.allSatisfy { $0.state == .acknowledged }, "\(open.map { "\($0.cameraID) \($0.state)" })")

@@ -85,21 +85,21 @@ struct IssuesServiceTests {
             let answer = try await tool.request("commands/issues/\(tool.configuration.clientID)", payload: ContractCodec.encode(Envelope(type: .issueCommand, source: "test", data: command)))
             return try ContractCodec.decode(answer.payload, as: IssueReply.self, expecting: [.issueReply]).data
         }
-        let acked = try await command(IssueCommand(action: .acknowledge, issueID: envelope.data.id, actor: "operator-1"))
+        let acked = try await command(IssueCommand(.acknowledge(issueID: envelope.data.id, note: nil), actor: "operator-1"))
         #expect(acked.ok)
         #expect(acked.issue?.state == .acknowledged)
         #expect(acked.issue?.history.last?.actor == "mqtt:\(tool.configuration.clientID)", "a tool is recorded as its MQTT account, whatever actor it claims")
-        let refused = try await command(IssueCommand(action: .close, issueID: envelope.data.id, actor: "operator-1"))
+        let refused = try await command(IssueCommand(.close(issueID: envelope.data.id, note: nil), actor: "operator-1"))
         #expect(refused.error?.code == "illegal_transition")
-        let unknown = try await command(IssueCommand(action: .acknowledge, issueID: "nope", actor: "x"))
+        let unknown = try await command(IssueCommand(.acknowledge(issueID: "nope", note: nil), actor: "x"))
         #expect(unknown.error?.code == "not_found")
         #expect(await updated.first { message in
             (try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data.state) == .acknowledged
         } != nil)
 
         // Maintenance: silencing the camera marks its active incident silenced.
-        let silenced = try await command(IssueCommand(action: .silence, actor: "operator-1",
-                                                      silence: Silence(scope: .camera, value: "CAM-1", until: Date().addingTimeInterval(600))))
+        let silenced = try await command(IssueCommand(.silence(
+                                                      Silence(scope: .camera, value: "CAM-1", until: Date().addingTimeInterval(600))), actor: "operator-1"))
         #expect(silenced.silences?.count == 1)
         #expect(await updated.first { message in
             (try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data.silenced) == true
@@ -107,19 +107,19 @@ struct IssuesServiceTests {
 
         // Ending the window early lifts the hold at once; a window planned for later holds nothing yet.
         let windowID = try #require(silenced.silences?.first?.id)
-        let ended = try await command(IssueCommand(action: .endSilence, silence: Silence(id: windowID, scope: .camera, value: "-", until: Date())))
+        let ended = try await command(IssueCommand(.endSilence(id: windowID)))
         #expect(ended.ok && ended.silences?.isEmpty == true, "a one-off window ended early is gone")
         #expect(await updated.first { message in
             guard let issue = try? ContractCodec.decode(message.payload, as: IssueRecord.self, expecting: [.issueUpdated]).data else { return false }
             return !issue.silenced && issue.history.contains { $0.note?.contains("maintenance over") == true }
         } != nil)
-        let planned = try await command(IssueCommand(action: .silence, actor: "operator-1",
-                                                     silence: Silence(scope: .lineTeam, value: "KT-1", startsAt: Date().addingTimeInterval(3600), until: Date().addingTimeInterval(7200))))
+        let planned = try await command(IssueCommand(.silence(
+                                                     Silence(scope: .lineTeam, value: "KT-1", startsAt: Date().addingTimeInterval(3600), until: Date().addingTimeInterval(7200))), actor: "operator-1"))
         #expect(planned.ok && planned.silences?.count == 1)
-        let listed = try await command(IssueCommand(action: .listSilences))
+        let listed = try await command(IssueCommand(.listSilences))
         #expect(listed.silences?.first?.scope == .lineTeam)
-        let refused2 = try await command(IssueCommand(action: .silence, silence: Silence(scope: .site, value: "x", until: Date().addingTimeInterval(600),
-                                                                                        recurrence: Recurrence(days: [8], start: "02:00", minutes: 60, timeZone: "Asia/Seoul"))))
+        let refused2 = try await command(IssueCommand(.silence(Silence(scope: .site, value: "x", until: Date().addingTimeInterval(600),
+                                                                                        recurrence: Recurrence(days: [8], start: "02:00", minutes: 60, timeZone: "Asia/Seoul")))))
         #expect(refused2.error?.field == "silence.recurrence.days")
 
         await tool.shutdown()

@@ -19,7 +19,7 @@ final class SMTPSink: @unchecked Sendable {
         var arguments = [script, String(port), directory]
         if let auth { arguments += ["--auth", "\(auth.0):\(auth.1)"] }
         if let starttls { arguments += ["--starttls", starttls.cert, starttls.key] }
-        process = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3"] + arguments, logFile: directory + "/server.log")
+        process = try ChildProcess.dyingWithTests(executable: "/usr/bin/env", arguments: ["python3"] + arguments, logFile: directory + "/server.log")
         for _ in 0..<250 where !FreePort.isListening(port) { try await Task.sleep(for: .milliseconds(20)) }
         guard FreePort.isListening(port) else {
             let log = (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""

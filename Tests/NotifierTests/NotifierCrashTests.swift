@@ -25,7 +25,7 @@ struct NotifierCrashTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let arguments = ["notifier", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dir, "--instance", "crash-\(UUID().uuidString.prefix(6))",
                          "--notifier-webhook-line-team", sink.url("/line"), "--notifier-webhook-operators", sink.url("/ops"), "--log-level", "warning"]
-        var notifier = try ChildProcess(executable: binary, arguments: arguments, logFile: dir + "/notifier.log")
+        var notifier = try ChildProcess.dyingWithTests(executable: binary, arguments: arguments, logFile: dir + "/notifier.log")
         defer { notifier.stop() }
 
         var logger = Logger(label: "crash-test")
@@ -46,7 +46,7 @@ struct NotifierCrashTests {
         #expect(notifier.waitForExit(timeout: 10))
         let receivedAtKill = sink.all.count
         #expect(receivedAtKill < 2 * count, "killed mid-delivery, not after")
-        notifier = try ChildProcess(executable: binary, arguments: arguments, logFile: dir + "/notifier.log")
+        notifier = try ChildProcess.dyingWithTests(executable: binary, arguments: arguments, logFile: dir + "/notifier.log")
 
         // The issues service's side of the hand-off: republish (same event id) until acknowledged.
         func acknowledged() -> Set<String> {

@@ -32,7 +32,7 @@ struct NotifierFailoverTests {
         }
 
         func start(_ index: Int) throws -> ChildProcess {
-            try ChildProcess(executable: ProductBinary.path, arguments: [
+            try ChildProcess.dyingWithTests(executable: ProductBinary.path, arguments: [
                 "notifier", "--broker-url", "mqtt://127.0.0.1:\(broker.port)", "--data-dir", dirs[index], "--instance", instance,
                 "--database", database, "--health-port", "\(healthPorts[index])",
                 "--notifier-webhook-line-team", sink.url("/line"), "--notifier-webhook-operators", sink.url("/ops"), "--log-level", "info",

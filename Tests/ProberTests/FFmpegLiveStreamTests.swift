@@ -22,7 +22,7 @@ struct FFmpegLiveStreamTests {
                             "-f", "hls", "-hls_time", "1", "-hls_list_size", "5", "-hls_flags", "delete_segments+temp_file",
                             folder.appendingPathComponent("index.m3u8").path]
         ffmpeg.standardOutput = FileHandle.nullDevice
-        try ffmpeg.run()
+        try ffmpeg.runDyingWithTests()
         // SIGKILL, like a camera whose encoder hangs: ffmpeg gets no chance to write ENDLIST.
         defer { if ffmpeg.isRunning { kill(ffmpeg.processIdentifier, SIGKILL); ffmpeg.waitUntilExit() } }
 

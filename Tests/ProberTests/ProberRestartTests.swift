@@ -51,14 +51,14 @@ struct ProberRestartTests {
             return checked(since: instant)
         }
 
-        var prober = try ChildProcess(executable: ProductBinary.path, arguments: arguments, logFile: dir + "/prober.log")
+        var prober = try ChildProcess.dyingWithTests(executable: ProductBinary.path, arguments: arguments, logFile: dir + "/prober.log")
         defer { prober.stop() }
         #expect(await checkedEveryCamera(since: .distantPast).isSuperset(of: fleet), "the first run checks the fleet")
 
         prober.send(SIGKILL)
         #expect(prober.waitForExit(timeout: 10))
         let restarted = Date()
-        prober = try ChildProcess(executable: ProductBinary.path, arguments: arguments, logFile: dir + "/prober.log")
+        prober = try ChildProcess.dyingWithTests(executable: ProductBinary.path, arguments: arguments, logFile: dir + "/prober.log")
         let afterRestart = await checkedEveryCamera(since: restarted)
         #expect(afterRestart.isSuperset(of: fleet), "after the restart \(afterRestart.count) of \(fleet.count) cameras were checked")
         await tool.shutdown()

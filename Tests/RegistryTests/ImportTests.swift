@@ -11,14 +11,14 @@ struct RegistryImportTests {
 
     func importRows(_ handler: RegistryCommandHandler, _ rows: [ImportRow], columns: [ImportField] = allColumns,
                     skipInvalid: Bool = false, id: String = "imp-1") -> (staged: [ImportResult], commit: (reply: RegistryReply, change: RegistryCommandHandler.Change?)) {
-        #expect(handler.handle(RegistryCommand(action: .importBegin, importID: id, columns: columns)).reply.ok)
+        #expect(handler.handle(RegistryCommand(.importBegin(importID: id, columns: columns))).reply.ok)
         var staged: [ImportResult] = []
         for start in stride(from: 0, to: rows.count, by: 1000) {
-            let reply = handler.handle(RegistryCommand(action: .importRows, importID: id, rows: Array(rows[start..<min(start + 1000, rows.count)]))).reply
+            let reply = handler.handle(RegistryCommand(.importRows(importID: id, rows: Array(rows[start..<min(start + 1000, rows.count)])))).reply
             #expect(reply.ok, "\(String(describing: reply.error))")
             if let result = reply.importResult { staged.append(result) }
         }
-        return (staged, handler.handle(RegistryCommand(action: .importCommit, importID: id, skipInvalid: skipInvalid)))
+        return (staged, handler.handle(RegistryCommand(.importCommit(importID: id, skipInvalid: skipInvalid))))
     }
 
     func row(_ number: Int, _ camera: CameraInput) -> ImportRow { ImportRow(row: number, camera: camera) }
@@ -72,7 +72,7 @@ struct RegistryImportTests {
         #expect(result.commit.reply.error?.code == "import_rejected")
         #expect(try handler.store.snapshot().cameras == before.cameras, "nothing partial is stored")
 
-        let skipping = handler.handle(RegistryCommand(action: .importCommit, importID: "imp-1", skipInvalid: true))
+        let skipping = handler.handle(RegistryCommand(.importCommit(importID: "imp-1", skipInvalid: true)))
         #expect(skipping.reply.ok, "the refused import stays open so it can be committed with skipInvalid")
         #expect(skipping.reply.importResult?.created == 1)
         #expect(skipping.reply.importResult?.updated == 1)
@@ -115,16 +115,16 @@ struct RegistryImportTests {
         limits.maxRowsPerImport = 3
         limits.maxOpenImports = 1
         let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()), importLimits: limits)
-        let unknown = handler.handle(RegistryCommand(action: .importRows, importID: "nope", rows: [row(2, CameraInput(address: "10.5.0.1"))]))
+        let unknown = handler.handle(RegistryCommand(.importRows(importID: "nope", rows: [row(2, CameraInput(address: "10.5.0.1"))])))
         #expect(unknown.reply.error?.code == "not_found")
-        #expect(handler.handle(RegistryCommand(action: .importBegin, importID: "x", columns: [.address])).reply.ok)
-        #expect(handler.handle(RegistryCommand(action: .importBegin, importID: "y", columns: [.address])).reply.error?.code == "busy")
+        #expect(handler.handle(RegistryCommand(.importBegin(importID: "x", columns: [.address]))).reply.ok)
+        #expect(handler.handle(RegistryCommand(.importBegin(importID: "y", columns: [.address]))).reply.error?.code == "busy")
         let big = (0..<1001).map { row($0 + 2, CameraInput(address: "10.6.\($0 / 250).\($0 % 250 + 1)")) }
-        #expect(handler.handle(RegistryCommand(action: .importRows, importID: "x", rows: big)).reply.error?.code == "payload_too_large")
+        #expect(handler.handle(RegistryCommand(.importRows(importID: "x", rows: big))).reply.error?.code == "payload_too_large")
         let four = (0..<4).map { row($0 + 2, CameraInput(address: "10.7.0.\($0 + 1)")) }
-        #expect(handler.handle(RegistryCommand(action: .importRows, importID: "x", rows: four)).reply.error?.code == "too_many_rows")
-        #expect(handler.handle(RegistryCommand(action: .importBegin, importID: "bad/id", columns: [.address])).reply.error?.field == "importID")
-        #expect(handler.handle(RegistryCommand(action: .importAbort, importID: "x")).reply.ok)
+        #expect(handler.handle(RegistryCommand(.importRows(importID: "x", rows: four))).reply.error?.code == "too_many_rows")
+        #expect(handler.handle(RegistryCommand(.importBegin(importID: "bad/id", columns: [.address]))).reply.error?.field == "importID")
+        #expect(handler.handle(RegistryCommand(.importAbort(importID: "x"))).reply.ok)
         #expect(try handler.store.list().total == 0)
     }
 }

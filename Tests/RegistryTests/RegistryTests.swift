@@ -72,19 +72,19 @@ struct CameraStoreTests {
     func checksStored(engine: StoreEngine) throws {
         let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
         let checks = CameraChecks(rtspURL: "rtsp://10.1.1.1/live", picture: true, pictureCrop: PictureCrop(x: 0, y: 0.1, width: 1, height: 0.9))
-        let created = try #require(handler.handle(RegistryCommand(action: .create, camera: CameraInput(address: "10.1.1.1", checks: checks))).reply.camera)
+        let created = try #require(handler.handle(RegistryCommand(.create(CameraInput(address: "10.1.1.1", checks: checks)))).reply.camera)
         #expect(created.checks == checks)
         #expect(try handler.store.get(id: created.id)?.checks == checks)
         var patch = CameraPatch()
         patch.checks = .some(nil)
-        let cleared = handler.handle(RegistryCommand(action: .patch, id: created.id, patch: patch))
+        let cleared = handler.handle(RegistryCommand(.patch(id: created.id, patch: patch, expectedVersion: nil)))
         #expect(cleared.reply.camera?.checks == nil, "\(cleared.reply)")
     }
 
     @Test("create, get, update with version check, delete with tombstone", arguments: StoreEngine.allCases)
     func lifecycle(engine: StoreEngine) throws {
         let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
-        let created = handler.handle(RegistryCommand(action: .create, camera: CameraInput(name: "정문", address: "10.1.1.1", hlsURL: "http://10.1.1.1/live.m3u8", password: "secret")))
+        let created = handler.handle(RegistryCommand(.create(CameraInput(name: "정문", address: "10.1.1.1", hlsURL: "http://10.1.1.1/live.m3u8", password: "secret"))))
         #expect(created.reply.ok)
         let camera = try #require(created.reply.camera)
         #expect(camera.id == "CAM-00001")
@@ -92,13 +92,13 @@ struct CameraStoreTests {
         let encoded = String(decoding: try ContractCodec.encodeValue(camera), as: UTF8.self)
         #expect(!encoded.contains("secret"), "credentials are never part of the definition")
 
-        let stale = handler.handle(RegistryCommand(action: .update, id: camera.id, camera: CameraInput(address: "10.1.1.2"), expectedVersion: 7))
+        let stale = handler.handle(RegistryCommand(.update(id: camera.id, camera: CameraInput(address: "10.1.1.2"), expectedVersion: 7)))
         #expect(stale.reply.error?.code == "version_conflict")
-        let updated = handler.handle(RegistryCommand(action: .update, id: camera.id, camera: CameraInput(name: "정문", address: "10.1.1.2"), expectedVersion: 1))
+        let updated = handler.handle(RegistryCommand(.update(id: camera.id, camera: CameraInput(name: "정문", address: "10.1.1.2"), expectedVersion: 1)))
         #expect(updated.reply.camera?.version == 2)
         #expect(updated.reply.camera?.hasCredentials == true, "credentials kept when an update leaves them out")
 
-        let deleted = handler.handle(RegistryCommand(action: .delete, id: camera.id))
+        let deleted = handler.handle(RegistryCommand(.delete(id: camera.id, expectedVersion: nil)))
         #expect(deleted.reply.ok)
         #expect(deleted.change == .deleted(CameraDeleted(id: camera.id, address: "10.1.1.2", version: 3)))
         let snapshot = try handler.store.snapshot()
@@ -109,11 +109,11 @@ struct CameraStoreTests {
     @Test("a duplicate address is refused naming the existing camera", arguments: StoreEngine.allCases)
     func duplicate(engine: StoreEngine) throws {
         let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
-        _ = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "A", address: "10.0.0.5")))
-        let again = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "B", address: "10.0.0.5")))
+        _ = handler.handle(RegistryCommand(.create(CameraInput(id: "A", address: "10.0.0.5"))))
+        let again = handler.handle(RegistryCommand(.create(CameraInput(id: "B", address: "10.0.0.5"))))
         #expect(again.reply.error?.code == "duplicate_address")
         #expect(again.reply.error?.existingID == "A")
-        let sameID = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "A", address: "10.0.0.6")))
+        let sameID = handler.handle(RegistryCommand(.create(CameraInput(id: "A", address: "10.0.0.6"))))
         #expect(sameID.reply.error?.code == "duplicate_id")
         #expect(try handler.store.list().total == 1, "nothing half-written")
     }

@@ -19,17 +19,17 @@ struct StoreFeatureTests {
     func commandLog(engine: StoreEngine) async throws {
         let store = try CameraStore(testing: try engine.freshLocation())
         let log = CommandLog(database: store.database)
-        let create = RegistryCommand(action: .create, camera: CameraInput(id: "L-1", address: "10.60.0.1"))
+        let create = RegistryCommand(.create(CameraInput(id: "L-1", address: "10.60.0.1")))
         let reply = RegistryReply(ok: true, commandID: "cmd-1", camera: try store.create(CameraInput(id: "L-1", address: "10.60.0.1")))
         let at = Date(timeIntervalSince1970: 1_800_000_000)
         try log.record(reply, to: create, id: "cmd-1", now: at)
         // Compared as sent on the wire (the contract's dates carry milliseconds, PostgreSQL's microseconds).
         let sent = try ContractCodec.decodeValue(RegistryReply.self, from: try ContractCodec.encodeValue(reply))
         #expect(try log.reply(to: create, id: "cmd-1") == sent)
-        let other = RegistryCommand(action: .create, camera: CameraInput(id: "L-2", address: "10.60.0.2"))
+        let other = RegistryCommand(.create(CameraInput(id: "L-2", address: "10.60.0.2")))
         #expect(try log.reply(to: other, id: "cmd-1") == nil, "an id reused for other content is applied, not answered from the log")
         try log.record(reply, to: create, id: "cmd-1", now: at)   // recorded twice: replaced, not a duplicate key
-        #expect(try log.reply(to: RegistryCommand(action: .list), id: "cmd-1") == nil, "reads are never remembered")
+        #expect(try log.reply(to: RegistryCommand(.list(CameraListQuery())), id: "cmd-1") == nil, "reads are never remembered")
 
         let sweeper = RetentionSweeper(database: store.database, logger: Logger(label: "test"), rules: [CommandLog.retention])
         #expect(try await sweeper.sweep(now: at.addingTimeInterval(3_600))["registry command log"] == 0)

@@ -18,19 +18,19 @@ struct TeamCheckTests {
     func refusedByField() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let handler = RegistryCommandHandler(store: try CameraStore(dataDir: dir), teams: TeamDirectoryHolder(Self.directory))
-        let wrong = handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "C1", address: "10.7.0.1", lineTeam: "KT1"))).reply
+        let wrong = handler.handle(RegistryCommand(.create(CameraInput(id: "C1", address: "10.7.0.1", lineTeam: "KT1")))).reply
         #expect(wrong.error?.code == "unknown_team" && wrong.error?.field == "lineTeam")
         #expect(wrong.error?.message.contains("KT-1") == true, "names the known ids: \(String(describing: wrong.error))")
-        #expect(handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "C2", address: "10.7.0.2", vendor: "OPS"))).reply.error?.field == "vendor",
+        #expect(handler.handle(RegistryCommand(.create(CameraInput(id: "C2", address: "10.7.0.2", vendor: "OPS")))).reply.error?.field == "vendor",
                 "an operators team is not a vendor")
-        #expect(handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "C3", address: "10.7.0.3", lineTeam: "KT-1", vendor: "HANWHA"))).reply.ok)
-        #expect(handler.handle(RegistryCommand(action: .create, camera: CameraInput(id: "C4", address: "10.7.0.4"))).reply.ok, "no team: the default team")
+        #expect(handler.handle(RegistryCommand(.create(CameraInput(id: "C3", address: "10.7.0.3", lineTeam: "KT-1", vendor: "HANWHA")))).reply.ok)
+        #expect(handler.handle(RegistryCommand(.create(CameraInput(id: "C4", address: "10.7.0.4")))).reply.ok, "no team: the default team")
         var patch = CameraPatch()
         patch.vendor = "HANWA"
-        #expect(handler.handle(RegistryCommand(action: .patch, id: "C3", patch: patch)).reply.error?.code == "unknown_team")
+        #expect(handler.handle(RegistryCommand(.patch(id: "C3", patch: patch, expectedVersion: nil))).reply.error?.code == "unknown_team")
         let before = RegistryCommandHandler(store: try CameraStore(dataDir: dir + "-2"))
         defer { try? FileManager.default.removeItem(atPath: dir + "-2") }
-        #expect(before.handle(RegistryCommand(action: .create, camera: CameraInput(address: "10.7.0.9", lineTeam: "ANY"))).reply.ok,
+        #expect(before.handle(RegistryCommand(.create(CameraInput(address: "10.7.0.9", lineTeam: "ANY")))).reply.ok,
                 "before a notifier published its teams, any id is accepted")
     }
 
@@ -43,11 +43,11 @@ struct TeamCheckTests {
         let parsed = try FleetFileParser.parse(data: template, filename: "template.csv")
         let example = try #require(parsed.rows.first)
         let input = CameraInput(id: example.id, name: example.name, address: example.address, site: example.site, lineTeam: example.lineTeam, vendor: example.vendor)
-        #expect(handler.handle(RegistryCommand(action: .create, camera: input)).reply.ok, "the template's own example is accepted")
+        #expect(handler.handle(RegistryCommand(.create(input))).reply.ok, "the template's own example is accepted")
 
-        _ = handler.handle(RegistryCommand(action: .importBegin, importID: "I1", columns: [.address, .lineTeam]))
+        _ = handler.handle(RegistryCommand(.importBegin(importID: "I1", columns: [.address, .lineTeam])))
         let rows = [ImportRow(row: 2, camera: CameraInput(address: "10.7.1.1", lineTeam: "KT-1")), ImportRow(row: 3, camera: CameraInput(address: "10.7.1.2", lineTeam: "Kt-1"))]
-        let staged = handler.handle(RegistryCommand(action: .importRows, importID: "I1", rows: rows)).reply.importResult
+        let staged = handler.handle(RegistryCommand(.importRows(importID: "I1", rows: rows))).reply.importResult
         #expect(staged?.rejected.map(\.row) == [3])
         #expect(staged?.rejected.first?.reason == "unknown_team" && staged?.rejected.first?.field == "lineTeam")
     }

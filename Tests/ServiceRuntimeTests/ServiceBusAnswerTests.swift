@@ -28,7 +28,7 @@ struct ServiceBusAnswerTests {
                 echo.start()
                 for await message in messages {
                     await echo.answer(message, as: NotifierCommand.self, expecting: .notifierCommand, reply: .notifierReply,
-                                      refusing: { NotifierReply(ok: false, error: $0) }, orPublishTo: "\(topics.root)/answers") { envelope in
+                                      refusing: { error, _ in NotifierReply(ok: false, error: error) }, orPublishTo: "\(topics.root)/answers") { envelope in
                         NotifierReply(ok: true, contactsJSON: "\(envelope.data.action.rawValue) from \(envelope.source)")
                     }
                 }
@@ -74,7 +74,7 @@ struct ServiceBusAnswerTests {
             #expect(refused.data.ok == false)
             #expect(refused.data.error?.code == "bad_request")
 
-            let wrongType = try await asker.request("\(topics.root)/cmd/asker", type: .issueCommand, IssueCommand(action: .acknowledge, issueID: "x"),
+            let wrongType = try await asker.request("\(topics.root)/cmd/asker", type: .issueCommand, IssueCommand(.acknowledge(issueID: "x", note: nil)),
                                                     reply: .notifierReply, as: NotifierReply.self, timeout: .seconds(20))
             #expect(wrongType.ok == false)
             #expect(wrongType.error?.code == "bad_request")

@@ -7,13 +7,13 @@ import Glibc
 /// The real `cctv-out` binary run as a process (as Docker or systemd would run it): its stderr
 /// captured to a file, signals sent to it, its exit timed. Built next to the test bundle by
 /// `swift build --build-tests`.
-public final class CCTVOutProcess: @unchecked Sendable {
-    public let process: ChildProcess
-    public let logFile: String
-    public let started = ContinuousClock.now
+package final class CCTVOutProcess: @unchecked Sendable {
+    package let process: ChildProcess
+    package let logFile: String
+    package let started = ContinuousClock.now
 
     /// The binary built next to the test bundle.
-    public static func binary() throws -> String {
+    package static func binary() throws -> String {
         let bundle = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         var directory = bundle.deletingLastPathComponent()
         // On Linux the test runner is `.build/debug/cctv-outPackageTests.xctest`, beside `cctv-out`.
@@ -26,9 +26,9 @@ public final class CCTVOutProcess: @unchecked Sendable {
     }
 
     /// Starts `cctv-out arguments…`.
-    public init(_ arguments: [String]) throws {
+    package init(_ arguments: [String]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("cctv-out-\(UUID().uuidString).log").path
-        process = try ChildProcess(executable: try Self.binary(), arguments: arguments, logFile: logFile)
+        process = try ChildProcess.dyingWithTests(executable: try Self.binary(), arguments: arguments, logFile: logFile)
     }
 
     deinit {
@@ -37,19 +37,19 @@ public final class CCTVOutProcess: @unchecked Sendable {
     }
 
     /// Everything it logged so far.
-    public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     /// Lines of the log containing `text`.
-    public func lines(containing text: String) -> [String] { log.split(separator: "\n").map(String.init).filter { $0.contains(text) } }
+    package func lines(containing text: String) -> [String] { log.split(separator: "\n").map(String.init).filter { $0.contains(text) } }
 
     /// Waits until the log has `count` lines containing `text`.
-    public func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(30)) async -> Bool {
+    package func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(30)) async -> Bool {
         await eventually(timeout: timeout, every: .milliseconds(20)) { self.lines(containing: text).count >= count || !self.process.isRunning }
             && lines(containing: text).count >= count
     }
 
     /// Sends `signal`, then waits up to `timeout` for the exit; returns how long it took, or nil.
-    public func stop(with signal: Int32 = SIGTERM, timeout: Duration = .seconds(15)) async -> Duration? {
+    package func stop(with signal: Int32 = SIGTERM, timeout: Duration = .seconds(15)) async -> Duration? {
         let sent = ContinuousClock.now
         process.send(signal)
         while ContinuousClock.now - sent < timeout {

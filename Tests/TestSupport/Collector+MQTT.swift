@@ -4,7 +4,7 @@ extension Collector where Element == MQTTMessage {
     /// Subscribes `client` to `filters` for as long as the collector lives (the subscription is
     /// scoped to the collector's task) and keeps every message. Returns once subscribed: after
     /// the broker's SUBACK when connected, at once when the client has not connected yet.
-    public static func subscribing(_ client: MQTTClient, to filters: String...) async throws -> Collector<MQTTMessage> {
+    package static func subscribing(_ client: MQTTClient, to filters: String...) async throws -> Collector<MQTTMessage> {
         let (ready, signal) = AsyncStream<Result<Void, any Error>>.makeStream()
         let collector = Collector<MQTTMessage> { keep in
             do {

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
 /// Tests assert on the result, never on how long it took.
-public func eventually(
+package func eventually(
     timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(50),
     _ condition: @Sendable () async throws -> Bool
 ) async rethrows -> Bool {
@@ -17,14 +17,14 @@ public func eventually(
 
 /// Drains an async sequence in the background and keeps everything it yields, so a test can
 /// wait for "a message like this" without cancelling (and so ending) the sequence itself.
-public final class Collector<Element: Sendable>: Sendable {
+package final class Collector<Element: Sendable>: Sendable {
     private final class Storage: Sendable {
         let items = Mutex<[Element]>([])
     }
     private let storage = Storage()
     private let task: Task<Void, Never>
 
-    public init<S: AsyncSequence & Sendable>(_ sequence: S) where S.Element == Element {
+    package init<S: AsyncSequence & Sendable>(_ sequence: S) where S.Element == Element {
         let storage = storage
         task = Task {
             do {
@@ -35,7 +35,7 @@ public final class Collector<Element: Sendable>: Sendable {
 
     /// Keeps everything `produce` hands to `keep`, until the collector is dropped (which
     /// cancels `produce`).
-    public init(producing produce: @escaping @Sendable (_ keep: @escaping @Sendable (Element) -> Void) async -> Void) {
+    package init(producing produce: @escaping @Sendable (_ keep: @escaping @Sendable (Element) -> Void) async -> Void) {
         let storage = storage
         task = Task { await produce { item in storage.items.withLock { $0.append(item) } } }
     }
@@ -43,10 +43,10 @@ public final class Collector<Element: Sendable>: Sendable {
     deinit { task.cancel() }
 
     /// Everything collected so far.
-    public var all: [Element] { storage.items.withLock { $0 } }
+    package var all: [Element] { storage.items.withLock { $0 } }
 
     /// Waits until an element satisfies `predicate`; returns it, or `nil` after `timeout`.
-    public func first(timeout: Duration = .seconds(10), where predicate: @escaping @Sendable (Element) -> Bool) async -> Element? {
+    package func first(timeout: Duration = .seconds(10), where predicate: @escaping @Sendable (Element) -> Bool) async -> Element? {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
             if let found = all.first(where: predicate) { return found }
@@ -56,7 +56,7 @@ public final class Collector<Element: Sendable>: Sendable {
     }
 
     /// Waits until at least `count` elements arrived; returns all of them (maybe fewer after `timeout`).
-    public func wait(forCount count: Int, timeout: Duration = .seconds(10)) async -> [Element] {
+    package func wait(forCount count: Int, timeout: Duration = .seconds(10)) async -> [Element] {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline && all.count < count {
             try? await Task.sleep(for: .milliseconds(20))
@@ -66,9 +66,9 @@ public final class Collector<Element: Sendable>: Sendable {
 }
 
 /// Values a test server or callback records, read by the test: thread-safe and shareable by reference.
-public final class Recorder<Element: Sendable>: Sendable {
+package final class Recorder<Element: Sendable>: Sendable {
     private let items = Mutex<[Element]>([])
-    public init() {}
-    public func append(_ element: Element) { items.withLock { $0.append(element) } }
-    public var all: [Element] { items.withLock { $0 } }
+    package init() {}
+    package func append(_ element: Element) { items.withLock { $0.append(element) } }
+    package var all: [Element] { items.withLock { $0 } }
 }

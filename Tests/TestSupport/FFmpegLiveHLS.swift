@@ -7,14 +7,14 @@ import Glibc
 #endif
 
 /// A live HLS stream made by ffmpeg from a lavfi picture, served on loopback; stops with the test.
-public final class FFmpegLiveHLS: @unchecked Sendable {
-    public let folder: URL
-    public let server: FolderServer
+package final class FFmpegLiveHLS: @unchecked Sendable {
+    package let folder: URL
+    package let server: FolderServer
     private let ffmpeg = Process()
 
-    public var url: String { "http://127.0.0.1:\(server.port)/live/index.m3u8" }
+    package var url: String { "http://127.0.0.1:\(server.port)/live/index.m3u8" }
 
-    public init(picture: String) async throws {
+    package init(picture: String) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("cctv-picture-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         ffmpeg.executableURL = URL(fileURLWithPath: try RequiredTool.path("ffmpeg", package: "ffmpeg"))
@@ -23,7 +23,7 @@ public final class FFmpegLiveHLS: @unchecked Sendable {
                             "-f", "hls", "-hls_time", "1", "-hls_list_size", "6", "-hls_flags", "delete_segments+temp_file",
                             folder.appendingPathComponent("index.m3u8").path]
         ffmpeg.standardOutput = FileHandle.nullDevice
-        try ffmpeg.run()
+        try ffmpeg.runDyingWithTests()
         server = try await FolderServer(folder: folder)
         let playlist = folder.appendingPathComponent("index.m3u8")
         let ready = await eventually(timeout: .seconds(40)) {
@@ -34,18 +34,18 @@ public final class FFmpegLiveHLS: @unchecked Sendable {
 
     deinit { stop() }
 
-    public func stop() {
+    package func stop() {
         if ffmpeg.isRunning { kill(ffmpeg.processIdentifier, SIGKILL); ffmpeg.waitUntilExit() }
         try? FileManager.default.removeItem(at: folder)
     }
 }
 
 /// Serves the files of one folder at `/live/{name}` on loopback.
-public final class FolderServer: Sendable {
-    public let port: Int
+package final class FolderServer: Sendable {
+    package let port: Int
     private let task: Task<Void, any Error>
 
-    public init(folder: URL) async throws {
+    package init(folder: URL) async throws {
         let port = try FreePort.find()
         self.port = port
         let router = Router()

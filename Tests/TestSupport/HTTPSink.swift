@@ -7,15 +7,15 @@ import Synchronization
 
 /// A real HTTP server on loopback standing in for a webhook endpoint: records every request
 /// body and answers with a status the test can change (e.g. 500 for a while).
-public final class HTTPSink: Sendable {
+package final class HTTPSink: Sendable {
     /// One received request.
-    public struct Received: Sendable {
-        public var path: String
-        public var headers: [String: String]
-        public var body: Data
-        public var at: ContinuousClock.Instant
+    package struct Received: Sendable {
+        package var path: String
+        package var headers: [String: String]
+        package var body: Data
+        package var at: ContinuousClock.Instant
         /// The body as a JSON object.
-        public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+        package var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
     }
 
     private final class Storage: Sendable {
@@ -26,12 +26,12 @@ public final class HTTPSink: Sendable {
         let location = Mutex<String?>(nil)
     }
 
-    public let port: Int
+    package let port: Int
     private let storage = Storage()
     private let task: Task<Void, any Error>
     private let group: ServiceGroup
 
-    public init() async throws {
+    package init() async throws {
         let port = try FreePort.find()
         self.port = port
         let storage = storage
@@ -70,32 +70,32 @@ public final class HTTPSink: Sendable {
     deinit { stop() }
 
     /// The URL of `path` on this sink.
-    public func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
+    package func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
 
     /// Every request so far.
-    public var all: [Received] { storage.received.withLock { $0 } }
+    package var all: [Received] { storage.received.withLock { $0 } }
 
     /// Sets the status code answered from now on.
-    public func respond(with code: Int) { storage.status.withLock { $0 = code } }
+    package func respond(with code: Int) { storage.status.withLock { $0 = code } }
 
     /// Sets the status code and body answered from now on (e.g. Telegram's `{"ok":true}`).
-    public func respond(with code: Int, body: String) {
+    package func respond(with code: Int, body: String) {
         storage.status.withLock { $0 = code }
         storage.responseBody.withLock { $0 = body }
     }
 
     /// Answers every request with a redirect `code` (e.g. 307) to `location`, which may be any
     /// text a hostile receiver could send (a port above 65535, another scheme).
-    public func redirect(with code: Int, to location: String) {
+    package func redirect(with code: Int, to location: String) {
         storage.status.withLock { $0 = code }
         storage.location.withLock { $0 = location }
     }
 
     /// Makes every answer wait `delay` first (a slow endpoint); the request is recorded after the wait.
-    public func answer(after delay: Duration) { storage.delay.withLock { $0 = delay } }
+    package func answer(after delay: Duration) { storage.delay.withLock { $0 = delay } }
 
     /// Waits for a request matching `predicate`.
-    public func first(timeout: Duration = .seconds(30), where predicate: (Received) -> Bool) async -> Received? {
+    package func first(timeout: Duration = .seconds(30), where predicate: (Received) -> Bool) async -> Received? {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
             if let found = all.first(where: predicate) { return found }
@@ -105,7 +105,7 @@ public final class HTTPSink: Sendable {
     }
 
     /// Shuts the server down gracefully (in the background).
-    public func stop() {
+    package func stop() {
         let group = group
         Task { await group.triggerGracefulShutdown() }
     }

@@ -2,12 +2,12 @@ import Foundation
 
 /// Test-only packet filter rules in a chain of their own, always removed. They act only on
 /// dedicated 127.x addresses, so no other traffic on the machine is touched.
-public final class IptablesChain: @unchecked Sendable {
-    public let name: String
+package final class IptablesChain: @unchecked Sendable {
+    package let name: String
     private var jumps: [[String]] = []
 
     /// Creates a fresh chain. - Throws: when not root or iptables is missing (never silently skipped).
-    public init(prefix: String = "CCTVOUT_T") throws {
+    package init(prefix: String = "CCTVOUT_T") throws {
         guard geteuid() == 0 else {
             throw FixtureError("this test needs root for iptables (CI runs as root); refusing to pass without running it")
         }
@@ -25,7 +25,7 @@ public final class IptablesChain: @unchecked Sendable {
     /// Sends echo requests arriving for `address` (INPUT) into this chain, whose rules then decide.
     /// Dropping there models a silent, cut line: the request leaves, no reply ever comes back.
     /// (A DROP on OUTPUT would make sendto fail at once, which is a different failure.)
-    public func captureEchoRequests(to address: String) throws {
+    package func captureEchoRequests(to address: String) throws {
         let jump = ["INPUT", "-d", address, "-p", "icmp", "--icmp-type", "echo-request", "-j", name]
         try Self.run(["-I"] + jump)
         jumps.append(jump)
@@ -34,26 +34,26 @@ public final class IptablesChain: @unchecked Sendable {
     /// Sends every packet this machine would send to `destination` (a CIDR) into this chain. With
     /// a DROP rule there, nothing leaves for that network however the code under test behaves, and
     /// ``packetCount()`` says whether it tried.
-    public func captureOutgoing(to destination: String) throws {
+    package func captureOutgoing(to destination: String) throws {
         let jump = ["OUTPUT", "-d", destination, "-j", name]
         try Self.run(["-I"] + jump)
         jumps.append(jump)
     }
 
     /// Packets that reached this chain's rules so far.
-    public func packetCount() throws -> Int {
+    package func packetCount() throws -> Int {
         let listing = try Self.capture(["-L", name, "-v", "-x", "-n"])
         return listing.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ").first.flatMap { Int($0) } }.reduce(0, +)
     }
 
     /// Appends a rule to the chain, e.g. `["-j", "DROP"]`.
-    public func append(_ rule: [String]) throws { try Self.run(["-A", name] + rule) }
+    package func append(_ rule: [String]) throws { try Self.run(["-A", name] + rule) }
 
     /// Empties the chain (packets pass again).
-    public func flush() throws { try Self.run(["-F", name]) }
+    package func flush() throws { try Self.run(["-F", name]) }
 
     /// Removes jumps and the chain.
-    public func removeAll() {
+    package func removeAll() {
         for jump in jumps { try? Self.run(["-D"] + jump) }
         jumps = []
         try? Self.run(["-F", name])
@@ -61,7 +61,7 @@ public final class IptablesChain: @unchecked Sendable {
     }
 
     /// Removes stale test chains left by a killed run.
-    public static func cleanStale(prefix: String = "CCTVOUT_T") {
+    package static func cleanStale(prefix: String = "CCTVOUT_T") {
         guard let output = try? capture(["-S"]) else { return }
         for line in output.split(separator: "\n") where (line.hasPrefix("-A OUTPUT") || line.hasPrefix("-A INPUT")) && line.contains("-j \(prefix)_") {
             let rule = line.dropFirst(3).split(separator: " ").map(String.init)

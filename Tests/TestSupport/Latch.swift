@@ -1,12 +1,12 @@
 import Synchronization
 
 /// A one-shot condition tasks can wait on: `wait()` returns once `fire()` was called (before or after).
-public final class Latch: Sendable {
+package final class Latch: Sendable {
     private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    public init() {}
+    package init() {}
 
-    public func fire() {
+    package func fire() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if state.fired { return [] }
             state.fired = true
@@ -16,7 +16,7 @@ public final class Latch: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    public func wait() async {
+    package func wait() async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
                 if state.fired { return true }

@@ -7,16 +7,16 @@ import Glibc
 /// A real mosquitto broker for tests: its own temp folder, a free loopback port, persistence on.
 /// Start, kill (SIGKILL, as a crash), restart on the same port and data, stop. Always stopped by
 /// `stop()`; tests call it in `defer`.
-public final class MosquittoFixture: @unchecked Sendable {
-    public let port: Int
-    public let directory: URL
+package final class MosquittoFixture: @unchecked Sendable {
+    package let port: Int
+    package let directory: URL
     private var process: ChildProcess?
     private let lock = NSLock()
 
     /// Starts a broker. Throws when `mosquitto` is not installed (apt package `mosquitto`).
     /// - Parameter autosaveInterval: seconds between saves of its store; a SIGKILL loses what
     ///   arrived since the last one (a long interval makes a crash lose recent state on purpose).
-    public init(extraConfig: String = "", autosaveInterval: Int = 1) throws {
+    package init(extraConfig: String = "", autosaveInterval: Int = 1) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosq-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try FreePort.find()
@@ -45,7 +45,7 @@ public final class MosquittoFixture: @unchecked Sendable {
 
     deinit { stop() }
 
-    public static var executable: String? {
+    package static var executable: String? {
         for candidate in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]
         where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         return nil
@@ -53,7 +53,7 @@ public final class MosquittoFixture: @unchecked Sendable {
 
     private func launch() throws {
         let executable = try Self.executable ?? RequiredTool.path("mosquitto", package: "mosquitto")
-        let process = try ChildProcess(
+        let process = try ChildProcess.dyingWithTests(
             executable: executable, arguments: ["-c", directory.appendingPathComponent("mosquitto.conf").path],
             logFile: directory.appendingPathComponent("stdout.log").path)
         lock.withLock { self.process = process }
@@ -61,7 +61,7 @@ public final class MosquittoFixture: @unchecked Sendable {
     }
 
     /// Kills the broker with SIGKILL (no clean shutdown: only what was autosaved survives).
-    public func kill() {
+    package func kill() {
         let running = lock.withLock { () -> ChildProcess? in defer { process = nil }; return process }
         guard let running else { return }
         running.send(SIGKILL)
@@ -69,29 +69,29 @@ public final class MosquittoFixture: @unchecked Sendable {
     }
 
     /// Stops the broker with SIGTERM, which saves its persistence file.
-    public func terminate() {
+    package func terminate() {
         let running = lock.withLock { () -> ChildProcess? in defer { process = nil }; return process }
         guard let running else { return }
         running.stop(timeout: 10)
     }
 
     /// Starts the broker again on the same port and persistence folder.
-    public func restart() throws {
+    package func restart() throws {
         terminate()
         try launch()
     }
 
     /// Starts a stopped broker again (after `kill()` / `terminate()`).
-    public func startAgain() throws { try launch() }
+    package func startAgain() throws { try launch() }
 
     /// Stops the broker and removes its folder.
-    public func stop() {
+    package func stop() {
         terminate()
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// The broker's log, for failure messages.
-    public var log: String {
+    package var log: String {
         (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
     }
 
@@ -106,16 +106,16 @@ public final class MosquittoFixture: @unchecked Sendable {
 }
 
 /// A fixture failed to set up; the message says why.
-public struct FixtureError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct FixtureError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Free TCP ports on loopback for the fixtures (the runtime's ``LoopbackPort``).
-public enum FreePort {
+package enum FreePort {
     /// A port the kernel says is free right now.
-    public static func find() throws -> Int { try LoopbackPort.free() }
+    package static func find() throws -> Int { try LoopbackPort.free() }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
-    public static func isListening(_ port: Int) -> Bool { LoopbackPort.isListening(port) }
+    package static func isListening(_ port: Int) -> Bool { LoopbackPort.isListening(port) }
 }

@@ -7,15 +7,15 @@ import NIOCore
 /// `GetDeviceInformation` behind WS-UsernameToken PasswordDigest checked against that clock, an
 /// identity the test can change (``setIdentity(serial:firmware:)``) and a log of what each request
 /// carried (``log()``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
-public final class ONVIFStub: Sendable {
-    public let port: Int
+package final class ONVIFStub: Sendable {
+    package let port: Int
     private let script: ReadyScript
 
     /// - Parameters:
     ///   - skew: the device clock minus the real one, seconds.
     ///   - httpAuth: `none`, `digest` or `basic` HTTP authentication on the signed calls as well.
     ///   - garbage: answer `GetDeviceInformation` with a DTD (entity expansion).
-    public init(skew: Double = 0, user: String = "admin", password: String = "secret", serial: String = "SN-0001",
+    package init(skew: Double = 0, user: String = "admin", password: String = "secret", serial: String = "SN-0001",
                 firmware: String = "V5.7.3 build 240101", httpAuth: String = "none", garbage: Bool = false) throws {
         let python = try RequiredTool.path("python3", package: "python3")
         port = try FreePort.find()
@@ -28,17 +28,17 @@ public final class ONVIFStub: Sendable {
     }
 
     /// The device service URL.
-    public var url: String { "http://127.0.0.1:\(port)/onvif/device_service" }
+    package var url: String { "http://127.0.0.1:\(port)/onvif/device_service" }
 
     /// What each request carried: `op`, `wsse` (`digest`/`text`), `token_accepted`, `http_auth`, `password_in_clear`.
-    public func log() async throws -> [[String: Any]] {
+    package func log() async throws -> [[String: Any]] {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/stub/log"), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 4 << 20)
         return (try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [[String: Any]]) ?? []
     }
 
     /// Makes the device report another serial number and/or firmware version.
-    public func setIdentity(serial: String? = nil, firmware: String? = nil) async throws {
+    package func setIdentity(serial: String? = nil, firmware: String? = nil) async throws {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/stub/identity")
         request.method = .POST
         var change: [String: String] = [:]
@@ -48,5 +48,5 @@ public final class ONVIFStub: Sendable {
         _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     }
 
-    public func stop() { script.stop() }
+    package func stop() { script.stop() }
 }

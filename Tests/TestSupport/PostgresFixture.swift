@@ -10,14 +10,14 @@ import Glibc
 /// `postgres` user when the tests run as root. One cluster per test process, started on first use
 /// and stopped (SIGTERM, folder removed) when the process exits; every test gets its own database
 /// from ``database()``, so tests never see each other's tables.
-public final class PostgresFixture: Sendable {
-    public let port: Int
-    public let directory: URL
+package final class PostgresFixture: Sendable {
+    package let port: Int
+    package let directory: URL
     let process: ChildProcess
     let binaries: String
 
     /// The process-wide cluster.
-    public static func shared() throws -> PostgresFixture {
+    package static func shared() throws -> PostgresFixture {
         try sharedCluster.withLock { cluster in
             if let cluster { return cluster }
             let started = try PostgresFixture()
@@ -50,9 +50,11 @@ public final class PostgresFixture: Sendable {
         guard initdb.status == 0 else { throw FixtureError("initdb failed: \(initdb.output.suffix(500))") }
         let server = ["\(binaries)/postgres", "-D", data, "-p", "\(port)", "-k", directory.path, "-c", "listen_addresses=127.0.0.1",
                       "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300"]
-        process = try ChildProcess(executable: asRoot ? try RequiredTool.path("setpriv", package: "util-linux") : server[0],
-                                   arguments: asRoot ? ["--reuid=postgres", "--regid=postgres", "--clear-groups", "--"] + server : Array(server.dropFirst()),
-                                   logFile: directory.appendingPathComponent("postgres.log").path)
+        // `postgres` itself in the foreground (not `pg_ctl start`, which daemonises it): our child,
+        // so it gets SIGTERM when the test process dies however it dies (a smart shutdown that
+        // ends at once: every client died with the test process too).
+        process = try ChildProcess.dyingWithTests(executable: server[0], arguments: Array(server.dropFirst()),
+                                                  logFile: directory.appendingPathComponent("postgres.log").path, user: asRoot ? "postgres" : nil)
         // Ready = accepting connections (pg_isready exits 0), not merely listening: a listening server
         // still refuses connections with "the database system is starting up" (seen under load).
         let deadline = Date().addingTimeInterval(30)
@@ -67,7 +69,7 @@ public final class PostgresFixture: Sendable {
     }
 
     /// A new empty database; returns its `postgres://` URL.
-    public func database() throws -> String {
+    package func database() throws -> String {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let psql = try Self.run(asPostgres: false, "\(binaries)/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres",
                                                                          "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"])
@@ -76,7 +78,7 @@ public final class PostgresFixture: Sendable {
     }
 
     /// The database's location for a store.
-    public func location() throws -> DatabaseLocation {
+    package func location() throws -> DatabaseLocation {
         guard let address = try PostgresAddress.parse(try database()) else { throw FixtureError("no database URL") }
         return .postgres(address)
     }
@@ -109,13 +111,13 @@ public final class PostgresFixture: Sendable {
 }
 
 /// Which store engine a test runs against: the store tests run once for each.
-public enum StoreEngine: String, CaseIterable, Sendable, CustomStringConvertible {
+package enum StoreEngine: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite, postgres
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// A fresh, empty location: a new temp folder for SQLite, a new database in the shared cluster.
-    public func freshLocation() throws -> DatabaseLocation {
+    package func freshLocation() throws -> DatabaseLocation {
         switch self {
         case .sqlite: .sqlite(directory: FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path)
         case .postgres: try PostgresFixture.shared().location()

@@ -5,27 +5,27 @@ import NIOHTTP1
 
 /// Calls the gateway's REST API the way a tool or a browser does: with an API token, or with a
 /// session cookie and its CSRF token; keeps the answer's status, headers and body.
-public struct RESTCaller: Sendable {
-    public struct Answer: Sendable {
-        public var status: Int
-        public var headers: [(String, String)]
-        public var data: Data
-        public var body: String { String(decoding: data, as: UTF8.self) }
+package struct RESTCaller: Sendable {
+    package struct Answer: Sendable {
+        package var status: Int
+        package var headers: [(String, String)]
+        package var data: Data
+        package var body: String { String(decoding: data, as: UTF8.self) }
         /// Every value of a header (case-insensitive name).
-        public func values(_ name: String) -> [String] { headers.filter { $0.0.lowercased() == name.lowercased() }.map(\.1) }
+        package func values(_ name: String) -> [String] { headers.filter { $0.0.lowercased() == name.lowercased() }.map(\.1) }
     }
 
-    public let base: String
-    public let http: HTTPClient
+    package let base: String
+    package let http: HTTPClient
 
     /// - Parameter base: `http://127.0.0.1:PORT` (no trailing slash).
-    public init(base: String, http: HTTPClient = .shared) {
+    package init(base: String, http: HTTPClient = .shared) {
         self.base = base
         self.http = http
     }
 
     /// One request. `token` → `Authorization: Bearer`; `cookie` and `csrf` as a browser session sends them.
-    public func call(_ method: HTTPMethod, _ path: String, body: String? = nil, token: String? = nil, cookie: String? = nil,
+    package func call(_ method: HTTPMethod, _ path: String, body: String? = nil, token: String? = nil, cookie: String? = nil,
                      csrf: String? = nil, headers extra: [(String, String)] = [], readBody: Bool = true) async throws -> Answer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method

@@ -4,12 +4,12 @@ import ServiceRuntime
 /// A self-signed certificate for 127.0.0.1 made with openssl (Debian package `openssl`): it is its
 /// own CA, so a client given `certificate` as its CA file trusts a server presenting it, and a
 /// client given another one's refuses it.
-public struct TestCertificate: Sendable {
-    public let certificate: String
-    public let key: String
+package struct TestCertificate: Sendable {
+    package let certificate: String
+    package let key: String
 
     /// Writes `{name}-cert.pem` and `{name}-key.pem` into `directory`.
-    public init(in directory: String, name: String = "server") throws {
+    package init(in directory: String, name: String = "server") throws {
         certificate = "\(directory)/\(name)-cert.pem"
         key = "\(directory)/\(name)-key.pem"
         let openssl = try ChildProcess(executable: try RequiredTool.path("openssl", package: "openssl"), arguments: [

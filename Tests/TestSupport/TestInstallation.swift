@@ -12,11 +12,11 @@ import ServiceRuntime
 /// let running = try TestInstallation([.issues]) { $0.issues.policy.openAfter = 2 }
 /// defer { Task { await running.stop() } }
 /// ```
-public final class TestInstallation: Sendable {
-    public let broker: MosquittoFixture
-    public let installation: Installation
-    public let configuration: InstallationConfiguration
-    public let dataDir: String
+package final class TestInstallation: Sendable {
+    package let broker: MosquittoFixture
+    package let installation: Installation
+    package let configuration: InstallationConfiguration
+    package let dataDir: String
     private let ownsBroker: Bool
     private let running: Task<Void, any Error>
 
@@ -27,7 +27,7 @@ public final class TestInstallation: Sendable {
     ///   - logger: defaults to a quiet logger (warnings and worse).
     ///   - icmp, hls: replacements for the prober's adapters.
     ///   - configure: changes to the default configuration (the data folder and instance are already set).
-    public init(_ kinds: [ServiceKind], broker: MosquittoFixture? = nil, logger: Logger? = nil,
+    package init(_ kinds: [ServiceKind], broker: MosquittoFixture? = nil, logger: Logger? = nil,
                 icmp: (any ICMPProbing)? = nil, hls: HLSChecker? = nil,
                 configure: (inout InstallationConfiguration) throws -> Void = { _ in }) throws {
         ownsBroker = broker == nil
@@ -52,11 +52,11 @@ public final class TestInstallation: Sendable {
     }
 
     /// The gateway's base URL, `http://127.0.0.1:PORT`.
-    public var baseURL: String { "http://127.0.0.1:\(configuration.gateway.port)" }
+    package var baseURL: String { "http://127.0.0.1:\(configuration.gateway.port)" }
 
     /// Stops every service gracefully, then the broker if this fixture started it, and removes the
     /// data folder unless `keepData` (a test that reads the files afterwards removes it itself).
-    public func stop(keepData: Bool = false) async {
+    package func stop(keepData: Bool = false) async {
         await installation.shutdown()
         _ = try? await running.value
         if ownsBroker { broker.stop() }
@@ -66,5 +66,5 @@ public final class TestInstallation: Sendable {
 
 extension MosquittoFixture {
     /// Where services connect to this broker.
-    public var endpoint: BrokerEndpoint { BrokerEndpoint(host: "127.0.0.1", port: port) }
+    package var endpoint: BrokerEndpoint { BrokerEndpoint(host: "127.0.0.1", port: port) }
 }

@@ -3,17 +3,17 @@ import Foundation
 /// Runs another program (mosquitto_pub, python3, …) without blocking a thread of the cooperative
 /// pool: output goes to a temp file, the exit is awaited through the termination handler. Tests
 /// that ran programs with a blocking read starved the in-process gateway on a 2-core machine.
-public enum ToolProcess {
-    public struct Outcome: Sendable {
-        public var status: Int32
+package enum ToolProcess {
+    package struct Outcome: Sendable {
+        package var status: Int32
         /// Standard output and standard error, interleaved.
-        public var output: String
+        package var output: String
         /// Standard output alone.
-        public var standardOutput: String
+        package var standardOutput: String
     }
 
     /// Runs `executable` with `arguments` (and `environment` when given), feeding `input` on stdin.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) async throws -> Outcome {
+    package static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) async throws -> Outcome {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -31,7 +31,7 @@ public enum ToolProcess {
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
-                try process.run()
+                try process.runDyingWithTests()
                 if let input {
                     stdin.fileHandleForWriting.write(input)
                     try? stdin.fileHandleForWriting.close()
@@ -48,8 +48,8 @@ public enum ToolProcess {
 }
 
 /// The first line a fixture script prints (`READY …`, or why not), read within `timeout` seconds.
-public enum FirstLine {
-    public static func read(from output: Pipe, timeout: TimeInterval = 30) -> String {
+package enum FirstLine {
+    package static func read(from output: Pipe, timeout: TimeInterval = 30) -> String {
         var seen = Data()
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("\n") {
@@ -68,7 +68,7 @@ extension Process {
     /// `SigBlk: fffffffe3bfbea27`), so SIGTERM stayed pending and `waitUntilExit()` held a
     /// cooperative thread until the script's own 300 s watchdog; with two fixtures stopping at once
     /// (both threads of a 2-core pool) every test in the process stalled for those 300 s.
-    public func killAndReap() {
+    package func killAndReap() {
         guard isRunning else { return }
         kill(processIdentifier, SIGKILL)
         waitUntilExit()

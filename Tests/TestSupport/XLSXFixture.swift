@@ -3,10 +3,10 @@ import ZIPFoundation
 
 /// Builds small .xlsx files from raw XML parts (formula cells, merged cells, zip bombs, lying
 /// size fields) for the import tests of FleetFile and of the gateway.
-public enum XLSXFixture {
-    public static let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+package enum XLSXFixture {
+    package static let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
-    public static func workbook(sheetXML body: String, sharedStrings: [String]? = nil, mergeCells: String = "") throws -> Data {
+    package static func workbook(sheetXML body: String, sharedStrings: [String]? = nil, mergeCells: String = "") throws -> Data {
         var parts: [(String, Data)] = [
             ("[Content_Types].xml", Data("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>".utf8)),
             ("xl/workbook.xml", Data("""
@@ -30,7 +30,7 @@ public enum XLSXFixture {
         return try zip(parts)
     }
 
-    public static func zip(_ parts: [(String, Data)], compression: CompressionMethod = .deflate) throws -> Data {
+    package static func zip(_ parts: [(String, Data)], compression: CompressionMethod = .deflate) throws -> Data {
         let archive = try Archive(accessMode: .create)
         for (path, bytes) in parts {
             try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count),
@@ -42,7 +42,7 @@ public enum XLSXFixture {
     }
 
     /// A workbook whose sheet entry inflates to `size` bytes of zeros (about 300 KB compressed for 300 MiB).
-    public static func bomb(size: Int64) throws -> Data {
+    package static func bomb(size: Int64) throws -> Data {
         let archive = try Archive(accessMode: .create)
         let wb = Data("<?xml version=\"1.0\"?><workbook xmlns=\"\(ns)\"><sheets><sheet name=\"a\" sheetId=\"1\"/></sheets></workbook>".utf8)
         try archive.addEntry(with: "xl/workbook.xml", type: .file, uncompressedSize: Int64(wb.count),
@@ -56,7 +56,7 @@ public enum XLSXFixture {
     }
 
     /// Rewrites every declared uncompressed size equal to `from` into `to` (local and central headers).
-    public static func lie(_ zip: Data, from: UInt32, to: UInt32) -> Data {
+    package static func lie(_ zip: Data, from: UInt32, to: UInt32) -> Data {
         var b = [UInt8](zip)
         func u32(_ i: Int) -> UInt32 { UInt32(b[i]) | UInt32(b[i+1]) << 8 | UInt32(b[i+2]) << 16 | UInt32(b[i+3]) << 24 }
         func put(_ i: Int, _ v: UInt32) { for k in 0..<4 { b[i + k] = UInt8((v >> (8 * UInt32(k))) & 0xFF) } }

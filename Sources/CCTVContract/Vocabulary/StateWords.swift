@@ -95,7 +95,7 @@ extension HLSStatus {
     }
 }
 
-extension IssueCommand.Action {
+extension IssueCommand.Name {
     /// The action's button label.
     public var words: Bilingual {
         switch self {

@@ -8,28 +8,28 @@ import Synchronization
 
 /// Authentication for the gateway: accounts, tokens, browser sessions, the sign-in throttle and
 /// the first-start setup code, shared by ``AccessMiddleware`` and the sign-in routes.
-public final class AccessControl: Sendable {
+package final class AccessControl: Sendable {
     /// Session lifetimes, cookie flags and which monitoring routes are open.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// A session unused this long ends (the dashboard's own polling keeps an open tab alive).
-        public var idleTimeout: TimeInterval = 8 * 3600
+        package var idleTimeout: TimeInterval = 8 * 3600
         /// A session ends this long after sign-in, used or not.
-        public var absoluteTimeout: TimeInterval = 7 * 86_400
+        package var absoluteTimeout: TimeInterval = 7 * 86_400
         /// `Secure` on the session cookie: on when the gateway serves HTTPS, or behind a TLS proxy.
-        public var secureCookies = false
+        package var secureCookies = false
         /// `/healthz` without a credential.
-        public var openHealth = true
+        package var openHealth = true
         /// `/metrics` without a credential.
-        public var openMetrics = false
+        package var openMetrics = false
         /// Origins besides the request's own host accepted on state changes (the public URL behind a proxy).
-        public var trustedOrigins: [String] = []
+        package var trustedOrigins: [String] = []
         var throttle = LoginThrottle.Policy()
 
-        public init() {}
+        package init() {}
     }
 
-    public let accounts: AccountStore
-    public let options: Options
+    package let accounts: AccountStore
+    package let options: Options
     let permissions: RoutePermissions
     let sessionStore: SessionStore
     let logger: Logger
@@ -39,10 +39,10 @@ public final class AccessControl: Sendable {
     let throttle: Mutex<LoginThrottle>
 
     /// The session cookie's name.
-    public static let cookieName = "cctvout_session"
+    package static let cookieName = "cctvout_session"
     static let sessionKeyPrefix = "s."
 
-    public init(accounts: AccountStore, options: Options = Options(), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(accounts: AccountStore, options: Options = Options(), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.accounts = accounts
         self.options = options
         self.permissions = RoutePermissions(openHealth: options.openHealth, openMetrics: options.openMetrics)
@@ -54,7 +54,7 @@ public final class AccessControl: Sendable {
 
     /// When no account exists yet: the one-time setup code for the setup page (a new one on every
     /// start; it stops working once the first admin exists). Nil once set up.
-    public func setupCodeIfNeeded() throws -> String? {
+    package func setupCodeIfNeeded() throws -> String? {
         guard try !isSetUp() else { return nil }
         return setupCode.withLock { code in
             if let code { return code }

@@ -6,22 +6,22 @@ import GRDB
 /// HTTP status), and so are sign-ins, refused sign-ins, sign-outs and account changes.
 extension AccountStore {
     /// One audited action.
-    public struct AuditEntry: Codable, Sendable, Equatable {
-        public var seq: Int64?
-        public var at: Date
+    package struct AuditEntry: Codable, Sendable, Equatable {
+        package var seq: Int64?
+        package var at: Date
         /// The account (`name`), the token (`token:name (id)`), or `anonymous`.
-        public var actor: String
+        package var actor: String
         /// What: the route's action name (`camera.delete`, `issue.acknowledge`, `session.login` …).
-        public var action: String
+        package var action: String
         /// On what: the request path with its ids (`/api/cameras/CAM-00042`), or an account name.
-        public var target: String?
+        package var target: String?
         /// The HTTP status the action ended with.
-        public var outcome: Int
+        package var outcome: Int
         /// From where: the client's address.
-        public var address: String?
-        public var detail: String?
+        package var address: String?
+        package var detail: String?
 
-        public init(seq: Int64? = nil, at: Date = Date(), actor: String, action: String, target: String?, outcome: Int,
+        package init(seq: Int64? = nil, at: Date = Date(), actor: String, action: String, target: String?, outcome: Int,
                     address: String?, detail: String? = nil) {
             self.seq = seq; self.at = at; self.actor = actor; self.action = action; self.target = target
             self.outcome = outcome; self.address = address; self.detail = detail
@@ -29,7 +29,7 @@ extension AccountStore {
     }
 
     /// Appends one entry.
-    public func record(_ entry: AuditEntry) throws {
+    package func record(_ entry: AuditEntry) throws {
         try database.write { db in
             try db.execute(sql: "INSERT INTO audit (at, actor, action, target, outcome, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            arguments: [entry.at, String(entry.actor.prefix(200)), entry.action, entry.target.map { String($0.prefix(500)) },
@@ -38,7 +38,7 @@ extension AccountStore {
     }
 
     /// Entries newest first, before `seq` when given (paging), optionally of one actor.
-    public func audit(limit: Int = 100, before seq: Int64? = nil, actor: String? = nil) throws -> [AuditEntry] {
+    package func audit(limit: Int = 100, before seq: Int64? = nil, actor: String? = nil) throws -> [AuditEntry] {
         try database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []

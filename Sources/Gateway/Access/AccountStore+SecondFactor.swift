@@ -7,15 +7,15 @@ import HummingbirdOTP
 /// once (the last used time step is kept), one step of clock drift either way is tolerated.
 extension AccountStore {
     /// What an authenticator app needs to enrol.
-    public struct SecondFactorEnrolment: Codable, Sendable, Equatable {
+    package struct SecondFactorEnrolment: Codable, Sendable, Equatable {
         /// Base32, for typing into the app.
-        public var secret: String
+        package var secret: String
         /// `otpauth://totp/…`, for a QR code.
-        public var uri: String
+        package var uri: String
     }
 
     /// Starts enrolment: a new key kept as pending until ``confirmSecondFactor(name:code:now:)``.
-    public func beginSecondFactor(name: String) throws -> SecondFactorEnrolment {
+    package func beginSecondFactor(name: String) throws -> SecondFactorEnrolment {
         let secret = Self.randomText(count: 20, alphabet: Self.base32)
         let sealed = try secrets.seal(text: secret)
         try database.write { db in
@@ -30,7 +30,7 @@ extension AccountStore {
     }
 
     /// Turns the pending key on when `code` matches it. - Returns: whether it did.
-    public func confirmSecondFactor(name: String, code: String, now: Date = Date()) throws -> Bool {
+    package func confirmSecondFactor(name: String, code: String, now: Date = Date()) throws -> Bool {
         try database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT totpPending FROM account WHERE name = ?", arguments: [name]),
                   let sealed = row["totpPending"] as String?, let step = Self.matchingStep(try secrets.open(text: sealed), code: code, now: now) else {
@@ -43,7 +43,7 @@ extension AccountStore {
     }
 
     /// Removes the second factor (the account signs in with its password alone again).
-    public func removeSecondFactor(name: String) throws {
+    package func removeSecondFactor(name: String) throws {
         try database.write { db in
             try db.execute(sql: "UPDATE account SET totp = NULL, totpPending = NULL, totpLastStep = NULL WHERE name = ?", arguments: [name])
             guard db.changesCount == 1 else { throw AccountError.notFound(name) }
@@ -80,7 +80,7 @@ extension AccountStore {
 extension AccountStore {
     /// Re-seals every second-factor key with the current key (`cctv-out secrets rotate`).
     /// - Returns: how many were re-sealed.
-    public func resealSecondFactors() throws -> Int {
+    package func resealSecondFactors() throws -> Int {
         try database.write { db in
             var count = 0
             for row in try Row.fetchAll(db, sql: "SELECT name, totp, totpPending FROM account WHERE totp IS NOT NULL OR totpPending IS NOT NULL") {

@@ -7,23 +7,23 @@ import GRDB
 /// every request); the full token is shown once, when it is created.
 extension AccountStore {
     /// A token as listed to admins.
-    public struct Token: Codable, Sendable, Equatable {
+    package struct Token: Codable, Sendable, Equatable {
         /// Public id, the first part of the token (`cctv_<id>_…`): how it is named in lists and revoked.
-        public var id: String
-        public var name: String
-        public var role: Role
+        package var id: String
+        package var name: String
+        package var role: Role
         /// `nil` = every site.
-        public var sites: [String]?
-        public var createdBy: String
-        public var createdAt: Date
-        public var expiresAt: Date?
+        package var sites: [String]?
+        package var createdBy: String
+        package var createdAt: Date
+        package var expiresAt: Date?
         /// Updated at most once a minute.
-        public var lastUsedAt: Date?
-        public var revokedAt: Date?
+        package var lastUsedAt: Date?
+        package var revokedAt: Date?
     }
 
     /// Creates a token. - Returns: the token as listed, and the secret text to show once.
-    public func createToken(name: String, role: Role, sites: [String]? = nil, expiresAt: Date? = nil, createdBy: String,
+    package func createToken(name: String, role: Role, sites: [String]? = nil, expiresAt: Date? = nil, createdBy: String,
                             now: Date = Date()) throws -> (token: Token, secret: String) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(trimmed.count) else { throw AccountError.invalidName(name) }
@@ -42,12 +42,12 @@ extension AccountStore {
     }
 
     /// Every token, newest first (revoked ones too, for the record).
-    public func tokens() throws -> [Token] {
+    package func tokens() throws -> [Token] {
         try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM token ORDER BY createdAt DESC").map(Self.token) }
     }
 
     /// Revokes a token at once.
-    public func revokeToken(id: String, now: Date = Date()) throws {
+    package func revokeToken(id: String, now: Date = Date()) throws {
         try database.write { db in
             try db.execute(sql: "UPDATE token SET revokedAt = COALESCE(revokedAt, ?) WHERE id = ?", arguments: [now, id])
             guard db.changesCount == 1 else { throw TokenError.notFound(id) }
@@ -101,11 +101,11 @@ extension AccountStore {
 }
 
 /// Why a token operation was refused.
-public enum TokenError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum TokenError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String)
     case expiryInPast
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notFound(id): "no API token with id \(id)"
         case .expiryInPast: "the expiry must be in the future"

@@ -13,7 +13,7 @@ import ServiceRuntime
 /// bcrypt is deliberately slow (cost 12: one hash took 0.4–0.9 s in a debug build on the loaded
 /// 2-core development machine, measured as `users passwd` minus `users list`): call the password
 /// methods off the cooperative pool.
-public final class AccountStore: Sendable {
+package final class AccountStore: Sendable {
     let database: DatabasePool
     let secrets: SecretBox
     let bcryptCost: UInt8
@@ -22,20 +22,20 @@ public final class AccountStore: Sendable {
     let decoyHash: String
 
     /// One person's account as shown to admins (never the hash or the second-factor key).
-    public struct Account: Codable, Sendable, Equatable {
-        public var name: String
-        public var role: Role
+    package struct Account: Codable, Sendable, Equatable {
+        package var name: String
+        package var role: Role
         /// `nil` = every site.
-        public var sites: [String]?
+        package var sites: [String]?
         /// Whether a second factor (TOTP) is required at sign-in.
-        public var secondFactor: Bool
-        public var createdAt: Date
-        public var updatedAt: Date
+        package var secondFactor: Bool
+        package var createdAt: Date
+        package var updatedAt: Date
     }
 
     /// Opens (creating) `{dataDir}/accounts.sqlite`.
     /// - Parameter bcryptCost: log2 rounds; 12 is slow on purpose (see above); tests pass 4.
-    public init(dataDir: String, bcryptCost: UInt8 = 12) throws {
+    package init(dataDir: String, bcryptCost: UInt8 = 12) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("accounts v1") { db in
             try db.create(table: "account") { t in
@@ -88,24 +88,24 @@ public final class AccountStore: Sendable {
     // MARK: - Accounts
 
     /// How many accounts exist (0 = the gateway serves only its setup page).
-    public func accountCount() throws -> Int {
+    package func accountCount() throws -> Int {
         try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM account") ?? 0 }
     }
 
     /// Every account, by name.
-    public func accounts() throws -> [Account] {
+    package func accounts() throws -> [Account] {
         try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY name").map(Self.account) }
     }
 
     /// One account, or nil.
-    public func account(_ name: String) throws -> Account? {
+    package func account(_ name: String) throws -> Account? {
         try database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ?", arguments: [name]).map(Self.account) }
     }
 
     /// Creates an account. Slow (bcrypt).
     /// - Throws: ``AccountError`` for a bad name, a weak password, bad sites or a taken name.
     @discardableResult
-    public func addAccount(name: String, password: String, role: Role, sites: [String]? = nil, now: Date = Date()) throws -> Account {
+    package func addAccount(name: String, password: String, role: Role, sites: [String]? = nil, now: Date = Date()) throws -> Account {
         try AccountRules.check(name: name)
         try AccountRules.check(password: password, name: name)
         let sites = try AccountRules.check(sites: sites)
@@ -119,7 +119,7 @@ public final class AccountStore: Sendable {
     }
 
     /// Replaces a password and ends the account's sessions. Slow (bcrypt).
-    public func setPassword(name: String, password: String, now: Date = Date()) throws {
+    package func setPassword(name: String, password: String, now: Date = Date()) throws {
         try AccountRules.check(password: password, name: name)
         let hash = Bcrypt.hash(password, cost: bcryptCost)
         try database.write { db in
@@ -130,7 +130,7 @@ public final class AccountStore: Sendable {
 
     /// Changes role and/or sites (ending the account's sessions). Refuses to demote the last admin.
     /// - Parameter sites: `.some(nil)` = every site, `nil` = unchanged.
-    public func update(name: String, role: Role? = nil, sites: [String]?? = nil, now: Date = Date()) throws -> Account {
+    package func update(name: String, role: Role? = nil, sites: [String]?? = nil, now: Date = Date()) throws -> Account {
         let checkedSites: [String]?? = try sites.map { try AccountRules.check(sites: $0) }
         return try database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ?", arguments: [name]) else { throw AccountError.notFound(name) }
@@ -147,7 +147,7 @@ public final class AccountStore: Sendable {
     }
 
     /// Removes an account and its sessions. Refuses to remove the last admin with every site.
-    public func removeAccount(name: String) throws {
+    package func removeAccount(name: String) throws {
         try database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ?", arguments: [name]) else { throw AccountError.notFound(name) }
             let account = Self.account(row)
@@ -201,13 +201,13 @@ public final class AccountStore: Sendable {
 }
 
 /// The rules for names, passwords and site lists, shared by the CLI and the REST API.
-public enum AccountRules {
+package enum AccountRules {
     /// bcrypt reads at most 72 bytes; a longer password would silently match its prefix.
-    public static let maxPasswordBytes = 72
-    public static let minPasswordLength = 10
+    package static let maxPasswordBytes = 72
+    package static let minPasswordLength = 10
 
     /// 1–64 of `A-Z a-z 0-9 . _ @ -`, starting with a letter or digit.
-    public static func check(name: String) throws {
+    package static func check(name: String) throws {
         let bytes = Array(name.utf8)
         guard (1...64).contains(bytes.count), let first = bytes.first, isAlphanumeric(first),
               bytes.allSatisfy({ isAlphanumeric($0) || $0 == 46 || $0 == 95 || $0 == 64 || $0 == 45 }) else {
@@ -215,14 +215,14 @@ public enum AccountRules {
         }
     }
 
-    public static func check(password: String, name: String) throws {
+    package static func check(password: String, name: String) throws {
         guard password.count >= minPasswordLength else { throw AccountError.weakPassword("at least \(minPasswordLength) characters") }
         guard password.utf8.count <= maxPasswordBytes else { throw AccountError.weakPassword("at most \(maxPasswordBytes) bytes (bcrypt ignores the rest)") }
         guard password.lowercased() != name.lowercased() else { throw AccountError.weakPassword("not the account name") }
     }
 
     /// Trims, drops empty entries and duplicates; `nil` (every site) stays nil; an empty list is refused.
-    public static func check(sites: [String]?) throws -> [String]? {
+    package static func check(sites: [String]?) throws -> [String]? {
         guard let sites else { return nil }
         var seen = Set<String>()
         let cleaned = sites.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
@@ -238,7 +238,7 @@ public enum AccountRules {
 }
 
 /// Why an account change was refused; the message says what to do.
-public enum AccountError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum AccountError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidName(String)
     case weakPassword(String)
     case invalidSites
@@ -246,7 +246,7 @@ public enum AccountError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String)
     case lastAdmin
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .invalidName(name): "account name \(name.prefix(80).debugDescription) is invalid: 1–64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
         case let .weakPassword(rule): "the password must be \(rule)"

@@ -1,39 +1,39 @@
 /// Who is making a request: a signed-in person (browser session) or an API token, with the role
 /// and the sites it is limited to.
-public struct Principal: Sendable, Equatable {
-    public enum Kind: String, Sendable, Codable {
+package struct Principal: Sendable, Equatable {
+    package enum Kind: String, Sendable, Codable {
         case user, token
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The account name, or the token's name.
-    public var name: String
-    public var role: Role
+    package var name: String
+    package var role: Role
     /// The sites this principal may see and change; `nil` means every site.
-    public var sites: [String]?
+    package var sites: [String]?
     /// For a browser session: the CSRF token every state change must carry in `X-CSRF-Token`.
-    public var csrfToken: String?
+    package var csrfToken: String?
     /// For a browser session: its key in the session store (sessions are listed and ended by it).
     var sessionKey: String?
 
-    public init(kind: Kind, name: String, role: Role, sites: [String]? = nil, csrfToken: String? = nil) {
+    package init(kind: Kind, name: String, role: Role, sites: [String]? = nil, csrfToken: String? = nil) {
         self.kind = kind; self.name = name; self.role = role; self.sites = sites; self.csrfToken = csrfToken
     }
 
     /// How this principal appears as the actor of a change (incident history, audit log, registry log).
-    public var actor: String { kind == .user ? name : "token:\(name)" }
+    package var actor: String { kind == .user ? name : "token:\(name)" }
 
     /// Whether this principal is limited to some sites.
-    public var isSiteLimited: Bool { sites != nil }
+    package var isSiteLimited: Bool { sites != nil }
 
     /// Whether this principal may see or change things of `site` (a camera without a site belongs
     /// to no site: only principals with every site may touch it).
-    public func covers(site: String?) -> Bool {
+    package func covers(site: String?) -> Bool {
         guard let sites else { return true }
         guard let site else { return false }
         return sites.contains(site)
     }
 
     /// Whether the role is at least `role`.
-    public func has(_ role: Role) -> Bool { self.role >= role }
+    package func has(_ role: Role) -> Bool { self.role >= role }
 }

@@ -1,5 +1,5 @@
 /// What a person or tool may do. Each role has the rights of the roles before it.
-public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
+package enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     /// Reads everything: cameras, incidents, delivery history, the live view.
     case viewer
     /// Also the incident lifecycle (acknowledge, dispatch, fixed, close, notes) and maintenance windows.
@@ -15,5 +15,5 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }

@@ -4,9 +4,9 @@ import HTTPTypes
 /// request up by method and Hummingbird's endpoint path (`/api/cameras/{id}`); a route missing
 /// from the table is for admins with every site only, so a new route is safe before it has its
 /// line, and opening it to viewers or operators is one line here.
-public struct RouteRule: Sendable, Equatable {
+package struct RouteRule: Sendable, Equatable {
     /// Who may call the route.
-    public enum Access: Sendable, Equatable {
+    package enum Access: Sendable, Equatable {
         /// No credential needed (sign-in, setup, static files).
         case anyone
         /// A signed-in person or a token with at least this role.
@@ -14,7 +14,7 @@ public struct RouteRule: Sendable, Equatable {
     }
 
     /// What happens for a principal limited to some sites.
-    public enum SiteLimit: Sendable, Equatable {
+    package enum SiteLimit: Sendable, Equatable {
         /// The handler filters what it returns, or checks the site of what it changes
         /// (`GatewayRequestContext.requireSite`).
         case checkedByRoute
@@ -22,17 +22,17 @@ public struct RouteRule: Sendable, Equatable {
         case everySiteOnly
     }
 
-    public var method: HTTPRequest.Method
+    package var method: HTTPRequest.Method
     /// Hummingbird's endpoint path: parameters written `{name}`, the recursive wildcard `**`.
-    public var path: String
-    public var access: Access
+    package var path: String
+    package var access: Access
     /// The action name written into the audit log for a state change.
-    public var action: String
-    public var siteLimit: SiteLimit
+    package var action: String
+    package var siteLimit: SiteLimit
     /// Reachable before the first account exists (the setup page and what it needs).
-    public var beforeSetup: Bool
+    package var beforeSetup: Bool
 
-    public init(_ method: HTTPRequest.Method, _ path: String, _ access: Access, _ action: String,
+    package init(_ method: HTTPRequest.Method, _ path: String, _ access: Access, _ action: String,
                 siteLimit: SiteLimit = .checkedByRoute, beforeSetup: Bool = false) {
         self.method = method; self.path = path; self.access = access; self.action = action
         self.siteLimit = siteLimit; self.beforeSetup = beforeSetup
@@ -40,13 +40,13 @@ public struct RouteRule: Sendable, Equatable {
 }
 
 /// The table, plus the two settings that may open `/healthz` and `/metrics` to anyone.
-public struct RoutePermissions: Sendable {
+package struct RoutePermissions: Sendable {
     let rules: [String: RouteRule]
 
     /// - Parameters:
     ///   - openHealth: `/healthz` without a credential (for load balancers and liveness probes).
     ///   - openMetrics: `/metrics` without a credential (otherwise a viewer token: `bearer_token` in Prometheus).
-    public init(openHealth: Bool, openMetrics: Bool, extra: [RouteRule] = []) {
+    package init(openHealth: Bool, openMetrics: Bool, extra: [RouteRule] = []) {
         var all = Self.table
         all.append(.init(.get, "/healthz", openHealth ? .anyone : .role(.viewer), "health", beforeSetup: openHealth))
         all.append(.init(.get, "/metrics", openMetrics ? .anyone : .role(.viewer), "metrics", siteLimit: .everySiteOnly))
@@ -55,12 +55,12 @@ public struct RoutePermissions: Sendable {
     }
 
     /// The rule for a resolved route; nil when the route is not in the table.
-    public func rule(_ method: HTTPRequest.Method, _ endpointPath: String) -> RouteRule? {
+    package func rule(_ method: HTTPRequest.Method, _ endpointPath: String) -> RouteRule? {
         rules[Self.key(method, endpointPath)]
     }
 
     /// Every rule (for the route × role test and the README table).
-    public var all: [RouteRule] { rules.values.sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) } }
+    package var all: [RouteRule] { rules.values.sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) } }
 
     /// A route without a line: admins with every site only.
     static func fallback(_ method: HTTPRequest.Method, _ path: String) -> RouteRule {

@@ -7,7 +7,7 @@ import ServiceRuntime
 /// header, or one the gateway made up): written *before* the command is sent, so a reply that
 /// arrives after the REST request gave up (202 "pending") still finds it and completes it.
 /// `GET /api/commands/{id}` reads it; a retry with the same key is answered from it. Kept a day.
-public final class CommandLedger: Sendable {
+package final class CommandLedger: Sendable {
     let database: DatabasePool
 
     init(database: DatabasePool) { self.database = database }
@@ -27,23 +27,23 @@ public final class CommandLedger: Sendable {
     }
 
     /// One command as `GET /api/commands/{id}` shows it.
-    public struct Entry: Codable, Sendable, Equatable {
-        public var commandID: String
-        public var action: String
+    package struct Entry: Codable, Sendable, Equatable {
+        package var commandID: String
+        package var action: String
         /// `pending` until the registry answered, then `done`.
-        public var state: String
+        package var state: String
         /// The status the REST request would have had (when done).
-        public var httpStatus: Int?
-        public var reply: RegistryReply?
-        public var acceptedAt: Date
-        public var finishedAt: Date?
+        package var httpStatus: Int?
+        package var reply: RegistryReply?
+        package var acceptedAt: Date
+        package var finishedAt: Date?
         /// The status a successful answer gets (201 for a create …).
         var success: Int
         var fingerprint: String
 
         enum CodingKeys: String, CodingKey { case commandID, action, state, httpStatus, reply, acceptedAt, finishedAt }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             commandID = try c.decode(String.self, forKey: .commandID); action = try c.decode(String.self, forKey: .action)
             state = try c.decode(String.self, forKey: .state); httpStatus = try c.decodeIfPresent(Int.self, forKey: .httpStatus)
@@ -65,7 +65,7 @@ public final class CommandLedger: Sendable {
         return try database.write { db in
             if let earlier = try Self.entry(db, id) { return earlier }
             try db.execute(sql: "INSERT INTO command (id, action, fingerprint, success, acceptedAt) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, command.action.rawValue, fingerprint, success, now])
+                           arguments: [id, command.action.name.rawValue, fingerprint, success, now])
             return nil
         }
     }
@@ -81,7 +81,7 @@ public final class CommandLedger: Sendable {
     }
 
     /// The command with this id, if known.
-    public func entry(_ id: String) throws -> Entry? {
+    package func entry(_ id: String) throws -> Entry? {
         try database.read { db in try Self.entry(db, id) }
     }
 

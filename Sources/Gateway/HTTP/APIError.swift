@@ -8,7 +8,7 @@ import NIOCore
 /// answered with: the one mapping, for the gateway's own refusals and for the registry's,
 /// the issues service's and the notifier's replies it relays. Every code has Korean and English
 /// words in `ReasonWords` (a test checks), so the console can say what went wrong.
-public enum APIErrorCode: String, CaseIterable, Sendable, Codable {
+package enum APIErrorCode: String, CaseIterable, Sendable, Codable {
     // The request itself.
     case badRequest = "bad_request"
     case invalidField = "invalid_field"
@@ -51,7 +51,7 @@ public enum APIErrorCode: String, CaseIterable, Sendable, Codable {
     case `internal`
 
     /// The HTTP status this code is answered with.
-    public var status: HTTPResponse.Status {
+    package var status: HTTPResponse.Status {
         switch self {
         case .badRequest, .invalidField, .emptyFile, .tooManyRows, .credentialsOriginChanged, .unknownTeam, .teamWithoutChannel,
              .importRejected, .wrongCode:
@@ -72,23 +72,23 @@ public enum APIErrorCode: String, CaseIterable, Sendable, Codable {
 /// A refused REST request: its code, the field to fix and a sentence saying how. Handlers throw
 /// it; ``SecurityHeaders`` renders it, the one place an error becomes an HTTP answer:
 /// `{"error": {"code", "field"?, "message", "existingID"?}}` with the code's status.
-public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
-    public var code: APIErrorCode
-    public var field: String?
-    public var message: String
+package struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
+    package var code: APIErrorCode
+    package var field: String?
+    package var message: String
     /// For duplicates: the camera that already has the address or id.
-    public var existingID: String?
+    package var existingID: String?
     /// Extra headers (`Retry-After`).
-    public var headers: HTTPFields = [:]
+    package var headers: HTTPFields = [:]
 
-    public init(_ code: APIErrorCode, field: String? = nil, _ message: String, existingID: String? = nil) {
+    package init(_ code: APIErrorCode, field: String? = nil, _ message: String, existingID: String? = nil) {
         self.code = code; self.field = field; self.message = message; self.existingID = existingID
     }
 
     /// A refusal a service sent back (registry, issues, notifier) or a store threw, answered as
     /// it came. A code this gateway does not know is a fault between services: `internal`,
     /// with the code kept in the message.
-    public init(relaying refusal: ContractError) {
+    package init(relaying refusal: ContractError) {
         if let code = APIErrorCode(rawValue: refusal.code) {
             self.init(code, field: refusal.field, refusal.message, existingID: refusal.existingID)
         } else {
@@ -99,17 +99,17 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     /// A service's refusal without a reason.
     static func unexplained(_ service: String) -> APIError { APIError(.internal, "the \(service) refused without a reason") }
 
-    public var status: HTTPResponse.Status { code.status }
+    package var status: HTTPResponse.Status { code.status }
 
-    public var description: String { field.map { "\(code.rawValue) (\($0)): \(message)" } ?? "\(code.rawValue): \(message)" }
+    package var description: String { field.map { "\(code.rawValue) (\($0)): \(message)" } ?? "\(code.rawValue): \(message)" }
 
     /// The wire form: the same object the services send (`ContractError`).
-    public var contractError: ContractError { ContractError(code: code.rawValue, field: field, message: message, existingID: existingID) }
+    package var contractError: ContractError { ContractError(code: code.rawValue, field: field, message: message, existingID: existingID) }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response { response }
+    package func response(from request: Request, context: some RequestContext) throws -> Response { response }
 
     /// The answer, also for code that is not a route handler (the access middleware).
-    public var response: Response {
+    package var response: Response {
         struct Body: Encodable { var error: ContractError }
         let data = (try? ContractCodec.encodeValue(Body(error: contractError))) ?? Data()
         var fields = headers

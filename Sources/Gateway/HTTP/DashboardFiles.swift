@@ -7,7 +7,7 @@ import NIOCore
 /// rebuild. `/` is `index.html`, `/login`, `/setup` and `/admin` their pages, every file also under
 /// `/ui/<path>`. Scripts and styles are files, never inline, so the Content-Security-Policy can
 /// forbid inline script. Only files under the root are served (no `..`, no dot files).
-public struct DashboardFiles: Sendable {
+package struct DashboardFiles: Sendable {
     struct File: Sendable {
         var body: ByteBuffer
         var contentType: String
@@ -21,7 +21,7 @@ public struct DashboardFiles: Sendable {
     let source: Source
 
     /// The files built into the binary.
-    public static func embedded() -> DashboardFiles {
+    package static func embedded() -> DashboardFiles {
         guard let root = Bundle.module.url(forResource: "Dashboard", withExtension: nil),
               let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
             return DashboardFiles(source: .embedded(["index.html": File(body: ByteBuffer(string: "<h1>CCTV Out</h1>"), contentType: "text/html; charset=utf-8")]))
@@ -41,7 +41,7 @@ public struct DashboardFiles: Sendable {
     static func load() -> DashboardFiles { embedded() }
 
     /// Files read from `folder` on every request (development).
-    public static func folder(_ path: String) -> DashboardFiles {
+    package static func folder(_ path: String) -> DashboardFiles {
         DashboardFiles(source: .folder(URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL))
     }
 

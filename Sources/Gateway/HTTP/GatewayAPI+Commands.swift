@@ -56,7 +56,7 @@ extension GatewayAPI {
     /// The answer for a registry reply: the refusal with its status, or the success body.
     func respond(_ reply: RegistryReply, to command: RegistryCommand, success: HTTPResponse.Status) throws -> Response {
         guard reply.ok else { throw reply.error.map(APIError.init(relaying:)) ?? .unexplained("registry") }
-        if command.action == .bulkDelete {
+        if case .bulkDelete = command.action {
             struct Outcome: Encodable { var deleted: [String]; var missing: [String] }
             return try json(Outcome(deleted: reply.deletedIDs ?? [], missing: reply.missingIDs ?? []))
         }

@@ -158,7 +158,7 @@ extension GatewayAPI {
             try requireSite(ofCamera: id, context: context)
             if let site = patch.site { try context.requireSite(site) }
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .patch, id: id, expectedVersion: expected, patch: patch), success: .ok, request: request, context: context)
+            return try await command(RegistryCommand(.patch(id: id, patch: patch, expectedVersion: expected)), success: .ok, request: request, context: context)
         }
         router.post("/api/cameras/bulk-delete") { request, context in
             struct Body: Decodable { var ids: [String] }
@@ -166,7 +166,7 @@ extension GatewayAPI {
                 throw APIError(.badRequest, field: "ids", "the body must be {\"ids\": [...]} with 1 to 1000 camera ids")
             }
             for id in body.ids { try requireSite(ofCamera: id, context: context) }
-            return try await command(RegistryCommand(action: .bulkDelete, ids: body.ids), success: .ok, request: request, context: context)
+            return try await command(RegistryCommand(.bulkDelete(ids: body.ids)), success: .ok, request: request, context: context)
         }
     }
 }

@@ -63,15 +63,16 @@ extension GatewayAPI {
             return try json(issue)
         }
         // The lifecycle's actions and their paths come from the contract's rules (IssueLifecycleRules).
-        for action in IssueCommand.Action.allCases {
-            guard let path = action.restPath else { continue }
+        for name in IssueCommand.Name.allCases {
+            guard let path = name.restPath else { continue }
             router.post(RouterPath("/api/issues/:id/\(path)")) { request, context in
                 let id = try context.parameters.require("id")
                 guard let body = try await decodeBody(request, as: LifecycleBody.self) else {
                     throw APIError(.badRequest, "the body must be JSON {\"note\": \"…\"} (or {})")
                 }
                 if let issue = try store.issue(id) { try context.requireSite(issue.site) }
-                return try await issueCommand(IssueCommand(action: action, issueID: id, actor: context.principal().actor, note: body.note),
+                guard let step = IssueCommand.Action.step(name, issueID: id, note: body.note) else { throw APIError(.notFound, "no such action") }
+                return try await issueCommand(IssueCommand(step, actor: context.principal().actor),
                                               visibleTo: context.principal())
             }
         }
@@ -79,12 +80,12 @@ extension GatewayAPI {
             let principal = try context.principal()
             // `?camera=ID`: only the windows about that camera (its id, site, tags, line team or vendor).
             guard let cameraID = request.uri.queryParameters.get("camera") else {
-                return try await issueCommand(IssueCommand(action: .listSilences), visibleTo: principal)
+                return try await issueCommand(IssueCommand(.listSilences), visibleTo: principal)
             }
             let camera = try store.camera(cameraID)?.camera
             try context.requireSite(camera?.site)
             let reply: IssueReply
-            do { reply = try await issueCommands(IssueCommand(action: .listSilences)) } catch {
+            do { reply = try await issueCommands(IssueCommand(.listSilences)) } catch {
                 throw APIError(.issuesUnavailable, "the issues service did not answer: \(error)")
             }
             let now = Date()
@@ -100,7 +101,7 @@ extension GatewayAPI {
             }
             try requireSite(ofSilence: body.scope, value: body.value, context: context)
             let actor = try context.principal().actor
-            return try await issueCommand(IssueCommand(action: .silence, actor: actor, silence: body.silence(id: UUID().uuidString, actor: actor, now: Date())),
+            return try await issueCommand(IssueCommand(.silence(body.silence(id: UUID().uuidString, actor: actor, now: Date())), actor: actor),
                                           visibleTo: context.principal())
         }
         router.put("/api/silences/:id") { request, context in
@@ -111,18 +112,18 @@ extension GatewayAPI {
             try requireSite(ofSilence: body.scope, value: body.value, context: context)
             try await requireSite(ofSilenceID: id, context: context)
             let actor = try context.principal().actor
-            return try await issueCommand(IssueCommand(action: .silence, actor: actor, silence: body.silence(id: id, actor: actor, now: Date())),
+            return try await issueCommand(IssueCommand(.silence(body.silence(id: id, actor: actor, now: Date())), actor: actor),
                                           visibleTo: context.principal())
         }
         // End a window early (kept in the list as ended) or delete it: the same request but for the action.
-        router.post("/api/silences/:id/end") { _, context in try await silenceByID(.endSilence, context: context) }
-        router.delete("/api/silences/:id") { _, context in try await silenceByID(.unsilence, context: context) }
+        router.post("/api/silences/:id/end") { _, context in try await silenceByID({ .endSilence(id: $0) }, context: context) }
+        router.delete("/api/silences/:id") { _, context in try await silenceByID({ .unsilence(id: $0) }, context: context) }
     }
 
     /// A site-limited principal may touch only a window it could have made: looked up first.
     func requireSite(ofSilenceID id: String, context: GatewayRequestContext) async throws {
         guard try context.principal().isSiteLimited else { return }
-        let current = try await issueCommands(IssueCommand(action: .listSilences))
+        let current = try await issueCommands(IssueCommand(.listSilences))
         if let silence = current.silences?.first(where: { $0.id == id }) { try requireSite(ofSilence: silence.scope, value: silence.value, context: context) }
     }
 
@@ -163,11 +164,11 @@ extension GatewayAPI {
     }
 
     /// `action` (end early or delete) on the window named in the path, for a caller who may see its site.
-    func silenceByID(_ action: IssueCommand.Action, context: GatewayRequestContext) async throws -> Response {
+    func silenceByID(_ action: (_ id: String) -> IssueCommand.Action, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         try await requireSite(ofSilenceID: id, context: context)
         let principal = try context.principal()
-        return try await issueCommand(IssueCommand(action: action, actor: principal.actor, silence: Silence(id: id, scope: .camera, value: "-", until: Date())),
+        return try await issueCommand(IssueCommand(action(id), actor: principal.actor),
                                       visibleTo: principal)
     }
 }

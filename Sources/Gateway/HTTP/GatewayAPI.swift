@@ -8,7 +8,7 @@ import ServiceRuntime
 /// The REST API, the live event stream, /metrics and the dashboard. Queries read the gateway's
 /// own store; commands go to the registry over MQTT v5 request/response. Every route passes
 /// ``AccessMiddleware`` first (who may call what: ``RoutePermissions``).
-public struct GatewayAPI: Sendable {
+package struct GatewayAPI: Sendable {
     let store: ReadStore
     let hub: LiveHub
     /// Sends a command to the registry under the given command (envelope) id and waits for the reply.
@@ -53,7 +53,7 @@ public struct GatewayAPI: Sendable {
     ///   - history, historyStore: charts, availability and SLA reports.
     ///   - notifier: asks the notifier (who is told); `notifierView`: its directory and channel health.
     ///   - snapshots: the picture checks' frames (`GET /api/cameras/{id}/snapshot`).
-    public init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, access: AccessControl, https: Bool = false,
+    package init(store: ReadStore, hub: LiveHub, imports: ImportJobs? = nil, access: AccessControl, https: Bool = false,
                 commands: CommandLedger? = nil, monitoring: MonitoringWatch? = nil, files: DashboardFiles = .embedded(),
                 history: HistoryRecorder? = nil, historyStore: HistoryStore? = nil, configuration: GatewayConfiguration = GatewayConfiguration(),
                 notifierView: NotifierView = NotifierView(), snapshots: SnapshotStore? = nil,
@@ -79,7 +79,7 @@ public struct GatewayAPI: Sendable {
     }
 
     /// Builds the router. The middlewares come first: they wrap only routes added after them.
-    public func router() -> Router<GatewayRequestContext> {
+    package func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: SecurityHeaders(https: https))
         router.add(middleware: access.sessionMiddleware())
@@ -137,7 +137,7 @@ public struct GatewayAPI: Sendable {
         router.post("/api/cameras") { request, context in
             guard let input = try await decodeBody(request, as: CameraInput.self) else { throw badBody() }
             try context.requireSite(input.site)
-            return try await command(RegistryCommand(action: .create, camera: input), success: .created, request: request, context: context)
+            return try await command(RegistryCommand(.create(input)), success: .created, request: request, context: context)
         }
         router.put("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
@@ -145,23 +145,23 @@ public struct GatewayAPI: Sendable {
             try requireSite(ofCamera: id, context: context)
             try context.requireSite(input.site)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .update, id: id, camera: input, expectedVersion: expected), success: .ok, request: request, context: context)
+            return try await command(RegistryCommand(.update(id: id, camera: input, expectedVersion: expected)), success: .ok, request: request, context: context)
         }
         router.post("/api/cameras/:id/enable") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
-            return try await command(RegistryCommand(action: .enable, id: id), success: .ok, request: request, context: context)
+            return try await command(RegistryCommand(.enable(id: id, expectedVersion: nil)), success: .ok, request: request, context: context)
         }
         router.post("/api/cameras/:id/disable") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
-            return try await command(RegistryCommand(action: .disable, id: id), success: .ok, request: request, context: context)
+            return try await command(RegistryCommand(.disable(id: id, expectedVersion: nil)), success: .ok, request: request, context: context)
         }
         router.delete("/api/cameras/:id") { request, context in
             let id = try context.parameters.require("id")
             try requireSite(ofCamera: id, context: context)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))) }
-            return try await command(RegistryCommand(action: .delete, id: id, expectedVersion: expected), success: .noContent, request: request, context: context)
+            return try await command(RegistryCommand(.delete(id: id, expectedVersion: expected)), success: .noContent, request: request, context: context)
         }
         router.get("/api/issues") { request, context in
             let q = request.uri.queryParameters

@@ -56,7 +56,7 @@ struct Vocabulary: Encodable, Sendable {
         parties: ResponsibleParty.allCases.map { Term($0.rawValue, $0.words) },
         icmpStatuses: ICMPStatus.allCases.map { Term($0.rawValue, $0.words) },
         hlsStatuses: HLSStatus.allCases.map { Term($0.rawValue, $0.words) },
-        actions: IssueCommand.Action.allCases.compactMap { action in
+        actions: IssueCommand.Name.allCases.compactMap { action in
             action.restPath.map {
                 ActionTerm(code: action.rawValue, path: $0, from: action.allowedFrom.map(\.rawValue), to: action.target?.rawValue,
                            needsActor: action.needsActor, ko: action.words.ko, en: action.words.en)

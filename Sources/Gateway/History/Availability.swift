@@ -2,26 +2,26 @@ import CCTVContract
 import Foundation
 
 /// Time spent in each state over a period, from state changes: exact, not sampled. Pure.
-public struct StateDurations: Sendable, Equatable, Codable {
-    public var ok: TimeInterval = 0
-    public var degraded: TimeInterval = 0
-    public var lineDown: TimeInterval = 0
-    public var cameraDown: TimeInterval = 0
+package struct StateDurations: Sendable, Equatable, Codable {
+    package var ok: TimeInterval = 0
+    package var degraded: TimeInterval = 0
+    package var lineDown: TimeInterval = 0
+    package var cameraDown: TimeInterval = 0
     /// Not judged, or not monitored (before the camera existed, after it was removed).
-    public var unknown: TimeInterval = 0
+    package var unknown: TimeInterval = 0
 
-    public init() {}
+    package init() {}
 
     /// Time a verdict existed for (OK, degraded or down).
-    public var monitored: TimeInterval { ok + degraded + lineDown + cameraDown }
+    package var monitored: TimeInterval { ok + degraded + lineDown + cameraDown }
     /// Availability: the share of monitored time not down (degraded counts as up), nil when never monitored.
-    public var availability: Double? { monitored > 0 ? (monitored - lineDown - cameraDown) / monitored : nil }
+    package var availability: Double? { monitored > 0 ? (monitored - lineDown - cameraDown) / monitored : nil }
     /// The share of monitored time without a line failure (the line team's part).
-    public var lineAvailability: Double? { monitored > 0 ? (monitored - lineDown) / monitored : nil }
+    package var lineAvailability: Double? { monitored > 0 ? (monitored - lineDown) / monitored : nil }
     /// The share of monitored time without a camera failure (the vendor's part).
-    public var cameraAvailability: Double? { monitored > 0 ? (monitored - cameraDown) / monitored : nil }
+    package var cameraAvailability: Double? { monitored > 0 ? (monitored - cameraDown) / monitored : nil }
 
-    public mutating func add(_ other: StateDurations) {
+    package mutating func add(_ other: StateDurations) {
         ok += other.ok; degraded += other.degraded; lineDown += other.lineDown; cameraDown += other.cameraDown; unknown += other.unknown
     }
 
@@ -38,7 +38,7 @@ public struct StateDurations: Sendable, Equatable, Codable {
     /// Durations over `from..<to` from `changes` (time, state) sorted by time: the last change at
     /// or before `from` gives the state at the start; a state other than the camera states (e.g.
     /// `GONE`, the camera removed) counts as not monitored.
-    public static func over(_ changes: [(at: Date, state: String)], from: Date, to: Date) -> StateDurations {
+    package static func over(_ changes: [(at: Date, state: String)], from: Date, to: Date) -> StateDurations {
         var result = StateDurations()
         guard to > from else { return result }
         var state = "UNKNOWN"

@@ -10,13 +10,13 @@ import Synchronization
 /// memory per camera and written every `flushInterval` (a crash loses at most that much of the
 /// charts, never a state change: those are written as they come, batched per second), and each
 /// camera's last check time goes to the read store for the "stalled" problems.
-public final class HistoryRecorder: Sendable {
+package final class HistoryRecorder: Sendable {
     let store: HistoryStore
     let topics: Topics
     let logger: Logger
     let retention: HistoryStore.Retention
     /// Seconds between writes of the summed measurements.
-    public let flushInterval: TimeInterval
+    package let flushInterval: TimeInterval
     /// Where a camera's last check time goes (the read store's activity table).
     let activity: @Sendable ([(String, Date)]) throws -> Void
 
@@ -32,14 +32,14 @@ public final class HistoryRecorder: Sendable {
     }
 
     /// A camera's last ICMP and HLS measurements.
-    public struct Latest: Sendable, Equatable {
-        public var rttMs: Double?
-        public var lossPercent: Double?
-        public var hlsLatencyMs: Double?
+    package struct Latest: Sendable, Equatable {
+        package var rttMs: Double?
+        package var lossPercent: Double?
+        package var hlsLatencyMs: Double?
     }
     private let state = Mutex(State())
 
-    public init(store: HistoryStore, topics: Topics, retention: HistoryStore.Retention, flushInterval: TimeInterval, logger: Logger,
+    package init(store: HistoryStore, topics: Topics, retention: HistoryStore.Retention, flushInterval: TimeInterval, logger: Logger,
                 activity: @escaping @Sendable ([(String, Date)]) throws -> Void = { _ in }) {
         self.store = store; self.topics = topics; self.retention = retention; self.flushInterval = flushInterval; self.logger = logger; self.activity = activity
     }
@@ -50,7 +50,7 @@ public final class HistoryRecorder: Sendable {
     private struct HLSLite: Decodable { var status: HLSStatus; var playlistLatencyMs: Double?; var bitrateKbps: Double? }
 
     /// Takes one message from `cctv/+/icmp`, `cctv/+/hls`, `cctv/+/status` or `cctv/+/config`; others are ignored.
-    public func observe(_ message: MQTTMessage, now: Date = Date()) {
+    package func observe(_ message: MQTTMessage, now: Date = Date()) {
         guard let cameraID = topics.cameraID(in: message.topic), message.payload.count <= 64 * 1024 else { return }
         let decoder = JSONDecoder()
         let bucketStart = Int(now.timeIntervalSince1970).floorDiv(HistoryResolution.quarterHour.rawValue) * HistoryResolution.quarterHour.rawValue
@@ -89,16 +89,16 @@ public final class HistoryRecorder: Sendable {
     }
 
     /// Every camera's last measurements (for /metrics).
-    public func latestMeasurements() -> [String: Latest] { state.withLock { $0.latest } }
+    package func latestMeasurements() -> [String: Latest] { state.withLock { $0.latest } }
 
     /// Results not written yet for `cameraID` (for charts that include the last minutes).
-    public func pending(_ cameraID: String) -> [(start: Date, bucket: MetricBucket)] {
+    package func pending(_ cameraID: String) -> [(start: Date, bucket: MetricBucket)] {
         state.withLock { ($0.pending[cameraID] ?? [:]).map { (Date(timeIntervalSince1970: Double($0.key)), $0.value) } }
     }
 
     /// Writes state changes (every second) and measurements (every `flushInterval`), prunes once an
     /// hour, and writes whatever is left when cancelled.
-    public func run() async {
+    package func run() async {
         do {
             let loaded = try store.lastStates()
             state.withLock { s in
@@ -136,7 +136,7 @@ public final class HistoryRecorder: Sendable {
     }
 
     /// Writes the queued state changes now.
-    public func writeChanges() {
+    package func writeChanges() {
         let changes = state.withLock { s -> [(cameraID: String, at: Date, state: String)] in defer { s.changes = [] }; return s.changes }
         guard !changes.isEmpty else { return }
         do { try store.record(changes) } catch {
@@ -146,7 +146,7 @@ public final class HistoryRecorder: Sendable {
     }
 
     /// Writes the summed measurements and last check times now.
-    public func flush() {
+    package func flush() {
         let (pending, seen) = state.withLock { s in
             defer { s.pending = [:]; s.lastSeen = [:] }
             return (s.pending, s.lastSeen)

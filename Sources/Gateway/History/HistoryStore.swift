@@ -7,33 +7,33 @@ import ServiceRuntime
 /// 4-hour buckets (one row per camera, resolution and UTC day, buckets packed), and every state
 /// change (for exact availability). Its own SQLite file (`gateway-history.sqlite`) and writer,
 /// so history never slows the read store. Old rows go by retention (``Retention``).
-public final class HistoryStore: Sendable {
+package final class HistoryStore: Sendable {
     let database: DatabasePool
 
     /// How long each kind of row is kept, in days.
-    public struct Retention: Sendable, Equatable {
+    package struct Retention: Sendable, Equatable {
         /// 15-minute buckets (24-hour charts).
-        public var detailDays: Int
+        package var detailDays: Int
         /// Hourly buckets (7-day charts).
-        public var hourlyDays: Int
+        package var hourlyDays: Int
         /// 4-hour buckets (30-day charts) and state changes (availability, SLA).
-        public var days: Int
+        package var days: Int
 
-        public init(detailDays: Int = 2, hourlyDays: Int = 8, days: Int = 31) {
+        package init(detailDays: Int = 2, hourlyDays: Int = 8, days: Int = 31) {
             self.detailDays = detailDays; self.hourlyDays = hourlyDays; self.days = days
         }
 
         /// Days kept at `resolution`.
-        public func days(for resolution: HistoryResolution) -> Int {
+        package func days(for resolution: HistoryResolution) -> Int {
             switch resolution { case .quarterHour: detailDays; case .hour: hourlyDays; case .fourHours: days }
         }
     }
 
     /// Page size of a new history file.
-    public static let pageSize = 8192
+    package static let pageSize = 8192
 
     /// Opens (creating if needed) the history in `dataDir`; `pageSize` for a new file (the benchmark compares sizes).
-    public init(dataDir: String, pageSize: Int = HistoryStore.pageSize) throws {
+    package init(dataDir: String, pageSize: Int = HistoryStore.pageSize) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("history v1") { db in
             // WITHOUT ROWID: the key is the row; 100,000 cameras × 41 day-rows stay compact.
@@ -59,7 +59,7 @@ public final class HistoryStore: Sendable {
 
     /// Adds measurements, each into the bucket of its time at every resolution (read, merge, write),
     /// in transactions of at most `batch` cameras so the writer is never held long.
-    public func add(_ buckets: [(cameraID: String, start: Date, bucket: MetricBucket)], batch: Int = 2000) throws {
+    package func add(_ buckets: [(cameraID: String, start: Date, bucket: MetricBucket)], batch: Int = 2000) throws {
         var index = 0
         while index < buckets.count {
             let slice = buckets[index..<min(index + batch, buckets.count)]
@@ -87,7 +87,7 @@ public final class HistoryStore: Sendable {
 
     /// Writes whole day rows as they are (packed buckets): for migrations and the history benchmark,
     /// which fills 30 days of a 100,000-camera fleet without going through the recorder.
-    public func writeDays(_ rows: [(cameraID: String, resolution: HistoryResolution, day: Int, buckets: [MetricBucket])]) throws {
+    package func writeDays(_ rows: [(cameraID: String, resolution: HistoryResolution, day: Int, buckets: [MetricBucket])]) throws {
         try database.write { db in
             for row in rows {
                 var data = Data(capacity: row.resolution.rowBytes)
@@ -99,7 +99,7 @@ public final class HistoryStore: Sendable {
     }
 
     /// Records state changes (camera, time, state); a change already recorded is kept once.
-    public func record(_ changes: [(cameraID: String, at: Date, state: String)]) throws {
+    package func record(_ changes: [(cameraID: String, at: Date, state: String)]) throws {
         guard !changes.isEmpty else { return }
         try database.write { db in
             for change in changes {
@@ -110,7 +110,7 @@ public final class HistoryStore: Sendable {
     }
 
     /// The last recorded state of every camera (to notice changes after a restart).
-    public func lastStates() throws -> [String: String] {
+    package func lastStates() throws -> [String: String] {
         try database.read { db in
             var states: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT cameraID, state, MAX(at) FROM transition GROUP BY cameraID") {
@@ -123,7 +123,7 @@ public final class HistoryStore: Sendable {
     /// Deletes what is older than its retention; keeps each camera's last state change before the
     /// cut so the state at the start of the kept period stays known. Returns rows deleted.
     @discardableResult
-    public func prune(retention: Retention, now: Date = Date()) throws -> Int {
+    package func prune(retention: Retention, now: Date = Date()) throws -> Int {
         let today = Int(now.timeIntervalSince1970).floorDiv(86_400)
         return try database.write { db in
             var deleted = 0
@@ -143,17 +143,17 @@ public final class HistoryStore: Sendable {
     // MARK: - Reading
 
     /// One point of a chart.
-    public struct Point: Codable, Sendable, Equatable {
+    package struct Point: Codable, Sendable, Equatable {
         /// Bucket start.
-        public var t: Date
-        public var icmpChecks: Int
-        public var lossPercent: Double?
-        public var rttAvgMs: Double?
-        public var rttMaxMs: Double?
-        public var hlsChecks: Int
-        public var hlsFailures: Int
-        public var latencyMs: Double?
-        public var bitrateKbps: Double?
+        package var t: Date
+        package var icmpChecks: Int
+        package var lossPercent: Double?
+        package var rttAvgMs: Double?
+        package var rttMaxMs: Double?
+        package var hlsChecks: Int
+        package var hlsFailures: Int
+        package var latencyMs: Double?
+        package var bitrateKbps: Double?
 
         init(t: Date, bucket: MetricBucket) {
             self.t = t; icmpChecks = bucket.icmpChecks; lossPercent = bucket.lossPercent; rttAvgMs = bucket.rttAvgMs
@@ -164,7 +164,7 @@ public final class HistoryStore: Sendable {
 
     /// Camera `cameraID`'s buckets at `resolution` from `from` to `to` (empty buckets left out),
     /// with `pending` (not yet written) results merged into their buckets.
-    public func points(cameraID: String, resolution: HistoryResolution, from: Date, to: Date, pending: [(start: Date, bucket: MetricBucket)] = []) throws -> [Point] {
+    package func points(cameraID: String, resolution: HistoryResolution, from: Date, to: Date, pending: [(start: Date, bucket: MetricBucket)] = []) throws -> [Point] {
         let firstDay = Int(from.timeIntervalSince1970).floorDiv(86_400), lastDay = Int(to.timeIntervalSince1970).floorDiv(86_400)
         var buckets: [Int: MetricBucket] = [:] // bucket start (epoch s) → bucket
         try database.read { db in
@@ -190,7 +190,7 @@ public final class HistoryStore: Sendable {
     }
 
     /// Camera `cameraID`'s state changes in `from..<to`, with the last one before `from` first.
-    public func transitions(cameraID: String, from: Date, to: Date) throws -> [(at: Date, state: String)] {
+    package func transitions(cameraID: String, from: Date, to: Date) throws -> [(at: Date, state: String)] {
         try database.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT at, state FROM (SELECT at, state FROM transition WHERE cameraID = ? AND at <= ? ORDER BY at DESC LIMIT 1)
@@ -203,7 +203,7 @@ public final class HistoryStore: Sendable {
     /// Every camera's time per state over `from..<to`: one pass over the changes in the table's
     /// own order (camera, time), so nothing is sorted. The last change at or before `from` of each
     /// camera opens its period; older ones are skipped on the way (retention keeps them few).
-    public func durations(from: Date, to: Date) throws -> [String: StateDurations] {
+    package func durations(from: Date, to: Date) throws -> [String: StateDurations] {
         try database.read { db in
             var result: [String: StateDurations] = [:]
             var camera: String? = nil
@@ -228,7 +228,7 @@ public final class HistoryStore: Sendable {
     }
 
     /// Rows and bytes used (the file's pages, and of them the free ones), for the benchmark and `/metrics`.
-    public func size() throws -> (seriesRows: Int, transitions: Int, bytes: Int, freeBytes: Int) {
+    package func size() throws -> (seriesRows: Int, transitions: Int, bytes: Int, freeBytes: Int) {
         try database.read { db in
             let series = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series") ?? 0
             let transitions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transition") ?? 0
@@ -240,7 +240,7 @@ public final class HistoryStore: Sendable {
     }
 
     /// Bytes of pages per table and index (SQLite's `dbstat`), for the benchmark.
-    public func tableBytes() throws -> [(name: String, bytes: Int)] {
+    package func tableBytes() throws -> [(name: String, bytes: Int)] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").map { ($0[0], $0[1]) }
         }

@@ -2,24 +2,24 @@ import Foundation
 
 /// One camera's check results summed over a time bucket: merged into coarser buckets and stored
 /// packed in 20 bytes (ten little-endian UInt16), so a day of 15-minute buckets is 1,920 bytes.
-public struct MetricBucket: Sendable, Equatable {
-    public var icmpChecks = 0
-    public var lossSum = 0.0
-    public var rttCount = 0
-    public var rttSum = 0.0
-    public var rttMax = 0.0
-    public var hlsChecks = 0
-    public var hlsFailures = 0
-    public var hlsMeasured = 0
-    public var latencySum = 0.0
-    public var bitrateSum = 0.0
+package struct MetricBucket: Sendable, Equatable {
+    package var icmpChecks = 0
+    package var lossSum = 0.0
+    package var rttCount = 0
+    package var rttSum = 0.0
+    package var rttMax = 0.0
+    package var hlsChecks = 0
+    package var hlsFailures = 0
+    package var hlsMeasured = 0
+    package var latencySum = 0.0
+    package var bitrateSum = 0.0
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { icmpChecks == 0 && hlsChecks == 0 }
+    package var isEmpty: Bool { icmpChecks == 0 && hlsChecks == 0 }
 
     /// Adds one ICMP check.
-    public mutating func addICMP(lossPercent: Double, rttAvgMs: Double?, rttMaxMs: Double?) {
+    package mutating func addICMP(lossPercent: Double, rttAvgMs: Double?, rttMaxMs: Double?) {
         icmpChecks += 1
         lossSum += max(0, min(100, lossPercent))
         if let rttAvgMs, rttAvgMs.isFinite, rttAvgMs >= 0 {
@@ -30,7 +30,7 @@ public struct MetricBucket: Sendable, Equatable {
     }
 
     /// Adds one HLS check.
-    public mutating func addHLS(ok: Bool, latencyMs: Double?, bitrateKbps: Double?) {
+    package mutating func addHLS(ok: Bool, latencyMs: Double?, bitrateKbps: Double?) {
         hlsChecks += 1
         if !ok { hlsFailures += 1 }
         if ok, let latencyMs, latencyMs.isFinite, latencyMs >= 0 {
@@ -41,23 +41,23 @@ public struct MetricBucket: Sendable, Equatable {
     }
 
     /// Adds `other`'s results.
-    public mutating func merge(_ other: MetricBucket) {
+    package mutating func merge(_ other: MetricBucket) {
         icmpChecks += other.icmpChecks; lossSum += other.lossSum; rttCount += other.rttCount; rttSum += other.rttSum
         rttMax = max(rttMax, other.rttMax); hlsChecks += other.hlsChecks; hlsFailures += other.hlsFailures
         hlsMeasured += other.hlsMeasured; latencySum += other.latencySum; bitrateSum += other.bitrateSum
     }
 
     /// Average loss %, RTT, HLS latency and bitrate (nil where nothing was measured).
-    public var lossPercent: Double? { icmpChecks > 0 ? lossSum / Double(icmpChecks) : nil }
-    public var rttAvgMs: Double? { rttCount > 0 ? rttSum / Double(rttCount) : nil }
-    public var latencyMs: Double? { hlsMeasured > 0 ? latencySum / Double(hlsMeasured) : nil }
-    public var bitrateKbps: Double? { hlsMeasured > 0 ? bitrateSum / Double(hlsMeasured) : nil }
+    package var lossPercent: Double? { icmpChecks > 0 ? lossSum / Double(icmpChecks) : nil }
+    package var rttAvgMs: Double? { rttCount > 0 ? rttSum / Double(rttCount) : nil }
+    package var latencyMs: Double? { hlsMeasured > 0 ? latencySum / Double(hlsMeasured) : nil }
+    package var bitrateKbps: Double? { hlsMeasured > 0 ? bitrateSum / Double(hlsMeasured) : nil }
 
     /// Bytes of one packed bucket.
-    public static let packedSize = 20
+    package static let packedSize = 20
 
     /// The bucket as ten UInt16: counts, loss ×100, RTT avg and max ×10 ms, latency ms, bitrate kbps (each at most 65,535).
-    public func packed() -> [UInt8] {
+    package func packed() -> [UInt8] {
         func clamp(_ v: Double) -> UInt16 { v.isFinite ? UInt16(max(0, min(65_535, v.rounded()))) : 0 }
         let fields: [UInt16] = [
             clamp(Double(icmpChecks)), clamp(Double(rttCount)), clamp((lossPercent ?? 0) * 100), clamp((rttAvgMs ?? 0) * 10), clamp(rttMax * 10),
@@ -67,7 +67,7 @@ public struct MetricBucket: Sendable, Equatable {
     }
 
     /// Reads a packed bucket back (sums rebuilt from averages and counts).
-    public init<C: Collection<UInt8>>(packed bytes: C) where C.Index == Int {
+    package init<C: Collection<UInt8>>(packed bytes: C) where C.Index == Int {
         var fields = [Double](repeating: 0, count: 10)
         let base = bytes.startIndex
         for i in 0..<10 where base + 2 * i + 1 < base + bytes.count {
@@ -80,18 +80,18 @@ public struct MetricBucket: Sendable, Equatable {
 }
 
 /// The bucket sizes history is kept at: 15 minutes (24-hour charts), 1 hour (7 days), 4 hours (30 days).
-public enum HistoryResolution: Int, Sendable, CaseIterable, Codable {
+package enum HistoryResolution: Int, Sendable, CaseIterable, Codable {
     case quarterHour = 900
     case hour = 3600
     case fourHours = 14_400
 
     /// Buckets in one UTC day.
-    public var perDay: Int { 86_400 / rawValue }
+    package var perDay: Int { 86_400 / rawValue }
     /// Bytes of one day's row.
-    public var rowBytes: Int { perDay * MetricBucket.packedSize }
+    package var rowBytes: Int { perDay * MetricBucket.packedSize }
 
     /// The resolution a chart over `seconds` uses (≈100–200 points).
-    public static func forRange(_ seconds: TimeInterval) -> HistoryResolution {
+    package static func forRange(_ seconds: TimeInterval) -> HistoryResolution {
         seconds <= 2 * 86_400 ? .quarterHour : seconds <= 8 * 86_400 ? .hour : .fourHours
     }
 }

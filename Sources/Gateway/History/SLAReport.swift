@@ -5,42 +5,42 @@ import Foundation
 /// The service-level report for a period: availability from exact state durations, and MTTA/MTTR
 /// from incidents, per line team, vendor and site. A line team is measured by line failures on its
 /// cameras, a vendor by camera failures on its cameras, a site by both. Pure over its inputs.
-public struct SLAReport: Codable, Sendable {
+package struct SLAReport: Codable, Sendable {
     /// One line of the report.
-    public struct Row: Codable, Sendable, Equatable {
+    package struct Row: Codable, Sendable, Equatable {
         /// `lineTeam`, `vendor` or `site`.
-        public var kind: String
+        package var kind: String
         /// The team id or site; empty when the cameras name none.
-        public var key: String
-        public var cameras: Int
-        public var monitoredHours: Double
+        package var key: String
+        package var cameras: Int
+        package var monitoredHours: Double
         /// Hours down that count against this party.
-        public var downHours: Double
+        package var downHours: Double
         /// Percent of monitored time up (nil: never monitored).
-        public var availability: Double?
+        package var availability: Double?
         /// Incidents opened in the period that this party had to act on (site incidents count once).
-        public var incidents: Int
+        package var incidents: Int
         /// Mean minutes from opening to acknowledgement (of the acknowledged ones).
-        public var mttaMinutes: Double?
+        package var mttaMinutes: Double?
         /// Mean minutes from opening to resolution (of the resolved ones).
-        public var mttrMinutes: Double?
+        package var mttrMinutes: Double?
     }
 
     /// A camera as the report needs it.
-    public struct CameraFacts: Sendable {
-        public var id: String
-        public var site: String?
-        public var lineTeam: String?
-        public var vendor: String?
-        public init(id: String, site: String?, lineTeam: String?, vendor: String?) { self.id = id; self.site = site; self.lineTeam = lineTeam; self.vendor = vendor }
+    package struct CameraFacts: Sendable {
+        package var id: String
+        package var site: String?
+        package var lineTeam: String?
+        package var vendor: String?
+        package init(id: String, site: String?, lineTeam: String?, vendor: String?) { self.id = id; self.site = site; self.lineTeam = lineTeam; self.vendor = vendor }
     }
 
-    public var from: Date
-    public var to: Date
-    public var rows: [Row]
+    package var from: Date
+    package var to: Date
+    package var rows: [Row]
 
     /// Builds the report from per-camera durations, the cameras' teams and the period's incidents.
-    public static func build(from: Date, to: Date, cameras: [CameraFacts], durations: [String: StateDurations], incidents: [IssueRecord]) -> SLAReport {
+    package static func build(from: Date, to: Date, cameras: [CameraFacts], durations: [String: StateDurations], incidents: [IssueRecord]) -> SLAReport {
         struct Sums { var cameras = 0; var monitored = 0.0; var down = 0.0; var incidents = 0; var ackSum = 0.0; var acked = 0; var fixSum = 0.0; var fixed = 0 }
         var groups: [String: [String: Sums]] = ["lineTeam": [:], "vendor": [:], "site": [:]]
         for camera in cameras {
@@ -75,7 +75,7 @@ public struct SLAReport: Codable, Sendable {
     }
 
     /// Column headers in Korean or English.
-    public static func header(_ language: HeaderLanguage) -> [String] {
+    package static func header(_ language: HeaderLanguage) -> [String] {
         language == .korean
             ? ["구분", "대상", "카메라 수", "감시 시간(시간)", "장애 시간(시간)", "가용률(%)", "장애 건수", "평균 확인 시간(분)", "평균 복구 시간(분)", "기간 시작", "기간 끝"]
             : ["Kind", "Name", "Cameras", "Monitored (h)", "Down (h)", "Availability (%)", "Incidents", "MTTA (min)", "MTTR (min)", "From", "To"]
@@ -93,7 +93,7 @@ public struct SLAReport: Codable, Sendable {
     }
 
     /// The rows as text cells (numbers with fixed decimals, times in UTC ISO 8601).
-    public func cells(_ language: HeaderLanguage) -> [[String]] {
+    package func cells(_ language: HeaderLanguage) -> [[String]] {
         let none = language == .korean ? "(미지정)" : "(none)"
         func number(_ value: Double?, _ digits: Int) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "" }
         let start = from.formatted(.iso8601), end = to.formatted(.iso8601)
@@ -104,7 +104,7 @@ public struct SLAReport: Codable, Sendable {
     }
 
     /// The report as a file: `csv` (UTF-8 with BOM, as Korean Excel opens it) or `xlsx`.
-    public func file(_ format: FleetFileFormat, language: HeaderLanguage) throws -> Data {
+    package func file(_ format: FleetFileFormat, language: HeaderLanguage) throws -> Data {
         switch format {
         case .csv: return CSVWriter.write(header: Self.header(language), rows: cells(language))
         case .xlsx: return try XLSXWriter.write(header: Self.header(language), rows: cells(language), sheetName: "SLA", numericColumns: [2, 3, 4, 5, 6, 7, 8])

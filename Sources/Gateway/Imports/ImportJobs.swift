@@ -7,25 +7,25 @@ import Logging
 /// tens of megabytes never crosses the broker: the registry receives checked rows in batches of at
 /// most 500 (and well under the 256 KiB message limit) inside one import, and applies them all in one
 /// transaction at commit. The registry checks every row again: any MQTT tool can import the same way.
-public actor ImportJobs {
+package actor ImportJobs {
     /// Sends one command to the registry and waits at most the given time for its reply.
-    public typealias Send = @Sendable (RegistryCommand, Duration) async throws -> RegistryReply
+    package typealias Send = @Sendable (RegistryCommand, Duration) async throws -> RegistryReply
 
     /// Bounds for uploads and for the jobs kept in memory.
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Largest upload (the REST body cap).
-        public var maxBytes = 64 << 20
+        package var maxBytes = 64 << 20
         /// Most data rows in one file.
-        public var maxRows = 100_000
+        package var maxRows = 100_000
         /// Rows per `importRows` message.
-        public var batchRows = 500
+        package var batchRows = 500
         /// Encoded size above which a batch is split (the broker's per-message limit is 256 KiB).
-        public var batchBytes = 160 * 1024
+        package var batchBytes = 160 * 1024
         /// Imports running at once.
-        public var maxRunning = 2
+        package var maxRunning = 2
         /// Finished jobs kept for `GET /api/imports/{id}`.
-        public var keepFinished = 50
-        public init() {}
+        package var keepFinished = 50
+        package init() {}
     }
 
     let send: Send
@@ -34,19 +34,19 @@ public actor ImportJobs {
     private var jobs: [String: ImportJob] = [:]
     private var order: [String] = []
 
-    public init(limits: Limits = Limits(), logger: Logger = Logger(label: "gateway.imports"), send: @escaping Send) {
+    package init(limits: Limits = Limits(), logger: Logger = Logger(label: "gateway.imports"), send: @escaping Send) {
         self.send = send
         self.limits = limits
         self.logger = logger
     }
 
     /// The job, or nil when unknown (or long forgotten).
-    public func job(_ id: String) -> ImportJob? { jobs[id] }
+    package func job(_ id: String) -> ImportJob? { jobs[id] }
 
     /// Accepts an upload and starts checking (and, in `apply` mode, applying) it in the background.
     /// - Parameter actor: who starts it (the signed-in account or token), the actor of every registry command.
     /// - Throws: ``ContractError`` `busy` when too many imports run already.
-    public func start(data: Data, format: FleetFileFormat?, mode: ImportJob.Mode, skipInvalid: Bool, actor: String? = nil) throws(ContractError) -> ImportJob {
+    package func start(data: Data, format: FleetFileFormat?, mode: ImportJob.Mode, skipInvalid: Bool, actor: String? = nil) throws(ContractError) -> ImportJob {
         let running = jobs.values.filter { !$0.isFinished }.count
         guard running < limits.maxRunning else {
             throw ContractError(code: "busy", message: "\(running) imports are running; wait for one to finish and upload again")
@@ -123,9 +123,9 @@ public actor ImportJobs {
         let headerOf = Dictionary(uniqueKeysWithValues: file.columns.map { (Self.field($0.key).rawValue, $0.value) })
         var report = ImportJob.Report()
         do {
-            try await expectOK(send(RegistryCommand(action: .importBegin, importID: id, columns: columns), .seconds(30)))
+            try await expectOK(send(RegistryCommand(.importBegin(importID: id, columns: columns)), .seconds(30)))
             for batch in batches(file.rows.map(Self.importRow)) {
-                let reply = try await expectOK(send(RegistryCommand(action: .importRows, importID: id, rows: batch), .seconds(60)))
+                let reply = try await expectOK(send(RegistryCommand(.importRows(importID: id, rows: batch)), .seconds(60)))
                 if let result = reply.importResult {
                     report.created += result.created; report.updated += result.updated; report.unchanged += result.unchanged
                     problems += result.rejected.map { problem in
@@ -141,7 +141,7 @@ public actor ImportJobs {
             let commit = job.mode == .apply && (problems.isEmpty || job.skipInvalid) && report.created + report.updated > 0
             if commit {
                 update(id) { $0.state = .applying }
-                let reply = try await send(RegistryCommand(action: .importCommit, importID: id, skipInvalid: job.skipInvalid), .seconds(600))
+                let reply = try await send(RegistryCommand(.importCommit(importID: id, skipInvalid: job.skipInvalid)), .seconds(600))
                 guard let result = reply.importResult, reply.ok else {
                     let late = reply.importResult?.rejected ?? []
                     return fail(id, reply.error ?? ContractError(code: "internal", message: "the registry refused the commit without a reason"),
@@ -150,7 +150,7 @@ public actor ImportJobs {
                 report.created = result.created; report.updated = result.updated; report.unchanged = result.unchanged
                 report.applied = true
             } else {
-                _ = try? await send(RegistryCommand(action: .importAbort, importID: id), .seconds(30))
+                _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(30))
                 // Nothing to write is still a successful apply: the fleet already matches the file.
                 report.applied = job.mode == .apply && (problems.isEmpty || job.skipInvalid)
             }
@@ -168,10 +168,10 @@ public actor ImportJobs {
                                                       "updated": "\(final.updated)", "unchanged": "\(final.unchanged)",
                                                       "rejectedRows": "\(final.rejectedRows)", "applied": "\(final.applied)"])
         } catch let error as ContractError {
-            _ = try? await send(RegistryCommand(action: .importAbort, importID: id), .seconds(10))
+            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(10))
             fail(id, error, problems: problems)
         } catch {
-            _ = try? await send(RegistryCommand(action: .importAbort, importID: id), .seconds(10))
+            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(10))
             fail(id, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error); nothing was applied"), problems: problems)
         }
     }

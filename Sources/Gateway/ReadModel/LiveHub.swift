@@ -4,16 +4,16 @@ import Synchronization
 
 /// Fans out live changes to every connected browser (Server-Sent Events). Each listener has a
 /// bounded buffer: a browser that stops reading loses old events, never slows the others.
-public final class LiveHub: Sendable {
+package final class LiveHub: Sendable {
     /// One pushed change: SSE event name and its JSON.
-    public struct Event: Sendable {
-        public var name: String
-        public var json: String
+    package struct Event: Sendable {
+        package var name: String
+        package var json: String
     }
 
     /// Who may receive a change: everyone, or those who may see one site (site-limited accounts
     /// and tokens get only their sites' changes; a camera without a site only reaches those with every site).
-    public enum Audience: Sendable {
+    package enum Audience: Sendable {
         case everyone
         case site(String?)
         /// Site-limited listeners covering this site, and nobody else (a camera leaving their sites).
@@ -36,11 +36,11 @@ public final class LiveHub: Sendable {
 
     private let listeners = Mutex<[UUID: Listener]>([:])
 
-    public init() {}
+    package init() {}
 
     /// A new listener's stream.
     /// - Parameter sites: only changes of these sites (a site-limited principal); nil = all.
-    public func listen(sites: [String]? = nil) -> AsyncStream<Event> {
+    package func listen(sites: [String]? = nil) -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(1000))
         let id = UUID()
         listeners.withLock { $0[id] = Listener(continuation: continuation, sites: sites) }
@@ -49,7 +49,7 @@ public final class LiveHub: Sendable {
     }
 
     /// Sends `event` to every listener that may see it.
-    public func broadcast(_ name: String, _ value: some Encodable, audience: Audience = .everyone) {
+    package func broadcast(_ name: String, _ value: some Encodable, audience: Audience = .everyone) {
         let targets = listeners.withLock { $0.values.filter { $0.receives(audience) }.map(\.continuation) }
         // Nobody listening: skip the encoding (a 100,000-camera import pushes 100,000 events).
         guard !targets.isEmpty, let data = try? ContractCodec.encodeValue(value), let json = String(data: data, encoding: .utf8) else { return }
@@ -57,16 +57,16 @@ public final class LiveHub: Sendable {
     }
 
     /// Sends a keep-alive (empty event name) so idle connections survive proxies.
-    public func keepAlive() {
+    package func keepAlive() {
         let targets = listeners.withLock { $0.values.map(\.continuation) }
         for target in targets { target.yield(Event(name: "", json: "")) }
     }
 
     /// Number of connected listeners.
-    public var count: Int { listeners.withLock { $0.count } }
+    package var count: Int { listeners.withLock { $0.count } }
 
     /// Ends every stream (shutdown).
-    public func finishAll() {
+    package func finishAll() {
         let targets = listeners.withLock { $0.values.map(\.continuation) }
         targets.forEach { $0.finish() }
     }

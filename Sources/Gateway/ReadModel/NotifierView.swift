@@ -4,33 +4,33 @@ import Synchronization
 
 /// What the gateway last heard from the notifier: its team directory and its channels' health
 /// (both retained topics), for the dashboard, the import template and the coverage banner.
-public final class NotifierView: Sendable {
+package final class NotifierView: Sendable {
     private let state = Mutex<(directory: TeamDirectory?, health: NotifierHealth?)>((nil, nil))
 
-    public init() {}
+    package init() {}
 
-    public var directory: TeamDirectory? { state.withLock { $0.directory } }
-    public var health: NotifierHealth? { state.withLock { $0.health } }
+    package var directory: TeamDirectory? { state.withLock { $0.directory } }
+    package var health: NotifierHealth? { state.withLock { $0.health } }
 
     func update(directory: TeamDirectory) { state.withLock { $0.directory = directory } }
     func update(health: NotifierHealth) { state.withLock { $0.health = health } }
 }
 
 /// Why incidents of some cameras would reach nobody: the banner over the dashboard. Pure.
-public enum NotificationCoverage {
+package enum NotificationCoverage {
     /// One reason, with the team and how many cameras it concerns.
-    public struct Problem: Codable, Sendable, Equatable {
+    package struct Problem: Codable, Sendable, Equatable {
         /// `no_team` (no team of the role has a channel), `team_without_channel`, `unknown_team` (cameras name a team the notifier lacks).
-        public var code: String
+        package var code: String
         /// `line-team` or `vendor`.
-        public var role: String
-        public var team: String?
-        public var cameras: Int
+        package var role: String
+        package var team: String?
+        package var cameras: Int
     }
 
     /// The problems of `directory` for cameras naming `lineTeams` / `vendors` (team id → camera count;
     /// the empty id counts the cameras naming none, which go to the role's default team).
-    public static func problems(directory: TeamDirectory, lineTeams: [String: Int], vendors: [String: Int]) -> [Problem] {
+    package static func problems(directory: TeamDirectory, lineTeams: [String: Int], vendors: [String: Int]) -> [Problem] {
         var problems: [Problem] = []
         for (role, used) in [("line-team", lineTeams), ("vendor", vendors)] {
             let teams = directory.teams.filter { $0.role == role }

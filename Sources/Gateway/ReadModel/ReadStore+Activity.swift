@@ -11,7 +11,7 @@ extension ReadStore {
     }
 
     /// Records when cameras last reported a check result (in batches of 5,000 per transaction).
-    public func recordActivity(_ seen: [(String, Date)]) throws {
+    package func recordActivity(_ seen: [(String, Date)]) throws {
         var index = 0
         while index < seen.count {
             let slice = seen[index..<min(index + 5000, seen.count)]

@@ -4,19 +4,19 @@ import GRDB
 
 extension ReadStore {
     /// How a camera list is filtered and sorted (`GET /api/cameras`).
-    public struct CameraQuery: Sendable {
-        public var text: String?
-        public var site: String?
-        public var state: String?
-        public var group: String?
-        public var enabled: Bool?
+    package struct CameraQuery: Sendable {
+        package var text: String?
+        package var site: String?
+        package var state: String?
+        package var group: String?
+        package var enabled: Bool?
         /// `id` (default), `name`, `address`, `site`, `group`, `updatedAt`; a leading `-` sorts descending.
-        public var sort: String?
-        public var offset = 0
-        public var limit = 100
+        package var sort: String?
+        package var offset = 0
+        package var limit = 100
         /// Only cameras of these sites (a site-limited account or token); nil = every site.
-        public var sites: [String]?
-        public init() {}
+        package var sites: [String]?
+        package init() {}
     }
 
     /// Sortable keys → SQL expressions (fixed text: the request only picks a key).
@@ -27,7 +27,7 @@ extension ReadStore {
 
     /// A page of cameras with their status. Group and enablement are read from the stored definition.
     /// - Throws: ``ContractError`` `invalid_field` (field `sort`) for an unknown sort key.
-    public func cameras(_ q: CameraQuery) throws -> Page<CameraRow> {
+    package func cameras(_ q: CameraQuery) throws -> Page<CameraRow> {
         let key = q.sort.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 } ?? "id"
         guard let order = Self.cameraSorts[key] else {
             throw ContractError(code: "invalid_field", field: "sort", message: "sort must be one of \(Self.cameraSorts.keys.sorted().joined(separator: ", ")), optionally with a leading '-'")

@@ -6,7 +6,7 @@ extension ReadStore {
     /// Every camera, ordered by id, for exports. Read from the gateway's own store (the query side),
     /// so exporting 100,000 cameras never loads the registry.
     /// - Parameter sites: only these sites (a site-limited account or token); nil = every camera.
-    public func allCameras(sites: [String]? = nil) throws -> [CameraDefinition] {
+    package func allCameras(sites: [String]? = nil) throws -> [CameraDefinition] {
         try database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []

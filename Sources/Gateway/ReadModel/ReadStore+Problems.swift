@@ -5,54 +5,54 @@ import GRDB
 extension ReadStore {
     /// What needs a person, for the problems view (`GET /api/problems`): cameras that are down,
     /// degraded or stalled, grouped by site incident (one entry per storm), worst first.
-    public struct ProblemQuery: Sendable {
+    package struct ProblemQuery: Sendable {
         /// Search over id, name, address, site, line team and vendor.
-        public var text: String?
-        public var site: String?
+        package var text: String?
+        package var site: String?
         /// A camera state, or `STALLED`.
-        public var state: String?
-        public var team: String?
-        public var vendor: String?
+        package var state: String?
+        package var team: String?
+        package var vendor: String?
         /// The incident's state (`OPEN`, `ACKNOWLEDGED`, `DISPATCHED`), or `NONE` for no incident.
-        public var issueState: String?
+        package var issueState: String?
         /// Only the cameras grouped under this site incident (no grouping then).
-        public var parent: String?
+        package var parent: String?
         /// Only these sites (a site-limited account or token); nil = all.
-        public var sites: [String]?
+        package var sites: [String]?
         /// `severity` (default), `since`, `id`, `name`, `address`, `site`, `reason`, `team`, `vendor`, `issueState`, `count`; `-` = descending.
-        public var sort: String?
-        public var offset = 0
-        public var limit = 100
-        public var now = Date()
+        package var sort: String?
+        package var offset = 0
+        package var limit = 100
+        package var now = Date()
         /// The prober's default check interval (cameras without their own), seconds.
-        public var defaultInterval: Double = 60
+        package var defaultInterval: Double = 60
         /// How late last-check times may be written (the history's flush interval), seconds.
-        public var activitySlack: Double = 300
-        public init() {}
+        package var activitySlack: Double = 300
+        package init() {}
     }
 
     /// One line of the problems view: a camera, or a site incident with its cameras counted.
-    public struct ProblemEntry: Codable, Sendable {
+    package struct ProblemEntry: Codable, Sendable {
         /// `camera` or `site`.
-        public var kind: String
-        public var camera: CameraDefinition?
-        public var status: CameraHealth?
+        package var kind: String
+        package var camera: CameraDefinition?
+        package var status: CameraHealth?
         /// The camera's open incident.
-        public var issue: IssueRecord?
+        package var issue: IssueRecord?
         /// Enabled, but no check result has arrived.
-        public var stalled: Bool?
+        package var stalled: Bool?
         /// For `site`: the site incident.
-        public var incident: IssueRecord?
+        package var incident: IssueRecord?
         /// For `site`: matching cameras grouped under it, and how many are in each state.
-        public var count: Int?
-        public var byState: [String: Int]?
+        package var count: Int?
+        package var byState: [String: Int]?
     }
 
     /// A page of problems: `total` entries (groups count once), `cameras` cameras behind them.
-    public struct ProblemPage: Codable, Sendable {
-        public var total: Int
-        public var cameras: Int
-        public var items: [ProblemEntry]
+    package struct ProblemPage: Codable, Sendable {
+        package var total: Int
+        package var cameras: Int
+        package var items: [ProblemEntry]
     }
 
     /// Sortable keys → SQL over the grouped rows (fixed text: the request only picks a key).
@@ -67,58 +67,14 @@ extension ReadStore {
 
     /// The problems, grouped, filtered, sorted and paged.
     /// - Throws: ``ContractError`` `invalid_field` for an unknown sort key.
-    public func problems(_ q: ProblemQuery) throws -> ProblemPage {
+    package func problems(_ q: ProblemQuery) throws -> ProblemPage {
         let key = q.sort.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 } ?? "severity"
         guard let order = Self.problemSorts[key] else {
             throw ContractError(code: "invalid_field", field: "sort", message: "sort must be one of \(Self.problemSorts.keys.sorted().joined(separator: ", ")), optionally with a leading '-'")
         }
         let direction = q.sort?.hasPrefix("-") == true ? "DESC" : "ASC"
-        let severityCase = "CASE COALESCE(s.state, 'UNKNOWN') " + CameraState.allCases.map { "WHEN '\($0.rawValue)' THEN \($0.severity)" }.joined(separator: " ") + " ELSE 9 END"
-        let attention = CameraState.allCases.filter(\.needsAttention).map { "'\($0.rawValue)'" }.joined(separator: ",")
-        // The cheap tests first (SQLite stops at the first false): a camera checked lately or with
-        // a state is not stalled without parsing its definition. Parsing every camera's JSON made
-        // the problems page 3 × 0.6 s at 100,000 cameras (`cctv-out-bench dashboard`).
-        let grace = Int(Self.neverCheckedGrace)
-        let stalled = """
-            (((a.lastCheckAt IS NULL AND COALESCE(s.state, 'UNKNOWN') = 'UNKNOWN' AND json_extract(CAST(c.json AS TEXT), '$.createdAt') < ?)
-              OR (a.lastCheckAt < ?2 - \(grace) AND a.lastCheckAt < ?2 - MAX(3 * COALESCE(json_extract(CAST(c.json AS TEXT), '$.intervalSeconds'), ?3), \(grace))))
-             AND json_extract(CAST(c.json AS TEXT), '$.enabled') = 1)
-            """
-        var filterArguments: StatementArguments = []
-        var rowFilters: [String] = []
-        if let text = q.text, !text.isEmpty {
-            let pattern = Self.likePattern(text)
-            rowFilters.append("(id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR address LIKE ? ESCAPE '\\' OR site LIKE ? ESCAPE '\\' OR team LIKE ? ESCAPE '\\' OR vendor LIKE ? ESCAPE '\\')")
-            filterArguments += [pattern, pattern, pattern, pattern, pattern, pattern]
-        }
-        if let site = q.site, !site.isEmpty { rowFilters.append("site = ?"); filterArguments += [site] }
-        if let state = q.state, !state.isEmpty {
-            if state == "STALLED" { rowFilters.append("stalled = 1") } else { rowFilters.append("state = ? AND stalled = 0"); filterArguments += [state] }
-        }
-        if let team = q.team, !team.isEmpty { rowFilters.append("team = ?"); filterArguments += [team] }
-        if let vendor = q.vendor, !vendor.isEmpty { rowFilters.append("vendor = ?"); filterArguments += [vendor] }
-        if let issueState = q.issueState, !issueState.isEmpty {
-            if issueState == "NONE" { rowFilters.append("issueState IS NULL") } else { rowFilters.append("issueState = ?"); filterArguments += [issueState] }
-        }
-        if let parent = q.parent { rowFilters.append("parentID = ?"); filterArguments += [parent] }
-        if let sites = q.sites { Self.limit(&rowFilters, &filterArguments, "site", to: sites) }
-        let rows = """
-            WITH p AS (
-              SELECT c.id AS id, c.name AS name, c.address AS address, c.site AS site,
-                     json_extract(CAST(c.json AS TEXT), '$.lineTeam') AS team, json_extract(CAST(c.json AS TEXT), '$.vendor') AS vendor,
-                     COALESCE(s.state, 'UNKNOWN') AS state, \(severityCase) AS rawSeverity,
-                     json_extract(CAST(s.json AS TEXT), '$.since') AS since, json_extract(CAST(s.json AS TEXT), '$.reason') AS reason,
-                     i.id AS issueID, i.state AS issueState, json_extract(CAST(i.json AS TEXT), '$.parentID') AS parentID,
-                     CASE WHEN s.state IN (\(attention)) THEN 0 ELSE 1 END AS stalled
-              FROM camera c LEFT JOIN status s ON s.cameraID = c.id LEFT JOIN activity a ON a.cameraID = c.id
-              LEFT JOIN issue i ON i.id = json_extract(CAST(s.json AS TEXT), '$.issueID') AND i.state NOT IN ('RESOLVED','CLOSED')
-              WHERE s.state IN (\(attention)) OR \(stalled)
-            ), f AS (
-              SELECT *, CASE WHEN stalled = 1 THEN \(CameraState.stalledSeverity) ELSE rawSeverity END AS severity,
-                     CASE WHEN ? IS NULL THEN COALESCE(parentID, 'camera:' || id) ELSE 'camera:' || id END AS groupKey
-              FROM p \(rowFilters.isEmpty ? "" : "WHERE " + rowFilters.joined(separator: " AND "))
-            )
-            """
+        let (rowFilters, filterArguments) = Self.problemFilters(q)
+        let rows = Self.problemRows(filteredBy: rowFilters)
         let arguments: StatementArguments = [Self.isoText(q.now.addingTimeInterval(-Self.neverCheckedGrace)), q.now.timeIntervalSince1970 - q.activitySlack,
                                              q.defaultInterval, q.parent] + filterArguments
         let stateSums = CameraState.allCases.map { "SUM(state = '\($0.rawValue)' AND stalled = 0) AS \"n_\($0.rawValue)\"" }.joined(separator: ", ")
@@ -139,26 +95,84 @@ extension ReadStore {
                 cameras = try Int.fetchOne(db, sql: rows + " SELECT COUNT(*) FROM f", arguments: arguments) ?? 0
                 total = try Int.fetchOne(db, sql: rows + " SELECT COUNT(DISTINCT groupKey) FROM f", arguments: arguments) ?? 0
             }
-            var items: [ProblemEntry] = []
-            for group in groups {
-                let groupKey: String = group["groupKey"]
-                if groupKey.hasPrefix("camera:") {
-                    let id = String(groupKey.dropFirst("camera:".count))
-                    guard let row = try Row.fetchOne(db, sql: "SELECT c.json AS camera, s.json AS status FROM camera c LEFT JOIN status s ON s.cameraID = c.id WHERE c.id = ?", arguments: [id]) else { continue }
-                    let status = try (row["status"] as Data?).map { try ContractCodec.decodeValue(CameraHealth.self, from: $0) }
-                    let issue = try status?.issueID.flatMap { try Data.fetchOne(db, sql: "SELECT json FROM issue WHERE id = ?", arguments: [$0]) }
-                        .map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
-                    items.append(ProblemEntry(kind: "camera", camera: try ContractCodec.decodeValue(CameraDefinition.self, from: row["camera"]), status: status,
-                                              issue: issue?.isActive == true ? issue : nil, stalled: (group["stalled"] as Int? ?? 0) == 1))
-                } else {
-                    let incident = try Data.fetchOne(db, sql: "SELECT json FROM issue WHERE id = ?", arguments: [groupKey]).map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
-                    var byState: [String: Int] = [:]
-                    for state in CameraState.allCases { if let n: Int = group["n_\(state.rawValue)"], n > 0 { byState[state.rawValue] = n } }
-                    items.append(ProblemEntry(kind: "site", incident: incident, count: group["n"], byState: byState))
-                }
-            }
-            return ProblemPage(total: total, cameras: cameras, items: items)
+            return ProblemPage(total: total, cameras: cameras, items: try groups.compactMap { try Self.problemEntry(for: $0, db) })
         }
+    }
+
+    /// The query's filters over the problem rows (columns of ``problemRows(filteredBy:)``), with their arguments.
+    static func problemFilters(_ q: ProblemQuery) -> (filters: [String], arguments: StatementArguments) {
+        var filterArguments: StatementArguments = []
+        var rowFilters: [String] = []
+        if let text = q.text, !text.isEmpty {
+            let pattern = Self.likePattern(text)
+            rowFilters.append("(id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR address LIKE ? ESCAPE '\\' OR site LIKE ? ESCAPE '\\' OR team LIKE ? ESCAPE '\\' OR vendor LIKE ? ESCAPE '\\')")
+            filterArguments += [pattern, pattern, pattern, pattern, pattern, pattern]
+        }
+        if let site = q.site, !site.isEmpty { rowFilters.append("site = ?"); filterArguments += [site] }
+        if let state = q.state, !state.isEmpty {
+            if state == "STALLED" { rowFilters.append("stalled = 1") } else { rowFilters.append("state = ? AND stalled = 0"); filterArguments += [state] }
+        }
+        if let team = q.team, !team.isEmpty { rowFilters.append("team = ?"); filterArguments += [team] }
+        if let vendor = q.vendor, !vendor.isEmpty { rowFilters.append("vendor = ?"); filterArguments += [vendor] }
+        if let issueState = q.issueState, !issueState.isEmpty {
+            if issueState == "NONE" { rowFilters.append("issueState IS NULL") } else { rowFilters.append("issueState = ?"); filterArguments += [issueState] }
+        }
+        if let parent = q.parent { rowFilters.append("parentID = ?"); filterArguments += [parent] }
+        if let sites = q.sites { Self.limit(&rowFilters, &filterArguments, "site", to: sites) }
+        return (rowFilters, filterArguments)
+    }
+
+    /// `WITH p AS (…), f AS (…)`: every camera that needs a person (`p`), with its severity and the
+    /// group it is shown in, filtered (`f`). Arguments: the never-checked cutoff (ISO text), the
+    /// latest acceptable check time, the default interval, the parent filter, then the filters'.
+    static func problemRows(filteredBy rowFilters: [String]) -> String {
+        let severityCase = "CASE COALESCE(s.state, 'UNKNOWN') " + CameraState.allCases.map { "WHEN '\($0.rawValue)' THEN \($0.severity)" }.joined(separator: " ") + " ELSE 9 END"
+        let attention = CameraState.allCases.filter(\.needsAttention).map { "'\($0.rawValue)'" }.joined(separator: ",")
+        // The cheap tests first (SQLite stops at the first false): a camera checked lately or with
+        // a state is not stalled without parsing its definition. Parsing every camera's JSON made
+        // the problems page 3 × 0.6 s at 100,000 cameras (`cctv-out-bench dashboard`).
+        let grace = Int(Self.neverCheckedGrace)
+        let stalled = """
+            (((a.lastCheckAt IS NULL AND COALESCE(s.state, 'UNKNOWN') = 'UNKNOWN' AND json_extract(CAST(c.json AS TEXT), '$.createdAt') < ?)
+              OR (a.lastCheckAt < ?2 - \(grace) AND a.lastCheckAt < ?2 - MAX(3 * COALESCE(json_extract(CAST(c.json AS TEXT), '$.intervalSeconds'), ?3), \(grace))))
+             AND json_extract(CAST(c.json AS TEXT), '$.enabled') = 1)
+            """
+        return """
+            WITH p AS (
+              SELECT c.id AS id, c.name AS name, c.address AS address, c.site AS site,
+                     json_extract(CAST(c.json AS TEXT), '$.lineTeam') AS team, json_extract(CAST(c.json AS TEXT), '$.vendor') AS vendor,
+                     COALESCE(s.state, 'UNKNOWN') AS state, \(severityCase) AS rawSeverity,
+                     json_extract(CAST(s.json AS TEXT), '$.since') AS since, json_extract(CAST(s.json AS TEXT), '$.reason') AS reason,
+                     i.id AS issueID, i.state AS issueState, json_extract(CAST(i.json AS TEXT), '$.parentID') AS parentID,
+                     CASE WHEN s.state IN (\(attention)) THEN 0 ELSE 1 END AS stalled
+              FROM camera c LEFT JOIN status s ON s.cameraID = c.id LEFT JOIN activity a ON a.cameraID = c.id
+              LEFT JOIN issue i ON i.id = json_extract(CAST(s.json AS TEXT), '$.issueID') AND i.state NOT IN ('RESOLVED','CLOSED')
+              WHERE s.state IN (\(attention)) OR \(stalled)
+            ), f AS (
+              SELECT *, CASE WHEN stalled = 1 THEN \(CameraState.stalledSeverity) ELSE rawSeverity END AS severity,
+                     CASE WHEN ? IS NULL THEN COALESCE(parentID, 'camera:' || id) ELSE 'camera:' || id END AS groupKey
+              FROM p \(rowFilters.isEmpty ? "" : "WHERE " + rowFilters.joined(separator: " AND "))
+            )
+            """
+    }
+
+    /// One line of the page from its group: a camera with its status and open incident, or a site
+    /// incident with its cameras counted by state; nil for a camera deleted since.
+    static func problemEntry(for group: Row, _ db: Database) throws -> ProblemEntry? {
+        let groupKey: String = group["groupKey"]
+        guard groupKey.hasPrefix("camera:") else {
+            let incident = try Data.fetchOne(db, sql: "SELECT json FROM issue WHERE id = ?", arguments: [groupKey]).map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+            var byState: [String: Int] = [:]
+            for state in CameraState.allCases { if let n: Int = group["n_\(state.rawValue)"], n > 0 { byState[state.rawValue] = n } }
+            return ProblemEntry(kind: "site", incident: incident, count: group["n"], byState: byState)
+        }
+        let id = String(groupKey.dropFirst("camera:".count))
+        guard let row = try Row.fetchOne(db, sql: "SELECT c.json AS camera, s.json AS status FROM camera c LEFT JOIN status s ON s.cameraID = c.id WHERE c.id = ?", arguments: [id]) else { return nil }
+        let status = try (row["status"] as Data?).map { try ContractCodec.decodeValue(CameraHealth.self, from: $0) }
+        let issue = try status?.issueID.flatMap { try Data.fetchOne(db, sql: "SELECT json FROM issue WHERE id = ?", arguments: [$0]) }
+            .map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
+        return ProblemEntry(kind: "camera", camera: try ContractCodec.decodeValue(CameraDefinition.self, from: row["camera"]), status: status,
+                            issue: issue?.isActive == true ? issue : nil, stalled: (group["stalled"] as Int? ?? 0) == 1)
     }
 
     /// `%text%` for `LIKE … ESCAPE '\\'`, with the text's own `\\`, `%` and `_` taken literally.

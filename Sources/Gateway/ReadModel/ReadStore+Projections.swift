@@ -4,7 +4,7 @@ import GRDB
 
 extension ReadStore {
     /// One change to the read model, decoded from an event on the broker.
-    public enum Change: Sendable {
+    package enum Change: Sendable {
         case camera(CameraDefinition)
         /// The camera's config tombstone: the camera and its status go.
         case cameraRemoved(String)
@@ -20,7 +20,7 @@ extension ReadStore {
 
     /// What to push to browsers for an applied change (an older incident version pushes nothing),
     /// with the camera's site, which decides who may see it (site-limited accounts).
-    public enum Pushed: Sendable {
+    package enum Pushed: Sendable {
         case camera(CameraRow)
         /// The camera moved away from `site`: listeners limited to that site see it leave.
         case movedAway(id: String, site: String?)
@@ -35,7 +35,7 @@ extension ReadStore {
     /// Applies `changes` in order in one transaction (on GRDB's writer queue, off the cooperative
     /// pool) and returns what to push live. One transaction per event left a 100,000-camera import
     /// 72 s behind the registry; one per batch keeps up with it.
-    public func apply(_ changes: [Change]) async throws -> [Pushed] {
+    package func apply(_ changes: [Change]) async throws -> [Pushed] {
         try await database.write { db in
             var pushed: [Pushed] = []
             var cameras: [CameraDefinition] = []

@@ -5,7 +5,7 @@ import GRDB
 extension ReadStore {
     /// Every camera's id, site, line team and vendor (what availability is grouped by), without
     /// decoding the whole definitions: 100,000 cameras in one light query.
-    public func cameraFacts() throws -> [SLAReport.CameraFacts] {
+    package func cameraFacts() throws -> [SLAReport.CameraFacts] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, site, json_extract(CAST(json AS TEXT), '$.lineTeam') AS lineTeam, json_extract(CAST(json AS TEXT), '$.vendor') AS vendor FROM camera
@@ -14,7 +14,7 @@ extension ReadStore {
     }
 
     /// Incidents opened in `from..<to`, oldest first.
-    public func issues(openedFrom from: Date, to: Date) throws -> [IssueRecord] {
+    package func issues(openedFrom from: Date, to: Date) throws -> [IssueRecord] {
         try database.read { db in
             try Data.fetchAll(db, sql: "SELECT json FROM issue WHERE openedAt >= ? AND openedAt < ? ORDER BY openedAt", arguments: [from, to])
                 .map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }

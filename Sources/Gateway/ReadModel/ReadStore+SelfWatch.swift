@@ -3,7 +3,7 @@ import ServiceRuntime
 
 extension ReadStore {
     /// Every service's last known availability (`online` / `offline`).
-    public func services() throws -> [String: String] {
+    package func services() throws -> [String: String] {
         try database.read { db in
             Dictionary(try Row.fetchAll(db, sql: "SELECT name, state FROM service").map { ($0["name"], $0["state"]) }) { _, last in last }
         }

@@ -5,12 +5,12 @@ import ServiceRuntime
 
 /// The gateway's query side (CQRS): its own SQLite store, written only from events on the broker,
 /// read by every REST query and the dashboard. Queries never touch the command services.
-public final class ReadStore: Sendable {
+package final class ReadStore: Sendable {
     let database: DatabasePool
     /// REST changes sent to the registry, in this store.
-    public let commands: CommandLedger
+    package let commands: CommandLedger
 
-    public init(dataDir: String) throws {
+    package init(dataDir: String) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("read v1") { db in
             try db.create(table: "camera") { t in
@@ -60,27 +60,27 @@ public final class ReadStore: Sendable {
     // MARK: - Queries
 
     /// A camera with its status.
-    public struct CameraRow: Codable, Sendable {
-        public var camera: CameraDefinition
-        public var status: CameraHealth?
+    package struct CameraRow: Codable, Sendable {
+        package var camera: CameraDefinition
+        package var status: CameraHealth?
     }
 
-    public struct Page<T: Codable & Sendable>: Codable, Sendable {
-        public var total: Int
-        public var items: [T]
+    package struct Page<T: Codable & Sendable>: Codable, Sendable {
+        package var total: Int
+        package var items: [T]
     }
 
-    public struct Summary: Codable, Sendable {
-        public var cameras: Int
-        public var byState: [String: Int]
-        public var openIssues: Int
-        public var services: [String: String]
+    package struct Summary: Codable, Sendable {
+        package var cameras: Int
+        package var byState: [String: Int]
+        package var openIssues: Int
+        package var services: [String: String]
         /// Whether the monitor is monitoring ("stalled" when no result arrives or the broker is
         /// away); filled by the API, not stored.
-        public var monitoring: MonitoringHealth? = nil
+        package var monitoring: MonitoringHealth? = nil
     }
 
-    public func cameras(query: String?, site: String?, state: String?, offset: Int, limit: Int) throws -> Page<CameraRow> {
+    package func cameras(query: String?, site: String?, state: String?, offset: Int, limit: Int) throws -> Page<CameraRow> {
         try database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -107,7 +107,7 @@ public final class ReadStore: Sendable {
         }
     }
 
-    public func camera(_ id: String) throws -> CameraRow? {
+    package func camera(_ id: String) throws -> CameraRow? {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT c.json AS camera, s.json AS status FROM camera c LEFT JOIN status s ON s.cameraID = c.id WHERE c.id = ?", arguments: [id]) else { return nil }
             let statusData: Data? = row["status"]
@@ -117,13 +117,13 @@ public final class ReadStore: Sendable {
     }
 
     /// Camera `id`'s newest ONVIF check, if it has had one.
-    public func onvif(_ id: String) throws -> ONVIFResult? {
+    package func onvif(_ id: String) throws -> ONVIFResult? {
         try database.read { db in
             try Data.fetchOne(db, sql: "SELECT json FROM onvif WHERE cameraID = ?", arguments: [id]).map { try ContractCodec.decodeValue(ONVIFResult.self, from: $0) }
         }
     }
 
-    public func status(_ id: String) throws -> CameraHealth? {
+    package func status(_ id: String) throws -> CameraHealth? {
         try database.read { db in
             try Data.fetchOne(db, sql: "SELECT json FROM status WHERE cameraID = ?", arguments: [id]).map { try ContractCodec.decodeValue(CameraHealth.self, from: $0) }
         }
@@ -131,7 +131,7 @@ public final class ReadStore: Sendable {
 
     /// Incidents, newest first; `parentID` lists the camera incidents grouped under a site incident.
     /// - Parameter sites: only incidents of these sites (a site-limited account or token); nil = all.
-    public func issues(openOnly: Bool, cameraID: String? = nil, parentID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [IssueRecord] {
+    package func issues(openOnly: Bool, cameraID: String? = nil, parentID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [IssueRecord] {
         try database.read { db in
             var sql = "SELECT json FROM issue WHERE 1=1"
             var arguments: StatementArguments = []
@@ -149,7 +149,7 @@ public final class ReadStore: Sendable {
         }
     }
 
-    public func issue(_ id: String) throws -> IssueRecord? {
+    package func issue(_ id: String) throws -> IssueRecord? {
         try database.read { db in
             try Data.fetchOne(db, sql: "SELECT json FROM issue WHERE id = ?", arguments: [id]).map { try ContractCodec.decodeValue(IssueRecord.self, from: $0) }
         }
@@ -157,7 +157,7 @@ public final class ReadStore: Sendable {
 
     /// Delivery history, newest first, for one camera and/or one incident (who, channel, when, outcome).
     /// - Parameter sites: only deliveries about cameras of these sites; nil = all.
-    public func notifications(cameraID: String?, issueID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [NotificationRecord] {
+    package func notifications(cameraID: String?, issueID: String? = nil, limit: Int, sites: [String]? = nil) throws -> [NotificationRecord] {
         try database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -175,13 +175,13 @@ public final class ReadStore: Sendable {
         }
     }
 
-    public func sites(limitedTo allowed: [String]? = nil) throws -> [String] {
+    package func sites(limitedTo allowed: [String]? = nil) throws -> [String] {
         let all = try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT site FROM camera WHERE site IS NOT NULL ORDER BY site LIMIT 5000") }
         return allowed.map { allowed in all.filter(allowed.contains) } ?? all
     }
 
     /// - Parameter sites: counts over these sites only (a site-limited account or token); nil = all.
-    public func summary(sites: [String]? = nil) throws -> Summary {
+    package func summary(sites: [String]? = nil) throws -> Summary {
         try database.read { db in
             var cameraFilter: [String] = [], cameraArguments: StatementArguments = []
             var issueFilter: [String] = [], issueArguments: StatementArguments = []

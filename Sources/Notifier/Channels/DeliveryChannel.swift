@@ -2,7 +2,7 @@ import CCTVContract
 import Foundation
 
 /// The outcome of one delivery attempt.
-public enum DeliveryOutcome: Sendable, Equatable {
+package enum DeliveryOutcome: Sendable, Equatable {
     /// Accepted by the endpoint; `status` is the HTTP status or the SMTP reply code.
     case delivered(status: Int?)
     /// Not accepted. `permanent` = retrying cannot help (e.g. HTTP 400/404, SMTP 550).
@@ -10,7 +10,7 @@ public enum DeliveryOutcome: Sendable, Equatable {
 }
 
 /// Sends a prepared payload through one kind of channel. One adapter per kind, one file each.
-public protocol DeliveryChannel: Sendable {
+package protocol DeliveryChannel: Sendable {
     /// Sends `payload` (rendered by ``ChannelPayload/render(_:event:issue:dashboard:timeZone:deliveryID:now:)``)
     /// through `channel`. Never throws: every problem is an outcome, bounded in time.
     func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome
@@ -18,10 +18,10 @@ public protocol DeliveryChannel: Sendable {
 
 /// Renders what is stored in the outbox for one recipient: the exact bytes the channel sends,
 /// so a retry sends the same thing and the history shows what went out.
-public enum ChannelPayload {
+package enum ChannelPayload {
     /// The payload for `recipient` about `event` on `issue` (with what changed, for an update), in
     /// the recipient team's language.
-    public static func render(_ recipient: Recipient, event: NotificationEvent, issue: IssueRecord, change: NotificationChange? = nil, dashboard: String,
+    package static func render(_ recipient: Recipient, event: NotificationEvent, issue: IssueRecord, change: NotificationChange? = nil, dashboard: String,
                               timeZone: TimeZone, deliveryID: String, now: Date = Date()) -> Data {
         let message = NotificationMessage.render(event, issue, change: change, language: recipient.team.language, dashboard: dashboard, timeZone: timeZone)
         return render(message, for: recipient, deliveryID: deliveryID, now: now) {

@@ -2,10 +2,10 @@ import Foundation
 
 /// Discord webhook: `{"content": …}` (at most 2000 characters), mentions disabled so an incident
 /// text can never ping `@everyone`. Discord answers 204 No Content.
-public struct DiscordChannel: DeliveryChannel {
+package struct DiscordChannel: DeliveryChannel {
     let poster: HTTPPoster
 
-    public init(poster: HTTPPoster) { self.poster = poster }
+    package init(poster: HTTPPoster) { self.poster = poster }
 
     static func payload(_ message: RenderedMessage) -> Data {
         ChannelPayload.json([
@@ -14,7 +14,7 @@ public struct DiscordChannel: DeliveryChannel {
         ])
     }
 
-    public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
+    package func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
         guard let url = channel.url else { return .failed(status: nil, error: "channel \(channel.id) has no url", permanent: true) }
         return await poster.deliver(payload, to: url)
     }

@@ -11,7 +11,7 @@ import Synchronization
 /// libcurl's easy interface blocks for the whole SMTP conversation, so every send runs on a
 /// dedicated Dispatch queue, never on a Swift concurrency thread, and is bounded by
 /// `CURLOPT_TIMEOUT_MS`; the awaiting task just suspends.
-public struct EmailChannel: DeliveryChannel {
+package struct EmailChannel: DeliveryChannel {
     let timeoutSeconds: Int
 
     /// Sends run here: GCD threads, outside the cooperative pool (the notifier keeps at most 16
@@ -21,7 +21,7 @@ public struct EmailChannel: DeliveryChannel {
     /// `curl_global_init` is not guaranteed thread safe: run once, lazily, before the first handle.
     static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
-    public init(timeoutSeconds: Int) {
+    package init(timeoutSeconds: Int) {
         self.timeoutSeconds = timeoutSeconds
     }
 
@@ -64,7 +64,7 @@ public struct EmailChannel: DeliveryChannel {
         return words.map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
     }
 
-    public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
+    package func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
         let timeout = timeoutSeconds
         // libcurl blocks its thread for up to the timeout; a cancelled caller (the notifier
         // stopping) stops waiting at once, the delivery stays pending and is sent on the next start.

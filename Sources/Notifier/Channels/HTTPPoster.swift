@@ -7,40 +7,40 @@ import Synchronization
 
 /// POSTs JSON over HTTP(S). The only code in the notifier that touches AsyncHTTPClient; every HTTP
 /// channel (webhook, Slack, Teams, Telegram, Discord) goes through it.
-public struct HTTPPoster: Sendable {
+package struct HTTPPoster: Sendable {
     /// A response, with at most ``maxResponseBytes`` of its body read.
-    public struct Response: Sendable {
-        public var status: Int
-        public var body: Data
+    package struct Response: Sendable {
+        package var status: Int
+        package var body: Data
     }
 
     /// Responses are only inspected for a status word (`ok`): more is never read, so a misbehaving
     /// endpoint cannot hold memory.
-    public static let maxResponseBytes = 64 * 1024
+    package static let maxResponseBytes = 64 * 1024
 
     let client: HTTPClient
     let timeout: TimeAmount
 
-    public init(client: HTTPClient, timeoutSeconds: Int) {
+    package init(client: HTTPClient, timeoutSeconds: Int) {
         self.client = client
         self.timeout = .seconds(Int64(timeoutSeconds))
     }
 
     /// Redirects followed (307/308 only) before a delivery fails.
-    public static let maxRedirects = 5
+    package static let maxRedirects = 5
 
     /// A URL the poster refuses to request (a contacts entry, or a receiver's redirect): the
     /// delivery fails with this reason instead of reaching AsyncHTTPClient, which traps on a
     /// port above 65535 and took the whole process down on every retry of the pending delivery.
-    public struct RefusedURL: Error, Sendable, CustomStringConvertible {
+    package struct RefusedURL: Error, Sendable, CustomStringConvertible {
         /// The redirect's status, or `nil` for the configured URL itself.
-        public var status: Int?
-        public var description: String
+        package var status: Int?
+        package var description: String
     }
 
     /// The HTTP client every HTTP channel shares. It never follows redirects itself: the poster
     /// does, so each `Location` is validated first (see ``RefusedURL``).
-    public static func makeClient() -> HTTPClient {
+    package static func makeClient() -> HTTPClient {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.decompression = .disabled
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -50,7 +50,7 @@ public struct HTTPPoster: Sendable {
     /// redirect is followed with the same POST (at most ``maxRedirects``); 301/302/303 would
     /// turn the POST into a GET that delivers nothing, so they are answered as they are.
     /// - Throws: ``RefusedURL`` for a URL that is not http(s) with a port from 1 to 65535.
-    public func post(_ body: Data, to url: String, headers: [(String, String)] = []) async throws -> Response {
+    package func post(_ body: Data, to url: String, headers: [(String, String)] = []) async throws -> Response {
         var target = try Self.validated(url, status: nil)
         var visited: Set<String> = [target.url.absoluteString]
         while true {
@@ -94,7 +94,7 @@ public struct HTTPPoster: Sendable {
 
     /// The usual reading of an HTTP status: 2xx delivered; 4xx other than 408/429 permanent
     /// (the request itself is wrong: bad URL, revoked hook); anything else worth retrying.
-    public static func outcome(status: Int, body: Data) -> DeliveryOutcome {
+    package static func outcome(status: Int, body: Data) -> DeliveryOutcome {
         if (200..<300).contains(status) { return .delivered(status: status) }
         let permanent = (400..<500).contains(status) && status != 408 && status != 429
         let detail = String(decoding: body.prefix(200), as: UTF8.self).filter { !$0.isNewline }
@@ -103,16 +103,16 @@ public struct HTTPPoster: Sendable {
 
     /// Keeps the start of the endpoint's answer for a test send (`cctv-out notify test`, the
     /// dashboard's "send test"): set around a send, every channel's POST reports into it.
-    public final class AnswerRecorder: Sendable {
+    package final class AnswerRecorder: Sendable {
         let text = Mutex<String?>(nil)
-        public init() {}
+        package init() {}
         /// The first 500 characters of the last answer, if any.
-        public var answer: String? { text.withLock { $0 } }
+        package var answer: String? { text.withLock { $0 } }
     }
-    @TaskLocal public static var recorder: AnswerRecorder?
+    @TaskLocal package static var recorder: AnswerRecorder?
 
     /// POSTs and reads the status; a transport error (refused, timeout, TLS) is a transient failure.
-    public func deliver(_ body: Data, to url: String, headers: [(String, String)] = []) async -> DeliveryOutcome {
+    package func deliver(_ body: Data, to url: String, headers: [(String, String)] = []) async -> DeliveryOutcome {
         do {
             let response = try await post(body, to: url, headers: headers)
             Self.recorder?.text.withLock { $0 = String(String(decoding: response.body.prefix(2048), as: UTF8.self).prefix(500)) }

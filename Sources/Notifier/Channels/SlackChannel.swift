@@ -2,10 +2,10 @@ import Foundation
 
 /// Slack incoming webhook: `{"text": …, "blocks": […]}` (Block Kit). `text` is the notification
 /// fallback Slack shows where blocks cannot be; Slack answers `200 ok`.
-public struct SlackChannel: DeliveryChannel {
+package struct SlackChannel: DeliveryChannel {
     let poster: HTTPPoster
 
-    public init(poster: HTTPPoster) { self.poster = poster }
+    package init(poster: HTTPPoster) { self.poster = poster }
 
     /// Slack's limits: header text 150 characters, a section field 2000, at most 10 fields.
     static func payload(_ message: RenderedMessage) -> Data {
@@ -26,7 +26,7 @@ public struct SlackChannel: DeliveryChannel {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
+    package func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
         guard let url = channel.url else { return .failed(status: nil, error: "channel \(channel.id) has no url", permanent: true) }
         return await poster.deliver(payload, to: url)
     }

@@ -3,10 +3,10 @@ import Foundation
 /// Microsoft Teams incoming webhook. `adaptive` (default): a message with one Adaptive Card 1.4
 /// attachment, what Teams Workflows ("Post to a channel when a webhook request is received")
 /// accept; `messagecard`: the legacy Office 365 connector card. Teams answers 200 or 202.
-public struct TeamsChannel: DeliveryChannel {
+package struct TeamsChannel: DeliveryChannel {
     let poster: HTTPPoster
 
-    public init(poster: HTTPPoster) { self.poster = poster }
+    package init(poster: HTTPPoster) { self.poster = poster }
 
     static func payload(_ message: RenderedMessage, format: String) -> Data {
         if format == "messagecard" {
@@ -38,7 +38,7 @@ public struct TeamsChannel: DeliveryChannel {
         ])
     }
 
-    public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
+    package func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
         guard let url = channel.url else { return .failed(status: nil, error: "channel \(channel.id) has no url", permanent: true) }
         return await poster.deliver(payload, to: url)
     }

@@ -3,10 +3,10 @@ import Foundation
 /// Telegram Bot API: `POST {apiBase}/bot<token>/sendMessage` with `{"chat_id", "text"}`. Telegram
 /// answers `{"ok": true, …}`; `{"ok": false, "error_code": 400, "description": …}` otherwise.
 /// `apiBase` is configurable (default `https://api.telegram.org`) for a local Bot API server or tests.
-public struct TelegramChannel: DeliveryChannel {
+package struct TelegramChannel: DeliveryChannel {
     let poster: HTTPPoster
 
-    public init(poster: HTTPPoster) { self.poster = poster }
+    package init(poster: HTTPPoster) { self.poster = poster }
 
     /// Telegram's limit for a message text is 4096 characters.
     static func payload(_ message: RenderedMessage, chatID: String) -> Data {
@@ -24,7 +24,7 @@ public struct TelegramChannel: DeliveryChannel {
         return "\(base)/bot\(channel.token ?? "")/sendMessage"
     }
 
-    public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
+    package func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
         do {
             let response = try await poster.post(payload, to: Self.endpoint(channel))
             let answer = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]

@@ -8,33 +8,33 @@ import Foundation
 /// that refuses timestamps older than a few minutes cannot be fed a captured request again
 /// (the scheme Stripe and Slack use). `X-CCTVOut-Delivery` and `Idempotency-Key` carry the delivery id:
 /// one per (event, channel), unchanged by retries and failovers, for the receiver to dedupe by.
-public struct WebhookChannel: DeliveryChannel {
+package struct WebhookChannel: DeliveryChannel {
     let poster: HTTPPoster
     let clock: @Sendable () -> Date
 
-    public init(poster: HTTPPoster, clock: @escaping @Sendable () -> Date = Date.init) {
+    package init(poster: HTTPPoster, clock: @escaping @Sendable () -> Date = Date.init) {
         self.poster = poster
         self.clock = clock
     }
 
     /// The JSON body of the generic webhook.
-    public struct Body: Codable, Sendable, Equatable {
+    package struct Body: Codable, Sendable, Equatable {
         /// `opened`, `updated`, `resolved`, `escalated` or `reminder`.
-        public var event: String
-        public var issue: IssueRecord
-        public var team: String
-        public var channel: String
+        package var event: String
+        package var issue: IssueRecord
+        package var team: String
+        package var channel: String
         /// Title and text in the team's language.
-        public var title: String
-        public var message: String
-        public var messageKo: String
-        public var messageEn: String
-        public var link: String
+        package var title: String
+        package var message: String
+        package var messageKo: String
+        package var messageEn: String
+        package var link: String
         /// The evidence of a PICTURE incident: its camera's newest kept frame (signed-in users only).
-        public var snapshot: String?
-        public var dashboard: String
+        package var snapshot: String?
+        package var dashboard: String
         /// Unique per delivery: receivers can drop duplicates by it.
-        public var deliveryID: String
+        package var deliveryID: String
     }
 
     static func payload(event: NotificationEvent, issue: IssueRecord, change: NotificationChange?, message: RenderedMessage, recipient: Recipient,
@@ -48,11 +48,11 @@ public struct WebhookChannel: DeliveryChannel {
     }
 
     /// The signature header value for `body` sent at `timestamp`.
-    public static func signature(secret: String, timestamp: String, body: Data) -> String {
+    package static func signature(secret: String, timestamp: String, body: Data) -> String {
         "sha256=" + hexString(hmacSHA256(key: Array(secret.utf8), message: Array("\(timestamp).".utf8) + Array(body)))
     }
 
-    public func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
+    package func send(_ payload: Data, via channel: ChannelConfig, deliveryID: String) async -> DeliveryOutcome {
         guard let url = channel.url else { return .failed(status: nil, error: "channel \(channel.id) has no url", permanent: true) }
         let timestamp = String(Int(clock().timeIntervalSince1970))
         // The delivery id is one per (event, channel), the same on every retry and on whichever

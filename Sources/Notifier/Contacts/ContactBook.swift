@@ -2,7 +2,7 @@ import CCTVContract
 import Foundation
 
 /// What a team is for: who gets which incidents.
-public enum TeamRole: String, Codable, Sendable, CaseIterable {
+package enum TeamRole: String, Codable, Sendable, CaseIterable {
     /// Network line team: `LINE` and `LINE_DEGRADED` incidents.
     case lineTeam = "line-team"
     /// Camera vendor: `CAMERA` incidents.
@@ -12,12 +12,12 @@ public enum TeamRole: String, Codable, Sendable, CaseIterable {
 }
 
 /// The language a team's messages are written in.
-public enum MessageLanguage: String, Codable, Sendable, CaseIterable {
+package enum MessageLanguage: String, Codable, Sendable, CaseIterable {
     case ko, en
 }
 
 /// The kinds of channel the notifier can deliver through.
-public enum ChannelKind: String, Codable, Sendable, CaseIterable {
+package enum ChannelKind: String, Codable, Sendable, CaseIterable {
     case webhook, slack, teams, telegram, discord, email
 }
 
@@ -25,33 +25,33 @@ public enum ChannelKind: String, Codable, Sendable, CaseIterable {
 /// ``ContactBook/validate()`` checks them. Printing one shows its ``displayTarget`` only: the
 /// secret, the bot token, the SMTP password and the URL's path (which often holds a token) never
 /// reach a log line or an error message.
-public struct ChannelConfig: Codable, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct ChannelConfig: Codable, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// Unique over the whole file; deliveries, dedup, breakers and history are keyed by it.
-    public var id: String
-    public var type: ChannelKind
+    package var id: String
+    package var type: ChannelKind
     /// webhook / slack / teams / discord: the POST URL. email: the server, `smtp://host:port`
     /// (STARTTLS when offered; required with `requireTLS`) or `smtps://host:port` (implicit TLS).
-    public var url: String?
+    package var url: String?
     /// webhook: the HMAC-SHA256 key for the `X-CCTVOut-Signature` header.
-    public var secret: String?
+    package var secret: String?
     /// teams: `adaptive` (Workflows, the default) or `messagecard` (legacy connectors).
-    public var format: String?
+    package var format: String?
     /// telegram: bot token, chat id, and the API base (default `https://api.telegram.org`).
-    public var token: String?
-    public var chatID: String?
-    public var apiBase: String?
+    package var token: String?
+    package var chatID: String?
+    package var apiBase: String?
     /// email: envelope sender and recipients, optional AUTH credentials, TLS options.
-    public var from: String?
-    public var to: [String]?
-    public var username: String?
-    public var password: String?
-    public var requireTLS: Bool?
-    public var caFile: String?
+    package var from: String?
+    package var to: [String]?
+    package var username: String?
+    package var password: String?
+    package var requireTLS: Bool?
+    package var caFile: String?
     /// Only incidents of these kinds go to this channel (all kinds when absent). Recoveries always
     /// reach a channel that was told, whatever its filter.
-    public var kinds: [IssueKind]?
+    package var kinds: [IssueKind]?
 
-    public init(id: String, type: ChannelKind, url: String? = nil, secret: String? = nil, format: String? = nil, token: String? = nil,
+    package init(id: String, type: ChannelKind, url: String? = nil, secret: String? = nil, format: String? = nil, token: String? = nil,
                 chatID: String? = nil, apiBase: String? = nil, from: String? = nil, to: [String]? = nil, username: String? = nil,
                 password: String? = nil, requireTLS: Bool? = nil, caFile: String? = nil, kinds: [IssueKind]? = nil) {
         self.id = id; self.type = type; self.url = url; self.secret = secret; self.format = format; self.token = token
@@ -59,11 +59,11 @@ public struct ChannelConfig: Codable, Sendable, Equatable, CustomStringConvertib
         self.password = password; self.requireTLS = requireTLS; self.caFile = caFile; self.kinds = kinds
     }
 
-    public var description: String { "ChannelConfig(\(type.rawValue) \(displayTarget))" }
-    public var debugDescription: String { description }
+    package var description: String { "ChannelConfig(\(type.rawValue) \(displayTarget))" }
+    package var debugDescription: String { description }
 
     /// Where this channel points, safe to publish and show: never a token, secret, path or query.
-    public var displayTarget: String {
+    package var displayTarget: String {
         switch type {
         case .email:
             let domains = Set((to ?? []).compactMap { $0.split(separator: "@").last.map(String.init) }).sorted()
@@ -78,22 +78,22 @@ public struct ChannelConfig: Codable, Sendable, Equatable, CustomStringConvertib
 }
 
 /// A team from the contacts file: a line team, a vendor or the operators, with its channels.
-public struct Team: Codable, Sendable, Equatable {
+package struct Team: Codable, Sendable, Equatable {
     /// The id cameras name in `lineTeam` / `vendor` (their definition), e.g. `KT-1`.
-    public var id: String
-    public var name: String
-    public var role: TeamRole
-    public var language: MessageLanguage
-    public var channels: [ChannelConfig]
+    package var id: String
+    package var name: String
+    package var role: TeamRole
+    package var language: MessageLanguage
+    package var channels: [ChannelConfig]
     /// The team told when an incident of this team is not acknowledged in time.
-    public var escalateTo: String?
+    package var escalateTo: String?
 
-    public init(id: String, name: String, role: TeamRole, language: MessageLanguage = .ko, channels: [ChannelConfig], escalateTo: String? = nil) {
+    package init(id: String, name: String, role: TeamRole, language: MessageLanguage = .ko, channels: [ChannelConfig], escalateTo: String? = nil) {
         self.id = id; self.name = name; self.role = role; self.language = language; self.channels = channels; self.escalateTo = escalateTo
     }
 
     /// `language` may be left out (Korean), as may `channels` (a team set up before its channels).
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
         name = try c.decode(String.self, forKey: .name)
@@ -113,21 +113,21 @@ public struct Team: Codable, Sendable, Equatable {
 ///  "teams": [{"id": "KT-1", "name": "KT 회선팀", "role": "line-team", "language": "ko", "escalateTo": "NOC-LEAD",
 ///             "channels": [{"id": "kt-slack", "type": "slack", "url": "https://hooks.slack.com/services/…"}]}]}
 /// ```
-public struct ContactBook: Codable, Sendable, Equatable {
+package struct ContactBook: Codable, Sendable, Equatable {
     /// Default team id per role (key: `line-team`, `vendor`, `operators`). A role without an entry
     /// defaults to its first team in the file.
-    public var defaults: [String: String]?
+    package var defaults: [String: String]?
     /// Default team id per role for the cameras of one site (key: the camera's `site`), used
     /// before `defaults` when a camera names no team of its own.
-    public var siteDefaults: [String: [String: String]]?
+    package var siteDefaults: [String: [String: String]]?
     /// Every team, in file order (which decides the default team of a role without `defaults`).
-    public var teams: [Team]
+    package var teams: [Team]
     /// Who owns a stream server (an NVR, a media gateway): its URL (`http://10.0.0.5:8080`, any
     /// path ignored) → team id. That team is told when several cameras of the server fail
     /// together (a STREAM_SERVER incident); without an entry, the operators' default team.
-    public var streamServers: [String: String]?
+    package var streamServers: [String: String]?
 
-    public init(teams: [Team], defaults: [String: String]? = nil, siteDefaults: [String: [String: String]]? = nil, streamServers: [String: String]? = nil) {
+    package init(teams: [Team], defaults: [String: String]? = nil, siteDefaults: [String: [String: String]]? = nil, streamServers: [String: String]? = nil) {
         self.teams = teams
         self.defaults = defaults
         self.siteDefaults = siteDefaults
@@ -135,34 +135,34 @@ public struct ContactBook: Codable, Sendable, Equatable {
     }
 
     /// Upper bounds that keep a mistaken or hostile file from exhausting memory or sending storms.
-    public static let maxFileBytes = 1 << 20
-    public static let maxTeams = 2000
-    public static let maxChannelsPerTeam = 32
-    public static let maxRecipientsPerEmail = 50
+    package static let maxFileBytes = 1 << 20
+    package static let maxTeams = 2000
+    package static let maxChannelsPerTeam = 32
+    package static let maxRecipientsPerEmail = 50
 
     /// The team with `id`.
-    public func team(_ id: String?) -> Team? {
+    package func team(_ id: String?) -> Team? {
         guard let id else { return nil }
         return teams.first { $0.id == id }
     }
 
     /// The team that takes incidents of `role` when the camera names none: its site's default
     /// for the role, else the role's default, else the role's first team.
-    public func defaultTeam(_ role: TeamRole, site: String? = nil) -> Team? {
+    package func defaultTeam(_ role: TeamRole, site: String? = nil) -> Team? {
         if let site, let id = siteDefaults?[site]?[role.rawValue], let team = team(id) { return team }
         if let id = defaults?[role.rawValue], let team = team(id) { return team }
         return teams.first { $0.role == role }
     }
 
     /// The team the contacts name as the owner of stream server `origin` (`scheme://host:port`).
-    public func streamServerOwner(_ origin: String?) -> Team? {
+    package func streamServerOwner(_ origin: String?) -> Team? {
         guard let origin, let servers = streamServers else { return nil }
         for (url, teamID) in servers where StreamServer.origin(of: url) == origin { return team(teamID) }
         return nil
     }
 
     /// The channel with `id` and the team that owns it.
-    public func channel(_ id: String) -> (team: Team, channel: ChannelConfig)? {
+    package func channel(_ id: String) -> (team: Team, channel: ChannelConfig)? {
         for team in teams {
             if let channel = team.channels.first(where: { $0.id == id }) { return (team, channel) }
         }
@@ -171,7 +171,7 @@ public struct ContactBook: Codable, Sendable, Equatable {
 
     /// The shorthand of the `notifier.webhook.*` settings: one team per party with one webhook each,
     /// signed with `secret` (`notifier.webhook-secret`) when one is set, like any contacts-file webhook.
-    public static func fromWebhookSettings(lineTeam: String?, vendor: String?, operators: String?, secret: String? = nil) -> ContactBook {
+    package static func fromWebhookSettings(lineTeam: String?, vendor: String?, operators: String?, secret: String? = nil) -> ContactBook {
         var teams: [Team] = []
         if let lineTeam {
             teams.append(Team(id: "line-team", name: "Network line team", role: .lineTeam, channels: [.init(id: "line-team-webhook", type: .webhook, url: lineTeam, secret: secret)]))
@@ -187,7 +187,7 @@ public struct ContactBook: Codable, Sendable, Equatable {
 
     /// Reads and validates a contacts file (JSON).
     /// - Throws: ``ContactsError`` naming the file and the entry at fault.
-    public static func load(path: String) throws(ContactsError) -> ContactBook {
+    package static func load(path: String) throws(ContactsError) -> ContactBook {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let data = FileManager.default.contents(atPath: path) else {
             throw .unreadable(path: path)
         }
@@ -198,7 +198,7 @@ public struct ContactBook: Codable, Sendable, Equatable {
 
     /// Checks ids, roles, references and each channel's required fields.
     /// - Throws: ``ContactsError/invalid(path:entry:problem:)`` with the entry's position and id.
-    public func validate() throws(ContactsError) {
+    package func validate() throws(ContactsError) {
         func fail(_ entry: String, _ problem: String) -> ContactsError { .invalid(path: "", entry: entry, problem: problem) }
         guard teams.count <= Self.maxTeams else { throw fail("teams", "more than \(Self.maxTeams) teams") }
         var teamIDs = Set<String>()
@@ -302,11 +302,11 @@ public struct ContactBook: Codable, Sendable, Equatable {
 }
 
 /// A contacts file problem, naming the file and the entry so it can be fixed.
-public enum ContactsError: Error, Sendable, CustomStringConvertible {
+package enum ContactsError: Error, Sendable, CustomStringConvertible {
     case unreadable(path: String)
     case invalid(path: String, entry: String, problem: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreadable(path): "contacts file \(path): cannot be read"
         case let .invalid(path, entry, problem): "contacts file \(path.isEmpty ? "(settings)" : path): \(entry): \(problem)"

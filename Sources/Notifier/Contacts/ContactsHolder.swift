@@ -4,31 +4,31 @@ import Synchronization
 
 /// The contacts in force, shared by routing, the delivery loop and the commands: replaced as a
 /// whole when an operator saves new ones, so a change applies without a restart.
-public final class ContactsHolder: Sendable {
+package final class ContactsHolder: Sendable {
     private let book: Mutex<ContactBook>
 
-    public init(_ book: ContactBook) { self.book = Mutex(book) }
+    package init(_ book: ContactBook) { self.book = Mutex(book) }
 
     /// The contacts now.
-    public var current: ContactBook { book.withLock { $0 } }
+    package var current: ContactBook { book.withLock { $0 } }
 
     /// Routing over the contacts now.
-    public var routing: NotificationRouting { NotificationRouting(book: current) }
+    package var routing: NotificationRouting { NotificationRouting(book: current) }
 
     /// Puts `new` in force.
-    public func replace(_ new: ContactBook) { book.withLock { $0 = new } }
+    package func replace(_ new: ContactBook) { book.withLock { $0 = new } }
 }
 
 extension ContactBook {
     /// The teams as cameras and the registry see them: ids, roles, channel counts, defaults.
-    public var directory: TeamDirectory {
+    package var directory: TeamDirectory {
         TeamDirectory(teams: teams.map { .init(id: $0.id, name: $0.name, role: $0.role.rawValue, channels: $0.channels.count) },
                       defaults: defaults ?? [:], siteDefaults: siteDefaults ?? [:])
     }
 
     /// The contacts with every secret (webhook secret, bot token, SMTP password) replaced by
     /// ``NotifierCommand/storedSecret``: safe to show, export and send back.
-    public func redacted() -> ContactBook {
+    package func redacted() -> ContactBook {
         var copy = self
         for t in copy.teams.indices {
             for c in copy.teams[t].channels.indices {
@@ -43,7 +43,7 @@ extension ContactBook {
     /// The contacts with each ``NotifierCommand/storedSecret`` replaced by the secret `stored` has
     /// for the same channel id.
     /// - Throws: ``ContactsError`` naming the channel whose secret is not stored (a new channel).
-    public func restoringSecrets(from stored: ContactBook) throws(ContactsError) -> ContactBook {
+    package func restoringSecrets(from stored: ContactBook) throws(ContactsError) -> ContactBook {
         var copy = self
         for t in copy.teams.indices {
             for c in copy.teams[t].channels.indices {
@@ -67,7 +67,7 @@ extension ContactBook {
 
     /// Reads and validates contacts from JSON (the contacts file's format).
     /// - Throws: ``ContactsError`` naming the entry at fault.
-    public static func decode(_ data: Data, source: String = "") throws(ContactsError) -> ContactBook {
+    package static func decode(_ data: Data, source: String = "") throws(ContactsError) -> ContactBook {
         guard data.count <= maxFileBytes else { throw .invalid(path: source, entry: "file", problem: "larger than \(maxFileBytes) bytes") }
         let book: ContactBook
         do {
@@ -85,7 +85,7 @@ extension ContactBook {
     }
 
     /// The contacts as pretty JSON (sorted keys), as the file is written.
-    public func json() -> String {
+    package func json() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

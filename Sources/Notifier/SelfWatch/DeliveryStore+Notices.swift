@@ -9,7 +9,7 @@ extension DeliveryStore {
     /// Queues `notice` for every channel of `recipients` and records the condition as told (down)
     /// or over (back), in one transaction. Returns how many deliveries were queued.
     @discardableResult
-    public func queue(_ notice: SelfWatchNotice, recipients: [Recipient], policy: NotificationPolicy, now: Date = Date()) throws -> Int {
+    package func queue(_ notice: SelfWatchNotice, recipients: [Recipient], policy: NotificationPolicy, now: Date = Date()) throws -> Int {
         try write { db in
             let key = notice.condition.key
             switch notice.kind {
@@ -30,7 +30,7 @@ extension DeliveryStore {
     }
 
     /// The conditions told "down" and not yet "back".
-    public func announcedSelfWatch() throws -> [SelfWatch.Condition: Date] {
+    package func announcedSelfWatch() throws -> [SelfWatch.Condition: Date] {
         try database.read { db in
             var result: [SelfWatch.Condition: Date] = [:]
             for row in try db.rows("SELECT condition, since FROM selfWatch") {

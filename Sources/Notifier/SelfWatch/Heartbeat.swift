@@ -13,10 +13,10 @@ import ServiceRuntime
 /// `monitor.heartbeat-fail-url` is set (Healthchecks.io's `<url>/fail`, or an Uptime Kuma push
 /// URL with `?status=down`) that one is called instead, so the watcher alarms at once. And when
 /// CCTV Out itself is dead or hung nothing is called at all — the case a heartbeat exists for.
-public enum Heartbeat {
+package enum Heartbeat {
     /// The URL to call for `health`: the heartbeat while live, the fail URL (if any) while
     /// stalled, nothing while starting.
-    public static func url(for health: MonitoringHealth, configuration: SelfWatchConfiguration) -> String? {
+    package static func url(for health: MonitoringHealth, configuration: SelfWatchConfiguration) -> String? {
         switch health.state {
         case .live: configuration.heartbeatURL
         case .stalled: configuration.heartbeatFailURL

@@ -10,15 +10,15 @@ import ServiceRuntime
 ///   across a restart of the notifier (``announced`` is kept by the caller).
 /// - While the broker is unreachable nothing else this process knows is current: the other
 ///   conditions stay as they were, neither raised nor cleared.
-public struct SelfWatch: Sendable, Equatable {
+package struct SelfWatch: Sendable, Equatable {
     /// Something that keeps the monitor from monitoring.
-    public enum Condition: Hashable, Sendable, Comparable {
+    package enum Condition: Hashable, Sendable, Comparable {
         case brokerUnreachable
         case resultsStalled
         case serviceOffline(String)
 
         /// A stable text key (`service_offline:prober`), for storage and event ids.
-        public var key: String {
+        package var key: String {
             switch self {
             case .brokerUnreachable: "broker_unreachable"
             case .resultsStalled: "results_stalled"
@@ -26,7 +26,7 @@ public struct SelfWatch: Sendable, Equatable {
             }
         }
 
-        public init?(key: String) {
+        package init?(key: String) {
             switch key {
             case "broker_unreachable": self = .brokerUnreachable
             case "results_stalled": self = .resultsStalled
@@ -43,27 +43,27 @@ public struct SelfWatch: Sendable, Equatable {
     }
 
     /// Seconds a service may be offline (or the broker away) before operators are told.
-    public let offlineAfter: TimeInterval
+    package let offlineAfter: TimeInterval
     /// This process's own service name: it cannot report itself offline.
-    public let ownService: String
+    package let ownService: String
     private(set) var watched: [Condition: Watched] = [:]
 
-    public init(offlineAfter: TimeInterval, ownService: String = "notifier") {
+    package init(offlineAfter: TimeInterval, ownService: String = "notifier") {
         self.offlineAfter = offlineAfter; self.ownService = ownService
     }
 
     /// Conditions told "down" and not yet "back", with since when (to keep across a restart).
-    public var announced: [Condition: Date] {
+    package var announced: [Condition: Date] {
         watched.filter(\.value.announced).mapValues(\.since)
     }
 
     /// Restores conditions told "down" before a restart, so their "back" is still sent.
-    public mutating func restore(announced: [Condition: Date]) {
+    package mutating func restore(announced: [Condition: Date]) {
         for (condition, since) in announced { watched[condition] = Watched(since: since, announced: true) }
     }
 
     /// The notices due now, given the monitor's health.
-    public mutating func observe(_ health: MonitoringHealth, now: Date) -> [SelfWatchNotice] {
+    package mutating func observe(_ health: MonitoringHealth, now: Date) -> [SelfWatchNotice] {
         guard health.state != .starting else { return [] }
         var active: Set<Condition> = []
         let brokerAway = health.reasons.contains(.brokerUnreachable)
@@ -96,17 +96,17 @@ public struct SelfWatch: Sendable, Equatable {
 }
 
 /// One self-watch notice to operators.
-public struct SelfWatchNotice: Sendable, Equatable {
-    public enum Kind: String, Sendable { case down, back }
-    public var kind: Kind
-    public var condition: SelfWatch.Condition
+package struct SelfWatchNotice: Sendable, Equatable {
+    package enum Kind: String, Sendable { case down, back }
+    package var kind: Kind
+    package var condition: SelfWatch.Condition
     /// When the condition began.
-    public var since: Date
+    package var since: Date
     /// When it was noticed (down) or cleared (back).
-    public var at: Date
+    package var at: Date
     /// The last check result, when known.
-    public var lastResultAt: Date?
+    package var lastResultAt: Date?
 
     /// `monitor.down` / `monitor.back`, the delivery's event.
-    public var event: String { "monitor_\(kind.rawValue)" }
+    package var event: String { "monitor_\(kind.rawValue)" }
 }

@@ -2,9 +2,9 @@ import CCTVContract
 import Foundation
 
 /// The self-watch notices' text, Korean and English, and their payload per channel kind.
-public enum SelfWatchMessage {
+package enum SelfWatchMessage {
     /// Renders `notice` in `language`; times in `timeZone`.
-    public static func render(_ notice: SelfWatchNotice, language: MessageLanguage, dashboard: String, timeZone: TimeZone) -> RenderedMessage {
+    package static func render(_ notice: SelfWatchNotice, language: MessageLanguage, dashboard: String, timeZone: TimeZone) -> RenderedMessage {
         let lasted = duration(notice.at.timeIntervalSince(notice.since), language)
         let since = NotificationMessage.format(notice.since, timeZone)
         let lastResult = notice.lastResultAt.map { NotificationMessage.format($0, timeZone) }
@@ -86,22 +86,22 @@ public enum SelfWatchMessage {
     }
 
     /// The generic webhook's body for a notice.
-    public struct WebhookBody: Codable, Sendable, Equatable {
+    package struct WebhookBody: Codable, Sendable, Equatable {
         /// `monitor_down` or `monitor_back`.
-        public var event: String
+        package var event: String
         /// `service_offline:<name>`, `results_stalled` or `broker_unreachable`.
-        public var condition: String
-        public var since: Date
-        public var at: Date
-        public var lastResultAt: Date?
-        public var team: String
-        public var channel: String
-        public var title: String
-        public var message: String
-        public var messageKo: String
-        public var messageEn: String
-        public var dashboard: String
-        public var deliveryID: String
+        package var condition: String
+        package var since: Date
+        package var at: Date
+        package var lastResultAt: Date?
+        package var team: String
+        package var channel: String
+        package var title: String
+        package var message: String
+        package var messageKo: String
+        package var messageEn: String
+        package var dashboard: String
+        package var deliveryID: String
     }
 
     /// The exact bytes one recipient's channel sends for `notice`.

@@ -9,17 +9,17 @@ import Glibc
 /// would and reports its video stream. Off by default (`prober.deep-check-every 0`); when on, it
 /// runs after every Nth successful HLS check of a camera, at most `concurrency` at once and
 /// each killed after `timeout`, so it can never crowd out the regular checks.
-public final class FFprobeDeepCheck: Sendable {
+package final class FFprobeDeepCheck: Sendable {
     /// What ffprobe found.
-    public struct Result: Sendable, Equatable {
+    package struct Result: Sendable, Equatable {
         /// `ok`, `deep_no_video`, `deep_check_failed`, `deep_check_timeout`, `ffprobe_missing`.
-        public var reason: String
-        public var codec: String?
-        public var width: Int?
-        public var height: Int?
+        package var reason: String
+        package var codec: String?
+        package var width: Int?
+        package var height: Int?
         /// First line of ffprobe's complaint, when it failed.
-        public var detail: String?
-        public var isHealthy: Bool { reason == "ok" }
+        package var detail: String?
+        package var isHealthy: Bool { reason == "ok" }
     }
 
     let binary: String?
@@ -29,7 +29,7 @@ public final class FFprobeDeepCheck: Sendable {
 
     /// - Parameters:
     ///   - binary: ffprobe's path; `nil` searches `/usr/bin` and `/usr/local/bin`.
-    public init(binary: String? = nil, timeout: Duration = .seconds(15), concurrency: Int = 2) {
+    package init(binary: String? = nil, timeout: Duration = .seconds(15), concurrency: Int = 2) {
         self.binary = binary ?? ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first { FileManager.default.isExecutableFile(atPath: $0) }
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
@@ -37,7 +37,7 @@ public final class FFprobeDeepCheck: Sendable {
 
     /// Probes `url`; returns `nil` when `concurrency` probes already run (the check is simply
     /// skipped this time rather than queued behind them).
-    public func probe(_ url: URL) async -> Result? {
+    package func probe(_ url: URL) async -> Result? {
         guard let binary else { return Result(reason: "ffprobe_missing", detail: "install Debian's ffmpeg package for the deep check") }
         guard running.withLock({ count -> Bool in
             guard count < concurrency else { return false }

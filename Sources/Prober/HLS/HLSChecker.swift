@@ -4,52 +4,52 @@ import HLSCore
 import Synchronization
 
 /// What an HLS check found, before it is stamped with the camera and prober ids.
-public struct HLSVerdict: Sendable, Equatable {
-    public var status: HLSStatus
+package struct HLSVerdict: Sendable, Equatable {
+    package var status: HLSStatus
     /// The contract's reason code (`ok`, `http_404`, `playlist_stale`, `timeout`, …).
-    public var reason: String
-    public var detail: String?
-    public var httpStatus: Int?
-    public var playlistLatencyMs: Double?
-    public var segmentAgeSeconds: Double?
-    public var bitrateKbps: Double?
-    public var codec: String?
-    public var width: Int?
-    public var height: Int?
+    package var reason: String
+    package var detail: String?
+    package var httpStatus: Int?
+    package var playlistLatencyMs: Double?
+    package var segmentAgeSeconds: Double?
+    package var bitrateKbps: Double?
+    package var codec: String?
+    package var width: Int?
+    package var height: Int?
     /// Body bytes this check fetched (playlists, init section, segment part).
-    public var bytes: Int?
+    package var bytes: Int?
 
-    public init(status: HLSStatus, reason: String, detail: String? = nil, httpStatus: Int? = nil) {
+    package init(status: HLSStatus, reason: String, detail: String? = nil, httpStatus: Int? = nil) {
         self.status = status; self.reason = reason; self.detail = detail; self.httpStatus = httpStatus
     }
 }
 
 /// Budgets and policy of one HLS check.
-public struct HLSCheckLimits: Sendable {
+package struct HLSCheckLimits: Sendable {
     /// Wall time for the whole check: every playlist, the init section and the segment.
-    public var timeBudget: Duration
+    package var timeBudget: Duration
     /// Largest playlist accepted; live camera playlists are a few hundred bytes.
-    public var playlistMaxBytes: Int
+    package var playlistMaxBytes: Int
     /// Prefix of the newest segment downloaded; enough for a key frame, never the whole file.
-    public var segmentMaxBytes: Int
+    package var segmentMaxBytes: Int
     /// Ask for only that prefix (`Range: bytes=0-…`): segments start with a key frame, and a
     /// server that honours it sends no more than the check reads (one that ignores it is cut
     /// at the cap as before).
-    public var rangeRequests: Bool
+    package var rangeRequests: Bool
     /// Largest `EXT-X-MAP` initialization section fetched.
-    public var initMaxBytes: Int
-    public var maxRedirects: Int
+    package var initMaxBytes: Int
+    package var maxRedirects: Int
     /// Which variant of a master playlist to follow.
-    public var variantPolicy: VariantSelectionPolicy
+    package var variantPolicy: VariantSelectionPolicy
     /// When there is no earlier observation (one-shot CLI check), keep reloading the media
     /// playlist every reload delay until it moves or the stale threshold passes, so a stall
     /// is proven within the one check. The prober leaves this off: it keeps each camera's
     /// tracker across checks instead, so the next check sees the stall at no extra cost.
-    public var proveLivenessOnFirstCheck: Bool
+    package var proveLivenessOnFirstCheck: Bool
     /// Passed to every camera's tracker.
-    public var tracker: LiveStreamTracker.Configuration
+    package var tracker: LiveStreamTracker.Configuration
 
-    public init(timeBudget: Duration = .seconds(10), playlistMaxBytes: Int = 1 << 20, segmentMaxBytes: Int = 2 << 20,
+    package init(timeBudget: Duration = .seconds(10), playlistMaxBytes: Int = 1 << 20, segmentMaxBytes: Int = 2 << 20,
                 initMaxBytes: Int = 256 << 10, maxRedirects: Int = 5, variantPolicy: VariantSelectionPolicy = .lowestBandwidth,
                 proveLivenessOnFirstCheck: Bool = false, tracker: LiveStreamTracker.Configuration = .init(), rangeRequests: Bool = true) {
         self.rangeRequests = rangeRequests
@@ -66,7 +66,7 @@ public struct HLSCheckLimits: Sendable {
 /// reached. The per-camera ``LiveStreamTracker`` lives here, in memory, across checks: a
 /// prober restart forgets it and needs one more check to see a stall, which keeps the
 /// prober stateless as the architecture asks.
-public final class HLSChecker: Sendable {
+package final class HLSChecker: Sendable {
     let fetcher: any HLSFetching
     let limits: HLSCheckLimits
     let parser: PlaylistParser
@@ -84,7 +84,7 @@ public final class HLSChecker: Sendable {
     }
 
     /// - Parameter clock: the time live-ness is judged on; the real clocks unless a test moves time.
-    public init(fetcher: any HLSFetching, limits: HLSCheckLimits = .init(), clock: any CheckClock = SystemCheckClock()) {
+    package init(fetcher: any HLSFetching, limits: HLSCheckLimits = .init(), clock: any CheckClock = SystemCheckClock()) {
         self.fetcher = fetcher
         self.limits = limits
         self.clock = clock
@@ -93,13 +93,13 @@ public final class HLSChecker: Sendable {
     }
 
     /// Forgets a camera's live-stream memory (deleted, or no longer ours).
-    public func forget(_ key: String) { _ = trackers.withLock { $0.removeValue(forKey: key) } }
+    package func forget(_ key: String) { _ = trackers.withLock { $0.removeValue(forKey: key) } }
 
     /// Cameras whose live-stream memory is kept.
-    public var trackedCount: Int { trackers.withLock { $0.count } }
+    package var trackedCount: Int { trackers.withLock { $0.count } }
 
     /// Runs one check of `url` for camera `key` within the time and byte budgets.
-    public func check(key: String, url: URL, credentials: StreamCredentials? = nil) async -> HLSVerdict {
+    package func check(key: String, url: URL, credentials: StreamCredentials? = nil) async -> HLSVerdict {
         let deadline = ContinuousClock.now + limits.timeBudget
         var run = CheckRun(checker: self, deadline: deadline, credentials: credentials)
         return await run.check(key: key, url: url)

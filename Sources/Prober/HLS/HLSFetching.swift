@@ -8,49 +8,49 @@ import Foundation
 /// Every fetch is bounded three ways so a hostile or broken camera costs only its own budget:
 /// a deadline for the whole exchange (connect, head and body — a server dripping one byte a
 /// second is cut off), a byte cap on the body, and a redirect limit with loop detection.
-public protocol HLSFetching: Sendable {
+package protocol HLSFetching: Sendable {
     /// Fetches `request.url`; never throws, every way of failing is an ``HLSFetchOutcome``.
     func fetch(_ request: HLSFetchRequest) async -> HLSFetchOutcome
 }
 
 /// User name and password for a camera's stream. Deliberately not `CustomStringConvertible`
 /// with its contents: the description is redacted so it cannot end up in a log line.
-public struct StreamCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
-    public var username: String
-    public var password: String
+package struct StreamCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    package var username: String
+    package var password: String
     /// The origin (`scheme://host:port`, see `CameraCredentials.origin(of:)`) they were entered
     /// for: a challenge from any other origin — a redirect target, a variant or segment on another
     /// server — is not answered. Nil: any origin (the one-shot `cctv-out check`, where the person
     /// typing them names the URL).
-    public var origin: String?
+    package var origin: String?
 
-    public init(username: String, password: String, origin: String? = nil) {
+    package init(username: String, password: String, origin: String? = nil) {
         self.username = username
         self.password = password
         self.origin = origin
     }
 
     /// Whether these credentials may be sent to `url`: only to the origin they were entered for.
-    public func mayBeSent(to url: URL) -> Bool {
+    package func mayBeSent(to url: URL) -> Bool {
         guard let origin else { return true }
         return CameraCredentials.origin(of: url) == origin
     }
 
     /// Whether these credentials may be sent to the RTSP server at `url`: the same device (host) as
     /// the origin they were entered for, since a camera's HLS and RTSP servers differ in scheme and port.
-    public func mayBeSent(toDeviceOf url: URL) -> Bool {
+    package func mayBeSent(toDeviceOf url: URL) -> Bool {
         guard let origin else { return true }
         return url.host?.lowercased() == CameraCredentials.host(ofOrigin: origin)
     }
 
-    public var description: String { "StreamCredentials(username: <redacted>, password: <redacted>, origin: \(origin ?? "any"))" }
-    public var debugDescription: String { description }
+    package var description: String { "StreamCredentials(username: <redacted>, password: <redacted>, origin: \(origin ?? "any"))" }
+    package var debugDescription: String { description }
 }
 
 /// One bounded request (GET unless ``method`` says otherwise).
-public struct HLSFetchRequest: Sendable {
+package struct HLSFetchRequest: Sendable {
     /// What to do when the body is longer than ``maxBytes``.
-    public enum Overflow: Sendable, Equatable {
+    package enum Overflow: Sendable, Equatable {
         /// Stop reading and fail with ``HLSFetchFailure/tooLarge`` (playlists: a partial
         /// playlist cannot be judged).
         case fail
@@ -58,29 +58,29 @@ public struct HLSFetchRequest: Sendable {
         case truncate
     }
 
-    public var url: URL
+    package var url: URL
     /// Upper bound on body bytes kept in memory.
-    public var maxBytes: Int
-    public var overflow: Overflow
+    package var maxBytes: Int
+    package var overflow: Overflow
     /// The whole exchange, including following redirects, must end by then.
-    public var deadline: ContinuousClock.Instant
+    package var deadline: ContinuousClock.Instant
     /// Redirects followed before giving up with ``HLSFetchFailure/tooManyRedirects``.
-    public var maxRedirects: Int
+    package var maxRedirects: Int
     /// Basic or digest credentials, answered only when the server asks (401).
-    public var credentials: StreamCredentials?
+    package var credentials: StreamCredentials?
     /// Optional `Range` for byte-range segments (RFC 8216 `EXT-X-BYTERANGE`).
-    public var byteRange: ClosedRange<Int>?
+    package var byteRange: ClosedRange<Int>?
     /// `GET` (HLS) or `POST` (ONVIF SOAP, with ``body``).
-    public var method: String = "GET"
+    package var method: String = "GET"
     /// The request body and its `Content-Type` (POST only).
-    public var body: Data?
-    public var contentType: String?
+    package var body: Data?
+    package var contentType: String?
     /// Whether a Basic challenge may be answered over plain `http://` (the password then crosses
     /// the network in clear). HLS cameras that accept nothing else need it; ONVIF never does: its
     /// devices offer Digest, and one that offers only Basic in clear is refused.
-    public var basicInClear = true
+    package var basicInClear = true
 
-    public init(url: URL, maxBytes: Int, overflow: Overflow, deadline: ContinuousClock.Instant, maxRedirects: Int = 5,
+    package init(url: URL, maxBytes: Int, overflow: Overflow, deadline: ContinuousClock.Instant, maxRedirects: Int = 5,
                 credentials: StreamCredentials? = nil, byteRange: ClosedRange<Int>? = nil) {
         self.url = url; self.maxBytes = maxBytes; self.overflow = overflow; self.deadline = deadline
         self.maxRedirects = maxRedirects; self.credentials = credentials; self.byteRange = byteRange
@@ -88,21 +88,21 @@ public struct HLSFetchRequest: Sendable {
 }
 
 /// A response that arrived (any status code).
-public struct HLSFetchResponse: Sendable {
-    public var status: Int
-    public var body: Data
+package struct HLSFetchResponse: Sendable {
+    package var status: Int
+    package var body: Data
     /// True when the body was cut at the byte cap (only with ``HLSFetchRequest/Overflow/truncate``).
-    public var truncated: Bool
+    package var truncated: Bool
     /// `Content-Length` as announced, used for bitrate when the body was truncated.
-    public var contentLength: Int?
+    package var contentLength: Int?
     /// The URL that answered after redirects; relative playlist URIs resolve against it.
-    public var finalURL: URL
+    package var finalURL: URL
     /// From sending the first request to the last body byte.
-    public var latency: Duration
+    package var latency: Duration
     /// The `WWW-Authenticate` challenges of a 401 that was not (or could not be) answered.
-    public var challenges: [String] = []
+    package var challenges: [String] = []
 
-    public init(status: Int, body: Data, truncated: Bool = false, contentLength: Int? = nil, finalURL: URL, latency: Duration,
+    package init(status: Int, body: Data, truncated: Bool = false, contentLength: Int? = nil, finalURL: URL, latency: Duration,
                 challenges: [String] = []) {
         self.status = status; self.body = body; self.truncated = truncated; self.contentLength = contentLength
         self.finalURL = finalURL; self.latency = latency; self.challenges = challenges
@@ -110,7 +110,7 @@ public struct HLSFetchResponse: Sendable {
 }
 
 /// Why no usable response arrived. Each case has the contract's reason code.
-public enum HLSFetchFailure: Error, Sendable, Equatable {
+package enum HLSFetchFailure: Error, Sendable, Equatable {
     case connectRefused
     case timeout
     case dns
@@ -129,7 +129,7 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
     case other(String)
 
     /// The contract's `reason` code.
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .connectRefused: "connect_refused"
         case .timeout: "timeout"
@@ -148,7 +148,7 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
     /// Whether the server answered at all: a loop or an oversize body are a broken stream
     /// (FAIL); a URL that cannot be requested (registered, served in a redirect or a playlist)
     /// and the rest mean it could not be reached (ERROR).
-    public var serverAnswered: Bool {
+    package var serverAnswered: Bool {
         switch self {
         case .redirectLoop, .tooManyRedirects, .tooLarge, .blockedAddress: true
         case .connectRefused, .timeout, .dns, .tls, .connectionClosed, .badURL, .other: false
@@ -156,7 +156,7 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
     }
 
     /// One line for people.
-    public var message: String {
+    package var message: String {
         switch self {
         case .connectRefused: "connection refused"
         case .timeout: "no complete answer within the check's time budget"
@@ -174,7 +174,7 @@ public enum HLSFetchFailure: Error, Sendable, Equatable {
 }
 
 /// The result of one fetch.
-public enum HLSFetchOutcome: Sendable {
+package enum HLSFetchOutcome: Sendable {
     case response(HLSFetchResponse)
     case failure(HLSFetchFailure)
 }

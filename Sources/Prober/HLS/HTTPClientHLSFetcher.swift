@@ -11,7 +11,7 @@ import ServiceRuntime
 /// Redirects and authentication are handled here rather than by the client so the limit, loop
 /// detection and the single credentials retry stay under the check's deadline, and so
 /// credentials are never sent to a host the camera redirected to without asking.
-public final class HTTPClientHLSFetcher: HLSFetching {
+package final class HTTPClientHLSFetcher: HLSFetching {
     let client: HTTPClient
     let userAgent = "cctv-out-prober/1"
     /// Where a request may go: checked before the first request and before following each redirect.
@@ -21,7 +21,7 @@ public final class HTTPClientHLSFetcher: HLSFetching {
     ///   NVR share a host, so this bounds how many of their checks run at once; set it to the
     ///   HLS concurrency so the pool never queues a check behind another.
     /// - Parameter destinations: addresses refused (link-local and cloud metadata unless allowed).
-    public init(connectionsPerHost: Int = 64, destinations: DestinationPolicy = DestinationPolicy()) {
+    package init(connectionsPerHost: Int = 64, destinations: DestinationPolicy = DestinationPolicy()) {
         self.destinations = destinations
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         // A camera that cannot complete a TCP handshake in 3 s is unreachable; waiting out the
@@ -38,9 +38,9 @@ public final class HTTPClientHLSFetcher: HLSFetching {
     deinit { client.shutdown(queue: .global()) { _ in } }
 
     /// Closes pooled connections; call before dropping the last reference in async code.
-    public func shutdown() async { try? await client.shutdown() }
+    package func shutdown() async { try? await client.shutdown() }
 
-    public func fetch(_ request: HLSFetchRequest) async -> HLSFetchOutcome {
+    package func fetch(_ request: HLSFetchRequest) async -> HLSFetchOutcome {
         let started = ContinuousClock.now
         guard request.deadline > started else { return .failure(.timeout) }
         do {

@@ -12,22 +12,22 @@ import Synchronization
 /// topic, which the broker ACL restricts to it) and keeps the answer in memory, keyed by the
 /// definition's version so an edit is picked up at once. The answer carries the origin the
 /// credentials were entered for; the fetcher sends them to no other.
-public final class StreamCredentialsSource: Sendable {
-    public typealias Ask = @Sendable (_ cameraID: String) async throws -> CameraCredentials?
+package final class StreamCredentialsSource: Sendable {
+    package typealias Ask = @Sendable (_ cameraID: String) async throws -> CameraCredentials?
 
     private let ask: Ask
     private let logger: Logger
     private let cache = Mutex<[String: (version: Int, credentials: StreamCredentials?)]>([:])
 
-    public init(logger: Logger, ask: @escaping Ask) {
+    package init(logger: Logger, ask: @escaping Ask) {
         self.logger = logger
         self.ask = ask
     }
 
     /// Asks the registry over `bus` on `commandTopic` (`registry/credentials/{account}`).
-    public convenience init(bus: ServiceBus, commandTopic: String, logger: Logger) {
+    package convenience init(bus: ServiceBus, commandTopic: String, logger: Logger) {
         self.init(logger: logger) { cameraID in
-            let reply: RegistryReply = try await bus.request(commandTopic, type: .registryCommand, RegistryCommand(action: .credentials, id: cameraID),
+            let reply: RegistryReply = try await bus.request(commandTopic, type: .registryCommand, RegistryCommand(.credentials(id: cameraID)),
                                                              reply: .registryReply, timeout: .seconds(10))
             guard reply.ok else { throw reply.error ?? ContractError(code: "internal", message: "registry refused without a reason") }
             return reply.credentials
@@ -36,7 +36,7 @@ public final class StreamCredentialsSource: Sendable {
 
     /// The credentials for `camera`, or `nil` when it has none or the registry cannot say
     /// (the check then runs without them and a camera that insists answers 401).
-    public func credentials(for camera: CameraDefinition) async -> StreamCredentials? {
+    package func credentials(for camera: CameraDefinition) async -> StreamCredentials? {
         guard camera.hasCredentials else { return nil }
         if let cached = cache.withLock({ $0[camera.id] }), cached.version == camera.version { return cached.credentials }
         do {
@@ -56,5 +56,5 @@ public final class StreamCredentialsSource: Sendable {
     }
 
     /// Drops what is known about a camera (deleted or no longer ours).
-    public func forget(_ cameraID: String) { _ = cache.withLock { $0.removeValue(forKey: cameraID) } }
+    package func forget(_ cameraID: String) { _ = cache.withLock { $0.removeValue(forKey: cameraID) } }
 }

@@ -4,12 +4,12 @@ import Logging
 import ServiceRuntime
 
 /// The prober's ICMP adapter: one shared engine (one socket per address family) for the whole fleet.
-public final class EngineICMPProbe: ICMPProbing {
+package final class EngineICMPProbe: ICMPProbing {
     let engine: ICMPEngine
 
     /// Opens the engine's sockets (datagram when allowed, raw otherwise) and reports the mode.
     /// - Parameter configuration: echoes per check, reply timeout and spacing come from it.
-    public init(configuration prober: ProberConfiguration, logger: Logger) throws {
+    package init(configuration prober: ProberConfiguration, logger: Logger) throws {
         var configuration = ICMPEngineConfiguration()
         configuration.echoesPerCheck = prober.icmpCount
         configuration.timeout = .milliseconds(Int64((prober.icmpTimeout * 1000).rounded()))
@@ -21,7 +21,7 @@ public final class EngineICMPProbe: ICMPProbing {
 
     deinit { engine.shutdown() }
 
-    public func check(address: String) async -> ICMPVerdict {
+    package func check(address: String) async -> ICMPVerdict {
         let result = await engine.check(address: address)
         let status: CCTVContract.ICMPStatus = switch result.status {
         case .success: .success

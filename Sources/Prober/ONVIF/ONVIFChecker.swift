@@ -2,32 +2,32 @@ import CCTVContract
 import Foundation
 
 /// What an ONVIF check found, before it is stamped with the camera and prober ids.
-public struct ONVIFVerdict: Sendable, Equatable {
-    public var status: HLSStatus
+package struct ONVIFVerdict: Sendable, Equatable {
+    package var status: HLSStatus
     /// The contract's reason code (see `ONVIFResult.reason`).
-    public var reason: String
-    public var detail: String?
-    public var httpStatus: Int?
+    package var reason: String
+    package var detail: String?
+    package var httpStatus: Int?
     /// Camera clock minus ours, seconds.
-    public var clockSkewSeconds: Double?
-    public var clockSkewed: Bool?
-    public var device: CameraDevice?
+    package var clockSkewSeconds: Double?
+    package var clockSkewed: Bool?
+    package var device: CameraDevice?
 
-    public init(status: HLSStatus, reason: String, detail: String? = nil, httpStatus: Int? = nil) {
+    package init(status: HLSStatus, reason: String, detail: String? = nil, httpStatus: Int? = nil) {
         self.status = status; self.reason = reason; self.detail = detail; self.httpStatus = httpStatus
     }
 }
 
 /// Budgets and thresholds of one ONVIF check.
-public struct ONVIFCheckLimits: Sendable {
+package struct ONVIFCheckLimits: Sendable {
     /// Both calls together.
-    public var timeBudget: Duration
+    package var timeBudget: Duration
     /// A camera clock off by more than this is reported (`clock_skew`).
-    public var clockSkewLimit: Double
+    package var clockSkewLimit: Double
     /// Largest reply read; device-service replies are around 1 KiB.
-    public var maxReplyBytes: Int
+    package var maxReplyBytes: Int
 
-    public init(timeBudget: Duration = .seconds(5), clockSkewLimit: Double = 10, maxReplyBytes: Int = 64 << 10) {
+    package init(timeBudget: Duration = .seconds(5), clockSkewLimit: Double = 10, maxReplyBytes: Int = 64 << 10) {
         self.timeBudget = timeBudget; self.clockSkewLimit = clockSkewLimit; self.maxReplyBytes = maxReplyBytes
     }
 }
@@ -43,20 +43,20 @@ public struct ONVIFCheckLimits: Sendable {
 ///    so a camera whose clock drifted would otherwise look like one whose password changed. A device
 ///    that also wants HTTP authentication gets Digest; Basic is answered only over https — a device
 ///    offering nothing else in clear is refused (`onvif_auth_insecure`) without sending the password.
-public final class ONVIFChecker: Sendable {
+package final class ONVIFChecker: Sendable {
     let fetcher: any HLSFetching
-    public let limits: ONVIFCheckLimits
+    package let limits: ONVIFCheckLimits
     /// Our wall clock (tests may fix it).
     let now: @Sendable () -> Date
 
-    public init(fetcher: any HLSFetching, limits: ONVIFCheckLimits = .init(), now: @escaping @Sendable () -> Date = Date.init) {
+    package init(fetcher: any HLSFetching, limits: ONVIFCheckLimits = .init(), now: @escaping @Sendable () -> Date = Date.init) {
         self.fetcher = fetcher
         self.limits = limits
         self.now = now
     }
 
     /// Checks the device service at `url` (no credentials in it), signing with `credentials` when given.
-    public func check(url text: String, credentials: StreamCredentials? = nil) async -> ONVIFVerdict {
+    package func check(url text: String, credentials: StreamCredentials? = nil) async -> ONVIFVerdict {
         let url: URL
         do {
             url = try EndpointURL(validating: text, schemes: EndpointURL.web).url
@@ -224,7 +224,7 @@ public final class ONVIFChecker: Sendable {
 extension ONVIFChecker {
     /// `credentials` re-aimed at the ONVIF address when it is on the device they were entered for
     /// (same host: a camera's HLS, RTSP and ONVIF servers differ only in scheme and port), else `nil`.
-    public static func credentials(_ credentials: StreamCredentials, for onvifURL: String) -> StreamCredentials? {
+    package static func credentials(_ credentials: StreamCredentials, for onvifURL: String) -> StreamCredentials? {
         guard let url = URL(string: onvifURL), credentials.mayBeSent(toDeviceOf: url) else { return nil }
         return StreamCredentials(username: credentials.username, password: credentials.password,
                                  origin: credentials.origin == nil ? nil : CameraCredentials.origin(of: url))
@@ -233,7 +233,7 @@ extension ONVIFChecker {
 
 extension ONVIFResult {
     /// The published result of `verdict`.
-    public init(_ verdict: ONVIFVerdict, cameraID: String, url: String, limit: Double, startedAt: Date, durationMs: Double, prober: String) {
+    package init(_ verdict: ONVIFVerdict, cameraID: String, url: String, limit: Double, startedAt: Date, durationMs: Double, prober: String) {
         self.init(cameraID: cameraID, url: url, status: verdict.status, reason: verdict.reason, detail: verdict.detail,
                   httpStatus: verdict.httpStatus, clockSkewSeconds: verdict.clockSkewSeconds,
                   clockSkewLimitSeconds: verdict.clockSkewSeconds == nil ? nil : limit, clockSkewed: verdict.clockSkewed,

@@ -16,45 +16,45 @@ import Glibc
 ///
 /// Credentials never go on ffmpeg's command line (every user on the host can read it in `ps`):
 /// a camera whose stream needs them is skipped with `picture_credentials_unsupported`.
-public final class PictureCheck: Sendable {
-    public struct Options: Sendable {
+package final class PictureCheck: Sendable {
+    package struct Options: Sendable {
         /// Seconds of video decoded.
-        public var sampleSeconds: Double
+        package var sampleSeconds: Double
         /// ffmpeg is killed after this.
-        public var timeout: Duration
+        package var timeout: Duration
         /// Where snapshots are kept (`nil`: none taken).
-        public var snapshots: SnapshotStore?
+        package var snapshots: SnapshotStore?
 
-        public init(sampleSeconds: Double = 4, timeout: Duration = .seconds(20), snapshots: SnapshotStore? = nil) {
+        package init(sampleSeconds: Double = 4, timeout: Duration = .seconds(20), snapshots: SnapshotStore? = nil) {
             self.sampleSeconds = sampleSeconds; self.timeout = timeout; self.snapshots = snapshots
         }
     }
 
     /// What one check found.
-    public struct Outcome: Sendable, Equatable {
-        public var status: PictureStatus
-        public var reason: String
-        public var detail: String?
-        public var blackSeconds: Double?
-        public var frozenSeconds: Double?
-        public var sampledSeconds: Double?
+    package struct Outcome: Sendable, Equatable {
+        package var status: PictureStatus
+        package var reason: String
+        package var detail: String?
+        package var blackSeconds: Double?
+        package var frozenSeconds: Double?
+        package var sampledSeconds: Double?
         /// The stored snapshot's name (see ``SnapshotStore``).
-        public var snapshot: String?
+        package var snapshot: String?
         /// CPU seconds ffmpeg used.
-        public var cpuSeconds: Double?
+        package var cpuSeconds: Double?
     }
 
     let binary: String?
     let options: Options
 
     /// - Parameter binary: ffmpeg's path; `nil` searches `/usr/bin` and `/usr/local/bin`.
-    public init(binary: String? = nil, options: Options = .init()) {
+    package init(binary: String? = nil, options: Options = .init()) {
         self.binary = binary ?? ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
         self.options = options
     }
 
     /// The video filter chain for `crop` (fractions of the frame kept).
-    public static func filter(crop: PictureCrop?) -> String {
+    package static func filter(crop: PictureCrop?) -> String {
         var chain: [String] = []
         if let crop {
             chain.append(String(format: "crop=w=iw*%.4f:h=ih*%.4f:x=iw*%.4f:y=ih*%.4f", crop.width, crop.height, crop.x, crop.y))
@@ -65,7 +65,7 @@ public final class PictureCheck: Sendable {
     }
 
     /// Judges the picture of `url` (HLS or RTSP) for `camera`.
-    public func check(camera: String, url: String, crop: PictureCrop?, hasCredentials: Bool) async -> Outcome {
+    package func check(camera: String, url: String, crop: PictureCrop?, hasCredentials: Bool) async -> Outcome {
         guard let binary else {
             return Outcome(status: .error, reason: "ffmpeg_missing", detail: "install Debian's ffmpeg package for picture checks")
         }

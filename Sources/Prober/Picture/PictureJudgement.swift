@@ -6,21 +6,21 @@ import Foundation
 ///
 /// Black is judged first: a black picture is also unchanging, and "black" tells the vendor more
 /// (lens covered, sensor or video input dead) than "frozen".
-public struct PictureJudgement: Sendable, Equatable {
-    public var status: PictureStatus
-    public var reason: String
-    public var detail: String?
-    public var blackSeconds: Double
-    public var frozenSeconds: Double
-    public var sampledSeconds: Double
+package struct PictureJudgement: Sendable, Equatable {
+    package var status: PictureStatus
+    package var reason: String
+    package var detail: String?
+    package var blackSeconds: Double
+    package var frozenSeconds: Double
+    package var sampledSeconds: Double
 
     /// Share of the sample that must be black (or frozen) to call the picture so.
-    public static let coverage = 0.8
+    package static let coverage = 0.8
 
     /// - Parameters:
     ///   - log: ffmpeg's stderr at `-loglevel info` (the filters' lines).
     ///   - sampledSeconds: how much video was decoded.
-    public init(log: String, sampledSeconds: Double) {
+    package init(log: String, sampledSeconds: Double) {
         var black = 0.0
         var openBlack: Double?
         var frozen = 0.0

@@ -5,39 +5,39 @@ import NIOPosix
 import Synchronization
 
 /// What an RTSP check found, before it is stamped with the camera and prober ids.
-public struct RTSPVerdict: Sendable, Equatable {
+package struct RTSPVerdict: Sendable, Equatable {
     /// SUCCESS, FAIL (the camera answered but the stream is unusable) or ERROR (unreachable).
-    public var status: HLSStatus
+    package var status: HLSStatus
     /// `ok`, `rtsp_auth_rejected`, `rtsp_not_found`, `rtsp_no_video`, `rtsp_no_packets`,
     /// `rtsp_timeout`, `rtsp_refused`, `rtsp_error`, `rtsp_protocol`, `dns_unresolved`, `bad_url`.
-    public var reason: String
-    public var detail: String?
+    package var reason: String
+    package var detail: String?
     /// The status code of the last RTSP response.
-    public var rtspStatus: Int?
+    package var rtspStatus: Int?
     /// Video codec from the SDP (`H264`, `H265`, `JPEG`, …).
-    public var codec: String?
-    public var hasAudio: Bool?
+    package var codec: String?
+    package var hasAudio: Bool?
     /// Video RTP packets seen in the packet window (`nil` when the window was not run).
-    public var packets: Int?
+    package var packets: Int?
     /// Connect to the DESCRIBE answer (the camera's RTSP server latency).
-    public var describeMs: Double?
+    package var describeMs: Double?
 
-    public init(status: HLSStatus, reason: String, detail: String? = nil, rtspStatus: Int? = nil) {
+    package init(status: HLSStatus, reason: String, detail: String? = nil, rtspStatus: Int? = nil) {
         self.status = status; self.reason = reason; self.detail = detail; self.rtspStatus = rtspStatus
     }
 }
 
 /// Budgets of one RTSP check.
-public struct RTSPCheckLimits: Sendable {
+package struct RTSPCheckLimits: Sendable {
     /// Connect, OPTIONS, DESCRIBE (and SETUP/PLAY) must finish within this.
-    public var timeBudget: Duration
-    public var connectTimeout: Duration
+    package var timeBudget: Duration
+    package var connectTimeout: Duration
     /// How long to count video packets after PLAY; `nil` stops after DESCRIBE (no media flows).
-    public var packetWindow: Duration?
+    package var packetWindow: Duration?
     /// Packets that prove the encoder runs; the window ends early once this many arrived.
-    public var packetsEnough: Int
+    package var packetsEnough: Int
 
-    public init(timeBudget: Duration = .seconds(5), connectTimeout: Duration = .seconds(3), packetWindow: Duration? = .seconds(2), packetsEnough: Int = 20) {
+    package init(timeBudget: Duration = .seconds(5), connectTimeout: Duration = .seconds(3), packetWindow: Duration? = .seconds(2), packetsEnough: Int = 20) {
         self.timeBudget = timeBudget; self.connectTimeout = connectTimeout; self.packetWindow = packetWindow; self.packetsEnough = packetsEnough
     }
 }
@@ -47,18 +47,18 @@ public struct RTSPCheckLimits: Sendable {
 /// and its codec → optionally SETUP (RTP interleaved over the same TCP connection) + PLAY and
 /// count video packets for ~2 s. Every step is bounded by the check's deadline and every byte
 /// the camera sends is bounded in size (``RTSPStreamReader``).
-public final class RTSPChecker: Sendable {
+package final class RTSPChecker: Sendable {
     let limits: RTSPCheckLimits
     let group: any EventLoopGroup
     let userAgent = "cctv-out-prober/1"
 
-    public init(limits: RTSPCheckLimits = .init(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    package init(limits: RTSPCheckLimits = .init(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.limits = limits
         self.group = group
     }
 
     /// Checks `url` (an `rtsp://` URL without credentials) within the limits.
-    public func check(url text: String, credentials: StreamCredentials? = nil) async -> RTSPVerdict {
+    package func check(url text: String, credentials: StreamCredentials? = nil) async -> RTSPVerdict {
         let endpoint: EndpointURL
         do {
             endpoint = try EndpointURL(validating: text, schemes: EndpointURL.rtsp)

@@ -1,24 +1,24 @@
 import Foundation
 
 /// One RTSP response (RFC 2326 §7): status line, headers, body.
-public struct RTSPResponse: Sendable, Equatable {
-    public var status: Int
-    public var reason: String
+package struct RTSPResponse: Sendable, Equatable {
+    package var status: Int
+    package var reason: String
     /// Header fields in arrival order.
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]
 
     /// The first value of header `name` (case-insensitive).
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 
     /// Every value of header `name` (e.g. several `WWW-Authenticate` challenges).
-    public func headers(_ name: String) -> [String] {
+    package func headers(_ name: String) -> [String] {
         headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
     }
 
-    public static func == (lhs: RTSPResponse, rhs: RTSPResponse) -> Bool {
+    package static func == (lhs: RTSPResponse, rhs: RTSPResponse) -> Bool {
         lhs.status == rhs.status && lhs.reason == rhs.reason && lhs.body == rhs.body
             && lhs.headers.map { "\($0.name):\($0.value)" } == rhs.headers.map { "\($0.name):\($0.value)" }
     }
@@ -26,18 +26,18 @@ public struct RTSPResponse: Sendable, Equatable {
 
 /// What arrives on an RTSP connection: a response, or an RTP/RTCP packet interleaved on the
 /// same TCP connection (`$`, channel, 16-bit length; RFC 2326 §10.12).
-public enum RTSPInbound: Sendable, Equatable {
+package enum RTSPInbound: Sendable, Equatable {
     case response(RTSPResponse)
     case interleaved(channel: UInt8, length: Int)
 }
 
 /// Why a camera's RTSP bytes could not be read. Every limit exists because the camera is untrusted.
-public enum RTSPProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum RTSPProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
     case headerTooLarge(limit: Int)
     case bodyTooLarge(limit: Int)
     case malformedStatusLine(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .headerTooLarge(limit): "response header longer than \(limit) bytes"
         case let .bodyTooLarge(limit): "response body longer than \(limit) bytes"
@@ -48,24 +48,24 @@ public enum RTSPProtocolError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// Splits the bytes of an RTSP connection into responses and interleaved packets. Pure value:
 /// feed it what arrived, take what is complete.
-public struct RTSPStreamReader: Sendable {
-    public static let maxHeaderBytes = 16 << 10
-    public static let maxBodyBytes = 256 << 10
+package struct RTSPStreamReader: Sendable {
+    package static let maxHeaderBytes = 16 << 10
+    package static let maxBodyBytes = 256 << 10
     private var buffer: [UInt8] = []
     private var start = 0
 
-    public init() {}
+    package init() {}
 
     /// Bytes received and not yet consumed.
-    public var pending: Int { buffer.count - start }
+    package var pending: Int { buffer.count - start }
 
-    public mutating func append<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    package mutating func append<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         if start > 64 << 10 { buffer.removeFirst(start); start = 0 }
         buffer.append(contentsOf: bytes)
     }
 
     /// The next complete message, or `nil` when more bytes are needed.
-    public mutating func next() throws(RTSPProtocolError) -> RTSPInbound? {
+    package mutating func next() throws(RTSPProtocolError) -> RTSPInbound? {
         guard start < buffer.count else { return nil }
         if buffer[start] == 0x24 { // "$": interleaved binary data
             guard buffer.count - start >= 4 else { return nil }

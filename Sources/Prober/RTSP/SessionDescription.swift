@@ -2,27 +2,27 @@ import Foundation
 
 /// The parts of an SDP description (RFC 4566) a camera check needs: which media it offers, the
 /// video codec, and the control URL to SET UP the video track.
-public struct SessionDescription: Sendable, Equatable {
+package struct SessionDescription: Sendable, Equatable {
     /// One `m=` section.
-    public struct Media: Sendable, Equatable {
+    package struct Media: Sendable, Equatable {
         /// `video`, `audio`, `application`, …
-        public var kind: String
+        package var kind: String
         /// Codec name from `a=rtpmap` (`H264`, `H265`, `JPEG`, …), upper-cased; for static
         /// payload types without rtpmap the RFC 3551 name (26 = JPEG, 32 = MPV, 33 = MP2T).
-        public var codec: String?
+        package var codec: String?
         /// `a=control` as written (absolute, or relative to the content base).
-        public var control: String?
+        package var control: String?
     }
 
-    public var media: [Media]
+    package var media: [Media]
     /// Session-level `a=control`.
-    public var control: String?
+    package var control: String?
 
     /// The first video section.
-    public var video: Media? { media.first { $0.kind == "video" } }
+    package var video: Media? { media.first { $0.kind == "video" } }
 
     /// Parses SDP text; unknown lines are ignored (the format is line-oriented and extensible).
-    public init(parsing text: String) {
+    package init(parsing text: String) {
         var media: [Media] = []
         var sessionControl: String?
         var payloadTypes: [String] = []
@@ -55,7 +55,7 @@ public struct SessionDescription: Sendable, Equatable {
     }
 
     /// The URL to SET UP `media` with: its control resolved against the content base (RFC 2326 C.1.1).
-    public static func controlURL(_ control: String?, base: String) -> String {
+    package static func controlURL(_ control: String?, base: String) -> String {
         guard let control, control != "*" else { return base }
         if control.lowercased().hasPrefix("rtsp://") { return control }
         return base.hasSuffix("/") ? base + control : base + "/" + control

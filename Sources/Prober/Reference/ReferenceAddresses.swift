@@ -4,13 +4,13 @@ import Foundation
 /// about the cameras (by default its default gateway). When none answers, the prober's own network
 /// is down and its results are `inconclusive` (see docs/CONTRACT.md), so no line team or vendor is
 /// blamed for the monitor's own outage. Pure: parsing and the verdict; the pinging is the prober's.
-public enum ReferenceAddresses {
+package enum ReferenceAddresses {
     /// The reason put in `inconclusive` when every reference address failed.
-    public static let unreachable = "reference_unreachable"
+    package static let unreachable = "reference_unreachable"
 
     /// The IPv4 default gateway from the text of `/proc/net/route` (the route with destination and
     /// mask 0 and the gateway flag, lowest metric first), e.g. `192.0.2.1`; `nil` when there is none.
-    public static func defaultGateway(procNetRoute text: String) -> String? {
+    package static func defaultGateway(procNetRoute text: String) -> String? {
         var best: (metric: Int, address: String)?
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
@@ -29,7 +29,7 @@ public enum ReferenceAddresses {
     /// The addresses to watch from the setting: a comma-separated list, `gateway` for the default
     /// gateway (read from `procNetRoute`), `none` or empty for no reference (results are never
     /// marked). Unknown words are kept as addresses (names or IPs) for the ICMP check to judge.
-    public static func resolve(setting: String, procNetRoute: () -> String?) -> [String] {
+    package static func resolve(setting: String, procNetRoute: () -> String?) -> [String] {
         var addresses: [String] = []
         for item in items(of: setting) {
             switch item.lowercased() {
@@ -48,14 +48,14 @@ public enum ReferenceAddresses {
     }
 
     /// Whether the setting names the default gateway (`gateway`).
-    public static func namesGateway(_ setting: String) -> Bool {
+    package static func namesGateway(_ setting: String) -> Bool {
         items(of: setting).contains { $0.lowercased() == "gateway" }
     }
 
     /// Whether `address` is this machine itself (IPv4 127.0.0.0/8, `::1`, `localhost`). A fleet of
     /// only such cameras (simulators, tests) has nothing behind the default gateway, so the gateway
     /// is not pinged for it: its silence would say nothing about those cameras.
-    public static func isLoopback(_ address: String) -> Bool {
+    package static func isLoopback(_ address: String) -> Bool {
         let text = address.lowercased()
         if text == "localhost" || text == "::1" || text == "[::1]" { return true }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -64,7 +64,7 @@ public enum ReferenceAddresses {
 
     /// The verdict after one round of reference checks (`true` = answered): `nil` (conclusive)
     /// when any answered or there are none, else ``unreachable``.
-    public static func verdict(_ answered: [Bool]) -> String? {
+    package static func verdict(_ answered: [Bool]) -> String? {
         answered.isEmpty || answered.contains(true) ? nil : unreachable
     }
 }

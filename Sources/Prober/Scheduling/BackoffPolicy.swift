@@ -7,19 +7,19 @@
 /// first good check ends the back-off at once, so a recovery is seen at most one backed-off
 /// interval after it happens, and the following checks (which the issues service needs to
 /// confirm the recovery) run at the normal pace again.
-public struct BackoffPolicy: Sendable, Equatable {
-    public var failuresBeforeBackoff: Int
-    public var factor: Double
-    public var maximumInterval: Double
+package struct BackoffPolicy: Sendable, Equatable {
+    package var failuresBeforeBackoff: Int
+    package var factor: Double
+    package var maximumInterval: Double
 
-    public init(failuresBeforeBackoff: Int = 5, factor: Double = 2, maximumInterval: Double = 300) {
+    package init(failuresBeforeBackoff: Int = 5, factor: Double = 2, maximumInterval: Double = 300) {
         self.failuresBeforeBackoff = failuresBeforeBackoff
         self.factor = factor
         self.maximumInterval = maximumInterval
     }
 
     /// Seconds until the next check of a camera with interval `base` after `failures` consecutive failures.
-    public func interval(base: Double, failures: Int) -> Double {
+    package func interval(base: Double, failures: Int) -> Double {
         guard failures >= failuresBeforeBackoff else { return base }
         return max(base, min(base * factor, maximumInterval))
     }

@@ -4,7 +4,7 @@ import Foundation
 /// time for the age of a stream's `EXT-X-PROGRAM-DATE-TIME`, and the wait between playlist
 /// reloads. Injected so tests of stall detection and scheduling move time instead of waiting
 /// for it; network deadlines (a hung server) stay on the real clock, they bound real sockets.
-public protocol CheckClock: Sendable {
+package protocol CheckClock: Sendable {
     /// Monotonic seconds since an arbitrary origin (never jumps with NTP).
     var seconds: Double { get }
     /// Wall-clock now.
@@ -14,14 +14,14 @@ public protocol CheckClock: Sendable {
 }
 
 /// The real clocks: `ContinuousClock` since creation and `Date()`.
-public struct SystemCheckClock: CheckClock {
+package struct SystemCheckClock: CheckClock {
     private let origin = ContinuousClock.now
 
-    public init() {}
+    package init() {}
 
-    public var seconds: Double { (ContinuousClock.now - origin).seconds }
-    public var date: Date { Date() }
-    public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
+    package var seconds: Double { (ContinuousClock.now - origin).seconds }
+    package var date: Date { Date() }
+    package func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
 }
 
 extension Duration {

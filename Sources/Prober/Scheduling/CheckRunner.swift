@@ -8,7 +8,7 @@ import Synchronization
 /// behind one lock, starts every due check the slots admit as its own task, and plans the next
 /// one when it finishes. The prober runs one for ICMP and one for HLS; `cctv-out-bench hls`
 /// runs the same one against hung and healthy simulated servers.
-public final class CheckRunner: Sendable {
+package final class CheckRunner: Sendable {
     struct State: Sendable {
         var schedule: CheckSchedule
         var slots: CheckSlots
@@ -31,7 +31,7 @@ public final class CheckRunner: Sendable {
     ///   - host: the key checks are limited by per host (`nil` = not limited per host).
     ///   - alignedToWallClock: schedule on the wall clock at each camera's phase (see
     ///     ``CheckSchedule/alignedToWallClock``), as probers sharing the fleet must.
-    public init(defaultInterval: Double, backoff: BackoffPolicy = BackoffPolicy(), slots: CheckSlots,
+    package init(defaultInterval: Double, backoff: BackoffPolicy = BackoffPolicy(), slots: CheckSlots,
                 slowAfter: Duration = .seconds(86_400), clock: any CheckClock = SystemCheckClock(), alignedToWallClock: Bool = false,
                 host: @escaping @Sendable (CameraDefinition) -> String? = { _ in nil }) {
         self.state = Mutex(State(schedule: CheckSchedule(defaultInterval: defaultInterval, backoff: backoff, alignedToWallClock: alignedToWallClock),
@@ -43,23 +43,23 @@ public final class CheckRunner: Sendable {
     }
 
     /// Adds or replaces a camera (see ``CheckSchedule/upsert(_:now:random:)``).
-    public func upsert(_ camera: CameraDefinition) { let now = self.now; state.withLock { $0.schedule.upsert(camera, now: now) } }
+    package func upsert(_ camera: CameraDefinition) { let now = self.now; state.withLock { $0.schedule.upsert(camera, now: now) } }
     /// Stops checking a camera.
-    public func remove(_ id: String) { state.withLock { $0.schedule.remove(id) } }
+    package func remove(_ id: String) { state.withLock { $0.schedule.remove(id) } }
     /// Cameras scheduled.
-    public var count: Int { state.withLock { $0.schedule.count } }
+    package var count: Int { state.withLock { $0.schedule.count } }
     /// Whether a camera's next check goes in the slow lane.
-    public func isSlow(_ id: String) -> Bool { state.withLock { $0.schedule.isSlow(id) } }
+    package func isSlow(_ id: String) -> Bool { state.withLock { $0.schedule.isSlow(id) } }
 
     /// The host key of a camera's HLS stream (`host:port`), for per-host limits.
-    public static func streamHost(_ camera: CameraDefinition) -> String? {
+    package static func streamHost(_ camera: CameraDefinition) -> String? {
         guard let text = camera.hlsURL, let endpoint = try? EndpointURL(validating: text, schemes: EndpointURL.web) else { return nil }
         return "\(endpoint.host.lowercased()):\(endpoint.port)"
     }
 
     /// Runs until cancelled or graceful shutdown; `check` returns whether the check failed (for
     /// back-off).
-    public func run(check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
+    package func run(check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
         await withDiscardingTaskGroup { checks in
             var last = (schedule: self.now, monotonic: clock.seconds)
             while !Task.isCancelled && !Task.isShuttingDownGracefully {

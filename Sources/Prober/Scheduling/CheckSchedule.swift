@@ -8,7 +8,7 @@ import Foundation
 /// Due times live in a min-heap so taking the due cameras costs O(k log n), not a scan of the
 /// whole fleet: at 100,000 cameras and 1,000 checks a second a scan per finished check would
 /// be 10⁸ steps a second. Superseded heap slots are skipped lazily by generation number.
-public struct CheckSchedule: Sendable {
+package struct CheckSchedule: Sendable {
     struct Entry: Sendable {
         var camera: CameraDefinition
         /// The camera's slot: its phase in the interval. Postponing a start (no free slot) does
@@ -40,25 +40,25 @@ public struct CheckSchedule: Sendable {
     private var held: [String: [Held]] = [:]
     private var heap: [Slot] = []
     private var nextGeneration = 0
-    public let defaultInterval: Double
-    public let backoff: BackoffPolicy
+    package let defaultInterval: Double
+    package let backoff: BackoffPolicy
     /// Times are Unix seconds and every check falls on the camera's wall-clock phase
     /// (``FleetShare/phase(of:interval:)``), so probers taking a camera over keep its cadence:
     /// the new owner checks when the old one would have, never twice in one interval.
-    public let alignedToWallClock: Bool
+    package let alignedToWallClock: Bool
 
-    public init(defaultInterval: Double, backoff: BackoffPolicy = BackoffPolicy(), alignedToWallClock: Bool = false) {
+    package init(defaultInterval: Double, backoff: BackoffPolicy = BackoffPolicy(), alignedToWallClock: Bool = false) {
         self.defaultInterval = defaultInterval
         self.backoff = backoff
         self.alignedToWallClock = alignedToWallClock
     }
 
     /// Number of cameras scheduled.
-    public var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     /// Adds or replaces a camera. A changed address, stream or interval is checked within a
     /// second and starts without back-off; a disabled camera is removed.
-    public mutating func upsert(_ camera: CameraDefinition, now: Double, random: () -> Double = { Double.random(in: 0..<1) }) {
+    package mutating func upsert(_ camera: CameraDefinition, now: Double, random: () -> Double = { Double.random(in: 0..<1) }) {
         guard camera.enabled else { remove(camera.id); return }
         if var entry = entries[camera.id] {
             let changed = entry.camera.address != camera.address || entry.camera.intervalSeconds != camera.intervalSeconds || entry.camera.hlsURL != camera.hlsURL
@@ -83,10 +83,10 @@ public struct CheckSchedule: Sendable {
     }
 
     /// Removes a camera (deleted or no longer ours). Its heap slot is dropped when reached.
-    public mutating func remove(_ id: String) { entries[id] = nil }
+    package mutating func remove(_ id: String) { entries[id] = nil }
 
     /// Cameras due at `now` that are not already being checked; marks them running.
-    public mutating func takeDue(now: Double, limit: Int) -> [CameraDefinition] {
+    package mutating func takeDue(now: Double, limit: Int) -> [CameraDefinition] {
         var slots = CheckSlots(total: max(1, limit))
         return takeDue(now: now, slots: &slots, host: { _ in nil })
     }
@@ -95,7 +95,7 @@ public struct CheckSchedule: Sendable {
     /// taking their slots. A due camera the slots refuse stays due: it is offered again after
     /// `retryAfter` seconds without losing its phase, and the cameras behind it still start.
     /// Give each slot back with ``finished(_:now:failed:slow:slots:)``.
-    public mutating func takeDue(now: Double, slots: inout CheckSlots, host: (CameraDefinition) -> String?,
+    package mutating func takeDue(now: Double, slots: inout CheckSlots, host: (CameraDefinition) -> String?,
                                  retryAfter: Double = 0.25) -> [CameraDefinition] {
         var due: [CameraDefinition] = []
         while slots.free > 0, let top = heap.first, top.due <= now {
@@ -126,7 +126,7 @@ public struct CheckSchedule: Sendable {
     /// - Parameters:
     ///   - slow: the check held its slot long; the camera's next check goes in the slow lane.
     ///   - slots: gets back the slot the check held.
-    public mutating func finished(_ id: String, now: Double, failed: Bool = false, slow: Bool = false, slots: inout CheckSlots) {
+    package mutating func finished(_ id: String, now: Double, failed: Bool = false, slow: Bool = false, slots: inout CheckSlots) {
         if var holding = held[id], let slot = holding.popLast() {
             slots.finish(host: slot.host, slow: slot.slow)
             held[id] = holding.isEmpty ? nil : holding
@@ -149,14 +149,14 @@ public struct CheckSchedule: Sendable {
 
     /// ``finished(_:now:failed:slow:slots:)`` without slot accounting (checks taken with
     /// ``takeDue(now:limit:)``).
-    public mutating func finished(_ id: String, now: Double, failed: Bool = false) {
+    package mutating func finished(_ id: String, now: Double, failed: Bool = false) {
         var slots = CheckSlots(total: 1)
         finished(id, now: now, failed: failed, slots: &slots)
     }
 
     /// After the wall clock stepped back (an aligned schedule's time): a camera due later than one
     /// (backed-off) interval from `now` is due at its next phase slot instead of waiting out the step.
-    public mutating func realign(now: Double) {
+    package mutating func realign(now: Double) {
         for (id, var entry) in entries where !entry.running {
             let interval = backoff.interval(base: interval(of: entry.camera), failures: entry.failures)
             guard entry.due > now + interval else { continue }
@@ -167,16 +167,16 @@ public struct CheckSchedule: Sendable {
     }
 
     /// Whether a camera's next check goes in the slow lane.
-    public func isSlow(_ id: String) -> Bool { entries[id]?.slow ?? false }
+    package func isSlow(_ id: String) -> Bool { entries[id]?.slow ?? false }
 
     /// Consecutive failed checks of a camera.
-    public func failures(of id: String) -> Int? { entries[id]?.failures }
+    package func failures(of id: String) -> Int? { entries[id]?.failures }
 
     /// When a camera is next due.
-    public func due(of id: String) -> Double? { entries[id]?.due }
+    package func due(of id: String) -> Double? { entries[id]?.due }
 
     /// Seconds until the earliest due camera (0 when one is due), or `nil` when none is waiting.
-    public mutating func nextDue(now: Double) -> Double? {
+    package mutating func nextDue(now: Double) -> Double? {
         while let top = heap.first {
             if let entry = entries[top.id], entry.generation == top.generation, !entry.running { return max(0, top.due - now) }
             popTop()

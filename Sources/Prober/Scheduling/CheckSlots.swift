@@ -10,32 +10,32 @@
 /// - **per host**: at most ``perHostLimit`` checks run against one host (host:port), so one
 ///   NVR that stops answering for all its cameras at once cannot take the whole pool even
 ///   before its cameras are known to be slow.
-public struct CheckSlots: Sendable, Equatable {
+package struct CheckSlots: Sendable, Equatable {
     /// Checks running at once, all lanes together.
-    public let total: Int
+    package let total: Int
     /// Checks of cameras known to be slow running at once.
-    public let slowLimit: Int
+    package let slowLimit: Int
     /// Checks against one host running at once.
-    public let perHostLimit: Int
-    public private(set) var running = 0
-    public private(set) var runningSlow = 0
+    package let perHostLimit: Int
+    package private(set) var running = 0
+    package private(set) var runningSlow = 0
     private var perHost: [String: Int] = [:]
 
     /// - Parameters:
     ///   - total: the pool.
     ///   - slowShare: fraction of the pool slow cameras may use (at least one slot).
     ///   - perHostLimit: checks against one host at once; `nil` = the whole pool.
-    public init(total: Int, slowShare: Double = 1, perHostLimit: Int? = nil) {
+    package init(total: Int, slowShare: Double = 1, perHostLimit: Int? = nil) {
         self.total = max(1, total)
         self.slowLimit = max(1, min(self.total, Int((Double(self.total) * slowShare).rounded(.down))))
         self.perHostLimit = max(1, min(self.total, perHostLimit ?? self.total))
     }
 
     /// Free slots in the pool.
-    public var free: Int { total - running }
+    package var free: Int { total - running }
 
     /// Takes a slot for a check of `host` (nil: not counted per host) if the limits allow it.
-    public mutating func tryStart(host: String?, slow: Bool) -> Bool {
+    package mutating func tryStart(host: String?, slow: Bool) -> Bool {
         guard running < total, !slow || runningSlow < slowLimit else { return false }
         if let host {
             guard perHost[host, default: 0] < perHostLimit else { return false }
@@ -47,12 +47,12 @@ public struct CheckSlots: Sendable, Equatable {
     }
 
     /// Gives back the slot taken by ``tryStart(host:slow:)`` with the same arguments.
-    public mutating func finish(host: String?, slow: Bool) {
+    package mutating func finish(host: String?, slow: Bool) {
         running = max(0, running - 1)
         if slow { runningSlow = max(0, runningSlow - 1) }
         if let host, let count = perHost[host] { perHost[host] = count > 1 ? count - 1 : nil }
     }
 
     /// Checks running against `host`.
-    public func running(host: String) -> Int { perHost[host, default: 0] }
+    package func running(host: String) -> Int { perHost[host, default: 0] }
 }

@@ -14,47 +14,47 @@ import Foundation
 ///   (`prober.site`, for closed networks).
 /// - **Owner**: rendezvous (highest random weight) hashing over the eligible members, so a member
 ///   joining or leaving moves only the cameras it takes or had: about 1/n of the fleet.
-public struct FleetShare: Sendable, Equatable {
+package struct FleetShare: Sendable, Equatable {
     /// The latest heartbeat of every member heard of (dead ones included until they leave).
-    public private(set) var members: [String: ProberHeartbeat] = [:]
+    package private(set) var members: [String: ProberHeartbeat] = [:]
 
-    public init(members: [ProberHeartbeat] = []) {
+    package init(members: [ProberHeartbeat] = []) {
         for beat in members { self.members[beat.member] = beat }
     }
 
     /// A heartbeat arrived; an older one than the member's latest is ignored.
-    public mutating func received(_ beat: ProberHeartbeat) {
+    package mutating func received(_ beat: ProberHeartbeat) {
         if let known = members[beat.member], known.at > beat.at { return }
         members[beat.member] = beat
     }
 
     /// A member left (its heartbeat was cleared: clean stop or last will).
-    public mutating func left(_ member: String) { members[member] = nil }
+    package mutating func left(_ member: String) { members[member] = nil }
 
     /// Whether `beat`'s member is alive and past its joining heartbeat at `now`.
-    public static func isAlive(_ beat: ProberHeartbeat, at now: Date) -> Bool {
+    package static func isAlive(_ beat: ProberHeartbeat, at now: Date) -> Bool {
         now.timeIntervalSince(beat.at) <= beat.timeout && now >= beat.since.addingTimeInterval(beat.every)
     }
 
     /// The members that own cameras at `now`.
-    public func alive(at now: Date) -> [ProberHeartbeat] {
+    package func alive(at now: Date) -> [ProberHeartbeat] {
         members.values.filter { Self.isAlive($0, at: now) }.sorted { $0.member < $1.member }
     }
 
     /// The owner of a camera of `site` among `alive` members, or nil when none may check it.
-    public static func owner(of cameraID: String, site: String?, among alive: [ProberHeartbeat]) -> String? {
+    package static func owner(of cameraID: String, site: String?, among alive: [ProberHeartbeat]) -> String? {
         let pinned = alive.filter { $0.site != nil && $0.site == site }
         let eligible = pinned.isEmpty ? alive.filter { $0.site == nil } : pinned
         return eligible.max { weight($0.member, cameraID) < weight($1.member, cameraID) }?.member
     }
 
     /// The owner of a camera at `now`.
-    public func owner(of cameraID: String, site: String?, at now: Date) -> String? {
+    package func owner(of cameraID: String, site: String?, at now: Date) -> String? {
         Self.owner(of: cameraID, site: site, among: alive(at: now))
     }
 
     /// The cameras `member` owns at `now` among `cameras` (id → site).
-    public func owned(by member: String, of cameras: [String: String?], at now: Date) -> Set<String> {
+    package func owned(by member: String, of cameras: [String: String?], at now: Date) -> Set<String> {
         let alive = alive(at: now)
         guard alive.contains(where: { $0.member == member }) else { return [] }
         return Set(cameras.compactMap { id, site in Self.owner(of: id, site: site, among: alive) == member ? id : nil })
@@ -62,14 +62,14 @@ public struct FleetShare: Sendable, Equatable {
 
     /// Members dead for over 10 timeouts whose heartbeat is still retained (their will was lost):
     /// the first alive member clears them, so names new at every start do not pile up in the broker.
-    public func stale(at now: Date, clearedBy member: String) -> [String] {
+    package func stale(at now: Date, clearedBy member: String) -> [String] {
         guard alive(at: now).first?.member == member else { return [] }
         return members.values.filter { now.timeIntervalSince($0.at) > 10 * $0.timeout }.map(\.member).sorted()
     }
 
     /// The next instant after `now` at which the alive set changes by time alone (a member's
     /// joining heartbeat passes or its heartbeat grows too old), so the owner recomputes then.
-    public func nextChange(after now: Date) -> Date? {
+    package func nextChange(after now: Date) -> Date? {
         members.values.flatMap { beat in
             [beat.since.addingTimeInterval(beat.every), beat.at.addingTimeInterval(beat.timeout).addingTimeInterval(0.001)]
         }.filter { $0 > now }.min()
@@ -82,7 +82,7 @@ public struct FleetShare: Sendable, Equatable {
 
     /// The camera's phase in `interval` seconds on the wall clock: every prober that owns it checks
     /// it at `phase + k·interval` (Unix seconds), so an owner change keeps the cadence.
-    public static func phase(of cameraID: String, interval: Double) -> Double {
+    package static func phase(of cameraID: String, interval: Double) -> Double {
         guard interval > 0 else { return 0 }
         let millis = UInt64(max(1, (interval * 1000).rounded()))
         return Double(mix(stableHash(cameraID)) % millis) / 1000

@@ -5,44 +5,52 @@ import Foundation
 /// when it arrives (so a dry run reports every refusal without writing) and applied only at commit,
 /// all together in one transaction.
 extension RegistryCommandHandler {
-    func handleImport(_ command: RegistryCommand, commandID: String?) throws(ContractError) -> (reply: RegistryReply, change: Change?) {
-        guard let importID = command.importID else { throw Self.missing("importID") }
+    /// Opens import `importID` for a file carrying `columns` (address among them).
+    func beginImport(_ importID: String, columns: [ImportField], commandID: String?) throws(ContractError) -> (reply: RegistryReply, change: Change?) {
+        try Self.checkImportID(importID)
+        guard columns.contains(.address) else { throw ContractError.importColumnsMissing }
+        try imports.begin(importID, columns: Set(columns))
+        return (RegistryReply(ok: true, commandID: commandID, importResult: ImportResult(importID: importID)), nil)
+    }
+
+    /// Checks and stages one batch of rows.
+    func stageImport(_ importID: String, rows: [ImportRow], commandID: String?) throws(ContractError) -> (reply: RegistryReply, change: Change?) {
+        try Self.checkImportID(importID)
+        guard !rows.isEmpty else { throw ContractError.missing("rows") }
+        guard rows.count <= imports.limits.maxRowsPerBatch else {
+            throw ContractError(code: "payload_too_large", field: "rows", message: "at most \(imports.limits.maxRowsPerBatch) rows per batch; got \(rows.count)")
+        }
+        let result = try stage(rows, importID: importID)
+        return (RegistryReply(ok: true, commandID: commandID, importResult: result), nil)
+    }
+
+    /// Applies every staged row in one transaction (refused rows block it unless `skipInvalid`).
+    func commitImport(_ importID: String, skipInvalid: Bool, commandID: String?) throws(ContractError) -> (reply: RegistryReply, change: Change?) {
+        try Self.checkImportID(importID)
+        let refused = try imports.withJob(importID) { job throws(ContractError) in job.refused }
+        if refused > 0 && !skipInvalid {
+            throw ContractError(code: "import_rejected", field: "skipInvalid",
+                                message: "\(refused) rows of import \(importID) were refused, so nothing is applied (all or nothing); fix the file, or commit with skipInvalid to apply the other rows")
+        }
+        guard let job = imports.finish(importID) else { throw ContractError(code: "not_found", field: "importID", message: "no open import \(importID)") }
+        var (result, changes) = try store.applyImport(job.rows, columns: job.columns, importID: importID, skipInvalid: skipInvalid)
+        result.staged = job.rows.count
+        return (RegistryReply(ok: result.applied, commandID: commandID,
+                              error: result.applied ? nil : ContractError(code: "import_rejected", message: "\(result.rejected.count) rows conflict with the fleet as it is now (it changed after they were checked); nothing was applied"),
+                              importResult: result),
+                changes.isEmpty ? nil : .batch(changes))
+    }
+
+    /// Discards a staged import.
+    func abortImport(_ importID: String, commandID: String?) throws(ContractError) -> (reply: RegistryReply, change: Change?) {
+        try Self.checkImportID(importID)
+        let job = imports.finish(importID)
+        return (RegistryReply(ok: true, commandID: commandID, importResult: ImportResult(importID: importID, staged: job?.rows.count ?? 0)), nil)
+    }
+
+    static func checkImportID(_ importID: String) throws(ContractError) {
         guard CameraValidation.isValidID(importID) else {
             throw ContractError(code: "invalid_field", field: "importID", message: "importID must be 1–64 letters, digits, '.', '_' or '-'")
-        }
-        switch command.action {
-        case .importBegin:
-            guard let columns = command.columns, columns.contains(.address) else {
-                throw ContractError(code: "bad_request", field: "columns", message: "columns must list the fields the file carries, address included")
-            }
-            try imports.begin(importID, columns: Set(columns))
-            return (RegistryReply(ok: true, commandID: commandID, importResult: ImportResult(importID: importID)), nil)
-        case .importRows:
-            guard let rows = command.rows, !rows.isEmpty else { throw Self.missing("rows") }
-            guard rows.count <= imports.limits.maxRowsPerBatch else {
-                throw ContractError(code: "payload_too_large", field: "rows", message: "at most \(imports.limits.maxRowsPerBatch) rows per batch; got \(rows.count)")
-            }
-            let result = try stage(rows, importID: importID)
-            return (RegistryReply(ok: true, commandID: commandID, importResult: result), nil)
-        case .importCommit:
-            let skipInvalid = command.skipInvalid ?? false
-            let refused = try imports.withJob(importID) { job throws(ContractError) in job.refused }
-            if refused > 0 && !skipInvalid {
-                throw ContractError(code: "import_rejected", field: "skipInvalid",
-                                    message: "\(refused) rows of import \(importID) were refused, so nothing is applied (all or nothing); fix the file, or commit with skipInvalid to apply the other rows")
-            }
-            guard let job = imports.finish(importID) else { throw ContractError(code: "not_found", field: "importID", message: "no open import \(importID)") }
-            var (result, changes) = try store.applyImport(job.rows, columns: job.columns, importID: importID, skipInvalid: skipInvalid)
-            result.staged = job.rows.count
-            return (RegistryReply(ok: result.applied, commandID: commandID,
-                                  error: result.applied ? nil : ContractError(code: "import_rejected", message: "\(result.rejected.count) rows conflict with the fleet as it is now (it changed after they were checked); nothing was applied"),
-                                  importResult: result),
-                    changes.isEmpty ? nil : .batch(changes))
-        case .importAbort:
-            let job = imports.finish(importID)
-            return (RegistryReply(ok: true, commandID: commandID, importResult: ImportResult(importID: importID, staged: job?.rows.count ?? 0)), nil)
-        default:
-            throw ContractError(code: "bad_request", field: "action", message: "not an import action")
         }
     }
 

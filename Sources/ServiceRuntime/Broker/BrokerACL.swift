@@ -6,7 +6,7 @@ import CCTVContract
 /// Every account is named in the file with explicit topics (mosquitto's `pattern` lines would apply
 /// to every account). Command topics end in the publishing account's name and each account may
 /// publish only under its own, which is how the registry and the issues service know who asks.
-public enum BrokerRole: String, CaseIterable, Sendable, Codable {
+package enum BrokerRole: String, CaseIterable, Sendable, Codable {
     case registry, prober, issues, notifier, gateway
     /// Another tool: registry commands (answered on its own reply topic), reads alerts and status.
     case integration
@@ -14,18 +14,18 @@ public enum BrokerRole: String, CaseIterable, Sendable, Codable {
     case reader
 
     /// The roles `cctv-out mqtt-users add --role` accepts (the services' own accounts are made by `serve`).
-    public static let forTools: [BrokerRole] = [.integration, .reader, .prober]
+    package static let forTools: [BrokerRole] = [.integration, .reader, .prober]
 }
 
 /// Which of a service's two broker connections an account is for (see ``ServiceBus``).
-public enum ServiceConnection: String, Sendable, Codable {
+package enum ServiceConnection: String, Sendable, Codable {
     /// Subscriptions only: may read the service's topics, write nothing.
     case inbox
     /// Publishing, requests and the will: may write the service's topics and read its replies.
     case outbox
 
     /// The client id (and, on a locked-down broker, the account name) of `service`'s connection.
-    public func clientID(instance: String, service: String) -> String {
+    package func clientID(instance: String, service: String) -> String {
         switch self {
         case .inbox: "\(instance)-\(service)"
         case .outbox: "\(instance)-\(service)-out"
@@ -34,42 +34,42 @@ public enum ServiceConnection: String, Sendable, Codable {
 }
 
 /// One MQTT account and its role.
-public struct BrokerAccount: Sendable, Equatable, Codable {
-    public var name: String
-    public var role: BrokerRole
+package struct BrokerAccount: Sendable, Equatable, Codable {
+    package var name: String
+    package var role: BrokerRole
     /// The service name in `services/{service}/availability` (services only).
-    public var service: String?
+    package var service: String?
     /// For a service: which of its two connections this account is (tools have one connection).
-    public var connection: ServiceConnection?
+    package var connection: ServiceConnection?
 
-    public init(name: String, role: BrokerRole, service: String? = nil, connection: ServiceConnection? = nil) {
+    package init(name: String, role: BrokerRole, service: String? = nil, connection: ServiceConnection? = nil) {
         self.name = name; self.role = role; self.service = service; self.connection = connection
     }
 
     /// The two accounts of one service: `{instance}-{service}` (inbox) and `{instance}-{service}-out`.
-    public static func service(_ service: String, role: BrokerRole, instance: String) -> [BrokerAccount] {
+    package static func service(_ service: String, role: BrokerRole, instance: String) -> [BrokerAccount] {
         [ServiceConnection.inbox, .outbox].map {
             BrokerAccount(name: $0.clientID(instance: instance, service: service), role: role, service: service, connection: $0)
         }
     }
 
     /// The five services' accounts of an instance, two each (each the connection's client id).
-    public static func services(instance: String) -> [BrokerAccount] {
+    package static func services(instance: String) -> [BrokerAccount] {
         [BrokerRole.registry, .prober, .issues, .notifier, .gateway].flatMap { service($0.rawValue, role: $0, instance: instance) }
     }
 }
 
-public enum BrokerACL {
+package enum BrokerACL {
     /// One ACL line: `read`, `write` or `readwrite`, and a topic (filters allowed).
-    public struct Rule: Sendable, Equatable {
-        public var access: String
-        public var topic: String
+    package struct Rule: Sendable, Equatable {
+        package var access: String
+        package var topic: String
     }
 
     /// The rules of one account. A service's inbox account gets the role's reads (its
     /// subscriptions); its outbox account gets the writes, its reply topic and its own
     /// `services/{service}/…` topics.
-    public static func rules(for account: BrokerAccount, topics: Topics) -> [Rule] {
+    package static func rules(for account: BrokerAccount, topics: Topics) -> [Rule] {
         let all = roleRules(for: account, topics: topics)
         let replies = topics.replies + "/"
         switch account.connection {
@@ -128,7 +128,7 @@ public enum BrokerACL {
     }
 
     /// The `acl_file` for `accounts` (anonymous clients get nothing: they are refused anyway).
-    public static func render(_ accounts: [BrokerAccount], topics: Topics) -> String {
+    package static func render(_ accounts: [BrokerAccount], topics: Topics) -> String {
         var text = "# Generated by cctv-out: one MQTT account per service and tool, each with exactly its topics.\n"
         text += "# Roles and topics: README \"Broker accounts\". Command topics end in the publishing account's name.\n"
         for account in accounts {
@@ -139,7 +139,7 @@ public enum BrokerACL {
     }
 
     /// Whether `name` can be an MQTT account here: it is written into the ACL file and into topics.
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         return (1...64).contains(bytes.count) && bytes.allSatisfy {
             (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 46 || $0 == 95

@@ -2,19 +2,19 @@ import Foundation
 import MQTTBus
 
 /// Where the broker is and how to log in, parsed from `mqtt://host:port` / `mqtts://host:port`.
-public struct BrokerEndpoint: Sendable, Equatable {
-    public var host: String
-    public var port: Int
-    public var useTLS: Bool
-    public var username: String?
-    public var password: String?
-    public var caFile: String?
-    public var insecure: Bool
+package struct BrokerEndpoint: Sendable, Equatable {
+    package var host: String
+    package var port: Int
+    package var useTLS: Bool
+    package var username: String?
+    package var password: String?
+    package var caFile: String?
+    package var insecure: Bool
     /// Per-service accounts (account name = client id → password), as `serve` makes them for its
     /// private broker; a service without an entry uses ``username``/``password``.
-    public var servicePasswords: [String: String] = [:]
+    package var servicePasswords: [String: String] = [:]
 
-    public init(host: String, port: Int, useTLS: Bool = false, username: String? = nil, password: String? = nil, caFile: String? = nil,
+    package init(host: String, port: Int, useTLS: Bool = false, username: String? = nil, password: String? = nil, caFile: String? = nil,
                 insecure: Bool = false, servicePasswords: [String: String] = [:]) {
         self.host = host; self.port = port; self.useTLS = useTLS; self.username = username; self.password = password
         self.caFile = caFile; self.insecure = insecure; self.servicePasswords = servicePasswords
@@ -22,7 +22,7 @@ public struct BrokerEndpoint: Sendable, Equatable {
 
     /// Parses `mqtt://[user[:password]@]host[:port]` or `mqtts://…` (prefer `broker.password` in the
     /// environment or config file: a password in the URL shows in `ps` when given as a flag).
-    public static func parse(_ url: String) throws(SettingsError) -> BrokerEndpoint {
+    package static func parse(_ url: String) throws(SettingsError) -> BrokerEndpoint {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               scheme == "mqtt" || scheme == "mqtts", let host = components.host, !host.isEmpty else {
             throw .invalid(key: "broker.url", value: url, expected: "mqtt://host:port or mqtts://host:port")
@@ -39,7 +39,7 @@ public struct BrokerEndpoint: Sendable, Equatable {
     /// gives each exactly its topics (`cctv-out mqtt-users acl` writes both).
     /// - Parameter account: the account to log in as when it is not the client id (several probers
     ///   share their service's account, each with its own client id).
-    public func clientConfiguration(clientID: String, account: String? = nil, connection: ServiceConnection? = nil, will: MQTTConfiguration.Will?) -> MQTTConfiguration {
+    package func clientConfiguration(clientID: String, account: String? = nil, connection: ServiceConnection? = nil, will: MQTTConfiguration.Will?) -> MQTTConfiguration {
         // Subscriptions keep MQTTBus's bounded buffers (1,000 messages, then back-pressure). A
         // 100,000-camera import used to lose 72,941 configs in the gateway's drop-oldest buffer,
         // which was then raised to 250,000 messages; now the burst waits in the broker's session.

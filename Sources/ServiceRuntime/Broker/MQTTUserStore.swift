@@ -3,22 +3,22 @@ import Foundation
 /// MQTT accounts of other tools (`cctv-out mqtt-users`), in `{data-dir}/mqtt-users.json` (mode 0600):
 /// name, role and the mosquitto password hash — never the password. `serve` adds them to its
 /// private broker's password and ACL files, and notices a change within seconds.
-public struct MQTTUserStore: Sendable {
-    public struct Entry: Codable, Sendable, Equatable {
-        public var name: String
-        public var role: BrokerRole
-        public var hash: String
-        public var createdAt: Date
+package struct MQTTUserStore: Sendable {
+    package struct Entry: Codable, Sendable, Equatable {
+        package var name: String
+        package var role: BrokerRole
+        package var hash: String
+        package var createdAt: Date
     }
 
-    public let path: String
+    package let path: String
 
-    public init(dataDir: String) {
+    package init(dataDir: String) {
         path = URL(fileURLWithPath: dataDir).appendingPathComponent("mqtt-users.json").path
     }
 
     /// Every tool account (empty when the file does not exist).
-    public func entries() throws -> [Entry] {
+    package func entries() throws -> [Entry] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -27,7 +27,7 @@ public struct MQTTUserStore: Sendable {
 
     /// Adds or replaces an account.
     /// - Throws: ``MQTTUserError`` for a bad name, a name a service uses, or a short password.
-    public func put(name: String, role: BrokerRole, password: String, reserved: Set<String>) throws {
+    package func put(name: String, role: BrokerRole, password: String, reserved: Set<String>) throws {
         guard BrokerACL.isValidName(name) else { throw MQTTUserError.invalidName(name) }
         guard !reserved.contains(name) else { throw MQTTUserError.reserved(name) }
         guard BrokerRole.forTools.contains(role) else { throw MQTTUserError.invalidRole(role.rawValue) }
@@ -39,7 +39,7 @@ public struct MQTTUserStore: Sendable {
 
     /// Removes an account. - Returns: whether it existed.
     @discardableResult
-    public func remove(name: String) throws -> Bool {
+    package func remove(name: String) throws -> Bool {
         let all = try entries()
         guard all.contains(where: { $0.name == name }) else { return false }
         try save(all.filter { $0.name != name })
@@ -56,14 +56,14 @@ public struct MQTTUserStore: Sendable {
 }
 
 /// Why an MQTT account change was refused.
-public enum MQTTUserError: Error, CustomStringConvertible, Sendable {
+package enum MQTTUserError: Error, CustomStringConvertible, Sendable {
     case invalidName(String)
     case reserved(String)
     case invalidRole(String)
     case weakPassword
     case unreadable(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .invalidName(name): "MQTT account name \(name.prefix(80).debugDescription) is invalid: 1–64 letters, digits, '.', '_' or '-'"
         case let .reserved(name): "\(name) is a service's own account"

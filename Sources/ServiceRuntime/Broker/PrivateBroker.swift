@@ -22,12 +22,12 @@ import Glibc
 /// - Crash-safe: it dies with `serve` (``ChildProcess`` `diesWithParent`), its pid is kept in
 ///   `{data}/mosquitto/mosquitto.pid`, and a stray one left by an earlier `serve` is found and
 ///   stopped before starting (``StrayBroker``), so the port is free again after a `kill -9`.
-public final class PrivateBroker: Service, Sendable {
-    public let port: Int
+package final class PrivateBroker: Service, Sendable {
+    package let port: Int
     /// The TLS listener's port, when one was configured.
-    public let tlsPort: Int?
+    package let tlsPort: Int?
     /// Password of each service account (account name = the service's client id), for its connection.
-    public let servicePasswords: [String: String]
+    package let servicePasswords: [String: String]
     let setup: Setup
     let logger: Logger
     private let process: Mutex<ChildProcess>
@@ -56,7 +56,7 @@ public final class PrivateBroker: Service, Sendable {
     ///   - services: the accounts of the services this process runs.
     /// - Throws: ``PrivateBrokerError`` naming the apt package when mosquitto is missing, the
     ///   port when another program holds it, or the broker's own log when it does not start.
-    public static func start(configuration: BrokerConfiguration, dataDir installation: String, topics: Topics,
+    package static func start(configuration: BrokerConfiguration, dataDir installation: String, topics: Topics,
                              services: [BrokerAccount], logger: Logger) async throws -> PrivateBroker {
         let port = configuration.port
         guard let binary = findBinary(configuration.mosquittoBinary) else { throw PrivateBrokerError.notInstalled }
@@ -116,7 +116,7 @@ public final class PrivateBroker: Service, Sendable {
     }
 
     /// The running broker's process id.
-    public var pid: pid_t { process.withLock { $0.pid } }
+    package var pid: pid_t { process.withLock { $0.pid } }
 
     /// Starts mosquitto and waits (up to 10 s) until its port accepts connections.
     private static func launch(_ setup: Setup, port: Int) async throws -> ChildProcess {
@@ -135,7 +135,7 @@ public final class PrivateBroker: Service, Sendable {
 
     /// Until graceful shutdown: restarts the broker whenever it dies, and reloads the accounts when
     /// the tools' account file changes (checked every 2 s); then stops the broker.
-    public func run() async throws {
+    package func run() async throws {
         var backoff = RestartBackoff()
         var startedAt = ContinuousClock.now
         var toolsCheckedAt = ContinuousClock.now
@@ -182,7 +182,7 @@ public final class PrivateBroker: Service, Sendable {
     }
 
     /// Rewrites the password and ACL files and sends mosquitto SIGHUP (it re-reads both).
-    public func reloadAccounts() {
+    package func reloadAccounts() {
         do {
             try Self.writeAccounts(services: setup.services, serviceHashes: setup.serviceHashes, tools: setup.tools, topics: setup.topics, folder: setup.folder)
             process.withLock { $0 }.send(SIGHUP)
@@ -193,7 +193,7 @@ public final class PrivateBroker: Service, Sendable {
     }
 
     /// Stops the broker cleanly (it saves its store; SIGKILL after 3 s).
-    public func stop() {
+    package func stop() {
         let current = process.withLock { $0 }
         guard current.isRunning else { return }
         let started = ContinuousClock.now
@@ -257,12 +257,12 @@ public final class PrivateBroker: Service, Sendable {
 }
 
 /// Why the private broker could not start.
-public enum PrivateBrokerError: Error, CustomStringConvertible {
+package enum PrivateBrokerError: Error, CustomStringConvertible {
     case notInstalled
     case portBusy(Int)
     case didNotStart(port: Int, log: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notInstalled:
             "mosquitto is not installed: run `sudo apt-get install mosquitto` (or give --broker-url mqtt://host:port to use an external broker)"

@@ -2,33 +2,33 @@ import Foundation
 
 /// How the services reach the broker: an external one by URL, or the private mosquitto `serve`
 /// starts on loopback (port, binary and config template).
-public struct BrokerConfiguration: Sendable, Equatable {
+package struct BrokerConfiguration: Sendable, Equatable {
     /// `mqtt://host:port` or `mqtts://host:port`; `nil` with `serve` = start a private mosquitto.
-    public var url: String?
+    package var url: String?
     /// Port of the private mosquitto (loopback only), or of a broker on this host without a URL.
-    public var port = 1883
-    public var username: String?
-    public var password: String?
+    package var port = 1883
+    package var username: String?
+    package var password: String?
     /// CA file for `mqtts://`.
-    public var caFile: String?
+    package var caFile: String?
     /// Skip TLS host-name verification (tests only).
-    public var insecure = false
+    package var insecure = false
     /// Template for the private broker's config (`{{PORT}}`, `{{DATA}}`, `{{USER}}`).
-    public var mosquittoConfig = "mosquitto/private.conf"
+    package var mosquittoConfig = "mosquitto/private.conf"
     /// mosquitto executable; `nil` = search PATH and /usr/sbin.
-    public var mosquittoBinary: String?
+    package var mosquittoBinary: String?
     /// The private broker's TLS listener for remote probers and tools (`nil` = none), with its
     /// address and PEM certificate chain and key.
-    public var tlsPort: Int?
-    public var tlsHost = "0.0.0.0"
-    public var tlsCertificate: String?
-    public var tlsKey: String?
+    package var tlsPort: Int?
+    package var tlsHost = "0.0.0.0"
+    package var tlsCertificate: String?
+    package var tlsKey: String?
 
-    public init() {}
+    package init() {}
 
     /// The endpoint the services connect to: the URL's broker, else `127.0.0.1:port`.
     /// - Throws: ``SettingsError`` when the URL is not `mqtt(s)://host[:port]`.
-    public func endpoint() throws(SettingsError) -> BrokerEndpoint {
+    package func endpoint() throws(SettingsError) -> BrokerEndpoint {
         guard let url else { return BrokerEndpoint(host: "127.0.0.1", port: port, username: username, password: password) }
         var endpoint = try BrokerEndpoint.parse(url)
         endpoint.username = username ?? endpoint.username
@@ -57,11 +57,11 @@ extension BrokerConfiguration {
     }
 
     /// The `broker.*` and `mosquitto.*` keys.
-    public static let keys: [SettingKey] = [Key.url, Key.port, Key.username, Key.password, Key.caFile, Key.insecure, Key.mosquittoConfig, Key.mosquittoBinary,
+    package static let keys: [SettingKey] = [Key.url, Key.port, Key.username, Key.password, Key.caFile, Key.insecure, Key.mosquittoConfig, Key.mosquittoBinary,
                                             Key.tlsPort, Key.tlsHost, Key.tlsCertificate, Key.tlsKey]
 
     /// Reads the broker keys once; the URL is checked here so a typo fails at start.
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         self.init()
         url = settings.text(Key.url)
         if let url { _ = try BrokerEndpoint.parse(url) }

@@ -2,37 +2,37 @@ import Foundation
 
 /// What every service of an installation shares: where its data lives, its name on the broker,
 /// the topic prefix, the log level, the dashboard's public address and the broker itself.
-public struct RuntimeConfiguration: Sendable, Equatable {
+package struct RuntimeConfiguration: Sendable, Equatable {
     /// Folder for every service's SQLite database and the private broker's store.
-    public var dataDir = "./data"
+    package var dataDir = "./data"
     /// Instance name: MQTT client ids are `{instance}-{service}`.
-    public var instance = "cctv-out"
+    package var instance = "cctv-out"
     /// Optional prefix before every topic, so installations can share a broker.
-    public var topicRoot = ""
+    package var topicRoot = ""
     /// swift-log level name.
-    public var logLevel = "info"
+    package var logLevel = "info"
     /// The dashboard's address as people reach it; linked from every notification. Empty means
     /// "this machine's name and the gateway's port" (``dashboardAddress``).
-    public var publicURL = ""
+    package var publicURL = ""
     /// The broker every service connects to (or the private one `serve` starts).
-    public var broker = BrokerConfiguration()
+    package var broker = BrokerConfiguration()
     /// The shared PostgreSQL (`database` setting); `nil` = SQLite files in ``dataDir``.
-    public var database: PostgresAddress?
+    package var database: PostgresAddress?
     /// Where the services keep their data.
-    public var databaseLocation: DatabaseLocation { database.map(DatabaseLocation.postgres) ?? .sqlite(directory: dataDir) }
+    package var databaseLocation: DatabaseLocation { database.map(DatabaseLocation.postgres) ?? .sqlite(directory: dataDir) }
     /// Address of this process's health endpoint (`GET /healthz`).
-    public var healthHost = "127.0.0.1"
+    package var healthHost = "127.0.0.1"
     /// Port of this process's health endpoint; 0 = none.
-    public var healthPort = 0
+    package var healthPort = 0
     /// Where stream URLs may point (the registry checks them when entered, the prober before every
     /// request): link-local and cloud-metadata addresses are refused unless allowed.
-    public var destinations = DestinationPolicy()
+    package var destinations = DestinationPolicy()
     /// How the monitor watches itself ("monitoring stalled", operators told, heartbeat).
-    public var selfWatch = SelfWatchConfiguration()
+    package var selfWatch = SelfWatchConfiguration()
     /// How long history is kept, in every store that holds it.
-    public var retention = RetentionConfiguration()
+    package var retention = RetentionConfiguration()
 
-    public init() {}
+    package init() {}
 }
 
 extension RuntimeConfiguration {
@@ -57,13 +57,13 @@ extension RuntimeConfiguration {
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// The shared keys, the broker's among them.
-    public static let keys: [SettingKey] = [Key.dataDir, Key.database] + BrokerConfiguration.keys
+    package static let keys: [SettingKey] = [Key.dataDir, Key.database] + BrokerConfiguration.keys
         + [Key.topicRoot, Key.instance, Key.logLevel, Key.publicURL, Key.allowLinkLocal, Key.healthHost, Key.healthPort]
         + SelfWatchConfiguration.keys + RetentionConfiguration.keys
 
     /// Reads the shared keys once.
     /// - Throws: ``SettingsError`` naming the key and what it accepts.
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         self.init()
         dataDir = settings.raw(Key.dataDir)
         instance = settings.raw(Key.instance)
@@ -96,7 +96,7 @@ extension RuntimeConfiguration {
     /// The dashboard's address in notices: `publicURL` when set, else this machine's name (or the
     /// listen address when it is a specific one) with the gateway's port, so a changed port is
     /// never linked wrongly.
-    public static func dashboardAddress(publicURL: String, listenHost: String, port: Int, https: Bool = false) -> String {
+    package static func dashboardAddress(publicURL: String, listenHost: String, port: Int, https: Bool = false) -> String {
         if !publicURL.isEmpty { return publicURL }
         let host = ["", "0.0.0.0", "::", "[::]"].contains(listenHost) ? ProcessInfo.processInfo.hostName : listenHost
         return "\(https ? "https" : "http")://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"

@@ -11,9 +11,9 @@ import Foundation
 /// static let interval = SettingKey.number("prober.interval", default: ProberConfiguration().interval,
 ///                                         in: 1...86_400, "default check interval per camera, seconds")
 /// ```
-public struct SettingKey: Sendable, Hashable {
+package struct SettingKey: Sendable, Hashable {
     /// What a value must look like.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         case text
         case flag
         case integer(ClosedRange<Int>)
@@ -21,14 +21,14 @@ public struct SettingKey: Sendable, Hashable {
     }
 
     /// Dotted name, also the key in the JSON config file (e.g. `broker.url`).
-    public let name: String
-    public let defaultValue: String
-    public let help: String
-    public let kind: Kind
+    package let name: String
+    package let defaultValue: String
+    package let help: String
+    package let kind: Kind
     /// Masked by `cctv-out config` (passwords, tokens).
-    public let secret: Bool
+    package let secret: Bool
 
-    public init(_ name: String, default defaultValue: String = "", kind: Kind = .text, secret: Bool = false, _ help: String) {
+    package init(_ name: String, default defaultValue: String = "", kind: Kind = .text, secret: Bool = false, _ help: String) {
         self.name = name
         self.defaultValue = defaultValue
         self.kind = kind
@@ -37,34 +37,34 @@ public struct SettingKey: Sendable, Hashable {
     }
 
     /// A free-text key (URLs, paths, names); empty means unset.
-    public static func text(_ name: String, default value: String = "", secret: Bool = false, _ help: String) -> SettingKey {
+    package static func text(_ name: String, default value: String = "", secret: Bool = false, _ help: String) -> SettingKey {
         SettingKey(name, default: value, kind: .text, secret: secret, help)
     }
 
     /// A whole number within `range`.
-    public static func integer(_ name: String, default value: Int, in range: ClosedRange<Int>, _ help: String) -> SettingKey {
+    package static func integer(_ name: String, default value: Int, in range: ClosedRange<Int>, _ help: String) -> SettingKey {
         SettingKey(name, default: String(value), kind: .integer(range), help)
     }
 
     /// A number within `range` (seconds, percentages).
-    public static func number(_ name: String, default value: Double, in range: ClosedRange<Double>, _ help: String) -> SettingKey {
+    package static func number(_ name: String, default value: Double, in range: ClosedRange<Double>, _ help: String) -> SettingKey {
         SettingKey(name, default: Self.format(value), kind: .number(range), help)
     }
 
     /// `true` or `false`.
-    public static func flag(_ name: String, default value: Bool, _ help: String) -> SettingKey {
+    package static func flag(_ name: String, default value: Bool, _ help: String) -> SettingKey {
         SettingKey(name, default: value ? "true" : "false", kind: .flag, help)
     }
 
     /// `--broker-url`
-    public var flag: String { "--" + name.replacingOccurrences(of: ".", with: "-") }
+    package var flag: String { "--" + name.replacingOccurrences(of: ".", with: "-") }
     /// `CCTVOUT_BROKER_URL`
-    public var environment: String {
+    package var environment: String {
         "CCTVOUT_" + name.uppercased().replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_")
     }
 
     /// The accepted values in words, for errors and the README (`1–86400`).
-    public var accepted: String? {
+    package var accepted: String? {
         switch kind {
         case .text: nil
         case .flag: "true or false"
@@ -81,7 +81,7 @@ public struct SettingKey: Sendable, Hashable {
 
 extension [SettingKey] {
     /// The README's configuration table (`cctv-out config --markdown`), one row per key.
-    public var markdownTable: String {
+    package var markdownTable: String {
         var lines = ["| flag | environment | default | accepts | meaning |", "|---|---|---|---|---|"]
         for key in self {
             lines.append("| `\(key.flag)` | `\(key.environment)` | \(key.defaultValue.isEmpty ? "" : "`\(key.defaultValue)`") | \(key.accepted ?? "") | \(key.help) |")

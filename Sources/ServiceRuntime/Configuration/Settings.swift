@@ -5,17 +5,17 @@ import Foundation
 ///
 /// Only the edge reads it: each service's configuration type turns it into typed values once
 /// (`ProberConfiguration(settings:)`), and the services get those through their `init`.
-public struct Settings: Sendable {
+package struct Settings: Sendable {
     /// The keys this parse knows: every service's table, joined by the command line.
-    public let keys: [SettingKey]
+    package let keys: [SettingKey]
     private var values: [String: String]
     /// Where each value came from, for `cctv-out config`.
-    public private(set) var origins: [String: String]
+    package private(set) var origins: [String: String]
 
     /// Resolves settings from `arguments` (flags), `environment` and the config file they name.
     /// - Throws: ``SettingsError`` for unknown flags, unreadable files or bad JSON.
     /// - Parameter keys: every key accepted; `config` (the file) is always accepted.
-    public init(arguments: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
+    package init(arguments: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
                 keys: [SettingKey]) throws(SettingsError) {
         let keys = keys.contains { $0.name == Self.configFile.name } ? keys : [Self.configFile] + keys
         self.keys = keys
@@ -36,21 +36,21 @@ public struct Settings: Sendable {
     }
 
     /// The JSON file of further keys (`--config`), known to every parse.
-    public static let configFile = SettingKey.text("config", "JSON config file with any of these keys (e.g. {\"http.port\": \"8080\"})")
+    package static let configFile = SettingKey.text("config", "JSON config file with any of these keys (e.g. {\"http.port\": \"8080\"})")
 
     /// The raw text of a key (its default when unset).
-    public func raw(_ key: SettingKey) -> String {
+    package func raw(_ key: SettingKey) -> String {
         values[key.name] ?? key.defaultValue
     }
 
     /// A text value, `nil` when empty.
-    public func text(_ key: SettingKey) -> String? {
+    package func text(_ key: SettingKey) -> String? {
         let value = raw(key)
         return value.isEmpty ? nil : value
     }
 
     /// A whole number within the key's range.
-    public func integer(_ key: SettingKey) throws(SettingsError) -> Int {
+    package func integer(_ key: SettingKey) throws(SettingsError) -> Int {
         guard case let .integer(range) = key.kind else { preconditionFailure("\(key.name) is not an integer key") }
         guard let value = Int(raw(key).trimmingCharacters(in: .whitespaces)), range.contains(value) else {
             throw .invalid(key: key.name, value: raw(key), expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -59,7 +59,7 @@ public struct Settings: Sendable {
     }
 
     /// A number within the key's range.
-    public func number(_ key: SettingKey) throws(SettingsError) -> Double {
+    package func number(_ key: SettingKey) throws(SettingsError) -> Double {
         guard case let .number(range) = key.kind else { preconditionFailure("\(key.name) is not a number key") }
         guard let value = Double(raw(key).trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value) else {
             throw .invalid(key: key.name, value: raw(key), expected: "a number from \(key.accepted ?? "")")
@@ -68,12 +68,12 @@ public struct Settings: Sendable {
     }
 
     /// A number of seconds within the key's range, as a `Duration`.
-    public func duration(_ key: SettingKey) throws(SettingsError) -> Duration {
+    package func duration(_ key: SettingKey) throws(SettingsError) -> Duration {
         .milliseconds(Int64((try number(key) * 1000).rounded()))
     }
 
     /// A boolean value (`true/false/1/0/yes/no/on/off`).
-    public func flag(_ key: SettingKey) throws(SettingsError) -> Bool {
+    package func flag(_ key: SettingKey) throws(SettingsError) -> Bool {
         switch raw(key).lowercased() {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off", "": return false
@@ -82,7 +82,7 @@ public struct Settings: Sendable {
     }
 
     /// What `cctv-out config` shows for a key: secrets masked, and a password inside a URL too.
-    public func display(_ key: SettingKey) -> String {
+    package func display(_ key: SettingKey) -> String {
         let value = raw(key)
         if key.secret { return value.isEmpty ? "" : "******" }
         if let components = URLComponents(string: value), components.password != nil, components.scheme != nil {
@@ -144,14 +144,14 @@ public struct Settings: Sendable {
 }
 
 /// A configuration problem, naming the key and what is expected.
-public enum SettingsError: Error, Sendable, CustomStringConvertible {
+package enum SettingsError: Error, Sendable, CustomStringConvertible {
     case unknownFlag(String)
     case missingValue(String)
     case unreadableFile(String)
     case invalidFile(String, String)
     case invalid(key: String, value: String, expected: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unknownFlag(flag): "unknown option \(flag) (see `cctv-out config` for the list)"
         case let .missingValue(flag): "option \(flag) needs a value"

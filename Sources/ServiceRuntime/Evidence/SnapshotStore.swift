@@ -7,13 +7,13 @@ import Synchronization
 /// gateway serves the frames to signed-in users and notices link to them
 /// (`/api/cameras/{id}/snapshot`). Files are `{camera}-{milliseconds}.jpg` in one folder,
 /// `{data-dir}/snapshots`, shared when both run in one installation.
-public final class SnapshotStore: Sendable {
-    public let folder: URL
-    public let perCamera: Int
-    public let maxTotalBytes: Int
+package final class SnapshotStore: Sendable {
+    package let folder: URL
+    package let perCamera: Int
+    package let maxTotalBytes: Int
     private let lock = Mutex(())
 
-    public init(folder: URL, perCamera: Int = 3, maxTotalBytes: Int = 512 << 20) {
+    package init(folder: URL, perCamera: Int = 3, maxTotalBytes: Int = 512 << 20) {
         self.folder = folder
         self.perCamera = max(1, perCamera)
         self.maxTotalBytes = max(1 << 20, maxTotalBytes)
@@ -21,19 +21,19 @@ public final class SnapshotStore: Sendable {
     }
 
     /// The folder of an installation's data directory.
-    public convenience init(dataDir: String, perCamera: Int = 3) {
+    package convenience init(dataDir: String, perCamera: Int = 3) {
         self.init(folder: URL(fileURLWithPath: dataDir).appendingPathComponent("snapshots"), perCamera: perCamera)
     }
 
     /// A new file name for `camera` (camera ids are topic-safe: letters, digits, `.`, `_`, `-`).
-    public func newFile(camera: String) -> URL {
+    package func newFile(camera: String) -> URL {
         let stamp = Int(Date().timeIntervalSince1970 * 1000)
         return folder.appendingPathComponent("\(camera)-\(stamp).jpg")
     }
 
     /// Keeps `file` if ffmpeg wrote it, trims the camera's older frames and the folder's total;
     /// returns the kept file's name, or `nil`.
-    public func keep(_ file: URL, camera: String) -> String? {
+    package func keep(_ file: URL, camera: String) -> String? {
         lock.withLock { _ in
             guard let size = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? Int, size > 0 else {
                 try? FileManager.default.removeItem(at: file)
@@ -53,20 +53,20 @@ public final class SnapshotStore: Sendable {
     }
 
     /// The stored snapshot called `name`, or `nil` (names are checked: no path can escape the folder).
-    public func file(named name: String) -> URL? {
+    package func file(named name: String) -> URL? {
         guard Self.camera(ofName: name) != nil else { return nil }
         let url = folder.appendingPathComponent(name)
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
     /// The newest stored frame of `camera`, or `nil` when none was taken (picture checks off).
-    public func newest(camera: String) -> URL? {
+    package func newest(camera: String) -> URL? {
         files().filter { Self.camera(ofName: $0.name) == camera }.max { Self.stamp(ofName: $0.name) < Self.stamp(ofName: $1.name) }?.url
     }
 
     /// The camera a file name belongs to: `{camera}-{digits}.jpg` (camera "CAM-1" does not own
     /// "CAM-1-2-1700000000000.jpg", which is camera "CAM-1-2"'s); `nil` for any other name.
-    public static func camera(ofName name: String) -> String? {
+    package static func camera(ofName name: String) -> String? {
         guard name.hasSuffix(".jpg"), !name.hasPrefix("."), !name.contains("/") else { return nil }
         let base = name.dropLast(4)
         guard let dash = base.lastIndex(of: "-") else { return nil }

@@ -4,26 +4,26 @@ import Synchronization
 /// check (``LeadershipFence/check(_:)``), so an instance that no longer leads writes nothing, and
 /// the first refusal is remembered (``fencedOut``) so the leader's work can stop at once, before
 /// its lease notices. One box (SQLite) uses ``LeadershipFence/unfenced``: every write passes.
-public final class FencedWrites: Sendable {
+package final class FencedWrites: Sendable {
     private let fence = Mutex(LeadershipFence.unfenced)
     private let refused = Mutex<LeadershipError?>(nil)
 
-    public init() {}
+    package init() {}
 
     /// Writes from now on only while `fence` holds; forgets an earlier refusal.
-    public func use(_ fence: LeadershipFence) {
+    package func use(_ fence: LeadershipFence) {
         self.fence.withLock { $0 = fence }
         refused.withLock { $0 = nil }
     }
 
     /// The fence in force (an outbox checks it in its own writes).
-    public var current: LeadershipFence { fence.withLock { $0 } }
+    package var current: LeadershipFence { fence.withLock { $0 } }
 
     /// The first write refused since ``use(_:)``: this instance no longer leads.
-    public var fencedOut: LeadershipError? { refused.withLock { $0 } }
+    package var fencedOut: LeadershipError? { refused.withLock { $0 } }
 
     /// One write transaction on `database`, fenced.
-    public func write<T>(on database: any SQLDatabase, _ body: (any SQLConnection) throws -> T) throws -> T {
+    package func write<T>(on database: any SQLDatabase, _ body: (any SQLConnection) throws -> T) throws -> T {
         let fence = current
         return try noting {
             try database.write { db in
@@ -34,7 +34,7 @@ public final class FencedWrites: Sendable {
     }
 
     /// One write transaction on `database` off the cooperative pool, fenced.
-    public func write<T: Sendable>(on database: any SQLDatabase, _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    package func write<T: Sendable>(on database: any SQLDatabase, _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let fence = current
         do {
             return try await database.write { db in

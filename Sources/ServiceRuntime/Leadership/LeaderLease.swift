@@ -6,19 +6,19 @@ import PostgresNIO
 import Synchronization
 
 /// How fast leadership moves between instances of a service.
-public struct LeaseTiming: Sendable, Equatable {
+package struct LeaseTiming: Sendable, Equatable {
     /// A standby asks for the lock this often.
-    public var retryEvery: Duration = .seconds(1)
+    package var retryEvery: Duration = .seconds(1)
     /// The leader proves its session is alive this often (a query on the lock's connection).
-    public var renewEvery: Duration = .seconds(1)
+    package var renewEvery: Duration = .seconds(1)
     /// PostgreSQL ends a lock session idle this long (`idle_session_timeout`): a leader paused or cut
     /// off from the database loses the lock after it, so a standby can take over. Must be well over
     /// ``renewEvery``.
-    public var sessionTimeout: Duration = .seconds(5)
+    package var sessionTimeout: Duration = .seconds(5)
     /// A renewal that has not answered after this long means the leader lost its database.
-    public var renewTimeout: Duration = .seconds(2)
+    package var renewTimeout: Duration = .seconds(2)
 
-    public init() {}
+    package init() {}
 }
 
 /// Leadership of one role ("issues", "notifier") among the instances sharing a PostgreSQL: the
@@ -28,16 +28,16 @@ public struct LeaseTiming: Sendable, Equatable {
 /// bumps the role's epoch in the `leadership` table of the role's schema, and every write of the
 /// shared store checks it (``LeadershipFence``), so an old leader that wakes up writes nothing.
 /// On SQLite (one box) there is nothing to share: the one instance leads at once, unfenced.
-public final class LeaderLease: Sendable {
+package final class LeaderLease: Sendable {
     let location: DatabaseLocation
     /// The role, which is also the schema its `leadership` row lives in (the service's own).
-    public let role: String
+    package let role: String
     /// Who this instance is, as standbys and operators see it (`host:pid`).
-    public let holder: String
+    package let holder: String
     let logger: Logger
     let timing: LeaseTiming
 
-    public init(location: DatabaseLocation, role: String, holder: String, logger: Logger, timing: LeaseTiming = LeaseTiming()) {
+    package init(location: DatabaseLocation, role: String, holder: String, logger: Logger, timing: LeaseTiming = LeaseTiming()) {
         self.location = location
         self.role = role
         self.holder = holder
@@ -46,7 +46,7 @@ public final class LeaderLease: Sendable {
     }
 
     /// This machine's name and process: the default ``holder``.
-    public static var defaultHolder: String {
+    package static var defaultHolder: String {
         "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
@@ -54,7 +54,7 @@ public final class LeaderLease: Sendable {
     /// When leadership is lost `body` is cancelled and this throws ``LeadershipError/lost(role:epoch:)``;
     /// when `body` returns (or throws) the lock is given up at once, so a standby takes over without
     /// waiting for the session timeout. `onStandby` runs each time this instance starts waiting.
-    public func withLeadership<T: Sendable>(onStandby: @Sendable () async -> Void = {},
+    package func withLeadership<T: Sendable>(onStandby: @Sendable () async -> Void = {},
                                             _ body: @escaping @Sendable (LeadershipFence) async throws -> T) async throws -> T {
         guard case let .postgres(address) = location else { return try await body(.unfenced) }
         let session = try await acquire(address, onStandby: onStandby)

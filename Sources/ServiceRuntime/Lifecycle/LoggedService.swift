@@ -5,16 +5,16 @@ import Synchronization
 /// A service whose shutdown is logged step by step: "stopping X" when its graceful shutdown
 /// begins, "X stopped" with how long it took when its `run()` returned, so a slow SIGTERM
 /// names the service that held it up.
-public struct LoggedService: Service {
+package struct LoggedService: Service {
     let name: String
     let service: any Service
     let logger: Logger
 
-    public init(_ name: String, _ service: any Service, logger: Logger) {
+    package init(_ name: String, _ service: any Service, logger: Logger) {
         self.name = name; self.service = service; self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let stopping = Mutex<ContinuousClock.Instant?>(nil)
         let logger = logger
         let name = name

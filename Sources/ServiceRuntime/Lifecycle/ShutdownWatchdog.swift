@@ -10,16 +10,16 @@ import Glibc
 /// service group, so it is the first to hear of the graceful shutdown: it logs it and arms a
 /// timer on its own thread; if the process is still alive when the budget is spent, it logs that
 /// and exits. A child started with `diesWithParent` (the private broker) gets SIGTERM then.
-public struct ShutdownWatchdog: Service {
+package struct ShutdownWatchdog: Service {
     let budget: Duration
     let logger: Logger
     let started = ContinuousClock.now
 
-    public init(budget: Duration = .milliseconds(4500), logger: Logger) {
+    package init(budget: Duration = .milliseconds(4500), logger: Logger) {
         self.budget = budget; self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try await gracefulShutdown()
         logger.info("shutdown requested: stopping every service", metadata: ["budget_s": "\(budget.seconds)", "uptime_s": "\(Int((ContinuousClock.now - started).seconds))"])
         let budget = budget

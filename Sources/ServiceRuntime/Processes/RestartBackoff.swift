@@ -1,21 +1,21 @@
 /// How long to wait before restarting a supervised process that died: soon after a first crash,
 /// doubling while it keeps dying young, and back to soon once it has run stably for a while.
-public struct RestartBackoff: Sendable, Equatable {
+package struct RestartBackoff: Sendable, Equatable {
     /// Delay before the first restart, seconds.
-    public var initial: Double
+    package var initial: Double
     /// Longest delay, seconds.
-    public var maximum: Double
+    package var maximum: Double
     /// A run at least this long (seconds) counts as stable and resets the delay.
-    public var stableAfter: Double
+    package var stableAfter: Double
     /// Deaths in a row of a process that did not run stably.
-    public private(set) var failures = 0
+    package private(set) var failures = 0
 
-    public init(initial: Double = 0.25, maximum: Double = 30, stableAfter: Double = 60) {
+    package init(initial: Double = 0.25, maximum: Double = 30, stableAfter: Double = 60) {
         self.initial = initial; self.maximum = maximum; self.stableAfter = stableAfter
     }
 
     /// The delay before the next start of a process that just died after running `ranFor` seconds.
-    public mutating func delay(afterRunningFor ranFor: Double) -> Double {
+    package mutating func delay(afterRunningFor ranFor: Double) -> Double {
         if ranFor >= stableAfter { failures = 0 }
         defer { failures += 1 }
         var delay = initial

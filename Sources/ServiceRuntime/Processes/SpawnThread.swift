@@ -4,8 +4,8 @@ import Foundation
 /// us. Linux sends a child's parent-death signal (`PR_SET_PDEATHSIG`) when the *thread* that
 /// spawned it ends, not the process, and the threads that run Swift tasks come and go (an idle
 /// dispatch worker exits after a few seconds): a broker spawned from one would be killed at random.
-final class SpawnThread: @unchecked Sendable {
-    static let shared = SpawnThread()
+package final class SpawnThread: @unchecked Sendable {
+    package static let shared = SpawnThread()
 
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
@@ -17,7 +17,7 @@ final class SpawnThread: @unchecked Sendable {
     }
 
     /// Runs `body` on the spawn thread and returns its result (the caller waits; a spawn takes ~1 ms).
-    func run<T>(_ body: @escaping () -> T) -> T {
+    package func run<T>(_ body: @escaping () -> T) -> T {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: T?
         condition.withLock {

@@ -7,10 +7,10 @@ import Glibc
 /// on a system without `setpriv`, or a broker started by hand with our config): found through the
 /// pid file `serve` writes and a scan of `/proc`, and stopped only when its command line proves it
 /// is a mosquitto started with *this* data folder's config, never someone else's broker.
-public enum StrayBroker {
+package enum StrayBroker {
     /// Processes that are a mosquitto running `configFile`: the pid in `pidFile` (when it still
     /// is one) and any other found in `/proc`. Never this process.
-    public static func find(configFile: String, pidFile: String) -> [pid_t] {
+    package static func find(configFile: String, pidFile: String) -> [pid_t] {
         var found: [pid_t] = []
         if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
            pid > 1, isOurBroker(pid, configFile: configFile) {
@@ -44,7 +44,7 @@ public enum StrayBroker {
     /// Stops `pid` with SIGTERM (mosquitto saves its store), SIGKILL after `timeout` seconds;
     /// returns whether it is gone.
     @discardableResult
-    public static func stop(_ pid: pid_t, timeout: Double = 5) -> Bool {
+    package static func stop(_ pid: pid_t, timeout: Double = 5) -> Bool {
         kill(pid, SIGTERM)
         if waitUntilGone(pid, timeout: timeout) { return true }
         kill(pid, SIGKILL)

@@ -10,26 +10,26 @@ import Glibc
 /// Its standard output and error are drained together (a full error pipe cannot stall a program
 /// whose output is being read) and kept up to a bound each; it is killed (SIGKILL) after `timeout`.
 /// Everything blocking happens on a dispatch thread, never on the cooperative pool.
-public enum ToolRun {
+package enum ToolRun {
     /// How a run ended.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// The exit status, or nil when the program was killed by a signal.
-        public var exitStatus: Int32?
+        package var exitStatus: Int32?
         /// Whether it was killed for running past the time limit.
-        public var timedOut: Bool
+        package var timedOut: Bool
         /// Standard output and error, each cut at its bound.
-        public var output: Data
-        public var errors: Data
+        package var output: Data
+        package var errors: Data
         /// CPU seconds (user + system) the program used.
-        public var cpuSeconds: Double
+        package var cpuSeconds: Double
 
         /// Exit status 0.
-        public var succeeded: Bool { exitStatus == 0 && !timedOut }
+        package var succeeded: Bool { exitStatus == 0 && !timedOut }
     }
 
     /// Runs `executable` with `arguments` and waits for it (off the cooperative pool).
     /// - Throws: ``ChildProcessError`` when it cannot be started.
-    public static func run(_ executable: String, _ arguments: [String], timeout: Duration,
+    package static func run(_ executable: String, _ arguments: [String], timeout: Duration,
                            maxOutput: Int = 256 << 10, maxErrors: Int = 1 << 20) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {

@@ -2,13 +2,13 @@ import Foundation
 
 /// How long history is kept, shared by every store that holds a copy of it (the issues service,
 /// the notifier and the gateway's read store), so the dashboard never shows what the owner forgot.
-public struct RetentionConfiguration: Sendable, Equatable {
+package struct RetentionConfiguration: Sendable, Equatable {
     /// Days a resolved incident stays in the history; 0 = forever.
-    public var incidentDays = 400
+    package var incidentDays = 400
     /// Days a finished notification delivery stays in the history; 0 = forever.
-    public var deliveryDays = 90
+    package var deliveryDays = 90
 
-    public init() {}
+    package init() {}
 }
 
 extension RetentionConfiguration {
@@ -21,10 +21,10 @@ extension RetentionConfiguration {
     }
 
     /// The `retention.*` keys.
-    public static let keys: [SettingKey] = [Key.incidentDays, Key.deliveryDays]
+    package static let keys: [SettingKey] = [Key.incidentDays, Key.deliveryDays]
 
     /// Reads the `retention.*` keys once.
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         self.init()
         incidentDays = try settings.integer(Key.incidentDays)
         deliveryDays = try settings.integer(Key.deliveryDays)

@@ -9,26 +9,26 @@ import ServiceLifecycle
 /// write transaction; in PostgreSQL one `DELETE … WHERE ctid IN (SELECT … LIMIT 500)` per batch
 /// (MVCC: readers are never blocked). A pause before the next batch keeps the service's own writes
 /// from waiting long behind it. Runs once a minute after start, then every hour.
-public struct RetentionSweeper: Sendable {
+package struct RetentionSweeper: Sendable {
     let database: any SQLDatabase
     let rules: [RetentionRule]
     let logger: Logger
     let batchSize: Int
     let pause: Duration
 
-    public init(database: any SQLDatabase, logger: Logger, rules: [RetentionRule], batchSize: Int = 500, pause: Duration = .milliseconds(20)) {
+    package init(database: any SQLDatabase, logger: Logger, rules: [RetentionRule], batchSize: Int = 500, pause: Duration = .milliseconds(20)) {
         self.database = database; self.rules = rules.filter { $0.maxAge > 0 }; self.logger = logger
         self.batchSize = batchSize; self.pause = pause
     }
 
     /// A sweeper over an SQLite pool.
-    public init(database: DatabasePool, logger: Logger, rules: [RetentionRule], batchSize: Int = 500, pause: Duration = .milliseconds(20)) {
+    package init(database: DatabasePool, logger: Logger, rules: [RetentionRule], batchSize: Int = 500, pause: Duration = .milliseconds(20)) {
         self.init(database: SQLiteDatabase(pool: database), logger: logger, rules: rules, batchSize: batchSize, pause: pause)
     }
 
     /// Deletes every row that expired by `now`, batch by batch; returns how many per rule name.
     @discardableResult
-    public func sweep(now: Date = Date()) async throws -> [String: Int] {
+    package func sweep(now: Date = Date()) async throws -> [String: Int] {
         var deleted: [String: Int] = [:]
         for rule in rules {
             let (expired, arguments) = Self.statement(rule.expired(in: database.dialect), cutoff: now.addingTimeInterval(-rule.maxAge))
@@ -89,7 +89,7 @@ public struct RetentionSweeper: Sendable {
 
     /// Sweeps `firstAfter` after start, then every `every`, until cancelled or shut down (and
     /// only then returns, even with nothing to sweep: a service may end when a task ends).
-    public func run(every: Duration = .seconds(3600), firstAfter: Duration = .seconds(60)) async {
+    package func run(every: Duration = .seconds(3600), firstAfter: Duration = .seconds(60)) async {
         guard !rules.isEmpty else { try? await gracefulShutdown(); return }
         var wait = firstAfter
         while !Task.isCancelled && !Task.isShuttingDownGracefully {

@@ -3,8 +3,8 @@ import Foundation
 
 /// Whether the monitor is monitoring right now: the one rule behind the dashboard's "monitoring
 /// stalled" banner, `/api/summary`, the operators' self-watch notices and the outbound heartbeat.
-public struct MonitoringHealth: Codable, Sendable, Equatable {
-    public enum State: String, Codable, Sendable {
+package struct MonitoringHealth: Codable, Sendable, Equatable {
+    package enum State: String, Codable, Sendable {
         /// Results arrive, the broker is reachable, every service is online.
         case live
         /// Something stops the monitor from monitoring: see ``reasons``.
@@ -14,7 +14,7 @@ public struct MonitoringHealth: Codable, Sendable, Equatable {
     }
 
     /// Why it is not live.
-    public enum Reason: String, Codable, Sendable {
+    package enum Reason: String, Codable, Sendable {
         /// This process has no broker connection: nothing else it knows is current.
         case brokerUnreachable = "broker_unreachable"
         /// No check result for ``SelfWatchConfiguration/stallAfter`` while cameras are enabled.
@@ -23,29 +23,29 @@ public struct MonitoringHealth: Codable, Sendable, Equatable {
         case serviceOffline = "service_offline"
     }
 
-    public var state: State
-    public var reasons: [Reason]
+    package var state: State
+    package var reasons: [Reason]
     /// Services whose availability is `offline`.
-    public var servicesOffline: [String]
+    package var servicesOffline: [String]
     /// When the last check result arrived, on this process's clock.
-    public var lastResultAt: Date?
+    package var lastResultAt: Date?
     /// Enabled cameras, from the latest pulse.
-    public var cameras: Int?
+    package var cameras: Int?
 
-    public init(state: State, reasons: [Reason] = [], servicesOffline: [String] = [], lastResultAt: Date? = nil, cameras: Int? = nil) {
+    package init(state: State, reasons: [Reason] = [], servicesOffline: [String] = [], lastResultAt: Date? = nil, cameras: Int? = nil) {
         self.state = state; self.reasons = reasons; self.servicesOffline = servicesOffline; self.lastResultAt = lastResultAt; self.cameras = cameras
     }
 
     /// A pulse as received: its envelope's `at` (sender's clock) and when it arrived (ours).
-    public struct ReceivedPulse: Sendable, Equatable {
-        public var pulse: MonitorPulse
-        public var sentAt: Date
-        public var receivedAt: Date
-        public init(pulse: MonitorPulse, sentAt: Date, receivedAt: Date) { self.pulse = pulse; self.sentAt = sentAt; self.receivedAt = receivedAt }
+    package struct ReceivedPulse: Sendable, Equatable {
+        package var pulse: MonitorPulse
+        package var sentAt: Date
+        package var receivedAt: Date
+        package init(pulse: MonitorPulse, sentAt: Date, receivedAt: Date) { self.pulse = pulse; self.sentAt = sentAt; self.receivedAt = receivedAt }
 
         /// When the last result arrived, moved onto the receiver's clock (no clock skew between
         /// hosts): its age at sending plus the time since the pulse arrived.
-        public var lastResultAt: Date? { pulse.lastResultAt.map(onReceiverClock) }
+        package var lastResultAt: Date? { pulse.lastResultAt.map(onReceiverClock) }
 
         /// Since when results are missing: the last result, or the sender's start when none came.
         var silentSince: Date { onReceiverClock(pulse.lastResultAt ?? pulse.since) }
@@ -59,7 +59,7 @@ public struct MonitoringHealth: Codable, Sendable, Equatable {
     ///   - brokerConnected: whether this process's broker connection is up.
     ///   - services: every known service's availability (`online` / `offline`).
     ///   - startedAt: when this process started watching (the grace before a first pulse).
-    public static func evaluate(pulse: ReceivedPulse?, brokerConnected: Bool, services: [String: String], startedAt: Date, now: Date,
+    package static func evaluate(pulse: ReceivedPulse?, brokerConnected: Bool, services: [String: String], startedAt: Date, now: Date,
                                 configuration: SelfWatchConfiguration) -> MonitoringHealth {
         let lastResult = pulse?.lastResultAt
         // Without the broker everything else this process knows is frozen: say only that.

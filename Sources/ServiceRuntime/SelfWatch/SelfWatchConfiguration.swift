@@ -3,36 +3,36 @@ import Foundation
 /// How the monitor watches itself: when it counts as stalled, when operators are told, and the
 /// optional outbound heartbeat. Shared by the issues service (pulse), the gateway ("monitoring
 /// stalled") and the notifier (notices, heartbeat), so it is part of ``RuntimeConfiguration``.
-public struct SelfWatchConfiguration: Sendable, Equatable {
+package struct SelfWatchConfiguration: Sendable, Equatable {
     /// Seconds without any check result after which monitoring counts as stalled; `nil` = two
     /// prober intervals plus 10 s for the check itself (``stallAfter``).
-    public var stallAfterOverride: Double?
+    package var stallAfterOverride: Double?
     /// The prober's default check interval, which the default stall time follows (set by the
     /// installation from the prober's configuration).
-    public var proberInterval: Double = 60
+    package var proberInterval: Double = 60
     /// Seconds a service may be offline (or the broker unreachable) before operators are told.
-    public var offlineAfter: Double = 120
+    package var offlineAfter: Double = 120
     /// Called (GET) every ``heartbeatEvery`` seconds while everything is healthy.
-    public var heartbeatURL: String?
+    package var heartbeatURL: String?
     /// Called instead while something is unhealthy; `nil` = stay silent then.
-    public var heartbeatFailURL: String?
+    package var heartbeatFailURL: String?
     /// Seconds between heartbeat calls.
-    public var heartbeatEvery: Double = 60
+    package var heartbeatEvery: Double = 60
 
-    public init() {}
+    package init() {}
 
     /// A configuration with an explicit stall time (tests).
-    public init(stallAfter: Double, offlineAfter: Double, heartbeatURL: String? = nil, heartbeatFailURL: String? = nil, heartbeatEvery: Double = 60) {
+    package init(stallAfter: Double, offlineAfter: Double, heartbeatURL: String? = nil, heartbeatFailURL: String? = nil, heartbeatEvery: Double = 60) {
         self.stallAfterOverride = stallAfter; self.offlineAfter = offlineAfter
         self.heartbeatURL = heartbeatURL; self.heartbeatFailURL = heartbeatFailURL; self.heartbeatEvery = heartbeatEvery
     }
 
     /// Seconds without any check result after which monitoring counts as stalled.
-    public var stallAfter: Double { stallAfterOverride ?? 2 * proberInterval + 10 }
+    package var stallAfter: Double { stallAfterOverride ?? 2 * proberInterval + 10 }
 
     /// Seconds between pulses of the issues service: often enough that a stall is seen within
     /// about a quarter of ``stallAfter``, at most every 5 s (one small retained message).
-    public var pulseEvery: Double { min(5, max(0.5, stallAfter / 4)) }
+    package var pulseEvery: Double { min(5, max(0.5, stallAfter / 4)) }
 }
 
 extension SelfWatchConfiguration {
@@ -50,11 +50,11 @@ extension SelfWatchConfiguration {
     }
 
     /// The `monitor.*` keys.
-    public static let keys: [SettingKey] = [Key.stallAfter, Key.offlineAfter, Key.heartbeatURL, Key.heartbeatFailURL, Key.heartbeatEvery]
+    package static let keys: [SettingKey] = [Key.stallAfter, Key.offlineAfter, Key.heartbeatURL, Key.heartbeatFailURL, Key.heartbeatEvery]
 
     /// Reads the `monitor.*` keys once.
     /// - Throws: ``SettingsError`` naming the key at fault (a heartbeat URL must be http(s) with a valid port).
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         self.init()
         let stall = try settings.number(Key.stallAfter)
         stallAfterOverride = stall > 0 ? stall : nil

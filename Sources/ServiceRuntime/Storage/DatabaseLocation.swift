@@ -5,13 +5,13 @@ import PostgresNIO
 
 /// Where a service keeps its data: SQLite files in the data folder (one box, the default) or a
 /// PostgreSQL database every machine shares (each service in its own schema).
-public enum DatabaseLocation: Sendable, Equatable {
+package enum DatabaseLocation: Sendable, Equatable {
     case sqlite(directory: String)
     case postgres(PostgresAddress)
 
     /// Opens one service's database here: `{dataDir}/{service}.sqlite` with `sqlite`, or schema
     /// `{service}` in PostgreSQL with `postgres` (each migrated).
-    public func open(service: String, sqlite: DatabaseMigrator, postgres: [PostgresMigration], logger: Logger) throws -> any SQLDatabase {
+    package func open(service: String, sqlite: DatabaseMigrator, postgres: [PostgresMigration], logger: Logger) throws -> any SQLDatabase {
         switch self {
         case let .sqlite(directory): try SQLiteDatabase(directory: directory, service: service, migrator: sqlite)
         case let .postgres(address): try PostgresDatabase(address: address, schema: service, migrations: postgres, logger: logger)
@@ -20,24 +20,24 @@ public enum DatabaseLocation: Sendable, Equatable {
 }
 
 /// A PostgreSQL server and database; the password never appears in ``description``.
-public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    public var user: String
-    public var password: String?
-    public var database: String
-    public var tls: Bool
+package struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String?
+    package var database: String
+    package var tls: Bool
 
-    public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String, tls: Bool = false) {
+    package init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String, tls: Bool = false) {
         self.host = host; self.port = port; self.user = user; self.password = password; self.database = database; self.tls = tls
     }
 
-    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    package var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
 
     /// Parses the `database` setting: empty = none (SQLite), else
     /// `postgres://user:password@host:port/database[?sslmode=disable|require]`.
     /// - Throws: ``SettingsError`` naming `key`, with the password masked.
-    public static func parse(_ text: String, key: String = "database") throws(SettingsError) -> PostgresAddress? {
+    package static func parse(_ text: String, key: String = "database") throws(SettingsError) -> PostgresAddress? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return nil }
         let expected = "empty (SQLite in the data folder) or postgres://user:password@host:5432/database[?sslmode=require]"
@@ -71,12 +71,12 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A storage failure a user can act on.
-public enum StoreError: Error, Sendable, CustomStringConvertible {
+package enum StoreError: Error, Sendable, CustomStringConvertible {
     case unreachable(String, String)
     case migration(String, String)
     case closed(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unreachable(server, why): "cannot reach the database \(server): \(why) (is PostgreSQL running there, and do the user, password and database in --database exist?)"
         case let .migration(schema, why): "could not migrate schema \(schema): \(why)"

@@ -12,11 +12,11 @@ import Synchronization
 ///
 /// The statements are the stores' own (`?` placeholders, rewritten to `$n` here): the SQL of a
 /// store is written once for both engines.
-public final class PostgresDatabase: SQLDatabase {
-    public var dialect: SQLDialect { .postgres }
+package final class PostgresDatabase: SQLDatabase {
+    package var dialect: SQLDialect { .postgres }
     let address: PostgresAddress
     /// The service's schema, e.g. `registry`.
-    public let schema: String
+    package let schema: String
     let logger: Logger
     private let queue: DispatchQueue
     private let connection = Mutex<PostgresConnection?>(nil)
@@ -28,7 +28,7 @@ public final class PostgresDatabase: SQLDatabase {
 
     /// Connects, creates the schema and applies the migrations not yet applied.
     /// - Throws: ``StoreError`` naming the server when it cannot be reached or a migration fails.
-    public init(address: PostgresAddress, schema: String, migrations: [PostgresMigration], logger: Logger) throws {
+    package init(address: PostgresAddress, schema: String, migrations: [PostgresMigration], logger: Logger) throws {
         self.address = address
         self.schema = schema
         self.logger = logger
@@ -41,25 +41,25 @@ public final class PostgresDatabase: SQLDatabase {
         if let open = connection.withLock({ $0 }) { open.close().whenComplete { _ in _ = open } }
     }
 
-    public func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    package func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try queue.sync { try transaction(body) }
     }
 
-    public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    package func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try queue.sync { try transaction(body) }
     }
 
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try self.transaction(body) }) }
         }
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await write(body)
     }
 
-    public func close() async {
+    package func close() async {
         closed.withLock { $0 = true }
         let open = connection.withLock { current -> PostgresConnection? in defer { current = nil }; return current }
         try? await open?.close().get()
@@ -127,10 +127,10 @@ public final class PostgresDatabase: SQLDatabase {
 }
 
 /// One named step of a PostgreSQL schema, applied once, in order.
-public struct PostgresMigration: Sendable {
-    public var name: String
-    public var statements: [String]
-    public init(_ name: String, _ statements: [String]) { self.name = name; self.statements = statements }
+package struct PostgresMigration: Sendable {
+    package var name: String
+    package var statements: [String]
+    package init(_ name: String, _ statements: [String]) { self.name = name; self.statements = statements }
 }
 
 /// ``SQLConnection`` over one PostgreSQL connection inside a transaction (blocking: only ever used

@@ -2,17 +2,17 @@ import Foundation
 import GRDB
 
 /// One result row, by column name (case-insensitive: PostgreSQL folds unquoted names to lower case).
-public struct SQLRow: Sendable {
+package struct SQLRow: Sendable {
     private var values: [String: SQLValue]
 
-    public init(_ values: [String: SQLValue]) {
+    package init(_ values: [String: SQLValue]) {
         self.values = Dictionary(values.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The raw value of `column` (`.null` when absent).
-    public subscript(_ column: String) -> SQLValue { values[column.lowercased()] ?? .null }
+    package subscript(_ column: String) -> SQLValue { values[column.lowercased()] ?? .null }
 
-    public func string(_ column: String) -> String? {
+    package func string(_ column: String) -> String? {
         switch self[column] {
         case let .text(text): text
         case let .int(value): String(value)
@@ -22,7 +22,7 @@ public struct SQLRow: Sendable {
         }
     }
 
-    public func int(_ column: String) -> Int? {
+    package func int(_ column: String) -> Int? {
         switch self[column] {
         case let .int(value): Int(value)
         case let .double(value): Int(value)
@@ -32,7 +32,7 @@ public struct SQLRow: Sendable {
         }
     }
 
-    public func double(_ column: String) -> Double? {
+    package func double(_ column: String) -> Double? {
         switch self[column] {
         case let .double(value): value
         case let .int(value): Double(value)
@@ -42,7 +42,7 @@ public struct SQLRow: Sendable {
     }
 
     /// SQLite keeps booleans as 0/1.
-    public func bool(_ column: String) -> Bool? {
+    package func bool(_ column: String) -> Bool? {
         switch self[column] {
         case let .bool(value): value
         case let .int(value): value != 0
@@ -50,7 +50,7 @@ public struct SQLRow: Sendable {
         }
     }
 
-    public func data(_ column: String) -> Data? {
+    package func data(_ column: String) -> Data? {
         switch self[column] {
         case let .blob(data): data
         case let .text(text): Data(text.utf8)
@@ -59,7 +59,7 @@ public struct SQLRow: Sendable {
     }
 
     /// SQLite keeps dates as GRDB's `YYYY-MM-DD HH:MM:SS.SSS` text (UTC); PostgreSQL as timestamptz.
-    public func date(_ column: String) -> Date? {
+    package func date(_ column: String) -> Date? {
         switch self[column] {
         case let .date(date): date
         case let .text(text): Date.fromDatabaseValue(text.databaseValue)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value bound into a statement or read from a row, the same for SQLite and PostgreSQL.
-public enum SQLValue: Sendable, Equatable {
+package enum SQLValue: Sendable, Equatable {
     case null
     case int(Int64)
     case double(Double)
@@ -12,17 +12,17 @@ public enum SQLValue: Sendable, Equatable {
 }
 
 /// Something that can be bound as a statement argument.
-public protocol SQLBindable {
+package protocol SQLBindable {
     var sqlValue: SQLValue { get }
 }
 
-extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
-extension Int: SQLBindable { public var sqlValue: SQLValue { .int(Int64(self)) } }
-extension Int64: SQLBindable { public var sqlValue: SQLValue { .int(self) } }
-extension Double: SQLBindable { public var sqlValue: SQLValue { .double(self) } }
-extension Bool: SQLBindable { public var sqlValue: SQLValue { .bool(self) } }
-extension Data: SQLBindable { public var sqlValue: SQLValue { .blob(self) } }
-extension Date: SQLBindable { public var sqlValue: SQLValue { .date(self) } }
+extension String: SQLBindable { package var sqlValue: SQLValue { .text(self) } }
+extension Int: SQLBindable { package var sqlValue: SQLValue { .int(Int64(self)) } }
+extension Int64: SQLBindable { package var sqlValue: SQLValue { .int(self) } }
+extension Double: SQLBindable { package var sqlValue: SQLValue { .double(self) } }
+extension Bool: SQLBindable { package var sqlValue: SQLValue { .bool(self) } }
+extension Data: SQLBindable { package var sqlValue: SQLValue { .blob(self) } }
+extension Date: SQLBindable { package var sqlValue: SQLValue { .date(self) } }
 extension Optional: SQLBindable where Wrapped: SQLBindable {
-    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+    package var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }

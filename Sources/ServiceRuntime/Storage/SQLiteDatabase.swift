@@ -3,39 +3,39 @@ import GRDB
 
 /// A service's SQLite database (the one-box default): `{dataDir}/{service}.sqlite` in WAL mode, one
 /// writer at a time (GRDB's pool serialises writes), readers never block it.
-public final class SQLiteDatabase: SQLDatabase {
+package final class SQLiteDatabase: SQLDatabase {
     /// The GRDB pool, for code that has not moved to ``SQLConnection`` yet.
-    public let pool: DatabasePool
-    public var dialect: SQLDialect { .sqlite }
+    package let pool: DatabasePool
+    package var dialect: SQLDialect { .sqlite }
     private let prepared = PreparedStatements()
 
     /// Opens (creating if needed) `{directory}/{service}.sqlite` and runs `migrator`.
-    public init(directory: String, service: String, migrator: DatabaseMigrator) throws {
+    package init(directory: String, service: String, migrator: DatabaseMigrator) throws {
         pool = try ServiceDatabase.open(dataDir: directory, service: service, migrator: migrator)
     }
 
     /// Wraps a pool opened elsewhere.
-    public init(pool: DatabasePool) {
+    package init(pool: DatabasePool) {
         self.pool = pool
     }
 
-    public func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    package func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.write { db in try body(GRDBConnection(db: db, prepared: prepared)) }
     }
 
-    public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    package func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.read { db in try body(GRDBConnection(db: db, prepared: prepared)) }
     }
 
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await pool.write { [prepared] db in try body(GRDBConnection(db: db, prepared: prepared)) }
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await pool.read { [prepared] db in try body(GRDBConnection(db: db, prepared: prepared)) }
     }
 
-    public func close() async { try? pool.close() }
+    package func close() async { try? pool.close() }
 }
 
 /// ``SQLConnection`` over one GRDB database access.
