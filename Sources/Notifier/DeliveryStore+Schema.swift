@@ -79,6 +79,14 @@ extension DeliveryStore {
                 t.column("updatedBy", .text)
             }
         }
+        migrator.registerMigration("notifier v5: camera clocks told off") { db in
+            // The clocks told off (camera notice `clock_skewed`), so `clock_fixed` follows once.
+            try db.create(table: "cameraClock") { t in
+                t.primaryKey("cameraID", .text)
+                t.column("since", .datetime).notNull()
+                t.column("skew", .double).notNull()
+            }
+        }
         return migrator
     }
 
@@ -110,6 +118,9 @@ extension DeliveryStore {
             CREATE TABLE contacts (id integer PRIMARY KEY CHECK (id = 1), json text NOT NULL, sourceHash text NOT NULL,
               updatedAt timestamptz NOT NULL, updatedBy text)
             """,
+        ]),
+        PostgresMigration("notifier v5: camera clocks told off", [
+            "CREATE TABLE cameraClock (cameraID text PRIMARY KEY, since timestamptz NOT NULL, skew double precision NOT NULL)",
         ]),
     ]
 }

@@ -107,7 +107,8 @@ public enum BrokerACL {
                     // Self-watch: the results arriving (retained) and each camera's last check.
                     write(topics.monitorPulse), write(topics.monitorChecked), availability, marker]
         case .notifier:
-            return [read(topics.allIssues), write(topics.notificationSent), write(topics.notificationFailed),
+            // Camera notices: whose camera (definitions), its clock (ONVIF results), a new device.
+            return [read(topics.allIssues), read(topics.allConfigs), read(topics.allONVIF), read(topics.deviceChanges), write(topics.notificationSent), write(topics.notificationFailed),
                     write(topics.notificationAcks), read(topics.allNotifierCommands), write(topics.replies + "/+"),
                     write(topics.notifierDirectory), write(topics.notifierHealth), availability]
         case .gateway:

@@ -1,0 +1,138 @@
+import CCTVContract
+import Foundation
+
+/// The camera notices' text, Korean and English, and their payload per channel kind.
+public enum CameraNoticeMessage {
+    /// Renders `notice` in `language`; times in `timeZone`.
+    public static func render(_ notice: CameraNotice, language: MessageLanguage, dashboard: String, timeZone: TimeZone) -> RenderedMessage {
+        let camera = notice.camera
+        let link = NotificationMessage.origin(dashboard) + "/#camera=" + NotificationMessage.part(camera.id)
+        let at = NotificationMessage.format(notice.at, timeZone)
+        var facts: [(label: String, value: String)]
+        switch language {
+        case .ko:
+            facts = [("카메라", who(notice)), ("현장", camera.site ?? "-"), ("확인 시각", at)]
+            if let skew = notice.skewSeconds { facts.append(("시계 오차", "\(seconds(skew))초 (허용 \(seconds(notice.limitSeconds ?? 0, signed: false))초)")) }
+            if notice.subject == .clockFixed, let since = notice.since { facts.append(("오차 시작", NotificationMessage.format(since, timeZone))) }
+            if let previous = notice.previous, let current = notice.current {
+                facts.append(("이전 장치", device(previous))); facts.append(("현재 장치", device(current)))
+            }
+            return RenderedMessage(title: koreanTitle(notice.subject), summary: korean(notice), facts: facts, link: link, linkLabel: "대시보드")
+        case .en:
+            facts = [("Camera", who(notice)), ("Site", camera.site ?? "-"), ("Seen", at)]
+            if let skew = notice.skewSeconds { facts.append(("Clock offset", "\(seconds(skew)) s (limit \(seconds(notice.limitSeconds ?? 0, signed: false)) s)")) }
+            if notice.subject == .clockFixed, let since = notice.since { facts.append(("Off since", NotificationMessage.format(since, timeZone))) }
+            if let previous = notice.previous, let current = notice.current {
+                facts.append(("Was", device(previous))); facts.append(("Now", device(current)))
+            }
+            return RenderedMessage(title: englishTitle(notice.subject), summary: english(notice), facts: facts, link: link, linkLabel: "Dashboard")
+        }
+    }
+
+    static func koreanTitle(_ subject: CameraNotice.Subject) -> String {
+        switch subject {
+        case .clockSkewed: "카메라 시계 오차"
+        case .clockFixed: "카메라 시계 정상화"
+        case .deviceReplaced: "카메라 교체 감지"
+        case .firmwareChanged: "카메라 펌웨어 변경"
+        }
+    }
+
+    static func englishTitle(_ subject: CameraNotice.Subject) -> String {
+        switch subject {
+        case .clockSkewed: "Camera clock off"
+        case .clockFixed: "Camera clock right again"
+        case .deviceReplaced: "Camera replaced"
+        case .firmwareChanged: "Camera firmware changed"
+        }
+    }
+
+    /// One line, in Korean.
+    public static func korean(_ notice: CameraNotice) -> String {
+        let who = who(notice) + (notice.camera.site.map { " [\($0)]" } ?? "")
+        let skew = seconds(notice.skewSeconds ?? 0)
+        switch notice.subject {
+        case .clockSkewed:
+            return "[카메라 시계 오차] \(who) 카메라 시계가 \(skew)초 어긋나 있습니다 (허용 \(seconds(notice.limitSeconds ?? 0, signed: false))초) — 녹화 영상의 시각이 틀립니다. 카메라 업체는 시간 동기화(NTP) 설정을 확인하세요."
+        case .clockFixed:
+            return "[카메라 시계 정상화] \(who) 카메라 시계 오차가 해소되었습니다 (현재 \(skew)초)."
+        case .deviceReplaced:
+            return "[카메라 교체 감지] \(who) 주소에서 다른 장치가 응답합니다 (일련번호 \(notice.previous?.serial ?? "-") → \(notice.current?.serial ?? "-")) — 계획된 교체인지 확인하세요."
+        case .firmwareChanged:
+            return "[카메라 펌웨어 변경] \(who) 펌웨어가 바뀌었습니다 (\(notice.previous?.firmware ?? "-") → \(notice.current?.firmware ?? "-")) — 계획된 업데이트인지 확인하세요."
+        }
+    }
+
+    /// One line, in English.
+    public static func english(_ notice: CameraNotice) -> String {
+        let who = who(notice) + (notice.camera.site.map { " [\($0)]" } ?? "")
+        let skew = seconds(notice.skewSeconds ?? 0)
+        switch notice.subject {
+        case .clockSkewed:
+            return "[CAMERA CLOCK OFF] \(who): its clock is \(skew) s off (limit \(seconds(notice.limitSeconds ?? 0, signed: false)) s) — recorded timestamps are wrong; camera vendor please check its time sync (NTP)."
+        case .clockFixed:
+            return "[CAMERA CLOCK FIXED] \(who): its clock is right again (now \(skew) s)."
+        case .deviceReplaced:
+            return "[CAMERA REPLACED] \(who): another device answers at its address (serial \(notice.previous?.serial ?? "-") → \(notice.current?.serial ?? "-")) — please confirm the replacement was planned."
+        case .firmwareChanged:
+            return "[FIRMWARE CHANGED] \(who): firmware \(notice.previous?.firmware ?? "-") → \(notice.current?.firmware ?? "-") — please confirm the update was planned."
+        }
+    }
+
+    /// `정문 (10.0.0.1)`.
+    static func who(_ notice: CameraNotice) -> String {
+        "\(notice.camera.name ?? notice.camera.id) (\(notice.camera.address ?? "-"))"
+    }
+
+    /// `+420` / `-3.5`: whole seconds unless small.
+    static func seconds(_ value: Double, signed: Bool = true) -> String {
+        let text = abs(value) >= 10 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+        return signed && value >= 0 ? "+" + text : text
+    }
+
+    /// `HANWHA XNO-6080R, firmware 2.1, serial SN-1`.
+    static func device(_ device: CameraDevice) -> String {
+        let model = [device.manufacturer, device.model].compactMap { $0 }.joined(separator: " ")
+        return [model.isEmpty ? nil : model, device.firmware.map { "firmware \($0)" }, device.serial.map { "serial \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// The generic webhook's body for a camera notice.
+    public struct WebhookBody: Codable, Sendable, Equatable {
+        /// `clock_skewed`, `clock_fixed`, `device_replaced` or `firmware_changed`.
+        public var event: String
+        public var cameraID: String
+        public var cameraName: String?
+        public var address: String?
+        public var site: String?
+        public var at: Date
+        public var since: Date?
+        public var clockSkewSeconds: Double?
+        public var clockSkewLimitSeconds: Double?
+        public var previous: CameraDevice?
+        public var current: CameraDevice?
+        public var team: String
+        public var channel: String
+        public var title: String
+        public var message: String
+        public var messageKo: String
+        public var messageEn: String
+        public var link: String
+        public var dashboard: String
+        public var deliveryID: String
+    }
+
+    /// The exact bytes one recipient's channel sends for `notice`.
+    static func payload(_ notice: CameraNotice, for recipient: Recipient, dashboard: String, timeZone: TimeZone, deliveryID: String, now: Date) -> Data {
+        let message = render(notice, language: recipient.team.language, dashboard: dashboard, timeZone: timeZone)
+        return ChannelPayload.render(message, for: recipient, deliveryID: deliveryID, now: now) {
+            let camera = notice.camera
+            let body = WebhookBody(event: notice.subject.rawValue, cameraID: camera.id, cameraName: camera.name, address: camera.address, site: camera.site,
+                                   at: notice.at, since: notice.since, clockSkewSeconds: notice.skewSeconds, clockSkewLimitSeconds: notice.limitSeconds,
+                                   previous: notice.previous, current: notice.current, team: recipient.team.id, channel: recipient.channel.id,
+                                   title: message.title, message: message.plainText, messageKo: korean(notice), messageEn: english(notice),
+                                   link: message.link, dashboard: dashboard, deliveryID: deliveryID)
+            return (try? ContractCodec.encodeValue(body)) ?? Data("{}".utf8)
+        }
+    }
+}

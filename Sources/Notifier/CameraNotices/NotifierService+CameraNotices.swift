@@ -1,0 +1,62 @@
+import CCTVContract
+import Foundation
+import MQTTBus
+import ServiceRuntime
+
+/// Camera notices: the prober's ONVIF results (`cctv/+/onvif`: a clock off, then right again) and
+/// the registry's `camera.device_changed` (`registry/device-changes`: replaced, firmware) become
+/// notices to the camera's vendor team and the operators, once per change. The cameras'
+/// definitions (`cctv/+/config`, retained) say whose camera it is; they arrive on the same
+/// subscription, in order, ahead of the results.
+extension NotifierService {
+    /// Takes camera definitions, ONVIF results and device changes until the subscription ends.
+    func watchCameras(_ messages: MQTTSubscription, decoder: MessageDecoder, dispatcher: DeliveryDispatcher) async {
+        let topics = context.topics
+        var cameras: [String: NoticeCamera] = [:]
+        var clocks: [String: ClockNoticeRule.Told]
+        do {
+            clocks = try store.clocksTold()
+        } catch {
+            logger.error("could not read the clocks told off: their 'right again' notice may not be sent", metadata: ["error": "\(error)"])
+            clocks = [:]
+        }
+        for await message in messages {
+            if message.topic == topics.deviceChanges {
+                guard let envelope = decoder.decode(message, as: CameraDeviceChange.self, expecting: [.cameraDeviceChanged]) else { continue }
+                await tell(CameraNotice(envelope.data, eventID: envelope.id), dispatcher: dispatcher)
+                continue
+            }
+            guard let cameraID = topics.cameraID(in: message.topic) else { continue }
+            if message.topic == topics.config(cameraID) {
+                if message.payload.isEmpty {
+                    cameras[cameraID] = nil
+                } else if let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID {
+                    cameras[cameraID] = NoticeCamera(envelope.data)
+                }
+                continue
+            }
+            guard message.topic == topics.onvif(cameraID),
+                  let envelope = decoder.decode(message, as: ONVIFResult.self, expecting: [.probeONVIF]), envelope.data.cameraID == cameraID else { continue }
+            // A camera not (or no longer) defined is nobody's to tell: its next check is judged once it is.
+            guard let camera = cameras[cameraID] else { continue }
+            let (told, notice) = ClockNoticeRule.observe(envelope.data, told: clocks[cameraID], camera: camera)
+            guard let notice else { continue }
+            if await tell(notice, dispatcher: dispatcher) { clocks[cameraID] = told }
+        }
+    }
+
+    /// Queues `notice` for its recipients; returns whether it was recorded.
+    @discardableResult
+    func tell(_ notice: CameraNotice, dispatcher: DeliveryDispatcher) async -> Bool {
+        let recipients = NotificationDecision.recipients(of: notice, routing: routing)
+        do {
+            let queued = try await store.queue(notice, recipients: recipients, policy: policy)
+            logger.notice("camera notice", metadata: ["camera": "\(notice.camera.id)", "event": "\(notice.subject.rawValue)", "deliveries": "\(queued)"])
+            if queued > 0 { dispatcher.kick() }
+            return true
+        } catch {
+            logger.error("could not queue a camera notice", metadata: ["camera": "\(notice.camera.id)", "event": "\(notice.subject.rawValue)", "error": "\(error)"])
+            return false
+        }
+    }
+}
