@@ -5,7 +5,7 @@ import NIOCore
 /// The ONVIF device stub (`Tests/ProberTests/Scripts/onvif_stub.py`, Python standard library only)
 /// on a free loopback port: `GetSystemDateAndTime` from a clock `skew` seconds off,
 /// `GetDeviceInformation` behind WS-UsernameToken PasswordDigest checked against that clock, an
-/// identity the test can change (``setIdentity(serial:firmware:)``) and a log of what each request
+/// identity and a clock the test can change (``setIdentity(serial:firmware:)``, ``setClock(skew:)``) and a log of what each request
 /// carried (``log()``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
 public final class ONVIFStub: Sendable {
     public let port: Int
@@ -39,12 +39,21 @@ public final class ONVIFStub: Sendable {
 
     /// Makes the device report another serial number and/or firmware version.
     public func setIdentity(serial: String? = nil, firmware: String? = nil) async throws {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/stub/identity")
-        request.method = .POST
         var change: [String: String] = [:]
         change["serial"] = serial
         change["firmware"] = firmware
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: change)))
+        try await post("/stub/identity", change)
+    }
+
+    /// Sets the device clock `skew` seconds off the real one (0 = right).
+    public func setClock(skew: Double) async throws {
+        try await post("/stub/clock", ["skew": skew])
+    }
+
+    private func post(_ path: String, _ object: [String: Any]) async throws {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
         _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     }
 

@@ -13,7 +13,8 @@ checks it the way cameras do:
 is logged (GET /stub/log): which WS-Security password type came, whether the token was accepted,
 which HTTP authentication came, and whether the plain password appeared anywhere in the request
 (headers or body, or inside a Basic header) — the tests assert it never does.
-POST /stub/identity {"serial": ..., "firmware": ...} changes what the device reports.
+POST /stub/identity {"serial": ..., "firmware": ...} changes what the device reports;
+POST /stub/clock {"skew": S} sets its clock S seconds off (0 = right).
 
 Usage: onvif_stub.py PORT [--skew S] [--user U] [--password P] [--serial X] [--firmware F]
                           [--model M] [--http-auth none|digest|basic] [--garbage]
@@ -48,7 +49,7 @@ args = parser.parse_args()
 # `kill PID` ends the stub too (the tests SIGKILL it; see Process.killAndReap in TestSupport).
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
-state = {"serial": args.serial, "firmware": args.firmware, "log": [], "nonces": set()}
+state = {"serial": args.serial, "firmware": args.firmware, "skew": args.skew, "log": [], "nonces": set()}
 lock = threading.Lock()
 digest_nonces = set()
 
@@ -57,7 +58,9 @@ PASSWORD_DIGEST = "#PasswordDigest"
 
 
 def camera_now():
-    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=args.skew)
+    with lock:
+        skew = state["skew"]
+    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=skew)
 
 
 def envelope(body):
@@ -197,6 +200,12 @@ class Handler(BaseHTTPRequestHandler):
             change = json.loads(raw or b"{}")
             with lock:
                 state.update({k: v for k, v in change.items() if k in ("serial", "firmware")})
+            self.send(200, b"{}")
+            return
+        if self.path == "/stub/clock":
+            change = json.loads(raw or b"{}")
+            with lock:
+                state["skew"] = float(change.get("skew", 0))
             self.send(200, b"{}")
             return
         body = raw.decode("utf-8", "replace")
