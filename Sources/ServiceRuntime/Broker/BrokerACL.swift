@@ -97,7 +97,7 @@ public enum BrokerACL {
         case .prober:
             // Membership: every prober reads all heartbeats and writes (and clears) its own.
             return [read(topics.allConfigs), write(topics.allICMP), write(topics.allHLS), write(topics.allRTSP), write(topics.allPictures),
-                    write(topics.allONVIF), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own),
+                    write(topics.allONVIF), write(topics.allONVIFEvents), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own),
                     read(topics.allProberMembers), write(topics.allProberMembers), availability]
         case .issues:
             return [read(topics.allConfigs), read(topics.allICMP), read(topics.allHLS), read(topics.allRTSP), read(topics.allPictures),
@@ -108,7 +108,8 @@ public enum BrokerACL {
                     write(topics.monitorPulse), write(topics.monitorChecked), availability, marker]
         case .notifier:
             // Camera notices: whose camera (definitions), its clock (ONVIF results), a new device.
-            return [read(topics.allIssues), read(topics.allConfigs), read(topics.allONVIF), read(topics.deviceChanges), write(topics.notificationSent), write(topics.notificationFailed),
+            return [read(topics.allIssues), read(topics.allConfigs), read(topics.allONVIF), read(topics.allONVIFEvents), read(topics.deviceChanges),
+                    write(topics.notificationSent), write(topics.notificationFailed),
                     write(topics.notificationAcks), read(topics.allNotifierCommands), write(topics.replies + "/+"),
                     write(topics.notifierDirectory), write(topics.notifierHealth), availability]
         case .gateway:
