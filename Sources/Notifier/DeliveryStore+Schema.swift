@@ -79,12 +79,14 @@ extension DeliveryStore {
                 t.column("updatedBy", .text)
             }
         }
-        migrator.registerMigration("notifier v5: camera clocks told off") { db in
-            // The clocks told off (camera notice `clock_skewed`), so `clock_fixed` follows once.
-            try db.create(table: "cameraClock") { t in
-                t.primaryKey("cameraID", .text)
+        migrator.registerMigration("notifier v5: camera conditions told") { db in
+            // The camera conditions told (`clock_skewed`, `signal_lost`, `tampered`), so their end follows once.
+            try db.create(table: "cameraCondition") { t in
+                t.column("cameraID", .text).notNull()
+                t.column("condition", .text).notNull()
                 t.column("since", .datetime).notNull()
-                t.column("skew", .double).notNull()
+                t.column("value", .double).notNull()
+                t.primaryKey(["cameraID", "condition"])
             }
         }
         return migrator
@@ -119,8 +121,11 @@ extension DeliveryStore {
               updatedAt timestamptz NOT NULL, updatedBy text)
             """,
         ]),
-        PostgresMigration("notifier v5: camera clocks told off", [
-            "CREATE TABLE cameraClock (cameraID text PRIMARY KEY, since timestamptz NOT NULL, skew double precision NOT NULL)",
+        PostgresMigration("notifier v5: camera conditions told", [
+            """
+            CREATE TABLE cameraCondition (cameraID text NOT NULL, condition text NOT NULL, since timestamptz NOT NULL,
+              value double precision NOT NULL, PRIMARY KEY (cameraID, condition))
+            """,
         ]),
     ]
 }

@@ -8,7 +8,7 @@ import ServiceRuntime
 import Synchronization
 
 /// The notifier: turns `issues/opened|updated|resolved` (and camera notices: clock off, camera
-/// replaced, firmware changed) into deliveries to the responsible team's
+/// replaced, firmware changed, signal lost, tampering) into deliveries to the responsible team's
 /// channels (and operators), kept in a durable outbox (SQLite, or PostgreSQL shared by active/standby instances), acknowledged to the issues service
 /// once committed (`notifications/acks`), sent with retries, back-off and per-channel circuit
 /// breakers, escalated and repeated while unacknowledged, and reported on `notifications/sent|failed`.
@@ -134,7 +134,8 @@ public final class NotifierService: Service {
                 group.addTask {
                     try await bus.withSubscriptions([[self.context.topics.allIssues], [self.context.topics.allAvailability, self.context.topics.monitorPulse],
                                                      [self.context.topics.allNotifierCommands],
-                                                     [self.context.topics.allConfigs, self.context.topics.allONVIF, self.context.topics.deviceChanges]]) { subscriptions in
+                                                     [self.context.topics.allConfigs, self.context.topics.allONVIF, self.context.topics.allONVIFEvents,
+                                                      self.context.topics.deviceChanges]]) { subscriptions in
                         bus.start()
                         try await self.serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2],
                                              cameras: subscriptions[3])

@@ -20,7 +20,7 @@ struct CameraNoticeTests {
 
     /// The notices a sequence of skews (nil = the clock not read) produces.
     static func notices(_ skews: [Double?]) -> [CameraNotice.Subject] {
-        var told: ClockNoticeRule.Told?
+        var told: ToldCondition?
         var subjects: [CameraNotice.Subject] = []
         for (minute, skew) in skews.enumerated() {
             let (next, notice) = ClockNoticeRule.observe(onvif(skew, at: minute), told: told, camera: camera)
@@ -46,7 +46,7 @@ struct CameraNoticeTests {
 
     @Test("an older result than the skew told says nothing")
     func reordered() {
-        let told = ClockNoticeRule.Told(since: Self.start.addingTimeInterval(600), skewSeconds: 420)
+        let told = ToldCondition(since: Self.start.addingTimeInterval(600), value: 420)
         let (kept, notice) = ClockNoticeRule.observe(Self.onvif(0, at: 5), told: told, camera: Self.camera)
         #expect(kept == told && notice == nil)
     }
@@ -97,14 +97,41 @@ struct CameraNoticeTests {
             #expect(try await store.queue(notice, recipients: NotificationDecision.recipients(of: notice, routing: routing), policy: policy) == 0)
         }
         let reopened = try DeliveryStore(testing: location)
-        #expect(try reopened.clocksTold() == ["CAM-7": try #require(told)])
-        let (after, fixed) = ClockNoticeRule.observe(Self.onvif(0.5, at: 9), told: try reopened.clocksTold()["CAM-7"], camera: Self.camera)
+        #expect(try reopened.conditionsTold() == ["CAM-7": ["clock": try #require(told)]])
+        let (after, fixed) = ClockNoticeRule.observe(Self.onvif(0.5, at: 9), told: try reopened.conditionsTold()["CAM-7"]?["clock"], camera: Self.camera)
         #expect(after == nil)
         let back = try #require(fixed)
         #expect(back.subject == .clockFixed && back.since == Self.start)
         #expect(try await reopened.queue(back, recipients: NotificationDecision.recipients(of: back, routing: routing), policy: policy) == 3)
-        #expect(try reopened.clocksTold().isEmpty)
+        #expect(try reopened.conditionsTold().isEmpty)
         let history = try reopened.history(cameraID: "CAM-7")
         #expect(Set(history.map(\.event)) == ["clock_skewed", "clock_fixed"] && history.count == 6)
+    }
+
+    static func event(_ kind: ONVIFEventResult.Kind, _ active: Bool, at minute: Int, operation: String = "Changed") -> ONVIFEventResult {
+        ONVIFEventResult(cameraID: "CAM-7", kind: kind, topic: kind == .signalLoss ? "tns1:VideoSource/SignalLoss" : "tns1:RuleEngine/TamperDetector/Tamper",
+                         active: active, operation: operation, source: "VideoSource_1", at: start.addingTimeInterval(Double(minute) * 60),
+                         receivedAt: start.addingTimeInterval(Double(minute) * 60), prober: "p1")
+    }
+
+    @Test("a signal loss is told when it starts and when it ends, whatever the camera repeats (a new subscription's Initialized state too)")
+    func signalOnceEachWay() {
+        var told: ToldCondition?
+        var subjects: [CameraNotice.Subject] = []
+        let events = [Self.event(.signalLoss, false, at: 0, operation: "Initialized"), Self.event(.signalLoss, true, at: 1),
+                      Self.event(.signalLoss, true, at: 2, operation: "Initialized"), Self.event(.signalLoss, true, at: 3),
+                      Self.event(.signalLoss, false, at: 4), Self.event(.signalLoss, false, at: 5, operation: "Initialized")]
+        for event in events {
+            let (next, notice) = ONVIFEventNoticeRule.observe(event, told: told, camera: Self.camera)
+            told = next
+            if let notice { subjects.append(notice.subject) }
+        }
+        #expect(subjects == [.signalLost, .signalBack])
+        let (_, tamper) = ONVIFEventNoticeRule.observe(Self.event(.tamper, true, at: 0), told: nil, camera: Self.camera)
+        #expect(tamper?.subject == .tampered && tamper?.issueID == "camera:CAM-7:tamper")
+        let (kept, none) = ONVIFEventNoticeRule.observe(Self.event(.signalLoss, false, at: 0), told: ToldCondition(since: Self.start.addingTimeInterval(60)), camera: Self.camera)
+        #expect(kept != nil && none == nil, "an end older than the start told says nothing")
+        let lost = try! #require(ONVIFEventNoticeRule.observe(Self.event(.signalLoss, true, at: 1), told: nil, camera: Self.camera).1)
+        #expect(CameraNoticeMessage.korean(lost).contains("영상 신호") && CameraNoticeMessage.english(lost).contains("[VIDEO SIGNAL LOST]"))
     }
 }

@@ -35,15 +35,37 @@ public struct CameraNotice: Sendable, Equatable {
         case deviceReplaced = "device_replaced"
         /// The same camera runs another firmware version.
         case firmwareChanged = "firmware_changed"
+        /// The camera reported its video signal lost (`probe.onvif_event` `SIGNAL_LOSS`, active).
+        case signalLost = "signal_lost"
+        /// The signal told lost is back.
+        case signalBack = "signal_back"
+        /// The camera reported tampering (`probe.onvif_event` `TAMPER`, active).
+        case tampered = "tampered"
+        /// The tampering told is over.
+        case tamperCleared = "tamper_cleared"
 
-        /// `clock` or `device`: the notices of one subject share an `issueID` per camera.
+        /// `clock`, `device`, `signal` or `tamper`: the notices of one subject share an `issueID`
+        /// per camera, and a condition told (clock, signal, tamper) is kept under it.
         var topic: String {
             switch self {
             case .clockSkewed, .clockFixed: "clock"
             case .deviceReplaced, .firmwareChanged: "device"
+            case .signalLost, .signalBack: "signal"
+            case .tampered, .tamperCleared: "tamper"
+            }
+        }
+
+        /// Whether it starts a condition (kept until its end is told), ends one, or neither.
+        var condition: ConditionEdge? {
+            switch self {
+            case .clockSkewed, .signalLost, .tampered: .starts
+            case .clockFixed, .signalBack, .tamperCleared: .ends
+            case .deviceReplaced, .firmwareChanged: nil
             }
         }
     }
+
+    enum ConditionEdge { case starts, ends }
 
     public var subject: Subject
     public var camera: NoticeCamera
@@ -58,6 +80,9 @@ public struct CameraNotice: Sendable, Equatable {
     /// Device: what it was and what it is now.
     public var previous: CameraDevice?
     public var current: CameraDevice?
+    /// Event: the ONVIF topic and source, e.g. `tns1:VideoSource/SignalLoss`, `VideoSource_1`.
+    public var eventTopic: String?
+    public var eventSource: String?
     /// One id per change: a redelivered result or event queues nothing new.
     public var eventID: String
 
@@ -83,6 +108,16 @@ public struct CameraNotice: Sendable, Equatable {
         self.limitSeconds = result.clockSkewLimitSeconds
         self.eventID = "clock:\(camera.id):\(subject.rawValue):\(Int(since.timeIntervalSince1970))"
     }
+
+    init(event subject: Subject, camera: NoticeCamera, result: ONVIFEventResult, since: Date) {
+        self.subject = subject
+        self.camera = camera
+        self.at = result.at
+        self.since = since
+        self.eventTopic = result.topic
+        self.eventSource = result.source
+        self.eventID = "\(subject.topic):\(camera.id):\(subject.rawValue):\(Int(since.timeIntervalSince1970))"
+    }
 }
 
 /// When a camera's clock is told off and when right again: once each, not on every check.
@@ -97,18 +132,7 @@ public struct CameraNotice: Sendable, Equatable {
 /// * A check that did not read the clock (unreachable, refused) says nothing about it; a result
 ///   older than the skew told says nothing either (results may be re-ordered).
 public enum ClockNoticeRule {
-    /// A skewed clock that was told, kept until it is told fixed.
-    public struct Told: Sendable, Equatable {
-        /// The first skewed check.
-        public var since: Date
-        public var skewSeconds: Double
-
-        public init(since: Date, skewSeconds: Double) {
-            self.since = since; self.skewSeconds = skewSeconds
-        }
-    }
-
-    public static func observe(_ result: ONVIFResult, told: Told?, camera: NoticeCamera) -> (Told?, CameraNotice?) {
+    public static func observe(_ result: ONVIFResult, told: ToldCondition?, camera: NoticeCamera) -> (ToldCondition?, CameraNotice?) {
         guard let skew = result.clockSkewSeconds, let skewed = result.clockSkewed else { return (told, nil) }
         if let told {
             guard result.startedAt > told.since, !skewed else { return (told, nil) }
@@ -117,6 +141,40 @@ public enum ClockNoticeRule {
             return (nil, CameraNotice(clock: .clockFixed, camera: camera, result: result, since: told.since))
         }
         guard skewed else { return (nil, nil) }
-        return (Told(since: result.startedAt, skewSeconds: skew), CameraNotice(clock: .clockSkewed, camera: camera, result: result, since: result.startedAt))
+        return (ToldCondition(since: result.startedAt, value: skew), CameraNotice(clock: .clockSkewed, camera: camera, result: result, since: result.startedAt))
+    }
+}
+
+/// A condition told about a camera (its clock off, its signal lost, tampering), kept until its end
+/// is told.
+public struct ToldCondition: Sendable, Equatable {
+    /// When it began (the first check or event that showed it).
+    public var since: Date
+    /// Clock: the skew told, seconds; otherwise 1.
+    public var value: Double
+
+    public init(since: Date, value: Double = 1) {
+        self.since = since; self.value = value
+    }
+}
+
+/// When a camera's ONVIF events (signal loss, tamper) are told: once when the condition starts,
+/// once when it ends, whatever the camera repeats — a new subscription reports the current state
+/// again (`Initialized`), and a camera may send the same state more than once. An end older than
+/// the start told says nothing (events may be re-ordered).
+public enum ONVIFEventNoticeRule {
+    public static func observe(_ event: ONVIFEventResult, told: ToldCondition?, camera: NoticeCamera) -> (ToldCondition?, CameraNotice?) {
+        let (starts, ends): (CameraNotice.Subject, CameraNotice.Subject) = switch event.kind {
+        case .signalLoss: (.signalLost, .signalBack)
+        case .tamper: (.tampered, .tamperCleared)
+        }
+        switch (event.active, told) {
+        case (true, nil):
+            return (ToldCondition(since: event.at), CameraNotice(event: starts, camera: camera, result: event, since: event.at))
+        case let (false, told?) where event.at >= told.since:
+            return (nil, CameraNotice(event: ends, camera: camera, result: event, since: told.since))
+        default:
+            return (told, nil)
+        }
     }
 }

@@ -17,6 +17,8 @@ public enum CameraNoticeMessage {
             if let previous = notice.previous, let current = notice.current {
                 facts.append(("이전 장치", device(previous))); facts.append(("현재 장치", device(current)))
             }
+            if let topic = notice.eventTopic { facts.append(("ONVIF 이벤트", [topic, notice.eventSource].compactMap { $0 }.joined(separator: ", "))) }
+            if notice.subject.condition == .ends, notice.eventTopic != nil, let since = notice.since { facts.append(("시작 시각", NotificationMessage.format(since, timeZone))) }
             return RenderedMessage(title: koreanTitle(notice.subject), summary: korean(notice), facts: facts, link: link, linkLabel: "대시보드")
         case .en:
             facts = [("Camera", who(notice)), ("Site", camera.site ?? "-"), ("Seen", at)]
@@ -25,6 +27,8 @@ public enum CameraNoticeMessage {
             if let previous = notice.previous, let current = notice.current {
                 facts.append(("Was", device(previous))); facts.append(("Now", device(current)))
             }
+            if let topic = notice.eventTopic { facts.append(("ONVIF event", [topic, notice.eventSource].compactMap { $0 }.joined(separator: ", "))) }
+            if notice.subject.condition == .ends, notice.eventTopic != nil, let since = notice.since { facts.append(("Since", NotificationMessage.format(since, timeZone))) }
             return RenderedMessage(title: englishTitle(notice.subject), summary: english(notice), facts: facts, link: link, linkLabel: "Dashboard")
         }
     }
@@ -35,6 +39,10 @@ public enum CameraNoticeMessage {
         case .clockFixed: "카메라 시계 정상화"
         case .deviceReplaced: "카메라 교체 감지"
         case .firmwareChanged: "카메라 펌웨어 변경"
+        case .signalLost: "영상 신호 끊김"
+        case .signalBack: "영상 신호 복구"
+        case .tampered: "카메라 훼손 감지"
+        case .tamperCleared: "카메라 훼손 감지 해제"
         }
     }
 
@@ -44,6 +52,10 @@ public enum CameraNoticeMessage {
         case .clockFixed: "Camera clock right again"
         case .deviceReplaced: "Camera replaced"
         case .firmwareChanged: "Camera firmware changed"
+        case .signalLost: "Video signal lost"
+        case .signalBack: "Video signal back"
+        case .tampered: "Camera tampered with"
+        case .tamperCleared: "Tampering over"
         }
     }
 
@@ -60,6 +72,14 @@ public enum CameraNoticeMessage {
             return "[카메라 교체 감지] \(who) 주소에서 다른 장치가 응답합니다 (일련번호 \(notice.previous?.serial ?? "-") → \(notice.current?.serial ?? "-")) — 계획된 교체인지 확인하세요."
         case .firmwareChanged:
             return "[카메라 펌웨어 변경] \(who) 펌웨어가 바뀌었습니다 (\(notice.previous?.firmware ?? "-") → \(notice.current?.firmware ?? "-")) — 계획된 업데이트인지 확인하세요."
+        case .signalLost:
+            return "[영상 신호 끊김] \(who) 카메라가 영상 신호 손실을 알렸습니다 (ONVIF SignalLoss) — 카메라 업체 확인 요망."
+        case .signalBack:
+            return "[영상 신호 복구] \(who) 영상 신호가 돌아왔습니다."
+        case .tampered:
+            return "[카메라 훼손 감지] \(who) 카메라가 가림·방향 변경 등 훼손을 감지했습니다 (ONVIF Tamper) — 현장 확인 요망."
+        case .tamperCleared:
+            return "[카메라 훼손 감지 해제] \(who) 훼손 감지가 해제되었습니다."
         }
     }
 
@@ -76,6 +96,14 @@ public enum CameraNoticeMessage {
             return "[CAMERA REPLACED] \(who): another device answers at its address (serial \(notice.previous?.serial ?? "-") → \(notice.current?.serial ?? "-")) — please confirm the replacement was planned."
         case .firmwareChanged:
             return "[FIRMWARE CHANGED] \(who): firmware \(notice.previous?.firmware ?? "-") → \(notice.current?.firmware ?? "-") — please confirm the update was planned."
+        case .signalLost:
+            return "[VIDEO SIGNAL LOST] \(who) reports its video signal lost (ONVIF SignalLoss) — camera vendor please check."
+        case .signalBack:
+            return "[VIDEO SIGNAL BACK] \(who): its video signal is back."
+        case .tampered:
+            return "[CAMERA TAMPERED] \(who) reports tampering (covered, turned, defocused: ONVIF Tamper) — please check on site."
+        case .tamperCleared:
+            return "[TAMPERING OVER] \(who) no longer reports tampering."
         }
     }
 
@@ -99,7 +127,8 @@ public enum CameraNoticeMessage {
 
     /// The generic webhook's body for a camera notice.
     public struct WebhookBody: Codable, Sendable, Equatable {
-        /// `clock_skewed`, `clock_fixed`, `device_replaced` or `firmware_changed`.
+        /// `clock_skewed`, `clock_fixed`, `device_replaced`, `firmware_changed`, `signal_lost`,
+        /// `signal_back`, `tampered` or `tamper_cleared`.
         public var event: String
         public var cameraID: String
         public var cameraName: String?
@@ -111,6 +140,9 @@ public enum CameraNoticeMessage {
         public var clockSkewLimitSeconds: Double?
         public var previous: CameraDevice?
         public var current: CameraDevice?
+        /// Events: the ONVIF topic and source.
+        public var topic: String?
+        public var source: String?
         public var team: String
         public var channel: String
         public var title: String
@@ -129,7 +161,7 @@ public enum CameraNoticeMessage {
             let camera = notice.camera
             let body = WebhookBody(event: notice.subject.rawValue, cameraID: camera.id, cameraName: camera.name, address: camera.address, site: camera.site,
                                    at: notice.at, since: notice.since, clockSkewSeconds: notice.skewSeconds, clockSkewLimitSeconds: notice.limitSeconds,
-                                   previous: notice.previous, current: notice.current, team: recipient.team.id, channel: recipient.channel.id,
+                                   previous: notice.previous, current: notice.current, topic: notice.eventTopic, source: notice.eventSource, team: recipient.team.id, channel: recipient.channel.id,
                                    title: message.title, message: message.plainText, messageKo: korean(notice), messageEn: english(notice),
                                    link: message.link, dashboard: dashboard, deliveryID: deliveryID)
             return (try? ContractCodec.encodeValue(body)) ?? Data("{}".utf8)

@@ -3,23 +3,23 @@ import Foundation
 import ServiceRuntime
 
 /// Camera notices go through the same durable outbox as incident notices (retries, breakers,
-/// history); the clocks told off are kept so their "right again" is sent even after a restart or
-/// a failover to another notifier instance.
+/// history); the conditions told (a clock off, a signal lost, tampering) are kept so their end is
+/// told even after a restart or a failover to another notifier instance.
 extension DeliveryStore {
-    /// Queues `notice` for every channel of `recipients` and records a clock as told off
-    /// (`clock_skewed`) or over (`clock_fixed`), in one transaction. A notice already queued (same
+    /// Queues `notice` for every channel of `recipients` and records the condition it starts as
+    /// told (`clock_skewed`, `signal_lost`, `tampered`) or the one it ends as over, in one transaction. A notice already queued (same
     /// event id and channel) adds nothing. Returns how many deliveries were queued.
     @discardableResult
     public func queue(_ notice: CameraNotice, recipients: [Recipient], policy: NotificationPolicy, now: Date = Date()) async throws -> Int {
         try await write { db in
-            switch notice.subject {
-            case .clockSkewed:
+            switch notice.subject.condition {
+            case .starts:
                 try db.execute("""
-                    INSERT INTO cameraClock (cameraID, since, skew) VALUES (?, ?, ?)
-                    ON CONFLICT (cameraID) DO UPDATE SET since = excluded.since, skew = excluded.skew
-                    """, notice.camera.id, notice.since ?? notice.at, notice.skewSeconds ?? 0)
-            case .clockFixed: try db.execute("DELETE FROM cameraClock WHERE cameraID = ?", notice.camera.id)
-            case .deviceReplaced, .firmwareChanged: break
+                    INSERT INTO cameraCondition (cameraID, condition, since, value) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (cameraID, condition) DO UPDATE SET since = excluded.since, value = excluded.value
+                    """, notice.camera.id, notice.subject.topic, notice.since ?? notice.at, notice.skewSeconds ?? 1)
+            case .ends: try db.execute("DELETE FROM cameraCondition WHERE cameraID = ? AND condition = ?", notice.camera.id, notice.subject.topic)
+            case nil: break
             }
             return try recipients.reduce(0) { added, recipient in
                 let id = UUID().uuidString
@@ -30,13 +30,13 @@ extension DeliveryStore {
         }
     }
 
-    /// The clocks told off and not yet right again, per camera.
-    public func clocksTold() throws -> [String: ClockNoticeRule.Told] {
+    /// The conditions told and not yet over, by camera id and then `clock`, `signal` or `tamper`.
+    public func conditionsTold() throws -> [String: [String: ToldCondition]] {
         try database.read { db in
-            var told: [String: ClockNoticeRule.Told] = [:]
-            for row in try db.rows("SELECT cameraID, since, skew FROM cameraClock") {
-                if let id = row.string("cameraID"), let since = row.date("since") {
-                    told[id] = ClockNoticeRule.Told(since: since, skewSeconds: row.double("skew") ?? 0)
+            var told: [String: [String: ToldCondition]] = [:]
+            for row in try db.rows("SELECT cameraID, condition, since, value FROM cameraCondition") {
+                if let id = row.string("cameraID"), let condition = row.string("condition"), let since = row.date("since") {
+                    told[id, default: [:]][condition] = ToldCondition(since: since, value: row.double("value") ?? 1)
                 }
             }
             return told

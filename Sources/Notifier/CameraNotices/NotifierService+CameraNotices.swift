@@ -3,22 +3,22 @@ import Foundation
 import MQTTBus
 import ServiceRuntime
 
-/// Camera notices: the prober's ONVIF results (`cctv/+/onvif`: a clock off, then right again) and
-/// the registry's `camera.device_changed` (`registry/device-changes`: replaced, firmware) become
-/// notices to the camera's vendor team and the operators, once per change. The cameras'
+/// Camera notices: the prober's ONVIF results (`cctv/+/onvif`: a clock off, then right again), its
+/// ONVIF events (`cctv/+/onvif-event`: signal lost / back, tampering / over) and the registry's
+/// `camera.device_changed` (`registry/device-changes`: replaced, firmware) become notices to the camera's vendor team and the operators, once per change. The cameras'
 /// definitions (`cctv/+/config`, retained) say whose camera it is; they arrive on the same
 /// subscription, in order, ahead of the results.
 extension NotifierService {
-    /// Takes camera definitions, ONVIF results and device changes until the subscription ends.
+    /// Takes camera definitions, ONVIF results and events, and device changes until the subscription ends.
     func watchCameras(_ messages: MQTTSubscription, decoder: MessageDecoder, dispatcher: DeliveryDispatcher) async {
         let topics = context.topics
         var cameras: [String: NoticeCamera] = [:]
-        var clocks: [String: ClockNoticeRule.Told]
+        var told: [String: [String: ToldCondition]]
         do {
-            clocks = try store.clocksTold()
+            told = try store.conditionsTold()
         } catch {
-            logger.error("could not read the clocks told off: their 'right again' notice may not be sent", metadata: ["error": "\(error)"])
-            clocks = [:]
+            logger.error("could not read the camera conditions told: their end may not be told", metadata: ["error": "\(error)"])
+            told = [:]
         }
         for await message in messages {
             if message.topic == topics.deviceChanges {
@@ -35,13 +35,22 @@ extension NotifierService {
                 }
                 continue
             }
-            guard message.topic == topics.onvif(cameraID),
-                  let envelope = decoder.decode(message, as: ONVIFResult.self, expecting: [.probeONVIF]), envelope.data.cameraID == cameraID else { continue }
             // A camera not (or no longer) defined is nobody's to tell: its next check is judged once it is.
-            guard let camera = cameras[cameraID] else { continue }
-            let (told, notice) = ClockNoticeRule.observe(envelope.data, told: clocks[cameraID], camera: camera)
-            guard let notice else { continue }
-            if await tell(notice, dispatcher: dispatcher) { clocks[cameraID] = told }
+            let next: (ToldCondition?, CameraNotice?)
+            if message.topic == topics.onvif(cameraID) {
+                guard let envelope = decoder.decode(message, as: ONVIFResult.self, expecting: [.probeONVIF]), envelope.data.cameraID == cameraID,
+                      let camera = cameras[cameraID] else { continue }
+                next = ClockNoticeRule.observe(envelope.data, told: told[cameraID]?["clock"], camera: camera)
+            } else if message.topic == topics.onvifEvent(cameraID) {
+                guard let envelope = decoder.decode(message, as: ONVIFEventResult.self, expecting: [.probeONVIFEvent]), envelope.data.cameraID == cameraID,
+                      let camera = cameras[cameraID] else { continue }
+                let condition = envelope.data.kind == .signalLoss ? "signal" : "tamper"
+                next = ONVIFEventNoticeRule.observe(envelope.data, told: told[cameraID]?[condition], camera: camera)
+            } else {
+                continue
+            }
+            guard let notice = next.1 else { continue }
+            if await tell(notice, dispatcher: dispatcher) { told[cameraID, default: [:]][notice.subject.topic] = next.0 }
         }
     }
 
