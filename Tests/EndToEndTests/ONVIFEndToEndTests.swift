@@ -136,4 +136,77 @@ struct ONVIFEndToEndTests {
         #expect(results.all.count >= 5)
         await running.stop()
     }
+
+    @Test("ONVIF events on: a pull point is kept and renewed, a SignalLoss reaches the vendor as 'signal lost' and its end as 'signal back', a refused renewal subscribes again, a deleted camera unsubscribes")
+    func pullPointEvents() async throws {
+        var logger = Logger(label: "e2e-onvif-events")
+        logger.logLevel = .warning
+        let stub = try ONVIFStub()
+        defer { stub.stop() }
+        let sink = try await HTTPSink()
+        let running = try TestInstallation([.registry, .prober, .notifier, .gateway], logger: logger) { c in
+            c.prober.onvifEvery = 60
+            // A short lease and long poll, so renewals come within seconds.
+            c.prober.onvifEventsLease = 4
+            c.prober.onvifEventsWait = 1
+            c.notifier.vendorWebhook = sink.url("/vendor")
+        }
+        let observer = MQTTClient(configuration: .init(port: running.broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true),
+                                  logger: logger)
+        let published = try await Collector.subscribing(observer, to: "cctv/+/onvif-event")
+        observer.start()
+        try await observer.waitUntilConnected()
+        let rest = RESTCaller(base: running.baseURL)
+        let token = try TestAccounts.adminToken(dataDir: running.dataDir)
+        #expect(await eventually(timeout: .seconds(30)) { (try? await rest.call(.GET, "/api/summary", token: token).status) == 200 }, "gateway did not come up")
+        let body = #"{"id":"CAM-EVENTS","name":"주차장","address":"127.0.0.1","vendor":"vendor","username":"admin","password":"secret","checks":{"onvifURL":"\#(stub.url)","onvifEvents":true}}"#
+        let created = try await rest.call(.POST, "/api/cameras", body: body, token: token)
+        #expect(created.status == 201 || created.status == 200, "\(created.body)")
+
+        @Sendable func events() -> [ONVIFEventResult] {
+            published.all.compactMap { try? ContractCodec.decode($0.payload, as: ONVIFEventResult.self, expecting: [.probeONVIFEvent]).data }
+        }
+        @Sendable func log(_ op: String) async -> [[String: Any]] {
+            ((try? await stub.log()) ?? []).filter { $0["op"] as? String == op }
+        }
+        @Sendable func notices(_ event: String) -> Int {
+            sink.all.filter { $0.path == "/vendor" && $0.json?["event"] as? String == event }.count
+        }
+
+        // Subscribed with a signed token; the pull point's first message is the current state (no signal loss).
+        let initialized = await eventually(timeout: .seconds(60)) { events().contains { $0.kind == .signalLoss && !$0.active && $0.operation == "Initialized" } }
+        let subscriptions = await log("CreatePullPointSubscription")
+        #expect(initialized, "no Initialized state was pulled: \(subscriptions)")
+        #expect(!subscriptions.isEmpty && subscriptions.allSatisfy { $0["token_accepted"] as? Bool == true && $0["wsse"] as? String == "digest" })
+        let pulls = await log("PullMessages")
+        #expect(!pulls.isEmpty && pulls.allSatisfy { ($0["path"] as? String)?.hasPrefix("/onvif/pullpoint/") == true },
+                "pulled from the camera's pull point, on the registered host (its inside address ignored)")
+
+        // The signal drops: published and told to the vendor.
+        try await stub.emit("signal_loss", state: true)
+        #expect(await eventually(timeout: .seconds(30)) { events().contains { $0.kind == .signalLoss && $0.active && $0.operation == "Changed" } })
+        let lost = await sink.first(timeout: .seconds(30)) { $0.path == "/vendor" && $0.json?["event"] as? String == "signal_lost" }
+        let json = try #require(lost?.json, "no signal_lost notice: \(sink.all.map { $0.json?["event"] ?? $0.path })")
+        #expect(json["topic"] as? String == "tns1:VideoSource/SignalLoss" && json["cameraID"] as? String == "CAM-EVENTS")
+        #expect((json["messageKo"] as? String)?.contains("영상 신호") == true)
+
+        // Renewed before the lease ends; a refused renewal subscribes again (the new pull point reports the loss again: not told twice).
+        #expect(await eventually(timeout: .seconds(30)) { await log("Renew").contains { $0["refused"] == nil && $0["unknown"] == nil } }, "never renewed")
+        let before = await log("CreatePullPointSubscription").count
+        try await stub.refuseRenewals(1)
+        #expect(await eventually(timeout: .seconds(30)) { await log("Renew").contains { $0["refused"] as? Bool == true } }, "no renewal was refused")
+        #expect(await eventually(timeout: .seconds(30)) { await log("CreatePullPointSubscription").count > before }, "not subscribed again after the refusal")
+        #expect(await eventually(timeout: .seconds(30)) { events().filter { $0.active && $0.operation == "Initialized" }.count >= 1 })
+
+        // The signal is back: told once.
+        try await stub.emit("signal_loss", state: false)
+        #expect(await eventually(timeout: .seconds(30)) { notices("signal_back") == 1 })
+        #expect(notices("signal_lost") == 1, "\(sink.all.map { $0.json?["event"] ?? $0.path })")
+
+        // The camera is deleted: its subscription is ended on the camera.
+        let deleted = try await rest.call(.DELETE, "/api/cameras/CAM-EVENTS", token: token)
+        #expect(deleted.status == 200 || deleted.status == 204, "\(deleted.body)")
+        #expect(await eventually(timeout: .seconds(30)) { await log("Unsubscribe").contains { $0["unknown"] == nil } }, "never unsubscribed")
+        await running.stop()
+    }
 }

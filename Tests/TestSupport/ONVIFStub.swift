@@ -6,7 +6,8 @@ import NIOCore
 /// on a free loopback port: `GetSystemDateAndTime` from a clock `skew` seconds off,
 /// `GetDeviceInformation` behind WS-UsernameToken PasswordDigest checked against that clock, an
 /// identity and a clock the test can change (``setIdentity(serial:firmware:)``, ``setClock(skew:)``) and a log of what each request
-/// carried (``log()``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
+/// carried (``log()``); a PullPoint event service that emits events on demand (``emit(_:state:)``) and
+/// can refuse renewals (``refuseRenewals(_:)``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
 public final class ONVIFStub: Sendable {
     public let port: Int
     private let script: ReadyScript
@@ -55,6 +56,16 @@ public final class ONVIFStub: Sendable {
         request.method = .POST
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
         _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    }
+
+    /// Emits an event to every open pull point: `signal_loss` or `tamper`, its state.
+    public func emit(_ kind: String = "signal_loss", state: Bool = true) async throws {
+        try await post("/stub/event", ["kind": kind, "state": state])
+    }
+
+    /// Refuses the next `count` subscription renewals (a fault), as a camera that dropped them.
+    public func refuseRenewals(_ count: Int = 1) async throws {
+        try await post("/stub/refuse-renew", ["count": count])
     }
 
     public func stop() { script.stop() }
