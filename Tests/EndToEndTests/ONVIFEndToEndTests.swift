@@ -87,17 +87,9 @@ struct ONVIFEndToEndTests {
             c.notifier.vendorWebhook = sink.url("/vendor")
             c.notifier.operatorsWebhook = sink.url("/ops")
         }
-        let observer = MQTTClient(configuration: .init(port: running.broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true),
-                                  logger: logger)
-        let results = try await Collector.subscribing(observer, to: "cctv/+/onvif")
-        observer.start()
-        try await observer.waitUntilConnected()
-        let rest = RESTCaller(base: running.baseURL)
-        let token = try TestAccounts.adminToken(dataDir: running.dataDir)
-        #expect(await eventually(timeout: .seconds(30)) { (try? await rest.call(.GET, "/api/summary", token: token).status) == 200 }, "gateway did not come up")
         let body = #"{"id":"CAM-CLOCK","name":"정문 카메라","address":"127.0.0.1","site":"본관","vendor":"vendor","username":"admin","password":"secret","checks":{"onvifURL":"\#(stub.url)"}}"#
-        let created = try await rest.call(.POST, "/api/cameras", body: body, token: token)
-        #expect(created.status == 201 || created.status == 200, "\(created.body)")
+        let (observer, results, _, _) = try await Self.register(body, on: running, observing: "cctv/+/onvif", logger: logger)
+        _ = observer
 
         @Sendable func notices(_ event: String, _ path: String = "/vendor") -> [HTTPSink.Received] {
             sink.all.filter { $0.path == path && $0.json?["event"] as? String == event }
@@ -151,17 +143,9 @@ struct ONVIFEndToEndTests {
             c.prober.onvifEventsWait = 1
             c.notifier.vendorWebhook = sink.url("/vendor")
         }
-        let observer = MQTTClient(configuration: .init(port: running.broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true),
-                                  logger: logger)
-        let published = try await Collector.subscribing(observer, to: "cctv/+/onvif-event")
-        observer.start()
-        try await observer.waitUntilConnected()
-        let rest = RESTCaller(base: running.baseURL)
-        let token = try TestAccounts.adminToken(dataDir: running.dataDir)
-        #expect(await eventually(timeout: .seconds(30)) { (try? await rest.call(.GET, "/api/summary", token: token).status) == 200 }, "gateway did not come up")
         let body = #"{"id":"CAM-EVENTS","name":"주차장","address":"127.0.0.1","vendor":"vendor","username":"admin","password":"secret","checks":{"onvifURL":"\#(stub.url)","onvifEvents":true}}"#
-        let created = try await rest.call(.POST, "/api/cameras", body: body, token: token)
-        #expect(created.status == 201 || created.status == 200, "\(created.body)")
+        let (observer, published, rest, token) = try await Self.register(body, on: running, observing: "cctv/+/onvif-event", logger: logger)
+        _ = observer
 
         @Sendable func events() -> [ONVIFEventResult] {
             published.all.compactMap { try? ContractCodec.decode($0.payload, as: ONVIFEventResult.self, expecting: [.probeONVIFEvent]).data }
@@ -208,5 +192,22 @@ struct ONVIFEndToEndTests {
         #expect(deleted.status == 200 || deleted.status == 204, "\(deleted.body)")
         #expect(await eventually(timeout: .seconds(30)) { await log("Unsubscribe").contains { $0["unknown"] == nil } }, "never unsubscribed")
         await running.stop()
+    }
+
+    /// Watches `topic` on the installation's broker, waits for the gateway, and registers the camera
+    /// `body` over REST as the admin.
+    static func register(_ body: String, on running: TestInstallation, observing topic: String, logger: Logger) async throws
+        -> (MQTTClient, Collector<MQTTMessage>, RESTCaller, String) {
+        let observer = MQTTClient(configuration: .init(port: running.broker.port, clientID: "observer-\(UUID().uuidString.prefix(6))", cleanStart: true),
+                                  logger: logger)
+        let collected = try await Collector.subscribing(observer, to: topic)
+        observer.start()
+        try await observer.waitUntilConnected()
+        let rest = RESTCaller(base: running.baseURL)
+        let token = try TestAccounts.adminToken(dataDir: running.dataDir)
+        #expect(await eventually(timeout: .seconds(30)) { (try? await rest.call(.GET, "/api/summary", token: token).status) == 200 }, "gateway did not come up")
+        let created = try await rest.call(.POST, "/api/cameras", body: body, token: token)
+        #expect(created.status == 201 || created.status == 200, "\(created.body)")
+        return (observer, collected, rest, token)
     }
 }

@@ -99,24 +99,26 @@ public struct CameraNotice: Sendable, Equatable {
         self.eventID = "device:\(eventID)"
     }
 
-    init(clock subject: Subject, camera: NoticeCamera, result: ONVIFResult, since: Date) {
+    /// A notice that starts or ends a condition (clock, signal, tamper) that began at `since`:
+    /// one event id per condition episode and direction.
+    private init(condition subject: Subject, camera: NoticeCamera, at: Date, since: Date) {
         self.subject = subject
         self.camera = camera
-        self.at = result.startedAt
+        self.at = at
         self.since = since
+        self.eventID = "\(subject.topic):\(camera.id):\(subject.rawValue):\(Int(since.timeIntervalSince1970))"
+    }
+
+    init(clock subject: Subject, camera: NoticeCamera, result: ONVIFResult, since: Date) {
+        self.init(condition: subject, camera: camera, at: result.startedAt, since: since)
         self.skewSeconds = result.clockSkewSeconds
         self.limitSeconds = result.clockSkewLimitSeconds
-        self.eventID = "clock:\(camera.id):\(subject.rawValue):\(Int(since.timeIntervalSince1970))"
     }
 
     init(event subject: Subject, camera: NoticeCamera, result: ONVIFEventResult, since: Date) {
-        self.subject = subject
-        self.camera = camera
-        self.at = result.at
-        self.since = since
+        self.init(condition: subject, camera: camera, at: result.at, since: since)
         self.eventTopic = result.topic
         self.eventSource = result.source
-        self.eventID = "\(subject.topic):\(camera.id):\(subject.rawValue):\(Int(since.timeIntervalSince1970))"
     }
 }
 
