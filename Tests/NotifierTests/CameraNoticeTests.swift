@@ -82,7 +82,7 @@ struct CameraNoticeTests {
         #expect(ko.facts.map(\.label).contains("이전 장치"))
     }
 
-    @Test("a clock told off is kept across a restart, so its 'right again' still goes; a notice queued twice goes once",
+    @Test("a clock told off is kept across a restart, so its 'right again' still goes; a notice queued twice goes once; a deleted camera's are forgotten",
           arguments: StoreEngine.allCases)
     func keptAcrossRestart(engine: StoreEngine) async throws {
         let location = try engine.freshLocation()
@@ -106,6 +106,12 @@ struct CameraNoticeTests {
         #expect(try reopened.conditionsTold().isEmpty)
         let history = try reopened.history(cameraID: "CAM-7")
         #expect(Set(history.map(\.event)) == ["clock_skewed", "clock_fixed"] && history.count == 6)
+        // A deleted camera's conditions are forgotten (their end can never be told).
+        let lost = try #require(ONVIFEventNoticeRule.observe(Self.event(.signalLoss, true, at: 10), told: nil, camera: Self.camera).1)
+        #expect(try await reopened.queue(lost, recipients: NotificationDecision.recipients(of: lost, routing: routing), policy: policy) == 3)
+        #expect(try reopened.conditionsTold()["CAM-7"]?["signal"] != nil)
+        try await reopened.forgetConditions(of: "CAM-7")
+        #expect(try reopened.conditionsTold().isEmpty)
     }
 
     static func event(_ kind: ONVIFEventResult.Kind, _ active: Bool, at minute: Int, operation: String = "Changed") -> ONVIFEventResult {

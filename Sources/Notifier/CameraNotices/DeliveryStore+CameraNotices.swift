@@ -30,6 +30,11 @@ extension DeliveryStore {
         }
     }
 
+    /// Forgets the conditions told about camera `id` (deleted: their end will never be told).
+    public func forgetConditions(of id: String) async throws {
+        try await write { db in try db.execute("DELETE FROM cameraCondition WHERE cameraID = ?", id) }
+    }
+
     /// The conditions told and not yet over, by camera id and then `clock`, `signal` or `tamper`.
     public func conditionsTold() throws -> [String: [String: ToldCondition]] {
         try database.read { db in

@@ -29,7 +29,13 @@ extension NotifierService {
             guard let cameraID = topics.cameraID(in: message.topic) else { continue }
             if message.topic == topics.config(cameraID) {
                 if message.payload.isEmpty {
+                    // Deleted: nothing of it is told any more, so nothing it started is kept.
                     cameras[cameraID] = nil
+                    if told.removeValue(forKey: cameraID) != nil {
+                        do { try await store.forgetConditions(of: cameraID) } catch {
+                            logger.warning("could not forget a deleted camera's conditions", metadata: ["camera": "\(cameraID)", "error": "\(error)"])
+                        }
+                    }
                 } else if let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID {
                     cameras[cameraID] = NoticeCamera(envelope.data)
                 }
