@@ -64,9 +64,6 @@ final class ONVIFEventWatch: Sendable {
         state.withLock { $0.entries.removeValue(forKey: id) }?.task?.cancel()
     }
 
-    /// The cameras followed now.
-    var following: [String] { state.withLock { $0.entries.filter { $0.value.task != nil }.map(\.key).sorted() } }
-
     /// Starts the loops (those upserted before too) and keeps them until cancelled; then ends every
     /// subscription and returns once all loops have.
     func run(sink: Sink) async {
@@ -91,13 +88,17 @@ final class ONVIFEventWatch: Sendable {
     func follow(_ camera: CameraDefinition, sink: Sink) async {
         guard let text = camera.checks?.onvifURL, let device = try? EndpointURL(validating: text, schemes: EndpointURL.web).url else { return }
         let meta: Logger.Metadata = ["camera": "\(camera.id)"]
+        // Failures in a row: the wait before the next try doubles from `retryAfter` up to 10 min,
+        // so a camera without an event service costs a few calls an hour, not two a minute.
+        var failures = 0
         while !Task.isCancelled {
             let credentials = await sink.credentials(camera).flatMap { ONVIFChecker.credentials($0, for: text) }
             let verdict = await checker.check(url: text, credentials: credentials)
             if verdict.status == .error || verdict.reason == "onvif_auth_rejected" || verdict.reason == "onvif_auth_insecure" {
                 logger.warning("ONVIF events: the camera's device service is not usable; trying again later",
                                metadata: meta.merging(["reason": "\(verdict.reason)"]) { $1 })
-                if await pause() { return }
+                failures += 1
+                if await pause(after: failures) { return }
                 continue
             }
             let skew = verdict.clockSkewSeconds ?? 0
@@ -136,6 +137,7 @@ final class ONVIFEventWatch: Sendable {
                     if let termination = reply.terminationTime { current.terminationTime = termination }
                     pullPoint = current
                     pulled = true
+                    failures = 0
                     let received = Date()
                     for event in reply.events {
                         await sink.publish(ONVIFEventResult(cameraID: camera.id, kind: event.kind, topic: event.topic, active: event.active,
@@ -152,7 +154,10 @@ final class ONVIFEventWatch: Sendable {
                 if let pullPoint { await end(pullPoint, sign: sign, credentials: credentials, meta: meta) }
                 return
             }
-            if !again, await pause() { return }
+            if !again {
+                failures += 1
+                if await pause(after: failures) { return }
+            }
         }
     }
 
@@ -166,8 +171,10 @@ final class ONVIFEventWatch: Sendable {
         }.value
     }
 
-    /// Waits `retryAfter`; returns whether the loop was cancelled meanwhile.
-    private func pause() async -> Bool {
-        (try? await Task.sleep(for: limits.retryAfter)) == nil
+    /// Waits `retryAfter`, doubled for each failure in a row after the first, at most 10 min;
+    /// returns whether the loop was cancelled meanwhile.
+    private func pause(after failures: Int) async -> Bool {
+        let wait = min(limits.retryAfter * (1 << min(max(failures - 1, 0), 10)), .seconds(600))
+        return (try? await Task.sleep(for: wait)) == nil
     }
 }
