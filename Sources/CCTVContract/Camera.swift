@@ -95,13 +95,16 @@ public struct CameraChecks: Codable, Sendable, Equatable {
     /// The ONVIF device service, `http(s)://host[:port]/onvif/device_service`, without credentials
     /// (authenticated calls use the camera's username/password, signed with WS-UsernameToken).
     public var onvifURL: String?
+    /// Keep an ONVIF PullPoint subscription open on `onvifURL` for signal-loss and tamper events
+    /// (default off: each one holds a long poll open on the camera).
+    public var onvifEvents: Bool?
     /// Decode a few seconds now and then and report a black or frozen picture (default off).
     public var picture: Bool?
     /// The part of the frame the picture check looks at, e.g. without a burned-in clock.
     public var pictureCrop: PictureCrop?
 
-    public init(rtspURL: String? = nil, onvifURL: String? = nil, picture: Bool? = nil, pictureCrop: PictureCrop? = nil) {
-        self.rtspURL = rtspURL; self.onvifURL = onvifURL; self.picture = picture; self.pictureCrop = pictureCrop
+    public init(rtspURL: String? = nil, onvifURL: String? = nil, onvifEvents: Bool? = nil, picture: Bool? = nil, pictureCrop: PictureCrop? = nil) {
+        self.rtspURL = rtspURL; self.onvifURL = onvifURL; self.onvifEvents = onvifEvents; self.picture = picture; self.pictureCrop = pictureCrop
     }
 
     /// Whether nothing is set (stored and published as absent).

@@ -52,6 +52,7 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case probeRTSP = "probe.rtsp"
     case probePicture = "probe.picture"
     case probeONVIF = "probe.onvif"
+    case probeONVIFEvent = "probe.onvif_event"
     case cameraDeviceChanged = "camera.device_changed"
     case cameraStatus = "camera.status"
     case issueOpened = "issue.opened"

@@ -202,3 +202,38 @@ public struct ONVIFResult: Codable, Sendable, Equatable {
         self.startedAt = startedAt; self.durationMs = durationMs; self.prober = prober
     }
 }
+
+/// One camera event from an ONVIF PullPoint subscription (`probe.onvif_event` on
+/// `cctv/{id}/onvif-event`), for cameras with `checks.onvifEvents`: the video signal lost or back
+/// (`tns1:VideoSource/SignalLoss`), the camera tampered with or not any more
+/// (`tns1:RuleEngine/TamperDetector/Tamper`, `tns1:VideoSource/GlobalSceneChange/…`). Other topics
+/// are not published.
+public struct ONVIFEventResult: Codable, Sendable, Equatable {
+    /// What the event is about.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case signalLoss = "SIGNAL_LOSS"
+        case tamper = "TAMPER"
+    }
+
+    public var cameraID: String
+    public var kind: Kind
+    /// The topic as the camera named it, e.g. `tns1:VideoSource/SignalLoss`.
+    public var topic: String
+    /// Whether the condition holds (the event's `State`, `IsTamper` … true) or is over.
+    public var active: Bool
+    /// `Initialized` (the state when the subscription began), `Changed` or `Deleted`.
+    public var operation: String?
+    /// The event's source, e.g. the video source token `VideoSource_1`.
+    public var source: String?
+    /// When it happened, by the camera's clock corrected by the measured skew (our time).
+    public var at: Date
+    /// When the prober pulled it.
+    public var receivedAt: Date
+    public var prober: String
+
+    public init(cameraID: String, kind: Kind, topic: String, active: Bool, operation: String? = nil, source: String? = nil, at: Date,
+                receivedAt: Date, prober: String) {
+        self.cameraID = cameraID; self.kind = kind; self.topic = topic; self.active = active; self.operation = operation
+        self.source = source; self.at = at; self.receivedAt = receivedAt; self.prober = prober
+    }
+}

@@ -26,6 +26,8 @@ public struct Topics: Sendable, Equatable {
     public func picture(_ cameraID: String) -> String { t("cctv/\(cameraID)/picture") }
     /// ONVIF check results (clock, device information) for one camera.
     public func onvif(_ cameraID: String) -> String { t("cctv/\(cameraID)/onvif") }
+    /// Camera events from an ONVIF PullPoint subscription (signal loss, tamper) for one camera.
+    public func onvifEvent(_ cameraID: String) -> String { t("cctv/\(cameraID)/onvif-event") }
     /// Retained derived status of one camera.
     public func status(_ cameraID: String) -> String { t("cctv/\(cameraID)/status") }
 
@@ -36,6 +38,7 @@ public struct Topics: Sendable, Equatable {
     public var allRTSP: String { t("cctv/+/rtsp") }
     public var allPictures: String { t("cctv/+/picture") }
     public var allONVIF: String { t("cctv/+/onvif") }
+    public var allONVIFEvents: String { t("cctv/+/onvif-event") }
 
     /// Registry commands from one MQTT account (request/response with an MQTT v5 response topic, or
     /// fire-and-forget): `registry/commands/{account}`. The broker's ACL lets each account publish

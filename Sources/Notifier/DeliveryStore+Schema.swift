@@ -79,6 +79,16 @@ extension DeliveryStore {
                 t.column("updatedBy", .text)
             }
         }
+        migrator.registerMigration("notifier v5: camera conditions told") { db in
+            // The camera conditions told (`clock_skewed`, `signal_lost`, `tampered`), so their end follows once.
+            try db.create(table: "cameraCondition") { t in
+                t.column("cameraID", .text).notNull()
+                t.column("condition", .text).notNull()
+                t.column("since", .datetime).notNull()
+                t.column("value", .double).notNull()
+                t.primaryKey(["cameraID", "condition"])
+            }
+        }
         return migrator
     }
 
@@ -109,6 +119,12 @@ extension DeliveryStore {
             """
             CREATE TABLE contacts (id integer PRIMARY KEY CHECK (id = 1), json text NOT NULL, sourceHash text NOT NULL,
               updatedAt timestamptz NOT NULL, updatedBy text)
+            """,
+        ]),
+        PostgresMigration("notifier v5: camera conditions told", [
+            """
+            CREATE TABLE cameraCondition (cameraID text NOT NULL, condition text NOT NULL, since timestamptz NOT NULL,
+              value double precision NOT NULL, PRIMARY KEY (cameraID, condition))
             """,
         ]),
     ]

@@ -205,3 +205,21 @@ package struct NotificationDecision: Sendable, Equatable {
         }
     }
 }
+
+extension NotificationDecision {
+    /// Who is told a ``CameraNotice`` (clock off or right again, camera replaced, firmware
+    /// changed): the team responsible for the camera's CAMERA incidents — its vendor team, else the
+    /// site's or the default vendor team — and every operators team, each channel's `kinds` filter
+    /// read as for a CAMERA incident (a line team's channel limited to `LINE` hears nothing of it).
+    /// Nothing is held or withdrawn: a notice is not an incident.
+    package static func recipients(of notice: CameraNotice, routing: NotificationRouting) -> [Recipient] {
+        let camera = notice.camera
+        let shape = IssueRecord(id: notice.issueID, cameraID: camera.id, cameraName: camera.name, address: camera.address, site: camera.site,
+                                kind: .camera, state: .open, responsible: .cameraVendor, responsibleTeam: camera.vendor, reason: notice.subject.rawValue,
+                                openedAt: notice.at, updatedAt: notice.at, version: 1)
+        var decision = NotificationDecision(event: .opened)
+        if let responsible = routing.responsibleTeam(for: shape) { decision.addFiltered(responsible, shape) }
+        for team in routing.book.teams where team.role == .operators { decision.addFiltered(team, shape) }
+        return decision.recipients
+    }
+}

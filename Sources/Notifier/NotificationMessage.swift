@@ -256,11 +256,15 @@ package enum NotificationMessage {
         return origin(dashboard) + SnapshotPath.newest(camera: issue.cameraID)
     }
 
+    /// `text` made safe as one value of the dashboard's `#key=value&…` fragment.
+    static func part(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=#+"))) ?? text
+    }
+
     /// The dashboard opened at exactly what the notice is about: a site incident (`#incident=ID`),
     /// or the camera with its incident marked (`#camera=ID&incident=ID`).
     static func dashboardLink(_ dashboard: String, issue: IssueRecord) -> String {
         let base = origin(dashboard)
-        func part(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=#+"))) ?? text }
         if issue.isSiteIncident { return "\(base)/#incident=\(part(issue.id))" }
         if issue.cameraID.hasPrefix(ChannelAlarm.cameraPrefix) { return "\(base)/#view=notify" }
         return "\(base)/#camera=\(part(issue.cameraID))&incident=\(part(issue.id))"

@@ -7,7 +7,8 @@ import ServiceLifecycle
 import ServiceRuntime
 import Synchronization
 
-/// The notifier: turns `issues/opened|updated|resolved` into deliveries to the responsible team's
+/// The notifier: turns `issues/opened|updated|resolved` (and camera notices: clock off, camera
+/// replaced, firmware changed, signal lost, tampering) into deliveries to the responsible team's
 /// channels (and operators), kept in a durable outbox (SQLite, or PostgreSQL shared by active/standby instances), acknowledged to the issues service
 /// once committed (`notifications/acks`), sent with retries, back-off and per-channel circuit
 /// breakers, escalated and repeated while unacknowledged, and reported on `notifications/sent|failed`.
@@ -132,9 +133,12 @@ package final class NotifierService: Service {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await bus.withSubscriptions([[self.context.topics.allIssues], [self.context.topics.allAvailability, self.context.topics.monitorPulse],
-                                                     [self.context.topics.allNotifierCommands]]) { subscriptions in
+                                                     [self.context.topics.allNotifierCommands],
+                                                     [self.context.topics.allConfigs, self.context.topics.allONVIF, self.context.topics.allONVIFEvents,
+                                                      self.context.topics.deviceChanges]]) { subscriptions in
                         bus.start()
-                        try await self.serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2])
+                        try await self.serve(bus: bus, events: subscriptions[0], watched: subscriptions[1], commands: subscriptions[2],
+                                             cameras: subscriptions[3])
                     }
                 }
                 group.addTask { try await self.watchFence() }
@@ -165,8 +169,10 @@ package final class NotifierService: Service {
 
     /// Accepts issue events, delivers, publishes outcomes and acknowledgements, and watches the
     /// other services (`watched`: availability and the prober's pulse), and answers `commands` (who
-    /// is told, test sends) until shutdown.
-    func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription, commands: MQTTSubscription) async throws {
+    /// is told, test sends) and turns `cameras` (definitions, ONVIF results, device changes) into
+    /// camera notices until shutdown.
+    func serve(bus: ServiceBus, events: MQTTSubscription, watched: MQTTSubscription, commands: MQTTSubscription,
+               cameras: MQTTSubscription) async throws {
         let outbox = EventOutbox(database: store.database, logger: logger)
         let store = store
         outbox.guardWrites { db in try store.currentFence.check(db) }
@@ -220,6 +226,7 @@ package final class NotifierService: Service {
                     }
                 }
                 group.addTask { await self.watchChannels(bus: bus, dispatcher: dispatcher) }
+                group.addTask { await self.watchCameras(cameras, decoder: decoder, dispatcher: dispatcher) }
                 await group.next()
                 group.cancelAll()
             } } onCancel: {

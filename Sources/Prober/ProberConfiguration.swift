@@ -61,6 +61,11 @@ package struct ProberConfiguration: Sendable, Equatable {
     package var onvifTimeout: Double = 5
     /// A camera clock off by more than this many seconds is reported (`clock_skew`).
     package var onvifClockSkew: Double = 10
+    /// Seconds an ONVIF event subscription (`checks.onvifEvents`) is asked to live; renewed when
+    /// half of it is left.
+    package var onvifEventsLease: Double = 60
+    /// Seconds one `PullMessages` waits on the camera for events (its long poll).
+    package var onvifEventsWait: Double = 10
     /// Addresses whose silence means the prober's own network is down (its results are then
     /// inconclusive): a comma list of addresses, `gateway` (the default gateway, pinged only while
     /// a camera off this machine is checked) or `none`.
@@ -102,6 +107,12 @@ package struct ProberConfiguration: Sendable, Equatable {
     /// The ONVIF checker's budget and clock limit.
     package var onvifLimits: ONVIFCheckLimits {
         ONVIFCheckLimits(timeBudget: .milliseconds(Int64((onvifTimeout * 1000).rounded())), clockSkewLimit: onvifClockSkew)
+    }
+
+    /// The event subscriptions' lease, long poll and budgets.
+    package var onvifEventLimits: ONVIFEventLimits {
+        ONVIFEventLimits(lease: .milliseconds(Int64((onvifEventsLease * 1000).rounded())), pullWait: .milliseconds(Int64((onvifEventsWait * 1000).rounded())),
+                         callBudget: .milliseconds(Int64((onvifTimeout * 1000).rounded())))
     }
 
     /// The HLS checker's budgets.
@@ -152,6 +163,10 @@ extension ProberConfiguration {
         static let onvifTimeout = SettingKey.number("prober.onvif-timeout", default: d.onvifTimeout, in: 0.5...120, "time budget of one ONVIF check (both SOAP calls), seconds")
         static let onvifClockSkew = SettingKey.number("prober.onvif-clock-skew", default: d.onvifClockSkew, in: 1...86_400,
                                                       "a camera clock off by more than this many seconds is reported (clock_skew)")
+        static let onvifEventsLease = SettingKey.number("prober.onvif-events-lease", default: d.onvifEventsLease, in: 10...3_600,
+                                                        "seconds an ONVIF event subscription (checks.onvifEvents) is asked to live; renewed at half")
+        static let onvifEventsWait = SettingKey.number("prober.onvif-events-wait", default: d.onvifEventsWait, in: 1...60,
+                                                       "seconds one ONVIF PullMessages waits on the camera for events")
         static let reference = SettingKey.text("prober.reference", default: d.reference,
                                                "addresses whose silence means the prober's own network is down, so its results blame nobody: a comma list, `gateway` (its default gateway, pinged only while a camera off this machine is checked) or `none`")
         static let referenceEvery = SettingKey.number("prober.reference-every", default: d.referenceEvery, in: 1...3_600, "seconds between two checks of the reference addresses")
@@ -164,7 +179,7 @@ extension ProberConfiguration {
         Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
         Key.deepCheckConcurrency, Key.site, Key.name, Key.heartbeat, Key.memberTimeout, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
         Key.backoffAfter, Key.rtspTimeout, Key.rtspPacketWindow, Key.pictureEvery, Key.pictureConcurrency, Key.pictureSample, Key.snapshotKeep,
-        Key.onvifEvery, Key.onvifTimeout, Key.onvifClockSkew,
+        Key.onvifEvery, Key.onvifTimeout, Key.onvifClockSkew, Key.onvifEventsLease, Key.onvifEventsWait,
         Key.reference, Key.referenceEvery,
     ]
 
@@ -195,6 +210,8 @@ extension ProberConfiguration {
         onvifEvery = try settings.number(Key.onvifEvery)
         onvifTimeout = try settings.number(Key.onvifTimeout)
         onvifClockSkew = try settings.number(Key.onvifClockSkew)
+        onvifEventsLease = try settings.number(Key.onvifEventsLease)
+        onvifEventsWait = try settings.number(Key.onvifEventsWait)
         reference = settings.text(Key.reference) ?? Key.d.reference
         referenceEvery = try settings.number(Key.referenceEvery)
         site = settings.text(Key.site)

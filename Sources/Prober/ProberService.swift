@@ -40,6 +40,8 @@ package final class ProberService: Service {
     let picture: PictureCheck
     /// The ONVIF rung (cameras with an ONVIF address), over the HLS checker's bounded HTTP port.
     let onvif: ONVIFChecker
+    /// The PullPoint event subscriptions of the cameras that ask for them (`checks.onvifEvents`).
+    let onvifEvents: ONVIFEventWatch
     /// The prober's own vantage point: while its reference addresses fail, results are inconclusive.
     let reference: ReferenceWatch
 
@@ -66,6 +68,7 @@ package final class ProberService: Service {
         let snapshots = SnapshotStore(dataDir: context.dataDir, perCamera: configuration.snapshotKeep)
         self.picture = PictureCheck(options: .init(sampleSeconds: configuration.pictureSample, snapshots: snapshots))
         self.proberID = "\(context.instance)-\(configuration.busName)"
+        self.onvifEvents = ONVIFEventWatch(checker: onvif, limits: configuration.onvifEventLimits, proberID: proberID, logger: logger)
         self.reference = ReferenceWatch(setting: configuration.reference, every: .milliseconds(Int64((configuration.referenceEvery * 1000).rounded())),
                                         procNetRoute: { try? String(contentsOfFile: "/proc/net/route", encoding: .utf8) })
     }
@@ -137,6 +140,7 @@ package final class ProberService: Service {
         if camera.checks?.rtspURL != nil { schedules.rtsp.upsert(camera) } else { schedules.rtsp.remove(id) }
         if let pictured = pictureCamera(camera) { schedules.picture.upsert(pictured) } else { schedules.picture.remove(id) }
         if let checked = onvifCamera(camera) { schedules.onvif.upsert(checked) } else { schedules.onvif.remove(id) }
+        onvifEvents.upsert(camera)
     }
 
     /// Checks the reference addresses until cancelled, logging each change of verdict.
@@ -216,6 +220,12 @@ package final class ProberService: Service {
                 }
             }
             group.addTask {
+                let topics = self.context.topics
+                await self.onvifEvents.run(sink: ONVIFEventWatch.Sink(
+                    publish: { await self.publish($0, on: bus, topic: topics.onvifEvent($0.cameraID), type: .probeONVIFEvent, camera: $0.cameraID) },
+                    credentials: { await credentials.credentials(for: $0) }))
+            }
+            group.addTask {
                 await onvifSchedule.run { camera in
                     guard membership.owns(camera) else { return false }
                     guard !self.linesDown.contains(camera.id),
@@ -236,6 +246,7 @@ package final class ProberService: Service {
         linesDown.record(id, down: false)
         streamsDown.record(id, down: false)
         for runner in runners { runner.remove(id) }
+        onvifEvents.remove(id)
         hls.forget(id)
     }
 

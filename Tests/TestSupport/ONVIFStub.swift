@@ -5,8 +5,9 @@ import NIOCore
 /// The ONVIF device stub (`Tests/ProberTests/Scripts/onvif_stub.py`, Python standard library only)
 /// on a free loopback port: `GetSystemDateAndTime` from a clock `skew` seconds off,
 /// `GetDeviceInformation` behind WS-UsernameToken PasswordDigest checked against that clock, an
-/// identity the test can change (``setIdentity(serial:firmware:)``) and a log of what each request
-/// carried (``log()``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
+/// identity and a clock the test can change (``setIdentity(serial:firmware:)``, ``setClock(skew:)``) and a log of what each request
+/// carried (``log()``); a PullPoint event service that emits events on demand (``emit(_:state:)``) and
+/// can refuse renewals (``refuseRenewals(_:)``). Ends when the test drops it (its stdin closes) and by itself after 300 s.
 package final class ONVIFStub: Sendable {
     package let port: Int
     private let script: ReadyScript
@@ -39,13 +40,32 @@ package final class ONVIFStub: Sendable {
 
     /// Makes the device report another serial number and/or firmware version.
     package func setIdentity(serial: String? = nil, firmware: String? = nil) async throws {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/stub/identity")
-        request.method = .POST
         var change: [String: String] = [:]
         change["serial"] = serial
         change["firmware"] = firmware
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: change)))
+        try await post("/stub/identity", change)
+    }
+
+    /// Sets the device clock `skew` seconds off the real one (0 = right).
+    package func setClock(skew: Double) async throws {
+        try await post("/stub/clock", ["skew": skew])
+    }
+
+    private func post(_ path: String, _ object: [String: Any]) async throws {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
         _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    }
+
+    /// Emits an event to every open pull point: `signal_loss` or `tamper`, its state.
+    package func emit(_ kind: String = "signal_loss", state: Bool = true) async throws {
+        try await post("/stub/event", ["kind": kind, "state": state])
+    }
+
+    /// Refuses the next `count` subscription renewals (a fault), as a camera that dropped them.
+    package func refuseRenewals(_ count: Int = 1) async throws {
+        try await post("/stub/refuse-renew", ["count": count])
     }
 
     package func stop() { script.stop() }

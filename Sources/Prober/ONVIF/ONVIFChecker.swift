@@ -150,13 +150,15 @@ package final class ONVIFChecker: Sendable {
         case failure(ONVIFVerdict)
     }
 
-    private func call(_ operation: String, url: URL, token: WSUsernameToken?, credentials: StreamCredentials?,
-                      deadline: ContinuousClock.Instant) async -> CallOutcome {
+    /// One SOAP call: a device-service `operation` unless `body` and `action` say otherwise (the
+    /// event service's calls), the reply bounded by ``ONVIFCheckLimits/maxReplyBytes`` and `deadline`.
+    func call(_ operation: String, url: URL, body: Data? = nil, action: String? = nil, token: WSUsernameToken?, credentials: StreamCredentials?,
+              deadline: ContinuousClock.Instant) async -> CallOutcome {
         var request = HLSFetchRequest(url: url, maxBytes: limits.maxReplyBytes, overflow: .fail, deadline: deadline, maxRedirects: 0,
                                       credentials: credentials)
         request.method = "POST"
-        request.body = SOAPMessage.request(operation, token: token)
-        request.contentType = SOAPMessage.contentType + "; action=\"http://www.onvif.org/ver10/device/wsdl/\(operation)\""
+        request.body = body ?? SOAPMessage.request(operation, token: token)
+        request.contentType = SOAPMessage.contentType + "; action=\"\(action ?? "http://www.onvif.org/ver10/device/wsdl/\(operation)")\""
         request.basicInClear = false
         switch await fetcher.fetch(request) {
         case let .failure(failure):

@@ -24,6 +24,18 @@ enum SOAPMessage {
             """.utf8)
     }
 
+    /// A request with `body` (one element, its namespaces declared on it) and a header carrying
+    /// WS-Addressing `Action` and `To` (the event service's subscription calls need them) and the
+    /// WS-Security token when signed.
+    static func request(body: String, token: WSUsernameToken?, action: String, to: String?) -> Data {
+        let addressing = "<wsa:Action>\(escape(action))</wsa:Action>" + (to.map { "<wsa:To>\(escape($0))</wsa:To>" } ?? "")
+        return Data("""
+            <?xml version="1.0" encoding="UTF-8"?>\
+            <s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing">\
+            <s:Header>\(addressing)\(token?.header ?? "")</s:Header><s:Body>\(body)</s:Body></s:Envelope>
+            """.utf8)
+    }
+
     /// XML text escaping for element content and attribute values.
     static func escape(_ text: String) -> String {
         var out = ""
@@ -105,7 +117,12 @@ enum SOAPMessage {
                 return
             }
             let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
-            stack.append(SOAPElement(name: local))
+            let element = SOAPElement(name: local)
+            // Attributes by local name (`Name`, `Value`, `UtcTime` of event messages), a few, each cut at 200 characters.
+            for (name, value) in attributes.prefix(16) where !name.hasPrefix("xmlns") {
+                element.attributes[name.split(separator: ":").last.map(String.init) ?? name] = String(value.prefix(200))
+            }
+            stack.append(element)
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -125,12 +142,19 @@ enum SOAPMessage {
 final class SOAPElement {
     let name: String
     var text = ""
+    /// Attributes by local name.
+    var attributes: [String: String] = [:]
     var children: [SOAPElement] = []
 
     init(name: String) { self.name = name }
 
     /// The first child called `name`.
     func first(_ name: String) -> SOAPElement? { children.first { $0.name == name } }
+
+    /// Every element called `name` anywhere below (depth first).
+    func all(_ name: String) -> [SOAPElement] {
+        children.flatMap { ($0.name == name ? [$0] : []) + $0.all(name) }
+    }
 
     /// The first element called `name` anywhere below (depth first).
     func find(_ name: String) -> SOAPElement? {

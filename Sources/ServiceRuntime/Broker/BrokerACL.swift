@@ -97,7 +97,7 @@ package enum BrokerACL {
         case .prober:
             // Membership: every prober reads all heartbeats and writes (and clears) its own.
             return [read(topics.allConfigs), write(topics.allICMP), write(topics.allHLS), write(topics.allRTSP), write(topics.allPictures),
-                    write(topics.allONVIF), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own),
+                    write(topics.allONVIF), write(topics.allONVIFEvents), write(topics.credentialRequests(from: own)), read(topics.replies + "/" + own),
                     read(topics.allProberMembers), write(topics.allProberMembers), availability]
         case .issues:
             return [read(topics.allConfigs), read(topics.allICMP), read(topics.allHLS), read(topics.allRTSP), read(topics.allPictures),
@@ -107,7 +107,9 @@ package enum BrokerACL {
                     // Self-watch: the results arriving (retained) and each camera's last check.
                     write(topics.monitorPulse), write(topics.monitorChecked), availability, marker]
         case .notifier:
-            return [read(topics.allIssues), write(topics.notificationSent), write(topics.notificationFailed),
+            // Camera notices: whose camera (definitions), its clock (ONVIF results), a new device.
+            return [read(topics.allIssues), read(topics.allConfigs), read(topics.allONVIF), read(topics.allONVIFEvents), read(topics.deviceChanges),
+                    write(topics.notificationSent), write(topics.notificationFailed),
                     write(topics.notificationAcks), read(topics.allNotifierCommands), write(topics.replies + "/+"),
                     write(topics.notifierDirectory), write(topics.notifierHealth), availability]
         case .gateway:

@@ -13,7 +13,16 @@ checks it the way cameras do:
 is logged (GET /stub/log): which WS-Security password type came, whether the token was accepted,
 which HTTP authentication came, and whether the plain password appeared anywhere in the request
 (headers or body, or inside a Basic header) — the tests assert it never does.
-POST /stub/identity {"serial": ..., "firmware": ...} changes what the device reports.
+POST /stub/identity {"serial": ..., "firmware": ...} changes what the device reports;
+POST /stub/clock {"skew": S} sets its clock S seconds off (0 = right).
+
+Events (ONVIF PullPoint): GetCapabilities names the event service; CreatePullPointSubscription
+(signed like GetDeviceInformation) opens a pull point living InitialTerminationTime seconds, which
+first reports the current SignalLoss state (PropertyOperation Initialized); PullMessages waits up to
+its Timeout for events; Renew extends it; Unsubscribe ends it; an expired or unknown pull point is a
+ResourceUnknown fault. POST /stub/event {"kind": "signal_loss"|"tamper", "state": true|false}
+emits an event to every open pull point; POST /stub/refuse-renew {"count": N} refuses the next N
+renewals (a fault), as a camera that dropped the subscription does.
 
 Usage: onvif_stub.py PORT [--skew S] [--user U] [--password P] [--serial X] [--firmware F]
                           [--model M] [--http-auth none|digest|basic] [--garbage]
@@ -48,8 +57,11 @@ args = parser.parse_args()
 # `kill PID` ends the stub too (the tests SIGKILL it; see Process.killAndReap in TestSupport).
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
-state = {"serial": args.serial, "firmware": args.firmware, "log": [], "nonces": set()}
-lock = threading.Lock()
+state = {"serial": args.serial, "firmware": args.firmware, "skew": args.skew, "log": [], "nonces": set(),
+         "subscriptions": {}, "next_subscription": 1, "signal_loss": False, "refuse_renew": 0}
+lock = threading.RLock()
+# Signalled when an event is queued, so a waiting PullMessages answers at once.
+events_ready = threading.Condition(lock)
 digest_nonces = set()
 
 SOAP = "http://www.w3.org/2003/05/soap-envelope"
@@ -57,7 +69,9 @@ PASSWORD_DIGEST = "#PasswordDigest"
 
 
 def camera_now():
-    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=args.skew)
+    with lock:
+        skew = state["skew"]
+    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=skew)
 
 
 def envelope(body):
@@ -95,9 +109,68 @@ def device_information():
 
 
 def capabilities(host):
+    # The event service is named by an inside address, as a camera behind NAT does: the client
+    # must keep the host and port it was given and take only the path.
     return envelope('<tds:GetCapabilitiesResponse><tds:Capabilities>'
                     f'<tt:Device><tt:XAddr>http://{host}/onvif/device_service</tt:XAddr></tt:Device>'
+                    '<tt:Events><tt:XAddr>http://192.168.0.64/onvif/event_service</tt:XAddr>'
+                    '<tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>'
+                    '<tt:WSPullPointSupport>true</tt:WSPullPointSupport></tt:Events>'
                     '</tds:Capabilities></tds:GetCapabilitiesResponse>')
+
+
+WSNT = 'xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:tns1="http://www.onvif.org/ver10/topics" xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsa5="http://www.w3.org/2005/08/addressing"'
+TOPICS = {"signal_loss": ("tns1:VideoSource/SignalLoss", "State"), "tamper": ("tns1:RuleEngine/TamperDetector/Tamper", "IsTamper")}
+
+
+def stamp(when):
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def seconds(body, name, default):
+    _, text = tag(body, name)
+    found = re.fullmatch(r"PT(\d+)S", text or "")
+    return min(int(found.group(1)), 3600) if found else default
+
+
+def notification(kind, value, operation):
+    topic, item = TOPICS[kind]
+    return ('<wsnt:NotificationMessage><wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet">'
+            f'{topic}</wsnt:Topic><wsnt:Message><tt:Message UtcTime="{stamp(camera_now())}" PropertyOperation="{operation}">'
+            '<tt:Source><tt:SimpleItem Name="Source" Value="VideoSource_1"/></tt:Source>'
+            f'<tt:Data><tt:SimpleItem Name="{item}" Value="{"true" if value else "false"}"/></tt:Data></tt:Message></wsnt:Message>'
+            '</wsnt:NotificationMessage>')
+
+
+def events_envelope(body):
+    return envelope(body).replace(b'xmlns:ter=', ('%s xmlns:ter=' % WSNT).encode(), 1)
+
+
+def create_subscription(body, host):
+    lease = seconds(body, "InitialTerminationTime", 60)
+    with lock:
+        number = state["next_subscription"]
+        state["next_subscription"] += 1
+        end = camera_now() + datetime.timedelta(seconds=lease)
+        state["subscriptions"][number] = {"end": end, "queue": [notification("signal_loss", state["signal_loss"], "Initialized")]}
+    return events_envelope('<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>'
+                           f'<wsa5:Address>http://192.168.0.64/onvif/pullpoint/{number}</wsa5:Address></tev:SubscriptionReference>'
+                           f'<wsnt:CurrentTime>{stamp(camera_now())}</wsnt:CurrentTime><wsnt:TerminationTime>{stamp(end)}</wsnt:TerminationTime>'
+                           '</tev:CreatePullPointSubscriptionResponse>'), number
+
+
+def live_subscription(path):
+    """The open pull point at path (lock held), or None."""
+    found = re.fullmatch(r"/onvif/pullpoint/(\d+)", path)
+    sub = state["subscriptions"].get(int(found.group(1))) if found else None
+    if sub is not None and sub["end"] < camera_now():
+        del state["subscriptions"][int(found.group(1))]
+        return None
+    return sub
+
+
+def unknown_resource():
+    return fault("wsrf-rw:ResourceUnknownFault", "no such subscription (expired or ended)")
 
 
 def tag(body, name):
@@ -199,6 +272,28 @@ class Handler(BaseHTTPRequestHandler):
                 state.update({k: v for k, v in change.items() if k in ("serial", "firmware")})
             self.send(200, b"{}")
             return
+        if self.path == "/stub/event":
+            change = json.loads(raw or b"{}")
+            kind, value = change.get("kind", "signal_loss"), bool(change.get("state", True))
+            with lock:
+                if kind == "signal_loss":
+                    state["signal_loss"] = value
+                for sub in state["subscriptions"].values():
+                    sub["queue"].append(notification(kind, value, "Changed"))
+                events_ready.notify_all()
+            self.send(200, b"{}")
+            return
+        if self.path == "/stub/refuse-renew":
+            with lock:
+                state["refuse_renew"] = int(json.loads(raw or b"{}").get("count", 1))
+            self.send(200, b"{}")
+            return
+        if self.path == "/stub/clock":
+            change = json.loads(raw or b"{}")
+            with lock:
+                state["skew"] = float(change.get("skew", 0))
+            self.send(200, b"{}")
+            return
         body = raw.decode("utf-8", "replace")
         headers = "".join(f"{k}: {v}\n" for k, v in self.headers.items())
         basic = self.headers.get("Authorization", "")
@@ -208,7 +303,9 @@ class Handler(BaseHTTPRequestHandler):
                 clear = clear or args.password in base64.b64decode(basic[6:]).decode("utf-8", "replace")
             except ValueError:
                 pass
-        operation = next((op for op in ("GetSystemDateAndTime", "GetDeviceInformation", "GetCapabilities") if op in body), "unknown")
+        operations = ("GetSystemDateAndTime", "GetDeviceInformation", "GetCapabilities", "CreatePullPointSubscription", "PullMessages",
+                      "Unsubscribe", "Renew")
+        operation = next((op for op in operations if op in body), "unknown")
         entry = {"op": operation, "password_in_clear": clear, "wsse": None, "token_accepted": None, "http_auth": None}
         try:
             if operation == "GetSystemDateAndTime":
@@ -233,6 +330,12 @@ class Handler(BaseHTTPRequestHandler):
                     return
             if operation == "GetCapabilities":
                 self.send(200, capabilities(self.headers.get("Host", "127.0.0.1")))
+            elif operation == "CreatePullPointSubscription":
+                reply, entry["subscription"] = create_subscription(body, self.headers.get("Host", "127.0.0.1"))
+                self.send(200, reply)
+            elif operation in ("PullMessages", "Renew", "Unsubscribe"):
+                entry["path"] = self.path
+                self.subscription_call(operation, body, entry)
             elif args.garbage:
                 self.send(200, b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
                                b'<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>&lol2;</env:Body></env:Envelope>')
@@ -242,6 +345,56 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 state["log"].append(entry)
 
+
+def pull(sub, body):
+    """Waits (lock held) up to the request's Timeout for events, then takes at most MessageLimit."""
+    wait = min(seconds(body, "Timeout", 10), 60)
+    _, limit_text = tag(body, "MessageLimit")
+    limit = int(limit_text) if limit_text and limit_text.isdigit() else 10
+    deadline = datetime.datetime.now() + datetime.timedelta(seconds=wait)
+    while not sub["queue"]:
+        left = (deadline - datetime.datetime.now()).total_seconds()
+        if left <= 0:
+            break
+        events_ready.wait(left)
+    taken, sub["queue"] = sub["queue"][:limit], sub["queue"][limit:]
+    return taken
+
+
+def subscription_call(self, operation, body, entry):
+    with lock:
+        sub = live_subscription(self.path)
+        if sub is None:
+            entry["unknown"] = True
+            reply = (400, unknown_resource())
+        elif operation == "PullMessages":
+            taken = pull(sub, body)
+            entry["messages"] = len(taken)
+            reply = (200, events_envelope('<tev:PullMessagesResponse>'
+                                          f'<tev:CurrentTime>{stamp(camera_now())}</tev:CurrentTime><tev:TerminationTime>{stamp(sub["end"])}</tev:TerminationTime>'
+                                          + "".join(taken) + '</tev:PullMessagesResponse>'))
+        elif operation == "Renew":
+            if state["refuse_renew"] > 0:
+                state["refuse_renew"] -= 1
+                entry["refused"] = True
+                for number, value in list(state["subscriptions"].items()):
+                    if value is sub:
+                        del state["subscriptions"][number]
+                reply = (400, unknown_resource())
+            else:
+                sub["end"] = camera_now() + datetime.timedelta(seconds=seconds(body, "TerminationTime", 60))
+                reply = (200, events_envelope('<wsnt:RenewResponse>'
+                                              f'<wsnt:TerminationTime>{stamp(sub["end"])}</wsnt:TerminationTime>'
+                                              f'<wsnt:CurrentTime>{stamp(camera_now())}</wsnt:CurrentTime></wsnt:RenewResponse>'))
+        else:
+            for number, value in list(state["subscriptions"].items()):
+                if value is sub:
+                    del state["subscriptions"][number]
+            reply = (200, events_envelope('<wsnt:UnsubscribeResponse/>'))
+    self.send(*reply)
+
+
+Handler.subscription_call = subscription_call
 
 server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 server.daemon_threads = True

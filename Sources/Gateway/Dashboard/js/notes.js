@@ -9,7 +9,11 @@ const MAX_NOTES = 50;
 let notes = [];
 const fresh = new Set();
 
-const EVENT_KEYS = { opened: 'ev.opened', updated: 'ev.updated', resolved: 'ev.resolved', escalated: 'ev.escalated', reminder: 'ev.reminder' };
+const EVENT_KEYS = {
+  opened: 'ev.opened', updated: 'ev.updated', resolved: 'ev.resolved', escalated: 'ev.escalated', reminder: 'ev.reminder',
+  // Camera notices (one-off, not incidents).
+  clock_skewed: 'ev.clock_skewed', clock_fixed: 'ev.clock_fixed', device_replaced: 'ev.device_replaced', firmware_changed: 'ev.firmware_changed',
+};
 function eventName(ev) { return EVENT_KEYS[ev] ? t(EVENT_KEYS[ev]) : ev; }
 
 let seq = 0;
