@@ -13,6 +13,15 @@ public struct RegistryCommandHandler: Sendable {
         case batch([Change])
 
         var isBatch: Bool { if case .batch = self { true } else { false } }
+
+        /// Each camera's retained state this change publishes (`nil`: the tombstone).
+        var retained: [RetainedConfigPublisher.State] {
+            switch self {
+            case let .upserted(camera, _): [.init(id: camera.id, camera: camera)]
+            case let .deleted(deleted): [.init(id: deleted.id, camera: nil)]
+            case let .batch(changes): changes.flatMap(\.retained)
+            }
+        }
     }
 
     let store: CameraStore
@@ -86,12 +95,11 @@ public struct RegistryCommandHandler: Sendable {
             case .patch:
                 guard let id = command.id else { throw Self.missing("id") }
                 guard let patch = command.patch else { throw Self.missing("patch") }
-                guard let current = try store.storedInput(id: id) else {
-                    throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
+                // Read and written in one transaction (replicas); expectedVersion still guards
+                // against a client patching a camera it has not seen.
+                let camera = try store.patch(id: id, expectedVersion: command.expectedVersion) { current throws(ContractError) in
+                    try validated(patch.applied(to: current))
                 }
-                // Commands run one at a time, so nothing changes between this read and the update;
-                // expectedVersion still guards against a client patching a camera it has not seen.
-                let camera = try store.update(id: id, validated(patch.applied(to: current)), expectedVersion: command.expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case .bulkDelete:
                 guard let ids = command.ids, !ids.isEmpty else { throw Self.missing("ids") }

@@ -25,8 +25,9 @@ public struct RuntimeContext: Sendable {
     }
 
     /// A bus connection for `service` (not started); `session` and `will` as in ``ServiceBus``.
-    public func makeBus(service: String, session: String? = nil, will: MQTTConfiguration.Will? = nil) -> ServiceBus {
-        let bus = ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service), session: session, will: will)
+    public func makeBus(service: String, session: String? = nil, will: MQTTConfiguration.Will? = nil, persistentInbox: Bool = true) -> ServiceBus {
+        let bus = ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service), session: session,
+                             will: will, persistentInbox: persistentInbox)
         let client = bus.client
         health.register("\(session ?? service) broker") { client.isConnected }
         return bus
