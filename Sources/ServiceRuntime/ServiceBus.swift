@@ -42,23 +42,27 @@ public final class ServiceBus: Sendable {
     ///     dead member's session), so a dead replica with a persistent session would keep half the
     ///     commands until it came back; without one the broker drops it from the group at once.
     ///     Such a replica also answers another replica's `offline` (its will) with `online`.
+    ///   - connectPermit: asked before every connect of both connections (``MQTTConfiguration/connectPermit``):
+    ///     an active/standby service passes its lease's ``LeaderLease/isConfirmed``.
     public init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger,
-                session: String? = nil, will: MQTTConfiguration.Will? = nil, persistentInbox: Bool = true) {
+                session: String? = nil, will: MQTTConfiguration.Will? = nil, persistentInbox: Bool = true,
+                connectPermit: (@Sendable () -> Bool)? = nil) {
         self.service = service
         self.topics = topics
         self.logger = logger
         let availability = topics.availability(service)
-        let client = MQTTClient(
-            configuration: endpoint.clientConfiguration(
-                clientID: ServiceConnection.outbox.clientID(instance: instance, service: session ?? service),
-                account: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
-                will: will ?? .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
-            logger: logger)
+        var outboxConfiguration = endpoint.clientConfiguration(
+            clientID: ServiceConnection.outbox.clientID(instance: instance, service: session ?? service),
+            account: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
+            will: will ?? .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true))
+        outboxConfiguration.connectPermit = connectPermit
+        let client = MQTTClient(configuration: outboxConfiguration, logger: logger)
         self.client = client
         var inboxConfiguration = endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: session ?? service),
                                                               account: ServiceConnection.inbox.clientID(instance: instance, service: service),
                                                               connection: .inbox, will: nil)
         if !persistentInbox { inboxConfiguration.cleanStart = true; inboxConfiguration.sessionExpiry = 0 }
+        inboxConfiguration.connectPermit = connectPermit
         let inbox = MQTTClient(configuration: inboxConfiguration, logger: logger)
         self.inbox = inbox
         let states = client.connectionStates()
