@@ -45,6 +45,7 @@ public final class CameraStore: Sendable {
         PostgresMigration("v2 sealed credentials", ["ALTER TABLE camera ADD COLUMN credentials text, ADD COLUMN credentialsOrigin text"]),
         PostgresMigration("v3 camera device", ["ALTER TABLE camera ADD COLUMN device text"]),
         CommandLog.postgresMigration,
+        SharedImportJobs.postgresMigration,
     ]
 
     static var migrator: DatabaseMigrator {

@@ -31,16 +31,19 @@ public struct RegistryCommandHandler: Sendable {
     /// The notifier's teams: what `lineTeam` and `vendor` may name.
     public let teams: TeamDirectoryHolder
 
-    public init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
+    /// - Parameter sharedImports: keep open imports in the store (registry replicas: each step of an
+    ///   import may reach another replica) instead of in memory.
+    public init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder(),
+                sharedImports: Bool = false) {
         self.store = store
-        self.imports = ImportStaging()
+        self.imports = ImportStaging(shared: sharedImports ? SharedImportJobs(store: store) : nil)
         self.destinations = destinations
         self.teams = teams
     }
 
-    init(store: CameraStore, importLimits: ImportStaging.Limits, teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
+    init(store: CameraStore, importLimits: ImportStaging.Limits, teams: TeamDirectoryHolder = TeamDirectoryHolder(), sharedImports: Bool = false) {
         self.store = store
-        self.imports = ImportStaging(limits: importLimits)
+        self.imports = ImportStaging(limits: importLimits, shared: sharedImports ? SharedImportJobs(store: store) : nil)
         self.destinations = DestinationPolicy()
         self.teams = teams
     }

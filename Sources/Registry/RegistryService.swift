@@ -32,7 +32,7 @@ public final class RegistryService: Service {
         self.configuration = configuration
         self.logger = context.logger(for: "registry")
         self.store = try CameraStore(location: context.configuration.databaseLocation, secretsDir: context.dataDir, logger: logger)
-        self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations)
+        self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations, sharedImports: configuration.isReplica)
         self.commandLog = CommandLog(database: store.database)
     }
 
