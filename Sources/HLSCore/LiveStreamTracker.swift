@@ -158,9 +158,12 @@ public struct LiveStreamTracker: Sendable, Hashable {
         let advanced = !current.hasSameContent(as: previous)
         // Clamp at zero so a caller whose clock went backwards does not get negative ages.
         var secondsUnchanged = 0.0
+        var unaccountedSeconds = 0.0
         if !advanced {
             current.changedAt = previous.changedAt
             secondsUnchanged = max(0, now - previous.changedAt)
+        } else if let added = Self.mediaSeconds(addedTo: previous, in: playlist) {
+            unaccountedSeconds = max(0, (now - previous.seenAt) - added)
         }
 
         // An ended playlist is unchanging by definition; endlist_on_live already explains it.
@@ -174,10 +177,27 @@ public struct LiveStreamTracker: Sendable, Hashable {
             ))
         }
 
-        return LiveVerdict(
+        var verdict = LiveVerdict(
             findings: findings, observation: current, isFirstObservation: false,
             advanced: advanced, secondsUnchanged: secondsUnchanged, staleThreshold: threshold
         )
+        verdict.mayHaveStoppedSince = advanced && unaccountedSeconds > threshold
+        return verdict
+    }
+
+    /// Seconds of media the playlist gained since `previous`, or `nil` when the two loads
+    /// cannot be lined up (an encoder restart renumbers the segments).
+    ///
+    /// Segments that already slid out of the window count as one target duration each.
+    static func mediaSeconds(addedTo previous: Observation, in playlist: MediaPlaylist) -> Double? {
+        guard playlist.discontinuitySequence == previous.discontinuitySequence else { return nil }
+        let previousNewest = previous.mediaSequence + previous.segmentCount - 1
+        let newest = playlist.mediaSequence + playlist.segments.count - 1
+        let added = newest - previousNewest
+        guard added > 0 else { return nil }
+        let visible = playlist.segments.suffix(added)
+        let slidOut = added - visible.count
+        return visible.reduce(0) { $0 + $1.duration } + Double(slidOut * playlist.targetDuration)
     }
 
     /// Seconds an unchanged playlist is tolerated before it is called stale.

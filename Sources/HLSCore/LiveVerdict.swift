@@ -12,6 +12,14 @@ public struct LiveVerdict: Sendable, Hashable {
     public var secondsUnchanged: Double
     /// The staleness threshold that applied, in seconds.
     public var staleThreshold: Double
+    /// True when the playlist moved since the previous load, but by less media than the time
+    /// that passed, and the gap is longer than ``staleThreshold``: the stream may have stopped
+    /// after moving. A live encoder adds media at the pace of the clock, so a stream checked
+    /// every 10 s that added only 2 s of segments stalled up to 8 s ago. One reload cannot
+    /// tell; reload until it moves again or has been unchanged past the threshold. Without
+    /// this, a stream that stopped between two checks was called live once more and reported
+    /// stale only a whole interval later (a CI run: killed ffmpeg, check 3.5 s later → "ok").
+    public var mayHaveStoppedSince: Bool = false
 
     /// Creates a verdict.
     public init(

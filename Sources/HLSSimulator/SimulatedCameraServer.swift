@@ -111,6 +111,11 @@ public final class SimulatedCameraServer: Sendable {
         state.loads.withLock { $0[stream] = 0 }
     }
 
+    /// The media sequence stream `n` serves now (frozen while it is stalled).
+    public func mediaSequence(stream: Int) -> Int {
+        state.stalledAt.withLock { $0[stream] } ?? Self.sequence(stream: stream, state: state, targetDuration: targetDuration)
+    }
+
     /// Requests served so far.
     public var requestCount: Int { state.requests.load(ordering: .relaxed) }
 

@@ -72,6 +72,25 @@ struct LiveStreamTrackerTests {
         #expect(verdict.findings.isEmpty)
     }
 
+    @Test("a stream that moved by less media than the time since the last check may have stopped since; one that kept pace did not")
+    func movedTooLittle() {
+        var tracker = LiveStreamTracker()
+        _ = tracker.observe(window(10), at: 100)
+        // 10 s later, five new 2 s segments: it kept pace with the clock.
+        let keptPace = tracker.observe(window(15), at: 110)
+        #expect(keptPace.advanced && !keptPace.mayHaveStoppedSince)
+        // 10 s later, one new 2 s segment: 8 s unaccounted for, past the 6 s threshold.
+        let fellBehind = tracker.observe(window(16), at: 120)
+        #expect(fellBehind.advanced && fellBehind.mayHaveStoppedSince)
+        #expect(fellBehind.isHealthy, "moving too little is a reason to reload, never a failure by itself")
+        // 7 s later, two new segments (4 s): 3 s unaccounted for, within the threshold.
+        #expect(!tracker.observe(window(18), at: 127).mayHaveStoppedSince)
+        // Segments that slid out of the window count too: 20 s later, ten new segments, three visible.
+        #expect(!tracker.observe(window(28), at: 147).mayHaveStoppedSince)
+        // An encoder restart renumbers segments: nothing to compare, so no suspicion.
+        #expect(!tracker.observe(window(1, discontinuitySequence: 1), at: 200).mayHaveStoppedSince)
+    }
+
     @Test("the staleness multiplier is configurable")
     func multiplier() {
         var tracker = LiveStreamTracker(configuration: .init(staleMultiplier: 1.5))

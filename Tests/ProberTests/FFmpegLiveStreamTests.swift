@@ -51,8 +51,12 @@ struct FFmpegLiveStreamTests {
 
         kill(ffmpeg.processIdentifier, SIGKILL)
         ffmpeg.waitUntilExit()
-        // Stale threshold: 3 × target duration (1 s). Wait past it, then check again.
-        try await Task.sleep(for: .milliseconds(3_500))
+        // Stale threshold: 3 × target duration (1 s). Wait past it, then check again. ffmpeg
+        // went on writing segments during the deep check, so this check may see the playlist
+        // moved since the first one: by up to 1 s less media than the time that passed since,
+        // plus this wait. Waiting 5 s keeps that gap past the threshold, so the check reloads
+        // until it proves the stall (at most the threshold, 3 s, within its 5 s budget).
+        try await Task.sleep(for: .seconds(5))
         let stalled = await checker.check(key: "ffmpeg", url: url)
         #expect(stalled.status == .fail, "\(stalled)")
         #expect(stalled.reason == "playlist_stale")

@@ -53,6 +53,23 @@ struct HLSCheckerTests {
         #expect((second.segmentAgeSeconds ?? 0) > 1.5)
     }
 
+    @Test("a stream that moved a little and then stalled between two checks is FAIL playlist_stale on the first check after, not the second")
+    func stalledBetweenChecks() async throws {
+        let server = try await SimulatedCameraServer(port: 0)
+        let clock = ManualCheckClock()
+        let checker = Self.checker(clock: clock)
+        #expect(await checker.check(key: "cam", url: server.mediaURL(1)).status == .success)
+        let before = server.mediaSequence(stream: 1)  // ≥ the sequence the check loaded
+        // One more segment (1 s of media), then the encoder hangs; the next check comes 10 s later.
+        let moved = await eventually(timeout: .seconds(5)) { server.mediaSequence(stream: 1) > before }
+        #expect(moved)
+        server.set(.stall, stream: 1)
+        clock.advance(by: 10)
+        let after = await checker.check(key: "cam", url: server.mediaURL(1))
+        #expect(after.status == .fail, "1 s of new media in 10 s: the checker must reload to see that it stopped (\(after))")
+        #expect(after.reason == "playlist_stale")
+    }
+
     @Test("a one-shot check proves a stall by reloading until the stale threshold")
     func stalledOneShot() async throws {
         let server = try await SimulatedCameraServer(port: 0)

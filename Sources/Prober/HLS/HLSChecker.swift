@@ -173,21 +173,22 @@ private struct CheckRun {
         var tracker = checker.tracker(for: key, url: url)
         let firstObservation = tracker.previous == nil
         var live = tracker.observe(media, at: checker.now)
-        if firstObservation, limits.proveLivenessOnFirstCheck, live.isHealthy {
-            // Reload at the RFC's pace until the playlist moves or has been unchanged past the
-            // stale threshold; the deadline still bounds it.
-            while !live.advanced, live.isHealthy {
-                let delay = Duration.milliseconds(Int(tracker.reloadDelay(for: media) * 1000))
-                guard ContinuousClock.now + delay < deadline else { break }
-                try await checker.clock.sleep(for: delay)
-                let reloaded = try await loadPlaylist(mediaURL, what: "media playlist reload")
-                guard case let .media(next) = reloaded.0 else {
-                    throw Stop(verdict: fail("playlist_malformed", "reloaded media playlist became a master playlist", reloaded.1.status))
-                }
-                media = next
-                response = reloaded.1
-                live = tracker.observe(media, at: checker.now)
+        // Reload at the RFC's pace until the playlist moves or has been unchanged past the
+        // stale threshold: on a first check when asked, and whenever it moved too little for the
+        // time since the last check (it may have stopped since). The deadline still bounds it.
+        var unproven = (firstObservation && limits.proveLivenessOnFirstCheck) || live.mayHaveStoppedSince
+        while unproven, live.isHealthy {
+            let delay = Duration.milliseconds(Int(tracker.reloadDelay(for: media) * 1000))
+            guard ContinuousClock.now + delay < deadline else { break }
+            try await checker.clock.sleep(for: delay)
+            let reloaded = try await loadPlaylist(mediaURL, what: "media playlist reload")
+            guard case let .media(next) = reloaded.0 else {
+                throw Stop(verdict: fail("playlist_malformed", "reloaded media playlist became a master playlist", reloaded.1.status))
             }
+            media = next
+            response = reloaded.1
+            live = tracker.observe(media, at: checker.now)
+            unproven = !live.advanced
         }
         checker.remember(tracker, for: key, url: url)
 
