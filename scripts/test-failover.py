@@ -306,8 +306,12 @@ def run(args, binary, interval, per_site, work, processes):
         return processes.start(name, [binary, kind, "--data-dir", folder, *extra], os.path.join(work, f"{name}.log"), env=env)
 
     # Registry replicas share the commands (MQTT shared subscriptions), the import's steps included
-    # (its staged rows are in PostgreSQL).
+    # (its staged rows are in PostgreSQL, sealed): they share one key file, as an operator copies it.
     service("registry-1", "registry", ["--registry-replica", "r1"])
+    key = os.path.join(work, "registry-1", "secrets.key")
+    wait_for("registry-1's key file", lambda: os.path.exists(key), 60)
+    os.makedirs(os.path.join(work, "registry-2"), exist_ok=True)
+    shutil.copy2(key, os.path.join(work, "registry-2", "secrets.key"))
     service("registry-2", "registry", ["--registry-replica", "r2"])
     for i in (1, 2):
         service(f"issues-{i}", "issues")
