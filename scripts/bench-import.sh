@@ -5,6 +5,7 @@
 # `cctv-out cameras import --apply` of an N-row CSV, a re-import (all unchanged) and an export.
 # Usage: scripts/bench-import.sh [rows] (default 100000). Camera addresses are in 127.0.0.0/8 only.
 # CCTVOUT_BIN=/path/to/cctv-out measures that binary (e.g. an older build, for a before/after).
+# PERF_OUT=/path/perf.data records a `perf` profile of serve from the end of the apply to the catch-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-100000}"
@@ -31,7 +32,7 @@ with open(path, "w", encoding="utf-8", newline="") as f:
 PY
 echo "file: $(du -h "$work/fleet.csv" | cut -f1), $rows rows"
 "$bin" serve --data-dir "$work/data" --broker-port "$broker_port" --http-host 127.0.0.1 --http-port "$http_port" \
-  --prober-site none-benchmark --notifier-contacts docs/contacts.example.json --log-level warning >"$work/serve.log" 2>&1 &
+  --prober-site none-benchmark --notifier-contacts docs/contacts.example.json --log-level info >"$work/serve.log" 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null && break; sleep 0.2; done
@@ -41,8 +42,10 @@ export CCTVOUT_API_TOKEN="$("$bin" tokens create benchmark --role admin --data-d
 auth=(-H "Authorization: Bearer $CCTVOUT_API_TOKEN")
 api="--api http://127.0.0.1:$http_port"
 echo "== validate (dry run)"; /usr/bin/time -f "%e s wall" "$bin" cameras import $api "$work/fleet.csv" 2>&1 | tail -2
+ticks=$(getconf CLK_TCK); cpu() { awk '{print $14 + $15}' "/proc/$serve/stat"; }; c0=$(cpu)
 echo "== apply";              /usr/bin/time -f "%e s wall" "$bin" cameras import $api --apply "$work/fleet.csv" 2>&1 | tail -2
 start=$(date +%s.%N)
+if [ -n "${PERF_OUT:-}" ]; then perf record -F 199 -g -p "$serve" -o "$PERF_OUT" >/dev/null 2>&1 & perfpid=$!; fi
 projected=0
 for _ in $(seq 1 600); do
   projected="$(curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/api/cameras?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
@@ -50,6 +53,9 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 echo "== gateway read store has $projected of $rows cameras, $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s after the import finished"
+if [ -n "${PERF_OUT:-}" ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
+echo "== serve CPU from the apply's start to the catch-up: $(python3 -c "print(round(($(cpu) - $c0) / $ticks, 1))") s"
+grep -E "published a batch" "$work/serve.log" | sed 's/.*changes=\([0-9]*\).*seconds=\([0-9.]*\).*/== the registry published \1 changes (config + event each) in \2 s/' || true
 curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | grep -E '^mqtt_read_pauses_total' || true
 echo "== re-import (all unchanged)"; /usr/bin/time -f "%e s wall" "$bin" cameras import $api --apply "$work/fleet.csv" 2>&1 | tail -2
 echo "== export csv";  /usr/bin/time -f "%e s wall" "$bin" cameras export $api --format csv -o "$work/export.csv" 2>&1 | tail -2

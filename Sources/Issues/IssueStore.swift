@@ -177,7 +177,7 @@ public final class IssueStore: Sendable {
 
         func save(_ track: CameraTrack) throws {
             // Cached statements (SQLite): these run for every result of a storm.
-            try db.executeCached("INSERT INTO track (cameraID, json) VALUES (?, ?) ON CONFLICT (cameraID) DO UPDATE SET json = excluded.json",
+            try db.execute("INSERT INTO track (cameraID, json) VALUES (?, ?) ON CONFLICT (cameraID) DO UPDATE SET json = excluded.json",
                                  [.text(track.cameraID), try Self.jsonText(ContractCodec.encodeValue(track))])
         }
 
@@ -224,7 +224,7 @@ public final class IssueStore: Sendable {
         /// Stores an incident; `json` is its encoding when the caller already has it.
         func saveIssue(_ issue: IssueRecord, json: Data? = nil) throws {
             let json = try json ?? ContractCodec.encodeValue(issue)
-            try db.executeCached("""
+            try db.execute("""
                 INSERT INTO issue (id, cameraID, state, openedAt, json, site, kind, parentID, streamServer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET cameraID = excluded.cameraID, state = excluded.state, openedAt = excluded.openedAt, json = excluded.json,
                   site = excluded.site, kind = excluded.kind, parentID = excluded.parentID, streamServer = excluded.streamServer
@@ -295,7 +295,7 @@ public final class IssueStore: Sendable {
 
         /// Remembers an issue event until the notifier acknowledges it; it is published again at `retryAt`.
         func awaitAcknowledgement(eventID: String, issueID: String, topic: String, payload: [UInt8], retryAt: Date) throws {
-            try db.executeCached("""
+            try db.execute("""
                 INSERT INTO pendingAck (eventID, issueID, topic, payload, attempts, nextAt) VALUES (?, ?, ?, ?, 0, ?)
                 ON CONFLICT (eventID) DO UPDATE SET issueID = excluded.issueID, topic = excluded.topic, payload = excluded.payload, attempts = 0, nextAt = excluded.nextAt
                 """, [.text(eventID), .text(issueID), .text(topic), .blob(Data(payload)), .date(retryAt)])

@@ -80,7 +80,7 @@ public final class EventOutbox: Sendable {
 
     /// Adds an event inside the caller's write transaction.
     public static func enqueue(_ db: any SQLConnection, topic: String, payload: [UInt8], retain: Bool) throws {
-        try db.executeCached(insertSQL, [.text(topic), .blob(Data(payload)), .bool(retain)])
+        try db.execute(insertSQL, [.text(topic), .blob(Data(payload)), .bool(retain)])
     }
 
     /// Adds an event inside the caller's GRDB write transaction (services not yet on ``SQLDatabase``).

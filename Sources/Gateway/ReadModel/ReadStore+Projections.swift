@@ -39,50 +39,51 @@ extension ReadStore {
         try await database.write { db in
             var pushed: [Pushed] = []
             var cameras: [CameraDefinition] = []
+            // Prepared once per connection (GRDB's statement cache): preparing each statement anew
+            // ran SQLite's authorizer and GRDB's region bookkeeping for every message, about a
+            // quarter of `serve`'s CPU in a `perf` profile of a 100,000-camera import.
+            func run(_ sql: String, _ arguments: StatementArguments) throws {
+                try db.cachedStatement(sql: sql).execute(arguments: arguments)
+            }
             func site(of cameraID: String) throws -> String? {
-                try String.fetchOne(db, sql: "SELECT site FROM camera WHERE id = ?", arguments: [cameraID])
+                try String.fetchOne(db.cachedStatement(sql: "SELECT site FROM camera WHERE id = ?"), arguments: [cameraID])
             }
             for change in changes {
                 switch change {
                 case let .camera(camera):
-                    if let previous = try Row.fetchOne(db, sql: "SELECT site FROM camera WHERE id = ?", arguments: [camera.id]),
+                    if let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT site FROM camera WHERE id = ?"), arguments: [camera.id]),
                        (previous["site"] as String?) != camera.site {
                         pushed.append(.movedAway(id: camera.id, site: previous["site"]))
                     }
-                    try db.execute(sql: "INSERT OR REPLACE INTO camera (id, name, address, site, json) VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [camera.id, camera.name, camera.address, camera.site, try ContractCodec.encodeValue(camera)])
+                    try run("INSERT OR REPLACE INTO camera (id, name, address, site, json) VALUES (?, ?, ?, ?, ?)", [camera.id, camera.name, camera.address, camera.site, try ContractCodec.encodeValue(camera)])
                     cameras.append(camera)
                 case let .cameraRemoved(id):
                     let site = try site(of: id)
-                    try db.execute(sql: "DELETE FROM camera WHERE id = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM onvif WHERE cameraID = ?", arguments: [id])
+                    try run("DELETE FROM camera WHERE id = ?", [id])
+                    try run("DELETE FROM status WHERE cameraID = ?", [id])
+                    try run("DELETE FROM onvif WHERE cameraID = ?", [id])
                     cameras.removeAll { $0.id == id }
                     pushed.append(.deleted(id, site: site))
                 case let .status(status):
-                    try db.execute(sql: "INSERT OR REPLACE INTO status (cameraID, state, json) VALUES (?, ?, ?)",
-                                   arguments: [status.cameraID, status.state.rawValue, try ContractCodec.encodeValue(status)])
+                    try run("INSERT OR REPLACE INTO status (cameraID, state, json) VALUES (?, ?, ?)", [status.cameraID, status.state.rawValue, try ContractCodec.encodeValue(status)])
                     pushed.append(.status(status, site: try site(of: status.cameraID)))
                 case let .statusRemoved(id):
-                    try db.execute(sql: "DELETE FROM status WHERE cameraID = ?", arguments: [id])
+                    try run("DELETE FROM status WHERE cameraID = ?", [id])
                 case let .issue(event, issue):
                     // Keeps the newest version (events may arrive twice or out of order).
-                    if let stored = try Int.fetchOne(db, sql: "SELECT version FROM issue WHERE id = ?", arguments: [issue.id]), stored >= issue.version { continue }
-                    try db.execute(sql: "INSERT OR REPLACE INTO issue (id, cameraID, state, version, openedAt, json) VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: [issue.id, issue.cameraID, issue.state.rawValue, issue.version, issue.openedAt, try ContractCodec.encodeValue(issue)])
+                    if let stored = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM issue WHERE id = ?"), arguments: [issue.id]), stored >= issue.version { continue }
+                    try run("INSERT OR REPLACE INTO issue (id, cameraID, state, version, openedAt, json) VALUES (?, ?, ?, ?, ?, ?)", [issue.id, issue.cameraID, issue.state.rawValue, issue.version, issue.openedAt, try ContractCodec.encodeValue(issue)])
                     pushed.append(.issue(event: event, issue))
                 case let .notification(record):
-                    try db.execute(sql: "INSERT OR REPLACE INTO notification (id, cameraID, at, json) VALUES (?, ?, ?, ?)",
-                                   arguments: [record.id, record.cameraID, record.at, try ContractCodec.encodeValue(record)])
+                    try run("INSERT OR REPLACE INTO notification (id, cameraID, at, json) VALUES (?, ?, ?, ?)", [record.id, record.cameraID, record.at, try ContractCodec.encodeValue(record)])
                     pushed.append(.notification(record, site: try site(of: record.cameraID)))
                 case let .service(name, state):
-                    try db.execute(sql: "INSERT OR REPLACE INTO service (name, state) VALUES (?, ?)", arguments: [name, state])
+                    try run("INSERT OR REPLACE INTO service (name, state) VALUES (?, ?)", [name, state])
                     pushed.append(.service(name: name, state: state))
                 case let .onvif(result):
                     // Only for cameras the console knows (a result may outlive its camera's deletion).
-                    guard let row = try Row.fetchOne(db, sql: "SELECT site FROM camera WHERE id = ?", arguments: [result.cameraID]) else { continue }
-                    try db.execute(sql: "INSERT OR REPLACE INTO onvif (cameraID, json) VALUES (?, ?)",
-                                   arguments: [result.cameraID, try ContractCodec.encodeValue(result)])
+                    guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT site FROM camera WHERE id = ?"), arguments: [result.cameraID]) else { continue }
+                    try run("INSERT OR REPLACE INTO onvif (cameraID, json) VALUES (?, ?)", [result.cameraID, try ContractCodec.encodeValue(result)])
                     pushed.append(.onvif(result, site: row["site"]))
                 }
             }

@@ -29,16 +29,9 @@ public protocol SQLConnection {
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
-    /// ``execute(_:_:)`` for one fixed statement run very often (every result of a storm): SQLite
-    /// keeps it prepared for the connection's lifetime (never pass SQL built from values).
-    @discardableResult
-    func executeCached(_ sql: String, _ arguments: [SQLValue]) throws -> Int
 }
 
 extension SQLConnection {
-    @discardableResult
-    public func executeCached(_ sql: String, _ arguments: [SQLValue]) throws -> Int { try execute(sql, arguments) }
-
     @discardableResult
     public func execute(_ sql: String, _ arguments: any SQLBindable...) throws -> Int {
         try execute(sql, arguments.map(\.sqlValue))

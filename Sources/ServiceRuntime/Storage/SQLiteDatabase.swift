@@ -7,6 +7,7 @@ public final class SQLiteDatabase: SQLDatabase {
     /// The GRDB pool, for code that has not moved to ``SQLConnection`` yet.
     public let pool: DatabasePool
     public var dialect: SQLDialect { .sqlite }
+    private let prepared = PreparedStatements()
 
     /// Opens (creating if needed) `{directory}/{service}.sqlite` and runs `migrator`.
     public init(directory: String, service: String, migrator: DatabaseMigrator) throws {
@@ -19,19 +20,19 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.write { db in try body(GRDBConnection(db: db)) }
+        try pool.write { db in try body(GRDBConnection(db: db, prepared: prepared)) }
     }
 
     public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.read { db in try body(GRDBConnection(db: db)) }
+        try pool.read { db in try body(GRDBConnection(db: db, prepared: prepared)) }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await pool.write { db in try body(GRDBConnection(db: db)) }
+        try await pool.write { [prepared] db in try body(GRDBConnection(db: db, prepared: prepared)) }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await pool.read { db in try body(GRDBConnection(db: db)) }
+        try await pool.read { [prepared] db in try body(GRDBConnection(db: db, prepared: prepared)) }
     }
 
     public func close() async { try? pool.close() }
@@ -40,20 +41,23 @@ public final class SQLiteDatabase: SQLDatabase {
 /// ``SQLConnection`` over one GRDB database access.
 struct GRDBConnection: SQLConnection {
     let db: Database
+    let prepared: PreparedStatements
     var dialect: SQLDialect { .sqlite }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
-        try db.execute(sql: sql, arguments: StatementArguments(arguments.map(Self.databaseValue)))
-        return db.changesCount
-    }
-
-    func executeCached(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(Self.databaseValue)))
+        let arguments = StatementArguments(arguments.map(Self.databaseValue))
+        if prepared.admits(sql) {
+            try db.cachedStatement(sql: sql).execute(arguments: arguments)
+        } else {
+            try db.execute(sql: sql, arguments: arguments)
+        }
         return db.changesCount
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(Self.databaseValue))).map { row in
+        let arguments = StatementArguments(arguments.map(Self.databaseValue))
+        let rows = prepared.admits(sql) ? try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) : try Row.fetchAll(db, sql: sql, arguments: arguments)
+        return rows.map { row in
             var values: [String: SQLValue] = [:]
             for (column, value) in row {
                 values[column] = switch value.storage {
