@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Failover proof (issue 11, point 6): a split installation on one machine — a throwaway
-PostgreSQL 15, one mosquitto, 1 registry, 3 probers, 2 issues, 2 notifiers and 2 gateways as
+PostgreSQL 15, one mosquitto, 2 registry replicas, 3 probers, 2 issues, 2 notifiers and 2 gateways as
 separate processes — checking N simulated cameras (ICMP to 127.84.S.C, which the loopback answers;
 one /24 per site). A storm cuts K sites (iptables DROP of their echo requests) and, while it
-runs, the active issues and notifier instances and one prober are SIGKILLed; the instances are restarted, and
+runs, the active issues and notifier instances, one prober and one registry replica are SIGKILLed; the instances are restarted, and
 the notifier that took over is SIGKILLed in its turn while it announces the storm; the prober comes
 back once the storm is announced. Then:
 
@@ -305,7 +305,14 @@ def run(args, binary, interval, per_site, work, processes):
         os.makedirs(folder, exist_ok=True)
         return processes.start(name, [binary, kind, "--data-dir", folder, *extra], os.path.join(work, f"{name}.log"), env=env)
 
-    service("registry", "registry")
+    # Registry replicas share the commands (MQTT shared subscriptions), the import's steps included
+    # (its staged rows are in PostgreSQL, sealed): they share one key file, as an operator copies it.
+    service("registry-1", "registry", ["--registry-replica", "r1"])
+    key = os.path.join(work, "registry-1", "secrets.key")
+    wait_for("registry-1's key file", lambda: os.path.exists(key), 60)
+    os.makedirs(os.path.join(work, "registry-2"), exist_ok=True)
+    shutil.copy2(key, os.path.join(work, "registry-2", "secrets.key"))
+    service("registry-2", "registry", ["--registry-replica", "r2"])
     for i in (1, 2):
         service(f"issues-{i}", "issues")
         service(f"notifier-{i}", "notifier")
@@ -343,6 +350,9 @@ def run(args, binary, interval, per_site, work, processes):
     wait_for("every camera checked", lambda: len(checked_cameras(imported)) >= args.cameras, 10 * interval + 120, 1)
     say(f"all {args.cameras} cameras checked {time.monotonic() - imported:.1f} s after the import")
 
+    steps = {f"registry-{i}": sum("action=import" in line for line in log_lines(f"{work}/registry-{i}.log")) for i in (1, 2)}
+    say(f"import steps answered per registry replica: {steps}")
+
     # Steady state for three intervals: the baseline of the gap analysis starts here.
     baseline = time.monotonic()
     time.sleep(3 * interval)
@@ -366,12 +376,25 @@ def run(args, binary, interval, per_site, work, processes):
     for role, (dead, _) in victims.items():
         processes.kill(dead)
     processes.kill("prober-1")
-    say(f"SIGKILLed {victims['issues'][0]}, {victims['notifier'][0]} and prober-1")
+    processes.kill("registry-1")
+    say(f"SIGKILLed {victims['issues'][0]}, {victims['notifier'][0]}, prober-1 and registry-1")
     failover = {}
     for role, (_, standby) in victims.items():
         wait_for(f"{standby} leading", lambda s=standby, r=role: leads(f"{work}/{s}.log", r), 60, 0.05)
         failover[role] = time.monotonic() - killed_at
         say(f"{standby} leads {failover[role]:.2f} s after the kill")
+
+    # The surviving registry replica answers every command: 5 disabled cameras (never checked)
+    # registered through a gateway, each answered within the REST timeout.
+    answered = 0
+    for n in range(1, 6):
+        added = subprocess.run([binary, "cameras", "add", "--api", f"http://127.0.0.1:{gateway_ports[0]}", "--id", f"REPLICA-{n}",
+                                "--address", f"127.85.0.{n}", "--disabled"], capture_output=True, env={**env, "CCTVOUT_API_TOKEN": token})
+        answered += added.returncode == 0 and b"registered" in added.stdout
+    failover["registry (5 commands answered by the surviving replica)"] = time.monotonic() - killed_at
+    if answered != 5:
+        fail(f"the surviving registry replica answered {answered} of 5 commands after registry-1 was SIGKILLed")
+    say(f"registry-2 answered 5 of 5 commands, the last {failover['registry (5 commands answered by the surviving replica)']:.2f} s after the kill")
 
     # The killed instances come back as standbys; then the
     # notifier's new leader is killed too, in the middle of announcing the storm: the restarted

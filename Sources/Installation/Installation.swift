@@ -51,7 +51,7 @@ package final class Installation: Sendable {
         let context = RuntimeContext(configuration: runtime, endpoint: endpoint, logger: logger)
         self.context = context
         self.kinds = kinds
-        registry = kinds.contains(.registry) ? try RegistryService(context: context) : nil
+        registry = kinds.contains(.registry) ? try RegistryService(context: context, configuration: configuration.registry) : nil
         if kinds.contains(.prober) {
             let probe = try icmp ?? EngineICMPProbe(configuration: configuration.prober, logger: context.logger(for: "prober"))
             prober = ProberService(context: context, configuration: configuration.prober, icmp: probe, hls: hls)

@@ -71,7 +71,7 @@ package final class IssuesService: Service {
                         self.standingBy.withLock { $0 = false }
                         health.setStandby("issues", false)
                         self.store.use(fence)
-                        try await self.lead()
+                        try await self.lead(connectPermit: { lease.isConfirmed })
                     }
                     return
                 } catch let LeadershipError.lost(role, epoch) {
@@ -97,8 +97,9 @@ package final class IssuesService: Service {
 
     /// What the leading instance does: consume results, definitions, commands and acknowledgements,
     /// and publish through the outbox. The intake's memory is rebuilt from the store each time.
-    func lead() async throws {
-        let bus = context.makeBus(service: "issues")
+    /// - Parameter connectPermit: asked before every (re)connect: the lease still confirmed.
+    func lead(connectPermit: (@Sendable () -> Bool)? = nil) async throws {
+        let bus = context.makeBus(service: "issues", connectPermit: connectPermit)
         let topics = context.topics
         // Every result topic in one subscription, definitions in another, both into one batcher:
         // one consumer keeps each camera's updates in order.

@@ -34,6 +34,15 @@ extension ClientCore {
         var lastRead = ContinuousClock.now
         while !stopRequested {
             applyReceiveStop()
+            if !socketOpen, let permit = configuration.connectPermit, !permit() {
+                attempts += 1
+                if attempts == 1 || attempts % 20 == 0 {
+                    logger.warning("not connecting: the connection is not permitted now (e.g. leadership not confirmed)", metadata: ["attempt": "\(attempts)"])
+                }
+                // Asked again soon: a lease confirmed late under load permits it within a second.
+                sleepInterruptibly(seconds: 0.5)
+                continue
+            }
             if !socketOpen {
                 emit(.connecting)
                 let rc = connectOnce()

@@ -38,6 +38,11 @@ public struct MQTTConfiguration: Sendable {
     /// Most unacknowledged QoS 1 messages the broker may send this client at once (MQTT v5
     /// Receive Maximum): also the most that can sit unread in the socket while reading is paused.
     public var receiveMaximum: Int
+    /// Asked on the network thread before every connect and reconnect (it must not block); `false`
+    /// skips the attempt, which is retried after the back-off. An active/standby service passes
+    /// "my leadership is still confirmed", so a leader that wakes from a pause longer than its lease
+    /// does not take the shared session back from the new leader before it notices. `nil` = always.
+    public var connectPermit: (@Sendable () -> Bool)?
 
     /// TLS options passed to libmosquitto.
     public struct TLS: Sendable {

@@ -128,7 +128,8 @@ package final class NotifierService: Service {
             logger.warning("deliveries were being sent when the last run stopped: sending them again with the same Idempotency-Key",
                            metadata: ["count": "\(resumed)"])
         }
-        let bus = context.makeBus(service: "notifier")
+        let lease = lease
+        let bus = context.makeBus(service: "notifier", connectPermit: { lease.isConfirmed })
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

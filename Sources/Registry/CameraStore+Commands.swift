@@ -3,11 +3,6 @@ import Foundation
 import ServiceRuntime
 
 extension CameraStore {
-    /// Every stored field of one camera, credentials included (for patches; never published).
-    func storedInput(id: String) throws(ContractError) -> CameraInput? {
-        try read { db in try db.row("SELECT * FROM camera WHERE id = ?", id).map(Self.storedInput) }
-    }
-
     /// Deletes the existing cameras among `ids` in one transaction, recording their tombstones.
     /// - Returns: what was deleted and the ids that did not exist.
     func bulkDelete(ids: [String], now: Date = Date()) throws(ContractError) -> (deleted: [CameraDeleted], missing: [String]) {

@@ -17,4 +17,14 @@ extension CameraStore {
             try db.rows("SELECT id FROM tombstone WHERE id > ? ORDER BY id LIMIT ?", id, limit).compactMap { $0.string("id") }
         }
     }
+
+    /// The cameras among `ids` as stored now (an id missing from the result is deleted).
+    func definitions(ids: [String]) throws(ContractError) -> [String: CameraDefinition] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            let rows = try db.rows("SELECT * FROM camera WHERE id IN (\(marks))", ids.map(SQLValue.text))
+            return Dictionary(rows.map(Self.definition).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
 }

@@ -45,6 +45,7 @@ package final class CameraStore: Sendable {
         PostgresMigration("v2 sealed credentials", ["ALTER TABLE camera ADD COLUMN credentials text, ADD COLUMN credentialsOrigin text"]),
         PostgresMigration("v3 camera device", ["ALTER TABLE camera ADD COLUMN device text"]),
         CommandLog.postgresMigration,
+        SharedImportJobs.postgresMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -117,17 +118,32 @@ package final class CameraStore: Sendable {
     /// Replaces a camera's fields (credentials kept when the input leaves them out).
     /// - Throws: `not_found`, `version_conflict`, `duplicate_address`.
     package func update(id: String, _ input: CameraInput, expectedVersion: Int?, now: Date = Date()) throws(ContractError) -> CameraDefinition {
+        try write { db in try replace(db, id: id, input, expectedVersion: expectedVersion, now: now) }
+    }
+
+    /// Changes a camera's stored fields with `change` (which may refuse with a ``ContractError``),
+    /// read and written in one transaction, so no other replica's change in between is lost.
+    /// - Throws: `not_found`, `version_conflict`, `duplicate_address`, or what `change` throws.
+    func patch(id: String, expectedVersion: Int?, now: Date = Date(),
+               _ change: (CameraInput) throws(ContractError) -> CameraInput) throws(ContractError) -> CameraDefinition {
         try write { db in
-            let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
-            try Self.checkAddressFree(db, input.address, except: id)
-            let credentials = try credentialColumns(db, id: id, input: input)
-            try db.execute("""
-                UPDATE camera SET address = ?, name = ?, hlsURL = ?, credentials = ?, credentialsOrigin = ?,
-                  site = ?, location = ?, latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?,
-                  intervalSeconds = ?, checks = ?, updatedAt = ?, version = ? WHERE id = ?
-                """, Self.fieldValues(input, credentials: credentials) + [.date(now), .int(Int64(current + 1)), .text(id)])
-            return try Self.fetch(db, id: id)!
+            guard let current = try db.row("SELECT * FROM camera WHERE id = ?", id).map(Self.storedInput) else {
+                throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
+            }
+            return try replace(db, id: id, try change(current), expectedVersion: expectedVersion, now: now)
         }
+    }
+
+    private func replace(_ db: any SQLConnection, id: String, _ input: CameraInput, expectedVersion: Int?, now: Date) throws -> CameraDefinition {
+        let current = try Self.requireVersion(db, id: id, expected: expectedVersion)
+        try Self.checkAddressFree(db, input.address, except: id)
+        let credentials = try credentialColumns(db, id: id, input: input)
+        try db.execute("""
+            UPDATE camera SET address = ?, name = ?, hlsURL = ?, credentials = ?, credentialsOrigin = ?,
+              site = ?, location = ?, latitude = ?, longitude = ?, grp = ?, tags = ?, lineTeam = ?, vendor = ?, enabled = ?,
+              intervalSeconds = ?, checks = ?, updatedAt = ?, version = ? WHERE id = ?
+            """, Self.fieldValues(input, credentials: credentials) + [.date(now), .int(Int64(current + 1)), .text(id)])
+        return try Self.fetch(db, id: id)!
     }
 
     /// Enables or disables a camera.
@@ -198,10 +214,25 @@ package final class CameraStore: Sendable {
 
     // MARK: - Helpers
 
+    /// One write transaction. In PostgreSQL, shared by registry replicas, the writes of every replica
+    /// take turns (a transaction-scoped advisory lock), as one registry's commands do: a version is
+    /// read and bumped, an address checked free and the next free id chosen without another write
+    /// in between. A write takes milliseconds, so replicas share commands, not write throughput.
     func write<T>(_ body: (any SQLConnection) throws -> T) throws(ContractError) -> T {
-        do { return try database.write(body) } catch let error as ContractError { throw error } catch {
+        do {
+            return try database.write { db in
+                try Self.takeWriteTurn(db)
+                return try body(db)
+            }
+        } catch let error as ContractError { throw error } catch {
             throw ContractError(code: "internal", message: "storage error: \(error)")
         }
+    }
+
+    /// Waits, inside a write transaction, until no other registry replica writes (PostgreSQL; SQLite
+    /// has one writer anyway), and holds the turn until the transaction ends.
+    static func takeWriteTurn(_ db: any SQLConnection) throws {
+        if db.dialect == .postgres { try db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", "cctv-out registry writes") }
     }
 
     func read<T>(_ body: (any SQLConnection) throws -> T) throws(ContractError) -> T {

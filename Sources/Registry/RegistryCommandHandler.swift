@@ -13,6 +13,15 @@ package struct RegistryCommandHandler: Sendable {
         case batch([Change])
 
         var isBatch: Bool { if case .batch = self { true } else { false } }
+
+        /// Each camera's retained state this change publishes (`nil`: the tombstone).
+        var retained: [RetainedConfigPublisher.State] {
+            switch self {
+            case let .upserted(camera, _): [.init(id: camera.id, camera: camera)]
+            case let .deleted(deleted): [.init(id: deleted.id, camera: nil)]
+            case let .batch(changes): changes.flatMap(\.retained)
+            }
+        }
     }
 
     let store: CameraStore
@@ -22,16 +31,19 @@ package struct RegistryCommandHandler: Sendable {
     /// The notifier's teams: what `lineTeam` and `vendor` may name.
     package let teams: TeamDirectoryHolder
 
-    package init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
+    /// - Parameter sharedImports: keep open imports in the store (registry replicas: each step of an
+    ///   import may reach another replica) instead of in memory.
+    package init(store: CameraStore, destinations: DestinationPolicy = DestinationPolicy(), teams: TeamDirectoryHolder = TeamDirectoryHolder(),
+                 sharedImports: Bool = false) {
         self.store = store
-        self.imports = ImportStaging()
+        self.imports = ImportStaging(shared: sharedImports ? SharedImportJobs(store: store) : nil)
         self.destinations = destinations
         self.teams = teams
     }
 
-    init(store: CameraStore, importLimits: ImportStaging.Limits, teams: TeamDirectoryHolder = TeamDirectoryHolder()) {
+    init(store: CameraStore, importLimits: ImportStaging.Limits, teams: TeamDirectoryHolder = TeamDirectoryHolder(), sharedImports: Bool = false) {
         self.store = store
-        self.imports = ImportStaging(limits: importLimits)
+        self.imports = ImportStaging(limits: importLimits, shared: sharedImports ? SharedImportJobs(store: store) : nil)
         self.destinations = DestinationPolicy()
         self.teams = teams
     }
@@ -84,12 +96,11 @@ package struct RegistryCommandHandler: Sendable {
             case let .importAbort(importID):
                 return try abortImport(importID, commandID: commandID)
             case let .patch(id, patch, expectedVersion):
-                guard let current = try store.storedInput(id: id) else {
-                    throw ContractError(code: "not_found", field: "id", message: "no camera with id \(id)")
+                // Read and written in one transaction (replicas); expectedVersion still guards
+                // against a client patching a camera it has not seen.
+                let camera = try store.patch(id: id, expectedVersion: expectedVersion) { current throws(ContractError) in
+                    try validated(patch.applied(to: current))
                 }
-                // Commands run one at a time, so nothing changes between this read and the update;
-                // expectedVersion still guards against a client patching a camera it has not seen.
-                let camera = try store.update(id: id, validated(patch.applied(to: current)), expectedVersion: expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case let .bulkDelete(ids):
                 guard !ids.isEmpty else { throw ContractError.missing("ids") }

@@ -9,34 +9,47 @@ import ServiceRuntime
 /// (MQTT v5 request/response, or fire-and-forget with the outcome on `registry/results`),
 /// and keeps every camera's retained `cctv/{id}/config` (empty = deleted) in step with the store,
 /// also when the broker loses them (``RetainedConfigPublisher``).
+///
+/// Several replicas can share one PostgreSQL store (``RegistryConfiguration/replica``): each takes
+/// commands from an MQTT shared subscription (`$share/registry/…`, so each command reaches one of
+/// them), the store serializes their writes, and each retained publish is checked against the
+/// store afterwards, so the broker keeps the newest definition whichever replica published last.
 package final class RegistryService: Service {
     let context: RuntimeContext
+    let configuration: RegistryConfiguration
     let store: CameraStore
     let handler: RegistryCommandHandler
     /// Replies to recent changes, so a repeated command is not applied twice.
     let commandLog: CommandLog
     let logger: Logger
 
-    package init(context: RuntimeContext) throws {
+    /// - Throws: ``RegistryConfiguration/SharedStoreRequired`` for a replica on SQLite, or the store's error.
+    package init(context: RuntimeContext, configuration: RegistryConfiguration = RegistryConfiguration()) throws {
+        if configuration.isReplica, case .sqlite = context.configuration.databaseLocation {
+            throw RegistryConfiguration.SharedStoreRequired(replica: configuration.replica ?? "")
+        }
         self.context = context
+        self.configuration = configuration
         self.logger = context.logger(for: "registry")
         self.store = try CameraStore(location: context.configuration.databaseLocation, secretsDir: context.dataDir, logger: logger)
-        self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations)
+        self.handler = RegistryCommandHandler(store: store, destinations: context.configuration.destinations, sharedImports: configuration.isReplica)
         self.commandLog = CommandLog(database: store.database)
     }
 
     package func run() async throws {
-        let bus = context.makeBus(service: "registry")
+        let bus = context.makeBus(service: "registry", session: configuration.busName, persistentInbox: !configuration.isReplica)
         let publisher = RetainedConfigPublisher(bus: bus, store: store, topics: context.topics, logger: logger)
         let decoder = MessageDecoder(service: "registry", logger: logger)
         let sweeper = RetentionSweeper(database: store.database, logger: logger, rules: [CommandLog.retention])
         // One subscription (one consumer) for commands and credential requests, so commands stay
         // strictly one at a time (see `handle`); the notifier's teams (for refusing a camera that
-        // names an unknown line team or vendor) come in order with them.
+        // names an unknown line team or vendor) come in order with them. Replicas share the commands
+        // and ONVIF results (one replica each); every replica reads the teams.
         let directoryTopic = context.topics.notifierDirectory
         let onvifResults = context.topics.allONVIF
-        try await bus.withSubscription(to: context.topics.allRegistryCommands, context.topics.allCredentialRequests, directoryTopic,
-                                       onvifResults) { commands in
+        let shared = configuration.subscription
+        try await bus.withSubscription(to: shared(context.topics.allRegistryCommands), shared(context.topics.allCredentialRequests), directoryTopic,
+                                       shared(onvifResults)) { commands in
             bus.start()
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await publisher.run() }
@@ -132,7 +145,7 @@ package final class RegistryService: Service {
 
     func publish(_ change: RegistryCommandHandler.Change, bus: ServiceBus, publisher: RetainedConfigPublisher) async {
         do {
-            try await publisher.publishChange {
+            try await publisher.publishChange(change.retained) {
                 switch change {
                 case let .upserted(camera, created):
                     try await bus.publish(context.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true)

@@ -49,13 +49,44 @@ final class RetainedConfigPublisher: Sendable {
         self.logger = logger
     }
 
-    /// Publishes one command's change with `publish`, then vouches for it.
-    func publishChange(_ publish: () async throws -> Void) async throws {
+    /// One camera's retained state as published: its definition, or `nil` for the tombstone.
+    struct State: Sendable {
+        var id: String
+        var camera: CameraDefinition?
+    }
+
+    /// Publishes one command's change with `publish` (the retained `states` and its events), makes
+    /// sure the broker keeps the store's newest state (``settle(_:)``), then vouches for it.
+    func publishChange(_ states: [State], _ publish: () async throws -> Void) async throws {
         try await gate.run {
             let epoch = bus.connectionEpoch
             ledger.withLock { $0.dirty = true }
             try await publish()
+            try await settle(states)
             try await vouch(since: epoch)
+        }
+    }
+
+    /// After `published` was acknowledged, reads those cameras from the store again and publishes
+    /// the ones another registry replica changed meanwhile, until they agree. Replicas publish
+    /// concurrently, so an older copy can reach the broker after a newer one; but whichever
+    /// replica's publish arrives last then reads the store after it and publishes what is newest
+    /// there (a later change is published by its own replica after it commits): the broker ends
+    /// with the store's state. One store read per change (or per page of a republish).
+    func settle(_ published: [State]) async throws {
+        var pending = published
+        while !pending.isEmpty {
+            let stored = try store.definitions(ids: pending.map(\.id))
+            pending = pending.compactMap { state in stored[state.id] == state.camera ? nil : State(id: state.id, camera: stored[state.id]) }
+            guard !pending.isEmpty else { return }
+            logger.info("a newer camera state was stored meanwhile (another replica): publishing it", metadata: ["cameras": "\(pending.count)"])
+            try await Self.publishWindowed(pending) { state in
+                if let camera = state.camera {
+                    try await self.bus.publish(self.topics.config(state.id), type: .cameraConfig, data: camera, retain: true, timeout: nil)
+                } else {
+                    try await self.bus.publishTombstone(self.topics.config(state.id))
+                }
+            }
         }
     }
 
@@ -122,6 +153,7 @@ final class RetainedConfigPublisher: Sendable {
                 try await Self.publishWindowed(page) { camera in
                     try await self.bus.publish(self.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true, timeout: nil)
                 }
+                try await settle(page.map { State(id: $0.id, camera: $0) })
                 after = page.last?.id ?? after
                 return page.count
             }
@@ -133,6 +165,7 @@ final class RetainedConfigPublisher: Sendable {
             let count = try await gate.run { () async throws -> Int in
                 let page = try store.tombstones(after: after, limit: Self.page)
                 try await Self.publishWindowed(page) { id in try await self.bus.publishTombstone(self.topics.config(id)) }
+                try await settle(page.map { State(id: $0, camera: nil) })
                 after = page.last ?? after
                 return page.count
             }

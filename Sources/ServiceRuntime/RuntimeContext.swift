@@ -24,9 +24,11 @@ package struct RuntimeContext: Sendable {
         self.health = health
     }
 
-    /// A bus connection for `service` (not started); `session` and `will` as in ``ServiceBus``.
-    package func makeBus(service: String, session: String? = nil, will: MQTTConfiguration.Will? = nil) -> ServiceBus {
-        let bus = ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service), session: session, will: will)
+    /// A bus connection for `service` (not started); the options as in ``ServiceBus``.
+    package func makeBus(service: String, session: String? = nil, will: MQTTConfiguration.Will? = nil, persistentInbox: Bool = true,
+                        connectPermit: (@Sendable () -> Bool)? = nil) -> ServiceBus {
+        let bus = ServiceBus(service: service, endpoint: endpoint, instance: instance, topics: topics, logger: logger(for: service), session: session,
+                             will: will, persistentInbox: persistentInbox, connectPermit: connectPermit)
         let client = bus.client
         health.register("\(session ?? service) broker") { client.isConnected }
         return bus

@@ -35,29 +35,58 @@ package final class ServiceBus: Sendable {
     ///     prober needs its own account).
     ///   - will: the last will instead of `offline` on the availability topic (a prober member
     ///     clears its heartbeat: one prober dying does not make the service offline).
+    ///   - persistentInbox: `false` for one of several replicas sharing their commands (MQTT shared
+    ///     subscriptions): the inbox session ends with its connection. mosquitto 2.0.11 hands a shared
+    ///     subscription's messages round-robin to every member *with a session*, online or not
+    ///     (measured: of 6 commands after one of 2 persistent members was SIGKILLed, 3 waited in the
+    ///     dead member's session), so a dead replica with a persistent session would keep half the
+    ///     commands until it came back; without one the broker drops it from the group at once.
+    ///     Such a replica also answers another replica's `offline` (its will) with `online`.
+    ///   - connectPermit: asked before every connect of both connections (``MQTTConfiguration/connectPermit``):
+    ///     an active/standby service passes its lease's ``LeaderLease/isConfirmed``.
     package init(service: String, endpoint: BrokerEndpoint, instance: String, topics: Topics, logger: Logger,
-                session: String? = nil, will: MQTTConfiguration.Will? = nil) {
+                session: String? = nil, will: MQTTConfiguration.Will? = nil, persistentInbox: Bool = true,
+                connectPermit: (@Sendable () -> Bool)? = nil) {
         self.service = service
         self.topics = topics
         self.logger = logger
         let availability = topics.availability(service)
-        let client = MQTTClient(
-            configuration: endpoint.clientConfiguration(
-                clientID: ServiceConnection.outbox.clientID(instance: instance, service: session ?? service),
-                account: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
-                will: will ?? .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)),
-            logger: logger)
+        var outboxConfiguration = endpoint.clientConfiguration(
+            clientID: ServiceConnection.outbox.clientID(instance: instance, service: session ?? service),
+            account: ServiceConnection.outbox.clientID(instance: instance, service: service), connection: .outbox,
+            will: will ?? .init(topic: availability, payload: Array("offline".utf8), qos: .atLeastOnce, retain: true))
+        outboxConfiguration.connectPermit = connectPermit
+        let client = MQTTClient(configuration: outboxConfiguration, logger: logger)
         self.client = client
-        let inbox = MQTTClient(configuration: endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: session ?? service),
-                                                                          account: ServiceConnection.inbox.clientID(instance: instance, service: service),
-                                                                          connection: .inbox, will: nil), logger: logger)
+        var inboxConfiguration = endpoint.clientConfiguration(clientID: ServiceConnection.inbox.clientID(instance: instance, service: session ?? service),
+                                                              account: ServiceConnection.inbox.clientID(instance: instance, service: service),
+                                                              connection: .inbox, will: nil)
+        if !persistentInbox { inboxConfiguration.cleanStart = true; inboxConfiguration.sessionExpiry = 0 }
+        inboxConfiguration.connectPermit = connectPermit
+        let inbox = MQTTClient(configuration: inboxConfiguration, logger: logger)
         self.inbox = inbox
         let states = client.connectionStates()
+        let online = Array("online".utf8)
         availabilityTask = Task {
-            for await state in states where state == .connected {
-                // `online` promises that what is published from now on reaches this service.
-                try? await inbox.waitUntilSubscribed(timeout: .seconds(30))
-                try? await client.publish(availability, payload: Array("online".utf8), retain: true, timeout: .seconds(10))
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await state in states where state == .connected {
+                        // `online` promises that what is published from now on reaches this service.
+                        try? await inbox.waitUntilSubscribed(timeout: .seconds(30))
+                        try? await client.publish(availability, payload: online, retain: true, timeout: .seconds(10))
+                    }
+                }
+                // A replica's last will (or clean stop) says `offline` for the whole service: the
+                // replicas still alive say `online` again at once.
+                if !persistentInbox {
+                    group.addTask {
+                        try? await client.withSubscription(to: [availability], qos: .atLeastOnce) { messages in
+                            for await message in messages where message.payload != online {
+                                try? await client.publish(availability, payload: online, retain: true, timeout: .seconds(10))
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ import Gateway
 import Issues
 import Notifier
 import Prober
+import Registry
 import Installation
 import Logging
 import ServiceRuntime
@@ -103,7 +104,7 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct RegistryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Run the camera registry service.", discussion: OptionsHelp.text(RuntimeConfiguration.keys))
+    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Run the camera registry service (several replicas on one PostgreSQL: --registry-replica NAME).", discussion: OptionsHelp.text(RuntimeConfiguration.keys + RegistryConfiguration.keys))
     @OptionGroup var settings: SettingsOptions
     func run() async throws { try await Launcher.run([.registry], configuration: settings.resolve(), privateBroker: false) }
 }

@@ -28,6 +28,56 @@ struct SharedStoreTests {
         #expect(snapshot.tombstones == ["R-1"])
     }
 
+    @Test("replicas share open imports: begun on one, rows on the other (a duplicate across batches still refused), committed on the first; the stored job is sealed")
+    func importAcrossReplicas() throws {
+        let location = try PostgresFixture.shared().location()
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let a = try CameraStore(testing: location, secretsDir: keys), b = try CameraStore(testing: location, secretsDir: keys)
+        let onA = RegistryCommandHandler(store: a, sharedImports: true), onB = RegistryCommandHandler(store: b, sharedImports: true)
+        let begun = onA.handle(RegistryCommand(action: .importBegin, importID: "imp-r", columns: [.id, .address, .name])).reply
+        #expect(begun.ok, "\(String(describing: begun.error))")
+        let first = onB.handle(RegistryCommand(action: .importRows, importID: "imp-r", rows: [
+            ImportRow(row: 2, camera: CameraInput(id: "IM-1", name: "가", address: "10.60.0.1")),
+            ImportRow(row: 3, camera: CameraInput(id: "IM-2", name: "나", address: "10.60.0.2")),
+        ])).reply
+        #expect(first.ok && first.importResult?.staged == 2, "\(String(describing: first.error))")
+        let stored = try a.database.read { db in try db.row("SELECT job FROM importJob WHERE id = ?", "imp-r")?.string("job") } ?? ""
+        #expect(!stored.isEmpty && !stored.contains("10.60.0.1"), "the staged rows are stored sealed")
+        let second = onA.handle(RegistryCommand(action: .importRows, importID: "imp-r", rows: [
+            ImportRow(row: 4, camera: CameraInput(id: "IM-3", address: "10.60.0.1")),
+        ])).reply
+        #expect(second.importResult?.rejected.map(\.reason) == ["duplicate_address"], "row 4 repeats row 2's address, staged on the other replica")
+        let committed = onB.handle(RegistryCommand(action: .importCommit, importID: "imp-r", skipInvalid: true)).reply
+        #expect(committed.ok && committed.importResult?.created == 2, "\(String(describing: committed.error))")
+        #expect(try a.get(id: "IM-2")?.name == "나")
+        #expect(onA.handle(RegistryCommand(action: .importRows, importID: "imp-r", rows: [ImportRow(row: 5, camera: CameraInput(address: "10.60.0.9"))])).reply.error?.code == "not_found",
+                "committed: gone for every replica")
+    }
+
+    @Test("a 2,000-row import in 5 batches alternating between two replicas is staged and applied whole")
+    func largeImportAcrossReplicas() throws {
+        let location = try PostgresFixture.shared().location()
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let stores = [try CameraStore(testing: location, secretsDir: keys), try CameraStore(testing: location, secretsDir: keys)]
+        let replicas = stores.map { RegistryCommandHandler(store: $0, sharedImports: true) }
+        let started = ContinuousClock.now
+        #expect(replicas[0].handle(RegistryCommand(action: .importBegin, importID: "imp-big", columns: [.id, .address])).reply.ok)
+        for batch in 0..<5 {
+            let rows = (0..<400).map { n -> ImportRow in
+                let i = batch * 400 + n
+                return ImportRow(row: i + 2, camera: CameraInput(id: "BIG-\(i)", address: "10.61.\(i / 250).\(i % 250 + 1)"))
+            }
+            let reply = replicas[(batch + 1) % 2].handle(RegistryCommand(action: .importRows, importID: "imp-big", rows: rows)).reply
+            #expect(reply.ok && reply.importResult?.rejected.isEmpty == true, "batch \(batch): \(String(describing: reply.error))")
+        }
+        let staged = ContinuousClock.now - started
+        let committed = replicas[1].handle(RegistryCommand(action: .importCommit, importID: "imp-big")).reply
+        #expect(committed.importResult?.created == 2_000, "\(String(describing: committed.error))")
+        print("SHARED IMPORT: 2,000 rows in 5 batches alternating between 2 replicas staged in \(staged), committed after \(ContinuousClock.now - started)")
+    }
+
     @Test("a PostgreSQL that cannot be reached is an error naming the server, not a hang")
     func unreachable() throws {
         let port = try FreePort.find()

@@ -102,6 +102,7 @@ extension CameraStore {
         struct RolledBack: Error { var result: ImportResult }
         do {
             return try database.write { db in
+                try Self.takeWriteTurn(db)
                 var result = ImportResult(importID: importID)
                 var changes: [RegistryCommandHandler.Change] = []
                 changes.reserveCapacity(rows.count)

@@ -32,7 +32,7 @@ extension RegistryCommandHandler {
             throw ContractError(code: "import_rejected", field: "skipInvalid",
                                 message: "\(refused) rows of import \(importID) were refused, so nothing is applied (all or nothing); fix the file, or commit with skipInvalid to apply the other rows")
         }
-        guard let job = imports.finish(importID) else { throw ContractError(code: "not_found", field: "importID", message: "no open import \(importID)") }
+        guard let job = try imports.finish(importID) else { throw ContractError(code: "not_found", field: "importID", message: "no open import \(importID)") }
         var (result, changes) = try store.applyImport(job.rows, columns: job.columns, importID: importID, skipInvalid: skipInvalid)
         result.staged = job.rows.count
         return (RegistryReply(ok: result.applied, commandID: commandID,
@@ -44,7 +44,7 @@ extension RegistryCommandHandler {
     /// Discards a staged import.
     func abortImport(_ importID: String, commandID: String?) throws(ContractError) -> (reply: RegistryReply, change: Change?) {
         try Self.checkImportID(importID)
-        let job = imports.finish(importID)
+        let job = try imports.finish(importID)
         return (RegistryReply(ok: true, commandID: commandID, importResult: ImportResult(importID: importID, staged: job?.rows.count ?? 0)), nil)
     }
 

@@ -36,6 +36,8 @@ package final class LeaderLease: Sendable {
     package let holder: String
     let logger: Logger
     let timing: LeaseTiming
+    /// When the lock session last proved this instance leads (`nil`: it does not).
+    private let confirmedAt = Mutex<ContinuousClock.Instant?>(nil)
 
     package init(location: DatabaseLocation, role: String, holder: String, logger: Logger, timing: LeaseTiming = LeaseTiming()) {
         self.location = location
@@ -43,6 +45,18 @@ package final class LeaderLease: Sendable {
         self.holder = holder
         self.logger = logger
         self.timing = timing
+    }
+
+    /// Whether this instance leads as of less than ``LeaseTiming/sessionTimeout`` ago: PostgreSQL
+    /// cannot have ended its lock session yet, so no other instance can lead. Non-blocking, for
+    /// ``MQTTConfiguration/connectPermit``: a leader resumed after a pause longer than that (SIGSTOP,
+    /// a frozen VM) is refused at once, before its renewal notices the loss (up to
+    /// ``LeaseTiming/renewEvery`` + ``LeaseTiming/renewTimeout`` later), so its reconnect cannot
+    /// take the shared broker session from the new leader meanwhile. SQLite: always.
+    package var isConfirmed: Bool {
+        guard case .postgres = location else { return true }
+        guard let at = confirmedAt.withLock({ $0 }) else { return false }
+        return ContinuousClock.now - at < timing.sessionTimeout
     }
 
     /// This machine's name and process: the default ``holder``.
@@ -58,6 +72,8 @@ package final class LeaderLease: Sendable {
                                             _ body: @escaping @Sendable (LeadershipFence) async throws -> T) async throws -> T {
         guard case let .postgres(address) = location else { return try await body(.unfenced) }
         let session = try await acquire(address, onStandby: onStandby)
+        confirmedAt.withLock { $0 = .now }
+        defer { confirmedAt.withLock { $0 = nil } }
         let fence = session.fence
         logger.notice("leading", metadata: ["role": "\(role)", "epoch": "\(fence.epoch)", "holder": "\(holder)"])
         do {
@@ -182,6 +198,7 @@ package final class LeaderLease: Sendable {
                 throw LeadershipError.lost(role: role, epoch: session.fence.epoch)
             }
             guard epoch == session.fence.epoch else { throw LeadershipError.lost(role: role, epoch: session.fence.epoch) }
+            confirmedAt.withLock { $0 = .now }
         }
     }
 }
