@@ -45,7 +45,7 @@ struct RegistryReplicaTests {
     }
 
     static func create(_ n: Int) -> RegistryCommand {
-        RegistryCommand(action: .create, camera: CameraInput(id: "RP-\(n)", name: "replica \(n)", address: "10.91.\(n / 250).\(n % 250 + 1)"))
+        RegistryCommand(.create(CameraInput(id: "RP-\(n)", name: "replica \(n)", address: "10.91.\(n / 250).\(n % 250 + 1)")))
     }
 
     /// Lines a replica logged for commands it applied (one per command, never for a repeat).
@@ -114,7 +114,7 @@ struct RegistryReplicaTests {
                 group.addTask {
                     var patch = CameraPatch()
                     patch.name = .some("renamed \(n)")
-                    let rename = RegistryCommand(action: .patch, id: "RP-0", patch: patch)
+                    let rename = RegistryCommand(.patch(id: "RP-0", patch: patch, expectedVersion: nil))
                     let (reply, _) = try await requester.send(rename)
                     #expect(reply.ok, "rename \(n): \(String(describing: reply.error))")
                 }

@@ -35,23 +35,23 @@ struct SharedStoreTests {
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let a = try CameraStore(testing: location, secretsDir: keys), b = try CameraStore(testing: location, secretsDir: keys)
         let onA = RegistryCommandHandler(store: a, sharedImports: true), onB = RegistryCommandHandler(store: b, sharedImports: true)
-        let begun = onA.handle(RegistryCommand(action: .importBegin, importID: "imp-r", columns: [.id, .address, .name])).reply
+        let begun = onA.handle(RegistryCommand(.importBegin(importID: "imp-r", columns: [.id, .address, .name]))).reply
         #expect(begun.ok, "\(String(describing: begun.error))")
-        let first = onB.handle(RegistryCommand(action: .importRows, importID: "imp-r", rows: [
+        let first = onB.handle(RegistryCommand(.importRows(importID: "imp-r", rows: [
             ImportRow(row: 2, camera: CameraInput(id: "IM-1", name: "가", address: "10.60.0.1")),
             ImportRow(row: 3, camera: CameraInput(id: "IM-2", name: "나", address: "10.60.0.2")),
-        ])).reply
+        ]))).reply
         #expect(first.ok && first.importResult?.staged == 2, "\(String(describing: first.error))")
         let stored = try a.database.read { db in try db.row("SELECT job FROM importJob WHERE id = ?", "imp-r")?.string("job") } ?? ""
         #expect(!stored.isEmpty && !stored.contains("10.60.0.1"), "the staged rows are stored sealed")
-        let second = onA.handle(RegistryCommand(action: .importRows, importID: "imp-r", rows: [
+        let second = onA.handle(RegistryCommand(.importRows(importID: "imp-r", rows: [
             ImportRow(row: 4, camera: CameraInput(id: "IM-3", address: "10.60.0.1")),
-        ])).reply
+        ]))).reply
         #expect(second.importResult?.rejected.map(\.reason) == ["duplicate_address"], "row 4 repeats row 2's address, staged on the other replica")
-        let committed = onB.handle(RegistryCommand(action: .importCommit, importID: "imp-r", skipInvalid: true)).reply
+        let committed = onB.handle(RegistryCommand(.importCommit(importID: "imp-r", skipInvalid: true))).reply
         #expect(committed.ok && committed.importResult?.created == 2, "\(String(describing: committed.error))")
         #expect(try a.get(id: "IM-2")?.name == "나")
-        #expect(onA.handle(RegistryCommand(action: .importRows, importID: "imp-r", rows: [ImportRow(row: 5, camera: CameraInput(address: "10.60.0.9"))])).reply.error?.code == "not_found",
+        #expect(onA.handle(RegistryCommand(.importRows(importID: "imp-r", rows: [ImportRow(row: 5, camera: CameraInput(address: "10.60.0.9"))]))).reply.error?.code == "not_found",
                 "committed: gone for every replica")
     }
 
@@ -63,17 +63,17 @@ struct SharedStoreTests {
         let stores = [try CameraStore(testing: location, secretsDir: keys), try CameraStore(testing: location, secretsDir: keys)]
         let replicas = stores.map { RegistryCommandHandler(store: $0, sharedImports: true) }
         let started = ContinuousClock.now
-        #expect(replicas[0].handle(RegistryCommand(action: .importBegin, importID: "imp-big", columns: [.id, .address])).reply.ok)
+        #expect(replicas[0].handle(RegistryCommand(.importBegin(importID: "imp-big", columns: [.id, .address]))).reply.ok)
         for batch in 0..<5 {
             let rows = (0..<400).map { n -> ImportRow in
                 let i = batch * 400 + n
                 return ImportRow(row: i + 2, camera: CameraInput(id: "BIG-\(i)", address: "10.61.\(i / 250).\(i % 250 + 1)"))
             }
-            let reply = replicas[(batch + 1) % 2].handle(RegistryCommand(action: .importRows, importID: "imp-big", rows: rows)).reply
+            let reply = replicas[(batch + 1) % 2].handle(RegistryCommand(.importRows(importID: "imp-big", rows: rows))).reply
             #expect(reply.ok && reply.importResult?.rejected.isEmpty == true, "batch \(batch): \(String(describing: reply.error))")
         }
         let staged = ContinuousClock.now - started
-        let committed = replicas[1].handle(RegistryCommand(action: .importCommit, importID: "imp-big")).reply
+        let committed = replicas[1].handle(RegistryCommand(.importCommit(importID: "imp-big", skipInvalid: false))).reply
         #expect(committed.importResult?.created == 2_000, "\(String(describing: committed.error))")
         print("SHARED IMPORT: 2,000 rows in 5 batches alternating between 2 replicas staged in \(staged), committed after \(ContinuousClock.now - started)")
     }
