@@ -108,7 +108,7 @@ public struct CameraChecks: Codable, Sendable, Equatable {
     }
 
     /// Whether nothing is set (stored and published as absent).
-    public var isEmpty: Bool { rtspURL == nil && onvifURL == nil && picture != true && pictureCrop == nil }
+    public var isEmpty: Bool { rtspURL == nil && onvifURL == nil && onvifEvents != true && picture != true && pictureCrop == nil }
 
     /// A copy changed by `change`.
     public func with(_ change: (inout CameraChecks) -> Void) -> CameraChecks {

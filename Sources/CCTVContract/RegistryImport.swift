@@ -13,8 +13,9 @@ public struct ImportRow: Codable, Sendable, Equatable {
 /// stored value on update, so a two-column file (`ip`, `name`) renames cameras and changes nothing else.
 public enum ImportField: String, Codable, Sendable, CaseIterable {
     case id, name, address, hlsURL, username, password, site, location, latitude, longitude, group, tags, lineTeam, vendor, enabled, intervalSeconds
-    /// `checks.rtspURL`, `checks.onvifURL`, `checks.picture`, `checks.pictureCrop`: each its own column.
-    case rtspURL, onvifURL, picture, pictureCrop
+    /// `checks.rtspURL`, `checks.onvifURL`, `checks.picture`, `checks.pictureCrop`, `checks.onvifEvents`:
+    /// each its own column.
+    case rtspURL, onvifURL, picture, pictureCrop, onvifEvents
 }
 
 /// Why one row of an import was refused.

@@ -24,6 +24,7 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
     case onvif
     case picture
     case crop = "picture_crop"
+    case onvifEvents = "onvif_events"
 
     /// Header names accepted on import (matched after `FleetColumns.normalize`).
     public var aliases: [String] {
@@ -48,6 +49,7 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
         case .onvif: ["onvif", "onvif_url", "ONVIF", "ONVIF주소"]
         case .picture: ["picture", "picture_check", "화면점검", "화면감시"]
         case .crop: ["picture_crop", "crop", "화면영역", "점검영역"]
+        case .onvifEvents: ["onvif_events", "events", "ONVIF이벤트", "이벤트감시"]
         }
     }
 
@@ -80,6 +82,7 @@ public enum FleetColumn: String, Sendable, Hashable, CaseIterable, Codable {
             case .onvif: "ONVIF주소"
             case .picture: "화면점검"
             case .crop: "화면영역"
+            case .onvifEvents: "ONVIF이벤트"
             }
         }
     }

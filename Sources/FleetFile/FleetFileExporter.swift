@@ -31,7 +31,8 @@ public enum FleetFileExporter {
             group: language == .korean ? "1구역" : "Zone 1", tags: ["gate", "ptz"],
             lineTeam: lineTeam, vendor: vendor, enabled: true, intervalSeconds: 60,
             rtspURL: URL(string: "rtsp://192.0.2.10:554/Streaming/Channels/101"),
-            onvifURL: URL(string: "http://192.0.2.10/onvif/device_service"), picture: true, pictureCrop: "0,0.1,1,0.9")
+            onvifURL: URL(string: "http://192.0.2.10/onvif/device_service"), picture: true, pictureCrop: "0,0.1,1,0.9",
+            onvifEvents: true)
         return try export([example], format: format, language: language)
     }
 
@@ -58,6 +59,7 @@ public enum FleetFileExporter {
             case .onvif: row.onvifURL?.absoluteString ?? ""
             case .picture: row.picture ? "true" : "false"
             case .crop: row.pictureCrop ?? ""
+            case .onvifEvents: row.onvifEvents ? "true" : "false"
             }
         }
     }

@@ -61,6 +61,8 @@ public struct FleetRow: Sendable, Hashable {
     public var picture: Bool
     /// The part of the frame the picture check judges: `x,y,width,height` fractions.
     public var pictureCrop: String?
+    /// Whether the camera's ONVIF events (signal loss, tamper) are subscribed to.
+    public var onvifEvents: Bool
 
     /// Creates a row. No validation is done here; use `FleetFileParser` for untrusted input.
     public init(sourceRow: Int = 0, id: String? = nil, name: String? = nil, address: String,
@@ -68,11 +70,13 @@ public struct FleetRow: Sendable, Hashable {
                 password: String? = nil, site: String? = nil, location: String? = nil,
                 latitude: Double? = nil, longitude: Double? = nil, group: String? = nil,
                 tags: [String] = [], lineTeam: String? = nil, vendor: String? = nil,
-                enabled: Bool = true, intervalSeconds: Int? = nil, rtspURL: URL? = nil, onvifURL: URL? = nil, picture: Bool = false, pictureCrop: String? = nil) {
+                enabled: Bool = true, intervalSeconds: Int? = nil, rtspURL: URL? = nil, onvifURL: URL? = nil, picture: Bool = false, pictureCrop: String? = nil,
+                onvifEvents: Bool = false) {
         self.rtspURL = rtspURL
         self.onvifURL = onvifURL
         self.picture = picture
         self.pictureCrop = pictureCrop
+        self.onvifEvents = onvifEvents
         self.sourceRow = sourceRow
         self.id = id
         self.name = name

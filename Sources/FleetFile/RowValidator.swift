@@ -29,6 +29,7 @@ struct RowValidator {
         let onvif = row.deviceURL(.onvif, schemes: EndpointURL.web, .invalidONVIFURL, "ONVIF address")
         let picture = row.yesNo(.picture, default: false)
         let crop = row.crop()
+        let onvifEvents = row.yesNo(.onvifEvents, default: false)
         let (lat, lon) = row.coordinates()
         let enabled = row.yesNo(.enabled, default: true)
         let interval = row.interval()
@@ -45,7 +46,8 @@ struct RowValidator {
                         site: values[.site], location: values[.location], latitude: lat, longitude: lon,
                         group: values[.group], tags: values[.tags].map(FleetValidation.tags) ?? [],
                         lineTeam: values[.lineTeam], vendor: values[.vendor], enabled: enabled,
-                        intervalSeconds: interval, rtspURL: rtsp, onvifURL: onvif, picture: picture, pictureCrop: crop)
+                        intervalSeconds: interval, rtspURL: rtsp, onvifURL: onvif, picture: picture, pictureCrop: crop,
+                        onvifEvents: onvifEvents)
     }
 
     /// Remembers where `key` first appeared in the file; a later row with the same key is a duplicate.

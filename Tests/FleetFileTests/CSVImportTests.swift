@@ -74,8 +74,8 @@ struct CSVImportTests {
 
     @Test("Korean headers map to every canonical column")
     func koreanHeaders() throws {
-        let text = "자산번호,카메라명,아이피,HLS주소,계정,비밀번호,현장,위치,위도,경도,구역,태그,회선담당,카메라업체,사용여부,점검주기(초),RTSP주소,ONVIF주소,화면점검,화면영역\n"
-            + "C-1,정문,cam01.example.kr,https://cam01.example.kr/live.m3u8,viewer,secret,본관,서울 중구,37.5665,126.978,1구역,a;b,KT,한화,미사용,120,rtsp://cam01.example.kr/ch1,http://cam01.example.kr/onvif/device_service,사용,\"0,0.1,1,0.9\"\n"
+        let text = "자산번호,카메라명,아이피,HLS주소,계정,비밀번호,현장,위치,위도,경도,구역,태그,회선담당,카메라업체,사용여부,점검주기(초),RTSP주소,ONVIF주소,화면점검,화면영역,이벤트감시\n"
+            + "C-1,정문,cam01.example.kr,https://cam01.example.kr/live.m3u8,viewer,secret,본관,서울 중구,37.5665,126.978,1구역,a;b,KT,한화,미사용,120,rtsp://cam01.example.kr/ch1,http://cam01.example.kr/onvif/device_service,사용,\"0,0.1,1,0.9\",사용\n"
         let r = try FleetFileParser.parse(data: csv(text), filename: "k.csv")
         #expect(r.rejected.isEmpty)
         let row = try #require(r.rows.first)
@@ -84,7 +84,8 @@ struct CSVImportTests {
                                 site: "본관", location: "서울 중구", latitude: 37.5665, longitude: 126.978, group: "1구역",
                                 tags: ["a", "b"], lineTeam: "KT", vendor: "한화", enabled: false, intervalSeconds: 120,
                                 rtspURL: URL(string: "rtsp://cam01.example.kr/ch1"),
-                                onvifURL: URL(string: "http://cam01.example.kr/onvif/device_service"), picture: true, pictureCrop: "0,0.1,1,0.9"))
+                                onvifURL: URL(string: "http://cam01.example.kr/onvif/device_service"), picture: true, pictureCrop: "0,0.1,1,0.9",
+                                onvifEvents: true))
         #expect(Set(r.columns.keys) == Set(FleetColumn.allCases))
     }
 

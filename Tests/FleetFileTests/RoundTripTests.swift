@@ -10,7 +10,7 @@ struct RoundTripTests {
                  hlsURL: URL(string: "https://10.0.0.1/live/a.m3u8?token=x&y=1"), username: "viewer", password: "p@ss;word",
                  site: "본관", location: "서울특별시 중구\n세종대로 110", latitude: 37.5663, longitude: 126.9779,
                  group: "1구역", tags: ["gate", "야간"], lineTeam: "KT", vendor: "한화", enabled: true, intervalSeconds: 60,
-                 rtspURL: URL(string: "rtsp://10.0.0.1:554/Streaming/Channels/101"), picture: true, pictureCrop: "0,0.1,1,0.9"),
+                 rtspURL: URL(string: "rtsp://10.0.0.1:554/Streaming/Channels/101"), picture: true, pictureCrop: "0,0.1,1,0.9", onvifEvents: true),
         FleetRow(sourceRow: 3, name: "=HYPERLINK(\"http://evil\")", address: "2001:db8::7", addressKind: .ipv6,
                  site: "-위험", location: "'=quoted", latitude: -33.5, longitude: -70, group: "@group", enabled: false),
         FleetRow(sourceRow: 4, id: "x.y_z", address: "cam-04.example.kr", addressKind: .hostname,

@@ -81,6 +81,27 @@ struct CameraStoreTests {
         #expect(cleared.reply.camera?.checks == nil, "\(cleared.reply)")
     }
 
+    @Test("an import's ONVIF events column turns events on; a file without the column keeps them, an empty or 'no' cell turns them off", arguments: StoreEngine.allCases)
+    func onvifEventsImported(engine: StoreEngine) throws {
+        let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))
+        func run(_ id: String, columns: [ImportField], _ camera: CameraInput) throws {
+            #expect(handler.handle(RegistryCommand(.importBegin(importID: id, columns: columns))).reply.ok)
+            #expect(handler.handle(RegistryCommand(.importRows(importID: id, rows: [ImportRow(row: 2, camera: camera)]))).reply.ok)
+            let committed = handler.handle(RegistryCommand(.importCommit(importID: id, skipInvalid: false))).reply
+            #expect(committed.ok, "\(String(describing: committed.error))")
+        }
+        let onvif = "http://10.1.2.3/onvif/device_service"
+        try run("ev-1", columns: [.id, .address, .onvifURL, .onvifEvents],
+                CameraInput(id: "EV-1", address: "10.1.2.3", checks: CameraChecks(onvifURL: onvif, onvifEvents: true)))
+        #expect(try handler.store.get(id: "EV-1")?.checks?.onvifEvents == true)
+        try run("ev-2", columns: [.id, .address, .name], CameraInput(id: "EV-1", name: "renamed", address: "10.1.2.3"))
+        let renamed = try handler.store.get(id: "EV-1")
+        #expect(renamed?.name == "renamed" && renamed?.checks?.onvifEvents == true && renamed?.checks?.onvifURL == onvif)
+        try run("ev-3", columns: [.id, .address, .onvifEvents], CameraInput(id: "EV-1", address: "10.1.2.3"))
+        #expect(try handler.store.get(id: "EV-1")?.checks?.onvifEvents == nil)
+        #expect(try handler.store.get(id: "EV-1")?.checks?.onvifURL == onvif)
+    }
+
     @Test("create, get, update with version check, delete with tombstone", arguments: StoreEngine.allCases)
     func lifecycle(engine: StoreEngine) throws {
         let handler = RegistryCommandHandler(store: try CameraStore(testing: try engine.freshLocation()))

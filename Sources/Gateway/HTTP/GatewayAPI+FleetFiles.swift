@@ -119,7 +119,7 @@ extension GatewayAPI {
                  lineTeam: camera.lineTeam, vendor: camera.vendor, enabled: camera.enabled, intervalSeconds: camera.intervalSeconds,
                  rtspURL: camera.checks?.rtspURL.flatMap(URL.init(string:)),
                  onvifURL: camera.checks?.onvifURL.flatMap(URL.init(string:)), picture: camera.checks?.picture == true,
-                 pictureCrop: camera.checks?.pictureCrop?.description)
+                 pictureCrop: camera.checks?.pictureCrop?.description, onvifEvents: camera.checks?.onvifEvents == true)
     }
 
     static func download(_ data: Data, format: FleetFileFormat, name: String) -> Response {

@@ -206,7 +206,8 @@ package actor ImportJobs {
             password: row.password, site: row.site, location: row.location, latitude: row.latitude, longitude: row.longitude,
             group: row.group, tags: row.tags, lineTeam: row.lineTeam, vendor: row.vendor, enabled: row.enabled,
             intervalSeconds: row.intervalSeconds,
-            checks: Optional(CameraChecks(rtspURL: row.rtspURL?.absoluteString, onvifURL: row.onvifURL?.absoluteString, picture: row.picture ? true : nil,
+            checks: Optional(CameraChecks(rtspURL: row.rtspURL?.absoluteString, onvifURL: row.onvifURL?.absoluteString,
+                                          onvifEvents: row.onvifEvents ? true : nil, picture: row.picture ? true : nil,
                                           pictureCrop: row.pictureCrop.flatMap(PictureCrop.init(parsing:)))).flatMap { $0.isEmpty ? nil : $0 }))
     }
 
@@ -232,6 +233,7 @@ package actor ImportJobs {
         case .onvif: .onvifURL
         case .picture: .picture
         case .crop: .pictureCrop
+        case .onvifEvents: .onvifEvents
         }
     }
 

@@ -47,6 +47,7 @@ extension CameraStore {
             case .onvifURL: merged.checks = (merged.checks ?? CameraChecks()).with { $0.onvifURL = input.checks?.onvifURL }
             case .picture: merged.checks = (merged.checks ?? CameraChecks()).with { $0.picture = input.checks?.picture }
             case .pictureCrop: merged.checks = (merged.checks ?? CameraChecks()).with { $0.pictureCrop = input.checks?.pictureCrop }
+            case .onvifEvents: merged.checks = (merged.checks ?? CameraChecks()).with { $0.onvifEvents = input.checks?.onvifEvents }
             }
         }
         if merged.checks?.isEmpty == true { merged.checks = nil }

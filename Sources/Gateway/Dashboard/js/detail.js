@@ -128,6 +128,7 @@ function render0() {
   const checks = cam.checks || {};
   kv(dl, 'def.rtspURL', checks.rtspURL);
   kv(dl, 'def.onvifURL', checks.onvifURL);
+  if (checks.onvifEvents) kv(dl, 'def.onvifEvents', t('yes'));
   if (checks.picture) kv(dl, 'def.picture', t('yes'));
   if (checks.pictureCrop) kv(dl, 'def.pictureCrop', [checks.pictureCrop.x, checks.pictureCrop.y, checks.pictureCrop.width, checks.pictureCrop.height].join(', '));
   kv(dl, 'def.site', cam.site);
