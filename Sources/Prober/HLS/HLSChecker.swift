@@ -156,42 +156,7 @@ private struct CheckRun {
     }
 
     private func steps(key: String, url: URL) async throws -> HLSVerdict {
-        var (playlist, response) = try await loadPlaylist(url, what: "playlist")
-        var mediaURL = response.finalURL
-        if case let .master(master) = playlist {
-            guard let variant = master.selectVariant(limits.variantPolicy) else {
-                throw Stop(verdict: fail("playlist_malformed", "master playlist lists no variant", response.status))
-            }
-            (playlist, response) = try await loadPlaylist(variant.uri, what: "variant playlist")
-            mediaURL = response.finalURL
-            if case .master = playlist {
-                throw Stop(verdict: fail("playlist_malformed", "variant URI points to another master playlist", response.status))
-            }
-        }
-        guard case var .media(media) = playlist else { throw Stop(verdict: fail("playlist_malformed", "not a media playlist", response.status)) }
-
-        var tracker = checker.tracker(for: key, url: url)
-        let firstObservation = tracker.previous == nil
-        var live = tracker.observe(media, at: checker.now)
-        // Reload at the RFC's pace until the playlist moves or has been unchanged past the
-        // stale threshold: on a first check when asked, and whenever it moved too little for the
-        // time since the last check (it may have stopped since). The deadline still bounds it.
-        var unproven = (firstObservation && limits.proveLivenessOnFirstCheck) || live.mayHaveStoppedSince
-        while unproven, live.isHealthy {
-            let delay = Duration.milliseconds(Int(tracker.reloadDelay(for: media) * 1000))
-            guard ContinuousClock.now + delay < deadline else { break }
-            try await checker.clock.sleep(for: delay)
-            let reloaded = try await loadPlaylist(mediaURL, what: "media playlist reload")
-            guard case let .media(next) = reloaded.0 else {
-                throw Stop(verdict: fail("playlist_malformed", "reloaded media playlist became a master playlist", reloaded.1.status))
-            }
-            media = next
-            response = reloaded.1
-            live = tracker.observe(media, at: checker.now)
-            unproven = !live.advanced
-        }
-        checker.remember(tracker, for: key, url: url)
-
+        let (live, media, response) = try await observeLiveness(key: key, url: url, try await loadMediaPlaylist(url))
         var verdict = HLSVerdict(status: .success, reason: "ok", httpStatus: response.status)
         verdict.playlistLatencyMs = Self.milliseconds(response.latency)
         if let newest = media.newestSegment {
@@ -210,7 +175,58 @@ private struct CheckRun {
         guard let newest = media.newestSegment else {
             return fail("no_segments", "media playlist lists no segments", response.status)
         }
+        return try await inspectNewestSegment(newest, verdict: verdict)
+    }
 
+    /// A media playlist loaded from `url`, through a master playlist's chosen variant if it is one.
+    private func loadMediaPlaylist(_ url: URL) async throws -> (media: MediaPlaylist, response: HLSFetchResponse, mediaURL: URL) {
+        var (playlist, response) = try await loadPlaylist(url, what: "playlist")
+        if case let .master(master) = playlist {
+            guard let variant = master.selectVariant(limits.variantPolicy) else {
+                throw Stop(verdict: fail("playlist_malformed", "master playlist lists no variant", response.status))
+            }
+            (playlist, response) = try await loadPlaylist(variant.uri, what: "variant playlist")
+            if case .master = playlist {
+                throw Stop(verdict: fail("playlist_malformed", "variant URI points to another master playlist", response.status))
+            }
+        }
+        guard case let .media(media) = playlist else { throw Stop(verdict: fail("playlist_malformed", "not a media playlist", response.status)) }
+        return (media, response, response.finalURL)
+    }
+
+    /// Judges the loaded playlist against the camera's previous one (and remembers it), reloading
+    /// when movement must be proven; returns the verdict with the playlist and response it is about.
+    private func observeLiveness(key: String, url: URL, _ loaded: (media: MediaPlaylist, response: HLSFetchResponse, mediaURL: URL)) async throws
+        -> (LiveVerdict, MediaPlaylist, HLSFetchResponse) {
+        var (media, response) = (loaded.media, loaded.response)
+        var tracker = checker.tracker(for: key, url: url)
+        let firstObservation = tracker.previous == nil
+        var live = tracker.observe(media, at: checker.now)
+        // Reload at the RFC's pace until the playlist moves or has been unchanged past the
+        // stale threshold: on a first check when asked, and whenever it moved too little for the
+        // time since the last check (it may have stopped since). The deadline still bounds it.
+        var unproven = (firstObservation && limits.proveLivenessOnFirstCheck) || live.mayHaveStoppedSince
+        while unproven, live.isHealthy {
+            let delay = Duration.milliseconds(Int(tracker.reloadDelay(for: media) * 1000))
+            guard ContinuousClock.now + delay < deadline else { break }
+            try await checker.clock.sleep(for: delay)
+            let reloaded = try await loadPlaylist(loaded.mediaURL, what: "media playlist reload")
+            guard case let .media(next) = reloaded.0 else {
+                throw Stop(verdict: fail("playlist_malformed", "reloaded media playlist became a master playlist", reloaded.1.status))
+            }
+            media = next
+            response = reloaded.1
+            live = tracker.observe(media, at: checker.now)
+            unproven = !live.advanced
+        }
+        checker.remember(tracker, for: key, url: url)
+        return (live, media, response)
+    }
+
+    /// Fetches the newest segment (its first part with a Range request, the fMP4 initialization
+    /// section from the cache) and fills `verdict` with what is in it, or fails it.
+    private func inspectNewestSegment(_ newest: MediaSegment, verdict: HLSVerdict) async throws -> HLSVerdict {
+        var verdict = verdict
         var initialization: Data?
         if let map = newest.map {
             let key = map.uri.absoluteString + (map.byteRange.map { "#\($0.offset ?? 0)+\($0.length)" } ?? "")
