@@ -5,7 +5,7 @@ import TestSupport
 /// The operator's console as an operator uses it, in Debian's Chromium against the whole product:
 /// 2,000 cameras on loopback (127.86.x.y), one site's line cut (a storm), five broken streams, then a
 /// live line cut seen without a reload, the notification's link, and an acknowledgement from a phone.
-@Suite("the operator's console in Chromium", .serialized, .tags(.serial))
+@Suite("the operator's console in Chromium", .serialized, .runsAlone)
 struct ConsoleInChromiumTests {
     static let sites = 40
     static let perSite = 50

@@ -5,7 +5,7 @@ import TestSupport
 /// A camera with an ONVIF address, checked by the real prober against the ONVIF stub (clock 7 min
 /// ahead): the console's camera panel shows its model and serial and the skewed clock in red, and
 /// when another serial number answers the operator is told live that the camera was replaced.
-@Suite("the camera panel's ONVIF device in Chromium", .serialized, .tags(.serial))
+@Suite("the camera panel's ONVIF device in Chromium", .serialized, .runsAlone)
 struct DevicePanelInChromiumTests {
     @Test("the panel shows the device and the camera clock 420 s ahead in red; a new serial is announced live as a replaced camera")
     func devicePanel() async throws {

@@ -10,7 +10,7 @@ import TestSupport
 
 /// The private broker `serve` starts, locked down, against foreign clients: mosquitto_pub and
 /// mosquitto_sub as other tools would use them, and MQTT clients with each service's account.
-@Suite("the private broker is locked down", .serialized, .tags(.serial))
+@Suite("the private broker is locked down", .serialized, .runsAlone)
 struct BrokerLockdownTests {
     /// A locked-down private broker with a registry and an issues service connected by their own
     /// accounts, and two tool accounts (`integ`: integration, `reader`: reader).

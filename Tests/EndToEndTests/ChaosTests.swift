@@ -17,7 +17,7 @@ import Glibc
 /// real mosquitto with persistence, the test playing the prober. While 2,000 cameras fail in four
 /// waves, the issues service, the notifier, the gateway and mosquitto are each SIGKILLed and
 /// restarted, one per wave, right after that wave's first notice.
-@Suite("chaos: every part SIGKILLed mid-storm", .serialized, .tags(.serial))
+@Suite("chaos: every part SIGKILLed mid-storm", .serialized, .runsAlone)
 struct ChaosTests {
     static let cameras = 2_000
     static let waves = 4

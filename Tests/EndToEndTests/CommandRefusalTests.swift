@@ -8,7 +8,7 @@ import TestSupport
 
 /// Registry and issue commands are typed: what is not a command of the contract is answered with a
 /// refusal on the requester's reply topic, never dropped and never applied.
-@Suite("typed commands over MQTT: refusals", .serialized, .tags(.serial))
+@Suite("typed commands over MQTT: refusals", .serialized, .runsAlone)
 struct CommandRefusalTests {
     @Test("an unknown action or a missing field is answered bad_request (a missing field named, under the command's id); a well-formed one is applied")
     func refusals() async throws {

@@ -5,7 +5,7 @@ import TestSupport
 /// The dashboard in a real browser (Chromium driven by Playwright): a hostile camera name is
 /// shown as text, never run, and the page runs under its Content-Security-Policy without a
 /// violation (no inline script, no style attributes).
-@Suite("the dashboard escapes every field (Chromium)", .serialized, .tags(.serial))
+@Suite("the dashboard escapes every field (Chromium)", .serialized, .runsAlone)
 struct DashboardEscapingTests {
     @Test("a camera named <img src=x onerror=alert(1)> renders as text in the list and the detail panel")
     func hostileNameIsText() async throws {

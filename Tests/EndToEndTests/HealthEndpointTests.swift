@@ -5,7 +5,7 @@ import TestSupport
 
 /// The health signal every service process gives its container engine, systemd or load balancer:
 /// the real `cctv-out registry` process with `--health-port`, asked by `cctv-out health`.
-@Suite("health endpoint of a service process", .tags(.serial))
+@Suite("health endpoint of a service process", .runsAlone)
 struct HealthEndpointTests {
     struct Answer { var status: Int32; var output: String }
 

@@ -12,7 +12,7 @@ import TestSupport
 /// A bulk import the way an operator does it: upload over REST, the gateway checks the file and hands
 /// the rows to the registry over the broker, the registry applies them at once and publishes every
 /// camera's retained config; then export → import changes nothing.
-@Suite("bulk import end to end through a real mosquitto", .serialized, .tags(.serial))
+@Suite("bulk import end to end through a real mosquitto", .serialized, .runsAlone)
 struct ImportEndToEndTests {
     @Test("an uploaded CSV becomes retained configs; a bad file changes nothing; export → import is a no-op")
     func importThroughTheBroker() async throws {

@@ -13,7 +13,7 @@ import Glibc
 /// Issues active/standby with real parts: `cctv-out issues` processes sharing one PostgreSQL and a
 /// mosquitto, the leader SIGKILLed, then the next one paused (SIGSTOP) until PostgreSQL drops its
 /// lock session, and resumed: no incident lost or written twice, and the paused one writes nothing.
-@Suite("issues active/standby on PostgreSQL: failover and fencing", .serialized, .tags(.serial))
+@Suite("issues active/standby on PostgreSQL: failover and fencing", .serialized, .runsAlone)
 struct IssuesFailoverTests {
     /// One `cctv-out issues` of the pair (same `instance`: they share the broker session).
     static func start(instance: String, database: String, brokerPort: Int) throws -> (CCTVOutProcess, String) {
@@ -23,10 +23,10 @@ struct IssuesFailoverTests {
         return (process, dataDir)
     }
 
-    static func failure(_ cameraID: String) throws -> [UInt8] {
+    static func failure(_ cameraID: String) -> [UInt8] {
         let result = ICMPResult(cameraID: cameraID, address: "10.81.0.1", status: .timeout, reason: "no_reply", sent: 1, received: 0,
                                 lossPercent: 100, startedAt: Date(), durationMs: 1000, prober: "failover-test")
-        return try ContractCodec.encode(Envelope(type: .probeICMP, source: "prober", data: result))
+        return ContractCodec.encode(Envelope(type: .probeICMP, source: "prober", data: result))
     }
 
     /// Opened events by issue id: the distinct envelope ids seen (a re-publication keeps its id).
@@ -58,7 +58,7 @@ struct IssuesFailoverTests {
         let store = try IssueStore(location: location, logger: logger)
         @Sendable func incidentCount() -> Int { (try? store.issues(openOnly: false, limit: 10_000).count) ?? -1 }
         func fail(_ range: ClosedRange<Int>) async throws {
-            for n in range { try await tool.publish("cctv/HA-\(n)/icmp", payload: try Self.failure("HA-\(n)"), qos: .atLeastOnce) }
+            for n in range { try await tool.publish("cctv/HA-\(n)/icmp", payload: Self.failure("HA-\(n)"), qos: .atLeastOnce) }
         }
 
         let (first, firstDir) = try Self.start(instance: instance, database: url, brokerPort: broker.port)

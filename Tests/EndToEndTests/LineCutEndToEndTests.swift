@@ -11,7 +11,7 @@ import TestSupport
 
 /// The whole product through a real broker: REST → registry → retained config → prober (real
 /// ICMP) → issues → notifier → webhook, with a line cut made by an iptables DROP rule.
-@Suite("end to end through a real mosquitto", .serialized, .tags(.serial))
+@Suite("end to end through a real mosquitto", .serialized, .runsAlone)
 struct LineCutEndToEndTests {
     @Test("a cut line opens a LINE incident, the line team's webhook fires, and recovery is announced")
     func lineCutAndRecovery() async throws {

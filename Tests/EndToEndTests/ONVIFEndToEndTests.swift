@@ -10,7 +10,7 @@ import TestSupport
 /// stub: the clock and the identity come back on `cctv/{id}/onvif`, the registry stores model,
 /// firmware and serial on the camera, another serial or firmware is `camera.device_changed`, and the
 /// console's camera detail carries the newest ONVIF check (the skewed clock).
-@Suite("ONVIF identity end to end through a real mosquitto", .serialized, .tags(.serial))
+@Suite("ONVIF identity end to end through a real mosquitto", .serialized, .runsAlone)
 struct ONVIFEndToEndTests {
     @Test("a skewed clock is reported; a changed serial is 'camera replaced' and a changed firmware 'firmware changed', stored on the camera")
     func deviceChanges() async throws {

@@ -8,7 +8,7 @@ import TestSupport
 /// with the picture check on, through the five real services on a real mosquitto: the picture
 /// check calls it black, the issues service opens a PICTURE incident for the vendor, the vendor's
 /// webhook carries the snapshot link, and that link gives the signed-in reader the frame itself.
-@Suite("a black picture reaches the vendor with its frame", .serialized, .tags(.serial))
+@Suite("a black picture reaches the vendor with its frame", .serialized, .runsAlone)
 struct PictureIncidentEndToEndTests {
     @Test("black stream → PICTURE incident → the vendor's webhook with a snapshot link → that JPEG frame")
     func blackPictureNotice() async throws {

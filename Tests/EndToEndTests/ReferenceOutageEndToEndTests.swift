@@ -10,7 +10,7 @@ import TestSupport
 /// The prober's own network going down (its reference address stops answering, like a dead
 /// uplink or default gateway) while every camera goes silent with it: the monitor must not blame
 /// the line team for its own outage. Real ICMP, real iptables, the whole installation.
-@Suite("end to end: the prober's own network down", .serialized, .tags(.serial))
+@Suite("end to end: the prober's own network down", .serialized, .runsAlone)
 struct ReferenceOutageEndToEndTests {
     @Test("when the prober's reference address stops answering, operators get one MONITOR notice and the line team nothing; recovery is told")
     func referenceOutage() async throws {

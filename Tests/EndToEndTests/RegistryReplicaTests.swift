@@ -14,7 +14,7 @@ import Glibc
 /// PostgreSQL and a mosquitto. Commands are shared (MQTT shared subscriptions): each is answered
 /// once and applied once, concurrent changes of one camera from both replicas lose nothing and the
 /// broker keeps the newest definition; after a SIGKILL of one the other answers every command.
-@Suite("registry replicas on PostgreSQL: shared commands, one answer each, SIGKILL of one", .serialized, .tags(.serial))
+@Suite("registry replicas on PostgreSQL: shared commands, one answer each, SIGKILL of one", .serialized, .runsAlone)
 struct RegistryReplicaTests {
     static func start(_ replica: String, instance: String, database: String, brokerPort: Int) throws -> (CCTVOutProcess, String) {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("replica-\(UUID().uuidString)").path

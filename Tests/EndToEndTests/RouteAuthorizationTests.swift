@@ -10,7 +10,7 @@ import TestSupport
 /// service: anonymous → 401, a role below the route's → 403, the route's role and above → its
 /// success status; a site-limited token → 403 on another site's cameras and incidents, and on
 /// the routes for principals with every site.
-@Suite("REST authorization: every route × every role", .serialized, .tags(.serial))
+@Suite("REST authorization: every route × every role", .serialized, .runsAlone)
 struct RouteAuthorizationTests {
     /// Who calls.
     struct Caller: Sendable {

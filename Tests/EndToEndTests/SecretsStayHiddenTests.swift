@@ -11,7 +11,7 @@ import TestSupport
 /// A camera registered with stream credentials through REST: the prober gets them (the camera
 /// sees them), and the plain password appears nowhere else — not in any REST answer, retained
 /// MQTT message, log line, export, nor in the bytes of any file of the data folder.
-@Suite("secrets stay secret", .serialized, .tags(.serial))
+@Suite("secrets stay secret", .serialized, .runsAlone)
 struct SecretsStayHiddenTests {
     /// A camera on loopback that wants Basic credentials for its playlist and records what it got.
     final class AuthCamera: Sendable {

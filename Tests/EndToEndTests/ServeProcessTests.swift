@@ -12,7 +12,7 @@ import Glibc
 
 /// The monitor watches itself, tried on the real binary the way an operator (or Docker) runs it:
 /// SIGTERM, a broker that dies, a `kill -9`, a stray broker left behind.
-@Suite("cctv-out as a process: shutdown, broker supervision, crash-safe start", .serialized, .tags(.serial))
+@Suite("cctv-out as a process: shutdown, broker supervision, crash-safe start", .serialized, .runsAlone)
 struct ServeProcessTests {
     /// A fresh data folder and free ports for one `serve`.
     struct Installation {

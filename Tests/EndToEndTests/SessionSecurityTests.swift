@@ -7,7 +7,7 @@ import TestSupport
 
 /// Browser sessions against the real gateway: first-start setup, cookie flags, CSRF, the sign-in
 /// throttle, sign-out and revocation, the second factor, the audit log and the security headers.
-@Suite("browser sessions, CSRF and sign-in", .serialized, .tags(.serial))
+@Suite("browser sessions, CSRF and sign-in", .serialized, .runsAlone)
 struct SessionSecurityTests {
     /// Signs in and returns the session cookie (`name=value`), its full Set-Cookie line and the CSRF token.
     static func signIn(_ rest: RESTCaller, name: String, password: String, code: String? = nil) async throws -> (cookie: String, setCookie: String, csrf: String) {

@@ -10,7 +10,7 @@ import TestSupport
 /// five real services each logged in with its own account: incident lifecycle and maintenance
 /// through REST work (no 503), and the notifier's acknowledgements reach the issues service (no
 /// event re-sent forever).
-@Suite("the shipped broker config works with the real services", .serialized, .tags(.serial))
+@Suite("the shipped broker config works with the real services", .serialized, .runsAlone)
 struct ShippedBrokerConfigTests {
     static var repository: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 

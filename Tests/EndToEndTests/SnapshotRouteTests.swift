@@ -6,7 +6,7 @@ import TestSupport
 
 /// Snapshot evidence through the gateway: frames kept by the prober's store (a real JPEG from
 /// ffmpeg) are served to signed-in users at the path notices and picture results link to.
-@Suite("snapshot evidence served by the gateway", .serialized, .tags(.serial))
+@Suite("snapshot evidence served by the gateway", .serialized, .runsAlone)
 struct SnapshotRouteTests {
     /// A real one-frame JPEG, as the picture check's ffmpeg writes it.
     static func frame(_ color: String, to file: URL) async throws {

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import FleetFile
 
-@Suite("Export and round trip", .tags(.serial))
+@Suite("Export and round trip", .runsAlone)
 struct RoundTripTests {
     static let tricky: [FleetRow] = [
         FleetRow(sourceRow: 2, id: "CAM-001", name: "정문 \"A\", 야간", address: "10.0.0.1", addressKind: .ipv4,
@@ -102,7 +102,7 @@ struct RoundTripTests {
     }
 }
 
-@Suite("Large files", .tags(.serial))
+@Suite("Large files", .runsAlone)
 struct LargeFileTests {
     static let rows = sampleRows(100_000)
 

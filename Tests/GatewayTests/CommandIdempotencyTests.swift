@@ -12,7 +12,7 @@ import TestSupport
 
 /// A REST change the registry answers late is reported as pending with its id, applied once,
 /// and never answered "503" and then applied anyway.
-@Suite("gateway: REST changes with a registry that answers late", .serialized, .tags(.serial))
+@Suite("gateway: REST changes with a registry that answers late", .serialized, .runsAlone)
 struct CommandIdempotencyTests {
     @Test("a create the registry answers late is 202 pending with its id, completes when the registry comes back, and a retry is not applied twice")
     func lateRegistry() async throws {

@@ -10,7 +10,7 @@ import TestSupport
 /// History: exact availability from state changes, measurements rolled up into buckets that pack
 /// and merge without losing their averages, retention that keeps what availability needs, the
 /// recorder writing each change once, and the monthly SLA report in CSV and XLSX.
-@Suite("history, availability and the SLA report", .tags(.serial))
+@Suite("history, availability and the SLA report", .runsAlone)
 struct HistoryTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hist-\(UUID().uuidString)").path
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000) // 2027-01-15T08:00:00Z

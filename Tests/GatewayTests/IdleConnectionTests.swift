@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// Connections that send nothing, never finish their request head, or half-close cannot pile up.
-@Suite("gateway: idle and half-open connections", .serialized, .tags(.serial))
+@Suite("gateway: idle and half-open connections", .serialized, .runsAlone)
 struct IdleConnectionTests {
     /// Opens a TCP connection to 127.0.0.1:`port`; returns the descriptor.
     static func connect(_ port: Int) throws -> Int32 {

@@ -9,7 +9,7 @@ import TestSupport
 /// `/metrics` for Grafana: cameras per state, open incidents per kind and team, notification
 /// outcomes per channel, per-camera series unless turned off; and the shipped Grafana dashboard
 /// only queries series `/metrics` really has.
-@Suite("metrics for Grafana", .tags(.serial))
+@Suite("metrics for Grafana", .runsAlone)
 struct MetricsTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)").path
 

@@ -10,7 +10,7 @@ import Testing
 import TestSupport
 
 /// The dashboard never says "Live" or "OK" on stale data.
-@Suite("gateway: monitoring stalled and last checked", .serialized, .tags(.serial))
+@Suite("gateway: monitoring stalled and last checked", .serialized, .runsAlone)
 struct MonitoringStalledTests {
     @Test("/api/summary is live while results arrive, stalled when they stop, and stalled (broker_unreachable) when the broker dies")
     func stalledVerdicts() async throws {

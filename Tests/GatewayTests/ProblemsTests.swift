@@ -6,7 +6,7 @@ import TestSupport
 
 /// The problems view's query: what needs a person, worst first, a storm as one line, filters over
 /// every field, stalled cameras, and the cameras of one site incident.
-@Suite("problems first", .tags(.serial))
+@Suite("problems first", .runsAlone)
 struct ProblemsTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("problems-\(UUID().uuidString)").path
     static let now = Date(timeIntervalSince1970: 1_800_000_000)

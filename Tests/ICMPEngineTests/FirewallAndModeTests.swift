@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import ICMPEngine
 
 /// Real packet paths shaped by iptables on dedicated 127.77.0.x addresses.
@@ -15,7 +16,7 @@ import Testing
 ///   leaves normally and nothing comes back -> TIMEOUT.
 /// * REJECT (INPUT or OUTPUT) produces an ICMP host-unreachable that quotes
 ///   our request -> FAIL `host_unreachable`.
-@Suite("Firewall-shaped outcomes and socket modes", .serialized, .tags(.serial))
+@Suite("Firewall-shaped outcomes and socket modes", .serialized, .runsAlone)
 struct FirewallAndModeTests {
     static func check(_ address: String, count: Int, mode: ICMPSocketModePreference = .raw) async throws -> ICMPCheckResult {
         try await TestSupport.withEngine(TestSupport.configuration(mode: mode)) { engine in

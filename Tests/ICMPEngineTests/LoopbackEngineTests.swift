@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ICMPEngine
 
-@Suite("Engine against loopback", .tags(.serial))
+@Suite("Engine against loopback", .runsAlone)
 struct LoopbackEngineTests {
     @Test("127.0.0.1 answers all 3 echoes with RTTs", arguments: ["127.0.0.1", "::1"])
     func loopbackSucceeds(address: String) async throws {

@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import ICMPEngine
 
-@Suite("Token bucket (injected clock)", .tags(.serial))
+@Suite("Token bucket (injected clock)", .runsAlone)
 struct RateLimiterTests {
     @Test("A full bucket grants exactly `burst` packets, then refuses")
     func burstThenRefuse() {
@@ -48,7 +49,7 @@ struct RateLimiterTests {
     }
 }
 
-@Suite("Deadline queue", .tags(.serial))
+@Suite("Deadline queue", .runsAlone)
 struct DeadlineQueueTests {
     @Test("Pops in deadline order, FIFO among equal deadlines, only when due")
     func ordering() {
@@ -84,7 +85,7 @@ struct DeadlineQueueTests {
 }
 
 /// Drives `ProbeBook` without sockets or wall time.
-@Suite("Probe bookkeeping (no sockets, fake clock)", .tags(.serial))
+@Suite("Probe bookkeeping (no sockets, fake clock)", .runsAlone)
 struct ProbeBookTests {
     final class Sink: Sendable {
         let results = Mutex<[ICMPCheckResult]>([])

@@ -124,9 +124,3 @@ final class FirewallChain {
         }
     }()
 }
-
-extension Tag {
-    /// Runs alone, after the rest (`scripts/test.sh`): raw sockets on loopback with time budgets and
-    /// iptables rules (machine-wide state). The same tag as `TestSupport`'s, which this target does not link.
-    @Tag static var serial: Self
-}

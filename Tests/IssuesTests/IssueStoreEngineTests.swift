@@ -8,7 +8,7 @@ import TestSupport
 
 /// The issues store behaves the same on SQLite (one box) and PostgreSQL (schema `issues`, shared by
 /// an active and a standby instance): every test runs once per engine.
-@Suite("the issues store on SQLite and PostgreSQL", .serialized, .tags(.serial))
+@Suite("the issues store on SQLite and PostgreSQL", .serialized, .runsAlone)
 struct IssueStoreEngineTests {
     static let quiet: Logger = {
         var logger = Logger(label: "issue-store-test")

@@ -47,7 +47,7 @@ private struct FakeFleet {
     }
 }
 
-@Suite("issues service: grouping and the monitor's own outage, through a real broker", .serialized, .tags(.serial))
+@Suite("issues service: grouping and the monitor's own outage, through a real broker", .serialized, .runsAlone)
 struct IssuesGroupingServiceTests {
     @Test("cameras streaming from one server that fail together become one STREAM_SERVER incident, not one vendor incident each")
     func streamServerIncident() async throws {

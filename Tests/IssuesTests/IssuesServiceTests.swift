@@ -50,7 +50,7 @@ final class IssuesHarness: @unchecked Sendable {
 
 /// The issues service against a real mosquitto: results in, incidents out, commands answered,
 /// and issue events re-published until the notifier acknowledges them.
-@Suite("issues service through a real broker", .serialized, .tags(.serial))
+@Suite("issues service through a real broker", .serialized, .runsAlone)
 struct IssuesServiceTests {
     @Test("an issue event is re-published with the same id until acknowledged, then never again")
     func republishUntilAcknowledged() async throws {

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 @testable import Issues
 
-@Suite("the monitor's own outage and the fleet tally", .tags(.serial))
+@Suite("the monitor's own outage and the fleet tally", .runsAlone)
 struct MonitorOutageTests {
     let policy = MonitorOutage.Policy(share: 0.9, clearShare: 0.5, minimumSites: 3, minimumCameras: 20, window: 300)
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)

@@ -9,7 +9,7 @@ import Testing
 import TestSupport
 @testable import Issues
 
-@Suite("issues service: results pulse", .serialized, .tags(.serial))
+@Suite("issues service: results pulse", .serialized, .runsAlone)
 struct ResultPulseTests {
     @Test("the pulse says when the last result arrived and how many cameras are enabled; monitor/checked names each camera")
     func pulseAndChecked() async throws {

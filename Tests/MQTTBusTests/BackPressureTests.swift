@@ -38,7 +38,7 @@ private func stalledConsumer(_ messages: MQTTSubscription, gate: Gate, count: In
     return texts
 }
 
-@Suite("back-pressure: a slow subscriber slows its own reads, nothing is dropped", .serialized, .tags(.serial))
+@Suite("back-pressure: a slow subscriber slows its own reads, nothing is dropped", .serialized, .runsAlone)
 struct BackPressureTests {
     @Test("a stalled subscriber receives all 5,000 messages in order while holding at most twice its watermark")
     func slowSubscriberInOrderBounded() async throws {

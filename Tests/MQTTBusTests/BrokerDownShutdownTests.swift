@@ -7,7 +7,7 @@ import TestSupport
 
 /// While the broker is down nothing may hold up a shutdown: a task waiting for a PUBACK that
 /// cannot come must end when it is cancelled (SIGTERM while the broker is down).
-@Suite("MQTT client while the broker is down", .tags(.serial))
+@Suite("MQTT client while the broker is down", .runsAlone)
 struct BrokerDownShutdownTests {
     func clientToNowhere() throws -> MQTTClient {
         var logger = Logger(label: "test")

@@ -7,7 +7,7 @@ import TestSupport
 
 /// The connect permit an active/standby service gives its bus (its lease still confirmed): a
 /// client that is not permitted never connects, so it cannot take a shared session from another.
-@Suite("MQTT client connect permit", .serialized, .tags(.serial))
+@Suite("MQTT client connect permit", .serialized, .runsAlone)
 struct ConnectPermitTests {
     @Test("a client refused by its permit never connects and leaves the session's holder connected; once permitted it connects (and takes the session over)")
     func permit() async throws {

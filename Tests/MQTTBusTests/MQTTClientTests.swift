@@ -12,7 +12,7 @@ private func makeClient(_ broker: MosquittoFixture, id: String = "t-\(UUID().uui
         logger: logger)
 }
 
-@Suite("MQTT client against a real mosquitto", .serialized, .tags(.serial))
+@Suite("MQTT client against a real mosquitto", .serialized, .runsAlone)
 struct MQTTClientTests {
     @Test("a QoS 1 publish reaches a subscriber and completes on the broker's acknowledgement")
     func publishSubscribe() async throws {
@@ -237,7 +237,7 @@ struct MQTTClientTests {
     }
 }
 
-@Suite("topic filter matching", .tags(.serial))
+@Suite("topic filter matching", .runsAlone)
 struct TopicFilterTests {
     @Test("plus matches exactly one level, hash the rest", arguments: [
         ("cctv/1/icmp", "cctv/+/icmp", true),

@@ -9,7 +9,7 @@ import AsyncHTTPClient
 
 /// The delivery loop against real HTTP endpoints on loopback: a failing endpoint is retried and
 /// broken off by its circuit breaker while the others carry on; everything arrives once it recovers.
-@Suite("delivery: retries, circuit breakers, isolation", .tags(.serial))
+@Suite("delivery: retries, circuit breakers, isolation", .runsAlone)
 struct DeliveryReliabilityTests {
     @Test("an endpoint answering 500 for a while gets everything after it recovers; the other endpoint is unaffected meanwhile", arguments: StoreEngine.allCases)
     func failingEndpointRecovers(engine: StoreEngine) async throws {
@@ -90,7 +90,7 @@ struct DeliveryReliabilityTests {
     }
 }
 
-@Suite("delivery waits for the event backlog", .tags(.serial))
+@Suite("delivery waits for the event backlog", .runsAlone)
 struct BacklogTests {
     @Test("a notice is not sent while issue events received before it was due are still being applied", arguments: StoreEngine.allCases)
     func waitsForBacklog(engine: StoreEngine) async throws {
@@ -121,7 +121,7 @@ struct BacklogTests {
     }
 }
 
-@Suite("escalation and reminders", .tags(.serial))
+@Suite("escalation and reminders", .runsAlone)
 struct EscalationTests {
     @Test("an unacknowledged incident escalates once, reminds on schedule, survives a restart, and stops when acknowledged", arguments: StoreEngine.allCases)
     func timers(engine: StoreEngine) async throws {

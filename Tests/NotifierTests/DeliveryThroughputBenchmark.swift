@@ -13,7 +13,7 @@ import TestSupport
 /// Queues the notifications the way the service does (one `accept` transaction per batch of up to
 /// 500 issue events, each also queueing its ack), then starts the delivery loop and reports the
 /// time until the last delivery is recorded as delivered in SQLite.
-@Suite("delivery throughput benchmark", .tags(.serial))
+@Suite("delivery throughput benchmark", .runsAlone)
 struct DeliveryThroughputBenchmark {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CCTVOUT_BENCH_NOTIFICATIONS"] != nil))
     func throughput() async throws {

@@ -42,7 +42,7 @@ final class SMTPSink: @unchecked Sendable {
     }
 }
 
-@Suite("email over SMTP (libcurl) to a real SMTP server on loopback", .tags(.serial))
+@Suite("email over SMTP (libcurl) to a real SMTP server on loopback", .runsAlone)
 struct EmailChannelTests {
     func deliver(_ channel: ChannelConfig, event: NotificationEvent = .opened) async -> DeliveryOutcome {
         let team = Team(id: "KT-1", name: "KT", role: .lineTeam, language: .ko, channels: [channel])

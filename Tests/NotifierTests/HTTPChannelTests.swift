@@ -9,7 +9,7 @@ import TestSupport
 /// Each HTTP channel against a real HTTP server on loopback, checking the payload shape the
 /// service documents (Slack Block Kit, Teams Adaptive Card / MessageCard, Telegram sendMessage,
 /// Discord execute-webhook) and the generic webhook's signature.
-@Suite("HTTP channels on a loopback server", .tags(.serial))
+@Suite("HTTP channels on a loopback server", .runsAlone)
 struct HTTPChannelTests {
     func send(_ channel: ChannelConfig, language: MessageLanguage = .ko, event: NotificationEvent = .opened) async throws -> DeliveryOutcome {
         let http = HTTPPoster.makeClient()
@@ -139,7 +139,7 @@ struct HTTPChannelTests {
     }
 }
 
-@Suite("test send", .tags(.serial))
+@Suite("test send", .runsAlone)
 struct TestSendTests {
     @Test("notify test sends a sample notice through the named channel and reports the answer")
     func testSend() async throws {

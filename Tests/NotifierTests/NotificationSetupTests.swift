@@ -13,7 +13,7 @@ import TestSupport
 /// once (no restart), secrets never come back, a bad entry is refused by name, a test send shows
 /// the endpoint's answer, the team directory is published for the registry, and a channel failing
 /// too long pages the operators through another channel.
-@Suite("notification setup without a restart", .serialized, .tags(.serial))
+@Suite("notification setup without a restart", .serialized, .runsAlone)
 struct NotificationSetupTests {
     /// A running notifier on a real broker, a tool client, and a webhook sink.
     struct Harness {
@@ -158,7 +158,7 @@ struct NotificationSetupTests {
     }
 }
 
-@Suite("channel health and the channel alarm", .tags(.serial))
+@Suite("channel health and the channel alarm", .runsAlone)
 struct ChannelAlarmTests {
     @Test("a channel failing longer than the alarm time is due once per failing streak; a success ends the streak")
     func dueOncePerStreak() {

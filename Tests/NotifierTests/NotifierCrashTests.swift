@@ -9,7 +9,7 @@ import TestSupport
 
 /// The real `cctv-out notifier` process, SIGKILLed in the middle of a burst of deliveries and
 /// started again, with the test playing the issues service (publish, republish until acknowledged).
-@Suite("notifier killed mid-delivery", .tags(.serial))
+@Suite("notifier killed mid-delivery", .runsAlone)
 struct NotifierCrashTests {
     @Test("SIGKILL mid-delivery, restart: every notification delivered, none twice (a resent request carries the same delivery id)")
     func sigkillMidDelivery() async throws {

@@ -11,7 +11,7 @@ import TestSupport
 /// operator runs a pair): one leads, the other stands by. The test plays the issues service
 /// (publishes issue events, republishes until acknowledged) and is the webhook receiver, which
 /// counts raw requests and distinct `Idempotency-Key`s.
-@Suite("notifier active/standby failover", .tags(.serial))
+@Suite("notifier active/standby failover", .runsAlone)
 struct NotifierFailoverTests {
     /// The pair and everything around it.
     final class Pair: Sendable {

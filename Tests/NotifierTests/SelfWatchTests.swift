@@ -11,7 +11,7 @@ import TestSupport
 @testable import Notifier
 
 /// Operators are told when the monitor itself is in trouble, and again when it is over.
-@Suite("self-watch: when operators are told", .tags(.serial))
+@Suite("self-watch: when operators are told", .runsAlone)
 struct SelfWatchTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -98,7 +98,7 @@ struct SelfWatchTests {
 }
 
 /// The notifier against a real broker and a real webhook receiver.
-@Suite("self-watch through a real broker", .serialized, .tags(.serial))
+@Suite("self-watch through a real broker", .serialized, .runsAlone)
 struct SelfWatchServiceTests {
     @Test("operators' webhook hears 'prober offline' after the configured time and 'back' when it returns; the heartbeat stops meanwhile")
     func offlineNoticeAndHeartbeat() async throws {

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 @testable import Notifier
 
-@Suite("HMAC-SHA256 webhook signing", .tags(.serial))
+@Suite("HMAC-SHA256 webhook signing", .runsAlone)
 struct SigningTests {
     @Test("SHA-256 matches the FIPS 180 examples")
     func sha256Vectors() {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("check schedule and back-off", .tags(.serial))
+@Suite("check schedule and back-off", .runsAlone)
 struct CheckScheduleTests {
     static func camera(_ id: String, interval: Int? = nil, hls: String? = nil, enabled: Bool = true) -> CameraDefinition {
         CameraDefinition(id: id, name: id, address: "127.0.0.1", hlsURL: hls, enabled: enabled, intervalSeconds: interval,
@@ -184,7 +184,7 @@ struct CheckScheduleTests {
     }
 }
 
-@Suite("field verdict of cctv-out check", .tags(.serial))
+@Suite("field verdict of cctv-out check", .runsAlone)
 struct FieldVerdictTests {
     static let answering = ICMPVerdict(status: .success, reason: "ok", sent: 3, received: 3, rttMinMs: 0.1, rttAvgMs: 0.2, rttMaxMs: 0.3)
     static let silent = ICMPVerdict(status: .timeout, reason: "no_reply", sent: 3, received: 0)

@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 /// The HLS checker against a real live stream made by ffmpeg, served from a temp folder.
-@Suite("HLS checker against a real ffmpeg live stream", .tags(.serial))
+@Suite("HLS checker against a real ffmpeg live stream", .runsAlone)
 struct FFmpegLiveStreamTests {
     @Test("a live ffmpeg stream is SUCCESS h264 320x240; once ffmpeg dies it becomes FAIL playlist_stale")
     func liveThenStalled() async throws {

@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 /// The HLS checker against simulated cameras on loopback, one fault each.
-@Suite("HLS checker against a fault-injecting server", .tags(.serial))
+@Suite("HLS checker against a fault-injecting server", .runsAlone)
 struct HLSCheckerTests {
     /// A checker with a short stale window so stall tests wait about two seconds, not six.
     static func checker(budget: Duration = .seconds(5), clock: any CheckClock = SystemCheckClock()) -> HLSChecker {

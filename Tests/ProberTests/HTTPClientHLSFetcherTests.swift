@@ -8,7 +8,7 @@ import ServiceRuntime
 import TestSupport
 import Testing
 
-@Suite("HLS fetch adapter over AsyncHTTPClient", .tags(.serial))
+@Suite("HLS fetch adapter over AsyncHTTPClient", .runsAlone)
 struct HTTPClientHLSFetcherTests {
     /// A camera on loopback that wants digest (or basic, at /basic) credentials admin/secret.
     final class ProtectedCamera: Sendable {

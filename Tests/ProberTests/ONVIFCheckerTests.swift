@@ -7,7 +7,7 @@ import Testing
 /// The ONVIF rung against the stub device (Scripts/onvif_stub.py) on a free loopback port, through
 /// the prober's real HTTP adapter. The stub checks WS-UsernameToken the way cameras do: PasswordDigest
 /// only, `Created` within 5 min of *its* clock, every nonce once.
-@Suite("ONVIF check against a stub device", .serialized, .tags(.serial))
+@Suite("ONVIF check against a stub device", .serialized, .runsAlone)
 struct ONVIFCheckerTests {
     static let admin = StreamCredentials(username: "admin", password: "secret")
 

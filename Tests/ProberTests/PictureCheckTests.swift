@@ -5,7 +5,7 @@ import ServiceRuntime
 import TestSupport
 import Testing
 
-@Suite("picture check (ffmpeg blackdetect/freezedetect) against live ffmpeg HLS streams", .serialized, .tags(.serial))
+@Suite("picture check (ffmpeg blackdetect/freezedetect) against live ffmpeg HLS streams", .serialized, .runsAlone)
 struct PictureCheckTests {
     /// A strip of moving test pattern across the top third, like a camera's burned-in clock.
     static let clockOverStill = "smptebars=s=320x240:r=10[still];testsrc2=s=320x64:r=10[clock];[still][clock]overlay=0:0"
@@ -79,7 +79,7 @@ struct PictureCheckTests {
     }
 }
 
-@Suite("picture judgement and crop", .tags(.serial))
+@Suite("picture judgement and crop", .runsAlone)
 struct PictureJudgementTests {
     @Test("black is judged before frozen; an open stretch lasts to the end of the sample")
     func judgement() {

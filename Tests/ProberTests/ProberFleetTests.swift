@@ -13,7 +13,7 @@ import Glibc
 /// Real `cctv-out prober` processes on a test mosquitto splitting ~200 loopback cameras by their
 /// heartbeats alone: every camera checked once per interval (never twice), a SIGKILLed member's
 /// cameras taken over, a new member taking its share. Prints the take-over time and the moves.
-@Suite("probers split the fleet", .serialized, .tags(.serial))
+@Suite("probers split the fleet", .serialized, .runsAlone)
 struct ProberFleetTests {
     /// A measurement run scales the split test with `CCTVOUT_FLEET_CAMERAS` and `CCTVOUT_FLEET_INTERVAL`
     /// (default 200 cameras every 2 s), e.g. 5,000 cameras every 10 s.

@@ -11,7 +11,7 @@ import Glibc
 
 /// The real `cctv-out prober` process, SIGKILLed and started again (a new member with a new
 /// session: it must ask for every retained definition again, and wait out nobody's heartbeat).
-@Suite("prober killed and restarted", .serialized, .tags(.serial))
+@Suite("prober killed and restarted", .serialized, .runsAlone)
 struct ProberRestartTests {
     @Test("a prober restarted after SIGKILL gets every camera definition again and checks the whole fleet")
     func restartedProberChecksWholeFleet() async throws {

@@ -17,7 +17,7 @@ struct AlwaysAnswering: ICMPProbing {
     }
 }
 
-@Suite("prober service through a real mosquitto", .serialized, .tags(.serial))
+@Suite("prober service through a real mosquitto", .serialized, .runsAlone)
 struct ProberServiceTests {
     @Test("cameras with a stream get probe.hls results on cctv/{id}/hls; a hung stream holds up neither pings nor other streams; a port above 65535 is ERROR bad_url, not a crash; a cut line skips its stream check; a new URL applies without restart")
     func hlsResults() async throws {

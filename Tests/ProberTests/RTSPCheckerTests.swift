@@ -30,7 +30,7 @@ final class GStreamerRTSPServer: Sendable {
     func stop() { server.stop() }
 }
 
-@Suite("RTSP check against GStreamer's RTSP server", .serialized, .tags(.serial))
+@Suite("RTSP check against GStreamer's RTSP server", .serialized, .runsAlone)
 struct RTSPCheckerTests {
     static let admin = StreamCredentials(username: "admin", password: "secret")
     static let checker = RTSPChecker(limits: .init(timeBudget: .seconds(10), packetWindow: .seconds(2)))
@@ -126,7 +126,7 @@ final class SilentListener: @unchecked Sendable {
     deinit { close(fd) }
 }
 
-@Suite("RTSP wire format", .tags(.serial))
+@Suite("RTSP wire format", .runsAlone)
 struct RTSPWireTests {
     @Test("responses and interleaved packets are split wherever the bytes are cut")
     func reader() throws {

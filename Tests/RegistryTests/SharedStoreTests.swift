@@ -7,7 +7,7 @@ import TestSupport
 
 /// Several registry replicas on one PostgreSQL: the fleet they see is one, and the database (not
 /// the replica) enforces uniqueness.
-@Suite("registry replicas sharing PostgreSQL", .tags(.serial))
+@Suite("registry replicas sharing PostgreSQL", .runsAlone)
 struct SharedStoreTests {
     @Test("two stores opened at once on one database migrate once and see each other's cameras; a duplicate address from the other replica is refused")
     func twoReplicas() async throws {

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import ServiceRuntime
 
-@Suite("private broker supervision", .tags(.serial))
+@Suite("private broker supervision", .runsAlone)
 struct BrokerSupervisionTests {
     @Test("a broker that keeps dying young waits longer each time, up to the cap; a stable run resets the wait")
     func backoff() {

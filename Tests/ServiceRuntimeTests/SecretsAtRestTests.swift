@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import ServiceRuntime
 
-@Suite("secrets at rest, masked settings, private data files", .tags(.serial))
+@Suite("secrets at rest, masked settings, private data files", .runsAlone)
 struct SecretsAtRestTests {
     static func folder() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("box-\(UUID().uuidString)").path
