@@ -128,12 +128,12 @@ package final class ProberService: Service {
     }
 
     /// Puts a camera of this member on every schedule its definition asks for.
-    func schedule(_ camera: CameraDefinition, _ schedules: Schedules) {
-        let id = camera.id
+    func schedule(_ held: HeldDefinition, _ schedules: Schedules) {
+        let camera = held.definition, id = camera.id
         reference.track(id, address: camera.address)
-        schedules.icmp.upsert(camera)
+        schedules.icmp.upsert(held)
         if camera.hlsURL.flatMap(URL.init(string:)) != nil {
-            schedules.hls.upsert(camera)
+            schedules.hls.upsert(held)
         } else {
             schedules.hls.remove(id); hls.forget(id)
         }
