@@ -155,6 +155,25 @@ package final class ProberService: Service {
         }
     }
 
+    /// Logs a warning, at most once a minute, while the ICMP or stream checks start over 10 s after
+    /// their slots: the prober cannot keep up with its fleet (too few slots or packets a second),
+    /// so cameras are checked less often than their interval. At 100,000 cameras every 60 s the
+    /// former 256 slots and 2,000 packets/s started checks minutes late, and nothing said so.
+    func watchLateness(_ schedules: Schedules) async {
+        let runners = [("icmp", schedules.icmp), ("hls", schedules.hls), ("rtsp", schedules.rtsp), ("onvif", schedules.onvif)]
+        // Ends only when cancelled: the first task of the fleet's group to end stops the others.
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(60))
+            for (kind, runner) in runners where !Task.isCancelled {
+                let late = runner.takeLateness()
+                guard late > 10 else { continue }
+                logger.warning("checks start late: the prober cannot keep up with its fleet; raise prober.concurrency or prober.icmp-rate (ICMP needs cameras × echoes ÷ interval packets a second), or add a prober",
+                               metadata: ["kind": "\(kind)", "late_seconds": "\(Int(late))", "cameras": "\(runner.count)",
+                                          "concurrency": "\(configuration.concurrency)", "icmp_rate": "\(Int(configuration.icmpRate))"])
+            }
+        }
+    }
+
     /// Keeps the schedules in step with the definitions and this member's share of the fleet and
     /// runs the checks until shutdown; then leaves the fleet and returns whether other members live.
     func runFleet(bus: ServiceBus, configs: MQTTSubscription, members: MQTTSubscription) async -> Bool {
@@ -173,6 +192,7 @@ package final class ProberService: Service {
             // Only with reference addresses: the first task of the group to end stops the others.
             if !reference.addresses.isEmpty { group.addTask { await self.watchReference() } }
             group.addTask { await self.follow(configs, membership: membership, schedules: schedules, credentials: credentials) }
+            group.addTask { await self.watchLateness(schedules) }
             group.addTask { await membership.run(bus: bus, messages: members, decoder: MessageDecoder(service: "prober", logger: self.logger)) }
             group.addTask {
                 await icmpSchedule.run { camera in

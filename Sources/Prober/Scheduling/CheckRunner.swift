@@ -50,6 +50,8 @@ package final class CheckRunner: Sendable {
     package func remove(_ id: String) { state.withLock { $0.schedule.remove(id) } }
     /// Cameras scheduled.
     package var count: Int { state.withLock { $0.schedule.count } }
+    /// The most seconds a check started after its slot since the previous call (see ``CheckSchedule/takeLateness()``).
+    package func takeLateness() -> Double { state.withLock { $0.schedule.takeLateness() } }
     /// Whether a camera's next check goes in the slow lane.
     package func isSlow(_ id: String) -> Bool { state.withLock { $0.schedule.isSlow(id) } }
 

@@ -42,6 +42,8 @@ package struct CheckSchedule: Sendable {
     private var held: [String: [Held]] = [:]
     private var heap: [Slot] = []
     private var nextGeneration = 0
+    /// The most seconds a check started after its camera's slot since ``takeLateness()`` (0 = on time).
+    private var lateness: Double = 0
     package let defaultInterval: Double
     package let backoff: BackoffPolicy
     /// Times are Unix seconds and every check falls on the camera's wall-clock phase
@@ -116,6 +118,7 @@ package struct CheckSchedule: Sendable {
                 continue
             }
             entry.running = true
+            lateness = max(lateness, now - entry.due)
             held[top.id, default: []].append(Held(host: key, slow: entry.slow))
             entries[top.id] = entry
             due.append(entry.camera)
@@ -172,6 +175,14 @@ package struct CheckSchedule: Sendable {
             entry.generation = push(due: entry.due, id: id)
             entries[id] = entry
         }
+    }
+
+    /// The most seconds a check started after its camera's slot since the previous call, and starts
+    /// counting again: a prober short of slots or packets starts its checks ever later, so the cameras
+    /// are checked less often than their interval, and this says so.
+    package mutating func takeLateness() -> Double {
+        defer { lateness = 0 }
+        return lateness
     }
 
     /// Whether a camera's next check goes in the slow lane.
