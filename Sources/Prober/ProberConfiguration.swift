@@ -17,8 +17,9 @@ package struct ProberConfiguration: Sendable, Equatable {
     /// Why 2,048: a check holds its slot for its echoes, (count − 1) × spacing plus the reply:
     /// ~0.4 s answered, up to 1.4 s unanswered with the defaults. 100,000 cameras every 60 s are
     /// 1,667 checks/s, so ~700 slots while they answer and ~2,300 while all are down (back-off
-    /// then thins them). The former 256 capped the prober at ~570 checks/s: at 100,000 cameras
-    /// each was checked every ~3 minutes instead of every minute (scripts/bench-serve.sh).
+    /// then thins them). The former 256 (with 2,000 packets/s) held the prober to 615 checks/s: at
+    /// 100,000 cameras each was checked every ~2.7 minutes instead of every minute; 1,668 checks/s
+    /// with 2,048 and 6,000 (`WARMUP=180 scripts/bench-serve.sh 100000 60 180`, release).
     package var concurrency = 2_048
     /// ICMP packets a second across the whole fleet (the echoes are paced, never sent in bursts).
     ///
