@@ -43,9 +43,11 @@ cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
 sleep "$warmup"
+checks() { curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | awk '/^cctvout_checks_total/ {s += $2} END {print s + 0}'; }
+checks0=$(checks)
 printf '%6s %9s %8s %6s %9s %8s %6s\n' t serve_MB serve_cpu fds mosq_MB mosq_cpu fds
 s0=$(cpu $serve); m0=$(cpu $mosq); first_s=$(rss $serve); first_m=$(rss $mosq); first_fd=$(fds $serve)
-start=$(date +%s); total_s=0; total_m=0; n=0
+start=$(date +%s); start_checks=$start; total_s=0; total_m=0; n=0
 while [ $(( $(date +%s) - start )) -lt "$duration" ]; do
   sleep 10
   s1=$(cpu $serve); m1=$(cpu $mosq)
@@ -55,7 +57,9 @@ while [ $(( $(date +%s) - start )) -lt "$duration" ]; do
   s0=$s1; m0=$m1
 done
 last_s=$(rss $serve); last_m=$(rss $mosq)
-checks=$(curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | awk '/^cctvout_checks_total/ {s += $2} END {print s + 0}')
+checks=$(checks)
+# Whether the prober keeps up: checks a second over the measured window against what the fleet asks.
+echo "summary: checks $(python3 -c "print(round(($checks - $checks0) / ($(date +%s) - $start_checks)))")/s measured, $(python3 -c "print(round($cameras / $interval))")/s needed ($cameras cameras every $interval s)"
 echo "summary: serve cpu mean $(python3 -c "print(round($total_s / $n, 1))") %, mosquitto cpu mean $(python3 -c "print(round($total_m / $n, 1))") % (of one core)"
 echo "summary: RSS serve $first_s → $last_s MB, mosquitto $first_m → $last_m MB, together $((first_s + first_m)) → $((last_s + last_m)) MB" \
      "(growth $(python3 -c "print(round(($last_s + $last_m - $first_s - $first_m) * 100 / ($first_s + $first_m), 1))") %); serve fds $first_fd → $(fds $serve); checks so far $checks"

@@ -71,6 +71,8 @@ package final class Installation: Sendable {
             services.insert(HealthEndpoint(board: context.health, host: configuration.runtime.healthHost, port: configuration.runtime.healthPort,
                                            logger: context.logger(for: "health")), at: 0)
         }
+        // Returns freed heap to the system after bursts (imports, storms); see HeapTrim for the numbers.
+        services.append(HeapTrim())
         // Last, so it is the first to hear of a shutdown.
         if let shutdownBudget { services.append(ShutdownWatchdog(budget: shutdownBudget, logger: logger)) }
         group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger))

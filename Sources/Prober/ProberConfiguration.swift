@@ -13,7 +13,21 @@ package struct ProberConfiguration: Sendable, Equatable {
     /// Seconds between the echoes of one check.
     package var icmpSpacing: Double = 0.2
     /// ICMP checks running at once.
-    package var concurrency = 256
+    ///
+    /// Why 2,048: a check holds its slot for its echoes, (count − 1) × spacing plus the reply:
+    /// ~0.4 s answered, up to 1.4 s unanswered with the defaults. 100,000 cameras every 60 s are
+    /// 1,667 checks/s, so ~700 slots while they answer and ~2,300 while all are down (back-off
+    /// then thins them). The former 256 (with 2,000 packets/s) held the prober to 615 checks/s: at
+    /// 100,000 cameras each was checked every ~2.7 minutes instead of every minute; 1,668 checks/s
+    /// with 2,048 and 6,000 (`WARMUP=180 scripts/bench-serve.sh 100000 60 180`, release).
+    package var concurrency = 2_048
+    /// ICMP packets a second across the whole fleet (the echoes are paced, never sent in bursts).
+    ///
+    /// Why 6,000: 100,000 cameras × 3 echoes every 60 s need 5,000 packets/s; the engine's former
+    /// 2,000 allowed 667 checks/s (40,000 cameras a minute). 6,000 echoes of 52 bytes are ~2.5
+    /// Mbit/s. More cameras, more echoes or shorter intervals need more: the need is
+    /// cameras × echoes ÷ interval.
+    package var icmpRate: Double = 6_000
     /// HLS checks running at once (separate from the ICMP checks).
     package var hlsConcurrency = 64
     /// Time budget of one HLS check (every playlist and the segment), seconds.
@@ -128,7 +142,9 @@ extension ProberConfiguration {
         static let icmpCount = SettingKey.integer("prober.icmp-count", default: d.icmpCount, in: 1...100, "echoes per ICMP check")
         static let icmpTimeout = SettingKey.number("prober.icmp-timeout", default: d.icmpTimeout, in: 0.05...60, "seconds to wait for each echo reply")
         static let icmpSpacing = SettingKey.number("prober.icmp-spacing", default: d.icmpSpacing, in: 0.001...60, "seconds between the echoes of one check")
-        static let concurrency = SettingKey.integer("prober.concurrency", default: d.concurrency, in: 1...100_000, "checks running at once")
+        static let concurrency = SettingKey.integer("prober.concurrency", default: d.concurrency, in: 1...100_000, "ICMP checks running at once")
+        static let icmpRate = SettingKey.number("prober.icmp-rate", default: d.icmpRate, in: 1...1_000_000,
+                                                "ICMP packets a second across the fleet, paced (the need is cameras × echoes ÷ interval)")
         static let deepCheckEvery = SettingKey.integer("prober.deep-check-every", default: d.deepCheckEvery, in: 0...1_000_000,
                                                        "run the ffprobe deep check after every Nth successful HLS check of a camera (0 = off)")
         static let deepCheckTimeout = SettingKey.number("prober.deep-check-timeout", default: d.deepCheckTimeout, in: 1...600, "seconds before a deep check (ffprobe) is killed")
@@ -176,7 +192,7 @@ extension ProberConfiguration {
 
     /// The `prober.*` keys.
     package static let keys: [SettingKey] = [
-        Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
+        Key.interval, Key.icmpCount, Key.icmpTimeout, Key.icmpSpacing, Key.icmpRate, Key.concurrency, Key.deepCheckEvery, Key.deepCheckTimeout,
         Key.deepCheckConcurrency, Key.site, Key.name, Key.heartbeat, Key.memberTimeout, Key.hlsConcurrency, Key.hlsSlowShare, Key.hlsPerHost, Key.hlsTimeout, Key.hlsSegmentBytes,
         Key.backoffAfter, Key.rtspTimeout, Key.rtspPacketWindow, Key.pictureEvery, Key.pictureConcurrency, Key.pictureSample, Key.snapshotKeep,
         Key.onvifEvery, Key.onvifTimeout, Key.onvifClockSkew, Key.onvifEventsLease, Key.onvifEventsWait,
@@ -191,6 +207,7 @@ extension ProberConfiguration {
         icmpCount = try settings.integer(Key.icmpCount)
         icmpTimeout = try settings.number(Key.icmpTimeout)
         icmpSpacing = try settings.number(Key.icmpSpacing)
+        icmpRate = try settings.number(Key.icmpRate)
         concurrency = try settings.integer(Key.concurrency)
         deepCheckEvery = try settings.integer(Key.deepCheckEvery)
         deepCheckTimeout = try settings.number(Key.deepCheckTimeout)

@@ -19,7 +19,8 @@ final class ProberMembership: Sendable {
         var share = FleetShare()
         /// Every known camera (id → site), owned or not.
         var cameras: [String: String?] = [:]
-        var definitions: [String: CameraDefinition] = [:]
+        /// Every known definition, shared with the schedules (see ``HeldDefinition``).
+        var definitions: [String: HeldDefinition] = [:]
         var owned: Set<String> = []
         /// The alive members (name → site) ``owned`` was computed for: while they stay the same, a
         /// heartbeat changes nothing (``learned(_:)`` places each new or changed camera itself).
@@ -40,14 +41,14 @@ final class ProberMembership: Sendable {
     private let wake = WakeSignal()
     /// When the last definition arrived (real time): the first heartbeat waits for the retained burst.
     private let lastDefinition = Mutex<ContinuousClock.Instant?>(nil)
-    private let take: @Sendable (CameraDefinition) -> Void
+    private let take: @Sendable (HeldDefinition) -> Void
     private let drop: @Sendable (String) -> Void
 
     /// - Parameters:
     ///   - take: schedules a camera that became this member's (called under the membership's lock: no awaiting).
     ///   - drop: unschedules a camera that is no longer its own.
     init(configuration: ProberConfiguration, topics: Topics, clock: any CheckClock = SystemCheckClock(), logger: Logger,
-         take: @escaping @Sendable (CameraDefinition) -> Void, drop: @escaping @Sendable (String) -> Void) {
+         take: @escaping @Sendable (HeldDefinition) -> Void, drop: @escaping @Sendable (String) -> Void) {
         member = configuration.name ?? "unnamed"
         site = configuration.site
         every = configuration.heartbeatSeconds
@@ -77,12 +78,13 @@ final class ProberMembership: Sendable {
     func learned(_ camera: CameraDefinition) {
         lastDefinition.withLock { $0 = .now }
         let now = clock.date
+        let held = HeldDefinition(camera)
         state.withLock { state in
             state.cameras[camera.id] = .some(camera.site)
-            state.definitions[camera.id] = camera
+            state.definitions[camera.id] = held
             if state.share.owner(of: camera.id, site: camera.site, at: now) == member {
                 state.owned.insert(camera.id)
-                take(camera)
+                take(held)
             } else if state.owned.remove(camera.id) != nil {
                 drop(camera.id)
             }

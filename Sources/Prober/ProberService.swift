@@ -128,12 +128,12 @@ package final class ProberService: Service {
     }
 
     /// Puts a camera of this member on every schedule its definition asks for.
-    func schedule(_ camera: CameraDefinition, _ schedules: Schedules) {
-        let id = camera.id
+    func schedule(_ held: HeldDefinition, _ schedules: Schedules) {
+        let camera = held.definition, id = camera.id
         reference.track(id, address: camera.address)
-        schedules.icmp.upsert(camera)
+        schedules.icmp.upsert(held)
         if camera.hlsURL.flatMap(URL.init(string:)) != nil {
-            schedules.hls.upsert(camera)
+            schedules.hls.upsert(held)
         } else {
             schedules.hls.remove(id); hls.forget(id)
         }
@@ -151,6 +151,25 @@ package final class ProberService: Service {
                                   metadata: ["reason": "\(verdict)", "addresses": "\(self.reference.due.joined(separator: ","))"])
             } else {
                 self.logger.notice("a reference address answers again: results count")
+            }
+        }
+    }
+
+    /// Logs a warning, at most once a minute, while the ICMP or stream checks start over 10 s after
+    /// their slots: the prober cannot keep up with its fleet (too few slots or packets a second),
+    /// so cameras are checked less often than their interval. At 100,000 cameras every 60 s the
+    /// former 256 slots and 2,000 packets/s started checks minutes late, and nothing said so.
+    func watchLateness(_ schedules: Schedules) async {
+        let runners = [("icmp", schedules.icmp), ("hls", schedules.hls), ("rtsp", schedules.rtsp), ("onvif", schedules.onvif)]
+        // Ends only when cancelled: the first task of the fleet's group to end stops the others.
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(60))
+            for (kind, runner) in runners where !Task.isCancelled {
+                let late = runner.takeLateness()
+                guard late > 10 else { continue }
+                logger.warning("checks start late: the prober cannot keep up with its fleet; raise prober.concurrency or prober.icmp-rate (ICMP needs cameras × echoes ÷ interval packets a second), or add a prober",
+                               metadata: ["kind": "\(kind)", "late_seconds": "\(Int(late))", "cameras": "\(runner.count)",
+                                          "concurrency": "\(configuration.concurrency)", "icmp_rate": "\(Int(configuration.icmpRate))"])
             }
         }
     }
@@ -173,6 +192,7 @@ package final class ProberService: Service {
             // Only with reference addresses: the first task of the group to end stops the others.
             if !reference.addresses.isEmpty { group.addTask { await self.watchReference() } }
             group.addTask { await self.follow(configs, membership: membership, schedules: schedules, credentials: credentials) }
+            group.addTask { await self.watchLateness(schedules) }
             group.addTask { await membership.run(bus: bus, messages: members, decoder: MessageDecoder(service: "prober", logger: self.logger)) }
             group.addTask {
                 await icmpSchedule.run { camera in

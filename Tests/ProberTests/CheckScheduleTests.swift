@@ -33,6 +33,18 @@ struct CheckScheduleTests {
         #expect(schedule.nextDue(now: 100) == nil)
     }
 
+    @Test("a check started after its slot says how late it was, once; one on time says 0")
+    func lateness() {
+        var schedule = CheckSchedule(defaultInterval: 60)
+        for index in 0..<3 { schedule.upsert(Self.camera("c\(index)"), now: 0, random: { 0.5 }) }
+        #expect(schedule.takeDue(now: 30, limit: 1).count == 1)
+        #expect(schedule.takeLateness() == 0)
+        // No free slot until 45 s: the other two start 15 s after their slot.
+        #expect(schedule.takeDue(now: 45, limit: 2).count == 2)
+        #expect(schedule.takeLateness() == 15)
+        #expect(schedule.takeLateness() == 0)
+    }
+
     @Test("the next check is one interval after the previous slot, so the cadence does not drift")
     func cadence() {
         var schedule = CheckSchedule(defaultInterval: 10)

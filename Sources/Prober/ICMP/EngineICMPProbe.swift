@@ -8,12 +8,13 @@ package final class EngineICMPProbe: ICMPProbing {
     let engine: ICMPEngine
 
     /// Opens the engine's sockets (datagram when allowed, raw otherwise) and reports the mode.
-    /// - Parameter configuration: echoes per check, reply timeout and spacing come from it.
+    /// - Parameter configuration: echoes per check, reply timeout, spacing and the packet rate come from it.
     package init(configuration prober: ProberConfiguration, logger: Logger) throws {
         var configuration = ICMPEngineConfiguration()
         configuration.echoesPerCheck = prober.icmpCount
         configuration.timeout = .milliseconds(Int64((prober.icmpTimeout * 1000).rounded()))
         configuration.interval = .milliseconds(Int64((prober.icmpSpacing * 1000).rounded()))
+        configuration.packetsPerSecond = prober.icmpRate
         engine = try ICMPEngine(configuration: configuration)
         try engine.start()
         logger.info("ICMP engine ready", metadata: ["mode": "\(engine.mode)"])

@@ -43,11 +43,15 @@ package final class CheckRunner: Sendable {
     }
 
     /// Adds or replaces a camera (see ``CheckSchedule/upsert(_:now:random:)``).
-    package func upsert(_ camera: CameraDefinition) { let now = self.now; state.withLock { $0.schedule.upsert(camera, now: now) } }
+    package func upsert(_ camera: CameraDefinition) { upsert(HeldDefinition(camera)) }
+    /// Adds or replaces a camera whose definition is shared with others (see ``HeldDefinition``).
+    package func upsert(_ held: HeldDefinition) { let now = self.now; state.withLock { $0.schedule.upsert(held, now: now) } }
     /// Stops checking a camera.
     package func remove(_ id: String) { state.withLock { $0.schedule.remove(id) } }
     /// Cameras scheduled.
     package var count: Int { state.withLock { $0.schedule.count } }
+    /// The most seconds a check started after its slot since the previous call (see ``CheckSchedule/takeLateness()``).
+    package func takeLateness() -> Double { state.withLock { $0.schedule.takeLateness() } }
     /// Whether a camera's next check goes in the slow lane.
     package func isSlow(_ id: String) -> Bool { state.withLock { $0.schedule.isSlow(id) } }
 

@@ -10,7 +10,9 @@ import Foundation
 /// be 10⁸ steps a second. Superseded heap slots are skipped lazily by generation number.
 package struct CheckSchedule: Sendable {
     struct Entry: Sendable {
-        var camera: CameraDefinition
+        /// Shared with the membership and the other schedules (see ``HeldDefinition``).
+        var held: HeldDefinition
+        var camera: CameraDefinition { held.definition }
         /// The camera's slot: its phase in the interval. Postponing a start (no free slot) does
         /// not move it, so a camera that had to wait keeps its cadence.
         var due: Double
@@ -40,6 +42,8 @@ package struct CheckSchedule: Sendable {
     private var held: [String: [Held]] = [:]
     private var heap: [Slot] = []
     private var nextGeneration = 0
+    /// The most seconds a check started after its camera's slot since ``takeLateness()`` (0 = on time).
+    private var lateness: Double = 0
     package let defaultInterval: Double
     package let backoff: BackoffPolicy
     /// Times are Unix seconds and every check falls on the camera's wall-clock phase
@@ -59,10 +63,16 @@ package struct CheckSchedule: Sendable {
     /// Adds or replaces a camera. A changed address, stream or interval is checked within a
     /// second and starts without back-off; a disabled camera is removed.
     package mutating func upsert(_ camera: CameraDefinition, now: Double, random: () -> Double = { Double.random(in: 0..<1) }) {
+        upsert(HeldDefinition(camera), now: now, random: random)
+    }
+
+    /// ``upsert(_:now:random:)`` keeping a definition shared with others (no copy of it).
+    package mutating func upsert(_ held: HeldDefinition, now: Double, random: () -> Double = { Double.random(in: 0..<1) }) {
+        let camera = held.definition
         guard camera.enabled else { remove(camera.id); return }
         if var entry = entries[camera.id] {
             let changed = entry.camera.address != camera.address || entry.camera.intervalSeconds != camera.intervalSeconds || entry.camera.hlsURL != camera.hlsURL
-            entry.camera = camera
+            entry.held = held
             if changed {
                 entry.failures = 0
                 entry.slow = false
@@ -78,7 +88,7 @@ package struct CheckSchedule: Sendable {
             // measured worse: with 300 hung + 100 healthy cameras registered at once only 24 of the
             // healthy ones were checked in 80 s (every camera queued for the 16 slow slots behind
             // hung ones), against all 100 within the first 50 s here.
-            entries[camera.id] = Entry(camera: camera, due: due, running: false, failures: 0, generation: push(due: due, id: camera.id), slow: false)
+            entries[camera.id] = Entry(held: held, due: due, running: false, failures: 0, generation: push(due: due, id: camera.id), slow: false)
         }
     }
 
@@ -108,6 +118,7 @@ package struct CheckSchedule: Sendable {
                 continue
             }
             entry.running = true
+            lateness = max(lateness, now - entry.due)
             held[top.id, default: []].append(Held(host: key, slow: entry.slow))
             entries[top.id] = entry
             due.append(entry.camera)
@@ -164,6 +175,14 @@ package struct CheckSchedule: Sendable {
             entry.generation = push(due: entry.due, id: id)
             entries[id] = entry
         }
+    }
+
+    /// The most seconds a check started after its camera's slot since the previous call, and starts
+    /// counting again: a prober short of slots or packets starts its checks ever later, so the cameras
+    /// are checked less often than their interval, and this says so.
+    package mutating func takeLateness() -> Double {
+        defer { lateness = 0 }
+        return lateness
     }
 
     /// Whether a camera's next check goes in the slow lane.
