@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Pages, signing in and out, first start, one's own account, and the admin screens' API
-/// (accounts, API tokens, the audit log).
+/// Pages, signing in and out, first start, one's own account, and the admin screens' API (accounts
+/// in `GatewayAPI+Users.swift`, API tokens in `GatewayAPI+Tokens.swift`, the audit log here).
 extension GatewayAPI {
     func addPageRoutes(to router: Router<GatewayRequestContext>) {
         for (path, file) in [("/", "index.html"), ("/login", "login.html"), ("/setup", "setup.html"), ("/admin", "admin.html")] {
@@ -186,79 +186,10 @@ extension GatewayAPI {
         return refusal
     }
 
+    /// The admin screens' API: accounts, API tokens and the audit log.
     func addAdminRoutes(to router: Router<GatewayRequestContext>) {
-        router.get("/api/users") { _, _ in try json(["items": access.accounts.accounts()]) }
-        router.post("/api/users") { request, _ in
-            struct Body: Decodable { var name: String; var password: String; var role: Role; var sites: [String]? }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"name\", \"password\", \"role\": \"viewer|operator|admin\", \"sites\"?: [...]}")
-            }
-            let accounts = access.accounts
-            do {
-                var response = try json(try await access.offPool { try accounts.addAccount(name: body.name, password: body.password, role: body.role, sites: body.sites) })
-                response.status = .created
-                return response
-            } catch let refusal as AccountError { throw refusal.apiError() }
-        }
-        router.patch("/api/users/:name") { request, context in
-            let name = try context.parameters.require("name")
-            guard let buffer = try? await request.body.collect(upTo: Self.maxBody),
-                  let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
-                throw APIError(.badRequest, "the body must be a JSON object with role, sites (null = every site) and/or password")
-            }
-            let accounts = access.accounts
-            do {
-                var role: Role?
-                if let text = object["role"] {
-                    guard let parsed = (text as? String).flatMap(Role.init(rawValue:)) else {
-                        throw APIError(.invalidField, field: "role", "role must be viewer, operator or admin")
-                    }
-                    role = parsed
-                }
-                var sites: [String]??
-                if let value = object["sites"] {
-                    if value is NSNull { sites = .some(nil) } else if let list = value as? [String] { sites = .some(list) } else {
-                        throw APIError(.invalidField, field: "sites", "sites must be a list of site names or null")
-                    }
-                }
-                if let password = object["password"] as? String {
-                    try await access.offPool { try accounts.setPassword(name: name, password: password) }
-                }
-                return try json(try accounts.update(name: name, role: role, sites: sites))
-            } catch let refusal as AccountError { throw refusal.apiError() }
-        }
-        router.delete("/api/users/:name") { _, context in
-            do { try access.accounts.removeAccount(name: try context.parameters.require("name")) } catch let refusal as AccountError { throw refusal.apiError() }
-            return Response(status: .noContent)
-        }
-        router.get("/api/tokens") { _, _ in try json(["items": access.accounts.tokens()]) }
-        router.post("/api/tokens") { request, context in
-            struct Body: Decodable { var name: String; var role: Role; var sites: [String]?; var expiresInDays: Int? }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"name\", \"role\": \"viewer|operator|admin\", \"sites\"?: [...], \"expiresInDays\"?: 90}")
-            }
-            let now = access.now()
-            let expiry = try body.expiresInDays.map { days -> Date in
-                guard (1...3650).contains(days) else { throw APIError(.invalidField, field: "expiresInDays", "expiresInDays must be 1–3650") }
-                return now.addingTimeInterval(Double(days) * 86_400)
-            }
-            do {
-                let (token, secret) = try access.accounts.createToken(name: body.name, role: body.role, sites: body.sites, expiresAt: expiry,
-                                                                      createdBy: context.principal().actor, now: now)
-                struct Created: Encodable { var token: AccountStore.Token; var secret: String; var note: String }
-                var response = try json(Created(token: token, secret: secret, note: "shown once: store it now (Authorization: Bearer <secret>)"))
-                response.status = .created
-                return response
-            } catch let refusal as AccountError { throw refusal.apiError() } catch let refusal as TokenError {
-                throw APIError(.invalidField, refusal.description)
-            }
-        }
-        router.delete("/api/tokens/:id") { _, context in
-            do { try access.accounts.revokeToken(id: try context.parameters.require("id"), now: access.now()) } catch let refusal as TokenError {
-                throw APIError(.notFound, field: "id", refusal.description)
-            }
-            return Response(status: .noContent)
-        }
+        addUserRoutes(to: router)
+        addTokenRoutes(to: router)
         router.get("/api/audit") { request, _ in
             let q = request.uri.queryParameters
             let limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))
