@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Pages, signing in and out, first start, one's own account, and the admin screens' API (accounts
-/// in `GatewayAPI+Users.swift`, API tokens in `GatewayAPI+Tokens.swift`, the audit log here).
+/// Pages, signing in and out, first start, and the admin screens' API (one's own account in
+/// `GatewayAPI+OwnAccount.swift`, accounts in `GatewayAPI+Users.swift`, API tokens in
+/// `GatewayAPI+Tokens.swift`, the audit log here).
 extension GatewayAPI {
     func addPageRoutes(to router: Router<GatewayRequestContext>) {
         for (path, file) in [("/", "index.html"), ("/login", "login.html"), ("/setup", "setup.html"), ("/admin", "admin.html")] {
@@ -54,56 +55,7 @@ extension GatewayAPI {
         }
         router.post("/api/setup") { request, context in try await setUp(request, context: context) }
 
-        router.put("/api/account/password") { request, context in
-            struct Body: Decodable { var current: String; var new: String }
-            let principal = try context.principal()
-            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no password") }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"current\": \"…\", \"new\": \"…\"}")
-            }
-            let accounts = access.accounts
-            guard try await access.offPool({ try accounts.verify(name: principal.name, password: body.current) }) != nil else {
-                throw APIError(.wrongPassword, field: "current", "the current password is wrong")
-            }
-            do { try await access.offPool { try accounts.setPassword(name: principal.name, password: body.new) } } catch let refusal as AccountError {
-                throw refusal.apiError(field: "new")
-            }
-            // The change ends every session of the account, this one included: start a fresh one.
-            if let standing = try accounts.standing(principal.name) { _ = try await access.startSession(standing, request: request, context: context) }
-            return Response(status: .noContent)
-        }
-        router.post("/api/account/totp") { _, context in
-            let principal = try context.principal()
-            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
-            return try json(access.accounts.beginSecondFactor(name: principal.name))
-        }
-        router.post("/api/account/totp/confirm") { request, context in
-            struct Body: Decodable { var code: String }
-            let principal = try context.principal()
-            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"code\": \"123456\"}")
-            }
-            guard try access.accounts.confirmSecondFactor(name: principal.name, code: body.code, now: access.now()) else {
-                throw APIError(.wrongCode, field: "code", "the code does not match: check the phone's clock and type the newest code")
-            }
-            if let standing = try access.accounts.standing(principal.name) { _ = try await access.startSession(standing, request: request, context: context) }
-            return Response(status: .noContent)
-        }
-        router.delete("/api/account/totp") { request, context in
-            struct Body: Decodable { var password: String }
-            let principal = try context.principal()
-            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"password\": \"…\"}")
-            }
-            let accounts = access.accounts
-            guard try await access.offPool({ try accounts.verify(name: principal.name, password: body.password) }) != nil else {
-                throw APIError(.wrongPassword, field: "password", "the password is wrong")
-            }
-            try accounts.removeSecondFactor(name: principal.name)
-            return Response(status: .noContent)
-        }
+        addOwnAccountRoutes(to: router)
         addAdminRoutes(to: router)
     }
 
