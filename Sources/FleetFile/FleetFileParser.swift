@@ -70,83 +70,96 @@ public enum FleetFileParser {
         guard data.count <= limits.maxBytes else {
             throw FleetFileError(.fileTooLarge, "The file is \(data.count) bytes; the limit is \(limits.maxBytes) bytes.")
         }
-        let ext = (filename as NSString).pathExtension.lowercased()
-        var warnings: [FleetFileWarning] = []
-        let format: FleetFileFormat
-        let sheetRows: [SheetRow]
-        var encoding: TextEncodingDetected?
-        var delimiter: Character?
-        if XLSXReader.looksLikeZip(data) {
-            format = .xlsx
-            let out = try XLSXReader.read(data, limits: .init(
-                maxEntryBytes: limits.maxUncompressedEntryBytes, maxTotalBytes: limits.maxUncompressedTotalBytes,
-                maxRows: limits.maxRows + 1))
-            sheetRows = out.rows
-        } else if data.prefix(8).elementsEqual([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-            throw FleetFileError(.unsupportedFormat, "This is a legacy Excel 97-2003 (.xls) file. Save it as .xlsx or CSV UTF-8 and upload again.")
-        } else if ["xlsx", "xlsm", "xltx", "xltm"].contains(ext) {
-            throw FleetFileError(.notXLSX, "The file is named .\(ext) but is not an Excel workbook (it is not a zip archive). Save it again from Excel as .xlsx or CSV.")
-        } else if ext == "xls" {
-            throw FleetFileError(.unsupportedFormat, "The file is named .xls but is not a readable workbook. Save it as .xlsx or CSV UTF-8 and upload again.")
-        } else {
-            format = .csv
-            let out = try CSVReader.read(data, maxBytes: limits.maxBytes, maxRows: limits.maxRows + 1)
-            if out.encoding == .cp949 {
-                warnings.append(FleetFileWarning(code: .decodedCP949,
-                    message: "The file is not UTF-8; it was read as CP949 (Korean Excel CSV). Check that Hangul looks right."))
-            }
-            encoding = out.encoding
-            delimiter = out.delimiter
-            sheetRows = out.rows.map { row in
-                SheetRow(number: row.number, cells: row.cells.map {
-                    SheetCell(column: $0.column, text: CSVWriter.unneutralize($0.text), kind: $0.kind)
-                })
-            }
-        }
-        guard let headerRow = sheetRows.first else {
-            if format == .xlsx { throw FleetFileError(.emptySheet, "The first worksheet is empty.") }
+        var sheet = try readSheet(data, filename: filename, limits: limits)
+        guard let headerRow = sheet.rows.first else {
+            if sheet.format == .xlsx { throw FleetFileError(.emptySheet, "The first worksheet is empty.") }
             throw FleetFileError(.emptyFile, "The file has no header row and no data.")
         }
-
-        // Header mapping.
-        var columnOf: [Int: FleetColumn] = [:]
-        var headerOf: [FleetColumn: (text: String, index: Int)] = [:]
-        var unknown: [String] = []
-        for cell in headerRow.cells {
-            let text = cell.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if text.isEmpty { continue }
-            guard let col = FleetColumns.column(forHeader: text) else { unknown.append(text); continue }
-            if let previous = headerOf[col] {
-                throw FleetFileError(.duplicateColumn,
-                    "Columns \(ColumnName.letters(previous.index)) ('\(previous.text)') and \(ColumnName.letters(cell.column)) ('\(text)') both mean '\(col.rawValue)'. Keep only one of them.",
-                    row: headerRow.number)
-            }
-            headerOf[col] = (text, cell.column)
-            columnOf[cell.column] = col
-        }
-        for col in FleetColumn.allCases where col.isRequired && headerOf[col] == nil {
-            let found = headerRow.cells.map { "'\($0.text)'" }.joined(separator: ", ")
-            throw FleetFileError(.missingRequiredColumn,
-                "The required column '\(col.rawValue)' (\(col.aliases.joined(separator: " / "))) is missing. Headers found in row \(headerRow.number): \(found).",
-                row: headerRow.number)
-        }
-        if !unknown.isEmpty {
-            warnings.append(FleetFileWarning(code: .unknownColumns,
-                message: "These columns are not recognised and were ignored: \(unknown.joined(separator: ", ")).", items: unknown))
+        let header = try Header(headerRow)
+        if !header.unknown.isEmpty {
+            sheet.warnings.append(FleetFileWarning(code: .unknownColumns,
+                message: "These columns are not recognised and were ignored: \(header.unknown.joined(separator: ", ")).", items: header.unknown))
         }
 
-        // Rows.
-        var validator = RowValidator(headerOf: headerOf, columnOf: columnOf)
-        let dataRows = sheetRows.dropFirst()
+        var validator = RowValidator(headerOf: header.headerOf, columnOf: header.columnOf)
+        let dataRows = sheet.rows.dropFirst()
         if dataRows.isEmpty {
-            warnings.append(FleetFileWarning(code: .noDataRows, message: "The file has a header row but no cameras."))
+            sheet.warnings.append(FleetFileWarning(code: .noDataRows, message: "The file has a header row but no cameras."))
         }
         var rows: [FleetRow] = []
         rows.reserveCapacity(dataRows.count)
         for sheetRow in dataRows {
             if let row = validator.validate(sheetRow) { rows.append(row) }
         }
-        return FleetFileParseResult(format: format, rows: rows, rejected: validator.problems, warnings: warnings,
-                                    columns: headerOf.mapValues(\.text), encoding: encoding, delimiter: delimiter)
+        return FleetFileParseResult(format: sheet.format, rows: rows, rejected: validator.problems, warnings: sheet.warnings,
+                                    columns: header.headerOf.mapValues(\.text), encoding: sheet.encoding, delimiter: sheet.delimiter)
+    }
+
+    /// The file's rows as cells, whatever its format, with what reading it found out.
+    private struct Sheet {
+        var format: FleetFileFormat
+        var rows: [SheetRow]
+        var warnings: [FleetFileWarning] = []
+        var encoding: TextEncodingDetected?
+        var delimiter: Character?
+    }
+
+    /// Reads the file as a workbook when it is a zip archive, refuses legacy and misnamed Excel
+    /// files with a message saying how to save them, and reads anything else as CSV.
+    private static func readSheet(_ data: Data, filename: String, limits: Limits) throws(FleetFileError) -> Sheet {
+        let ext = (filename as NSString).pathExtension.lowercased()
+        if XLSXReader.looksLikeZip(data) {
+            let out = try XLSXReader.read(data, limits: .init(
+                maxEntryBytes: limits.maxUncompressedEntryBytes, maxTotalBytes: limits.maxUncompressedTotalBytes,
+                maxRows: limits.maxRows + 1))
+            return Sheet(format: .xlsx, rows: out.rows)
+        } else if data.prefix(8).elementsEqual([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            throw FleetFileError(.unsupportedFormat, "This is a legacy Excel 97-2003 (.xls) file. Save it as .xlsx or CSV UTF-8 and upload again.")
+        } else if ["xlsx", "xlsm", "xltx", "xltm"].contains(ext) {
+            throw FleetFileError(.notXLSX, "The file is named .\(ext) but is not an Excel workbook (it is not a zip archive). Save it again from Excel as .xlsx or CSV.")
+        } else if ext == "xls" {
+            throw FleetFileError(.unsupportedFormat, "The file is named .xls but is not a readable workbook. Save it as .xlsx or CSV UTF-8 and upload again.")
+        }
+        let out = try CSVReader.read(data, maxBytes: limits.maxBytes, maxRows: limits.maxRows + 1)
+        var sheet = Sheet(format: .csv, rows: out.rows.map { row in
+            SheetRow(number: row.number, cells: row.cells.map {
+                SheetCell(column: $0.column, text: CSVWriter.unneutralize($0.text), kind: $0.kind)
+            })
+        }, encoding: out.encoding, delimiter: out.delimiter)
+        if out.encoding == .cp949 {
+            sheet.warnings.append(FleetFileWarning(code: .decodedCP949,
+                message: "The file is not UTF-8; it was read as CP949 (Korean Excel CSV). Check that Hangul looks right."))
+        }
+        return sheet
+    }
+
+    /// Which column each header cell names; headers that name no column are kept to warn about.
+    private struct Header {
+        var columnOf: [Int: FleetColumn] = [:]
+        var headerOf: [FleetColumn: (text: String, index: Int)] = [:]
+        var unknown: [String] = []
+
+        /// Maps the header row.
+        /// - Throws: ``FleetFileError`` when two headers mean the same column or a required column is missing.
+        init(_ headerRow: SheetRow) throws(FleetFileError) {
+            for cell in headerRow.cells {
+                let text = cell.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if text.isEmpty { continue }
+                guard let col = FleetColumns.column(forHeader: text) else { unknown.append(text); continue }
+                if let previous = headerOf[col] {
+                    throw FleetFileError(.duplicateColumn,
+                        "Columns \(ColumnName.letters(previous.index)) ('\(previous.text)') and \(ColumnName.letters(cell.column)) ('\(text)') both mean '\(col.rawValue)'. Keep only one of them.",
+                        row: headerRow.number)
+                }
+                headerOf[col] = (text, cell.column)
+                columnOf[cell.column] = col
+            }
+            for col in FleetColumn.allCases where col.isRequired && headerOf[col] == nil {
+                let found = headerRow.cells.map { "'\($0.text)'" }.joined(separator: ", ")
+                throw FleetFileError(.missingRequiredColumn,
+                    "The required column '\(col.rawValue)' (\(col.aliases.joined(separator: " / "))) is missing. Headers found in row \(headerRow.number): \(found).",
+                    row: headerRow.number)
+            }
+        }
     }
 }

@@ -119,23 +119,7 @@ public struct LiveStreamTracker: Sendable, Hashable {
             changedAt: now
         )
         let threshold = staleThreshold(for: playlist)
-        var findings: [HLSFinding] = []
-
-        if playlist.segments.isEmpty {
-            findings.append(HLSFinding(
-                reason: .noSegments, severity: .failure,
-                message: "media playlist lists no segments"
-            ))
-        }
-
-        let ended = playlist.endList || playlist.playlistType == .vod
-        if configuration.expectLive, ended {
-            let marker = playlist.endList ? "#EXT-X-ENDLIST" : "#EXT-X-PLAYLIST-TYPE:VOD"
-            findings.append(HLSFinding(
-                reason: .endlistOnLive, severity: .failure,
-                message: "live stream playlist carries \(marker); the camera stopped publishing"
-            ))
-        }
+        var findings = loadFindings(playlist)
 
         guard let previous else {
             return LiveVerdict(
@@ -143,17 +127,7 @@ public struct LiveStreamTracker: Sendable, Hashable {
                 advanced: false, secondsUnchanged: 0, staleThreshold: threshold
             )
         }
-
-        // A lower sequence with a higher discontinuity sequence is a legitimate encoder
-        // restart (RFC 8216 §6.2.2); without it the server broke the sliding window and
-        // clients would replay or skip media.
-        if playlist.mediaSequence < previous.mediaSequence,
-           playlist.discontinuitySequence <= previous.discontinuitySequence {
-            findings.append(HLSFinding(
-                reason: .mediaSequenceBackwards, severity: .failure,
-                message: "media sequence went from \(previous.mediaSequence) to \(playlist.mediaSequence) without a discontinuity"
-            ))
-        }
+        if let backwards = Self.sequenceBackwards(from: previous, to: playlist) { findings.append(backwards) }
 
         let advanced = !current.hasSameContent(as: previous)
         // Clamp at zero so a caller whose clock went backwards does not get negative ages.
@@ -167,7 +141,7 @@ public struct LiveStreamTracker: Sendable, Hashable {
         }
 
         // An ended playlist is unchanging by definition; endlist_on_live already explains it.
-        if !advanced, !ended, secondsUnchanged > threshold {
+        if !advanced, !Self.hasEnded(playlist), secondsUnchanged > threshold {
             findings.append(HLSFinding(
                 reason: .playlistStale, severity: .failure,
                 message: String(
@@ -183,6 +157,43 @@ public struct LiveStreamTracker: Sendable, Hashable {
         )
         verdict.mayHaveStoppedSince = advanced && unaccountedSeconds > threshold
         return verdict
+    }
+
+    /// Whether the playlist says the stream is over (`#EXT-X-ENDLIST` or type VOD).
+    static func hasEnded(_ playlist: MediaPlaylist) -> Bool {
+        playlist.endList || playlist.playlistType == .vod
+    }
+
+    /// What one load shows on its own, without the previous one: no segments, or an end marker
+    /// on a stream expected to be live.
+    func loadFindings(_ playlist: MediaPlaylist) -> [HLSFinding] {
+        var findings: [HLSFinding] = []
+        if playlist.segments.isEmpty {
+            findings.append(HLSFinding(
+                reason: .noSegments, severity: .failure,
+                message: "media playlist lists no segments"
+            ))
+        }
+        if configuration.expectLive, Self.hasEnded(playlist) {
+            let marker = playlist.endList ? "#EXT-X-ENDLIST" : "#EXT-X-PLAYLIST-TYPE:VOD"
+            findings.append(HLSFinding(
+                reason: .endlistOnLive, severity: .failure,
+                message: "live stream playlist carries \(marker); the camera stopped publishing"
+            ))
+        }
+        return findings
+    }
+
+    /// `media_sequence_backwards` when the sequence went down without a discontinuity. A lower
+    /// sequence with a higher discontinuity sequence is a legitimate encoder restart (RFC 8216
+    /// §6.2.2); without it the server broke the sliding window and clients would replay or skip media.
+    static func sequenceBackwards(from previous: Observation, to playlist: MediaPlaylist) -> HLSFinding? {
+        guard playlist.mediaSequence < previous.mediaSequence,
+              playlist.discontinuitySequence <= previous.discontinuitySequence else { return nil }
+        return HLSFinding(
+            reason: .mediaSequenceBackwards, severity: .failure,
+            message: "media sequence went from \(previous.mediaSequence) to \(playlist.mediaSequence) without a discontinuity"
+        )
     }
 
     /// Seconds of media the playlist gained since `previous`, or `nil` when the two loads

@@ -43,88 +43,129 @@ enum MPEGTS {
 
     /// Analyses a transport stream whose first packet starts at `offset`.
     static func analyze(_ bytes: [UInt8], from offset: Int) -> Analysis {
-        var analysis = Analysis()
-        var pmtPIDs: Set<Int> = []
-        var videoPID: Int?
-        var pesVideoPIDs: Set<Int> = []
-        var randomAccessPIDs: Set<Int> = []
-        var scanner: ElementaryStreamScanner?
-        var inVideoPES = false
-
+        var walk = StreamWalk()
         var position = offset
         while position + packetSize <= bytes.count {
             guard bytes[position] == syncByte else {
-                analysis.syncLosses += 1
+                walk.analysis.syncLosses += 1
                 guard let next = resync(bytes, from: position + 1) else { break }
                 position = next
                 continue
             }
             defer { position += packetSize }
-            analysis.packetCount += 1
+            walk.analysis.packetCount += 1
+            guard let packet = Packet(bytes, at: position) else { continue }
+            if walk.take(packet) { break }
+        }
+        return walk.finish()
+    }
 
+    /// One transport packet's header fields and payload (ISO/IEC 13818-1 §2.4.3.2).
+    struct Packet {
+        var pid: Int
+        /// payload_unit_start_indicator: a PES packet or PSI section starts in this payload.
+        var unitStart: Bool
+        /// The adaptation field's random_access_indicator.
+        var randomAccess: Bool
+        /// Nil when the packet carries an adaptation field only.
+        var payload: ArraySlice<UInt8>?
+
+        /// The packet at `position` (its sync byte already checked), or nil when it is flagged as
+        /// errored, uses the reserved adaptation value, or has an adaptation field longer than itself.
+        init?(_ bytes: [UInt8], at position: Int) {
             let header1 = bytes[position + 1]
-            guard header1 & 0x80 == 0 else { continue } // transport_error_indicator
-            let unitStart = header1 & 0x40 != 0
-            let pid = Int(header1 & 0x1F) << 8 | Int(bytes[position + 2])
+            guard header1 & 0x80 == 0 else { return nil } // transport_error_indicator
+            unitStart = header1 & 0x40 != 0
+            pid = Int(header1 & 0x1F) << 8 | Int(bytes[position + 2])
             let adaptationControl = (bytes[position + 3] >> 4) & 0x3
-            guard adaptationControl != 0 else { continue } // reserved value
-
+            guard adaptationControl != 0 else { return nil } // reserved value
             var payloadStart = position + 4
+            randomAccess = false
             if adaptationControl & 0x2 != 0 {
                 let adaptationLength = Int(bytes[position + 4])
-                guard adaptationLength <= 183 else { continue }
-                if adaptationLength > 0, bytes[position + 5] & 0x40 != 0 {
-                    randomAccessPIDs.insert(pid)
-                }
+                guard adaptationLength <= 183 else { return nil }
+                randomAccess = adaptationLength > 0 && bytes[position + 5] & 0x40 != 0
                 payloadStart += 1 + adaptationLength
             }
-            guard adaptationControl & 0x1 != 0, payloadStart < position + packetSize else { continue }
-            let payload = bytes[payloadStart..<(position + packetSize)]
+            let end = position + MPEGTS.packetSize
+            payload = adaptationControl & 0x1 != 0 && payloadStart < end ? bytes[payloadStart..<end] : nil
+        }
+    }
 
-            if pid == 0 {
-                if unitStart, let programs = programMapPIDs(payload) {
+    /// What one pass over the packets has learnt so far: the program tables (PAT → PMT), the video
+    /// stream they name, and the scan of that stream's elementary data.
+    private struct StreamWalk {
+        var analysis = Analysis()
+        var pmtPIDs: Set<Int> = []
+        var videoPID: Int?
+        /// Streams whose PES header says video: the fallback when a segment has no PAT/PMT.
+        var pesVideoPIDs: Set<Int> = []
+        var randomAccessPIDs: Set<Int> = []
+        var scanner: ElementaryStreamScanner?
+        var inVideoPES = false
+
+        /// Takes one packet; true once the video scan has all it needs (the rest can be skipped).
+        mutating func take(_ packet: Packet) -> Bool {
+            if packet.randomAccess { randomAccessPIDs.insert(packet.pid) }
+            guard let payload = packet.payload else { return false }
+            if packet.pid == 0 {
+                if packet.unitStart, let programs = programMapPIDs(payload) {
                     analysis.sawPAT = true
                     pmtPIDs.formUnion(programs)
                 }
-            } else if pmtPIDs.contains(pid) {
-                if unitStart, videoPID == nil, let streams = elementaryStreams(payload) {
+            } else if pmtPIDs.contains(packet.pid) {
+                if packet.unitStart, videoPID == nil, let streams = elementaryStreams(payload) {
                     analysis.sawPMT = true
-                    if let video = streams.first(where: { codec(forStreamType: $0.type) != nil }) {
-                        videoPID = video.pid
-                        analysis.videoStreamType = video.type
-                        analysis.videoCodec = codec(forStreamType: video.type)
-                        scanner = ElementaryStreamScanner(syntax: syntax(for: analysis.videoCodec))
-                    }
+                    selectVideo(among: streams)
                 }
-            } else if pid == videoPID {
-                if unitStart {
-                    inVideoPES = false
-                    if let elementaryStart = pesPayloadStart(payload) {
-                        inVideoPES = true
-                        scanner?.feed(payload[elementaryStart...])
-                    }
-                } else if inVideoPES {
-                    scanner?.feed(payload)
-                }
-                if scanner?.isComplete == true { break }
-            } else if unitStart, isVideoPES(payload) {
+            } else if packet.pid == videoPID {
+                feedVideo(payload, unitStart: packet.unitStart)
+                return scanner?.isComplete == true
+            } else if packet.unitStart, isVideoPES(payload) {
                 // Remember video PES streams so a segment missing its PAT/PMT still counts as video.
-                pesVideoPIDs.insert(pid)
+                pesVideoPIDs.insert(packet.pid)
+            }
+            return false
+        }
+
+        /// Picks the PMT's first video stream and starts scanning it with its codec's syntax.
+        private mutating func selectVideo(among streams: [(type: UInt8, pid: Int)]) {
+            guard let video = streams.first(where: { codec(forStreamType: $0.type) != nil }) else { return }
+            videoPID = video.pid
+            analysis.videoStreamType = video.type
+            analysis.videoCodec = codec(forStreamType: video.type)
+            scanner = ElementaryStreamScanner(syntax: syntax(for: analysis.videoCodec))
+        }
+
+        /// Feeds the video stream's elementary data (after each PES header) to the scanner.
+        private mutating func feedVideo(_ payload: ArraySlice<UInt8>, unitStart: Bool) {
+            if unitStart {
+                inVideoPES = false
+                if let elementaryStart = pesPayloadStart(payload) {
+                    inVideoPES = true
+                    scanner?.feed(payload[elementaryStart...])
+                }
+            } else if inVideoPES {
+                scanner?.feed(payload)
             }
         }
 
-        scanner?.finish()
-        if let videoPID {
-            analysis.hasVideo = true
-            analysis.sawRandomAccessIndicator = randomAccessPIDs.contains(videoPID)
-        } else if !analysis.sawPMT, let guess = pesVideoPIDs.min() {
-            analysis.hasVideo = true
-            analysis.videoCodec = .unknown
-            analysis.sawRandomAccessIndicator = randomAccessPIDs.contains(guess)
+        /// The analysis once every packet is taken: the video stream named by the PMT, or else the
+        /// lowest PID whose PES header says video (codec unknown).
+        mutating func finish() -> Analysis {
+            scanner?.finish()
+            if let videoPID {
+                analysis.hasVideo = true
+                analysis.sawRandomAccessIndicator = randomAccessPIDs.contains(videoPID)
+            } else if !analysis.sawPMT, let guess = pesVideoPIDs.min() {
+                analysis.hasVideo = true
+                analysis.videoCodec = .unknown
+                analysis.sawRandomAccessIndicator = randomAccessPIDs.contains(guess)
+            }
+            analysis.sawKeyframeNAL = scanner?.sawKeyframe ?? false
+            analysis.resolution = scanner?.resolution
+            return analysis
         }
-        analysis.sawKeyframeNAL = scanner?.sawKeyframe ?? false
-        analysis.resolution = scanner?.resolution
-        return analysis
     }
 
     /// Video codec for a PMT `stream_type`, or `nil` when the type is not video.

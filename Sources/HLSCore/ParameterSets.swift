@@ -12,35 +12,10 @@ enum ParameterSets {
             try reader.skip(16) // constraint flags, level_idc
             _ = try reader.unsignedGolomb() // seq_parameter_set_id
 
-            var chromaFormat: UInt32 = 1
-            var separateColourPlanes = false
-            let highProfiles: Set<UInt32> = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]
-            if highProfiles.contains(profile) {
-                chromaFormat = try reader.unsignedGolomb()
-                if chromaFormat == 3 { separateColourPlanes = try reader.flag() }
-                _ = try reader.unsignedGolomb() // bit_depth_luma_minus8
-                _ = try reader.unsignedGolomb() // bit_depth_chroma_minus8
-                try reader.skip(1) // qpprime_y_zero_transform_bypass_flag
-                if try reader.flag() { // seq_scaling_matrix_present_flag
-                    let lists = chromaFormat == 3 ? 12 : 8
-                    for index in 0..<lists where try reader.flag() {
-                        try skipScalingList(&reader, size: index < 6 ? 16 : 64)
-                    }
-                }
-            }
+            let (chromaFormat, separateColourPlanes) = try h264ChromaFields(&reader, profile: profile)
 
             _ = try reader.unsignedGolomb() // log2_max_frame_num_minus4
-            let pocType = try reader.unsignedGolomb()
-            if pocType == 0 {
-                _ = try reader.unsignedGolomb() // log2_max_pic_order_cnt_lsb_minus4
-            } else if pocType == 1 {
-                try reader.skip(1) // delta_pic_order_always_zero_flag
-                _ = try reader.signedGolomb() // offset_for_non_ref_pic
-                _ = try reader.signedGolomb() // offset_for_top_to_bottom_field
-                let cycle = try reader.unsignedGolomb()
-                guard cycle <= 255 else { return nil }
-                for _ in 0..<cycle { _ = try reader.signedGolomb() }
-            }
+            guard try skipH264PictureOrderCount(&reader) else { return nil }
             _ = try reader.unsignedGolomb() // max_num_ref_frames
             try reader.skip(1) // gaps_in_frame_num_value_allowed_flag
             let widthInMacroblocks = Int(try reader.unsignedGolomb()) + 1
@@ -68,6 +43,44 @@ enum ParameterSets {
         } catch {
             return nil
         }
+    }
+
+    /// The chroma format and separate-colour-planes flag of an H.264 SPS, read (with the bit depths
+    /// and scaling lists skipped) only for the high profiles that carry them; 4:2:0 otherwise.
+    private static func h264ChromaFields(_ reader: inout BitReader, profile: UInt32) throws(BitReader.OutOfData) -> (chromaFormat: UInt32, separateColourPlanes: Bool) {
+        var chromaFormat: UInt32 = 1
+        var separateColourPlanes = false
+        let highProfiles: Set<UInt32> = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]
+        guard highProfiles.contains(profile) else { return (chromaFormat, separateColourPlanes) }
+        chromaFormat = try reader.unsignedGolomb()
+        if chromaFormat == 3 { separateColourPlanes = try reader.flag() }
+        _ = try reader.unsignedGolomb() // bit_depth_luma_minus8
+        _ = try reader.unsignedGolomb() // bit_depth_chroma_minus8
+        try reader.skip(1) // qpprime_y_zero_transform_bypass_flag
+        if try reader.flag() { // seq_scaling_matrix_present_flag
+            let lists = chromaFormat == 3 ? 12 : 8
+            for index in 0..<lists where try reader.flag() {
+                try skipScalingList(&reader, size: index < 6 ? 16 : 64)
+            }
+        }
+        return (chromaFormat, separateColourPlanes)
+    }
+
+    /// Skips an H.264 SPS's picture-order-count fields; false when its reference-frame cycle is
+    /// implausibly long (over 255).
+    private static func skipH264PictureOrderCount(_ reader: inout BitReader) throws(BitReader.OutOfData) -> Bool {
+        let pocType = try reader.unsignedGolomb()
+        if pocType == 0 {
+            _ = try reader.unsignedGolomb() // log2_max_pic_order_cnt_lsb_minus4
+        } else if pocType == 1 {
+            try reader.skip(1) // delta_pic_order_always_zero_flag
+            _ = try reader.signedGolomb() // offset_for_non_ref_pic
+            _ = try reader.signedGolomb() // offset_for_top_to_bottom_field
+            let cycle = try reader.unsignedGolomb()
+            guard cycle <= 255 else { return false }
+            for _ in 0..<cycle { _ = try reader.signedGolomb() }
+        }
+        return true
     }
 
     /// Picture size from an HEVC SPS NAL unit (2-byte header included), ITU-T H.265 §7.3.2.2.

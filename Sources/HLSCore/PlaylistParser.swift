@@ -152,6 +152,7 @@ private struct PlaylistBuilder {
         }
     }
 
+    /// One `#EXT` tag line: the header, the version, a variant, or a media-playlist or segment tag.
     private mutating func consumeTag(_ line: Substring, lineNumber: Int) throws(PlaylistError) {
         let name: Substring
         let value: Substring
@@ -168,59 +169,12 @@ private struct PlaylistBuilder {
             break // A repeated header is harmless.
         case "#EXT-X-VERSION":
             version = try integer(value, tag: name, line: lineNumber)
-        case "#EXT-X-TARGETDURATION":
+        case "#EXT-X-TARGETDURATION", "#EXT-X-MEDIA-SEQUENCE", "#EXT-X-DISCONTINUITY-SEQUENCE", "#EXT-X-ENDLIST", "#EXT-X-PLAYLIST-TYPE":
             try markMedia(lineNumber)
-            // RFC 8216 requires an integer, but some encoders write "2.000"; round up as the
-            // RFC rounds EXTINF durations, rather than failing the camera.
-            guard let seconds = Double(value.trimmingSpaces()), seconds.isFinite, seconds >= 0,
-                  seconds < Double(Int32.max) else {
-                throw .malformed(line: lineNumber, detail: "invalid #EXT-X-TARGETDURATION \"\(value.prefix(40))\"")
-            }
-            targetDuration = Int(seconds.rounded(.up))
-        case "#EXT-X-MEDIA-SEQUENCE":
+            try consumeMediaPlaylistTag(name, value, lineNumber: lineNumber)
+        case "#EXTINF", "#EXT-X-BYTERANGE", "#EXT-X-DISCONTINUITY", "#EXT-X-PROGRAM-DATE-TIME", "#EXT-X-MAP":
             try markMedia(lineNumber)
-            mediaSequence = try integer(value, tag: name, line: lineNumber)
-        case "#EXT-X-DISCONTINUITY-SEQUENCE":
-            try markMedia(lineNumber)
-            discontinuitySequence = try integer(value, tag: name, line: lineNumber)
-        case "#EXTINF":
-            try markMedia(lineNumber)
-            guard pendingSegment == nil else {
-                throw .malformed(line: lineNumber, detail: "#EXTINF follows another #EXTINF without a segment URI")
-            }
-            pendingSegment = try extinf(value, line: lineNumber)
-        case "#EXT-X-BYTERANGE":
-            try markMedia(lineNumber)
-            guard let range = byteRange(value) else {
-                throw .malformed(line: lineNumber, detail: "invalid #EXT-X-BYTERANGE \"\(value.prefix(40))\"")
-            }
-            pendingByteRange = range
-        case "#EXT-X-DISCONTINUITY":
-            try markMedia(lineNumber)
-            pendingDiscontinuity = true
-        case "#EXT-X-PROGRAM-DATE-TIME":
-            try markMedia(lineNumber)
-            // An unparseable date is informational only; dropping it beats failing the stream.
-            pendingDate = dates.parse(value.trimmingSpaces())
-        case "#EXT-X-ENDLIST":
-            try markMedia(lineNumber)
-            endList = true
-        case "#EXT-X-PLAYLIST-TYPE":
-            try markMedia(lineNumber)
-            guard let type = PlaylistType(rawValue: value.trimmingSpaces()) else {
-                throw .malformed(line: lineNumber, detail: "unknown #EXT-X-PLAYLIST-TYPE \"\(value.prefix(40))\"")
-            }
-            playlistType = type
-        case "#EXT-X-MAP":
-            try markMedia(lineNumber)
-            let attributes = AttributeList(value)
-            guard let uri = attributes["URI"], let resolved = resolve(uri) else {
-                throw .malformed(line: lineNumber, detail: "#EXT-X-MAP without a valid URI attribute")
-            }
-            currentMap = MediaInitializationSection(
-                uri: resolved,
-                byteRange: attributes["BYTERANGE"].flatMap { byteRange(Substring($0)) }
-            )
+            try consumeSegmentTag(name, value, lineNumber: lineNumber)
         case "#EXT-X-STREAM-INF":
             try markMaster(lineNumber)
             let attributes = AttributeList(value)
@@ -230,6 +184,67 @@ private struct PlaylistBuilder {
             pendingVariant = PendingVariant(attributes: attributes, bandwidth: bandwidth, line: lineNumber)
         default:
             break // Unknown tags MUST be ignored (RFC 8216 §6.3.1).
+        }
+    }
+
+    /// A tag about the whole media playlist (RFC 8216 §4.3.3): target duration, sequence numbers,
+    /// end and type.
+    private mutating func consumeMediaPlaylistTag(_ name: Substring, _ value: Substring, lineNumber: Int) throws(PlaylistError) {
+        switch name {
+        case "#EXT-X-TARGETDURATION":
+            // RFC 8216 requires an integer, but some encoders write "2.000"; round up as the
+            // RFC rounds EXTINF durations, rather than failing the camera.
+            guard let seconds = Double(value.trimmingSpaces()), seconds.isFinite, seconds >= 0,
+                  seconds < Double(Int32.max) else {
+                throw .malformed(line: lineNumber, detail: "invalid #EXT-X-TARGETDURATION \"\(value.prefix(40))\"")
+            }
+            targetDuration = Int(seconds.rounded(.up))
+        case "#EXT-X-MEDIA-SEQUENCE":
+            mediaSequence = try integer(value, tag: name, line: lineNumber)
+        case "#EXT-X-DISCONTINUITY-SEQUENCE":
+            discontinuitySequence = try integer(value, tag: name, line: lineNumber)
+        case "#EXT-X-ENDLIST":
+            endList = true
+        case "#EXT-X-PLAYLIST-TYPE":
+            guard let type = PlaylistType(rawValue: value.trimmingSpaces()) else {
+                throw .malformed(line: lineNumber, detail: "unknown #EXT-X-PLAYLIST-TYPE \"\(value.prefix(40))\"")
+            }
+            playlistType = type
+        default:
+            break
+        }
+    }
+
+    /// A tag about the next segment or the segments that follow (RFC 8216 §4.3.2): its duration,
+    /// byte range, discontinuity, date, or initialization section.
+    private mutating func consumeSegmentTag(_ name: Substring, _ value: Substring, lineNumber: Int) throws(PlaylistError) {
+        switch name {
+        case "#EXTINF":
+            guard pendingSegment == nil else {
+                throw .malformed(line: lineNumber, detail: "#EXTINF follows another #EXTINF without a segment URI")
+            }
+            pendingSegment = try extinf(value, line: lineNumber)
+        case "#EXT-X-BYTERANGE":
+            guard let range = byteRange(value) else {
+                throw .malformed(line: lineNumber, detail: "invalid #EXT-X-BYTERANGE \"\(value.prefix(40))\"")
+            }
+            pendingByteRange = range
+        case "#EXT-X-DISCONTINUITY":
+            pendingDiscontinuity = true
+        case "#EXT-X-PROGRAM-DATE-TIME":
+            // An unparseable date is informational only; dropping it beats failing the stream.
+            pendingDate = dates.parse(value.trimmingSpaces())
+        case "#EXT-X-MAP":
+            let attributes = AttributeList(value)
+            guard let uri = attributes["URI"], let resolved = resolve(uri) else {
+                throw .malformed(line: lineNumber, detail: "#EXT-X-MAP without a valid URI attribute")
+            }
+            currentMap = MediaInitializationSection(
+                uri: resolved,
+                byteRange: attributes["BYTERANGE"].flatMap { byteRange(Substring($0)) }
+            )
+        default:
+            break
         }
     }
 

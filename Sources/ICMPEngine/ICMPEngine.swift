@@ -22,9 +22,9 @@ import Synchronization
 /// Cancelling the awaiting task does not abort a check; it always finishes
 /// within `count * interval + timeout` (plus rate-limit queueing).
 public final class ICMPEngine: Sendable {
-    private enum Lifecycle { case created, running, stopped }
+    enum Lifecycle { case created, running, stopped }
 
-    private struct State {
+    struct State {
         var book: ProbeBook
         var limiter: TokenBucket
         var wakePending = false
@@ -41,9 +41,9 @@ public final class ICMPEngine: Sendable {
 
     private let ipv4Socket: ICMPSocket?
     private let ipv6Socket: ICMPSocket?
-    private let state: Mutex<State>
-    private let running = Atomic<Bool>(false)
-    private let wakeRead: Int32
+    let state: Mutex<State>
+    let running = Atomic<Bool>(false)
+    let wakeRead: Int32
     private let wakeWrite: Int32
     private let threads = Mutex<[JoinableThread]>([])
     private let resolver = Mutex<HostResolver?>(nil)
@@ -247,7 +247,7 @@ public final class ICMPEngine: Sendable {
         enqueue(batch)
     }
 
-    private func socket(for family: ICMPFamily) -> ICMPSocket? {
+    func socket(for family: ICMPFamily) -> ICMPSocket? {
         family == .ipv4 ? ipv4Socket : ipv6Socket
     }
 
@@ -284,160 +284,9 @@ public final class ICMPEngine: Sendable {
         _ = write(wakeWrite, &byte, 1) // EAGAIN on a full pipe is fine: a wake-up is already pending
     }
 
-    private func deliver(_ finished: [ProbeBook.Finished]) {
+    /// Runs the completions of finished checks (outside the lock).
+    func deliver(_ finished: [ProbeBook.Finished]) {
         for item in finished { item.completion(item.result) }
-    }
-
-    /// Services the send queue (through the token bucket) and the timeout queue.
-    private func schedulerLoop() {
-        let batchLimit = max(1, configuration.sendBatchSize)
-        var finished: [ProbeBook.Finished] = []
-        var drain = [UInt8](repeating: 0, count: 256)
-        while running.load(ordering: .acquiring) {
-            finished.removeAll(keepingCapacity: true)
-            let now = MonotonicClock.nowNanoseconds()
-            let (orders, nextWake) = state.withLock { s -> ([ProbeBook.SendOrder], UInt64?) in
-                s.book.expireTimeouts(now: now, finished: &finished)
-                let orders = s.book.nextSends(now: now, limit: batchLimit, limiter: &s.limiter, finished: &finished)
-                s.wakePending = false
-                return (orders, s.book.nextDeadline(now: now, limiter: s.limiter))
-            }
-            deliver(finished)
-            if !orders.isEmpty {
-                perform(orders)
-                continue
-            }
-            // Sleep until the next deadline, a wake-up, or 100 ms (so stop is prompt).
-            let cap: UInt64 = 100_000_000
-            let sleepNs = nextWake.map { $0 > now ? min($0 - now, cap) : 0 } ?? cap
-            if sleepNs == 0 { continue }
-            // poll() has millisecond resolution (ppoll is not importable without
-            // _GNU_SOURCE); rounding up means pacing releases small bursts per ms,
-            // which the token bucket already bounds.
-            var pfd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
-            let sleepMs = Int32((sleepNs + 999_999) / 1_000_000)
-            if poll(&pfd, 1, sleepMs) > 0 {
-                _ = read(wakeRead, &drain, drain.count)
-            }
-        }
-    }
-
-    /// Errnos that may be a *stale* asynchronous ICMP error of an earlier probe
-    /// (the kernel parks it in sk_err and reports it on the next syscall).
-    private static let possiblyStaleErrnos: Set<Int32> = [EHOSTUNREACH, ENETUNREACH, ECONNREFUSED, EPROTO, EHOSTDOWN, ENONET, ETIMEDOUT]
-
-    static func classifySendError(_ code: Int32) -> ProbeBook.SendFailure {
-        switch code {
-        case EAGAIN, ENOBUFS, EINTR, ENOMEM: return .retry
-        // The local host refused (a firewall rule on OUTPUT): the echo never left. Provisional
-        // because an ICMP error from the network, if one comes, names the cause more exactly.
-        case EPERM, EACCES: return .provisional("send_refused")
-        case EHOSTUNREACH, EHOSTDOWN: return .final("host_unreachable")
-        case ENETUNREACH, ENONET: return .final("net_unreachable")
-        case ECONNREFUSED: return .final("port_unreachable")
-        default: return .final("send_failed")
-        }
-    }
-
-    private func perform(_ orders: [ProbeBook.SendOrder]) {
-        var failures: [(ProbeBook.SendOrder, Int32)] = []
-        for order in orders {
-            guard let socket = socket(for: order.target.family) else {
-                failures.append((order, EAFNOSUPPORT))
-                continue
-            }
-            let type = order.target.family == .ipv4 ? EchoPacket.ipv4Request : EchoPacket.ipv6Request
-            let packet = EchoPacket(type: type, identifier: order.key.identifier, sequence: order.key.sequence,
-                                    timestampNanoseconds: MonotonicClock.nowNanoseconds(), cookie: cookie)
-                .encode(family: order.target.family, payloadSize: configuration.payloadSize)
-            var code = socket.send(packet, to: order.target)
-            var attempts = 0
-            while code != 0 && Self.possiblyStaleErrnos.contains(code) && attempts < 2 {
-                attempts += 1
-                code = socket.send(packet, to: order.target)
-            }
-            if code != 0 { failures.append((order, code)) }
-        }
-        guard !failures.isEmpty else { return }
-        var finished: [ProbeBook.Finished] = []
-        let now = MonotonicClock.nowNanoseconds()
-        state.withLock { s in
-            for (order, code) in failures {
-                let failure: ProbeBook.SendFailure = code == EAFNOSUPPORT ? .final("socket_error") : Self.classifySendError(code)
-                s.book.sendFailed(order, failure: failure, now: now, finished: &finished)
-            }
-        }
-        deliver(finished)
-    }
-
-    /// Drains one socket: replies, ICMP errors and (datagram) the error queue.
-    private func receiveLoop(_ socket: ICMPSocket) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
-        defer { buffer.deallocate() }
-        var source = sockaddr_storage()
-        var events: [(InboundMessage, UInt64)] = []
-        var finished: [ProbeBook.Finished] = []
-        let includesIPHeader = socket.family == .ipv4 && socket.mode == .raw
-        while running.load(ordering: .acquiring) {
-            var pfd = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, 100)
-            guard ready > 0 else { continue }
-            events.removeAll(keepingCapacity: true)
-            for _ in 0..<1024 {
-                let n = socket.receive(into: buffer, source: &source)
-                if n < 0 {
-                    let code = Int32(-n)
-                    if code == EAGAIN || code == EWOULDBLOCK { break }
-                    continue // EINTR or a parked async ICMP error (sk_err); the queue entry/raw copy carries the detail
-                }
-                let received = MonotonicClock.nowNanoseconds()
-                let from = withUnsafePointer(to: &source) { IPAddress(storage: $0) }
-                let message = InboundMessage.classify(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), family: socket.family,
-                                                      includesIPv4Header: includesIPHeader, source: from, cookie: cookie)
-                if case .ignored = message { continue }
-                events.append((message, received))
-            }
-            if socket.mode == .datagram || pfd.revents & Int16(POLLERR) != 0 {
-                for _ in 0..<1024 {
-                    guard let entry = socket.receiveError(buffer: buffer) else { break }
-                    if let quote = Self.quote(from: entry, family: socket.family) {
-                        events.append((.error(quote), MonotonicClock.nowNanoseconds()))
-                    }
-                }
-            }
-            guard !events.isEmpty else { continue }
-            finished.removeAll(keepingCapacity: true)
-            state.withLock { s in
-                for (message, received) in events {
-                    switch message {
-                    case let .reply(identifier, sequence, from, timestamp):
-                        s.book.recordReply(key: ProbeKey(family: socket.family, identifier: identifier, sequence: sequence),
-                                           source: from, timestampNanoseconds: timestamp, receivedNanoseconds: received, finished: &finished)
-                    case let .error(quote):
-                        s.book.recordError(quote, finished: &finished)
-                    case .ignored:
-                        break
-                    }
-                }
-            }
-            deliver(finished)
-        }
-    }
-
-    /// Converts a datagram error-queue entry into a quote. Origin 2/3 are ICMP
-    /// errors from the network; origin 1 is a local error (reason from errno).
-    static func quote(from entry: ErrorQueueEntry, family: ICMPFamily) -> ICMPErrorQuote? {
-        guard let identifier = entry.identifier, let sequence = entry.sequence else { return nil }
-        var quote = ICMPErrorQuote(family: family, identifier: identifier, sequence: sequence,
-                                   quotedDestination: entry.destination, reporter: entry.offender,
-                                   type: entry.type, code: entry.code)
-        if entry.origin != 2 && entry.origin != 3 {
-            switch classifySendError(Int32(entry.errnoValue)) {
-            case .final(let reason), .provisional(let reason): quote.reason = reason
-            case .retry: return nil
-            }
-        }
-        return quote
     }
 }
 

@@ -122,42 +122,77 @@ package final class DeliveryDispatcher: Sendable {
 
     /// Starts what is due and fits; returns how many started.
     private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Int {
-        // A slot frees when the answer comes, not when it is recorded, so sending goes on while a
-        // batch is written; but at most as many again may wait unrecorded, which bounds what a
-        // crash can make us send twice (same delivery id) to 2 × `perEndpoint` per endpoint.
         let busy = inFlight.withLock { $0 }
-        let sendingNow = busy.values.filter(\.sending)
-        let free = min(concurrency - sendingNow.count, 2 * concurrency - busy.count)
-        guard free > 0 else { return 0 }
-        var perTarget: [String: Int] = [:]
-        var heldPerTarget: [String: Int] = [:]
-        for entry in sendingNow { perTarget[entry.target, default: 0] += 1 }
-        for entry in busy.values { heldPerTarget[entry.target, default: 0] += 1 }
-        for (target, held) in heldPerTarget where held >= 2 * perEndpoint { perTarget[target] = perEndpoint }
+        guard var slots = Slots(busy: busy, concurrency: concurrency, perEndpoint: perEndpoint) else { return 0 }
         let now = dueNow()
-        var due: [DeliveryStore.Pending] = []
+        let due: [DeliveryStore.Pending]
         do {
-            // Each channel with room is asked for its own oldest due rows (an index seek each);
-            // rows of channels no longer in the contacts are looked for once a second.
-            for target in channelIDs where due.count < free + 16 {
-                let room = perEndpoint - perTarget[target, default: 0]
-                guard room > 0 else { continue }
-                let mine = Set(busy.filter { $0.value.target == target }.keys)
-                due += try store.due(target: target, now: now, excludingIDs: mine, limit: room)
-            }
-            if orphanCheck.withLock({ now >= $0 }) {
-                orphanCheck.withLock { $0 = now.addingTimeInterval(1) }
-                due += try store.due(now: now, excludingTargets: Set(channelIDs), excludingIDs: Set(busy.keys), limit: 16)
-            }
+            due = try readDue(busy: busy, slots: slots, now: now)
         } catch {
             logger.error("could not read the outbox", metadata: ["error": "\(error)"])
             return 0
         }
-        var started = 0
-        var starting: [(pending: DeliveryStore.Pending, sender: any DeliveryChannel, channel: ChannelConfig)] = []
+        let starting = await admit(due, slots: &slots, now: now)
+        let marked = await markSending(starting)
+        for start in starting where marked.contains(start.pending.id) {
+            group.addTask { await self.send(start) }
+        }
+        return marked.count
+    }
+
+    /// How many deliveries may start now, overall and per channel.
+    private struct Slots {
+        /// Deliveries that may start in this round.
+        let free: Int
+        /// Deliveries per channel counted against `perEndpoint` (sending now, or full when too many wait unrecorded).
+        var perTarget: [String: Int] = [:]
+
+        /// Nil when no delivery may start. A slot frees when the answer comes, not when it is
+        /// recorded, so sending goes on while a batch is written; but at most as many again may wait
+        /// unrecorded, which bounds what a crash can make us send twice (same delivery id) to
+        /// 2 × `perEndpoint` per endpoint.
+        init?(busy: [String: (target: String, sending: Bool)], concurrency: Int, perEndpoint: Int) {
+            let sendingNow = busy.values.filter(\.sending)
+            free = min(concurrency - sendingNow.count, 2 * concurrency - busy.count)
+            guard free > 0 else { return nil }
+            var heldPerTarget: [String: Int] = [:]
+            for entry in sendingNow { perTarget[entry.target, default: 0] += 1 }
+            for entry in busy.values { heldPerTarget[entry.target, default: 0] += 1 }
+            for (target, held) in heldPerTarget where held >= 2 * perEndpoint { perTarget[target] = perEndpoint }
+        }
+    }
+
+    /// The due rows worth trying this round: each channel with room is asked for its own oldest due
+    /// rows (an index seek each); rows of channels no longer in the contacts are looked for once a second.
+    private func readDue(busy: [String: (target: String, sending: Bool)], slots: Slots, now: Date) throws -> [DeliveryStore.Pending] {
+        var due: [DeliveryStore.Pending] = []
+        for target in channelIDs where due.count < slots.free + 16 {
+            let room = perEndpoint - slots.perTarget[target, default: 0]
+            guard room > 0 else { continue }
+            let mine = Set(busy.filter { $0.value.target == target }.keys)
+            due += try store.due(target: target, now: now, excludingIDs: mine, limit: room)
+        }
+        if orphanCheck.withLock({ now >= $0 }) {
+            orphanCheck.withLock { $0 = now.addingTimeInterval(1) }
+            due += try store.due(now: now, excludingTargets: Set(channelIDs), excludingIDs: Set(busy.keys), limit: 16)
+        }
+        return due
+    }
+
+    /// A delivery about to be sent, with its channel's sender and settings.
+    private struct Start: Sendable {
+        let pending: DeliveryStore.Pending
+        let sender: any DeliveryChannel
+        let channel: ChannelConfig
+    }
+
+    /// Picks from `due` what fits the slots, in flight from now: a delivery whose channel left the
+    /// contacts fails for good, and a channel whose breaker is open is deferred (its rows wait).
+    private func admit(_ due: [DeliveryStore.Pending], slots: inout Slots, now: Date) async -> [Start] {
+        var starting: [Start] = []
         let book = contacts.current
-        for pending in due where started < free {
-            if perTarget[pending.target, default: 0] >= perEndpoint { continue }
+        for pending in due where starting.count < slots.free {
+            if slots.perTarget[pending.target, default: 0] >= perEndpoint { continue }
             guard let found = book.channel(pending.target), let sender = channels[found.channel.type] else {
                 inFlight.withLock { $0[pending.id] = (pending.target, true) }
                 finish(pending, .failed(status: nil, error: "channel \(pending.target) is no longer in the contacts file", permanent: true))
@@ -165,17 +200,20 @@ package final class DeliveryDispatcher: Sendable {
             }
             if case let .wait(until) = breakers.admit(pending.target, now: now) {
                 try? await store.deferTarget(pending.target, until: until)
-                perTarget[pending.target] = perEndpoint
+                slots.perTarget[pending.target] = perEndpoint
                 continue
             }
-            perTarget[pending.target, default: 0] += 1
-            started += 1
+            slots.perTarget[pending.target, default: 0] += 1
             inFlight.withLock { $0[pending.id] = (pending.target, true) }
-            starting.append((pending, sender, found.channel))
+            starting.append(Start(pending: pending, sender: sender, channel: found.channel))
         }
-        // Marked `sending` in the store before any network call (one transaction per round), so
-        // whoever leads next knows what may have gone out; a fenced-off instance marks nothing and
-        // sends nothing.
+        return starting
+    }
+
+    /// Marks the deliveries `sending` in the store before any network call (one transaction per
+    /// round), so whoever leads next knows what may have gone out; a fenced-off instance marks
+    /// nothing and sends nothing. Those not marked leave `inFlight`. Returns the ids marked.
+    private func markSending(_ starting: [Start]) async -> Set<String> {
         let marked: Set<String>
         do {
             marked = try await store.markSending(starting.map(\.pending.id))
@@ -184,24 +222,26 @@ package final class DeliveryDispatcher: Sendable {
             marked = []
         }
         inFlight.withLock { busy in for entry in starting where !marked.contains(entry.pending.id) { busy.removeValue(forKey: entry.pending.id) } }
-        for (pending, sender, channel) in starting where marked.contains(pending.id) {
-            group.addTask {
-                let outcome: DeliveryOutcome
-                if let body = try? self.store.body(of: pending.id) {
-                    outcome = await sender.send(body, via: channel, deliveryID: pending.id)
-                } else {
-                    outcome = .failed(status: nil, error: "could not read the stored payload", permanent: false)
-                }
-                if Task.isCancelled { return } // stopping: the row stays `sending` and is sent again by the next leader
-                var deferUntil: Date?
-                self.health.record(pending.target, outcome)
-                if self.breakers.record(pending.target, outcome) {
-                    deferUntil = Date().addingTimeInterval(self.breakers.coolDown)
-                    self.logger.warning("circuit breaker opened", metadata: ["channel": "\(pending.target)", "until": "\(deferUntil!)"])
-                }
-                self.finish(pending, outcome, deferUntil: deferUntil)
-            }
+        return marked
+    }
+
+    /// Sends one delivery and hands its outcome to the recorder, opening the channel's breaker when
+    /// the outcome trips it.
+    private func send(_ start: Start) async {
+        let pending = start.pending
+        let outcome: DeliveryOutcome
+        if let body = try? store.body(of: pending.id) {
+            outcome = await start.sender.send(body, via: start.channel, deliveryID: pending.id)
+        } else {
+            outcome = .failed(status: nil, error: "could not read the stored payload", permanent: false)
         }
-        return marked.count
+        if Task.isCancelled { return } // stopping: the row stays `sending` and is sent again by the next leader
+        var deferUntil: Date?
+        health.record(pending.target, outcome)
+        if breakers.record(pending.target, outcome) {
+            deferUntil = Date().addingTimeInterval(breakers.coolDown)
+            logger.warning("circuit breaker opened", metadata: ["channel": "\(pending.target)", "until": "\(deferUntil!)"])
+        }
+        finish(pending, outcome, deferUntil: deferUntil)
     }
 }

@@ -181,80 +181,25 @@ package final class ProberService: Service {
         let schedules = makeSchedules()
         let membership = ProberMembership(configuration: configuration, topics: context.topics, logger: logger,
                                           take: { self.schedule($0, schedules) }, drop: { self.unschedule($0, schedules.all) })
-        let (icmpSchedule, hlsSchedule, rtspSchedule, pictureSchedule, onvifSchedule) =
-            (schedules.icmp, schedules.hls, schedules.rtsp, schedules.picture, schedules.onvif)
-        let icmpCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "icmp")])
-        let hlsCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "hls")])
-        let rtspCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "rtsp")])
-        let pictureCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "picture")])
-        let onvifCounter = Counter(label: "cctvout_checks_total", dimensions: [("kind", "onvif")])
+        let counters = CheckCounters()
         await withTaskGroup(of: Void.self) { group in
             // Only with reference addresses: the first task of the group to end stops the others.
             if !reference.addresses.isEmpty { group.addTask { await self.watchReference() } }
             group.addTask { await self.follow(configs, membership: membership, schedules: schedules, credentials: credentials) }
             group.addTask { await self.watchLateness(schedules) }
             group.addTask { await membership.run(bus: bus, messages: members, decoder: MessageDecoder(service: "prober", logger: self.logger)) }
-            group.addTask {
-                await icmpSchedule.run { camera in
-                    guard membership.owns(camera) else { return false }
-                    let result = await self.checkICMP(camera)
-                    icmpCounter.increment()
-                    self.linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
-                    await self.publish(result, on: bus, topic: self.context.topics.icmp(camera.id), type: .probeICMP, camera: camera.id)
-                    return result.status == .timeout || result.status == .fail
-                }
-            }
-            group.addTask {
-                await hlsSchedule.run { camera in
-                    guard membership.owns(camera) else { return false }
-                    guard !self.linesDown.contains(camera.id) else { return false }
-                    guard var result = await self.checkHLS(camera, credentials: await credentials.credentials(for: camera)) else { return false }
-                    if result.status == .success { result = await self.deepen(result, camera: camera) }
-                    hlsCounter.increment()
-                    self.streamsDown.record(camera.id, down: result.status != .success)
-                    await self.publish(result, on: bus, topic: self.context.topics.hls(camera.id), type: .probeHLS, camera: camera.id)
-                    return result.status != .success
-                }
-            }
-            group.addTask {
-                await rtspSchedule.run { camera in
-                    guard membership.owns(camera) else { return false }
-                    guard !self.linesDown.contains(camera.id) else { return false }
-                    guard let result = await self.checkRTSP(camera, credentials: await credentials.credentials(for: camera)) else { return false }
-                    rtspCounter.increment()
-                    if camera.hlsURL == nil { self.streamsDown.record(camera.id, down: result.status != .success) }
-                    await self.publish(result, on: bus, topic: self.context.topics.rtsp(camera.id), type: .probeRTSP, camera: camera.id)
-                    return result.status != .success
-                }
-            }
-            group.addTask {
-                await pictureSchedule.run { camera in
-                    guard membership.owns(camera) else { return false }
-                    // A picture is judged only while the line and the stream work: otherwise the
-                    // incident is already LINE or CAMERA, and decoding would only fail.
-                    guard !self.linesDown.contains(camera.id), !self.streamsDown.contains(camera.id),
-                          let result = await self.checkPicture(camera) else { return false }
-                    pictureCounter.increment()
-                    await self.publish(result, on: bus, topic: self.context.topics.picture(camera.id), type: .probePicture, camera: camera.id)
-                    return false
-                }
-            }
+            let round = Round(bus: bus, membership: membership, credentials: credentials, counters: counters)
+            group.addTask { await schedules.icmp.run { await self.icmpRound(of: $0, round) } }
+            group.addTask { await schedules.hls.run { await self.hlsRound(of: $0, round) } }
+            group.addTask { await schedules.rtsp.run { await self.rtspRound(of: $0, round) } }
+            group.addTask { await schedules.picture.run { await self.pictureRound(of: $0, round) } }
             group.addTask {
                 let topics = self.context.topics
                 await self.onvifEvents.run(sink: ONVIFEventWatch.Sink(
                     publish: { await self.publish($0, on: bus, topic: topics.onvifEvent($0.cameraID), type: .probeONVIFEvent, camera: $0.cameraID) },
                     credentials: { await credentials.credentials(for: $0) }))
             }
-            group.addTask {
-                await onvifSchedule.run { camera in
-                    guard membership.owns(camera) else { return false }
-                    guard !self.linesDown.contains(camera.id),
-                          let result = await self.checkONVIF(camera, credentials: await credentials.credentials(for: camera)) else { return false }
-                    onvifCounter.increment()
-                    await self.publish(result, on: bus, topic: self.context.topics.onvif(camera.id), type: .probeONVIF, camera: camera.id)
-                    return result.status == .error
-                }
-            }
+            group.addTask { await schedules.onvif.run { await self.onvifRound(of: $0, round) } }
             await group.next()
             group.cancelAll()
         }

@@ -64,12 +64,8 @@ package struct RegistryCommandHandler: Sendable {
             case let .create(input):
                 let camera = try store.create(validated(input))
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: true))
-            case .update(let id, var input, let expectedVersion):
-                if let bodyID = input.id, bodyID != id {
-                    throw ContractError(code: "invalid_field", field: "id", message: "id in the body (\(bodyID)) differs from the camera being updated (\(id)); ids cannot be changed")
-                }
-                input.id = id
-                let camera = try store.update(id: id, validated(input), expectedVersion: expectedVersion)
+            case let .update(id, input, expectedVersion):
+                let camera = try update(id: id, input, expectedVersion: expectedVersion)
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case let .enable(id, expectedVersion), let .disable(id, expectedVersion):
                 let camera = try store.setEnabled(id: id, command.action.name == .enable, expectedVersion: expectedVersion)
@@ -103,24 +99,45 @@ package struct RegistryCommandHandler: Sendable {
                 }
                 return (RegistryReply(ok: true, commandID: commandID, camera: camera), .upserted(camera, created: false))
             case let .bulkDelete(ids):
-                guard !ids.isEmpty else { throw ContractError.missing("ids") }
-                guard ids.count <= 1000 else {
-                    throw ContractError(code: "payload_too_large", field: "ids", message: "at most 1000 ids per bulk delete; got \(ids.count)")
-                }
-                var seen = Set<String>()
-                let (deleted, missing) = try store.bulkDelete(ids: ids.filter { seen.insert($0).inserted })
-                return (RegistryReply(ok: true, commandID: commandID, deletedIDs: deleted.map(\.id), missingIDs: missing),
-                        deleted.isEmpty ? nil : .batch(deleted.map(Change.deleted)))
+                return try bulkDelete(ids, commandID: commandID)
             case let .credentials(id):
-                guard privateReply else {
-                    throw ContractError(code: "bad_request", field: "responseTopic",
-                                        message: "credentials are only answered to a request with an MQTT v5 response topic, never on a shared topic")
-                }
-                let credentials = try store.credentials(id: id) ?? CameraCredentials(id: id, username: nil, password: nil)
-                return (RegistryReply(ok: true, commandID: commandID, credentials: credentials), nil)
+                return try credentials(of: id, commandID: commandID, privateReply: privateReply)
             }
         } catch {
             return (RegistryReply(ok: false, commandID: commandID, error: error), nil)
         }
+    }
+
+    /// Replaces camera `id` with `input`; the body may repeat the id but never change it.
+    private func update(id: String, _ input: CameraInput, expectedVersion: Int?) throws(ContractError) -> CameraDefinition {
+        var input = input
+        if let bodyID = input.id, bodyID != id {
+            throw ContractError(code: "invalid_field", field: "id", message: "id in the body (\(bodyID)) differs from the camera being updated (\(id)); ids cannot be changed")
+        }
+        input.id = id
+        return try store.update(id: id, validated(input), expectedVersion: expectedVersion)
+    }
+
+    /// Deletes up to 1000 cameras at once (repeated ids count once); the reply names those deleted
+    /// and those that did not exist.
+    private func bulkDelete(_ ids: [String], commandID: String?) throws(ContractError) -> (reply: RegistryReply, change: Change?) {
+        guard !ids.isEmpty else { throw ContractError.missing("ids") }
+        guard ids.count <= 1000 else {
+            throw ContractError(code: "payload_too_large", field: "ids", message: "at most 1000 ids per bulk delete; got \(ids.count)")
+        }
+        var seen = Set<String>()
+        let (deleted, missing) = try store.bulkDelete(ids: ids.filter { seen.insert($0).inserted })
+        return (RegistryReply(ok: true, commandID: commandID, deletedIDs: deleted.map(\.id), missingIDs: missing),
+                deleted.isEmpty ? nil : .batch(deleted.map(Change.deleted)))
+    }
+
+    /// A camera's stream credentials, answered only on a private reply topic.
+    private func credentials(of id: String, commandID: String?, privateReply: Bool) throws(ContractError) -> (reply: RegistryReply, change: Change?) {
+        guard privateReply else {
+            throw ContractError(code: "bad_request", field: "responseTopic",
+                                message: "credentials are only answered to a request with an MQTT v5 response topic, never on a shared topic")
+        }
+        let credentials = try store.credentials(id: id) ?? CameraCredentials(id: id, username: nil, password: nil)
+        return (RegistryReply(ok: true, commandID: commandID, credentials: credentials), nil)
     }
 }

@@ -50,38 +50,12 @@ struct BenchBus: AsyncParsableCommand {
         publisher.start()
         try await publisher.waitUntilConnected()
         let resultFile = work.appendingPathComponent("result.json").path
-        let readyFile = work.appendingPathComponent("ready").path
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        // The consumer's password goes by environment, never on a command line.
-        setenv(BenchBusConsumer.passwordVariable, broker.servicePasswords[consumerAccount] ?? "", 1)
-        let consumer = try ChildProcess(executable: executable, arguments: [
-            "bus-consumer", "--port", "\(broker.port)", "--account", consumerAccount, "--messages", "\(messages)",
-            "--delay-us", "\(delayMicroseconds)", "--result", resultFile, "--ready", readyFile,
-        ], logFile: work.appendingPathComponent("consumer.log").path)
-        unsetenv(BenchBusConsumer.passwordVariable)
+        let consumer = try await startConsumer(account: consumerAccount, password: broker.servicePasswords[consumerAccount] ?? "", port: broker.port,
+                                               work: work, resultFile: resultFile)
         defer { consumer.stop() }
-        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
-        while !FileManager.default.fileExists(atPath: readyFile) {
-            guard consumer.isRunning, ContinuousClock.now < deadline else { throw ValidationError("the consumer did not come up; see its log") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
 
-        let now = Date()
         let started = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            for index in 0..<messages {
-                if inFlight >= 64 { try await group.next(); inFlight -= 1 }
-                let id = String(format: "CAM-%07d", index)
-                let camera = CameraDefinition(id: id, name: "카메라 \(index)", address: "127.\(100 + index >> 16 & 63).\(index >> 8 & 255).\(index & 255)",
-                                              hlsURL: "http://127.0.0.1/live/\(id)/index.m3u8", site: "현장\(index % 50)", group: "구역\(index % 20)",
-                                              tags: ["cctv"], lineTeam: "KT", vendor: "Hanwha", intervalSeconds: 60, createdAt: now, updatedAt: now, version: 1)
-                let payload = ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera))
-                group.addTask { try await publisher.publish("cctv/\(id)/config", payload: payload, retain: true, timeout: .seconds(120)) }
-                inFlight += 1
-            }
-            try await group.waitForAll()
-        }
+        try await publishBurst(through: publisher)
         let published = BenchMeasure.seconds(ContinuousClock.now - started)
         while consumer.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         let total = BenchMeasure.seconds(ContinuousClock.now - started)
@@ -97,6 +71,48 @@ struct BenchBus: AsyncParsableCommand {
               consumer throughput \(Int(Double(result.distinct) / max(result.seconds, 0.001))) msg/s (\(BenchMeasure.format(result.seconds)) s from its first message to its last); burst done in \(BenchMeasure.format(total)) s
               consumer peak RSS \(result.peakRSSkB / 1024) MiB
             """)
+    }
+
+    /// Starts the consumer process (this executable's `bus-consumer`, its password passed by
+    /// environment, never on a command line) and waits at most a minute until it is subscribed.
+    private func startConsumer(account: String, password: String, port: Int, work: URL, resultFile: String) async throws -> ChildProcess {
+        let readyFile = work.appendingPathComponent("ready").path
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        setenv(BenchBusConsumer.passwordVariable, password, 1)
+        let consumer = try ChildProcess(executable: executable, arguments: [
+            "bus-consumer", "--port", "\(port)", "--account", account, "--messages", "\(messages)",
+            "--delay-us", "\(delayMicroseconds)", "--result", resultFile, "--ready", readyFile,
+        ], logFile: work.appendingPathComponent("consumer.log").path)
+        unsetenv(BenchBusConsumer.passwordVariable)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while !FileManager.default.fileExists(atPath: readyFile) {
+            guard consumer.isRunning, ContinuousClock.now < deadline else {
+                consumer.stop()
+                throw ValidationError("the consumer did not come up; see its log")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return consumer
+    }
+
+    /// Publishes `messages` camera definitions (retained, QoS 1) with at most 64 in flight, as the
+    /// registry publishes an import; returns once the broker acknowledged them all.
+    private func publishBurst(through publisher: MQTTClient) async throws {
+        let now = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for index in 0..<messages {
+                if inFlight >= 64 { try await group.next(); inFlight -= 1 }
+                let id = String(format: "CAM-%07d", index)
+                let camera = CameraDefinition(id: id, name: "카메라 \(index)", address: "127.\(100 + index >> 16 & 63).\(index >> 8 & 255).\(index & 255)",
+                                              hlsURL: "http://127.0.0.1/live/\(id)/index.m3u8", site: "현장\(index % 50)", group: "구역\(index % 20)",
+                                              tags: ["cctv"], lineTeam: "KT", vendor: "Hanwha", intervalSeconds: 60, createdAt: now, updatedAt: now, version: 1)
+                let payload = ContractCodec.encode(Envelope(type: .cameraConfig, source: "bench", data: camera))
+                group.addTask { try await publisher.publish("cctv/\(id)/config", payload: payload, retain: true, timeout: .seconds(120)) }
+                inFlight += 1
+            }
+            try await group.waitForAll()
+        }
     }
 }
 

@@ -48,36 +48,54 @@ struct AccessMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
 
-        if case let .role(needed) = rule.access {
-            guard let principal = context.identity else {
-                if changes { audit(request, context, action: rule.action, outcome: 401, detail: nil) }
-                if !isAPI, request.method == .get, Self.wantsPage(request) { return Self.redirect("/login") }
-                return Self.refuse(.unauthenticated, "sign in or send an API token (Authorization: Bearer …)")
-            }
-            guard principal.has(needed) else {
-                if changes { audit(request, context, action: rule.action, outcome: 403, detail: "needs \(needed.rawValue)") }
-                return Self.refuse(.forbidden, "\(rule.action) needs the \(needed.rawValue) role; \(principal.actor) is \(principal.role.rawValue)")
-            }
-            if principal.isSiteLimited, rule.siteLimit == .everySiteOnly {
-                if changes { audit(request, context, action: rule.action, outcome: 403, detail: "site-limited") }
-                return Self.refuse(.forbidden, "\(rule.action) is only for accounts and tokens with every site")
+        if case let .role(needed) = rule.access,
+           let refusal = roleRefusal(request, context, rule: rule, needed: needed, changes: changes, isAPI: isAPI) {
+            return refusal
+        }
+        if changes, let refusal = crossSiteRefusal(request, context, rule: rule) { return refusal }
+        return try await forwardAudited(request, context, rule: rule, changes: changes, next: next)
+    }
+
+    /// Step 3 for a route that needs a role: the refusal (401, or a browser asking for a page sent to
+    /// `/login`; 403 without the role or for a site-limited principal on an every-site route), or nil.
+    func roleRefusal(_ request: Request, _ context: Context, rule: RouteRule, needed: Role, changes: Bool, isAPI: Bool) -> Response? {
+        guard let principal = context.identity else {
+            if changes { audit(request, context, action: rule.action, outcome: 401, detail: nil) }
+            if !isAPI, request.method == .get, Self.wantsPage(request) { return Self.redirect("/login") }
+            return Self.refuse(.unauthenticated, "sign in or send an API token (Authorization: Bearer …)")
+        }
+        guard principal.has(needed) else {
+            if changes { audit(request, context, action: rule.action, outcome: 403, detail: "needs \(needed.rawValue)") }
+            return Self.refuse(.forbidden, "\(rule.action) needs the \(needed.rawValue) role; \(principal.actor) is \(principal.role.rawValue)")
+        }
+        if principal.isSiteLimited, rule.siteLimit == .everySiteOnly {
+            if changes { audit(request, context, action: rule.action, outcome: 403, detail: "site-limited") }
+            return Self.refuse(.forbidden, "\(rule.action) is only for accounts and tokens with every site")
+        }
+        return nil
+    }
+
+    /// Step 4 for a state change: the refusal of a foreign `Origin` or, in a browser session, a
+    /// missing or wrong `X-CSRF-Token` (both audited), or nil.
+    func crossSiteRefusal(_ request: Request, _ context: Context, rule: RouteRule) -> Response? {
+        if let origin = request.headers[.origin], !isOwnOrigin(origin, request: request) {
+            audit(request, context, action: rule.action, outcome: 403, detail: "foreign origin \(origin.prefix(100))")
+            return Self.refuse(.csrf, "cross-site request refused (Origin \(origin.prefix(100)))")
+        }
+        if let expected = context.identity?.csrfToken {
+            let sent = request.headers[Self.csrfHeader] ?? ""
+            guard AccountStore.constantTimeEqual(sent, expected) else {
+                audit(request, context, action: rule.action, outcome: 403, detail: "missing or wrong CSRF token")
+                return Self.refuse(.csrf, "the X-CSRF-Token header is missing or wrong: reload the page")
             }
         }
+        return nil
+    }
 
-        if changes {
-            if let origin = request.headers[.origin], !isOwnOrigin(origin, request: request) {
-                audit(request, context, action: rule.action, outcome: 403, detail: "foreign origin \(origin.prefix(100))")
-                return Self.refuse(.csrf, "cross-site request refused (Origin \(origin.prefix(100)))")
-            }
-            if let expected = context.identity?.csrfToken {
-                let sent = request.headers[Self.csrfHeader] ?? ""
-                guard AccountStore.constantTimeEqual(sent, expected) else {
-                    audit(request, context, action: rule.action, outcome: 403, detail: "missing or wrong CSRF token")
-                    return Self.refuse(.csrf, "the X-CSRF-Token header is missing or wrong: reload the page")
-                }
-            }
-        }
-
+    /// Step 5: runs the route and writes a state change to the audit log with its outcome, thrown
+    /// errors included (unless the route writes its own entry).
+    func forwardAudited(_ request: Request, _ context: Context, rule: RouteRule, changes: Bool,
+                        next: (Request, Context) async throws -> Response) async throws -> Response {
         let response: Response
         do {
             response = try await next(request, context)

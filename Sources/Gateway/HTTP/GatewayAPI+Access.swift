@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Pages, signing in and out, first start, one's own account, and the admin screens' API
-/// (accounts, API tokens, the audit log).
+/// Pages, signing in and out, first start, and the admin screens' API (one's own account in
+/// `GatewayAPI+OwnAccount.swift`, accounts in `GatewayAPI+Users.swift`, API tokens in
+/// `GatewayAPI+Tokens.swift`, the audit log here).
 extension GatewayAPI {
     func addPageRoutes(to router: Router<GatewayRequestContext>) {
         for (path, file) in [("/", "index.html"), ("/login", "login.html"), ("/setup", "setup.html"), ("/admin", "admin.html")] {
@@ -54,56 +55,7 @@ extension GatewayAPI {
         }
         router.post("/api/setup") { request, context in try await setUp(request, context: context) }
 
-        router.put("/api/account/password") { request, context in
-            struct Body: Decodable { var current: String; var new: String }
-            let principal = try context.principal()
-            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no password") }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"current\": \"…\", \"new\": \"…\"}")
-            }
-            let accounts = access.accounts
-            guard try await access.offPool({ try accounts.verify(name: principal.name, password: body.current) }) != nil else {
-                throw APIError(.wrongPassword, field: "current", "the current password is wrong")
-            }
-            do { try await access.offPool { try accounts.setPassword(name: principal.name, password: body.new) } } catch let refusal as AccountError {
-                throw refusal.apiError(field: "new")
-            }
-            // The change ends every session of the account, this one included: start a fresh one.
-            if let standing = try accounts.standing(principal.name) { _ = try await access.startSession(standing, request: request, context: context) }
-            return Response(status: .noContent)
-        }
-        router.post("/api/account/totp") { _, context in
-            let principal = try context.principal()
-            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
-            return try json(access.accounts.beginSecondFactor(name: principal.name))
-        }
-        router.post("/api/account/totp/confirm") { request, context in
-            struct Body: Decodable { var code: String }
-            let principal = try context.principal()
-            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"code\": \"123456\"}")
-            }
-            guard try access.accounts.confirmSecondFactor(name: principal.name, code: body.code, now: access.now()) else {
-                throw APIError(.wrongCode, field: "code", "the code does not match: check the phone's clock and type the newest code")
-            }
-            if let standing = try access.accounts.standing(principal.name) { _ = try await access.startSession(standing, request: request, context: context) }
-            return Response(status: .noContent)
-        }
-        router.delete("/api/account/totp") { request, context in
-            struct Body: Decodable { var password: String }
-            let principal = try context.principal()
-            guard principal.kind == .user else { throw APIError(.forbidden, "API tokens have no second factor") }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"password\": \"…\"}")
-            }
-            let accounts = access.accounts
-            guard try await access.offPool({ try accounts.verify(name: principal.name, password: body.password) }) != nil else {
-                throw APIError(.wrongPassword, field: "password", "the password is wrong")
-            }
-            try accounts.removeSecondFactor(name: principal.name)
-            return Response(status: .noContent)
-        }
+        addOwnAccountRoutes(to: router)
         addAdminRoutes(to: router)
     }
 
@@ -186,79 +138,10 @@ extension GatewayAPI {
         return refusal
     }
 
+    /// The admin screens' API: accounts, API tokens and the audit log.
     func addAdminRoutes(to router: Router<GatewayRequestContext>) {
-        router.get("/api/users") { _, _ in try json(["items": access.accounts.accounts()]) }
-        router.post("/api/users") { request, _ in
-            struct Body: Decodable { var name: String; var password: String; var role: Role; var sites: [String]? }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"name\", \"password\", \"role\": \"viewer|operator|admin\", \"sites\"?: [...]}")
-            }
-            let accounts = access.accounts
-            do {
-                var response = try json(try await access.offPool { try accounts.addAccount(name: body.name, password: body.password, role: body.role, sites: body.sites) })
-                response.status = .created
-                return response
-            } catch let refusal as AccountError { throw refusal.apiError() }
-        }
-        router.patch("/api/users/:name") { request, context in
-            let name = try context.parameters.require("name")
-            guard let buffer = try? await request.body.collect(upTo: Self.maxBody),
-                  let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
-                throw APIError(.badRequest, "the body must be a JSON object with role, sites (null = every site) and/or password")
-            }
-            let accounts = access.accounts
-            do {
-                var role: Role?
-                if let text = object["role"] {
-                    guard let parsed = (text as? String).flatMap(Role.init(rawValue:)) else {
-                        throw APIError(.invalidField, field: "role", "role must be viewer, operator or admin")
-                    }
-                    role = parsed
-                }
-                var sites: [String]??
-                if let value = object["sites"] {
-                    if value is NSNull { sites = .some(nil) } else if let list = value as? [String] { sites = .some(list) } else {
-                        throw APIError(.invalidField, field: "sites", "sites must be a list of site names or null")
-                    }
-                }
-                if let password = object["password"] as? String {
-                    try await access.offPool { try accounts.setPassword(name: name, password: password) }
-                }
-                return try json(try accounts.update(name: name, role: role, sites: sites))
-            } catch let refusal as AccountError { throw refusal.apiError() }
-        }
-        router.delete("/api/users/:name") { _, context in
-            do { try access.accounts.removeAccount(name: try context.parameters.require("name")) } catch let refusal as AccountError { throw refusal.apiError() }
-            return Response(status: .noContent)
-        }
-        router.get("/api/tokens") { _, _ in try json(["items": access.accounts.tokens()]) }
-        router.post("/api/tokens") { request, context in
-            struct Body: Decodable { var name: String; var role: Role; var sites: [String]?; var expiresInDays: Int? }
-            guard let body = try await decodeBody(request, as: Body.self) else {
-                throw APIError(.badRequest, "the body must be {\"name\", \"role\": \"viewer|operator|admin\", \"sites\"?: [...], \"expiresInDays\"?: 90}")
-            }
-            let now = access.now()
-            let expiry = try body.expiresInDays.map { days -> Date in
-                guard (1...3650).contains(days) else { throw APIError(.invalidField, field: "expiresInDays", "expiresInDays must be 1–3650") }
-                return now.addingTimeInterval(Double(days) * 86_400)
-            }
-            do {
-                let (token, secret) = try access.accounts.createToken(name: body.name, role: body.role, sites: body.sites, expiresAt: expiry,
-                                                                      createdBy: context.principal().actor, now: now)
-                struct Created: Encodable { var token: AccountStore.Token; var secret: String; var note: String }
-                var response = try json(Created(token: token, secret: secret, note: "shown once: store it now (Authorization: Bearer <secret>)"))
-                response.status = .created
-                return response
-            } catch let refusal as AccountError { throw refusal.apiError() } catch let refusal as TokenError {
-                throw APIError(.invalidField, refusal.description)
-            }
-        }
-        router.delete("/api/tokens/:id") { _, context in
-            do { try access.accounts.revokeToken(id: try context.parameters.require("id"), now: access.now()) } catch let refusal as TokenError {
-                throw APIError(.notFound, field: "id", refusal.description)
-            }
-            return Response(status: .noContent)
-        }
+        addUserRoutes(to: router)
+        addTokenRoutes(to: router)
         router.get("/api/audit") { request, _ in
             let q = request.uri.queryParameters
             let limit = min(1000, max(1, Int(q.get("limit") ?? "") ?? 100))

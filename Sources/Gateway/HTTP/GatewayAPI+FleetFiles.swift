@@ -8,42 +8,7 @@ import NIOCore
 /// REST routes for fleet files: bulk import jobs, export and the import template.
 extension GatewayAPI {
     func addFleetFileRoutes(to router: Router<GatewayRequestContext>) {
-        router.post("/api/imports") { request, context in
-            let q = request.uri.queryParameters
-            guard let mode = ImportJob.Mode(rawValue: q.get("mode") ?? "validate") else {
-                throw APIError(.badRequest, field: "mode", "mode must be validate (dry run) or apply")
-            }
-            let skipText = (q.get("skipInvalid") ?? "false").lowercased()
-            guard ["true", "false", "1", "0"].contains(skipText) else {
-                throw APIError(.badRequest, field: "skipInvalid", "skipInvalid must be true or false")
-            }
-            let format: FleetFileFormat?
-            switch Self.uploadFormat(query: q.get("format"), contentType: request.headers[.contentType]) {
-            case let .success(found): format = found
-            case let .failure(refusal): throw refusal
-            }
-            let maxBytes = imports.limits.maxBytes
-            let tooLarge = APIError(.payloadTooLarge, "the file is larger than \(maxBytes >> 20) MiB; split it into several imports")
-            if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
-                throw tooLarge
-            }
-            let body: ByteBuffer
-            do { body = try await request.body.collect(upTo: maxBytes) } catch { throw tooLarge }
-            guard body.readableBytes > 0 else {
-                throw APIError(.emptyFile, "the request body is empty: send the CSV or .xlsx file as the body")
-            }
-            let job: ImportJob
-            do {
-                job = try await imports.start(data: Data(body.readableBytesView), format: format, mode: mode, skipInvalid: skipText == "true" || skipText == "1",
-                                         actor: context.principal().actor)
-            } catch {
-                throw (error as? ContractError).map(APIError.init(relaying:)) ?? APIError(.internal, "\(error)")
-            }
-            var response = try json(job)
-            response.status = .accepted
-            response.headers[.location] = "/api/imports/\(job.id)"
-            return response
-        }
+        router.post("/api/imports") { request, context in try await startImport(request, context: context) }
         router.get("/api/imports/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let job = await imports.job(id) else {
@@ -51,29 +16,75 @@ extension GatewayAPI {
             }
             return try json(job)
         }
-        router.get("/api/cameras/export") { request, context in
-            let q = request.uri.queryParameters
-            let (format, language): (FleetFileFormat, HeaderLanguage)
-            switch Self.fileOptions(format: q.get("format"), lang: q.get("lang")) {
-            case let .success(options): (format, language) = options
-            case let .failure(refusal): throw refusal
-            }
-            let rows = try store.allCameras(sites: context.principal().sites).map(Self.fleetRow)
-            let data = try FleetFileExporter.export(rows, format: format, language: language, includePasswords: false)
-            return Self.download(data, format: format, name: "cameras-\(Self.day())")
+        router.get("/api/cameras/export") { request, context in try exportCameras(request, context: context) }
+        router.get("/api/cameras/template") { request, _ in try importTemplate(request) }
+    }
+
+    /// `POST /api/imports?mode=validate|apply&skipInvalid=&format=` with the file as the body: starts
+    /// an import job (202, `Location` names it).
+    func startImport(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        guard let mode = ImportJob.Mode(rawValue: q.get("mode") ?? "validate") else {
+            throw APIError(.badRequest, field: "mode", "mode must be validate (dry run) or apply")
         }
-        router.get("/api/cameras/template") { request, _ in
-            let (format, language): (FleetFileFormat, HeaderLanguage)
-            switch Self.fileOptions(format: request.uri.queryParameters.get("format"), lang: request.uri.queryParameters.get("lang")) {
-            case let .success(options): (format, language) = options
-            case let .failure(refusal): throw refusal
-            }
-            // The example names teams the notifier knows, so the template's own row validates.
-            let teams = notifierView.directory
-            let template = try FleetFileExporter.template(format: format, language: language, lineTeam: teams?.ids(role: "line-team").first,
-                                                          vendor: teams?.ids(role: "vendor").first)
-            return Self.download(template, format: format, name: "cameras-template")
+        let skipText = (q.get("skipInvalid") ?? "false").lowercased()
+        guard ["true", "false", "1", "0"].contains(skipText) else {
+            throw APIError(.badRequest, field: "skipInvalid", "skipInvalid must be true or false")
         }
+        let format: FleetFileFormat?
+        switch Self.uploadFormat(query: q.get("format"), contentType: request.headers[.contentType]) {
+        case let .success(found): format = found
+        case let .failure(refusal): throw refusal
+        }
+        let maxBytes = imports.limits.maxBytes
+        let tooLarge = APIError(.payloadTooLarge, "the file is larger than \(maxBytes >> 20) MiB; split it into several imports")
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
+            throw tooLarge
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: maxBytes) } catch { throw tooLarge }
+        guard body.readableBytes > 0 else {
+            throw APIError(.emptyFile, "the request body is empty: send the CSV or .xlsx file as the body")
+        }
+        let job: ImportJob
+        do {
+            job = try await imports.start(data: Data(body.readableBytesView), format: format, mode: mode, skipInvalid: skipText == "true" || skipText == "1",
+                                     actor: context.principal().actor)
+        } catch {
+            throw (error as? ContractError).map(APIError.init(relaying:)) ?? APIError(.internal, "\(error)")
+        }
+        var response = try json(job)
+        response.status = .accepted
+        response.headers[.location] = "/api/imports/\(job.id)"
+        return response
+    }
+
+    /// `GET /api/cameras/export?format=&lang=`: the cameras the caller may see, as a fleet file
+    /// (never with passwords).
+    func exportCameras(_ request: Request, context: GatewayRequestContext) throws -> Response {
+        let q = request.uri.queryParameters
+        let (format, language): (FleetFileFormat, HeaderLanguage)
+        switch Self.fileOptions(format: q.get("format"), lang: q.get("lang")) {
+        case let .success(options): (format, language) = options
+        case let .failure(refusal): throw refusal
+        }
+        let rows = try store.allCameras(sites: context.principal().sites).map(Self.fleetRow)
+        let data = try FleetFileExporter.export(rows, format: format, language: language, includePasswords: false)
+        return Self.download(data, format: format, name: "cameras-\(Self.day())")
+    }
+
+    /// `GET /api/cameras/template?format=&lang=`: an empty fleet file with one example row.
+    func importTemplate(_ request: Request) throws -> Response {
+        let (format, language): (FleetFileFormat, HeaderLanguage)
+        switch Self.fileOptions(format: request.uri.queryParameters.get("format"), lang: request.uri.queryParameters.get("lang")) {
+        case let .success(options): (format, language) = options
+        case let .failure(refusal): throw refusal
+        }
+        // The example names teams the notifier knows, so the template's own row validates.
+        let teams = notifierView.directory
+        let template = try FleetFileExporter.template(format: format, language: language, lineTeam: teams?.ids(role: "line-team").first,
+                                                      vendor: teams?.ids(role: "vendor").first)
+        return Self.download(template, format: format, name: "cameras-template")
     }
 
     static let xlsxMediaType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,84 +10,96 @@ import ServiceRuntime
 /// camera, site, line team or vendor, and the monthly SLA report (JSON, CSV or XLSX, Korean or English).
 extension GatewayAPI {
     func addHistoryRoutes(to router: Router<GatewayRequestContext>) {
-        router.get("/api/cameras/:id/history") { request, context in
-            guard let historyStore else { throw historyOff() }
-            let id = try context.parameters.require("id")
-            try requireSite(ofCamera: id, context: context)
-            let q = request.uri.queryParameters
-            let now = Date()
-            let span: TimeInterval
-            switch q.get("range") ?? "24h" {
-            case "24h": span = 86_400
-            case "7d": span = 7 * 86_400
-            case "30d": span = 30 * 86_400
-            default: throw APIError(.invalidField, field: "range", "range must be 24h, 7d or 30d")
-            }
-            let from = now.addingTimeInterval(-span)
-            let resolution = HistoryResolution.forRange(span)
-            struct Answer: Encodable {
-                var from: Date; var to: Date; var resolution: Int
-                var points: [HistoryStore.Point]
-                var states: [State]; var durations: StateDurations
-                struct State: Encodable { var at: Date; var state: String }
-            }
-            let changes = try historyStore.transitions(cameraID: id, from: from, to: now)
-            return try json(Answer(from: from, to: now, resolution: resolution.rawValue,
-                                   points: try historyStore.points(cameraID: id, resolution: resolution, from: from, to: now, pending: history?.pending(id) ?? []),
-                                   states: changes.map { .init(at: $0.at, state: $0.state) }, durations: StateDurations.over(changes, from: from, to: now)))
+        router.get("/api/cameras/:id/history") { request, context in try cameraHistory(request, context: context) }
+        router.get("/api/availability") { request, _ in try await availability(request) }
+        router.get("/api/reports/sla") { request, _ in try await slaReport(request) }
+    }
+
+    /// `GET /api/cameras/{id}/history?range=24h|7d|30d`: the camera's chart points at the range's
+    /// resolution, its state changes, and the time spent in each state.
+    func cameraHistory(_ request: Request, context: GatewayRequestContext) throws -> Response {
+        guard let historyStore else { throw historyOff() }
+        let id = try context.parameters.require("id")
+        try requireSite(ofCamera: id, context: context)
+        let q = request.uri.queryParameters
+        let now = Date()
+        let span: TimeInterval
+        switch q.get("range") ?? "24h" {
+        case "24h": span = 86_400
+        case "7d": span = 7 * 86_400
+        case "30d": span = 30 * 86_400
+        default: throw APIError(.invalidField, field: "range", "range must be 24h, 7d or 30d")
         }
-        router.get("/api/availability") { request, _ in
-            guard let historyStore else { throw historyOff() }
-            let q = request.uri.queryParameters
-            let period: (Date, Date)
-            switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): throw refusal }
-            let by = q.get("by") ?? "camera"
-            guard ["camera", "site", "lineTeam", "vendor"].contains(by) else {
-                throw APIError(.invalidField, field: "by", "by must be camera, site, lineTeam or vendor")
-            }
-            let limit = min(10_000, max(1, Int(q.get("limit") ?? "") ?? 500))
-            let store = store
-            let groups = try await offPoolReport { () -> [String: (cameras: Int, durations: StateDurations)] in
-                let durations = try historyStore.durations(from: period.0, to: period.1)
-                var groups: [String: (cameras: Int, durations: StateDurations)] = [:]
-                for camera in try store.cameraFacts() {
-                    guard let d = durations[camera.id] else { continue }
-                    let key = switch by { case "site": camera.site ?? ""; case "lineTeam": camera.lineTeam ?? ""; case "vendor": camera.vendor ?? ""; default: camera.id }
-                    groups[key, default: (0, StateDurations())].cameras += 1
-                    groups[key]!.durations.add(d)
-                }
-                return groups
-            }
-            struct Item: Encodable { var key: String; var cameras: Int; var availability: Double?; var lineAvailability: Double?; var cameraAvailability: Double?; var durations: StateDurations }
-            // Worst first: what the reader came to find.
-            let items = groups.map { Item(key: $0.key, cameras: $0.value.cameras, availability: $0.value.durations.availability.map { $0 * 100 },
-                                          lineAvailability: $0.value.durations.lineAvailability.map { $0 * 100 },
-                                          cameraAvailability: $0.value.durations.cameraAvailability.map { $0 * 100 }, durations: $0.value.durations) }
-                .sorted { ($0.availability ?? 101, $0.key) < ($1.availability ?? 101, $1.key) }
-            struct Answer: Encodable { var from: Date; var to: Date; var by: String; var total: Int; var items: [Item] }
-            return try json(Answer(from: period.0, to: period.1, by: by, total: items.count, items: Array(items.prefix(limit))))
+        let from = now.addingTimeInterval(-span)
+        let resolution = HistoryResolution.forRange(span)
+        struct Answer: Encodable {
+            var from: Date; var to: Date; var resolution: Int
+            var points: [HistoryStore.Point]
+            var states: [State]; var durations: StateDurations
+            struct State: Encodable { var at: Date; var state: String }
         }
-        router.get("/api/reports/sla") { request, _ in
-            guard let historyStore else { throw historyOff() }
-            let q = request.uri.queryParameters
-            let period: (Date, Date)
-            switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): throw refusal }
-            let format = (q.get("format") ?? "json").lowercased()
-            var options: (FleetFileFormat, HeaderLanguage)? = nil
-            if format != "json" {
-                switch Self.fileOptions(format: format, lang: q.get("lang")) { case let .success(o): options = o; case let .failure(refusal): throw refusal }
-            }
-            let store = store, file = options
-            let (report, bytes) = try await offPoolReport { () -> (SLAReport, Data?) in
-                let report = SLAReport.build(from: period.0, to: period.1, cameras: try store.cameraFacts(),
-                                             durations: try historyStore.durations(from: period.0, to: period.1),
-                                             incidents: try store.issues(openedFrom: period.0, to: period.1))
-                return (report, try file.map { try report.file($0.0, language: $0.1) })
-            }
-            guard let options, let bytes else { return try json(report) }
-            let name = "sla-" + (q.get("month") ?? Self.day())
-            return Self.download(bytes, format: options.0, name: name)
+        let changes = try historyStore.transitions(cameraID: id, from: from, to: now)
+        return try json(Answer(from: from, to: now, resolution: resolution.rawValue,
+                               points: try historyStore.points(cameraID: id, resolution: resolution, from: from, to: now, pending: history?.pending(id) ?? []),
+                               states: changes.map { .init(at: $0.at, state: $0.state) }, durations: StateDurations.over(changes, from: from, to: now)))
+    }
+
+    /// `GET /api/availability?by=camera|site|lineTeam|vendor`: availability over the period per
+    /// group, worst first.
+    func availability(_ request: Request) async throws -> Response {
+        guard let historyStore else { throw historyOff() }
+        let q = request.uri.queryParameters
+        let period: (Date, Date)
+        switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): throw refusal }
+        let by = q.get("by") ?? "camera"
+        guard ["camera", "site", "lineTeam", "vendor"].contains(by) else {
+            throw APIError(.invalidField, field: "by", "by must be camera, site, lineTeam or vendor")
         }
+        let limit = min(10_000, max(1, Int(q.get("limit") ?? "") ?? 500))
+        let store = store
+        let groups = try await offPoolReport { () -> [String: (cameras: Int, durations: StateDurations)] in
+            let durations = try historyStore.durations(from: period.0, to: period.1)
+            var groups: [String: (cameras: Int, durations: StateDurations)] = [:]
+            for camera in try store.cameraFacts() {
+                guard let d = durations[camera.id] else { continue }
+                let key = switch by { case "site": camera.site ?? ""; case "lineTeam": camera.lineTeam ?? ""; case "vendor": camera.vendor ?? ""; default: camera.id }
+                groups[key, default: (0, StateDurations())].cameras += 1
+                groups[key]!.durations.add(d)
+            }
+            return groups
+        }
+        struct Item: Encodable { var key: String; var cameras: Int; var availability: Double?; var lineAvailability: Double?; var cameraAvailability: Double?; var durations: StateDurations }
+        // Worst first: what the reader came to find.
+        let items = groups.map { Item(key: $0.key, cameras: $0.value.cameras, availability: $0.value.durations.availability.map { $0 * 100 },
+                                      lineAvailability: $0.value.durations.lineAvailability.map { $0 * 100 },
+                                      cameraAvailability: $0.value.durations.cameraAvailability.map { $0 * 100 }, durations: $0.value.durations) }
+            .sorted { ($0.availability ?? 101, $0.key) < ($1.availability ?? 101, $1.key) }
+        struct Answer: Encodable { var from: Date; var to: Date; var by: String; var total: Int; var items: [Item] }
+        return try json(Answer(from: period.0, to: period.1, by: by, total: items.count, items: Array(items.prefix(limit))))
+    }
+
+    /// `GET /api/reports/sla?format=json|csv|xlsx&lang=`: the SLA report of the period, as JSON or
+    /// as a file to download.
+    func slaReport(_ request: Request) async throws -> Response {
+        guard let historyStore else { throw historyOff() }
+        let q = request.uri.queryParameters
+        let period: (Date, Date)
+        switch Self.period(q) { case let .success(p): period = p; case let .failure(refusal): throw refusal }
+        let format = (q.get("format") ?? "json").lowercased()
+        var options: (FleetFileFormat, HeaderLanguage)? = nil
+        if format != "json" {
+            switch Self.fileOptions(format: format, lang: q.get("lang")) { case let .success(o): options = o; case let .failure(refusal): throw refusal }
+        }
+        let store = store, file = options
+        let (report, bytes) = try await offPoolReport { () -> (SLAReport, Data?) in
+            let report = SLAReport.build(from: period.0, to: period.1, cameras: try store.cameraFacts(),
+                                         durations: try historyStore.durations(from: period.0, to: period.1),
+                                         incidents: try store.issues(openedFrom: period.0, to: period.1))
+            return (report, try file.map { try report.file($0.0, language: $0.1) })
+        }
+        guard let options, let bytes else { return try json(report) }
+        let name = "sla-" + (q.get("month") ?? Self.day())
+        return Self.download(bytes, format: options.0, name: name)
     }
 
     /// Runs a report's work (every state change of the period: seconds at 100,000 cameras × 30 days)

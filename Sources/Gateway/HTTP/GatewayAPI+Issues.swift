@@ -55,6 +55,7 @@ extension GatewayAPI {
 
     static let silenceBodyHelp = "the body must be JSON {\"scope\": \"camera|site|tag|lineTeam|vendor\", \"value\": \"…\", \"minutes\": 60} or with \"startsAt\"/\"until\", or \"recurrence\": {\"days\": [7], \"start\": \"02:00\", \"minutes\": 120, \"timeZone\": \"Asia/Seoul\"}"
 
+    /// Incidents (one by id, the lifecycle's actions) and the silences.
     func addIssueRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/issues/:id") { _, context in
             let id = try context.parameters.require("id")
@@ -76,25 +77,12 @@ extension GatewayAPI {
                                               visibleTo: context.principal())
             }
         }
-        router.get("/api/silences") { request, context in
-            let principal = try context.principal()
-            // `?camera=ID`: only the windows about that camera (its id, site, tags, line team or vendor).
-            guard let cameraID = request.uri.queryParameters.get("camera") else {
-                return try await issueCommand(IssueCommand(.listSilences), visibleTo: principal)
-            }
-            let camera = try store.camera(cameraID)?.camera
-            try context.requireSite(camera?.site)
-            let reply: IssueReply
-            do { reply = try await issueCommands(IssueCommand(.listSilences)) } catch {
-                throw APIError(.issuesUnavailable, "the issues service did not answer: \(error)")
-            }
-            let now = Date()
-            let mine = (reply.silences ?? []).filter {
-                MaintenanceSchedule.covers($0, cameraID: cameraID, site: camera?.site, tags: camera?.tags, lineTeam: camera?.lineTeam, vendor: camera?.vendor)
-                    && isVisible($0, to: principal)
-            }
-            return try json(["items": mine.map { SilenceView(silence: $0, now: now) }])
-        }
+        addSilenceRoutes(to: router)
+    }
+
+    /// Silences (maintenance windows): list, create, change, end early, delete.
+    func addSilenceRoutes(to router: Router<GatewayRequestContext>) {
+        router.get("/api/silences") { request, context in try await listSilences(request, context: context) }
         router.post("/api/silences") { request, context in
             guard let body = try await decodeBody(request, as: SilenceBody.self) else {
                 throw APIError(.badRequest, Self.silenceBodyHelp)
@@ -118,6 +106,27 @@ extension GatewayAPI {
         // End a window early (kept in the list as ended) or delete it: the same request but for the action.
         router.post("/api/silences/:id/end") { _, context in try await silenceByID({ .endSilence(id: $0) }, context: context) }
         router.delete("/api/silences/:id") { _, context in try await silenceByID({ .unsilence(id: $0) }, context: context) }
+    }
+
+    /// `GET /api/silences[?camera=ID]`: the windows the caller may see; with `camera`, only those
+    /// about that camera (its id, site, tags, line team or vendor).
+    func listSilences(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let principal = try context.principal()
+        guard let cameraID = request.uri.queryParameters.get("camera") else {
+            return try await issueCommand(IssueCommand(.listSilences), visibleTo: principal)
+        }
+        let camera = try store.camera(cameraID)?.camera
+        try context.requireSite(camera?.site)
+        let reply: IssueReply
+        do { reply = try await issueCommands(IssueCommand(.listSilences)) } catch {
+            throw APIError(.issuesUnavailable, "the issues service did not answer: \(error)")
+        }
+        let now = Date()
+        let mine = (reply.silences ?? []).filter {
+            MaintenanceSchedule.covers($0, cameraID: cameraID, site: camera?.site, tags: camera?.tags, lineTeam: camera?.lineTeam, vendor: camera?.vendor)
+                && isVisible($0, to: principal)
+        }
+        return try json(["items": mine.map { SilenceView(silence: $0, now: now) }])
     }
 
     /// A site-limited principal may touch only a window it could have made: looked up first.

@@ -85,31 +85,57 @@ package actor ImportJobs {
         logger.notice("import failed", metadata: ["import": "\(id)", "error": "\(error)"])
     }
 
+    /// The whole import of one upload: parse, check every row at the registry, then commit or abort.
     private func run(id: String, data: Data, format: FleetFileFormat?) async {
         guard let job = jobs[id] else { return }
-        let actor = job.startedBy
-        let send: Send = { command, timeout in
-            var command = command
-            command.actor = actor
-            return try await self.send(command, timeout)
-        }
-        // Parsing is CPU work of seconds for 100,000 rows: keep it off the actor.
-        let limits = self.limits
-        let parsed: Result<FleetFileParseResult, FleetFileError> = await Task.detached {
-            do throws(FleetFileError) {
-                let name = "upload." + (format?.fileExtension ?? "dat")
-                return .success(try FleetFileParser.parse(data: data, filename: name, limits: .init(maxBytes: limits.maxBytes, maxRows: limits.maxRows)))
-            } catch { return .failure(error) }
-        }.value
+        let send = sending(as: job.startedBy)
         let file: FleetFileParseResult
-        switch parsed {
+        switch await Self.parse(data, format: format, limits: limits) {
         case let .failure(error):
             let message = error.row.map { "Row \($0): \(error.message)" } ?? error.message
             return fail(id, ContractError(code: error.code.rawValue, message: message))
         case let .success(result):
             file = result
         }
+        markChecking(id, file: file)
         var problems = file.rejected.map(Self.problem)
+        var report = ImportJob.Report()
+        do {
+            try await checkRows(of: file, id: id, send: send, report: &report, problems: &problems)
+            problems.sort { ($0.row, $0.column ?? "") < ($1.row, $1.column ?? "") }
+            report.rejectedRows = Set(problems.map(\.row)).count
+            guard try await commitOrAbort(job, id: id, send: send, report: &report, problems: problems) else { return }
+            finish(id, mode: job.mode, report: report, problems: problems)
+        } catch let error as ContractError {
+            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(10))
+            fail(id, error, problems: problems)
+        } catch {
+            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(10))
+            fail(id, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error); nothing was applied"), problems: problems)
+        }
+    }
+
+    /// The registry sender with every command signed by the account that started the import.
+    private func sending(as actor: String?) -> Send {
+        { command, timeout in
+            var command = command
+            command.actor = actor
+            return try await self.send(command, timeout)
+        }
+    }
+
+    /// Parses the upload away from the actor: parsing is CPU work of seconds for 100,000 rows.
+    private static func parse(_ data: Data, format: FleetFileFormat?, limits: Limits) async -> Result<FleetFileParseResult, FleetFileError> {
+        await Task.detached {
+            do throws(FleetFileError) {
+                let name = "upload." + (format?.fileExtension ?? "dat")
+                return .success(try FleetFileParser.parse(data: data, filename: name, limits: .init(maxBytes: limits.maxBytes, maxRows: limits.maxRows)))
+            } catch { return .failure(error) }
+        }.value
+    }
+
+    /// Records what parsing found (format, row counts, warnings) and moves the job to `checking`.
+    private func markChecking(_ id: String, file: FleetFileParseResult) {
         let rowsInFile = file.rows.count + file.rejectedRowCount
         update(id) { job in
             job.format = file.format.rawValue
@@ -119,61 +145,67 @@ package actor ImportJobs {
             job.progress.validated = file.rejectedRowCount
             job.warnings = file.warnings.map(\.message)
         }
+    }
+
+    /// Opens the import at the registry and sends the file's rows in batches to be checked (nothing is
+    /// written yet), adding the registry's counts to `report` and its rejections, named by the file's
+    /// own column headers, to `problems`.
+    private func checkRows(of file: FleetFileParseResult, id: String, send: Send,
+                           report: inout ImportJob.Report, problems: inout [ImportProblem]) async throws {
         let columns = file.columns.keys.map(Self.field)
         let headerOf = Dictionary(uniqueKeysWithValues: file.columns.map { (Self.field($0.key).rawValue, $0.value) })
-        var report = ImportJob.Report()
-        do {
-            try await expectOK(send(RegistryCommand(.importBegin(importID: id, columns: columns)), .seconds(30)))
-            for batch in batches(file.rows.map(Self.importRow)) {
-                let reply = try await expectOK(send(RegistryCommand(.importRows(importID: id, rows: batch)), .seconds(60)))
-                if let result = reply.importResult {
-                    report.created += result.created; report.updated += result.updated; report.unchanged += result.unchanged
-                    problems += result.rejected.map { problem in
-                        var problem = problem
-                        problem.column = problem.field.flatMap { headerOf[$0] }
-                        return problem
-                    }
+        try await expectOK(send(RegistryCommand(.importBegin(importID: id, columns: columns)), .seconds(30)))
+        for batch in batches(file.rows.map(Self.importRow)) {
+            let reply = try await expectOK(send(RegistryCommand(.importRows(importID: id, rows: batch)), .seconds(60)))
+            if let result = reply.importResult {
+                report.created += result.created; report.updated += result.updated; report.unchanged += result.unchanged
+                problems += result.rejected.map { problem in
+                    var problem = problem
+                    problem.column = problem.field.flatMap { headerOf[$0] }
+                    return problem
                 }
-                update(id) { $0.progress.validated += batch.count }
             }
-            problems.sort { ($0.row, $0.column ?? "") < ($1.row, $1.column ?? "") }
-            report.rejectedRows = Set(problems.map(\.row)).count
-            let commit = job.mode == .apply && (problems.isEmpty || job.skipInvalid) && report.created + report.updated > 0
-            if commit {
-                update(id) { $0.state = .applying }
-                let reply = try await send(RegistryCommand(.importCommit(importID: id, skipInvalid: job.skipInvalid)), .seconds(600))
-                guard let result = reply.importResult, reply.ok else {
-                    let late = reply.importResult?.rejected ?? []
-                    return fail(id, reply.error ?? ContractError(code: "internal", message: "the registry refused the commit without a reason"),
-                                problems: (problems + late).sorted { $0.row < $1.row })
-                }
-                report.created = result.created; report.updated = result.updated; report.unchanged = result.unchanged
-                report.applied = true
-            } else {
-                _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(30))
-                // Nothing to write is still a successful apply: the fleet already matches the file.
-                report.applied = job.mode == .apply && (problems.isEmpty || job.skipInvalid)
-            }
-            let final = report
-            let applied = report.applied ? report.created + report.updated + report.unchanged : 0
-            let sortedProblems = problems
-            update(id) { job in
-                job.state = .done
-                job.report = final
-                job.progress.applied = applied
-                job.problems = sortedProblems
-                job.finishedAt = Date()
-            }
-            logger.info("import finished", metadata: ["import": "\(id)", "mode": "\(job.mode.rawValue)", "created": "\(final.created)",
-                                                      "updated": "\(final.updated)", "unchanged": "\(final.unchanged)",
-                                                      "rejectedRows": "\(final.rejectedRows)", "applied": "\(final.applied)"])
-        } catch let error as ContractError {
-            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(10))
-            fail(id, error, problems: problems)
-        } catch {
-            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(10))
-            fail(id, ContractError(code: "registry_unavailable", message: "the registry did not answer: \(error); nothing was applied"), problems: problems)
+            update(id) { $0.progress.validated += batch.count }
         }
+    }
+
+    /// Commits the checked import when the job applies, nothing blocks it and something changes;
+    /// aborts it otherwise. Returns false when the registry refused the commit (the job has failed then).
+    private func commitOrAbort(_ job: ImportJob, id: String, send: Send,
+                               report: inout ImportJob.Report, problems: [ImportProblem]) async throws -> Bool {
+        let commit = job.mode == .apply && (problems.isEmpty || job.skipInvalid) && report.created + report.updated > 0
+        guard commit else {
+            _ = try? await send(RegistryCommand(.importAbort(importID: id)), .seconds(30))
+            // Nothing to write is still a successful apply: the fleet already matches the file.
+            report.applied = job.mode == .apply && (problems.isEmpty || job.skipInvalid)
+            return true
+        }
+        update(id) { $0.state = .applying }
+        let reply = try await send(RegistryCommand(.importCommit(importID: id, skipInvalid: job.skipInvalid)), .seconds(600))
+        guard let result = reply.importResult, reply.ok else {
+            let late = reply.importResult?.rejected ?? []
+            fail(id, reply.error ?? ContractError(code: "internal", message: "the registry refused the commit without a reason"),
+                 problems: (problems + late).sorted { $0.row < $1.row })
+            return false
+        }
+        report.created = result.created; report.updated = result.updated; report.unchanged = result.unchanged
+        report.applied = true
+        return true
+    }
+
+    /// Marks the job done with its report and problems, and logs the outcome.
+    private func finish(_ id: String, mode: ImportJob.Mode, report: ImportJob.Report, problems: [ImportProblem]) {
+        let applied = report.applied ? report.created + report.updated + report.unchanged : 0
+        update(id) { job in
+            job.state = .done
+            job.report = report
+            job.progress.applied = applied
+            job.problems = problems
+            job.finishedAt = Date()
+        }
+        logger.info("import finished", metadata: ["import": "\(id)", "mode": "\(mode.rawValue)", "created": "\(report.created)",
+                                                  "updated": "\(report.updated)", "unchanged": "\(report.unchanged)",
+                                                  "rejectedRows": "\(report.rejectedRows)", "applied": "\(report.applied)"])
     }
 
     @discardableResult

@@ -88,17 +88,22 @@ extension ReadStore {
                 }
             }
             // Each changed camera goes out with its current status, read once for the whole batch.
-            var statuses: [String: CameraHealth] = [:]
-            let ids = Array(Set(cameras.map(\.id)))
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                for row in try Row.fetchAll(db, sql: "SELECT cameraID, json FROM status WHERE cameraID IN (\(databaseQuestionMarks(count: chunk.count)))",
-                                            arguments: StatementArguments(chunk)) {
-                    statuses[row["cameraID"]] = try? ContractCodec.decodeValue(CameraHealth.self, from: row["json"] as Data)
-                }
-            }
+            let statuses = try Self.statuses(of: Array(Set(cameras.map(\.id))), in: db)
             pushed += cameras.map { .camera(CameraRow(camera: $0, status: statuses[$0.id])) }
             return pushed
         }
+    }
+
+    /// The stored status of each camera in `ids` that has one, read 500 ids per query.
+    static func statuses(of ids: [String], in db: Database) throws -> [String: CameraHealth] {
+        var statuses: [String: CameraHealth] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            for row in try Row.fetchAll(db, sql: "SELECT cameraID, json FROM status WHERE cameraID IN (\(databaseQuestionMarks(count: chunk.count)))",
+                                        arguments: StatementArguments(chunk)) {
+                statuses[row["cameraID"]] = try? ContractCodec.decodeValue(CameraHealth.self, from: row["json"] as Data)
+            }
+        }
+        return statuses
     }
 }

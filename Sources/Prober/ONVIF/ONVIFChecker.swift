@@ -72,31 +72,10 @@ package final class ONVIFChecker: Sendable {
         case let .failure(verdict): return verdict
         case let .success(reply): clockReply = reply
         }
-        let received = now()
-        var verdict = ONVIFVerdict(status: .success, reason: "ok", httpStatus: clockReply.status)
-        var deviceTime: Date?
-        if let fault = clockReply.fault {
-            // Some devices want credentials even for the clock; sign with ours and say so.
-            verdict.detail = "GetSystemDateAndTime refused without credentials (\(fault.description))"
-        } else if let cameraTime = Self.cameraTime(clockReply.envelope) {
-            let midpoint = sent.addingTimeInterval(received.timeIntervalSince(sent) / 2)
-            // The camera reports whole seconds, truncated: its clock is half a second later on average.
-            let skew = ((cameraTime.timeIntervalSince(midpoint) + 0.5) * 10).rounded() / 10
-            verdict.clockSkewSeconds = skew
-            verdict.clockSkewed = abs(skew) > limits.clockSkewLimit
-            deviceTime = cameraTime
-            if verdict.clockSkewed == true {
-                verdict.reason = "clock_skew"
-                verdict.detail = "the camera's clock is \(skew > 0 ? "+" : "")\(String(format: "%.0f", skew)) s off (limit \(String(format: "%.0f", limits.clockSkewLimit)) s)"
-            }
-        } else {
-            verdict.detail = "the camera did not give its UTC time (GetSystemDateAndTime has no UTCDateTime)"
-        }
-        let skew = deviceTime == nil ? 0 : verdict.clockSkewSeconds ?? 0
+        let (verdict, skew) = judgeClock(clockReply, sent: sent, received: now())
 
         // 2. What it is, signed on the camera's clock.
         let token = credentials.map { WSUsernameToken(username: $0.username, password: $0.password, deviceTime: now().addingTimeInterval(skew)) }
-        let infoReply: Reply
         switch await call("GetDeviceInformation", url: url, token: token, credentials: credentials, deadline: deadline) {
         case let .failure(failure):
             // The clock was read: keep it, the failure decides status and reason.
@@ -104,8 +83,41 @@ package final class ONVIFChecker: Sendable {
             failed.clockSkewSeconds = verdict.clockSkewSeconds
             failed.clockSkewed = verdict.clockSkewed
             return failed
-        case let .success(reply): infoReply = reply
+        case let .success(reply):
+            return judgeDeviceInformation(reply, verdict: verdict, credentials: credentials)
         }
+    }
+
+    /// The verdict so far from the `GetSystemDateAndTime` reply sent at `sent` and answered at
+    /// `received`, and the skew to sign with (0 when the camera gave no time): its UTC time against
+    /// ours at the midpoint of the round trip, `clock_skew` beyond the limit.
+    func judgeClock(_ clockReply: Reply, sent: Date, received: Date) -> (verdict: ONVIFVerdict, skew: Double) {
+        var verdict = ONVIFVerdict(status: .success, reason: "ok", httpStatus: clockReply.status)
+        if let fault = clockReply.fault {
+            // Some devices want credentials even for the clock; sign with ours and say so.
+            verdict.detail = "GetSystemDateAndTime refused without credentials (\(fault.description))"
+            return (verdict, 0)
+        }
+        guard let cameraTime = Self.cameraTime(clockReply.envelope) else {
+            verdict.detail = "the camera did not give its UTC time (GetSystemDateAndTime has no UTCDateTime)"
+            return (verdict, 0)
+        }
+        let midpoint = sent.addingTimeInterval(received.timeIntervalSince(sent) / 2)
+        // The camera reports whole seconds, truncated: its clock is half a second later on average.
+        let skew = ((cameraTime.timeIntervalSince(midpoint) + 0.5) * 10).rounded() / 10
+        verdict.clockSkewSeconds = skew
+        verdict.clockSkewed = abs(skew) > limits.clockSkewLimit
+        if verdict.clockSkewed == true {
+            verdict.reason = "clock_skew"
+            verdict.detail = "the camera's clock is \(skew > 0 ? "+" : "")\(String(format: "%.0f", skew)) s off (limit \(String(format: "%.0f", limits.clockSkewLimit)) s)"
+        }
+        return (verdict, skew)
+    }
+
+    /// The final verdict from the `GetDeviceInformation` reply: the device's identity, or why the
+    /// camera would not say (credentials missing or refused, a fault, a malformed answer).
+    func judgeDeviceInformation(_ infoReply: Reply, verdict: ONVIFVerdict, credentials: StreamCredentials?) -> ONVIFVerdict {
+        var verdict = verdict
         if let fault = infoReply.fault {
             if fault.isNotAuthorized || infoReply.status == 401 {
                 guard credentials != nil else {

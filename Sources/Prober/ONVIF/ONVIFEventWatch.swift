@@ -101,63 +101,82 @@ final class ONVIFEventWatch: Sendable {
                 if await pause(after: failures) { return }
                 continue
             }
-            let skew = verdict.clockSkewSeconds ?? 0
-            let checker = checker
-            let cameraNow: @Sendable () -> Date = { checker.now().addingTimeInterval(skew) }
-            let sign: () -> WSUsernameToken? = {
-                credentials.map { WSUsernameToken(username: $0.username, password: $0.password, deviceTime: cameraNow()) }
-            }
-            var pullPoint: ONVIFPullPoint?
-            // A refused renewal after a good pull subscribes again at once; anything else waits first.
-            var again = false
-            do {
-                let service = await checker.eventService(device: device, sign: sign, credentials: credentials, budget: limits.callBudget)
-                var current = try await checker.createPullPoint(service: service, lease: limits.lease, now: cameraNow(), sign: sign,
-                                                                credentials: credentials, budget: limits.callBudget)
-                pullPoint = current
-                // A pull point the camera drops before any pull is not subscribed to again at once.
-                var pulled = false
-                logger.info("ONVIF events: subscribed", metadata: meta.merging(["pullPoint": "\(current.address.path)"]) { $1 })
-                while !Task.isCancelled {
-                    if current.terminationTime.timeIntervalSince(cameraNow()) < limits.lease.seconds / 2 {
-                        do {
-                            current.terminationTime = try await checker.renew(current, lease: limits.lease, now: cameraNow(), sign: sign,
-                                                                              credentials: credentials, budget: limits.callBudget)
-                            pullPoint = current
-                        } catch {
-                            // Expired or dropped on the camera (rebooted, too many subscriptions): a new one.
-                            logger.notice("ONVIF events: renewal refused; subscribing again", metadata: meta.merging(["error": "\(error)"]) { $1 })
-                            again = pulled
-                            pullPoint = nil
-                            break
-                        }
-                    }
-                    let reply = try await checker.pullMessages(current, wait: limits.pullWait, limit: limits.messageLimit, sign: sign,
-                                                                credentials: credentials, budget: limits.callBudget)
-                    if let termination = reply.terminationTime { current.terminationTime = termination }
-                    pullPoint = current
-                    pulled = true
-                    failures = 0
-                    let received = Date()
-                    for event in reply.events {
-                        await sink.publish(ONVIFEventResult(cameraID: camera.id, kind: event.kind, topic: event.topic, active: event.active,
-                                                            operation: event.operation, source: event.source,
-                                                            at: event.cameraTime?.addingTimeInterval(-skew) ?? received, receivedAt: received, prober: proberID))
-                    }
-                }
-            } catch {
-                if !Task.isCancelled {
-                    logger.warning("ONVIF events: the subscription failed; subscribing again later", metadata: meta.merging(["error": "\(error)"]) { $1 })
-                }
-            }
-            if Task.isCancelled {
-                if let pullPoint { await end(pullPoint, sign: sign, credentials: credentials, meta: meta) }
-                return
-            }
-            if !again {
+            let outcome = await subscribe(camera, device: device, credentials: credentials, skew: verdict.clockSkewSeconds ?? 0, sink: sink, meta: meta)
+            if Task.isCancelled { return }
+            if outcome.pulled { failures = 0 }
+            if !outcome.again {
                 failures += 1
                 if await pause(after: failures) { return }
             }
+        }
+    }
+
+    /// How one subscription ended.
+    private struct SubscriptionOutcome {
+        /// Messages were pulled at least once (the failures in a row start over).
+        var pulled = false
+        /// The camera refused a renewal after a good pull: subscribe again at once, without waiting.
+        var again = false
+    }
+
+    /// One subscription's life: find the event service, `CreatePullPointSubscription`, then
+    /// `PullMessages` and `Renew` until the task is cancelled (the pull point is then ended), the
+    /// camera refuses a renewal, or a call fails. Every call is signed on the camera's clock
+    /// (`skew` seconds from ours).
+    private func subscribe(_ camera: CameraDefinition, device: URL, credentials: StreamCredentials?, skew: Double,
+                           sink: Sink, meta: Logger.Metadata) async -> SubscriptionOutcome {
+        let checker = checker, limits = limits
+        let cameraNow: @Sendable () -> Date = { checker.now().addingTimeInterval(skew) }
+        let sign: () -> WSUsernameToken? = {
+            credentials.map { WSUsernameToken(username: $0.username, password: $0.password, deviceTime: cameraNow()) }
+        }
+        var pullPoint: ONVIFPullPoint?
+        // A pull point the camera drops before any pull is not subscribed to again at once.
+        var outcome = SubscriptionOutcome()
+        do {
+            let service = await checker.eventService(device: device, sign: sign, credentials: credentials, budget: limits.callBudget)
+            var current = try await checker.createPullPoint(service: service, lease: limits.lease, now: cameraNow(), sign: sign,
+                                                            credentials: credentials, budget: limits.callBudget)
+            pullPoint = current
+            logger.info("ONVIF events: subscribed", metadata: meta.merging(["pullPoint": "\(current.address.path)"]) { $1 })
+            while !Task.isCancelled {
+                if current.terminationTime.timeIntervalSince(cameraNow()) < limits.lease.seconds / 2 {
+                    do {
+                        current.terminationTime = try await checker.renew(current, lease: limits.lease, now: cameraNow(), sign: sign,
+                                                                          credentials: credentials, budget: limits.callBudget)
+                        pullPoint = current
+                    } catch {
+                        // Expired or dropped on the camera (rebooted, too many subscriptions): a new one.
+                        logger.notice("ONVIF events: renewal refused; subscribing again", metadata: meta.merging(["error": "\(error)"]) { $1 })
+                        outcome.again = outcome.pulled
+                        pullPoint = nil
+                        break
+                    }
+                }
+                let reply = try await checker.pullMessages(current, wait: limits.pullWait, limit: limits.messageLimit, sign: sign,
+                                                            credentials: credentials, budget: limits.callBudget)
+                if let termination = reply.terminationTime { current.terminationTime = termination }
+                pullPoint = current
+                outcome.pulled = true
+                await publish(reply.events, of: camera, skew: skew, sink: sink)
+            }
+        } catch {
+            if !Task.isCancelled {
+                logger.warning("ONVIF events: the subscription failed; subscribing again later", metadata: meta.merging(["error": "\(error)"]) { $1 })
+            }
+        }
+        if Task.isCancelled, let pullPoint { await end(pullPoint, sign: sign, credentials: credentials, meta: meta) }
+        return outcome
+    }
+
+    /// Publishes one pull's events, each dated on our clock (the camera's time less its skew, or
+    /// when the reply came).
+    private func publish(_ events: [ONVIFCameraEvent], of camera: CameraDefinition, skew: Double, sink: Sink) async {
+        let received = Date()
+        for event in events {
+            await sink.publish(ONVIFEventResult(cameraID: camera.id, kind: event.kind, topic: event.topic, active: event.active,
+                                                operation: event.operation, source: event.source,
+                                                at: event.cameraTime?.addingTimeInterval(-skew) ?? received, receivedAt: received, prober: proberID))
         }
     }
 

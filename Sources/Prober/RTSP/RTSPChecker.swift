@@ -107,12 +107,23 @@ package final class RTSPChecker: Sendable {
         }
     }
 
+    /// The rungs in order: OPTIONS, DESCRIBE (a video track in the SDP), then, with a packet window,
+    /// SETUP and PLAY and the video packets counted.
     private func ladder(session: inout RTSPSession, url: String, channel: any Channel, started: ContinuousClock.Instant) async throws -> RTSPVerdict {
         let options = try await session.request("OPTIONS", url: url)
         // Some cameras want credentials even for OPTIONS; DESCRIBE answers the challenge.
         if options.status != 200 && options.status != 401 {
             if options.status == 404 { throw session.stop(.fail, "rtsp_not_found", "OPTIONS answered 404", options) }
         }
+        let (verdict, describe, sdp, video) = try await describeVideo(session: &session, url: url, started: started)
+        guard let window = limits.packetWindow else { return verdict }
+        return try await play(video, of: sdp, describe: describe, verdict: verdict, window: window, session: &session, url: url, channel: channel)
+    }
+
+    /// DESCRIBE (authenticated when asked): the verdict so far with the codec, the answer, its SDP
+    /// and the video track; throws the stop for a refusal, a missing stream or an SDP without video.
+    private func describeVideo(session: inout RTSPSession, url: String, started: ContinuousClock.Instant) async throws
+        -> (RTSPVerdict, RTSPResponse, SessionDescription, SessionDescription.Media) {
         let describe = try await session.authenticated("DESCRIBE", url: url, headers: [("Accept", "application/sdp")])
         var verdict = RTSPVerdict(status: .success, reason: "ok", rtspStatus: describe.status)
         verdict.describeMs = Self.milliseconds(ContinuousClock.now - started)
@@ -126,23 +137,31 @@ package final class RTSPChecker: Sendable {
         }
         let sdp = SessionDescription(parsing: String(decoding: describe.body, as: UTF8.self))
         verdict.hasAudio = sdp.media.contains { $0.kind == "audio" }
-        func failed(_ reason: String, _ detail: String, _ response: RTSPResponse) -> RTSPSession.Stop {
-            var stopped = verdict
-            stopped.status = .fail; stopped.reason = reason; stopped.detail = detail; stopped.rtspStatus = response.status
-            return RTSPSession.Stop(verdict: stopped)
-        }
         guard let video = sdp.video else {
             let offered = sdp.media.map(\.kind).joined(separator: ", ")
-            throw failed("rtsp_no_video", "the SDP offers no video track" + (offered.isEmpty ? "" : " (only \(offered))"), describe)
+            throw Self.failed(verdict, "rtsp_no_video", "the SDP offers no video track" + (offered.isEmpty ? "" : " (only \(offered))"), describe)
         }
         verdict.codec = video.codec
-        guard let window = limits.packetWindow else { return verdict }
+        return (verdict, describe, sdp, video)
+    }
 
+    /// The verdict so far turned into a FAIL stop with `reason`, `detail` and the answer's status.
+    private static func failed(_ verdict: RTSPVerdict, _ reason: String, _ detail: String, _ response: RTSPResponse) -> RTSPSession.Stop {
+        var stopped = verdict
+        stopped.status = .fail; stopped.reason = reason; stopped.detail = detail; stopped.rtspStatus = response.status
+        return RTSPSession.Stop(verdict: stopped)
+    }
+
+    /// SETUP of the video track over TCP, PLAY, and the video packets counted within `window`:
+    /// `rtsp_no_packets` when SETUP or PLAY is refused, PLAY is not answered or no packet arrives.
+    private func play(_ video: SessionDescription.Media, of sdp: SessionDescription, describe: RTSPResponse, verdict: RTSPVerdict, window: Duration,
+                      session: inout RTSPSession, url: String, channel: any Channel) async throws -> RTSPVerdict {
+        var verdict = verdict
         let base = describe.header("Content-Base") ?? describe.header("Content-Location") ?? url
         let setup = try await session.authenticated("SETUP", url: SessionDescription.controlURL(video.control, base: base),
                                                     headers: [("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1")])
         guard setup.status == 200, let sessionID = setup.header("Session")?.split(separator: ";").first.map(String.init) else {
-            throw failed("rtsp_no_packets", "SETUP of the video track answered \(setup.status) \(setup.reason)", setup)
+            throw Self.failed(verdict, "rtsp_no_packets", "SETUP of the video track answered \(setup.status) \(setup.reason)", setup)
         }
         // The window starts with PLAY and ends by closing the connection (which also ends the
         // RTSP session). Some servers answer PLAY only once their encoder delivers a frame, so a
@@ -164,7 +183,7 @@ package final class RTSPChecker: Sendable {
             return stopped
         }
         guard play.status == 200 else {
-            throw failed("rtsp_no_packets", "PLAY answered \(play.status) \(play.reason)", play)
+            throw Self.failed(verdict, "rtsp_no_packets", "PLAY answered \(play.status) \(play.reason)", play)
         }
         let packets = try await session.countPackets(channel: 0, enough: limits.packetsEnough)
         verdict.packets = packets
