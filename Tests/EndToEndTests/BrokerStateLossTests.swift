@@ -65,7 +65,9 @@ struct BrokerStateLossTests {
             // A clean stop saves the store: the "older autosave" the crash will return to.
             broker.terminate()
             try broker.startAgain()
-            try await tool.waitUntilConnected(timeout: .seconds(15))
+            // Subscribed, not only connected: the tool's reply subscription is sent again after the
+            // CONNACK, and a request sent before it is acknowledged may have its answer dropped.
+            try await tool.waitUntilSubscribed(timeout: .seconds(15))
 
             try await create("CAM-NEW", address: "127.81.0.2")
             #expect(await checked("CAM-NEW", after: 0), "the new camera is checked before the crash")
@@ -77,7 +79,7 @@ struct BrokerStateLossTests {
             broker.kill()
             await prober.stop()
             try broker.startAgain()
-            try await tool.waitUntilConnected(timeout: .seconds(15))
+            try await tool.waitUntilSubscribed(timeout: .seconds(15))
             let mark = results.all.count
             prober = try TestInstallation([.prober], broker: broker, icmp: icmp, configure: configure)
             #expect(await checked("CAM-NEW", after: mark), "the camera created before the crash is checked again")
