@@ -38,11 +38,21 @@ final class ConsoleStack: @unchecked Sendable {
             // Notices link to the address browsers use here.
             c.notifier.dashboardURL = "http://127.0.0.1:\(c.gateway.port)"
         }
-        token = try TestAccounts.adminToken(dataDir: running.dataDir)
-        try TestAccounts.account(dataDir: running.dataDir, name: Self.admin, role: .admin)
-        try TestAccounts.account(dataDir: running.dataDir, name: Self.operatorName, role: .operator)
+        do {
+            token = try TestAccounts.adminToken(dataDir: running.dataDir)
+            try TestAccounts.account(dataDir: running.dataDir, name: Self.admin, role: .admin)
+            try TestAccounts.account(dataDir: running.dataDir, name: Self.operatorName, role: .operator)
+        } catch {
+            // Everything started so far stops, and the error is the test's failure (an HTTP client
+            // released without its shutdown stops the whole test process instead).
+            try? await http.shutdown()
+            await running.stop()
+            sink.stop()
+            throw error
+        }
         let http = http, base = running.baseURL, token = token
         guard await eventually(timeout: .seconds(30), { (try? await Self.call(http, "GET", base + "/api/summary", token: token).status) == 200 }) else {
+            await stop()
             throw FixtureError("the gateway did not come up on \(base)")
         }
     }
