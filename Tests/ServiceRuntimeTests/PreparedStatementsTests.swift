@@ -17,6 +17,15 @@ struct PreparedStatementsTests {
         #expect(!PreparedStatements.isCacheable("PRAGMA journal_mode = WAL"))
     }
 
+    @Test("an IN list of thousands of ids is prepared per use, not kept with its bound ids")
+    func longListsNotKept() {
+        let page = Array(repeating: "?", count: 500).joined(separator: ", ")
+        #expect(PreparedStatements.isCacheable("SELECT * FROM camera WHERE id IN (\(page))"))
+        let everyImportedID = Array(repeating: "?", count: 50_000).joined(separator: ", ")
+        #expect(!PreparedStatements.isCacheable("SELECT * FROM camera WHERE id IN (\(everyImportedID))"))
+        #expect(!PreparedStatements().admits("SELECT * FROM camera WHERE id IN (\(everyImportedID))"))
+    }
+
     @Test("at most the limit of distinct texts is admitted; an admitted text stays admitted")
     func bounded() {
         let prepared = PreparedStatements()
