@@ -45,6 +45,7 @@ struct SettingsOptions: ParsableArguments {
 /// shutdown bounded by a ``ShutdownWatchdog``.
 enum Launcher {
     static func run(_ kinds: [ServiceKind], configuration: InstallationConfiguration, privateBroker: Bool) async throws {
+        MallocArenas.limit()
         DataFolder.restrictNewFiles()
         let runtime = configuration.runtime
         Observability.bootstrap(logLevel: runtime.logLevel)
