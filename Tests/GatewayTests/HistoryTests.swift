@@ -111,6 +111,37 @@ struct HistoryTests {
                 "what was pending is written when the recorder stops")
     }
 
+    @Test("results in two quarter hours before one flush are written to both, a result after the clock stepped back joins its quarter, and a removed camera leaves /metrics")
+    func bucketsAcrossAFlush() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try HistoryStore(dataDir: dir)
+        var logger = Logger(label: "history")
+        logger.logLevel = .critical
+        let recorder = HistoryRecorder(store: store, topics: Topics(), retention: .init(), flushInterval: 3600, logger: logger)
+        func icmp(loss: Double, rtt: Double?) -> MQTTMessage {
+            let result = ICMPResult(cameraID: "CAM-1", address: "a", status: loss < 100 ? .success : .timeout, reason: "r", sent: 2,
+                                    received: loss < 100 ? 1 : 0, lossPercent: loss, rttAvgMs: rtt, startedAt: Self.t0, durationMs: 1, prober: "p")
+            return MQTTMessage(topic: "cctv/CAM-1/icmp", payload: ContractCodec.encode(Envelope(type: .probeICMP, source: "p", data: result)))
+        }
+        let quarter: TimeInterval = 900
+        let first = Self.t0, second = Self.t0.addingTimeInterval(quarter) // t0 starts a quarter hour
+        recorder.observe(icmp(loss: 0, rtt: 2), now: first.addingTimeInterval(10))
+        recorder.observe(icmp(loss: 100, rtt: nil), now: second.addingTimeInterval(10))
+        recorder.observe(icmp(loss: 50, rtt: 4), now: first.addingTimeInterval(20)) // the clock stepped back
+        #expect(Set(recorder.pending("CAM-1").map(\.start)) == [first, second])
+        #expect(recorder.pending("CAM-1").count == 2)
+        #expect(recorder.latestMeasurements()["CAM-1"] == HistoryRecorder.Latest(rttMs: 4, lossPercent: 50, hlsLatencyMs: nil))
+        recorder.flush()
+        #expect(recorder.pending("CAM-1").isEmpty)
+        let points = try store.points(cameraID: "CAM-1", resolution: .quarterHour, from: first, to: second.addingTimeInterval(quarter - 1))
+        #expect(points.map(\.t) == [first, second])
+        #expect(points.map(\.icmpChecks) == [2, 1])
+        #expect(points.map(\.lossPercent) == [25, 100])
+        #expect(recorder.latestMeasurements()["CAM-1"] != nil, "the last values outlive a flush")
+        recorder.observe(MQTTMessage(topic: "cctv/CAM-1/status", payload: []))
+        #expect(recorder.latestMeasurements()["CAM-1"] == nil)
+    }
+
     @Test("the monthly SLA report: each line team by line failures, each vendor by camera failures, with MTTA and MTTR, in CSV and XLSX")
     func slaReport() throws {
         let from = Self.t0, to = Self.t0.addingTimeInterval(10 * 3600)
