@@ -17,13 +17,19 @@ struct PreparedStatementsTests {
         #expect(!PreparedStatements.isCacheable("PRAGMA journal_mode = WAL"))
     }
 
-    @Test("an IN list of thousands of ids is prepared per use, not kept with its bound ids")
+    @Test("an IN list of more than 8 ids is prepared per use, not kept with its bound ids; a fixed statement of many columns is kept")
     func longListsNotKept() {
         let page = Array(repeating: "?", count: 500).joined(separator: ", ")
-        #expect(PreparedStatements.isCacheable("SELECT * FROM camera WHERE id IN (\(page))"))
+        #expect(!PreparedStatements.isCacheable("SELECT * FROM camera WHERE id IN (\(page))"))
         let everyImportedID = Array(repeating: "?", count: 50_000).joined(separator: ", ")
         #expect(!PreparedStatements.isCacheable("SELECT * FROM camera WHERE id IN (\(everyImportedID))"))
         #expect(!PreparedStatements().admits("SELECT * FROM camera WHERE id IN (\(everyImportedID))"))
+        // Every list length is a text of its own: lists of up to 8 are kept, longer ones are not.
+        #expect(PreparedStatements.isCacheable("SELECT json FROM track WHERE cameraID IN (?, ?, ?, ?, ?, ?, ?, ?)"))
+        #expect(!PreparedStatements.isCacheable("SELECT json FROM track WHERE cameraID in(?,?,?,?,?,?,?,?,?)"))
+        // A fixed statement with many columns is not a list.
+        let columns = Array(repeating: "?", count: 20).joined(separator: ", ")
+        #expect(PreparedStatements.isCacheable("INSERT INTO camera VALUES (\(columns))"))
     }
 
     @Test("at most the limit of distinct texts is admitted; an admitted text stays admitted")
