@@ -1,6 +1,5 @@
 import CCTVContract
 import Foundation
-import Logging
 import ServiceRuntime
 import Testing
 import TestSupport
@@ -10,12 +9,6 @@ import TestSupport
 /// track read and no row write: the intake remembers its meaning and run time (``SteadyCheck``).
 @Suite("results that change nothing write nothing, and decide what reading every track decides")
 struct SteadyResultTests {
-    static let quiet: Logger = {
-        var logger = Logger(label: "steady-test")
-        logger.logLevel = .critical
-        return logger
-    }()
-
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     func intake(flapHoldFactor: Int = 1) -> ResultIntake {
@@ -30,6 +23,14 @@ struct SteadyResultTests {
                                 sent: 2, received: status == .success ? 2 : status == .loss ? 1 : 0, lossPercent: loss,
                                 startedAt: time, durationMs: 10, prober: "p")
         return .result(cameraID: cameraID, .icmp(result, eventID: eventID), prober: "p")
+    }
+
+    /// A new SQLite store, the intake and its memory as the service starts them.
+    func freshIntake(_ intake: ResultIntake? = nil) async throws -> (IssueStore, ResultIntake, IntakeMemoryCell) {
+        let intake = intake ?? self.intake()
+        let store = try IssueStore(location: try StoreEngine.sqlite.freshLocation(), logger: IssueStoreEngineTests.quiet)
+        let now = t0
+        return (store, intake, IntakeMemoryCell(try await store.read { tx in try intake.loadMemory(tx, now: now) }))
     }
 
     /// Applies `items` in one transaction with the service's long-lived memory.
@@ -47,9 +48,7 @@ struct SteadyResultTests {
 
     @Test("an unchanged result writes no row; a redelivered or older one is still ignored; the next change writes the latest run time")
     func unchangedWritesNothing() async throws {
-        let store = try IssueStore(location: try StoreEngine.sqlite.freshLocation(), logger: Self.quiet)
-        let intake = intake()
-        let memory = IntakeMemoryCell(try await store.read { tx in try intake.loadMemory(tx, now: t0) })
+        let (store, intake, memory) = try await freshIntake()
         let minute = { (i: Int) in t0.addingTimeInterval(Double(i) * 60) }
 
         // Streaks count up to the policy's ceiling (3 here): until then every result is a change.
@@ -82,9 +81,7 @@ struct SteadyResultTests {
 
     @Test("a camera with an open incident is never steady: its recovery counts and resolves it")
     func openIncidentIsNotSteady() async throws {
-        let store = try IssueStore(location: try StoreEngine.sqlite.freshLocation(), logger: Self.quiet)
-        let intake = intake()
-        let memory = IntakeMemoryCell(try await store.read { tx in try intake.loadMemory(tx, now: t0) })
+        let (store, intake, memory) = try await freshIntake()
         let minute = { (i: Int) in t0.addingTimeInterval(Double(i) * 60) }
         var effects: [IncidentStateMachine.Effect] = []
         for i in 0..<6 { effects += try await apply([icmp("C-1", .timeout, at: minute(i))], intake, store, memory, now: minute(i)) }
@@ -138,8 +135,7 @@ struct SteadyResultTests {
 
         var runs: [(effects: [String], tracks: [String: CameraTrack])] = []
         for remembering in [true, false] {
-            let store = try IssueStore(location: try StoreEngine.sqlite.freshLocation(), logger: Self.quiet)
-            let memory = IntakeMemoryCell(try await store.read { tx in try intake.loadMemory(tx, now: t0) })
+            let (store, _, memory) = try await freshIntake(intake)
             var effects: [String] = []
             for (index, batch) in batches.enumerated() {
                 let now = t0.addingTimeInterval(Double(index))
