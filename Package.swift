@@ -217,7 +217,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "HLSCoreTests", dependencies: ["HLSCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "HLSCoreTests", dependencies: ["HLSCore", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "FleetFileTests",
             dependencies: ["FleetFile", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],

@@ -49,6 +49,16 @@ package struct CameraTrack: Codable, Sendable, Equatable {
     package var inconclusive: String?
 
     package init(cameraID: String) { self.cameraID = cameraID }
+
+    /// Whether `other` says the same about the camera: equal but for when each check last ran and
+    /// the recent event ids (which only tell redeliveries apart). A result that leaves its camera's
+    /// track the same as before is not written (see ``ResultIntake``).
+    package func isSameState(as other: CameraTrack) -> Bool {
+        var other = other
+        (other.lastICMPAt, other.lastHLSAt, other.lastRTSPAt, other.lastPictureAt) = (lastICMPAt, lastHLSAt, lastRTSPAt, lastPictureAt)
+        other.recentEventIDs = recentEventIDs
+        return other == self
+    }
 }
 
 /// Descriptive data about a camera from its retained definition, copied into incidents.

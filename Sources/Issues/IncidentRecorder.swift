@@ -39,6 +39,12 @@ struct IncidentRecorder: Sendable {
             changed.insert(track.cameraID)
         }
 
+        /// Keeps `track` as the camera's latest version without marking it changed: it is saved
+        /// only if it changed earlier in the transaction.
+        mutating func keep(_ track: CameraTrack) {
+            byID[track.cameraID] = track
+        }
+
         mutating func remove(_ cameraID: String) {
             byID[cameraID] = nil
             changed.remove(cameraID)

@@ -44,7 +44,8 @@ package enum IncidentStateMachine {
     }
 
     /// Applies one result. Duplicates (same event id) and results older than the last one of the
-    /// same check are ignored: delivery is at-least-once and may reorder.
+    /// same check are ignored: delivery is at-least-once and may reorder. Streaks stop at
+    /// ``IssuePolicy/streakCeiling``.
     ///
     /// An inconclusive result (`inconclusive`, or the result's own flag: the monitor's own network
     /// was down) is recorded for the dashboard but judges nothing: it opens, resolves and
@@ -68,10 +69,10 @@ package enum IncidentStateMachine {
             if unjudged != nil {
                 (track.icmpDownStreak, track.icmpLossStreak, track.icmpUpStreak, track.icmpGoodStreak) = (0, 0, 0, 0)
             } else {
-                track.icmpDownStreak = down ? track.icmpDownStreak + 1 : 0
-                track.icmpLossStreak = lossy ? track.icmpLossStreak + 1 : 0
-                track.icmpUpStreak = down ? 0 : track.icmpUpStreak + 1
-                track.icmpGoodStreak = (down || lossy) ? 0 : track.icmpGoodStreak + 1
+                track.icmpDownStreak = down ? policy.extended(track.icmpDownStreak) : 0
+                track.icmpLossStreak = lossy ? policy.extended(track.icmpLossStreak) : 0
+                track.icmpUpStreak = down ? 0 : policy.extended(track.icmpUpStreak)
+                track.icmpGoodStreak = (down || lossy) ? 0 : policy.extended(track.icmpGoodStreak)
             }
             // A stream failure seen before the line went down says nothing about the camera:
             // after a line outage the stream's count starts again.
@@ -86,8 +87,8 @@ package enum IncidentStateMachine {
                 (track.hlsFailStreak, track.hlsOkStreak) = (0, 0)
             } else {
                 // While the line is down the stream cannot be judged: its failures do not count.
-                track.hlsFailStreak = failed && !Diagnosis.isLineDown(track) ? track.hlsFailStreak + 1 : 0
-                track.hlsOkStreak = failed ? 0 : track.hlsOkStreak + 1
+                track.hlsFailStreak = failed && !Diagnosis.isLineDown(track) ? policy.extended(track.hlsFailStreak) : 0
+                track.hlsOkStreak = failed ? 0 : policy.extended(track.hlsOkStreak)
             }
         case let .rtsp(result, _):
             if let last = track.lastRTSPAt, result.startedAt <= last { return (track, []) }
@@ -98,8 +99,8 @@ package enum IncidentStateMachine {
             if unjudged != nil {
                 (track.rtspFailStreak, track.rtspOkStreak) = (0, 0)
             } else {
-                track.rtspFailStreak = failed && !Diagnosis.isLineDown(track) ? (track.rtspFailStreak ?? 0) + 1 : 0
-                track.rtspOkStreak = failed ? 0 : (track.rtspOkStreak ?? 0) + 1
+                track.rtspFailStreak = failed && !Diagnosis.isLineDown(track) ? policy.extended(track.rtspFailStreak ?? 0) : 0
+                track.rtspOkStreak = failed ? 0 : policy.extended(track.rtspOkStreak ?? 0)
             }
         case let .picture(result, _):
             if let last = track.lastPictureAt, result.startedAt <= last { return (track, []) }
@@ -109,8 +110,8 @@ package enum IncidentStateMachine {
             track.lastPicture = result.status
             track.lastPictureReason = result.reason
             let faulty = result.status == .black || result.status == .frozen
-            track.pictureFaultStreak = faulty ? (track.pictureFaultStreak ?? 0) + 1 : 0
-            track.pictureOkStreak = faulty ? 0 : (track.pictureOkStreak ?? 0) + 1
+            track.pictureFaultStreak = faulty ? policy.extended(track.pictureFaultStreak ?? 0) : 0
+            track.pictureOkStreak = faulty ? 0 : policy.extended(track.pictureOkStreak ?? 0)
         }
         track.inconclusive = unjudged
         track.recentEventIDs.append(observation.eventID)

@@ -12,6 +12,9 @@ import Synchronization
 struct IntakeMemory: Sendable {
     private(set) var tally = FleetTally()
     var outage: MonitorOutage.State
+    /// Cameras whose latest ICMP or HLS result changed nothing (``SteadyCheck``). Only a shortcut:
+    /// forgetting an entry costs one track read, never a decision.
+    private(set) var steady: [String: SteadyCheck.Camera] = [:]
     /// What the batch in progress changed: each touched camera's entry before the batch, and the
     /// outage state before it. `nil` between batches.
     private var undo: Undo?
@@ -19,6 +22,8 @@ struct IntakeMemory: Sendable {
     private struct Undo: Sendable {
         var outage: MonitorOutage.State
         var entries: [String: FleetTally.Entry?] = [:]
+        /// Cameras whose steady checks the batch changed: forgotten when it is undone.
+        var steady: Set<String> = []
     }
 
     init(outage: MonitorOutage.State) { self.outage = outage }
@@ -29,6 +34,25 @@ struct IntakeMemory: Sendable {
             undo?.entries[cameraID] = .some(tally.entry(cameraID))
         }
         tally.set(cameraID, entry)
+    }
+
+    /// Remembers that `check`'s latest result on `cameraID` changed nothing.
+    mutating func remember(_ cameraID: String, _ check: SteadyCheck) {
+        undo?.steady.insert(cameraID)
+        steady[cameraID, default: SteadyCheck.Camera()][check.signature] = check
+    }
+
+    /// The camera's steady check that `observation` has the same meaning as (a judged result:
+    /// the prober did not call it inconclusive), if any: then the observation changes nothing.
+    func steadyCheck(_ cameraID: String, answering observation: IncidentStateMachine.Observation) -> SteadyCheck? {
+        guard observation.inconclusive == nil, let signature = SteadyCheck.Signature(observation),
+              let check = steady[cameraID]?[signature], check.signature == signature else { return nil }
+        return check
+    }
+
+    /// Forgets a camera's steady checks (its state changed, or its definition).
+    mutating func forgetSteady(_ cameraID: String) {
+        steady[cameraID] = nil
     }
 
     /// Starts a batch: from here `rollBack` returns to this state.
@@ -42,6 +66,9 @@ struct IntakeMemory: Sendable {
         guard let undo else { return }
         self.undo = nil
         for (id, entry) in undo.entries { tally.set(id, entry) }
+        // A result taken from memory in the failed batch would be refused as a redelivery when
+        // the batch is applied again one by one: those cameras take the full path again.
+        for id in undo.steady.union(undo.entries.keys) { steady[id] = nil }
         outage = undo.outage
     }
 }

@@ -30,4 +30,13 @@ package struct IssuePolicy: Sendable, Equatable {
 
     /// Consecutive good checks an incident needs to resolve (more while the camera is flapping).
     package func recoveryChecks(flapping: Bool) -> Int { recoverAfter * (flapping ? flapHoldFactor : 1) }
+
+    /// The largest streak any rule asks for (`openAfter`, the recovery checks of a flapping camera,
+    /// the picture rule): streaks stop counting there. Every rule compares a streak with `>=` a
+    /// threshold at most this high, so a capped streak decides the same; and a healthy camera's
+    /// track stops changing with every result, so its results write nothing (``ResultIntake``).
+    package var streakCeiling: Int { max(openAfter, recoveryChecks(flapping: true), Diagnosis.pictureOpenAfter) }
+
+    /// A streak one result longer, capped at ``streakCeiling``.
+    package func extended(_ streak: Int) -> Int { min(streak + 1, streakCeiling) }
 }

@@ -42,9 +42,16 @@ struct ResultIntake: Sendable {
 
     private func applyBatch(_ items: [Item], memory: inout IntakeMemory, tx: IssueStore.Transaction, now: Date) throws
         -> [IncidentStateMachine.Effect] {
-        let resultIDs = Set(items.compactMap { if case let .result(id, _, _) = $0 { id } else { nil } })
+        // Results a steady check already answers need no track (``SteadyCheck``): only the others'
+        // tracks and definitions are read in bulk; one that turns out to need its track after all
+        // (the camera changed earlier in the batch) reads it alone.
+        let resultIDs = Set(items.compactMap { item -> String? in
+            guard case let .result(id, observation, _) = item, memory.steadyCheck(id, answering: observation) == nil else { return nil }
+            return id
+        })
         var tracks = IncidentRecorder.Tracks(try tx.tracks(resultIDs))
         var infos = try tx.infos(resultIDs)
+        var infosRead = resultIDs
         let silences = try tx.silences()
 
         // The monitor's own outage is judged on the whole batch first: in a storm of 10,000
@@ -53,8 +60,9 @@ struct ResultIntake: Sendable {
         // result then replaces its camera's estimate with the real entry, and grouping sees the
         // whole batch: the first camera of a site outage in it already finds the site's other
         // cameras failing, so it is grouped from its first opening. By the end every estimate
-        // has been replaced (the undo log restores them if the batch fails).
-        for case let .result(id, observation, _) in items {
+        // has been replaced (the undo log restores them if the batch fails). A camera whose results
+        // all match its steady checks keeps its entry.
+        for case let .result(id, observation, _) in items where resultIDs.contains(id) {
             memory.set(id, FleetTally.Entry.estimate(memory.tally.entry(id), after: observation, info: infos[id]))
         }
         let wasDown = memory.outage.isDown
@@ -67,6 +75,8 @@ struct ResultIntake: Sendable {
             case let .config(id, info):
                 try tx.saveInfo(info, cameraID: id)
                 infos[id] = info
+                infosRead.insert(id)
+                memory.forgetSteady(id)
                 if var entry = memory.tally.entry(id) {
                     (entry.site, entry.streamServer) = (info.site, info.streamServer)
                     memory.set(id, entry)
@@ -80,15 +90,41 @@ struct ResultIntake: Sendable {
                 try tx.forgetCamera(id)
                 tracks.remove(id)
                 memory.set(id, nil)
+                memory.forgetSteady(id)
             case let .result(id, observation, prober):
                 memory.outage = MonitorOutage.observe(memory.outage, prober: prober, inconclusive: observation.inconclusive)
-                let track = try tracks.get(id, tx)
+                let unjudged = fleetDown && observation.isFailure(lossThreshold: policy.lossThreshold) ? MonitorOutage.fleetReason : nil
+                if unjudged == nil, let steady = memory.steadyCheck(id, answering: observation) {
+                    // The same meaning as the camera's last result, which changed nothing: nor
+                    // does this one (its tally entry is already the estimate's). Only a newer run
+                    // time is remembered; an older or repeated result is ignored, as the state
+                    // machine would.
+                    if observation.startedAt > steady.at { memory.remember(id, SteadyCheck(signature: steady.signature, at: observation.startedAt)) }
+                    continue
+                }
+                let stored = try tracks.get(id, tx)
+                // The run times that steady results kept in memory (the stored ones are older).
+                let track = memory.steady[id]?.freshen(stored) ?? stored
+                if !infosRead.contains(id) {
+                    infos[id] = try tx.info(id)
+                    infosRead.insert(id)
+                }
                 let info = infos[id]
                 let silenced = SilenceMatcher.isSilenced(cameraID: id, info: info, silences: silences, now: now)
-                let unjudged = fleetDown && observation.isFailure(lossThreshold: policy.lossThreshold) ? MonitorOutage.fleetReason : nil
                 let (next, effects) = IncidentStateMachine.apply(observation, to: track, camera: info, policy: policy, now: now, silenced: silenced,
                                                                  inconclusive: unjudged, newIssueID: { UUID().uuidString })
-                if next != track { tracks.set(next) }
+                if !next.isSameState(as: stored) {
+                    tracks.set(next)
+                    memory.forgetSteady(id)
+                } else {
+                    // Nothing the camera's state says changed: no row is written for it (unless
+                    // it changed earlier in this batch); later results of the batch see its times.
+                    tracks.keep(next)
+                    if SteadyCheck.isSteady(observation, before: track, after: next, effects: effects, unjudged: unjudged),
+                       let signature = SteadyCheck.Signature(observation) {
+                        memory.remember(id, SteadyCheck(signature: signature, at: observation.startedAt))
+                    }
+                }
                 memory.set(id, FleetTally.Entry(track: next, info: info))
                 recorded += try recorder.record(effects, tx: tx, tracks: &tracks, tally: memory.tally, now: now)
             }
@@ -103,6 +139,8 @@ struct ResultIntake: Sendable {
             try recorder.persist(effect, tx: tx)
             recorded.append(effect)
         }
+        // A track changed by grouping or a withdrawal is no longer what its steady checks saw.
+        for id in tracks.changed { memory.forgetSteady(id) }
         recorded += try recorder.finish(tx, tracks: &tracks)
         return recorded
     }

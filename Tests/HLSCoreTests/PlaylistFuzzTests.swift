@@ -1,5 +1,6 @@
 import Foundation
 import HLSCore
+import TestSupport
 import Testing
 
 @Suite("Playlist fuzzing")

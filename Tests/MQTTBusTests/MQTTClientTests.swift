@@ -248,6 +248,18 @@ struct TopicFilterTests {
         ("$SYS/broker", "#", false),
         ("cctv/1/icmp", "$share/probers/cctv/+/icmp", true),
         ("a/b", "a/b/c", false),
+        ("a/b/c", "a/b", false),
+        ("a/", "a/+", true),
+        ("a/", "a/#", true),
+        ("a", "a/+", false),
+        ("/a", "+/a", true),
+        ("/a", "#", true),
+        ("$SYS/broker", "$SYS/+", true),
+        ("$SYS/broker", "+/broker", false),
+        ("cctv/1/icmp", "cctv/12/icmp", false),
+        ("cctv/12/icmp", "cctv/1/icmp", false),
+        ("", "+", true),
+        ("", "a", false),
     ])
     func matching(topic: String, filter: String, expected: Bool) {
         #expect(TopicFilter.matches(topic, filter: filter) == expected)

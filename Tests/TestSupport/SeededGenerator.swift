@@ -1,12 +1,12 @@
-/// Deterministic SplitMix64 generator so fuzz failures reproduce from the seed.
-struct SeededGenerator: RandomNumberGenerator {
+/// Deterministic SplitMix64 generator so fuzz failures (and random sequences) reproduce from the seed.
+package struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var value = state
         value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
