@@ -66,6 +66,33 @@ struct BackPressureTests {
         await subscriber.shutdown(); await publisher.shutdown()
     }
 
+    @Test("a bulk publish of 5,000 messages in one call returns after the broker acknowledged them all, and a stalled subscriber gets each once, in order")
+    func bulkPublishIntoStalledSubscriber() async throws {
+        let broker = try MosquittoFixture()
+        defer { broker.stop() }
+        let watermark = 100
+        let subscriber = client(broker, watermark: watermark, receiveMaximum: 20)
+        let publisher = client(broker)
+        subscriber.start(); publisher.start()
+        try await subscriber.waitUntilConnected(); try await publisher.waitUntilConnected()
+        let count = 5_000
+        let gate = Gate()
+        let received = try await subscriber.withSubscription(to: "bulk/+") { messages -> [String] in
+            async let consumed = stalledConsumer(messages, gate: gate, count: count)
+            // Two topics, as a camera's definition and its event: the order holds across them.
+            try await publisher.publishAll((0..<count).map { MQTTOutgoingMessage(topic: "bulk/\($0 % 2)", payload: Array("\($0)".utf8), retain: false) })
+            #expect(publisher.core.state.withLock { $0.publishWaiters.isEmpty }, "every PUBACK came before the call returned")
+            #expect(await eventually { subscriber.bufferedMessages >= watermark }, "the subscriber filled its buffer")
+            #expect(subscriber.bufferedMessages <= 2 * watermark, "held \(subscriber.bufferedMessages) messages, watermark \(watermark)")
+            gate.release()
+            return await consumed
+        }
+        #expect(received == (0..<count).map(String.init), "all \(count) messages once, in publish order (got \(received.count))")
+        try await publisher.publishAll([])
+        await #expect(throws: MQTTError.self) { try await publisher.publishAll([MQTTOutgoingMessage(topic: "bulk/#", payload: [])]) }
+        await subscriber.shutdown(); await publisher.shutdown()
+    }
+
     @Test("a pause longer than two keep-alive periods keeps the link and loses nothing")
     func longPauseKeepsLink() async throws {
         let broker = try MosquittoFixture()

@@ -39,6 +39,34 @@ struct BrokerDownShutdownTests {
         await client.shutdown(timeout: .seconds(1))
     }
 
+    @Test("a bulk publish waiting for a broker that is down ends as soon as its task is cancelled, and its timeout is honoured")
+    func cancelledBulkPublishEnds() async throws {
+        let client = try clientToNowhere()
+        client.start()
+        let messages = (0..<50).map { MQTTOutgoingMessage(topic: "cctv/CAM-\($0)/config", payload: Array("{}".utf8), retain: true) }
+        let outcome = Mutex<String?>(nil)
+        let waiting = Task {
+            do {
+                try await client.publishAll(messages)
+                outcome.withLock { $0 = "published?" }
+            } catch is CancellationError {
+                outcome.withLock { $0 = "cancelled" }
+            } catch {
+                outcome.withLock { $0 = "\(error)" }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(outcome.withLock { $0 } == nil, "still waiting for the broker")
+        waiting.cancel()
+        #expect(await eventually(timeout: .seconds(5)) { outcome.withLock { $0 } != nil })
+        #expect(outcome.withLock { $0 } == "cancelled")
+        #expect(client.core.state.withLock { $0.publishWaiters.isEmpty }, "the cancelled call left no waiter behind")
+        let started = ContinuousClock.now
+        await #expect(throws: MQTTError.self) { try await client.publishAll(messages, timeout: .milliseconds(300)) }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        await client.shutdown(timeout: .seconds(1))
+    }
+
     @Test("a publish timeout is honoured while the broker is down")
     func timeoutHonoured() async throws {
         let client = try clientToNowhere()
