@@ -35,8 +35,7 @@ final class RetainedConfigPublisher: Sendable {
 
     private let ledger = Mutex(Ledger())
 
-    /// Cameras (or tombstones, or changes of a batch) per page: read from the store and published
-    /// per turn of the gate, and queued with the MQTT client at once (``publishPaged(_:bus:_:)``).
+    /// Cameras (or tombstones) read from the store and published per turn of the gate.
     static let page = 500
 
     init(bus: ServiceBus, store: CameraStore, topics: Topics, logger: Logger) {
@@ -85,25 +84,30 @@ final class RetainedConfigPublisher: Sendable {
         }
     }
 
-    /// Publishes the messages of `items`, a ``page`` of items at a time: each page is encoded, queued
-    /// with the client at once and acknowledged as a whole (``ServiceBus/publishAll(_:timeout:)``),
-    /// with two pages in flight, so the next page is encoded while the broker acknowledges the
-    /// last. Memory stays bounded for a 100,000-camera import. Pages may reach the broker in either
-    /// order (each page's messages keep theirs: a camera's definition before its event), as the
-    /// 64 single publishes in flight did before: a batch never holds one camera twice.
-    /// Measured, release, `scripts/bench-import.sh 100000`: the 64-publish window took 32.6–33.7 s
-    /// for an import's 200,000 messages (a task, a continuation, a wake-up and a JSON encoding
-    /// per message, the camera encoded twice).
+    /// Items (cameras, tombstones, changes) per ``publishPaged(_:bus:_:)`` page, and pages in flight.
+    static let publishPage = 250, pagesInFlight = 6
+
+    /// Publishes the messages of `items` in pages of ``publishPage`` items: each page is encoded by
+    /// its own task, queued with the client at once and acknowledged as a whole
+    /// (``ServiceBus/publishAll(_:timeout:)``), with ``pagesInFlight`` pages under way. Memory stays
+    /// bounded for a 100,000-camera import (at most 3,000 messages queued). Pages may reach the
+    /// broker in either order (each page's messages keep theirs: a camera's definition before its
+    /// event), as the 64 single publishes in flight did before: a batch never holds one camera twice.
+    /// Measured (release, `scripts/bench-import.sh 100000`, load 12–17): the 64 single publishes
+    /// took 40–44 s for an import's 200,000 messages (a task, a continuation and a JSON encoding
+    /// per message, the camera encoded twice); one task encoding a page while two were in flight
+    /// took 55–67 s: on a loaded machine that one task got too small a share of the CPU and the
+    /// broker waited for the next page. Several pages encode in parallel now.
     static func publishPaged<Item: Sendable>(_ items: [Item], bus: ServiceBus,
                                              _ messages: @escaping @Sendable (Item) throws -> [MQTTOutgoingMessage]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
             var start = items.startIndex
             while start < items.endIndex {
-                let end = min(start + page, items.endIndex)
-                let batch = try items[start..<end].flatMap(messages)
-                if inFlight >= 2 { try await group.next(); inFlight -= 1 }
-                group.addTask { try await bus.publishAll(batch) }
+                let end = min(start + publishPage, items.endIndex)
+                let page = items[start..<end]
+                if inFlight >= pagesInFlight { try await group.next(); inFlight -= 1 }
+                group.addTask { try await bus.publishAll(try page.flatMap(messages)) }
                 inFlight += 1
                 start = end
             }
