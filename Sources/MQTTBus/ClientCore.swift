@@ -39,16 +39,56 @@ enum LinkMilestone {
     case subscribed
 }
 
-/// A caller waiting for the PUBACK of one QoS 1 message; `ticket` tells a cancellation which
-/// waiter is its own (message ids are reused once acknowledged).
-struct PublishWaiter {
-    let ticket: PublishTicket
-    let continuation: CheckedContinuation<Void, any Error>
-}
+/// One `publish` or `publishAll` call waiting for the PUBACKs of its QoS 1 messages: one object
+/// for all of them (its message ids map to it), so a page of a bulk publish costs one
+/// continuation, not one task and continuation per message.
+final class PublishBatch: Sendable {
+    private struct Progress {
+        var remaining: Int
+        var failure: (any Error)?
+        var continuation: CheckedContinuation<Void, any Error>?
+        /// Released before every acknowledgement came (cancelled, shut down, refused by the library).
+        var abandoned: (any Error)?
+    }
 
-/// The message id one `publish` call was given, for its cancellation handler.
-final class PublishTicket: Sendable {
-    let mid = Mutex<Int32?>(nil)
+    private let progress: Mutex<Progress>
+
+    init(count: Int) { progress = Mutex(Progress(remaining: count)) }
+
+    /// Hands over the caller's continuation; `false` (and resumed) when the batch was abandoned first.
+    func attach(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {
+        let abandoned = progress.withLock { progress -> (any Error)? in
+            if let error = progress.abandoned { return error }
+            progress.continuation = continuation
+            return nil
+        }
+        if let abandoned { continuation.resume(throwing: abandoned); return false }
+        return true
+    }
+
+    /// One message was acknowledged (`failure` when the broker refused it); the caller resumes
+    /// after the last one, with the first refusal if any.
+    func settle(_ failure: (any Error)?) {
+        let finished = progress.withLock { progress -> (CheckedContinuation<Void, any Error>, (any Error)?)? in
+            if progress.failure == nil { progress.failure = failure }
+            progress.remaining -= 1
+            guard progress.remaining <= 0, let continuation = progress.continuation else { return nil }
+            progress.continuation = nil
+            return (continuation, progress.failure)
+        }
+        guard let (continuation, failure) = finished else { return }
+        if let failure { continuation.resume(throwing: failure) } else { continuation.resume() }
+    }
+
+    /// Releases the caller at once with `error`; later acknowledgements change nothing.
+    func abandon(_ error: any Error) {
+        let continuation = progress.withLock { progress -> CheckedContinuation<Void, any Error>? in
+            if progress.abandoned == nil { progress.abandoned = error }
+            defer { progress.continuation = nil }
+            return progress.continuation
+        }
+        continuation?.resume(throwing: error)
+    }
 }
 
 /// Everything the network thread and the callers share, behind one `Mutex`.
@@ -67,7 +107,7 @@ struct CoreState {
     var receiveStopRequested = false
     /// Callers waiting for the link to be connected, or connected and subscribed.
     var linkWaiters: [UUID: (milestone: LinkMilestone, continuation: CheckedContinuation<Void, any Error>)] = [:]
-    var publishWaiters: [Int32: PublishWaiter] = [:]
+    var publishWaiters: [Int32: PublishBatch] = [:]
     var subackWaiters: [Int32: CheckedContinuation<Void, Never>] = [:]
     /// SUBSCRIBEs that asked for the retained messages, by message id, until their SUBACK.
     var retainSubacks: [Int32: [String]] = [:]
@@ -245,7 +285,7 @@ final class ClientCore: @unchecked Sendable {
                     state.requestWaiters, state.subscriptions, state.observers)
         }
         connWaiters.forEach { $0.resume(throwing: MQTTError.shutDown) }
-        pubWaiters.values.forEach { $0.continuation.resume(throwing: MQTTError.shutDown) }
+        pubWaiters.values.forEach { $0.abandon(MQTTError.shutDown) }
         subWaiters.values.forEach { $0.resume() }
         reqWaiters.values.forEach { $0.resume(throwing: MQTTError.shutDown) }
         subs.values.forEach { $0.buffer.finish() }
@@ -323,51 +363,60 @@ final class ClientCore: @unchecked Sendable {
             if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.library(operation: "publish to \(topic)", code: rc) }
             return
         }
-        // Cancellable: a caller that gives up (shutdown, a timeout) is released at once instead of
-        // waiting for a PUBACK that cannot come while the broker is away. The message itself stays
-        // in the library's queue and is sent on reconnect, as with a timeout.
-        let ticket = PublishTicket()
+        try await publishAll([MQTTOutgoingMessage(topic: topic, payload: payload, retain: retain, properties: properties)])
+    }
+
+    /// Queues every message (QoS 1) with the library in one go and returns when the broker has
+    /// acknowledged them all. The library keeps at most Send Maximum of them in flight and sends
+    /// the next one as each PUBACK arrives, on the network thread: a bulk publish (a 100,000-camera
+    /// import) pays no task, continuation or wake-up per message.
+    ///
+    /// Cancellable: a caller that gives up (shutdown, a timeout) is released at once instead of
+    /// waiting for PUBACKs that cannot come while the broker is away. The messages themselves stay
+    /// in the library's queue and are sent on reconnect, as with a timeout.
+    func publishAll(_ messages: [MQTTOutgoingMessage]) async throws {
+        guard !messages.isEmpty else { return }
+        let batch = PublishBatch(count: messages.count)
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                guard batch.attach(continuation) else { return }
                 // The lock is held across the enqueue so that the PUBACK callback (network thread)
-                // cannot look for the waiter before it is registered. With threaded mode on,
+                // cannot look for a waiter before it is registered. With threaded mode on,
                 // mosquitto_publish_v5 only queues and never calls back, so this cannot deadlock.
                 let failure: (any Error)? = state.withLock { state in
                     if state.stopped { return MQTTError.shutDown }
-                    // Cancelled before registering: the handler below found nothing to release.
+                    // Cancelled before registering: the handler below may have found nothing to release.
                     if Task.isCancelled { return CancellationError() }
-                    var mid: Int32 = 0
-                    let rc = withProperties(properties) { props in
-                        payload.withUnsafeBytes { bytes in
-                            mosquitto_publish_v5(mosq, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain, props)
+                    for message in messages {
+                        var mid: Int32 = 0
+                        let rc = withProperties(message.properties) { props in
+                            message.payload.withUnsafeBytes { bytes in
+                                mosquitto_publish_v5(mosq, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, MQTTQoS.atLeastOnce.rawValue, message.retain, props)
+                            }
                         }
+                        // NO_CONN for QoS 1 means "queued": it is sent after the next reconnect.
+                        if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
+                            // The ones queued before still go out; the caller learns of this one.
+                            return MQTTError.library(operation: "publish to \(message.topic)", code: rc)
+                        }
+                        state.publishWaiters[mid] = batch
                     }
-                    // NO_CONN for QoS 1 means "queued": it is sent after the next reconnect.
-                    if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue {
-                        return MQTTError.library(operation: "publish to \(topic)", code: rc)
-                    }
-                    state.publishWaiters[mid] = PublishWaiter(ticket: ticket, continuation: continuation)
-                    ticket.mid.withLock { $0 = mid }
                     return nil
                 }
-                if let failure { continuation.resume(throwing: failure) } else { wake.signal() }
+                wake.signal()
+                if let failure { batch.abandon(failure) }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> PublishWaiter? in
-                guard let mid = ticket.mid.withLock({ $0 }), state.publishWaiters[mid]?.ticket === ticket else { return nil }
-                return state.publishWaiters.removeValue(forKey: mid)
+            state.withLock { state in
+                for (mid, waiter) in state.publishWaiters where waiter === batch { state.publishWaiters[mid] = nil }
             }
-            waiter?.continuation.resume(throwing: CancellationError())
+            batch.abandon(CancellationError())
         }
     }
 
     func publishAcknowledged(mid: Int32, reasonCode: Int32) {
-        let waiter = state.withLock { $0.publishWaiters.removeValue(forKey: mid) }?.continuation
-        if reasonCode >= 0x80 {
-            waiter?.resume(throwing: MQTTError.refused(operation: "publish", reasonCode: reasonCode))
-        } else {
-            waiter?.resume()
-        }
+        let waiter = state.withLock { $0.publishWaiters.removeValue(forKey: mid) }
+        waiter?.settle(reasonCode >= 0x80 ? MQTTError.refused(operation: "publish", reasonCode: reasonCode) : nil)
     }
 
     func rejectOversize(topic: String, size: Int) {

@@ -118,6 +118,21 @@ public final class MQTTClient: Sendable {
         }
     }
 
+    /// Publishes many QoS 1 messages in order and returns once the broker has acknowledged all of
+    /// them (the first refusal is thrown after the rest were acknowledged). They are queued with
+    /// the library at once, which keeps Send Maximum of them in flight: for bulk publishing (an
+    /// import's definitions) without a task and a wait per message. Callers bound the memory by
+    /// the size of what they pass (e.g. a page of 1,000). Waiting, cancellation and `timeout` work
+    /// as for ``publish(_:payload:qos:retain:properties:timeout:)``.
+    public func publishAll(_ messages: [MQTTOutgoingMessage], timeout: Duration? = nil) async throws {
+        if let invalid = messages.first(where: { !TopicFilter.isValidTopic($0.topic) }) { throw MQTTError.invalidTopic(invalid.topic) }
+        if let timeout {
+            try await withTimeout(timeout, operation: "publish \(messages.count) messages") { try await self.core.publishAll(messages) }
+        } else {
+            try await core.publishAll(messages)
+        }
+    }
+
     /// Subscribes to `filters` (`+`/`#` wildcards, `$share/group/…` allowed) for the duration of
     /// `body`, which gets every matching message in the order the broker sent it. The
     /// subscription ends when `body` returns or throws: the filters are unsubscribed (now, or on

@@ -62,3 +62,19 @@ public enum MQTTConnectionState: Sendable, Equatable {
     case disconnected(reason: String)
     case stopped
 }
+
+/// One QoS 1 message for ``MQTTClient/publishAll(_:timeout:)``.
+public struct MQTTOutgoingMessage: Sendable {
+    /// A topic without wildcards.
+    public var topic: String
+    /// The bytes; an empty payload with `retain` deletes the retained message.
+    public var payload: [UInt8]
+    /// Whether the broker keeps it as the topic's last known value.
+    public var retain: Bool
+    /// MQTT v5 properties.
+    public var properties: MQTTProperties
+
+    public init(topic: String, payload: [UInt8], retain: Bool = false, properties: MQTTProperties = .init()) {
+        self.topic = topic; self.payload = payload; self.retain = retain; self.properties = properties
+    }
+}

@@ -164,19 +164,22 @@ package final class RegistryService: Service {
         }
     }
 
-    /// Publishes many changes with a bounded window (``RetainedConfigPublisher/window``).
+    /// Publishes many changes a page at a time (``RetainedConfigPublisher/publishPaged(_:bus:_:)``):
+    /// each camera encoded once, into its retained definition and its event.
     func publishConcurrently(_ changes: [RegistryCommandHandler.Change], bus: ServiceBus) async throws {
         let started = ContinuousClock.now
-        try await RetainedConfigPublisher.publishWindowed(changes) { change in
+        let topics = context.topics
+        try await RetainedConfigPublisher.publishPaged(changes, bus: bus) { change in
             switch change {
             case let .upserted(camera, created):
-                try await bus.publish(self.context.topics.config(camera.id), type: .cameraConfig, data: camera, retain: true, timeout: nil)
-                try await bus.publish(self.context.topics.registryEvents, type: created ? .cameraCreated : .cameraUpdated, data: camera, timeout: nil)
+                let data = try ContractCodec.encodeValue(camera)
+                return [bus.message(topics.config(camera.id), type: .cameraConfig, encodedData: data, retain: true),
+                        bus.message(topics.registryEvents, type: created ? .cameraCreated : .cameraUpdated, encodedData: data)]
             case let .deleted(deleted):
-                try await bus.publishTombstone(self.context.topics.config(deleted.id))
-                try await bus.publish(self.context.topics.registryEvents, type: .cameraDeleted, data: deleted, timeout: nil)
+                return [bus.tombstone(topics.config(deleted.id)),
+                        bus.message(topics.registryEvents, type: .cameraDeleted, encodedData: try ContractCodec.encodeValue(deleted))]
             case .batch:
-                break
+                return []
             }
         }
         logger.info("published a batch of camera changes", metadata: ["changes": "\(changes.count)", "seconds": "\(ContinuousClock.now - started)"])

@@ -160,6 +160,24 @@ package final class ServiceBus: Sendable {
         try await client.publish(topic, payload: ContractCodec.encode(envelope), qos: qos, retain: retain, timeout: timeout)
     }
 
+    /// An envelope of `type` around `data` already encoded with ``ContractCodec/encodeValue(_:)``, from
+    /// this service, as a QoS 1 message for ``publishAll(_:timeout:)``: one value encoded once can go
+    /// out in several envelopes (a camera's retained definition and its `camera.created` event).
+    package func message(_ topic: String, type: EventType, encodedData data: Data, retain: Bool = false) -> MQTTOutgoingMessage {
+        MQTTOutgoingMessage(topic: topic, payload: ContractCodec.encode(type: type, source: service, encodedData: data), retain: retain)
+    }
+
+    /// The tombstone of a retained state topic as a message for ``publishAll(_:timeout:)``.
+    package func tombstone(_ topic: String) -> MQTTOutgoingMessage {
+        MQTTOutgoingMessage(topic: topic, payload: [], retain: true)
+    }
+
+    /// Publishes many QoS 1 messages in order and returns once all are acknowledged (see
+    /// ``MQTTClient/publishAll(_:timeout:)``): bulk publishing without a task and a wait per message.
+    package func publishAll(_ messages: [MQTTOutgoingMessage], timeout: Duration? = nil) async throws {
+        try await client.publishAll(messages, timeout: timeout)
+    }
+
     /// Sends `command` as an envelope of `type` to the service serving `topic` and waits for its
     /// reply (MQTT 5 request/response, answered on `replies/…`), decoded as `Reply` of `replyType`.
     /// - Throws: the client's timeout or connection error, or ``ContractError`` for a reply that

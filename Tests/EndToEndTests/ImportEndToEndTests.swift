@@ -95,6 +95,54 @@ struct ImportEndToEndTests {
         await running.stop()
         try? await http.shutdown()
     }
+
+    @Test("an import reaches every subscriber exactly once: one retained definition and one camera.created event per camera, the definition first")
+    func importPublishedOnce() async throws {
+        var logger = Logger(label: "e2e-import-once")
+        logger.logLevel = .warning
+        let running = try TestInstallation([.registry, .gateway], logger: logger)
+        let observer = MQTTClient(configuration: .init(port: running.broker.port, clientID: "once-\(UUID().uuidString.prefix(6))", cleanStart: true), logger: logger)
+        let seen = try await Collector.subscribing(observer, to: "cctv/+/config", "registry/events")
+        observer.start()
+        try await observer.waitUntilConnected()
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let api = running.baseURL + "/api"
+        let token = try TestAccounts.adminToken(dataDir: running.dataDir)
+        #expect(await eventually(timeout: .seconds(20)) { (try? await Self.call(http, "\(api)/summary", token: token).status) == 200 }, "gateway did not come up")
+
+        let count = 2_600 // several pages of the registry's bulk publishing, two of them in flight at once
+        var csv = "자산번호,카메라명,IP주소,설치장소\r\n"
+        for i in 0..<count { csv += "ONCE-\(i),카메라 \(i),127.11.\(i / 250).\(i % 250 + 1),본관\r\n" }
+        let job = try await Self.runImport(http, api, Data(csv.utf8), query: "mode=apply&format=csv", token: token)
+        #expect(job.report.applied && job.report.created == count, "\(job.report)")
+        #expect(await seen.wait(forCount: 2 * count, timeout: .seconds(60)).count >= 2 * count)
+        // The gateway's read store, one of the consumers, lists each camera once.
+        #expect(await eventually(timeout: .seconds(30)) { (try? await Self.call(http, "\(api)/cameras?limit=1", token: token).body.contains("\"total\":\(count)")) ?? false })
+
+        let messages = seen.all
+        let configs = messages.filter { $0.topic.hasSuffix("/config") }
+        let events = messages.compactMap { try? ContractCodec.decode($0.payload, as: CameraDefinition.self, expecting: [.cameraCreated]) }
+        #expect(configs.count == count && Set(configs.map(\.topic)).count == count, "one retained definition per camera: \(configs.count)")
+        #expect(events.count == count && Set(events.map(\.data.id)).count == count, "one camera.created per camera: \(events.count)")
+        #expect(Set(events.map(\.id)).count == count, "every event has its own id")
+        let definitions = configs.compactMap { try? ContractCodec.decode($0.payload, as: CameraDefinition.self, expecting: [.cameraConfig]).data }
+        #expect(definitions.count == count && Set(definitions.map(\.id)) == Set(events.map(\.data.id)), "every definition decodes and matches an event")
+        // A camera's event carries the same definition as its retained config, and comes after it.
+        var configIndex: [String: Int] = [:]
+        for (index, message) in messages.enumerated() where message.topic.hasSuffix("/config") { configIndex[message.topic] = index }
+        for (index, message) in messages.enumerated() where message.topic == "registry/events" {
+            guard let event = try? ContractCodec.decode(message.payload, as: CameraDefinition.self, expecting: [.cameraCreated]).data else { continue }
+            let before = configIndex["cctv/\(event.id)/config"]
+            #expect(before.map { $0 < index } == true, "\(event.id): its definition comes before its event")
+            if before.map({ $0 < index }) != true { break }
+        }
+        #expect(Dictionary(uniqueKeysWithValues: definitions.map { ($0.id, $0) }) == Dictionary(uniqueKeysWithValues: events.map { ($0.data.id, $0.data) }),
+                "the event carries the published definition")
+
+        await observer.shutdown()
+        await running.stop()
+        try? await http.shutdown()
+    }
 }
 
 extension ImportEndToEndTests {

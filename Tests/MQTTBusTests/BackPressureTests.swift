@@ -40,8 +40,12 @@ private func stalledConsumer(_ messages: MQTTSubscription, gate: Gate, count: In
 
 @Suite("back-pressure: a slow subscriber slows its own reads, nothing is dropped", .serialized, .runsAlone)
 struct BackPressureTests {
-    @Test("a stalled subscriber receives all 5,000 messages in order while holding at most twice its watermark")
-    func slowSubscriberInOrderBounded() async throws {
+    /// Publishes `count` numbered messages with `publish` into a subscriber of `filter` (watermark
+    /// 100, Receive Maximum 20) whose consumer takes nothing until they are all at the broker: the
+    /// subscriber must stop reading at its watermark and leave the rest in the session. Returns the
+    /// texts the consumer then took, in order.
+    private func throughStalledSubscriber(_ count: Int, filter: String,
+                                          _ publish: @escaping @Sendable (MQTTClient) async throws -> Void) async throws -> [String] {
         let broker = try MosquittoFixture()
         defer { broker.stop() }
         let watermark = 100
@@ -49,21 +53,40 @@ struct BackPressureTests {
         let publisher = client(broker)
         subscriber.start(); publisher.start()
         try await subscriber.waitUntilConnected(); try await publisher.waitUntilConnected()
-        let count = 5_000
         let gate = Gate()
-        let received = try await subscriber.withSubscription(to: "slow/t") { messages -> [String] in
+        let received = try await subscriber.withSubscription(to: filter) { messages -> [String] in
             async let consumed = stalledConsumer(messages, gate: gate, count: count)
-            // The consumer takes nothing until every message is at the broker: the subscriber must
-            // stop reading at its watermark and leave the rest in the session.
-            try await publishNumbered(count, on: "slow/t", from: publisher)
+            try await publish(publisher)
             #expect(await eventually { subscriber.bufferedMessages >= watermark }, "the subscriber filled its buffer")
             #expect(subscriber.bufferedMessages <= 2 * watermark, "held \(subscriber.bufferedMessages) messages, watermark \(watermark)")
             gate.release()
             return await consumed
         }
-        #expect(received == (0..<count).map(String.init), "all \(count) messages in publish order (got \(received.count))")
         #expect(subscriber.core.pressure.isPaused == false)
         await subscriber.shutdown(); await publisher.shutdown()
+        return received
+    }
+
+    @Test("a stalled subscriber receives all 5,000 messages in order while holding at most twice its watermark")
+    func slowSubscriberInOrderBounded() async throws {
+        let count = 5_000
+        let received = try await throughStalledSubscriber(count, filter: "slow/t") { publisher in
+            try await publishNumbered(count, on: "slow/t", from: publisher)
+        }
+        #expect(received == (0..<count).map(String.init), "all \(count) messages in publish order (got \(received.count))")
+    }
+
+    @Test("a bulk publish of 5,000 messages in one call returns after the broker acknowledged them all, and a stalled subscriber gets each once, in order")
+    func bulkPublishIntoStalledSubscriber() async throws {
+        let count = 5_000
+        let received = try await throughStalledSubscriber(count, filter: "bulk/+") { publisher in
+            // Two topics, as a camera's definition and its event: the order holds across them.
+            try await publisher.publishAll((0..<count).map { MQTTOutgoingMessage(topic: "bulk/\($0 % 2)", payload: Array("\($0)".utf8), retain: false) })
+            #expect(publisher.core.state.withLock { $0.publishWaiters.isEmpty }, "every PUBACK came before the call returned")
+            try await publisher.publishAll([])
+            await #expect(throws: MQTTError.self) { try await publisher.publishAll([MQTTOutgoingMessage(topic: "bulk/#", payload: [])]) }
+        }
+        #expect(received == (0..<count).map(String.init), "all \(count) messages once, in publish order (got \(received.count))")
     }
 
     @Test("a pause longer than two keep-alive periods keeps the link and loses nothing")

@@ -260,9 +260,43 @@ struct TopicFilterTests {
         ("cctv/12/icmp", "cctv/1/icmp", false),
         ("", "+", true),
         ("", "a", false),
+        ("a//b", "a/+/b", true),
+        ("a/b", "+", false),
+        ("cctv/10/icmp", "cctv/1/icmp", false),
+        ("cctv/1/icmp", "cctv/1/icmp", true),
+        ("$SYS/x", "+/x", false),
+        ("$SYS/x", "$SYS/#", true),
+        ("", "#", true),
     ])
     func matching(topic: String, filter: String, expected: Bool) {
         #expect(TopicFilter.matches(topic, filter: filter) == expected)
+    }
+
+    @Test("the level-walking matcher agrees with splitting both into levels, for 20,000 random topics and filters")
+    func agreesWithSplitting() {
+        // The matcher as it was (split both, compare level by level): the reference.
+        func reference(_ topic: String, _ filter: String) -> Bool {
+            let t = topic.split(separator: "/", omittingEmptySubsequences: false)
+            let f = TopicFilter.stripShare(filter).split(separator: "/", omittingEmptySubsequences: false)
+            if topic.hasPrefix("$"), let first = f.first, first == "#" || first == "+" { return false }
+            var i = 0
+            while i < f.count {
+                if f[i] == "#" { return true }
+                if i >= t.count { return false }
+                if f[i] != "+" && f[i] != t[i] { return false }
+                i += 1
+            }
+            return i == t.count
+        }
+        var generator = SystemRandomNumberGenerator()
+        let topicLevels = ["a", "b", "", "$SYS", "cctv", "CAM-1", "카메라"], filterLevels = topicLevels + ["+", "+", "#"]
+        func path(_ levels: [String]) -> String {
+            (0..<Int.random(in: 1...4, using: &generator)).map { _ in levels.randomElement(using: &generator)! }.joined(separator: "/")
+        }
+        for _ in 0..<20_000 {
+            let topic = path(topicLevels), filter = path(filterLevels)
+            #expect(TopicFilter.matches(topic, filter: filter) == reference(topic, filter), "\(topic) vs \(filter)")
+        }
     }
 
     @Test("filters with misplaced wildcards are invalid")

@@ -30,7 +30,7 @@ package final class MosquittoFixture: @unchecked Sendable {
             autosave_on_changes false
             max_queued_messages 1000000
             max_queued_bytes 0
-            max_inflight_messages 100
+            max_inflight_messages 1000
             log_dest file \(directory.path)/mosquitto.log
             log_type error
             log_type warning

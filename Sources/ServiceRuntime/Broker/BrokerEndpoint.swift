@@ -48,6 +48,13 @@ package struct BrokerEndpoint: Sendable, Equatable {
         return MQTTConfiguration(
             host: host, port: port, clientID: clientID, username: own == nil ? username.map { connection == .outbox ? $0 + "-out" : $0 } : login,
             password: own ?? password,
-            tls: useTLS ? .init(caFile: caFile, insecure: insecure) : nil, will: will)
+            tls: useTLS ? .init(caFile: caFile, insecure: insecure) : nil, will: will,
+            // A publishing connection keeps up to this many QoS 1 messages in flight (the broker's
+            // `max_inflight_messages` caps it): a bulk publish (an import's 200,000 messages) waits
+            // for a broker round trip per this many, not per 100.
+            sendMaximum: connection == .outbox ? Self.outboxSendMaximum : 100)
     }
+
+    /// QoS 1 messages a publishing connection keeps in flight (see ``clientConfiguration(clientID:account:connection:will:)``).
+    package static let outboxSendMaximum = 1_000
 }

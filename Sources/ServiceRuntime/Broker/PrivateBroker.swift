@@ -250,7 +250,7 @@ package final class PrivateBroker: Service, Sendable {
         autosave_interval 30
         max_queued_messages 1000000
         max_queued_bytes 0
-        max_inflight_messages 100
+        max_inflight_messages 1000
         persistent_client_expiration 7d
         log_dest stdout
         """
