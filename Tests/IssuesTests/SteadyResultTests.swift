@@ -106,7 +106,7 @@ struct SteadyResultTests {
     @Test("with steady checks remembered or forgotten (a restart), the same results decide the same incidents, statuses and tracks")
     func sameDecisions() async throws {
         let intake = intake(flapHoldFactor: 2)
-        var generator = SeededGenerator(seed: 20261201)
+        var generator = SeededGenerator(seed: 20_261_201)
         let cameras = (0..<6).map { "C-\($0)" }
         // Long healthy or failing runs (so checks become steady), with flaps and redeliveries, in
         // order per camera as one prober publishes them. Forgetting the steady checks after every
