@@ -88,7 +88,7 @@ echo "== serve CPU from the apply's start to the catch-up: $(python3 -c "print(r
 [ -n "$broker" ] && echo "== mosquitto CPU from the apply's start to the catch-up: $(python3 -c "print(round(($(cpu "$broker") - $b0) / $ticks, 1))") s"
 echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -E "published a batch" "$work/serve.log" | sed 's/.*changes=\([0-9]*\).*seconds=\([0-9.]*\).*/== the registry published \1 changes (config + event each) in \2 s/' || true
-curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | grep -E '^mqtt_read_pauses_total' || true
+curl -fs "${auth[@]}" "http://127.0.0.1:$http_port/metrics" | grep -E '^(mqtt_read_pauses_total|cctvout_shared_definitions_total)' || true
 # CATCHUP_ONLY=1 stops here (the apply and the catch-up are what a before/after of publishing needs).
 [ -n "${CATCHUP_ONLY:-}" ] && exit 0
 echo "== re-import (all unchanged)"; /usr/bin/time -f "%e s wall" "$bin" cameras import $api --apply "$work/fleet.csv" 2>&1 | tail -2

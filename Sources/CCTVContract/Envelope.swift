@@ -19,7 +19,7 @@ public struct Envelope<Payload: Codable & Sendable>: Codable, Sendable {
     /// The payload.
     public var data: Payload
 
-    public init(type: EventType, id: String = UUID().uuidString, at: Date = Date(), source: String, data: Payload) {
+    public init(type: EventType, id: String = EventID.random(), at: Date = Date(), source: String, data: Payload) {
         self.v = Envelope.currentVersion
         self.type = type
         self.id = id

@@ -83,6 +83,7 @@ package final class GatewayService: Service {
     /// Projects `events` into the read store and serves HTTP until shutdown.
     func serve(bus: ServiceBus, events: MQTTSubscription, lateReplies replies: MQTTSubscription) async throws {
         let decoder = MessageDecoder(service: "gateway", logger: logger)
+        let definitions = DefinitionReader(decoder: decoder)
         let monitoring = monitoring
         monitoring.observeBroker { bus.isConnected }
         let api = makeAPI(bus: bus, monitoring: monitoring)
@@ -108,7 +109,7 @@ package final class GatewayService: Service {
                     inbox.finish()
                 }
                 group.addTask {
-                    while let batch = await inbox.next() { await self.project(batch, decoder: decoder, lateReplies: lateReplies) }
+                    while let batch = await inbox.next() { await self.project(batch, decoder: decoder, definitions: definitions, lateReplies: lateReplies) }
                 }
                 group.addTask {
                     for await message in replies.cancelOnGracefulShutdown() { _ = self.watch(message, lateReplies: lateReplies) }
@@ -192,7 +193,7 @@ package final class GatewayService: Service {
     /// (``watch(_:lateReplies:)``), the notifier's view, check results for the history only, and
     /// events applied to the read store in one transaction (and recorded by the history), then
     /// pushed live.
-    func project(_ messages: [MQTTMessage], decoder: MessageDecoder, lateReplies: String) async {
+    func project(_ messages: [MQTTMessage], decoder: MessageDecoder, definitions: DefinitionReader, lateReplies: String) async {
         let topics = context.topics
         var changes: [ReadStore.Change] = []
         for message in messages where !watch(message, lateReplies: lateReplies) {
@@ -208,7 +209,7 @@ package final class GatewayService: Service {
                 history.observe(message)
             } else {
                 history.observe(message)
-                if let change = change(from: message, decoder: decoder) { changes.append(change) }
+                if let change = change(from: message, decoder: decoder, definitions: definitions) { changes.append(change) }
             }
         }
         guard !changes.isEmpty else { return }
@@ -235,12 +236,12 @@ package final class GatewayService: Service {
     }
 
     /// The read-model change an event calls for; `nil` for anything refused (logged by the decoder).
-    func change(from message: MQTTMessage, decoder: MessageDecoder) -> ReadStore.Change? {
+    func change(from message: MQTTMessage, decoder: MessageDecoder, definitions: DefinitionReader) -> ReadStore.Change? {
         let topics = context.topics
         if let cameraID = topics.cameraID(in: message.topic) {
             if message.topic.hasSuffix("/config") {
                 if message.payload.isEmpty { return .cameraRemoved(cameraID) }
-                guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID else { return nil }
+                guard let envelope = definitions.definition(message), envelope.data.id == cameraID else { return nil }
                 return .camera(envelope.data)
             }
             if message.topic.hasSuffix("/status") {

@@ -185,8 +185,9 @@ package final class IssuesService: Service {
             logger.error("could not rebuild the fleet tally; starting from an empty one", metadata: ["error": "\(error)"])
             memory = IntakeMemoryCell(IntakeMemory(outage: MonitorOutage.State(calmAt: Date())))
         }
+        let definitions = DefinitionReader(decoder: decoder)
         while let batch = await inbox.next() {
-            let items = batch.compactMap { decode($0, decoder: decoder) }
+            let items = batch.compactMap { decode($0, decoder: decoder, definitions: definitions) }
             guard !items.isEmpty else { continue }
             for case let .result(cameraID, _, _) in items { pulse.record(cameraID) }
             await apply(items, memory: memory)
@@ -215,11 +216,11 @@ package final class IssuesService: Service {
     }
 
     /// A result or definition message as an intake item; `nil` for anything refused (logged).
-    func decode(_ message: MQTTMessage, decoder: MessageDecoder) -> ResultIntake.Item? {
+    func decode(_ message: MQTTMessage, decoder: MessageDecoder, definitions: DefinitionReader) -> ResultIntake.Item? {
         guard let cameraID = context.topics.cameraID(in: message.topic) else { return nil }
         if message.topic.hasSuffix("/config") {
             if message.payload.isEmpty { return .removed(cameraID: cameraID) }
-            guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]) else { return nil }
+            guard let envelope = definitions.definition(message) else { return nil }
             guard envelope.data.id == cameraID else { return rejectMismatch(message) }
             return .config(cameraID: cameraID, CameraInfo(envelope.data))
         }

@@ -118,11 +118,11 @@ package final class ProberService: Service {
     /// Keeps the fleet's definitions in step with the retained ones (a tombstone unschedules a
     /// camera; `membership` schedules those that are this member's) until the subscription ends.
     func follow(_ configs: MQTTSubscription, membership: ProberMembership, schedules: Schedules, credentials: StreamCredentialsSource) async {
-        let decoder = MessageDecoder(service: "prober", logger: logger)
+        let definitions = DefinitionReader(decoder: MessageDecoder(service: "prober", logger: logger))
         for await message in configs {
             guard let id = context.topics.cameraID(in: message.topic) else { continue }
             if message.payload.isEmpty { membership.forgot(id); unschedule(id, schedules.all); credentials.forget(id); continue }
-            guard let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == id else { continue }
+            guard let envelope = definitions.definition(message), envelope.data.id == id else { continue }
             membership.learned(envelope.data)
         }
     }

@@ -154,7 +154,7 @@ package final class ServiceBus: Sendable {
     }
 
     /// Publishes an envelope (QoS 1 unless `qos` says otherwise). `retain` for state topics.
-    package func publish<P: Codable & Sendable>(_ topic: String, type: EventType, data: P, retain: Bool = false, id: String = UUID().uuidString,
+    package func publish<P: Codable & Sendable>(_ topic: String, type: EventType, data: P, retain: Bool = false, id: String = EventID.random(),
                                                qos: MQTTQoS = .atLeastOnce, timeout: Duration? = .seconds(30)) async throws {
         let envelope = Envelope(type: type, id: id, source: service, data: data)
         try await client.publish(topic, payload: ContractCodec.encode(envelope), qos: qos, retain: retain, timeout: timeout)
@@ -183,7 +183,7 @@ package final class ServiceBus: Sendable {
     /// - Throws: the client's timeout or connection error, or ``ContractError`` for a reply that
     ///   does not decode.
     package func request<Command: Codable & Sendable, Reply: Codable & Sendable>(
-        _ topic: String, type: EventType, _ command: Command, id: String = UUID().uuidString,
+        _ topic: String, type: EventType, _ command: Command, id: String = EventID.random(),
         reply replyType: EventType, as _: Reply.Type = Reply.self, timeout: Duration
     ) async throws -> Reply {
         let envelope = Envelope(type: type, id: id, source: service, data: command)

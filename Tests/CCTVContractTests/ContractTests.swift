@@ -66,6 +66,36 @@ struct ContractTests {
         #expect(try ContractCodec.decode(spliced, as: IssueRecord.self, expecting: [.issueOpened]).data == issue)
     }
 
+    @Test("the header written directly is the encoder's, and texts that need escapes still come out the encoder's way",
+          arguments: ["E-1", "6F1C2A4E-0B3D-4E5F-9A1B-2C3D4E5F6A7B", "a/b", "정문 카메라", "tab\there", "quote\"d", "back\\slash", "nul\u{0}", "del\u{7F}", "line\u{2028}sep", ""])
+    func directHeader(text: String) throws {
+        let camera = CameraDefinition(id: "CAM-1", name: "카메라 1", address: "127.0.0.1", hlsURL: "http://127.0.0.1/live/index.m3u8", site: "현장",
+                                      createdAt: Date(timeIntervalSince1970: 1_800_000_000.25), updatedAt: Date(timeIntervalSince1970: 1_800_000_001), version: 3)
+        for at in [Date(timeIntervalSince1970: 1_800_000_000.5), Date(timeIntervalSince1970: -86_400.25)] {
+            let asID = ContractCodec.encode(type: .cameraConfig, id: text, at: at, source: "registry", encodedData: try ContractCodec.encodeValue(camera))
+            #expect(asID == ContractCodec.encode(Envelope(type: .cameraConfig, id: text, at: at, source: "registry", data: camera)))
+            let asSource = ContractCodec.encode(type: .cameraCreated, id: "E-1", at: at, source: text, encodedData: try ContractCodec.encodeValue(camera))
+            #expect(asSource == ContractCodec.encode(Envelope(type: .cameraCreated, id: "E-1", at: at, source: text, data: camera)))
+            let decoded = try ContractCodec.decode(asSource, as: CameraDefinition.self, expecting: [.cameraCreated])
+            #expect(decoded.data == camera && decoded.source == text && decoded.at == at)
+        }
+    }
+
+    @Test("event ids are distinct random version-4 UUIDs in UUID's own text")
+    func eventIDs() {
+        let ids = (0..<10_000).map { _ in EventID.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(600) {
+            let uuid = UUID(uuidString: id)
+            #expect(uuid?.uuidString == id)
+            #expect(Array(id)[14] == "4" && "89AB".contains(Array(id)[19]))
+        }
+        // Every hex digit appears in every random position (not a constant or a short cycle).
+        let position = ids.map { Array($0)[0] }
+        #expect(Set(position).count == 16)
+        #expect(EventID.text(of: Array(0..<16)) == "00010203-0405-0607-0809-0A0B0C0D0E0F")
+    }
+
     @Test("dates are written and read exactly as ISO8601FormatStyle does, quickly")
     func dates() throws {
         var generator = SystemRandomNumberGenerator()

@@ -12,6 +12,7 @@ extension NotifierService {
     /// Takes camera definitions, ONVIF results and events, and device changes until the subscription ends.
     func watchCameras(_ messages: MQTTSubscription, decoder: MessageDecoder, dispatcher: DeliveryDispatcher) async {
         let topics = context.topics
+        let definitions = DefinitionReader(decoder: decoder)
         var cameras: [String: NoticeCamera] = [:]
         var told: [String: [String: ToldCondition]]
         do {
@@ -36,7 +37,7 @@ extension NotifierService {
                             logger.warning("could not forget a deleted camera's conditions", metadata: ["camera": "\(cameraID)", "error": "\(error)"])
                         }
                     }
-                } else if let envelope = decoder.decode(message, as: CameraDefinition.self, expecting: [.cameraConfig]), envelope.data.id == cameraID {
+                } else if let envelope = definitions.definition(message), envelope.data.id == cameraID {
                     // Only a camera with an ONVIF address has ONVIF results to tell of. Keeping every
                     // camera cost 12.6 MB at 50,000 cameras (heaptrack of `serve`, 2026-12-01).
                     cameras[cameraID] = envelope.data.checks?.onvifURL != nil ? NoticeCamera(envelope.data) : nil
