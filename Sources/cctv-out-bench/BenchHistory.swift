@@ -23,6 +23,8 @@ struct BenchHistory: AsyncParsableCommand {
     @Option(help: "Seconds between one camera's checks (one ICMP and one HLS result each) in the simulated days.") var checkInterval = 300
     @Option(help: "Seconds between the recorder's flushes in the simulated days (the gateway's history.flush-interval).") var flushInterval = Int(GatewayConfiguration().historyFlushInterval)
     @Flag(help: "Only the real write path (skip the fleet-scale fill and the SLA report).") var sampleOnly = false
+    @Option(help: "Only measure this many measurement flushes of the whole fleet (after filling --days of chart rows), CPU and wall time each; 0 = the full benchmark.")
+    var flushesOnly = 0
 
     func validate() throws {
         guard (1...2_000_000).contains(cameras), (1...366).contains(days) else { throw ValidationError("--cameras 1…2000000, --days 1…366") }
@@ -39,6 +41,7 @@ struct BenchHistory: AsyncParsableCommand {
             for pageSize in [4096, HistoryStore.pageSize] { try realDays(folder: folder + "/sample-\(pageSize)", pageSize: pageSize) }
         }
         if sampleOnly { return }
+        if flushesOnly > 0 { return try flushes(folder: folder) }
         let store = try HistoryStore(dataDir: folder)
         let now = Date()
         var rng = SystemRandomNumberGenerator()
@@ -76,6 +79,28 @@ struct BenchHistory: AsyncParsableCommand {
         figures.reportSeconds = BenchMeasure.seconds(ContinuousClock.now - start)
         figures.reportRows = report.rows.count
         printSummary(figures, folder: folder)
+    }
+
+    /// `--flushes-only N`: N flushes of every camera's current bucket into a history holding
+    /// `--days` of chart rows, one every 60 simulated seconds (the same 15-minute bucket, so every
+    /// flush reads, merges and rewrites three rows per camera, as `serve`'s 5-minute flush does).
+    func flushes(folder: String) throws {
+        let store = try HistoryStore(dataDir: folder)
+        var rng = SystemRandomNumberGenerator()
+        let ids = (0..<cameras).map { String(format: "CAM-%06d", $0) }
+        let now = Date(timeIntervalSince1970: Double(Int(Date().timeIntervalSince1970) / 900 * 900))
+        let fillStarted = ContinuousClock.now
+        try fillSeries(store, ids: ids, today: Int(now.timeIntervalSince1970) / 86_400, rng: &rng)
+        print("history flushes of \(cameras) cameras over \(try store.size().seriesRows) chart rows (filled in \(BenchMeasure.format(BenchMeasure.seconds(ContinuousClock.now - fillStarted))) s):")
+        // The recorder hands its buckets over in the order of its dictionary, not the cameras' order.
+        let shuffled = ids.shuffled(using: &rng)
+        for n in 0..<flushesOnly {
+            let items = shuffled.map { (cameraID: $0, start: now.addingTimeInterval(Double(n * 60 % 900)), bucket: Self.bucket(&rng)) }
+            let cpu0 = BenchMeasure.cpuSeconds(), started = ContinuousClock.now
+            try store.add(items)
+            let cpu = BenchMeasure.cpuSeconds() - cpu0, wall = BenchMeasure.seconds(ContinuousClock.now - started)
+            print("  flush \(n + 1): \(BenchMeasure.format(cpu, 2)) CPU-s, \(BenchMeasure.format(wall, 2)) s wall, \(BenchMeasure.format(cpu * 1e6 / Double(cameras), 1)) µs CPU per camera")
+        }
     }
 
     /// What ``run()`` measured.

@@ -96,6 +96,37 @@ struct ContractTests {
         #expect(EventID.text(of: Array(0..<16)) == "00010203-0405-0607-0809-0A0B0C0D0E0F")
     }
 
+    @Test("check results are written by hand byte for byte as JSONEncoder writes them; what it cannot write goes through JSONEncoder")
+    func handWrittenResults() throws {
+        var rng = SystemRandomNumberGenerator()
+        let texts = ["CAM-1", "", "a/b", "정문 \"east\" \\ 카메라", "tab\there\nnew\r\u{01}\u{1F}\u{7F}\u{08}\u{0C}", "http://10.0.0.1/live.m3u8?x=1&y=é"]
+        let numbers: [Double] = [0, -0.0, 100, 33.333333333333336, 1e-05, 1e16, 2e15, 0.1, 123_456_789_012, 1.5e300, -42.25]
+        func text() -> String { texts.randomElement(using: &rng)! }
+        func number() -> Double { Bool.random(using: &rng) ? numbers.randomElement(using: &rng)! : Double.random(in: -1e6...1e6, using: &rng) }
+        func maybe<T>(_ value: @autoclosure () -> T) -> T? { Bool.random(using: &rng) ? value() : nil }
+        func date() -> Date { Date(timeIntervalSince1970: Double.random(in: 0..<4_200_000_000, using: &rng)) }
+        func expectSame<P: Codable & Sendable>(_ envelope: Envelope<P>) throws {
+            let codable = Array(try ContractCodec.encoder.encode(envelope))
+            let written = ContractCodec.encode(envelope)
+            #expect(written == codable, "\(String(decoding: written, as: UTF8.self)) ≠ \(String(decoding: codable, as: UTF8.self))")
+        }
+        for _ in 0..<2_000 {
+            let icmp = ICMPResult(cameraID: text(), address: text(), status: ICMPStatus.allCases.randomElement(using: &rng)!, reason: text(),
+                                  sent: Int.random(in: 0...10, using: &rng), received: Int.random(in: -5...10, using: &rng), refused: maybe(Int.random(in: 0...3, using: &rng)),
+                                  lossPercent: number(), rttMinMs: maybe(number()), rttAvgMs: maybe(number()), rttMaxMs: maybe(number()), replyFrom: maybe(text()),
+                                  startedAt: date(), durationMs: number(), prober: text(), inconclusive: maybe(text()))
+            try expectSame(Envelope(type: .probeICMP, at: date(), source: text(), data: icmp))
+            let hls = HLSResult(cameraID: text(), url: text(), status: HLSStatus.allCases.randomElement(using: &rng)!, reason: text(), detail: maybe(text()),
+                                httpStatus: maybe(Int.random(in: 100...599, using: &rng)), playlistLatencyMs: maybe(number()), segmentAgeSeconds: maybe(number()),
+                                bitrateKbps: maybe(number()), codec: maybe(text()), width: maybe(1920), height: maybe(1080), bytes: maybe(Int.random(in: 0...1 << 40, using: &rng)),
+                                startedAt: date(), durationMs: number(), prober: text(), inconclusive: maybe(text()))
+            try expectSame(Envelope(type: .probeHLS, id: text(), at: date(), source: text(), data: hls))
+        }
+        // Not finite: JSONEncoder refuses it, and so does the writer (encode then takes JSONEncoder's path, as before).
+        let odd = ICMPResult(cameraID: "CAM-1", address: "a", status: .loss, reason: "r", sent: 1, received: 0, lossPercent: .nan, startedAt: Date(), durationMs: 1, prober: "p")
+        #expect(ContractJSONWriter.envelope(Envelope(type: .probeICMP, source: "p", data: odd)) == nil)
+    }
+
     @Test("dates are written and read exactly as ISO8601FormatStyle does, quickly")
     func dates() throws {
         var generator = SystemRandomNumberGenerator()

@@ -1,6 +1,7 @@
 import CCTVContract
 import FleetFile
 import Foundation
+import GRDB
 @testable import Gateway
 import Logging
 import MQTTBus
@@ -62,6 +63,36 @@ struct HistoryTests {
         #expect(hourly.count == 1 && hourly[0].icmpChecks == 5 && hourly[0].rttAvgMs == (2 + 4 + 4 + 6 + 9) / 5.0)
         #expect(try store.points(cameraID: "CAM-1", resolution: .fourHours, from: Self.t0, to: Self.t0.addingTimeInterval(3600)).first?.icmpChecks == 4)
         #expect(try store.points(cameraID: "CAM-2", resolution: .hour, from: Self.t0, to: Self.t0.addingTimeInterval(3600)).isEmpty)
+    }
+
+    @Test("a flush of many cameras in any order writes the rows merging each item in turn writes, one camera's items in their order, a damaged row replaced")
+    func flushOrder() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let flushed = try HistoryStore(dataDir: dir + "/flushed"), oneByOne = try HistoryStore(dataDir: dir + "/one-by-one")
+        func bucket(_ rtt: Double) -> MetricBucket { var b = MetricBucket(); b.addICMP(lossPercent: rtt > 3 ? 20 : 0, rttAvgMs: rtt, rttMaxMs: rtt * 2); return b }
+        // Packing rounds RTT to 0.1 ms, so merge order shows: 1.26 then 1.04 makes the hour's RTT
+        // 1.2 ms (1.3 + 1.04 over two), 1.04 then 1.26 makes it 1.1 ms (1.0 + 1.26 over two).
+        var items: [(cameraID: String, start: Date, bucket: MetricBucket)] = []
+        for n in 0..<4500 { // more than two transactions of 2,000 cameras
+            let id = "CAM-\((n * 7919) % 4500)" // not in the cameras' order
+            items.append((id, Self.t0.addingTimeInterval(900), bucket(n % 2 == 0 ? 1.26 : 1.04)))
+            items.append((id, Self.t0, bucket(n % 2 == 0 ? 1.04 : 1.26))) // an earlier quarter after a later one (the clock stepped back)
+        }
+        for store in [flushed, oneByOne] { // a day of the hourly resolution left damaged (short): it is replaced, not merged into
+            try store.database.write { try $0.execute(sql: "INSERT INTO series VALUES ('CAM-7', ?, ?, x'0102')", arguments: [HistoryResolution.hour.rawValue, 1_800_000_000 / 86_400]) }
+        }
+        try flushed.add(items)
+        for item in items { try oneByOne.add([item]) }
+        func rows(_ store: HistoryStore) throws -> [[DatabaseValue]] {
+            try store.database.read { try Row.fetchAll($0, sql: "SELECT cameraID, resolution, day, data FROM series ORDER BY 1, 2, 3").map { Array($0.databaseValues) } }
+        }
+        let written = try rows(flushed)
+        #expect(written.count == 4500 * 3)
+        #expect(written == (try rows(oneByOne)))
+        let hourly = { (id: String) in try flushed.points(cameraID: id, resolution: .hour, from: Self.t0, to: Self.t0.addingTimeInterval(1800)) }
+        #expect(try hourly("CAM-0").map(\.rttAvgMs) == [1.2] && hourly("CAM-0").map(\.icmpChecks) == [2], "CAM-0: 1.26 first, then 1.04")
+        #expect(try hourly("CAM-3419").map(\.rttAvgMs) == [1.1], "CAM-3419 (n = 1): 1.04 first, then 1.26")
+        #expect(try hourly("CAM-7").map(\.icmpChecks) == [2], "the damaged row was replaced by the flush's buckets")
     }
 
     @Test("retention drops old rows but keeps each camera's last state before the cut")

@@ -59,25 +59,41 @@ package final class HistoryStore: Sendable {
 
     /// Adds measurements, each into the bucket of its time at every resolution (read, merge, write),
     /// in transactions of at most `batch` cameras so the writer is never held long.
+    ///
+    /// Why in camera order, with two prepared statements and an upsert: a flush of 100,000 cameras
+    /// (300,000 row merges) took 150–167 % of a core for ~30 s every 5 minutes in `serve`, ~10 % of
+    /// a core on average (2026-12-01). It parsed two statements per row, visited the cameras in the
+    /// recorder's dictionary order (each row on a page far from the last one), and `INSERT OR
+    /// REPLACE` deleted each row (zeroed by `secure_delete`) and its `series_day` entry before
+    /// inserting them again, where an upsert that changes only `data` rewrites the row in place.
+    /// Measured (`cctv-out-bench history --cameras 50000 --days 1 --sample-cameras 0
+    /// --flushes-only 3`, release): 7.6 → 1.7 CPU-s per flush of 50,000 cameras (152 → 34 µs per
+    /// camera); in `serve` at 50,000 cameras (load 14–18) the flush's CPU above the steady level
+    /// went from ≈ 12 CPU-s to ≈ 4 CPU-s. Items of one camera keep their order, so every row is
+    /// merged exactly as before (packing rounds, so the order of merges matters).
     package func add(_ buckets: [(cameraID: String, start: Date, bucket: MetricBucket)], batch: Int = 2000) throws {
+        let order = buckets.indices.filter { !buckets[$0].bucket.isEmpty }
+            .sorted { buckets[$0].cameraID != buckets[$1].cameraID ? buckets[$0].cameraID < buckets[$1].cameraID : $0 < $1 }
         var index = 0
-        while index < buckets.count {
-            let slice = buckets[index..<min(index + batch, buckets.count)]
+        while index < order.count {
+            let slice = order[index..<min(index + batch, order.count)]
             try database.write { db in
-                for item in slice where !item.bucket.isEmpty {
+                let select = try db.cachedStatement(sql: "SELECT data FROM series WHERE cameraID = ? AND resolution = ? AND day = ?")
+                let upsert = try db.cachedStatement(sql: "INSERT INTO series (cameraID, resolution, day, data) VALUES (?, ?, ?, ?) "
+                                                        + "ON CONFLICT (cameraID, resolution, day) DO UPDATE SET data = excluded.data")
+                for position in slice {
+                    let item = buckets[position]
                     let seconds = Int(item.start.timeIntervalSince1970.rounded(.down))
                     let day = seconds.floorDiv(86_400)
                     for resolution in HistoryResolution.allCases {
                         let slot = (seconds - day * 86_400) / resolution.rawValue
-                        var data = try Data.fetchOne(db, sql: "SELECT data FROM series WHERE cameraID = ? AND resolution = ? AND day = ?",
-                                                     arguments: [item.cameraID, resolution.rawValue, day]) ?? Data(count: resolution.rowBytes)
+                        var data = try Data.fetchOne(select, arguments: [item.cameraID, resolution.rawValue, day]) ?? Data(count: resolution.rowBytes)
                         if data.count != resolution.rowBytes { data = Data(count: resolution.rowBytes) }
                         let range = (slot * MetricBucket.packedSize)..<((slot + 1) * MetricBucket.packedSize)
                         var merged = MetricBucket(packed: Array(data[range]))
                         merged.merge(item.bucket)
                         data.replaceSubrange(range, with: merged.packed())
-                        try db.execute(sql: "INSERT OR REPLACE INTO series (cameraID, resolution, day, data) VALUES (?, ?, ?, ?)",
-                                       arguments: [item.cameraID, resolution.rawValue, day, data])
+                        try upsert.execute(arguments: [item.cameraID, resolution.rawValue, day, data])
                     }
                 }
             }
