@@ -17,47 +17,14 @@ public enum ContractCodec {
     /// incident stored as JSON and published as the same JSON, encoded once): the same bytes as
     /// ``encode(_:)`` of the envelope with the decoded value.
     public static func encode(type: EventType, id: String = EventID.random(), at: Date = Date(), source: String, encodedData data: Data) -> [UInt8] {
-        // The header is written directly when its texts need no JSON escapes (ids and service
-        // names never do): encoding it with JSONEncoder cost 37 µs an envelope (release,
-        // micro-benchmark on the loaded 2-core machine), as much as encoding the camera inside.
-        if let id = plainJSONString(id), let source = plainJSONString(source) {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(data.count + 80 + id.count + source.count)
-            bytes += #"{"at":""#.utf8
-            bytes += text(of: at).utf8
-            bytes += #"","data":"#.utf8
-            bytes += data
-            bytes += #","id":"#.utf8
-            bytes += id
-            bytes += #","source":"#.utf8
-            bytes += source
-            bytes += #","type":""#.utf8
-            bytes += type.rawValue.utf8
-            bytes += #"","v":\#(Envelope<Int>.currentVersion)}"#.utf8
-            return bytes
-        }
-        struct Header: Encodable { var at: Date; var id: String; var source: String; var type: EventType; var v: Int }
-        let header: [UInt8]
-        do { header = Array(try encoder.encode(Header(at: at, id: id, source: source, type: type, v: Envelope<Int>.currentVersion))) } catch {
-            preconditionFailure("encoding an envelope header: \(error)")
-        }
-        // Keys are sorted: `at` comes first and its value (a date) has no comma, so `data` goes
-        // right after the first comma: {"at":"…","data":…,"id":…}.
-        guard let comma = header.firstIndex(of: UInt8(ascii: ",")) else { preconditionFailure("envelope header without a comma") }
-        return Array(header[...comma]) + Array("\"data\":".utf8) + Array(data) + [UInt8(ascii: ",")] + Array(header[(comma + 1)...])
-    }
-
-    /// `text` as a quoted JSON string when it needs no escaping (no quote, backslash or control
-    /// character; `/` and non-ASCII are written as they are, as the encoder does), else `nil`.
-    static func plainJSONString(_ text: String) -> [UInt8]? {
-        var quoted: [UInt8] = [UInt8(ascii: "\"")]
-        quoted.reserveCapacity(text.utf8.count + 2)
-        for byte in text.utf8 {
-            guard byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { return nil }
-            quoted.append(byte)
-        }
-        quoted.append(UInt8(ascii: "\""))
-        return quoted
+        // The header is written by hand (ContractJSONWriter, the same bytes): encoding it with
+        // JSONEncoder cost 37 µs an envelope (release, micro-benchmark on the loaded 2-core
+        // machine), as much as encoding the camera inside.
+        let written = ContractJSONWriter.envelope(type: type, id: id, at: at, source: source, v: Envelope<Int>.currentVersion,
+                                                  capacity: data.count + 160) { $0.raw(data) }
+        // Only a non-finite number is refused, and the header has none; `data` is written as it is.
+        guard let written else { preconditionFailure("an envelope header without numbers was refused") }
+        return written
     }
 
     /// Encodes any Codable value with the contract's conventions (used by REST too).

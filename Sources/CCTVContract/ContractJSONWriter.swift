@@ -73,17 +73,29 @@ public struct ContractJSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Bytes that already are one JSON value (a payload encoded before), as they are.
+    mutating func raw(_ json: some Sequence<UInt8>) { bytes.append(contentsOf: json) }
+
     /// The envelope around `data`, or nil when `data` holds something only `JSONEncoder` writes.
     static func envelope<P: ContractJSONWritable>(_ envelope: Envelope<P>) -> [UInt8]? {
-        var writer = ContractJSONWriter(capacity: 512)
+        Self.envelope(type: envelope.type, id: envelope.id, at: envelope.at, source: envelope.source, v: envelope.v) {
+            envelope.data.writeJSON(to: &$0)
+        }
+    }
+
+    /// An envelope's header (sorted keys, as `JSONEncoder` writes them) around the payload
+    /// `writeData` writes; nil when that payload could not be written as `JSONEncoder` would.
+    static func envelope(type: EventType, id: String, at: Date, source: String, v: Int,
+                         capacity: Int = 512, writeData: (inout ContractJSONWriter) -> Void) -> [UInt8]? {
+        var writer = ContractJSONWriter(capacity: capacity)
         writer.beginObject()
-        writer.field("at", envelope.at)
+        writer.field("at", at)
         writer.key("data")
-        envelope.data.writeJSON(to: &writer)
-        writer.field("id", envelope.id)
-        writer.field("source", envelope.source)
-        writer.field("type", envelope.type.rawValue)
-        writer.field("v", envelope.v)
+        writeData(&writer)
+        writer.field("id", id)
+        writer.field("source", source)
+        writer.field("type", type.rawValue)
+        writer.field("v", v)
         writer.endObject()
         return writer.failed ? nil : writer.bytes
     }
