@@ -11,6 +11,11 @@
 # ICMP), as CI does as root on a machine: the container gets NET_ADMIN and NET_RAW, IPv6 on, and a
 # writable /proc/sys (`--privileged` is refused by this machine kind's runc: "unable to apply caps").
 # Packets stay in the container's own network namespace (loopback only).
+#
+# CI's PATH starts with a pyenv python3 that lacks the PyPI modules install-deps.sh installs into
+# /usr/bin/python3 (four tests that ran `python3` from PATH failed there and passed here). The
+# container gets the same trap: a python3 first on PATH that sees no installed modules
+# (`python3 -S`), so a test must name Debian's python3 (Tests/TestSupport/RequiredTool) to pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${1:-../shared/tools/container-engine.sh}
@@ -34,7 +39,9 @@ wheels=$(pip config get global.find-links 2>/dev/null || echo "${PIP_FIND_LINKS:
 [ -n "$wheels" ] && [ -d "$wheels" ] && pip_mounts+=(-v "$wheels:$wheels:ro")
 docker run --rm --cap-add NET_ADMIN --cap-add NET_RAW --security-opt systempaths=unconfined \
   --sysctl net.ipv6.conf.all.disable_ipv6=0 --sysctl net.ipv6.conf.lo.disable_ipv6=0 "${pip_env[@]}" "${pip_mounts[@]}" -v "$work/src:/src" -w /src swift:6.3.1-bookworm \
-  bash -c 'command -v ffmpeg mosquitto chromium psql || true; bash .ci/run' >"$work/fresh-machine.log" 2>&1
+  bash -c 'mkdir -p /opt/pyenv-like/bin && printf "#!/bin/sh\nexec /usr/bin/python3 -S \"\$@\"\n" > /opt/pyenv-like/bin/python3 &&
+           chmod +x /opt/pyenv-like/bin/python3 && export PATH=/opt/pyenv-like/bin:$PATH &&
+           command -v ffmpeg mosquitto chromium psql python3 || true; bash .ci/run' >"$work/fresh-machine.log" 2>&1
 status=$?
 set -e
 echo "fresh-machine run: exit $status after $(( $(date +%s) - start )) s; log $work/fresh-machine.log"

@@ -70,27 +70,26 @@ struct RoundTripTests {
     // skipped compatibility check would hide exactly the regression it exists for.
     @Test("the written .xlsx is a valid zip that openpyxl can load")
     func openpyxlLoads() throws {
-        try #require(Self.python3WithOpenpyxl, "python3 with openpyxl is required: run scripts/install-deps.sh (pip install openpyxl)")
+        // Debian's python3, where install-deps.sh puts openpyxl, not the first python3 on PATH
+        // (CI's PATH starts with a pyenv python3 without it).
+        try RequiredTool.requirePythonModule("openpyxl")
+        let python = try RequiredTool.path("python3", package: "python3")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fleetfile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("export.xlsx")
         try FleetFileExporter.export(Self.tricky, format: .xlsx, language: .korean).write(to: file)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/check_xlsx.py")
-        let out = try Self.run(["python3", script.path, file.path])
+        let out = try Self.run(python, [script.path, file.path])
         #expect(out.status == 0, "\(out.output)")
         #expect(out.output.contains("sheet=cameras rows=4"))
         #expect(out.output.contains("B2=정문 \"A\", 야간"))
         #expect(out.output.contains("I2=37.5663"))
     }
 
-    static var python3WithOpenpyxl: Bool {
-        (try? run(["python3", "-c", "import openpyxl"]).status == 0) ?? false
-    }
-
-    static func run(_ args: [String]) throws -> (status: Int32, output: String) {
+    static func run(_ executable: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         let pipe = Pipe()
         p.standardOutput = pipe

@@ -19,7 +19,10 @@ final class SMTPSink: @unchecked Sendable {
         var arguments = [script, String(port), directory]
         if let auth { arguments += ["--auth", "\(auth.0):\(auth.1)"] }
         if let starttls { arguments += ["--starttls", starttls.cert, starttls.key] }
-        process = try ChildProcess.dyingWithTests(executable: "/usr/bin/env", arguments: ["python3"] + arguments, logFile: directory + "/server.log")
+        // Debian's python3 (where install-deps.sh puts aiosmtpd), not the first python3 on PATH:
+        // CI's PATH starts with a pyenv python3 without it, and three tests failed there.
+        let python = try RequiredTool.path("python3", package: "python3")
+        process = try ChildProcess.dyingWithTests(executable: python, arguments: arguments, logFile: directory + "/server.log")
         for _ in 0..<250 where !FreePort.isListening(port) { try await Task.sleep(for: .milliseconds(20)) }
         guard FreePort.isListening(port) else {
             let log = (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""
