@@ -39,6 +39,13 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // jemalloc (Debian: libjemalloc-dev) as every process's malloc; ServiceRuntime's HeapAllocator
+        // reads and purges it (why and the numbers: Sources/ServiceRuntime/Lifecycle/HeapAllocator.swift).
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
         // libcurl (Debian: libcurl4-openssl-dev) for email over SMTP. Only the notifier's EmailChannel imports it.
         .systemLibrary(
             name: "CCurl",
@@ -61,7 +68,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "MQTTBus", "CCTVContract",
+                "MQTTBus", "CCTVContract", "CJemalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -225,7 +232,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ICMPEngineTests", dependencies: ["ICMPEngine", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "TestSupport", "CCTVContract", "MQTTBus", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime", "CJemalloc", "TestSupport", "CCTVContract", "MQTTBus", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "MQTTBusTests",
             dependencies: [

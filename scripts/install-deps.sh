@@ -3,7 +3,8 @@
 # packages already present are skipped, and apt-get update runs only when something is missing.
 set -euo pipefail
 
-# Build: libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev. Run: mosquitto (the private broker).
+# Build: libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev libjemalloc-dev (every process's malloc).
+# Run: mosquitto (the private broker).
 # Every program a test runs is here too, because a fresh machine has none of them:
 #   mosquitto-clients (mosquitto_pub/_sub as a foreign tool), iptables + iproute2 (line cuts on
 #   loopback), fping (the ICMP benchmark's peer), openssl (test certificates), ffmpeg (real live
@@ -15,7 +16,7 @@ set -euo pipefail
 #   starts its private broker so that it cannot outlive serve: PR_SET_PDEATHSIG), postgresql (the
 #   store tests' throwaway cluster: initdb and postgres, run by the test fixture).
 #   Run: libjs-chart.js (the dashboard's charts, served by the gateway, no CDN).
-need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev iptables iproute2 fping python3-pip openssl ffmpeg
+need=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libcurl4-openssl-dev libjemalloc-dev iptables iproute2 fping python3-pip openssl ffmpeg
       gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-rtsp chromium util-linux
       fonts-nanum libjs-chart.js postgresql)
 missing=()

@@ -21,23 +21,26 @@ package final class ChildProcess: @unchecked Sendable {
     /// - Parameter user: run it as this account (its uid and gid, no supplementary groups; we must
     ///   be root), through the same `setpriv`, which changes the ids before it sets the parent-death
     ///   signal (the kernel clears that signal on an id change, so the order matters).
-    package init(executable: String, arguments: [String], logFile: String? = nil, diesWithParent: Bool = false, user: String? = nil) throws {
+    /// - Parameter environment: variables set or replaced in the child's copy of our environment.
+    package init(executable: String, arguments: [String], logFile: String? = nil, diesWithParent: Bool = false, user: String? = nil,
+                 environment: [String: String] = [:]) throws {
+        let output = Output.file(logFile)
         var prefix: [String] = []
         if let user { prefix += ["--reuid=\(user)", "--regid=\(user)", "--clear-groups"] }
         if diesWithParent { prefix += ["--pdeathsig", "TERM"] }
         guard !prefix.isEmpty else {
-            pid = try Self.spawn(executable, arguments, logFile: logFile)
+            pid = try Self.spawn(executable, arguments, output: output, environment: environment)
             return
         }
         guard let setpriv = Self.setpriv else {
             guard user == nil else { throw ChildProcessError.spawnFailed(executable: "setpriv (util-linux, to run \(executable) as \(user!))", errno: ENOENT) }
-            pid = try Self.spawn(executable, arguments, logFile: logFile)
+            pid = try Self.spawn(executable, arguments, output: output, environment: environment)
             return
         }
         let argv = prefix + ["--", executable] + arguments
         // The parent-death signal follows the spawning thread: spawn from the one that never ends.
-        let spawned = diesWithParent ? SpawnThread.shared.run { Result { try Self.spawn(setpriv, argv, logFile: logFile) } }
-                                     : Result { try Self.spawn(setpriv, argv, logFile: logFile) }
+        let spawned = diesWithParent ? SpawnThread.shared.run { Result { try Self.spawn(setpriv, argv, output: output, environment: environment) } }
+                                     : Result { try Self.spawn(setpriv, argv, output: output, environment: environment) }
         pid = try spawned.get()
     }
 
@@ -53,12 +56,9 @@ package final class ChildProcess: @unchecked Sendable {
         case pipes(out: Int32, errors: Int32, closeInChild: [Int32])
     }
 
-    private static func spawn(_ executable: String, _ arguments: [String], logFile: String?) throws -> pid_t {
-        try spawn(executable, arguments, output: .file(logFile))
-    }
-
-    /// `posix_spawn` with an empty signal mask and default handlers, stdin from /dev/null.
-    static func spawn(_ executable: String, _ arguments: [String], output: Output) throws -> pid_t {
+    /// `posix_spawn` with an empty signal mask and default handlers, stdin from /dev/null, our
+    /// environment with `environment` set or replaced in it.
+    static func spawn(_ executable: String, _ arguments: [String], output: Output, environment: [String: String] = [:]) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -87,8 +87,11 @@ package final class ChildProcess: @unchecked Sendable {
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let inherited = ProcessInfo.processInfo.environment.filter { environment[$0.key] == nil }
+        let envp = (inherited.merging(environment) { $1 }).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         guard rc == 0 else {
             throw ChildProcessError.spawnFailed(executable: executable, errno: rc)
         }

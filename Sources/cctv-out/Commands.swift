@@ -45,7 +45,6 @@ struct SettingsOptions: ParsableArguments {
 /// shutdown bounded by a ``ShutdownWatchdog``.
 enum Launcher {
     static func run(_ kinds: [ServiceKind], configuration: InstallationConfiguration, privateBroker: Bool) async throws {
-        MallocArenas.limit()
         DataFolder.restrictNewFiles()
         let runtime = configuration.runtime
         Observability.bootstrap(logLevel: runtime.logLevel)
@@ -70,7 +69,7 @@ enum Launcher {
             let installation = try Installation(kinds, configuration: configuration, endpoint: endpoint, logger: logger, signals: [.sigterm, .sigint],
                                                 supervising: broker, shutdownBudget: .milliseconds(4500))
             logger.info("starting", metadata: ["services": "\(installation.kinds.map(\.rawValue).joined(separator: ","))", "broker": "\(endpoint.host):\(endpoint.port)",
-                                               "data": "\(runtime.dataDir)"])
+                                               "data": "\(runtime.dataDir)", "allocator": "\(HeapAllocator.name)"])
             try await installation.run()
         } catch {
             broker?.stop()

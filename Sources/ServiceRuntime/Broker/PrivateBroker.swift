@@ -120,7 +120,9 @@ package final class PrivateBroker: Service, Sendable {
 
     /// Starts mosquitto and waits (up to 10 s) until its port accepts connections.
     private static func launch(_ setup: Setup, port: Int) async throws -> ChildProcess {
-        let process = try ChildProcess(executable: setup.binary, arguments: ["-c", setup.configFile], logFile: setup.logFile, diesWithParent: true)
+        // On jemalloc too (HeapAllocator): its retained topics are most of its memory at 100,000 cameras.
+        let process = try ChildProcess(executable: setup.binary, arguments: ["-c", setup.configFile], logFile: setup.logFile, diesWithParent: true,
+                                       environment: HeapAllocator.preloadEnvironment)
         try? "\(process.pid)\n".write(toFile: setup.pidFile, atomically: true, encoding: .utf8)
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while !LoopbackPort.isListening(port) {
