@@ -39,7 +39,10 @@ command -v docker-compose >/dev/null || fail "docker-compose missing (Debian pac
 command -v nsenter >/dev/null || fail "nsenter missing (Debian package util-linux)"
 
 project="cctvdeploy$$"
-compose=(docker-compose -p "$project" -f deploy/docker-compose.yml -f deploy/test/docker-compose.test.yml)
+# Debian's docker-compose (v1) with Debian's python3-requests first on its path: the PyPI test
+# helpers scripts/install-deps.sh installs pull a newer requests into /usr/local (2.34.2), with which
+# docker-compose 1.29.2 fails before doing anything ("Not supported URL scheme http+docker").
+compose=(env PYTHONPATH=/usr/lib/python3/dist-packages docker-compose -p "$project" -f deploy/docker-compose.yml -f deploy/test/docker-compose.test.yml)
 export CCTVOUT_GATEWAY_PUBLISH="127.0.0.1:"   # loopback, a free host port (read back below)
 export CCTVOUT_BROKER_PUBLISH="127.0.0.1:"
 secrets="$(mktemp -d /tmp/cctv-deploy-secrets.XXXXXX)"

@@ -11,10 +11,13 @@ import Glibc
 /// service process (NIO, Dispatch, libmosquitto, ICMP receivers) each hold a burst's worth of
 /// freed memory; limiting it to 2 arenas and a `malloc_trim` every minute only narrowed that.
 /// jemalloc returns dirty pages on its own after ~10 s (`dirty_decay_ms`). `serve` with 50,000
-/// cameras (ICMP every 60 s), the same binary side by side with and without
-/// `LD_PRELOAD=libjemalloc.so.2` (mosquitto inheriting it): together 313 instead of 358 MB (serve
-/// 196 instead of 233, mosquitto 117 instead of 125), 69.4 vs 71.9 % of one core, 830 vs 835
-/// checks/s (`scripts/bench-serve.sh 50000 60 150`, 2026-12-01).
+/// cameras (ICMP every 60 s), release, side by side with glibc and 2 arenas
+/// (`scripts/bench-serve.sh 50000 60 150`, two at once): linked, 2026-12-02: serve 79.1 vs 84.9 %
+/// of one core (lower in every sample), 214 MB mean in both, mosquitto 118 vs 125 MB; preloaded
+/// into the same binary, 2026-12-01: together 313 vs 358 MB, 69.4 vs 71.9 %.
+/// `MALLOC_CONF=narenas:2,background_thread:true` did not help (330 vs 324 MB, same CPU), so
+/// jemalloc runs with its defaults. Small fleets pay a little for its arenas: one hour with 2,000
+/// cameras every 10 s beside glibc (2026-12-02): together 103–106 vs 96–100 MB, both flat.
 package enum HeapAllocator {
     /// Whether `malloc` resolves to jemalloc (it does unless something is preloaded before it).
     package static let isJemalloc: Bool = libraryPath != nil
