@@ -15,6 +15,8 @@ import Glibc
 /// (`scripts/bench-serve.sh 50000 60 150`, two at once): linked, 2026-12-02: serve 79.1 vs 84.9 %
 /// of one core (lower in every sample), 214 MB mean in both, mosquitto 118 vs 125 MB; preloaded
 /// into the same binary, 2026-12-01: together 313 vs 358 MB, 69.4 vs 71.9 %.
+/// 100,000 cameras, one after the other (2026-12-02): together 599 → 539 vs 640 → 606 MB (serve
+/// 335 vs 362 MB mean, mosquitto 224 vs 241 MB), serve 103.8 vs 107.1 %.
 /// `MALLOC_CONF=narenas:2,background_thread:true` did not help (330 vs 324 MB, same CPU), so
 /// jemalloc runs with its defaults. Small fleets pay a little for its arenas: one hour with 2,000
 /// cameras every 10 s beside glibc (2026-12-02): together 103–106 vs 96–100 MB, both flat.
