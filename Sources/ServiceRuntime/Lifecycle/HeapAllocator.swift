@@ -58,23 +58,10 @@ package enum HeapAllocator {
         return ["LD_PRELOAD": libraryPath]
     }
 
-    /// Returns the memory the allocator holds free to the system now: every jemalloc arena purged
-    /// (`arena.<all>.purge`), or glibc's `malloc_trim(0)` when glibc's malloc is in use.
+    /// Returns the memory jemalloc holds free to the system now: every arena purged
+    /// (`arena.<all>.purge`). Nothing when another malloc was preloaded in front of it.
     package static func returnFreeMemory() {
-        if isJemalloc {
-            _ = mallctl("arena.\(MALLCTL_ARENAS_ALL).purge", nil, nil, nil, 0)
-        } else {
-            _ = glibcTrim?(0)
-        }
+        guard isJemalloc else { return }
+        _ = mallctl("arena.\(MALLCTL_ARENAS_ALL).purge", nil, nil, nil, 0)
     }
-
-    /// glibc's `malloc_trim` (not in the Glibc module: `malloc.h` is not part of it); nil elsewhere.
-    private static let glibcTrim: (@convention(c) (Int) -> Int32)? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
 }
