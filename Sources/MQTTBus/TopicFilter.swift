@@ -43,6 +43,20 @@ public enum TopicFilter {
         }
     }
 
+    /// Whether every topic `filter` matches also matches `outer` (both valid filters; a shared
+    /// subscription's `$share/group/` is ignored): `cctv/+/icmp` lies within `cctv/#` and
+    /// `cctv/+/+`, not within `cctv/+/hls`. Used to check a subscription against an ACL's reads.
+    public static func lies(_ filter: String, within outer: String) -> Bool {
+        let inner = stripShare(filter).split(separator: "/", omittingEmptySubsequences: false)
+        let outer = stripShare(outer).split(separator: "/", omittingEmptySubsequences: false)
+        for (index, level) in outer.enumerated() {
+            if level == "#" { return true }
+            guard index < inner.count, inner[index] != "#" else { return false }
+            if level != "+" && level != inner[index] { return false }
+        }
+        return inner.count == outer.count
+    }
+
     /// Whether `filter` is a valid MQTT subscription filter.
     public static func isValidFilter(_ filter: String) -> Bool {
         let effective = stripShare(filter)

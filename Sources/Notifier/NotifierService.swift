@@ -24,7 +24,7 @@ package final class NotifierService: Service {
     package let health = ChannelHealthBook()
     let logger: Logger
     /// Operators told when the monitor itself is in trouble; the outbound heartbeat.
-    let selfWatch: SelfWatchMonitor
+    package let selfWatch: SelfWatchMonitor
     let retention: RetentionSweeper
     /// One active notifier per shared store: the others stand by (on SQLite it leads at once).
     let lease: LeaderLease

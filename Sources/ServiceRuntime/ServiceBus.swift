@@ -24,6 +24,8 @@ package final class ServiceBus: Sendable {
     /// Subscriptions only (see the type's comment).
     let inbox: MQTTClient
     let logger: Logger
+    /// The inbox's account when `service` is one of the five services (its ACL reads are ours).
+    let inboxAccount: BrokerAccount?
     private let availabilityTask: Task<Void, Never>
 
     /// Creates the connections (not started: enter the subscriptions first, then ``start()``, so
@@ -65,6 +67,9 @@ package final class ServiceBus: Sendable {
         inboxConfiguration.connectPermit = connectPermit
         let inbox = MQTTClient(configuration: inboxConfiguration, logger: logger)
         self.inbox = inbox
+        inboxAccount = BrokerRole(rawValue: service).map {
+            BrokerAccount(name: ServiceConnection.inbox.clientID(instance: instance, service: service), role: $0, service: service, connection: .inbox)
+        }
         let states = client.connectionStates()
         let online = Array("online".utf8)
         availabilityTask = Task {
@@ -118,6 +123,9 @@ package final class ServiceBus: Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (MQTTSubscription) async throws -> Result
     ) async throws -> Result {
+        if let account = inboxAccount, let filter = filters.first(where: { !BrokerACL.mayRead($0, account: account, topics: topics) }) {
+            throw ServiceBusError.subscriptionNotInACL(account: account.name, filter: filter)
+        }
         let inbox = inbox
         return try await inbox.withSubscription(to: filters, qos: .atLeastOnce) { messages in
             // A service's subscriptions last as long as the service: when the body ends (shutdown,

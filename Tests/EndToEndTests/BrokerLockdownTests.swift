@@ -4,6 +4,7 @@ import Installation
 import Issues
 import Logging
 import MQTTBus
+import Notifier
 import ServiceRuntime
 import Testing
 import TestSupport
@@ -24,7 +25,8 @@ struct BrokerLockdownTests {
         let logger: Logger
         var issues: IssuesService { installation.issues! }
 
-        init(tls: TestCertificate? = nil, tlsPort: Int = 0) async throws {
+        init(tls: TestCertificate? = nil, tlsPort: Int = 0, services: [ServiceKind] = [.registry, .issues],
+             configure: (inout InstallationConfiguration) -> Void = { _ in }) async throws {
             dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)").path
             instance = "lock-\(UUID().uuidString.prefix(6).lowercased())"
             var configuration = InstallationConfiguration()
@@ -38,6 +40,7 @@ struct BrokerLockdownTests {
                 configuration.runtime.broker.tlsCertificate = tls.certificate
                 configuration.runtime.broker.tlsKey = tls.key
             }
+            configure(&configuration)
             let tools = MQTTUserStore(dataDir: dataDir)
             try tools.put(name: "integ", role: .integration, password: toolPassword, reserved: [])
             try tools.put(name: "reader", role: .reader, password: toolPassword, reserved: [])
@@ -46,8 +49,8 @@ struct BrokerLockdownTests {
             self.logger = logger
             broker = try await PrivateBroker.start(configuration: configuration.runtime.broker, dataDir: dataDir, topics: Topics(),
                                                    services: BrokerAccount.services(instance: instance), logger: logger)
-            // The registry and the issues service as serve runs them: each on its own account.
-            installation = try Installation([.registry, .issues], configuration: configuration,
+            // The services (default: the registry and the issues service) as serve runs them: each on its own account.
+            installation = try Installation(services, configuration: configuration,
                                             endpoint: BrokerEndpoint(host: "127.0.0.1", port: broker.port, servicePasswords: broker.servicePasswords),
                                             logger: logger)
             let installation = installation
@@ -141,6 +144,37 @@ struct BrokerLockdownTests {
         try await Task.sleep(for: .milliseconds(500))
         #expect(registry.isConnected, "a tool using the gateway's client id kicked the gateway off")
         for client in [integ, prober, registry, thief] { await client.shutdown() }
+        await locked.stop()
+    }
+
+    @Test("the notifier's self-watch hears the pulse and every availability on its own account: an empty fleet is live, not stalled; a service offline is told")
+    func selfWatchOnOwnAccount() async throws {
+        let sink = try await HTTPSink()
+        defer { sink.stop() }
+        // Found on `serve` with no camera: 2 intervals after start operators were told "checks
+        // stalled" while the gateway said live. The notifier's account could not read
+        // `monitor/pulse` nor `services/+/availability`: mosquitto granted the subscriptions and
+        // delivered nothing.
+        let locked = try await Locked(services: [.registry, .issues, .notifier]) {
+            $0.notifier.operatorsWebhook = sink.url("/ops")
+            $0.runtime.selfWatch = SelfWatchConfiguration(stallAfter: 2, offlineAfter: 1)
+        }
+        let notifier = try #require(locked.installation.notifier)
+        #expect(await eventually(timeout: .seconds(20)) { notifier.selfWatch.health().state == .live }, "\(notifier.selfWatch.health())")
+        #expect(notifier.selfWatch.health().cameras == 0, "the pulse of an empty fleet")
+
+        // The prober's own account says it went offline (as its last will would).
+        let prober = locked.client(ServiceConnection.outbox.clientID(instance: locked.instance, service: "prober"))
+        try await prober.waitUntilConnected()
+        try await prober.publish("services/prober/availability", payload: Array("offline".utf8), retain: true, timeout: .seconds(5))
+        let down = await sink.first(timeout: .seconds(20)) { $0.path == "/ops" && $0.json?["event"] as? String == "monitor_down" }
+        #expect(down?.json?["condition"] as? String == "service_offline:prober")
+        try await prober.publish("services/prober/availability", payload: Array("online".utf8), retain: true, timeout: .seconds(5))
+        let back = await sink.first(timeout: .seconds(20)) { $0.path == "/ops" && $0.json?["event"] as? String == "monitor_back" }
+        #expect(back?.json?["condition"] as? String == "service_offline:prober")
+        #expect(notifier.selfWatch.health().state == .live)
+        #expect(!sink.all.contains { $0.json?["condition"] as? String == "results_stalled" }, "an empty fleet is not a stall")
+        await prober.shutdown()
         await locked.stop()
     }
 

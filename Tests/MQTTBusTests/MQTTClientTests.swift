@@ -272,6 +272,26 @@ struct TopicFilterTests {
         #expect(TopicFilter.matches(topic, filter: filter) == expected)
     }
 
+    @Test("a filter lies within another when every topic it matches matches the other", arguments: [
+        ("cctv/+/icmp", "cctv/+/icmp", true),
+        ("cctv/+/icmp", "cctv/#", true),
+        ("cctv/+/icmp", "cctv/+/+", true),
+        ("cctv/+/icmp", "#", true),
+        ("cctv/+/icmp", "cctv/+/hls", false),
+        ("cctv/#", "cctv/+/icmp", false),
+        ("cctv/+/icmp", "cctv/CAM-1/icmp", false),
+        ("cctv/CAM-1/icmp", "cctv/+/icmp", true),
+        ("monitor/pulse", "monitor/checked", false),
+        ("monitor/pulse", "monitor/pulse/#", true),
+        ("monitor", "monitor/+", false),
+        ("monitor/pulse/x", "monitor/pulse", false),
+        ("$share/registry/registry/commands/+", "registry/commands/+", true),
+        ("services/+/availability", "services/notifier/availability", false),
+    ])
+    func lying(filter: String, outer: String, expected: Bool) {
+        #expect(TopicFilter.lies(filter, within: outer) == expected)
+    }
+
     @Test("the level-walking matcher agrees with splitting both into levels, for 20,000 random topics and filters")
     func agreesWithSplitting() {
         // The matcher as it was (split both, compare level by level): the reference.

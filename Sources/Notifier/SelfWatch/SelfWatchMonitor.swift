@@ -10,7 +10,7 @@ import Synchronization
 /// The notifier's watch over the rest of the monitor: every service's availability and the
 /// issues service's `monitor/pulse` in, the ``SelfWatch`` verdict every second, its notices to
 /// the operators' channels through the delivery outbox, and the outbound ``Heartbeat``.
-final class SelfWatchMonitor: Sendable {
+package final class SelfWatchMonitor: Sendable {
     let configuration: SelfWatchConfiguration
     let store: DeliveryStore
     /// The contacts in force (edited without a restart).
@@ -42,7 +42,7 @@ final class SelfWatchMonitor: Sendable {
     }
 
     /// The monitor's health as the notifier sees it (its own availability left out: it is running).
-    func health(now: Date = Date()) -> MonitoringHealth {
+    package func health(now: Date = Date()) -> MonitoringHealth {
         let (pulse, services, connected) = seen.withLock { ($0.pulse, $0.services, $0.brokerConnected) }
         return MonitoringHealth.evaluate(pulse: pulse, brokerConnected: connected(), services: services.filter { $0.key != "notifier" },
                                          startedAt: startedAt, now: now, configuration: configuration)

@@ -1,4 +1,5 @@
 import CCTVContract
+import MQTTBus
 
 /// What each MQTT account may publish and read: the broker's `acl_file`, generated from the roles
 /// below so the private broker, the shipped `mosquitto/acl` and the README say the same thing.
@@ -108,7 +109,8 @@ package enum BrokerACL {
                     write(topics.monitorPulse), write(topics.monitorChecked), availability, marker]
         case .notifier:
             // Camera notices: whose camera (definitions), its clock (ONVIF results), a new device.
-            return [read(topics.allIssues), read(topics.allConfigs), read(topics.allONVIF), read(topics.allONVIFEvents), read(topics.deviceChanges),
+            // Self-watch: every service's availability and the results arriving (operators' notices).
+            return [read(topics.allAvailability), read(topics.monitorPulse), read(topics.allIssues), read(topics.allConfigs), read(topics.allONVIF), read(topics.allONVIFEvents), read(topics.deviceChanges),
                     write(topics.notificationSent), write(topics.notificationFailed),
                     write(topics.notificationAcks), read(topics.allNotifierCommands), write(topics.replies + "/+"),
                     write(topics.notifierDirectory), write(topics.notifierHealth), availability]
@@ -138,6 +140,13 @@ package enum BrokerACL {
             for rule in rules(for: account, topics: topics) { text += "topic \(rule.access) \(rule.topic)\n" }
         }
         return text
+    }
+
+    /// Whether `account` may read every topic `filter` matches. mosquitto grants a subscription
+    /// its ACL does not cover and then silently delivers nothing on it, so the services check
+    /// their own subscriptions with this before subscribing (``ServiceBus``).
+    package static func mayRead(_ filter: String, account: BrokerAccount, topics: Topics) -> Bool {
+        rules(for: account, topics: topics).contains { $0.access != "write" && TopicFilter.lies(filter, within: $0.topic) }
     }
 
     /// Whether `name` can be an MQTT account here: it is written into the ACL file and into topics.
