@@ -38,6 +38,11 @@ public enum ContractCodec {
     public static func decode<P>(_ bytes: [UInt8], as payload: P.Type, expecting types: Set<EventType>, maxBytes: Int = defaultMaxBytes) throws(PayloadError) -> Envelope<P> {
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= maxBytes else { throw .tooLarge(bytes: bytes.count, limit: maxBytes) }
+        // Check results are read by hand when they can be, exactly as below would (ContractJSONReader).
+        if let readable = P.self as? any ContractJSONReadable.Type, let envelope = readByHand(bytes, readable, as: P.self),
+           envelope.v == Envelope<P>.currentVersion, types.contains(envelope.type) {
+            return envelope
+        }
         let data = Data(bytes)
         // One parse for a good message (a second one to say what is wrong with a bad one): the
         // header-first parse doubled the JSON work of every result in a 10,000-camera storm.
@@ -54,6 +59,10 @@ public enum ContractCodec {
             // A command that lacks what its action needs (typed commands refuse while decoding).
             throw .refused(refusal, envelopeID: header.id)
         } catch { throw .invalidData(Self.describe(error)) }
+    }
+
+    private static func readByHand<R: ContractJSONReadable, P>(_ bytes: [UInt8], _: R.Type, as _: P.Type) -> Envelope<P>? {
+        ContractJSONReader.envelope(bytes, as: R.self) as? Envelope<P>
     }
 
     /// A date as the contract writes it (`2026-11-24T21:15:11.123Z`); such texts sort in time order.

@@ -99,7 +99,9 @@ package final class GatewayService: Service {
         // Where a registry reply lands when its REST request gave up.
         let lateReplies = bus.repliesTopic
         // Every event goes through one batcher: one read-store transaction per batch, in arrival order.
-        let inbox = MessageBatches<MQTTMessage>(maxBatch: 2000)
+        // It lingers 20 ms for more, so a steady trickle of check results wakes the consumer a few
+        // dozen times a second instead of once per result.
+        let inbox = MessageBatches<MQTTMessage>(maxBatch: 2000, linger: .milliseconds(20))
         // Every task ends by itself on graceful shutdown: the projections stop reading, the live
         // streams are finished so open browser connections close, and the server drains.
         try await withGracefulShutdownHandler {

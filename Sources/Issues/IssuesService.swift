@@ -125,8 +125,10 @@ package final class IssuesService: Service {
         let store = store
         outbox.guardWrites { db in try store.currentFence.check(db) }
         let decoder = MessageDecoder(service: "issues", logger: logger)
-        // One consumer for results and definitions keeps each camera's updates in order.
-        let inbox = MessageBatches<MQTTMessage>(maxBatch: maxBatch)
+        // One consumer for results and definitions keeps each camera's updates in order. A batch
+        // lingers 20 ms for more: at 100,000 cameras the 1,667 results a second came in batches of
+        // one or two, each a write transaction (with a thread hop to SQLite's queue).
+        let inbox = MessageBatches<MQTTMessage>(maxBatch: maxBatch, linger: .milliseconds(20))
         let ackInbox = MessageBatches<MQTTMessage>(maxBatch: maxBatch)
         let finishAll: @Sendable () -> Void = {
             outbox.finish()

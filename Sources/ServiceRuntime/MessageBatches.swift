@@ -31,13 +31,20 @@ package final class MessageBatches<Element: Sendable>: Sendable {
     package let maxBatch: Int
     /// Messages buffered before the pump waits for the consumer.
     package let capacity: Int
+    /// How long ``next()`` waits for more once something arrived, unless a full batch is there.
+    package let linger: Duration?
 
     /// - Parameters:
     ///   - maxBatch: the largest batch handed out (bounds a transaction's size and time).
     ///   - capacity: how many messages may wait; defaults to two batches.
-    package init(maxBatch: Int, capacity: Int? = nil) {
+    ///   - linger: with a value, a batch smaller than `maxBatch` is handed out that long after its
+    ///     first message arrived, not at once: a steady trickle becomes a few batches a second
+    ///     instead of one per message (each a transaction and a thread wake-up), for that much
+    ///     latency. ``finish()`` then takes effect after at most one linger.
+    package init(maxBatch: Int, capacity: Int? = nil, linger: Duration? = nil) {
         self.maxBatch = max(1, maxBatch)
         self.capacity = max(self.maxBatch, capacity ?? 2 * maxBatch)
+        self.linger = linger
     }
 
     /// Reads `source` into the buffer until it ends or the task is cancelled. Several sources may
@@ -54,17 +61,26 @@ package final class MessageBatches<Element: Sendable>: Sendable {
     /// Messages waiting for the consumer.
     package var buffered: Int { state.withLock { $0.buffer.count } }
 
-    /// Adds one element, waiting while the buffer is full.
+    /// Adds one element, waiting while the buffer is full. One lock and no suspension while there
+    /// is room: every check result passes here twice in `serve` (issues, gateway), and parking
+    /// first (a key path built at run time and a closure per call, as before) was 2 % of serve's
+    /// CPU at 100,000 cameras (`perf`, `scripts/bench-serve.sh 100000 60 150`).
     package func push(_ element: Element) async {
         let capacity = capacity
-        await park(\.producers) { $0.buffer.count < capacity || $0.finished }
-        if Task.isCancelled { return }
-        let consumers = state.withLock { state -> [UInt64: CheckedContinuation<Void, Never>] in
-            state.buffer.append(element)
-            defer { state.consumers = [:] }
-            return state.consumers
+        while !Task.isCancelled {
+            let consumers = state.withLock { state -> [UInt64: CheckedContinuation<Void, Never>]? in
+                guard state.buffer.count < capacity || state.finished else { return nil }
+                state.buffer.append(element)
+                defer { state.consumers = [:] }
+                return state.consumers
+            }
+            guard let consumers else {
+                await park(.producers) { $0.buffer.count < capacity || $0.finished }
+                continue
+            }
+            for consumer in consumers.values { consumer.resume() }
+            return
         }
-        for consumer in consumers.values { consumer.resume() }
     }
 
     /// Ends the batches: ``next()`` returns what is left, then `nil`.
@@ -77,20 +93,25 @@ package final class MessageBatches<Element: Sendable>: Sendable {
         for waiter in waiting { waiter.resume() }
     }
 
-    /// The next batch (1…`maxBatch` elements, in arrival order), waiting for at least one;
+    /// The next batch (1…`maxBatch` elements, in arrival order), waiting for at least one (and
+    /// then for ``linger``, if set, unless a full batch is there);
     /// `nil` once finished and drained, or when the task is cancelled.
     package func next() async -> [Element]? {
         while true {
+            if let linger, state.withLock({ !$0.buffer.isEmpty && $0.buffer.count < maxBatch && !$0.finished }) {
+                try? await Task.sleep(for: linger)
+            }
             if let batch = take() { return batch }
             if state.withLock({ $0.finished }) || Task.isCancelled { return nil }
-            await park(\.consumers) { !$0.buffer.isEmpty || $0.finished }
+            await park(.consumers) { !$0.buffer.isEmpty || $0.finished }
         }
     }
 
-    /// Suspends (among `waiters`) until `ready` holds, the batches finish or the task is cancelled;
+    /// Suspends (among the waiters of `side`) until `ready` holds, the batches finish or the task is cancelled;
     /// whoever changes the state resumes every waiter of the side it affects (each checks again).
-    private func park(_ waiters: any WritableKeyPath<State, [UInt64: CheckedContinuation<Void, Never>]> & Sendable,
-                      until ready: @escaping @Sendable (State) -> Bool) async {
+    private enum Side { case producers, consumers }
+
+    private func park(_ side: Side, until ready: @escaping @Sendable (State) -> Bool) async {
         while !state.withLock({ ready($0) }) && !Task.isCancelled {
             let id = state.withLock { state in
                 state.lastWaiter += 1
@@ -100,13 +121,21 @@ package final class MessageBatches<Element: Sendable>: Sendable {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
                         if ready(state) || Task.isCancelled { return true }
-                        state[keyPath: waiters][id] = continuation
+                        switch side {
+                        case .producers: state.producers[id] = continuation
+                        case .consumers: state.consumers[id] = continuation
+                        }
                         return false
                     }
                     if resumeNow { continuation.resume() }
                 }
             } onCancel: {
-                state.withLock { state in state[keyPath: waiters].removeValue(forKey: id) }?.resume()
+                state.withLock { state in
+                    switch side {
+                    case .producers: state.producers.removeValue(forKey: id)
+                    case .consumers: state.consumers.removeValue(forKey: id)
+                    }
+                }?.resume()
             }
         }
     }

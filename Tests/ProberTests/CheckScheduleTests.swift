@@ -160,8 +160,27 @@ struct CheckScheduleTests {
         #expect(taken.filter { $0.id.hasPrefix("nvr") }.count == 3)
         #expect(taken.filter { $0.id.hasPrefix("own") }.count == 4)
         #expect(slots.running(host: "10.0.0.1:8080") == 3)
+        #expect(schedule.waitingForSlot, "five cameras of the full host wait for its slots")
         schedule.finished(taken.first { $0.id.hasPrefix("nvr") }!.id, now: 7, slots: &slots)
         #expect(schedule.takeDue(now: 7, slots: &slots, host: CheckRunner.streamHost).count == 1, "the freed host slot goes to the next camera of that host")
+    }
+
+    @Test("a due camera the slots refuse waits for a slot (a finished check then wakes the runner); with slots to spare none does")
+    func waitingForSlot() {
+        var schedule = CheckSchedule(defaultInterval: 10)
+        var slots = CheckSlots(total: 2)
+        for index in 0..<3 { schedule.upsert(Self.camera("c\(index)"), now: 0, random: { 0 }) }
+        let taken = schedule.takeDue(now: 0, slots: &slots, host: { _ in nil })
+        #expect(taken.count == 2)
+        #expect(schedule.waitingForSlot, "the third is due and both slots are taken")
+        let left = Set(["c0", "c1", "c2"]).subtracting(taken.map(\.id))
+        schedule.finished(taken[0].id, now: 0.1, slots: &slots)
+        #expect(Set(schedule.takeDue(now: 0.1, slots: &slots, host: { _ in nil }).map(\.id)) == left)
+        #expect(!schedule.waitingForSlot, "nobody else is due")
+        schedule.finished(taken[1].id, now: 0.2, slots: &slots)
+        for id in left { schedule.finished(id, now: 0.3, slots: &slots) }
+        #expect(schedule.takeDue(now: 10, slots: &slots, host: { _ in nil }).count == 2)
+        #expect(schedule.waitingForSlot, "three due at 10 s, two slots")
     }
 
     @Test("a camera removed while its check runs still gives its slot back")

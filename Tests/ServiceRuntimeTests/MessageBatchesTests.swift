@@ -21,6 +21,24 @@ struct MessageBatchesTests {
         #expect(await first == [7])
     }
 
+    @Test("with a linger, what arrives meanwhile joins the batch; a full batch does not wait", .timeLimit(.minutes(1)))
+    func linger() async {
+        let lingering = MessageBatches<Int>(maxBatch: 100, linger: .milliseconds(300))
+        let clock = ContinuousClock()
+        let started = clock.now
+        async let first = lingering.next()
+        await lingering.push(1)
+        for n in 2...5 { await lingering.push(n) }
+        #expect(await first == [1, 2, 3, 4, 5], "the four that came during the linger joined the first")
+        #expect(clock.now - started >= .milliseconds(300))
+
+        let full = MessageBatches<Int>(maxBatch: 3, linger: .seconds(3600))
+        for n in 0..<3 { await full.push(n) }
+        #expect(await full.next() == [0, 1, 2], "a full batch is handed out at once (else the time limit fails the test)")
+        full.finish()
+        #expect(await full.next() == nil)
+    }
+
     @Test("a full buffer makes the producer wait instead of dropping anything")
     func backPressure() async {
         let batches = MessageBatches<Int>(maxBatch: 2, capacity: 3)

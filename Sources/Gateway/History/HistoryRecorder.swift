@@ -89,18 +89,13 @@ package final class HistoryRecorder: Sendable {
         self.store = store; self.topics = topics; self.retention = retention; self.flushInterval = flushInterval; self.logger = logger; self.activity = activity
     }
 
-    // Only the fields the history needs: decoding skips the rest (dates stay unparsed).
-    private struct Lite<T: Decodable>: Decodable { var data: T }
-    private struct ICMPLite: Decodable { var lossPercent: Double; var rttAvgMs: Double?; var rttMaxMs: Double? }
-    private struct HLSLite: Decodable { var status: HLSStatus; var playlistLatencyMs: Double?; var bitrateKbps: Double? }
-
     /// Takes one message from `cctv/+/icmp`, `cctv/+/hls`, `cctv/+/status` or `cctv/+/config`; others are ignored.
     package func observe(_ message: MQTTMessage, now: Date = Date()) {
         guard let cameraID = topics.cameraID(in: message.topic), message.payload.count <= 64 * 1024 else { return }
-        let decoder = JSONDecoder()
         let bucketStart = Int(now.timeIntervalSince1970).floorDiv(HistoryResolution.quarterHour.rawValue) * HistoryResolution.quarterHour.rawValue
         if message.topic.hasSuffix("/icmp") {
-            guard let result = try? decoder.decode(Lite<ICMPLite>.self, from: Data(message.payload)).data else { return }
+            // Read by hand, as the issues service reads it (ContractJSONReader).
+            guard let result = try? ContractCodec.decode(message.payload, as: ICMPResult.self, expecting: [.probeICMP]).data else { return }
             state.withLock {
                 let camera = $0.camera(cameraID)
                 camera.bucket(at: bucketStart) { $0.addICMP(lossPercent: result.lossPercent, rttAvgMs: result.rttAvgMs, rttMaxMs: result.rttMaxMs) }
@@ -108,7 +103,7 @@ package final class HistoryRecorder: Sendable {
                 camera.latest = Latest(rttMs: result.rttAvgMs, lossPercent: result.lossPercent, hlsLatencyMs: camera.latest?.hlsLatencyMs)
             }
         } else if message.topic.hasSuffix("/hls") {
-            guard let result = try? decoder.decode(Lite<HLSLite>.self, from: Data(message.payload)).data else { return }
+            guard let result = try? ContractCodec.decode(message.payload, as: HLSResult.self, expecting: [.probeHLS]).data else { return }
             state.withLock {
                 let camera = $0.camera(cameraID)
                 camera.bucket(at: bucketStart) { $0.addHLS(ok: result.status == .success, latencyMs: result.playlistLatencyMs, bitrateKbps: result.bitrateKbps) }

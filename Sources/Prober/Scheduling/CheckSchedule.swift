@@ -44,6 +44,9 @@ package struct CheckSchedule: Sendable {
     private var nextGeneration = 0
     /// The most seconds a check started after its camera's slot since ``takeLateness()`` (0 = on time).
     private var lateness: Double = 0
+    /// Whether the last ``takeDue(now:slots:host:retryAfter:)`` left a due camera waiting for a
+    /// slot: only then does a finished check have to wake the runner at once.
+    package private(set) var waitingForSlot = false
     package let defaultInterval: Double
     package let backoff: BackoffPolicy
     /// Times are Unix seconds and every check falls on the camera's wall-clock phase
@@ -108,11 +111,13 @@ package struct CheckSchedule: Sendable {
     package mutating func takeDue(now: Double, slots: inout CheckSlots, host: (CameraDefinition) -> String?,
                                  retryAfter: Double = 0.25) -> [CameraDefinition] {
         var due: [CameraDefinition] = []
+        waitingForSlot = false
         while slots.free > 0, let top = heap.first, top.due <= now {
             popTop()
             guard var entry = entries[top.id], entry.generation == top.generation, !entry.running else { continue }
             let key = host(entry.camera)
             guard slots.tryStart(host: key, slow: entry.slow) else {
+                waitingForSlot = true
                 entry.generation = push(due: now + retryAfter, id: top.id)
                 entries[top.id] = entry
                 continue
@@ -123,6 +128,7 @@ package struct CheckSchedule: Sendable {
             entries[top.id] = entry
             due.append(entry.camera)
         }
+        if slots.free == 0, let top = heap.first, top.due <= now { waitingForSlot = true }
         return due
     }
 
