@@ -241,7 +241,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract"], swiftSettings: swiftSettings),
+        .testTarget(name: "CCTVContractTests", dependencies: ["CCTVContract", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
             dependencies: [

@@ -87,13 +87,9 @@ public enum ContractJSONReader {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
                 index += 1
                 // A duplicate key: which one JSONDecoder keeps is its business.
-                guard let value = value(depth: depth + 1), fields.updateValue(value, forKey: key) == nil else { return nil }
-                skipSpace()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                guard bytes[index] == UInt8(ascii: "}") else { return nil }
-                index += 1
-                return .object(fields)
+                guard let value = value(depth: depth + 1), fields.updateValue(value, forKey: key) == nil,
+                      let more = afterItem(closing: UInt8(ascii: "}")) else { return nil }
+                if !more { return .object(fields) }
             }
         }
 
@@ -105,13 +101,20 @@ public enum ContractJSONReader {
             while true {
                 guard let item = value(depth: depth + 1) else { return nil }
                 items.append(item)
-                skipSpace()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                guard bytes[index] == UInt8(ascii: "]") else { return nil }
-                index += 1
-                return .array(items)
+                guard let more = afterItem(closing: UInt8(ascii: "]")) else { return nil }
+                if !more { return .array(items) }
             }
+        }
+
+        /// After a member or an element: `,` (another follows: true) or `close` (the end: false);
+        /// `nil` for anything else.
+        mutating func afterItem(closing close: UInt8) -> Bool? {
+            skipSpace()
+            guard index < bytes.count else { return nil }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; return true }
+            guard bytes[index] == close else { return nil }
+            index += 1
+            return false
         }
 
         /// A string without escapes and without control characters, valid UTF-8.

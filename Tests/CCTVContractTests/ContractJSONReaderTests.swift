@@ -1,26 +1,15 @@
 import Foundation
 import Testing
 @testable import CCTVContract
+import TestSupport
 
 /// Check results read by hand (``ContractJSONReader``) mean exactly what `JSONDecoder` reads, or
 /// the reader declines and `JSONDecoder` decides: compared on random results, on the same JSON
 /// reformatted, and on damaged payloads.
 @Suite("check results read by hand")
 struct ContractJSONReaderTests {
-    /// SplitMix64: a failure reproduces from its seed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func randomResults(count: Int, seed: UInt64) -> [Envelope<ICMPResult>] {
-        var rng = Seeded(state: seed)
+        var rng = SeededGenerator(seed: seed)
         let texts = ["CAM-1", "", "a/b", "정문 카메라 東", "127.0.0.1", "line_unreachable", "정문 \"east\" \\ 카메라", "tab\there\u{01}"]
         let numbers: [Double] = [0, -0.0, 100, 33.333333333333336, 1e-05, 1e16, 2e15, 0.1, 123_456_789_012, 1.5e300, -42.25, 0.30000000000000004]
         func text() -> String { texts.randomElement(using: &rng)! }
@@ -64,7 +53,7 @@ struct ContractJSONReaderTests {
 
     @Test("an HLS result as the prober writes it reads the same by hand as with JSONDecoder")
     func hlsResults() throws {
-        var rng = Seeded(state: 5)
+        var rng = SeededGenerator(seed: 5)
         let texts = ["CAM-1", "", "http://10.0.0.1/live.m3u8?x=1&y=é", "segment_stale", "a \"b\""]
         func text() -> String { texts.randomElement(using: &rng)! }
         func number() -> Double { Double.random(in: -1e6...1e6, using: &rng) }
@@ -89,7 +78,7 @@ struct ContractJSONReaderTests {
 
     @Test("the same JSON reformatted (spaces, key order, unknown keys, null optionals) reads the same")
     func reformatted() throws {
-        var rng = Seeded(state: 42)
+        var rng = SeededGenerator(seed: 42)
         for envelope in Self.randomResults(count: 1_000, seed: 7) {
             var object = try #require(try JSONSerialization.jsonObject(with: Data(ContractCodec.encode(envelope))) as? [String: Any])
             var data = try #require(object["data"] as? [String: Any])
@@ -109,7 +98,7 @@ struct ContractJSONReaderTests {
 
     @Test("a damaged payload is never read by hand where JSONDecoder would refuse it or read it otherwise")
     func damaged() {
-        var rng = Seeded(state: 99)
+        var rng = SeededGenerator(seed: 99)
         var byHand = 0, refused = 0
         for envelope in Self.randomResults(count: 2_000, seed: 11) {
             var bytes = ContractCodec.encode(envelope)
