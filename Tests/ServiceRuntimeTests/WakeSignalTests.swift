@@ -15,11 +15,13 @@ struct WakeSignalTests {
     func wakesWaiter() async {
         let signal = WakeSignal()
         let started = ContinuousClock.now
-        async let woken = signal.wait(upTo: .seconds(60))
+        // The margins are wide on purpose: a test thread starved by other tests (seen on CI: 36 s)
+        // must not look like a signal that did not wake. Not woken, it waits the full 600 s and fails.
+        async let woken = signal.wait(upTo: .seconds(600))
         try? await Task.sleep(for: .milliseconds(50))
         signal.signal()
         #expect(await woken)
-        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(ContinuousClock.now - started < .seconds(300))
     }
 
     @Test("many signals while busy are one wake, not many")

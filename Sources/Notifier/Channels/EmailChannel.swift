@@ -1,6 +1,7 @@
 import CCurl
 import Dispatch
 import Foundation
+import ServiceRuntime
 import Synchronization
 
 /// Email over SMTP through libcurl: `smtp://` with STARTTLS (tried when offered, required with
@@ -9,14 +10,15 @@ import Synchronization
 /// Korean survives every relay.
 ///
 /// libcurl's easy interface blocks for the whole SMTP conversation, so every send runs on a
-/// dedicated Dispatch queue, never on a Swift concurrency thread, and is bounded by
+/// ``BlockingQueue`` of its own, never on a Swift concurrency thread, and is bounded by
 /// `CURLOPT_TIMEOUT_MS`; the awaiting task just suspends.
 package struct EmailChannel: DeliveryChannel {
     let timeoutSeconds: Int
 
-    /// Sends run here: GCD threads, outside the cooperative pool (the notifier keeps at most 16
-    /// deliveries in flight, which bounds the threads this queue uses).
-    static let queue = DispatchQueue(label: "cctv-out.notifier.smtp", attributes: .concurrent)
+    /// Each send runs on a queue of its own, outside the cooperative pool (a concurrent queue made
+    /// here ran on the pool itself: see ``BlockingQueue``). The notifier keeps at most 16 deliveries
+    /// in flight, which bounds the threads.
+    static func queue() -> DispatchQueue { BlockingQueue.own("notifier.smtp") }
 
     /// `curl_global_init` is not guaranteed thread safe: run once, lazily, before the first handle.
     static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_ALL)) }()
@@ -73,7 +75,7 @@ package struct EmailChannel: DeliveryChannel {
             await withCheckedContinuation { continuation in
                 waiter.withLock { $0 = continuation }
                 if Task.isCancelled { waiter.withLock { $0.take() }?.resume(returning: Self.cancelled); return }
-                Self.queue.async {
+                Self.queue().async {
                     let outcome = Self.sendBlocking(payload, channel: channel, timeoutSeconds: timeout)
                     waiter.withLock { $0.take() }?.resume(returning: outcome)
                 }
@@ -92,7 +94,7 @@ package struct EmailChannel: DeliveryChannel {
         init(_ bytes: [UInt8]) { self.bytes = bytes }
     }
 
-    /// One SMTP transaction with libcurl (blocking; call only on ``queue``).
+    /// One SMTP transaction with libcurl (blocking; call only on a ``queue()``).
     static func sendBlocking(_ payload: Data, channel: ChannelConfig, timeoutSeconds: Int) -> DeliveryOutcome {
         _ = globalInit
         guard let url = channel.url, let from = channel.from, let to = channel.to, !to.isEmpty else {

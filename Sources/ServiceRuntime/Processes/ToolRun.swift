@@ -9,8 +9,10 @@ import Glibc
 /// `setpriv`, from the ``SpawnThread``): a prober killed with `kill -9` leaves no ffmpeg behind.
 /// Its standard output and error are drained together (a full error pipe cannot stall a program
 /// whose output is being read) and kept up to a bound each; it is killed (SIGKILL) after `timeout`.
-/// Everything blocking happens on a dispatch thread, never on the cooperative pool.
+/// Its wait, its output drain and its kill timer each run on a ``BlockingQueue`` of their own, never
+/// on the cooperative pool.
 package enum ToolRun {
+
     /// How a run ended.
     package struct Outcome: Sendable {
         /// The exit status, or nil when the program was killed by a signal.
@@ -32,7 +34,7 @@ package enum ToolRun {
     package static func run(_ executable: String, _ arguments: [String], timeout: Duration,
                            maxOutput: Int = 256 << 10, maxErrors: Int = 1 << 20) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            BlockingQueue.own("tool-run.wait").async {
                 continuation.resume(with: Result { try runBlocking(executable, arguments, timeout: timeout, maxOutput: maxOutput, maxErrors: maxErrors) })
             }
         }
@@ -63,12 +65,12 @@ package enum ToolRun {
             _ = killed.claim()
             kill(pid, SIGKILL)
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.milliseconds)), execute: killer)
+        BlockingQueue.own("tool-run.kill").asyncAfter(deadline: .now() + .milliseconds(Int(timeout.milliseconds)), execute: killer)
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data()
         let outRead = outPipe[0]
         group.enter()
-        DispatchQueue.global().async {
+        BlockingQueue.own("tool-run.drain").async {
             outData = drain(outRead, keep: maxOutput)
             group.leave()
         }
