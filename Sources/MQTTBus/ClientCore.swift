@@ -52,8 +52,27 @@ final class PublishBatch: Sendable {
     }
 
     private let progress: Mutex<Progress>
+    /// When the caller stops waiting (``MQTTError/timedOut(operation:seconds:)``), or nil to wait
+    /// until acknowledged, cancelled or shut down. Enforced by ``ClientCore/sweepPublishDeadlines(generation:)``.
+    let deadline: ContinuousClock.Instant?
+    let timeout: Duration?
+    /// For the timeout's error only: the first topic and how many messages.
+    let firstTopic: String
+    let count: Int
 
-    init(count: Int) { progress = Mutex(Progress(remaining: count)) }
+    init(count: Int, firstTopic: String = "", timeout: Duration? = nil) {
+        progress = Mutex(Progress(remaining: count))
+        self.count = count
+        self.firstTopic = firstTopic
+        self.timeout = timeout
+        deadline = timeout.map { ContinuousClock.now + $0 }
+    }
+
+    /// What the caller is told when the deadline passes.
+    var timeoutError: MQTTError {
+        let seconds = timeout.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0
+        return .timedOut(operation: count == 1 ? "publish to \(firstTopic)" : "publish \(count) messages", seconds: seconds)
+    }
 
     /// Hands over the caller's continuation; `false` (and resumed) when the batch was abandoned first.
     func attach(_ continuation: CheckedContinuation<Void, any Error>) -> Bool {
@@ -108,6 +127,11 @@ struct CoreState {
     /// Callers waiting for the link to be connected, or connected and subscribed.
     var linkWaiters: [UUID: (milestone: LinkMilestone, continuation: CheckedContinuation<Void, any Error>)] = [:]
     var publishWaiters: [Int32: PublishBatch] = [:]
+    /// The task that ends publish waits at their deadline (``ClientCore/sweepPublishDeadlines(generation:)``),
+    /// when it next wakes, and which one it is (a replaced sweeper leaves the state alone).
+    var deadlineSweeper: Task<Void, Never>?
+    var deadlineSweeperWakesAt: ContinuousClock.Instant?
+    var deadlineSweeperGeneration: UInt64 = 0
     var subackWaiters: [Int32: CheckedContinuation<Void, Never>] = [:]
     /// SUBSCRIBEs that asked for the retained messages, by message id, until their SUBACK.
     var retainSubacks: [Int32: [String]] = [:]
@@ -162,6 +186,9 @@ final class ClientCore: @unchecked Sendable {
     let finished = Atomic<Bool>(false)
     /// Packets read while paused only to keep the link alive (for tests and diagnosis).
     let keepAliveReads = Atomic<Int>(0)
+    /// Messages queued by callers since the network thread last wrote: whether a write may be
+    /// more than one packet, and is worth corking (see `pollOnce`).
+    let queuedSinceWrite = Atomic<Int>(0)
 
     let receivedCounter: Counter
     let unroutedCounter: Counter
@@ -284,6 +311,11 @@ final class ClientCore: @unchecked Sendable {
             return (state.linkWaiters.values.map(\.continuation), state.publishWaiters, state.subackWaiters,
                     state.requestWaiters, state.subscriptions, state.observers)
         }
+        state.withLock { state in
+            state.deadlineSweeper?.cancel()
+            state.deadlineSweeper = nil
+            state.deadlineSweeperWakesAt = nil
+        }
         connWaiters.forEach { $0.resume(throwing: MQTTError.shutDown) }
         pubWaiters.values.forEach { $0.abandon(MQTTError.shutDown) }
         subWaiters.values.forEach { $0.resume() }
@@ -351,19 +383,20 @@ final class ClientCore: @unchecked Sendable {
 
     // MARK: - Publish
 
-    func publish(topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, properties: MQTTProperties) async throws {
+    func publish(topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, properties: MQTTProperties, timeout: Duration? = nil) async throws {
         if qos == .atMostOnce {
             let rc = withProperties(properties) { props in
                 payload.withUnsafeBytes { bytes in
                     mosquitto_publish_v5(mosq, nil, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain, props)
                 }
             }
+            queuedSinceWrite.add(1, ordering: .relaxed)
             wake.signal()
             if rc == MOSQ_ERR_NO_CONN.rawValue { throw MQTTError.notConnected }
             if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.library(operation: "publish to \(topic)", code: rc) }
             return
         }
-        try await publishAll([MQTTOutgoingMessage(topic: topic, payload: payload, retain: retain, properties: properties)])
+        try await publishAll([MQTTOutgoingMessage(topic: topic, payload: payload, retain: retain, properties: properties)], timeout: timeout)
     }
 
     /// Queues every message (QoS 1) with the library in one go and returns when the broker has
@@ -374,9 +407,13 @@ final class ClientCore: @unchecked Sendable {
     /// Cancellable: a caller that gives up (shutdown, a timeout) is released at once instead of
     /// waiting for PUBACKs that cannot come while the broker is away. The messages themselves stay
     /// in the library's queue and are sent on reconnect, as with a timeout.
-    func publishAll(_ messages: [MQTTOutgoingMessage]) async throws {
+    ///
+    /// `timeout` ends the wait with ``MQTTError/timedOut(operation:seconds:)`` (see
+    /// ``sweepPublishDeadlines(generation:)``): one sleeping task per client watches every deadline,
+    /// instead of a task group, a second child task and a timer per call.
+    func publishAll(_ messages: [MQTTOutgoingMessage], timeout: Duration? = nil) async throws {
         guard !messages.isEmpty else { return }
-        let batch = PublishBatch(count: messages.count)
+        let batch = PublishBatch(count: messages.count, firstTopic: messages[0].topic, timeout: timeout)
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 guard batch.attach(continuation) else { return }
@@ -401,8 +438,10 @@ final class ClientCore: @unchecked Sendable {
                         }
                         state.publishWaiters[mid] = batch
                     }
+                    if let deadline = batch.deadline { watchDeadline(deadline, in: &state) }
                     return nil
                 }
+                queuedSinceWrite.add(messages.count, ordering: .relaxed)
                 wake.signal()
                 if let failure { batch.abandon(failure) }
             }

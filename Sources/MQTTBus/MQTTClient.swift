@@ -109,13 +109,7 @@ public final class MQTTClient: Sendable {
         timeout: Duration? = nil
     ) async throws {
         guard TopicFilter.isValidTopic(topic) else { throw MQTTError.invalidTopic(topic) }
-        if let timeout {
-            try await withTimeout(timeout, operation: "publish to \(topic)") {
-                try await self.core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
-            }
-        } else {
-            try await core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
-        }
+        try await core.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties, timeout: timeout)
     }
 
     /// Publishes many QoS 1 messages in order and returns once the broker has acknowledged all of
@@ -126,11 +120,7 @@ public final class MQTTClient: Sendable {
     /// as for ``publish(_:payload:qos:retain:properties:timeout:)``.
     public func publishAll(_ messages: [MQTTOutgoingMessage], timeout: Duration? = nil) async throws {
         if let invalid = messages.first(where: { !TopicFilter.isValidTopic($0.topic) }) { throw MQTTError.invalidTopic(invalid.topic) }
-        if let timeout {
-            try await withTimeout(timeout, operation: "publish \(messages.count) messages") { try await self.core.publishAll(messages) }
-        } else {
-            try await core.publishAll(messages)
-        }
+        try await core.publishAll(messages, timeout: timeout)
     }
 
     /// Subscribes to `filters` (`+`/`#` wildcards, `$share/group/…` allowed) for the duration of

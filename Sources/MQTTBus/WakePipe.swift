@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,14 +29,21 @@ final class WakePipe: Sendable {
         close(writeEnd)
     }
 
+    /// Whether a byte is in the pipe that the poller has not drained yet: every signal after the
+    /// first until then would wake it for the same look at the queue, so it writes nothing.
+    private let pending = Atomic<Bool>(false)
+
     /// Wakes the poller (a full pipe already means "wake up": the failed write is fine).
     func signal() {
+        guard !pending.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var byte: UInt8 = 1
         _ = write(writeEnd, &byte, 1)
     }
 
-    /// Empties the pipe after a wake-up.
+    /// Empties the pipe after a wake-up. Call it before looking at what was queued: a signal that
+    /// comes after the flag is cleared writes again, so nothing queued goes unnoticed.
     func drain() {
+        pending.store(false, ordering: .sequentiallyConsistent)
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(readEnd, &buffer, buffer.count) > 0 {}
     }

@@ -21,6 +21,7 @@ extension ProberService {
     /// stream credentials and the counters.
     struct Round: Sendable {
         let bus: ServiceBus
+        let outbox: ResultOutbox
         let membership: ProberMembership
         let credentials: StreamCredentialsSource
         let counters: CheckCounters
@@ -32,7 +33,7 @@ extension ProberService {
         let result = await checkICMP(camera)
         round.counters.icmp.increment()
         linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
-        await publish(result, on: round.bus, topic: context.topics.icmp(camera.id), type: .probeICMP, camera: camera.id)
+        await publish(result, on: round.bus, via: round.outbox, topic: context.topics.icmp(camera.id), type: .probeICMP)
         return result.status == .timeout || result.status == .fail
     }
 
@@ -45,7 +46,7 @@ extension ProberService {
         if result.status == .success { result = await deepen(result, camera: camera) }
         round.counters.hls.increment()
         streamsDown.record(camera.id, down: result.status != .success)
-        await publish(result, on: round.bus, topic: context.topics.hls(camera.id), type: .probeHLS, camera: camera.id)
+        await publish(result, on: round.bus, via: round.outbox, topic: context.topics.hls(camera.id), type: .probeHLS)
         return result.status != .success
     }
 
@@ -57,7 +58,7 @@ extension ProberService {
         guard let result = await checkRTSP(camera, credentials: await round.credentials.credentials(for: camera)) else { return false }
         round.counters.rtsp.increment()
         if camera.hlsURL == nil { streamsDown.record(camera.id, down: result.status != .success) }
-        await publish(result, on: round.bus, topic: context.topics.rtsp(camera.id), type: .probeRTSP, camera: camera.id)
+        await publish(result, on: round.bus, via: round.outbox, topic: context.topics.rtsp(camera.id), type: .probeRTSP)
         return result.status != .success
     }
 
@@ -69,7 +70,7 @@ extension ProberService {
         guard !linesDown.contains(camera.id), !streamsDown.contains(camera.id),
               let result = await checkPicture(camera) else { return false }
         round.counters.picture.increment()
-        await publish(result, on: round.bus, topic: context.topics.picture(camera.id), type: .probePicture, camera: camera.id)
+        await publish(result, on: round.bus, via: round.outbox, topic: context.topics.picture(camera.id), type: .probePicture)
         return false
     }
 
@@ -79,7 +80,7 @@ extension ProberService {
         guard !linesDown.contains(camera.id),
               let result = await checkONVIF(camera, credentials: await round.credentials.credentials(for: camera)) else { return false }
         round.counters.onvif.increment()
-        await publish(result, on: round.bus, topic: context.topics.onvif(camera.id), type: .probeONVIF, camera: camera.id)
+        await publish(result, on: round.bus, via: round.outbox, topic: context.topics.onvif(camera.id), type: .probeONVIF)
         return result.status == .error
     }
 }

@@ -182,13 +182,15 @@ package final class ProberService: Service {
         let membership = ProberMembership(configuration: configuration, topics: context.topics, logger: logger,
                                           take: { self.schedule($0, schedules) }, drop: { self.unschedule($0, schedules.all) })
         let counters = CheckCounters()
+        let outbox = ResultOutbox()
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await outbox.run(bus: bus, logger: self.logger) }
             // Only with reference addresses: the first task of the group to end stops the others.
             if !reference.addresses.isEmpty { group.addTask { await self.watchReference() } }
             group.addTask { await self.follow(configs, membership: membership, schedules: schedules, credentials: credentials) }
             group.addTask { await self.watchLateness(schedules) }
             group.addTask { await membership.run(bus: bus, messages: members, decoder: MessageDecoder(service: "prober", logger: self.logger)) }
-            let round = Round(bus: bus, membership: membership, credentials: credentials, counters: counters)
+            let round = Round(bus: bus, outbox: outbox, membership: membership, credentials: credentials, counters: counters)
             group.addTask { await schedules.icmp.run { await self.icmpRound(of: $0, round) } }
             group.addTask { await schedules.hls.run { await self.hlsRound(of: $0, round) } }
             group.addTask { await schedules.rtsp.run { await self.rtspRound(of: $0, round) } }
@@ -196,7 +198,7 @@ package final class ProberService: Service {
             group.addTask {
                 let topics = self.context.topics
                 await self.onvifEvents.run(sink: ONVIFEventWatch.Sink(
-                    publish: { await self.publish($0, on: bus, topic: topics.onvifEvent($0.cameraID), type: .probeONVIFEvent, camera: $0.cameraID) },
+                    publish: { await self.publish($0, on: bus, via: outbox, topic: topics.onvifEvent($0.cameraID), type: .probeONVIFEvent) },
                     credentials: { await credentials.credentials(for: $0) }))
             }
             group.addTask { await schedules.onvif.run { await self.onvifRound(of: $0, round) } }
@@ -215,12 +217,9 @@ package final class ProberService: Service {
         hls.forget(id)
     }
 
-    func publish<Payload: Codable & Sendable>(_ result: Payload, on bus: ServiceBus, topic: String, type: EventType, camera: String) async {
-        do {
-            try await bus.publish(topic, type: type, data: result, timeout: .seconds(30))
-        } catch {
-            logger.warning("could not publish a result", metadata: ["camera": "\(camera)", "error": "\(error)"])
-        }
+    /// Hands a result to the outbox, which publishes it with the others of its 20 ms.
+    func publish<Payload: Codable & Sendable>(_ result: Payload, on bus: ServiceBus, via outbox: ResultOutbox, topic: String, type: EventType) async {
+        await outbox.send(bus.message(topic, type: type, data: result))
     }
 
     func checkICMP(_ camera: CameraDefinition) async -> ICMPResult {

@@ -168,6 +168,12 @@ package final class ServiceBus: Sendable {
         try await client.publish(topic, payload: ContractCodec.encode(envelope), qos: qos, retain: retain, timeout: timeout)
     }
 
+    /// An envelope of `type` around `data`, from this service, as a QoS 1 message for
+    /// ``publishAll(_:timeout:)``: what ``publish(_:type:data:retain:id:qos:timeout:)`` would send.
+    package func message<P: Codable & Sendable>(_ topic: String, type: EventType, data: P, retain: Bool = false, id: String = EventID.random()) -> MQTTOutgoingMessage {
+        MQTTOutgoingMessage(topic: topic, payload: ContractCodec.encode(Envelope(type: type, id: id, source: service, data: data)), retain: retain)
+    }
+
     /// An envelope of `type` around `data` already encoded with ``ContractCodec/encodeValue(_:)``, from
     /// this service, as a QoS 1 message for ``publishAll(_:timeout:)``: one value encoded once can go
     /// out in several envelopes (a camera's retained definition and its `camera.created` event).

@@ -58,6 +58,23 @@ struct BrokerDownShutdownTests {
         await client.shutdown(timeout: .seconds(1))
     }
 
+    @Test("a short publish timeout is honoured while a longer one waits, and the longer one still waits")
+    func shorterTimeoutAfterLonger() async throws {
+        let client = try clientToNowhere()
+        client.start()
+        let long = Task { try await client.publish("a/long", payload: [1], timeout: .seconds(600)) }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        await #expect(throws: MQTTError.self) {
+            try await client.publish("a/short", payload: [1], timeout: .milliseconds(300))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5), "a generous bound: the timeout is 0.3 s, the other one 600 s")
+        #expect(client.core.state.withLock { $0.publishWaiters.count } == 1, "the 600 s publish still waits")
+        long.cancel()
+        await #expect(throws: CancellationError.self) { try await long.value }
+        await client.shutdown(timeout: .seconds(1))
+    }
+
     @Test("a publish timeout is honoured while the broker is down")
     func timeoutHonoured() async throws {
         let client = try clientToNowhere()
