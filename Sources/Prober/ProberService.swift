@@ -181,10 +181,31 @@ package final class ProberService: Service {
         let schedules = makeSchedules()
         let membership = ProberMembership(configuration: configuration, topics: context.topics, logger: logger,
                                           take: { self.schedule($0, schedules) }, drop: { self.unschedule($0, schedules.all) })
-        let counters = CheckCounters()
         let outbox = ResultOutbox()
+        // The outbox runs beside the checks, not among them: when they stop, the results they
+        // handed over are still published, for at most 2 s (a stop with the broker away still
+        // ends within the 5 s a service has), before the prober leaves.
+        await withTaskGroup(of: Void.self) { publishing in
+            publishing.addTask { await outbox.run(bus: bus, logger: self.logger) }
+            await runChecks(bus: bus, configs: configs, members: members, membership: membership, schedules: schedules,
+                            credentials: credentials, outbox: outbox)
+            outbox.finish()
+            publishing.addTask { try? await Task.sleep(for: .seconds(2)) }
+            await publishing.next()
+            if outbox.batches.buffered > 0 {
+                logger.warning("stopping before every result was published: the broker did not take them in time", metadata: ["results_waiting": "\(outbox.batches.buffered)"])
+            }
+            publishing.cancelAll()
+        }
+        return await membership.leave(bus: bus)
+    }
+
+    /// Every check of this member's share of the fleet, following the definitions and the
+    /// membership, until the first of these tasks ends (a stop).
+    func runChecks(bus: ServiceBus, configs: MQTTSubscription, members: MQTTSubscription, membership: ProberMembership,
+                   schedules: Schedules, credentials: StreamCredentialsSource, outbox: ResultOutbox) async {
+        let counters = CheckCounters()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await outbox.run(bus: bus, logger: self.logger) }
             // Only with reference addresses: the first task of the group to end stops the others.
             if !reference.addresses.isEmpty { group.addTask { await self.watchReference() } }
             group.addTask { await self.follow(configs, membership: membership, schedules: schedules, credentials: credentials) }
@@ -205,7 +226,6 @@ package final class ProberService: Service {
             await group.next()
             group.cancelAll()
         }
-        return await membership.leave(bus: bus)
     }
 
     func unschedule(_ id: String, _ runners: [CheckRunner]) {

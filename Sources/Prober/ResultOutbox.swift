@@ -30,7 +30,13 @@ final class ResultOutbox: Sendable {
         await batches.push(message)
     }
 
-    /// Publishes the batches until cancelled (the prober leaving its fleet). A batch the broker
+    /// No more results come (the checks stopped): ``run(bus:logger:)`` publishes what is left and
+    /// returns. The caller bounds how long it may take (cancelling it).
+    func finish() {
+        batches.finish()
+    }
+
+    /// Publishes the batches until ``finish()`` (after the rest) or cancellation. A batch the broker
     /// does not acknowledge within 30 s is logged and left to the client, which sends it on
     /// reconnect, as a single publish did.
     func run(bus: ServiceBus, logger: Logger) async {
