@@ -8,6 +8,7 @@ extension ICMPEngine {
     /// Services the send queue (through the token bucket) and the timeout queue.
     func schedulerLoop() {
         let batchLimit = max(1, configuration.sendBatchSize)
+        let tickNanoseconds = configuration.tick.clampedNanoseconds
         var finished: [ProbeBook.Finished] = []
         var drain = [UInt8](repeating: 0, count: 256)
         while running.load(ordering: .acquiring) {
@@ -24,9 +25,9 @@ extension ICMPEngine {
                 perform(orders)
                 continue
             }
-            // Sleep until the next deadline, a wake-up, or 100 ms (so stop is prompt).
+            // Sleep until the next deadline (but at least one tick), a wake-up, or 100 ms (so stop is prompt).
             let cap: UInt64 = 100_000_000
-            let sleepNs = nextWake.map { $0 > now ? min($0 - now, cap) : 0 } ?? cap
+            let sleepNs = nextWake.map { $0 > now ? min(max($0 - now, tickNanoseconds), cap) : 0 } ?? cap
             if sleepNs == 0 { continue }
             // poll() has millisecond resolution (ppoll is not importable without
             // _GNU_SOURCE); rounding up means pacing releases small bursts per ms,

@@ -217,6 +217,13 @@ public final class ICMPEngine: Sendable {
         return stream
     }
 
+    /// Callback flavour of a sweep: one check per address with the configured defaults, registered
+    /// together (one lock, one wake-up of the scheduler); `completion` gets each result with its
+    /// index in `addresses` as soon as it is final, on an engine thread, and must return quickly.
+    public func submit(_ addresses: [String], completion: @escaping @Sendable (Int, ICMPCheckResult) -> Void) {
+        submitMany(addresses, echoes: nil, completion: completion)
+    }
+
     // MARK: - Internals
 
     private struct Request {

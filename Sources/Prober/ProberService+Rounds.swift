@@ -27,14 +27,35 @@ extension ProberService {
         let counters: CheckCounters
     }
 
-    /// Pings the camera and records whether its line is down (the stream rungs wait while it is).
-    func icmpRound(of camera: CameraDefinition, _ round: Round) async -> Bool {
-        guard round.membership.owns(camera) else { return false }
-        let result = await checkICMP(camera)
-        round.counters.icmp.increment()
-        linesDown.record(camera.id, down: result.status == .timeout || result.status == .fail)
-        await publish(result, on: round.bus, via: round.outbox, topic: context.topics.icmp(camera.id), type: .probeICMP)
-        return result.status == .timeout || result.status == .fail
+    /// Starts the ICMP checks of the cameras this member owns, all in one hand-over to the probe;
+    /// the others finish at once, unchecked (`nil`).
+    func startICMP(_ cameras: [CameraDefinition], _ round: Round, finished: @escaping @Sendable (Int, ICMPVerdict?) -> Void) {
+        let (owned, others) = cameras.indices.reduce(into: ([Int](), [Int]())) { split, index in
+            if round.membership.owns(cameras[index]) { split.0.append(index) } else { split.1.append(index) }
+        }
+        for index in others { finished(index, nil) }
+        guard !owned.isEmpty else { return }
+        icmp.start(owned.map { cameras[$0].address }) { index, verdict in finished(owned[index], verdict) }
+    }
+
+    /// Publishes finished ICMP checks and records whose line is down (the stream rungs wait while
+    /// it is); returns for each whether it failed.
+    func handleICMP(_ checks: [CheckRunner.Finished<ICMPVerdict?>], _ round: Round) async -> [Bool] {
+        var failed: [Bool] = []
+        failed.reserveCapacity(checks.count)
+        for check in checks {
+            guard let verdict = check.outcome else {
+                failed.append(false)
+                continue
+            }
+            let result = icmpResult(check.camera, verdict)
+            round.counters.icmp.increment()
+            let down = result.status == .timeout || result.status == .fail
+            linesDown.record(check.camera.id, down: down)
+            await publish(result, on: round.bus, via: round.outbox, topic: context.topics.icmp(check.camera.id), type: .probeICMP)
+            failed.append(down)
+        }
+        return failed
     }
 
     /// Checks the HLS stream (deeper with ffprobe when it is good) unless the line is down, and

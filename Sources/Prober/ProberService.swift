@@ -212,7 +212,9 @@ package final class ProberService: Service {
             group.addTask { await self.watchLateness(schedules) }
             group.addTask { await membership.run(bus: bus, messages: members, decoder: MessageDecoder(service: "prober", logger: self.logger)) }
             let round = Round(bus: bus, outbox: outbox, membership: membership, credentials: credentials, counters: counters)
-            group.addTask { await schedules.icmp.run { await self.icmpRound(of: $0, round) } }
+            group.addTask {
+                await schedules.icmp.runInBatches(start: { self.startICMP($0, round, finished: $1) }, handle: { await self.handleICMP($0, round) })
+            }
             group.addTask { await schedules.hls.run { await self.hlsRound(of: $0, round) } }
             group.addTask { await schedules.rtsp.run { await self.rtspRound(of: $0, round) } }
             group.addTask { await schedules.picture.run { await self.pictureRound(of: $0, round) } }
@@ -242,15 +244,13 @@ package final class ProberService: Service {
         await outbox.send(bus.message(topic, type: type, data: result))
     }
 
-    func checkICMP(_ camera: CameraDefinition) async -> ICMPResult {
-        let started = Date()
-        let clock = ContinuousClock.now
-        let verdict = await icmp.check(address: camera.address)
-        return ICMPResult(
+    /// The result of a finished ICMP check, stamped with the camera and this prober.
+    func icmpResult(_ camera: CameraDefinition, _ verdict: ICMPVerdict) -> ICMPResult {
+        ICMPResult(
             cameraID: camera.id, address: camera.address, status: verdict.status, reason: verdict.reason,
             sent: verdict.sent, received: verdict.received, refused: verdict.refused > 0 ? verdict.refused : nil, lossPercent: verdict.lossPercent,
             rttMinMs: verdict.rttMinMs, rttAvgMs: verdict.rttAvgMs, rttMaxMs: verdict.rttMaxMs, replyFrom: verdict.replyFrom,
-            startedAt: started, durationMs: Self.milliseconds(ContinuousClock.now - clock), prober: proberID, inconclusive: reference.inconclusive)
+            startedAt: verdict.startedAt ?? Date(), durationMs: verdict.durationMs ?? 0, prober: proberID, inconclusive: reference.inconclusive)
     }
 
     /// `nil` when the camera has no usable stream URL (it is then not on the HLS schedule).

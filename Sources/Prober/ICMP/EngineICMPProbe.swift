@@ -23,7 +23,16 @@ package final class EngineICMPProbe: ICMPProbing {
     deinit { engine.shutdown() }
 
     package func check(address: String) async -> ICMPVerdict {
-        let result = await engine.check(address: address)
+        Self.verdict(await engine.check(address: address))
+    }
+
+    /// All of them in one hand-over to the engine (one lock, one wake-up of its scheduler thread);
+    /// each verdict is handed on from the engine's thread that finished it.
+    package func start(_ addresses: [String], finished: @escaping @Sendable (Int, ICMPVerdict) -> Void) {
+        engine.submit(addresses) { index, result in finished(index, Self.verdict(result)) }
+    }
+
+    static func verdict(_ result: ICMPCheckResult) -> ICMPVerdict {
         let status: CCTVContract.ICMPStatus = switch result.status {
         case .success: .success
         case .loss: .loss
@@ -31,6 +40,7 @@ package final class EngineICMPProbe: ICMPProbing {
         case .fail: .fail
         }
         return ICMPVerdict(status: status, reason: result.reason, sent: result.sent, received: result.received, refused: result.refused,
-                           rttMinMs: result.rttMinMs, rttAvgMs: result.rttAvgMs, rttMaxMs: result.rttMaxMs, replyFrom: result.replyFrom)
+                           rttMinMs: result.rttMinMs, rttAvgMs: result.rttAvgMs, rttMaxMs: result.rttMaxMs, replyFrom: result.replyFrom,
+                           startedAt: result.startedAt, durationMs: result.durationMs)
     }
 }

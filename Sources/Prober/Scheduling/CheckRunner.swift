@@ -6,16 +6,17 @@ import Synchronization
 
 /// Drives one kind of check for the fleet: keeps the ``CheckSchedule`` and its ``CheckSlots``
 /// behind one lock, starts every due check the slots admit as its own task, and plans the next
-/// one when it finishes. The prober runs one for ICMP and one for HLS; `cctv-out-bench hls`
-/// runs the same one against hung and healthy simulated servers.
+/// one when it finishes. The prober runs one per kind of check (ICMP in batches, see
+/// ``runInBatches(start:handle:collectEvery:)``); `cctv-out-bench hls` runs the same one against
+/// hung and healthy simulated servers.
 package final class CheckRunner: Sendable {
     struct State: Sendable {
         var schedule: CheckSchedule
         var slots: CheckSlots
     }
 
-    private let state: Mutex<State>
-    private let finishedSignal = WakeSignal()
+    let state: Mutex<State>
+    let finishedSignal = WakeSignal()
     let clock: any CheckClock
     let host: @Sendable (CameraDefinition) -> String?
     let slowAfter: Duration
@@ -65,17 +66,9 @@ package final class CheckRunner: Sendable {
     /// back-off).
     package func run(check: @escaping @Sendable (CameraDefinition) async -> Bool) async {
         await withDiscardingTaskGroup { checks in
-            var last = (schedule: self.now, monotonic: clock.seconds)
+            var look = ScheduleLook(runner: self)
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let now = self.now
-                // The wall clock stepped back (by over a second against the monotonic one): realign.
-                let steppedBack = alignedToWallClock && (now - last.schedule) < (clock.seconds - last.monotonic) - 1
-                last = (now, clock.seconds)
-                let (due, wait) = state.withLock { state in
-                    if steppedBack { state.schedule.realign(now: now) }
-                    let due = state.schedule.takeDue(now: now, slots: &state.slots, host: host)
-                    return (due, state.schedule.nextDue(now: now))
-                }
+                let (due, wait) = look.takeDue()
                 for camera in due {
                     checks.addTask {
                         let started = ContinuousClock.now
@@ -94,6 +87,31 @@ package final class CheckRunner: Sendable {
                 }
                 if due.isEmpty { await finishedSignal.wait(upTo: .milliseconds(max(10, Int(min(wait ?? 1, 1) * 1000)))) }
             }
+        }
+    }
+}
+
+/// One look at the schedule: the due cameras the slots admit and when the next is due, after
+/// realigning an aligned schedule whose wall clock stepped back (by over a second against the
+/// monotonic one).
+struct ScheduleLook {
+    let runner: CheckRunner
+    private var last: (schedule: Double, monotonic: Double)
+
+    init(runner: CheckRunner) {
+        self.runner = runner
+        last = (runner.now, runner.clock.seconds)
+    }
+
+    mutating func takeDue() -> (due: [CameraDefinition], wait: Double?) {
+        let now = runner.now
+        let steppedBack = runner.alignedToWallClock && (now - last.schedule) < (runner.clock.seconds - last.monotonic) - 1
+        last = (now, runner.clock.seconds)
+        let host = runner.host
+        return runner.state.withLock { state in
+            if steppedBack { state.schedule.realign(now: now) }
+            let due = state.schedule.takeDue(now: now, slots: &state.slots, host: host)
+            return (due, state.schedule.nextDue(now: now))
         }
     }
 }
