@@ -25,12 +25,14 @@ public struct ICMPEngineConfiguration: Sendable, Hashable {
     public var resolverThreads: Int = 4
     /// Maximum packets the scheduler hands to `sendto` per lock acquisition.
     public var sendBatchSize: Int = 256
-    /// The scheduler thread sleeps at least this long between looks (a new check still wakes it
-    /// at once): sends and timeouts due within one tick are handled together, so an echo may
-    /// leave, and a timeout be judged, up to one tick late. Round-trip times are not affected
-    /// (each echo carries the time it was sent). Why: at 5,000 echoes a second (100,000 cameras,
-    /// 3 echoes, every 60 s) the scheduler woke for nearly every millisecond's send or timeout,
-    /// ~2,000 times a second, and the receive thread with it (`scripts/threads.py`).
+    /// The engine's threads sleep at least this long between looks (a new check still wakes the
+    /// scheduler at once): sends and timeouts due within one tick are handled together, so an echo
+    /// may leave, and a timeout be judged, up to one tick late; replies are read up to one tick
+    /// after they arrived. Round-trip times are not affected (each echo carries the time it was
+    /// sent, each reply the kernel's arrival stamp). Why: at 5,000 echoes a second (16,670 cameras
+    /// every 10 s, 3 echoes) the scheduler woke ~2,000 times a second for nearly every
+    /// millisecond's send or timeout, and the receive thread ~1,500 for the replies
+    /// (`scripts/threads.py`). `.zero`: every thread wakes as soon as there is work.
     public var tick: Duration = .milliseconds(5)
 
     /// Creates the default configuration.

@@ -80,6 +80,9 @@ struct ICMPSocket: Sendable {
     static let soSndBufForce: Int32 = 32
     static let msgErrQueue: Int32 = 0x2000
     static let msgDontWait: Int32 = 0x40
+    /// `SO_TIMESTAMPNS` (`SO_TIMESTAMPNS_OLD`, 64-bit Linux), also the type of its `SCM_TIMESTAMPNS`
+    /// record: Swift cannot import the macro, which picks between old and new at compile time.
+    static let soTimestampNS: Int32 = 35
 
     /// Opens the socket following `preference`. Automatic tries datagram first
     /// because it needs no privilege and the kernel already filters replies.
@@ -114,6 +117,7 @@ struct ICMPSocket: Sendable {
             _ = setsockopt(fd, 58, icmp6Filter, &filter, socklen_t(32))
         }
         setBuffers(fd: fd, bytes: bufferBytes)
+        enableArrivalTimes(fd: fd)
         return ICMPSocket(fd: fd, family: family, mode: .raw, identifier: identifier)
     }
 
@@ -141,6 +145,7 @@ struct ICMPSocket: Sendable {
             _ = setsockopt(fd, solIPv6, ipv6RecvErr, &on, socklen_t(MemoryLayout<Int32>.size))
         }
         setBuffers(fd: fd, bytes: bufferBytes)
+        enableArrivalTimes(fd: fd)
         return .success(ICMPSocket(fd: fd, family: family, mode: .datagram, identifier: bound))
     }
 
@@ -178,6 +183,13 @@ struct ICMPSocket: Sendable {
         }
     }
 
+    /// Every datagram gets the time it arrived (see ``receive(into:source:arrivedAt:)``). Without
+    /// it the receive thread would have to wake for every reply to time it.
+    private static func enableArrivalTimes(fd: Int32) {
+        var on: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, soTimestampNS, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Large buffers matter more than anything else for sweeps: a burst of
     /// replies beyond the receive buffer is silently dropped = false loss.
     /// As root the *FORCE variants bypass `net.core.rmem_max`.
@@ -203,12 +215,41 @@ struct ICMPSocket: Sendable {
     }
 
     /// Non-blocking read of one datagram. Returns byte count, or -errno.
-    func receive(into buffer: UnsafeMutableRawBufferPointer, source: UnsafeMutablePointer<sockaddr_storage>) -> Int {
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let n = source.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            recvfrom(fd, buffer.baseAddress, buffer.count, Self.msgDontWait, $0, &length)
+    /// Reads one datagram; returns its length or `-errno`. `arrivedAt` gets the wall-clock
+    /// nanoseconds the kernel stamped it with when it came in (`nil` when it did not), so a reply
+    /// read some time later still measures its round trip to the moment it arrived.
+    func receive(into buffer: UnsafeMutableRawBufferPointer, source: UnsafeMutablePointer<sockaddr_storage>, arrivedAt: inout UInt64?) -> Int {
+        // Room for one 16-byte cmsghdr and a 16-byte timespec, 8-aligned, on the stack.
+        var control: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+        let (n, controlLength) = withUnsafeMutablePointer(to: &iov) { iovPointer in
+            withUnsafeMutableBytes(of: &control) { controlBytes -> (Int, Int) in
+                var message = msghdr()
+                message.msg_name = UnsafeMutableRawPointer(source)
+                message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                message.msg_iov = iovPointer
+                message.msg_iovlen = 1
+                message.msg_control = controlBytes.baseAddress
+                message.msg_controllen = controlBytes.count
+                let got = recvmsg(fd, &message, Self.msgDontWait)
+                return (got < 0 ? -Int(errno) : got, got >= 0 ? Int(message.msg_controllen) : 0)
+            }
         }
-        return n < 0 ? -Int(errno) : n
+        arrivedAt = nil
+        guard n >= 0 else { return n }
+        withUnsafeBytes(of: &control) { raw in
+            let headerSize = 16 // size_t len + int level + int type on LP64
+            guard controlLength >= headerSize + 16 else { return }
+            let length = raw.loadUnaligned(fromByteOffset: 0, as: Int.self)
+            let level = raw.loadUnaligned(fromByteOffset: 8, as: Int32.self)
+            let type = raw.loadUnaligned(fromByteOffset: 12, as: Int32.self)
+            guard level == SOL_SOCKET, type == Self.soTimestampNS, length >= headerSize + 16 else { return }
+            let seconds = raw.loadUnaligned(fromByteOffset: headerSize, as: Int.self)
+            let nanoseconds = raw.loadUnaligned(fromByteOffset: headerSize + 8, as: Int.self)
+            guard seconds > 0, (0..<1_000_000_000).contains(nanoseconds) else { return }
+            arrivedAt = UInt64(seconds) &* 1_000_000_000 &+ UInt64(nanoseconds)
+        }
+        return n
     }
 
     /// Reads one entry from the error queue (datagram sockets with IP_RECVERR).

@@ -12,6 +12,27 @@ public enum MonotonicClock {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
+
+    /// Turns wall-clock times (the kernel's arrival stamps) into monotonic ones, against one
+    /// reading of both clocks taken when made: exact to the microsecond around that moment,
+    /// which is all a look at the receive socket needs.
+    struct WallClockConverter {
+        let monotonic: UInt64
+        let wall: UInt64
+
+        init() {
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            wall = UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+            monotonic = MonotonicClock.nowNanoseconds()
+        }
+
+        /// The monotonic time of `wallNanoseconds` (never below zero).
+        func monotonic(ofWall wallNanoseconds: UInt64) -> UInt64 {
+            let shifted = Int64(bitPattern: monotonic) &+ (Int64(bitPattern: wallNanoseconds) &- Int64(bitPattern: wall))
+            return UInt64(max(0, shifted))
+        }
+    }
 }
 
 extension Duration {

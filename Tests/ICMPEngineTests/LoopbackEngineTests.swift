@@ -18,6 +18,28 @@ struct LoopbackEngineTests {
         #expect(result.replyFrom == address)
     }
 
+    @Test("replies read a long tick after they came in still time the loopback's round trip, not the wait",
+          arguments: [ICMPSocketModePreference.raw, .automatic])
+    func arrivalStamps(mode: ICMPSocketModePreference) async throws {
+        var configuration = TestSupport.configuration(mode: mode)
+        // After each look the receive thread sleeps 80 ms. Checks started 13 ms apart (each sent
+        // at once: a new check wakes the scheduler) get their replies during that sleep; without
+        // the kernel's arrival stamps their round trips would include the wait, up to ~70 ms.
+        configuration.tick = .milliseconds(80)
+        let results = try await TestSupport.withEngine(configuration) { engine in
+            let collected = Recorder<ICMPCheckResult>()
+            for index in 1...10 {
+                engine.submit(address: "127.0.9.\(index)", count: 1) { collected.append($0) }
+                try? await Task.sleep(for: .milliseconds(13))
+            }
+            _ = await eventually { collected.all.count == 10 }
+            return collected.all
+        }
+        #expect(results.count == 10 && results.allSatisfy { $0.received == 1 }, "\(results)")
+        let slowest = results.compactMap(\.rttMaxMs).max() ?? .infinity
+        #expect(slowest < 5, "round trips: \(results.map { $0.rttMaxMs ?? -1 })")
+    }
+
     @Test("Sweep of 1,000 distinct 127.1.x.y addresses succeeds for every one (no false loss)")
     func thousandTargetSweep() async throws {
         var addresses: [String] = []
