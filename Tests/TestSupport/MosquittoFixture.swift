@@ -99,9 +99,14 @@ package final class MosquittoFixture: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if FreePort.isListening(port) == open { return }
+            // A broker that exited (say, the port was taken between choosing and binding it) will not open it.
+            if open, let running = lock.withLock({ process }), !running.isRunning { break }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        throw FixtureError("mosquitto did not \(open ? "open" : "close") port \(port) within \(timeout) s; log:\n\(log)")
+        // Whether the broker still ran tells a slow start from a failed one (seen once in a full run:
+        // the log ended in the middle of "Opening ipv4 listen socket").
+        let state = lock.withLock { process }.map { $0.isRunning ? "still running" : "exited (\($0.exitDescription ?? "?"))" } ?? "not started"
+        throw FixtureError("mosquitto did not \(open ? "open" : "close") port \(port) within \(timeout) s (\(state)); log:\n\(log)")
     }
 }
 
