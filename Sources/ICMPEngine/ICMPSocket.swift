@@ -221,19 +221,9 @@ struct ICMPSocket: Sendable {
     func receive(into buffer: UnsafeMutableRawBufferPointer, source: UnsafeMutablePointer<sockaddr_storage>, arrivedAt: inout UInt64?) -> Int {
         // Room for one 16-byte cmsghdr and a 16-byte timespec, 8-aligned, on the stack.
         var control: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-        var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
-        let (n, controlLength) = withUnsafeMutablePointer(to: &iov) { iovPointer in
-            withUnsafeMutableBytes(of: &control) { controlBytes -> (Int, Int) in
-                var message = msghdr()
-                message.msg_name = UnsafeMutableRawPointer(source)
-                message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                message.msg_iov = iovPointer
-                message.msg_iovlen = 1
-                message.msg_control = controlBytes.baseAddress
-                message.msg_controllen = controlBytes.count
-                let got = recvmsg(fd, &message, Self.msgDontWait)
-                return (got < 0 ? -Int(errno) : got, got >= 0 ? Int(message.msg_controllen) : 0)
-            }
+        let (n, controlLength) = withUnsafeMutableBytes(of: &control) { controlBytes -> (Int, Int) in
+            let (got, length) = receiveMessage(into: buffer, name: UnsafeMutableRawPointer(source), control: controlBytes, flags: Self.msgDontWait)
+            return (got < 0 ? -Int(errno) : got, length)
         }
         arrivedAt = nil
         guard n >= 0 else { return n }
@@ -252,25 +242,33 @@ struct ICMPSocket: Sendable {
         return n
     }
 
+    /// One `recvmsg`: the datagram into `buffer`, its sender into `name` (a `sockaddr_storage`), its
+    /// control records into `control`. Returns what `recvmsg` returned (`-1` with `errno` set) and
+    /// the length of the control records.
+    private func receiveMessage(into buffer: UnsafeMutableRawBufferPointer, name: UnsafeMutableRawPointer,
+                                control: UnsafeMutableRawBufferPointer, flags: Int32) -> (Int, Int) {
+        var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+        return withUnsafeMutablePointer(to: &iov) { iovPointer in
+            var message = msghdr()
+            message.msg_name = name
+            message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            message.msg_iov = iovPointer
+            message.msg_iovlen = 1
+            message.msg_control = control.baseAddress
+            message.msg_controllen = control.count
+            let got = recvmsg(fd, &message, flags)
+            return (got, got >= 0 ? Int(message.msg_controllen) : 0)
+        }
+    }
+
     /// Reads one entry from the error queue (datagram sockets with IP_RECVERR).
     /// Returns nil when the queue is empty.
     func receiveError(buffer: UnsafeMutableRawBufferPointer) -> ErrorQueueEntry? {
         var name = sockaddr_storage()
         var control = [UInt64](repeating: 0, count: 64) // 512 bytes, 8-aligned for cmsghdr
-        var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
         let (payloadLength, controlLength): (Int, Int) = withUnsafeMutablePointer(to: &name) { namePtr in
-            withUnsafeMutablePointer(to: &iov) { iovPtr in
-                control.withUnsafeMutableBytes { controlBytes in
-                    var message = msghdr()
-                    message.msg_name = UnsafeMutableRawPointer(namePtr)
-                    message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                    message.msg_iov = iovPtr
-                    message.msg_iovlen = 1
-                    message.msg_control = controlBytes.baseAddress
-                    message.msg_controllen = controlBytes.count
-                    let got = recvmsg(fd, &message, Self.msgErrQueue | Self.msgDontWait)
-                    return (got, got >= 0 ? Int(message.msg_controllen) : 0)
-                }
+            control.withUnsafeMutableBytes { controlBytes in
+                receiveMessage(into: buffer, name: UnsafeMutableRawPointer(namePtr), control: controlBytes, flags: Self.msgErrQueue | Self.msgDontWait)
             }
         }
         guard payloadLength >= 0 else { return nil }
