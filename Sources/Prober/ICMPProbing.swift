@@ -20,9 +20,8 @@ extension ICMPProbing {
                 let startedAt = Date()
                 let clock = ContinuousClock.now
                 var verdict = await check(address: address)
-                let elapsed = (ContinuousClock.now - clock).components
                 verdict.startedAt = verdict.startedAt ?? startedAt
-                verdict.durationMs = verdict.durationMs ?? Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+                verdict.durationMs = verdict.durationMs ?? ProberService.milliseconds(ContinuousClock.now - clock)
                 finished(index, verdict)
             }
         }
