@@ -6,7 +6,10 @@ import Foundation
 /// Why: at 100,000 cameras `serve` decodes 1,668 check results a second twice (the issues service
 /// and the gateway's history), and `JSONDecoder` (keyed containers, generic metadata and key-path
 /// lookups at run time) was 11.8 % of serve's CPU in `perf` (2026-12-02,
-/// `scripts/bench-serve.sh 100000 60 150`).
+/// `scripts/bench-serve.sh 100000 60 150`). A first reader built a dictionary of values
+/// (`[String: Value]`, a `String` for every key and number) and was still 12.7 % of serve's
+/// samples at 16,670 cameras every 10 s; this one reads an object in one pass into slots of the
+/// keys its type knows (byte ranges, nothing allocated but the strings a field keeps).
 ///
 /// It reads any well-formed JSON the way `JSONDecoder` would, or declines: it returns `nil` for
 /// anything it does not read exactly alike (a backslash escape, a duplicate key, a number text an
@@ -14,96 +17,184 @@ import Foundation
 /// than 16, invalid UTF-8, anything malformed), and the caller decodes with `JSONDecoder` as
 /// before, which also says what is wrong. So a payload means the same on both paths.
 public enum ContractJSONReader {
-    /// One JSON value. Numbers keep their text (`Int` and `Double` fields read it differently).
-    public enum Value: Sendable, Equatable {
-        case string(String)
-        case number(String)
-        case bool(Bool)
-        case null
-        case object([String: Value])
-        case array([Value])
-    }
-
     /// The envelope in `bytes` around a `P`, or `nil` to decode with `JSONDecoder` instead.
     static func envelope<P: ContractJSONReadable>(_ bytes: [UInt8], as _: P.Type) -> Envelope<P>? {
-        guard case let .object(fields)? = value(of: bytes), let v = fields.int("v"), let type = fields.string("type").flatMap(EventType.init(rawValue:)),
-              let id = fields.string("id"), let at = fields.date("at"), let source = fields.string("source"),
-              case let .object(data)? = fields["data"], let payload = P(contractJSON: data) else { return nil }
-        var envelope = Envelope(type: type, id: id, at: at, source: source, data: payload)
-        envelope.v = v
-        return envelope
-    }
-
-    /// The JSON document in `bytes` (whitespace around it allowed), or `nil` (see the type's comment).
-    public static func value(of bytes: [UInt8]) -> Value? {
-        bytes.withUnsafeBufferPointer { buffer in
-            var parser = Parser(bytes: buffer)
-            guard let value = parser.value(depth: 0) else { return nil }
-            parser.skipSpace()
-            return parser.index == buffer.count ? value : nil
+        bytes.withUnsafeBufferPointer { buffer -> Envelope<P>? in
+            var scanner = Scanner(bytes: buffer)
+            guard let fields = scanner.document(EnvelopeKey.self), let v = fields.int(.v),
+                  let type = fields.string(.type).flatMap(EventType.init(rawValue:)), let id = fields.string(.id), let at = fields.date(.at),
+                  let source = fields.string(.source), let data = fields.object(.data) else { return nil }
+            // The payload's members were checked while the envelope was read; now they are read.
+            var inner = Scanner(bytes: buffer, index: data.lowerBound)
+            guard let payloadFields = inner.object(P.ContractKey.self, depth: 1), let payload = P(contractJSON: payloadFields) else { return nil }
+            var envelope = Envelope(type: type, id: id, at: at, source: source, data: payload)
+            envelope.v = v
+            return envelope
         }
     }
 
-    private struct Parser {
+    /// The members of an envelope.
+    enum EnvelopeKey: Int, ContractJSONKey {
+        case v, type, id, at, source, data
+        static let table = ContractJSONKeyTable(Self.self)
+    }
+
+    /// Where one member's value lies in the bytes; `absent` until the member is met.
+    enum Slot {
+        case absent, null, bool(Bool), string(Range<Int>), number(Range<Int>), object(Range<Int>), array
+    }
+
+    /// The values of one object's known keys (unknown keys were checked and passed over).
+    struct Fields<Key: ContractJSONKey> {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var slots: InlineArray<24, Slot>
+
+        func string(_ key: Key) -> String? {
+            guard case let .string(range) = slots[key.rawValue] else { return nil }
+            // Checked as UTF-8 while scanning.
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+
+        /// An `Int` written as plain digits (JSONDecoder's conversions of `1.0` or `1e2` are left to it).
+        func int(_ key: Key) -> Int? {
+            guard case let .number(range) = slots[key.rawValue] else { return nil }
+            var index = range.lowerBound
+            let negative = bytes[index] == UInt8(ascii: "-")
+            if negative { index += 1 }
+            var value = 0
+            while index < range.upperBound {
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let digit = Int(byte - UInt8(ascii: "0"))
+                // Accumulated negatively so that Int.min is readable, as Int(text) reads it.
+                let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (next, overflow2) = times10.subtractingReportingOverflow(digit)
+                guard !overflow1, !overflow2 else { return nil }
+                value = next
+                index += 1
+            }
+            if negative { return value }
+            let (positive, overflow) = (0).subtractingReportingOverflow(value)
+            return overflow ? nil : positive
+        }
+
+        /// A finite `Double` (any JSON number; one out of range is left to JSONDecoder).
+        func double(_ key: Key) -> Double? {
+            guard case let .number(range) = slots[key.rawValue],
+                  let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)), value.isFinite else { return nil }
+            return value
+        }
+
+        /// A date in the contract's own form (others are left to JSONDecoder's strategies).
+        func date(_ key: Key) -> Date? {
+            guard case let .string(range) = slots[key.rawValue] else { return nil }
+            return ContractDate.parse(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
+        }
+
+        /// Where an object member's value lies (its braces included).
+        func object(_ key: Key) -> Range<Int>? {
+            if case let .object(range) = slots[key.rawValue] { range } else { nil }
+        }
+
+        /// An optional field: `.some(nil)` when absent or `null`, `.some(value)` when readable, `nil`
+        /// (decline) when present but not readable.
+        func optional<T>(_ key: Key, _ read: (Key) -> T?) -> T?? {
+            switch slots[key.rawValue] {
+            case .absent, .null: return .some(nil)
+            default: return read(key).map { .some($0) }
+            }
+        }
+    }
+
+    struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
         static let maxDepth = 16
 
-        mutating func skipSpace() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
-        }
-
-        mutating func value(depth: Int) -> Value? {
+        /// The whole document as one object (whitespace around it allowed).
+        mutating func document<Key: ContractJSONKey>(_ keys: Key.Type) -> Fields<Key>? {
             skipSpace()
-            guard index < bytes.count, depth <= Self.maxDepth else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "{"): return object(depth: depth)
-            case UInt8(ascii: "["): return array(depth: depth)
-            case UInt8(ascii: "\""): return string().map(Value.string)
-            case UInt8(ascii: "t"): return literal("true", .bool(true))
-            case UInt8(ascii: "f"): return literal("false", .bool(false))
-            case UInt8(ascii: "n"): return literal("null", .null)
-            default: return number()
-            }
+            guard let fields = object(keys, depth: 0) else { return nil }
+            skipSpace()
+            return index == bytes.count ? fields : nil
         }
 
-        mutating func literal(_ text: StaticString, _ value: Value) -> Value? {
-            let count = text.utf8CodeUnitCount
-            guard bytes.count - index >= count else { return nil }
-            for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] { return nil }
-            index += count
-            return value
-        }
-
-        mutating func object(depth: Int) -> Value? {
+        /// The object starting at `index`: the values of `Key`'s members, every other member
+        /// checked as well-formed; `nil` for anything malformed or a key met twice (a key not
+        /// `Key`'s met twice only when `uniqueKeys`).
+        mutating func object<Key: ContractJSONKey>(_: Key.Type, depth: Int, uniqueKeys: Bool = true) -> Fields<Key>? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "{"), depth <= Self.maxDepth else { return nil }
             index += 1
-            var fields: [String: Value] = [:]
+            var fields = Fields<Key>(bytes: bytes, slots: InlineArray(repeating: .absent))
+            // Unknown keys are rare (a newer writer's fields); kept only to refuse one met twice.
+            var unknown: [Range<Int>] = []
             skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return fields }
             while true {
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
                 index += 1
+                guard let value = value(depth: depth + 1) else { return nil }
                 // A duplicate key: which one JSONDecoder keeps is its business.
-                guard let value = value(depth: depth + 1), fields.updateValue(value, forKey: key) == nil,
-                      let more = afterItem(closing: UInt8(ascii: "}")) else { return nil }
-                if !more { return .object(fields) }
+                if let known = Key.table.index(of: UnsafeBufferPointer(rebasing: bytes[key])) {
+                    guard case .absent = fields.slots[known] else { return nil }
+                    fields.slots[known] = value
+                } else if uniqueKeys {
+                    let name = UnsafeBufferPointer(rebasing: bytes[key])
+                    guard !unknown.contains(where: { UnsafeBufferPointer(rebasing: bytes[$0]).elementsEqual(name) }) else { return nil }
+                    unknown.append(key)
+                }
+                guard let more = afterItem(closing: UInt8(ascii: "}")) else { return nil }
+                if !more { return fields }
             }
         }
 
-        mutating func array(depth: Int) -> Value? {
-            index += 1
-            var items: [Value] = []
+        mutating func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
+        }
+
+        /// Any value, checked: where it lies, or `nil` when malformed or nested deeper than 16.
+        mutating func value(depth: Int) -> Slot? {
             skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-            while true {
-                guard let item = value(depth: depth + 1) else { return nil }
-                items.append(item)
-                guard let more = afterItem(closing: UInt8(ascii: "]")) else { return nil }
-                if !more { return .array(items) }
+            guard index < bytes.count, depth <= Self.maxDepth else { return nil }
+            switch bytes[index] {
+            case UInt8(ascii: "{"):
+                let start = index
+                guard skipContainer(depth: depth, open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) else { return nil }
+                return .object(start..<index)
+            case UInt8(ascii: "["):
+                guard skipContainer(depth: depth, open: UInt8(ascii: "["), close: UInt8(ascii: "]")) else { return nil }
+                return .array
+            case UInt8(ascii: "\""): return string().map(Slot.string)
+            case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+            case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+            case UInt8(ascii: "n"): return literal("null") ? .null : nil
+            default: return number().map(Slot.number)
             }
+        }
+
+        /// An object or an array, checked without keeping anything. Its keys are not compared: a
+        /// known member's object is read again by its own type (the envelope's `data`), and an
+        /// unknown member's content means nothing to JSONDecoder either, duplicates included.
+        mutating func skipContainer(depth: Int, open: UInt8, close: UInt8) -> Bool {
+            if open == UInt8(ascii: "{") { return object(NoKey.self, depth: depth, uniqueKeys: false) != nil }
+            index += 1
+            skipSpace()
+            if index < bytes.count, bytes[index] == close { index += 1; return true }
+            while true {
+                guard value(depth: depth + 1) != nil, let more = afterItem(closing: close) else { return false }
+                if !more { return true }
+            }
+        }
+
+        mutating func literal(_ text: StaticString) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard bytes.count - index >= count else { return false }
+            for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] { return false }
+            index += count
+            return true
         }
 
         /// After a member or an element: `,` (another follows: true) or `close` (the end: false);
@@ -117,23 +208,27 @@ public enum ContractJSONReader {
             return false
         }
 
-        /// A string without escapes and without control characters, valid UTF-8.
-        mutating func string() -> String? {
+        /// A string without escapes and without control characters, valid UTF-8: where its text lies.
+        mutating func string() -> Range<Int>? {
             let start = index + 1
             var end = start
+            var high: UInt8 = 0
             while end < bytes.count {
                 let byte = bytes[end]
                 if byte == UInt8(ascii: "\"") { break }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                high |= byte
                 end += 1
             }
             guard end < bytes.count else { return nil }
+            // ASCII needs no further check; anything else must be valid UTF-8.
+            if high >= 0x80, String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) == nil { return nil }
             index = end + 1
-            return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            return start..<end
         }
 
         /// A number in JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-        mutating func number() -> Value? {
+        mutating func number() -> Range<Int>? {
             let start = index
             func digits() -> Int {
                 let from = index
@@ -152,78 +247,45 @@ public enum ContractJSONReader {
                 if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
                 guard digits() > 0 else { return nil }
             }
-            return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+            return start..<index
         }
+    }
+
+    /// The keys of an object that is only checked (an unknown member's value).
+    enum NoKey: Int, ContractJSONKey {
+        case none
+        static let table = ContractJSONKeyTable(names: [])
     }
 }
 
-/// A payload ``ContractJSONReader`` can read: built from the fields of its JSON object as its
+/// The members a payload reads, numbered from 0 in declaration order (at most 24); a case's name
+/// is its JSON key.
+protocol ContractJSONKey: RawRepresentable<Int>, CaseIterable, Sendable {
+    static var table: ContractJSONKeyTable { get }
+}
+
+/// The UTF-8 names of a ``ContractJSONKey``'s cases, found by their bytes.
+struct ContractJSONKeyTable: Sendable {
+    let names: [[UInt8]]
+
+    init<Key: ContractJSONKey>(_: Key.Type) {
+        self.init(names: Key.allCases.map { Array(String(describing: $0).utf8) })
+        precondition(names.count <= 24 && Key.allCases.enumerated().allSatisfy { $0.offset == $0.element.rawValue }, "\(Key.self): 0…23 in order")
+    }
+
+    init(names: [[UInt8]]) { self.names = names }
+
+    /// The number of the key spelled `bytes`, or `nil` for a key the type does not read.
+    func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        for (number, name) in names.enumerated() where name.count == bytes.count && name.elementsEqual(bytes) { return number }
+        return nil
+    }
+}
+
+/// A payload ``ContractJSONReader`` can read: built from the members of its JSON object as its
 /// `Codable` decoding would (unknown keys ignored, `null` and absent optionals both `nil`), or
 /// `nil` for anything that decoding might read differently or refuse.
 protocol ContractJSONReadable: Codable & Sendable {
-    init?(contractJSON fields: [String: ContractJSONReader.Value])
-}
-
-/// Reading fields as `JSONDecoder` would, declining where it might not.
-extension [String: ContractJSONReader.Value] {
-    /// Whether `key` is absent or `null` (an optional's `nil`).
-    func isAbsent(_ key: String) -> Bool {
-        switch self[key] { case nil, .null?: true; default: false }
-    }
-
-    func string(_ key: String) -> String? {
-        if case let .string(text)? = self[key] { text } else { nil }
-    }
-
-    /// An `Int` written as plain digits (JSONDecoder's conversions of `1.0` or `1e2` are left to it).
-    func int(_ key: String) -> Int? {
-        guard case let .number(text)? = self[key], !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else { return nil }
-        return Int(text)
-    }
-
-    /// A finite `Double` (any JSON number; one out of range is left to JSONDecoder).
-    func double(_ key: String) -> Double? {
-        guard case let .number(text)? = self[key], let value = Double(text), value.isFinite else { return nil }
-        return value
-    }
-
-    /// A date in the contract's own form (others are left to JSONDecoder's strategies).
-    func date(_ key: String) -> Date? { string(key).flatMap(ContractDate.parse) }
-
-    /// An optional field: `.some(nil)` when absent or `null`, `.some(value)` when readable, `nil`
-    /// (decline) when present but not readable.
-    func optional<T>(_ key: String, _ read: (String) -> T?) -> T?? {
-        if isAbsent(key) { return .some(nil) }
-        guard let value = read(key) else { return nil }
-        return .some(value)
-    }
-}
-
-extension ICMPResult: ContractJSONReadable {
-    init?(contractJSON f: [String: ContractJSONReader.Value]) {
-        guard let cameraID = f.string("cameraID"), let address = f.string("address"), let status = f.string("status").flatMap(ICMPStatus.init(rawValue:)),
-              let reason = f.string("reason"), let sent = f.int("sent"), let received = f.int("received"), let refused = f.optional("refused", f.int),
-              let lossPercent = f.double("lossPercent"), let rttMinMs = f.optional("rttMinMs", f.double), let rttAvgMs = f.optional("rttAvgMs", f.double),
-              let rttMaxMs = f.optional("rttMaxMs", f.double), let replyFrom = f.optional("replyFrom", f.string), let startedAt = f.date("startedAt"),
-              let durationMs = f.double("durationMs"), let prober = f.string("prober"), let inconclusive = f.optional("inconclusive", f.string)
-        else { return nil }
-        self.init(cameraID: cameraID, address: address, status: status, reason: reason, sent: sent, received: received, refused: refused,
-                  lossPercent: lossPercent, rttMinMs: rttMinMs, rttAvgMs: rttAvgMs, rttMaxMs: rttMaxMs, replyFrom: replyFrom, startedAt: startedAt,
-                  durationMs: durationMs, prober: prober, inconclusive: inconclusive)
-    }
-}
-
-extension HLSResult: ContractJSONReadable {
-    init?(contractJSON f: [String: ContractJSONReader.Value]) {
-        guard let cameraID = f.string("cameraID"), let url = f.string("url"), let status = f.string("status").flatMap(HLSStatus.init(rawValue:)),
-              let reason = f.string("reason"), let detail = f.optional("detail", f.string), let httpStatus = f.optional("httpStatus", f.int),
-              let playlistLatencyMs = f.optional("playlistLatencyMs", f.double), let segmentAgeSeconds = f.optional("segmentAgeSeconds", f.double),
-              let bitrateKbps = f.optional("bitrateKbps", f.double), let codec = f.optional("codec", f.string), let width = f.optional("width", f.int),
-              let height = f.optional("height", f.int), let bytes = f.optional("bytes", f.int), let startedAt = f.date("startedAt"),
-              let durationMs = f.double("durationMs"), let prober = f.string("prober"), let inconclusive = f.optional("inconclusive", f.string)
-        else { return nil }
-        self.init(cameraID: cameraID, url: url, status: status, reason: reason, detail: detail, httpStatus: httpStatus, playlistLatencyMs: playlistLatencyMs,
-                  segmentAgeSeconds: segmentAgeSeconds, bitrateKbps: bitrateKbps, codec: codec, width: width, height: height, bytes: bytes,
-                  startedAt: startedAt, durationMs: durationMs, prober: prober, inconclusive: inconclusive)
-    }
+    associatedtype ContractKey: ContractJSONKey
+    init?(contractJSON fields: ContractJSONReader.Fields<ContractKey>)
 }

@@ -12,7 +12,7 @@ struct CCTVOutBench: AsyncParsableCommand {
         abstract: "Benchmarks on loopback: ICMP sweep vs fping, HLS checks per second, memory with 100,000 cameras, the incident pipeline, a burst into a slow MQTT consumer.",
         discussion: "Build in release mode first: swift build -c release --product cctv-out-bench",
         subcommands: [BenchICMP.self, BenchHLS.self, BenchHLSSlots.self, BenchHLSBytes.self, BenchRTSP.self, BenchONVIF.self, BenchPicture.self, BenchMemory.self,
-                      PipelineBenchmark.self, BenchBus.self, BenchBusConsumer.self, BenchHistory.self, BenchDashboard.self])
+                      PipelineBenchmark.self, BenchBus.self, BenchBusConsumer.self, BenchHistory.self, BenchDashboard.self, BenchDecode.self])
 }
 
 /// Measurements the benchmarks share: CPU time, resident memory, child processes.

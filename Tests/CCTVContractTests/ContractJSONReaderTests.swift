@@ -135,6 +135,28 @@ struct ContractJSONReaderTests {
         #expect(ContractJSONReader.envelope(Array(text.utf8), as: ICMPResult.self) == nil)
     }
 
+    @Test("read in one pass: integers to their limits, an unknown member's duplicate keys, and a data object met before the header, as JSONDecoder reads them", arguments: [
+        #"{"data":{"cameraID":"C","address":"a","status":"SUCCESS","reason":"ok","sent":-9223372036854775808,"received":9223372036854775807,"lossPercent":-0,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":1,"prober":"p"},"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p"}"#,
+        #"{"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p","future":{"k":1,"k":[2,{"k":3,"k":4}]},"data":{"cameraID":"C","address":"a","status":"SUCCESS","reason":"ok","sent":3,"received":3,"lossPercent":0,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":1,"prober":"p","x":{"y":null,"y":true}}}"#,
+        #"{"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p","data":{"cameraID":"정문 東","address":"a","status":"TIMEOUT","reason":"no_reply","sent":3,"received":0,"refused":null,"lossPercent":100,"rttAvgMs":null,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":3000.5,"prober":"p","inconclusive":"reference_unreachable"}}"#,
+    ])
+    func readsInOnePass(_ text: String) throws {
+        let hand = try #require(ContractJSONReader.envelope(Array(text.utf8), as: ICMPResult.self))
+        #expect(ContractCodec.encode(hand) == Self.reference(Array(text.utf8)))
+    }
+
+    @Test("a number an Int cannot hold, or a key met twice among those the reader does not know, is left to JSONDecoder", arguments: [
+        #"{"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p","data":{"cameraID":"C","address":"a","status":"SUCCESS","reason":"ok","sent":9223372036854775808,"received":3,"lossPercent":0,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":1,"prober":"p"}}"#,
+        #"{"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p","data":{"cameraID":"C","address":"a","status":"SUCCESS","reason":"ok","sent":-9223372036854775809,"received":3,"lossPercent":0,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":1,"prober":"p"}}"#,
+        #"{"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p","data":{"cameraID":"C","address":"a","status":"SUCCESS","reason":"ok","sent":3,"received":3,"lossPercent":0,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":1,"prober":"p","x":1,"x":2}}"#,
+        #"{"v":1,"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p","data":{"cameraID":"C","address":"a","status":"SUCCESS","reason":"ok","sent":3,"received":3,"lossPercent":0,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":1,"prober":"p"}}"#,
+        #"{"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p","data":{"cameraID":"C","address":"a","status":"SUCCESS","reason":"ok","sent":3,"received":3,"lossPercent":0,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":1,"prober":"p","x":"\u00e9"}}"#,
+        #"{"v":1,"type":"probe.icmp","id":"e","at":"2026-12-02T03:00:00.000Z","source":"p","data":{"cameraID":"C","address":"a","status":"SUCCESS","reason":"ok","sent":3,"received":3,"lossPercent":0,"startedAt":"2026-12-02T03:00:00.000Z","durationMs":1,"prober":"p"},"data":{}}"#,
+    ])
+    func leavesToJSONDecoder(_ text: String) {
+        #expect(ContractJSONReader.envelope(Array(text.utf8), as: ICMPResult.self) == nil)
+    }
+
     @Test("the readable form is read by hand, whitespace and all")
     func readsPlainJSON() throws {
         let text = #" { "v" : 1 , "type" : "probe.icmp", "id":"e", "at":"2026-12-02T03:00:00.000Z", "source":"p", "data" : { "cameraID":"CAM-1", "address":"a", "status":"LOSS", "reason":"partial_loss", "sent":3, "received":2, "lossPercent":33.333333333333336, "rttAvgMs":null, "startedAt":"2026-12-02T03:00:00.000Z", "durationMs":1.5, "prober":"p" } } "#
