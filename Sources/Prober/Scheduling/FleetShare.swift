@@ -53,8 +53,8 @@ package struct FleetShare: Sendable, Equatable {
         Self.owner(of: cameraID, site: site, among: alive(at: now))
     }
 
-    /// The cameras `member` owns at `now` among `cameras` (id → site).
-    package func owned(by member: String, of cameras: [String: String?], at now: Date) -> Set<String> {
+    /// The cameras `member` owns at `now` among `cameras` (each id with its site).
+    package func owned(by member: String, of cameras: some Sequence<(id: String, site: String?)>, at now: Date) -> Set<String> {
         let alive = alive(at: now)
         guard alive.contains(where: { $0.member == member }) else { return [] }
         return Set(cameras.compactMap { id, site in Self.owner(of: id, site: site, among: alive) == member ? id : nil })
