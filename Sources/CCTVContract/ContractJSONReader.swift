@@ -161,12 +161,14 @@ public enum ContractJSONReader {
             guard index < bytes.count, depth <= Self.maxDepth else { return nil }
             switch bytes[index] {
             case UInt8(ascii: "{"):
+                // Checked, not kept, and its keys not compared: a known member's object is read again
+                // by its own type (the envelope's `data`), and an unknown member's content means
+                // nothing to JSONDecoder either, duplicates included.
                 let start = index
-                guard skipContainer(depth: depth, open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) else { return nil }
+                guard object(NoKey.self, depth: depth, uniqueKeys: false) != nil else { return nil }
                 return .object(start..<index)
             case UInt8(ascii: "["):
-                guard skipContainer(depth: depth, open: UInt8(ascii: "["), close: UInt8(ascii: "]")) else { return nil }
-                return .array
+                return array(depth: depth) ? .array : nil
             case UInt8(ascii: "\""): return string().map(Slot.string)
             case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
             case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
@@ -175,16 +177,13 @@ public enum ContractJSONReader {
             }
         }
 
-        /// An object or an array, checked without keeping anything. Its keys are not compared: a
-        /// known member's object is read again by its own type (the envelope's `data`), and an
-        /// unknown member's content means nothing to JSONDecoder either, duplicates included.
-        mutating func skipContainer(depth: Int, open: UInt8, close: UInt8) -> Bool {
-            if open == UInt8(ascii: "{") { return object(NoKey.self, depth: depth, uniqueKeys: false) != nil }
+        /// An array, every element checked, nothing kept.
+        mutating func array(depth: Int) -> Bool {
             index += 1
             skipSpace()
-            if index < bytes.count, bytes[index] == close { index += 1; return true }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return true }
             while true {
-                guard value(depth: depth + 1) != nil, let more = afterItem(closing: close) else { return false }
+                guard value(depth: depth + 1) != nil, let more = afterItem(closing: UInt8(ascii: "]")) else { return false }
                 if !more { return true }
             }
         }
