@@ -28,10 +28,22 @@ public enum ContractCodec {
     }
 
     /// Encodes any Codable value with the contract's conventions (used by REST too).
-    public static func encodeValue<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+    public static func encodeValue<T: Encodable>(_ value: T) throws -> Data {
+        // Camera definitions write themselves (the same bytes): see CameraDefinition+JSON.swift.
+        if let writable = value as? any ContractJSONWritable, let written = ContractJSONWriter.value(writable) { return Data(written) }
+        return try encoder.encode(value)
+    }
 
     /// Decodes any Codable value with the contract's conventions.
-    public static func decodeValue<T: Decodable>(_ type: T.Type, from data: Data) throws -> T { try decoder.decode(type, from: data) }
+    public static func decodeValue<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        // Camera definitions are read by hand when they can be, exactly as below would (ContractJSONReader).
+        if let readable = T.self as? any ContractJSONReadable.Type, let value = readByHand(data, readable, as: T.self) { return value }
+        return try decoder.decode(type, from: data)
+    }
+
+    private static func readByHand<R: ContractJSONReadable, T>(_ data: Data, _: R.Type, as _: T.Type) -> T? {
+        data.withUnsafeBytes { ContractJSONReader.value($0, as: R.self) } as? T
+    }
 
     /// Decodes an envelope, checking size, JSON, version and type.
     /// - Throws: ``PayloadError`` saying what is wrong.

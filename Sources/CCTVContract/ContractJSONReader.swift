@@ -33,6 +33,12 @@ public enum ContractJSONReader {
         }
     }
 
+    /// A `P` alone (``ContractCodec/decodeValue(_:from:)``), or `nil` to decode with `JSONDecoder` instead.
+    static func value<P: ContractJSONReadable>(_ bytes: UnsafeRawBufferPointer, as _: P.Type) -> P? {
+        var scanner = Scanner(bytes: bytes.assumingMemoryBound(to: UInt8.self))
+        return scanner.document(P.ContractKey.self).flatMap(P.init(contractJSON:))
+    }
+
     /// The members of an envelope.
     enum EnvelopeKey: Int, ContractJSONKey {
         case v, type, id, at, source, data
@@ -41,7 +47,7 @@ public enum ContractJSONReader {
 
     /// Where one member's value lies in the bytes; `absent` until the member is met.
     enum Slot {
-        case absent, null, bool(Bool), string(Range<Int>), number(Range<Int>), object(Range<Int>), array
+        case absent, null, bool(Bool), string(Range<Int>), number(Range<Int>), object(Range<Int>), array(Range<Int>)
     }
 
     /// The values of one object's known keys (unknown keys were checked and passed over).
@@ -89,6 +95,34 @@ public enum ContractJSONReader {
         func date(_ key: Key) -> Date? {
             guard case let .string(range) = slots[key.rawValue] else { return nil }
             return ContractDate.parse(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
+        }
+
+        func bool(_ key: Key) -> Bool? {
+            if case let .bool(value) = slots[key.rawValue] { value } else { nil }
+        }
+
+        /// An array of strings (an element of another kind is left to JSONDecoder).
+        func strings(_ key: Key) -> [String]? {
+            guard case let .array(range) = slots[key.rawValue] else { return nil }
+            // Checked while scanning; now each element is read.
+            var scanner = Scanner(bytes: bytes, index: range.lowerBound + 1)
+            var values: [String] = []
+            scanner.skipSpace()
+            if bytes[scanner.index] == UInt8(ascii: "]") { return values }
+            while true {
+                scanner.skipSpace()
+                guard bytes[scanner.index] == UInt8(ascii: "\""), let text = scanner.string() else { return nil }
+                values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[text]), as: UTF8.self))
+                guard let more = scanner.afterItem(closing: UInt8(ascii: "]")) else { return nil }
+                if !more { return values }
+            }
+        }
+
+        /// A member that is an object of a readable type, read by its own keys.
+        func nested<T: ContractJSONReadable>(_ key: Key, as _: T.Type) -> T? {
+            guard case let .object(range) = slots[key.rawValue] else { return nil }
+            var scanner = Scanner(bytes: bytes, index: range.lowerBound)
+            return scanner.object(T.ContractKey.self, depth: 1).flatMap(T.init(contractJSON:))
         }
 
         /// Where an object member's value lies (its braces included).
@@ -168,7 +202,8 @@ public enum ContractJSONReader {
                 guard object(NoKey.self, depth: depth, uniqueKeys: false) != nil else { return nil }
                 return .object(start..<index)
             case UInt8(ascii: "["):
-                return array(depth: depth) ? .array : nil
+                let start = index
+                return array(depth: depth) ? .array(start..<index) : nil
             case UInt8(ascii: "\""): return string().map(Slot.string)
             case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
             case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil

@@ -40,6 +40,24 @@ public struct ContractJSONWriter {
     public mutating func field(_ name: StaticString, _ value: String?) { if let value { field(name, value) } }
     public mutating func field(_ name: StaticString, _ value: Int?) { if let value { field(name, value) } }
     public mutating func field(_ name: StaticString, _ value: Double?) { if let value { field(name, value) } }
+    public mutating func field(_ name: StaticString, _ value: Bool) { key(name); bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+    public mutating func field(_ name: StaticString, _ value: Bool?) { if let value { field(name, value) } }
+    public mutating func field(_ name: StaticString, _ value: Date?) { if let value { field(name, value) } }
+    public mutating func field(_ name: StaticString, _ values: [String]) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (offset, value) in values.enumerated() {
+            if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+            string(value)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+    /// A nested object that writes itself; left out when absent.
+    public mutating func field(_ name: StaticString, _ value: (some ContractJSONWritable)?) {
+        guard let value else { return }
+        key(name)
+        value.writeJSON(to: &self)
+    }
 
     /// A number as `JSONEncoder` writes it: Swift's shortest text without a trailing `.0`
     /// (`100`, `33.333333333333336`, `1e-05`); it refuses what is not finite.
@@ -75,6 +93,13 @@ public struct ContractJSONWriter {
 
     /// Bytes that already are one JSON value (a payload encoded before), as they are.
     mutating func raw(_ json: some Sequence<UInt8>) { bytes.append(contentsOf: json) }
+
+    /// `value`'s JSON alone (``ContractCodec/encodeValue(_:)``), or nil when it holds something only `JSONEncoder` writes.
+    static func value(_ value: some ContractJSONWritable, capacity: Int = 512) -> [UInt8]? {
+        var writer = ContractJSONWriter(capacity: capacity)
+        value.writeJSON(to: &writer)
+        return writer.failed ? nil : writer.bytes
+    }
 
     /// The envelope around `data`, or nil when `data` holds something only `JSONEncoder` writes.
     static func envelope<P: ContractJSONWritable>(_ envelope: Envelope<P>) -> [UInt8]? {

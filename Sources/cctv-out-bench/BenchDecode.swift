@@ -4,10 +4,11 @@ import Foundation
 
 /// `cctv-out-bench decode`: the cost of reading one check result as the issues service and the
 /// gateway read every one (`ContractCodec.decode`, by hand where it can), beside `JSONDecoder`
-/// alone on the same bytes (its peer: what every other payload goes through). CPU time per
-/// result, best of the rounds (a loaded machine only adds).
+/// alone on the same bytes (its peer: what every other payload goes through); likewise a camera
+/// definition as an import publishes 100,000 of them, read and written (`ContractCodec.encode`
+/// beside `JSONEncoder`). CPU time per payload, best of the rounds (a loaded machine only adds).
 struct BenchDecode: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "decode", abstract: "µs per ICMP and HLS check result: the contract's reader vs JSONDecoder, on the same payloads.")
+    static let configuration = CommandConfiguration(commandName: "decode", abstract: "µs per check result and camera definition: the contract's reader (and writer) vs JSONDecoder (JSONEncoder), on the same payloads.")
 
     @Option(help: "Results per round (distinct payloads, as many cameras' results).") var results = 20_000
     @Option(help: "Rounds; the best is reported.") var rounds = 5
@@ -30,6 +31,12 @@ struct BenchDecode: AsyncParsableCommand {
                 httpStatus: 200, playlistLatencyMs: 3.25, segmentAgeSeconds: 1.5, bitrateKbps: 2048.5, codec: "avc1.64001f", width: 1920, height: 1080,
                 bytes: 262_144, startedAt: now, durationMs: 41.5, prober: "cctv-out")))
         }
+        let cameras = (0..<results).map { i in
+            CameraDefinition(id: String(format: "CAM-%06d", i), name: "카메라 \(i)", address: "127.100.\(i / 255 % 255).\(i % 255 + 1)",
+                             hlsURL: "http://127.100.\(i / 255 % 255).\(i % 255 + 1)/live/index.m3u8", site: "현장\(i % 50)", group: "구역\(i % 20)",
+                             tags: ["정문"], lineTeam: "KT-SEOUL", vendor: "HANWHA", intervalSeconds: 60, createdAt: now, updatedAt: now, version: 1)
+        }
+        let configs = cameras.map { ContractCodec.encode(Envelope(type: .cameraConfig, source: "registry", data: $0)) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -37,21 +44,34 @@ struct BenchDecode: AsyncParsableCommand {
             return date
         }
         print("decode: \(results) distinct results a round, best of \(rounds) rounds, CPU µs per result")
-        print("payload     contract reader   JSONDecoder alone")
+        print("payload            contract   JSONDecoder alone")
         for (name, payloads, readers) in [
             ("probe.icmp", icmp, (contract: { (b: [UInt8]) in (try? ContractCodec.decode(b, as: ICMPResult.self, expecting: [.probeICMP])) != nil },
                                   json: { (b: [UInt8]) in (try? decoder.decode(Envelope<ICMPResult>.self, from: Data(b))) != nil })),
             ("probe.hls", hls, (contract: { (b: [UInt8]) in (try? ContractCodec.decode(b, as: HLSResult.self, expecting: [.probeHLS])) != nil },
                                 json: { (b: [UInt8]) in (try? decoder.decode(Envelope<HLSResult>.self, from: Data(b))) != nil })),
+            ("camera.config", configs, (contract: { (b: [UInt8]) in (try? ContractCodec.decode(b, as: CameraDefinition.self, expecting: [.cameraConfig])) != nil },
+                                        json: { (b: [UInt8]) in (try? decoder.decode(Envelope<CameraDefinition>.self, from: Data(b))) != nil })),
         ] {
             let contract = Self.best(rounds, payloads, readers.contract)
             let json = Self.best(rounds, payloads, readers.json)
-            print(name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%15.2f%20.2f", contract, json))
+            print(name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%13.2f%20.2f", contract, json))
         }
+        // Writing: the value alone, as the registry and the gateway's read store encode each definition.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(ContractCodec.text(of: date))
+        }
+        print("write              contract   JSONEncoder alone")
+        let written = Self.best(rounds, cameras) { (try? ContractCodec.encodeValue($0)) != nil }
+        let encoded = Self.best(rounds, cameras) { (try? encoder.encode($0)) != nil }
+        print("camera.config".padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%13.2f%20.2f", written, encoded))
     }
 
     /// The lowest CPU µs per payload over `rounds` passes; every payload must be read.
-    static func best(_ rounds: Int, _ payloads: [[UInt8]], _ read: ([UInt8]) -> Bool) -> Double {
+    static func best<Payload>(_ rounds: Int, _ payloads: [Payload], _ read: (Payload) -> Bool) -> Double {
         var best = Double.infinity
         for _ in 0..<rounds {
             let start = BenchMeasure.cpuSeconds()
