@@ -16,9 +16,14 @@ package struct CheckSchedule: Sendable {
         /// The camera's slot: its phase in the interval. Postponing a start (no free slot) does
         /// not move it, so a camera that had to wait keeps its cadence.
         var due: Double
-        var running: Bool
-        var failures: Int
         var generation: Int
+        /// Consecutive failed checks, held at 65,535 (back-off reaches its longest interval long before).
+        ///
+        /// 16 bits, and declared after the 8-byte members: an entry is 28 bytes (stride 32) instead
+        /// of 41 (stride 48), and at 100,000 cameras the entries' dictionary has 262,144 buckets:
+        /// 4.2 MB less.
+        var failures: UInt16
+        var running: Bool
         /// Whether its next check goes in the slow lane (see ``CheckSlots``): its previous check
         /// held a slot long.
         var slow: Bool
@@ -91,7 +96,7 @@ package struct CheckSchedule: Sendable {
             // measured worse: with 300 hung + 100 healthy cameras registered at once only 24 of the
             // healthy ones were checked in 80 s (every camera queued for the 16 slow slots behind
             // hung ones), against all 100 within the first 50 s here.
-            entries[camera.id] = Entry(held: held, due: due, running: false, failures: 0, generation: push(due: due, id: camera.id), slow: false)
+            entries[camera.id] = Entry(held: held, due: due, generation: push(due: due, id: camera.id), failures: 0, running: false, slow: false)
         }
     }
 
@@ -151,8 +156,8 @@ package struct CheckSchedule: Sendable {
         guard var entry = entries[id] else { return }
         entry.running = false
         entry.slow = slow
-        entry.failures = failed ? entry.failures + 1 : 0
-        let interval = backoff.interval(base: interval(of: entry.camera), failures: entry.failures)
+        entry.failures = failed ? (entry.failures == .max ? .max : entry.failures + 1) : 0
+        let interval = backoff.interval(base: interval(of: entry.camera), failures: Int(entry.failures))
         if alignedToWallClock {
             // The first phase slot a whole (backed-off) interval after the previous one, or after now.
             entry.due = slot(of: entry.camera, atOrAfter: max(entry.due + interval - 0.001, now))
@@ -175,7 +180,7 @@ package struct CheckSchedule: Sendable {
     /// (backed-off) interval from `now` is due at its next phase slot instead of waiting out the step.
     package mutating func realign(now: Double) {
         for (id, var entry) in entries where !entry.running {
-            let interval = backoff.interval(base: interval(of: entry.camera), failures: entry.failures)
+            let interval = backoff.interval(base: interval(of: entry.camera), failures: Int(entry.failures))
             guard entry.due > now + interval else { continue }
             entry.due = alignedToWallClock ? slot(of: entry.camera, atOrAfter: now) : now
             entry.generation = push(due: entry.due, id: id)
@@ -195,7 +200,7 @@ package struct CheckSchedule: Sendable {
     package func isSlow(_ id: String) -> Bool { entries[id]?.slow ?? false }
 
     /// Consecutive failed checks of a camera.
-    package func failures(of id: String) -> Int? { entries[id]?.failures }
+    package func failures(of id: String) -> Int? { entries[id].map { Int($0.failures) } }
 
     /// When a camera is next due.
     package func due(of id: String) -> Double? { entries[id]?.due }
